@@ -1,0 +1,96 @@
+"""Routes and event handlers, a few lines each. Everything else is in chalicelib/.
+
+Imports stay light (no pydantic, jinja2 or data files): a cold Lambda pays for them on
+the first request that needs them, through `services()`.
+"""
+
+from chalice import Chalice, Rate
+
+from chalicelib.bootstrap import services
+
+app = Chalice(app_name="mentorat")
+
+FORM = ["application/x-www-form-urlencoded"]
+ANY = ["*/*"]  # the API answers 400 itself when the body is not JSON
+
+
+def views():
+    from chalicelib.web.views import Views
+
+    return Views(services())
+
+
+@app.route("/health")
+def health():
+    return views().health()
+
+
+@app.route("/static/{name}")
+def static(name):
+    return views().static(name)
+
+
+@app.route("/demande", methods=["GET"])
+def youth_form():
+    return views().form_page("youth", app.current_request)
+
+
+@app.route("/demande", methods=["POST"], content_types=FORM)
+def youth_form_post():
+    return views().form_post("youth", app.current_request)
+
+
+@app.route("/demande/merci")
+def youth_thanks():
+    return views().thanks_page("youth", app.current_request)
+
+
+@app.route("/orienter", methods=["GET"])
+def referent_form():
+    return views().form_page("referent", app.current_request)
+
+
+@app.route("/orienter", methods=["POST"], content_types=FORM)
+def referent_form_post():
+    return views().form_post("referent", app.current_request)
+
+
+@app.route("/orienter/merci")
+def referent_thanks():
+    return views().thanks_page("referent", app.current_request)
+
+
+@app.route("/api/v1/requests", methods=["POST"], content_types=ANY)
+def api_submit():
+    return views().api_submit(app.current_request)
+
+
+@app.route("/api/v1/requests", methods=["GET"])
+def api_list_requests():
+    return views().api_list_requests(app.current_request)
+
+
+@app.route("/api/v1/requests/{id_or_reference}", methods=["GET"])
+def api_get_request(id_or_reference):
+    return views().api_get_request(app.current_request, id_or_reference)
+
+
+@app.route("/api/v1/admin/associations", methods=["PUT"], content_types=ANY)
+def api_put_directory():
+    return views().api_put_directory(app.current_request)
+
+
+@app.route("/api/v1/admin/associations", methods=["GET"])
+def api_get_directory():
+    return views().api_get_directory(app.current_request)
+
+
+@app.route("/api/v1/openapi.json")
+def openapi():
+    return views().openapi()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def send_outbox(event):
+    """Retries mails whose first send failed (SES down); locally the runner loops on it."""
+    services().outbox.sweep()

@@ -1,0 +1,474 @@
+"""DynamoDB: the one table every record lives in (single-table design, see README).
+
+Items (pk / sk):
+  REQ#<id>      / META                    the request (status, association, routing, fields)
+  REQ#<id>      / EVENT#<at>#<n>          its timeline
+  REF#<ref>     / REF                     reference -> id, and the reference's uniqueness
+  IDEM#<key>    / IDEM                    idempotency record (API key or form submission id)
+  RATE#<key>    / RATE                    per-IP submission counter of one time window
+  MAIL#<id>     / MAIL                    outbox message (pending until sent)
+  DIRECTORY     / ASSOC#<id>              one association of the directory
+  DIRECTORY     / LOAD#<id>               how many requests wait on it (capacity)
+
+Every item holding personal data carries `expires_at` (the table's TTL attribute) and
+every read ignores expired items, since DynamoDB deletes them only eventually.
+The boto3 client is created on first use, never at import (cold start, missing region).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from typing import Any, Iterable, Optional, Sequence
+
+from ..domain.models import Association
+from ..services.ports import (
+    Event,
+    IntakeWrite,
+    OutgoingMail,
+    Rejected,
+    StoredIdempotency,
+)
+
+DIRECTORY_PK = "DIRECTORY"
+OUTBOX_DUE_PK = "OUTBOX"
+FEED_PK = "REQUESTS"
+
+INDEXES = {
+    # index name: (partition key attribute, sort key attribute)
+    "by_status": ("status_pk", "list_sk"),
+    "by_association": ("association_pk", "list_sk"),
+    "by_created": ("feed_pk", "list_sk"),
+    "outbox_due": ("due_pk", "due_sk"),
+}
+
+
+def table_definition(name: str) -> dict[str, Any]:
+    """CreateTable arguments: used by `make run`, the tests and the AWS set-up script."""
+    attributes = {"pk", "sk"} | {a for pair in INDEXES.values() for a in pair}
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": index,
+                "KeySchema": [{"AttributeName": h, "KeyType": "HASH"}, {"AttributeName": r, "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index, (h, r) in INDEXES.items()
+        ],
+    }
+
+
+def ensure_table(client: Any, name: str) -> bool:
+    """Create the table and turn TTL on if it does not exist yet. True when created."""
+    try:
+        client.describe_table(TableName=name)
+        return False
+    except client.exceptions.ResourceNotFoundException:
+        pass
+    client.create_table(**table_definition(name))
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    client.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
+    return True
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: int) -> dict[str, str]:
+    return {"N": str(int(value))}
+
+
+def _json(value: Any) -> dict[str, str]:
+    return {"S": json.dumps(value, ensure_ascii=False, separators=(",", ":"))}
+
+
+def _unjson(item: dict[str, Any], name: str = "body") -> Any:
+    return json.loads(item[name]["S"])
+
+
+def _expired(item: dict[str, Any], now: int) -> bool:
+    exp = item.get("expires_at")
+    return exp is not None and int(exp["N"]) <= now
+
+
+def _put(table: str, item: dict[str, Any], new_only: bool = True) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table, "Item": item}
+    if new_only:
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
+    return {"Put": put}
+
+
+class DynamoStore:
+    """RequestStore, DirectoryStore and OutboxStore over one DynamoDB table."""
+
+    def __init__(self, table: str, client_factory):
+        self.table = table
+        self._client_factory = client_factory
+        self._client = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self):
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._client_factory()
+        return self._client
+
+    # -- intake --------------------------------------------------------------------
+
+    def commit_intake(self, w: IntakeWrite) -> None:
+        req = w.request
+        rid, created = req["id"], req["created_at"]
+        list_sk = f"{created}#{rid}"
+        meta = {
+            "pk": _s(f"REQ#{rid}"),
+            "sk": _s("META"),
+            "status": _s(req["status"]),
+            "reference": _s(req["reference"]),
+            "created_at": _s(created),
+            "body": _json(req),
+            "expires_at": _n(w.expires_at),
+            "status_pk": _s(f"STATUS#{req['status']}"),
+            "feed_pk": _s(FEED_PK),
+            "list_sk": _s(list_sk),
+        }
+        if req.get("association_id"):
+            meta["association_pk"] = _s(f"ASSOC#{req['association_id']}")
+        labelled: list[tuple[str, dict[str, Any]]] = [
+            ("request", _put(self.table, meta)),
+            (
+                "reference",
+                _put(
+                    self.table,
+                    {
+                        "pk": _s(f"REF#{req['reference']}"),
+                        "sk": _s("REF"),
+                        "id": _s(rid),
+                        "expires_at": _n(w.expires_at),
+                    },
+                ),
+            ),
+        ]
+        labelled += [("event", _put(self.table, self._event_item(rid, e, i, w.expires_at))) for i, e in enumerate(w.events)]
+        labelled += [("mail", _put(self.table, self._mail_item(m, created, w.mail_expires_at))) for m in w.mails]
+        if w.idempotency_key:
+            labelled.append(
+                (
+                    "idempotency",
+                    _put(
+                        self.table,
+                        {
+                            "pk": _s(f"IDEM#{w.idempotency_key}"),
+                            "sk": _s("IDEM"),
+                            "fingerprint": _s(w.idempotency_fingerprint or ""),
+                            "body": _json(w.idempotency_response),
+                            "expires_at": _n(w.idempotency_expires_at),
+                        },
+                    ),
+                )
+            )
+        if w.rate_key:
+            labelled.append(
+                (
+                    "rate",
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": {"pk": _s(f"RATE#{w.rate_key}"), "sk": _s("RATE")},
+                            "UpdateExpression": "ADD n :one SET expires_at = :exp",
+                            "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
+                            "ExpressionAttributeValues": {
+                                ":one": _n(1),
+                                ":limit": _n(w.rate_limit),
+                                ":exp": _n(w.rate_expires_at),
+                            },
+                        }
+                    },
+                )
+            )
+        if w.capacity_of:
+            labelled.append(("capacity", self._take_capacity(*w.capacity_of)))
+        self._transact(labelled)
+
+    def _take_capacity(self, association_id: str, capacity: Optional[int]) -> dict[str, Any]:
+        update: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": {"pk": _s(DIRECTORY_PK), "sk": _s(f"LOAD#{association_id}")},
+            "UpdateExpression": "ADD in_use :one",
+            "ExpressionAttributeValues": {":one": _n(1)},
+        }
+        if capacity is not None:
+            # The atomic guard: never more waiting requests than the capacity, however
+            # many intakes race for the last place.
+            update["ConditionExpression"] = "attribute_not_exists(in_use) OR in_use < :cap"
+            update["ExpressionAttributeValues"][":cap"] = _n(capacity)
+        return {"Update": update}
+
+    def _transact(self, labelled: list[tuple[str, dict[str, Any]]]) -> None:
+        client = self.client
+        try:
+            client.transact_write_items(TransactItems=[item for _, item in labelled])
+        except client.exceptions.TransactionCanceledException as exc:
+            reasons = exc.response.get("CancellationReasons", [])
+            for (label, _), reason in zip(labelled, reasons):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    raise Rejected(label) from None
+            if any(r.get("Code") == "TransactionConflict" for r in reasons):
+                # Another transaction held one of the items (the capacity counter, most
+                # likely): nothing was written, the caller tries again.
+                raise Rejected("conflict") from None
+            raise
+
+    @staticmethod
+    def _event_item(request_id: str, e: Event, n: int, expires_at: int) -> dict[str, Any]:
+        return {
+            "pk": _s(f"REQ#{request_id}"),
+            "sk": _s(f"EVENT#{e.at}#{n:03d}"),
+            "body": _json({"at": e.at, "type": e.type, "actor": e.actor, "detail": e.detail}),
+            "expires_at": _n(expires_at),
+        }
+
+    @staticmethod
+    def _mail_item(m: OutgoingMail, created: str, expires_at: int) -> dict[str, Any]:
+        return {
+            "pk": _s(f"MAIL#{m.id}"),
+            "sk": _s("MAIL"),
+            "body": _json(
+                {
+                    "id": m.id,
+                    "message_id": m.message_id,
+                    "to": list(m.to),
+                    "subject": m.subject,
+                    "text": m.text,
+                    "html": m.html,
+                    "auto_submitted": m.auto_submitted,
+                    "request_id": m.request_id,
+                    "kind": m.kind,
+                }
+            ),
+            "state": _s("pending"),
+            "attempts": _n(0),
+            "due_pk": _s(OUTBOX_DUE_PK),
+            "due_sk": _s(f"{created}#{m.id}"),
+            "expires_at": _n(expires_at),
+        }
+
+    def idempotency(self, key: str, now: int) -> Optional[StoredIdempotency]:
+        item = self.client.get_item(
+            TableName=self.table, Key={"pk": _s(f"IDEM#{key}"), "sk": _s("IDEM")}, ConsistentRead=True
+        ).get("Item")
+        if not item or _expired(item, now):
+            return None
+        return StoredIdempotency(item["fingerprint"]["S"], _unjson(item))
+
+    # -- reading requests ----------------------------------------------------------
+
+    def get_request(self, id_or_reference: str, now: int) -> Optional[dict[str, Any]]:
+        rid = id_or_reference
+        if id_or_reference.isupper() or "-" in id_or_reference:
+            ref = self.client.get_item(
+                TableName=self.table, Key={"pk": _s(f"REF#{id_or_reference}"), "sk": _s("REF")}, ConsistentRead=True
+            ).get("Item")
+            if not ref or _expired(ref, now):
+                return None
+            rid = ref["id"]["S"]
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(f"REQ#{rid}")}, ConsistentRead=True
+        )
+        meta = next((i for i in items if i["sk"]["S"] == "META"), None)
+        if meta is None or _expired(meta, now):
+            return None
+        request = _unjson(meta)
+        request["events"] = [_unjson(i) for i in items if i["sk"]["S"].startswith("EVENT#") and not _expired(i, now)]
+        return request
+
+    def list_requests(
+        self, now: int, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]
+    ) -> tuple[list[dict[str, Any]], Optional[str]]:
+        names: dict[str, str] = {"#exp": "expires_at"}
+        values: dict[str, Any] = {":now": _n(now)}
+        filters = ["#exp > :now"]
+        if association:
+            index, key = "by_association", ("association_pk", f"ASSOC#{association}")
+            if status:
+                names["#st"] = "status"
+                values[":st"] = _s(status)
+                filters.append("#st = :st")
+        elif status:
+            index, key = "by_status", ("status_pk", f"STATUS#{status}")
+        else:
+            index, key = "by_created", ("feed_pk", FEED_PK)
+        values[":k"] = _s(key[1])
+        args: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": index,
+            "KeyConditionExpression": f"{key[0]} = :k",
+            "FilterExpression": " AND ".join(filters),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,  # newest first
+            "Limit": limit,
+        }
+        if cursor:
+            args["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        out = self.client.query(**args)
+        last = out.get("LastEvaluatedKey")
+        next_cursor = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
+        return [_unjson(i) for i in out.get("Items", [])], next_cursor
+
+    def _query_all(self, **kwargs: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs["TableName"] = self.table
+        while True:
+            out = self.client.query(**kwargs)
+            items.extend(out.get("Items", []))
+            if "LastEvaluatedKey" not in out:
+                return items
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+    # -- directory -----------------------------------------------------------------
+
+    def load_directory(self) -> tuple[list[Association], dict[str, int]]:
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(DIRECTORY_PK)}, ConsistentRead=True
+        )
+        associations, load = [], {}
+        for item in items:
+            sk = item["sk"]["S"]
+            if sk.startswith("ASSOC#"):
+                associations.append(Association.model_validate(_unjson(item)))
+            elif sk.startswith("LOAD#"):
+                load[sk[5:]] = int(item.get("in_use", {"N": "0"})["N"])
+        return associations, load
+
+    def load_counts(self) -> dict[str, int]:
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :load)",
+            ExpressionAttributeValues={":pk": _s(DIRECTORY_PK), ":load": _s("LOAD#")},
+            ConsistentRead=True,
+        )
+        return {i["sk"]["S"][5:]: int(i.get("in_use", {"N": "0"})["N"]) for i in items}
+
+    def replace_directory(self, associations: Sequence[Association]) -> None:
+        """Put the new entries and delete the others; load counters are kept.
+
+        One transaction when it fits (100 items, the usual case): readers never see a
+        half-replaced directory. A larger directory is written in chunks.
+        """
+        current = self._query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :a)",
+            ExpressionAttributeValues={":pk": _s(DIRECTORY_PK), ":a": _s("ASSOC#")},
+            ProjectionExpression="sk",
+            ConsistentRead=True,
+        )
+        keep = {f"ASSOC#{a.id}" for a in associations}
+        ops: list[dict[str, Any]] = [
+            _put(
+                self.table,
+                {"pk": _s(DIRECTORY_PK), "sk": _s(f"ASSOC#{a.id}"), "body": _json(a.model_dump(mode="json"))},
+                new_only=False,
+            )
+            for a in associations
+        ]
+        ops += [
+            {"Delete": {"TableName": self.table, "Key": {"pk": _s(DIRECTORY_PK), "sk": i["sk"]}}}
+            for i in current
+            if i["sk"]["S"] not in keep
+        ]
+        for chunk in _chunks(ops, 100):
+            self.client.transact_write_items(TransactItems=chunk)
+
+    # -- outbox ------------------------------------------------------------------
+
+    def claim_mail(self, mail_id: str, now: int, lease_seconds: int) -> Optional[OutgoingMail]:
+        """Take a pending mail for sending; None if sent already or claimed by another."""
+        client = self.client
+        try:
+            out = client.update_item(
+                TableName=self.table,
+                Key={"pk": _s(f"MAIL#{mail_id}"), "sk": _s("MAIL")},
+                UpdateExpression="SET lease_until = :until",
+                ConditionExpression="#state = :pending AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":pending": _s("pending"),
+                    ":now": _n(now),
+                    ":until": _n(now + lease_seconds),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            return None
+        b = _unjson(out["Attributes"])
+        return OutgoingMail(
+            id=b["id"],
+            message_id=b["message_id"],
+            to=tuple(b["to"]),
+            subject=b["subject"],
+            text=b["text"],
+            html=b["html"],
+            auto_submitted=b["auto_submitted"],
+            request_id=b.get("request_id"),
+            kind=b.get("kind", ""),
+            attempts=int(out["Attributes"]["attempts"]["N"]),
+        )
+
+    def mark_sent(self, mail_id: str, now: int) -> None:
+        self.client.update_item(
+            TableName=self.table,
+            Key={"pk": _s(f"MAIL#{mail_id}"), "sk": _s("MAIL")},
+            # Leaving the sparse outbox_due index is what takes it off the sweeper's list.
+            UpdateExpression="SET #state = :sent, sent_at = :now REMOVE due_pk, due_sk, lease_until",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":sent": _s("sent"), ":now": _n(now)},
+        )
+
+    def mark_failed(self, mail_id: str, now: int, retry_at: int, error: str) -> None:
+        self.client.update_item(
+            TableName=self.table,
+            Key={"pk": _s(f"MAIL#{mail_id}"), "sk": _s("MAIL")},
+            UpdateExpression="SET due_sk = :due, last_error = :err ADD attempts :one REMOVE lease_until",
+            ExpressionAttributeValues={
+                ":due": _s(f"{_iso(retry_at)}#{mail_id}"),
+                ":err": _s(error[:500]),
+                ":one": _n(1),
+            },
+        )
+
+    def due_mails(self, now: int, limit: int) -> list[str]:
+        out = self.client.query(
+            TableName=self.table,
+            IndexName="outbox_due",
+            KeyConditionExpression="due_pk = :pk AND due_sk <= :now",
+            ExpressionAttributeValues={":pk": _s(OUTBOX_DUE_PK), ":now": _s(f"{_iso(now)}#~")},
+            Limit=limit,
+        )
+        return [i["pk"]["S"][5:] for i in out.get("Items", [])]
+
+    def mail_state(self, mail_id: str) -> Optional[dict[str, Any]]:
+        item = self.client.get_item(
+            TableName=self.table, Key={"pk": _s(f"MAIL#{mail_id}"), "sk": _s("MAIL")}, ConsistentRead=True
+        ).get("Item")
+        if not item:
+            return None
+        return {"state": item["state"]["S"], "attempts": int(item["attempts"]["N"]), **_unjson(item)}
+
+
+def _iso(ts: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

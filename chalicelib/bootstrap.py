@@ -1,0 +1,94 @@
+"""The composition root: wires adapters to use cases for the stage (local or AWS).
+
+Nothing here runs at import. `services()` builds everything on the first request and
+keeps it for the life of the process (a warm Lambda, or the `make run` server).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Optional
+
+from .config import Settings
+
+_services: Optional["Services"] = None
+_lock = threading.Lock()
+
+
+class Services:
+    def __init__(self, settings: Settings, clock: Any = None, sender: Any = None, boto_session: Any = None):
+        from .adapters.clock import SystemClock
+        from .adapters.dynamodb import DynamoStore
+        from .adapters.mail import EmlOutbox, SesSender
+        from .services.directory import DirectoryService
+        from .services.intake import IntakeService
+        from .services.outbox import OutboxService
+        from .services.queries import RequestQueries
+        from .web.render import render_mail
+
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self._boto_session = boto_session
+        self.store = DynamoStore(settings.table_name, self._dynamodb_client)
+        if sender is None:
+            sender = EmlOutbox(settings.outbox_dir) if settings.local else SesSender(lambda: self._client("sesv2"))
+        self.directory = DirectoryService(self.store, time.monotonic, settings.directory_cache_seconds)
+        self.intake = IntakeService(self.store, self.directory, render_mail, self.clock, settings, self.answer_link)
+        self.outbox = OutboxService(self.store, sender, self.clock, settings.mail_from)
+        self.requests = RequestQueries(self.store, self.clock)
+
+    def _client(self, name: str, **kwargs: Any) -> Any:
+        import boto3
+
+        session = self._boto_session or boto3.session.Session()
+        return session.client(name, region_name=self.settings.aws_region, **kwargs)
+
+    def _dynamodb_client(self) -> Any:
+        from botocore.config import Config
+
+        kwargs: dict[str, Any] = {
+            # Retries with backoff on throttling; a request that still fails is answered
+            # with an error and nothing half-written (one transaction per intake).
+            "config": Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=50)
+        }
+        if self.settings.dynamodb_endpoint:
+            kwargs["endpoint_url"] = self.settings.dynamodb_endpoint
+            if self.settings.local:
+                # DynamoDB Local accepts any credentials; do not require a profile.
+                kwargs.update(aws_access_key_id="local", aws_secret_access_key="local")
+        return self._client("dynamodb", **kwargs)
+
+    def answer_link(self, request_id: str, association_id: str) -> str:
+        from .web.links import answer_url
+
+        return answer_url(self.settings, request_id, association_id)
+
+    def submit(self, submission: Any, channel: Any, idempotency: Any = None, rate_key: Optional[str] = None) -> Any:
+        """The one intake path: route and commit, then send what the commit queued."""
+        result = self.intake.accept(submission, channel, idempotency, rate_key)
+        if result.mail_ids:
+            self.outbox.dispatch(result.mail_ids)
+        return result
+
+    def healthy(self) -> bool:
+        try:
+            self.store.client.describe_table(TableName=self.settings.table_name)
+            return True
+        except Exception:
+            return False
+
+
+def services() -> Services:
+    global _services
+    if _services is None:
+        with _lock:
+            if _services is None:
+                _services = Services(Settings.from_env())
+    return _services
+
+
+def set_services(value: Optional[Services]) -> None:
+    """Tests and the local runner install their own wiring."""
+    global _services
+    _services = value

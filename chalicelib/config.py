@@ -1,0 +1,75 @@
+"""Configuration, read once from the environment (contract section 1).
+
+Local mode and AWS differ only here and in the adapters `bootstrap` picks from it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+from .domain.routing import RoutingWeights
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "local"  # "local": DynamoDB Local + .eml outbox; anything else: AWS
+    table_name: str = "mentorat-local"
+    dynamodb_endpoint: Optional[str] = None
+    aws_region: str = "eu-west-3"
+    outbox_dir: str = ".local/outbox"
+    mail_from: str = "Réseau Mentorat <ne-pas-repondre@lementorat.fr>"
+    intake_addresses: tuple[str, ...] = ("urgence@lementorat.fr",)
+    admin_token: str = ""
+    partner_tokens: tuple[str, ...] = ()
+    public_base_url: str = "http://127.0.0.1:8000"
+    rate_limit_count: int = 20
+    rate_limit_seconds: int = 600
+    partner_origins: tuple[str, ...] = ()  # cross-site posts and thank-you redirects
+    retention_days: int = 365  # personal data of a request, from its creation
+    idempotency_hours: int = 24
+    mail_retention_days: int = 30  # outbox items (they hold addresses and content)
+    directory_cache_seconds: float = 10.0
+    routing_weights: RoutingWeights = field(default_factory=RoutingWeights)
+    secret_key: str = "local-dev-secret-change-me"  # hashes IPs; signs links later
+    sweeper_seconds: float = 15.0
+
+    @property
+    def local(self) -> bool:
+        return self.stage == "local"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+        def csv(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+            raw = env.get(name)
+            if raw is None:
+                return default
+            return tuple(x.strip() for x in raw.split(",") if x.strip())
+
+        count, _, seconds = env.get("RATE_LIMIT", "20/600").partition("/")
+        weights = RoutingWeights(**json.loads(env["ROUTING_WEIGHTS"])) if env.get("ROUTING_WEIGHTS") else RoutingWeights()
+        return cls(
+            stage=env.get("STAGE", "local"),
+            table_name=env.get("TABLE_NAME", "mentorat-local"),
+            dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT")
+            or (f"http://127.0.0.1:{env['DYNAMODB_PORT']}" if env.get("DYNAMODB_PORT") else None),
+            aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-3",
+            outbox_dir=env.get("OUTBOX_DIR", ".local/outbox"),
+            mail_from=env.get("MAIL_FROM", cls.mail_from),
+            intake_addresses=csv("INTAKE_ADDRESSES", cls.intake_addresses),
+            admin_token=env.get("ADMIN_TOKEN", ""),
+            partner_tokens=csv("PARTNER_TOKENS"),
+            public_base_url=env.get("PUBLIC_BASE_URL", cls.public_base_url).rstrip("/"),
+            rate_limit_count=int(count),
+            rate_limit_seconds=int(seconds or 600),
+            partner_origins=csv("PARTNER_ORIGINS"),
+            retention_days=int(env.get("RETENTION_DAYS", cls.retention_days)),
+            idempotency_hours=int(env.get("IDEMPOTENCY_HOURS", cls.idempotency_hours)),
+            mail_retention_days=int(env.get("MAIL_RETENTION_DAYS", cls.mail_retention_days)),
+            directory_cache_seconds=float(env.get("DIRECTORY_CACHE_SECONDS", cls.directory_cache_seconds)),
+            routing_weights=weights,
+            secret_key=env.get("SECRET_KEY", cls.secret_key),
+            sweeper_seconds=float(env.get("SWEEPER_SECONDS", cls.sweeper_seconds)),
+        )

@@ -1,0 +1,277 @@
+"""Routing policy v1 (contract section 6): which association gets a request, and why.
+
+A pure function over the directory. The directory is compiled once into bit masks (one
+bit per association, Python ints as bit sets) so that each rule of the policy is one
+AND over the whole directory, whatever its size: a decision over 500 associations costs
+a few microseconds and only the surviving candidates are scored one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Optional, Sequence
+
+from .models import Association
+from .vocabulary import Need, Public, Situation
+
+POLICY_VERSION = "v1"
+
+# The rules in the order the contract lists them: an association left out is reported
+# with the first rule that left it out.
+RULES = ("active", "territory", "age", "situation", "need", "publics_required", "declined", "capacity")
+
+
+@dataclass(frozen=True)
+class RoutingWeights:
+    """Score weights; configuration (ROUTING_WEIGHTS), defaults from the contract."""
+
+    public: int = 10
+    commune: int = 8
+    departement: int = 6
+    region: int = 3
+    national: int = 0
+    first_need: int = 2
+
+
+@dataclass(frozen=True)
+class RoutingQuery:
+    """What routing needs to know of a request; no contact details."""
+
+    age: Optional[int]
+    situation: Optional[Situation]
+    need: Optional[Need]
+    publics: tuple[Public, ...]
+    commune: Optional[str]
+    departement: Optional[str]
+    region: Optional[str]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    score: int
+    publics: int
+    territory: int
+    territory_level: str
+    first_need: int
+    load_share: float
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "score": self.score,
+            "parts": {
+                "publics": self.publics,
+                "territory": self.territory,
+                "territory_level": self.territory_level,
+                "first_need": self.first_need,
+            },
+            "load_share": round(self.load_share, 4),
+        }
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    association_id: Optional[str]
+    reason: Optional[str]  # why triage, when association_id is None
+    candidates: tuple[Candidate, ...]  # best first
+    excluded: Mapping[str, int] = field(repr=False)  # rule -> mask of associations
+    index: "DirectoryIndex" = field(repr=False, compare=False)
+
+    def excluded_ids(self) -> dict[str, list[str]]:
+        return {rule: self.index.ids(mask) for rule, mask in self.excluded.items() if mask}
+
+    def as_dict(self) -> dict:
+        """The explanation stored with the request (contract section 6, last line)."""
+        return {
+            "policy": POLICY_VERSION,
+            "association": self.association_id,
+            "reason": self.reason,
+            "candidates": [c.as_dict() for c in self.candidates],
+            "excluded": self.excluded_ids(),
+        }
+
+
+class DirectoryIndex:
+    """The directory compiled into one bit mask per rule value."""
+
+    def __init__(self, associations: Iterable[Association]):
+        self.associations: tuple[Association, ...] = tuple(sorted(associations, key=lambda a: a.id))
+        self.position = {a.id: i for i, a in enumerate(self.associations)}
+        self.all = (1 << len(self.associations)) - 1
+        self.active = 0
+        self.national = 0
+        self.by_region: dict[str, int] = {}
+        self.by_departement: dict[str, int] = {}
+        self.by_commune: dict[str, int] = {}
+        self.by_age = [0] * 121
+        self.by_situation: dict[Optional[str], int] = {}
+        self.by_need: dict[str, int] = {}
+        self.no_public_required = 0
+        self.by_public_required: dict[str, int] = {}
+        any_situation = 0
+        for i, a in enumerate(self.associations):
+            bit = 1 << i
+            if a.active:
+                self.active |= bit
+            if a.territory.national:
+                self.national |= bit
+            for table, codes in (
+                (self.by_region, a.territory.regions),
+                (self.by_departement, a.territory.departements),
+                (self.by_commune, a.territory.communes),
+            ):
+                for code in codes:
+                    table[code] = table.get(code, 0) | bit
+            for age in range(a.ages.min, min(a.ages.max, 120) + 1):
+                self.by_age[age] |= bit
+            if not a.situations:
+                any_situation |= bit
+            for s in a.situations:
+                self.by_situation[s.value] = self.by_situation.get(s.value, 0) | bit
+            for n in a.needs:
+                self.by_need[n.value] = self.by_need.get(n.value, 0) | bit
+            if not a.publics_required:
+                self.no_public_required |= bit
+            for p in a.publics_required:
+                self.by_public_required[p.value] = self.by_public_required.get(p.value, 0) | bit
+        # An association with no situation listed takes every situation, including an
+        # unknown one (mail intake may not find it).
+        self.by_situation = {k: v | any_situation for k, v in self.by_situation.items()}
+        self.by_situation[None] = any_situation
+        self.any_situation = any_situation
+
+    def ids(self, mask: int) -> list[str]:
+        out = []
+        i = 0
+        while mask:
+            if mask & 1:
+                out.append(self.associations[i].id)
+            mask >>= 1
+            i += 1
+        return out
+
+    def mask_of(self, ids: Iterable[str]) -> int:
+        mask = 0
+        for i in ids:
+            pos = self.position.get(i)
+            if pos is not None:
+                mask |= 1 << pos
+        return mask
+
+
+def _triage_reason(rule: str, query: RoutingQuery) -> str:
+    if rule == "active":
+        return "no active association in the directory"
+    if rule == "territory":
+        if query.departement:
+            return f"no association covers département {query.departement}"
+        return f"no association covers commune {query.commune}"
+    if rule == "age":
+        return f"no association in the territory takes age {query.age}"
+    if rule == "situation":
+        what = query.situation.value if query.situation else "an unknown situation"
+        return f"no association in the territory takes situation {what}"
+    if rule == "need":
+        return f"no association in the territory offers need {query.need.value if query.need else None}"
+    if rule == "publics_required":
+        return "no association takes these publics"
+    if rule == "declined":
+        return "every candidate declined this request"
+    return "all candidates at capacity"
+
+
+def route_request(
+    query: RoutingQuery,
+    index: DirectoryIndex,
+    load: Mapping[str, int],
+    declined: Iterable[str] = (),
+    weights: RoutingWeights = RoutingWeights(),
+) -> RoutingDecision:
+    """Pick the association for a request under policy v1, with the explanation."""
+    if query.departement is None and query.commune is None:
+        return RoutingDecision(None, "no usable postal code", (), {}, index)
+    if query.need is None:
+        return RoutingDecision(None, "no need given", (), {}, index)
+    if query.age is None:
+        return RoutingDecision(None, "no age given", (), {}, index)
+
+    territory_mask = (
+        index.national
+        | index.by_region.get(query.region or "", 0)
+        | index.by_departement.get(query.departement or "", 0)
+        | index.by_commune.get(query.commune or "", 0)
+    )
+    publics_mask = index.no_public_required
+    for p in query.publics:
+        publics_mask |= index.by_public_required.get(p.value, 0)
+    situation_key = query.situation.value if query.situation else None
+    rule_masks = (
+        ("active", index.active),
+        ("territory", territory_mask),
+        ("age", index.by_age[query.age] if 0 <= query.age <= 120 else 0),
+        ("situation", index.by_situation.get(situation_key, index.any_situation)),
+        ("need", index.by_need.get(query.need.value, 0)),
+        ("publics_required", publics_mask),
+        ("declined", index.all & ~index.mask_of(declined)),
+    )
+    remaining = index.all
+    excluded: dict[str, int] = {}
+    last_rule = "active"
+    for rule, mask in rule_masks:
+        kept = remaining & mask
+        excluded[rule] = remaining & ~mask
+        if remaining and not kept:
+            last_rule = rule
+        remaining = kept
+
+    # Capacity last, and only for the survivors: it is the one rule that reads live load.
+    candidates: list[Candidate] = []
+    full = 0
+    for pos in _bits(remaining):
+        a = index.associations[pos]
+        in_use = load.get(a.id, 0)
+        if a.capacity is not None and in_use >= a.capacity:
+            full |= 1 << pos
+            continue
+        candidates.append(_score(a, query, in_use, weights))
+    excluded["capacity"] = full
+    if not candidates:
+        rule = "capacity" if full else last_rule
+        reason = _triage_reason(rule, query)
+        if rule not in {"active", "territory"} and not territory_mask & index.active & ~index.national:
+            # Only national associations reach this place: the operator's first fact is
+            # that nobody works there, then why the national ones did not fit.
+            reason = f"{_triage_reason('territory', query)}; national associations: {reason}"
+        return RoutingDecision(None, reason, (), excluded, index)
+    # Highest score; ties: lower share of capacity in use, then smaller id.
+    candidates.sort(key=lambda c: (-c.score, c.load_share, c.id))
+    return RoutingDecision(candidates[0].id, None, tuple(candidates), excluded, index)
+
+
+def _bits(mask: int) -> Iterable[int]:
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+def _score(a: Association, q: RoutingQuery, in_use: int, w: RoutingWeights) -> Candidate:
+    publics = w.public * sum(1 for p in q.publics if p in a.publics)
+    t = a.territory
+    if q.commune and q.commune in t.communes:
+        level, territory = "commune", w.commune
+    elif q.departement and q.departement in t.departements:
+        level, territory = "departement", w.departement
+    elif q.region and q.region in t.regions:
+        level, territory = "region", w.region
+    else:
+        level, territory = "national", w.national
+    first_need = w.first_need if a.needs[0] == q.need else 0
+    share = in_use / a.capacity if a.capacity else (1.0 if a.capacity == 0 else 0.0)
+    return Candidate(a.id, publics + territory + first_need, publics, territory, level, first_need, share)
+
+
+def best_effort_order(decision: RoutingDecision) -> Sequence[str]:
+    """The candidates' ids, best first: who to try next if the first one is full."""
+    return [c.id for c in decision.candidates]

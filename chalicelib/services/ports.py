@@ -1,0 +1,97 @@
+"""What the use cases need from the outside world; the adapters implement these.
+
+The service layer is written against these protocols only, so that local mode and AWS
+differ in the adapters `bootstrap` wires, never in the use cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional, Protocol, Sequence
+
+from ..domain.models import Association
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """One message of the outbox, rendered before the transaction that stores it."""
+
+    id: str
+    message_id: str
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+    auto_submitted: str = "auto-generated"
+    request_id: Optional[str] = None
+    kind: str = ""
+    attempts: int = 0  # failed sends so far
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a request's timeline."""
+
+    at: str
+    type: str
+    actor: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class IntakeWrite:
+    """Everything one intake writes, committed in a single transaction (contract 7)."""
+
+    request: dict[str, Any]  # id, reference, status, association_id, created_at, ...
+    events: list[Event]
+    mails: list[OutgoingMail]
+    expires_at: int
+    mail_expires_at: int
+    idempotency_key: Optional[str] = None
+    idempotency_fingerprint: Optional[str] = None
+    idempotency_response: Optional[dict[str, Any]] = None
+    idempotency_expires_at: int = 0
+    rate_key: Optional[str] = None
+    rate_limit: int = 0
+    rate_expires_at: int = 0
+    capacity_of: Optional[tuple[str, Optional[int]]] = None  # (association id, capacity)
+
+
+class Rejected(Exception):
+    """The transaction was refused by one of its conditions."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what  # "idempotency", "rate", "capacity", "reference"
+
+
+@dataclass(frozen=True)
+class StoredIdempotency:
+    fingerprint: str
+    response: dict[str, Any]
+
+
+class RequestStore(Protocol):
+    def commit_intake(self, write: IntakeWrite) -> None: ...
+    def idempotency(self, key: str, now: int) -> Optional[StoredIdempotency]: ...
+    def get_request(self, id_or_reference: str, now: int) -> Optional[dict[str, Any]]: ...
+    def list_requests(
+        self, now: int, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]
+    ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
+
+
+class DirectoryStore(Protocol):
+    def load_directory(self) -> tuple[list[Association], dict[str, int]]: ...
+    def replace_directory(self, associations: Sequence[Association]) -> None: ...
+    def load_counts(self) -> dict[str, int]: ...
+
+
+class OutboxStore(Protocol):
+    def claim_mail(self, mail_id: str, now: int, lease_seconds: int) -> Optional[OutgoingMail]: ...
+    def mark_sent(self, mail_id: str, now: int) -> None: ...
+    def mark_failed(self, mail_id: str, now: int, retry_at: int, error: str) -> None: ...
+    def due_mails(self, now: int, limit: int) -> list[str]: ...
+
+
+class MailSender(Protocol):
+    def send(self, mail: OutgoingMail, sender: str) -> None: ...

@@ -1,0 +1,50 @@
+"""Use case: operators read requests (admin API)."""
+
+from __future__ import annotations
+
+import binascii
+import json
+from typing import Any, Optional
+
+from .clock import Clock
+from .ports import RequestStore
+
+
+def request_view(stored: dict[str, Any]) -> dict[str, Any]:
+    """The admin API's shape of a request: its fields at the top, then the rest."""
+    view = {
+        "id": stored["id"],
+        "reference": stored["reference"],
+        "channel": stored["channel"],
+        "status": stored["status"],
+        "created_at": stored["created_at"],
+        "updated_at": stored.get("updated_at", stored["created_at"]),
+        **stored["fields"],
+        "place": stored.get("place"),
+        "referent": stored.get("referent"),
+        "association": stored.get("association"),
+        "triage_reason": stored.get("triage_reason"),
+        "routing": stored.get("routing"),
+    }
+    if "events" in stored:
+        view["events"] = sorted(stored["events"], key=lambda e: e["at"])
+    return view
+
+
+class RequestQueries:
+    def __init__(self, store: RequestStore, clock: Clock):
+        self.store = store
+        self.clock = clock
+
+    def get(self, id_or_reference: str) -> Optional[dict[str, Any]]:
+        stored = self.store.get_request(id_or_reference.strip(), self.clock.now().epoch)
+        return request_view(stored) if stored else None
+
+    def list(
+        self, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]
+    ) -> tuple[list[dict[str, Any]], Optional[str]]:
+        try:
+            items, next_cursor = self.store.list_requests(self.clock.now().epoch, status, association, limit, cursor)
+        except (binascii.Error, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError("invalid cursor") from exc
+        return [request_view(i) for i in items], next_cursor

@@ -1,0 +1,62 @@
+"""The two HTML forms: from a url-encoded body to the submission the use case takes."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from ..domain.vocabulary import Need, Public, Situation, StructureType
+
+YOUTH_FIELDS = (
+    "first_name", "last_name", "email", "phone", "age", "postal_code", "city",
+    "situation", "need", "publics", "message", "consent", "parental_consent",
+)
+REFERENT_FIELDS = ("referent_name", "referent_email", "referent_phone", "structure_name", "structure_type")
+# Order of the fields on the page, for the error summary (referent first on /orienter).
+PAGE_ORDER = {
+    "youth": YOUTH_FIELDS,
+    "referent": tuple(f"referent_{f}" if f in {"name", "email", "phone"} else f for f in ("name", "email", "phone"))
+    + ("structure_name", "structure_type") + YOUTH_FIELDS,
+}
+CHOICES = {
+    "situation": Situation.choices(),
+    "need": Need.choices(),
+    "publics": Public.choices(),
+    "structure_type": StructureType.choices(),
+}
+
+
+def parse_form_body(raw: bytes) -> dict[str, Any]:
+    """Field -> value (the last one), `publics` -> list. Undecodable bytes do not crash."""
+    text = raw.decode("utf-8", errors="replace") if raw else ""
+    parsed = parse_qs(text, keep_blank_values=True, max_num_fields=100)
+    values: dict[str, Any] = {k: v[-1] for k, v in parsed.items() if k != "publics"}
+    values["publics"] = [p for p in parsed.get("publics", []) if p]
+    return values
+
+
+def submission_data(values: dict[str, Any], form_kind: str) -> dict[str, Any]:
+    """The form's flat fields as the nested submission of the API (contract section 4)."""
+    data = {k: values.get(k) for k in YOUTH_FIELDS}
+    data["consent"] = values.get("consent") == "on"
+    data["parental_consent"] = values.get("parental_consent") == "on"
+    if form_kind == "referent":
+        data["parental_consent"] = False
+        data["referent"] = {
+            "name": values.get("referent_name"),
+            "email": values.get("referent_email"),
+            "phone": values.get("referent_phone"),
+            "structure_name": values.get("structure_name"),
+            "structure_type": values.get("structure_type") or None,
+        }
+    return data
+
+
+def form_field(error_field: str) -> str:
+    """Where a validation error is shown on the page: referent.email -> referent_email."""
+    if error_field.startswith("referent."):
+        name = error_field.split(".", 1)[1]
+        return f"referent_{name}" if name in {"name", "email", "phone"} else name
+    if error_field == "referent":
+        return "referent_email"
+    return error_field

@@ -1,0 +1,119 @@
+"""The OpenAPI document of the JSON API, generated from the pydantic models."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Optional
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from ..domain.models import Association, FieldError, Submission
+
+
+class AssociationRef(BaseModel):
+    id: str
+    name: str
+
+
+class IntakeResponse(BaseModel):
+    id: str
+    reference: str
+    status: str
+    association: Optional[AssociationRef]
+
+
+class Errors(BaseModel):
+    errors: list[FieldError]
+
+
+class Directory(BaseModel):
+    associations: list[Association]
+
+
+class DirectoryCount(BaseModel):
+    count: int
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json_body(name: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _answer(description: str, schema: Optional[str] = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": description}
+    if schema:
+        out.update(_json_body(schema))
+    return out
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    _, schemas = models_json_schema(
+        [(m, "validation") for m in (Submission, IntakeResponse, Errors, Directory, DirectoryCount, Association)],
+        ref_template="#/components/schemas/{model}",
+    )
+    admin = [{"bearer": []}]
+    unauthorized = _answer("missing or wrong admin token", "Errors")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Mentorat intake API", "version": "1.0.0"},
+        "components": {
+            "schemas": schemas["$defs"],
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "paths": {
+            "/api/v1/requests": {
+                "post": {
+                    "summary": "Submit a request for a mentor",
+                    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}],
+                    "requestBody": {"required": True, **_json_body("Submission")},
+                    "responses": {
+                        "201": _answer("stored and routed (or waiting in triage)", "IntakeResponse"),
+                        "400": _answer("body is not JSON", "Errors"),
+                        "409": _answer("Idempotency-Key reused with another body", "Errors"),
+                        "413": _answer("body over 64 KiB", "Errors"),
+                        "422": _answer("invalid fields, one message each", "Errors"),
+                        "429": _answer("too many anonymous submissions from this address", "Errors"),
+                    },
+                },
+                "get": {
+                    "summary": "List requests, newest first",
+                    "security": admin,
+                    "parameters": [
+                        {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+                        for n in ("status", "association", "cursor", "limit")
+                    ],
+                    "responses": {"200": _answer("a page of requests and the `next` cursor"), "401": unauthorized},
+                },
+            },
+            "/api/v1/requests/{id_or_reference}": {
+                "get": {
+                    "summary": "One request with its routing explanation and timeline",
+                    "security": admin,
+                    "parameters": [{"name": "id_or_reference", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"200": _answer("the request"), "401": unauthorized, "404": _answer("no such request", "Errors")},
+                }
+            },
+            "/api/v1/admin/associations": {
+                "get": {
+                    "summary": "The directory",
+                    "security": admin,
+                    "responses": {"200": _answer("the directory", "Directory"), "401": unauthorized},
+                },
+                "put": {
+                    "summary": "Replace the directory (all or nothing)",
+                    "security": admin,
+                    "requestBody": {"required": True, **_json_body("Directory")},
+                    "responses": {
+                        "200": _answer("replaced", "DirectoryCount"),
+                        "401": unauthorized,
+                        "422": _answer("an invalid entry, named; nothing changed", "Errors"),
+                    },
+                },
+            },
+        },
+    }

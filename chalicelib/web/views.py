@@ -1,0 +1,253 @@
+"""HTTP views: Chalice requests in, Chalice responses out, use cases in between.
+
+app.py routes each URL to one method here; no business rule lives in this module.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from typing import Any, Optional
+from urllib.parse import urlencode
+
+from chalice import Response
+
+from ..domain.models import REFERENCE_RE, FieldError, InvalidSubmission, Submission, parse_submission
+from ..domain.territory import is_known_postal_code
+from ..domain.text import new_reference
+from ..domain.vocabulary import Channel, Status
+from ..services.directory import InvalidDirectory
+from ..services.intake import Idempotency, IdempotencyConflict, RateLimited
+from . import forms, security
+from .render import render_page, static_file
+
+log = logging.getLogger(__name__)
+
+FORM_KINDS = {
+    "youth": {"path": "/demande", "channel": Channel.FORM, "title": "Demander un mentor"},
+    "referent": {"path": "/orienter", "channel": Channel.REFERENT_FORM, "title": "Orienter un ou une jeune vers un mentor"},
+}
+UNKNOWN_POSTAL_CODE = "Ce code postal n'existe pas : vérifiez-le (5 chiffres, exemple : 59100)."
+
+
+def _json(body: Any, status: int = 200, headers: Optional[dict[str, str]] = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={**security.api_headers(), **(headers or {})},
+    )
+
+
+def _api_errors(errors: list[FieldError], status: int = 422) -> Response:
+    return _json({"errors": [e.model_dump() for e in errors]}, status)
+
+
+def validate(data: dict[str, Any]) -> Submission:
+    """The contract's rules, plus a postal code that exists in the official data."""
+    try:
+        submission = parse_submission(data)
+    except InvalidSubmission as exc:
+        errors = exc.errors
+        code = data.get("postal_code")
+        if isinstance(code, str) and not any(e.field == "postal_code" for e in errors):
+            if not is_known_postal_code(code.replace(" ", "")):
+                errors = errors + [FieldError(field="postal_code", message=UNKNOWN_POSTAL_CODE)]
+        raise InvalidSubmission(errors) from None
+    if not is_known_postal_code(submission.postal_code):
+        raise InvalidSubmission([FieldError(field="postal_code", message=UNKNOWN_POSTAL_CODE)])
+    return submission
+
+
+class Views:
+    def __init__(self, services: Any):
+        self.s = services
+        self.settings = services.settings
+
+    # -- pages -----------------------------------------------------------------------
+
+    def _page(self, name: str, status: int = 200, **context: Any) -> Response:
+        return Response(body=render_page(name, **context), status_code=status, headers=security.page_headers(self.settings))
+
+    def error_page(self, status: int, heading: str, message: str, back_url: Optional[str] = None) -> Response:
+        return self._page(
+            "error", status, page_title=f"Erreur : {heading}", heading=heading, message=message, back_url=back_url
+        )
+
+    def form_page(self, kind: str, request: Any) -> Response:
+        query = request.query_params or {}
+        return self._form(kind, {"publics": []}, [], 200, security.safe_return_url(query.get("return_to"), self.settings))
+
+    def _form(self, kind: str, values: dict[str, Any], errors: list[FieldError], status: int, return_to: Optional[str]) -> Response:
+        order = {name: i for i, name in enumerate(forms.PAGE_ORDER[kind])}
+        shown: dict[str, str] = {}
+        for e in errors:
+            shown.setdefault(forms.form_field(e.field), e.message)
+        ordered = sorted(
+            (FieldError(field=f, message=m) for f, m in shown.items()), key=lambda e: order.get(e.field, len(order))
+        )
+        title = FORM_KINDS[kind]["title"]
+        return self._page(
+            "request_form",
+            status,
+            page_title=f"Erreur : {title}" if ordered else title,
+            form_kind=kind,
+            action=FORM_KINDS[kind]["path"],
+            values=values,
+            errors=ordered,
+            error_for=shown,
+            choices=forms.CHOICES,
+            # Issued with the form: posting it twice (double click, reload) makes one request.
+            submission_id=values.get("submission_id") or secrets.token_urlsafe(16),
+            return_to=return_to,
+        )
+
+    def form_post(self, kind: str, request: Any) -> Response:
+        raw = request.raw_body or b""
+        if len(raw) > security.MAX_FORM_BYTES:
+            return self.error_page(413, "Demande trop longue", "Le formulaire envoyé est trop long. Raccourcissez le message et réessayez.")
+        if not security.cross_site_post_allowed(request.headers, self.settings):
+            return self.error_page(403, "Envoi refusé", "Ce formulaire ne peut pas être envoyé depuis ce site.")
+        values = forms.parse_form_body(raw)
+        return_to = security.safe_return_url(values.get("return_to"), self.settings)
+        path = FORM_KINDS[kind]["path"]
+        if values.get("website"):
+            # Honeypot filled: a robot. Look like success, store and send nothing.
+            return self._redirect_thanks(path, new_reference(), return_to)
+        try:
+            submission = validate(forms.submission_data(values, kind))
+        except InvalidSubmission as exc:
+            return self._form(kind, values, exc.errors, 422, return_to)
+        sid = (values.get("submission_id") or "").strip()[:100]
+        idem = Idempotency(f"form:{sid}", "") if sid else None
+        try:
+            result = self.s.submit(submission, FORM_KINDS[kind]["channel"], idem, self._rate_key(request))
+        except RateLimited:
+            return self._too_many(page=True)
+        return self._redirect_thanks(path, result.reference, return_to)
+
+    def _redirect_thanks(self, path: str, reference: str, return_to: Optional[str]) -> Response:
+        if return_to:
+            sep = "&" if "?" in return_to else "?"
+            location = f"{return_to}{sep}{urlencode({'ref': reference})}"
+        else:
+            location = f"{path}/merci?{urlencode({'ref': reference})}"
+        return Response(body="", status_code=303, headers={**security.page_headers(self.settings), "Location": location})
+
+    def thanks_page(self, kind: str, request: Any) -> Response:
+        ref = (request.query_params or {}).get("ref", "")
+        if not REFERENCE_RE.match(ref):
+            return self.error_page(404, "Référence inconnue", "Cette page de confirmation n'existe pas.", FORM_KINDS[kind]["path"])
+        return self._page("thanks", page_title="Demande enregistrée", form_kind=kind, reference=ref)
+
+    def static(self, name: str) -> Response:
+        try:
+            body = static_file(name)
+        except FileNotFoundError:
+            return Response(body="", status_code=404)
+        return Response(
+            body=body.decode("utf-8"),
+            headers={"Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        )
+
+    def _too_many(self, page: bool) -> Response:
+        retry = {"Retry-After": str(self.settings.rate_limit_seconds)}
+        if page:
+            response = self.error_page(
+                429, "Trop de demandes", "Trop de demandes ont été envoyées depuis cette connexion. Réessayez dans quelques minutes."
+            )
+            response.headers.update(retry)
+            return response
+        return _json({"errors": [{"field": "body", "message": "too many submissions from this address"}]}, 429, retry)
+
+    def _rate_key(self, request: Any) -> Optional[str]:
+        if security.is_trusted_submitter(request.headers, self.settings):
+            return None
+        ip = ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
+        return security.client_key(ip, self.settings)
+
+    # -- JSON API ----------------------------------------------------------------------
+
+    def api_submit(self, request: Any) -> Response:
+        raw = request.raw_body or b""
+        if len(raw) > security.MAX_API_BYTES:
+            return _json({"errors": [{"field": "body", "message": "body larger than 64 KiB"}]}, 413)
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return _json({"errors": [{"field": "body", "message": "body is not JSON"}]}, 400)
+        if not isinstance(body, dict):
+            return _json({"errors": [{"field": "body", "message": "a JSON object is expected"}]}, 400)
+        try:
+            submission = validate(body)
+        except InvalidSubmission as exc:
+            return _api_errors(exc.errors)
+        key = (request.headers.get("idempotency-key") or "").strip()
+        idem = Idempotency.of_body(f"api:{key[:200]}", body) if key else None
+        try:
+            result = self.s.submit(submission, Channel.API, idem, self._rate_key(request))
+        except RateLimited:
+            return self._too_many(page=False)
+        except IdempotencyConflict:
+            return _json({"errors": [{"field": "Idempotency-Key", "message": "key already used with another body"}]}, 409)
+        return _json(result.as_response(), 201)
+
+    def _admin_only(self, request: Any) -> Optional[Response]:
+        if not security.is_admin(request.headers, self.settings):
+            return _json({"errors": [{"field": "Authorization", "message": "admin token required"}]}, 401, {"WWW-Authenticate": "Bearer"})
+        return None
+
+    def api_get_request(self, request: Any, id_or_reference: str) -> Response:
+        if (denied := self._admin_only(request)) is not None:
+            return denied
+        found = self.s.requests.get(id_or_reference)
+        if found is None:
+            return _json({"errors": [{"field": "id", "message": "no such request"}]}, 404)
+        return _json(found)
+
+    def api_list_requests(self, request: Any) -> Response:
+        if (denied := self._admin_only(request)) is not None:
+            return denied
+        q = request.query_params or {}
+        status = q.get("status")
+        if status and status not in {s.value for s in Status}:
+            return _json({"errors": [{"field": "status", "message": f"one of {[s.value for s in Status]}"}]}, 422)
+        try:
+            limit = max(1, min(int(q.get("limit", "50")), 200))
+        except ValueError:
+            return _json({"errors": [{"field": "limit", "message": "a whole number"}]}, 422)
+        try:
+            items, cursor = self.s.requests.list(status, q.get("association"), limit, q.get("cursor"))
+        except ValueError:
+            return _json({"errors": [{"field": "cursor", "message": "invalid cursor"}]}, 422)
+        return _json({"items": items, "next": cursor})
+
+    def api_put_directory(self, request: Any) -> Response:
+        if (denied := self._admin_only(request)) is not None:
+            return denied
+        try:
+            body = json.loads((request.raw_body or b"").decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return _json({"errors": [{"field": "body", "message": "body is not JSON"}]}, 400)
+        if not isinstance(body, dict) or "associations" not in body:
+            return _json({"errors": [{"field": "associations", "message": "missing"}]}, 422)
+        try:
+            count = self.s.directory.replace(body["associations"])
+        except InvalidDirectory as exc:
+            return _json({"errors": exc.errors}, 422)
+        return _json({"count": count})
+
+    def api_get_directory(self, request: Any) -> Response:
+        if (denied := self._admin_only(request)) is not None:
+            return denied
+        return _json({"associations": self.s.directory.entries()})
+
+    def openapi(self) -> Response:
+        from .openapi import openapi_document
+
+        return _json(openapi_document())
+
+    def health(self) -> Response:
+        ok = self.s.healthy()
+        return _json({"status": "ok" if ok else "unavailable"}, 200 if ok else 503)
+

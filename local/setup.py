@@ -1,0 +1,26 @@
+"""Table creation and seed loading, shared by `make run`, the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from chalicelib.adapters.dynamodb import ensure_table
+
+SEED_DIRECTORY = Path(__file__).resolve().parent.parent / "chalicelib" / "data" / "directory.json"
+
+
+def seed_entries() -> list[dict]:
+    return json.loads(SEED_DIRECTORY.read_text(encoding="utf-8"))["associations"]
+
+
+def prepare(services, seed: bool = True) -> tuple[bool, int]:
+    """Create the table if needed; load the seed directory into an empty directory.
+
+    An existing directory (replaced by an operator through the API) is kept.
+    """
+    created = ensure_table(services.store.client, services.settings.table_name)
+    seeded = 0
+    if seed and not services.directory.entries():
+        seeded = services.directory.replace(seed_entries())
+    return created, seeded

@@ -1,0 +1,114 @@
+"""The app served exactly as `make run` serves it (local.run), over real HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+from urllib.parse import urlencode
+
+import pytest
+
+from local.dynamodb_local import free_port
+from tests.conftest import ROOT
+
+ADMIN = "e2e-admin-token"
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Stack:
+    port: int
+    outbox: Path
+    process: subprocess.Popen
+
+    def call(self, method: str, path: str, body: Optional[bytes] = None, headers: Optional[dict[str, str]] = None) -> Reply:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return Reply(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+        finally:
+            conn.close()
+
+    def post_form(self, path: str, fields: dict[str, Any], headers: Optional[dict[str, str]] = None) -> Reply:
+        body = urlencode(fields, doseq=True).encode()
+        return self.call("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
+
+    def post_json(self, path: str, data: Any, headers: Optional[dict[str, str]] = None) -> Reply:
+        return self.call("POST", path, json.dumps(data).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+    def admin(self, method: str, path: str, data: Any = None) -> Reply:
+        body = json.dumps(data).encode() if data is not None else None
+        return self.call(method, path, body, {"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
+
+    def outbox_files(self) -> list[Path]:
+        return sorted(self.outbox.glob("*.eml")) if self.outbox.exists() else []
+
+
+def start_stack(endpoint: str, tmp: Path, **env: str) -> Stack:
+    port = free_port()
+    outbox = tmp / "outbox"
+    full_env = {
+        **os.environ,
+        "PORT": str(port),
+        "DYNAMODB_ENDPOINT": endpoint,
+        "TABLE_NAME": f"e2e-{uuid.uuid4().hex[:10]}",
+        "OUTBOX_DIR": str(outbox),
+        "ADMIN_TOKEN": ADMIN,
+        "SECRET_KEY": "e2e-secret",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "RATE_LIMIT": "1000/600",
+        "PARTNER_ORIGINS": "https://partenaire.example.org",
+        **env,
+    }
+    log = open(tmp / "server.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    stack = Stack(port, outbox, process)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError((tmp / "server.log").read_text())
+        try:
+            if stack.call("GET", "/health").status == 200:
+                return stack
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise TimeoutError((tmp / "server.log").read_text())
+
+
+def stop_stack(stack: Stack) -> None:
+    stack.process.terminate()
+    try:
+        stack.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        stack.process.kill()
+
+
+@pytest.fixture(scope="module")
+def stack(dynamodb_endpoint, tmp_path_factory):
+    s = start_stack(dynamodb_endpoint, tmp_path_factory.mktemp("stack"))
+    yield s
+    stop_stack(s)
