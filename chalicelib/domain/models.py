@@ -255,13 +255,17 @@ def parse_submission(data: dict[str, Any]) -> Submission:
         return Submission.model_validate(data)
     except ValidationError as exc:
         found: dict[str, str] = {}
-        for name, message in channel_rule_errors(data):
-            found[name] = message
+        rules: Optional[list[tuple[str, str]]] = None
         for error in exc.errors():
             collected = (error.get("ctx") or {}).get("error")
             if isinstance(collected, _Collected):
-                continue  # already in found: same rules, same data
+                rules = collected.errors  # every field parsed: the rules saw clean values
+                continue
             found.setdefault(_field_name(error["loc"]), _french(error))
+        # Some field failed to parse: the rules still run on the raw values, so that the
+        # person sees every problem at once.
+        for name, message in rules if rules is not None else channel_rule_errors(data):
+            found.setdefault(name, message)
         raise InvalidSubmission([FieldError(field=k, message=v) for k, v in found.items()]) from None
 
 

@@ -44,11 +44,12 @@ class Need(Labelled):
 
 
 class Public(Labelled):
-    QPV = ("qpv", "J'habite un quartier prioritaire de la ville")
-    RURAL = ("rural", "J'habite en zone rurale")
-    HANDICAP = ("handicap", "Situation de handicap")
+    # Neutral wording: read by the youth, by a referent and by the association alike.
+    QPV = ("qpv", "Habite un quartier prioritaire de la ville (QPV)")
+    RURAL = ("rural", "Habite en zone rurale")
+    HANDICAP = ("handicap", "En situation de handicap")
     REFUGIE = ("refugie", "Réfugié ou réfugiée, mineur non accompagné")
-    ASE = ("ase", "Accompagné par l'Aide sociale à l'enfance (ASE)")
+    ASE = ("ase", "Suivi par l'Aide sociale à l'enfance (ASE)")
     FEMME = ("femme", "Jeune femme")
 
 

@@ -1,0 +1,375 @@
+"""Validation of submissions (contract sections 2 to 4) and the small text helpers; pure."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chalicelib.domain.models import InvalidSubmission, parse_submission
+from chalicelib.domain.text import new_reference, redact_contacts
+from chalicelib.domain.vocabulary import Need, Public, Situation, StructureType
+from tests.conftest import youth
+
+MISSING = object()  # an override that removes the field
+
+
+def submission(base: dict | None = None, **overrides) -> dict:
+    data = dict(base if base is not None else youth())
+    for key, value in overrides.items():
+        if value is MISSING:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def referent(**overrides) -> dict:
+    data = {
+        "name": "Mme Durand",
+        "email": "c.durand@college-mace.example.fr",
+        "phone": "03 20 12 34 56",
+        "structure_name": "Collège Jean Macé",
+        "structure_type": "etablissement_scolaire",
+    }
+    for key, value in overrides.items():
+        if value is MISSING:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def with_referent(ref: dict | None = None, **overrides) -> dict:
+    """A referent's submission: the youth's own contact and last name left out."""
+    base = submission(referent=ref if ref is not None else referent(), email=MISSING, phone=MISSING, last_name=MISSING)
+    return submission(base, **overrides)
+
+
+def errors_of(data: dict) -> dict[str, str]:
+    with pytest.raises(InvalidSubmission) as caught:
+        parse_submission(data)
+    errors = caught.value.errors
+    fields = [e.field for e in errors]
+    assert errors, "an invalid submission must say what is wrong"
+    assert len(fields) == len(set(fields)), f"one message per field: {fields}"
+    return {e.field: e.message for e in errors}
+
+
+# --- Accepted ---------------------------------------------------------------------------------
+
+ACCEPTED = [
+    ("baseline", {}),
+    ("first-name-1-char", {"first_name": "A"}),
+    ("first-name-100-chars", {"first_name": "a" * 100}),
+    ("last-name-100-chars", {"last_name": "b" * 100}),
+    ("email-only", {"phone": MISSING}),
+    ("phone-only", {"email": MISSING}),
+    ("phone-only-email-blank", {"email": ""}),
+    ("phone-compact", {"phone": "0612345678", "email": MISSING}),
+    ("phone-spaces", {"phone": "06 12 34 56 78", "email": MISSING}),
+    ("phone-dots", {"phone": "06.12.34.56.78", "email": MISSING}),
+    ("phone-plus33-spaces", {"phone": "+33 6 12 34 56 78", "email": MISSING}),
+    ("phone-plus33-compact", {"phone": "+33612345678", "email": MISSING}),
+    ("phone-landline", {"phone": "03 20 12 34 56"}),
+    ("phone-blank-with-email", {"phone": ""}),
+    ("age-13-with-parental-consent", {"age": 13, "parental_consent": True}),
+    ("age-30", {"age": 30}),
+    ("age-as-form-string", {"age": "17"}),
+    ("age-14-with-parental-consent", {"age": 14, "parental_consent": True}),
+    ("age-14-with-parental-consent-on", {"age": 14, "parental_consent": "on"}),
+    ("age-15-without-parental-consent", {"age": 15, "parental_consent": False}),
+    ("age-15-parental-consent-absent", {"age": 15, "parental_consent": MISSING}),
+    ("postal-code-metropole", {"postal_code": "75001"}),
+    ("postal-code-ain", {"postal_code": "01000"}),
+    ("postal-code-reunion", {"postal_code": "97400"}),
+    ("postal-code-mayotte", {"postal_code": "97600"}),
+    ("postal-code-corse", {"postal_code": "20000"}),
+    ("city-absent", {"city": MISSING}),
+    ("publics-absent", {"publics": MISSING}),
+    ("publics-empty", {"publics": []}),
+    ("publics-several", {"publics": ["qpv", "rural", "femme"]}),
+    ("message-absent", {"message": MISSING}),
+    ("message-2000-chars", {"message": "m" * 2000}),
+    ("consent-form-value-on", {"consent": "on"}),
+]
+
+
+@pytest.mark.parametrize("overrides", [c[1] for c in ACCEPTED], ids=[c[0] for c in ACCEPTED])
+def test_youth_accepted(overrides):
+    data = submission(**overrides)
+    parsed = parse_submission(data)
+    assert parsed.referent is None
+    assert parsed.age == int(data["age"])
+    assert parsed.postal_code == data["postal_code"]
+
+
+@pytest.mark.parametrize("value", [s.value for s in Situation])
+def test_every_situation_accepted(value):
+    assert parse_submission(submission(situation=value)).situation == Situation(value)
+
+
+@pytest.mark.parametrize("value", [n.value for n in Need])
+def test_every_need_accepted(value):
+    assert parse_submission(submission(need=value)).need == Need(value)
+
+
+@pytest.mark.parametrize("value", [p.value for p in Public])
+def test_every_public_accepted(value):
+    assert parse_submission(submission(publics=[value])).publics == [Public(value)]
+
+
+# --- Rejected: one wrong field at a time -----------------------------------------------------
+
+# (id, overrides, the one field in error)
+REJECTED = [
+    ("first-name-missing", {"first_name": MISSING}, "first_name"),
+    ("first-name-empty", {"first_name": ""}, "first_name"),
+    ("first-name-blank", {"first_name": "   "}, "first_name"),
+    ("first-name-101-chars", {"first_name": "a" * 101}, "first_name"),
+    ("last-name-missing", {"last_name": MISSING}, "last_name"),
+    ("last-name-empty", {"last_name": ""}, "last_name"),
+    ("last-name-101-chars", {"last_name": "b" * 101}, "last_name"),
+    ("email-no-at", {"email": "lea.martin.example.net"}, "email"),
+    ("email-no-domain", {"email": "lea@"}, "email"),
+    ("email-no-local-part", {"email": "@example.net"}, "email"),
+    ("email-with-space", {"email": "lea martin@example.net"}, "email"),
+    ("email-invalid-even-with-phone", {"email": "pas-une-adresse", "phone": "0612345678"}, "email"),
+    ("no-email-no-phone", {"email": MISSING, "phone": MISSING}, "email"),
+    ("blank-email-blank-phone", {"email": "", "phone": ""}, "email"),
+    ("phone-too-short", {"phone": "12345"}, "phone"),
+    ("phone-uk", {"phone": "+44 20 7946 0958"}, "phone"),
+    ("phone-00-prefix", {"phone": "0012345678"}, "phone"),
+    ("phone-too-long", {"phone": "06 12 34 56 78 90"}, "phone"),
+    ("age-missing", {"age": MISSING}, "age"),
+    ("age-12", {"age": 12, "parental_consent": True}, "age"),
+    ("age-31", {"age": 31}, "age"),
+    ("age-not-a-number", {"age": "quinze"}, "age"),
+    ("age-fraction", {"age": 15.5}, "age"),
+    ("age-form-string-fraction", {"age": "15,5"}, "age"),
+    ("age-form-string-31", {"age": "31"}, "age"),
+    # Out of range however it is written: these must still name the age.
+    ("age-31-as-float", {"age": 31.0}, "age"),
+    ("age-12-as-float", {"age": 12.0, "parental_consent": True}, "age"),
+    ("age-negative-form-string", {"age": "-5"}, "age"),
+    ("age-boolean", {"age": True}, "age"),
+    ("postal-code-missing", {"postal_code": MISSING}, "postal_code"),
+    ("postal-code-empty", {"postal_code": ""}, "postal_code"),
+    ("postal-code-4-digits", {"postal_code": "7501"}, "postal_code"),
+    ("postal-code-6-digits", {"postal_code": "591000"}, "postal_code"),
+    ("postal-code-letters", {"postal_code": "ABCDE"}, "postal_code"),
+    ("postal-code-00", {"postal_code": "00100"}, "postal_code"),
+    ("situation-missing", {"situation": MISSING}, "situation"),
+    ("situation-unknown", {"situation": "universite"}, "situation"),
+    ("need-missing", {"need": MISSING}, "need"),
+    ("need-unknown", {"need": "loisirs"}, "need"),
+    ("publics-unknown", {"publics": ["qpv", "martien"]}, "publics"),
+    ("message-2001-chars", {"message": "m" * 2001}, "message"),
+    ("consent-missing", {"consent": MISSING}, "consent"),
+    ("consent-false", {"consent": False}, "consent"),
+    ("parental-consent-missing-at-14", {"age": 14, "parental_consent": MISSING}, "parental_consent"),
+    ("parental-consent-false-at-14", {"age": 14, "parental_consent": False}, "parental_consent"),
+    ("parental-consent-false-at-13", {"age": 13, "parental_consent": False}, "parental_consent"),
+]
+
+
+@pytest.mark.parametrize(
+    "overrides, field", [c[1:] for c in REJECTED], ids=[c[0] for c in REJECTED]
+)
+def test_youth_rejected(overrides, field):
+    assert set(errors_of(submission(**overrides))) == {field}
+
+
+# --- The referent's path (section 3, and "referent" in section 4) ------------------------------
+
+REFERENT_ACCEPTED = [
+    ("youth-contact-and-last-name-absent", {}, {}),
+    ("age-6", {}, {"age": 6}),
+    ("age-30", {}, {"age": 30}),
+    ("age-10-no-parental-consent", {}, {"age": 10, "parental_consent": False}),
+    ("age-14-no-parental-consent", {}, {"age": 14, "parental_consent": MISSING}),
+    ("youth-email-given", {}, {"email": "jeune@example.net"}),
+    ("youth-phone-given", {}, {"phone": "06 12 34 56 78"}),
+    ("last-name-given", {}, {"last_name": "Martin"}),
+    ("referent-name-absent", {"name": MISSING}, {}),
+    ("referent-phone-absent", {"phone": MISSING}, {}),
+    ("structure-type-blank-is-autre", {"structure_type": ""}, {}),
+]
+
+
+@pytest.mark.parametrize(
+    "ref, overrides", [c[1:] for c in REFERENT_ACCEPTED], ids=[c[0] for c in REFERENT_ACCEPTED]
+)
+def test_referent_accepted(ref, overrides):
+    parsed = parse_submission(with_referent(referent(**ref), **overrides))
+    assert parsed.referent is not None
+    assert parsed.referent.email == "c.durand@college-mace.example.fr"
+    assert parsed.referent.structure_name == "Collège Jean Macé"
+
+
+@pytest.mark.parametrize("value", [t.value for t in StructureType])
+def test_every_structure_type_accepted(value):
+    parsed = parse_submission(with_referent(referent(structure_type=value)))
+    assert parsed.referent.structure_type == StructureType(value)
+
+
+def test_blank_structure_type_is_autre():
+    parsed = parse_submission(with_referent(referent(structure_type="  ")))
+    assert parsed.referent.structure_type == StructureType.AUTRE
+
+
+# (id, referent overrides, submission overrides, the one field in error)
+REFERENT_REJECTED = [
+    ("age-5", {}, {"age": 5}, "age"),
+    ("age-31", {}, {"age": 31}, "age"),
+    ("first-name-still-required", {}, {"first_name": MISSING}, "first_name"),
+    ("youth-email-invalid", {}, {"email": "pas-une-adresse"}, "email"),
+    ("youth-phone-invalid", {}, {"phone": "12345"}, "phone"),
+    ("consent-missing", {}, {"consent": MISSING}, "consent"),
+    ("postal-code-invalid", {}, {"postal_code": "7501"}, "postal_code"),
+    ("referent-email-missing", {"email": MISSING}, {}, "referent.email"),
+    ("referent-email-blank", {"email": " "}, {}, "referent.email"),
+    ("referent-email-invalid", {"email": "durand@"}, {}, "referent.email"),
+    ("structure-name-missing", {"structure_name": MISSING}, {}, "referent.structure_name"),
+    ("structure-name-blank", {"structure_name": ""}, {}, "referent.structure_name"),
+    ("structure-type-unknown", {"structure_type": "ecole"}, {}, "referent.structure_type"),
+]
+
+
+@pytest.mark.parametrize(
+    "ref, overrides, field",
+    [c[1:] for c in REFERENT_REJECTED],
+    ids=[c[0] for c in REFERENT_REJECTED],
+)
+def test_referent_rejected(ref, overrides, field):
+    assert set(errors_of(with_referent(referent(**ref), **overrides))) == {field}
+
+
+# --- Several errors at once ---------------------------------------------------------------------
+
+SEVERAL = [
+    (
+        "name-postal-code-consent",
+        submission(first_name=MISSING, postal_code="ABCDE", consent=False),
+        {"first_name", "postal_code", "consent"},
+    ),
+    (
+        "contact-age-need",
+        submission(email=MISSING, phone=MISSING, age=31, need="loisirs"),
+        {"email", "age", "need"},
+    ),
+    (
+        "names-phone-message-parental-consent",
+        submission(first_name="", last_name=MISSING, phone="12345", message="m" * 2001, age=14),
+        {"first_name", "last_name", "phone", "message", "parental_consent"},
+    ),
+    (
+        "referent-email-structure-age",
+        with_referent(referent(email=MISSING, structure_name=MISSING), age=5),
+        {"referent.email", "referent.structure_name", "age"},
+    ),
+]
+
+
+@pytest.mark.parametrize("data, fields", [c[1:] for c in SEVERAL], ids=[c[0] for c in SEVERAL])
+def test_several_errors_reported_at_once(data, fields):
+    assert set(errors_of(data)) == fields
+
+
+# --- Messages in French --------------------------------------------------------------------------
+
+# (id, submission, field, exact message or None, words the message must contain)
+MESSAGES = [
+    ("first-name-missing", submission(first_name=MISSING), "first_name", "Champ obligatoire.", ["obligatoire"]),
+    ("postal-code-missing", submission(postal_code=MISSING), "postal_code", None, []),
+    ("age-missing", submission(age=MISSING), "age", "Champ obligatoire.", ["obligatoire"]),
+    ("no-contact", submission(email=MISSING, phone=MISSING), "email", None, ["adresse", "téléphone"]),
+    ("email-invalid", submission(email="lea@"), "email", None, ["adresse", "invalide"]),
+    ("phone-invalid", submission(phone="12345"), "phone", None, ["téléphone", "invalide"]),
+    ("age-out-of-range", submission(age=31), "age", None, ["âge", "13", "30"]),
+    ("age-out-of-range-referent", with_referent(age=5), "age", None, ["âge", "6", "30"]),
+    ("age-not-a-number", submission(age="quinze"), "age", None, ["nombre"]),
+    ("postal-code-invalid", submission(postal_code="7501"), "postal_code", None, ["code postal", "5 chiffres"]),
+    ("need-unknown", submission(need="loisirs"), "need", None, ["choisissez"]),
+    ("message-too-long", submission(message="m" * 2001), "message", None, ["2000", "caractères"]),
+    ("consent-missing", submission(consent=False), "consent", None, ["accord"]),
+    ("parental-consent", submission(age=14, parental_consent=False), "parental_consent", None, ["15 ans", "parent"]),
+    ("referent-email", with_referent(referent(email=MISSING)), "referent.email", "Champ obligatoire.", ["obligatoire"]),
+]
+
+ENGLISH = re.compile(r"\b(field required|input should|value error|invalid|string should|not a valid)\b", re.I)
+
+
+@pytest.mark.parametrize(
+    "data, field, exact, words", [c[1:] for c in MESSAGES], ids=[c[0] for c in MESSAGES]
+)
+def test_messages_are_french(data, field, exact, words):
+    message = errors_of(data)[field]
+    if exact is not None:
+        assert message == exact
+    for word in words:
+        assert word.lower() in message.lower()
+    # French, not pydantic's English ("invalide" is French, "invalid" alone is not).
+    assert not ENGLISH.search(message), message
+    assert message.strip()
+
+
+# --- text.py -------------------------------------------------------------------------------------
+
+REFERENCE = re.compile(r"^[A-Z0-9-]{6,24}$")
+
+
+def test_reference_shape():
+    for _ in range(200):
+        assert REFERENCE.match(new_reference())
+
+
+def test_references_are_distinct():
+    refs = {new_reference() for _ in range(1000)}
+    assert len(refs) == 1000
+
+
+# (id, message, contact that must vanish, words that must stay)
+REDACT = [
+    (
+        "email",
+        "Bonjour, écrivez-moi à lea.martin+mentorat@example.net pour les maths.",
+        ["lea.martin+mentorat@example.net", "example.net"],
+        ["Bonjour", "écrivez-moi", "pour les maths."],
+    ),
+    (
+        "phone-spaces",
+        "Appelez-moi au 06 12 34 56 78 après 18h, merci.",
+        ["06 12 34 56 78", "12 34 56 78"],
+        ["Appelez-moi au", "après 18h, merci."],
+    ),
+    ("phone-compact", "Mon numéro : 0612345678.", ["0612345678", "12345678"], ["Mon numéro :"]),
+    ("phone-dots", "Tel 06.12.34.56.78 ou mail", ["06.12.34.56.78", "34.56.78"], ["Tel", "ou mail"]),
+    ("phone-plus33", "joignable au +33 6 12 34 56 78 le soir", ["+33 6 12 34 56 78", "12 34 56 78"], ["joignable au", "le soir"]),
+    (
+        "both",
+        "J'ai 16 ans, j'habite à Roubaix (59100). Contact : lea@example.net ou 07 98 76 54 32. Merci !",
+        ["lea@example.net", "07 98 76 54 32", "98 76 54 32"],
+        ["J'ai 16 ans, j'habite à Roubaix (59100). Contact :", "Merci !"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "text, gone, kept", [c[1:] for c in REDACT], ids=[c[0] for c in REDACT]
+)
+def test_redact_contacts(text, gone, kept):
+    out = redact_contacts(text)
+    for contact in gone:
+        assert contact not in out
+    for words in kept:
+        assert words in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["J'ai 15 ans et je suis en 3e au collège, code postal 59100.", "", None],
+    ids=["no-contact", "empty", "none"],
+)
+def test_redact_contacts_leaves_the_rest_alone(text):
+    assert redact_contacts(text) == text
