@@ -80,7 +80,9 @@ def serve(port: int, token_source: str) -> None:
         stop.set()
         threading.Thread(target=server.shutdown, daemon=True).start()
 
+    # Both set explicitly: a shell that starts us in the background ignores SIGINT.
     signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
     print(
         "\n".join(
             [

@@ -253,6 +253,7 @@ class DynamoStore:
                     "auto_submitted": m.auto_submitted,
                     "request_id": m.request_id,
                     "kind": m.kind,
+                    "reply_to": m.reply_to,
                 }
             ),
             "state": _s("pending"),
@@ -420,6 +421,7 @@ class DynamoStore:
             request_id=b.get("request_id"),
             kind=b.get("kind", ""),
             attempts=int(out["Attributes"]["attempts"]["N"]),
+            reply_to=b.get("reply_to"),
         )
 
     def mark_sent(self, mail_id: str, now: int) -> None:

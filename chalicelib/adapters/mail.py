@@ -26,6 +26,8 @@ def build_mime(mail: OutgoingMail, sender: str) -> EmailMessage:
     # Stored with the outbox item: a retry carries the same Message-ID, so a receiver
     # that already got the first attempt can tell.
     msg["Message-ID"] = mail.message_id
+    if mail.reply_to:
+        msg["Reply-To"] = mail.reply_to
     if mail.auto_submitted:
         msg["Auto-Submitted"] = mail.auto_submitted
     msg.set_content(mail.text, charset="utf-8")

@@ -9,10 +9,12 @@ a few microseconds and only the surviving candidates are scored one by one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence
 
-from .models import Association
 from .vocabulary import Need, Public, Situation
+
+if TYPE_CHECKING:  # the pydantic models are not needed to route, only to type
+    from .models import Association
 
 POLICY_VERSION = "v1"
 

@@ -205,7 +205,9 @@ class IntakeService:
         r = w.request
         return IntakeResult(r["id"], r["reference"], r["status"], r["association"], tuple(m.id for m in w.mails))
 
-    def _mail(self, template: str, context: dict[str, Any], to: str, request_id: str, auto: str) -> OutgoingMail:
+    def _mail(
+        self, template: str, context: dict[str, Any], to: str, request_id: str, auto: str, reply_to: Optional[str] = None
+    ) -> OutgoingMail:
         subject, text, html = self.render_mail(template, context)
         mail_id = uuid.uuid4().hex
         domain = self.settings.mail_from.rpartition("@")[2].rstrip(">") or "localhost"
@@ -219,6 +221,7 @@ class IntakeService:
             auto_submitted=auto,
             request_id=request_id,
             kind=template,
+            reply_to=reply_to,
         )
 
     def _association_mail(self, request: dict, s: Submission, place: Optional[Place], association, reference) -> OutgoingMail:
@@ -248,4 +251,6 @@ class IntakeService:
             "referent_name": s.referent.name if s.referent else None,
             "routed": association is not None,
         }
-        return self._mail("acknowledgement", context, to, request["id"], "auto-generated")
+        # Replies go to the intake address, where the reference in the subject threads them.
+        reply_to = self.settings.intake_addresses[0] if self.settings.intake_addresses else None
+        return self._mail("acknowledgement", context, to, request["id"], "auto-generated", reply_to)

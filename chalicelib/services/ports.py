@@ -26,6 +26,7 @@ class OutgoingMail:
     request_id: Optional[str] = None
     kind: str = ""
     attempts: int = 0  # failed sends so far
+    reply_to: Optional[str] = None
 
 
 @dataclass(frozen=True)

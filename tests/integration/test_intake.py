@@ -47,6 +47,7 @@ def test_a_routed_request_is_stored_with_its_explanation_timeline_and_mails(serv
     ack = by_to["lea.martin@example.net"]
     assert result.reference in association_mail["Subject"]
     assert result.reference in ack["Subject"]
+    assert ack["Reply-To"] == settings.intake_addresses[0]  # a reply reaches people, not a void
     for m in mails:
         for header in ("From", "To", "Subject", "Date", "Message-ID"):
             assert m[header], header

@@ -151,8 +151,8 @@ REJECTED = [
     # Out of range however it is written: these must still name the age.
     ("age-31-as-float", {"age": 31.0}, "age"),
     ("age-12-as-float", {"age": 12.0, "parental_consent": True}, "age"),
-    ("age-negative-form-string", {"age": "-5"}, "age"),
-    ("age-boolean", {"age": True}, "age"),
+    ("age-negative-form-string", {"age": "-5", "parental_consent": True}, "age"),
+    ("age-boolean", {"age": True, "parental_consent": True}, "age"),
     ("postal-code-missing", {"postal_code": MISSING}, "postal_code"),
     ("postal-code-empty", {"postal_code": ""}, "postal_code"),
     ("postal-code-4-digits", {"postal_code": "7501"}, "postal_code"),
