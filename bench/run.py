@@ -36,7 +36,7 @@ def bench_intake(endpoint: str) -> dict[str, float]:
     from chalicelib.adapters.dynamodb import ensure_table
     from chalicelib.bootstrap import Services
     from chalicelib.config import Settings
-    from chalicelib.domain.models import parse_submission
+    from chalicelib.domain.models import NewRequest, parse_submission
     from chalicelib.domain.vocabulary import Channel
     from chalicelib.services.intake import Idempotency
     from local.setup import prepare
@@ -85,7 +85,8 @@ def bench_intake(endpoint: str) -> dict[str, float]:
                 "publics": rng.choice([[], ["qpv"], ["rural"]]), "consent": True, "parental_consent": True,
             }
             t = time.perf_counter()
-            result = s.intake.accept(parse_submission(body), Channel.API, Idempotency.of_body(f"api:b{i}", body), f"ip{i % 7}")
+            new = NewRequest.from_submission(parse_submission(body), Channel.API)
+            result = s.intake.accept(new, Idempotency.of_body(f"api:b{i}", body), f"ip{i % 7}")
             t_intake = time.perf_counter() - t
             t = time.perf_counter()
             s.outbox.dispatch(result.mail_ids)

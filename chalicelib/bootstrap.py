@@ -64,9 +64,9 @@ class Services:
 
         return answer_url(self.settings, request_id, association_id)
 
-    def submit(self, submission: Any, channel: Any, idempotency: Any = None, rate_key: Optional[str] = None) -> Any:
-        """The one intake path: route and commit, then send what the commit queued."""
-        result = self.intake.accept(submission, channel, idempotency, rate_key)
+    def submit(self, new: Any, idempotency: Any = None, rate_key: Optional[str] = None) -> Any:
+        """The one intake path (forms, API, mail): route and commit, then send what it queued."""
+        result = self.intake.accept(new, idempotency, rate_key)
         if result.mail_ids:
             self.outbox.dispatch(result.mail_ids)
         return result

@@ -118,3 +118,10 @@ def youth(**overrides):
     }
     data.update(overrides)
     return data
+
+
+def request_of(data, channel):
+    """What the forms and the API hand to the intake use case."""
+    from chalicelib.domain.models import NewRequest, parse_submission
+
+    return NewRequest.from_submission(parse_submission(data), channel)

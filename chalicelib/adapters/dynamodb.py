@@ -254,6 +254,7 @@ class DynamoStore:
                     "request_id": m.request_id,
                     "kind": m.kind,
                     "reply_to": m.reply_to,
+                    "in_reply_to": m.in_reply_to,
                 }
             ),
             "state": _s("pending"),
@@ -422,6 +423,7 @@ class DynamoStore:
             kind=b.get("kind", ""),
             attempts=int(out["Attributes"]["attempts"]["N"]),
             reply_to=b.get("reply_to"),
+            in_reply_to=b.get("in_reply_to"),
         )
 
     def mark_sent(self, mail_id: str, now: int) -> None:

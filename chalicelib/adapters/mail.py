@@ -28,6 +28,9 @@ def build_mime(mail: OutgoingMail, sender: str) -> EmailMessage:
     msg["Message-ID"] = mail.message_id
     if mail.reply_to:
         msg["Reply-To"] = mail.reply_to
+    if mail.in_reply_to:
+        msg["In-Reply-To"] = mail.in_reply_to
+        msg["References"] = mail.in_reply_to
     if mail.auto_submitted:
         msg["Auto-Submitted"] = mail.auto_submitted
     msg.set_content(mail.text, charset="utf-8")

@@ -335,3 +335,69 @@ class RequestRecord:
     routing: dict[str, Any]
     expires_at: int
     events: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A request as every channel hands it to the intake use case.
+
+    The forms and the API build it from a valid Submission; mail intake builds it from
+    what it could extract, so routing fields may be missing (then: triage).
+    """
+
+    channel: Channel
+    age: Optional[int] = None
+    situation: Optional[Situation] = None
+    need: Optional[Need] = None
+    publics: tuple[Public, ...] = ()
+    postal_code: Optional[str] = None
+    city: Optional[str] = None
+    first_name: Optional[str] = None
+    last_name: Optional[str] = None
+    email: Optional[str] = None
+    phone: Optional[str] = None
+    message: Optional[str] = None
+    consent: bool = False
+    parental_consent: bool = False
+    referent: Optional[dict[str, Any]] = None  # name, email, phone, structure_name, structure_type
+    extraction: Optional[dict[str, Any]] = None  # mail intake: what was found, and in which words
+    inbound: Optional[dict[str, Any]] = None  # mail intake: message id, subject, raw mail key
+    acknowledge: bool = True
+
+    @staticmethod
+    def from_submission(s: Submission, channel: Channel) -> "NewRequest":
+        return NewRequest(
+            channel=channel,
+            age=s.age,
+            situation=s.situation,
+            need=s.need,
+            publics=tuple(s.publics),
+            postal_code=s.postal_code,
+            city=s.city,
+            first_name=s.first_name,
+            last_name=s.last_name,
+            email=s.email,
+            phone=s.phone,
+            message=s.message,
+            consent=s.consent,
+            parental_consent=s.parental_consent,
+            referent=s.referent.model_dump(mode="json") if s.referent else None,
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """The youth's fields as stored and shown by the admin API (contract section 2 names)."""
+        return {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "phone": self.phone,
+            "age": self.age,
+            "postal_code": self.postal_code,
+            "city": self.city,
+            "situation": self.situation.value if self.situation else None,
+            "need": self.need.value if self.need else None,
+            "publics": [p.value for p in self.publics],
+            "message": self.message,
+            "consent": self.consent,
+            "parental_consent": self.parental_consent,
+        }

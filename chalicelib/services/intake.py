@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from ..config import Settings
-from ..domain.models import Submission
+from ..domain.models import NewRequest
 from ..domain.routing import RoutingDecision, RoutingQuery, route_request
 from ..domain.territory import Place, resolve_place
 from ..domain.text import new_reference, redact_contacts
-from ..domain.vocabulary import Channel, Need, Public, Situation, Status
+from ..domain.vocabulary import Need, Public, Situation, Status, StructureType
 from .clock import Clock
 from .directory import DirectoryService, DirectorySnapshot
 from .ports import Event, IntakeWrite, OutgoingMail, Rejected, RequestStore
@@ -61,6 +61,17 @@ class IntakeResult:
 RenderMail = Callable[[str, dict[str, Any]], tuple[str, str, str]]
 
 
+def message_id_for(mail_id: str, reference: Optional[str], domain: str) -> str:
+    """Our Message-IDs carry the reference: a reply's In-Reply-To finds its request."""
+    return f"<{mail_id}.{reference}@{domain}>" if reference else f"<{mail_id}@{domain}>"
+
+
+def _structure_label(referent: Optional[dict[str, Any]]) -> Optional[str]:
+    if not referent or not referent.get("structure_type"):
+        return None
+    return StructureType(referent["structure_type"]).label
+
+
 class IntakeService:
     def __init__(
         self,
@@ -80,20 +91,19 @@ class IntakeService:
 
     def accept(
         self,
-        submission: Submission,
-        channel: Channel,
+        new: NewRequest,
         idempotency: Optional[Idempotency] = None,
         rate_key: Optional[str] = None,
     ) -> IntakeResult:
-        """Route and store a valid submission; the mails wait in the outbox."""
+        """Route and store a request; the mails wait in the outbox."""
         now = self.clock.now()
-        place = resolve_place(submission.postal_code, submission.city)
+        place = resolve_place(new.postal_code, new.city) if new.postal_code else None
         snapshot = self.directory.snapshot()
         request_id = uuid.uuid4().hex
         reference = new_reference()
         for _ in range(MAX_ATTEMPTS):
-            decision = self._route(submission, place, snapshot)
-            write = self._write(submission, channel, place, decision, snapshot, request_id, reference, now)
+            decision = self._route(new, place, snapshot)
+            write = self._write(new, place, decision, snapshot, request_id, reference, now)
             if idempotency:
                 write.idempotency_key = idempotency.key
                 write.idempotency_fingerprint = idempotency.fingerprint
@@ -140,7 +150,7 @@ class IntakeService:
         r = stored.response
         return IntakeResult(r["id"], r["reference"], r["status"], r["association"], replayed=True)
 
-    def _route(self, s: Submission, place: Optional[Place], snapshot: DirectorySnapshot) -> RoutingDecision:
+    def _route(self, s: NewRequest, place: Optional[Place], snapshot: DirectorySnapshot) -> RoutingDecision:
         query = RoutingQuery(
             age=s.age,
             situation=s.situation,
@@ -154,8 +164,7 @@ class IntakeService:
 
     def _write(
         self,
-        s: Submission,
-        channel: Channel,
+        s: NewRequest,
         place: Optional[Place],
         decision: RoutingDecision,
         snapshot: DirectorySnapshot,
@@ -165,31 +174,32 @@ class IntakeService:
     ) -> IntakeWrite:
         association = snapshot.get(decision.association_id) if decision.association_id else None
         status = Status.ROUTED if association else Status.NEEDS_TRIAGE
-        fields = s.model_dump(mode="json", exclude={"referent"})
         request = {
             "id": request_id,
             "reference": reference,
-            "channel": channel.value,
+            "channel": s.channel.value,
             "status": status.value,
             "created_at": now.iso,
             "updated_at": now.iso,
-            "fields": fields,
-            "referent": s.referent.model_dump(mode="json") if s.referent else None,
+            "fields": s.fields(),
+            "referent": s.referent,
+            "extraction": s.extraction,
+            "inbound": s.inbound,
             "place": place.__dict__ if place else None,
             "association_id": association.id if association else None,
             "association": {"id": association.id, "name": association.name} if association else None,
             "routing": decision.as_dict(),
             "triage_reason": decision.reason,
         }
-        events = [Event(now.iso, "received", channel.value, {})]
+        events = [Event(now.iso, "received", s.channel.value, {})]
         mails: list[OutgoingMail] = []
         if association:
             events.append(Event(now.iso, "routed", "routing", {"association": association.id}))
             mails.append(self._association_mail(request, s, place, association, reference))
         else:
             events.append(Event(now.iso, "needs_triage", "routing", {"reason": decision.reason}))
-        ack_to = s.referent.email if s.referent else s.email
-        if ack_to:
+        ack_to = s.referent.get("email") if s.referent else s.email
+        if ack_to and s.acknowledge:
             mails.append(self._acknowledgement(request, s, ack_to, reference, association))
         retention = self.settings.retention_days * 86400
         return IntakeWrite(
@@ -206,14 +216,23 @@ class IntakeService:
         return IntakeResult(r["id"], r["reference"], r["status"], r["association"], tuple(m.id for m in w.mails))
 
     def _mail(
-        self, template: str, context: dict[str, Any], to: str, request_id: str, auto: str, reply_to: Optional[str] = None
+        self,
+        template: str,
+        context: dict[str, Any],
+        to: str,
+        request_id: str,
+        auto: str,
+        reply_to: Optional[str] = None,
+        in_reply_to: Optional[str] = None,
+        reference: Optional[str] = None,
     ) -> OutgoingMail:
         subject, text, html = self.render_mail(template, context)
         mail_id = uuid.uuid4().hex
         domain = self.settings.mail_from.rpartition("@")[2].rstrip(">") or "localhost"
         return OutgoingMail(
             id=mail_id,
-            message_id=f"<{mail_id}@{domain}>",
+            message_id=message_id_for(mail_id, reference or context.get("reference"), domain),
+            in_reply_to=in_reply_to,
             to=(to,),
             subject=subject,
             text=text,
@@ -224,7 +243,7 @@ class IntakeService:
             reply_to=reply_to,
         )
 
-    def _association_mail(self, request: dict, s: Submission, place: Optional[Place], association, reference) -> OutgoingMail:
+    def _association_mail(self, request: dict, s: NewRequest, place: Optional[Place], association, reference) -> OutgoingMail:
         # No contact detail of the youth or the referent here: they are shown once the
         # association accepts (contract sections 7 and 9).
         context = {
@@ -233,24 +252,27 @@ class IntakeService:
             "age": s.age,
             "commune": place.commune_name if place and place.commune_name else None,
             "postal_code": s.postal_code,
-            "situation": Situation(s.situation).label,
+            "situation": Situation(s.situation).label if s.situation else "non précisée",
             "need": Need(s.need).label,
             "publics": [Public(p).label for p in s.publics],
             "message": redact_contacts(s.message),
-            "via_referent": Channel(request["channel"]) is not Channel.FORM and s.referent is not None,
-            "structure_type": s.referent.structure_type.label if s.referent else None,
+            "via_referent": s.referent is not None,
+            "structure_type": _structure_label(s.referent),
             "answer_url": self.answer_link(request["id"], association.id),
         }
         return self._mail("association_new_request", context, association.emails[0], request["id"], "auto-generated")
 
-    def _acknowledgement(self, request: dict, s: Submission, to: str, reference: str, association) -> OutgoingMail:
+    def _acknowledgement(self, request: dict, s: NewRequest, to: str, reference: str, association) -> OutgoingMail:
         context = {
             "reference": reference,
             "first_name": s.first_name,
             "for_referent": s.referent is not None,
-            "referent_name": s.referent.name if s.referent else None,
+            "referent_name": s.referent.get("name") if s.referent else None,
             "routed": association is not None,
         }
         # Replies go to the intake address, where the reference in the subject threads them.
         reply_to = self.settings.intake_addresses[0] if self.settings.intake_addresses else None
-        return self._mail("acknowledgement", context, to, request["id"], "auto-generated", reply_to)
+        inbound_id = (s.inbound or {}).get("message_id")
+        # An answer to a mail is "auto-replied" (RFC 3834) and threads under it.
+        auto = "auto-replied" if inbound_id else "auto-generated"
+        return self._mail("acknowledgement", context, to, request["id"], auto, reply_to, inbound_id, reference)

@@ -27,6 +27,7 @@ class OutgoingMail:
     kind: str = ""
     attempts: int = 0  # failed sends so far
     reply_to: Optional[str] = None
+    in_reply_to: Optional[str] = None  # the inbound mail an acknowledgement answers
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from chalice import Response
 
-from ..domain.models import REFERENCE_RE, FieldError, InvalidSubmission, Submission, parse_submission
+from ..domain.models import REFERENCE_RE, FieldError, InvalidSubmission, NewRequest, Submission, parse_submission
 from ..domain.territory import is_known_postal_code
 from ..domain.text import new_reference
 from ..domain.vocabulary import Channel, Status
@@ -121,7 +121,8 @@ class Views:
         sid = (values.get("submission_id") or "").strip()[:100]
         idem = Idempotency(f"form:{sid}", "") if sid else None
         try:
-            result = self.s.submit(submission, FORM_KINDS[kind]["channel"], idem, self._rate_key(request))
+            new = NewRequest.from_submission(submission, FORM_KINDS[kind]["channel"])
+            result = self.s.submit(new, idem, self._rate_key(request))
         except RateLimited:
             return self._too_many(page=True)
         return self._redirect_thanks(path, result.reference, return_to)
@@ -185,7 +186,7 @@ class Views:
         key = (request.headers.get("idempotency-key") or "").strip()
         idem = Idempotency.of_body(f"api:{key[:200]}", body) if key else None
         try:
-            result = self.s.submit(submission, Channel.API, idem, self._rate_key(request))
+            result = self.s.submit(NewRequest.from_submission(submission, Channel.API), idem, self._rate_key(request))
         except RateLimited:
             return self._too_many(page=False)
         except IdempotencyConflict:

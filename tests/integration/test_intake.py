@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.domain.models import parse_submission
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.intake import Idempotency, IdempotencyConflict, RateLimited
-from tests.conftest import association, make_services, youth
+from tests.conftest import request_of, association, make_services, youth
 
 
 def read_outbox(directory: str) -> list[email.message.EmailMessage]:
@@ -24,7 +23,7 @@ def read_outbox(directory: str) -> list[email.message.EmailMessage]:
 
 
 def test_a_routed_request_is_stored_with_its_explanation_timeline_and_mails(services, settings):
-    result = services.submit(parse_submission(youth(publics=["qpv"])), Channel.FORM)
+    result = services.submit(request_of(youth(publics=["qpv"]), Channel.FORM))
 
     assert result.status == "routed"
     stored = services.requests.get(result.reference)
@@ -62,7 +61,7 @@ def test_a_routed_request_is_stored_with_its_explanation_timeline_and_mails(serv
 
 def test_contact_details_typed_in_the_message_do_not_reach_the_association(services, settings):
     message = "Écrivez-moi à lea.perso@example.com ou au 07.11.22.33.44, merci"
-    result = services.submit(parse_submission(youth(message=message)), Channel.FORM)
+    result = services.submit(request_of(youth(message=message), Channel.FORM))
     association_mail = next(m for m in read_outbox(settings.outbox_dir) if result.reference in m["Subject"] and "lea.martin" not in m["To"])
     raw = association_mail.get_body(("plain",)).get_content()
     assert "lea.perso@example.com" not in raw and "07.11.22.33.44" not in raw
@@ -70,7 +69,7 @@ def test_contact_details_typed_in_the_message_do_not_reach_the_association(servi
 
 
 def test_no_candidate_goes_to_triage_with_the_reason(services):
-    result = services.submit(parse_submission(youth(postal_code="97600", city="Mamoudzou", age=15)), Channel.API)
+    result = services.submit(request_of(youth(postal_code="97600", city="Mamoudzou", age=15), Channel.API))
     assert result.status == "needs_triage"
     assert result.association is None
     stored = services.requests.get(result.id)
@@ -80,8 +79,8 @@ def test_no_candidate_goes_to_triage_with_the_reason(services):
 
 def test_same_idempotency_key_and_body_answers_the_same_and_stores_one(services):
     body = youth()
-    first = services.submit(parse_submission(body), Channel.API, Idempotency.of_body("api:k1", body))
-    again = services.submit(parse_submission(body), Channel.API, Idempotency.of_body("api:k1", body))
+    first = services.submit(request_of(body, Channel.API), Idempotency.of_body("api:k1", body))
+    again = services.submit(request_of(body, Channel.API), Idempotency.of_body("api:k1", body))
     assert again.as_response() == first.as_response()
     assert again.replayed
     items, _ = services.requests.list(None, None, 50, None)
@@ -90,10 +89,10 @@ def test_same_idempotency_key_and_body_answers_the_same_and_stores_one(services)
 
 def test_same_key_with_another_body_is_a_conflict(services):
     body = youth()
-    services.submit(parse_submission(body), Channel.API, Idempotency.of_body("api:k2", body))
+    services.submit(request_of(body, Channel.API), Idempotency.of_body("api:k2", body))
     other = youth(age=16)
     with pytest.raises(IdempotencyConflict):
-        services.submit(parse_submission(other), Channel.API, Idempotency.of_body("api:k2", other))
+        services.submit(request_of(other, Channel.API), Idempotency.of_body("api:k2", other))
 
 
 def test_the_per_ip_limit_is_counted_in_the_intake_transaction(settings, clock):
@@ -101,12 +100,12 @@ def test_the_per_ip_limit_is_counted_in_the_intake_transaction(settings, clock):
 
     s = make_services(replace(settings, rate_limit_count=2, rate_limit_seconds=600), clock)
     for _ in range(2):
-        s.submit(parse_submission(youth()), Channel.FORM, rate_key="ip-a")
+        s.submit(request_of(youth(), Channel.FORM), rate_key="ip-a")
     with pytest.raises(RateLimited):
-        s.submit(parse_submission(youth()), Channel.FORM, rate_key="ip-a")
-    s.submit(parse_submission(youth()), Channel.FORM, rate_key="ip-b")  # another address
+        s.submit(request_of(youth(), Channel.FORM), rate_key="ip-a")
+    s.submit(request_of(youth(), Channel.FORM), rate_key="ip-b")  # another address
     clock.advance(seconds=601)
-    s.submit(parse_submission(youth()), Channel.FORM, rate_key="ip-a")  # next window
+    s.submit(request_of(youth(), Channel.FORM), rate_key="ip-a")  # next window
     items, _ = s.requests.list(None, None, 50, None)
     assert len(items) == 4  # the refused one stored nothing
 
@@ -120,7 +119,7 @@ def test_fifty_simultaneous_requests_never_exceed_capacity(settings, clock):
     def submit():
         try:
             start.wait()
-            results.append(s.submit(parse_submission(youth()), Channel.API))
+            results.append(s.submit(request_of(youth(), Channel.API)))
         except Exception as exc:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(exc)
 
@@ -142,7 +141,7 @@ def test_fifty_simultaneous_requests_never_exceed_capacity(settings, clock):
 
 
 def test_expired_requests_are_not_read_even_before_dynamodb_deletes_them(services, clock, settings):
-    result = services.submit(parse_submission(youth()), Channel.FORM)
+    result = services.submit(request_of(youth(), Channel.FORM))
     clock.advance(days=settings.retention_days + 1)
     assert services.requests.get(result.id) is None
     assert services.requests.get(result.reference) is None
@@ -152,7 +151,7 @@ def test_expired_requests_are_not_read_even_before_dynamodb_deletes_them(service
 def test_list_is_newest_first_and_paginated(services, clock):
     refs = []
     for _ in range(5):
-        refs.append(services.submit(parse_submission(youth()), Channel.API).reference)
+        refs.append(services.submit(request_of(youth(), Channel.API)).reference)
         clock.advance(seconds=1)
     page1, cursor = services.requests.list(None, None, 2, None)
     page2, cursor2 = services.requests.list(None, None, 2, cursor)

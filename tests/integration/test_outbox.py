@@ -8,9 +8,8 @@ from moto import mock_aws
 from moto.ses.models import ses_backends
 
 from chalicelib.adapters.mail import SesSender
-from chalicelib.domain.models import parse_submission
 from chalicelib.domain.vocabulary import Channel
-from tests.conftest import make_services, youth
+from tests.conftest import request_of, make_services, youth
 
 
 @pytest.fixture
@@ -26,7 +25,7 @@ def sent_count() -> int:
 def test_ses_down_then_back_each_mail_is_sent_exactly_once(settings, clock, ses):
     # moto refuses to send until the sender's domain is verified: SES "down" for us.
     s = make_services(settings, clock, sender=SesSender(lambda: boto3.client("sesv2", region_name="eu-west-3")))
-    result = s.submit(parse_submission(youth()), Channel.FORM)
+    result = s.submit(request_of(youth(), Channel.FORM))
 
     assert result.status == "routed"  # the request is stored whatever happens to mail
     assert s.requests.get(result.reference) is not None
@@ -58,7 +57,7 @@ def test_a_mail_being_sent_by_one_worker_is_not_sent_by_another(settings, clock)
 
     recorder = Recorder()
     s = make_services(settings, clock, sender=recorder)
-    result = s.intake.accept(parse_submission(youth()), Channel.FORM)  # committed, not sent yet
+    result = s.intake.accept(request_of(youth(), Channel.FORM))  # committed, not sent yet
     first = result.mail_ids[0]
     leased = s.store.claim_mail(first, clock.now().epoch, 120)  # another worker holds it
     assert leased is not None
