@@ -4,6 +4,8 @@ Imports stay light (no pydantic, jinja2 or data files): a cold Lambda pays for t
 the first request that needs them, through `services()`.
 """
 
+import os
+
 from chalice import Chalice, Rate
 
 from chalicelib.bootstrap import services
@@ -85,6 +87,11 @@ def api_get_directory():
     return views().api_get_directory(app.current_request)
 
 
+@app.route("/api/v1/admin/quarantine", methods=["GET"])
+def api_quarantine():
+    return views().api_quarantine(app.current_request)
+
+
 @app.route("/api/v1/openapi.json")
 def openapi():
     return views().openapi()
@@ -94,3 +101,9 @@ def openapi():
 def send_outbox(event):
     """Retries mails whose first send failed (SES down); locally the runner loops on it."""
     services().outbox.sweep()
+
+
+@app.on_sqs_message(queue=os.environ.get("INBOUND_QUEUE", "mentorat-inbound-mail"), batch_size=5)
+def inbound_mail(event):
+    """SES receiving -> S3 -> SNS -> SQS: one record per inbound mail."""
+    return services().inbound_sqs_batch(event.to_dict(), event.context)

@@ -17,7 +17,9 @@ _lock = threading.Lock()
 
 
 class Services:
-    def __init__(self, settings: Settings, clock: Any = None, sender: Any = None, boto_session: Any = None):
+    def __init__(
+        self, settings: Settings, clock: Any = None, sender: Any = None, boto_session: Any = None, raw_store: Any = None
+    ):
         from .adapters.clock import SystemClock
         from .adapters.dynamodb import DynamoStore
         from .adapters.mail import EmlOutbox, SesSender
@@ -37,6 +39,27 @@ class Services:
         self.intake = IntakeService(self.store, self.directory, render_mail, self.clock, settings, self.answer_link)
         self.outbox = OutboxService(self.store, sender, self.clock, settings.mail_from)
         self.requests = RequestQueries(self.store, self.clock)
+        self._raw_store = raw_store
+        self._mail_intake = None
+
+    @property
+    def mail_intake(self) -> Any:
+        """Built on first use: the form-only Lambdas never load the mail parser."""
+        if self._mail_intake is None:
+            from .adapters.raw_mail import LocalRawMailStore, S3RawMailStore
+            from .domain.inbound_mail import Limits
+            from .services.mail_intake import MailIntakeService
+
+            raw_store = self._raw_store
+            if raw_store is None:
+                if self.settings.local:
+                    raw_store = LocalRawMailStore(self.settings.raw_mail_dir)
+                else:
+                    raw_store = S3RawMailStore(self.settings.raw_mail_bucket, lambda: self._client("s3"))
+            self._mail_intake = MailIntakeService(
+                self.settings, self.clock, self.store, raw_store, self.submit, Limits(max_bytes=self.settings.max_mail_bytes)
+            )
+        return self._mail_intake
 
     def _client(self, name: str, **kwargs: Any) -> Any:
         import boto3
@@ -70,6 +93,14 @@ class Services:
         if result.mail_ids:
             self.outbox.dispatch(result.mail_ids)
         return result
+
+    def inbound_sqs_batch(self, event: dict, context: Any) -> dict:
+        from .adapters.ses_inbound import process_sqs_batch
+
+        s3 = self._client("s3")
+        return process_sqs_batch(
+            event, context, self.mail_intake, lambda bucket, key: s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        )
 
     def healthy(self) -> bool:
         try:

@@ -35,6 +35,10 @@ class Settings:
     routing_weights: RoutingWeights = field(default_factory=RoutingWeights)
     secret_key: str = "local-dev-secret-change-me"  # hashes IPs; signs links later
     sweeper_seconds: float = 15.0
+    ack_limit_per_hour: int = 5  # acknowledgements to one mail sender
+    raw_mail_dir: str = ".local/raw-mail"  # local stand-in for the SES receiving bucket
+    raw_mail_bucket: str = ""  # AWS: where SES receiving stores raw mail
+    max_mail_bytes: int = 10 * 1024 * 1024
 
     @property
     def local(self) -> bool:
@@ -72,4 +76,8 @@ class Settings:
             routing_weights=weights,
             secret_key=env.get("SECRET_KEY", cls.secret_key),
             sweeper_seconds=float(env.get("SWEEPER_SECONDS", cls.sweeper_seconds)),
+            ack_limit_per_hour=int(env.get("ACK_LIMIT_PER_HOUR", cls.ack_limit_per_hour)),
+            raw_mail_dir=env.get("RAW_MAIL_DIR", cls.raw_mail_dir),
+            raw_mail_bucket=env.get("RAW_MAIL_BUCKET", ""),
+            max_mail_bytes=int(env.get("MAX_MAIL_BYTES", cls.max_mail_bytes)),
         )

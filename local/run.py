@@ -44,6 +44,7 @@ def main() -> None:
     LOCAL.mkdir(exist_ok=True)
     os.environ.setdefault("STAGE", "local")
     os.environ.setdefault("OUTBOX_DIR", str(LOCAL / "outbox"))
+    os.environ.setdefault("RAW_MAIL_DIR", str(LOCAL / "raw-mail"))
     token_source = "the ADMIN_TOKEN variable" if os.environ.get("ADMIN_TOKEN") else str(LOCAL / "admin-token")
     os.environ["ADMIN_TOKEN"] = admin_token()
     os.environ.setdefault("SECRET_KEY", local_secret())
@@ -75,6 +76,10 @@ def serve(port: int, token_source: str) -> None:
     sweeper = threading.Thread(target=sweep_loop, args=(s, stop), name="sweeper", daemon=True)
     sweeper.start()
     server = make_server(app, "127.0.0.1", port)
+    from local.smtp_ingress import start_ingress
+
+    smtp_port = int(os.environ.get("SMTP_PORT", "2525"))
+    smtp = start_ingress(s.mail_intake, smtp_port, s.settings.max_mail_bytes)
 
     def shutdown(*_):
         stop.set()
@@ -94,6 +99,7 @@ def serve(port: int, token_source: str) -> None:
                 f"  DynamoDB Local    {s.settings.dynamodb_endpoint}  table {s.settings.table_name}"
                 + ("  (created)" if created else ""),
                 f"  outbox (.eml)     {s.settings.outbox_dir}",
+                f"  SMTP ingress      127.0.0.1:{smtp_port}  for {', '.join(s.settings.intake_addresses)}",
                 f"  admin token       {token_source}",
                 f"  directory         {seeded} associations loaded from the seed" if seeded else "  directory         kept as it was",
                 "Ctrl-C stops everything.",
@@ -108,6 +114,7 @@ def serve(port: int, token_source: str) -> None:
         pass
     finally:
         stop.set()
+        smtp.stop()
 
 
 def sweep_loop(s, stop: threading.Event) -> None:

@@ -9,6 +9,8 @@ Items (pk / sk):
   MAIL#<id>     / MAIL                    outbox message (pending until sent)
   DIRECTORY     / ASSOC#<id>              one association of the directory
   DIRECTORY     / LOAD#<id>               how many requests wait on it (capacity)
+  QUARANTINE    / <at>#<id>               inbound mail that could not be parsed, for an operator
+  ACK#<sender>  / <window>                acknowledgements sent to one mail sender (rate limit)
 
 Every item holding personal data carries `expires_at` (the table's TTL attribute) and
 every read ignores expired items, since DynamoDB deletes them only eventually.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import uuid
 from typing import Any, Iterable, Optional, Sequence
 
 from ..domain.models import Association
@@ -272,6 +275,66 @@ class DynamoStore:
             return None
         return StoredIdempotency(item["fingerprint"]["S"], _unjson(item))
 
+    def append_event(self, request_id: str, event: Event, expires_at: int) -> bool:
+        """Add a timeline event to an existing request; False if there is no such request."""
+        client = self.client
+        item = self._event_item(request_id, event, 0, expires_at)
+        item["sk"] = _s(f"EVENT#{event.at}#{uuid.uuid4().hex[:6]}")
+        try:
+            client.transact_write_items(
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": self.table,
+                            "Key": {"pk": _s(f"REQ#{request_id}"), "sk": _s("META")},
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    _put(self.table, item),
+                ]
+            )
+        except client.exceptions.TransactionCanceledException:
+            return False
+        return True
+
+    def take_ack_budget(self, sender_key: str, window: int, limit: int, expires_at: int) -> bool:
+        """Count one acknowledgement to this sender in this window; False when over the limit."""
+        client = self.client
+        try:
+            client.update_item(
+                TableName=self.table,
+                Key={"pk": _s(f"ACK#{sender_key}"), "sk": _s(str(window))},
+                UpdateExpression="ADD n :one SET expires_at = :exp",
+                ConditionExpression="attribute_not_exists(n) OR n < :limit",
+                ExpressionAttributeValues={":one": _n(1), ":limit": _n(limit), ":exp": _n(expires_at)},
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def quarantine(self, at: str, record: dict[str, Any], expires_at: int) -> str:
+        qid = uuid.uuid4().hex
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                "pk": _s("QUARANTINE"),
+                "sk": _s(f"{at}#{qid}"),
+                "body": _json({"id": qid, "at": at, **record}),
+                "expires_at": _n(expires_at),
+            },
+        )
+        return qid
+
+    def list_quarantine(self, now: int, limit: int) -> list[dict[str, Any]]:
+        out = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": _s("QUARANTINE")},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_unjson(i) for i in out.get("Items", []) if not _expired(i, now)]
+
     # -- reading requests ----------------------------------------------------------
 
     def get_request(self, id_or_reference: str, now: int) -> Optional[dict[str, Any]]:
@@ -290,6 +353,7 @@ class DynamoStore:
         if meta is None or _expired(meta, now):
             return None
         request = _unjson(meta)
+        request["expires_at"] = int(meta["expires_at"]["N"])
         request["events"] = [_unjson(i) for i in items if i["sk"]["S"].startswith("EVENT#") and not _expired(i, now)]
         return request
 

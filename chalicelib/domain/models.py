@@ -363,6 +363,7 @@ class NewRequest:
     extraction: Optional[dict[str, Any]] = None  # mail intake: what was found, and in which words
     inbound: Optional[dict[str, Any]] = None  # mail intake: message id, subject, raw mail key
     acknowledge: bool = True
+    triage_reason: Optional[str] = None  # known before routing: straight to triage, with this reason
 
     @staticmethod
     def from_submission(s: Submission, channel: Channel) -> "NewRequest":

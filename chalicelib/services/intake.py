@@ -18,7 +18,7 @@ from ..domain.models import NewRequest
 from ..domain.routing import RoutingDecision, RoutingQuery, route_request
 from ..domain.territory import Place, resolve_place
 from ..domain.text import new_reference, redact_contacts
-from ..domain.vocabulary import Need, Public, Situation, Status, StructureType
+from ..domain.vocabulary import Channel, Need, Public, Situation, Status, StructureType
 from .clock import Clock
 from .directory import DirectoryService, DirectorySnapshot
 from .ports import Event, IntakeWrite, OutgoingMail, Rejected, RequestStore
@@ -151,6 +151,8 @@ class IntakeService:
         return IntakeResult(r["id"], r["reference"], r["status"], r["association"], replayed=True)
 
     def _route(self, s: NewRequest, place: Optional[Place], snapshot: DirectorySnapshot) -> RoutingDecision:
+        if s.triage_reason:
+            return RoutingDecision(None, s.triage_reason, (), {}, snapshot.index)
         query = RoutingQuery(
             age=s.age,
             situation=s.situation,
@@ -274,5 +276,5 @@ class IntakeService:
         reply_to = self.settings.intake_addresses[0] if self.settings.intake_addresses else None
         inbound_id = (s.inbound or {}).get("message_id")
         # An answer to a mail is "auto-replied" (RFC 3834) and threads under it.
-        auto = "auto-replied" if inbound_id else "auto-generated"
+        auto = "auto-replied" if s.channel is Channel.EMAIL else "auto-generated"
         return self._mail("acknowledgement", context, to, request["id"], auto, reply_to, inbound_id, reference)

@@ -25,6 +25,8 @@ def request_view(stored: dict[str, Any]) -> dict[str, Any]:
         "association": stored.get("association"),
         "triage_reason": stored.get("triage_reason"),
         "routing": stored.get("routing"),
+        "extraction": stored.get("extraction"),  # mail intake: what was found, in which words
+        "inbound": stored.get("inbound"),
     }
     if "events" in stored:
         view["events"] = sorted(stored["events"], key=lambda e: e["at"])

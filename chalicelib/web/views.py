@@ -243,6 +243,12 @@ class Views:
             return denied
         return _json({"associations": self.s.directory.entries()})
 
+    def api_quarantine(self, request: Any) -> Response:
+        """Inbound mail that could not be parsed, newest first, with the reason."""
+        if (denied := self._admin_only(request)) is not None:
+            return denied
+        return _json({"items": self.s.store.list_quarantine(self.s.clock.now().epoch, 100)})
+
     def openapi(self) -> Response:
         from .openapi import openapi_document
 

@@ -41,6 +41,7 @@ class Stack:
     port: int
     outbox: Path
     process: subprocess.Popen
+    smtp_port: int = 0
 
     def call(self, method: str, path: str, body: Optional[bytes] = None, headers: Optional[dict[str, str]] = None) -> Reply:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -67,11 +68,13 @@ class Stack:
 
 
 def start_stack(endpoint: str, tmp: Path, **env: str) -> Stack:
-    port = free_port()
+    port, smtp_port = free_port(), free_port()
     outbox = tmp / "outbox"
     full_env = {
         **os.environ,
         "PORT": str(port),
+        "SMTP_PORT": str(smtp_port),
+        "RAW_MAIL_DIR": str(tmp / "raw-mail"),
         "DYNAMODB_ENDPOINT": endpoint,
         "TABLE_NAME": f"e2e-{uuid.uuid4().hex[:10]}",
         "OUTBOX_DIR": str(outbox),
@@ -84,7 +87,7 @@ def start_stack(endpoint: str, tmp: Path, **env: str) -> Stack:
     }
     log = open(tmp / "server.log", "wb")
     process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-    stack = Stack(port, outbox, process)
+    stack = Stack(port, outbox, process, smtp_port)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -1,0 +1,176 @@
+"""Use case: ingest a mail sent to the urgent-request address (contract section 8).
+
+SES receiving (through S3, SNS and SQS) and the local SMTP ingress both hand raw bytes
+here. A human's mail becomes a request through the same intake use case as the forms;
+a reply joins its request's timeline; automatic mail is answered by nothing; what cannot
+be parsed is kept, with the reason, for an operator. Nothing here raises on bad mail:
+only a failing dependency (DynamoDB, the raw store) raises, so that the door retries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Protocol
+
+from ..config import Settings
+from ..domain.extraction import ACCEPT, Extraction, extract_request
+from ..domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_inbound
+from ..domain.models import NewRequest
+from ..domain.vocabulary import Channel, Need, Public, Situation
+from .clock import Clock
+from .intake import Idempotency, IntakeResult
+from .ports import Event
+
+log = logging.getLogger(__name__)
+
+REFERENCE_IN_TEXT = re.compile(r"\bMNT-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}\b")
+REFERENCE_IN_MESSAGE_ID = re.compile(r"\.(MNT-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})@")
+MESSAGE_MAX = 2000  # the request's `message`, as on the forms
+REPLY_EXCERPT_MAX = 1000
+
+
+class RawMailStore(Protocol):
+    def put(self, raw: bytes) -> str: ...
+    def get(self, key: str) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class MailOutcome:
+    kind: str  # "request", "duplicate", "reply", "automatic", "quarantined", "not_for_us"
+    reference: Optional[str] = None
+    status: Optional[str] = None
+    reason: Optional[str] = None
+    acknowledged: bool = False
+
+
+class MailIntakeService:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        store: Any,
+        raw_store: RawMailStore,
+        submit: Callable[..., IntakeResult],
+        limits: Limits = Limits(),
+    ):
+        self.settings = settings
+        self.clock = clock
+        self.store = store
+        self.raw_store = raw_store
+        self.submit = submit
+        self.limits = limits
+
+    def accepts_recipient(self, address: str) -> bool:
+        return address.strip().strip("<>").lower() in {a.lower() for a in self.settings.intake_addresses}
+
+    def ingest(
+        self,
+        raw: bytes,
+        envelope_sender: Optional[str],
+        recipients: list[str],
+        raw_key: Optional[str] = None,
+        source_id: Optional[str] = None,
+    ) -> MailOutcome:
+        """One inbound message. `raw_key`: where it is stored already (SES → S3)."""
+        if recipients and not any(self.accepts_recipient(r) for r in recipients):
+            return MailOutcome("not_for_us")
+        raw_key = raw_key or self.raw_store.put(raw)
+        try:
+            mail = parse_inbound(raw, envelope_sender, self.limits)
+        except UnparseableMail as exc:
+            return self._quarantine(raw_key, exc.reason, envelope_sender)
+        if mail.automatic:
+            # No request, no answer (RFC 3834): no loops with robots, no noise for people.
+            log.info("automatic mail ignored", extra={"why": mail.automatic})
+            return MailOutcome("automatic", reason=mail.automatic)
+        if mail.from_address is None:
+            return self._quarantine(raw_key, "no usable sender address", envelope_sender)
+
+        threaded = self._as_reply(mail, raw_key)
+        if threaded is not None:
+            return threaded
+
+        extraction = extract_request(mail.subject, mail.own_text, mail.forwarded_text, mail.signature)
+        key = mail.message_id or source_id or hashlib.sha256(raw).hexdigest()
+        idempotency = Idempotency(f"mail:{key[:300]}", "")
+        new = self._new_request(mail, extraction, raw_key)
+        result = self.submit(new, idempotency, None)
+        if result.replayed:
+            return MailOutcome("duplicate", result.reference, result.status)
+        return MailOutcome("request", result.reference, result.status, acknowledged=new.acknowledge)
+
+    # -- steps -----------------------------------------------------------------------
+
+    def _quarantine(self, raw_key: str, reason: str, envelope_sender: Optional[str]) -> MailOutcome:
+        now = self.clock.now()
+        self.store.quarantine(
+            now.iso,
+            {"reason": reason, "raw_key": raw_key, "envelope_sender": envelope_sender or ""},
+            now.epoch + self.settings.retention_days * 86400,
+        )
+        log.warning("inbound mail quarantined", extra={"why": reason})
+        return MailOutcome("quarantined", reason=reason)
+
+    def _as_reply(self, mail: InboundMail, raw_key: str) -> Optional[MailOutcome]:
+        """A reply carrying a reference, or answering one of our mails, joins that request."""
+        references: list[str] = []
+        for mid in (*mail.in_reply_to, *mail.references):
+            found = REFERENCE_IN_MESSAGE_ID.search(mid)
+            if found:
+                references.append(found.group(1))
+        references += REFERENCE_IN_TEXT.findall(mail.subject.upper())
+        now = self.clock.now()
+        for reference in dict.fromkeys(references):
+            request = self.store.get_request(reference, now.epoch)
+            if request is None:
+                continue
+            detail = {
+                "from": mail.from_address,
+                "subject": mail.subject[:200],
+                "excerpt": (mail.own_text or mail.text)[:REPLY_EXCERPT_MAX],
+                "raw_key": raw_key,
+                "message_id": mail.message_id,
+            }
+            event = Event(now.iso, "reply_received", "email", detail)
+            if self.store.append_event(request["id"], event, request["expires_at"]):
+                return MailOutcome("reply", request["reference"], request["status"])
+        return None
+
+    def _ack_allowed(self, sender: str) -> bool:
+        """At most ACK_LIMIT acknowledgements per sender and hour: no mail storm in a loop."""
+        now = self.clock.now().epoch
+        window = now // 3600
+        sender_key = hashlib.sha256(f"{self.settings.secret_key}:{sender}".encode()).hexdigest()[:32]
+        return self.store.take_ack_budget(sender_key, window, self.settings.ack_limit_per_hour, (window + 1) * 3600)
+
+    def _new_request(self, mail: InboundMail, x: Extraction, raw_key: str) -> NewRequest:
+        def accepted(found: Any) -> Any:
+            return found.value if found is not None and found.confidence >= ACCEPT else None
+
+        message = "\n\n".join(part for part in (mail.own_text.strip(), mail.forwarded_text.strip()) if part)
+        return NewRequest(
+            channel=Channel.EMAIL,
+            age=accepted(x.age),
+            situation=Situation(accepted(x.situation)) if accepted(x.situation) else None,
+            need=Need(accepted(x.need)) if accepted(x.need) else None,
+            publics=tuple(Public(p.value) for p in x.publics if p.confidence >= ACCEPT),
+            postal_code=accepted(x.postal_code),
+            city=accepted(x.city),
+            message=message[:MESSAGE_MAX] or None,
+            # Sent by a professional: they agreed to send it; the mail is their consent.
+            consent=True,
+            referent={
+                "name": mail.from_name,
+                "email": mail.from_address,
+                "phone": None,
+                "structure_name": None,
+                "structure_type": None,
+            },
+            extraction=x.as_dict(),
+            inbound={"message_id": mail.message_id, "subject": mail.subject[:200], "raw_key": raw_key},
+            acknowledge=self._ack_allowed(mail.from_address),
+            triage_reason="several young people in one mail" if x.several_youths else None,
+        )

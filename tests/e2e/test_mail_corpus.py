@@ -1,0 +1,85 @@
+"""The whole real-world corpus through the SMTP ingress: nothing breaks, robots get nothing.
+
+1,400+ messages other mail projects collected (bounces, auto-replies, broken MIME, odd
+charsets) are sent with smtplib, as a mail server would relay them (CRLF line endings),
+to the ingress wired to DynamoDB Local. The envelope sender is a plain address for all
+of them, so recognising bounces rests on the messages themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import time
+from dataclasses import replace
+
+import pytest
+
+from local.dynamodb_local import free_port
+from local.smtp_ingress import start_ingress
+from tests.conftest import SHARED, make_services
+from tests.integration.test_intake import read_outbox
+
+REAL = SHARED / "corpus" / "mail-real"
+BOUNCE_FOLDERS = ("sisimai/maildir/bsd", "sisimai/maildir/dos", "sisimai/maildir/mac", "sisimai/maildir/err")
+MAX_SECONDS_PER_MESSAGE = 2.0
+
+
+def corpus_files():
+    return sorted(p for p in REAL.rglob("*") if p.is_file() and p.name != "README.md")
+
+
+def as_relayed(raw: bytes) -> bytes:
+    """What an MTA hands on: CRLF line endings."""
+    return re.sub(rb"\r\n|\r|\n", b"\r\n", raw)
+
+
+@pytest.fixture
+def ingress(settings, clock, tmp_path):
+    s = make_services(replace(settings, raw_mail_dir=str(tmp_path / "raw"), ack_limit_per_hour=10**6), clock)
+    outcomes: dict[str, tuple[str, float]] = {}  # file -> (outcome, seconds)
+    sending = {"file": None}  # which corpus file the client is sending now
+    real_ingest = s.mail_intake.ingest
+
+    def timed_ingest(raw, sender, recipients, **kw):
+        start = time.perf_counter()
+        outcome = real_ingest(raw, sender, recipients, **kw)
+        outcomes[sending["file"]] = (outcome.kind, time.perf_counter() - start)
+        return outcome
+
+    s.mail_intake.ingest = timed_ingest
+    port = free_port()
+    controller = start_ingress(s.mail_intake, port, s.settings.max_mail_bytes)
+    yield s, port, outcomes, sending
+    controller.stop()
+
+
+def test_every_real_world_message_goes_through_and_no_robot_is_answered(ingress, settings):
+    s, port, outcomes, sending = ingress
+    files = corpus_files()
+    assert len(files) > 1400
+    refused = {}
+    with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
+        for path in files:
+            name = str(path.relative_to(REAL))
+            sending["file"] = name
+            try:
+                smtp.sendmail("relay@example.org", ["urgence@lementorat.fr"], as_relayed(path.read_bytes()))
+            except smtplib.SMTPDataError as exc:  # refused whole (e.g. a line over SMTP's 1000)
+                refused[name] = exc.smtp_code
+                smtp.rset()
+    # Every message was answered; only permanent refusals of malformed SMTP input, never a 451.
+    assert all(code >= 500 for code in refused.values()), refused
+    assert len(outcomes) + len(refused) == len(files)
+    slowest = max(outcomes.items(), key=lambda kv: kv[1][1])
+    assert slowest[1][1] < MAX_SECONDS_PER_MESSAGE, slowest
+
+    bounces = {n: kind for n, (kind, _) in outcomes.items() if n.startswith(BOUNCE_FOLDERS)}
+    assert bounces, "the sisimai bounces went through"
+    answered = {n: kind for n, kind in bounces.items() if kind not in {"automatic", "quarantined"}}
+    assert answered == {}, "bounces and auto-replies must make no request and get no answer"
+
+    acks = [m for m in read_outbox(s.settings.outbox_dir) if m["Auto-Submitted"] == "auto-replied"]
+    requests = sum(kind == "request" for kind, _ in outcomes.values())
+    assert len(acks) == requests  # one acknowledgement per request made, none for anything else
+    assert s.healthy()  # the stack is still up

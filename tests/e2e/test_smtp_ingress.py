@@ -1,0 +1,62 @@
+"""The SMTP ingress of `make run`, driven by a real SMTP client (smtplib)."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+
+import pytest
+
+from tests.conftest import SHARED
+
+FR = SHARED / "corpus" / "fr"
+INTAKE = "urgence@lementorat.fr"
+
+
+def send(stack, raw: bytes, sender="cpe@college.example.fr", to=INTAKE):
+    with smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=30) as smtp:
+        return smtp.sendmail(sender, [to], raw)
+
+
+def email_requests(stack):
+    return [i for i in stack.admin("GET", "/api/v1/requests?limit=200").json()["items"] if i["channel"] == "email"]
+
+
+def test_a_school_mail_becomes_a_routed_request_with_an_acknowledgement(stack):
+    expected = json.loads((FR / "expected.json").read_text())["fr-01-cpe-college-roubaix"]
+    assert send(stack, (FR / "fr-01-cpe-college-roubaix.eml").read_bytes()) == {}
+    (request,) = [r for r in email_requests(stack) if r["postal_code"] == expected["postal_code"]]
+    assert request["age"] == expected["age"] and request["need"] == expected["need"]
+    assert request["status"] == "routed"
+    full = stack.admin("GET", f"/api/v1/requests/{request['reference']}").json()
+    assert [e["type"] for e in full["events"]][:2] == ["received", "routed"]
+    texts = [p.read_bytes() for p in stack.outbox_files()]
+    assert sum(request["reference"].encode() in t and b"auto-replied" in t for t in texts) == 1
+
+
+def test_automatic_mail_gets_no_answer(stack):
+    before = len(stack.outbox_files())
+    send(stack, (FR / "fr-05-absence-auto-reply.eml").read_bytes())
+    send(stack, (FR / "fr-08-mailer-daemon.eml").read_bytes(), sender="")
+    assert len(stack.outbox_files()) == before
+
+
+def test_other_recipients_are_refused_with_550(stack):
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        send(stack, b"Subject: x\r\n\r\nhello", to="directeur@lementorat.fr")
+    assert refused.value.recipients["directeur@lementorat.fr"][0] == 550
+
+
+def test_a_message_over_the_size_limit_is_refused_with_552(stack):
+    big = b"Subject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * 11000  # ~11 MB
+    with pytest.raises(smtplib.SMTPException) as refused:
+        send(stack, big)
+    assert "552" in str(refused.value)
+
+
+def test_hostile_mail_is_quarantined_and_the_ingress_keeps_serving(stack):
+    hostile = b"From: \x00\x00\r\nContent-Type: multipart/mixed; boundary=\"\x00\"\r\n\r\n" + b"\x00\xff" * 500
+    assert send(stack, hostile) == {}
+    items = stack.admin("GET", "/api/v1/admin/quarantine").json()["items"]
+    assert items and items[0]["reason"]
+    assert send(stack, (FR / "fr-07-refugee-grenoble.eml").read_bytes()) == {}  # still serving
