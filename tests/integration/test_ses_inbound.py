@@ -1,0 +1,75 @@
+"""The AWS door: SES receipt (S3) -> SNS -> SQS -> the inbound_mail handler, with moto S3."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib.adapters.ses_inbound import receipt_from_sqs_body
+from tests.conftest import SHARED, make_services
+
+FR = SHARED / "corpus" / "fr"
+BUCKET = "mentorat-test-inbound"
+
+
+def sqs_record(message_id: str, key: str, source: str = "cpe@college.example.fr") -> dict:
+    notification = {
+        "notificationType": "Received",
+        "mail": {"messageId": f"ses-{message_id}", "source": source, "destination": ["urgence@lementorat.fr"]},
+        "receipt": {
+            "recipients": ["urgence@lementorat.fr"],
+            "action": {"type": "S3", "bucketName": BUCKET, "objectKey": key},
+        },
+    }
+    sns = {"Type": "Notification", "MessageId": f"sns-{message_id}", "Message": json.dumps(notification)}
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"handle-{message_id}",
+        "body": json.dumps(sns),
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-west-3:123456789012:mentorat-inbound-mail",
+        "awsRegion": "eu-west-3",
+    }
+
+
+@pytest.fixture
+def s3():
+    with mock_aws():
+        client = boto3.client("s3", region_name="eu-west-3")
+        client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
+        yield client
+
+
+def test_a_batch_reports_only_the_failed_record_and_the_good_one_becomes_a_request(settings, clock, s3, tmp_path):
+    s = make_services(replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock)
+    s3.put_object(Bucket=BUCKET, Key="inbound/fr-07", Body=(FR / "fr-07-refugee-grenoble.eml").read_bytes())
+    event = {"Records": [sqs_record("good", "inbound/fr-07"), sqs_record("missing", "inbound/not-there")]}
+
+    def read_raw(bucket, key):
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    from chalicelib.adapters.ses_inbound import process_sqs_batch
+
+    answer = process_sqs_batch(event, None, s.mail_intake, read_raw)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "missing"}]}
+    (request,) = s.requests.list(None, None, 10, None)[0]
+    assert request["channel"] == "email" and request["postal_code"] == "38000"
+    assert request["inbound"]["raw_key"] == f"s3://{BUCKET}/inbound/fr-07"
+
+    # The same record delivered again (SQS is at-least-once) makes no second request.
+    again = process_sqs_batch({"Records": [sqs_record("good", "inbound/fr-07")]}, None, s.mail_intake, read_raw)
+    assert again == {"batchItemFailures": []}
+    assert len(s.requests.list(None, None, 10, None)[0]) == 1
+
+
+def test_a_receipt_that_did_not_store_to_s3_is_refused():
+    body = json.dumps({"Message": json.dumps({"receipt": {"action": {"type": "Lambda"}}, "mail": {}})})
+    with pytest.raises(ValueError):
+        receipt_from_sqs_body(body)
