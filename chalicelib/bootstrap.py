@@ -22,9 +22,11 @@ class Services:
     ):
         from .adapters.clock import SystemClock
         from .adapters.dynamodb import DynamoStore
+        from .adapters.links import SignedLinks
         from .adapters.mail import EmlOutbox, SesSender
         from .services.directory import DirectoryService
         from .services.intake import IntakeService
+        from .services.mails import MailComposer
         from .services.outbox import OutboxService
         from .services.queries import RequestQueries
         from .web.render import render_mail
@@ -36,7 +38,9 @@ class Services:
         if sender is None:
             sender = EmlOutbox(settings.outbox_dir) if settings.local else SesSender(lambda: self._client("sesv2"))
         self.directory = DirectoryService(self.store, time.monotonic, settings.directory_cache_seconds)
-        self.intake = IntakeService(self.store, self.directory, render_mail, self.clock, settings, self.answer_link)
+        self.links = SignedLinks(settings, self.clock)
+        self.mails = MailComposer(render_mail, settings, self.links.answer_url)
+        self.intake = IntakeService(self.store, self.directory, self.clock, settings, self.mails)
         self.outbox = OutboxService(self.store, sender, self.clock, settings.mail_from)
         self.requests = RequestQueries(self.store, self.clock)
         self._raw_store = raw_store
@@ -81,11 +85,6 @@ class Services:
                 # DynamoDB Local accepts any credentials; do not require a profile.
                 kwargs.update(aws_access_key_id="local", aws_secret_access_key="local")
         return self._client("dynamodb", **kwargs)
-
-    def answer_link(self, request_id: str, association_id: str) -> str:
-        from .web.links import answer_url
-
-        return answer_url(self.settings, request_id, association_id)
 
     def submit(self, new: Any, idempotency: Any = None, rate_key: Optional[str] = None) -> Any:
         """The one intake path (forms, API, mail): route and commit, then send what it queued."""

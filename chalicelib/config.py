@@ -33,7 +33,11 @@ class Settings:
     mail_retention_days: int = 30  # outbox items (they hold addresses and content)
     directory_cache_seconds: float = 10.0
     routing_weights: RoutingWeights = field(default_factory=RoutingWeights)
-    secret_key: str = "local-dev-secret-change-me"  # hashes IPs; signs links later
+    secret_key: str = "local-dev-secret-change-me"  # signs links, hashes IPs
+    previous_secret_keys: tuple[str, ...] = ()  # still verify links during a key rotation
+    link_max_age_days: int = 30
+    reminder_days: int = 5  # an unanswered association is reminded after this
+    reroute_days: int = 10  # ...and the request goes on to the next one after this
     sweeper_seconds: float = 15.0
     ack_limit_per_hour: int = 5  # acknowledgements to one mail sender
     raw_mail_dir: str = ".local/raw-mail"  # local stand-in for the SES receiving bucket
@@ -75,6 +79,10 @@ class Settings:
             directory_cache_seconds=float(env.get("DIRECTORY_CACHE_SECONDS", cls.directory_cache_seconds)),
             routing_weights=weights,
             secret_key=env.get("SECRET_KEY", cls.secret_key),
+            previous_secret_keys=csv("PREVIOUS_SECRET_KEYS"),
+            link_max_age_days=int(env.get("LINK_MAX_AGE_DAYS", cls.link_max_age_days)),
+            reminder_days=int(env.get("REMINDER_DAYS", cls.reminder_days)),
+            reroute_days=int(env.get("REROUTE_DAYS", cls.reroute_days)),
             sweeper_seconds=float(env.get("SWEEPER_SECONDS", cls.sweeper_seconds)),
             ack_limit_per_hour=int(env.get("ACK_LIMIT_PER_HOUR", cls.ack_limit_per_hour)),
             raw_mail_dir=env.get("RAW_MAIL_DIR", cls.raw_mail_dir),

@@ -146,6 +146,9 @@ class DynamoStore:
         }
         if req.get("association_id"):
             meta["association_pk"] = _s(f"ASSOC#{req['association_id']}")
+            # Top-level, for the conditions of the association's answer and the sweeper.
+            meta["attempt"] = _n(req["attempt"])
+            meta["assigned_at"] = _n(req["assigned_at"])
         labelled: list[tuple[str, dict[str, Any]]] = [
             ("request", _put(self.table, meta)),
             (

@@ -11,16 +11,17 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from ..config import Settings
 from ..domain.models import NewRequest
 from ..domain.routing import RoutingDecision, RoutingQuery, route_request
 from ..domain.territory import Place, resolve_place
-from ..domain.text import new_reference, redact_contacts
-from ..domain.vocabulary import Channel, Need, Public, Situation, Status, StructureType
+from ..domain.text import new_reference
+from ..domain.vocabulary import Status
 from .clock import Clock
 from .directory import DirectoryService, DirectorySnapshot
+from .mails import MailComposer, requester_address
 from .ports import Event, IntakeWrite, OutgoingMail, Rejected, RequestStore
 
 MAX_ATTEMPTS = 25  # each retry follows a place taken by someone else
@@ -58,36 +59,20 @@ class IntakeResult:
         return {"id": self.id, "reference": self.reference, "status": self.status, "association": self.association}
 
 
-RenderMail = Callable[[str, dict[str, Any]], tuple[str, str, str]]
-
-
-def message_id_for(mail_id: str, reference: Optional[str], domain: str) -> str:
-    """Our Message-IDs carry the reference: a reply's In-Reply-To finds its request."""
-    return f"<{mail_id}.{reference}@{domain}>" if reference else f"<{mail_id}@{domain}>"
-
-
-def _structure_label(referent: Optional[dict[str, Any]]) -> Optional[str]:
-    if not referent or not referent.get("structure_type"):
-        return None
-    return StructureType(referent["structure_type"]).label
-
-
 class IntakeService:
     def __init__(
         self,
         store: RequestStore,
         directory: DirectoryService,
-        render_mail: RenderMail,
         clock: Clock,
         settings: Settings,
-        answer_link: Callable[[str, str], str],
+        mails: MailComposer,
     ):
         self.store = store
         self.directory = directory
-        self.render_mail = render_mail
         self.clock = clock
         self.settings = settings
-        self.answer_link = answer_link
+        self.mails = mails
 
     def accept(
         self,
@@ -133,13 +118,6 @@ class IntakeService:
                 self.directory.note_taken(decision.association_id)
             return self._result(write)
         raise RuntimeError("intake could not be committed")  # pragma: no cover - capacity churn
-
-    def replay_if_known(self, idempotency: Idempotency) -> Optional[IntakeResult]:
-        """An already-processed idempotency key answers without routing again."""
-        stored = self.store.idempotency(idempotency.key, self.clock.now().epoch)
-        if stored is None:
-            return None
-        return self._replay(idempotency, self.clock.now().epoch, stored)
 
     def _replay(self, idempotency: Idempotency, now: int, stored=None) -> IntakeResult:
         stored = stored or self.store.idempotency(idempotency.key, now)
@@ -196,13 +174,15 @@ class IntakeService:
         events = [Event(now.iso, "received", s.channel.value, {})]
         mails: list[OutgoingMail] = []
         if association:
+            request["attempt"] = 1
+            request["assigned_at"] = now.epoch
             events.append(Event(now.iso, "routed", "routing", {"association": association.id}))
-            mails.append(self._association_mail(request, s, place, association, reference))
+            mails.append(self.mails.association_new_request(request, association, 1))
         else:
             events.append(Event(now.iso, "needs_triage", "routing", {"reason": decision.reason}))
-        ack_to = s.referent.get("email") if s.referent else s.email
+        ack_to = requester_address(request)
         if ack_to and s.acknowledge:
-            mails.append(self._acknowledgement(request, s, ack_to, reference, association))
+            mails.append(self.mails.acknowledgement(request, ack_to))
         retention = self.settings.retention_days * 86400
         return IntakeWrite(
             request=request,
@@ -216,65 +196,3 @@ class IntakeService:
     def _result(self, w: IntakeWrite) -> IntakeResult:
         r = w.request
         return IntakeResult(r["id"], r["reference"], r["status"], r["association"], tuple(m.id for m in w.mails))
-
-    def _mail(
-        self,
-        template: str,
-        context: dict[str, Any],
-        to: str,
-        request_id: str,
-        auto: str,
-        reply_to: Optional[str] = None,
-        in_reply_to: Optional[str] = None,
-        reference: Optional[str] = None,
-    ) -> OutgoingMail:
-        subject, text, html = self.render_mail(template, context)
-        mail_id = uuid.uuid4().hex
-        domain = self.settings.mail_from.rpartition("@")[2].rstrip(">") or "localhost"
-        return OutgoingMail(
-            id=mail_id,
-            message_id=message_id_for(mail_id, reference or context.get("reference"), domain),
-            in_reply_to=in_reply_to,
-            to=(to,),
-            subject=subject,
-            text=text,
-            html=html,
-            auto_submitted=auto,
-            request_id=request_id,
-            kind=template,
-            reply_to=reply_to,
-        )
-
-    def _association_mail(self, request: dict, s: NewRequest, place: Optional[Place], association, reference) -> OutgoingMail:
-        # No contact detail of the youth or the referent here: they are shown once the
-        # association accepts (contract sections 7 and 9).
-        context = {
-            "reference": reference,
-            "association_name": association.name,
-            "age": s.age,
-            "commune": place.commune_name if place and place.commune_name else None,
-            "postal_code": s.postal_code,
-            "situation": Situation(s.situation).label if s.situation else "non précisée",
-            "need": Need(s.need).label,
-            "publics": [Public(p).label for p in s.publics],
-            "message": redact_contacts(s.message),
-            "via_referent": s.referent is not None,
-            "structure_type": _structure_label(s.referent),
-            "answer_url": self.answer_link(request["id"], association.id),
-        }
-        return self._mail("association_new_request", context, association.emails[0], request["id"], "auto-generated")
-
-    def _acknowledgement(self, request: dict, s: NewRequest, to: str, reference: str, association) -> OutgoingMail:
-        context = {
-            "reference": reference,
-            "first_name": s.first_name,
-            "for_referent": s.referent is not None,
-            "referent_name": s.referent.get("name") if s.referent else None,
-            "routed": association is not None,
-        }
-        # Replies go to the intake address, where the reference in the subject threads them.
-        reply_to = self.settings.intake_addresses[0] if self.settings.intake_addresses else None
-        inbound_id = (s.inbound or {}).get("message_id")
-        # An answer to a mail is "auto-replied" (RFC 3834) and threads under it.
-        auto = "auto-replied" if s.channel is Channel.EMAIL else "auto-generated"
-        return self._mail("acknowledgement", context, to, request["id"], auto, reply_to, inbound_id, reference)

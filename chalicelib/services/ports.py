@@ -31,6 +31,15 @@ class OutgoingMail:
 
 
 @dataclass(frozen=True)
+class Assignment:
+    """Who an answer link is for: one association, for one routing of one request."""
+
+    request_id: str
+    association_id: str
+    attempt: int
+
+
+@dataclass(frozen=True)
 class Event:
     """One step of a request's timeline."""
 

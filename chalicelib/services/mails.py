@@ -1,0 +1,125 @@
+"""The mails the service writes, composed from a stored request (contract sections 7, 9).
+
+Rendered before the transaction that stores them in the outbox: what is committed is
+exactly what will be sent, however late the sweeper sends it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Callable, Optional
+
+from ..config import Settings
+from ..domain.models import Association
+from ..domain.text import redact_contacts
+from ..domain.vocabulary import Channel, Need, Public, Situation, StructureType
+from .ports import Assignment, OutgoingMail
+
+RenderMail = Callable[[str, dict[str, Any]], tuple[str, str, str]]
+
+
+def message_id_for(mail_id: str, reference: Optional[str], domain: str) -> str:
+    """Our Message-IDs carry the reference: a reply's In-Reply-To finds its request."""
+    return f"<{mail_id}.{reference}@{domain}>" if reference else f"<{mail_id}@{domain}>"
+
+
+def structure_label(referent: Optional[dict[str, Any]]) -> Optional[str]:
+    if not referent or not referent.get("structure_type"):
+        return None
+    return StructureType(referent["structure_type"]).label
+
+
+def request_facts(request: dict[str, Any]) -> dict[str, Any]:
+    """What an association may know of a request before it accepts: no contact detail."""
+    f = request["fields"]
+    place = request.get("place") or {}
+    return {
+        "age": f.get("age"),
+        "commune": place.get("commune_name"),
+        "postal_code": f.get("postal_code"),
+        "situation": Situation(f["situation"]).label if f.get("situation") else None,
+        "need": Need(f["need"]).label if f.get("need") else None,
+        "publics": [Public(p).label for p in f.get("publics") or []],
+        "message": redact_contacts(f.get("message")),
+        "via_referent": request.get("referent") is not None,
+        "structure_type": structure_label(request.get("referent")),
+    }
+
+
+def requester_address(request: dict[str, Any]) -> Optional[str]:
+    """Who hears from us about a request: the referent who asked, else the youth."""
+    referent = request.get("referent")
+    return referent.get("email") if referent else request["fields"].get("email")
+
+
+class MailComposer:
+    def __init__(self, render_mail: RenderMail, settings: Settings, answer_url: Callable[[Assignment], str]):
+        self.render_mail = render_mail
+        self.settings = settings
+        self.answer_url = answer_url
+
+    def _mail(self, template: str, context: dict[str, Any], to: str, request: dict[str, Any], auto: str = "auto-generated",
+              reply_to: Optional[str] = None, in_reply_to: Optional[str] = None) -> OutgoingMail:
+        subject, text, html = self.render_mail(template, context)
+        mail_id = uuid.uuid4().hex
+        domain = self.settings.mail_from.rpartition("@")[2].rstrip(">") or "localhost"
+        return OutgoingMail(
+            id=mail_id,
+            message_id=message_id_for(mail_id, request["reference"], domain),
+            in_reply_to=in_reply_to,
+            to=(to,),
+            subject=subject,
+            text=text,
+            html=html,
+            auto_submitted=auto,
+            request_id=request["id"],
+            kind=template,
+            reply_to=reply_to,
+        )
+
+    def association_new_request(self, request: dict[str, Any], association: Association, attempt: int) -> OutgoingMail:
+        # No contact detail of the youth or the referent: shown once the association accepts.
+        context = {
+            **request_facts(request),
+            "reference": request["reference"],
+            "association_name": association.name,
+            "answer_url": self.answer_url(Assignment(request["id"], association.id, attempt)),
+        }
+        return self._mail("association_new_request", context, association.emails[0], request)
+
+    def association_reminder(self, request: dict[str, Any], association: Association, attempt: int, days_waiting: int) -> OutgoingMail:
+        context = {
+            "reference": request["reference"],
+            "association_name": association.name,
+            "answer_url": self.answer_url(Assignment(request["id"], association.id, attempt)),
+            "days_waiting": days_waiting,
+            "reroute_in_days": max(self.settings.reroute_days - days_waiting, 1),
+        }
+        return self._mail("association_reminder", context, association.emails[0], request)
+
+    def acknowledgement(self, request: dict[str, Any], to: str) -> OutgoingMail:
+        referent = request.get("referent")
+        context = {
+            "reference": request["reference"],
+            "first_name": request["fields"].get("first_name"),
+            "for_referent": referent is not None,
+            "referent_name": referent.get("name") if referent else None,
+            "routed": request.get("association") is not None,
+        }
+        # Replies go to the intake address, where the reference in the subject threads them.
+        reply_to = self.settings.intake_addresses[0] if self.settings.intake_addresses else None
+        inbound_id = (request.get("inbound") or {}).get("message_id")
+        # An answer to a mail is "auto-replied" (RFC 3834) and threads under it.
+        auto = "auto-replied" if request["channel"] == Channel.EMAIL.value else "auto-generated"
+        return self._mail("acknowledgement", context, to, request, auto, reply_to, inbound_id)
+
+    def requester_accepted(self, request: dict[str, Any], association: Association, to: str) -> OutgoingMail:
+        context = {
+            "reference": request["reference"],
+            "first_name": request["fields"].get("first_name"),
+            "for_referent": request.get("referent") is not None,
+            "association_name": association.name,
+            "association_email": association.emails[0],
+        }
+        reply_to = self.settings.intake_addresses[0] if self.settings.intake_addresses else None
+        return self._mail("requester_accepted", context, to, request, reply_to=reply_to)
