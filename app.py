@@ -62,6 +62,16 @@ def referent_thanks():
     return views().thanks_page("referent", app.current_request)
 
 
+@app.route("/reponse/{token}", methods=["GET"])
+def answer_page(token):
+    return views().answer_page(token, app.current_request)
+
+
+@app.route("/reponse/{token}", methods=["POST"], content_types=FORM)
+def answer_post(token):
+    return views().answer_post(token, app.current_request)
+
+
 @app.route("/api/v1/requests", methods=["POST"], content_types=ANY)
 def api_submit():
     return views().api_submit(app.current_request)
@@ -101,6 +111,12 @@ def openapi():
 def send_outbox(event):
     """Retries mails whose first send failed (SES down); locally the runner loops on it."""
     services().outbox.sweep()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def unanswered_requests(event):
+    """Reminds associations that have not answered, routes onward after longer silence."""
+    services().answers.sweep_silence()
 
 
 @app.on_sqs_message(queue=os.environ.get("INBOUND_QUEUE", "mentorat-inbound-mail"), batch_size=5)

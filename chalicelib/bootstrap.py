@@ -24,6 +24,7 @@ class Services:
         from .adapters.dynamodb import DynamoStore
         from .adapters.links import SignedLinks
         from .adapters.mail import EmlOutbox, SesSender
+        from .services.answers import AnswerService
         from .services.directory import DirectoryService
         from .services.intake import IntakeService
         from .services.mails import MailComposer
@@ -43,6 +44,9 @@ class Services:
         self.intake = IntakeService(self.store, self.directory, self.clock, settings, self.mails)
         self.outbox = OutboxService(self.store, sender, self.clock, settings.mail_from)
         self.requests = RequestQueries(self.store, self.clock)
+        self.answers = AnswerService(
+            self.store, self.directory, self.mails, self.clock, settings, self.links, self.outbox.dispatch
+        )
         self._raw_store = raw_store
         self._mail_intake = None
 

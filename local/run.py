@@ -118,12 +118,13 @@ def serve(port: int, token_source: str) -> None:
 
 
 def sweep_loop(s, stop: threading.Event) -> None:
-    """Stands in for the scheduled `send_outbox` Lambda."""
+    """Stands in for the scheduled `send_outbox` and `unanswered_requests` Lambdas."""
     import logging
 
     while not stop.wait(s.settings.sweeper_seconds):
         try:
             s.outbox.sweep()
+            s.answers.sweep_silence()
         except Exception:  # DynamoDB Local restarting, say: next round
             logging.getLogger("sweeper").exception("sweep failed")
 

@@ -11,6 +11,7 @@ Items (pk / sk):
   DIRECTORY     / LOAD#<id>               how many requests wait on it (capacity)
   QUARANTINE    / <at>#<id>               inbound mail that could not be parsed, for an operator
   ACK#<sender>  / <window>                acknowledgements sent to one mail sender (rate limit)
+  DIRECTORY     / FLAG#<id>#<address>     an association address whose mail bounced
 
 Every item holding personal data carries `expires_at` (the table's TTL attribute) and
 every read ignores expired items, since DynamoDB deletes them only eventually.
@@ -28,6 +29,7 @@ from typing import Any, Iterable, Optional, Sequence
 from ..domain.models import Association
 from ..services.ports import (
     Event,
+    Transition,
     IntakeWrite,
     OutgoingMail,
     Rejected,
@@ -227,7 +229,8 @@ class DynamoStore:
             reasons = exc.response.get("CancellationReasons", [])
             for (label, _), reason in zip(labelled, reasons):
                 if reason.get("Code") == "ConditionalCheckFailed":
-                    raise Rejected(label) from None
+                    # An event already at that rank: another change of the same request won.
+                    raise Rejected("request" if label == "event" else label) from None
             if any(r.get("Code") == "TransactionConflict" for r in reasons):
                 # Another transaction held one of the items (the capacity counter, most
                 # likely): nothing was written, the caller tries again.
@@ -238,8 +241,10 @@ class DynamoStore:
     def _event_item(request_id: str, e: Event, n: int, expires_at: int) -> dict[str, Any]:
         return {
             "pk": _s(f"REQ#{request_id}"),
-            "sk": _s(f"EVENT#{e.at}#{n:03d}"),
-            "body": _json({"at": e.at, "type": e.type, "actor": e.actor, "detail": e.detail}),
+            # n: the event's rank in the request's timeline, so that events written in the
+            # same instant still read in the order they happened.
+            "sk": _s(f"EVENT#{e.at}#{n:04d}"),
+            "body": _json({"at": e.at, "seq": n, "type": e.type, "actor": e.actor, "detail": e.detail}),
             "expires_at": _n(expires_at),
         }
 
@@ -278,11 +283,115 @@ class DynamoStore:
             return None
         return StoredIdempotency(item["fingerprint"]["S"], _unjson(item))
 
-    def append_event(self, request_id: str, event: Event, expires_at: int) -> bool:
+    def commit_transition(self, t: Transition) -> None:
+        """One state change of a request, all or nothing, and only from the state it saw.
+
+        The condition on status and attempt is what makes two answers racing (two clicks,
+        a click and the sweeper) end in one outcome: the second is refused.
+        """
+        req = t.request
+        rid = req["id"]
+        names = {"#status": "status"}
+        values: dict[str, Any] = {
+            ":seen_status": _s(t.from_status),
+            ":seen_attempt": _n(t.from_attempt),
+            ":status": _s(req["status"]),
+            ":status_pk": _s(f"STATUS#{req['status']}"),
+            ":body": _json({k: v for k, v in req.items() if k not in {"events", "expires_at"}}),
+        }
+        sets = ["#status = :status", "status_pk = :status_pk", "body = :body"]
+        removes = []
+        if req.get("association_id"):
+            values[":assoc_pk"] = _s(f"ASSOC#{req['association_id']}")
+            values[":attempt"] = _n(req["attempt"])
+            values[":assigned_at"] = _n(req["assigned_at"])
+            sets += ["association_pk = :assoc_pk", "attempt = :attempt", "assigned_at = :assigned_at"]
+        else:
+            removes.append("association_pk")
+        if req.get("reminded_at"):
+            values[":reminded"] = _n(req["reminded_at"])
+            sets.append("reminded_at = :reminded")
+        else:
+            removes.append("reminded_at")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        labelled: list[tuple[str, dict[str, Any]]] = [
+            (
+                "request",
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": {"pk": _s(f"REQ#{rid}"), "sk": _s("META")},
+                        "UpdateExpression": expression,
+                        "ConditionExpression": "#status = :seen_status AND attempt = :seen_attempt",
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                    }
+                },
+            )
+        ]
+        labelled += [
+            ("event", _put(self.table, self._event_item(rid, e, t.event_seq + i, t.expires_at)))
+            for i, e in enumerate(t.events)
+        ]
+        labelled += [("mail", _put(self.table, self._mail_item(m, req["updated_at"], t.mail_expires_at))) for m in t.mails]
+        for association_id, delta, capacity in t.load_changes:
+            if delta > 0:
+                labelled.append(("capacity", self._take_capacity(association_id, capacity)))
+            else:
+                labelled.append(
+                    (
+                        "release",
+                        {
+                            "Update": {
+                                "TableName": self.table,
+                                "Key": {"pk": _s(DIRECTORY_PK), "sk": _s(f"LOAD#{association_id}")},
+                                # Unconditional: every release pairs with a take made in the
+                                # same kind of transaction, so the count cannot go below zero.
+                                "UpdateExpression": "ADD in_use :minus",
+                                "ExpressionAttributeValues": {":minus": _n(delta)},
+                            }
+                        },
+                    )
+                )
+        self._transact(labelled)
+
+    def routed_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]:
+        """Requests waiting on an association since before `before_epoch` (the sweeper)."""
+        items = self._query_all(
+            IndexName="by_status",
+            KeyConditionExpression="status_pk = :pk",
+            FilterExpression="assigned_at <= :before AND expires_at > :now",
+            ExpressionAttributeValues={":pk": _s("STATUS#routed"), ":before": _n(before_epoch), ":now": _n(now)},
+        )
+        out = []
+        for item in items:
+            request = _unjson(item)
+            request["expires_at"] = int(item["expires_at"]["N"])
+            out.append(request)
+        return out
+
+    def flag_address(self, association_id: str, address: str, at: str, reason: str) -> None:
+        """Remember that mail to this address bounced: operators fix the directory."""
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                "pk": _s(DIRECTORY_PK),
+                "sk": _s(f"FLAG#{association_id}#{address}"),
+                "body": _json({"association": association_id, "address": address, "at": at, "reason": reason}),
+            },
+        )
+
+    def address_flags(self) -> list[dict[str, Any]]:
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :f)",
+            ExpressionAttributeValues={":pk": _s(DIRECTORY_PK), ":f": _s("FLAG#")},
+        )
+        return [_unjson(i) for i in items]
+
+    def append_event(self, request_id: str, event: Event, seq: int, expires_at: int) -> bool:
         """Add a timeline event to an existing request; False if there is no such request."""
         client = self.client
-        item = self._event_item(request_id, event, 0, expires_at)
-        item["sk"] = _s(f"EVENT#{event.at}#{uuid.uuid4().hex[:6]}")
+        item = self._event_item(request_id, event, seq, expires_at)
         try:
             client.transact_write_items(
                 TransactItems=[

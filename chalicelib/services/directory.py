@@ -68,6 +68,12 @@ class DirectoryService:
             with self._lock:
                 snap.load[association_id] = snap.load.get(association_id, 0) + 1
 
+    def note_released(self, association_id: str) -> None:
+        snap = self._snapshot
+        if snap is not None:
+            with self._lock:
+                snap.load[association_id] = max(snap.load.get(association_id, 0) - 1, 0)
+
     def replace(self, entries: Any) -> int:
         """Validate every entry first: one invalid entry changes nothing."""
         if not isinstance(entries, list):

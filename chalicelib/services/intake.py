@@ -18,7 +18,7 @@ from ..domain.models import NewRequest
 from ..domain.routing import RoutingDecision, RoutingQuery, route_request
 from ..domain.territory import Place, resolve_place
 from ..domain.text import new_reference
-from ..domain.vocabulary import Status
+from ..domain.vocabulary import Need, Public, Situation, Status
 from .clock import Clock
 from .directory import DirectoryService, DirectorySnapshot
 from .mails import MailComposer, requester_address
@@ -57,6 +57,19 @@ class IntakeResult:
 
     def as_response(self) -> dict[str, Any]:
         return {"id": self.id, "reference": self.reference, "status": self.status, "association": self.association}
+
+
+def routing_query(fields: dict[str, Any], place: Optional[Place]) -> RoutingQuery:
+    """What routing reads of a request (its stored fields and place): no contact detail."""
+    return RoutingQuery(
+        age=fields.get("age"),
+        situation=Situation(fields["situation"]) if fields.get("situation") else None,
+        need=Need(fields["need"]) if fields.get("need") else None,
+        publics=tuple(Public(p) for p in fields.get("publics") or ()),
+        commune=place.commune_code if place else None,
+        departement=place.departement if place else None,
+        region=place.region if place else None,
+    )
 
 
 class IntakeService:
@@ -131,15 +144,7 @@ class IntakeService:
     def _route(self, s: NewRequest, place: Optional[Place], snapshot: DirectorySnapshot) -> RoutingDecision:
         if s.triage_reason:
             return RoutingDecision(None, s.triage_reason, (), {}, snapshot.index)
-        query = RoutingQuery(
-            age=s.age,
-            situation=s.situation,
-            need=s.need,
-            publics=tuple(s.publics),
-            commune=place.commune_code if place else None,
-            departement=place.departement if place else None,
-            region=place.region if place else None,
-        )
+        query = routing_query(s.fields(), place)
         return route_request(query, snapshot.index, snapshot.load, (), self.settings.routing_weights)
 
     def _write(

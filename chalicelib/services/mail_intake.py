@@ -135,7 +135,7 @@ class MailIntakeService:
                 "message_id": mail.message_id,
             }
             event = Event(now.iso, "reply_received", "email", detail)
-            if self.store.append_event(request["id"], event, request["expires_at"]):
+            if self.store.append_event(request["id"], event, len(request["events"]), request["expires_at"]):
                 return MailOutcome("reply", request["reference"], request["status"])
         return None
 

@@ -68,6 +68,21 @@ class IntakeWrite:
     capacity_of: Optional[tuple[str, Optional[int]]] = None  # (association id, capacity)
 
 
+@dataclass
+class Transition:
+    """One state change of a stored request (answer, re-routing), as one transaction."""
+
+    request: dict[str, Any]  # the whole new state
+    from_status: str  # the state it was seen in: the write is refused if it changed
+    from_attempt: int
+    events: list[Event]
+    mails: list[OutgoingMail]
+    expires_at: int
+    mail_expires_at: int
+    load_changes: list[tuple[str, int, Optional[int]]] = field(default_factory=list)  # (association, +1/-1, capacity)
+    event_seq: int = 0  # rank of the first new event in the timeline
+
+
 class Rejected(Exception):
     """The transaction was refused by one of its conditions."""
 

@@ -23,13 +23,14 @@ def request_view(stored: dict[str, Any]) -> dict[str, Any]:
         "place": stored.get("place"),
         "referent": stored.get("referent"),
         "association": stored.get("association"),
+        "declined": stored.get("declined", []),  # associations that declined it, or went silent
         "triage_reason": stored.get("triage_reason"),
         "routing": stored.get("routing"),
         "extraction": stored.get("extraction"),  # mail intake: what was found, in which words
         "inbound": stored.get("inbound"),
     }
     if "events" in stored:
-        view["events"] = sorted(stored["events"], key=lambda e: e["at"])
+        view["events"] = sorted(stored["events"], key=lambda e: (e["at"], e.get("seq", 0)))
     return view
 
 

@@ -43,6 +43,33 @@ def _api_errors(errors: list[FieldError], status: int = 422) -> Response:
     return _json({"errors": [e.model_dump() for e in errors]}, status)
 
 
+def _french_date(iso: str) -> str:
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
+
+
+def contact_details(request: dict[str, Any]) -> dict[str, Any]:
+    """Shown to the association once it has accepted, and only then."""
+    from ..services.mails import structure_label
+
+    f = request["fields"]
+    name = " ".join(p for p in (f.get("first_name"), f.get("last_name")) if p) or None
+    referent = request.get("referent")
+    return {
+        "youth_name": name,
+        "youth_email": f.get("email"),
+        "youth_phone": f.get("phone"),
+        "referent": None
+        if not referent
+        else {
+            "name": referent.get("name"),
+            "email": referent.get("email"),
+            "phone": referent.get("phone"),
+            "structure_name": referent.get("structure_name"),
+            "structure_label": structure_label(referent),
+        },
+    }
+
+
 def validate(data: dict[str, Any]) -> Submission:
     """The contract's rules, plus a postal code that exists in the official data."""
     try:
@@ -140,6 +167,83 @@ class Views:
         if not REFERENCE_RE.match(ref):
             return self.error_page(404, "Référence inconnue", "Cette page de confirmation n'existe pas.", FORM_KINDS[kind]["path"])
         return self._page("thanks", page_title="Demande enregistrée", form_kind=kind, reference=ref)
+
+    # -- the association's answer (links in its mails) -------------------------------
+
+    LINK_ERRORS = {
+        "invalid": (400, "Lien invalide", "Ce lien n'est pas valide. Utilisez le lien reçu par e-mail, sans le modifier."),
+        "expired": (410, "Lien expiré", "Ce lien a expiré. Écrivez à l'équipe du réseau en indiquant la référence de la demande."),
+        "unknown": (404, "Demande introuvable", "Cette demande n'existe plus : elle a été close ou ses données ont été effacées."),
+    }
+
+    def _link_error(self, why: str) -> Response:
+        status, heading, message = self.LINK_ERRORS[why]
+        return self.error_page(status, heading, message)
+
+    def answer_page(self, token: str, request: Any) -> Response:
+        from ..adapters.links import InvalidLink
+        from ..services.answers import UnknownRequest
+
+        try:
+            view = self.s.answers.view(token)
+        except InvalidLink as bad:
+            return self._link_error(bad.why)
+        except UnknownRequest:
+            return self._link_error("unknown")
+        return self._answer(view, token)
+
+    def answer_post(self, token: str, request: Any) -> Response:
+        from ..adapters.links import InvalidLink
+        from ..services.answers import InvalidAnswer, UnknownRequest
+
+        raw = request.raw_body or b""
+        if len(raw) > security.MAX_FORM_BYTES:
+            return self.error_page(413, "Envoi trop long", "Le texte envoyé est trop long.")
+        values = forms.parse_form_body(raw)
+        if not security.cross_site_post_allowed(request.headers, self.settings) or not self.s.links.csrf_ok(
+            token, values.get("csrf", "")
+        ):
+            return self.error_page(403, "Envoi refusé", "Cette réponse doit être envoyée depuis la page ouverte par le lien reçu par e-mail.")
+        decision = values.get("decision")
+        try:
+            if decision == "accept":
+                view = self.s.answers.accept(token)
+            elif decision == "decline":
+                view = self.s.answers.decline(token, values.get("reason"), values.get("comment"))
+            else:
+                return self.error_page(400, "Réponse incomprise", "Choisissez « Accepter » ou « Refuser ».")
+        except InvalidLink as bad:
+            return self._link_error(bad.why)
+        except UnknownRequest:
+            return self._link_error("unknown")
+        except InvalidAnswer as wrong:
+            view = self.s.answers.view(token)
+            return self._answer(view, token, [FieldError(field=wrong.field, message=wrong.message)], 422)
+        return self._answer(view, token)
+
+    def _answer(self, view: Any, token: str, errors: Optional[list[FieldError]] = None, status: int = 200) -> Response:
+        from ..services.answers import DECLINE_REASONS
+        from ..services.mails import request_facts
+
+        request = view.request
+        facts = {**request_facts(request), "received_at": _french_date(request["created_at"])}
+        contact = contact_details(request) if view.state == "accepted" else None
+        name = view.association.name if view.association else "votre association"
+        return self._page(
+            "answer",
+            status,
+            page_title=("Erreur : " if errors else "") + f"Demande de mentorat {request['reference']}",
+            association_name=name,
+            reference=request["reference"],
+            state=view.state,
+            just_done=view.just_done,
+            request=facts,
+            contact=contact,
+            action=f"/reponse/{token}",
+            csrf=self.s.links.csrf_for(token),
+            decline_reasons=list(DECLINE_REASONS),
+            errors=errors or [],
+        )
 
     def static(self, name: str) -> Response:
         try:
