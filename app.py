@@ -123,3 +123,9 @@ def unanswered_requests(event):
 def inbound_mail(event):
     """SES receiving -> S3 -> SNS -> SQS: one record per inbound mail."""
     return services().inbound_sqs_batch(event.to_dict(), event.context)
+
+
+@app.on_sns_message(topic=os.environ.get("BOUNCE_TOPIC", "mentorat-ses-bounces"))
+def mail_bounced(event):
+    """SES bounce notifications of the mail we send: an association's bounce routes onward."""
+    services().ses_bounce(event.message)

@@ -65,7 +65,8 @@ class Services:
                 else:
                     raw_store = S3RawMailStore(self.settings.raw_mail_bucket, lambda: self._client("s3"))
             self._mail_intake = MailIntakeService(
-                self.settings, self.clock, self.store, raw_store, self.submit, Limits(max_bytes=self.settings.max_mail_bytes)
+                self.settings, self.clock, self.store, raw_store, self.submit,
+                Limits(max_bytes=self.settings.max_mail_bytes), self.answers.association_mail_bounced,
             )
         return self._mail_intake
 
@@ -104,6 +105,11 @@ class Services:
         return process_sqs_batch(
             event, context, self.mail_intake, lambda bucket, key: s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         )
+
+    def ses_bounce(self, message: str) -> int:
+        from .domain.bounces import bounces_from_ses
+
+        return sum(self.answers.association_mail_bounced(b.mail_id, b.address, b.reason) for b in bounces_from_ses(message))
 
     def healthy(self) -> bool:
         try:

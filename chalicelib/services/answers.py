@@ -158,11 +158,12 @@ class AnswerService:
             return False  # answered meanwhile
         return True
 
-    def association_mail_bounced(self, mail_id: str, address: str, reason: str) -> bool:
+    def association_mail_bounced(self, mail_id: str, address: Optional[str], reason: str) -> bool:
         """The association's mail could not be delivered: route onward now, flag the address."""
         mail = self.store.mail_state(mail_id)
         if mail is None or mail.get("kind") not in {"association_new_request", "association_reminder"}:
             return False
+        address = address or mail["to"][0]
         now = self.clock.now()
         request = self.store.get_request(mail["request_id"], now.epoch)
         if request is None:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol
 
+from ..domain.bounces import bounce_from_report
 from ..config import Settings
 from ..domain.extraction import ACCEPT, Extraction, extract_request
 from ..domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_inbound
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 REFERENCE_IN_TEXT = re.compile(r"\bMNT-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}\b")
 REFERENCE_IN_MESSAGE_ID = re.compile(r"\.(MNT-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})@")
+BOUNCE_REASON = re.compile(r"delivery-status|non-delivery|bounce|mailer-daemon|postmaster|failed-recipients|empty envelope")
 MESSAGE_MAX = 2000  # the request's `message`, as on the forms
 REPLY_EXCERPT_MAX = 1000
 
@@ -55,7 +57,9 @@ class MailIntakeService:
         raw_store: RawMailStore,
         submit: Callable[..., IntakeResult],
         limits: Limits = Limits(),
+        on_bounce: Optional[Callable[[str, Optional[str], str], Any]] = None,
     ):
+        self.on_bounce = on_bounce
         self.settings = settings
         self.clock = clock
         self.store = store
@@ -84,6 +88,13 @@ class MailIntakeService:
             return self._quarantine(raw_key, exc.reason, envelope_sender)
         if mail.automatic:
             # No request, no answer (RFC 3834): no loops with robots, no noise for people.
+            # But a bounce of one of our association mails moves its request on (an
+            # out-of-office reply does not: the association is only away for a while).
+            bounce = None
+            if self.on_bounce and BOUNCE_REASON.search(mail.automatic):
+                bounce = bounce_from_report(raw[: self.limits.max_bytes].decode("latin-1"))
+            if bounce is not None:
+                self.on_bounce(bounce.mail_id, bounce.address, bounce.reason)
             log.info("automatic mail ignored", extra={"why": mail.automatic})
             return MailOutcome("automatic", reason=mail.automatic)
         if mail.from_address is None:

@@ -198,3 +198,55 @@ def test_no_youth_contact_detail_in_any_association_mail_before_acceptance(s, se
         for secret in ("lea.martin@example.net", "06 12 34 56 78", "0612345678", "lea.perso@example.com", "06 11 22 33 44"):
             assert secret not in raw, (m["Subject"], secret)
     assert s.requests.get(result.reference)["status"] == "routed"
+
+
+def _association_mail(s, association_id):
+    return next(m for m in read_outbox(s.settings.outbox_dir) if m["To"] == f"{association_id}@asso.example.org")
+
+
+def test_a_delivery_report_reaching_the_intake_address_routes_onward(s):
+    result = submit(s)
+    sent = _association_mail(s, "commune-asso")
+    report = (
+        "From: MAILER-DAEMON@mx.asso.example.org\r\nTo: urgence@lementorat.fr\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nThe mail system: user unknown.\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.asso.example.org\r\n\r\n"
+        "Final-Recipient: rfc822; commune-asso@asso.example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {sent['Message-ID']}\r\n--b--\r\n"
+    ).encode()
+    outcome = s.mail_intake.ingest(report, "", ["urgence@lementorat.fr"])
+    assert outcome.kind == "automatic"  # still no answer to a robot
+    stored = s.requests.get(result.reference)
+    assert stored["association"]["id"] == "dep-asso"
+    assert "bounced" in event_types(s, result.reference)
+
+
+def test_an_ses_bounce_notification_routes_onward(s):
+    import json
+
+    result = submit(s)
+    sent = _association_mail(s, "commune-asso")
+    notification = {
+        "notificationType": "Bounce",
+        "bounce": {"bounceType": "Permanent", "bounceSubType": "NoEmail",
+                   "bouncedRecipients": [{"emailAddress": "commune-asso@asso.example.org"}]},
+        "mail": {"messageId": "ses-id", "commonHeaders": {"messageId": sent["Message-ID"]}},
+    }
+    assert s.ses_bounce(json.dumps(notification)) == 1
+    assert s.requests.get(result.reference)["association"]["id"] == "dep-asso"
+    transient = {**notification, "bounce": {**notification["bounce"], "bounceType": "Transient"}}
+    assert s.ses_bounce(json.dumps(transient)) == 0  # SES retries those itself
+
+
+def test_an_out_of_office_reply_from_the_association_does_not_move_the_request(s):
+    result = submit(s)
+    sent = _association_mail(s, "commune-asso")
+    away = (
+        "From: commune-asso@asso.example.org\r\nTo: urgence@lementorat.fr\r\nAuto-Submitted: auto-replied\r\n"
+        f"Subject: Absence du bureau\r\nIn-Reply-To: {sent['Message-ID']}\r\n\r\nJe suis absente jusqu'au 2 décembre.\r\n"
+    ).encode()
+    assert s.mail_intake.ingest(away, "commune-asso@asso.example.org", ["urgence@lementorat.fr"]).kind == "automatic"
+    assert s.requests.get(result.reference)["association"]["id"] == "commune-asso"
+    assert "bounced" not in event_types(s, result.reference)

@@ -1,0 +1,51 @@
+"""Bounces of the mail we sent, read from SES notifications (AWS) or delivery reports (local).
+
+Both lead to the same use case, `AnswerService.association_mail_bounced`, with the id of
+our outbox mail, which every Message-ID we write starts with (`<mail-id.REF@domain>`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+OUR_MESSAGE_ID = re.compile(r"<([0-9a-f]{32})\.MNT-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}@[^>\s]+>")
+FINAL_RECIPIENT = re.compile(r"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Bounce:
+    mail_id: str
+    address: Optional[str]
+    reason: str
+
+
+def bounces_from_ses(message: str) -> list[Bounce]:
+    """SES bounce notification (the SNS message): permanent bounces of our mails."""
+    n = json.loads(message)
+    if n.get("notificationType", n.get("eventType")) != "Bounce":
+        return []
+    bounce = n.get("bounce", {})
+    if bounce.get("bounceType") != "Permanent":
+        return []  # transient: SES retries by itself
+    mail = n.get("mail", {})
+    ids = [mail.get("commonHeaders", {}).get("messageId", "")]
+    ids += [h.get("value", "") for h in mail.get("headers", []) if h.get("name", "").lower() == "message-id"]
+    found = next((m.group(1) for i in ids if i and (m := OUR_MESSAGE_ID.search(i))), None)
+    if not found:
+        return []
+    reason = f"{bounce.get('bounceType')}/{bounce.get('bounceSubType', '')}"
+    return [Bounce(found, r.get("emailAddress"), reason) for r in bounce.get("bouncedRecipients", [])] or [
+        Bounce(found, None, reason)
+    ]
+
+
+def bounce_from_report(text: str) -> Optional[Bounce]:
+    """A delivery-status report that came back to the intake address (local stack)."""
+    ours = OUR_MESSAGE_ID.search(text)
+    if not ours:
+        return None
+    recipient = FINAL_RECIPIENT.search(text)
+    return Bounce(ours.group(1), recipient.group(1) if recipient else None, "delivery-status report")
