@@ -345,7 +345,8 @@ class Views:
     def api_get_directory(self, request: Any) -> Response:
         if (denied := self._admin_only(request)) is not None:
             return denied
-        return _json({"associations": self.s.directory.entries()})
+        # `flags`: addresses whose mail bounced, for an operator to correct the directory.
+        return _json({"associations": self.s.directory.entries(), "flags": self.s.store.address_flags()})
 
     def api_quarantine(self, request: Any) -> Response:
         """Inbound mail that could not be parsed, newest first, with the reason."""

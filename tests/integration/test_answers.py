@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from dataclasses import replace
@@ -184,6 +185,13 @@ def test_a_bounce_of_the_associations_mail_routes_onward_and_flags_the_address(s
     assert stored["association"]["id"] == "dep-asso"
     assert "bounced" in event_types(s, result.reference)
     assert [f["address"] for f in s.store.address_flags()] == ["commune-asso@asso.example.org"]
+    from chalicelib.web.views import Views
+
+    class AdminRequest:
+        headers = {"authorization": f"Bearer {s.settings.admin_token}"}
+
+    listed = json.loads(Views(s).api_get_directory(AdminRequest()).body)
+    assert listed["flags"][0]["association"] == "commune-asso"
 
 
 def test_no_youth_contact_detail_in_any_association_mail_before_acceptance(s, settings, clock):
@@ -224,8 +232,6 @@ def test_a_delivery_report_reaching_the_intake_address_routes_onward(s):
 
 
 def test_an_ses_bounce_notification_routes_onward(s):
-    import json
-
     result = submit(s)
     sent = _association_mail(s, "commune-asso")
     notification = {
