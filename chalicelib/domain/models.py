@@ -7,7 +7,7 @@ French because they are shown, field by field, to the person who filled the form
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, Optional
 
 from pydantic import (
@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .vocabulary import Channel, Need, Public, Situation, Status, StructureType
+from .vocabulary import Channel, Need, Public, Situation, StructureType
 
 POSTAL_CODE_RE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
 REFERENCE_RE = re.compile(r"^[A-Z0-9-]{6,24}$")
@@ -317,24 +317,6 @@ class Association(BaseModel):
             return [validate_email(e, check_deliverability=False).normalized for e in v]
         except EmailNotValidError as exc:
             raise ValueError(f"invalid email: {exc}") from None
-
-
-@dataclass
-class RequestRecord:
-    """A stored request, as the admin API shows it."""
-
-    id: str
-    reference: str
-    channel: Channel
-    status: Status
-    created_at: str
-    fields: dict[str, Any]
-    referent: Optional[dict[str, Any]]
-    place: Optional[dict[str, Any]]
-    association: Optional[dict[str, str]]
-    routing: dict[str, Any]
-    expires_at: int
-    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

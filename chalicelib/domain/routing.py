@@ -9,7 +9,7 @@ a few microseconds and only the surviving candidates are scored one by one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Optional
 
 from .vocabulary import Need, Public, Situation
 
@@ -272,8 +272,3 @@ def _score(a: Association, q: RoutingQuery, in_use: int, w: RoutingWeights) -> C
     first_need = w.first_need if a.needs[0] == q.need else 0
     share = in_use / a.capacity if a.capacity else (1.0 if a.capacity == 0 else 0.0)
     return Candidate(a.id, publics + territory + first_need, publics, territory, level, first_need, share)
-
-
-def best_effort_order(decision: RoutingDecision) -> Sequence[str]:
-    """The candidates' ids, best first: who to try next if the first one is full."""
-    return [c.id for c in decision.candidates]

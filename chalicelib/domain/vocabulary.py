@@ -76,8 +76,3 @@ class Status(str, Enum):
     ROUTED = "routed"
     ACCEPTED = "accepted"
     CLOSED = "closed"
-
-
-# Disability and child-welfare status are sensitive data (RGPD art. 9 and the protection
-# of minors): they are used for routing, shown to the routed association, and never logged.
-SENSITIVE_PUBLICS = frozenset({Public.HANDICAP, Public.ASE, Public.REFUGIE})

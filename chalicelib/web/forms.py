@@ -11,7 +11,6 @@ YOUTH_FIELDS = (
     "first_name", "last_name", "email", "phone", "age", "postal_code", "city",
     "situation", "need", "publics", "message", "consent", "parental_consent",
 )
-REFERENT_FIELDS = ("referent_name", "referent_email", "referent_phone", "structure_name", "structure_type")
 # Order of the fields on the page, for the error summary (referent first on /orienter).
 PAGE_ORDER = {
     "youth": YOUTH_FIELDS,

@@ -6,7 +6,6 @@ import email
 import re
 from email import policy
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
 from tests.e2e.test_web_intake import form_fields, reference_from
 
