@@ -124,7 +124,11 @@ def services() -> Services:
     if _services is None:
         with _lock:
             if _services is None:
-                _services = Services(Settings.from_env())
+                from .logs import configure_logging
+
+                settings = Settings.from_env()
+                configure_logging(settings.local)
+                _services = Services(settings)
     return _services
 
 

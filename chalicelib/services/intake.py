@@ -8,6 +8,7 @@ capacity. Mails are sent only after that commit (see services.outbox).
 from __future__ import annotations
 
 import hashlib
+import logging
 import json
 import uuid
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from .clock import Clock
 from .directory import DirectoryService, DirectorySnapshot
 from .mails import MailComposer, requester_address
 from .ports import Event, IntakeWrite, OutgoingMail, Rejected, RequestStore
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 25  # each retry follows a place taken by someone else
 
@@ -129,6 +132,12 @@ class IntakeService:
                 raise
             if decision.association_id:
                 self.directory.note_taken(decision.association_id)
+            # Reference, channel, outcome: enough to follow a request, nothing personal.
+            log.info(
+                "request received",
+                extra={"reference": reference, "channel": new.channel.value, "status": write.request["status"],
+                       "association": decision.association_id, "triage_reason": decision.reason},
+            )
             return self._result(write)
         raise RuntimeError("intake could not be committed")  # pragma: no cover - capacity churn
 

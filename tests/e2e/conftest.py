@@ -42,6 +42,7 @@ class Stack:
     outbox: Path
     process: subprocess.Popen
     smtp_port: int = 0
+    log_path: Optional[Path] = None  # what the server printed (stdout and stderr)
 
     def call(self, method: str, path: str, body: Optional[bytes] = None, headers: Optional[dict[str, str]] = None) -> Reply:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -87,7 +88,7 @@ def start_stack(endpoint: str, tmp: Path, **env: str) -> Stack:
     }
     log = open(tmp / "server.log", "wb")
     process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-    stack = Stack(port, outbox, process, smtp_port)
+    stack = Stack(port, outbox, process, smtp_port, tmp / "server.log")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

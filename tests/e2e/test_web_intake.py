@@ -231,3 +231,15 @@ def test_anonymous_submissions_over_the_limit_get_429_but_admin_does_not(limited
     assert limited_stack.post_form("/demande", form_fields()).status == 429
     trusted = limited_stack.post_json("/api/v1/requests", youth(), {"Authorization": "Bearer e2e-admin-token"})
     assert trusted.status == 201
+
+
+def test_the_server_logs_hold_no_personal_data(stack):
+    fields = form_fields(first_name="Zélie", last_name="Quintard", email="zelie.quintard@example.net",
+                         phone="07 55 44 33 22", message="Je m'appelle Zélie Quintard")
+    r = stack.post_form("/demande", fields)
+    ref = reference_from(r.headers["location"])
+    stack.call("GET", f"/demande/merci?ref={ref}")
+    log = stack.log_path.read_text(errors="replace")
+    assert f"request received reference={ref}" in log  # the request is followed by its reference...
+    for secret in ("Zélie", "Quintard", "zelie.quintard", "07 55 44 33 22", "0755443322"):
+        assert secret not in log, secret  # ...and by nothing personal
