@@ -121,10 +121,14 @@ def sweep_loop(s, stop: threading.Event) -> None:
     """Stands in for the scheduled `send_outbox` and `unanswered_requests` Lambdas."""
     import logging
 
+    from local.retention import purge_older_than
+
     while not stop.wait(s.settings.sweeper_seconds):
         try:
             s.outbox.sweep()
             s.answers.sweep_silence()
+            purge_older_than(s.settings.raw_mail_dir, s.settings.retention_days)
+            purge_older_than(s.settings.outbox_dir, s.settings.mail_retention_days)
         except Exception:  # DynamoDB Local restarting, say: next round
             logging.getLogger("sweeper").exception("sweep failed")
 

@@ -277,6 +277,9 @@ class Views:
         raw = request.raw_body or b""
         if len(raw) > security.MAX_API_BYTES:
             return _json({"errors": [{"field": "body", "message": "body larger than 64 KiB"}]}, 413)
+        if not security.cross_site_post_allowed(request.headers, self.settings):
+            # A browser page elsewhere can post a text/plain body here without a preflight.
+            return _json({"errors": [{"field": "Origin", "message": "cross-site submissions only from partner origins"}]}, 403)
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):

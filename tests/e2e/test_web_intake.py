@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import json
 import re
 from email import policy
 from html.parser import HTMLParser
@@ -165,6 +166,9 @@ def test_cross_site_posts_only_from_partner_origins_and_redirects_only_there(sta
     )
     assert partner.status == 303
     assert partner.headers["location"].startswith("https://partenaire.example.org/merci?ref=")
+    api_from_evil = stack.call("POST", "/api/v1/requests", json.dumps(youth()).encode(),
+                               {"Content-Type": "text/plain", "Origin": "https://evil.example.com"})
+    assert api_from_evil.status == 403  # a page elsewhere posting without a preflight
     sneaky = stack.post_form("/demande", form_fields() | {"return_to": "https://evil.example.com/"})
     assert sneaky.status == 303 and sneaky.headers["location"].startswith("/demande/merci?ref=")
 
