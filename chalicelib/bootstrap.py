@@ -101,10 +101,9 @@ class Services:
     def inbound_sqs_batch(self, event: dict, context: Any) -> dict:
         from .adapters.ses_inbound import process_sqs_batch
 
-        s3 = self._client("s3")
-        return process_sqs_batch(
-            event, context, self.mail_intake, lambda bucket, key: s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        )
+        # The raw store's S3 client, made once per warm Lambda, not once per batch.
+        raw_store = self.mail_intake.raw_store
+        return process_sqs_batch(event, context, self.mail_intake, lambda bucket, key: raw_store.get(f"s3://{bucket}/{key}"))
 
     def ses_bounce(self, message: str) -> int:
         from .domain.bounces import bounces_from_ses

@@ -57,7 +57,9 @@ class S3RawMailStore:
     def put(self, raw: bytes) -> str:
         key = f"{self.prefix}{hashlib.sha256(raw).hexdigest()}.eml"
         self.client.put_object(Bucket=self.bucket, Key=key, Body=raw, ServerSideEncryption="AES256")
-        return key
+        return f"s3://{self.bucket}/{key}"
 
     def get(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        """`key`: as `put` returns it, `s3://bucket/key`, or a key of our own bucket."""
+        bucket, name = key[5:].split("/", 1) if key.startswith("s3://") else (self.bucket, key)
+        return self.client.get_object(Bucket=bucket, Key=name)["Body"].read()

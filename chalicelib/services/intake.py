@@ -1,4 +1,4 @@
-"""Use case: submit a request. The forms, the API and (later) the mail intake end here.
+"""Use case: submit a request. The forms, the API and the mail intake all end here.
 
 One intake is one DynamoDB transaction: the request, its reference, its timeline, the
 outgoing mails, the idempotency record, the per-IP counter and the association's
@@ -8,8 +8,8 @@ capacity. Mails are sent only after that commit (see services.outbox).
 from __future__ import annotations
 
 import hashlib
-import logging
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -141,8 +141,8 @@ class IntakeService:
             return self._result(write)
         raise RuntimeError("intake could not be committed")  # pragma: no cover - capacity churn
 
-    def _replay(self, idempotency: Idempotency, now: int, stored=None) -> IntakeResult:
-        stored = stored or self.store.idempotency(idempotency.key, now)
+    def _replay(self, idempotency: Idempotency, now: int) -> IntakeResult:
+        stored = self.store.idempotency(idempotency.key, now)
         if stored is None:  # expired between the two reads: extremely unlikely
             raise IdempotencyConflict()
         if stored.fingerprint != idempotency.fingerprint and idempotency.key.startswith("api:"):

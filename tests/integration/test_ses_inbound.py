@@ -73,3 +73,27 @@ def test_a_receipt_that_did_not_store_to_s3_is_refused():
     body = json.dumps({"Message": json.dumps({"receipt": {"action": {"type": "Lambda"}}, "mail": {}})})
     with pytest.raises(ValueError):
         receipt_from_sqs_body(body)
+
+
+def test_the_aws_wiring_reads_the_raw_mail_through_the_s3_raw_store(settings, clock, s3):
+    class Recorder:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, mail, sender):
+            self.sent.append(mail)
+
+    from chalicelib.adapters.raw_mail import S3RawMailStore
+
+    aws = replace(settings, stage="prod", raw_mail_bucket=BUCKET)
+    recorder = Recorder()
+    s = make_services(aws, clock, sender=recorder)
+    assert isinstance(s.mail_intake.raw_store, S3RawMailStore)
+    s3.put_object(Bucket=BUCKET, Key="inbound/fr-01", Body=(FR / "fr-01-cpe-college-roubaix.eml").read_bytes())
+    answer = s.inbound_sqs_batch({"Records": [sqs_record("one", "inbound/fr-01")]}, None)
+    assert answer == {"batchItemFailures": []}
+    (request,) = s.requests.list(None, None, 10, None)[0]
+    assert request["postal_code"] == "59100"
+    raw = (FR / "fr-01-cpe-college-roubaix.eml").read_bytes()
+    assert s.mail_intake.raw_store.get(request["inbound"]["raw_key"]) == raw  # readable back by its key
+    assert any(m.auto_submitted == "auto-replied" for m in recorder.sent)
