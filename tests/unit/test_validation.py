@@ -14,14 +14,18 @@ from tests.conftest import youth
 MISSING = object()  # an override that removes the field
 
 
-def submission(base: dict | None = None, **overrides) -> dict:
-    data = dict(base if base is not None else youth())
+def _with(data: dict, overrides: dict) -> dict:
+    """`data` with `overrides` applied; a MISSING value removes the key."""
     for key, value in overrides.items():
         if value is MISSING:
             data.pop(key, None)
         else:
             data[key] = value
     return data
+
+
+def submission(base: dict | None = None, **overrides) -> dict:
+    return _with(dict(base if base is not None else youth()), overrides)
 
 
 def referent(**overrides) -> dict:
@@ -32,12 +36,7 @@ def referent(**overrides) -> dict:
         "structure_name": "Collège Jean Macé",
         "structure_type": "etablissement_scolaire",
     }
-    for key, value in overrides.items():
-        if value is MISSING:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
+    return _with(data, overrides)
 
 
 def with_referent(ref: dict | None = None, **overrides) -> dict:
