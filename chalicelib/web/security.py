@@ -51,24 +51,44 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
-def cross_site_post_allowed(headers: Mapping[str, str], settings: Settings) -> bool:
-    """A form post from another site is accepted only from a configured partner origin.
-
-    Browsers send `Origin` on every POST; a request without it (curl, an old browser)
-    carries no cross-site risk of its own and is accepted.
-    """
-    origin = headers.get("origin") or ""
-    if not origin:
-        referer = headers.get("referer") or ""
-        origin = origin_of(referer) if referer else ""
-    if not origin:
-        return True
-    origin = origin.lower()
+def _own_origins(headers: Mapping[str, str], settings: Settings) -> set[str]:
     own = {origin_of(settings.public_base_url)}
     host = headers.get("host")
     if host:
         own |= {f"http://{host}".lower(), f"https://{host}".lower()}
-    return origin in own or origin in {o.lower() for o in settings.partner_origins}
+    return own
+
+
+def cross_site_post_allowed(headers: Mapping[str, str], settings: Settings) -> bool:
+    """Whether a POST may act: ours, a configured partner's, or no browser at all.
+
+    OWASP CSRF cheat sheet, in its order of strength (no cookie is involved, so the risk
+    is a page elsewhere making a visitor's browser submit in their name):
+    1. `Sec-Fetch-Site`, set by the browser and not by page script: `same-origin` (our own
+       page, also when it is embedded in a partner's iframe) and `none` (the person acted
+       in the browser itself) pass; `same-site`/`cross-site` pass only from a partner
+       origin. `Origin: null` (sandboxed frame, data: URL) is no partner.
+    2. Without it (older browsers), `Origin`, then `Referer`, must be ours or a partner's.
+       `null` cannot be told apart from a hostile sandboxed page, so it is refused. Our
+       pages send `Referrer-Policy: same-origin`, under which a browser sends our real
+       origin on our own posts (under `no-referrer` it would send `null`).
+    3. No `Sec-Fetch-Site`, `Origin` nor `Referer`: not a browser (curl, a server), which
+       carries no cross-site risk of its own.
+    The answer page adds a synchronizer token bound to its link (views.answer_post).
+    """
+    origin = (headers.get("origin") or "").strip().lower()
+    partners = {o.lower() for o in settings.partner_origins}
+    site = (headers.get("sec-fetch-site") or "").strip().lower()
+    if site in {"same-origin", "none"}:
+        return True
+    if site in {"same-site", "cross-site"}:
+        return origin in partners
+    if not origin:
+        referer = headers.get("referer") or ""
+        origin = origin_of(referer) if referer else ""
+        if not origin:
+            return not referer  # a Referer that names no origin is not trusted either
+    return origin in _own_origins(headers, settings) or origin in partners
 
 
 def safe_return_url(url: Optional[str], settings: Settings) -> Optional[str]:

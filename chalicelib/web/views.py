@@ -96,9 +96,12 @@ class Views:
     def _page(self, name: str, status: int = 200, **context: Any) -> Response:
         return Response(body=render_page(name, **context), status_code=status, headers=security.page_headers(self.settings))
 
-    def error_page(self, status: int, heading: str, message: str, back_url: Optional[str] = None) -> Response:
+    def error_page(
+        self, status: int, heading: str, message: str, back_url: Optional[str] = None, back_label: Optional[str] = None
+    ) -> Response:
         return self._page(
-            "error", status, page_title=f"Erreur : {heading}", heading=heading, message=message, back_url=back_url
+            "error", status, page_title=f"Erreur : {heading}", heading=heading, message=message,
+            back_url=back_url, back_label=back_label,
         )
 
     def form_page(self, kind: str, request: Any) -> Response:
@@ -134,7 +137,16 @@ class Views:
         if len(raw) > security.MAX_FORM_BYTES:
             return self.error_page(413, "Demande trop longue", "Le formulaire envoyé est trop long. Raccourcissez le message et réessayez.")
         if not security.cross_site_post_allowed(request.headers, self.settings):
-            return self.error_page(403, "Envoi refusé", "Ce formulaire ne peut pas être envoyé depuis ce site.")
+            path = FORM_KINDS[kind]["path"]
+            return self.error_page(
+                403,
+                "Envoi refusé",
+                "Pour votre sécurité, ce formulaire n'a pas été accepté : il a été envoyé depuis une page "
+                "qui n'est pas la nôtre. Rien n'a été enregistré. Ouvrez le formulaire directement sur notre "
+                "site, remplissez-le à nouveau et envoyez-le.",
+                path,
+                "Ouvrir le formulaire",
+            )
         values = forms.parse_form_body(raw)
         return_to = security.safe_return_url(values.get("return_to"), self.settings)
         path = FORM_KINDS[kind]["path"]
@@ -203,7 +215,15 @@ class Views:
         if not security.cross_site_post_allowed(request.headers, self.settings) or not self.s.links.csrf_ok(
             token, values.get("csrf", "")
         ):
-            return self.error_page(403, "Envoi refusé", "Cette réponse doit être envoyée depuis la page ouverte par le lien reçu par e-mail.")
+            return self.error_page(
+                403,
+                "Envoi refusé",
+                "Pour votre sécurité, cette réponse n'a pas été prise en compte : elle doit être envoyée depuis la "
+                "page ouverte par le lien reçu par e-mail. Rouvrez ce lien, puis cliquez à nouveau sur "
+                "« Accepter » ou « Refuser ».",
+                f"/reponse/{token}",
+                "Rouvrir la demande",
+            )
         decision = values.get("decision")
         try:
             if decision == "accept":
