@@ -1,0 +1,48 @@
+"""The parsed message and the parser's limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 10 * 1024 * 1024
+    max_parts: int = 100
+    max_depth: int = 10
+    max_text_chars: int = 200_000
+
+
+class UnparseableMail(Exception):
+    """The message cannot be used; `.reason` is a short English text for an operator."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    message_id: Optional[str]
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    subject: str
+    from_address: Optional[str]
+    from_name: Optional[str]
+    reply_to: Optional[str]
+    date: Optional[str]
+    automatic: Optional[str]
+    text: str
+    own_text: str
+    forwarded_text: str
+    signature: str
+    quoted_text: str
+    attachments: tuple[str, ...]
+
+
+# Bounds that are not worth a setting.
+MAX_HEADER_LINES = 10_000  # lines in the top-level header section
+MAX_HEADER_CHARS = 20_000  # one header value, before decoding
+MAX_IDS = 100  # message ids kept from In-Reply-To / References
+MAX_ATTACHMENTS = 200
+LONG_LINE = 400  # lines longer than this are never markers, attributions or sign-offs
