@@ -43,6 +43,18 @@ class Settings:
     raw_mail_dir: str = ".local/raw-mail"  # local stand-in for the SES receiving bucket
     raw_mail_bucket: str = ""  # AWS: where SES receiving stores raw mail
     max_mail_bytes: int = 10 * 1024 * 1024
+    # Texts of the footer and of the legal pages (/mentions-legales, /donnees-personnelles,
+    # /accessibilite): who publishes, who hosts, whom to write to. Set them per deployment.
+    network_name: str = "Réseau Mentorat"
+    legal_publisher: str = "Réseau Mentorat, association loi 1901"
+    legal_publisher_address: str = ""  # registered office; the page says it is given on request when empty
+    legal_publisher_contact: str = "contact@lementorat.fr"
+    legal_director: str = "la présidente ou le président de l'association"
+    legal_host: str = "Amazon Web Services EMEA SARL, 38 avenue John F. Kennedy, L-1855 Luxembourg"
+    privacy_contact: str = "donnees-personnelles@lementorat.fr"
+    accessibility_contact: str = "accessibilite@lementorat.fr"
+    accessibility_status: str = "non conforme"  # RGAA: "non conforme" until an audit says otherwise
+    accessibility_statement_date: str = "27 novembre 2026"
 
     @property
     def local(self) -> bool:
@@ -88,4 +100,14 @@ class Settings:
             raw_mail_dir=env.get("RAW_MAIL_DIR", cls.raw_mail_dir),
             raw_mail_bucket=env.get("RAW_MAIL_BUCKET", ""),
             max_mail_bytes=int(env.get("MAX_MAIL_BYTES", cls.max_mail_bytes)),
+            network_name=env.get("NETWORK_NAME", cls.network_name),
+            legal_publisher=env.get("LEGAL_PUBLISHER", cls.legal_publisher),
+            legal_publisher_address=env.get("LEGAL_PUBLISHER_ADDRESS", cls.legal_publisher_address),
+            legal_publisher_contact=env.get("LEGAL_PUBLISHER_CONTACT", cls.legal_publisher_contact),
+            legal_director=env.get("LEGAL_DIRECTOR", cls.legal_director),
+            legal_host=env.get("LEGAL_HOST", cls.legal_host),
+            privacy_contact=env.get("PRIVACY_CONTACT", cls.privacy_contact),
+            accessibility_contact=env.get("ACCESSIBILITY_CONTACT", cls.accessibility_contact),
+            accessibility_status=env.get("ACCESSIBILITY_STATUS", cls.accessibility_status),
+            accessibility_statement_date=env.get("ACCESSIBILITY_STATEMENT_DATE", cls.accessibility_statement_date),
         )

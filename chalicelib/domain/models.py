@@ -70,6 +70,37 @@ def _phone(value: Optional[str]) -> Optional[str]:
     return "0" + digits[2:] if digits.startswith("33") else digits
 
 
+def display_phone(value: Optional[str]) -> Optional[str]:
+    """A French number as people read it, `06 12 34 56 78`, however it was typed or stored.
+
+    `+33 6…`, `0033 6…`, `+33 (0)6…`, dots, dashes or no separator at all give the same
+    text. Anything else (a foreign number, a typo kept by mail intake) is shown as it is
+    rather than regrouped wrongly.
+    """
+    if not value:
+        return value
+    digits = re.sub(r"\D", "", value)
+    if digits.startswith("0033"):
+        digits = digits[2:]
+    if digits.startswith("33") and len(digits) in (11, 12):
+        national = digits[2:]
+        digits = national if national.startswith("0") else "0" + national
+    if len(digits) == 10 and digits[0] == "0" and digits[1] != "0":
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    return value.strip()
+
+
+def phone_uri(value: Optional[str]) -> Optional[str]:
+    """`tel:+33612345678` for a French number, so that a tap calls it from any country."""
+    shown = display_phone(value)
+    if not shown:
+        return None
+    digits = re.sub(r"\D", "", shown)
+    if len(digits) == 10 and digits.startswith("0"):
+        return f"tel:+33{digits[1:]}"
+    return "tel:" + re.sub(r"[^\d+]", "", value or "")
+
+
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str) and not value.strip():
         return None
@@ -190,18 +221,18 @@ def channel_rule_errors(values: dict[str, Any]) -> list[tuple[str, str]]:
     if isinstance(age, str) and age.strip().isdigit():
         age = int(age)
     age = age if isinstance(age, int) and not isinstance(age, bool) else None
+    low, high = (6, 30) if with_referent else (13, 30)
     if not with_referent:
-        low, high = 13, 30
         if not _present(values.get("last_name")):
             errors.append(("last_name", "Champ obligatoire."))
         if not _present(values.get("email")) and not _present(values.get("phone")):
             errors.append(("email", "Indiquez une adresse e-mail ou un numéro de téléphone."))
-        if age is not None and age < 15 and not _truthy(values.get("parental_consent")):
+        # An age outside the form's range has its own message; asking a parent's consent
+        # for a 12-year-old on top of it would be a second, misleading one.
+        if age is not None and low <= age < 15 and not _truthy(values.get("parental_consent")):
             errors.append(
                 ("parental_consent", "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire.")
             )
-    else:
-        low, high = 6, 30
     if age is not None and not low <= age <= high:
         hint = " Pour un enfant plus jeune, un professionnel peut faire la demande." if low == 13 else ""
         errors.append(("age", f"L'âge doit être compris entre {low} et {high} ans.{hint}"))
