@@ -59,3 +59,29 @@ def form_field(error_field: str) -> str:
     if error_field == "referent":
         return "referent_email"
     return error_field
+
+
+# What each error-summary item names (RGAA 11.10: the person knows which field to fix
+# before following the link). Short forms of the labels on the page.
+FIELD_LABELS = {
+    "referent_name": "Vos prénom et nom",
+    "referent_email": "Votre e-mail professionnel",
+    "referent_phone": "Votre téléphone",
+    "structure_name": "Nom de la structure",
+    "structure_type": "Type de structure",
+    "first_name": "Prénom",
+    "last_name": "Nom",
+    "email": "E-mail",
+    "phone": "Téléphone",
+    "age": "Âge",
+    "postal_code": "Code postal",
+    "city": "Commune",
+    "situation": "Situation",
+    "need": "Besoin",
+    "publics": "Situation particulière",
+    "message": "Message",
+    "consent": "Accord",
+    "parental_consent": "Accord d'un parent",
+    "reason": "Motif du refus",
+    "comment": "Commentaire",
+}

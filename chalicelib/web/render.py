@@ -21,13 +21,17 @@ def environment():
     # Imported here: jinja2 is not needed to import app.py (cold start).
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+    from .forms import FIELD_LABELS
+
     with _lock:
-        return Environment(
+        env = Environment(
             loader=FileSystemLoader(str(TEMPLATES_DIR)),
             autoescape=select_autoescape(["html"]),  # .txt mail parts are plain text
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        env.globals["field_labels"] = FIELD_LABELS  # the error summary names each field
+        return env
 
 
 def render_page(name: str, **context: Any) -> str:
