@@ -24,7 +24,7 @@ DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "territory.json"
 
 @dataclass(frozen=True)
 class Place:
-    postal_code: str
+    postal_code: str | None  # None for a place known only to its département
     commune_code: str | None  # INSEE code, e.g. "59512"; None when the city did not settle it
     commune_name: str | None
     departement: str | None  # e.g. "59", "2A", "976"; None when the postal code straddles two
@@ -156,6 +156,25 @@ def communes_named(name: str) -> list[Place]:
     exact, loose, first_postal_code = _name_index()
     insee_codes = exact.get(key) or loose.get(_without_article(key), [])
     return [_place(first_postal_code[insee], insee) for insee in insee_codes]
+
+
+# Départements proper: metropolitan, Corsica (2A, 2B) and the five overseas départements.
+# Overseas collectivités (975, 977, 978...) are left out: their names are communes' too.
+_DEPARTEMENT_CODE = re.compile(r"^(?:\d{2}|2[AB]|97[1-46])$")
+
+
+def departements() -> dict[str, str]:
+    """Every département's code and official name ("93": "Seine-Saint-Denis")."""
+    return {code: entry[0] for code, entry in _data()["departements"].items() if _DEPARTEMENT_CODE.match(code)}
+
+
+def departement_place(code: str) -> Place | None:
+    """A place known only to its département (a mail saying "dans le 93"): no commune."""
+    code = (code or "").strip().upper()
+    entry = _data()["departements"].get(code.zfill(2) if code.isdigit() else code)
+    if entry is None or not _DEPARTEMENT_CODE.match(code.zfill(2) if code.isdigit() else code):
+        return None
+    return Place(None, None, None, code.zfill(2) if code.isdigit() else code, entry[1])
 
 
 def departement_name(code: str) -> str | None:
