@@ -14,6 +14,10 @@ app = Chalice(app_name="mentorat")
 
 FORM = ["application/x-www-form-urlencoded"]
 ANY = ["*/*"]  # the API answers 400 itself when the body is not JSON
+# Pages answer HEAD too (link checkers, monitoring): the view runs as for GET and the
+# HTTP layer (API Gateway; local/server.py locally) sends its headers without the body.
+PAGE = ["GET", "HEAD"]
+EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def views():
@@ -27,12 +31,37 @@ def health():
     return views().health()
 
 
-@app.route("/static/{name}")
+@app.route("/", methods=PAGE)
+def home():
+    return views().home()
+
+
+@app.route("/mentions-legales", methods=PAGE)
+def legal_notice():
+    return views().legal_page("legal_notice")
+
+
+@app.route("/donnees-personnelles", methods=PAGE)
+def privacy():
+    return views().legal_page("privacy")
+
+
+@app.route("/accessibilite", methods=PAGE)
+def accessibility():
+    return views().legal_page("accessibility")
+
+
+@app.route("/favicon.ico", methods=PAGE)
+def favicon():
+    return views().favicon()
+
+
+@app.route("/static/{name}", methods=PAGE)
 def static(name):
     return views().static(name)
 
 
-@app.route("/demande", methods=["GET"])
+@app.route("/demande", methods=PAGE)
 def youth_form():
     return views().form_page("youth", app.current_request)
 
@@ -42,12 +71,12 @@ def youth_form_post():
     return views().form_post("youth", app.current_request)
 
 
-@app.route("/demande/merci")
+@app.route("/demande/merci", methods=PAGE)
 def youth_thanks():
     return views().thanks_page("youth", app.current_request)
 
 
-@app.route("/orienter", methods=["GET"])
+@app.route("/orienter", methods=PAGE)
 def referent_form():
     return views().form_page("referent", app.current_request)
 
@@ -57,12 +86,12 @@ def referent_form_post():
     return views().form_post("referent", app.current_request)
 
 
-@app.route("/orienter/merci")
+@app.route("/orienter/merci", methods=PAGE)
 def referent_thanks():
     return views().thanks_page("referent", app.current_request)
 
 
-@app.route("/reponse/{token}", methods=["GET"])
+@app.route("/reponse/{token}", methods=PAGE)
 def answer_page(token):
     return views().answer_page(token, app.current_request)
 
@@ -105,6 +134,13 @@ def api_quarantine():
 @app.route("/api/v1/openapi.json")
 def openapi():
     return views().openapi()
+
+
+# Greedy: every path no other route serves, at any depth (API Gateway prefers the more
+# specific resources; local/greedy_routes.py teaches chalice local the same).
+@app.route("/{proxy+}", methods=EVERY_METHOD, content_types=ANY)
+def not_found():
+    return views().not_found(app.current_request)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

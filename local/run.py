@@ -67,8 +67,11 @@ def main() -> None:
 def serve(port: int, token_source: str) -> None:
     from app import app
     from chalicelib.bootstrap import services
+    from local.greedy_routes import install as greedy_routes
     from local.server import make_server
     from local.setup import prepare
+
+    greedy_routes()  # /{proxy+} (the 404 page) at any depth, as API Gateway routes it
 
     s = services()
     created, seeded = prepare(s)

@@ -25,6 +25,14 @@ CHOICES = {
 }
 
 
+def choices_for(form_kind: str) -> dict[str, list]:
+    """The options each form shows. A youth writing for themselves is 13 to 30: primary
+    school is not offered there (a referent still can choose it for a younger child)."""
+    if form_kind == "youth":
+        return {**CHOICES, "situation": [(v, label) for v, label in CHOICES["situation"] if v != Situation.PRIMAIRE.value]}
+    return CHOICES
+
+
 def parse_form_body(raw: bytes) -> dict[str, Any]:
     """Field -> value (the last one), `publics` -> list. Undecodable bytes do not crash."""
     text = raw.decode("utf-8", errors="replace") if raw else ""

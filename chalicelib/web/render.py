@@ -21,6 +21,7 @@ def environment():
     # Imported here: jinja2 is not needed to import app.py (cold start).
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+    from ..domain.models import display_phone, phone_uri
     from .forms import FIELD_LABELS
 
     with _lock:
@@ -31,6 +32,9 @@ def environment():
             lstrip_blocks=True,
         )
         env.globals["field_labels"] = FIELD_LABELS  # the error summary names each field
+        # Phone numbers as people read them (06 12 34 56 78), in pages and mails alike.
+        env.filters["phone"] = display_phone
+        env.filters["tel_uri"] = phone_uri
         return env
 
 

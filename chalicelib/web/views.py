@@ -47,6 +47,25 @@ def _french_date(iso: str) -> str:
     return f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
 
 
+_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
+
+
+def french_long_date(epoch: int) -> str:
+    """`jeudi 3 décembre 2026`, the day in metropolitan France (UTC if no time zone data)."""
+    from datetime import datetime, timezone
+
+    try:
+        from zoneinfo import ZoneInfo
+
+        zone: Any = ZoneInfo("Europe/Paris")
+    except Exception:  # no tz database on the host: a day off at worst around midnight
+        zone = timezone.utc
+    day = datetime.fromtimestamp(epoch, zone)
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{_DAYS[day.weekday()]} {first} {_MONTHS[day.month - 1]} {day.year}"
+
+
 def contact_details(request: dict[str, Any]) -> dict[str, Any]:
     """Shown to the association once it has accepted, and only then."""
     from ..services.mails import structure_label
@@ -94,7 +113,34 @@ class Views:
     # -- pages -----------------------------------------------------------------------
 
     def _page(self, name: str, status: int = 200, **context: Any) -> Response:
-        return Response(body=render_page(name, **context), status_code=status, headers=security.page_headers(self.settings))
+        body = render_page(name, site=self.settings, **context)  # `site`: the footer's network name
+        return Response(body=body, status_code=status, headers=security.page_headers(self.settings))
+
+    # -- pages a person can land on ----------------------------------------------------
+
+    def home(self) -> Response:
+        return self._page("home", page_title="Trouver un mentor")
+
+    LEGAL_PAGES = {
+        "legal_notice": "Mentions légales",
+        "privacy": "Données personnelles",
+        "accessibility": "Accessibilité",
+    }
+
+    def legal_page(self, name: str) -> Response:
+        """Their texts come from the settings (config.py): each deployment states its own."""
+        return self._page(name, page_title=self.LEGAL_PAGES[name])
+
+    def not_found(self, request: Any) -> Response:
+        """Any path no route serves: a French page, or JSON under /api/ (API Gateway's own
+        answer would be 403 "Missing Authentication Token")."""
+        rest = (request.uri_params or {}).get("proxy") or ""
+        if rest == "api" or rest.startswith("api/"):
+            return _json({"errors": [{"field": "path", "message": "no such resource"}]}, 404)
+        return self._page("not_found", 404, page_title="Page introuvable")
+
+    def favicon(self) -> Response:
+        return self.static("favicon.svg")
 
     def error_page(
         self, status: int, heading: str, message: str, back_url: Optional[str] = None, back_label: Optional[str] = None
@@ -126,7 +172,7 @@ class Views:
             values=values,
             errors=ordered,
             error_for=shown,
-            choices=forms.CHOICES,
+            choices=forms.choices_for(kind),
             # Issued with the form: posting it twice (double click, reload) makes one request.
             submission_id=values.get("submission_id") or secrets.token_urlsafe(16),
             return_to=return_to,
@@ -261,18 +307,38 @@ class Views:
             contact=contact,
             action=f"/reponse/{token}",
             csrf=self.s.links.csrf_for(token),
+            answer_by=self._answer_deadline(request) if view.state == "open" else None,
             decline_reasons=list(DECLINE_REASONS),
             errors=errors or [],
         )
 
+    STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+
+    def _answer_deadline(self, request: dict[str, Any]) -> Optional[str]:
+        """The day after which silence sends the request to another association
+        (AnswerService.sweep_silence: REROUTE_DAYS after it was routed here)."""
+        assigned = request.get("assigned_at")
+        if assigned is None:
+            return None
+        return french_long_date(int(assigned) + self.settings.reroute_days * 86400)
+
     def static(self, name: str) -> Response:
+        kind = self.STATIC_TYPES.get(name[name.rfind(".") :] if "." in name else "")
         try:
-            body = static_file(name)
+            body = static_file(name) if kind else None
         except FileNotFoundError:
-            return Response(body="", status_code=404)
+            body = None
+        if body is None:
+            return self._page("not_found", 404, page_title="Page introuvable")
         return Response(
             body=body.decode("utf-8"),
-            headers={"Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+            headers={
+                "Content-Type": kind,
+                "Cache-Control": "public, max-age=3600",
+                "X-Content-Type-Options": "nosniff",
+                # An SVG opened on its own is a document: it may run nothing.
+                "Content-Security-Policy": "default-src 'none'; style-src 'self'",
+            },
         )
 
     def _too_many(self, page: bool) -> Response:
