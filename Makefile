@@ -4,7 +4,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install territory package clean
+# The AWS stage `make package` / `make deploy` build. Chalice needs a region even to
+# package (it never calls AWS then): the environment's, else Paris.
+STAGE ?= prod
+REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),eu-west-3)
+PACKAGE_DIR ?= build/package
+# cfn-lint and checkov pin dependencies of their own: a venv apart keeps the app's clean.
+INFRA_VENV := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed
+
+.PHONY: run test bench install install-infra lint-infra territory package deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11) and "Python 3.11 or newer is needed")'
@@ -14,10 +23,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+$(INFRA_STAMP): infra/requirements-lint.txt
+	$(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r infra/requirements-lint.txt
+	@touch $(INFRA_STAMP)
+
+install-infra: $(INFRA_STAMP)
+
 run: install
 	$(PY) -m local.run
 
-test: install
+test: install install-infra
 	$(PY) -m pytest
 
 bench: install
@@ -27,8 +43,22 @@ bench: install
 territory: install
 	$(PY) scripts/build_territory.py
 
+# One template: what Chalice generates from app.py merged with infra/template.yaml.
 package: install
-	$(VENV)/bin/chalice package --stage prod build/package
+	rm -rf $(PACKAGE_DIR)
+	AWS_DEFAULT_REGION=$(REGION) $(VENV)/bin/chalice package --stage $(STAGE) \
+		--merge-template infra/template.yaml --template-format yaml $(PACKAGE_DIR)
+
+# The same checks `make test` runs (tests/infra), on build/package.
+lint-infra: package install-infra
+	$(INFRA_VENV)/bin/cfn-lint $(PACKAGE_DIR)/sam.yaml
+	$(INFRA_VENV)/bin/checkov --quiet --compact --framework cloudformation -f $(PACKAGE_DIR)/sam.yaml
+
+# Needs AWS credentials; see README "Deploying to AWS". DOMAIN and CERTIFICATE_ARN are
+# required, the rest has defaults (scripts/deploy.py --help).
+deploy: package
+	$(PY) scripts/deploy.py --stage $(STAGE) --region $(REGION) --template $(PACKAGE_DIR)/sam.yaml \
+		--domain "$(DOMAIN)" --certificate-arn "$(CERTIFICATE_ARN)" $(DEPLOY_ARGS)
 
 clean:
-	rm -rf $(VENV) .local build .cache .pytest_cache
+	rm -rf $(VENV) $(INFRA_VENV) .local build .cache .pytest_cache

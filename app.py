@@ -4,13 +4,17 @@ Imports stay light (no pydantic, jinja2 or data files): a cold Lambda pays for t
 the first request that needs them, through `services()`.
 """
 
-import os
-
 from chalice import Chalice, Rate
 
 from chalicelib.bootstrap import services
 
 app = Chalice(app_name="mentorat")
+
+# Stand-ins that `make package` replaces with the template's own queue and topic
+# (infra/template.yaml): literal ARNs, so that the merge swaps the whole value instead of
+# mixing Chalice's Fn::Sub with the template's Fn::GetAtt.
+INBOUND_QUEUE_ARN = "arn:aws:sqs:eu-west-3:000000000000:replaced-by-infra-template"
+BOUNCE_TOPIC_ARN = "arn:aws:sns:eu-west-3:000000000000:replaced-by-infra-template"
 
 FORM = ["application/x-www-form-urlencoded"]
 ANY = ["*/*"]  # the API answers 400 itself when the body is not JSON
@@ -155,13 +159,13 @@ def unanswered_requests(event):
     services().answers.sweep_silence()
 
 
-@app.on_sqs_message(queue=os.environ.get("INBOUND_QUEUE", "mentorat-inbound-mail"), batch_size=5)
+@app.on_sqs_message(queue_arn=INBOUND_QUEUE_ARN, batch_size=5)
 def inbound_mail(event):
     """SES receiving -> S3 -> SNS -> SQS: one record per inbound mail."""
     return services().inbound_sqs_batch(event.to_dict(), event.context)
 
 
-@app.on_sns_message(topic=os.environ.get("BOUNCE_TOPIC", "mentorat-ses-bounces"))
+@app.on_sns_message(topic=BOUNCE_TOPIC_ARN)
 def mail_bounced(event):
     """SES bounce notifications of the mail we send: an association's bounce routes onward."""
     services().ses_bounce(event.message)
