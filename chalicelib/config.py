@@ -43,6 +43,7 @@ class Settings:
     raw_mail_dir: str = ".local/raw-mail"  # local stand-in for the SES receiving bucket
     raw_mail_bucket: str = ""  # AWS: where SES receiving stores raw mail
     max_mail_bytes: int = 10 * 1024 * 1024
+    mail_max_attempts: int = 24  # sends of one mail before it is given up (state `failed`)
     # Texts of the footer and of the legal pages (/mentions-legales, /donnees-personnelles,
     # /accessibilite): who publishes, who hosts, whom to write to. Set them per deployment.
     network_name: str = "Réseau Mentorat"
@@ -63,6 +64,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
         def csv(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    mail_intake_limit_per_day: int = 10  # requests one mail sender may make a day; the rest wait for an operator
             raw = env.get(name)
             if raw is None:
                 return default
@@ -100,6 +102,7 @@ class Settings:
             raw_mail_dir=env.get("RAW_MAIL_DIR", cls.raw_mail_dir),
             raw_mail_bucket=env.get("RAW_MAIL_BUCKET", ""),
             max_mail_bytes=int(env.get("MAX_MAIL_BYTES", cls.max_mail_bytes)),
+            mail_max_attempts=int(env.get("MAIL_MAX_ATTEMPTS", cls.mail_max_attempts)),
             network_name=env.get("NETWORK_NAME", cls.network_name),
             legal_publisher=env.get("LEGAL_PUBLISHER", cls.legal_publisher),
             legal_publisher_address=env.get("LEGAL_PUBLISHER_ADDRESS", cls.legal_publisher_address),
@@ -111,3 +114,4 @@ class Settings:
             accessibility_status=env.get("ACCESSIBILITY_STATUS", cls.accessibility_status),
             accessibility_statement_date=env.get("ACCESSIBILITY_STATEMENT_DATE", cls.accessibility_statement_date),
         )
+            mail_intake_limit_per_day=int(env.get("MAIL_INTAKE_LIMIT_PER_DAY", cls.mail_intake_limit_per_day)),

@@ -425,6 +425,21 @@ class DynamoStore:
         return True
 
     def quarantine(self, at: str, record: dict[str, Any], expires_at: int) -> str:
+    def take_sender_budget(self, sender_key: str, day: int, limit: int, expires_at: int) -> bool:
+        """Count one mail-intake request from this sender on this day; False when over the limit."""
+        client = self.client
+        try:
+            client.update_item(
+                TableName=self.table,
+                Key={"pk": _s(f"SENDER#{sender_key}"), "sk": _s(str(day))},
+                UpdateExpression="ADD n :one SET expires_at = :exp",
+                ConditionExpression="attribute_not_exists(n) OR n < :limit",
+                ExpressionAttributeValues={":one": _n(1), ":limit": _n(limit), ":exp": _n(expires_at)},
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
         qid = uuid.uuid4().hex
         self.client.put_item(
             TableName=self.table,

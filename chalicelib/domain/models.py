@@ -365,6 +365,7 @@ class NewRequest:
     publics: tuple[Public, ...] = ()
     postal_code: Optional[str] = None
     city: Optional[str] = None
+    departement: Optional[str] = None  # mail intake: the place, when only its département is known
     first_name: Optional[str] = None
     last_name: Optional[str] = None
     email: Optional[str] = None

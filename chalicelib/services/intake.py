@@ -17,7 +17,7 @@ from typing import Any, Optional
 from ..config import Settings
 from ..domain.models import NewRequest
 from ..domain.routing import RoutingDecision, RoutingQuery, route_request
-from ..domain.territory import Place, resolve_place
+from ..domain.territory import Place, departement_place, resolve_place
 from ..domain.text import new_reference
 from ..domain.vocabulary import Need, Public, Situation, Status
 from .clock import Clock
@@ -99,6 +99,8 @@ class IntakeService:
         """Route and store a request; the mails wait in the outbox."""
         now = self.clock.now()
         place = resolve_place(new.postal_code, new.city) if new.postal_code else None
+        if place is None and new.departement:
+            place = departement_place(new.departement)  # routes on the département (contract 6)
         snapshot = self.directory.snapshot()
         request_id = uuid.uuid4().hex
         reference = new_reference()

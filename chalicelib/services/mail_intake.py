@@ -10,6 +10,7 @@ only a failing dependency (DynamoDB, the raw store) raises, so that the door ret
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ REFERENCE_IN_MESSAGE_ID = re.compile(r"\.(MNT-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4
 BOUNCE_REASON = re.compile(r"delivery-status|non-delivery|bounce|mailer-daemon|postmaster|failed-recipients|empty envelope")
 MESSAGE_MAX = 2000  # the request's `message`, as on the forms
 REPLY_EXCERPT_MAX = 1000
+SEVERAL_YOUTHS = "plusieurs jeunes dans un même mail"
+OVER_SENDER_LIMIT = "sender over daily limit"
 
 
 class RawMailStore(Protocol):
@@ -104,9 +107,18 @@ class MailIntakeService:
         if threaded is not None:
             return threaded
 
-        extraction = extract_request(mail.subject, mail.own_text, mail.forwarded_text, mail.signature)
+        # A Message-ID that did not parse as one was dropped by the parser: then the SES
+        # message id, else the raw bytes' hash, tell the same mail again.
         key = mail.message_id or source_id or hashlib.sha256(raw).hexdigest()
         idempotency = Idempotency(f"mail:{key[:300]}", "")
+        if not self._sender_allowed(mail.from_address, idempotency):
+            # One sender flooding the intake: the mail is kept for an operator, nothing is
+            # routed and no association hears of it.
+            return self._quarantine(raw_key, OVER_SENDER_LIMIT, envelope_sender)
+        extraction = extract_request(
+            mail.subject, mail.own_text, mail.forwarded_text, mail.signature,
+            attachments=[(d.name, d.text) for d in mail.documents if d.text],
+        )
         new = self._new_request(mail, extraction, raw_key)
         result = self.submit(new, idempotency, None)
         if result.replayed:
@@ -150,12 +162,30 @@ class MailIntakeService:
                 return MailOutcome("reply", request["reference"], request["status"])
         return None
 
+    def _sender_key(self, sender: str) -> str:
+        """A keyed hash of the address: counters never hold it."""
+        return hmac.new(self.settings.secret_key.encode(), sender.lower().encode(), hashlib.sha256).hexdigest()[:32]
+
     def _ack_allowed(self, sender: str) -> bool:
         """At most ACK_LIMIT acknowledgements per sender and hour: no mail storm in a loop."""
         now = self.clock.now().epoch
         window = now // 3600
-        sender_key = hashlib.sha256(f"{self.settings.secret_key}:{sender}".encode()).hexdigest()[:32]
-        return self.store.take_ack_budget(sender_key, window, self.settings.ack_limit_per_hour, (window + 1) * 3600)
+        return self.store.take_ack_budget(
+            self._sender_key(sender), window, self.settings.ack_limit_per_hour, (window + 1) * 3600
+        )
+
+    def _sender_allowed(self, sender: str, idempotency: Idempotency) -> bool:
+        """At most MAIL_INTAKE_LIMIT_PER_DAY new requests per sender and (UTC) day.
+
+        The same mail delivered again (an SES or SMTP retry) is answered from its first
+        intake and does not count twice."""
+        now = self.clock.now().epoch
+        if self.store.idempotency(idempotency.key, now) is not None:
+            return True
+        day = now // 86400
+        return self.store.take_sender_budget(
+            self._sender_key(sender), day, self.settings.mail_intake_limit_per_day, (day + 1) * 86400
+        )
 
     def _new_request(self, mail: InboundMail, x: Extraction, raw_key: str) -> NewRequest:
         def accepted(found: Any) -> Any:
@@ -170,6 +200,7 @@ class MailIntakeService:
             publics=tuple(Public(p.value) for p in x.publics if p.confidence >= ACCEPT),
             postal_code=accepted(x.postal_code),
             city=accepted(x.city),
+            departement=None if accepted(x.postal_code) else accepted(x.departement),
             message=message[:MESSAGE_MAX] or None,
             # Sent by a professional: they agreed to send it; the mail is their consent.
             consent=True,
@@ -181,7 +212,14 @@ class MailIntakeService:
                 "structure_type": None,
             },
             extraction=x.as_dict(),
-            inbound={"message_id": mail.message_id, "subject": mail.subject[:200], "raw_key": raw_key},
+            # Attachments stay in the raw mail (same retention); only their names and
+            # whether they could be read are kept here, for the operator.
+            inbound={
+                "message_id": mail.message_id,
+                "subject": mail.subject[:200],
+                "raw_key": raw_key,
+                "attachments": [d.as_dict() for d in mail.documents],
+            },
             acknowledge=self._ack_allowed(mail.from_address),
-            triage_reason="several young people in one mail" if x.several_youths else None,
+            triage_reason=SEVERAL_YOUTHS if x.several_youths else None,
         )

@@ -35,7 +35,7 @@ def request_facts(request: dict[str, Any]) -> dict[str, Any]:
     place = request.get("place") or {}
     return {
         "age": f.get("age"),
-        "commune": place.get("commune_name"),
+        "commune": place.get("commune_name") or _departement_only(place),
         "postal_code": f.get("postal_code"),
         "situation": Situation(f["situation"]).label if f.get("situation") else None,
         "need": Need(f["need"]).label if f.get("need") else None,
@@ -47,6 +47,14 @@ def request_facts(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def requester_address(request: dict[str, Any]) -> Optional[str]:
+def _departement_only(place: dict[str, Any]) -> Optional[str]:
+    """A place known only to its département (mail intake): "Seine-Saint-Denis (93)"."""
+    from ..domain.territory import departement_name
+
+    code = place.get("departement")
+    return f"{departement_name(code)} ({code})" if code and not place.get("postal_code") else None
+
+
     """Who hears from us about a request: the referent who asked, else the youth."""
     referent = request.get("referent")
     return referent.get("email") if referent else request["fields"].get("email")

@@ -20,7 +20,7 @@ def request_view(stored: dict[str, Any]) -> dict[str, Any]:
         "created_at": stored["created_at"],
         "updated_at": stored.get("updated_at", stored["created_at"]),
         **stored["fields"],
-        "place": stored.get("place"),
+        "place": _place_view(stored.get("place")),
         "referent": stored.get("referent"),
         "association": stored.get("association"),
         "declined": stored.get("declined", []),  # associations that declined it, or went silent
@@ -32,6 +32,13 @@ def request_view(stored: dict[str, Any]) -> dict[str, Any]:
     if "events" in stored:
         view["events"] = sorted(stored["events"], key=lambda e: (e["at"], e.get("seq", 0)))
     return view
+
+
+def _place_view(place: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """The stored place with the contract's names (section 6): commune, departement, region."""
+    if not place:
+        return None
+    return {"commune": place.get("commune_code"), **place}
 
 
 class RequestQueries:

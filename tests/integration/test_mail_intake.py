@@ -120,3 +120,137 @@ def test_unparseable_mail_is_quarantined_with_its_reason(mail_services, settings
 
 def test_other_recipients_are_not_for_us(mail_services):
     assert mail_services.mail_intake.ingest(human_mail(), "x@example.fr", ["someone@lementorat.fr"]).kind == "not_for_us"
+
+
+# --- Issue 15: what professionals actually send; issue 8: hostile identifiers, floods ----------
+
+import base64  # noqa: E402
+import time  # noqa: E402
+
+from tests.conftest import association  # noqa: E402
+from tests.corpus.documents import encrypted_pdf, pdf_with_text, zip_bomb_docx  # noqa: E402
+
+OWN = Path(__file__).resolve().parents[1] / "corpus"
+INTAKE = ["urgence@lementorat.fr"]
+
+
+def with_attachment(body: str, name: str, data: bytes, subtype: str, sender="cpe@college.example.fr",
+                    message_id="<att@college.example.fr>") -> bytes:
+    m = EmailMessage()
+    m["From"] = f"Mme CPE <{sender}>"
+    m["To"] = "urgence@lementorat.fr"
+    m["Subject"] = "Fiche de liaison"
+    m["Message-ID"] = message_id
+    m.set_content(body)
+    m.add_attachment(data, maintype="application", subtype=subtype, filename=name)
+    return m.as_bytes()
+
+
+@pytest.mark.parametrize("folder", ["fr", "fr-holdout"])
+def test_the_projects_french_corpus_meets_expected_up_to_the_stored_request(mail_services, settings, folder):
+    expected = json.loads((OWN / folder / "expected.json").read_text("utf-8"))
+    for name, want in expected.items():
+        raw = (OWN / folder / f"{name}.eml").read_bytes()
+        outcome = mail_services.mail_intake.ingest(raw, "sender@example.fr", INTAKE)
+        if not want["request"]:
+            assert outcome.kind == "automatic", name
+            continue
+        assert outcome.kind == "request", (name, outcome)
+        stored = mail_services.requests.get(outcome.reference)
+        for field in ("situation", "postal_code", "need"):
+            if field in want:
+                assert stored[field] == want[field], (name, field)
+        if want.get("departement"):
+            assert stored["place"]["departement"] == want["departement"], name
+            assert stored["place"]["commune"] is None and stored["place"]["region"], name
+        if want.get("several"):
+            assert stored["status"] == "needs_triage" and "plusieurs jeunes" in stored["triage_reason"], name
+        if want.get("status"):
+            assert stored["status"] == want["status"], name
+
+
+def test_a_place_known_only_to_its_departement_routes_there(settings, clock, tmp_path):
+    s = make_services(replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock,
+                      directory=[association("afev-93", departements=["93"]), association("afev-59")])
+    raw = human_mail(body="Bonjour, une élève de 15 ans en 3e, dont la famille habite dans le 93, "
+                          "a besoin de soutien scolaire.")
+    outcome = s.mail_intake.ingest(raw, "cpe@college.example.fr", INTAKE)
+    stored = s.requests.get(outcome.reference)
+    assert stored["status"] == "routed" and stored["association"]["id"] == "afev-93"
+    assert stored["place"] == {"commune": None, "postal_code": None, "commune_code": None, "commune_name": None,
+                               "departement": "93", "region": "11"}
+    chosen = stored["routing"]["candidates"][0]
+    assert chosen["parts"]["territory_level"] == "departement"  # no commune score
+    mail = next(m for m in read_outbox(settings.outbox_dir) if "afev-93" in m["To"])
+    assert "Seine-Saint-Denis (93)" in mail.get_body(("plain",)).get_content()
+
+
+def test_a_fiche_in_a_pdf_fills_the_request_and_never_reaches_the_association(mail_services, settings):
+    fiche = pdf_with_text(["Élève de 14 ans, en 4ème", "Domicile : 14 rue de l'Alma, 59100 Roubaix",
+                           "Besoin : soutien scolaire", "Téléphone de la mère : 06 11 22 33 44"])
+    raw = with_attachment("Bonjour,\n\nVeuillez trouver ci-joint la fiche.\n\nCordialement", "fiche.pdf", fiche, "pdf")
+    outcome = mail_services.mail_intake.ingest(raw, "cpe@college.example.fr", INTAKE)
+    stored = mail_services.requests.get(outcome.reference)
+    assert (stored["age"], stored["postal_code"], stored["need"]) == (14, "59100", "scolaire")
+    assert stored["status"] == "routed"
+    assert stored["extraction"]["postal_code"]["source"] == "attachment:fiche.pdf"
+    assert stored["inbound"]["attachments"] == [{"name": "fiche.pdf", "kind": "pdf", "chars": stored["inbound"]["attachments"][0]["chars"], "note": None}]
+    assert "Alma" not in (stored["message"] or "")  # the document is not the message
+    to_association = [m for m in read_outbox(settings.outbox_dir) if m["Auto-Submitted"] != "auto-replied"]
+    assert to_association
+    for m in to_association:
+        assert not list(m.iter_attachments())
+        text = m.get_body(("plain",)).get_content()
+        assert "Alma" not in text and "06 11 22 33 44" not in text
+
+
+@pytest.mark.parametrize(("name", "subtype", "make"), [
+    ("chiffre.pdf", "pdf", lambda: encrypted_pdf(["Élève de 14 ans, 59100 Roubaix, soutien scolaire"])),
+    ("2000-pages.pdf", "pdf", lambda: pdf_with_text(["Élève de 14 ans, 59100 Roubaix"], pages=2000)),
+    ("bombe.docx", "vnd.openxmlformats-officedocument.wordprocessingml.document", lambda: zip_bomb_docx(300)),
+    ("casse.pdf", "pdf", lambda: b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF"),
+    ("casse.odt", "vnd.oasis.opendocument.text", lambda: b"PK\x03\x04 not really a zip"),
+])
+def test_a_hostile_attachment_ends_in_a_field_less_request_in_time(mail_services, name, subtype, make):
+    raw = with_attachment("Bonjour,\n\nci-joint la fiche.\n", name, make(), subtype, message_id=f"<{name}@x.fr>")
+    start = time.perf_counter()
+    outcome = mail_services.mail_intake.ingest(raw, "cpe@college.example.fr", INTAKE)
+    assert time.perf_counter() - start < 5.0
+    assert outcome.kind == "request"
+    stored = mail_services.requests.get(outcome.reference)
+    assert stored["status"] == "needs_triage"
+    assert (stored["age"], stored["postal_code"], stored["need"]) == (None, None, None)
+    (noted,) = stored["inbound"]["attachments"]
+    assert noted["name"] == name and noted["chars"] == 0 and noted["note"]
+
+
+def test_an_encoded_word_message_id_is_dropped_never_stored_or_copied(mail_services, settings):
+    payload = base64.b64encode(b"a\r\nBcc: x@attacker.example\r\nContent-Type: text/html\r\n\r\n<h1>hi</h1>").decode()
+    raw = human_mail(message_id=f"<=?utf-8?b?{payload}?=@x>")
+    first = mail_services.mail_intake.ingest(raw, "cpe@college.example.fr", INTAKE)
+    again = mail_services.mail_intake.ingest(raw, "cpe@college.example.fr", INTAKE)
+    assert first.kind == "request" and again.kind == "duplicate"  # deduplicated on the raw bytes' hash
+    stored = mail_services.requests.get(first.reference)
+    assert stored["inbound"]["message_id"] is None
+    (ack,) = [m for m in read_outbox(settings.outbox_dir) if m["Auto-Submitted"] == "auto-replied"]
+    assert "=?" not in (ack["In-Reply-To"] or "") and ack["Bcc"] is None
+    assert "attacker" not in ack.as_string()
+
+
+def test_one_sender_over_the_daily_limit_is_kept_for_an_operator_not_routed(mail_services, settings, clock):
+    limit = settings.mail_intake_limit_per_day
+    outcomes = [mail_services.mail_intake.ingest(human_mail(message_id=f"<flood{i}@x.fr>"), "cpe@college.example.fr", INTAKE)
+                for i in range(limit + 3)]
+    assert [o.kind for o in outcomes] == ["request"] * limit + ["quarantined"] * 3
+    assert all(o.reason == "sender over daily limit" for o in outcomes[limit:])
+    assert len(mail_services.requests.list(None, None, 50, None)[0]) == limit
+    held = mail_services.store.list_quarantine(clock.now().epoch, 50)
+    assert len(held) == 3 and all(h["reason"] == "sender over daily limit" and h["raw_key"] for h in held)
+    association_mails = [m for m in read_outbox(settings.outbox_dir) if m["Auto-Submitted"] != "auto-replied"]
+    assert len(association_mails) == limit
+    # the same mail again is its first answer, not one more count; another sender is not held
+    assert mail_services.mail_intake.ingest(human_mail(message_id="<flood0@x.fr>"), "x", INTAKE).kind == "duplicate"
+    other = human_mail(sender="autre@college.example.fr", message_id="<other@x.fr>")
+    assert mail_services.mail_intake.ingest(other, "autre@college.example.fr", INTAKE).kind == "request"
+    clock.advance(hours=24)  # a new day
+    assert mail_services.mail_intake.ingest(human_mail(message_id="<next-day@x.fr>"), "x", INTAKE).kind == "request"

@@ -54,6 +54,7 @@ def _named() -> tuple[re.Pattern[str], dict[str, str]]:
         folded = _fold(name)
         key = territory.normalise_name(folded)
         by_folded[key] = code
+        by_folded[key.removeprefix("la ").removeprefix("le ")] = code  # "à la Réunion", "en Réunion"
         words = re.split(r"[-' ]+", folded.removeprefix("La ").removeprefix("Le "))
         alternatives.append(r"[-' ]?".join(re.escape(w) for w in words if w))
     alternatives.sort(key=len, reverse=True)  # "Charente-Maritime" before "Charente"

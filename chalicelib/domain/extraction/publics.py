@@ -36,7 +36,10 @@ _PUBLIC_PATTERNS: list[tuple[re.Pattern[str], str, float]] = [
     (_rx(r"\bmentore\b|\bmentor(?:at)?\s+(?:au\s+)?feminin\b|\b(?:accompagnee|suivie)\s+par\s+une\s+femme\b|\bpublic\s+feminin\b|"
          r"\b(?:programme|dispositif|action|association|reseau)s?\s+(?:pour|dedie(?:e)?s?\s+aux|reserve(?:e)?s?\s+aux)\s+(?:jeunes\s+)?(?:filles|femmes)\b|"
          r"\bfemmes?\s+dans\s+(?:la\s+tech|le\s+numerique|les\s+sciences|l'industrie)\b"), P.FEMME, 0.8),
-    (_rx(r"\bjeune\s+(?:fille|femme)\b|\b(?:lyceenne|collegienne|etudiante|apprentie|ecoliere|demandeuse)s?\b"), P.FEMME, 0.4),
+    # A young woman, named as such by a professional, is the public (issue 15); a girl
+    # ("jeune fille", "collégienne", "lycéenne") is not, and stays a hint.
+    (_rx(r"\bjeunes?\s+femmes?\b"), P.FEMME, 0.75),
+    (_rx(r"\bjeune\s+fille\b|\b(?:lyceenne|collegienne|etudiante|apprentie|ecoliere|demandeuse)s?\b"), P.FEMME, 0.4),
 ]
 _SIGNATURE_PUBLICS: list[tuple[re.Pattern[str], str, float]] = [
     # The sender works for the child-welfare service: the youth it writes about is followed.

@@ -192,18 +192,35 @@ def _usable_address(addr: str) -> Optional[str]:
     return addr
 
 
-_MSG_ID = re.compile(r"<[^<>\s]{1,990}>")
-_MSG_ID_PRINTABLE = re.compile(r"^<[\x21-\x7e\u00a0-\U0010ffff]+>$")
+# RFC 5322 msg-id: "<" dot-atom-text "@" (dot-atom-text / "[" dtext "]") ">", ASCII only.
+# An identifier that does not parse as one is dropped, never kept as is: it may be copied
+# into our own headers later (In-Reply-To of an acknowledgement). An RFC 2047 encoded-word
+# is made of legal characters but is decoded by some readers into CR/LF: dropped too.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = _ATEXT + r"(?:\." + _ATEXT + r")*"
+_STRICT_MSG_ID = re.compile(r"<" + _DOT_ATOM + r"@(?:" + _DOT_ATOM + r"|\[[\x21-\x5a\x5e-\x7e]*\])>")
+_ANY_BRACKETED = re.compile(r"<[^<>]{0,1000}>")
+_ENCODED_WORD_IN_ID = re.compile(r"=\?[^?]*\?[bBqQ]\?", re.ASCII)
+MAX_MSG_ID_CHARS = 250
+
+
+def _valid_message_id(candidate: str) -> bool:
+    return (
+        len(candidate) <= MAX_MSG_ID_CHARS
+        and _STRICT_MSG_ID.fullmatch(candidate) is not None
+        and not _ENCODED_WORD_IN_ID.search(candidate)
+    )
 
 
 def _message_ids(value: Optional[str]) -> tuple[str, ...]:
+    """The valid msg-ids of an In-Reply-To / References field; the others are dropped."""
     if not value:
         return ()
     text = _unescape_8bit(_unfold(value))
-    found = []
-    for match in _MSG_ID.finditer(text):
+    found: list[str] = []
+    for match in _ANY_BRACKETED.finditer(text):
         mid = match.group(0)
-        if _MSG_ID_PRINTABLE.match(mid) and mid not in found:
+        if _valid_message_id(mid) and mid not in found:
             found.append(mid)
             if len(found) >= MAX_IDS:
                 break
@@ -211,15 +228,13 @@ def _message_ids(value: Optional[str]) -> tuple[str, ...]:
 
 
 def _message_id(value: Optional[str]) -> Optional[str]:
+    """The message's own id when it is one valid msg-id; None otherwise (treated as absent)."""
     if not value:
         return None
-    compact = "".join(_unescape_8bit(_unfold(value)).split())
-    ids = _message_ids(compact)
-    if ids:
-        return ids[0]
-    # No angle brackets: "id@host" alone is still an identifier worth keeping.
-    if compact and len(compact) <= 990 and "@" in compact and "<" not in compact and ">" not in compact:
-        candidate = f"<{compact}>"
-        if _MSG_ID_PRINTABLE.match(candidate):
-            return candidate
-    return None
+    text = _unescape_8bit(_unfold(value)).strip()
+    if "<" not in text and ">" not in text and "@" in text:
+        text = f"<{text}>"  # "id@host" without brackets: still an identifier, once checked
+    ids = [m.group(0) for m in _ANY_BRACKETED.finditer(text)]
+    if len(ids) != 1 or text.replace(ids[0], "", 1).strip(" \t"):
+        return None  # several ids, or text around one: not a Message-ID field
+    return ids[0] if _valid_message_id(ids[0]) else None

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from .attachments import AttachmentText
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -11,6 +15,13 @@ class Limits:
     max_parts: int = 100
     max_depth: int = 10
     max_text_chars: int = 200_000
+    # Attached documents (see attachments.py): which are read, and how far.
+    attachment_max_count: int = 5
+    attachment_max_bytes: int = 5 * 1024 * 1024
+    attachment_max_pages: int = 30
+    attachment_max_unzipped_bytes: int = 20 * 1024 * 1024
+    attachment_max_chars: int = 20_000
+    attachment_seconds: float = 3.0  # for all the documents of one message
 
 
 class UnparseableMail(Exception):
@@ -38,6 +49,7 @@ class InboundMail:
     signature: str
     quoted_text: str
     attachments: tuple[str, ...]
+    documents: tuple["AttachmentText", ...] = ()  # text read from attached documents
 
 
 # Bounds that are not worth a setting.

@@ -11,6 +11,7 @@ import unicodedata
 from email.message import Message
 from typing import Optional
 
+from .attachments import Document, document_kind, read_documents
 from .automatic import _REPORT_TYPES, _classify, _forwarded_robot, _localpart
 from .body import _split_body, _unflow
 from .charsets import _decode_bytes, _unescape_8bit
@@ -56,6 +57,7 @@ class _Parser:
         self.limits = limits
         self.parts = 0
         self.attachments: list[str] = []
+        self.documents: list[Document] = []  # attachments whose text may be read
         self.report: Optional[str] = None
         self.forwarded: list[str] = []  # text of attached messages (message/rfc822)
         self.text_chars = 0
@@ -110,6 +112,8 @@ class _Parser:
         text = "\n\n".join(t for t in (main.strip(), attached.strip()) if t)
         if automatic is None:
             automatic = _forwarded_robot(subject, own)
+        # Robots' attachments (a bounce's copy of our mail) are never worth reading.
+        documents = read_documents(self.documents, self.limits) if automatic is None else ()
         return InboundMail(
             message_id=_message_id(h.raw("message-id")),
             in_reply_to=_message_ids(h.raw("in-reply-to")),
@@ -126,6 +130,7 @@ class _Parser:
             signature=signature,
             quoted_text=quoted,
             attachments=tuple(self.attachments[:MAX_ATTACHMENTS]),
+            documents=documents,
         )
 
     @staticmethod
@@ -223,6 +228,10 @@ class _Parser:
             return
         name = _filename(part, h)
         self.attachments.append(name or f"[{ctype}]")
+        kind = document_kind(ctype, name)
+        if kind and len(self.documents) < self.limits.attachment_max_count:
+            charset = _param(h, "content-type", "charset")
+            self.documents.append(Document(name or f"[{ctype}]", kind, self._payload_bytes(part), charset))
 
     def _cap(self, text: str) -> str:
         return text[: self.limits.max_text_chars]

@@ -1,0 +1,92 @@
+"""Attached documents for the corpus and the tests, made here rather than stored opaque:
+a PDF with text (hand-written, one font, WinAnsi), a DOCX (python-docx), an ODT (odfpy),
+and the hostile ones (encrypted PDF, 2,000-page PDF, zip-bomb DOCX)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+
+def pdf_with_text(lines: list[str], pages: int = 1) -> bytes:
+    """A small valid PDF whose pages show `lines` (Helvetica, WinAnsiEncoding)."""
+
+    def escaped(line: str) -> bytes:
+        data = line.encode("cp1252")
+        return data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+    stream = b"BT /F1 11 Tf 50 790 Td 15 TL " + b" ".join(b"(" + escaped(l) + b") '" for l in lines) + b" ET"
+    objects: list[bytes] = []
+    page_ids = [4 + 2 * i for i in range(pages)]
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % i for i in page_ids) + b"] /Count %d >>" % pages)
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    for i in range(pages):
+        content_id = page_ids[i] + 1
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+            b"/Contents %d 0 R >>" % content_id
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def encrypted_pdf(lines: list[str], password: str = "secret") -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_with_text(lines))))
+    writer.encrypt(user_password=password, owner_password=password, algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def docx_with(paragraphs: list[str], table: list[tuple[str, str]] = ()) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for p in paragraphs:
+        document.add_paragraph(p)
+    if table:
+        t = document.add_table(rows=0, cols=2)
+        for label, value in table:
+            row = t.add_row().cells
+            row[0].text, row[1].text = label, value
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def odt_with(paragraphs: list[str]) -> bytes:
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P
+
+    document = OpenDocumentText()
+    for p in paragraphs:
+        document.text.addElement(P(text=p))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def zip_bomb_docx(unzipped_mb: int = 200) -> bytes:
+    """A "document" whose document.xml inflates to `unzipped_mb` MB of one repeated byte."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        chunk = b" " * (1024 * 1024)
+        with z.open("word/document.xml", "w", force_zip64=True) as member:
+            for _ in range(unzipped_mb):
+                member.write(chunk)
+    return out.getvalue()
