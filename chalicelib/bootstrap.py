@@ -37,7 +37,7 @@ class Services:
         self._boto_session = boto_session
         self.store = DynamoStore(settings.table_name, self._dynamodb_client)
         if sender is None:
-            sender = EmlOutbox(settings.outbox_dir) if settings.local else SesSender(lambda: self._client("sesv2"))
+            sender = EmlOutbox(settings.outbox_dir) if settings.local else SesSender(lambda: self._client("sesv2"), settings.ses_configuration_set)
         self.directory = DirectoryService(self.store, time.monotonic, settings.directory_cache_seconds)
         self.links = SignedLinks(settings, self.clock)
         self.mails = MailComposer(render_mail, settings, self.links.answer_url)

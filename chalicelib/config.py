@@ -8,9 +8,33 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Callable, Mapping, Optional
 
 from .domain.routing import RoutingWeights
+
+# Signs answer links and keys the per-IP counters. It is in the repository, so anyone
+# could mint links with it: only the local stack may run on it.
+PUBLIC_DEFAULT_SECRET_KEY = "local-dev-secret-change-me"
+# Read from SSM Parameter Store (SecureString, under SECRETS_PATH) outside `local`;
+# from the environment or `.local/` files on the local stack.
+SECRET_NAMES = ("SECRET_KEY", "PREVIOUS_SECRET_KEYS", "ADMIN_TOKEN", "PARTNER_TOKENS")
+SECRETS_MAX_AGE_SECONDS = 300
+
+
+class InsecureSettings(RuntimeError):
+    """The service refuses to start: a secret is missing or is the public default."""
+
+
+def read_secrets(path: str, max_age: int = SECRETS_MAX_AGE_SECONDS) -> dict[str, str]:
+    """The secrets stored under `path` (one GetParametersByPath, decrypted, cached).
+
+    Powertools keeps them `max_age` seconds per process; a warm Lambda builds its
+    settings once, so a rotated key reaches new instances (a deploy renews them all).
+    """
+    from aws_lambda_powertools.utilities import parameters
+
+    values = parameters.get_parameters(path, decrypt=True, recursive=False, max_age=max_age)
+    return {name: str(value) for name, value in values.items() if name in SECRET_NAMES}
 
 
 @dataclass(frozen=True)
@@ -33,7 +57,7 @@ class Settings:
     mail_retention_days: int = 30  # outbox items (they hold addresses and content)
     directory_cache_seconds: float = 10.0
     routing_weights: RoutingWeights = field(default_factory=RoutingWeights)
-    secret_key: str = "local-dev-secret-change-me"  # signs links, hashes IPs
+    secret_key: str = PUBLIC_DEFAULT_SECRET_KEY  # signs links, hashes IPs
     previous_secret_keys: tuple[str, ...] = ()  # still verify links during a key rotation
     link_max_age_days: int = 30
     reminder_days: int = 5  # an unanswered association is reminded after this
@@ -43,6 +67,8 @@ class Settings:
     raw_mail_dir: str = ".local/raw-mail"  # local stand-in for the SES receiving bucket
     raw_mail_bucket: str = ""  # AWS: where SES receiving stores raw mail
     max_mail_bytes: int = 10 * 1024 * 1024
+    secrets_path: str = ""  # AWS: SSM Parameter Store path of SECRET_NAMES
+    ses_configuration_set: str = ""  # AWS: sends bounce and complaint events to the bounce topic
     mail_max_attempts: int = 24  # sends of one mail before it is given up (state `failed`)
     # Texts of the footer and of the legal pages (/mentions-legales, /donnees-personnelles,
     # /accessibilite): who publishes, who hosts, whom to write to. Set them per deployment.
@@ -61,8 +87,32 @@ class Settings:
     def local(self) -> bool:
         return self.stage == "local"
 
+    def check_secrets(self) -> None:
+        """Any stage but `local` refuses to start on the public key or without an admin token."""
+        if self.local:
+            return
+        if not self.secret_key or self.secret_key == PUBLIC_DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+            raise InsecureSettings(f"stage {self.stage}: SECRET_KEY is missing, too short or the public default")
+        if PUBLIC_DEFAULT_SECRET_KEY in self.previous_secret_keys:
+            raise InsecureSettings(f"stage {self.stage}: PREVIOUS_SECRET_KEYS holds the public default")
+        if not self.admin_token:
+            raise InsecureSettings(f"stage {self.stage}: ADMIN_TOKEN is missing")
+
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+    def from_env(
+        cls, env: Mapping[str, str] = os.environ, secrets: Optional[Callable[[str], Mapping[str, str]]] = None
+    ) -> "Settings":
+        """Settings of this process; outside `local`, secrets come from SECRETS_PATH and are checked."""
+        stage = env.get("STAGE", "local")
+        if stage != "local" and env.get("SECRETS_PATH"):
+            env = {**env, **(secrets or read_secrets)(env["SECRETS_PATH"])}
+        settings = cls._from_mapping(env)
+        settings.check_secrets()
+        return settings
+
+    @classmethod
+    @classmethod
+    def _from_mapping(cls, env: Mapping[str, str]) -> "Settings":
         def csv(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
     mail_intake_limit_per_day: int = 10  # requests one mail sender may make a day; the rest wait for an operator
             raw = env.get(name)
@@ -102,6 +152,8 @@ class Settings:
             raw_mail_dir=env.get("RAW_MAIL_DIR", cls.raw_mail_dir),
             raw_mail_bucket=env.get("RAW_MAIL_BUCKET", ""),
             max_mail_bytes=int(env.get("MAX_MAIL_BYTES", cls.max_mail_bytes)),
+            secrets_path=env.get("SECRETS_PATH", ""),
+            ses_configuration_set=env.get("SES_CONFIGURATION_SET", ""),
             mail_max_attempts=int(env.get("MAIL_MAX_ATTEMPTS", cls.mail_max_attempts)),
             network_name=env.get("NETWORK_NAME", cls.network_name),
             legal_publisher=env.get("LEGAL_PUBLISHER", cls.legal_publisher),

@@ -617,14 +617,19 @@ class DynamoStore:
             in_reply_to=b.get("in_reply_to"),
         )
 
-    def mark_sent(self, mail_id: str, now: int) -> None:
+    def mark_sent(self, mail_id: str, now: int, provider_message_id: Optional[str] = None) -> None:
+        values = {":sent": _s("sent"), ":now": _n(now)}
+        extra = ""
+        if provider_message_id:
+            values[":pid"] = _s(provider_message_id)
+            extra = ", provider_message_id = :pid"
         self.client.update_item(
             TableName=self.table,
             Key={"pk": _s(f"MAIL#{mail_id}"), "sk": _s("MAIL")},
             # Leaving the sparse outbox_due index is what takes it off the sweeper's list.
-            UpdateExpression="SET #state = :sent, sent_at = :now REMOVE due_pk, due_sk, lease_until",
+            UpdateExpression=f"SET #state = :sent, sent_at = :now{extra} REMOVE due_pk, due_sk, lease_until",
             ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={":sent": _s("sent"), ":now": _n(now)},
+            ExpressionAttributeValues=values,
         )
 
     def mark_failed(self, mail_id: str, now: int, retry_at: int, error: str) -> None:
@@ -655,7 +660,10 @@ class DynamoStore:
         ).get("Item")
         if not item:
             return None
-        return {"state": item["state"]["S"], "attempts": int(item["attempts"]["N"]), **_unjson(item)}
+        state = {"state": item["state"]["S"], "attempts": int(item["attempts"]["N"]), **_unjson(item)}
+        if "provider_message_id" in item:
+            state["provider_message_id"] = item["provider_message_id"]["S"]
+        return state
 
 
 def _iso(ts: int) -> str:

@@ -58,17 +58,27 @@ class EmlOutbox:
 class SesSender:
     """SES v2 SendEmail with the raw MIME message; the client is made on first use."""
 
-    def __init__(self, client_factory: Callable[[], Any]):
+    def __init__(self, client_factory: Callable[[], Any], configuration_set: str = ""):
         self._client_factory = client_factory
+        self._configuration_set = configuration_set
         self._client = None
         self._lock = threading.Lock()
 
-    def send(self, mail: OutgoingMail, sender: str) -> None:
+    def send(self, mail: OutgoingMail, sender: str) -> str:
+        """Sends; returns SES's MessageId (SES rewrites the Message-ID header we set)."""
         if self._client is None:
             with self._lock:
                 self._client = self._client or self._client_factory()
-        self._client.send_email(
+        extra: dict[str, Any] = {}
+        if self._configuration_set:
+            # Its bounce and complaint events carry the tags: `mail_id` names our outbox
+            # mail whatever SES did to the headers.
+            extra["ConfigurationSetName"] = self._configuration_set
+        answer = self._client.send_email(
             FromEmailAddress=sender,
             Destination={"ToAddresses": list(mail.to)},
             Content={"Raw": {"Data": build_mime(mail, sender).as_bytes()}},
+            EmailTags=[{"Name": "mail_id", "Value": mail.id}],
+            **extra,
         )
+        return answer["MessageId"]

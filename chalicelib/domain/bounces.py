@@ -1,7 +1,8 @@
 """Bounces of the mail we sent, read from SES notifications (AWS) or delivery reports (local).
 
 Both lead to the same use case, `AnswerService.association_mail_bounced`, with the id of
-our outbox mail, which every Message-ID we write starts with (`<mail-id.REF@domain>`).
+our outbox mail: the `mail_id` tag SES events carry (AWS), or the Message-ID we write
+(`<mail-id.REF@domain>`), which SES does not keep but a delivery report quotes (local).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 OUR_MESSAGE_ID = re.compile(r"<([0-9a-f]{32})\.MNT-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}@[^>\s]+>")
+MAIL_ID = re.compile(r"[0-9a-f]{32}")
 FINAL_RECIPIENT = re.compile(r"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE)
 
 
@@ -31,9 +33,12 @@ def bounces_from_ses(message: str) -> list[Bounce]:
     if bounce.get("bounceType") != "Permanent":
         return []  # transient: SES retries by itself
     mail = n.get("mail", {})
+    # In AWS, SES rewrites the Message-ID header; the `mail_id` tag we send with each
+    # mail comes back untouched in the configuration set's events.
+    tagged = [t for t in mail.get("tags", {}).get("mail_id", []) if MAIL_ID.fullmatch(t)]
     ids = [mail.get("commonHeaders", {}).get("messageId", "")]
     ids += [h.get("value", "") for h in mail.get("headers", []) if h.get("name", "").lower() == "message-id"]
-    found = next((m.group(1) for i in ids if i and (m := OUR_MESSAGE_ID.search(i))), None)
+    found = next((m.group(1) for i in ids if i and (m := OUR_MESSAGE_ID.search(i))), None) or next(iter(tagged), None)
     if not found:
         return []
     reason = f"{bounce.get('bounceType')}/{bounce.get('bounceSubType', '')}"

@@ -42,7 +42,7 @@ class OutboxService:
             if mail is None:
                 continue  # sent already, or being sent by someone else
             try:
-                self.sender.send(mail, self.mail_from)
+                provider_id = self.sender.send(mail, self.mail_from)
             except Exception as exc:  # any failure of the mail service: keep it, retry later
                 wait = BACKOFF_SECONDS[min(mail.attempts, len(BACKOFF_SECONDS) - 1)]
                 self.store.mark_failed(mail_id, now, now + wait, f"{type(exc).__name__}: {exc}")
@@ -50,7 +50,9 @@ class OutboxService:
                 log.warning("mail send failed, will retry", extra={"mail_id": mail_id, "error": type(exc).__name__})
                 report.failed += 1
                 continue
-            self.store.mark_sent(mail_id, self.clock.now().epoch)
+            # SES's MessageId, kept with the mail: the id SES's own records (and a
+            # support request to AWS) know it by.
+            self.store.mark_sent(mail_id, self.clock.now().epoch, provider_id if isinstance(provider_id, str) else None)
             report.sent += 1
         return report
 
