@@ -64,12 +64,13 @@ class Settings:
     reroute_days: int = 10  # ...and the request goes on to the next one after this
     sweeper_seconds: float = 15.0
     ack_limit_per_hour: int = 5  # acknowledgements to one mail sender
+    mail_intake_limit_per_day: int = 10  # requests one mail sender may make a day; the rest wait for an operator
     raw_mail_dir: str = ".local/raw-mail"  # local stand-in for the SES receiving bucket
     raw_mail_bucket: str = ""  # AWS: where SES receiving stores raw mail
     max_mail_bytes: int = 10 * 1024 * 1024
+    mail_max_attempts: int = 24  # sends of one mail before it is given up (state `failed`)
     secrets_path: str = ""  # AWS: SSM Parameter Store path of SECRET_NAMES
     ses_configuration_set: str = ""  # AWS: sends bounce and complaint events to the bounce topic
-    mail_max_attempts: int = 24  # sends of one mail before it is given up (state `failed`)
     # Texts of the footer and of the legal pages (/mentions-legales, /donnees-personnelles,
     # /accessibilite): who publishes, who hosts, whom to write to. Set them per deployment.
     network_name: str = "Réseau Mentorat"
@@ -111,10 +112,8 @@ class Settings:
         return settings
 
     @classmethod
-    @classmethod
     def _from_mapping(cls, env: Mapping[str, str]) -> "Settings":
         def csv(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-    mail_intake_limit_per_day: int = 10  # requests one mail sender may make a day; the rest wait for an operator
             raw = env.get(name)
             if raw is None:
                 return default
@@ -149,6 +148,7 @@ class Settings:
             reroute_days=int(env.get("REROUTE_DAYS", cls.reroute_days)),
             sweeper_seconds=float(env.get("SWEEPER_SECONDS", cls.sweeper_seconds)),
             ack_limit_per_hour=int(env.get("ACK_LIMIT_PER_HOUR", cls.ack_limit_per_hour)),
+            mail_intake_limit_per_day=int(env.get("MAIL_INTAKE_LIMIT_PER_DAY", cls.mail_intake_limit_per_day)),
             raw_mail_dir=env.get("RAW_MAIL_DIR", cls.raw_mail_dir),
             raw_mail_bucket=env.get("RAW_MAIL_BUCKET", ""),
             max_mail_bytes=int(env.get("MAX_MAIL_BYTES", cls.max_mail_bytes)),
@@ -166,4 +166,3 @@ class Settings:
             accessibility_status=env.get("ACCESSIBILITY_STATUS", cls.accessibility_status),
             accessibility_statement_date=env.get("ACCESSIBILITY_STATEMENT_DATE", cls.accessibility_statement_date),
         )
-            mail_intake_limit_per_day=int(env.get("MAIL_INTAKE_LIMIT_PER_DAY", cls.mail_intake_limit_per_day)),
