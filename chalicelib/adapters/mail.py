@@ -1,41 +1,116 @@
 """Sending mail: SES (sesv2) in AWS, one `.eml` file per message locally.
 
-Both build the same MIME message (contract section 7): From, To, Subject, Date,
+Both send the same MIME message (contract section 7): From, To, Subject, Date,
 Message-ID, UTF-8 text and HTML parts, Auto-Submitted on automatic mail.
+
+Every header value goes through `domain/mail_headers` (parsed, checked, re-serialised by
+the email package) and the finished message is parsed back and compared with what was
+meant before it leaves: a mail that cannot be written safely raises UnsendableMail,
+which the outbox records as a permanent failure.
 """
 
 from __future__ import annotations
 
+import email
 import os
 import tempfile
 import threading
+from email import policy
+from email.headerregistry import Address, HeaderRegistry, MessageIDHeader
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formataddr, formatdate
 from pathlib import Path
 from typing import Any, Callable
 
+from ..domain.mail_headers import (
+    AUTO_SUBMITTED,
+    UnsendableMail,
+    ascii_address,
+    body_text,
+    clean_msg_id,
+    header_text,
+    sender_address,
+)
 from ..services.ports import OutgoingMail
 
 
+def _policy() -> policy.EmailPolicy:
+    # In-Reply-To and References are unstructured text to the default registry: Python
+    # decodes encoded-words in them and may refold a long id into encoded-words. As
+    # msg-ids they are parsed as such and written back verbatim.
+    registry = HeaderRegistry()
+    registry.map_to_type("in-reply-to", MessageIDHeader)
+    registry.map_to_type("references", MessageIDHeader)
+    return policy.SMTP.clone(header_factory=registry, raise_on_defect=True)
+
+
+MAIL_POLICY = _policy()
+
+
 def build_mime(mail: OutgoingMail, sender: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = ", ".join(mail.to)
-    msg["Subject"] = mail.subject
+    """The message to send, from checked values only; UnsendableMail if it cannot be."""
+    recipients = tuple(ascii_address(a, "To") for a in mail.to)
+    if not recipients:
+        raise UnsendableMail("To: no recipient")
+    message_id = clean_msg_id(mail.message_id)
+    if message_id is None:
+        raise UnsendableMail("Message-ID: invalid")  # ours: a bug, not to be sent without one
+    msg = EmailMessage(policy=MAIL_POLICY)
+    msg["From"] = sender_address(sender)
+    msg["To"] = tuple(_address(r) for r in recipients)
+    msg["Subject"] = header_text(mail.subject)
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     # Stored with the outbox item: a retry carries the same Message-ID, so a receiver
     # that already got the first attempt can tell.
-    msg["Message-ID"] = mail.message_id
+    msg["Message-ID"] = message_id
     if mail.reply_to:
-        msg["Reply-To"] = mail.reply_to
-    if mail.in_reply_to:
-        msg["In-Reply-To"] = mail.in_reply_to
-        msg["References"] = mail.in_reply_to
+        msg["Reply-To"] = _address(ascii_address(mail.reply_to, "Reply-To"))
+    # The mail we answer, when its id is a clean msg-id; anything else is dropped, not copied.
+    in_reply_to = clean_msg_id(mail.in_reply_to)
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
     if mail.auto_submitted:
-        msg["Auto-Submitted"] = mail.auto_submitted
-    msg.set_content(mail.text, charset="utf-8")
-    msg.add_alternative(mail.html, subtype="html", charset="utf-8")
+        msg["Auto-Submitted"] = mail.auto_submitted if mail.auto_submitted in AUTO_SUBMITTED else AUTO_SUBMITTED[0]
+    msg.set_content(body_text(mail.text), charset="utf-8")
+    msg.add_alternative(body_text(mail.html), subtype="html", charset="utf-8")
     return msg
+
+
+def _address(spec: str) -> Address:
+    local, _, domain = spec.rpartition("@")
+    return Address(username=local, domain=domain)
+
+
+def render_mime(mail: OutgoingMail, sender: str) -> tuple[bytes, tuple[str, ...]]:
+    """(the message's bytes, its recipients), checked by parsing the bytes back."""
+    try:
+        msg = build_mime(mail, sender)
+        data = msg.as_bytes()
+    except UnsendableMail:
+        raise
+    except (ValueError, TypeError, UnicodeError, email.errors.MessageError) as exc:
+        # The email package refused a value (a defect, a line it cannot fold).
+        raise UnsendableMail(f"MIME: {type(exc).__name__}") from None
+    recipients = tuple(a.addr_spec for a in msg["To"].addresses)
+    _check(data, msg, recipients)
+    return data, recipients
+
+
+def _check(data: bytes, built: EmailMessage, recipients: tuple[str, ...]) -> None:
+    """What a receiver will read is exactly what we meant: same headers, same recipients."""
+    parsed = email.message_from_bytes(data, policy=policy.default)
+    expected = [k.lower() for k in built.keys()]
+    if sorted(k.lower() for k in parsed.keys()) != sorted(expected):
+        raise UnsendableMail("MIME: headers read back differ")
+    for name in expected:
+        if getattr(parsed[name], "defects", ()):
+            raise UnsendableMail(f"MIME: defect in {name}")
+    if tuple(a.addr_spec for a in parsed["To"].addresses) != recipients:
+        raise UnsendableMail("MIME: recipients read back differ")
+    parts = [p.get_content_type() for p in parsed.iter_parts()] if parsed.is_multipart() else []
+    if parsed.get_content_type() != "multipart/alternative" or parts != ["text/plain", "text/html"]:
+        raise UnsendableMail("MIME: body structure read back differs")
 
 
 class EmlOutbox:
@@ -46,7 +121,7 @@ class EmlOutbox:
 
     def send(self, mail: OutgoingMail, sender: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        data = build_mime(mail, sender).as_bytes()
+        data, _ = render_mime(mail, sender)
         # Write then rename: a reader never sees half a message, and a retry of the
         # same mail overwrites the same file rather than adding a second one.
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".eml")
@@ -69,15 +144,18 @@ class SesSender:
         if self._client is None:
             with self._lock:
                 self._client = self._client or self._client_factory()
+        data, recipients = render_mime(mail, sender)
+        origin = sender_address(sender)
         extra: dict[str, Any] = {}
         if self._configuration_set:
             # Its bounce and complaint events carry the tags: `mail_id` names our outbox
             # mail whatever SES did to the headers.
             extra["ConfigurationSetName"] = self._configuration_set
         answer = self._client.send_email(
-            FromEmailAddress=sender,
-            Destination={"ToAddresses": list(mail.to)},
-            Content={"Raw": {"Data": build_mime(mail, sender).as_bytes()}},
+            # ASCII only (SES): the display name as the encoded-word the message carries.
+            FromEmailAddress=formataddr((origin.display_name, origin.addr_spec), "utf-8"),
+            Destination={"ToAddresses": list(recipients)},
+            Content={"Raw": {"Data": data}},
             EmailTags=[{"Name": "mail_id", "Value": mail.id}],
             **extra,
         )

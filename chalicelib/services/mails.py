@@ -10,6 +10,7 @@ import uuid
 from typing import Any, Callable, Optional
 
 from ..config import Settings
+from ..domain.mail_headers import clean_msg_id, header_text
 from ..domain.models import Association
 from ..domain.text import redact_contacts
 from ..domain.vocabulary import Channel, Need, Public, Situation, StructureType
@@ -46,7 +47,6 @@ def request_facts(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def requester_address(request: dict[str, Any]) -> Optional[str]:
 def _departement_only(place: dict[str, Any]) -> Optional[str]:
     """A place known only to its département (mail intake): "Seine-Saint-Denis (93)"."""
     from ..domain.territory import departement_name
@@ -55,6 +55,7 @@ def _departement_only(place: dict[str, Any]) -> Optional[str]:
     return f"{departement_name(code)} ({code})" if code and not place.get("postal_code") else None
 
 
+def requester_address(request: dict[str, Any]) -> Optional[str]:
     """Who hears from us about a request: the referent who asked, else the youth."""
     referent = request.get("referent")
     return referent.get("email") if referent else request["fields"].get("email")
@@ -74,7 +75,9 @@ class MailComposer:
         return OutgoingMail(
             id=mail_id,
             message_id=message_id_for(mail_id, request["reference"], domain),
-            in_reply_to=in_reply_to,
+            # Echoed into In-Reply-To/References: only a clean msg-id, else nothing (the
+            # sending side checks again, for items stored before this check).
+            in_reply_to=clean_msg_id(in_reply_to),
             to=(to,),
             subject=subject,
             text=text,
@@ -111,7 +114,11 @@ class MailComposer:
             "reference": request["reference"],
             "first_name": request["fields"].get("first_name"),
             "for_referent": referent is not None,
-            "referent_name": referent.get("name") if referent else None,
+            # A mail's display name is whatever its sender typed, unverified (From can be
+            # spoofed): echoing it would let anyone write our greeting to a victim.
+            "referent_name": header_text(referent.get("name"), 80) or None
+            if referent and request["channel"] != Channel.EMAIL.value
+            else None,
             "routed": request.get("association") is not None,
         }
         # Replies go to the intake address, where the reference in the subject threads them.
