@@ -135,6 +135,11 @@ def api_quarantine():
     return views().api_quarantine(app.current_request)
 
 
+@app.route("/api/v1/admin/outbox", methods=["GET"])
+def api_outbox():
+    return views().api_outbox(app.current_request)
+
+
 @app.route("/api/v1/openapi.json")
 def openapi():
     return views().openapi()

@@ -42,7 +42,7 @@ class Services:
         self.links = SignedLinks(settings, self.clock)
         self.mails = MailComposer(render_mail, settings, self.links.answer_url)
         self.intake = IntakeService(self.store, self.directory, self.clock, settings, self.mails)
-        self.outbox = OutboxService(self.store, sender, self.clock, settings.mail_from)
+        self.outbox = OutboxService(self.store, sender, self.clock, settings.mail_from, settings.mail_max_attempts)
         self.requests = RequestQueries(self.store, self.clock)
         self.answers = AnswerService(
             self.store, self.directory, self.mails, self.clock, settings, self.links, self.outbox.dispatch

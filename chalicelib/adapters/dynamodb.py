@@ -6,7 +6,7 @@ Items (pk / sk):
   REF#<ref>     / REF                     reference -> id, and the reference's uniqueness
   IDEM#<key>    / IDEM                    idempotency record (API key or form submission id)
   RATE#<key>    / RATE                    per-IP submission counter of one time window
-  MAIL#<id>     / MAIL                    outbox message (pending until sent)
+  MAIL#<id>     / MAIL                    outbox message (pending until sent or failed)
   DIRECTORY     / ASSOC#<id>              one association of the directory
   DIRECTORY     / LOAD#<id>               how many requests wait on it (capacity)
   QUARANTINE    / <at>#<id>               inbound mail that could not be parsed, for an operator
@@ -38,6 +38,7 @@ from ..services.ports import (
 
 DIRECTORY_PK = "DIRECTORY"
 OUTBOX_DUE_PK = "OUTBOX"
+OUTBOX_FAILED_PK = "OUTBOX_FAILED"  # mails given up, listed for operators
 FEED_PK = "REQUESTS"
 
 INDEXES = {
@@ -424,7 +425,6 @@ class DynamoStore:
             return False
         return True
 
-    def quarantine(self, at: str, record: dict[str, Any], expires_at: int) -> str:
     def take_sender_budget(self, sender_key: str, day: int, limit: int, expires_at: int) -> bool:
         """Count one mail-intake request from this sender on this day; False when over the limit."""
         client = self.client
@@ -440,6 +440,7 @@ class DynamoStore:
             return False
         return True
 
+    def quarantine(self, at: str, record: dict[str, Any], expires_at: int) -> str:
         qid = uuid.uuid4().hex
         self.client.put_item(
             TableName=self.table,
@@ -644,6 +645,56 @@ class DynamoStore:
             },
         )
 
+    def mark_failed_permanently(self, mail_id: str, now: int, error: str) -> None:
+        """State `failed`: off the sweeper's list, onto the operators' list (same sparse
+        index, partition OUTBOX_FAILED), so that neither needs a Scan."""
+        self.client.update_item(
+            TableName=self.table,
+            Key={"pk": _s(f"MAIL#{mail_id}"), "sk": _s("MAIL")},
+            UpdateExpression=(
+                "SET #state = :failed, failed_at = :now, last_error = :err, due_pk = :failed_pk, due_sk = :due "
+                "ADD attempts :one REMOVE lease_until"
+            ),
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={
+                ":failed": _s("failed"),
+                ":now": _n(now),
+                ":err": _s(error[:500]),
+                ":failed_pk": _s(OUTBOX_FAILED_PK),
+                ":due": _s(f"{_iso(now)}#{mail_id}"),
+                ":one": _n(1),
+            },
+        )
+
+    def failed_mails(self, now: int, limit: int) -> list[dict[str, Any]]:
+        """Mails given up, newest first: what an operator needs to act, not the bodies."""
+        out = self.client.query(
+            TableName=self.table,
+            IndexName="outbox_due",
+            KeyConditionExpression="due_pk = :pk",
+            ExpressionAttributeValues={":pk": _s(OUTBOX_FAILED_PK)},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        items = []
+        for i in out.get("Items", []):
+            if _expired(i, now):
+                continue
+            b = _unjson(i)
+            items.append(
+                {
+                    "id": b["id"],
+                    "kind": b.get("kind", ""),
+                    "request_id": b.get("request_id"),
+                    "to": b.get("to", []),
+                    "state": i["state"]["S"],
+                    "attempts": int(i["attempts"]["N"]),
+                    "failed_at": _iso(int(i["failed_at"]["N"])),
+                    "error": i.get("last_error", {}).get("S", ""),
+                }
+            )
+        return items
+
     def due_mails(self, now: int, limit: int) -> list[str]:
         out = self.client.query(
             TableName=self.table,
@@ -663,6 +714,8 @@ class DynamoStore:
         state = {"state": item["state"]["S"], "attempts": int(item["attempts"]["N"]), **_unjson(item)}
         if "provider_message_id" in item:
             state["provider_message_id"] = item["provider_message_id"]["S"]
+        if "last_error" in item:
+            state["last_error"] = item["last_error"]["S"]
         return state
 
 

@@ -443,6 +443,14 @@ class Views:
             return denied
         return _json({"items": self.s.store.list_quarantine(self.s.clock.now().epoch, 100)})
 
+    def api_outbox(self, request: Any) -> Response:
+        """Mails given up (`?state=failed`, the only state listed), newest first."""
+        if (denied := self._admin_only(request)) is not None:
+            return denied
+        if (request.query_params or {}).get("state", "failed") != "failed":
+            return _json({"errors": [{"field": "state", "message": "only 'failed' is listed"}]}, 422)
+        return _json({"items": self.s.outbox.failed_mails(100)})
+
     def openapi(self) -> Response:
         from .openapi import openapi_document
 
