@@ -56,8 +56,10 @@ lint-infra: package install-infra
 
 # Needs AWS credentials; see README "Deploying to AWS". DOMAIN and CERTIFICATE_ARN are
 # required, the rest has defaults (scripts/deploy.py --help).
+# Ireland unless told: SES receives mail there (not in every region), inside the EU.
+DEPLOY_REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),eu-west-1)
 deploy: package
-	$(PY) scripts/deploy.py --stage $(STAGE) --region $(REGION) --template $(PACKAGE_DIR)/sam.yaml \
+	$(PY) scripts/deploy.py --stage $(STAGE) --region $(DEPLOY_REGION) --template $(PACKAGE_DIR)/sam.yaml \
 		--domain "$(DOMAIN)" --certificate-arn "$(CERTIFICATE_ARN)" $(DEPLOY_ARGS)
 
 clean:
