@@ -908,3 +908,111 @@ def test_property_random_bytes(raw):
         parse_inbound(raw, None)
     except UnparseableMail:
         pass
+
+
+# ---------------------------------------------------------------------------------------
+# Attached documents (issue 15) and identifiers that are not msg-ids (issue 8)
+# ---------------------------------------------------------------------------------------
+
+from email.message import EmailMessage  # noqa: E402
+
+from tests.corpus.documents import docx_with, encrypted_pdf, odt_with, pdf_with_text, zip_bomb_docx  # noqa: E402
+
+FICHE = ["Élève de 14 ans en 4ème", "Domicile : 59100 Roubaix"]
+
+
+def with_document(name: str, maintype: str, subtype: str, data, **params) -> InboundMail:
+    m = EmailMessage()
+    m["From"] = "Sophie Lemaire <sophie@ac-lille.fr>"
+    m["To"] = "urgence@lementorat.fr"
+    m["Subject"] = "Fiche"
+    m.set_content("Bonjour, ci-joint la fiche.")
+    if isinstance(data, str):
+        m.add_attachment(data, subtype=subtype, filename=name, **params)
+    else:
+        m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return parse_inbound(m.as_bytes(), None)
+
+
+@pytest.mark.parametrize(("name", "maintype", "subtype", "data", "params"), [
+    ("fiche.pdf", "application", "pdf", pdf_with_text(FICHE), {}),
+    ("fiche.docx", "application", "vnd.openxmlformats-officedocument.wordprocessingml.document", docx_with(FICHE), {}),
+    ("fiche.odt", "application", "vnd.oasis.opendocument.text", odt_with(FICHE), {}),
+    ("fiche.txt", "text", "plain", "\n".join(FICHE), {"charset": "windows-1252"}),
+    ("fiche.html", "text", "html", "<p>" + "</p><p>".join(FICHE) + "</p>", {}),
+    ("fiche.pdf", "application", "octet-stream", pdf_with_text(FICHE), {}),  # generic type: read by its name
+])
+def test_each_attachment_format_gives_its_text(name, maintype, subtype, data, params):
+    parsed = with_document(name, maintype, subtype, data, **params)
+    (doc,) = parsed.documents
+    assert doc.name == name and doc.note is None
+    assert "Élève de 14 ans" in doc.text and "59100 Roubaix" in doc.text
+    assert "59100" not in parsed.own_text  # the body is the body
+
+
+@pytest.mark.parametrize(("name", "subtype", "data", "note"), [
+    ("x.pdf", "pdf", encrypted_pdf(FICHE), "encrypted"),
+    ("x.pdf", "pdf", pdf_with_text(FICHE, pages=2000), "2000 pages"),
+    ("x.docx", "vnd.openxmlformats-officedocument.wordprocessingml.document", zip_bomb_docx(300), "unzipped"),
+    ("x.pdf", "pdf", b"%PDF-1.7 garbage \x00\xff" * 50, "unreadable"),
+])
+def test_hostile_documents_give_no_text_a_note_and_no_exception(name, subtype, data, note):
+    m = EmailMessage()
+    m["From"] = "Sophie Lemaire <sophie@ac-lille.fr>"
+    m["Subject"] = "Fiche"
+    m.set_content("ci-joint")
+    m.add_attachment(data, maintype="application", subtype=subtype, filename=name)
+    raw = m.as_bytes()
+    start = time.perf_counter()
+    parsed = parse_inbound(raw, None)
+    assert time.perf_counter() - start < MAX_SECONDS
+    (doc,) = parsed.documents
+    assert doc.text == "" and note in doc.note
+
+
+def test_an_attachment_over_the_size_limit_is_not_opened():
+    parsed = parse_inbound(_raw_with_pdf(), None, Limits(attachment_max_bytes=100))
+    (doc,) = parsed.documents
+    assert doc.text == "" and "over 100 bytes" in doc.note
+
+
+def _raw_with_pdf() -> bytes:
+    m = EmailMessage()
+    m["From"] = "Sophie Lemaire <sophie@ac-lille.fr>"
+    m["Subject"] = "Fiche"
+    m.set_content("ci-joint")
+    m.add_attachment(pdf_with_text(FICHE), maintype="application", subtype="pdf", filename="a.pdf")
+    return m.as_bytes()
+
+
+def test_robots_attachments_are_not_read():
+    parsed = parse_inbound(_raw_with_pdf().replace(b"Subject: Fiche", b"Auto-Submitted: auto-replied\nSubject: Fiche"), None)
+    assert parsed.automatic and parsed.documents == ()
+
+
+@pytest.mark.parametrize("value", [
+    "<=?utf-8?b?YQ0KQmNjOiB4QGF0dGFja2VyLmV4YW1wbGUNCg==?=@x>",
+    "<a\r\n Bcc: x@attacker.example@x>",
+    "<no-at-sign>",
+    "<é@accents.fr>",
+    "<" + "a" * 300 + "@x.fr>",
+    "<a@b@c>",
+    "<a b@c.fr>",
+])
+def test_a_message_id_that_is_not_a_msg_id_is_dropped_everywhere(value):
+    parsed = mail(f"Message-ID: {value}\nIn-Reply-To: {value}\nReferences: <ok@ok.fr> {value}\n")
+    assert parsed.message_id is None
+    assert parsed.in_reply_to == ()
+    assert parsed.references == ("<ok@ok.fr>",)
+
+
+@pytest.mark.parametrize("value", ["<two@ids.fr> <in@one.fr>", "<id@host.fr> (comment after it)", "x <id@host.fr>"])
+def test_a_message_id_field_holding_more_than_one_id_is_dropped(value):
+    assert mail(f"Message-ID: {value}\n").message_id is None
+
+
+def test_a_valid_message_id_is_kept_as_written():
+    parsed = mail("Message-ID: <CAF=x+y_z.1@mail.gmail.com>\nReferences: <a.MNT-7KQ4-X9ZC@lementorat.fr>\n")
+    assert parsed.message_id == "<CAF=x+y_z.1@mail.gmail.com>"
+    assert parsed.references == ("<a.MNT-7KQ4-X9ZC@lementorat.fr>",)
+    assert mail("Message-ID: bare.id@host.fr\n").message_id == "<bare.id@host.fr>"

@@ -19,6 +19,7 @@ note for the operator. Pure: bytes in, text out, no I/O.
 from __future__ import annotations
 
 import io
+import logging
 import time
 import zipfile
 from dataclasses import dataclass
@@ -121,6 +122,9 @@ def _decoded(doc: Document, limits: Limits) -> tuple[str, Optional[str]]:
 def _pdf(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, Optional[str]]:
     from pypdf import PdfReader  # imported on the first PDF only: cold starts stay light
 
+    # pypdf warns through logging about every repaired structure: noise for operators.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted:
         try:
@@ -129,6 +133,12 @@ def _pdf(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, Optional[st
             opened = 0
         if not opened:
             return "", "not read: encrypted PDF"
+    try:  # the declared count first: counting pages walks the whole page tree
+        declared = int(reader.trailer["/Root"]["/Pages"]["/Count"])
+    except Exception:  # noqa: BLE001 - a broken tree: counted below
+        declared = 0
+    if declared > limits.attachment_max_pages:
+        return "", f"not read: {declared} pages (limit {limits.attachment_max_pages})"
     pages = len(reader.pages)
     if pages > limits.attachment_max_pages:
         return "", f"not read: {pages} pages (limit {limits.attachment_max_pages})"
