@@ -25,9 +25,11 @@ EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def views():
+    """The views, behind the one error boundary of the HTTP door (chalicelib/web/boundary.py)."""
+    from chalicelib.web.boundary import GuardedViews
     from chalicelib.web.views import Views
 
-    return Views(services())
+    return GuardedViews(lambda: Views(services()), app.current_request)
 
 
 @app.route("/health")

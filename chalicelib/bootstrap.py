@@ -6,6 +6,7 @@ keeps it for the life of the process (a warm Lambda, or the `make run` server).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any, Optional
@@ -95,7 +96,14 @@ class Services:
         """The one intake path (forms, API, mail): route and commit, then send what it queued."""
         result = self.intake.accept(new, idempotency, rate_key)
         if result.mail_ids:
-            self.outbox.dispatch(result.mail_ids)
+            try:
+                self.outbox.dispatch(result.mail_ids)
+            except Exception as exc:
+                # The commit decides the answer: the request is stored, its mails wait in
+                # the outbox for the sweeper. Telling the sender "failed" now would be false.
+                logging.getLogger(__name__).warning(
+                    "mails left to the sweeper", extra={"reference": result.reference, "error": type(exc).__name__}
+                )
         return result
 
     def inbound_sqs_batch(self, event: dict, context: Any) -> dict:
@@ -114,7 +122,8 @@ class Services:
         try:
             self.store.client.describe_table(TableName=self.settings.table_name)
             return True
-        except Exception:
+        except Exception as exc:  # unreachable, throttled, or the table is missing: not ready
+            logging.getLogger(__name__).warning("health check failed", extra={"error": type(exc).__name__})
             return False
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 import uuid
 from typing import Any, Iterable, Optional, Sequence
@@ -33,8 +34,49 @@ from ..services.ports import (
     IntakeWrite,
     OutgoingMail,
     Rejected,
+    StorageUnavailable,
     StoredIdempotency,
 )
+
+# Error codes that mean "DynamoDB cannot take this now" once botocore's retries are spent.
+_OUTAGE_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "InternalServerError", "ServiceUnavailable", "TransactionInProgressException",
+})
+_THROTTLED_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
+
+
+class _OutageAware:
+    """The boto3 client, with "storage unreachable or throttled" raised as the service
+    layer's StorageUnavailable: no use case or view needs to know botocore's exceptions."""
+
+    def __init__(self, client: Any):
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr  # .exceptions, .meta
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+            try:
+                return attr(*args, **kwargs)
+            except (ConnectionError, HTTPClientError) as exc:
+                log.warning("storage unavailable", extra={"call": name, "error": type(exc).__name__})
+                raise StorageUnavailable(type(exc).__name__) from exc
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                if code in _OUTAGE_CODES:
+                    log.warning("storage unavailable", extra={"call": name, "error": code})
+                    raise StorageUnavailable(code) from exc
+                raise
+
+        return call
+
+
+log = logging.getLogger(__name__)
 
 DIRECTORY_PK = "DIRECTORY"
 OUTBOX_DUE_PK = "OUTBOX"
@@ -126,7 +168,7 @@ class DynamoStore:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = self._client_factory()
+                    self._client = _OutageAware(self._client_factory())
         return self._client
 
     # -- intake --------------------------------------------------------------------
@@ -232,6 +274,9 @@ class DynamoStore:
                 if reason.get("Code") == "ConditionalCheckFailed":
                     # An event already at that rank: another change of the same request won.
                     raise Rejected("request" if label == "event" else label) from None
+            if any(r.get("Code") in _THROTTLED_REASONS for r in reasons):
+                log.warning("storage unavailable", extra={"call": "transact_write_items", "error": "throttled"})
+                raise StorageUnavailable("transaction throttled") from None
             if any(r.get("Code") == "TransactionConflict" for r in reasons):
                 # Another transaction held one of the items (the capacity counter, most
                 # likely): nothing was written, the caller tries again.

@@ -12,6 +12,12 @@ from typing import Any, Optional, Protocol, Sequence
 from ..domain.models import Association
 
 
+class StorageUnavailable(Exception):
+    """Storage could not be reached, or kept refusing (throttled), after the client's own
+    retries. Whether the last write landed is unknown: the caller says "try again" (503),
+    and a retry with the same idempotency key or form submission id cannot store twice."""
+
+
 @dataclass(frozen=True)
 class OutgoingMail:
     """One message of the outbox, rendered before the transaction that stores it."""

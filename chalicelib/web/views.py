@@ -19,6 +19,8 @@ from ..domain.text import new_reference
 from ..domain.vocabulary import Channel, Status
 from ..services.directory import InvalidDirectory
 from ..services.intake import Idempotency, IdempotencyConflict, RateLimited
+from ..services.ports import StorageUnavailable
+from .boundary import RETRY_AFTER_SECONDS
 from . import forms, security
 from .render import render_page, static_file
 
@@ -154,7 +156,10 @@ class Views:
         query = request.query_params or {}
         return self._form(kind, {"publics": []}, [], 200, security.safe_return_url(query.get("return_to"), self.settings))
 
-    def _form(self, kind: str, values: dict[str, Any], errors: list[FieldError], status: int, return_to: Optional[str]) -> Response:
+    def _form(
+        self, kind: str, values: dict[str, Any], errors: list[FieldError], status: int, return_to: Optional[str],
+        unavailable: bool = False,
+    ) -> Response:
         order = {name: i for i, name in enumerate(forms.PAGE_ORDER[kind])}
         shown: dict[str, str] = {}
         for e in errors:
@@ -176,6 +181,7 @@ class Views:
             # Issued with the form: posting it twice (double click, reload) makes one request.
             submission_id=values.get("submission_id") or secrets.token_urlsafe(16),
             return_to=return_to,
+            unavailable=unavailable,
         )
 
     def form_post(self, kind: str, request: Any) -> Response:
@@ -210,6 +216,12 @@ class Views:
             result = self.s.submit(new, idem, self._rate_key(request))
         except RateLimited:
             return self._too_many(page=True)
+        except StorageUnavailable:
+            # The form again, as typed, with the same submission id: sending it again
+            # cannot make a second request, even if this one was stored after all.
+            response = self._form(kind, values, [], 503, return_to, unavailable=True)
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         return self._redirect_thanks(path, result.reference, return_to)
 
     def _redirect_thanks(self, path: str, reference: str, return_to: Optional[str]) -> Response:
