@@ -164,6 +164,14 @@ class LocalRequestHandler(ChaliceRequestHandler):
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, a made-up one): http.server would answer 501
+        # itself. Through chalice's dispatch it gets 405 with `Allow` naming the path's
+        # methods, as API Gateway answers a method its resource does not have.
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
     def _refuse(self, refused: BodyRefused) -> None:
         """Answers and closes the connection; the rest of the request is never read."""
         self.close_connection = True

@@ -7,6 +7,7 @@ French because they are shown, field by field, to the person who filled the form
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any, Optional
 
@@ -15,7 +16,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -23,13 +26,216 @@ from pydantic_core import PydanticCustomError
 
 from .vocabulary import Channel, Need, Public, Situation, StructureType
 
-POSTAL_CODE_RE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
+POSTAL_CODE_RE = re.compile(r"^(?:0[1-9]|[1-8][0-9]|9[0-8])[0-9]{3}$")
 REFERENCE_RE = re.compile(r"^[A-Z0-9-]{6,24}$")
-# 0X XX XX XX XX or +33 X XX XX XX XX, separators (space, dot, dash) allowed.
-PHONE_RE = re.compile(r"^(?:\+33\s?[1-9]|0[1-9])(?:[\s.-]?\d{2}){4}$")
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+# --- Text rules, shared by validation and the OpenAPI document -------------------------------
+#
+# Each rule is a regular expression written so that Python's `re` (this module) and the
+# ECMA-262/Rust engines of JSON Schema validators read it the same way: explicit character
+# classes only (no \d, \s, \w, whose meaning differs between engines), `\uXXXX`/`\UXXXXXXXX`
+# escapes, and anchors `^...$` used with `fullmatch` here. The schema then accepts exactly
+# what the server accepts.
+
+# Characters a person's name, a city or a structure name cannot contain: Unicode categories
+# Cc (controls: NUL, ESC...), Cf (format: zero-width spaces, BOM, bidi overrides...), Zl, Zp
+# (line and paragraph separators) and Co (private use), as of Unicode 14 (Python 3.11).
+# tests/unit/test_text_rules.py recomputes this list from unicodedata.
+FORBIDDEN_RANGES = (
+    (0x0000, 0x001F), (0x007F, 0x009F), (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C),
+    (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E),
+    (0x200B, 0x200F), (0x2028, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F), (0xE000, 0xF8FF),
+    (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x13438),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+    (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD),
+)
+# The whitespace that remains allowed (str.isspace() minus the forbidden characters): a value
+# made only of these is blank, that is absent.
+BLANK_CHARS = (0x0020, 0x00A0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)
+
+
+def _esc(cp: int) -> str:
+    return f"\\u{cp:04X}" if cp <= 0xFFFF else f"\\U{cp:08X}"
+
+
+def _class(ranges: Any) -> str:
+    return "".join(_esc(a) if a == b else f"{_esc(a)}-{_esc(b)}" for a, b in ranges)
+
+
+_F = _class(FORBIDDEN_RANGES)
+_B = _class((c, c) for c in BLANK_CHARS)
+# Any text without forbidden characters (blank included).
+TEXT_PATTERN = f"^[^{_F}]*$"
+# The same, with at least one character that is neither forbidden nor blank.
+NON_BLANK_TEXT_PATTERN = f"^[^{_F}]*[^{_F}{_B}][^{_F}]*$"
+BLANK_PATTERN = f"^[{_B}]*$"
+_TEXT_RE = re.compile(f"[^{_F}]*")
+_BLANK_RE = re.compile(f"[{_B}]*")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# A message keeps tabs and line breaks; other controls, bidi embeddings, overrides and
+# isolates (which can make a text read differently from what it holds) and lone surrogates
+# are removed rather than refused: they come from copy-paste, and the person cannot see them.
+_MESSAGE_STRIPPED_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+# Phones: a French number, 0X XX XX XX XX or +33 X XX XX XX XX, with one separator (space,
+# dot, dash) allowed between groups. The full-width forms a phone keyboard may type (digits,
+# plus, dot, dash, ideographic space) and no-break spaces are accepted as what NFKC makes of
+# them, and the number is stored in one canonical form: ten ASCII digits (0612345678).
+_D = "0-9\uFF10-\uFF19"
+_D19 = "1-9\uFF11-\uFF19"
+_SEP = " .\\-\u00A0\u202F\u3000\uFF0E\uFF0D"
+PHONE_PATTERN = f"^(?:[+\uFF0B][3\uFF13][3\uFF13][{_SEP}]?[{_D19}]|[0\uFF10][{_D19}])(?:[{_SEP}]?[{_D}]{{2}}){{4}}$"
+PHONE_RE = re.compile(PHONE_PATTERN)
+
+# Email addresses: ASCII dot-atoms (at most three atoms, 64 characters) whose domain has a
+# dot, labels of letters and digits joined by single hyphens, and a top-level domain of two
+# or three letters or one of a few longer ones. The pattern has no lookahead (generators of
+# test data cannot draw from one) and excludes by construction the special-use top-level
+# domains email-validator refuses (.test, .local...): everything it allows, email-validator
+# accepts (tests/unit/test_text_rules.py).
+_A = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-]"
+_LOCAL = f"(?:{_A}{{1,64}}|{_A}{{1,31}}\\.{_A}{{1,32}}|{_A}{{1,20}}\\.{_A}{{1,21}}\\.{_A}{{1,21}})"
+_LABEL = "[A-Za-z0-9]{1,24}(?:-[A-Za-z0-9]{1,12}){0,3}"
+LONG_TLDS = ("info", "paris", "bzh", "alsace", "corsica", "email", "online", "site", "club", "live", "tech", "store")
+_TLD = f"(?:[A-Za-z]{{2,3}}|{'|'.join(LONG_TLDS)})"
+EMAIL_MAX_LENGTH = 254
+EMAIL_PATTERN = f"^{_LOCAL}@(?:{_LABEL}\\.){{1,3}}{_TLD}$"
+EMAIL_RE = re.compile(EMAIL_PATTERN)
+
+NAME_MAX = 100
+CITY_MAX = 200
+MESSAGE_MAX = 2000
+BAD_CHARACTERS = "Caractères non autorisés (invisibles ou de contrôle) : retapez ce champ sans copier-coller."
+
+
+def _text_value(value: Any, max_length: int) -> Optional[str]:
+    """A name-like text: checked as sent (length, characters), then trimmed and NFC.
+
+    Blank (only spaces) means absent: None. Lengths count what was sent, as a JSON Schema
+    validator counts them, so that the OpenAPI document and this check agree.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "Texte attendu.")
+    if len(value) > max_length:
+        raise PydanticCustomError(
+            "string_too_long", "Texte trop long : {max_length} caractères au plus.", {"max_length": max_length}
+        )
+    if not _TEXT_RE.fullmatch(value) or _SURROGATE_RE.search(value):
+        raise PydanticCustomError("text_characters", BAD_CHARACTERS)
+    if _BLANK_RE.fullmatch(value):
+        return None
+    return unicodedata.normalize("NFC", value.strip())
+
+
+def _message_value(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "Texte attendu.")
+    if len(value) > MESSAGE_MAX:
+        raise PydanticCustomError(
+            "string_too_long", "Texte trop long : {max_length} caractères au plus.", {"max_length": MESSAGE_MAX}
+        )
+    cleaned = _MESSAGE_STRIPPED_RE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    cleaned = unicodedata.normalize("NFC", cleaned).strip()
+    return cleaned or None
+
+
+def _blank_str(value: Any) -> bool:
+    return isinstance(value, str) and bool(_BLANK_RE.fullmatch(value))
+
+
+# --- The same rules as JSON Schema (the OpenAPI document is generated from these models) -------
+
+_NULL = {"type": "null"}
+_BLANK = {"type": "string", "pattern": BLANK_PATTERN}
+
+
+def _text_schema(max_length: int, required: bool = False) -> dict[str, Any]:
+    """A name-like text; `required`: it must hold something other than spaces."""
+    pattern = NON_BLANK_TEXT_PATTERN if required else TEXT_PATTERN
+    return {"type": "string", "maxLength": max_length, "pattern": pattern}
+
+
+def _email_schema() -> dict[str, Any]:
+    return {"type": "string", "maxLength": EMAIL_MAX_LENGTH, "pattern": EMAIL_PATTERN}
+
+
+def _phone_schema() -> dict[str, Any]:
+    return {"type": "string", "pattern": PHONE_PATTERN}
+
+
+def _optional(schema: dict[str, Any]) -> dict[str, Any]:
+    """Absent, null, blank (read as absent) or a valid value."""
+    return {"anyOf": [_NULL, _BLANK, schema]}
+
+
+def _referent_schema(schema: dict[str, Any]) -> None:
+    structure_types = [t.value for t in StructureType]
+    schema["properties"] = {
+        "name": {"anyOf": [_NULL, _text_schema(NAME_MAX)]},
+        "email": _email_schema(),
+        "phone": _optional(_phone_schema()),
+        "structure_name": _text_schema(NAME_MAX, required=True),
+        "structure_type": {"anyOf": [_NULL, _BLANK, {"type": "string", "enum": structure_types}]},
+    }
+    schema["required"] = ["email", "structure_name"]
+    schema["additionalProperties"] = False
+
+
+def _submission_schema(schema: dict[str, Any]) -> None:
+    """Each field's own rule, and the rules that depend on who submits as `anyOf` branches:
+    with a referent (age 6-30), or without one (age 13-30, a last name, an email or a
+    phone, and a parent's consent under 15)."""
+    from .territory import known_postal_codes
+
+    props = schema["properties"]
+    props.update(
+        {
+            "first_name": _text_schema(NAME_MAX, required=True),
+            "last_name": {"anyOf": [_NULL, _text_schema(NAME_MAX)]},
+            "email": _optional(_email_schema()),
+            "phone": _optional(_phone_schema()),
+            "age": {"type": "integer"},
+            "postal_code": {"type": "string", "enum": sorted(known_postal_codes())},
+            "city": {"anyOf": [_NULL, _text_schema(CITY_MAX)]},
+            "message": {"anyOf": [_NULL, {"type": "string", "maxLength": MESSAGE_MAX}]},
+            "consent": {"const": True},
+            "parental_consent": {"type": "boolean"},
+        }
+    )
+    for name in ("publics", "referent"):
+        props[name].pop("default", None)
+    for name in props.values():
+        name.pop("title", None)
+    schema["required"] = ["first_name", "age", "postal_code", "situation", "need", "consent"]
+    referent_absent = {"properties": {"referent": _NULL}}
+    youth = {
+        "required": ["last_name"],
+        "properties": {"last_name": _text_schema(NAME_MAX, required=True)},
+    }
+    contact = [
+        {"required": ["email"], "properties": {"email": _email_schema()}},
+        {"required": ["phone"], "properties": {"phone": _phone_schema()}},
+    ]
+    ages = [
+        {"properties": {"age": {"minimum": 15, "maximum": 30}}},
+        {"required": ["parental_consent"], "properties": {"age": {"minimum": 13, "maximum": 14}, "parental_consent": {"const": True}}},
+    ]
+    branches: list[dict[str, Any]] = [
+        {"required": ["referent"], "properties": {"referent": {"type": "object"}, "age": {"minimum": 6, "maximum": 30}}}
+    ]
+    for c in contact:
+        for a in ages:
+            branches.append(
+                {
+                    "required": sorted({*youth["required"], *c["required"], *a.get("required", [])}),
+                    "properties": {**referent_absent["properties"], **youth["properties"], **c["properties"], **a["properties"]},
+                }
+            )
+    schema["anyOf"] = branches
 
 
 class FieldError(BaseModel):
@@ -45,28 +251,36 @@ class InvalidSubmission(Exception):
         self.errors = errors
 
 
-def _email(value: Optional[str]) -> Optional[str]:
-    if value is None:
+INVALID_EMAIL = "Adresse e-mail invalide : vérifiez-la (exemple : prenom.nom@exemple.fr)."
+INVALID_PHONE = "Numéro de téléphone invalide (exemple : 06 12 34 56 78 ou +33 6 12 34 56 78)."
+
+
+def _email(value: Any) -> Optional[str]:
+    """Blank is absent; otherwise the address must match EMAIL_PATTERN, then is normalised."""
+    if value is None or _blank_str(value):
         return None
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "Texte attendu.")
+    if len(value) > EMAIL_MAX_LENGTH or not EMAIL_RE.fullmatch(value):
+        raise PydanticCustomError("email", INVALID_EMAIL)
     from email_validator import EmailNotValidError, validate_email
 
     try:
         # No DNS lookup: validation must not depend on the network (and stays fast).
         return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError:
-        raise PydanticCustomError(
-            "email", "Adresse e-mail invalide : vérifiez-la (exemple : prenom.nom@exemple.fr)."
-        ) from None
+    except EmailNotValidError:  # the pattern is meant to make this unreachable
+        raise PydanticCustomError("email", INVALID_EMAIL) from None
 
 
-def _phone(value: Optional[str]) -> Optional[str]:
-    if value is None:
+def _phone(value: Any) -> Optional[str]:
+    """Blank is absent; otherwise a French number, stored as ten ASCII digits."""
+    if value is None or _blank_str(value):
         return None
-    if not PHONE_RE.match(value):
-        raise PydanticCustomError(
-            "phone", "Numéro de téléphone invalide (exemple : 06 12 34 56 78 ou +33 6 12 34 56 78)."
-        )
-    digits = re.sub(r"\D", "", value)
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "Texte attendu.")
+    if not PHONE_RE.fullmatch(value):
+        raise PydanticCustomError("phone", INVALID_PHONE)
+    digits = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", value))
     return "0" + digits[2:] if digits.startswith("33") else digits
 
 
@@ -101,39 +315,59 @@ def phone_uri(value: Optional[str]) -> Optional[str]:
     return "tel:" + re.sub(r"[^\d+]", "", value or "")
 
 
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value.strip() if isinstance(value, str) else value
+def _json_input(info: ValidationInfo) -> bool:
+    """Whether the values come from a JSON body (the API), whose types are exact: an age is
+    a number, a consent a boolean. The forms send text ("17", "on") and are read leniently."""
+    return bool(info.context and info.context.get("json"))
+
+
+def _strict_bool(value: Any, info: ValidationInfo) -> Any:
+    if _json_input(info) and not isinstance(value, bool):
+        raise PydanticCustomError("bool_type", "Valeur invalide.")
+    return value
 
 
 class Referent(BaseModel):
     """The professional who submits for a youth (contract section 3)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=lambda s: _referent_schema(s))
 
-    name: Optional[Name] = None
-    email: str
+    name: Optional[str] = None
+    # Validated when absent too: their validators say "Champ obligatoire."
+    email: Optional[str] = Field(default=None, validate_default=True)
     phone: Optional[str] = None
-    structure_name: Name
+    structure_name: Optional[str] = Field(default=None, validate_default=True)
     structure_type: StructureType = StructureType.AUTRE
 
-    _blank = field_validator("name", "phone", mode="before")(_blank_to_none)
+    @field_validator("name", "structure_name", mode="before")
+    @classmethod
+    def _names(cls, v: Any) -> Any:
+        return _text_value(v, NAME_MAX)
+
+    @field_validator("structure_name")
+    @classmethod
+    def _structure_name_required(cls, v: Optional[str]) -> str:
+        if v is None:
+            raise PydanticCustomError("missing", "Champ obligatoire.")
+        return v
 
     @field_validator("email", mode="before")
     @classmethod
     def _email_required(cls, v: Any) -> Any:
-        v = _blank_to_none(v)
+        v = _email(v)
         if v is None:
             raise PydanticCustomError("missing", "Champ obligatoire.")
-        return _email(v)
+        return v
 
-    _phone_ok = field_validator("phone")(lambda v: _phone(v))
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone_ok(cls, v: Any) -> Any:
+        return _phone(v)
 
     @field_validator("structure_type", mode="before")
     @classmethod
     def _default_type(cls, v: Any) -> Any:
-        return StructureType.AUTRE if _blank_to_none(v) is None else v
+        return StructureType.AUTRE if v is None or _blank_str(v) else v
 
 
 class Submission(BaseModel):
@@ -143,51 +377,77 @@ class Submission(BaseModel):
     contact optional. They are checked together in `_channel_rules`.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=lambda s: _submission_schema(s))
 
-    first_name: Optional[Name] = None
-    last_name: Optional[Name] = None
+    first_name: Optional[str] = None
+    last_name: Optional[str] = None
     email: Optional[str] = None
     phone: Optional[str] = None
     age: int
     postal_code: str
-    city: Optional[ShortText] = None
+    city: Optional[str] = None
     situation: Situation
     need: Need
     publics: list[Public] = Field(default_factory=list)
-    message: Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]] = None
+    message: Optional[str] = None
     consent: bool = False
     parental_consent: bool = False
     referent: Optional[Referent] = None
 
-    _blank = field_validator(
-        "first_name", "last_name", "email", "phone", "city", "message", "postal_code", mode="before"
-    )(_blank_to_none)
-
-    @field_validator("email")
+    @field_validator("first_name", "last_name", mode="before")
     @classmethod
-    def _email_ok(cls, v: Optional[str]) -> Optional[str]:
+    def _names(cls, v: Any) -> Any:
+        return _text_value(v, NAME_MAX)
+
+    @field_validator("city", mode="before")
+    @classmethod
+    def _city(cls, v: Any) -> Any:
+        return _text_value(v, CITY_MAX)
+
+    @field_validator("message", mode="before")
+    @classmethod
+    def _message(cls, v: Any) -> Any:
+        return _message_value(v)
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _email_ok(cls, v: Any) -> Any:
         return _email(v)
 
-    @field_validator("phone")
+    @field_validator("phone", mode="before")
     @classmethod
-    def _phone_ok(cls, v: Optional[str]) -> Optional[str]:
+    def _phone_ok(cls, v: Any) -> Any:
         return _phone(v)
+
+    @field_validator("age", mode="before")
+    @classmethod
+    def _age_type(cls, v: Any, info: ValidationInfo) -> Any:
+        # JSON Schema's "integer" holds 17 and 17.0, never true or "17".
+        if isinstance(v, bool) or (_json_input(info) and not isinstance(v, (int, float))):
+            raise PydanticCustomError("int_type", "Indiquez un nombre entier.")
+        return v
+
+    _consents = field_validator("consent", "parental_consent", mode="before")(_strict_bool)
 
     @field_validator("postal_code", mode="before")
     @classmethod
     def _postal_code_ok(cls, v: Any) -> Any:
-        if v is None:
+        if v is None or _blank_str(v):
             raise PydanticCustomError("missing", "Champ obligatoire.")
-        v = str(v).replace(" ", "")
-        if not POSTAL_CODE_RE.match(v):
+        if not isinstance(v, str) or not POSTAL_CODE_RE.match(v):
             raise PydanticCustomError("postal_code", "Code postal invalide : 5 chiffres (exemple : 59100).")
+        from .territory import is_known_postal_code
+
+        if not is_known_postal_code(v):
+            raise PydanticCustomError("postal_code", UNKNOWN_POSTAL_CODE)
         return v
 
     @field_validator("publics", mode="before")
     @classmethod
     def _dedupe_publics(cls, v: Any) -> Any:
-        if isinstance(v, (list, tuple)):
+        # Only texts are deduplicated: anything else (a list, an object) is left for the
+        # type check to name, rather than breaking the set that deduplicates.
+        if isinstance(v, (list, tuple)) and all(isinstance(p, str) for p in v):
             return list(dict.fromkeys(v))
         return v
 
@@ -197,6 +457,9 @@ class Submission(BaseModel):
         if errors:
             raise _Collected(errors)
         return self
+
+
+UNKNOWN_POSTAL_CODE = "Ce code postal n'existe pas : vérifiez-le (5 chiffres, exemple : 59100)."
 
 
 def _present(value: Any) -> bool:
@@ -280,10 +543,13 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def parse_submission(data: dict[str, Any]) -> Submission:
-    """Validate a submission, raising InvalidSubmission with one message per field."""
+def parse_submission(data: dict[str, Any], json: bool = False) -> Submission:
+    """Validate a submission, raising InvalidSubmission with one message per field.
+
+    `json`: the values come from a JSON body, whose types are exact (see `_json_input`).
+    """
     try:
-        return Submission.model_validate(data)
+        return Submission.model_validate(data, context={"json": json})
     except ValidationError as exc:
         found: dict[str, str] = {}
         rules: Optional[list[tuple[str, str]]] = None
@@ -300,6 +566,19 @@ def parse_submission(data: dict[str, Any]) -> Submission:
         raise InvalidSubmission([FieldError(field=k, message=v) for k, v in found.items()]) from None
 
 
+def _exact_bool(v: Any) -> Any:
+    # The directory always arrives as JSON (PUT body, seed file, stored item): its types are exact.
+    if not isinstance(v, bool):
+        raise PydanticCustomError("bool_type", "a boolean is expected")
+    return v
+
+
+def _exact_int(v: Any) -> Any:
+    if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+        raise PydanticCustomError("int_type", "a whole number is expected")
+    return v
+
+
 class Territory(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -308,12 +587,28 @@ class Territory(BaseModel):
     departements: list[str] = Field(default_factory=list)
     communes: list[str] = Field(default_factory=list)
 
+    _national = field_validator("national", mode="before")(_exact_bool)
+
+
+AGE_LIMIT = 120
+
 
 class AgeRange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # min <= max compares two fields, which JSON Schema cannot do directly; written as "some
+    # k with min <= k <= max", one branch per k, it says exactly the same.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"min": {"maximum": k}, "max": {"minimum": k}}} for k in range(AGE_LIMIT + 1)
+            ]
+        },
+    )
 
-    min: int = Field(ge=0, le=120)
-    max: int = Field(ge=0, le=120)
+    min: int = Field(ge=0, le=AGE_LIMIT)
+    max: int = Field(ge=0, le=AGE_LIMIT)
+
+    _ints = field_validator("min", "max", mode="before")(_exact_int)
 
     @model_validator(mode="after")
     def _ordered(self) -> "AgeRange":
@@ -322,14 +617,21 @@ class AgeRange(BaseModel):
         return self
 
 
+ASSOCIATION_ID_PATTERN = "^[a-z0-9][a-z0-9-]{0,63}$"
+ASSOCIATION_NAME_MAX = 200
+
+
 class Association(BaseModel):
     """One member association of the directory (contract section 5)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    emails: list[str] = Field(min_length=1)
+    id: Annotated[str, StringConstraints(pattern=ASSOCIATION_ID_PATTERN)]
+    name: Annotated[
+        str,
+        WithJsonSchema({"type": "string", "maxLength": ASSOCIATION_NAME_MAX, "pattern": NON_BLANK_TEXT_PATTERN}),
+    ]
+    emails: list[Annotated[str, WithJsonSchema(_email_schema())]] = Field(min_length=1)
     active: bool = True
     territory: Territory
     ages: AgeRange
@@ -339,15 +641,34 @@ class Association(BaseModel):
     publics_required: list[Public] = Field(default_factory=list)
     capacity: Optional[int] = Field(default=None, ge=0)
 
-    @field_validator("emails")
-    @classmethod
-    def _emails_ok(cls, v: list[str]) -> list[str]:
-        from email_validator import EmailNotValidError, validate_email
+    _active = field_validator("active", mode="before")(_exact_bool)
+    _capacity = field_validator("capacity", mode="before")(_exact_int)
 
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name_ok(cls, v: Any) -> Any:
         try:
-            return [validate_email(e, check_deliverability=False).normalized for e in v]
-        except EmailNotValidError as exc:
-            raise ValueError(f"invalid email: {exc}") from None
+            v = _text_value(v, ASSOCIATION_NAME_MAX)
+        except PydanticCustomError as exc:
+            raise ValueError(f"invalid name ({exc.type})") from None
+        if v is None:
+            raise ValueError("a name is required")
+        return v
+
+    @field_validator("emails", mode="before")
+    @classmethod
+    def _emails_ok(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v
+        out = []
+        for e in v:
+            if not isinstance(e, str) or _blank_str(e):
+                raise ValueError("each email must be an address")
+            try:
+                out.append(_email(e))
+            except PydanticCustomError:
+                raise ValueError("invalid email address") from None
+        return out
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,11 @@ def _place(postal_code: str, insee: str) -> Place:
     return Place(postal_code, insee, name, departement, _data()["departements"][departement][1])
 
 
+def known_postal_codes() -> frozenset[str]:
+    """Every postal code of the official data (the OpenAPI document lists them)."""
+    return frozenset(_data()["postal_codes"])
+
+
 def is_known_postal_code(postal_code: str) -> bool:
     code = _clean_postal_code(postal_code)
     return code is not None and code in _data()["postal_codes"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from ..domain.vocabulary import Need, Public, Situation, StructureType
 
@@ -34,27 +33,33 @@ def choices_for(form_kind: str) -> dict[str, list]:
 
 
 def parse_form_body(raw: bytes) -> dict[str, Any]:
-    """Field -> value (the last one), `publics` -> list. Undecodable bytes do not crash."""
-    text = raw.decode("utf-8", errors="replace") if raw else ""
-    parsed = parse_qs(text, keep_blank_values=True, max_num_fields=100)
-    values: dict[str, Any] = {k: v[-1] for k, v in parsed.items() if k != "publics"}
-    values["publics"] = [p for p in parsed.get("publics", []) if p]
-    return values
+    """Field -> value (the last one), `publics` -> list; parsing.BodyRefused over the limits."""
+    from .parsing import parse_form
+
+    return parse_form(raw)
+
+
+def _typed(value: Any) -> Any:
+    # What people type around a value (a space after an autocompleted address, a postal
+    # code written "59 100") is not part of it; the API takes values exactly.
+    return value.strip() if isinstance(value, str) else value
 
 
 def submission_data(values: dict[str, Any], form_kind: str) -> dict[str, Any]:
     """The form's flat fields as the nested submission of the API (contract section 4)."""
-    data = {k: values.get(k) for k in YOUTH_FIELDS}
+    data = {k: _typed(values.get(k)) for k in YOUTH_FIELDS}
+    if isinstance(data["postal_code"], str):
+        data["postal_code"] = "".join(data["postal_code"].split())
     data["consent"] = values.get("consent") == "on"
     data["parental_consent"] = values.get("parental_consent") == "on"
     if form_kind == "referent":
         data["parental_consent"] = False
         data["referent"] = {
-            "name": values.get("referent_name"),
-            "email": values.get("referent_email"),
-            "phone": values.get("referent_phone"),
-            "structure_name": values.get("structure_name"),
-            "structure_type": values.get("structure_type") or None,
+            "name": _typed(values.get("referent_name")),
+            "email": _typed(values.get("referent_email")),
+            "phone": _typed(values.get("referent_phone")),
+            "structure_name": _typed(values.get("structure_name")),
+            "structure_type": _typed(values.get("structure_type")) or None,
         }
     return data
 

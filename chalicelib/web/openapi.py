@@ -9,6 +9,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..domain.models import Association, FieldError, Submission
+from ..domain.vocabulary import Status
+from .views import DEFAULT_PAGE, MAX_PAGE
 
 
 class AssociationRef(BaseModel):
@@ -50,14 +52,21 @@ def _answer(description: str, schema: Optional[str] = None) -> dict[str, Any]:
     return out
 
 
+_STATUSES = [s.value for s in Status]
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
+    """Every status each route answers, and the same constraints the server checks: the
+    schemas come from the pydantic models (field rules and the `anyOf` of who submits in
+    domain/models.py), so a client learns the rules here rather than by trial."""
     _, schemas = models_json_schema(
         [(m, "validation") for m in (Submission, IntakeResponse, Errors, Directory, DirectoryCount, Association)],
         ref_template="#/components/schemas/{model}",
     )
     admin = [{"bearer": []}]
     unauthorized = _answer("missing or wrong admin token", "Errors")
+    bad_json = _answer("body is not JSON, not UTF-8, nested deeper than 20 levels, or not an object", "Errors")
     return {
         "openapi": "3.1.0",
         "info": {"title": "Mentorat intake API", "version": "1.0.0"},
@@ -69,11 +78,14 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/requests": {
                 "post": {
                     "summary": "Submit a request for a mentor",
-                    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}],
+                    "parameters": [
+                        {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
+                    ],
                     "requestBody": {"required": True, **_json_body("Submission")},
                     "responses": {
                         "201": _answer("stored and routed (or waiting in triage)", "IntakeResponse"),
-                        "400": _answer("body is not JSON", "Errors"),
+                        "400": bad_json,
+                        "403": _answer("posted by a browser page of another site that is not a partner", "Errors"),
                         "409": _answer("Idempotency-Key reused with another body", "Errors"),
                         "413": _answer("body over 64 KiB", "Errors"),
                         "422": _answer("invalid fields, one message each", "Errors"),
@@ -84,18 +96,36 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "List requests, newest first",
                     "security": admin,
                     "parameters": [
-                        {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
-                        for n in ("status", "association", "cursor", "limit")
+                        {"name": "status", "in": "query", "required": False, "schema": {"type": "string", "enum": _STATUSES}},
+                        {"name": "association", "in": "query", "required": False, "schema": {"type": "string"}},
+                        {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE},
+                        },
                     ],
-                    "responses": {"200": _answer("a page of requests and the `next` cursor"), "401": unauthorized},
+                    "responses": {
+                        "200": _answer("a page of requests and the `next` cursor"),
+                        "401": unauthorized,
+                        "404": _answer("the cursor names no page (not a `next` value we gave)", "Errors"),
+                        "422": _answer("unknown status, or limit not a whole number from 1 to 200", "Errors"),
+                    },
                 },
             },
             "/api/v1/requests/{id_or_reference}": {
                 "get": {
                     "summary": "One request with its routing explanation and timeline",
                     "security": admin,
-                    "parameters": [{"name": "id_or_reference", "in": "path", "required": True, "schema": {"type": "string"}}],
-                    "responses": {"200": _answer("the request"), "401": unauthorized, "404": _answer("no such request", "Errors")},
+                    "parameters": [
+                        {"name": "id_or_reference", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": _answer("the request"),
+                        "401": unauthorized,
+                        "404": _answer("no such request", "Errors"),
+                    },
                 }
             },
             "/api/v1/admin/associations": {
@@ -110,7 +140,9 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": {"required": True, **_json_body("Directory")},
                     "responses": {
                         "200": _answer("replaced", "DirectoryCount"),
+                        "400": bad_json,
                         "401": unauthorized,
+                        "413": _answer("body over 1 MiB", "Errors"),
                         "422": _answer("an invalid entry, named; nothing changed", "Errors"),
                     },
                 },

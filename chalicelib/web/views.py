@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from typing import Any, Optional
 from urllib.parse import urlencode
@@ -14,7 +15,6 @@ from urllib.parse import urlencode
 from chalice import Response
 
 from ..domain.models import REFERENCE_RE, FieldError, InvalidSubmission, NewRequest, Submission, parse_submission
-from ..domain.territory import is_known_postal_code
 from ..domain.text import new_reference
 from ..domain.vocabulary import Channel, Status
 from ..services.directory import InvalidDirectory
@@ -22,6 +22,7 @@ from ..services.intake import Idempotency, IdempotencyConflict, RateLimited
 from ..services.ports import StorageUnavailable
 from .boundary import RETRY_AFTER_SECONDS
 from . import forms, security
+from .parsing import MAX_API_BYTES, MAX_DIRECTORY_BYTES, BodyRefused, parse_json
 from .render import render_page, static_file
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ FORM_KINDS = {
     "youth": {"path": "/demande", "channel": Channel.FORM, "title": "Demander un mentor"},
     "referent": {"path": "/orienter", "channel": Channel.REFERENT_FORM, "title": "Orienter un ou une jeune vers un mentor"},
 }
-UNKNOWN_POSTAL_CODE = "Ce code postal n'existe pas : vérifiez-le (5 chiffres, exemple : 59100)."
+DEFAULT_PAGE, MAX_PAGE = 50, 200
+LIMIT_RE = re.compile(r"[0-9]{1,6}")
 
 
 def _json(body: Any, status: int = 200, headers: Optional[dict[str, str]] = None) -> Response:
@@ -91,20 +93,10 @@ def contact_details(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def validate(data: dict[str, Any]) -> Submission:
-    """The contract's rules, plus a postal code that exists in the official data."""
-    try:
-        submission = parse_submission(data)
-    except InvalidSubmission as exc:
-        errors = exc.errors
-        code = data.get("postal_code")
-        if isinstance(code, str) and not any(e.field == "postal_code" for e in errors):
-            if not is_known_postal_code(code.replace(" ", "")):
-                errors = errors + [FieldError(field="postal_code", message=UNKNOWN_POSTAL_CODE)]
-        raise InvalidSubmission(errors) from None
-    if not is_known_postal_code(submission.postal_code):
-        raise InvalidSubmission([FieldError(field="postal_code", message=UNKNOWN_POSTAL_CODE)])
-    return submission
+def validate(data: dict[str, Any], json: bool = False) -> Submission:
+    """The contract's rules, a postal code that exists in the official data included
+    (`json`: a JSON body, whose types are exact)."""
+    return parse_submission(data, json=json)
 
 
 class Views:
@@ -199,7 +191,10 @@ class Views:
                 path,
                 "Ouvrir le formulaire",
             )
-        values = forms.parse_form_body(raw)
+        try:
+            values = forms.parse_form_body(raw)
+        except BodyRefused as refused:
+            return self.error_page(refused.status, "Formulaire refusé", refused.french, FORM_KINDS[kind]["path"], "Ouvrir le formulaire")
         return_to = security.safe_return_url(values.get("return_to"), self.settings)
         path = FORM_KINDS[kind]["path"]
         if values.get("website"):
@@ -269,7 +264,10 @@ class Views:
         raw = request.raw_body or b""
         if len(raw) > security.MAX_FORM_BYTES:
             return self.error_page(413, "Envoi trop long", "Le texte envoyé est trop long.")
-        values = forms.parse_form_body(raw)
+        try:
+            values = forms.parse_form_body(raw)
+        except BodyRefused as refused:
+            return self.error_page(refused.status, "Réponse refusée", refused.french, f"/reponse/{token}", "Rouvrir la demande")
         if not security.cross_site_post_allowed(request.headers, self.settings) or not self.s.links.csrf_ok(
             token, values.get("csrf", "")
         ):
@@ -379,13 +377,13 @@ class Views:
             # A browser page elsewhere can post a text/plain body here without a preflight.
             return _json({"errors": [{"field": "Origin", "message": "cross-site submissions only from partner origins"}]}, 403)
         try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return _json({"errors": [{"field": "body", "message": "body is not JSON"}]}, 400)
+            body = parse_json(raw, MAX_API_BYTES)
+        except BodyRefused as refused:
+            return _json(refused.api_errors(), refused.status)
         if not isinstance(body, dict):
             return _json({"errors": [{"field": "body", "message": "a JSON object is expected"}]}, 400)
         try:
-            submission = validate(body)
+            submission = validate(body, json=True)
         except InvalidSubmission as exc:
             return _api_errors(exc.errors)
         key = (request.headers.get("idempotency-key") or "").strip()
@@ -416,25 +414,26 @@ class Views:
             return denied
         q = request.query_params or {}
         status = q.get("status")
-        if status and status not in {s.value for s in Status}:
+        if status is not None and status not in {s.value for s in Status}:
             return _json({"errors": [{"field": "status", "message": f"one of {[s.value for s in Status]}"}]}, 422)
+        limit_text = q.get("limit", str(DEFAULT_PAGE))
+        if not LIMIT_RE.fullmatch(limit_text) or not 1 <= int(limit_text) <= MAX_PAGE:
+            return _json({"errors": [{"field": "limit", "message": f"a whole number from 1 to {MAX_PAGE}"}]}, 422)
         try:
-            limit = max(1, min(int(q.get("limit", "50")), 200))
+            items, cursor = self.s.requests.list(status, q.get("association"), int(limit_text), q.get("cursor"))
         except ValueError:
-            return _json({"errors": [{"field": "limit", "message": "a whole number"}]}, 422)
-        try:
-            items, cursor = self.s.requests.list(status, q.get("association"), limit, q.get("cursor"))
-        except ValueError:
-            return _json({"errors": [{"field": "cursor", "message": "invalid cursor"}]}, 422)
+            # The query names the page: a cursor we did not issue names no page (404, as for
+            # any unknown resource), rather than a malformed request.
+            return _json({"errors": [{"field": "cursor", "message": "no such page: use the `next` value of a page"}]}, 404)
         return _json({"items": items, "next": cursor})
 
     def api_put_directory(self, request: Any) -> Response:
         if (denied := self._admin_only(request)) is not None:
             return denied
         try:
-            body = json.loads((request.raw_body or b"").decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return _json({"errors": [{"field": "body", "message": "body is not JSON"}]}, 400)
+            body = parse_json(request.raw_body or b"", MAX_DIRECTORY_BYTES)
+        except BodyRefused as refused:
+            return _json(refused.api_errors(), refused.status)
         if not isinstance(body, dict) or "associations" not in body:
             return _json({"errors": [{"field": "associations", "message": "missing"}]}, 422)
         try:
