@@ -1,0 +1,292 @@
+"""A request for a mentor, and every way its status changes (contract sections 6 to 10).
+
+This is the one place where a request's status changes. Each transition is a method that
+returns a `Change`: the new state, the timeline events to append, the mails to send (as
+`MailIntent`s that the service layer renders) and the load counters to move. A service
+loads a `Request`, calls one method, and commits the `Change` in one conditional
+transaction, which storage refuses if the stored status or attempt moved meanwhile.
+
+Routing itself (policy v1) is `domain.routing`; a transition that routes takes the
+decision the service computed with `routing_query()` and the associations to leave out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping, Optional
+
+from .models import Association
+from .routing import RoutingDecision, RoutingQuery
+from .territory import Place
+from .vocabulary import Need, Public, Situation, Status
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When a transition happens: epoch seconds (TTLs, delays) and ISO time (the timeline)."""
+
+    epoch: int
+    iso: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a request's timeline."""
+
+    at: str
+    type: str
+    actor: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MailIntent:
+    """A mail a transition asks for; the service layer renders it (services/mails.py)."""
+
+    kind: str  # "association_new_request", "association_reminder", "requester_accepted"
+    association: Optional[Association] = None
+    attempt: int = 0
+    days_waiting: int = 0
+
+
+@dataclass(frozen=True)
+class LoadChange:
+    """A move of an association's load counter: +1 takes a place (refused at capacity)."""
+
+    association_id: str
+    delta: int
+    capacity: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one transition does: committed whole, or not at all."""
+
+    before: "Request"
+    after: "Request"
+    events: tuple[Event, ...]
+    mails: tuple[MailIntent, ...] = ()
+    load: tuple[LoadChange, ...] = ()
+
+
+# The record's keys this entity knows; any other key is carried through untouched, so a
+# record written by a newer version survives a change made by this one.
+_KNOWN = {
+    "id", "reference", "channel", "status", "created_at", "updated_at", "fields", "referent", "extraction",
+    "inbound", "place", "association_id", "association", "routing", "triage_reason", "attempt", "assigned_at",
+    "reminded_at", "accepted_at", "declined", "events", "expires_at",
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    reference: str
+    channel: str
+    status: Status
+    created_at: str
+    updated_at: str
+    fields: Mapping[str, Any]
+    expires_at: int
+    referent: Optional[Mapping[str, Any]] = None
+    extraction: Optional[Mapping[str, Any]] = None
+    inbound: Optional[Mapping[str, Any]] = None
+    place: Optional[Mapping[str, Any]] = None
+    association_id: Optional[str] = None
+    association_name: Optional[str] = None
+    routing: Optional[Mapping[str, Any]] = None
+    triage_reason: Optional[str] = None
+    attempt: int = 0  # how many times it was routed to an association
+    assigned_at: Optional[int] = None
+    reminded_at: Optional[int] = None
+    accepted_at: Optional[str] = None
+    declined: tuple[str, ...] = ()  # associations that declined it, or let it go unanswered
+    events: tuple[Mapping[str, Any], ...] = ()  # the stored timeline, oldest first
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    # -- the stored record -------------------------------------------------------------
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> "Request":
+        association = record.get("association") or {}
+        return cls(
+            id=record["id"],
+            reference=record["reference"],
+            channel=record["channel"],
+            status=Status(record["status"]),
+            created_at=record["created_at"],
+            updated_at=record.get("updated_at") or record["created_at"],
+            fields=record.get("fields") or {},
+            expires_at=int(record.get("expires_at") or 0),
+            referent=record.get("referent"),
+            extraction=record.get("extraction"),
+            inbound=record.get("inbound"),
+            place=record.get("place"),
+            association_id=record.get("association_id"),
+            association_name=association.get("name"),
+            routing=record.get("routing"),
+            triage_reason=record.get("triage_reason"),
+            attempt=int(record.get("attempt") or 0),
+            assigned_at=record.get("assigned_at"),
+            reminded_at=record.get("reminded_at"),
+            accepted_at=record.get("accepted_at"),
+            declined=tuple(record.get("declined") or ()),
+            events=tuple(record.get("events") or ()),
+            extra={k: v for k, v in record.items() if k not in _KNOWN},
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        """The record storage keeps (and the mails and pages read)."""
+        record: dict[str, Any] = {
+            **self.extra,
+            "id": self.id,
+            "reference": self.reference,
+            "channel": self.channel,
+            "status": self.status.value,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "fields": dict(self.fields),
+            "referent": self.referent,
+            "extraction": self.extraction,
+            "inbound": self.inbound,
+            "place": self.place,
+            "association_id": self.association_id,
+            "association": {"id": self.association_id, "name": self.association_name} if self.association_id else None,
+            "routing": self.routing,
+            "triage_reason": self.triage_reason,
+            "declined": list(self.declined),
+            "reminded_at": self.reminded_at,
+            "expires_at": self.expires_at,
+            "events": list(self.events),
+        }
+        if self.attempt:
+            record["attempt"] = self.attempt
+        if self.assigned_at is not None:
+            record["assigned_at"] = self.assigned_at
+        if self.accepted_at:
+            record["accepted_at"] = self.accepted_at
+        return record
+
+    # -- what routing reads ------------------------------------------------------------
+
+    def routing_query(self) -> RoutingQuery:
+        """What routing reads of a request: its fields and place, no contact detail."""
+        f = self.fields
+        place = Place(**self.place) if self.place else None
+        return RoutingQuery(
+            age=f.get("age"),
+            situation=Situation(f["situation"]) if f.get("situation") else None,
+            need=Need(f["need"]) if f.get("need") else None,
+            publics=tuple(Public(p) for p in f.get("publics") or ()),
+            commune=place.commune_code if place else None,
+            departement=place.departement if place else None,
+            region=place.region if place else None,
+        )
+
+    def excluding(self, association_id: str) -> tuple[str, ...]:
+        """Who routing must leave out once `association_id` lets the request go."""
+        return tuple(dict.fromkeys([*self.declined, association_id]))
+
+    def requester_address(self) -> Optional[str]:
+        """Who hears from us about it: the referent who asked, else the youth."""
+        return (self.referent or {}).get("email") if self.referent else self.fields.get("email")
+
+    # -- the association's link --------------------------------------------------------
+
+    def answer_state(self, association_id: str, attempt: int) -> str:
+        """What the link of one routing shows: open, accepted, declined or elsewhere."""
+        if self.association_id == association_id and self.attempt == attempt:
+            return {Status.ROUTED: "open", Status.ACCEPTED: "accepted"}.get(self.status, "elsewhere")
+        if association_id in self.declined:
+            return "declined"
+        return "elsewhere"
+
+    # -- transitions -------------------------------------------------------------------
+
+    def first_routing(self, decision: RoutingDecision, association: Optional[Association], at: Moment) -> Change:
+        """A new request: received, then routed or sent to triage."""
+        received = Event(at.iso, "received", self.channel, {})
+        return self._routed(decision, association, at, (received,), releasing=None)
+
+    def accept(self, at: Moment) -> Change:
+        """The routed association takes it: contact details are its own from now on."""
+        self._require(Status.ROUTED)
+        after = replace(self, status=Status.ACCEPTED, accepted_at=at.iso, updated_at=at.iso)
+        mails = (MailIntent("requester_accepted"),) if self.requester_address() else ()
+        assert self.association_id is not None
+        return Change(
+            self, after, (Event(at.iso, "accepted", self.association_id, {}),), mails,
+            (LoadChange(self.association_id, -1),),
+        )
+
+    def decline(
+        self, reason: str, comment: str, decision: RoutingDecision, association: Optional[Association], at: Moment
+    ) -> Change:
+        """The routed association declines: the next candidate (`decision`), or triage."""
+        self._require(Status.ROUTED)
+        declined = Event(at.iso, "declined", self.association_id or "", {"reason": reason, "comment": comment})
+        return self._onward((declined,), decision, association, at)
+
+    def reroute_for_silence(self, decision: RoutingDecision, association: Optional[Association], at: Moment) -> Change:
+        """No answer after the delay: on as if declined."""
+        self._require(Status.ROUTED)
+        event = Event(at.iso, "rerouted", "system", {"association": self.association_id, "reason": "no answer"})
+        return self._onward((event,), decision, association, at)
+
+    def bounce(
+        self, address: str, reason: str, decision: RoutingDecision, association: Optional[Association], at: Moment
+    ) -> Change:
+        """The association's mail could not be delivered: on at once."""
+        self._require(Status.ROUTED)
+        event = Event(at.iso, "bounced", "mail", {"association": self.association_id, "address": address, "reason": reason})
+        return self._onward((event,), decision, association, at)
+
+    def remind(self, days_waiting: int, association: Association, at: Moment) -> Change:
+        """The association has not answered yet: one reminder, with the same link."""
+        self._require(Status.ROUTED)
+        after = replace(self, reminded_at=at.epoch, updated_at=at.iso)
+        event = Event(at.iso, "reminded", "system", {"association": association.id})
+        return Change(self, after, (event,), (MailIntent("association_reminder", association, self.attempt, days_waiting),))
+
+    # -- shared ------------------------------------------------------------------------
+
+    def _require(self, status: Status) -> None:
+        if self.status != status:
+            raise InvalidTransition(f"{self.reference} is {self.status.value}, not {status.value}")
+
+    def _onward(
+        self, events: tuple[Event, ...], decision: RoutingDecision, association: Optional[Association], at: Moment
+    ) -> Change:
+        leaving = self.association_id
+        moved = replace(self, declined=self.excluding(leaving) if leaving else self.declined, reminded_at=None)
+        return moved._routed(decision, association, at, events, releasing=leaving, before=self)
+
+    def _routed(
+        self,
+        decision: RoutingDecision,
+        association: Optional[Association],
+        at: Moment,
+        events: tuple[Event, ...],
+        releasing: Optional[str],
+        before: Optional["Request"] = None,
+    ) -> Change:
+        load = [LoadChange(releasing, -1)] if releasing else []
+        common = dict(updated_at=at.iso, routing=decision.as_dict(), triage_reason=decision.reason)
+        if association is not None:
+            attempt = self.attempt + 1
+            after = replace(
+                self, status=Status.ROUTED, association_id=association.id, association_name=association.name,
+                attempt=attempt, assigned_at=at.epoch, **common,
+            )
+            step = Event(at.iso, "routed", "routing", {"association": association.id})
+            mails: tuple[MailIntent, ...] = (MailIntent("association_new_request", association, attempt),)
+            load.append(LoadChange(association.id, 1, association.capacity))
+        else:
+            after = replace(self, status=Status.NEEDS_TRIAGE, association_id=None, association_name=None, **common)
+            step = Event(at.iso, "needs_triage", "routing", {"reason": decision.reason})
+            mails = ()
+        return Change(before or self, after, (*events, step), mails, tuple(load))
+
+
+class InvalidTransition(Exception):
+    """A transition asked of a request in a status that does not allow it."""
