@@ -36,18 +36,16 @@ class Services:
         self.settings = settings
         self.clock = clock or SystemClock()
         self._boto_session = boto_session
-        self.store = DynamoStore(settings.table_name, self._dynamodb_client)
+        self.store = DynamoStore(settings.table_name, self._dynamodb_client, settings.mail_grace_seconds)
         if sender is None:
-            sender = EmlOutbox(settings.outbox_dir) if settings.local else SesSender(lambda: self._client("sesv2"), settings.ses_configuration_set)
+            sender = EmlOutbox(settings.outbox_dir) if settings.local else SesSender(self._ses_client, settings.ses_configuration_set)
         self.directory = DirectoryService(self.store, time.monotonic, settings.directory_cache_seconds)
         self.links = SignedLinks(settings, self.clock)
         self.mails = MailComposer(render_mail, settings, self.links.answer_url)
         self.intake = IntakeService(self.store, self.directory, self.clock, settings, self.mails)
         self.outbox = OutboxService(self.store, sender, self.clock, settings.mail_from, settings.mail_max_attempts)
         self.requests = RequestQueries(self.store, self.clock)
-        self.answers = AnswerService(
-            self.store, self.directory, self.mails, self.clock, settings, self.links, self.outbox.dispatch
-        )
+        self.answers = AnswerService(self.store, self.directory, self.mails, self.clock, settings, self.links)
         self._raw_store = raw_store
         self._mail_intake = None
 
@@ -77,7 +75,7 @@ class Services:
         session = self._boto_session or boto3.session.Session()
         return session.client(name, region_name=self.settings.aws_region, **kwargs)
 
-    def _dynamodb_client(self) -> Any:
+    def _dynamodb_client(self, service: str = "dynamodb") -> Any:
         from botocore.config import Config
 
         kwargs: dict[str, Any] = {
@@ -90,21 +88,37 @@ class Services:
             if self.settings.local:
                 # DynamoDB Local accepts any credentials; do not require a profile.
                 kwargs.update(aws_access_key_id="local", aws_secret_access_key="local")
-        return self._client("dynamodb", **kwargs)
+        return self._client(service, **kwargs)
+
+    def streams_client(self) -> Any:
+        """The table's stream, read by the local stream worker (Lambda reads it in AWS)."""
+        return self._dynamodb_client("dynamodbstreams")
+
+    def _ses_client(self) -> Any:
+        from botocore.config import Config
+
+        # One attempt, no retry by botocore: after a read timeout SES may have taken the
+        # mail, and SES has no idempotent send. The outbox decides what to do instead.
+        return self._client(
+            "sesv2", config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20)
+        )
 
     def submit(self, new: Any, idempotency: Any = None, rate_key: Optional[str] = None) -> Any:
-        """The one intake path (forms, API, mail): route and commit, then send what it queued."""
-        result = self.intake.accept(new, idempotency, rate_key)
-        if result.mail_ids:
-            try:
-                self.outbox.dispatch(result.mail_ids)
-            except Exception as exc:
-                # The commit decides the answer: the request is stored, its mails wait in
-                # the outbox for the sweeper. Telling the sender "failed" now would be false.
-                logging.getLogger(__name__).warning(
-                    "mails left to the sweeper", extra={"reference": result.reference, "error": type(exc).__name__}
-                )
-        return result
+        """The one intake path (forms, API, mail): route and commit; that is the answer.
+
+        The mails the transaction stored leave through the table's stream, outside the
+        request (`mail_stream_batch`; the sweeper behind it)."""
+        return self.intake.accept(new, idempotency, rate_key)
+
+    def mail_stream_batch(self, event: dict, context: Any) -> dict:
+        """A batch of the table's stream (Lambda, or local/stream_worker.py): sends each
+        mail inserted `pending`; answers {"batchItemFailures": [...]}."""
+        from .adapters.mail_stream import process_stream_batch
+
+        return process_stream_batch(event, context, self.send_new_mail)
+
+    def send_new_mail(self, mail_id: str) -> None:
+        self.outbox.dispatch([mail_id])
 
     def inbound_sqs_batch(self, event: dict, context: Any) -> dict:
         from .adapters.ses_inbound import process_sqs_batch

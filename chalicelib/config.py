@@ -69,6 +69,9 @@ class Settings:
     raw_mail_bucket: str = ""  # AWS: where SES receiving stores raw mail
     max_mail_bytes: int = 10 * 1024 * 1024
     mail_max_attempts: int = 24  # sends of one mail before it is given up (state `failed`)
+    # A new mail is due for the sweeper this long after it was stored: the stream sends it
+    # first, the sweeper only what the stream missed.
+    mail_grace_seconds: int = 120
     secrets_path: str = ""  # AWS: SSM Parameter Store path of SECRET_NAMES
     ses_configuration_set: str = ""  # AWS: sends bounce and complaint events to the bounce topic
     # Texts of the footer and of the legal pages (/mentions-legales, /donnees-personnelles,
@@ -155,6 +158,7 @@ class Settings:
             secrets_path=env.get("SECRETS_PATH", ""),
             ses_configuration_set=env.get("SES_CONFIGURATION_SET", ""),
             mail_max_attempts=int(env.get("MAIL_MAX_ATTEMPTS", cls.mail_max_attempts)),
+            mail_grace_seconds=int(env.get("MAIL_GRACE_SECONDS", cls.mail_grace_seconds)),
             network_name=env.get("NETWORK_NAME", cls.network_name),
             legal_publisher=env.get("LEGAL_PUBLISHER", cls.legal_publisher),
             legal_publisher_address=env.get("LEGAL_PUBLISHER_ADDRESS", cls.legal_publisher_address),

@@ -1,7 +1,8 @@
 """`make run`: the whole stack on one machine, in the foreground; Ctrl-C stops it all.
 
 DynamoDB Local (persisted under .local/dynamodb/), the table, the seed directory, the
-web app on PORT, and the sweeper loop that retries pending mail.
+web app on PORT, the stream worker that sends each new mail (the Lambda on the table's
+stream, in AWS), and the sweeper loop that sends what the stream missed and retries.
 """
 
 from __future__ import annotations
@@ -73,8 +74,15 @@ def serve(port: int, token_source: str) -> None:
 
     greedy_routes()  # /{proxy+} (the 404 page) at any depth, as API Gateway routes it
 
+    from local.stream_worker import StreamWorker
+
     s = services()
     created, seeded = prepare(s)
+    # Its position in the stream survives a restart; one file per table.
+    checkpoint = Path(os.environ.get("STREAM_CHECKPOINT") or LOCAL / f"stream-{s.settings.table_name}.json")
+    stream = StreamWorker.for_services(
+        s, checkpoint, poll_seconds=float(os.environ.get("STREAM_POLL_SECONDS", "0.1"))
+    ).start()
     stop = threading.Event()
     sweeper = threading.Thread(target=sweep_loop, args=(s, stop), name="sweeper", daemon=True)
     sweeper.start()
@@ -101,7 +109,7 @@ def serve(port: int, token_source: str) -> None:
                 f"  API               http://127.0.0.1:{port}/api/v1/requests  (OpenAPI: /api/v1/openapi.json)",
                 f"  DynamoDB Local    {s.settings.dynamodb_endpoint}  table {s.settings.table_name}"
                 + ("  (created)" if created else ""),
-                f"  outbox (.eml)     {s.settings.outbox_dir}",
+                f"  outbox (.eml)     {s.settings.outbox_dir}  (sent from the table's stream; checkpoint {checkpoint})",
                 f"  SMTP ingress      127.0.0.1:{smtp_port}  for {', '.join(s.settings.intake_addresses)}",
                 f"  admin token       {token_source}",
                 f"  directory         {seeded} associations loaded from the seed" if seeded else "  directory         kept as it was",
@@ -117,6 +125,7 @@ def serve(port: int, token_source: str) -> None:
         pass
     finally:
         stop.set()
+        stream.stop()
         smtp.stop()
 
 

@@ -6,7 +6,7 @@ Items (pk / sk):
   REF#<ref>     / REF                     reference -> id, and the reference's uniqueness
   IDEM#<key>    / IDEM                    idempotency record (API key or form submission id)
   RATE#<key>    / RATE                    per-IP submission counter of one time window
-  MAIL#<id>     / MAIL                    outbox message (pending until sent or failed)
+  MAIL#<id>     / MAIL                    outbox message (pending -> sending -> sent | failed)
   DIRECTORY     / ASSOC#<id>              one association of the directory
   DIRECTORY     / LOAD#<id>               how many requests wait on it (capacity)
   QUARANTINE    / <at>#<id>               inbound mail that could not be parsed, for an operator
@@ -15,6 +15,8 @@ Items (pk / sk):
 
 Every item holding personal data carries `expires_at` (the table's TTL attribute) and
 every read ignores expired items, since DynamoDB deletes them only eventually.
+The table has a stream (NEW_IMAGE): each outbox item inserted is sent by its consumer
+(adapters/mail_stream.py), and an item is due for the sweeper only a grace period later.
 The boto3 client is created on first use, never at import (cold start, missing region).
 """
 
@@ -29,6 +31,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 from ..domain.models import Association
 from ..services.ports import (
+    ClaimedMail,
     Event,
     Transition,
     IntakeWrite,
@@ -92,12 +95,17 @@ INDEXES = {
 }
 
 
+# New images only: the mail consumer needs the item as written, nothing older.
+STREAM = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+
+
 def table_definition(name: str) -> dict[str, Any]:
     """CreateTable arguments: used by `make run`, the tests and the AWS set-up script."""
     attributes = {"pk", "sk"} | {a for pair in INDEXES.values() for a in pair}
     return {
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
+        "StreamSpecification": dict(STREAM),
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)],
         "GlobalSecondaryIndexes": [
@@ -112,12 +120,24 @@ def table_definition(name: str) -> dict[str, Any]:
 
 
 def ensure_table(client: Any, name: str) -> bool:
-    """Create the table and turn TTL on if it does not exist yet. True when created."""
+    """Create the table and turn TTL on if it does not exist yet. True when created.
+
+    A table made before the stream existed (an old `.local/dynamodb/`) gets it now: its
+    mails would otherwise wait for the sweeper."""
     try:
-        client.describe_table(TableName=name)
-        return False
+        table = client.describe_table(TableName=name)["Table"]
     except client.exceptions.ResourceNotFoundException:
-        pass
+        table = None
+    if table is not None:
+        current = table.get("StreamSpecification") or {}
+        if current.get("StreamEnabled") and current.get("StreamViewType") != STREAM["StreamViewType"]:
+            # Another view type: a stream's type cannot change, so off, then on again.
+            client.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+            current = {}
+        if not current.get("StreamEnabled"):
+            client.update_table(TableName=name, StreamSpecification=dict(STREAM))
+            client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        return False
     client.create_table(**table_definition(name))
     client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     client.update_time_to_live(
@@ -157,9 +177,12 @@ def _put(table: str, item: dict[str, Any], new_only: bool = True) -> dict[str, A
 class DynamoStore:
     """RequestStore, DirectoryStore and OutboxStore over one DynamoDB table."""
 
-    def __init__(self, table: str, client_factory):
+    def __init__(self, table: str, client_factory, mail_grace_seconds: int = 120):
         self.table = table
         self._client_factory = client_factory
+        # A new mail is due for the sweeper this long after its creation: the stream's
+        # consumer sends it first, and the sweeper takes only what the stream missed.
+        self.mail_grace_seconds = mail_grace_seconds
         self._client = None
         self._lock = threading.Lock()
 
@@ -294,8 +317,10 @@ class DynamoStore:
             "expires_at": _n(expires_at),
         }
 
-    @staticmethod
-    def _mail_item(m: OutgoingMail, created: str, expires_at: int) -> dict[str, Any]:
+    def _mail_item(self, m: OutgoingMail, created: str, expires_at: int) -> dict[str, Any]:
+        from datetime import datetime
+
+        due = int(datetime.fromisoformat(created).timestamp()) + self.mail_grace_seconds
         return {
             "pk": _s(f"MAIL#{m.id}"),
             "sk": _s("MAIL"),
@@ -317,7 +342,7 @@ class DynamoStore:
             "state": _s("pending"),
             "attempts": _n(0),
             "due_pk": _s(OUTBOX_DUE_PK),
-            "due_sk": _s(f"{created}#{m.id}"),
+            "due_sk": _s(f"{_iso(due)}#{m.id}"),
             "expires_at": _n(expires_at),
         }
 
@@ -628,27 +653,41 @@ class DynamoStore:
 
     # -- outbox ------------------------------------------------------------------
 
-    def claim_mail(self, mail_id: str, now: int, lease_seconds: int) -> Optional[OutgoingMail]:
-        """Take a pending mail for sending; None if sent already or claimed by another."""
+    def claim_mail(self, mail_id: str, now: int, lease_seconds: int) -> Optional[ClaimedMail]:
+        """Take a mail for sending: `pending` -> `sending`, the attempt recorded before any
+        send. Also takes a mail left `sending` past its lease (an attempt cut off), marked
+        `interrupted` for reconciliation. None if sent, given up, or held by another."""
         client = self.client
+        until = now + lease_seconds
         try:
             out = client.update_item(
                 TableName=self.table,
                 Key={"pk": _s(f"MAIL#{mail_id}"), "sk": _s("MAIL")},
-                UpdateExpression="SET lease_until = :until",
-                ConditionExpression="#state = :pending AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+                # due_sk moves to the lease's end: a claim that is never marked shows up
+                # in the sweeper's query then, and is reconciled.
+                UpdateExpression=(
+                    "SET #state = :sending, attempt_at = :now, lease_until = :until, due_pk = :due_pk, due_sk = :due"
+                ),
+                ConditionExpression=(
+                    "(#state = :pending AND (attribute_not_exists(lease_until) OR lease_until < :now))"
+                    " OR (#state = :sending AND lease_until < :now)"
+                ),
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
                     ":pending": _s("pending"),
+                    ":sending": _s("sending"),
                     ":now": _n(now),
-                    ":until": _n(now + lease_seconds),
+                    ":until": _n(until),
+                    ":due_pk": _s(OUTBOX_DUE_PK),
+                    ":due": _s(f"{_iso(until)}#{mail_id}"),
                 },
-                ReturnValues="ALL_NEW",
+                ReturnValues="ALL_OLD",  # the state it was in tells a fresh claim from a cut-off one
             )
         except client.exceptions.ConditionalCheckFailedException:
             return None
-        b = _unjson(out["Attributes"])
-        return OutgoingMail(
+        old = out["Attributes"]
+        b = _unjson(old)
+        mail = OutgoingMail(
             id=b["id"],
             message_id=b["message_id"],
             to=tuple(b["to"]),
@@ -658,10 +697,11 @@ class DynamoStore:
             auto_submitted=b["auto_submitted"],
             request_id=b.get("request_id"),
             kind=b.get("kind", ""),
-            attempts=int(out["Attributes"]["attempts"]["N"]),
+            attempts=int(old["attempts"]["N"]),
             reply_to=b.get("reply_to"),
             in_reply_to=b.get("in_reply_to"),
         )
+        return ClaimedMail(mail, interrupted=old["state"]["S"] == "sending")
 
     def mark_sent(self, mail_id: str, now: int, provider_message_id: Optional[str] = None) -> None:
         values = {":sent": _s("sent"), ":now": _n(now)}
@@ -679,11 +719,18 @@ class DynamoStore:
         )
 
     def mark_failed(self, mail_id: str, now: int, retry_at: int, error: str) -> None:
+        """A sure failure: `pending` again, due for the sweeper at `retry_at`."""
         self.client.update_item(
             TableName=self.table,
             Key={"pk": _s(f"MAIL#{mail_id}"), "sk": _s("MAIL")},
-            UpdateExpression="SET due_sk = :due, last_error = :err ADD attempts :one REMOVE lease_until",
+            UpdateExpression=(
+                "SET #state = :pending, due_pk = :due_pk, due_sk = :due, last_error = :err "
+                "ADD attempts :one REMOVE lease_until"
+            ),
+            ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues={
+                ":pending": _s("pending"),
+                ":due_pk": _s(OUTBOX_DUE_PK),
                 ":due": _s(f"{_iso(retry_at)}#{mail_id}"),
                 ":err": _s(error[:500]),
                 ":one": _n(1),
@@ -761,6 +808,8 @@ class DynamoStore:
             state["provider_message_id"] = item["provider_message_id"]["S"]
         if "last_error" in item:
             state["last_error"] = item["last_error"]["S"]
+        if "attempt_at" in item:
+            state["attempt_at"] = int(item["attempt_at"]["N"])
         return state
 
 

@@ -31,7 +31,7 @@ from ..domain.mail_headers import (
     header_text,
     sender_address,
 )
-from ..services.ports import OutgoingMail
+from ..services.ports import MailNotSent, MailOutcomeUnknown, OutgoingMail
 
 
 def _policy() -> policy.EmailPolicy:
@@ -127,11 +127,25 @@ class EmlOutbox:
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".eml")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, self.directory / f"{mail.id}.eml")
+        os.replace(tmp, self.path_of(mail.id))
+
+    def path_of(self, mail_id: str) -> Path:
+        return self.directory / f"{mail_id}.eml"
+
+    def delivered(self, mail: OutgoingMail) -> bool:
+        """The file appears whole or not at all (rename): its presence is the outcome."""
+        return self.path_of(mail.id).exists()
 
 
 class SesSender:
-    """SES v2 SendEmail with the raw MIME message; the client is made on first use."""
+    """SES v2 SendEmail with the raw MIME message; the client is made on first use.
+
+    SES has no idempotent send, so the client must not retry by itself (bootstrap gives
+    it one attempt): botocore would resend after a read timeout, when SES may have taken
+    the first request. Failures are sorted for the outbox: SES answered an error, or the
+    connection was never made -> MailNotSent (retried later); the request may have
+    reached SES (read timeout, connection closed mid-way) -> MailOutcomeUnknown.
+    """
 
     def __init__(self, client_factory: Callable[[], Any], configuration_set: str = ""):
         self._client_factory = client_factory
@@ -151,12 +165,32 @@ class SesSender:
             # Its bounce and complaint events carry the tags: `mail_id` names our outbox
             # mail whatever SES did to the headers.
             extra["ConfigurationSetName"] = self._configuration_set
-        answer = self._client.send_email(
-            # ASCII only (SES): the display name as the encoded-word the message carries.
-            FromEmailAddress=formataddr((origin.display_name, origin.addr_spec), "utf-8"),
-            Destination={"ToAddresses": list(recipients)},
-            Content={"Raw": {"Data": data}},
-            EmailTags=[{"Name": "mail_id", "Value": mail.id}],
-            **extra,
-        )
+        from botocore.exceptions import BotoCoreError, ClientError, ConnectionError
+
+        try:
+            answer = self._client.send_email(
+                # ASCII only (SES): the display name as the encoded-word the message carries.
+                FromEmailAddress=formataddr((origin.display_name, origin.addr_spec), "utf-8"),
+                Destination={"ToAddresses": list(recipients)},
+                Content={"Raw": {"Data": data}},
+                EmailTags=[{"Name": "mail_id", "Value": mail.id}],
+                **extra,
+            )
+        except ClientError as exc:  # SES read the request and refused it: nothing was sent
+            raise MailNotSent(exc.response.get("Error", {}).get("Code", "ClientError")) from exc
+        except ConnectionError as exc:  # no connection (refused, DNS, connect timeout, TLS handshake)
+            raise MailNotSent(type(exc).__name__) from exc
+        except BotoCoreError as exc:
+            # HTTPClientError and its kin (ReadTimeoutError, ConnectionClosedError): the
+            # request may have reached SES. Anything else botocore raises comes before the
+            # request is made (credentials, parameters).
+            from botocore.exceptions import HTTPClientError
+
+            if isinstance(exc, HTTPClientError):
+                raise MailOutcomeUnknown(type(exc).__name__) from exc
+            raise MailNotSent(type(exc).__name__) from exc
         return answer["MessageId"]
+
+    def delivered(self, mail: OutgoingMail) -> None:
+        """SES cannot tell whether it took a message whose answer was lost."""
+        return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from ..config import Settings
 from ..domain.models import Association
@@ -62,9 +62,7 @@ class AnswerService:
         clock: Clock,
         settings: Settings,
         links: Any,
-        dispatch: Callable[[list[str]], Any],
     ):
-        self.dispatch = dispatch  # sends the outbox mails a transition committed
         self.store = store
         self.directory = directory
         self.mails = mails
@@ -225,10 +223,9 @@ class AnswerService:
         raise RuntimeError("could not route onward")  # pragma: no cover - capacity churn
 
     def _commit(self, transition: Transition) -> None:
-        """Commit, then send what it queued (a failed send waits for the sweeper)."""
+        """Commit: that is the outcome. The mails it stored leave through the table's
+        stream, outside the request (services/outbox.py)."""
         self.store.commit_transition(transition)
-        if transition.mails:
-            self.dispatch([m.id for m in transition.mails])
 
     def _transition(self, before: dict[str, Any], after: dict[str, Any], events: list[Event], mails: list, load: list) -> Transition:
         return Transition(

@@ -1,31 +1,48 @@
-"""Use case: send the outbox. Right after an intake commits, and again from the sweeper.
+"""Use case: send the outbox, at most once per mail.
 
-A mail is claimed (a short lease, a conditional write) before it is sent and marked sent
-after, so the intake and the sweeper never both send it; a failed send stays pending with
-a later due time. Only a crash between the send and the mark can send one twice.
+The transaction that stores a request (or an answer's change) also stores its mails,
+state `pending`. Nothing is sent in the request: the table's stream hands each new
+mail to `dispatch` (a Lambda on the DynamoDB Stream in AWS, local/stream_worker.py on
+the local stack), and the sweeper (`sweep`) sends what the stream did not: a mail is due
+for it only a grace period after its creation, so it does not race the stream.
 
-A mail that cannot be written safely (UnsendableMail: an address SES cannot take, a
-value the email package refuses) fails permanently at once; any other failure is retried
-until `max_attempts` (MAIL_MAX_ATTEMPTS). A permanent failure leaves the mail in state
-`failed`, adds a `mail_failed` event to its request's timeline and is listed for the
-operators (`GET /api/v1/admin/outbox?state=failed`).
+Sending one mail:
+1. claim: a conditional write takes it from `pending` to `sending`, with the attempt's
+   time and a lease. Whoever loses the claim (stream and sweeper, two deliveries of one
+   stream record) sends nothing. The attempt is recorded BEFORE the send.
+2. send, then mark `sent` (with SES's MessageId).
+3. A sure failure (MailNotSent: SES answered an error, or no connection was made; or any
+   other error of a sender) puts it back to `pending` with a backoff, at most
+   `max_attempts` times. UnsendableMail (no retry can change what is stored) gives up at
+   once.
+4. An unknown outcome (MailOutcomeUnknown: a read timeout after the request left, a
+   connection closed mid-way; or a claim that finds the mail still `sending` after its
+   lease: a crash, or storage down, between the send and its mark) is reconciled, never
+   simply retried: a sender that can tell (the local `.eml` outbox) settles it; SES
+   cannot, so the mail is given up with the reason "outcome unknown" for an operator.
+
+Giving up leaves the mail `failed`, adds a `mail_failed` event to its request's timeline
+and lists it for the operators (`GET /api/v1/admin/outbox?state=failed`).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Optional
 
 from ..domain.mail_headers import UnsendableMail
 from .clock import Clock
-from .ports import Event, MailSender, OutboxStore, OutgoingMail
+from .ports import Event, MailOutcomeUnknown, MailSender, OutboxStore, OutgoingMail
 
+# Longer than any send can take (the SES client times out well within it): a claim still
+# `sending` after it means the attempt was cut off.
 LEASE_SECONDS = 120
 # Waits after the 1st, 2nd, ... failure; the last one repeats (SES outages last hours).
 BACKOFF_SECONDS = (60, 300, 900, 3600)
 # Sends tried before a mail is given up: with the backoff above, about a day of outage.
 MAX_ATTEMPTS = 24
+OUTCOME_UNKNOWN = "outcome unknown"
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +50,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class SweepReport:
     sent: int = 0
-    failed: int = 0
+    failed: int = 0  # failed this time (retried later, or given up)
+    unknown: int = 0  # outcome unknown: given up, not sent again
 
 
 class OutboxService:
@@ -45,27 +63,29 @@ class OutboxService:
         self.max_attempts = max(1, max_attempts)
 
     def dispatch(self, mail_ids: Iterable[str]) -> SweepReport:
+        """Send these mails, each at most once. Storage errors propagate (the stream
+        record is then retried); a failure of the mail service does not."""
         report = SweepReport()
         for mail_id in mail_ids:
             now = self.clock.now().epoch
-            mail = self.store.claim_mail(mail_id, now, LEASE_SECONDS)
-            if mail is None:
-                continue  # sent already, or being sent by someone else
+            claimed = self.store.claim_mail(mail_id, now, LEASE_SECONDS)
+            if claimed is None:
+                continue  # sent already, given up, or being sent by someone else
+            mail = claimed.mail
+            if claimed.interrupted:
+                self._reconcile(mail, now, "interrupted", report)
+                continue
             try:
                 provider_id = self.sender.send(mail, self.mail_from)
             except UnsendableMail as exc:  # no retry can change what is stored: give up now
                 self._give_up(mail, now, str(exc))
                 report.failed += 1
                 continue
-            except Exception as exc:  # any failure of the mail service: keep it, retry later
-                if mail.attempts + 1 >= self.max_attempts:
-                    self._give_up(mail, now, f"{type(exc).__name__} after {mail.attempts + 1} attempts")
-                    report.failed += 1
-                    continue
-                wait = BACKOFF_SECONDS[min(mail.attempts, len(BACKOFF_SECONDS) - 1)]
-                self.store.mark_failed(mail_id, now, now + wait, f"{type(exc).__name__}: {exc}")
-                # No address, no subject: the mail id is enough to find it.
-                log.warning("mail send failed, will retry", extra={"mail_id": mail_id, "error": type(exc).__name__})
+            except MailOutcomeUnknown as exc:
+                self._reconcile(mail, now, str(exc) or type(exc).__name__, report)
+                continue
+            except Exception as exc:  # MailNotSent, or any other failure before the mail left
+                self._retry_later(mail, now, exc)
                 report.failed += 1
                 continue
             # SES's MessageId, kept with the mail: the id SES's own records (and a
@@ -73,6 +93,33 @@ class OutboxService:
             self.store.mark_sent(mail_id, self.clock.now().epoch, provider_id if isinstance(provider_id, str) else None)
             report.sent += 1
         return report
+
+    def _retry_later(self, mail: OutgoingMail, now: int, exc: BaseException) -> None:
+        if mail.attempts + 1 >= self.max_attempts:
+            self._give_up(mail, now, f"{type(exc).__name__} after {mail.attempts + 1} attempts")
+            return
+        wait = BACKOFF_SECONDS[min(mail.attempts, len(BACKOFF_SECONDS) - 1)]
+        self.store.mark_failed(mail.id, now, now + wait, f"{type(exc).__name__}: {exc}")
+        # No address, no subject: the mail id is enough to find it.
+        log.warning("mail send failed, will retry", extra={"mail_id": mail.id, "error": type(exc).__name__})
+
+    def _reconcile(self, mail: OutgoingMail, now: int, why: str, report: SweepReport) -> None:
+        """An attempt whose outcome is unknown: ask the sender; never send blindly again."""
+        delivered: Optional[bool] = None
+        ask = getattr(self.sender, "delivered", None)
+        if ask is not None:
+            delivered = ask(mail)
+        if delivered is True:
+            self.store.mark_sent(mail.id, now, None)
+            log.info("mail found sent after an interrupted attempt", extra={"mail_id": mail.id})
+            report.sent += 1
+        elif delivered is False:
+            self._retry_later(mail, now, RuntimeError(f"not sent ({why})"))
+            report.failed += 1
+        else:
+            # SES: a second send could be a second delivery. An operator decides.
+            self._give_up(mail, now, f"{OUTCOME_UNKNOWN} ({why})")
+            report.unknown += 1
 
     def _give_up(self, mail: OutgoingMail, now: int, reason: str) -> None:
         """A permanent failure: recorded on the mail, on its request, and in the log.
@@ -97,7 +144,8 @@ class OutboxService:
         return self.store.failed_mails(self.clock.now().epoch, limit)
 
     def sweep(self, batch: int = 50) -> SweepReport:
-        """Send every pending mail that is due (scheduled in AWS, a loop locally)."""
+        """The safety net (scheduled in AWS, a loop locally): mails whose stream delivery
+        was lost or failed for good, retries after a backoff, attempts cut off."""
         total = SweepReport()
         while True:
             due = self.store.due_mails(self.clock.now().epoch, batch)
@@ -106,5 +154,6 @@ class OutboxService:
             report = self.dispatch(due)
             total.sent += report.sent
             total.failed += report.failed
-            if report.sent == 0:
+            total.unknown += report.unknown
+            if report.sent == 0 and report.unknown == 0:
                 return total  # the rest is failing or leased: try at the next sweep

@@ -37,6 +37,29 @@ class OutgoingMail:
 
 
 @dataclass(frozen=True)
+class ClaimedMail:
+    """A mail taken for sending (state `sending`, with a lease).
+
+    `interrupted`: it was found still `sending` after its lease ran out, so an earlier
+    attempt stopped between the send and its mark (a crash, storage down): whether it
+    went out is unknown, and it must be reconciled, never simply sent again.
+    """
+
+    mail: OutgoingMail
+    interrupted: bool = False
+
+
+class MailNotSent(Exception):
+    """The mail service surely did not take the mail (it answered an error, or the
+    connection was never established): sending again cannot deliver it twice."""
+
+
+class MailOutcomeUnknown(Exception):
+    """The request may have reached the mail service (read timeout once it was sent,
+    connection closed mid-way): the mail may have gone out, or not."""
+
+
+@dataclass(frozen=True)
 class Assignment:
     """Who an answer link is for: one association, for one routing of one request."""
 
@@ -119,7 +142,9 @@ class DirectoryStore(Protocol):
 
 
 class OutboxStore(Protocol):
-    def claim_mail(self, mail_id: str, now: int, lease_seconds: int) -> Optional[OutgoingMail]: ...
+    # pending -> sending (the attempt is recorded before the send) -> sent | pending (a
+    # sure failure, with a later due time) | failed (given up, or outcome unknown).
+    def claim_mail(self, mail_id: str, now: int, lease_seconds: int) -> Optional[ClaimedMail]: ...
     def mark_sent(self, mail_id: str, now: int, provider_message_id: Optional[str] = None) -> None: ...
     def mark_failed(self, mail_id: str, now: int, retry_at: int, error: str) -> None: ...
     def mark_failed_permanently(self, mail_id: str, now: int, error: str) -> None: ...
@@ -128,4 +153,13 @@ class OutboxStore(Protocol):
 
 
 class MailSender(Protocol):
-    def send(self, mail: OutgoingMail, sender: str) -> Optional[str]: ...  # the provider's message id, if any
+    def send(self, mail: OutgoingMail, sender: str) -> Optional[str]:
+        """Sends; returns the provider's message id, if any. Raises MailNotSent when the
+        mail surely did not leave, MailOutcomeUnknown when it may have, UnsendableMail
+        when it never can."""
+        ...
+
+    def delivered(self, mail: OutgoingMail) -> Optional[bool]:
+        """After an unknown outcome: True if it went out, False if it surely did not,
+        None if this sender cannot tell (SES)."""
+        ...

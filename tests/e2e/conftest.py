@@ -43,6 +43,8 @@ class Stack:
     process: subprocess.Popen
     smtp_port: int = 0
     log_path: Optional[Path] = None  # what the server printed (stdout and stderr)
+    endpoint: str = ""  # its DynamoDB Local
+    table: str = ""
 
     def call(self, method: str, path: str, body: Optional[bytes] = None, headers: Optional[dict[str, str]] = None) -> Reply:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -67,6 +69,39 @@ class Stack:
     def outbox_files(self) -> list[Path]:
         return sorted(self.outbox.glob("*.eml")) if self.outbox.exists() else []
 
+    def settle_mails(self, timeout: float = 15.0) -> list[Path]:
+        """Mails leave after the answer, through the table's stream: wait (polling, with a
+        timeout) until no stored mail waits to be sent, then list the outbox. A request
+        answered before this call has its mails written, or given up, when it returns."""
+        deadline = time.monotonic() + timeout
+        while True:
+            waiting = self._mails_waiting()
+            if not waiting:
+                return self.outbox_files()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{waiting} mail(s) still waiting to be sent after {timeout} s")
+            time.sleep(0.05)
+
+    def _mails_waiting(self) -> int:
+        """Pending and sending mails: the sweeper's partition of the sparse outbox_due index
+        (a mail leaves it once sent, or for OUTBOX_FAILED once given up)."""
+        from chalicelib.adapters.dynamodb import OUTBOX_DUE_PK
+
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client(
+                "dynamodb", endpoint_url=self.endpoint, region_name="eu-west-3",
+                aws_access_key_id="local", aws_secret_access_key="local",
+            )
+        out = self._client.query(
+            TableName=self.table, IndexName="outbox_due", KeyConditionExpression="due_pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": OUTBOX_DUE_PK}}, Select="COUNT",
+        )
+        return out["Count"]
+
+    _client = None  # made on first use (not a field)
+
 
 def start_stack(endpoint: str, tmp: Path, **env: str) -> Stack:
     port, smtp_port = free_port(), free_port()
@@ -79,6 +114,7 @@ def start_stack(endpoint: str, tmp: Path, **env: str) -> Stack:
         "DYNAMODB_ENDPOINT": endpoint,
         "TABLE_NAME": f"e2e-{uuid.uuid4().hex[:10]}",
         "OUTBOX_DIR": str(outbox),
+        "STREAM_CHECKPOINT": str(tmp / "stream-checkpoint.json"),
         "ADMIN_TOKEN": ADMIN,
         "SECRET_KEY": "e2e-secret",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
@@ -88,7 +124,7 @@ def start_stack(endpoint: str, tmp: Path, **env: str) -> Stack:
     }
     log = open(tmp / "server.log", "wb")
     process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-    stack = Stack(port, outbox, process, smtp_port, tmp / "server.log")
+    stack = Stack(port, outbox, process, smtp_port, tmp / "server.log", endpoint, full_env["TABLE_NAME"])
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -13,7 +13,8 @@ LINK = re.compile(r"http://127\.0\.0\.1:\d+(/reponse/[A-Za-z0-9_.\-]+)")
 
 
 def mails(stack):
-    return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in stack.outbox_files()]
+    """Every mail sent so far, once the stream has sent what the answers stored."""
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in stack.settle_mails()]
 
 
 def answer_path(stack, reference):

@@ -46,11 +46,12 @@ ALLOWED_PART = {"content-type", "content-transfer-encoding", "mime-version"}
 
 
 def new_mails(stack, before: set) -> list[bytes]:
-    return [p.read_bytes() for p in stack.outbox_files() if p.name not in before]
+    """What the request wrote, once the stream has sent (or given up) every stored mail."""
+    return [p.read_bytes() for p in stack.settle_mails() if p.name not in before]
 
 
 def outbox_names(stack) -> set:
-    return {p.name for p in stack.outbox_files()}
+    return {p.name for p in stack.settle_mails()}
 
 
 def assert_safe(raw: bytes, clean_body: bool = False) -> None:

@@ -79,7 +79,7 @@ def test_every_real_world_message_goes_through_and_no_robot_is_answered(ingress,
     answered = {n: kind for n, kind in bounces.items() if kind not in {"automatic", "quarantined"}}
     assert answered == {}, "bounces and auto-replies must make no request and get no answer"
 
-    acks = [m for m in read_outbox(s.settings.outbox_dir) if m["Auto-Submitted"] == "auto-replied"]
+    acks = [m for m in read_outbox(s) if m["Auto-Submitted"] == "auto-replied"]
     requests = sum(kind == "request" for kind, _ in outcomes.values())
     # One acknowledgement per request made, none for anything else: sent, or given up when
     # the sender's address cannot be sent to (a non-ASCII local part: SES has no SMTPUTF8).

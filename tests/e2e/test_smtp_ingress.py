@@ -30,15 +30,15 @@ def test_a_school_mail_becomes_a_routed_request_with_an_acknowledgement(stack):
     assert request["status"] == "routed"
     full = stack.admin("GET", f"/api/v1/requests/{request['reference']}").json()
     assert [e["type"] for e in full["events"]][:2] == ["received", "routed"]
-    texts = [p.read_bytes() for p in stack.outbox_files()]
+    texts = [p.read_bytes() for p in stack.settle_mails()]
     assert sum(request["reference"].encode() in t and b"auto-replied" in t for t in texts) == 1
 
 
 def test_automatic_mail_gets_no_answer(stack):
-    before = len(stack.outbox_files())
+    before = len(stack.settle_mails())
     send(stack, (FR / "fr-05-absence-auto-reply.eml").read_bytes())
     send(stack, (FR / "fr-08-mailer-daemon.eml").read_bytes(), sender="")
-    assert len(stack.outbox_files()) == before
+    assert len(stack.settle_mails()) == before
 
 
 def test_other_recipients_are_refused_with_550(stack):

@@ -91,7 +91,7 @@ def test_the_form_page_is_french_accessible_and_locked_down(stack):
 
 
 def test_a_youth_submits_sees_the_reference_and_both_mails_are_written(stack):
-    before = len(stack.outbox_files())
+    before = len(stack.settle_mails())
     r = stack.post_form("/demande", form_fields())
     assert r.status == 303
     assert r.headers["location"].startswith("/demande/merci?ref=")
@@ -100,7 +100,7 @@ def test_a_youth_submits_sees_the_reference_and_both_mails_are_written(stack):
     thanks = stack.call("GET", r.headers["location"])
     assert thanks.status == 200 and ref in thanks.text
 
-    files = stack.outbox_files()
+    files = stack.settle_mails()  # they leave after the answer, through the table's stream
     assert len(files) == before + 2
     subjects = [email.message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"] for p in files]
     assert sum(ref in s for s in subjects) == 2
@@ -129,12 +129,12 @@ def test_unknown_postal_code_is_an_error_on_that_field(stack):
 
 
 def test_a_filled_honeypot_looks_like_success_but_stores_and_sends_nothing(stack):
-    before_files = len(stack.outbox_files())
+    before_files = len(stack.settle_mails())
     before = len(stack.admin("GET", "/api/v1/requests?limit=200").json()["items"])
     r = stack.post_form("/demande", form_fields() | {"website": "http://spam.example"})
     assert r.status == 303 and "/demande/merci?ref=" in r.headers["location"]
     assert len(stack.admin("GET", "/api/v1/requests?limit=200").json()["items"]) == before
-    assert len(stack.outbox_files()) == before_files
+    assert len(stack.settle_mails()) == before_files
 
 
 def test_the_same_submission_id_posted_twice_makes_one_request(stack):
@@ -152,7 +152,7 @@ def test_a_referent_orients_a_younger_child(stack):
     stored = stack.admin("GET", f"/api/v1/requests/{ref}").json()
     assert stored["channel"] == "referent_form" and stored["age"] == 11
     assert stored["referent"]["structure_name"] == "Collège Jean Macé"
-    acks = [p for p in stack.outbox_files() if "cpe.college@ac-lille.example.fr" in p.read_text(errors="replace")]
+    acks = [p for p in stack.settle_mails() if "cpe.college@ac-lille.example.fr" in p.read_text(errors="replace")]
     assert acks, "the referent gets the acknowledgement"
 
 

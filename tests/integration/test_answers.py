@@ -41,7 +41,7 @@ def submit(s, **overrides):
 
 def link_for(s, association_id: str) -> str:
     """The token of the newest mail sent to this association."""
-    mails = [m for m in read_outbox(s.settings.outbox_dir) if m["To"] == f"{association_id}@asso.example.org"]
+    mails = [m for m in read_outbox(s) if m["To"] == f"{association_id}@asso.example.org"]
     assert mails, f"no mail to {association_id}"
     newest = sorted(mails, key=lambda m: m["Date"])[-1]
     return LINK.search(newest.get_body(("plain",)).get_content()).group(1)
@@ -69,7 +69,7 @@ def test_accept_shows_the_contact_tells_the_requester_and_frees_capacity(s):
     assert stored["status"] == "accepted"
     assert event_types(s, result.reference) == ["received", "routed", "accepted"]
     assert s.store.load_counts()["commune-asso"] == 0  # no longer waiting on it
-    told = [m for m in read_outbox(s.settings.outbox_dir) if m["To"] == "lea.martin@example.net" and "contacter" in m["Subject"]]
+    told = [m for m in read_outbox(s) if m["To"] == "lea.martin@example.net" and "contacter" in m["Subject"]]
     assert len(told) == 1 and "Association commune-asso" in told[0].get_body(("plain",)).get_content()
 
     again = s.answers.accept(link_for(s, "commune-asso"))  # a second click
@@ -165,7 +165,7 @@ def test_silence_brings_a_reminder_then_the_next_association(s, settings, clock)
     clock.advance(days=1, minutes=1)
     assert s.answers.sweep_silence() == (1, 0)
     assert s.answers.sweep_silence() == (0, 0)  # one reminder, not one per sweep
-    reminders = [m for m in read_outbox(settings.outbox_dir) if m["Subject"].startswith("Rappel")]
+    reminders = [m for m in read_outbox(s) if m["Subject"].startswith("Rappel")]
     assert len(reminders) == 1 and reminders[0]["To"] == "commune-asso@asso.example.org"
     assert "/reponse/" in reminders[0].get_body(("plain",)).get_content()
 
@@ -178,7 +178,7 @@ def test_silence_brings_a_reminder_then_the_next_association(s, settings, clock)
 
 def test_a_bounce_of_the_associations_mail_routes_onward_and_flags_the_address(s):
     result = submit(s)
-    mail = next(m for m in read_outbox(s.settings.outbox_dir) if m["To"] == "commune-asso@asso.example.org")
+    mail = next(m for m in read_outbox(s) if m["To"] == "commune-asso@asso.example.org")
     mail_id = mail["Message-ID"].strip("<>").split(".")[0]
     assert s.answers.association_mail_bounced(mail_id, "commune-asso@asso.example.org", "Permanent")
     stored = s.requests.get(result.reference)
@@ -199,7 +199,7 @@ def test_no_youth_contact_detail_in_any_association_mail_before_acceptance(s, se
     s.answers.decline(link_for(s, "commune-asso"), "complet", None)
     clock.advance(days=settings.reminder_days, minutes=1)
     s.answers.sweep_silence()
-    to_associations = [m for m in read_outbox(settings.outbox_dir) if m["To"].endswith("@asso.example.org")]
+    to_associations = [m for m in read_outbox(s) if m["To"].endswith("@asso.example.org")]
     assert len(to_associations) == 3  # first routing, second routing, reminder
     for m in to_associations:
         raw = m.as_string()
@@ -209,7 +209,7 @@ def test_no_youth_contact_detail_in_any_association_mail_before_acceptance(s, se
 
 
 def _association_mail(s, association_id):
-    return next(m for m in read_outbox(s.settings.outbox_dir) if m["To"] == f"{association_id}@asso.example.org")
+    return next(m for m in read_outbox(s) if m["To"] == f"{association_id}@asso.example.org")
 
 
 def test_a_delivery_report_reaching_the_intake_address_routes_onward(s):

@@ -13,10 +13,14 @@ import pytest
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.intake import Idempotency, IdempotencyConflict, RateLimited
 from tests.conftest import request_of, association, make_services, youth
+from tests.integration.mail_stream import deliver_mails
 
 
-def read_outbox(directory: str) -> list[email.message.EmailMessage]:
-    path = Path(directory)
+def read_outbox(services) -> list[email.message.EmailMessage]:
+    """The mails sent so far. They leave through the table's stream, not in the request:
+    what the stream holds is delivered first (tests/integration/mail_stream.py)."""
+    deliver_mails(services)
+    path = Path(services.settings.outbox_dir)
     if not path.exists():
         return []
     return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(path.glob("*.eml"))]
@@ -39,7 +43,7 @@ def test_a_routed_request_is_stored_with_its_explanation_timeline_and_mails(serv
     assert "territory" in routing["excluded"]  # associations elsewhere in France
     assert [e["type"] for e in stored["events"]] == ["received", "routed"]
 
-    mails = read_outbox(settings.outbox_dir)
+    mails = read_outbox(services)
     assert len(mails) == 2
     by_to = {m["To"]: m for m in mails}
     association_mail = next(m for to, m in by_to.items() if to != "lea.martin@example.net")
@@ -62,7 +66,7 @@ def test_a_routed_request_is_stored_with_its_explanation_timeline_and_mails(serv
 def test_contact_details_typed_in_the_message_do_not_reach_the_association(services, settings):
     message = "Écrivez-moi à lea.perso@example.com ou au 07.11.22.33.44, merci"
     result = services.submit(request_of(youth(message=message), Channel.FORM))
-    association_mail = next(m for m in read_outbox(settings.outbox_dir) if result.reference in m["Subject"] and "lea.martin" not in m["To"])
+    association_mail = next(m for m in read_outbox(services) if result.reference in m["Subject"] and "lea.martin" not in m["To"])
     raw = association_mail.get_body(("plain",)).get_content()
     assert "lea.perso@example.com" not in raw and "07.11.22.33.44" not in raw
     assert "merci" in raw

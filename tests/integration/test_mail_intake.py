@@ -39,10 +39,10 @@ def test_the_french_set_meets_expected(mail_services, settings, name):
     want = EXPECTED[name]
     raw = (FR / f"{name}.eml").read_bytes()
     outcome = mail_services.mail_intake.ingest(raw, "sender@example.fr", ["urgence@lementorat.fr"])
-    acks = [m for m in read_outbox(settings.outbox_dir) if m["Auto-Submitted"] == "auto-replied"]
+    acks = [m for m in read_outbox(mail_services) if m["Auto-Submitted"] == "auto-replied"]
     if not want["request"]:
         assert outcome.kind == "automatic"
-        assert read_outbox(settings.outbox_dir) == []
+        assert read_outbox(mail_services) == []
         assert mail_services.requests.list(None, None, 50, None)[0] == []
         return
     assert outcome.kind == "request"
@@ -79,7 +79,7 @@ def test_a_reply_joins_its_request_by_subject_or_by_in_reply_to(mail_services, s
     by_subject = human_mail(subject=f"RE: Votre demande {first.reference}", body="Précision : il habite Tourcoing.",
                             message_id="<m2@college.example.fr>")
     assert mail_services.mail_intake.ingest(by_subject, "cpe@college.example.fr", ["urgence@lementorat.fr"]).kind == "reply"
-    ack = next(m for m in read_outbox(settings.outbox_dir) if m["Auto-Submitted"] == "auto-replied")
+    ack = next(m for m in read_outbox(mail_services) if m["Auto-Submitted"] == "auto-replied")
     clock.advance(minutes=5)
     by_header = human_mail(subject="Re: réponse", body="Merci !", message_id="<m3@college.example.fr>",
                            In_Reply_To=ack["Message-ID"])
@@ -96,7 +96,7 @@ def test_acknowledgements_are_rate_limited_per_sender(mail_services, settings):
         outcome = mail_services.mail_intake.ingest(human_mail(message_id=f"<n{i}@x.example.fr>"), "cpe@college.example.fr",
                                                    ["urgence@lementorat.fr"])
         assert outcome.kind == "request"
-    acks = [m for m in read_outbox(settings.outbox_dir) if m["Auto-Submitted"] == "auto-replied"]
+    acks = [m for m in read_outbox(mail_services) if m["Auto-Submitted"] == "auto-replied"]
     assert len(acks) == settings.ack_limit_per_hour
 
 
@@ -181,7 +181,7 @@ def test_a_place_known_only_to_its_departement_routes_there(settings, clock, tmp
                                "departement": "93", "region": "11"}
     chosen = stored["routing"]["candidates"][0]
     assert chosen["parts"]["territory_level"] == "departement"  # no commune score
-    mail = next(m for m in read_outbox(settings.outbox_dir) if "afev-93" in m["To"])
+    mail = next(m for m in read_outbox(s) if "afev-93" in m["To"])
     assert "Seine-Saint-Denis (93)" in mail.get_body(("plain",)).get_content()
 
 
@@ -196,7 +196,7 @@ def test_a_fiche_in_a_pdf_fills_the_request_and_never_reaches_the_association(ma
     assert stored["extraction"]["postal_code"]["source"] == "attachment:fiche.pdf"
     assert stored["inbound"]["attachments"] == [{"name": "fiche.pdf", "kind": "pdf", "chars": stored["inbound"]["attachments"][0]["chars"], "note": None}]
     assert "Alma" not in (stored["message"] or "")  # the document is not the message
-    to_association = [m for m in read_outbox(settings.outbox_dir) if m["Auto-Submitted"] != "auto-replied"]
+    to_association = [m for m in read_outbox(mail_services) if m["Auto-Submitted"] != "auto-replied"]
     assert to_association
     for m in to_association:
         assert not list(m.iter_attachments())
@@ -232,7 +232,7 @@ def test_an_encoded_word_message_id_is_dropped_never_stored_or_copied(mail_servi
     assert first.kind == "request" and again.kind == "duplicate"  # deduplicated on the raw bytes' hash
     stored = mail_services.requests.get(first.reference)
     assert stored["inbound"]["message_id"] is None
-    (ack,) = [m for m in read_outbox(settings.outbox_dir) if m["Auto-Submitted"] == "auto-replied"]
+    (ack,) = [m for m in read_outbox(mail_services) if m["Auto-Submitted"] == "auto-replied"]
     assert "=?" not in (ack["In-Reply-To"] or "") and ack["Bcc"] is None
     assert "attacker" not in ack.as_string()
 
@@ -246,7 +246,7 @@ def test_one_sender_over_the_daily_limit_is_kept_for_an_operator_not_routed(mail
     assert len(mail_services.requests.list(None, None, 50, None)[0]) == limit
     held = mail_services.store.list_quarantine(clock.now().epoch, 50)
     assert len(held) == 3 and all(h["reason"] == "sender over daily limit" and h["raw_key"] for h in held)
-    association_mails = [m for m in read_outbox(settings.outbox_dir) if m["Auto-Submitted"] != "auto-replied"]
+    association_mails = [m for m in read_outbox(mail_services) if m["Auto-Submitted"] != "auto-replied"]
     assert len(association_mails) == limit
     # the same mail again is its first answer, not one more count; another sender is not held
     assert mail_services.mail_intake.ingest(human_mail(message_id="<flood0@x.fr>"), "x", INTAKE).kind == "duplicate"

@@ -11,6 +11,7 @@ from moto import mock_aws
 
 from chalicelib.adapters.ses_inbound import receipt_from_sqs_body
 from tests.conftest import SHARED, make_services
+from tests.integration.mail_stream import deliver_mails
 
 FR = SHARED / "corpus" / "fr"
 BUCKET = "mentorat-test-inbound"
@@ -96,4 +97,5 @@ def test_the_aws_wiring_reads_the_raw_mail_through_the_s3_raw_store(settings, cl
     assert request["postal_code"] == "59100"
     raw = (FR / "fr-01-cpe-college-roubaix.eml").read_bytes()
     assert s.mail_intake.raw_store.get(request["inbound"]["raw_key"]) == raw  # readable back by its key
+    deliver_mails(s)  # the acknowledgement leaves through the table's stream
     assert any(m.auto_submitted == "auto-replied" for m in recorder.sent)
