@@ -15,6 +15,7 @@ app = Chalice(app_name="mentorat")
 # mixing Chalice's Fn::Sub with the template's Fn::GetAtt.
 INBOUND_QUEUE_ARN = "arn:aws:sqs:eu-west-3:000000000000:replaced-by-infra-template"
 BOUNCE_TOPIC_ARN = "arn:aws:sns:eu-west-3:000000000000:replaced-by-infra-template"
+TABLE_STREAM_ARN = "arn:aws:dynamodb:eu-west-3:000000000000:table/replaced-by-infra-template/stream/2026-01-01T00:00:00.000"
 
 FORM = ["application/x-www-form-urlencoded"]
 ANY = ["*/*"]  # the API answers 400 itself when the body is not JSON
@@ -154,9 +155,17 @@ def not_found():
     return views().not_found(app.current_request)
 
 
+@app.on_dynamodb_record(stream_arn=TABLE_STREAM_ARN, batch_size=10, starting_position="TRIM_HORIZON")
+def mail_stream(event):
+    """The table's stream: sends each mail a transaction stored, after the answer was given
+    (locally local/stream_worker.py). Returns the records to retry (batchItemFailures)."""
+    return services().mail_stream_batch(event.to_dict(), event.context)
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def send_outbox(event):
-    """Retries mails whose first send failed (SES down); locally the runner loops on it."""
+    """The safety net: mails the stream missed (after a grace period), retries after a
+    failure (SES down), attempts cut off; locally the runner loops on it."""
     services().outbox.sweep()
 
 

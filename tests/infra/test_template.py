@@ -1,17 +1,19 @@
 """The template `make package` writes: the wiring that linters cannot see.
 
-A new function (the stream consumer of issue 10, for one) needs a role in
-infra/template.yaml and a line in FUNCTION_ACTIONS below, or these tests say which.
+A new function needs a role in infra/template.yaml and a line in FUNCTION_ACTIONS below,
+or these tests say which.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import re
 
 import pytest
 
 from chalicelib.adapters.dynamodb import table_definition
+from chalicelib.adapters.mail_stream import FILTER_PATTERN
 from chalicelib.config import PUBLIC_DEFAULT_SECRET_KEY, SECRET_NAMES
 from tests.conftest import ROOT
 
@@ -19,6 +21,11 @@ from tests.conftest import ROOT
 TABLE_WRITES = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"}
 SEND = {"ses:SendEmail", "ses:SendRawEmail"}  # SES v2 SendEmail with raw content
 START = {"logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParametersByPath"}  # own logs, secrets at start
+# The outbox use case: claim and mark (UpdateItem), due mails (Query), and the timeline
+# event of a mail given up (a transaction: ConditionCheckItem + PutItem).
+OUTBOX = {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:PutItem"}
+# What the event source mapping reads the table's stream with, as the function's role.
+STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 
 # What each function's code reaches, and nothing more.
 FUNCTION_ACTIONS = {
@@ -29,13 +36,15 @@ FUNCTION_ACTIONS = {
     | {"s3:GetObject", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt"},
     # SES bounce -> route onward (mail to the next association)
     "MailBounced": START | SEND | TABLE_WRITES,
-    # the outbox sweeper: due mails (index query), lease and mark (update)
-    "SendOutbox": START | SEND | {"dynamodb:Query", "dynamodb:UpdateItem"},
+    # the table's stream -> each new mail sent; failed batches to the on-failure queue (KMS-encrypted)
+    "MailStream": START | SEND | OUTBOX | STREAM_READ | {"sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt"},
+    # the outbox sweeper: what the stream missed, retries, attempts cut off
+    "SendOutbox": START | SEND | OUTBOX,
     # reminders and rerouting after silence
     "UnansweredRequests": START | SEND | TABLE_WRITES,
 }
 
-SETUP_ONLY = {"create_table", "update_time_to_live", "get_waiter", "describe_table"}
+SETUP_ONLY = {"create_table", "update_table", "update_time_to_live", "get_waiter", "describe_table"}  # local/setup.py
 
 
 def resources(template, kind):
@@ -167,12 +176,70 @@ def test_each_function_has_a_role_of_its_own_allowing_exactly_what_its_code_call
 
 def test_table_access_covers_every_call_of_the_store_and_no_more(template):
     roles = resources(template, "AWS::IAM::Role").values()
-    table_actions = {a for role in roles for a in granted(role) if a.startswith("dynamodb:")}
+    table_actions = {a for role in roles for a in granted(role) if a.startswith("dynamodb:")} - STREAM_READ
     assert table_actions == store_actions() | {"dynamodb:DescribeTable"}  # /health
     for role in roles:
         for s in statements(role):
-            if any(a.startswith("dynamodb:") for a in as_list(s["Action"])):
+            actions = set(as_list(s["Action"]))
+            if actions & STREAM_READ:
+                assert actions <= STREAM_READ, s["Sid"]  # never mixed with the table's data
+                assert s["Resource"] in ({"Fn::GetAtt": ["Table", "StreamArn"]}, {"Fn::Sub": "${Table.Arn}/stream/*"})
+            elif any(a.startswith("dynamodb:") for a in actions):
                 assert s["Resource"] == [{"Fn::GetAtt": ["Table", "Arn"]}, {"Fn::Sub": "${Table.Arn}/index/*"}]
+
+
+def test_the_stream_consumer_sends_new_mails_reports_failures_and_is_watched(template):
+    r = template["Resources"]
+    (source,) = r["MailStream"]["Properties"]["Events"].values()
+    assert source["Type"] == "DynamoDB"
+    props = source["Properties"]
+    assert props["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}  # one intrinsic, not a mix
+    assert r["Table"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert props["StartingPosition"] == "TRIM_HORIZON"
+    # Only the failed records come back, a failing batch is split to find the record, and
+    # a record that keeps failing ends in the failure queue instead of blocking its shard.
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True
+    assert 1 <= props["MaximumRetryAttempts"] <= 10
+    destination = props["DestinationConfig"]["OnFailure"]
+    assert destination["Destination"] == {"Fn::GetAtt": ["MailStreamFailureQueue", "Arn"]}
+    queue = r["MailStreamFailureQueue"]
+    assert queue["Type"] == "AWS::SQS::Queue" and queue["Properties"]["KmsMasterKeyId"] == {"Ref": "MessagingKey"}
+    # The filter lets through what the code sends, and nothing the code would not.
+    (flt,) = props["FilterCriteria"]["Filters"]
+    assert json.loads(flt["Pattern"]) == FILTER_PATTERN
+    # Its role reads this stream only, and sends to this queue only.
+    role = r["MailStreamRole"]
+    (read,) = [s for s in statements(role) if "dynamodb:GetRecords" in as_list(s["Action"])]
+    assert read["Resource"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    (send,) = [s for s in statements(role) if "sqs:SendMessage" in as_list(s["Action"])]
+    assert send["Resource"] == {"Fn::GetAtt": ["MailStreamFailureQueue", "Arn"]}
+    (kms,) = [s for s in statements(role) if "kms:GenerateDataKey" in as_list(s["Action"])]
+    assert kms["Resource"] == {"Fn::GetAtt": ["MessagingKey", "Arn"]}
+    # Watched: its errors, how far behind it reads, and records it gave up.
+    alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
+    on_it = {a["MetricName"] for a in alarms if {"Name": "FunctionName", "Value": {"Ref": "MailStream"}} in a.get("Dimensions", [])}
+    assert on_it == {"Errors", "IteratorAge"}
+    (age,) = [a for a in alarms if a["MetricName"] == "IteratorAge"]
+    assert age["Statistic"] == "Maximum" and 0 < age["Threshold"] <= 120_000  # below the sweeper's grace
+    queued = [a for a in alarms if {"Name": "QueueName", "Value": {"Fn::GetAtt": ["MailStreamFailureQueue", "QueueName"]}}
+              in a.get("Dimensions", [])]
+    assert len(queued) == 1 and queued[0]["Threshold"] == 0
+
+
+def test_the_stream_filter_and_the_code_agree_on_what_is_a_new_mail():
+    from chalicelib.adapters.mail_stream import pending_mail_id
+
+    def record(event="INSERT", pk="MAIL#m1", state="pending"):
+        return {"eventName": event, "dynamodb": {"NewImage": {"pk": {"S": pk}, "sk": {"S": "MAIL"}, "state": {"S": state}}}}
+
+    assert pending_mail_id(record()) == "m1"
+    assert pending_mail_id(record(event="MODIFY")) is None  # a retry is the sweeper's
+    assert pending_mail_id(record(state="sent")) is None
+    assert pending_mail_id(record(pk="REQ#r1")) is None
+    assert FILTER_PATTERN["eventName"] == ["INSERT"]
+    image = FILTER_PATTERN["dynamodb"]["NewImage"]
+    assert image == {"pk": {"S": [{"prefix": "MAIL#"}]}, "state": {"S": ["pending"]}}
 
 
 def test_mail_may_be_sent_only_from_the_identity_through_the_configuration_set(template):
