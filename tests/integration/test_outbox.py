@@ -388,3 +388,23 @@ def test_a_hostile_stored_in_reply_to_is_dropped_not_copied(settings, clock, tmp
     assert b"attacker" not in raw and b"phishing" not in raw
     assert "In-Reply-To" not in msg and "References" not in msg and "Bcc" not in msg
     assert [a.addr_spec for a in msg["To"].addresses] == ["cpe@college.example.fr"]
+
+
+def test_a_table_made_before_the_stream_gets_it_and_its_new_mails_are_sent(settings, clock):
+    """An old `.local/dynamodb/` holds a table without a stream: `make run` turns it on."""
+    from chalicelib.adapters.dynamodb import table_definition
+    from chalicelib.bootstrap import Services
+
+    s = Services(settings, clock=clock)
+    old = {k: v for k, v in table_definition(settings.table_name).items() if k != "StreamSpecification"}
+    s.store.client.create_table(**old)
+    assert "StreamSpecification" not in s.store.client.describe_table(TableName=settings.table_name)["Table"]
+    from local.setup import prepare
+
+    created, _ = prepare(s)
+    assert created is False
+    table = s.store.client.describe_table(TableName=settings.table_name)["Table"]
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    result = s.submit(request_of(youth(), Channel.FORM))
+    deliver_mails(s)
+    assert [s.store.mail_state(m)["state"] for m in result.mail_ids] == ["sent", "sent"]
