@@ -218,10 +218,33 @@ def test_the_schema_and_the_server_agree(data):
 def test_the_schema_names_the_real_constraints():
     doc = openapi_document()
     submission = doc["components"]["schemas"]["Submission"]
-    assert "59100" in submission["properties"]["postal_code"]["enum"]
+    codes = re.compile(submission["properties"]["postal_code"]["pattern"])
+    assert codes.fullmatch("59100") and not codes.fullmatch("75999")
     assert submission["properties"]["consent"] == {"const": True}
     ages = [b["properties"]["age"] for b in submission["anyOf"]]
     assert {"minimum": 6, "maximum": 30} in ages and {"minimum": 13, "maximum": 14} in ages
     assert set(doc["paths"]["/api/v1/requests"]["get"]["responses"]) >= {"200", "401", "422"}
     assert set(doc["paths"]["/api/v1/admin/associations"]["put"]["responses"]) >= {"200", "400", "401", "413", "422"}
     assert re.fullmatch(models.PHONE_PATTERN.strip("^$"), "06 12 34 56 78")
+
+
+def test_the_postal_code_pattern_matches_exactly_the_known_codes():
+    from chalicelib.domain.territory import is_known_postal_code, known_postal_codes
+
+    pattern = jsonschema_rs.validator_for({"type": "string", "pattern": models.postal_codes_pattern(known_postal_codes())})
+    five_digits = [f"{i:05d}" for i in range(100000)]
+    assert [c for c in five_digits if pattern.is_valid(c)] == [c for c in five_digits if is_known_postal_code(c)]
+    assert not pattern.is_valid("59100\n") and not pattern.is_valid(" 59100")
+
+
+def test_directory_types_are_exact_and_ages_ordered():
+    from pydantic import ValidationError
+
+    from chalicelib.domain.models import Association
+    from tests.conftest import association
+
+    assert Association.model_validate(association("a", ages={"min": 8.0, "max": 29.0})).ages.min == 8
+    for bad in ({"active": "yes"}, {"capacity": "5"}, {"ages": {"min": True, "max": 20}}, {"ages": {"min": 20, "max": 8}},
+                {"emails": ["x@y.test"]}, {"name": "\u200b"}):
+        with pytest.raises(ValidationError):
+            Association.model_validate(association("a", **bad))
