@@ -408,3 +408,58 @@ def test_a_table_made_before_the_stream_gets_it_and_its_new_mails_are_sent(setti
     result = s.submit(request_of(youth(), Channel.FORM))
     deliver_mails(s)
     assert [s.store.mail_state(m)["state"] for m in result.mail_ids] == ["sent", "sent"]
+
+
+def lambda_record(mail_id: str, sequence: str, event: str = "INSERT", state: str = "pending") -> dict:
+    """A record as the Lambda event source delivers it from the table's stream."""
+    image = {"pk": {"S": f"MAIL#{mail_id}"}, "sk": {"S": "MAIL"}, "state": {"S": state}}
+    return {
+        "eventID": sequence, "eventName": event, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-west-3",
+        "eventSourceARN": "arn:aws:dynamodb:eu-west-3:123456789012:table/mentorat/stream/2026-11-27T00:00:00.000",
+        "dynamodb": {
+            "ApproximateCreationDateTime": 1795776000.0, "Keys": {"pk": image["pk"], "sk": image["sk"]},
+            "NewImage": image, "SequenceNumber": sequence, "SizeBytes": 100, "StreamViewType": "NEW_IMAGE",
+        },
+    }
+
+
+def test_the_lambda_on_the_stream_sends_new_mails_and_reports_only_the_failed_record(settings, clock, monkeypatch):
+    """The AWS door: app.mail_stream with a stream batch, as Lambda invokes it."""
+    import app as app_module
+    from chalicelib.bootstrap import set_services
+
+    recorder = Recorder()
+    s = make_services(settings, clock, sender=recorder)
+    first = s.intake.accept(request_of(youth(), Channel.FORM)).mail_ids
+    second = s.intake.accept(request_of(youth(email="autre@example.net"), Channel.FORM)).mail_ids
+    real_claim = s.store.claim_mail
+
+    def claim(mail_id, now, lease):
+        if mail_id == second[0]:
+            raise StorageUnavailable("ThrottlingException")  # this record must come back
+        return real_claim(mail_id, now, lease)
+
+    monkeypatch.setattr(s.store, "claim_mail", claim)
+    set_services(s)
+    try:
+        event = {"Records": [
+            lambda_record(first[0], "100"), lambda_record(first[1], "101"),
+            lambda_record(second[0], "102"), lambda_record(second[1], "103"),
+            lambda_record(first[0], "104", event="MODIFY", state="pending"),  # a retry's change: the sweeper's
+            {**lambda_record("x", "105"), "dynamodb": {**lambda_record("x", "105")["dynamodb"],
+                                                        "NewImage": {"pk": {"S": "REQ#r"}, "sk": {"S": "META"}}}},
+        ]}
+        answer = app_module.mail_stream(event, None)
+    finally:
+        set_services(None)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "102"}]}
+    assert sorted(recorder.sent) == sorted([*first, second[1]])
+    monkeypatch.setattr(s.store, "claim_mail", real_claim)
+    set_services(s)
+    try:  # Lambda retries the failed record: sent now, and the others are not sent again
+        assert app_module.mail_stream({"Records": [lambda_record(m, str(200 + i)) for i, m in enumerate([*first, *second])]},
+                                      None) == {"batchItemFailures": []}
+    finally:
+        set_services(None)
+    assert sorted(recorder.sent) == sorted([*first, *second])
