@@ -36,16 +36,26 @@ class Services:
         self.settings = settings
         self.clock = clock or SystemClock()
         self._boto_session = boto_session
-        self.store = DynamoStore(settings.table_name, self._dynamodb_client, settings.mail_grace_seconds)
+        # One table, one adapter object implementing every storage port; each use case
+        # takes only the ports it needs, by name.
+        self.store = store = DynamoStore(settings.table_name, self._dynamodb_client, settings.mail_grace_seconds)
         if sender is None:
             sender = EmlOutbox(settings.outbox_dir) if settings.local else SesSender(self._ses_client, settings.ses_configuration_set)
-        self.directory = DirectoryService(self.store, time.monotonic, settings.directory_cache_seconds)
+        self.directory = DirectoryService(store=store, monotonic=time.monotonic, ttl_seconds=settings.directory_cache_seconds)
         self.links = SignedLinks(settings, self.clock)
         self.mails = MailComposer(render_mail, settings, self.links.answer_url)
-        self.intake = IntakeService(self.store, self.directory, self.clock, settings, self.mails)
-        self.outbox = OutboxService(self.store, sender, self.clock, settings.mail_from, settings.mail_max_attempts)
-        self.requests = RequestQueries(self.store, self.clock)
-        self.answers = AnswerService(self.store, self.directory, self.mails, self.clock, settings, self.links)
+        self.intake = IntakeService(
+            requests=store, directory=self.directory, mails=self.mails, clock=self.clock, settings=settings
+        )
+        self.outbox = OutboxService(
+            outbox=store, requests=store, sender=sender, clock=self.clock, mail_from=settings.mail_from,
+            max_attempts=settings.mail_max_attempts,
+        )
+        self.requests = RequestQueries(requests=store, clock=self.clock)
+        self.answers = AnswerService(
+            requests=store, outbox=store, mail_log=store, directory=self.directory, mails=self.mails,
+            links=self.links, clock=self.clock, settings=settings,
+        )
         self._raw_store = raw_store
         self._mail_intake = None
 
@@ -64,8 +74,9 @@ class Services:
                 else:
                     raw_store = S3RawMailStore(self.settings.raw_mail_bucket, lambda: self._client("s3"))
             self._mail_intake = MailIntakeService(
-                self.settings, self.clock, self.store, raw_store, self.submit,
-                Limits(max_bytes=self.settings.max_mail_bytes), self.answers.association_mail_bounced,
+                intake=self.intake, requests=self.store, mail_log=self.store, raw_store=raw_store,
+                on_bounce=self.answers.association_mail_bounced, clock=self.clock, settings=self.settings,
+                limits=Limits(max_bytes=self.settings.max_mail_bytes),
             )
         return self._mail_intake
 

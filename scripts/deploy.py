@@ -150,7 +150,7 @@ def seed_directory(dynamodb: Any, table: str) -> int:
     from chalicelib.services.directory import DirectoryService
     from local.setup import seed_entries
 
-    directory = DirectoryService(DynamoStore(table, lambda: dynamodb), time.monotonic, 0.0)
+    directory = DirectoryService(store=DynamoStore(table, lambda: dynamodb), monotonic=time.monotonic, ttl_seconds=0.0)
     if directory.entries():
         return 0
     return directory.replace(seed_entries())

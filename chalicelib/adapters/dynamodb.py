@@ -36,6 +36,7 @@ from ..services.ports import (
     Transition,
     IntakeWrite,
     OutgoingMail,
+    Refusal,
     Rejected,
     StorageUnavailable,
     StoredIdempotency,
@@ -80,6 +81,18 @@ class _OutageAware:
 
 
 log = logging.getLogger(__name__)
+
+# The label of each conditional item of a transaction -> what its refusal means. An event
+# already at its rank means another change of the same request won, as a moved status does.
+_REFUSED_BY = {
+    "request": Refusal.STALE,
+    "event": Refusal.STALE,
+    "reference": Refusal.REFERENCE,
+    "idempotency": Refusal.IDEMPOTENCY,
+    "rate": Refusal.RATE,
+    "capacity": Refusal.CAPACITY,
+    "mail": Refusal.CONFLICT,  # a mail id already taken (never, with uuid4 ids): write again
+}
 
 DIRECTORY_PK = "DIRECTORY"
 OUTBOX_DUE_PK = "OUTBOX"
@@ -296,14 +309,14 @@ class DynamoStore:
             for (label, _), reason in zip(labelled, reasons):
                 if reason.get("Code") == "ConditionalCheckFailed":
                     # An event already at that rank: another change of the same request won.
-                    raise Rejected("request" if label == "event" else label) from None
+                    raise Rejected(_REFUSED_BY[label]) from None
             if any(r.get("Code") in _THROTTLED_REASONS for r in reasons):
                 log.warning("storage unavailable", extra={"call": "transact_write_items", "error": "throttled"})
                 raise StorageUnavailable("transaction throttled") from None
             if any(r.get("Code") == "TransactionConflict" for r in reasons):
                 # Another transaction held one of the items (the capacity counter, most
                 # likely): nothing was written, the caller tries again.
-                raise Rejected("conflict") from None
+                raise Rejected(Refusal.CONFLICT) from None
             raise
 
     @staticmethod

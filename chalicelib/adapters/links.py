@@ -13,16 +13,10 @@ import hmac
 from typing import Any
 
 from ..config import Settings
-from ..services.ports import Assignment
+from ..services.ports import Assignment, InvalidLink
 
 ANSWER_SALT = "mentorat.answer.v1"
 CSRF_SALT = b"mentorat.answer-form.v1"
-
-
-class InvalidLink(Exception):
-    def __init__(self, why: str):
-        super().__init__(why)
-        self.why = why  # "expired" or "invalid"
 
 
 class SignedLinks:

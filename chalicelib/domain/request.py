@@ -208,15 +208,15 @@ class Request:
         received = Event(at.iso, "received", self.channel, {})
         return self._routed(decision, association, at, (received,), releasing=None)
 
-    def accept(self, at: Moment) -> Change:
+    def accept(self, association: Association, at: Moment) -> Change:
         """The routed association takes it: contact details are its own from now on."""
         self._require(Status.ROUTED)
+        if association.id != self.association_id:
+            raise InvalidTransition(f"{self.reference} waits on {self.association_id}, not {association.id}")
         after = replace(self, status=Status.ACCEPTED, accepted_at=at.iso, updated_at=at.iso)
-        mails = (MailIntent("requester_accepted"),) if self.requester_address() else ()
-        assert self.association_id is not None
+        mails = (MailIntent("requester_accepted", association),) if self.requester_address() else ()
         return Change(
-            self, after, (Event(at.iso, "accepted", self.association_id, {}),), mails,
-            (LoadChange(self.association_id, -1),),
+            self, after, (Event(at.iso, "accepted", association.id, {}),), mails, (LoadChange(association.id, -1),)
         )
 
     def decline(

@@ -39,7 +39,7 @@ class DirectoryService:
     condition refreshes the counts (`refresh_load`).
     """
 
-    def __init__(self, store: DirectoryStore, monotonic: Callable[[], float], ttl_seconds: float):
+    def __init__(self, *, store: DirectoryStore, monotonic: Callable[[], float], ttl_seconds: float):
         self._store = store
         self._monotonic = monotonic
         self._ttl = ttl_seconds

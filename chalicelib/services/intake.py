@@ -11,42 +11,53 @@ import hashlib
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from ..config import Settings
 from ..domain.models import NewRequest
-from ..domain.routing import RoutingDecision, RoutingQuery, route_request
+from ..domain.request import Change, MailIntent, Moment, Request
+from ..domain.routing import RoutingDecision, route_request
 from ..domain.territory import Place, departement_place, resolve_place
 from ..domain.text import new_reference
-from ..domain.vocabulary import Need, Public, Situation, Status
+from ..domain.vocabulary import Status
 from .clock import Clock
+from .concurrency import commit_with_retries
 from .directory import DirectoryService, DirectorySnapshot
-from .mails import MailComposer, requester_address
-from .ports import Event, IntakeWrite, OutgoingMail, Rejected, RequestStore
+from .mails import MailComposer
+from .ports import IntakeWrite, Refusal, Rejected, RequestStore
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 25  # each retry follows a place taken by someone else
-
 
 class RateLimited(Exception):
-    pass
+    """Too many anonymous submissions from one address in the window."""
 
 
 class IdempotencyConflict(Exception):
-    pass
+    """An API Idempotency-Key used again with another body."""
 
 
 @dataclass(frozen=True)
 class Idempotency:
-    key: str  # namespaced: "api:<Idempotency-Key>" or "form:<submission_id>"
+    key: str  # namespaced by door: "api:<Idempotency-Key>", "form:<submission_id>", "mail:<id>"
     fingerprint: str  # what the same key must come with again
+    # The API promises 409 for the same key with another body; a form posted twice or a
+    # mail delivered twice is the same submission whatever changed, and gets its answer.
+    must_match_body: bool = False
 
     @staticmethod
-    def of_body(key: str, body: Any) -> "Idempotency":
+    def of_api(key: str, body: Any) -> "Idempotency":
         canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return Idempotency(key, hashlib.sha256(canonical.encode()).hexdigest())
+        return Idempotency(f"api:{key}", hashlib.sha256(canonical.encode()).hexdigest(), must_match_body=True)
+
+    @staticmethod
+    def of_form(submission_id: str) -> "Idempotency":
+        return Idempotency(f"form:{submission_id}", "")
+
+    @staticmethod
+    def of_mail(message_key: str) -> "Idempotency":
+        return Idempotency(f"mail:{message_key}", "")
 
 
 @dataclass(frozen=True)
@@ -56,35 +67,17 @@ class IntakeResult:
     status: str
     association: Optional[dict[str, str]]
     mail_ids: tuple[str, ...] = ()
-    replayed: bool = False
+    replayed: bool = False  # the same submission again: this is the first one's answer
 
     def as_response(self) -> dict[str, Any]:
         return {"id": self.id, "reference": self.reference, "status": self.status, "association": self.association}
 
 
-def routing_query(fields: dict[str, Any], place: Optional[Place]) -> RoutingQuery:
-    """What routing reads of a request (its stored fields and place): no contact detail."""
-    return RoutingQuery(
-        age=fields.get("age"),
-        situation=Situation(fields["situation"]) if fields.get("situation") else None,
-        need=Need(fields["need"]) if fields.get("need") else None,
-        publics=tuple(Public(p) for p in fields.get("publics") or ()),
-        commune=place.commune_code if place else None,
-        departement=place.departement if place else None,
-        region=place.region if place else None,
-    )
-
-
 class IntakeService:
     def __init__(
-        self,
-        store: RequestStore,
-        directory: DirectoryService,
-        clock: Clock,
-        settings: Settings,
-        mails: MailComposer,
+        self, *, requests: RequestStore, directory: DirectoryService, mails: MailComposer, clock: Clock, settings: Settings
     ):
-        self.store = store
+        self.store = requests
         self.directory = directory
         self.clock = clock
         self.settings = settings
@@ -96,118 +89,106 @@ class IntakeService:
         idempotency: Optional[Idempotency] = None,
         rate_key: Optional[str] = None,
     ) -> IntakeResult:
-        """Route and store a request; the mails wait in the outbox."""
+        """Route and store a request in one transaction; its mails wait in the outbox."""
         now = self.clock.now()
+        at = Moment(now.epoch, now.iso)
         place = resolve_place(new.postal_code, new.city) if new.postal_code else None
         if place is None and new.departement:
             place = departement_place(new.departement)  # routes on the département (contract 6)
-        snapshot = self.directory.snapshot()
-        request_id = uuid.uuid4().hex
-        reference = new_reference()
-        for _ in range(MAX_ATTEMPTS):
-            decision = self._route(new, place, snapshot)
-            write = self._write(new, place, decision, snapshot, request_id, reference, now)
-            if idempotency:
-                write.idempotency_key = idempotency.key
-                write.idempotency_fingerprint = idempotency.fingerprint
-                write.idempotency_response = self._result(write).as_response()
-                write.idempotency_expires_at = now.epoch + self.settings.idempotency_hours * 3600
-            if rate_key:
-                window = now.epoch // self.settings.rate_limit_seconds
-                write.rate_key = f"{rate_key}#{window}"
-                write.rate_limit = self.settings.rate_limit_count
-                write.rate_expires_at = (window + 1) * self.settings.rate_limit_seconds
-            try:
-                self.store.commit_intake(write)
-            except Rejected as refused:
-                if refused.what in {"capacity", "conflict"}:
-                    # Someone took the last place meanwhile: route again on fresh counts.
-                    snapshot = self.directory.refresh_load()
-                    continue
-                if refused.what == "reference":
-                    reference = new_reference()
-                    continue
-                if refused.what == "rate":
-                    raise RateLimited() from None
-                if refused.what == "idempotency" and idempotency:
-                    return self._replay(idempotency, now.epoch)
-                raise
-            if decision.association_id:
-                self.directory.note_taken(decision.association_id)
-            # Reference, channel, outcome: enough to follow a request, nothing personal.
-            log.info(
-                "request received",
-                extra={"reference": reference, "channel": new.channel.value, "status": write.request["status"],
-                       "association": decision.association_id, "triage_reason": decision.reason},
-            )
+        received = self._received(new, place, at)
+
+        def attempt(snapshot: DirectorySnapshot) -> IntakeResult:
+            decision = self._route(new, received, snapshot)
+            association = snapshot.get(decision.association_id) if decision.association_id else None
+            change = received.first_routing(decision, association, at)
+            write = self._write(new, change, at, idempotency, rate_key)
+            self.store.commit_intake(write)
             return self._result(write)
-        raise RuntimeError("intake could not be committed")  # pragma: no cover - capacity churn
+
+        def new_reference_then_retry(refused: Rejected) -> bool:
+            nonlocal received
+            if refused.what is not Refusal.REFERENCE:
+                return False
+            received = replace(received, reference=new_reference())
+            return True
+
+        try:
+            result = commit_with_retries(self.directory, attempt, new_reference_then_retry)
+        except Rejected as refused:
+            if refused.what is Refusal.RATE:
+                raise RateLimited() from None
+            if refused.what is Refusal.IDEMPOTENCY and idempotency:
+                return self._replay(idempotency, now.epoch)
+            raise
+        if result.association:
+            self.directory.note_taken(result.association["id"])
+        # Reference, channel, outcome: enough to follow a request, nothing personal.
+        log.info(
+            "request received",
+            extra={"reference": result.reference, "channel": new.channel.value, "status": result.status,
+                   "association": (result.association or {}).get("id")},
+        )
+        return result
 
     def _replay(self, idempotency: Idempotency, now: int) -> IntakeResult:
         stored = self.store.idempotency(idempotency.key, now)
         if stored is None:  # expired between the two reads: extremely unlikely
             raise IdempotencyConflict()
-        if stored.fingerprint != idempotency.fingerprint and idempotency.key.startswith("api:"):
+        if idempotency.must_match_body and stored.fingerprint != idempotency.fingerprint:
             raise IdempotencyConflict()
         r = stored.response
         return IntakeResult(r["id"], r["reference"], r["status"], r["association"], replayed=True)
 
-    def _route(self, s: NewRequest, place: Optional[Place], snapshot: DirectorySnapshot) -> RoutingDecision:
+    def _received(self, s: NewRequest, place: Optional[Place], at: Moment) -> Request:
+        return Request(
+            id=uuid.uuid4().hex,
+            reference=new_reference(),
+            channel=s.channel.value,
+            status=Status.NEEDS_TRIAGE,  # until routed: the transition decides
+            created_at=at.iso,
+            updated_at=at.iso,
+            fields=s.fields(),
+            expires_at=at.epoch + self.settings.retention_days * 86400,
+            referent=s.referent,
+            extraction=s.extraction,
+            inbound=s.inbound,
+            place=place.__dict__ if place else None,
+        )
+
+    def _route(self, s: NewRequest, request: Request, snapshot: DirectorySnapshot) -> RoutingDecision:
         if s.triage_reason:
             return RoutingDecision(None, s.triage_reason, (), {}, snapshot.index)
-        query = routing_query(s.fields(), place)
-        return route_request(query, snapshot.index, snapshot.load, (), self.settings.routing_weights)
+        return route_request(request.routing_query(), snapshot.index, snapshot.load, (), self.settings.routing_weights)
 
     def _write(
-        self,
-        s: NewRequest,
-        place: Optional[Place],
-        decision: RoutingDecision,
-        snapshot: DirectorySnapshot,
-        request_id: str,
-        reference: str,
-        now: Any,
+        self, s: NewRequest, change: Change, at: Moment, idempotency: Optional[Idempotency], rate_key: Optional[str]
     ) -> IntakeWrite:
-        association = snapshot.get(decision.association_id) if decision.association_id else None
-        status = Status.ROUTED if association else Status.NEEDS_TRIAGE
-        request = {
-            "id": request_id,
-            "reference": reference,
-            "channel": s.channel.value,
-            "status": status.value,
-            "created_at": now.iso,
-            "updated_at": now.iso,
-            "fields": s.fields(),
-            "referent": s.referent,
-            "extraction": s.extraction,
-            "inbound": s.inbound,
-            "place": place.__dict__ if place else None,
-            "association_id": association.id if association else None,
-            "association": {"id": association.id, "name": association.name} if association else None,
-            "routing": decision.as_dict(),
-            "triage_reason": decision.reason,
-        }
-        events = [Event(now.iso, "received", s.channel.value, {})]
-        mails: list[OutgoingMail] = []
-        if association:
-            request["attempt"] = 1
-            request["assigned_at"] = now.epoch
-            events.append(Event(now.iso, "routed", "routing", {"association": association.id}))
-            mails.append(self.mails.association_new_request(request, association, 1))
-        else:
-            events.append(Event(now.iso, "needs_triage", "routing", {"reason": decision.reason}))
-        ack_to = requester_address(request)
-        if ack_to and s.acknowledge:
-            mails.append(self.mails.acknowledgement(request, ack_to))
-        retention = self.settings.retention_days * 86400
-        return IntakeWrite(
-            request=request,
-            events=events,
+        request = change.after
+        mails = [self.mails.render(intent, request) for intent in change.mails]
+        if s.acknowledge and request.requester_address():
+            mails.append(self.mails.render(MailIntent("acknowledgement"), request))
+        taken = next((c for c in change.load if c.delta > 0), None)
+        record = request.to_record()
+        record.pop("events"), record.pop("expires_at")
+        write = IntakeWrite(
+            request=record,
+            events=list(change.events),
             mails=mails,
-            expires_at=now.epoch + retention,
-            mail_expires_at=now.epoch + self.settings.mail_retention_days * 86400,
-            capacity_of=(association.id, association.capacity) if association else None,
+            expires_at=request.expires_at,
+            mail_expires_at=at.epoch + self.settings.mail_retention_days * 86400,
+            capacity_of=(taken.association_id, taken.capacity) if taken else None,
         )
+        if idempotency:
+            write.idempotency_key = idempotency.key
+            write.idempotency_fingerprint = idempotency.fingerprint
+            write.idempotency_response = self._result(write).as_response()
+            write.idempotency_expires_at = at.epoch + self.settings.idempotency_hours * 3600
+        if rate_key:
+            window = at.epoch // self.settings.rate_limit_seconds
+            write.rate_key = f"{rate_key}#{window}"
+            write.rate_limit = self.settings.rate_limit_count
+            write.rate_expires_at = (window + 1) * self.settings.rate_limit_seconds
+        return write
 
     def _result(self, w: IntakeWrite) -> IntakeResult:
         r = w.request

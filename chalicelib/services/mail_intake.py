@@ -14,7 +14,7 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Optional
 
 from ..domain.bounces import bounce_from_report
 from ..config import Settings
@@ -23,8 +23,8 @@ from ..domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_in
 from ..domain.models import NewRequest
 from ..domain.vocabulary import Channel, Need, Public, Situation
 from .clock import Clock
-from .intake import Idempotency, IntakeResult
-from .ports import Event
+from .intake import Idempotency, IntakeService
+from .ports import Event, MailLogStore, RawMailStore, RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,6 @@ MESSAGE_MAX = 2000  # the request's `message`, as on the forms
 REPLY_EXCERPT_MAX = 1000
 SEVERAL_YOUTHS = "plusieurs jeunes dans un même mail"
 OVER_SENDER_LIMIT = "sender over daily limit"
-
-
-class RawMailStore(Protocol):
-    def put(self, raw: bytes) -> str: ...
-    def get(self, key: str) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -54,20 +49,23 @@ class MailOutcome:
 class MailIntakeService:
     def __init__(
         self,
-        settings: Settings,
-        clock: Clock,
-        store: Any,
+        *,
+        intake: IntakeService,
+        requests: RequestStore,
+        mail_log: MailLogStore,
         raw_store: RawMailStore,
-        submit: Callable[..., IntakeResult],
+        on_bounce: Callable[[str, Optional[str], str], bool],
+        clock: Clock,
+        settings: Settings,
         limits: Limits = Limits(),
-        on_bounce: Optional[Callable[[str, Optional[str], str], Any]] = None,
     ):
-        self.on_bounce = on_bounce
-        self.settings = settings
-        self.clock = clock
-        self.store = store
+        self.intake = intake
+        self.requests = requests
+        self.mail_log = mail_log
         self.raw_store = raw_store
-        self.submit = submit
+        self.on_bounce = on_bounce  # an association's mail bounced (AnswerService)
+        self.clock = clock
+        self.settings = settings
         self.limits = limits
 
     def accepts_recipient(self, address: str) -> bool:
@@ -94,7 +92,7 @@ class MailIntakeService:
             # But a bounce of one of our association mails moves its request on (an
             # out-of-office reply does not: the association is only away for a while).
             bounce = None
-            if self.on_bounce and BOUNCE_REASON.search(mail.automatic):
+            if BOUNCE_REASON.search(mail.automatic):
                 bounce = bounce_from_report(raw[: self.limits.max_bytes].decode("latin-1"))
             if bounce is not None:
                 self.on_bounce(bounce.mail_id, bounce.address, bounce.reason)
@@ -110,7 +108,7 @@ class MailIntakeService:
         # A Message-ID that did not parse as one was dropped by the parser: then the SES
         # message id, else the raw bytes' hash, tell the same mail again.
         key = mail.message_id or source_id or hashlib.sha256(raw).hexdigest()
-        idempotency = Idempotency(f"mail:{key[:300]}", "")
+        idempotency = Idempotency.of_mail(key[:300])
         if not self._sender_allowed(mail.from_address, idempotency):
             # One sender flooding the intake: the mail is kept for an operator, nothing is
             # routed and no association hears of it.
@@ -120,7 +118,7 @@ class MailIntakeService:
             attachments=[(d.name, d.text) for d in mail.documents if d.text],
         )
         new = self._new_request(mail, extraction, raw_key)
-        result = self.submit(new, idempotency, None)
+        result = self.intake.accept(new, idempotency, None)
         if result.replayed:
             return MailOutcome("duplicate", result.reference, result.status)
         return MailOutcome("request", result.reference, result.status, acknowledged=new.acknowledge)
@@ -129,7 +127,7 @@ class MailIntakeService:
 
     def _quarantine(self, raw_key: str, reason: str, envelope_sender: Optional[str]) -> MailOutcome:
         now = self.clock.now()
-        self.store.quarantine(
+        self.mail_log.quarantine(
             now.iso,
             {"reason": reason, "raw_key": raw_key, "envelope_sender": envelope_sender or ""},
             now.epoch + self.settings.retention_days * 86400,
@@ -147,7 +145,7 @@ class MailIntakeService:
         references += REFERENCE_IN_TEXT.findall(mail.subject.upper())
         now = self.clock.now()
         for reference in dict.fromkeys(references):
-            request = self.store.get_request(reference, now.epoch)
+            request = self.requests.get_request(reference, now.epoch)
             if request is None:
                 continue
             detail = {
@@ -158,7 +156,7 @@ class MailIntakeService:
                 "message_id": mail.message_id,
             }
             event = Event(now.iso, "reply_received", "email", detail)
-            if self.store.append_event(request["id"], event, len(request["events"]), request["expires_at"]):
+            if self.requests.append_event(request["id"], event, len(request["events"]), request["expires_at"]):
                 return MailOutcome("reply", request["reference"], request["status"])
         return None
 
@@ -170,7 +168,7 @@ class MailIntakeService:
         """At most ACK_LIMIT acknowledgements per sender and hour: no mail storm in a loop."""
         now = self.clock.now().epoch
         window = now // 3600
-        return self.store.take_ack_budget(
+        return self.mail_log.take_ack_budget(
             self._sender_key(sender), window, self.settings.ack_limit_per_hour, (window + 1) * 3600
         )
 
@@ -180,10 +178,10 @@ class MailIntakeService:
         The same mail delivered again (an SES or SMTP retry) is answered from its first
         intake and does not count twice."""
         now = self.clock.now().epoch
-        if self.store.idempotency(idempotency.key, now) is not None:
+        if self.requests.idempotency(idempotency.key, now) is not None:
             return True
         day = now // 86400
-        return self.store.take_sender_budget(
+        return self.mail_log.take_sender_budget(
             self._sender_key(sender), day, self.settings.mail_intake_limit_per_day, (day + 1) * 86400
         )
 

@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional
 from ..config import Settings
 from ..domain.mail_headers import clean_msg_id, header_text
 from ..domain.models import Association
+from ..domain.request import MailIntent, Request
 from ..domain.text import redact_contacts
 from ..domain.vocabulary import Channel, Need, Public, Situation, StructureType
 from .ports import Assignment, OutgoingMail
@@ -87,6 +88,20 @@ class MailComposer:
             kind=template,
             reply_to=reply_to,
         )
+
+    def render(self, intent: MailIntent, request: Request) -> OutgoingMail:
+        """The mail a transition asked for, rendered from the request's new state."""
+        record = request.to_record()
+        to = request.requester_address()
+        if intent.kind == "association_new_request" and intent.association:
+            return self.association_new_request(record, intent.association, intent.attempt)
+        if intent.kind == "association_reminder" and intent.association:
+            return self.association_reminder(record, intent.association, intent.attempt, intent.days_waiting)
+        if intent.kind == "requester_accepted" and intent.association and to:
+            return self.requester_accepted(record, intent.association, to)
+        if intent.kind == "acknowledgement" and to:
+            return self.acknowledgement(record, to)
+        raise ValueError(f"no mail for {intent.kind}")
 
     def association_new_request(self, request: dict[str, Any], association: Association, attempt: int) -> OutgoingMail:
         # No contact detail of the youth or the referent: shown once the association accepts.

@@ -33,7 +33,7 @@ from typing import Iterable, Optional
 
 from ..domain.mail_headers import UnsendableMail
 from .clock import Clock
-from .ports import Event, MailOutcomeUnknown, MailSender, OutboxStore, OutgoingMail
+from .ports import Event, MailOutcomeUnknown, MailSender, OutboxStore, OutgoingMail, RequestStore
 
 # Longer than any send can take (the SES client times out well within it): a claim still
 # `sending` after it means the attempt was cut off.
@@ -55,8 +55,18 @@ class SweepReport:
 
 
 class OutboxService:
-    def __init__(self, store: OutboxStore, sender: MailSender, clock: Clock, mail_from: str, max_attempts: int = MAX_ATTEMPTS):
-        self.store = store
+    def __init__(
+        self,
+        *,
+        outbox: OutboxStore,
+        requests: RequestStore,
+        sender: MailSender,
+        clock: Clock,
+        mail_from: str,
+        max_attempts: int = MAX_ATTEMPTS,
+    ):
+        self.store = outbox
+        self.requests = requests  # a mail given up is noted on its request's timeline
         self.sender = sender
         self.clock = clock
         self.mail_from = mail_from
@@ -132,11 +142,11 @@ class OutboxService:
             return
         at = self.clock.now().iso
         for _ in range(3):  # the timeline's rank may be taken by a concurrent event: read again
-            request = self.store.get_request(mail.request_id, now)
+            request = self.requests.get_request(mail.request_id, now)
             if request is None:
                 return  # its data expired or was erased: the mail item still tells
             event = Event(at, "mail_failed", "system", {"mail_id": mail.id, "kind": mail.kind, "reason": reason})
-            if self.store.append_event(request["id"], event, len(request["events"]), request["expires_at"]):
+            if self.requests.append_event(request["id"], event, len(request["events"]), request["expires_at"]):
                 return
 
     def failed_mails(self, limit: int = 100) -> list[dict]:

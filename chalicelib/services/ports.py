@@ -7,9 +7,13 @@ differ in the adapters `bootstrap` wires, never in the use cases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Optional, Protocol, Sequence
 
 from ..domain.models import Association
+from ..domain.request import Event
+
+__all__ = ["Event"]  # the timeline's event is the domain's; re-exported for the adapters
 
 
 class StorageUnavailable(Exception):
@@ -68,16 +72,6 @@ class Assignment:
     attempt: int
 
 
-@dataclass(frozen=True)
-class Event:
-    """One step of a request's timeline."""
-
-    at: str
-    type: str
-    actor: str
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
 @dataclass
 class IntakeWrite:
     """Everything one intake writes, committed in a single transaction (contract 7)."""
@@ -112,12 +106,28 @@ class Transition:
     event_seq: int = 0  # rank of the first new event in the timeline
 
 
-class Rejected(Exception):
-    """The transaction was refused by one of its conditions."""
+class Refusal(str, Enum):
+    """Which condition of a transaction refused it."""
 
-    def __init__(self, what: str):
-        super().__init__(what)
-        self.what = what  # "idempotency", "rate", "capacity", "reference"
+    IDEMPOTENCY = "idempotency"  # the idempotency key is taken: answer what it answered
+    RATE = "rate"  # the per-IP counter is full
+    CAPACITY = "capacity"  # the association is full: route again on fresh counts
+    CONFLICT = "conflict"  # another transaction held an item: nothing written, try again
+    REFERENCE = "reference"  # the reference exists already: draw another
+    STALE = "stale"  # the request moved on since it was read (another answer won)
+
+
+class Rejected(Exception):
+    """The transaction was refused by one of its conditions; nothing was written."""
+
+    def __init__(self, what: Refusal):
+        super().__init__(what.value)
+        self.what = what
+
+    @property
+    def contention(self) -> bool:
+        """Refused by someone else's concurrent write: the same change, rebuilt, may pass."""
+        return self.what in {Refusal.CAPACITY, Refusal.CONFLICT}
 
 
 @dataclass(frozen=True)
@@ -127,18 +137,61 @@ class StoredIdempotency:
 
 
 class RequestStore(Protocol):
+    """Requests, their timeline, references, idempotency records and per-IP counters."""
+
     def commit_intake(self, write: IntakeWrite) -> None: ...
+    def commit_transition(self, transition: Transition) -> None: ...
     def idempotency(self, key: str, now: int) -> Optional[StoredIdempotency]: ...
     def get_request(self, id_or_reference: str, now: int) -> Optional[dict[str, Any]]: ...
     def list_requests(
         self, now: int, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]
     ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
+    def routed_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]: ...
+    def append_event(self, request_id: str, event: Event, seq: int, expires_at: int) -> bool: ...
 
 
 class DirectoryStore(Protocol):
+    """The directory's entries and each association's load counter."""
+
     def load_directory(self) -> tuple[list[Association], dict[str, int]]: ...
     def replace_directory(self, associations: Sequence[Association]) -> None: ...
     def load_counts(self) -> dict[str, int]: ...
+
+
+class MailLogStore(Protocol):
+    """What mail intake remembers besides requests: quarantine, per-sender budgets, and
+    the association addresses whose mail bounced."""
+
+    def quarantine(self, at: str, record: dict[str, Any], expires_at: int) -> str: ...
+    def list_quarantine(self, now: int, limit: int) -> list[dict[str, Any]]: ...
+    def take_ack_budget(self, sender_key: str, window: int, limit: int, expires_at: int) -> bool: ...
+    def take_sender_budget(self, sender_key: str, day: int, limit: int, expires_at: int) -> bool: ...
+    def flag_address(self, association_id: str, address: str, at: str, reason: str) -> None: ...
+    def address_flags(self) -> list[dict[str, Any]]: ...
+
+
+class RawMailStore(Protocol):
+    """Inbound mail as received (S3 in AWS, a folder locally), kept for its retention."""
+
+    def put(self, raw: bytes) -> str: ...
+    def get(self, key: str) -> bytes: ...
+
+
+class AnswerLinks(Protocol):
+    """Signed answer links (adapters/links.py); an invalid or expired one raises InvalidLink."""
+
+    def answer_url(self, assignment: Assignment) -> str: ...
+    def read_answer_token(self, token: str) -> Assignment: ...
+    def csrf_for(self, token: str) -> str: ...
+    def csrf_ok(self, token: str, value: str) -> bool: ...
+
+
+class InvalidLink(Exception):
+    """An answer link that was tampered with ("invalid") or is too old ("expired")."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
 
 
 class OutboxStore(Protocol):
@@ -150,6 +203,7 @@ class OutboxStore(Protocol):
     def mark_failed_permanently(self, mail_id: str, now: int, error: str) -> None: ...
     def failed_mails(self, now: int, limit: int) -> list[dict[str, Any]]: ...
     def due_mails(self, now: int, limit: int) -> list[str]: ...
+    def mail_state(self, mail_id: str) -> Optional[dict[str, Any]]: ...
 
 
 class MailSender(Protocol):

@@ -42,8 +42,8 @@ def _place_view(place: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
 
 
 class RequestQueries:
-    def __init__(self, store: RequestStore, clock: Clock):
-        self.store = store
+    def __init__(self, *, requests: RequestStore, clock: Clock):
+        self.store = requests
         self.clock = clock
 
     def get(self, id_or_reference: str) -> Optional[dict[str, Any]]:

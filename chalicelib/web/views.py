@@ -205,7 +205,7 @@ class Views:
         except InvalidSubmission as exc:
             return self._form(kind, values, exc.errors, 422, return_to)
         sid = (values.get("submission_id") or "").strip()[:100]
-        idem = Idempotency(f"form:{sid}", "") if sid else None
+        idem = Idempotency.of_form(sid) if sid else None
         try:
             new = NewRequest.from_submission(submission, FORM_KINDS[kind]["channel"])
             result = self.s.submit(new, idem, self._rate_key(request))
@@ -387,7 +387,7 @@ class Views:
         except InvalidSubmission as exc:
             return _api_errors(exc.errors)
         key = (request.headers.get("idempotency-key") or "").strip()
-        idem = Idempotency.of_body(f"api:{key[:200]}", body) if key else None
+        idem = Idempotency.of_api(key[:200], body) if key else None
         try:
             result = self.s.submit(NewRequest.from_submission(submission, Channel.API), idem, self._rate_key(request))
         except RateLimited:

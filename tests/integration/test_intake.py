@@ -83,8 +83,8 @@ def test_no_candidate_goes_to_triage_with_the_reason(services):
 
 def test_same_idempotency_key_and_body_answers_the_same_and_stores_one(services):
     body = youth()
-    first = services.submit(request_of(body, Channel.API), Idempotency.of_body("api:k1", body))
-    again = services.submit(request_of(body, Channel.API), Idempotency.of_body("api:k1", body))
+    first = services.submit(request_of(body, Channel.API), Idempotency.of_api("k1", body))
+    again = services.submit(request_of(body, Channel.API), Idempotency.of_api("k1", body))
     assert again.as_response() == first.as_response()
     assert again.replayed
     items, _ = services.requests.list(None, None, 50, None)
@@ -93,10 +93,10 @@ def test_same_idempotency_key_and_body_answers_the_same_and_stores_one(services)
 
 def test_same_key_with_another_body_is_a_conflict(services):
     body = youth()
-    services.submit(request_of(body, Channel.API), Idempotency.of_body("api:k2", body))
+    services.submit(request_of(body, Channel.API), Idempotency.of_api("k2", body))
     other = youth(age=16)
     with pytest.raises(IdempotencyConflict):
-        services.submit(request_of(other, Channel.API), Idempotency.of_body("api:k2", other))
+        services.submit(request_of(other, Channel.API), Idempotency.of_api("k2", other))
 
 
 def test_the_per_ip_limit_is_counted_in_the_intake_transaction(settings, clock):

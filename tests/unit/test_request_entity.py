@@ -58,9 +58,9 @@ def test_a_request_nobody_covers_goes_to_triage_with_the_reason():
 
 def test_accepting_releases_the_place_and_tells_the_requester():
     request = routed()
-    change = request.accept(LATER)
+    change = request.accept(A, LATER)
     assert change.after.status is Status.ACCEPTED and change.after.accepted_at == LATER.iso
-    assert [m.kind for m in change.mails] == ["requester_accepted"]
+    assert [(m.kind, m.association.id) for m in change.mails] == [("requester_accepted", "asso-a")]
     assert change.load == (LoadChange("asso-a", -1),)
     assert change.before.status is Status.ROUTED  # what storage checks it still is
 
@@ -99,7 +99,7 @@ def test_a_reminder_is_noted_and_mailed_once_rerouting_clears_it():
 def test_only_a_routed_request_can_be_answered(act):
     request = new_request()
     with pytest.raises(InvalidTransition):
-        request.accept(AT) if act == "accept" else request.remind(1, A, AT)
+        request.accept(A, AT) if act == "accept" else request.remind(1, A, AT)
 
 
 def test_the_record_round_trips_and_keeps_keys_it_does_not_know():

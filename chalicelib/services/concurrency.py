@@ -1,0 +1,44 @@
+"""Optimistic concurrency: one helper for every use case that routes and commits.
+
+A routing decision reads load counters that another writer may change before the commit;
+the commit's conditions (capacity, an item held by another transaction) then refuse it and
+nothing is written. The use case builds its change again on fresh counts and retries.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+from .directory import DirectoryService, DirectorySnapshot
+from .ports import Rejected
+
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 25  # each retry follows a place taken by someone else
+
+
+class ContentionExhausted(RuntimeError):
+    """Every attempt lost to another writer: the caller answers "try again"."""
+
+
+def commit_with_retries(
+    directory: DirectoryService,
+    attempt: Callable[[DirectorySnapshot], T],
+    retry_also: Callable[[Rejected], bool] = lambda refused: False,
+) -> T:
+    """Run `attempt` (route, build, commit) until it commits.
+
+    Contention (capacity, conflict) retries on fresh load counts; `retry_also` lets the
+    caller retry other refusals it repaired (a reference drawn again). Anything else is
+    the caller's to answer.
+    """
+    snapshot = directory.snapshot()
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            return attempt(snapshot)
+        except Rejected as refused:
+            if refused.contention:
+                snapshot = directory.refresh_load()
+            elif not retry_also(refused):
+                raise
+    raise ContentionExhausted(f"no commit after {MAX_ATTEMPTS} attempts")
