@@ -74,7 +74,14 @@ class Change:
 _KNOWN = {
     "id", "reference", "channel", "status", "created_at", "updated_at", "fields", "referent", "extraction",
     "inbound", "place", "association_id", "association", "routing", "triage_reason", "attempt", "assigned_at",
-    "reminded_at", "accepted_at", "declined", "events", "expires_at",
+    "reminded_at", "accepted_at", "declined", "events", "expires_at", "manual", "closed_reason",
+}
+
+CLOSE_REASONS = {
+    "duplicate": "Doublon",
+    "unreachable": "Injoignable",
+    "out_of_scope": "Hors du champ du réseau",
+    "other": "Autre",
 }
 
 
@@ -101,6 +108,8 @@ class Request:
     reminded_at: Optional[int] = None
     accepted_at: Optional[str] = None
     declined: tuple[str, ...] = ()  # associations that declined it, or let it go unanswered
+    manual: bool = False  # an operator chose the association: automatic re-routing leaves it
+    closed_reason: Optional[str] = None
     events: tuple[Mapping[str, Any], ...] = ()  # the stored timeline, oldest first
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -131,6 +140,8 @@ class Request:
             reminded_at=record.get("reminded_at"),
             accepted_at=record.get("accepted_at"),
             declined=tuple(record.get("declined") or ()),
+            manual=bool(record.get("manual")),
+            closed_reason=record.get("closed_reason"),
             events=tuple(record.get("events") or ()),
             extra={k: v for k, v in record.items() if k not in _KNOWN},
         )
@@ -165,6 +176,10 @@ class Request:
             record["assigned_at"] = self.assigned_at
         if self.accepted_at:
             record["accepted_at"] = self.accepted_at
+        if self.manual:
+            record["manual"] = True
+        if self.closed_reason:
+            record["closed_reason"] = self.closed_reason
         return record
 
     # -- what routing reads ------------------------------------------------------------
@@ -247,6 +262,38 @@ class Request:
         after = replace(self, reminded_at=at.epoch, updated_at=at.iso)
         event = Event(at.iso, "reminded", "system", {"association": association.id})
         return Change(self, after, (event,), (MailIntent("association_reminder", association, self.attempt, days_waiting),))
+
+    # -- the operators' console (contract section 10) -----------------------------------
+
+    def assign(self, association: Association, operator: str, reason: str, at: Moment, override_capacity: bool = False) -> Change:
+        """An operator routes it to `association` by hand: mailed as usual, and sticky
+        (re-routing a directory leaves it where the operator put it). Capacity holds
+        unless an admin overrides it."""
+        if self.status not in {Status.NEEDS_TRIAGE, Status.ROUTED}:
+            raise InvalidTransition(f"{self.reference} is {self.status.value}: it cannot be assigned")
+        previous = self.association_id if self.status == Status.ROUTED else None
+        attempt = self.attempt + 1
+        after = replace(
+            self, status=Status.ROUTED, association_id=association.id, association_name=association.name,
+            attempt=attempt, assigned_at=at.epoch, reminded_at=None, manual=True, triage_reason=None, updated_at=at.iso,
+        )
+        detail = {"association": association.id, "previous": previous, "reason": reason, "mode": "manual"}
+        load = [LoadChange(previous, -1)] if previous else []
+        load.append(LoadChange(association.id, 1, None if override_capacity else association.capacity))
+        return Change(
+            self, after, (Event(at.iso, "assigned", operator, detail),),
+            (MailIntent("association_new_request", association, attempt),), tuple(load),
+        )
+
+    def close(self, operator: str, reason: str, at: Moment) -> Change:
+        """An operator closes it (duplicate, unreachable, out of scope, other)."""
+        if reason not in CLOSE_REASONS:
+            raise InvalidTransition(f"unknown close reason {reason!r}")
+        if self.status == Status.CLOSED:
+            raise InvalidTransition(f"{self.reference} is closed already")
+        load = (LoadChange(self.association_id, -1),) if self.status == Status.ROUTED and self.association_id else ()
+        after = replace(self, status=Status.CLOSED, closed_reason=reason, updated_at=at.iso)
+        return Change(self, after, (Event(at.iso, "closed", operator, {"reason": reason}),), (), load)
 
     # -- shared ------------------------------------------------------------------------
 

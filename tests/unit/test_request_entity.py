@@ -105,3 +105,30 @@ def test_only_a_routed_request_can_be_answered(act):
 def test_the_record_round_trips_and_keeps_keys_it_does_not_know():
     record = {**routed().to_record(), "future_key": {"x": 1}}
     assert Request.from_record(record).to_record() == record
+
+
+def test_an_operator_assigns_by_hand_and_the_assignment_is_sticky():
+    request = new_request(age=40)
+    triaged = request.first_routing(*decide(request), AT).after
+    change = triaged.assign(B, "operatrice@reseau.example.org", "Connue de l'association", LATER)
+    assert change.after.status is Status.ROUTED and change.after.association_id == "asso-b" and change.after.manual
+    assert change.events[0].type == "assigned" and change.events[0].actor == "operatrice@reseau.example.org"
+    assert change.events[0].detail == {"association": "asso-b", "previous": None, "reason": "Connue de l'association", "mode": "manual"}
+    assert [(m.kind, m.association.id) for m in change.mails] == [("association_new_request", "asso-b")]
+    assert change.load == (LoadChange("asso-b", 1, None),)
+
+
+def test_reassigning_a_routed_request_releases_the_previous_association():
+    change = routed().assign(B, "op@reseau.example.org", "", LATER)
+    assert change.load == (LoadChange("asso-a", -1), LoadChange("asso-b", 1, None))
+    assert change.events[0].detail["previous"] == "asso-a" and change.after.attempt == 2
+
+
+def test_closing_records_the_reason_and_frees_the_place():
+    change = routed().close("op@reseau.example.org", "duplicate", LATER)
+    assert change.after.status is Status.CLOSED and change.after.closed_reason == "duplicate"
+    assert change.load == (LoadChange("asso-a", -1),)
+    with pytest.raises(InvalidTransition):
+        change.after.close("op@reseau.example.org", "other", LATER)
+    with pytest.raises(InvalidTransition):
+        routed().close("op@reseau.example.org", "because", LATER)
