@@ -64,13 +64,9 @@ class Client:
 
 
 def serve(app, port: int):
-    from local.server import LocalRequestHandler, make_server
+    from local.server import make_server
 
-    # chalice's handler writes the headers, then the body, in two segments: with Nagle's
-    # algorithm on, the body waits for the client's delayed ACK (40 ms on Linux), a cost
-    # of the local server that API Gateway does not have and that would swamp the figure.
-    LocalRequestHandler.disable_nagle_algorithm = True
-    server = make_server(app, "127.0.0.1", port)
+    server = make_server(app, "127.0.0.1", port)  # Nagle off, as `make run` serves
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     return server
 
@@ -139,11 +135,11 @@ def bench_intake(endpoint: str) -> dict:
             if counting["on"] and threading.current_thread().name != "stream-worker":
                 calls[model.name] += 1
 
-        s.store.client.meta.events.register("before-call.dynamodb", count)
+        s.table.client.meta.events.register("before-call.dynamodb", count)
 
         recorded: list[list[dict]] = []
         committed: dict[str, float] = {}
-        real_transact = s.store._transact
+        real_transact = s.table.transact
 
         def recording(labelled):
             real_transact(labelled)
@@ -153,7 +149,7 @@ def bench_intake(endpoint: str) -> dict:
                 if label == "mail":
                     committed[item["Put"]["Item"]["pk"]["S"][5:]] = now
 
-        s.store._transact = recording
+        s.table.transact = recording
 
         twin = f"{settings.table_name}-bare"
         bare_client = s._dynamodb_client()  # its own client: not counted with the app's calls
