@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import html
 import json
 import re
 from email import policy
@@ -123,9 +124,13 @@ def test_errors_come_back_with_the_values_kept_and_a_summary_linking_each_field(
 
 
 def test_unknown_postal_code_is_an_error_on_that_field(stack):
-    r = stack.post_form("/demande", form_fields(postal_code="99999"))
+    r = stack.post_form("/demande", form_fields(postal_code="59999"))  # the right shape, no such code
     assert r.status == 422
-    assert "code postal" in r.text.lower()
+    page = parse(r.text)
+    # The message of that field, linked from the summary: the label "Code postal" alone
+    # is on every form page, so it proves nothing.
+    assert "postal_code" in page.links and "postal_code-error" in page.ids
+    assert "Ce code postal n'existe pas" in html.unescape(r.text)
 
 
 def test_a_filled_honeypot_looks_like_success_but_stores_and_sends_nothing(stack):
@@ -198,7 +203,13 @@ def test_api_submission_idempotency_and_errors(stack):
 def test_admin_calls_need_the_token(stack):
     assert stack.call("GET", "/api/v1/requests").status == 401
     assert stack.call("GET", "/api/v1/admin/associations", headers={"Authorization": "Bearer wrong"}).status == 401
-    listed = stack.admin("GET", "/api/v1/requests?status=routed&limit=2").json()
+    routed = stack.post_json("/api/v1/requests", youth()).json()
+    triage = stack.post_json("/api/v1/requests", youth(postal_code="97600", city="Mamoudzou")).json()
+    assert routed["status"] == "routed" and triage["status"] == "needs_triage"
+    listed = stack.admin("GET", "/api/v1/requests?status=routed&limit=200").json()
+    ids = {i["id"] for i in listed["items"]}
+    # Not empty (all() of nothing is true), and the filter left the triaged one out.
+    assert routed["id"] in ids and triage["id"] not in ids
     assert all(i["status"] == "routed" for i in listed["items"])
     assert "next" in listed
 
