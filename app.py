@@ -25,134 +25,152 @@ PAGE = ["GET", "HEAD"]
 EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def views():
-    """The views, behind the one error boundary of the HTTP door (chalicelib/web/boundary.py)."""
+def guarded(room):
+    """A room of the HTTP door (chalicelib/web/views.py), built and called inside the one
+    error boundary (chalicelib/web/boundary.py): a failing wiring is answered there too."""
     from chalicelib.web.boundary import GuardedViews
-    from chalicelib.web.views import Views
 
-    return GuardedViews(lambda: Views(services()), app.current_request)
+    return GuardedViews(lambda: room(services()), app.current_request)
+
+
+def pages():
+    from chalicelib.web import views
+
+    return guarded(views.pages)
+
+
+def answer_pages():
+    from chalicelib.web import views
+
+    return guarded(views.answer_pages)
+
+
+def api():
+    from chalicelib.web import views
+
+    return guarded(views.api)
 
 
 @app.route("/health")
 def health():
-    return views().health()
+    return api().health()
 
 
 @app.route("/", methods=PAGE)
 def home():
-    return views().home()
+    return pages().home()
 
 
 @app.route("/mentions-legales", methods=PAGE)
 def legal_notice():
-    return views().legal_page("legal_notice")
+    return pages().legal_page("legal_notice")
 
 
 @app.route("/donnees-personnelles", methods=PAGE)
 def privacy():
-    return views().legal_page("privacy")
+    return pages().legal_page("privacy")
 
 
 @app.route("/accessibilite", methods=PAGE)
 def accessibility():
-    return views().legal_page("accessibility")
+    return pages().legal_page("accessibility")
 
 
 @app.route("/favicon.ico", methods=PAGE)
 def favicon():
-    return views().favicon()
+    return pages().favicon()
 
 
 @app.route("/static/{name}", methods=PAGE)
 def static(name):
-    return views().static(name)
+    return pages().static(name)
 
 
 @app.route("/demande", methods=PAGE)
 def youth_form():
-    return views().form_page("youth", app.current_request)
+    return pages().form_page("youth", app.current_request)
 
 
 @app.route("/demande", methods=["POST"], content_types=FORM)
 def youth_form_post():
-    return views().form_post("youth", app.current_request)
+    return pages().form_post("youth", app.current_request)
 
 
 @app.route("/demande/merci", methods=PAGE)
 def youth_thanks():
-    return views().thanks_page("youth", app.current_request)
+    return pages().thanks_page("youth", app.current_request)
 
 
 @app.route("/orienter", methods=PAGE)
 def referent_form():
-    return views().form_page("referent", app.current_request)
+    return pages().form_page("referent", app.current_request)
 
 
 @app.route("/orienter", methods=["POST"], content_types=FORM)
 def referent_form_post():
-    return views().form_post("referent", app.current_request)
+    return pages().form_post("referent", app.current_request)
 
 
 @app.route("/orienter/merci", methods=PAGE)
 def referent_thanks():
-    return views().thanks_page("referent", app.current_request)
+    return pages().thanks_page("referent", app.current_request)
 
 
 @app.route("/reponse/{token}", methods=PAGE)
 def answer_page(token):
-    return views().answer_page(token, app.current_request)
+    return answer_pages().show(token, app.current_request)
 
 
 @app.route("/reponse/{token}", methods=["POST"], content_types=FORM)
 def answer_post(token):
-    return views().answer_post(token, app.current_request)
+    return answer_pages().post(token, app.current_request)
 
 
 @app.route("/api/v1/requests", methods=["POST"], content_types=ANY)
 def api_submit():
-    return views().api_submit(app.current_request)
+    return api().submit(app.current_request)
 
 
 @app.route("/api/v1/requests", methods=["GET"])
 def api_list_requests():
-    return views().api_list_requests(app.current_request)
+    return api().list_requests(app.current_request)
 
 
 @app.route("/api/v1/requests/{id_or_reference}", methods=["GET"])
 def api_get_request(id_or_reference):
-    return views().api_get_request(app.current_request, id_or_reference)
+    return api().get_request(app.current_request, id_or_reference)
 
 
 @app.route("/api/v1/admin/associations", methods=["PUT"], content_types=ANY)
 def api_put_directory():
-    return views().api_put_directory(app.current_request)
+    return api().put_directory(app.current_request)
 
 
 @app.route("/api/v1/admin/associations", methods=["GET"])
 def api_get_directory():
-    return views().api_get_directory(app.current_request)
+    return api().get_directory(app.current_request)
 
 
 @app.route("/api/v1/admin/quarantine", methods=["GET"])
 def api_quarantine():
-    return views().api_quarantine(app.current_request)
+    return api().quarantine(app.current_request)
 
 
 @app.route("/api/v1/admin/outbox", methods=["GET"])
 def api_outbox():
-    return views().api_outbox(app.current_request)
+    return api().outbox_failed(app.current_request)
 
 
 @app.route("/api/v1/openapi.json")
 def openapi():
-    return views().openapi()
+    return api().openapi()
 
 
 # Greedy: every path no other route serves, at any depth (API Gateway prefers the more
 # specific resources; local/greedy_routes.py teaches chalice local the same).
 @app.route("/{proxy+}", methods=EVERY_METHOD, content_types=ANY)
 def not_found():
-    return views().not_found(app.current_request)
+    return pages().not_found(app.current_request)
 
 
 @app.on_dynamodb_record(stream_arn=TABLE_STREAM_ARN, batch_size=10, starting_position="TRIM_HORIZON")

@@ -122,6 +122,7 @@ def youth(**overrides):
 
 def request_of(data, channel):
     """What the forms and the API hand to the intake use case."""
-    from chalicelib.domain.models import NewRequest, parse_submission
+    from chalicelib.domain.models import NewRequest
+    from chalicelib.domain.submission import parse_submission
 
     return NewRequest.from_submission(parse_submission(data), channel)

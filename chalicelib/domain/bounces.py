@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-OUR_MESSAGE_ID = re.compile(r"<([0-9a-f]{32})\.MNT-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}@[^>\s]+>")
+from .reference import REFERENCE_PATTERN
+
+OUR_MESSAGE_ID = re.compile(rf"<([0-9a-f]{{32}})\.{REFERENCE_PATTERN}@[^>\s]+>")
 MAIL_ID = re.compile(r"[0-9a-f]{32}")
 FINAL_RECIPIENT = re.compile(r"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE)
 

@@ -216,6 +216,14 @@ class Request:
             return "declined"
         return "elsewhere"
 
+    def answer_deadline(self, reroute_days: int) -> Optional[int]:
+        """The epoch after which silence sends it to another association: `reroute_days`
+        after it was routed to the present one (AnswerService.sweep_silence). None when
+        no association holds it."""
+        if self.assigned_at is None:
+            return None
+        return int(self.assigned_at) + reroute_days * 86400
+
     # -- transitions -------------------------------------------------------------------
 
     def first_routing(self, decision: RoutingDecision, association: Optional[Association], at: Moment) -> Change:

@@ -1,4 +1,4 @@
-"""Small pure text helpers: references shown to people, contact details kept out of mail.
+"""Contact details kept out of mail: finding and masking them in free text.
 
 Masking (`redact_contacts`) is what stands between a youth's message and an association
 that has not accepted yet: the youth often repeats a phone number or an address in the
@@ -11,12 +11,8 @@ it, so that the rest of the message reads exactly as it was written.
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from typing import Iterable
-
-# No 0/O, 1/I/L: a reference is read aloud on the phone and typed from a paper note.
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 # Plain spellings, also used by mail extraction to blank contact details out of its view.
 EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -65,12 +61,6 @@ _CLEAR_BREAK = re.compile(r"\s[^\d\s]*\s|[^\d\s]\s|\s[^\d\s]")
 _SPACED_OUT = re.compile(r"(?<!\S)(?:\S[ \t]+){4,}\S(?=[.,;:!?)\]]*(?:\s|$))")
 _UNDERSCORES_IN_DIGITS = re.compile(r"\d[\d_ ]*_[\d_ ]*\d")
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
-
-
-def new_reference() -> str:
-    """MNT-XXXX-XXXX: matches [A-Z0-9-]{6,24}; 31^8 ≈ 8.5e11 values."""
-    chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(8)]
-    return f"MNT-{''.join(chars[:4])}-{''.join(chars[4:])}"
 
 
 def redact_contacts(text: str | None) -> str | None:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from ..domain.models import Association
 from ..domain.routing import DirectoryIndex
-from .ports import DirectoryStore
+from .ports import DirectoryStore, MailLogStore
 
 
 class InvalidDirectory(Exception):
@@ -39,8 +39,11 @@ class DirectoryService:
     condition refreshes the counts (`refresh_load`).
     """
 
-    def __init__(self, *, store: DirectoryStore, monotonic: Callable[[], float], ttl_seconds: float):
+    def __init__(
+        self, *, store: DirectoryStore, mail_log: MailLogStore, monotonic: Callable[[], float], ttl_seconds: float
+    ):
         self._store = store
+        self._mail_log = mail_log
         self._monotonic = monotonic
         self._ttl = ttl_seconds
         self._snapshot: Optional[DirectorySnapshot] = None
@@ -104,3 +107,7 @@ class DirectoryService:
     def entries(self) -> list[dict[str, Any]]:
         associations, _ = self._store.load_directory()
         return [a.model_dump(mode="json") for a in sorted(associations, key=lambda a: a.id)]
+
+    def address_flags(self) -> list[dict[str, Any]]:
+        """Association addresses whose mail bounced, for an operator to correct the directory."""
+        return self._mail_log.address_flags()

@@ -19,7 +19,7 @@ from ..domain.models import NewRequest
 from ..domain.request import Change, MailIntent, Moment, Request
 from ..domain.routing import RoutingDecision, route_request
 from ..domain.territory import Place, departement_place, resolve_place
-from ..domain.text import new_reference
+from ..domain.reference import new_reference
 from ..domain.vocabulary import Status
 from .clock import Clock
 from .concurrency import commit_with_retries

@@ -21,6 +21,8 @@ from ..config import Settings
 from ..domain.extraction import ACCEPT, Extraction, extract_request
 from ..domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_inbound
 from ..domain.models import NewRequest
+from ..domain.reference import REFERENCE_IN_TEXT, REFERENCE_PATTERN
+from ..domain.text_rules import MESSAGE_MAX  # the request's `message`, as on the forms
 from ..domain.vocabulary import Channel, Need, Public, Situation
 from .clock import Clock
 from .intake import Idempotency, IntakeService
@@ -28,10 +30,8 @@ from .ports import Event, MailLogStore, RawMailStore, RequestStore
 
 log = logging.getLogger(__name__)
 
-REFERENCE_IN_TEXT = re.compile(r"\bMNT-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}\b")
-REFERENCE_IN_MESSAGE_ID = re.compile(r"\.(MNT-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})@")
+REFERENCE_IN_MESSAGE_ID = re.compile(rf"\.({REFERENCE_PATTERN})@")
 BOUNCE_REASON = re.compile(r"delivery-status|non-delivery|bounce|mailer-daemon|postmaster|failed-recipients|empty envelope")
-MESSAGE_MAX = 2000  # the request's `message`, as on the forms
 REPLY_EXCERPT_MAX = 1000
 SEVERAL_YOUTHS = "plusieurs jeunes dans un même mail"
 OVER_SENDER_LIMIT = "sender over daily limit"

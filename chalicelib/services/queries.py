@@ -1,4 +1,4 @@
-"""Use case: operators read requests (admin API)."""
+"""Use case: operators read requests, and the inbound mail that could not become one (admin API)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import json
 from typing import Any, Optional
 
 from .clock import Clock
-from .ports import RequestStore
+from .ports import MailLogStore, RequestStore
+
+# A page of the request list: its size unless asked, and the most one may ask.
+DEFAULT_PAGE, MAX_PAGE = 50, 200
 
 
 def request_view(stored: dict[str, Any]) -> dict[str, Any]:
@@ -42,8 +45,9 @@ def _place_view(place: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
 
 
 class RequestQueries:
-    def __init__(self, *, requests: RequestStore, clock: Clock):
+    def __init__(self, *, requests: RequestStore, mail_log: MailLogStore, clock: Clock):
         self.store = requests
+        self.mail_log = mail_log
         self.clock = clock
 
     def get(self, id_or_reference: str) -> Optional[dict[str, Any]]:
@@ -58,3 +62,8 @@ class RequestQueries:
         except (binascii.Error, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ValueError("invalid cursor") from exc
         return [request_view(i) for i in items], next_cursor
+
+    def quarantined(self, limit: int) -> list[dict[str, Any]]:
+        """Inbound mail that could not be parsed, newest first, with the reason and where
+        the raw mail is kept."""
+        return self.mail_log.list_quarantine(self.clock.now().epoch, limit)

@@ -1,7 +1,7 @@
 """The error boundary of the HTTP door: no raw 500, no stack trace, no personal data.
 
-Every route of app.py reaches the views through `guarded_views`, so an exception that a
-view did not handle becomes, here and only here:
+Every route of app.py reaches its view through `app.guarded`, so an exception that a view
+did not handle becomes, here and only here:
 - storage unavailable (StorageUnavailable): 503 with `Retry-After`;
 - anything else: 500;
 as a French page for pages and as `{"errors": [...]}` for the API. Each answer carries a
@@ -18,9 +18,11 @@ import json
 import logging
 import traceback
 import uuid
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
 
 from chalice import Response
+
+from ..config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ def _where(exc: BaseException) -> str:
     return " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames[-4:]))
 
 
-def failure_response(exc: BaseException, request: Any, settings: Any = None) -> Response:
+def failure_response(exc: BaseException, request: Any, settings: Optional[Settings] = None) -> Response:
     from ..services.ports import StorageUnavailable
 
     cid = correlation_id(request)
@@ -82,7 +84,7 @@ def failure_page(status: int, cid: str) -> str:
                 f"<body><main><h1>{heading}</h1><p>{message}</p><p>Code de suivi : {cid}</p></main></body></html>")
 
 
-def _page_headers(settings: Any) -> dict[str, str]:
+def _page_headers(settings: Optional[Settings]) -> dict[str, str]:
     from . import security
 
     if settings is None:
@@ -91,16 +93,22 @@ def _page_headers(settings: Any) -> dict[str, str]:
     return security.page_headers(settings)
 
 
-class GuardedViews:
-    """The views, each call inside the boundary."""
+class Room(Protocol):
+    """A room of views (web/views.py): its settings give the error page its headers."""
 
-    def __init__(self, make_views: Callable[[], Any], request: Any):
+    settings: Settings
+
+
+class GuardedViews:
+    """A room of views, built and each call made inside the boundary."""
+
+    def __init__(self, make_views: Callable[[], Room], request: Any):
         self._make_views = make_views
         self._request = request
 
     def __getattr__(self, name: str) -> Callable[..., Response]:
         def call(*args: Any, **kwargs: Any) -> Response:
-            settings: Optional[Any] = None
+            settings: Optional[Settings] = None
             try:
                 views = self._make_views()
                 settings = views.settings

@@ -8,9 +8,10 @@ from typing import Any, Optional
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from ..domain.models import Association, FieldError, Submission
+from ..domain.models import Association
+from ..domain.submission import FieldError, Submission
 from ..domain.vocabulary import Status
-from .views import DEFAULT_PAGE, MAX_PAGE
+from ..services.queries import DEFAULT_PAGE, MAX_PAGE
 
 
 class AssociationRef(BaseModel):
@@ -59,7 +60,7 @@ _STATUSES = [s.value for s in Status]
 def openapi_document() -> dict[str, Any]:
     """Every status each route answers, and the same constraints the server checks: the
     schemas come from the pydantic models (field rules and the `anyOf` of who submits in
-    domain/models.py), so a client learns the rules here rather than by trial."""
+    domain/submission_schema.py), so a client learns the rules here rather than by trial."""
     _, schemas = models_json_schema(
         [(m, "validation") for m in (Submission, IntakeResponse, Errors, Directory, DirectoryCount, Association)],
         ref_template="#/components/schemas/{model}",

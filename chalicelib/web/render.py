@@ -21,7 +21,7 @@ def environment():
     # Imported here: jinja2 is not needed to import app.py (cold start).
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from ..domain.models import display_phone, phone_uri
+    from ..domain.phone import display_phone, phone_uri
     from .forms import FIELD_LABELS
 
     with _lock:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 from urllib.parse import urlsplit
 
 from ..config import Settings
 
-MAX_FORM_BYTES = 64 * 1024
-MAX_API_BYTES = 64 * 1024
+if TYPE_CHECKING:
+    from chalice.app import Request
 
 
 def page_headers(settings: Settings) -> dict[str, str]:
@@ -74,7 +74,7 @@ def cross_site_post_allowed(headers: Mapping[str, str], settings: Settings) -> b
        origin on our own posts (under `no-referrer` it would send `null`).
     3. No `Sec-Fetch-Site`, `Origin` nor `Referer`: not a browser (curl, a server), which
        carries no cross-site risk of its own.
-    The answer page adds a synchronizer token bound to its link (views.answer_post).
+    The answer page adds a synchronizer token bound to its link (answer_pages.AnswerPages.post).
     """
     origin = (headers.get("origin") or "").strip().lower()
     partners = {o.lower() for o in settings.partner_origins}
@@ -122,3 +122,12 @@ def is_trusted_submitter(headers: Mapping[str, str], settings: Settings) -> bool
 def client_key(source_ip: str, settings: Settings) -> str:
     """The per-IP counter's key: a keyed hash, so no IP address is stored."""
     return hmac.new(settings.secret_key.encode(), source_ip.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def rate_key(request: Request, settings: Settings) -> Optional[str]:
+    """Whose per-IP counter an anonymous submission counts on; None for a trusted submitter.
+    API Gateway (and local/server.py) put the peer's address in the request's context."""
+    if is_trusted_submitter(request.headers, settings):
+        return None
+    ip = ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
+    return client_key(ip, settings)

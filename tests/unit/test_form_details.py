@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.models import InvalidSubmission, display_phone, parse_submission, phone_uri
+from chalicelib.domain.phone import display_phone, phone_uri
+from chalicelib.domain.submission import InvalidSubmission, parse_submission
 from chalicelib.web import forms
 from tests.conftest import youth
 

@@ -12,8 +12,9 @@ import pytest
 from email_validator import validate_email
 from hypothesis import given, settings, strategies as st
 
-from chalicelib.domain import models
-from chalicelib.domain.models import InvalidSubmission, parse_submission
+from chalicelib.domain import phone, text_rules
+from chalicelib.domain.submission import InvalidSubmission, parse_submission
+from chalicelib.domain.submission_schema import postal_codes_pattern
 from chalicelib.web.openapi import openapi_document
 from chalicelib.web.parsing import BodyRefused, parse_form, parse_json
 from tests.conftest import youth
@@ -167,13 +168,13 @@ def test_forbidden_ranges_are_the_unicode_categories():
         elif not inside and start is not None:
             ranges.append((start, cp - 1))
             start = None
-    assert tuple(ranges) == models.FORBIDDEN_RANGES
+    assert tuple(ranges) == text_rules.FORBIDDEN_RANGES
     blank = tuple(cp for cp in range(0x110000) if chr(cp).isspace() and not any(a <= cp <= b for a, b in ranges))
-    assert blank == models.BLANK_CHARS
+    assert blank == text_rules.BLANK_CHARS
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.from_regex(models.EMAIL_PATTERN, fullmatch=True).filter(lambda e: len(e) <= models.EMAIL_MAX_LENGTH))
+@given(st.from_regex(text_rules.EMAIL_PATTERN, fullmatch=True).filter(lambda e: len(e) <= text_rules.EMAIL_MAX_LENGTH))
 def test_every_email_the_pattern_allows_email_validator_accepts(email):
     assert validate_email(email, check_deliverability=False)
 
@@ -225,13 +226,13 @@ def test_the_schema_names_the_real_constraints():
     assert {"minimum": 6, "maximum": 30} in ages and {"minimum": 13, "maximum": 14} in ages
     assert set(doc["paths"]["/api/v1/requests"]["get"]["responses"]) >= {"200", "401", "422"}
     assert set(doc["paths"]["/api/v1/admin/associations"]["put"]["responses"]) >= {"200", "400", "401", "413", "422"}
-    assert re.fullmatch(models.PHONE_PATTERN.strip("^$"), "06 12 34 56 78")
+    assert re.fullmatch(phone.PHONE_PATTERN.strip("^$"), "06 12 34 56 78")
 
 
 def test_the_postal_code_pattern_matches_exactly_the_known_codes():
     from chalicelib.domain.territory import is_known_postal_code, known_postal_codes
 
-    pattern = jsonschema_rs.validator_for({"type": "string", "pattern": models.postal_codes_pattern(known_postal_codes())})
+    pattern = jsonschema_rs.validator_for({"type": "string", "pattern": postal_codes_pattern(known_postal_codes())})
     five_digits = [f"{i:05d}" for i in range(100000)]
     assert [c for c in five_digits if pattern.is_valid(c)] == [c for c in five_digits if is_known_postal_code(c)]
     assert not pattern.is_valid("59100\n") and not pattern.is_valid(" 59100")

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from chalicelib.domain.models import InvalidSubmission, parse_submission
-from chalicelib.domain.text import new_reference, redact_contacts
+from chalicelib.domain.reference import new_reference
+from chalicelib.domain.submission import InvalidSubmission, parse_submission
+from chalicelib.domain.text import redact_contacts
 from chalicelib.domain.vocabulary import Need, Public, Situation, StructureType
 from tests.conftest import youth
 

@@ -1,0 +1,158 @@
+"""The association's answer: the page its mail links to (`/reponse/<token>`), and the
+accept or decline posted from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone, tzinfo
+from typing import TYPE_CHECKING, Any, Optional
+
+from chalice import Response
+
+from ..config import Settings
+from ..domain.request import Request as StoredRequest
+from ..domain.submission import FieldError
+from ..services.answers import DECLINE_REASONS, AnswerView, InvalidAnswer, UnknownRequest
+from ..services.mails import request_facts, structure_label
+from ..services.ports import AnswerLinks, InvalidLink
+from . import forms, security
+from .parsing import MAX_FORM_BYTES, BodyRefused
+from .responses import error_page, page
+
+if TYPE_CHECKING:
+    from chalice.app import Request
+
+    from ..services.answers import AnswerService
+
+LINK_ERRORS = {
+    "invalid": (400, "Lien invalide", "Ce lien n'est pas valide. Utilisez le lien reçu par e-mail, sans le modifier."),
+    "expired": (410, "Lien expiré", "Ce lien a expiré. Écrivez à l'équipe du réseau en indiquant la référence de la demande."),
+    "unknown": (404, "Demande introuvable", "Cette demande n'existe plus : elle a été close ou ses données ont été effacées."),
+}
+_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
+
+
+def french_date(iso: str) -> str:
+    """`03/12/2026` from an ISO time."""
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
+
+
+def french_long_date(epoch: int) -> str:
+    """`jeudi 3 décembre 2026`, the day in metropolitan France (UTC if no time zone data)."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        zone: tzinfo = ZoneInfo("Europe/Paris")
+    except Exception:  # no tz database on the host: a day off at worst around midnight
+        zone = timezone.utc
+    day = datetime.fromtimestamp(epoch, zone)
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{_DAYS[day.weekday()]} {first} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def contact_details(request: dict[str, Any]) -> dict[str, Any]:
+    """Shown to the association once it has accepted, and only then."""
+    f = request["fields"]
+    name = " ".join(p for p in (f.get("first_name"), f.get("last_name")) if p) or None
+    referent = request.get("referent")
+    return {
+        "youth_name": name,
+        "youth_email": f.get("email"),
+        "youth_phone": f.get("phone"),
+        "referent": None
+        if not referent
+        else {
+            "name": referent.get("name"),
+            "email": referent.get("email"),
+            "phone": referent.get("phone"),
+            "structure_name": referent.get("structure_name"),
+            "structure_label": structure_label(referent),
+        },
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerPages:
+    settings: Settings
+    answers: AnswerService
+    links: AnswerLinks  # the CSRF token bound to each link
+
+    def _link_error(self, why: str) -> Response:
+        status, heading, message = LINK_ERRORS[why]
+        return error_page(self.settings, status, heading, message)
+
+    def show(self, token: str, request: Request) -> Response:
+        try:
+            view = self.answers.view(token)
+        except InvalidLink as bad:
+            return self._link_error(bad.why)
+        except UnknownRequest:
+            return self._link_error("unknown")
+        return self._answer(view, token)
+
+    def post(self, token: str, request: Request) -> Response:
+        raw = request.raw_body or b""
+        if len(raw) > MAX_FORM_BYTES:
+            return error_page(self.settings, 413, "Envoi trop long", "Le texte envoyé est trop long.")
+        try:
+            values = forms.parse_form_body(raw)
+        except BodyRefused as refused:
+            return error_page(
+                self.settings, refused.status, "Réponse refusée", refused.french, f"/reponse/{token}", "Rouvrir la demande"
+            )
+        if not security.cross_site_post_allowed(request.headers, self.settings) or not self.links.csrf_ok(
+            token, values.get("csrf", "")
+        ):
+            return error_page(
+                self.settings,
+                403,
+                "Envoi refusé",
+                "Pour votre sécurité, cette réponse n'a pas été prise en compte : elle doit être envoyée depuis la "
+                "page ouverte par le lien reçu par e-mail. Rouvrez ce lien, puis cliquez à nouveau sur "
+                "« Accepter » ou « Refuser ».",
+                f"/reponse/{token}",
+                "Rouvrir la demande",
+            )
+        decision = values.get("decision")
+        try:
+            if decision == "accept":
+                view = self.answers.accept(token)
+            elif decision == "decline":
+                view = self.answers.decline(token, values.get("reason"), values.get("comment"))
+            else:
+                return error_page(self.settings, 400, "Réponse incomprise", "Choisissez « Accepter » ou « Refuser ».")
+        except InvalidLink as bad:
+            return self._link_error(bad.why)
+        except UnknownRequest:
+            return self._link_error("unknown")
+        except InvalidAnswer as wrong:
+            view = self.answers.view(token)
+            return self._answer(view, token, [FieldError(field=wrong.field, message=wrong.message)], 422)
+        return self._answer(view, token)
+
+    def _answer(
+        self, view: AnswerView, token: str, errors: Optional[list[FieldError]] = None, status: int = 200
+    ) -> Response:
+        request = view.request
+        facts = {**request_facts(request), "received_at": french_date(request["created_at"])}
+        contact = contact_details(request) if view.state == "accepted" else None
+        name = view.association.name if view.association else "votre association"
+        deadline = StoredRequest.from_record(request).answer_deadline(self.settings.reroute_days)
+        return page(
+            self.settings,
+            "answer",
+            status,
+            page_title=("Erreur : " if errors else "") + f"Demande de mentorat {request['reference']}",
+            association_name=name,
+            reference=request["reference"],
+            state=view.state,
+            just_done=view.just_done,
+            request=facts,
+            contact=contact,
+            action=f"/reponse/{token}",
+            csrf=self.links.csrf_for(token),
+            answer_by=french_long_date(deadline) if view.state == "open" and deadline is not None else None,
+            decline_reasons=list(DECLINE_REASONS),
+            errors=errors or [],
+        )

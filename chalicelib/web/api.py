@@ -1,0 +1,147 @@
+"""The JSON API (contract section 4): submissions from partners, and the operators' reads
+and directory (admin token)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Optional
+
+from chalice import Response
+
+from ..config import Settings
+from ..domain.models import NewRequest
+from ..domain.submission import InvalidSubmission, parse_submission
+from ..domain.vocabulary import Channel, Status
+from ..services.directory import InvalidDirectory
+from ..services.intake import Idempotency, IdempotencyConflict, RateLimited
+from ..services.queries import DEFAULT_PAGE, MAX_PAGE
+from . import security
+from .parsing import MAX_API_BYTES, MAX_DIRECTORY_BYTES, BodyRefused, parse_json
+from .responses import api_error, api_errors, json_response, too_many
+
+if TYPE_CHECKING:
+    from chalice.app import Request
+
+    from ..services.directory import DirectoryService
+    from ..services.intake import IntakeService
+    from ..services.outbox import OutboxService
+    from ..services.queries import RequestQueries
+
+LIMIT_RE = re.compile(r"[0-9]{1,6}")
+LISTED_AT_MOST = 100  # quarantined and failed mails: the newest, for an operator to look at
+
+
+@dataclass(frozen=True, kw_only=True)
+class Api:
+    settings: Settings
+    intake: IntakeService
+    requests: RequestQueries
+    directory: DirectoryService
+    outbox: OutboxService
+    healthy: Callable[[], bool]  # storage answers (the composition root knows how to ask)
+
+    def submit(self, request: Request) -> Response:
+        raw = request.raw_body or b""
+        if len(raw) > MAX_API_BYTES:
+            return api_error("body", "body larger than 64 KiB", 413)
+        if not security.cross_site_post_allowed(request.headers, self.settings):
+            # A browser page elsewhere can post a text/plain body here without a preflight.
+            return api_error("Origin", "cross-site submissions only from partner origins", 403)
+        try:
+            body = parse_json(raw, MAX_API_BYTES)
+        except BodyRefused as refused:
+            return json_response(refused.api_errors(), refused.status)
+        if not isinstance(body, dict):
+            return api_error("body", "a JSON object is expected", 400)
+        try:
+            submission = parse_submission(body, json=True)
+        except InvalidSubmission as exc:
+            return api_errors(exc.errors)
+        key = (request.headers.get("idempotency-key") or "").strip()
+        idem = Idempotency.of_api(key[:200], body) if key else None
+        new = NewRequest.from_submission(submission, Channel.API)
+        try:
+            result = self.intake.accept(new, idem, security.rate_key(request, self.settings))
+        except RateLimited:
+            return too_many(self.settings, as_page=False)
+        except IdempotencyConflict:
+            return api_error("Idempotency-Key", "key already used with another body", 409)
+        return json_response(result.as_response(), 201)
+
+    # -- the operators' reads and the directory (admin token) ----------------------------
+
+    def _admin_only(self, request: Request) -> Optional[Response]:
+        if not security.is_admin(request.headers, self.settings):
+            return api_error("Authorization", "admin token required", 401, {"WWW-Authenticate": "Bearer"})
+        return None
+
+    def get_request(self, request: Request, id_or_reference: str) -> Response:
+        if (denied := self._admin_only(request)) is not None:
+            return denied
+        found = self.requests.get(id_or_reference)
+        if found is None:
+            return api_error("id", "no such request", 404)
+        return json_response(found)
+
+    def list_requests(self, request: Request) -> Response:
+        if (denied := self._admin_only(request)) is not None:
+            return denied
+        q = request.query_params or {}
+        status = q.get("status")
+        if status is not None and status not in {s.value for s in Status}:
+            return api_error("status", f"one of {[s.value for s in Status]}", 422)
+        limit_text = q.get("limit", str(DEFAULT_PAGE))
+        if not LIMIT_RE.fullmatch(limit_text) or not 1 <= int(limit_text) <= MAX_PAGE:
+            return api_error("limit", f"a whole number from 1 to {MAX_PAGE}", 422)
+        try:
+            items, cursor = self.requests.list(status, q.get("association"), int(limit_text), q.get("cursor"))
+        except ValueError:
+            # The query names the page: a cursor we did not issue names no page (404, as for
+            # any unknown resource), rather than a malformed request.
+            return api_error("cursor", "no such page: use the `next` value of a page", 404)
+        return json_response({"items": items, "next": cursor})
+
+    def put_directory(self, request: Request) -> Response:
+        if (denied := self._admin_only(request)) is not None:
+            return denied
+        try:
+            body = parse_json(request.raw_body or b"", MAX_DIRECTORY_BYTES)
+        except BodyRefused as refused:
+            return json_response(refused.api_errors(), refused.status)
+        if not isinstance(body, dict) or "associations" not in body:
+            return api_error("associations", "missing", 422)
+        try:
+            count = self.directory.replace(body["associations"])
+        except InvalidDirectory as exc:
+            return json_response({"errors": exc.errors}, 422)
+        return json_response({"count": count})
+
+    def get_directory(self, request: Request) -> Response:
+        if (denied := self._admin_only(request)) is not None:
+            return denied
+        # `flags`: addresses whose mail bounced, for an operator to correct the directory.
+        return json_response({"associations": self.directory.entries(), "flags": self.directory.address_flags()})
+
+    def quarantine(self, request: Request) -> Response:
+        """Inbound mail that could not be parsed, newest first, with the reason."""
+        if (denied := self._admin_only(request)) is not None:
+            return denied
+        return json_response({"items": self.requests.quarantined(LISTED_AT_MOST)})
+
+    def outbox_failed(self, request: Request) -> Response:
+        """Mails given up (`?state=failed`, the only state listed), newest first."""
+        if (denied := self._admin_only(request)) is not None:
+            return denied
+        if (request.query_params or {}).get("state", "failed") != "failed":
+            return api_error("state", "only 'failed' is listed", 422)
+        return json_response({"items": self.outbox.failed_mails(LISTED_AT_MOST)})
+
+    def openapi(self) -> Response:
+        from .openapi import openapi_document
+
+        return json_response(openapi_document())
+
+    def health(self) -> Response:
+        ok = self.healthy()
+        return json_response({"status": "ok" if ok else "unavailable"}, 200 if ok else 503)
