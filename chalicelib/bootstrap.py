@@ -9,20 +9,71 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional
 
 from .config import Settings
+
+if TYPE_CHECKING:  # types only: the ports import the domain, which app.py loads lazily
+    from .adapters.dynamodb import DynamoTable
+    from .services.clock import Clock
+    from .services.ports import DirectoryStore, MailLogStore, MailSender, OutboxStore, RawMailStore, RequestStore
 
 _services: Optional["Services"] = None
 _lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class Stores:
+    """The storage ports, one object each. On DynamoDB they share one table (and one
+    client); the in-memory ones (adapters/memory, tests) share one lock."""
+
+    requests: RequestStore
+    outbox: OutboxStore
+    directory: DirectoryStore
+    mail_log: MailLogStore
+
+    @staticmethod
+    def on_dynamodb(table: "DynamoTable", mail_grace_seconds: int) -> "Stores":
+        """Every port on the one table (one client)."""
+        from .adapters.dynamodb import DynamoDirectoryStore, DynamoMailLogStore, DynamoOutboxStore, DynamoRequestStore
+
+        return Stores(
+            requests=DynamoRequestStore(table, mail_grace_seconds),
+            outbox=DynamoOutboxStore(table),
+            directory=DynamoDirectoryStore(table),
+            mail_log=DynamoMailLogStore(table),
+        )
+
+    @staticmethod
+    def in_memory(mail_grace_seconds: int = 120) -> "Stores":
+        """Every port in memory, sharing one state (tests: use cases in milliseconds)."""
+        from .adapters.memory import (
+            MemoryDirectoryStore, MemoryMailLogStore, MemoryOutboxStore, MemoryRequestStore, MemoryState,
+        )
+
+        state = MemoryState()
+        return Stores(
+            requests=MemoryRequestStore(state, mail_grace_seconds),
+            outbox=MemoryOutboxStore(state),
+            directory=MemoryDirectoryStore(state),
+            mail_log=MemoryMailLogStore(state),
+        )
+
+
 class Services:
     def __init__(
-        self, settings: Settings, clock: Any = None, sender: Any = None, boto_session: Any = None, raw_store: Any = None
+        self,
+        settings: Settings,
+        clock: Optional[Clock] = None,
+        sender: Optional[MailSender] = None,
+        boto_session: Any = None,
+        raw_store: Optional[RawMailStore] = None,
+        stores: Optional[Stores] = None,
     ):
+        """`stores`: the storage ports to use (tests pass in-memory ones); by default the
+        DynamoDB table of `settings`."""
         from .adapters.clock import SystemClock
-        from .adapters.dynamodb import DynamoStore
         from .adapters.links import SignedLinks
         from .adapters.mail import EmlOutbox, SesSender
         from .services.answers import AnswerService
@@ -36,25 +87,34 @@ class Services:
         self.settings = settings
         self.clock = clock or SystemClock()
         self._boto_session = boto_session
-        # One table, one adapter object implementing every storage port; each use case
-        # takes only the ports it needs, by name.
-        self.store = store = DynamoStore(settings.table_name, self._dynamodb_client, settings.mail_grace_seconds)
+        # The table (its client: health, the local stream worker, set-up), None when the
+        # stores are not DynamoDB's.
+        self.table: Optional[DynamoTable] = None
+        if stores is None:
+            from .adapters.dynamodb import DynamoTable
+
+            self.table = DynamoTable(settings.table_name, self._dynamodb_client)
+            stores = Stores.on_dynamodb(self.table, settings.mail_grace_seconds)
+        self.stores = stores
         if sender is None:
             sender = EmlOutbox(settings.outbox_dir) if settings.local else SesSender(self._ses_client, settings.ses_configuration_set)
-        self.directory = DirectoryService(store=store, monotonic=time.monotonic, ttl_seconds=settings.directory_cache_seconds)
+        self.directory = DirectoryService(
+            store=stores.directory, mail_log=stores.mail_log, monotonic=time.monotonic,
+            ttl_seconds=settings.directory_cache_seconds,
+        )
         self.links = SignedLinks(settings, self.clock)
         self.mails = MailComposer(render_mail, settings, self.links.answer_url)
         self.intake = IntakeService(
-            requests=store, directory=self.directory, mails=self.mails, clock=self.clock, settings=settings
+            requests=stores.requests, directory=self.directory, mails=self.mails, clock=self.clock, settings=settings
         )
         self.outbox = OutboxService(
-            outbox=store, requests=store, sender=sender, clock=self.clock, mail_from=settings.mail_from,
-            max_attempts=settings.mail_max_attempts,
+            outbox=stores.outbox, requests=stores.requests, sender=sender, clock=self.clock,
+            mail_from=settings.mail_from, max_attempts=settings.mail_max_attempts,
         )
-        self.requests = RequestQueries(requests=store, clock=self.clock)
+        self.requests = RequestQueries(requests=stores.requests, mail_log=stores.mail_log, clock=self.clock)
         self.answers = AnswerService(
-            requests=store, outbox=store, mail_log=store, directory=self.directory, mails=self.mails,
-            links=self.links, clock=self.clock, settings=settings,
+            requests=stores.requests, outbox=stores.outbox, mail_log=stores.mail_log, directory=self.directory,
+            mails=self.mails, links=self.links, clock=self.clock, settings=settings,
         )
         self._raw_store = raw_store
         self._mail_intake = None
@@ -74,7 +134,7 @@ class Services:
                 else:
                     raw_store = S3RawMailStore(self.settings.raw_mail_bucket, lambda: self._client("s3"))
             self._mail_intake = MailIntakeService(
-                intake=self.intake, requests=self.store, mail_log=self.store, raw_store=raw_store,
+                intake=self.intake, requests=self.stores.requests, mail_log=self.stores.mail_log, raw_store=raw_store,
                 on_bounce=self.answers.association_mail_bounced, clock=self.clock, settings=self.settings,
                 limits=Limits(max_bytes=self.settings.max_mail_bytes),
             )
@@ -144,8 +204,10 @@ class Services:
         return sum(self.answers.association_mail_bounced(b.mail_id, b.address, b.reason) for b in bounces_from_ses(message))
 
     def healthy(self) -> bool:
+        if self.table is None:
+            return True  # in-memory stores: nothing to reach
         try:
-            self.store.client.describe_table(TableName=self.settings.table_name)
+            self.table.client.describe_table(TableName=self.settings.table_name)
             return True
         except Exception as exc:  # unreachable, throttled, or the table is missing: not ready
             logging.getLogger(__name__).warning("health check failed", extra={"error": type(exc).__name__})
@@ -166,6 +228,6 @@ def services() -> Services:
 
 
 def set_services(value: Optional[Services]) -> None:
-    """Tests and the local runner install their own wiring."""
+    """Tests and `make bench` install their own wiring (None: built again on next use)."""
     global _services
     _services = value

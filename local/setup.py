@@ -15,11 +15,12 @@ def seed_entries() -> list[dict]:
 
 
 def prepare(services, seed: bool = True) -> tuple[bool, int]:
-    """Create the table if needed; load the seed directory into an empty directory.
+    """Create the table if needed (none for in-memory stores); load the seed directory
+    into an empty directory.
 
     An existing directory (replaced by an operator through the API) is kept.
     """
-    created = ensure_table(services.store.client, services.settings.table_name)
+    created = services.table is not None and ensure_table(services.table.client, services.settings.table_name)
     seeded = 0
     if seed and not services.directory.entries():
         seeded = services.directory.replace(seed_entries())

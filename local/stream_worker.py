@@ -72,7 +72,7 @@ class StreamWorker:
     @classmethod
     def for_services(cls, services: Any, checkpoint: Optional[Path] = None, **kwargs: Any) -> "StreamWorker":
         return cls(
-            services.mail_stream_batch, services.store.client, services.streams_client(), services.settings.table_name,
+            services.mail_stream_batch, services.table.client, services.streams_client(), services.settings.table_name,
             checkpoint, **kwargs,
         )
 

@@ -146,11 +146,15 @@ def activate_rule_set(ses: Any, rule_set: str) -> bool:
 
 def seed_directory(dynamodb: Any, table: str) -> int:
     """Load the seed directory into an empty one; returns how many entries were loaded."""
-    from chalicelib.adapters.dynamodb import DynamoStore
+    from chalicelib.adapters.dynamodb import DynamoDirectoryStore, DynamoMailLogStore, DynamoTable
     from chalicelib.services.directory import DirectoryService
     from local.setup import seed_entries
 
-    directory = DirectoryService(store=DynamoStore(table, lambda: dynamodb), monotonic=time.monotonic, ttl_seconds=0.0)
+    on_table = DynamoTable(table, lambda: dynamodb)
+    directory = DirectoryService(
+        store=DynamoDirectoryStore(on_table), mail_log=DynamoMailLogStore(on_table), monotonic=time.monotonic,
+        ttl_seconds=0.0,
+    )
     if directory.entries():
         return 0
     return directory.replace(seed_entries())

@@ -68,7 +68,7 @@ def test_the_artifacts_go_to_a_private_bucket_and_the_template_names_the_uploade
 
 def test_the_seed_directory_fills_an_empty_directory_only(settings, dynamodb_endpoint):
     s = make_services(settings, directory=[])
-    client = s.store.client
+    client = s.table.client
     assert deploy.seed_directory(client, settings.table_name) > 20
     assert len(s.directory.entries()) > 20
     from tests.conftest import association

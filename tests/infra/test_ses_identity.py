@@ -36,7 +36,7 @@ def test_the_message_id_ses_returns_is_stored_with_the_mail(settings, clock, ses
     s = make_services(settings, clock, sender=sender)
     result = s.submit(request_of(youth(), Channel.FORM))
     s.outbox.dispatch(result.mail_ids)  # what the stream consumer does with the inserted mails
-    states = [s.store.mail_state(m) for m in result.mail_ids]
+    states = [s.stores.outbox.mail_state(m) for m in result.mail_ids]
     assert [st["state"] for st in states] == ["sent", "sent"]
     returned = {m.id for m in sent_messages()}
     assert {st["provider_message_id"] for st in states} == returned and len(returned) == 2
@@ -50,8 +50,8 @@ def test_an_ses_bounce_event_names_our_mail_by_its_tag_and_routes_onward(setting
     result = s.submit(request_of(youth(postal_code="59000"), Channel.FORM))
     s.outbox.dispatch(result.mail_ids)  # what the stream consumer does with the inserted mails
     first = s.requests.get(result.reference)["association"]["id"]
-    to_association = next(m for m in result.mail_ids if s.store.mail_state(m)["kind"] == "association_new_request")
-    state = s.store.mail_state(to_association)
+    to_association = next(m for m in result.mail_ids if s.stores.outbox.mail_state(m)["kind"] == "association_new_request")
+    state = s.stores.outbox.mail_state(to_association)
     # An SES event (configuration set -> SNS): SES's own ids, our tag, no Message-ID of ours.
     event = {
         "eventType": "Bounce",

@@ -69,8 +69,10 @@ def granted(role) -> set[str]:
 
 
 def store_actions() -> set[str]:
-    """The DynamoDB IAM actions chalicelib/adapters/dynamodb.py needs, read from its code."""
-    source = (ROOT / "chalicelib" / "adapters" / "dynamodb.py").read_text(encoding="utf-8")
+    """The DynamoDB IAM actions the chalicelib/adapters/dynamodb/ package needs, read from its code."""
+    source = "\n".join(
+        p.read_text(encoding="utf-8") for p in sorted((ROOT / "chalicelib" / "adapters" / "dynamodb").glob("*.py"))
+    )
     calls = {
         node.func.attr
         for node in ast.walk(ast.parse(source))

@@ -137,7 +137,7 @@ def test_fifty_simultaneous_requests_never_exceed_capacity(settings, clock):
     routed = Counter(r.association["id"] for r in results if r.association)
     assert routed == {"small": 5, "medium": 3}
     assert sum(r.status == "needs_triage" for r in results) == 42
-    assert s.store.load_counts() == {"small": 5, "medium": 3}
+    assert s.stores.directory.load_counts() == {"small": 5, "medium": 3}
     triaged = s.requests.get(next(r.id for r in results if r.status == "needs_triage"))
     assert triaged["triage_reason"] == "all candidates at capacity"
     listed, _ = s.requests.list("routed", "small", 50, None)

@@ -112,7 +112,7 @@ def test_automatic_mail_makes_nothing(mail_services, settings):
 def test_unparseable_mail_is_quarantined_with_its_reason(mail_services, settings, tmp_path):
     outcome = mail_services.mail_intake.ingest(b"\x00\x01\x02 not a mail at all" * 10, "x@example.fr", ["urgence@lementorat.fr"])
     assert outcome.kind == "quarantined" and outcome.reason
-    items = mail_services.store.list_quarantine(mail_services.clock.now().epoch, 10)
+    items = mail_services.stores.mail_log.list_quarantine(mail_services.clock.now().epoch, 10)
     assert items and items[0]["reason"] == outcome.reason
     kept = Path(mail_services.settings.raw_mail_dir) / items[0]["raw_key"]
     assert kept.read_bytes().startswith(b"\x00\x01\x02")  # the raw message, for an operator
@@ -244,7 +244,7 @@ def test_one_sender_over_the_daily_limit_is_kept_for_an_operator_not_routed(mail
     assert [o.kind for o in outcomes] == ["request"] * limit + ["quarantined"] * 3
     assert all(o.reason == "sender over daily limit" for o in outcomes[limit:])
     assert len(mail_services.requests.list(None, None, 50, None)[0]) == limit
-    held = mail_services.store.list_quarantine(clock.now().epoch, 50)
+    held = mail_services.stores.mail_log.list_quarantine(clock.now().epoch, 50)
     assert len(held) == 3 and all(h["reason"] == "sender over daily limit" and h["raw_key"] for h in held)
     association_mails = [m for m in read_outbox(mail_services) if m["Auto-Submitted"] != "auto-replied"]
     assert len(association_mails) == limit

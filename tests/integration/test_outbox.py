@@ -35,11 +35,11 @@ def test_nothing_is_sent_in_the_request_the_stream_sends_each_mail_once(settings
     s = make_services(settings, clock)
     result = s.submit(request_of(youth(), Channel.FORM))
     # The answer is given at the commit: the mails are stored, not sent yet.
-    assert [s.store.mail_state(m)["state"] for m in result.mail_ids] == ["pending", "pending"]
+    assert [s.stores.outbox.mail_state(m)["state"] for m in result.mail_ids] == ["pending", "pending"]
     assert not list(Path(settings.outbox_dir).glob("*.eml"))
 
     deliver_mails(s)
-    states = [s.store.mail_state(m) for m in result.mail_ids]
+    states = [s.stores.outbox.mail_state(m) for m in result.mail_ids]
     assert [st["state"] for st in states] == ["sent", "sent"]
     assert all(st["attempt_at"] == clock.now().epoch for st in states)  # recorded before the send
     assert sorted(p.stem for p in Path(settings.outbox_dir).glob("*.eml")) == sorted(result.mail_ids)
@@ -56,7 +56,7 @@ def test_ses_down_then_back_each_mail_is_sent_exactly_once(settings, clock, ses)
     assert s.requests.get(result.reference) is not None
     deliver_mails(s)  # the stream tries each mail once; SES refuses
     assert sent_count() == 0
-    states = [s.store.mail_state(m) for m in result.mail_ids]
+    states = [s.stores.outbox.mail_state(m) for m in result.mail_ids]
     assert [st["state"] for st in states] == ["pending", "pending"]
     assert all(st["attempts"] == 1 and st["last_error"].startswith("MailNotSent") for st in states)
 
@@ -66,7 +66,7 @@ def test_ses_down_then_back_each_mail_is_sent_exactly_once(settings, clock, ses)
     clock.advance(seconds=61)
     report = s.outbox.sweep()
     assert report.sent == 2 and sent_count() == 2
-    assert [s.store.mail_state(m)["state"] for m in result.mail_ids] == ["sent", "sent"]
+    assert [s.stores.outbox.mail_state(m)["state"] for m in result.mail_ids] == ["sent", "sent"]
 
     clock.advance(hours=2)
     assert s.outbox.sweep().sent == 0
@@ -89,9 +89,9 @@ def test_a_mail_being_sent_by_one_worker_is_neither_sent_nor_resent_by_another(s
     s = make_services(settings, clock, sender=recorder)
     result = s.intake.accept(request_of(youth(), Channel.FORM))  # committed, not sent yet
     first, second = result.mail_ids
-    held = s.store.claim_mail(first, clock.now().epoch, 120)  # another worker holds it
+    held = s.stores.outbox.claim_mail(first, clock.now().epoch, 120)  # another worker holds it
     assert held is not None and not held.interrupted
-    assert s.store.mail_state(first)["state"] == "sending"
+    assert s.stores.outbox.mail_state(first)["state"] == "sending"
     s.outbox.dispatch(result.mail_ids)
     assert recorder.sent == [second]
     # That worker died between its send and its mark: whether the mail left is unknown.
@@ -99,7 +99,7 @@ def test_a_mail_being_sent_by_one_worker_is_neither_sent_nor_resent_by_another(s
     report = s.outbox.sweep()
     assert (report.sent, report.unknown) == (0, 1)
     assert recorder.sent == [second]  # never sent a second time
-    state = s.store.mail_state(first)
+    state = s.stores.outbox.mail_state(first)
     assert state["state"] == "failed" and state["last_error"].startswith("outcome unknown")
     assert [m["id"] for m in s.outbox.failed_mails()] == [first]
 
@@ -125,7 +125,7 @@ def test_a_failing_stream_delivery_is_left_to_the_sweeper_which_sends_it_once(se
     worker.drain()
     assert recorder.sent == [fine]
     assert calls.count(broken) == worker.max_retries + 1  # tried, retried, then given up
-    assert s.store.mail_state(broken)["state"] == "pending"
+    assert s.stores.outbox.mail_state(broken)["state"] == "pending"
 
     assert s.outbox.sweep().sent == 0  # within the grace period the sweeper leaves it to the stream
     clock.advance(seconds=settings.mail_grace_seconds + 1)
@@ -192,14 +192,14 @@ def test_the_stream_worker_killed_and_restarted_loses_no_mail_and_sends_none_twi
 
     restarted = StreamWorker.for_services(s, checkpoint, poll_seconds=0.05).start()
     try:
-        wait_until(lambda: sum(1 for m in ids if s.store.mail_state(m)["state"] == "sent") == len(ids) - 1)
+        wait_until(lambda: sum(1 for m in ids if s.stores.outbox.mail_state(m)["state"] == "sent") == len(ids) - 1)
     finally:
         restarted.stop()
-    (cut_off,) = [m for m in ids if s.store.mail_state(m)["state"] != "sent"]
-    assert s.store.mail_state(cut_off)["state"] == "sending"  # its attempt was recorded, its outcome not
+    (cut_off,) = [m for m in ids if s.stores.outbox.mail_state(m)["state"] != "sent"]
+    assert s.stores.outbox.mail_state(cut_off)["state"] == "sending"  # its attempt was recorded, its outcome not
     clock.advance(seconds=121)  # its lease runs out: the sweeper reconciles, the .eml says it left
     assert s.outbox.sweep().sent == 1
-    assert all(s.store.mail_state(m)["state"] == "sent" for m in ids)
+    assert all(s.stores.outbox.mail_state(m)["state"] == "sent" for m in ids)
     assert len(ids) == 18 and all(outbox.writes[m] == 1 for m in ids)
 
     checkpoint.unlink()  # a lost checkpoint: read from the oldest record, nothing sent again
@@ -231,7 +231,7 @@ def test_an_ses_answer_lost_after_the_request_left_is_not_sent_again(settings, c
     report = s.outbox.dispatch(result.mail_ids)
     assert (report.sent, report.unknown) == (0, 2) and ses.calls == 2
     for mail_id in result.mail_ids:
-        state = s.store.mail_state(mail_id)
+        state = s.stores.outbox.mail_state(mail_id)
         assert state["state"] == "failed" and state["last_error"] == "outcome unknown (ReadTimeoutError)"
     assert sorted(m["id"] for m in s.outbox.failed_mails()) == sorted(result.mail_ids)
     events = [e for e in s.requests.get(result.reference)["events"] if e["type"] == "mail_failed"]
@@ -255,7 +255,7 @@ def test_a_send_that_surely_failed_is_retried_later(settings, clock, make_error)
     result = s.submit(request_of(youth(), Channel.FORM))
     report = s.outbox.dispatch(result.mail_ids)
     assert (report.failed, report.unknown) == (2, 0)
-    assert all(s.store.mail_state(m)["state"] == "pending" for m in result.mail_ids)
+    assert all(s.stores.outbox.mail_state(m)["state"] == "pending" for m in result.mail_ids)
     clock.advance(seconds=61)
     s.outbox.sweep()
     assert ses.calls == 4  # tried again after the backoff
@@ -268,17 +268,17 @@ def test_a_cut_off_local_send_is_settled_by_its_eml(settings, clock):
     result = s.intake.accept(request_of(youth(), Channel.FORM))
     written, never_written = result.mail_ids
     for mail_id in result.mail_ids:  # two attempts cut off after their claim...
-        claimed = s.store.claim_mail(mail_id, clock.now().epoch, 120)
+        claimed = s.stores.outbox.claim_mail(mail_id, clock.now().epoch, 120)
         if mail_id == written:  # ...one after writing its file, one before
             outbox.send(claimed.mail, settings.mail_from)
     assert s.outbox.sweep().sent == 0  # leases still running: nobody touches them
     clock.advance(seconds=121)
     report = s.outbox.sweep()
-    assert s.store.mail_state(written)["state"] == "sent" and outbox.writes[written] == 1  # not rewritten
-    assert s.store.mail_state(never_written)["state"] == "pending"  # surely not sent: retried
+    assert s.stores.outbox.mail_state(written)["state"] == "sent" and outbox.writes[written] == 1  # not rewritten
+    assert s.stores.outbox.mail_state(never_written)["state"] == "pending"  # surely not sent: retried
     clock.advance(seconds=61)
     s.outbox.sweep()
-    assert s.store.mail_state(never_written)["state"] == "sent" and outbox.writes[never_written] == 1
+    assert s.stores.outbox.mail_state(never_written)["state"] == "sent" and outbox.writes[never_written] == 1
     assert report.unknown == 0
 
 
@@ -287,21 +287,21 @@ def test_a_mark_lost_after_an_ses_send_does_not_send_it_twice(settings, clock, s
     ses.create_email_identity(EmailIdentity="lementorat.fr")
     s = make_services(settings, clock, sender=SesSender(lambda: boto3.client("sesv2", region_name="eu-west-3")))
     result = s.intake.accept(request_of(youth(), Channel.FORM))
-    real_mark = s.store.mark_sent
+    real_mark = s.stores.outbox.mark_sent
 
     def storage_down(*args, **kwargs):
         raise StorageUnavailable("ConnectionError")
 
-    s.store.mark_sent = storage_down
+    s.stores.outbox.mark_sent = storage_down
     with pytest.raises(StorageUnavailable):  # the stream record fails and comes back
         s.send_new_mail(result.mail_ids[0])
-    s.store.mark_sent = real_mark
+    s.stores.outbox.mark_sent = real_mark
     s.send_new_mail(result.mail_ids[0])  # the record again: the claim still holds, nothing sent
     assert sent_count() == 1
     clock.advance(seconds=121)
     s.outbox.sweep()  # reconciled: SES cannot tell, so not sent again
     assert sent_count() == 2  # the other mail, sent by the sweeper; the first one once only
-    state = s.store.mail_state(result.mail_ids[0])
+    state = s.stores.outbox.mail_state(result.mail_ids[0])
     assert state["state"] == "failed" and state["last_error"].startswith("outcome unknown")
 
 
@@ -328,7 +328,7 @@ def test_an_address_ses_cannot_take_fails_once_and_for_all(settings, clock):
     result = s.submit(replace(request_of(youth(), Channel.FORM), email="jöe@example.fr"))
     assert result.status == "routed"  # the request is stored, the association is told
     deliver_mails(s)
-    states = {s.store.mail_state(m)["kind"]: s.store.mail_state(m) for m in result.mail_ids}
+    states = {s.stores.outbox.mail_state(m)["kind"]: s.stores.outbox.mail_state(m) for m in result.mail_ids}
     assert states["association_new_request"]["state"] == "sent"
     ack = states["acknowledgement"]
     assert ack["state"] == "failed" and ack["attempts"] == 1
@@ -342,7 +342,7 @@ def test_an_address_ses_cannot_take_fails_once_and_for_all(settings, clock):
 
     clock.advance(days=2)
     assert s.outbox.sweep().failed == 0  # never tried again
-    assert s.store.mail_state(ack["id"])["attempts"] == 1
+    assert s.stores.outbox.mail_state(ack["id"])["attempts"] == 1
     assert len(list(Path(settings.outbox_dir).glob("*.eml"))) == 1  # the association's only
 
 
@@ -357,7 +357,7 @@ def test_a_mail_failing_every_time_is_given_up_after_max_attempts(settings, cloc
         s.outbox.sweep()
     assert down.calls == 3 * len(result.mail_ids)
     for mail_id in result.mail_ids:
-        st = s.store.mail_state(mail_id)
+        st = s.stores.outbox.mail_state(mail_id)
         assert (st["state"], st["attempts"]) == ("failed", 3)
         assert st["last_error"] == "ConnectionError after 3 attempts"
     assert sorted(m["id"] for m in s.outbox.failed_mails()) == sorted(result.mail_ids)
@@ -397,17 +397,17 @@ def test_a_table_made_before_the_stream_gets_it_and_its_new_mails_are_sent(setti
 
     s = Services(settings, clock=clock)
     old = {k: v for k, v in table_definition(settings.table_name).items() if k != "StreamSpecification"}
-    s.store.client.create_table(**old)
-    assert "StreamSpecification" not in s.store.client.describe_table(TableName=settings.table_name)["Table"]
+    s.table.client.create_table(**old)
+    assert "StreamSpecification" not in s.table.client.describe_table(TableName=settings.table_name)["Table"]
     from local.setup import prepare
 
     created, _ = prepare(s)
     assert created is False
-    table = s.store.client.describe_table(TableName=settings.table_name)["Table"]
+    table = s.table.client.describe_table(TableName=settings.table_name)["Table"]
     assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
     result = s.submit(request_of(youth(), Channel.FORM))
     deliver_mails(s)
-    assert [s.store.mail_state(m)["state"] for m in result.mail_ids] == ["sent", "sent"]
+    assert [s.stores.outbox.mail_state(m)["state"] for m in result.mail_ids] == ["sent", "sent"]
 
 
 def lambda_record(mail_id: str, sequence: str, event: str = "INSERT", state: str = "pending") -> dict:
@@ -433,14 +433,14 @@ def test_the_lambda_on_the_stream_sends_new_mails_and_reports_only_the_failed_re
     s = make_services(settings, clock, sender=recorder)
     first = s.intake.accept(request_of(youth(), Channel.FORM)).mail_ids
     second = s.intake.accept(request_of(youth(email="autre@example.net"), Channel.FORM)).mail_ids
-    real_claim = s.store.claim_mail
+    real_claim = s.stores.outbox.claim_mail
 
     def claim(mail_id, now, lease):
         if mail_id == second[0]:
             raise StorageUnavailable("ThrottlingException")  # this record must come back
         return real_claim(mail_id, now, lease)
 
-    monkeypatch.setattr(s.store, "claim_mail", claim)
+    monkeypatch.setattr(s.stores.outbox, "claim_mail", claim)
     set_services(s)
     try:
         event = {"Records": [
@@ -455,7 +455,7 @@ def test_the_lambda_on_the_stream_sends_new_mails_and_reports_only_the_failed_re
         set_services(None)
     assert answer == {"batchItemFailures": [{"itemIdentifier": "102"}]}
     assert sorted(recorder.sent) == sorted([*first, second[1]])
-    monkeypatch.setattr(s.store, "claim_mail", real_claim)
+    monkeypatch.setattr(s.stores.outbox, "claim_mail", real_claim)
     set_services(s)
     try:  # Lambda retries the failed record: sent now, and the others are not sent again
         assert app_module.mail_stream({"Records": [lambda_record(m, str(200 + i)) for i, m in enumerate([*first, *second])]},

@@ -1,0 +1,88 @@
+"""MailLogStore over the table: what mail intake remembers besides requests.
+
+  QUARANTINE      / <at>#<id>               inbound mail that could not be parsed
+  ACK#<sender>    / <window>                acknowledgements sent to one mail sender
+  SENDER#<sender> / <day>                   requests made by one mail sender that day
+  DIRECTORY       / FLAG#<id>#<address>     an association address whose mail bounced
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .directory import DIRECTORY_PK
+from .table import DynamoTable, _expired, _json, _n, _s, _unjson
+
+QUARANTINE_PK = "QUARANTINE"
+
+
+class DynamoMailLogStore:
+    """MailLogStore: quarantine, per-sender budgets, bounced association addresses."""
+
+    def __init__(self, table: DynamoTable):
+        self.table = table
+
+    def _take_budget(self, pk: str, sk: str, limit: int, expires_at: int) -> bool:
+        client = self.table.client
+        try:
+            client.update_item(
+                TableName=self.table.name,
+                Key={"pk": _s(pk), "sk": _s(sk)},
+                UpdateExpression="ADD n :one SET expires_at = :exp",
+                ConditionExpression="attribute_not_exists(n) OR n < :limit",
+                ExpressionAttributeValues={":one": _n(1), ":limit": _n(limit), ":exp": _n(expires_at)},
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def take_ack_budget(self, sender_key: str, window: int, limit: int, expires_at: int) -> bool:
+        """Count one acknowledgement to this sender in this window; False when over the limit."""
+        return self._take_budget(f"ACK#{sender_key}", str(window), limit, expires_at)
+
+    def take_sender_budget(self, sender_key: str, day: int, limit: int, expires_at: int) -> bool:
+        """Count one mail-intake request from this sender on this day; False when over the limit."""
+        return self._take_budget(f"SENDER#{sender_key}", str(day), limit, expires_at)
+
+    def quarantine(self, at: str, record: dict[str, Any], expires_at: int) -> str:
+        qid = uuid.uuid4().hex
+        self.table.client.put_item(
+            TableName=self.table.name,
+            Item={
+                "pk": _s(QUARANTINE_PK),
+                "sk": _s(f"{at}#{qid}"),
+                "body": _json({"id": qid, "at": at, **record}),
+                "expires_at": _n(expires_at),
+            },
+        )
+        return qid
+
+    def list_quarantine(self, now: int, limit: int) -> list[dict[str, Any]]:
+        """Newest first."""
+        out = self.table.client.query(
+            TableName=self.table.name,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": _s(QUARANTINE_PK)},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_unjson(i) for i in out.get("Items", []) if not _expired(i, now)]
+
+    def flag_address(self, association_id: str, address: str, at: str, reason: str) -> None:
+        """Remember that mail to this address bounced: operators fix the directory."""
+        self.table.client.put_item(
+            TableName=self.table.name,
+            Item={
+                "pk": _s(DIRECTORY_PK),
+                "sk": _s(f"FLAG#{association_id}#{address}"),
+                "body": _json({"association": association_id, "address": address, "at": at, "reason": reason}),
+            },
+        )
+
+    def address_flags(self) -> list[dict[str, Any]]:
+        items = self.table.query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :f)",
+            ExpressionAttributeValues={":pk": _s(DIRECTORY_PK), ":f": _s("FLAG#")},
+        )
+        return [_unjson(i) for i in items]

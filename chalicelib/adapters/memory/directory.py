@@ -1,0 +1,43 @@
+"""DirectoryStore in memory: the entries, and each association's load counter."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional, Sequence
+
+from ...domain.models import Association
+from .state import MemoryState, Transaction, dump
+from ...services.ports import Refusal
+
+
+def take_capacity(state: MemoryState, tx: Transaction, association_id: str, capacity: Optional[int]) -> None:
+    """One more request waiting on the association, refused at its capacity."""
+    in_use = state.load.get(association_id)
+    tx.require(capacity is None or in_use is None or in_use < capacity, Refusal.CAPACITY)
+    tx.then(lambda: move_load(state, association_id, 1))
+
+
+def move_load(state: MemoryState, association_id: str, delta: int) -> None:
+    # A counter exists once first moved, and stays (at 0) when its requests leave.
+    state.load[association_id] = state.load.get(association_id, 0) + delta
+
+
+class MemoryDirectoryStore:
+    def __init__(self, state: MemoryState):
+        self.state = state
+
+    def load_directory(self) -> tuple[list[Association], dict[str, int]]:
+        with self.state.lock:
+            entries = [self.state.associations[i] for i in sorted(self.state.associations)]
+            load = dict(sorted(self.state.load.items()))
+        return [Association.model_validate(json.loads(e)) for e in entries], load
+
+    def load_counts(self) -> dict[str, int]:
+        with self.state.lock:
+            return dict(sorted(self.state.load.items()))
+
+    def replace_directory(self, associations: Sequence[Association]) -> None:
+        """The new entries replace all others at once; load counters are kept."""
+        entries = {a.id: dump(a.model_dump(mode="json")) for a in associations}
+        with self.state.lock:
+            self.state.associations = entries

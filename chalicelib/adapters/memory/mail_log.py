@@ -1,0 +1,49 @@
+"""MailLogStore in memory: quarantine, per-sender budgets, bounced association addresses."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from .state import MemoryState, dump, expired
+
+
+class MemoryMailLogStore:
+    def __init__(self, state: MemoryState):
+        self.state = state
+
+    def _take(self, key: tuple[str, str], limit: int) -> bool:
+        with self.state.lock:
+            taken = self.state.budgets.get(key)
+            if taken is not None and taken >= limit:
+                return False
+            self.state.budgets[key] = (taken or 0) + 1
+            return True
+
+    def take_ack_budget(self, sender_key: str, window: int, limit: int, expires_at: int) -> bool:
+        return self._take((f"ACK#{sender_key}", str(window)), limit)
+
+    def take_sender_budget(self, sender_key: str, day: int, limit: int, expires_at: int) -> bool:
+        return self._take((f"SENDER#{sender_key}", str(day)), limit)
+
+    def quarantine(self, at: str, record: dict[str, Any], expires_at: int) -> str:
+        qid = uuid.uuid4().hex
+        with self.state.lock:
+            self.state.quarantined[f"{at}#{qid}"] = (dump({"id": qid, "at": at, **record}), expires_at)
+        return qid
+
+    def list_quarantine(self, now: int, limit: int) -> list[dict[str, Any]]:
+        """Newest first; like a DynamoDB Query, `limit` counts before expired ones are skipped."""
+        with self.state.lock:
+            newest = [self.state.quarantined[k] for k in sorted(self.state.quarantined, reverse=True)[:limit]]
+        return [json.loads(record) for record, expires_at in newest if not expired(expires_at, now)]
+
+    def flag_address(self, association_id: str, address: str, at: str, reason: str) -> None:
+        record = {"association": association_id, "address": address, "at": at, "reason": reason}
+        with self.state.lock:
+            self.state.flags[f"{association_id}#{address}"] = dump(record)
+
+    def address_flags(self) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return [json.loads(self.state.flags[k]) for k in sorted(self.state.flags)]

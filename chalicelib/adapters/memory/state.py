@@ -1,0 +1,92 @@
+"""What the in-memory stores share: their records (one "table") and one lock.
+
+Records are kept as JSON text where DynamoDB keeps JSON text, so that a caller never
+holds a live reference into the store and reads the same types DynamoDB gives back.
+Expired records are kept, as DynamoDB keeps them until its TTL deletion: conditions still
+see them, reads skip them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from ...services.ports import Refusal, Rejected
+
+
+def dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def expired(expires_at: Optional[int], now: int) -> bool:
+    return expires_at is not None and expires_at <= now
+
+
+@dataclass
+class StoredRequest:
+    body: str  # the request's record, without its events
+    status: str
+    expires_at: int
+    list_sk: str  # <created_at>#<id>: lists sort on it, as DynamoDB's indexes do
+    association_id: Optional[str] = None
+    # Set when routed and kept when the request leaves its association, as DynamoDB's
+    # top-level attributes are: a transition's condition compares them.
+    attempt: Optional[int] = None
+    assigned_at: Optional[int] = None
+
+
+@dataclass
+class StoredMail:
+    body: str
+    state: str  # pending, sending, sent, failed
+    expires_at: int
+    attempts: int = 0
+    queue: Optional[str] = None  # "due" (the sweeper's), "failed" (the operators'), None once sent
+    queued_at: int = 0  # when it is due (queue "due"), or when it was given up ("failed")
+    lease_until: Optional[int] = None
+    attempt_at: Optional[int] = None
+    provider_message_id: Optional[str] = None
+    last_error: Optional[str] = None
+    failed_at: Optional[int] = None
+
+
+@dataclass
+class MemoryState:
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    requests: dict[str, StoredRequest] = field(default_factory=dict)
+    events: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)  # id -> sort key -> (event, expires)
+    references: dict[str, tuple[str, int]] = field(default_factory=dict)  # reference -> (id, expires)
+    idempotency: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # key -> (fingerprint, answer, expires)
+    rate: dict[str, int] = field(default_factory=dict)
+    mails: dict[str, StoredMail] = field(default_factory=dict)
+    inserted_mails: list[str] = field(default_factory=list)  # what a table's stream would carry
+    associations: dict[str, str] = field(default_factory=dict)
+    load: dict[str, int] = field(default_factory=dict)
+    quarantined: dict[str, tuple[str, int]] = field(default_factory=dict)  # <at>#<id> -> (record, expires)
+    budgets: dict[tuple[str, str], int] = field(default_factory=dict)
+    flags: dict[str, str] = field(default_factory=dict)  # <association>#<address> -> record
+
+
+class Transaction:
+    """All or nothing, as TransactWriteItems: every condition is checked (in the order
+    of the items, the first refused one names the refusal) before any write is made.
+    Used under the state's lock."""
+
+    def __init__(self) -> None:
+        self._refused: Optional[Refusal] = None
+        self._writes: list[Callable[[], None]] = []
+
+    def require(self, condition: bool, refusal: Refusal) -> None:
+        if not condition and self._refused is None:
+            self._refused = refusal
+
+    def then(self, write: Callable[[], None]) -> None:
+        self._writes.append(write)
+
+    def commit(self) -> None:
+        if self._refused is not None:
+            raise Rejected(self._refused)
+        for write in self._writes:
+            write()
