@@ -62,13 +62,13 @@ def test_opening_the_link_changes_nothing(s):
 
 def test_accept_shows_the_contact_tells_the_requester_and_frees_capacity(s):
     result = submit(s)
-    assert s.store.load_counts()["commune-asso"] == 1
+    assert s.stores.directory.load_counts()["commune-asso"] == 1
     view = s.answers.accept(link_for(s, "commune-asso"))
     assert view.state == "accepted" and view.just_done == "accepted"
     stored = s.requests.get(result.reference)
     assert stored["status"] == "accepted"
     assert event_types(s, result.reference) == ["received", "routed", "accepted"]
-    assert s.store.load_counts()["commune-asso"] == 0  # no longer waiting on it
+    assert s.stores.directory.load_counts()["commune-asso"] == 0  # no longer waiting on it
     told = [m for m in read_outbox(s) if m["To"] == "lea.martin@example.net" and "contacter" in m["Subject"]]
     assert len(told) == 1 and "Association commune-asso" in told[0].get_body(("plain",)).get_content()
 
@@ -96,7 +96,7 @@ def test_decline_goes_to_the_next_candidate_of_policy_v1_then_to_triage(s):
     assert event_types(s, result.reference) == [
         "received", "routed", "declined", "routed", "declined", "routed", "declined", "needs_triage",
     ]
-    assert s.store.load_counts() == {"commune-asso": 0, "dep-asso": 0, "region-asso": 0}
+    assert s.stores.directory.load_counts() == {"commune-asso": 0, "dep-asso": 0, "region-asso": 0}
     # The first association's old link now says it declined; nothing is re-opened.
     assert s.answers.view(link_for(s, "commune-asso")).state == "declined"
 
@@ -184,13 +184,13 @@ def test_a_bounce_of_the_associations_mail_routes_onward_and_flags_the_address(s
     stored = s.requests.get(result.reference)
     assert stored["association"]["id"] == "dep-asso"
     assert "bounced" in event_types(s, result.reference)
-    assert [f["address"] for f in s.store.address_flags()] == ["commune-asso@asso.example.org"]
-    from chalicelib.web.views import Views
+    assert [f["address"] for f in s.stores.mail_log.address_flags()] == ["commune-asso@asso.example.org"]
+    from chalicelib.web import views
 
     class AdminRequest:
         headers = {"authorization": f"Bearer {s.settings.admin_token}"}
 
-    listed = json.loads(Views(s).api_get_directory(AdminRequest()).body)
+    listed = json.loads(views.api(s).get_directory(AdminRequest()).body)
     assert listed["flags"][0]["association"] == "commune-asso"
 
 
