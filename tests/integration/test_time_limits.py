@@ -1,9 +1,14 @@
 """Both edges of every time limit: one second before it, the first behaviour; one second
-after, the other. The clock is the settable one of tests/conftest.py, so nothing sleeps."""
+after, the other. The clock is the settable one of tests/conftest.py, so nothing sleeps.
+Each test runs on DynamoDB Local and on the in-memory stores."""
 
 from __future__ import annotations
 
+import email
+import re
 from dataclasses import replace
+from email import policy
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +16,7 @@ from chalicelib.adapters.links import InvalidLink
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.intake import Idempotency, IdempotencyConflict, RateLimited
 from tests.conftest import association, make_services, request_of, youth
-from tests.integration.test_answers import event_types, link_for
+from tests.integration.mail_stream import deliver_mails
 
 DAY = 86400
 DIRECTORY = [
@@ -20,9 +25,45 @@ DIRECTORY = [
 ]
 
 
+LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
+
+
+def wired(settings, clock, store_kind: str, directory=DIRECTORY):
+    if store_kind == "dynamodb":
+        return make_services(settings, clock, directory=directory)
+    from chalicelib.bootstrap import Services, Stores
+
+    s = Services(settings, clock=clock, stores=Stores.in_memory(settings.mail_grace_seconds))
+    s.directory.replace(directory)
+    return s
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def store_kind(request):
+    return request.param
+
+
 @pytest.fixture
-def s(settings, clock):
-    return make_services(settings, clock, directory=DIRECTORY)
+def s(settings, clock, store_kind):
+    return wired(settings, clock, store_kind)
+
+
+def link_for(s, association_id: str) -> str:
+    """The answer link's token in the newest mail to this association, once sent."""
+    if s.table is None:
+        for mail_id in s.stores.outbox.take_inserted():
+            s.send_new_mail(mail_id)
+    else:
+        deliver_mails(s)
+    folder = Path(s.settings.outbox_dir)
+    mails = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in folder.glob("*.eml")]
+    mine = sorted((m for m in mails if m["To"] == f"{association_id}@asso.example.org"), key=lambda m: m["Date"])
+    assert mine, f"no mail to {association_id}"
+    return LINK.search(mine[-1].get_body(("plain",)).get_content()).group(1)
+
+
+def event_types(s, reference):
+    return [e["type"] for e in s.requests.get(reference)["events"]]
 
 
 def submit(s, body=None, **kwargs):
@@ -76,8 +117,8 @@ def test_the_request_moves_on_at_reroute_days_not_a_second_before(s, settings, c
     assert s.requests.get(result.reference)["association"]["id"] == "second-asso"
 
 
-def test_the_delays_are_the_settings_not_the_defaults(settings, clock):
-    s = make_services(replace(settings, reminder_days=2, reroute_days=3), clock, directory=DIRECTORY)
+def test_the_delays_are_the_settings_not_the_defaults(settings, clock, store_kind):
+    s = wired(replace(settings, reminder_days=2, reroute_days=3), clock, store_kind)
     result = submit(s)
     clock.advance(seconds=2 * DAY - 1)
     assert s.answers.sweep_silence() == (0, 0)
@@ -105,8 +146,8 @@ def test_an_idempotency_key_is_remembered_until_its_last_second(s, settings, clo
 # -- per-IP limit: RATE_LIMIT -----------------------------------------------------------
 
 
-def test_the_per_ip_window_counts_until_its_last_second_and_restarts_the_next(settings, clock):
-    s = make_services(replace(settings, rate_limit_count=2, rate_limit_seconds=600), clock, directory=DIRECTORY)
+def test_the_per_ip_window_counts_until_its_last_second_and_restarts_the_next(settings, clock, store_kind):
+    s = wired(replace(settings, rate_limit_count=2, rate_limit_seconds=600), clock, store_kind)
     # Windows are fixed (epoch // 600): start 2 s before the end of one.
     clock.advance(seconds=600 - clock.now().epoch % 600 - 2)
     submit(s, rate_key="ip")
