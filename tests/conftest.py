@@ -60,15 +60,23 @@ def clock():
     return SettableClock(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc))
 
 
-def make_services(settings, clock=None, sender=None, directory=None):
-    """A wired stack on a fresh table, with the seed directory or the one given."""
+def make_services(settings, clock=None, sender=None, directory=None, stores=None):
+    """A wired stack on a fresh table (or on the `stores` given), with the seed directory
+    or the one given."""
     from chalicelib.bootstrap import Services
     from local.setup import prepare, seed_entries
 
-    s = Services(settings, clock=clock, sender=sender)
+    s = Services(settings, clock=clock, sender=sender, stores=stores)
     prepare(s, seed=False)
     s.directory.replace(directory if directory is not None else seed_entries())
     return s
+
+
+def make_memory_services(settings, clock=None, sender=None, directory=None):
+    """The same stack on the in-memory stores: use-case tests, no DynamoDB."""
+    from chalicelib.bootstrap import Stores
+
+    return make_services(settings, clock, sender, directory, stores=Stores.in_memory(settings.mail_grace_seconds))
 
 
 @pytest.fixture

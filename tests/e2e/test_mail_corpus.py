@@ -18,7 +18,7 @@ import pytest
 from local.dynamodb_local import free_port
 from local.smtp_ingress import start_ingress
 from tests.conftest import SHARED, make_services
-from tests.integration.test_intake import read_outbox
+from tests.integration.mail_stream import read_outbox
 
 REAL = SHARED / "corpus" / "mail-real"
 BOUNCE_FOLDERS = ("sisimai/maildir/bsd", "sisimai/maildir/dos", "sisimai/maildir/mac", "sisimai/maildir/err")

@@ -1,10 +1,14 @@
 """The mails a test's requests stored, delivered as the stack delivers them: through the
 table's stream (local/stream_worker.py -> Services.mail_stream_batch), synchronously, so
-that a test reads the outbox only once the stream holds nothing more."""
+that a test reads the outbox only once the stream holds nothing more. On the in-memory
+stores, the mails inserted since the last delivery stand for the stream's records."""
 
 from __future__ import annotations
 
+import email
 import weakref
+from email import policy
+from pathlib import Path
 
 from local.stream_worker import StreamWorker
 
@@ -21,4 +25,19 @@ def stream_worker(services) -> StreamWorker:
 
 def deliver_mails(services) -> int:
     """Everything the stream holds now, handed to the mail consumer; the records handled."""
+    if services.table is None:  # in-memory stores: no table, no stream
+        inserted = services.stores.outbox.take_inserted()
+        for mail_id in inserted:
+            services.send_new_mail(mail_id)
+        return len(inserted)
     return stream_worker(services).drain()
+
+
+def read_outbox(services) -> list[email.message.EmailMessage]:
+    """The mails sent so far. They leave through the table's stream, not in the request:
+    what the stream holds is delivered first."""
+    deliver_mails(services)
+    path = Path(services.settings.outbox_dir)
+    if not path.exists():
+        return []
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(path.glob("*.eml"))]

@@ -1,4 +1,4 @@
-"""Mail intake against DynamoDB Local: the French set, threads, duplicates, quarantine."""
+"""Mail intake on the in-memory stores: the French set, threads, duplicates, quarantine."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED, make_services
-from tests.integration.test_intake import read_outbox
+from tests.conftest import ROOT, SHARED
+from tests.conftest import make_memory_services as make_services
+from tests.integration.mail_stream import read_outbox
 
 FR = SHARED / "corpus" / "fr"
 EXPECTED = json.loads((FR / "expected.json").read_text())
@@ -130,7 +131,7 @@ import time  # noqa: E402
 from tests.conftest import association  # noqa: E402
 from tests.corpus.documents import encrypted_pdf, pdf_with_text, zip_bomb_docx  # noqa: E402
 
-OWN = Path(__file__).resolve().parents[1] / "corpus"
+OWN = ROOT / "tests" / "corpus"
 INTAKE = ["urgence@lementorat.fr"]
 
 
@@ -211,6 +212,8 @@ def test_a_fiche_in_a_pdf_fills_the_request_and_never_reaches_the_association(ma
     ("casse.pdf", "pdf", lambda: b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF"),
     ("casse.odt", "vnd.oasis.opendocument.text", lambda: b"PK\x03\x04 not really a zip"),
 ])
+
+
 def test_a_hostile_attachment_ends_in_a_field_less_request_in_time(mail_services, name, subtype, make):
     raw = with_attachment("Bonjour,\n\nci-joint la fiche.\n", name, make(), subtype, message_id=f"<{name}@x.fr>")
     start = time.perf_counter()
