@@ -13,7 +13,7 @@ PACKAGE_DIR ?= build/package
 INFRA_VENV := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed
 
-.PHONY: run test bench install install-infra lint-infra territory package deploy clean
+.PHONY: run test bench mutation install install-infra lint-infra territory package deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11) and "Python 3.11 or newer is needed")'
@@ -38,6 +38,13 @@ test: install install-infra
 
 bench: install
 	$(PY) -m bench.run
+
+# mutmut over chalicelib/domain, services and web with the fast tests (tests/unit), on a
+# copy under build/mutation/; one line per package, survivors in build/mutation-report.md.
+# Slow (about an hour on 2 cores for all three), so not part of `make test`.
+# MUTATION_ARGS="--packages domain" or "--only chalicelib/domain/text.py" narrows it.
+mutation: install
+	$(PY) scripts/mutation.py $(MUTATION_ARGS)
 
 # Rebuild chalicelib/data/territory.json from the official open data (npm, once).
 territory: install

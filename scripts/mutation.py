@@ -1,0 +1,217 @@
+"""`make mutation`: mutmut over chalicelib/domain, chalicelib/services and chalicelib/web.
+
+mutmut (3.x) changes the code one small edit at a time (a `<` made `<=`, a constant
+changed, a call dropped...) and runs the tests that reach the changed function; a mutant
+the tests still pass on ("survived") is behaviour no test pins down.
+
+It runs on a copy of the working tree under build/mutation/ (mutmut writes its `mutants/`
+folder and a `setup.cfg` beside the code: nothing of that belongs in the checkout), with
+the fast tests only (tests/unit: pure domain, web helpers and the use cases on the
+in-memory stores), each mutant under a timeout (`timeout_multiplier` x its tests' clean
+time + `timeout_constant` seconds). mutmut keeps its results between runs and re-checks
+only the functions that changed.
+
+Then it prints one line per package (`domain: 92.4 % killed`) and writes every survivor,
+with its diff, to build/mutation-report.md. Mutants listed in tests/mutation_equivalents.txt
+(`<mutant name>  <why it cannot change behaviour>`) are reviewed equivalents: they count
+neither as killed nor as survived, and the report lists them with their reason.
+
+    .venv/bin/python scripts/mutation.py [--packages domain services web] [--max-children 2]
+        [--tests tests/unit] [--only chalicelib/domain/text.py ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "build" / "mutation"
+REPORT = ROOT / "build" / "mutation-report.md"
+EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
+PACKAGES = ("domain", "services", "web")
+GOALS = {"domain": 90.0, "services": 85.0, "web": 85.0}
+KILLED = {"killed", "timeout", "caught by type check", "segfault"}  # the tests noticed
+
+# What the tests need beside chalicelib/ and tests/ (mutmut copies tests/ itself).
+ALSO_COPY = ("app.py", "local", "templates", "vendor", "pytest.ini")
+
+# Read inside the work dir, where mutmut's own config reads setup.cfg: names, status, diffs.
+RESULTS_SNIPPET = r"""
+import json, sys
+from mutmut.mutation.data import SourceFileMutationData
+from mutmut.stats import status_by_exit_code
+from mutmut.utils.file_utils import walk_mutatable_files
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+out = {}
+for path in walk_mutatable_files():
+    m = SourceFileMutationData(path=path)
+    m.load()
+    for name, code in m.exit_code_by_key.items():
+        status = status_by_exit_code[code]
+        diff = None
+        if status not in ("killed", "timeout", "caught by type check", "segfault"):
+            try:
+                diff = get_diff_for_mutant(name, path=m.path)
+            except Exception as exc:  # a diff is a help for the reader, not the figure
+                diff = f"(no diff: {type(exc).__name__})"
+        out[name] = {"status": status, "path": str(path), "diff": diff}
+json.dump(out, sys.stdout)
+"""
+
+
+def tracked_files() -> list[str]:
+    """The working tree as git sees it: committed or not, ignored files left out."""
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT, check=True, capture_output=True,
+    ).stdout
+    return [p for p in out.decode().split("\0") if p and (ROOT / p).is_file()]
+
+
+def prepare(only: list[str], tests: list[str], packages: list[str]) -> None:
+    """Copy the tree into WORK (mutants/ and mutmut's cache are kept) and write its config."""
+    src_dirs = ("chalicelib/", "tests/", *(f"{a}/" for a in ALSO_COPY), *ALSO_COPY)
+    for folder in ("chalicelib", "tests", *ALSO_COPY):
+        target = WORK / folder
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    for rel in tracked_files():
+        if rel.startswith(src_dirs) or rel in ALSO_COPY:
+            dest = WORK / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, dest)
+    # tests/conftest.py reads the shared contract corpus at <root>/../shared; mutmut runs
+    # the tests from WORK/mutants, so WORK/shared must lead there.
+    shared = WORK / "shared"
+    if not shared.exists() and (ROOT.parent / "shared").exists():
+        shared.symlink_to(ROOT.parent / "shared")
+    patterns = only or [f"chalicelib/{p}/*" for p in packages]
+    lines = [
+        "[mutmut]",
+        "source_paths = chalicelib",
+        "only_mutate =",
+        *(f"    {p}" for p in patterns),
+        "also_copy =",
+        *(f"    {a}" for a in ALSO_COPY),
+        "pytest_add_cli_args_test_selection =",
+        *(f"    {t}" for t in tests),
+        # -p no:randomly etc. are not installed; keep pytest quiet and stop at the first failure.
+        "pytest_add_cli_args =",
+        "    -x",
+        "    -q",
+        "timeout_multiplier = 5.0",
+        "timeout_constant = 5.0",
+        "use_git_change_detection = false",
+        "",
+    ]
+    (WORK / "setup.cfg").write_text("\n".join(lines))
+
+
+def run_mutmut(max_children: int) -> int:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    mutmut = Path(sys.executable).parent / "mutmut"
+    log = WORK / "mutmut.log"  # its spinner redraws a line per mutant: kept out of the terminal
+    print(f"mutmut running on {max_children} process(es); progress in {log.relative_to(ROOT)}", flush=True)
+    with open(log, "w") as out:
+        command = ["nice", "-n", "10", str(mutmut), "run", "--max-children", str(max_children)]
+        return subprocess.run(command, cwd=WORK, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
+
+
+def read_results() -> dict[str, dict]:
+    out = subprocess.run([sys.executable, "-c", RESULTS_SNIPPET], cwd=WORK, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def read_equivalents() -> dict[str, str]:
+    found: dict[str, str] = {}
+    if EQUIVALENTS.exists():
+        for line in EQUIVALENTS.read_text().splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            name, _, why = line.partition(" ")
+            found[name] = why.strip() or "(no reason given)"
+    return found
+
+
+def package_of(name: str) -> str:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "chalicelib" else "other"
+
+
+def summarise(results: dict[str, dict], equivalents: dict[str, str], packages: list[str]) -> tuple[list[str], str]:
+    by_package: dict[str, Counter] = defaultdict(Counter)
+    survivors: dict[str, list[str]] = defaultdict(list)
+    listed_equivalents: dict[str, list[str]] = defaultdict(list)
+    for name, r in sorted(results.items()):
+        pkg = package_of(name)
+        if name in equivalents:
+            by_package[pkg]["equivalent"] += 1
+            listed_equivalents[pkg].append(name)
+        elif r["status"] in KILLED:
+            by_package[pkg]["killed"] += 1
+        elif r["status"] == "not checked":
+            by_package[pkg]["not checked"] += 1
+        else:
+            by_package[pkg]["survived"] += 1
+            survivors[pkg].append(name)
+    lines, report = [], ["# Mutation report", ""]
+    for pkg in packages:
+        c = by_package[pkg]
+        judged = c["killed"] + c["survived"]
+        score = 100.0 * c["killed"] / judged if judged else 0.0
+        line = (f"{pkg}: {score:.1f} % killed ({c['killed']} of {judged}; {c['equivalent']} equivalent"
+                + (f", {c['not checked']} not checked" if c["not checked"] else "") + f"; goal {GOALS[pkg]:.0f} %)")
+        lines.append(line)
+        report.append(f"- {line}")
+    stale = sorted(set(equivalents) - set(results))
+    for pkg in packages:
+        report += ["", f"## {pkg}: survivors ({len(survivors[pkg])})", ""]
+        for name in survivors[pkg]:
+            r = results[name]
+            report += [f"### `{name}` ({r['status']})", "", "```diff", (r["diff"] or "").strip(), "```", ""]
+        report += [f"## {pkg}: equivalent mutants ({len(listed_equivalents[pkg])})", ""]
+        report += [f"- `{name}`: {equivalents[name]}" for name in listed_equivalents[pkg]]
+    if stale:
+        report += ["", "## Listed as equivalent but no longer generated (remove them)", ""]
+        report += [f"- `{name}`" for name in stale]
+    return lines, "\n".join(report) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--packages", nargs="+", default=list(PACKAGES), choices=PACKAGES)
+    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--tests", nargs="+", default=["tests/unit"])
+    parser.add_argument("--only", nargs="*", default=[], help="mutate only these files (globs)")
+    parser.add_argument("--report-only", action="store_true", help="summarise the last run without running")
+    args = parser.parse_args()
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    if not args.report_only:
+        prepare(args.only, args.tests, args.packages)
+        code = run_mutmut(args.max_children)
+        if code not in (0, 1):  # mutmut exits 1 when mutants survive... and on its own errors
+            print(f"mutmut exited {code}", file=sys.stderr)
+            return code
+    results = read_results()
+    lines, report = summarise(results, read_equivalents(), args.packages)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(report)
+    for line in lines:
+        print(line)
+    print(f"survivors and equivalents: {REPORT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
