@@ -38,6 +38,14 @@ def read_outbox(services) -> list[email.message.EmailMessage]:
     what the stream holds is delivered first."""
     deliver_mails(services)
     path = Path(services.settings.outbox_dir)
+    # The folder read is the one the wired sender writes, and an absent folder means
+    # nothing was sent only when nothing waits to be: otherwise `== []` would pass on a
+    # wrong path, or on mails the delivery above never sent.
+    written_to = getattr(services.outbox.sender, "directory", None)
+    assert written_to is not None, "this stack's sender writes no .eml files: read_outbox cannot see its mails"
+    assert Path(written_to) == path, f"the sender writes to {written_to}, not {path}"
     if not path.exists():
+        later = services.clock.now().epoch + 3650 * 86400
+        assert services.stores.outbox.due_mails(later, 10) == [], "mails wait unsent: the folder is empty for that reason"
         return []
     return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(path.glob("*.eml"))]
