@@ -119,3 +119,43 @@ def test_an_answer_link_opens_for_30_days_then_answers_410(claims_stack):
     posted = claims_stack.post_form(f"/reponse/{old}", {"decision": "accept", "csrf": _links(0).csrf_for(old)})
     assert posted.status == 410
     assert claims_stack.admin("GET", f"/api/v1/requests/{request_id}").json()["status"] == "routed"
+
+
+# -- "Decisions where the contract is silent" and "Abuse and safety" ---------------------
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "limit=ten", "limit=2.5", "status=lost"])
+def test_a_list_with_an_unusable_limit_or_an_unknown_status_is_422(claims_stack, query):
+    r = claims_stack.admin("GET", f"/api/v1/requests?{query}")
+    assert r.status == 422 and r.json()["errors"], query
+
+
+def test_list_limits_at_both_ends_are_taken(claims_stack):
+    assert claims_stack.admin("GET", "/api/v1/requests?limit=1").status == 200
+    assert claims_stack.admin("GET", "/api/v1/requests?limit=200").status == 200
+
+
+def test_a_cursor_we_did_not_give_names_no_page(claims_stack):
+    assert claims_stack.admin("GET", "/api/v1/requests?cursor=not-a-cursor").status == 404
+
+
+def test_duplicate_ids_in_a_directory_put_are_refused_and_change_nothing(claims_stack):
+    before = claims_stack.admin("GET", "/api/v1/admin/associations").json()["associations"]
+    twice = [association("twin"), association("twin", name="Other twin")]
+    r = claims_stack.admin("PUT", "/api/v1/admin/associations", {"associations": twice})
+    assert r.status == 422 and any(e.get("id") == "twin" for e in r.json()["errors"])
+    assert claims_stack.admin("GET", "/api/v1/admin/associations").json()["associations"] == before
+
+
+def test_a_method_no_route_has_gets_405_with_allow(claims_stack):
+    r = claims_stack.call("TRACE", "/demande")
+    assert r.status == 405 and "GET" in r.headers["allow"] and "POST" in r.headers["allow"]
+
+
+def test_a_blank_structure_type_on_the_referent_form_is_stored_as_autre(claims_stack):
+    from tests.e2e.test_web_intake import referent_fields
+
+    r = claims_stack.post_form("/orienter", referent_fields(structure_type=""), {"Authorization": f"Bearer {ADMIN}"})
+    assert r.status == 303
+    stored = claims_stack.admin("GET", f"/api/v1/requests/{reference_from(r.headers['location'])}").json()
+    assert stored["referent"]["structure_type"] == "autre"
