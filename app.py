@@ -51,6 +51,12 @@ def api():
     return guarded(views.api)
 
 
+def console():
+    from chalicelib.web import views
+
+    return guarded(views.console)
+
+
 @app.route("/health")
 def health():
     return api().health()
@@ -203,3 +209,41 @@ def inbound_mail(event):
 def mail_bounced(event):
     """SES bounce notifications of the mail we send: an association's bounce routes onward."""
     services().ses_bounce(event.message)
+
+
+# -- the operators' console (contract section 10) -------------------------------------
+
+
+@app.route("/console", methods=PAGE)
+def console_home():
+    return console().home(app.current_request)
+
+
+@app.route("/console/connexion", methods=PAGE)
+def console_sign_in():
+    return console().sign_in_page(app.current_request)
+
+
+@app.route("/console/connexion", methods=["POST"], content_types=FORM)
+def console_sign_in_post():
+    return console().sign_in_post(app.current_request)
+
+
+@app.route("/console/lien/{token}", methods=PAGE)
+def console_link(token):
+    return console().link_page(token)
+
+
+@app.route("/console/lien/{token}", methods=["POST"], content_types=FORM)
+def console_link_post(token):
+    return console().link_post(token, app.current_request)
+
+
+@app.route("/console/deconnexion", methods=["POST"], content_types=FORM)
+def console_sign_out():
+    return console().sign_out(app.current_request)
+
+
+@app.route("/console/{proxy+}", methods=EVERY_METHOD, content_types=ANY)
+def console_not_found():
+    return console().not_found(app.current_request)

@@ -17,6 +17,7 @@ from .config import Settings
 if TYPE_CHECKING:  # types only: the ports import the domain, which app.py loads lazily
     from .adapters.dynamodb import DynamoTable
     from .services.clock import Clock
+    from .services.console_auth import ConsoleAuth, ConsoleStore
     from .services.ports import DirectoryStore, MailLogStore, MailSender, OutboxStore, RawMailStore, RequestStore
 
 _services: Optional["Services"] = None
@@ -32,17 +33,20 @@ class Stores:
     outbox: OutboxStore
     directory: DirectoryStore
     mail_log: MailLogStore
+    console: ConsoleStore
 
     @staticmethod
     def on_dynamodb(table: "DynamoTable", mail_grace_seconds: int) -> "Stores":
         """Every port on the one table (one client)."""
         from .adapters.dynamodb import DynamoDirectoryStore, DynamoMailLogStore, DynamoOutboxStore, DynamoRequestStore
+        from .adapters.dynamodb.console import DynamoConsoleStore
 
         return Stores(
             requests=DynamoRequestStore(table, mail_grace_seconds),
             outbox=DynamoOutboxStore(table),
             directory=DynamoDirectoryStore(table),
             mail_log=DynamoMailLogStore(table),
+            console=DynamoConsoleStore(table, mail_grace_seconds),
         )
 
     @staticmethod
@@ -51,6 +55,7 @@ class Stores:
         from .adapters.memory import (
             MemoryDirectoryStore, MemoryMailLogStore, MemoryOutboxStore, MemoryRequestStore, MemoryState,
         )
+        from .adapters.memory.console import MemoryConsoleStore
 
         state = MemoryState()
         return Stores(
@@ -58,6 +63,7 @@ class Stores:
             outbox=MemoryOutboxStore(state),
             directory=MemoryDirectoryStore(state),
             mail_log=MemoryMailLogStore(state),
+            console=MemoryConsoleStore(state, mail_grace_seconds),
         )
 
 
@@ -118,6 +124,18 @@ class Services:
         )
         self._raw_store = raw_store
         self._mail_intake = None
+        self._console_auth: Optional[ConsoleAuth] = None
+
+    @property
+    def console_auth(self) -> "ConsoleAuth":
+        """Built on first use: only the console's pages need it."""
+        if self._console_auth is None:
+            from .services.console_auth import ConsoleAuth
+
+            self._console_auth = ConsoleAuth(
+                store=self.stores.console, links=self.links, mails=self.mails, clock=self.clock, settings=self.settings
+            )
+        return self._console_auth
 
     @property
     def mail_intake(self) -> Any:

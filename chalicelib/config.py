@@ -52,6 +52,7 @@ class Settings:
     rate_limit_count: int = 20
     rate_limit_seconds: int = 600
     partner_origins: tuple[str, ...] = ()  # cross-site posts and thank-you redirects
+    operators: tuple[str, ...] = ()  # OPERATORS: `email` or `email:admin` (the local stack's console list)
     retention_days: int = 365  # personal data of a request, from its creation
     idempotency_hours: int = 24
     mail_retention_days: int = 30  # outbox items (they hold addresses and content)
@@ -139,6 +140,7 @@ class Settings:
             rate_limit_count=int(count),
             rate_limit_seconds=int(seconds or 600),
             partner_origins=csv("PARTNER_ORIGINS"),
+            operators=csv("OPERATORS"),
             retention_days=int(env.get("RETENTION_DAYS", cls.retention_days)),
             idempotency_hours=int(env.get("IDEMPOTENCY_HOURS", cls.idempotency_hours)),
             mail_retention_days=int(env.get("MAIL_RETENTION_DAYS", cls.mail_retention_days)),

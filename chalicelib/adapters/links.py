@@ -17,6 +17,11 @@ from ..services.ports import Assignment, InvalidLink
 
 ANSWER_SALT = "mentorat.answer.v1"
 CSRF_SALT = b"mentorat.answer-form.v1"
+SIGN_IN_SALT = "mentorat.console-sign-in.v1"
+SESSION_SALT = "mentorat.console-session.v1"
+CONSOLE_CSRF_SALT = b"mentorat.console-form.v1"
+SIGN_IN_MAX_AGE = 15 * 60  # contract section 10
+SESSION_MAX_AGE = 12 * 3600
 
 
 class SignedLinks:
@@ -26,7 +31,7 @@ class SignedLinks:
         self.settings = settings
         self.clock = clock
 
-    def _serializer(self):
+    def _serializer(self, salt: str = ANSWER_SALT):
         from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
         clock = self.clock
@@ -36,7 +41,17 @@ class SignedLinks:
                 return clock.now().epoch
 
         keys = [*self.settings.previous_secret_keys, self.settings.secret_key]  # oldest first, newest signs
-        return URLSafeTimedSerializer(keys, salt=ANSWER_SALT, signer=ClockSigner)
+        return URLSafeTimedSerializer(keys, salt=salt, signer=ClockSigner)
+
+    def _read(self, token: str, salt: str, max_age: int) -> Any:
+        from itsdangerous import BadSignature, SignatureExpired
+
+        try:
+            return self._serializer(salt).loads(token, max_age=max_age)
+        except SignatureExpired:
+            raise InvalidLink("expired") from None
+        except BadSignature:
+            raise InvalidLink("invalid") from None
 
     def answer_token(self, assignment: Assignment) -> str:
         payload = {"r": assignment.request_id, "a": assignment.association_id, "n": assignment.attempt}
@@ -46,14 +61,7 @@ class SignedLinks:
         return f"{self.settings.public_base_url}/reponse/{self.answer_token(assignment)}"
 
     def read_answer_token(self, token: str) -> Assignment:
-        from itsdangerous import BadSignature, SignatureExpired
-
-        try:
-            payload = self._serializer().loads(token, max_age=self.settings.link_max_age_days * 86400)
-        except SignatureExpired:
-            raise InvalidLink("expired") from None
-        except BadSignature:
-            raise InvalidLink("invalid") from None
+        payload = self._read(token, ANSWER_SALT, self.settings.link_max_age_days * 86400)
         try:
             return Assignment(str(payload["r"]), str(payload["a"]), int(payload["n"]))
         except (KeyError, TypeError, ValueError):
@@ -66,6 +74,39 @@ class SignedLinks:
     def csrf_ok(self, token: str, value: str) -> bool:
         keys = [self.settings.secret_key, *self.settings.previous_secret_keys]
         return any(hmac.compare_digest(_csrf(k, token), value or "") for k in keys)
+
+
+    # -- the console: sign-in links and sessions ------------------------------------
+
+    def sign_in_url(self, email: str, nonce: str) -> str:
+        token = self._serializer(SIGN_IN_SALT).dumps({"e": email, "n": nonce})
+        return f"{self.settings.public_base_url}/console/lien/{token}"
+
+    def read_sign_in_token(self, token: str) -> tuple[str, str]:
+        """(email, nonce); InvalidLink when tampered with or older than 15 minutes."""
+        payload = self._read(token, SIGN_IN_SALT, SIGN_IN_MAX_AGE)
+        try:
+            return str(payload["e"]), str(payload["n"])
+        except (KeyError, TypeError):
+            raise InvalidLink("invalid") from None
+
+    def session_cookie(self, email: str, session_id: str) -> str:
+        return self._serializer(SESSION_SALT).dumps({"e": email, "s": session_id})
+
+    def read_session_cookie(self, value: str) -> tuple[str, str]:
+        """(email, session id); InvalidLink when tampered with or older than 12 hours."""
+        payload = self._read(value, SESSION_SALT, SESSION_MAX_AGE)
+        try:
+            return str(payload["e"]), str(payload["s"])
+        except (KeyError, TypeError):
+            raise InvalidLink("invalid") from None
+
+    def console_csrf(self, session_id: str) -> str:
+        """The anti-forgery field of every console form, bound to the session."""
+        return hmac.new(self.settings.secret_key.encode(), CONSOLE_CSRF_SALT + session_id.encode(), hashlib.sha256).hexdigest()
+
+    def console_csrf_ok(self, session_id: str, value: str) -> bool:
+        return bool(value) and hmac.compare_digest(self.console_csrf(session_id), value)
 
 
 def _csrf(key: str, token: str) -> str:

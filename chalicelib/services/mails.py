@@ -68,14 +68,14 @@ class MailComposer:
         self.settings = settings
         self.answer_url = answer_url
 
-    def _mail(self, template: str, context: dict[str, Any], to: str, request: dict[str, Any], auto: str = "auto-generated",
-              reply_to: Optional[str] = None, in_reply_to: Optional[str] = None) -> OutgoingMail:
+    def _mail(self, template: str, context: dict[str, Any], to: str, request: Optional[dict[str, Any]],
+              auto: str = "auto-generated", reply_to: Optional[str] = None, in_reply_to: Optional[str] = None) -> OutgoingMail:
         subject, text, html = self.render_mail(template, context)
         mail_id = uuid.uuid4().hex
         domain = self.settings.mail_from.rpartition("@")[2].rstrip(">") or "localhost"
         return OutgoingMail(
             id=mail_id,
-            message_id=message_id_for(mail_id, request["reference"], domain),
+            message_id=message_id_for(mail_id, request["reference"] if request else None, domain),
             # Echoed into In-Reply-To/References: only a clean msg-id, else nothing (the
             # sending side checks again, for items stored before this check).
             in_reply_to=clean_msg_id(in_reply_to),
@@ -84,7 +84,7 @@ class MailComposer:
             text=text,
             html=html,
             auto_submitted=auto,
-            request_id=request["id"],
+            request_id=request["id"] if request else None,
             kind=template,
             reply_to=reply_to,
         )
@@ -153,3 +153,7 @@ class MailComposer:
         }
         reply_to = self.settings.intake_addresses[0] if self.settings.intake_addresses else None
         return self._mail("requester_accepted", context, to, request, reply_to=reply_to)
+
+    def console_sign_in(self, to: str, url: str, minutes: int) -> OutgoingMail:
+        """An operator's one-time sign-in link: about no request."""
+        return self._mail("console_sign_in", {"url": url, "minutes": minutes}, to, None)

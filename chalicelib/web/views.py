@@ -6,7 +6,8 @@ in web/: the views turn HTTP into calls of use cases, and their answers into HTT
 
 - pages.py: home, legal pages, the two forms, thank-you pages, static files, 404;
 - answer_pages.py: the association's answer link;
-- api.py: the JSON API.
+- api.py: the JSON API;
+- console.py: the operators' console door (sign-in, session, the guard of its pages).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from ..bootstrap import Services
     from .answer_pages import AnswerPages
     from .api import Api
+    from .console import ConsoleDoor
     from .pages import Pages
 
 # Each room is imported when a request first needs it: a cold Lambda serving a form does
@@ -42,3 +44,9 @@ def api(services: Services) -> Api:
         settings=services.settings, intake=services.intake, requests=services.requests,
         directory=services.directory, outbox=services.outbox, healthy=services.healthy,
     )
+
+
+def console(services: Services) -> ConsoleDoor:
+    from .console import ConsoleDoor
+
+    return ConsoleDoor(settings=services.settings, auth=services.console_auth)

@@ -191,3 +191,20 @@ def assert_accessible(page, what: str) -> None:
 def assert_no_sideways_scroll(page, what: str) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{what} scrolls sideways by {overflow}px at {page.viewport_size['width']}px"
+
+
+SIGN_IN_LINK = re.compile(r"https?://[^/\s]+(/console/lien/[A-Za-z0-9_.\-]+)")
+
+
+def sign_in(page, stack, address: str = "operatrice@reseau.example.org") -> None:
+    """Signs in to the console as a person does: asks for the link, opens it from the
+    outbox, clicks "Se connecter". The page ends on /console with its session."""
+    before = {m["Message-ID"] for m in mails(stack)}
+    page.goto(f"{stack.base}/console/connexion")
+    page.get_by_label("Adresse e-mail").fill(address)
+    page.get_by_role("button", name="Recevoir un lien de connexion").click()
+    page.get_by_role("status").wait_for()
+    found = wait_for_mails(stack, lambda m: m["To"] == address and "connexion" in m["Subject"] and m["Message-ID"] not in before)
+    page.goto(stack.base + SIGN_IN_LINK.search(text_of(found[-1])).group(1))
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(re.compile(r"/console(/demandes.*)?$"))

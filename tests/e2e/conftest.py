@@ -120,6 +120,7 @@ def start_stack(endpoint: str, tmp: Path, **env: str) -> Stack:
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "RATE_LIMIT": "1000/600",
         "PARTNER_ORIGINS": "https://partenaire.example.org",
+        "OPERATORS": "operatrice@reseau.example.org,admin@reseau.example.org:admin",
         **env,
     }
     log = open(tmp / "server.log", "wb")

@@ -1,0 +1,173 @@
+"""The console's door: sign-in pages, the session cookie, and the guard of every page.
+
+Every console page or action calls `guard()` first: without a session it answers a
+redirect to /console/connexion; for an admin-only action, a 403 page to an operator; for
+a POST, it also checks the form's anti-forgery field (bound to the session) and the
+origin rules of web/security.py. The session cookie is signed (adapters/links.py),
+HttpOnly, SameSite=Strict, Secure outside the local stack, for /console only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
+
+from chalice import Response
+
+from ..config import Settings
+from ..services.console_auth import ConsoleAuth, ConsoleSession
+from ..services.ports import InvalidLink
+from . import forms, security
+from .parsing import MAX_FORM_BYTES, BodyRefused
+from .responses import error_page, not_found_page, page
+
+if TYPE_CHECKING:
+    from chalice.app import Request
+
+COOKIE = "mentorat_console"
+SIGN_IN = "/console/connexion"
+SESSION_SECONDS = 12 * 3600
+
+
+def console_headers(settings: Settings) -> dict[str, str]:
+    """The pages' headers, but never framed, even by partners: operators only."""
+    headers = security.page_headers(settings)
+    headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
+        next(p for p in headers["Content-Security-Policy"].split("; ") if p.startswith("frame-ancestors")),
+        "frame-ancestors 'none'",
+    )
+    headers["X-Frame-Options"] = "DENY"
+    return headers
+
+
+def console_page(settings: Settings, name: str, session: Optional[ConsoleSession], status: int = 200, **context: Any) -> Response:
+    response = page(settings, f"console/{name}", status, session=session, **context)
+    response.headers.update(console_headers(settings))
+    return response
+
+
+def read_cookie(headers: Mapping[str, str], name: str = COOKIE) -> Optional[str]:
+    for part in (headers.get("cookie") or "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name and value:
+            return value
+    return None
+
+
+def redirect(location: str, cookie: Optional[str] = None) -> Response:
+    headers = {"Location": location, "Cache-Control": "no-store"}
+    if cookie is not None:
+        headers["Set-Cookie"] = cookie
+    return Response(body="", status_code=303, headers=headers)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsoleDoor:
+    settings: Settings
+    auth: ConsoleAuth
+
+    # -- the guard of every console page and action --------------------------------------
+
+    def guard(
+        self, request: Request, admin: bool = False, form: Optional[Mapping[str, Any]] = None
+    ) -> Union[ConsoleSession, Response]:
+        """The request's session, or the answer to send instead. `form`: a POST's parsed
+        fields, whose anti-forgery field must match the session."""
+        session = self.auth.session(read_cookie(request.headers))
+        if session is None:
+            return redirect(SIGN_IN)
+        if form is not None and (
+            not security.cross_site_post_allowed(request.headers, self.settings)
+            or not self.auth.form_ok(session, form.get("csrf"))
+        ):
+            return error_page(
+                self.settings, 403, "Action refusée",
+                "Cette action doit être envoyée depuis une page de la console. Rechargez la page et recommencez.",
+                "/console", "Revenir à la console",
+            )
+        if admin and not session.operator.is_admin:
+            return error_page(
+                self.settings, 403, "Action réservée",
+                "Cette action est réservée aux administrateurs du réseau.", "/console", "Revenir à la console",
+            )
+        return session
+
+    def form(self, request: Request) -> Union[dict[str, Any], Response]:
+        """A console POST's fields, or the page refusing an oversized or malformed body."""
+        raw = request.raw_body or b""
+        if len(raw) > MAX_FORM_BYTES:
+            return error_page(self.settings, 413, "Envoi trop long", "Le formulaire envoyé est trop long.")
+        try:
+            return forms.parse_form_body(raw)
+        except BodyRefused as refused:
+            return error_page(self.settings, refused.status, "Formulaire refusé", refused.french)
+
+    # -- sign-in --------------------------------------------------------------------------
+
+    def sign_in_page(self, request: Request) -> Response:
+        session = self.auth.session(read_cookie(request.headers))
+        if session is not None:
+            return redirect("/console")
+        return console_page(self.settings, "sign_in", None, page_title="Connexion à la console")
+
+    def sign_in_post(self, request: Request) -> Response:
+        values = self.form(request)
+        if isinstance(values, Response):
+            return values
+        if not security.cross_site_post_allowed(request.headers, self.settings):
+            return error_page(self.settings, 403, "Envoi refusé", "Ouvrez la page de connexion sur notre site.", SIGN_IN)
+        self.auth.request_link(str(values.get("email") or ""))
+        # The same page whatever the address: it tells nobody who the operators are.
+        return console_page(self.settings, "sign_in", None, page_title="Connexion à la console", sent=True)
+
+    def link_page(self, token: str) -> Response:
+        """GET changes nothing (mail scanners open links): a button signs in."""
+        return console_page(
+            self.settings, "sign_in_link", None, page_title="Connexion à la console",
+            action=f"/console/lien/{token}", csrf=self.auth.links.console_csrf(token),
+        )
+
+    def link_post(self, token: str, request: Request) -> Response:
+        values = self.form(request)
+        if isinstance(values, Response):
+            return values
+        if not security.cross_site_post_allowed(request.headers, self.settings) or not self.auth.links.console_csrf_ok(
+            token, str(values.get("csrf") or "")
+        ):
+            return error_page(self.settings, 403, "Envoi refusé", "Rouvrez le lien reçu par e-mail.", SIGN_IN)
+        try:
+            session = self.auth.sign_in(token)
+        except InvalidLink as bad:
+            reason = {
+                "expired": "Ce lien de connexion a expiré (il vaut 15 minutes).",
+                "used": "Ce lien de connexion a déjà servi.",
+            }.get(bad.why, "Ce lien de connexion n'est pas valide.")
+            status = 410 if bad.why in {"expired", "used"} else 400
+            return console_page(self.settings, "sign_in", None, status, page_title="Connexion à la console", reason=reason)
+        return redirect("/console", self._cookie(session.cookie, SESSION_SECONDS))
+
+    def sign_out(self, request: Request) -> Response:
+        values = self.form(request)
+        if isinstance(values, Response):
+            return values
+        guarded = self.guard(request, form=values)
+        if isinstance(guarded, Response):
+            return guarded
+        return redirect(SIGN_IN, self._cookie("", 0))
+
+    def _cookie(self, value: str, max_age: int) -> str:
+        secure = "" if self.settings.local else "; Secure"
+        return f"{COOKIE}={value}; Path=/console; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+
+    def home(self, request: Request) -> Response:
+        guarded = self.guard(request)
+        if isinstance(guarded, Response):
+            return guarded
+        return console_page(self.settings, "home", guarded, page_title="Console du réseau", section=None)
+
+    def not_found(self, request: Request) -> Response:
+        """A console address that does not exist: the sign-in page first, then a 404."""
+        guarded = self.guard(request)
+        if isinstance(guarded, Response):
+            return guarded
+        return not_found_page(self.settings)
