@@ -177,6 +177,7 @@ class IntakeService:
             expires_at=request.expires_at,
             mail_expires_at=at.epoch + self.settings.mail_retention_days * 86400,
             capacity_of=(taken.association_id, taken.capacity) if taken else None,
+            at=at.epoch,
         )
         if idempotency:
             write.idempotency_key = idempotency.key

@@ -89,6 +89,9 @@ class IntakeWrite:
     rate_limit: int = 0
     rate_expires_at: int = 0
     capacity_of: Optional[tuple[str, Optional[int]]] = None  # (association id, capacity)
+    # When it is written: an idempotency record expired by then (TTL deletion lags) no
+    # longer holds its key, so the key makes a new request, as its retention promises.
+    at: int = 0
 
 
 @dataclass

@@ -143,6 +143,22 @@ def test_an_idempotency_key_is_remembered_until_its_last_second(s, settings, clo
         submit(s, other, idempotency=Idempotency.of_api("k", other))
 
 
+def test_an_idempotency_key_past_its_retention_makes_a_new_request(s, settings, clock):
+    body = youth()
+    first = submit(s, body, idempotency=Idempotency.of_api("k", body))
+    clock.advance(seconds=settings.idempotency_hours * 3600 + 1)
+    later = submit(s, body, idempotency=Idempotency.of_api("k", body))
+    assert later.id != first.id and not later.replayed
+
+
+def test_a_form_submission_id_is_remembered_as_long(s, settings, clock):
+    first = submit(s, idempotency=Idempotency.of_form("sub-1"))
+    clock.advance(seconds=settings.idempotency_hours * 3600 - 1)
+    assert submit(s, idempotency=Idempotency.of_form("sub-1")).id == first.id
+    clock.advance(seconds=2)
+    assert submit(s, idempotency=Idempotency.of_form("sub-1")).id != first.id
+
+
 # -- per-IP limit: RATE_LIMIT -----------------------------------------------------------
 
 

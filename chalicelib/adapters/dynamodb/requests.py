@@ -81,7 +81,11 @@ class DynamoRequestStore:
                 "body": _json(w.idempotency_response),
                 "expires_at": _n(w.idempotency_expires_at),
             }
-            labelled.append(("idempotency", put(record)))
+            idempotency = put(record)
+            # Taken only while unexpired: DynamoDB deletes expired items up to days later.
+            idempotency["Put"]["ConditionExpression"] = "attribute_not_exists(pk) OR expires_at <= :now"
+            idempotency["Put"]["ExpressionAttributeValues"] = {":now": _n(w.at)}
+            labelled.append(("idempotency", idempotency))
         if w.rate_key:
             rate = {
                 "TableName": self.table.name,

@@ -11,6 +11,7 @@ import base64
 import json
 from typing import Any, Optional
 
+from ...domain.reference import is_reference
 from ...services.ports import Event, IntakeWrite, Refusal, Rejected, StoredIdempotency, Transition
 from . import directory, outbox
 from .state import MemoryState, StoredRequest, Transaction, dump, expired
@@ -54,7 +55,8 @@ class MemoryRequestStore:
                 outbox.insert_mail(s, tx, m, req["created_at"], w.mail_expires_at, self.mail_grace_seconds)
             if w.idempotency_key:
                 key, record = w.idempotency_key, (w.idempotency_fingerprint or "", dump(w.idempotency_response), w.idempotency_expires_at)
-                tx.require(key not in s.idempotency, Refusal.IDEMPOTENCY)
+                held = s.idempotency.get(key)
+                tx.require(held is None or expired(held[2], w.at), Refusal.IDEMPOTENCY)
                 tx.then(lambda: s.idempotency.__setitem__(key, record))
             if w.rate_key:
                 rate_key, counted = w.rate_key, s.rate.get(w.rate_key)
@@ -118,7 +120,7 @@ class MemoryRequestStore:
     def get_request(self, id_or_reference: str, now: int) -> Optional[dict[str, Any]]:
         with self.state.lock:
             rid: Optional[str] = id_or_reference
-            if id_or_reference.isupper() or "-" in id_or_reference:
+            if is_reference(id_or_reference):
                 ref = self.state.references.get(id_or_reference)
                 rid = ref[0] if ref and not expired(ref[1], now) else None
             stored = self.state.requests.get(rid) if rid else None
