@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING, Any, Optional
 from .config import Settings
 
 if TYPE_CHECKING:  # types only: the ports import the domain, which app.py loads lazily
+    from .domain.models import NewRequest
+    from .services.intake import Idempotency, IntakeResult
     from .adapters.dynamodb import DynamoTable
     from .services.clock import Clock
     from .services.console_auth import ConsoleAuth, ConsoleStore
     from .services.ports import DirectoryStore, MailLogStore, MailSender, OutboxStore, RawMailStore, RequestStore
+    from .services.ports import StatsStore
 
 _services: Optional["Services"] = None
 _lock = threading.Lock()
@@ -34,12 +37,14 @@ class Stores:
     directory: DirectoryStore
     mail_log: MailLogStore
     console: ConsoleStore
+    stats: StatsStore  # the console's daily aggregates and export log
 
     @staticmethod
     def on_dynamodb(table: "DynamoTable", mail_grace_seconds: int) -> "Stores":
         """Every port on the one table (one client)."""
         from .adapters.dynamodb import DynamoDirectoryStore, DynamoMailLogStore, DynamoOutboxStore, DynamoRequestStore
         from .adapters.dynamodb.console import DynamoConsoleStore
+        from .adapters.dynamodb.stats import DynamoStatsStore
 
         return Stores(
             requests=DynamoRequestStore(table, mail_grace_seconds),
@@ -47,6 +52,7 @@ class Stores:
             directory=DynamoDirectoryStore(table),
             mail_log=DynamoMailLogStore(table),
             console=DynamoConsoleStore(table, mail_grace_seconds),
+            stats=DynamoStatsStore(table),
         )
 
     @staticmethod
@@ -56,6 +62,7 @@ class Stores:
             MemoryDirectoryStore, MemoryMailLogStore, MemoryOutboxStore, MemoryRequestStore, MemoryState,
         )
         from .adapters.memory.console import MemoryConsoleStore
+        from .adapters.memory.stats import MemoryStatsStore
 
         state = MemoryState()
         return Stores(
@@ -64,6 +71,7 @@ class Stores:
             directory=MemoryDirectoryStore(state),
             mail_log=MemoryMailLogStore(state),
             console=MemoryConsoleStore(state, mail_grace_seconds),
+            stats=MemoryStatsStore(state),
         )
 
 
@@ -106,7 +114,7 @@ class Services:
             sender = EmlOutbox(settings.outbox_dir) if settings.local else SesSender(self._ses_client, settings.ses_configuration_set)
         self.directory = DirectoryService(
             store=stores.directory, mail_log=stores.mail_log, monotonic=time.monotonic,
-            ttl_seconds=settings.directory_cache_seconds,
+            ttl_seconds=settings.directory_cache_seconds, clock=self.clock,
         )
         self.links = SignedLinks(settings, self.clock)
         self.mails = MailComposer(render_mail, settings, self.links.answer_url)
@@ -192,8 +200,11 @@ class Services:
             "sesv2", config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20)
         )
 
-    def submit(self, new: Any, idempotency: Any = None, rate_key: Optional[str] = None) -> Any:
-        """The one intake path (forms, API, mail): route and commit; that is the answer.
+    def submit(
+        self, new: "NewRequest", idempotency: Optional["Idempotency"] = None, rate_key: Optional[str] = None
+    ) -> "IntakeResult":
+        """`IntakeService.accept`, the one intake path (forms, API, mail call it directly):
+        route and commit; that is the answer. Kept here for tests and tools.
 
         The mails the transaction stored leave through the table's stream, outside the
         request (`mail_stream_batch`; the sweeper behind it)."""
