@@ -1,6 +1,6 @@
 """Both edges of every time limit: one second before it, the first behaviour; one second
 after, the other. The clock is the settable one of tests/conftest.py, so nothing sleeps.
-Each test runs on DynamoDB Local and on the in-memory stores."""
+Each test runs on DynamoDB Local here and on the in-memory stores in tests/unit/services."""
 
 from __future__ import annotations
 
@@ -38,8 +38,10 @@ def wired(settings, clock, store_kind: str, directory=DIRECTORY):
     return s
 
 
-@pytest.fixture(params=["dynamodb", "memory"])
+@pytest.fixture(params=["dynamodb"])
 def store_kind(request):
+    """DynamoDB Local here; tests/unit/services/test_time_limits_in_memory.py runs the same
+    tests on the in-memory stores, among the fast tests (make mutation)."""
     return request.param
 
 
