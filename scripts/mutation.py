@@ -4,7 +4,7 @@ mutmut (3.x) changes the code one small edit at a time (a `<` made `<=`, a const
 changed, a call dropped...) and runs the tests that reach the changed function; a mutant
 the tests still pass on ("survived") is behaviour no test pins down.
 
-It runs on a copy of the working tree under build/mutation/ (mutmut writes its `mutants/`
+It runs on a copy of the last commit under build/mutation/ (mutmut writes its `mutants/`
 folder and a `setup.cfg` beside the code: nothing of that belongs in the checkout), with
 the fast tests only (tests/unit: pure domain, web helpers and the use cases on the
 in-memory stores), each mutant under a timeout (`timeout_multiplier` x its tests' clean
@@ -66,29 +66,20 @@ json.dump(out, sys.stdout)
 """
 
 
-def tracked_files() -> list[str]:
-    """The working tree as git sees it: committed or not, ignored files left out."""
-    out = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT, check=True, capture_output=True,
-    ).stdout
-    return [p for p in out.decode().split("\0") if p and (ROOT / p).is_file()]
-
-
 def prepare(only: list[str], tests: list[str], packages: list[str]) -> None:
-    """Copy the tree into WORK (mutants/ and mutmut's cache are kept) and write its config."""
-    src_dirs = ("chalicelib/", "tests/", *(f"{a}/" for a in ALSO_COPY), *ALSO_COPY)
+    """Copy the last commit into WORK (mutants/ and mutmut's cache are kept) and write its
+    config. The commit, not the working tree: the figure is the one of a known state, and
+    nobody's unfinished files take part."""
     for folder in ("chalicelib", "tests", *ALSO_COPY):
         target = WORK / folder
         if target.is_dir():
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
-    for rel in tracked_files():
-        if rel.startswith(src_dirs) or rel in ALSO_COPY:
-            dest = WORK / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, dest)
+    archive = subprocess.run(
+        ["git", "archive", "HEAD", "chalicelib", "tests", *ALSO_COPY], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(WORK)], input=archive, check=True)
     # tests/conftest.py reads the shared contract corpus at <root>/../shared; mutmut runs
     # the tests from WORK/mutants, so WORK/shared must lead there.
     shared = WORK / "shared"
