@@ -1,0 +1,115 @@
+"""StatsStore over the table: the console's daily aggregates and the export log.
+
+  STATS#DAY    / <day>                   the network's counters of one Europe/Paris day
+  STATS#ASSOC  / <day>#<association>     one association's counters of that day
+  EXPORTS      / <at>#<id>               a CSV export: who, what, how many rows
+  DIGEST       / <day>                   the operators' daily digest was stored that day
+
+The counters are numbers added (ADD) inside the intake's and every transition's own
+transaction (`aggregate_updates`, called by requests.py): they move with the changes
+they count, never apart. A period is read with one Query per partition, a range of
+sort keys: at most one item per day (and association), whatever the number of requests.
+Counters hold no personal data and do not expire; an export's record names the operator
+and expires with the retention it is given.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ...domain.statistics import Counts
+from ...services.ports import OutgoingMail, Refusal, Rejected
+from .outbox import mail_item
+from .table import DynamoTable, _expired, _json, _n, _s, _unjson
+
+DAY_PK = "STATS#DAY"
+ASSOCIATION_PK = "STATS#ASSOC"
+EXPORTS_PK = "EXPORTS"
+DIGEST_PK = "DIGEST"
+COUNTER = "c_"  # counters are stored as c_<name>: never a reserved word, never pk/sk
+
+
+def aggregate_updates(table_name: str, counts: Counts) -> list[tuple[str, dict[str, Any]]]:
+    """A transaction's labelled Updates adding `counts` (domain.statistics.change_counts)."""
+    updates: list[tuple[str, dict[str, Any]]] = []
+    for (day, association), counters in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        key = {"pk": _s(DAY_PK), "sk": _s(day)} if association is None else {
+            "pk": _s(ASSOCIATION_PK), "sk": _s(f"{day}#{association}")
+        }
+        names = {f"#c{i}": COUNTER + name for i, name in enumerate(sorted(counters))}
+        values = {f":v{i}": _n(counters[name]) for i, name in enumerate(sorted(counters))}
+        update = {
+            "TableName": table_name,
+            "Key": key,
+            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(names))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+        updates.append(("stats", {"Update": update}))
+    return updates
+
+
+def _counters(item: dict[str, Any]) -> dict[str, int]:
+    return {k[len(COUNTER):]: int(v["N"]) for k, v in item.items() if k.startswith(COUNTER) and "N" in v}
+
+
+class DynamoStatsStore:
+    def __init__(self, table: DynamoTable, mail_grace_seconds: int = 120):
+        self.table = table
+        self.mail_grace_seconds = mail_grace_seconds
+
+    def _range(self, pk: str, first: str, last: str) -> list[dict[str, Any]]:
+        return self.table.query_all(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
+            ExpressionAttributeValues={":pk": _s(pk), ":a": _s(first), ":b": _s(last + "#\uffff")},
+        )
+
+    def daily_counts(self, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]:
+        """(day, counters) of each day with any, oldest first."""
+        return [(i["sk"]["S"], _counters(i)) for i in self._range(DAY_PK, first_day, last_day)]
+
+    def association_counts(self, first_day: str, last_day: str) -> list[tuple[str, str, dict[str, int]]]:
+        """(day, association, counters) of each day and association with any."""
+        out = []
+        for i in self._range(ASSOCIATION_PK, first_day, last_day):
+            day, _, association = i["sk"]["S"].partition("#")
+            out.append((day, association, _counters(i)))
+        return out
+
+    def record_export(self, at: str, record: dict[str, Any], expires_at: int) -> str:
+        eid = uuid.uuid4().hex
+        self.table.client.put_item(
+            TableName=self.table.name,
+            Item={
+                "pk": _s(EXPORTS_PK), "sk": _s(f"{at}#{eid}"), "body": _json({"id": eid, "at": at, **record}),
+                "expires_at": _n(expires_at),
+            },
+        )
+        return eid
+
+    def list_exports(self, now: int, limit: int) -> list[dict[str, Any]]:
+        """Newest first."""
+        out = self.table.client.query(
+            TableName=self.table.name,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": _s(EXPORTS_PK)},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_unjson(i) for i in out.get("Items", []) if not _expired(i, now)]
+
+    def store_digest(self, day: str, mails: list[OutgoingMail], created_at: str, expires_at: int) -> bool:
+        """The day's digest mails (outbox) and the day's mark, in one transaction: False
+        when that day's digest was stored already (the schedule fired twice)."""
+        mark = self.table.put({"pk": _s(DIGEST_PK), "sk": _s(day), "expires_at": _n(expires_at)})
+        labelled = [("idempotency", mark)] + [
+            ("mail", self.table.put(mail_item(m, created_at, expires_at, self.mail_grace_seconds))) for m in mails
+        ]
+        try:
+            self.table.transact(labelled)
+        except Rejected as refused:
+            if refused.what is Refusal.IDEMPOTENCY:
+                return False
+            raise
+        return True

@@ -1,0 +1,47 @@
+"""Use case: the console's statistics (contract section 10, issue 12).
+
+Everything is read from the daily aggregates the requests' transactions keep
+(domain/statistics.py, StatsStore): two Queries of a range of days, whatever the number
+of requests. The period is the last 4, 12 or 52 weeks, the current week included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.statistics import Report, build_report, paris_day, period_days
+from .clock import Clock
+from .directory import DirectoryService
+from .ports import StatsStore
+
+PERIODS = (4, 12, 52)  # weeks
+DEFAULT_PERIOD = 12
+
+
+def period_of(value: Any) -> int:
+    """The period asked for (`?periode=`), or the default one."""
+    try:
+        weeks = int(str(value or ""))
+    except ValueError:
+        return DEFAULT_PERIOD
+    return weeks if weeks in PERIODS else DEFAULT_PERIOD
+
+
+class StatisticsService:
+    def __init__(self, *, stats: StatsStore, directory: DirectoryService, clock: Clock):
+        self.stats = stats
+        self.directory = directory
+        self.clock = clock
+
+    def report(self, weeks: int) -> Report:
+        today = paris_day(self.clock.now().epoch)
+        first, last = period_days(today, weeks)
+        snapshot = self.directory.snapshot()
+        names = {a.id: a.name for a in snapshot.index.associations}
+        return build_report(
+            first, last, self.stats.daily_counts(first, last), self.stats.association_counts(first, last), names
+        )
+
+    def recent_exports(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The last CSV exports (who, when, what, how many rows), newest first."""
+        return self.stats.list_exports(self.clock.now().epoch, limit)

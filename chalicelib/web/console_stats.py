@@ -1,0 +1,183 @@
+"""The console's statistics, CSV exports and quarantine pages (contract section 10).
+
+Every page and action passes the console door's guard first (web/console.py): without a
+session, to /console/connexion; every POST carries the session's anti-forgery field. An
+export is a POST from its notice page (personal data: who may receive the file), and
+its answer is the file (`Content-Disposition: attachment`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional
+from urllib.parse import urlencode
+
+from chalice import Response
+
+from ..config import Settings
+from ..domain.statistics import CHANNEL_LABELS, DECLINE_REASON_LABELS, Report, hours_label, percent_label
+from ..services.exports import Export, ExportService, QueueFilters, paris_time_label
+from ..services.statistics import PERIODS, StatisticsService, period_of
+from . import svg_charts
+from .console import ConsoleDoor, console_headers, console_page, redirect
+from .responses import not_found_page
+
+if TYPE_CHECKING:
+    from chalice.app import Request
+
+    from ..services.mail_intake import Quarantine
+
+
+def _params(request: Request) -> dict[str, str]:
+    return dict(request.query_params or {})
+
+
+def csv_response(settings: Settings, export: Export) -> Response:
+    headers = console_headers(settings)
+    headers.update({
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{export.filename}"',
+        "Cache-Control": "no-store",
+    })
+    # A str body (UTF-8 on the wire, its BOM included): API Gateway passes text as is.
+    return Response(body=export.body.decode("utf-8"), status_code=200, headers=headers)
+
+
+@dataclass(frozen=True)
+class Charts:
+    weekly: Any
+    rates: Any
+    acceptance: Any
+    declines: Any
+
+
+def charts_of(report: Report) -> Charts:
+    weeks = [f"{w[8:10]}/{w[5:7]}" for w in report.weeks]
+    series = [
+        (CHANNEL_LABELS.get(c, c), [report.weekly.get(w, {}).get(c, 0) for w in report.weeks]) for c in report.channels
+    ]
+    rates = [
+        ("Orientées dès la réception", report.routed_rate),
+        ("Envoyées au tri", report.triage_rate),
+        ("Acceptées par l'association", report.acceptance_rate),
+    ]
+    return Charts(
+        weekly=svg_charts.stacked_columns(
+            "Demandes reçues par semaine et par canal",
+            f"{report.received} demandes reçues du {report.first_day} au {report.last_day}, par semaine et par canal.",
+            weeks, series, key="chart-weekly",
+        ),
+        rates=svg_charts.horizontal_bars(
+            "Taux d'orientation, de tri et d'acceptation",
+            "; ".join(f"{label} : {percent_label(v)}" for label, v in rates),
+            [(label, (v or 0) * 100, percent_label(v)) for label, v in rates], maximum=100, key="chart-rates",
+        ),
+        acceptance=svg_charts.horizontal_bars(
+            "Taux d'acceptation par association",
+            "; ".join(f"{a.name} : {percent_label(a.acceptance)}" for a in report.associations[:15]) or "Aucune donnée",
+            [(a.name, (a.acceptance or 0) * 100, percent_label(a.acceptance)) for a in report.associations[:15]],
+            maximum=100, key="chart-associations", color=svg_charts.PALETTE[2],
+        ),
+        declines=svg_charts.horizontal_bars(
+            "Refus par motif",
+            "; ".join(f"{DECLINE_REASON_LABELS.get(r, r)} : {n}" for r, n in report.declines.items()) or "Aucun refus",
+            [(DECLINE_REASON_LABELS.get(r, r), n, str(n)) for r, n in report.declines.items()],
+            key="chart-declines", color=svg_charts.PALETTE[1],
+        ),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsoleStats:
+    settings: Settings
+    door: ConsoleDoor
+    statistics: StatisticsService
+    exports: ExportService
+    quarantine: Quarantine
+
+    # -- statistics ---------------------------------------------------------------------
+
+    def stats_page(self, request: Request) -> Response:
+        session = self.door.guard(request)
+        if isinstance(session, Response):
+            return session
+        weeks = period_of(_params(request).get("periode"))
+        report = self.statistics.report(weeks)
+        return console_page(
+            self.settings, "stats", session, page_title="Statistiques", section="statistiques",
+            report=report, charts=charts_of(report), weeks=weeks, periods=PERIODS,
+            channel_labels=CHANNEL_LABELS, decline_labels=DECLINE_REASON_LABELS, hours=hours_label,
+            percent=percent_label, exports=self.statistics.recent_exports(), time_label=paris_time_label,
+        )
+
+    # -- exports: a notice (GET), then the file (POST) --------------------------------------
+
+    def export_notice(self, request: Request, kind: str) -> Response:
+        session = self.door.guard(request)
+        if isinstance(session, Response):
+            return session
+        if kind == "demandes":
+            query = QueueFilters.from_query(_params(request)).as_query()
+            back, what = "/console/demandes?" + urlencode(query), "la liste des demandes telle qu'elle est filtrée"
+        else:
+            query = {"periode": str(period_of(_params(request).get("periode")))}
+            back, what = "/console/statistiques?" + urlencode(query), "les statistiques de la période"
+        return console_page(
+            self.settings, "export_notice", session, page_title="Exporter en CSV",
+            section="demandes" if kind == "demandes" else "statistiques",
+            action=f"/console/export/{kind}?{urlencode(query)}", back=back, what=what, kind=kind,
+        )
+
+    def export_post(self, request: Request, kind: str) -> Response:
+        values = self.door.form(request)
+        if isinstance(values, Response):
+            return values
+        session = self.door.guard(request, form=values)
+        if isinstance(session, Response):
+            return session
+        params = _params(request)
+        if kind == "demandes":
+            export = self.exports.queue_export(QueueFilters.from_query(params), session.operator.email)
+        else:
+            export = self.exports.statistics_export(period_of(params.get("periode")), session.operator.email)
+        return csv_response(self.settings, export)
+
+    # -- quarantine -------------------------------------------------------------------------
+
+    def quarantine_list(self, request: Request) -> Response:
+        session = self.door.guard(request)
+        if isinstance(session, Response):
+            return session
+        done = _params(request).get("fait")
+        return console_page(
+            self.settings, "quarantine", session, page_title="Quarantaine", section="quarantaine",
+            items=self.quarantine.list(), time_label=paris_time_label, done=done,
+        )
+
+    def quarantine_show(self, request: Request, key: str) -> Response:
+        session = self.door.guard(request)
+        if isinstance(session, Response):
+            return session
+        mail = self.quarantine.read(key)
+        if mail is None:
+            return not_found_page(self.settings)
+        return console_page(
+            self.settings, "quarantine_mail", session, page_title="Message en quarantaine", section="quarantaine",
+            mail=mail, key=key, time_label=paris_time_label,
+        )
+
+    def quarantine_action(self, request: Request, key: str, action: str) -> Response:
+        values = self.door.form(request)
+        if isinstance(values, Response):
+            return values
+        session = self.door.guard(request, form=values)
+        if isinstance(session, Response):
+            return session
+        if action == "retraiter":
+            outcome: Optional[Any] = self.quarantine.reprocess(key, session.operator.email)
+            if outcome is None:
+                return not_found_page(self.settings)
+            return redirect("/console/quarantaine?" + urlencode({"fait": f"retraite-{outcome.kind}"}))
+        if not self.quarantine.delete(key, session.operator.email):
+            return not_found_page(self.settings)
+        return redirect("/console/quarantaine?fait=supprime")
