@@ -54,9 +54,11 @@ class Settings:
     partner_origins: tuple[str, ...] = ()  # cross-site posts and thank-you redirects
     operators: tuple[str, ...] = ()  # OPERATORS: `email` or `email:admin` (the local stack's console list)
     retention_days: int = 365  # personal data of a request, from its creation
+    mentor_retention_days: int = 90  # a volunteer's sign-up no association accepted, from its creation
     idempotency_hours: int = 24
     mail_retention_days: int = 30  # outbox items (they hold addresses and content)
     directory_cache_seconds: float = 10.0
+    simulation_days: int = 30  # "Simuler" in the console routes the requests of this many last days
     routing_weights: RoutingWeights = field(default_factory=RoutingWeights)
     secret_key: str = PUBLIC_DEFAULT_SECRET_KEY  # signs links, hashes IPs
     previous_secret_keys: tuple[str, ...] = ()  # still verify links during a key rotation
@@ -142,9 +144,11 @@ class Settings:
             partner_origins=csv("PARTNER_ORIGINS"),
             operators=csv("OPERATORS"),
             retention_days=int(env.get("RETENTION_DAYS", cls.retention_days)),
+            mentor_retention_days=int(env.get("MENTOR_RETENTION_DAYS", cls.mentor_retention_days)),
             idempotency_hours=int(env.get("IDEMPOTENCY_HOURS", cls.idempotency_hours)),
             mail_retention_days=int(env.get("MAIL_RETENTION_DAYS", cls.mail_retention_days)),
             directory_cache_seconds=float(env.get("DIRECTORY_CACHE_SECONDS", cls.directory_cache_seconds)),
+            simulation_days=int(env.get("SIMULATION_DAYS", cls.simulation_days)),
             routing_weights=weights,
             secret_key=env.get("SECRET_KEY", cls.secret_key),
             previous_secret_keys=csv("PREVIOUS_SECRET_KEYS"),

@@ -1,16 +1,28 @@
-"""The association directory: read for routing (cached), replaced by operators."""
+"""The association directory: read for routing (cached), replaced by operators, versioned.
+
+Every replacement (the console, `PUT /api/v1/admin/associations`, a restore) is saved as
+a numbered version with its author and its diff; "Simuler" (DirectoryPreview) routes the
+recent requests under a directory not saved yet.
+"""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional, Sequence
 
 from pydantic import ValidationError
 
+from ..domain import directory_changes
 from ..domain.models import Association
-from ..domain.routing import DirectoryIndex
-from .ports import DirectoryStore, MailLogStore
+from ..domain.request import Request
+from ..domain.routing import DirectoryIndex, RoutingWeights
+from .clock import Clock, Now
+from .ports import DirectoryStore, DirectoryVersion, MailLogStore, Refusal, Rejected, RequestStore
+
+# Another save may take a version's number between our read and our write: number again.
+SAVE_ATTEMPTS = 5
 
 
 class InvalidDirectory(Exception):
@@ -40,9 +52,16 @@ class DirectoryService:
     """
 
     def __init__(
-        self, *, store: DirectoryStore, mail_log: MailLogStore, monotonic: Callable[[], float], ttl_seconds: float
+        self,
+        *,
+        store: DirectoryStore,
+        mail_log: MailLogStore,
+        monotonic: Callable[[], float],
+        ttl_seconds: float,
+        clock: Optional[Clock] = None,
     ):
         self._store = store
+        self._clock = clock
         self._mail_log = mail_log
         self._monotonic = monotonic
         self._ttl = ttl_seconds
@@ -77,32 +96,88 @@ class DirectoryService:
             with self._lock:
                 snap.load[association_id] = max(snap.load.get(association_id, 0) - 1, 0)
 
-    def replace(self, entries: Any) -> int:
-        """Validate every entry first: one invalid entry changes nothing."""
-        if not isinstance(entries, list):
-            raise InvalidDirectory([{"field": "associations", "message": "a list of associations is expected"}])
-        valid: list[Association] = []
-        errors: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for i, entry in enumerate(entries):
-            name = entry.get("id") if isinstance(entry, dict) else None
-            try:
-                a = Association.model_validate(entry)
-            except ValidationError as exc:
-                for e in exc.errors():
-                    where = ".".join(str(p) for p in e["loc"])
-                    errors.append({"field": f"associations[{i}].{where}", "id": name, "message": e["msg"]})
-                continue
-            if a.id in seen:
-                errors.append({"field": f"associations[{i}].id", "id": a.id, "message": "duplicate id"})
-            seen.add(a.id)
-            valid.append(a)
-        if errors:
-            raise InvalidDirectory(errors)
-        self._store.replace_directory(valid)
-        with self._lock:
-            self._snapshot = None
+    def replace(self, entries: Any, author: str = "system") -> int:
+        """Validate every entry first: one invalid entry changes nothing. The directory
+        saved is a new version by `author` ("api" for the admin token)."""
+        valid = validate_entries(entries)
+        self.save(valid, author)
         return len(valid)
+
+    def save(
+        self, associations: Sequence[Association], author: str, restored_from: Optional[int] = None
+    ) -> DirectoryVersion:
+        """Save `associations` as the directory, and as its next version."""
+        after = [a.model_dump(mode="json") for a in sorted(associations, key=lambda a: a.id)]
+        for _ in range(SAVE_ATTEMPTS):
+            latest = self._store.versions(1)
+            number = latest[0].number + 1 if latest else 1
+            before, _ = self._store.load_directory()
+            changes = directory_changes.diff([a.model_dump(mode="json") for a in before], after)
+            summary = directory_changes.summary(changes)
+            if restored_from is not None:
+                summary = f"restauration de la version {restored_from} ({summary})"
+            version = DirectoryVersion(
+                number=number, at=self._now().iso, author=author, summary=summary,
+                changes=tuple(changes[: directory_changes.MAX_STORED_CHANGES]), changes_total=len(changes),
+                count=len(after), restored_from=restored_from, entries=tuple(after),
+            )
+            try:
+                self._store.save_directory(associations, version)
+            except Rejected as refused:
+                if refused.what != Refusal.CONFLICT:
+                    raise
+                continue
+            with self._lock:
+                self._snapshot = None
+            return version
+        raise Rejected(Refusal.CONFLICT)
+
+    def save_entry(self, entry: dict[str, Any], author: str, new: bool) -> DirectoryVersion:
+        """One association added (`new`) or changed, the others as they are now."""
+        current, _ = self._store.load_directory()
+        proposed = self.with_entry(current, entry, new)
+        return self.save(proposed, author)
+
+    @staticmethod
+    def with_entry(current: Sequence[Association], entry: dict[str, Any], new: bool) -> list[Association]:
+        """The directory with `entry` put in; InvalidDirectory when it is invalid, or when
+        a new one takes an id in use (or a changed one names none)."""
+        ids = {a.id for a in current}
+        aid = entry.get("id")
+        if new and aid in ids:
+            raise InvalidDirectory([{"field": "id", "id": aid, "message": "id already in use"}])
+        if not new and aid not in ids:
+            raise InvalidDirectory([{"field": "id", "id": aid, "message": "no such association"}])
+        (association,) = validate_entries([entry])
+        return [a for a in current if a.id != aid] + [association]
+
+    def versions(self, limit: int, before: Optional[int] = None) -> list[DirectoryVersion]:
+        return self._store.versions(limit, before)
+
+    def version(self, number: int) -> Optional[DirectoryVersion]:
+        return self._store.version(number)
+
+    def restore(self, number: int, author: str) -> Optional[DirectoryVersion]:
+        """The directory of version `number` saved again, as a new version; None if there
+        is no such version."""
+        old = self._store.version(number)
+        if old is None:
+            return None
+        return self.save(validate_entries(list(old.entries or ())), author, restored_from=number)
+
+    def entry(self, association_id: str) -> Optional[Association]:
+        associations, _ = self._store.load_directory()
+        return next((a for a in associations if a.id == association_id), None)
+
+    def directory(self) -> tuple[list[Association], dict[str, int]]:
+        """The entries as stored now (not the routing cache), with their load counts."""
+        return self._store.load_directory()
+
+    def clear_flag(self, association_id: str, address: str) -> bool:
+        return self._mail_log.clear_flag(association_id, address)
+
+    def _now(self) -> Now:
+        return self._clock.now() if self._clock is not None else Now.of(datetime.now(timezone.utc))
 
     def entries(self) -> list[dict[str, Any]]:
         associations, _ = self._store.load_directory()
@@ -111,3 +186,74 @@ class DirectoryService:
     def address_flags(self) -> list[dict[str, Any]]:
         """Association addresses whose mail bounced, for an operator to correct the directory."""
         return self._mail_log.address_flags()
+
+
+def validate_entries(entries: Any) -> list[Association]:
+    """Every entry checked: InvalidDirectory lists every error, or none is taken."""
+    if not isinstance(entries, list):
+        raise InvalidDirectory([{"field": "associations", "message": "a list of associations is expected"}])
+    valid: list[Association] = []
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        name = entry.get("id") if isinstance(entry, dict) else None
+        try:
+            a = Association.model_validate(entry)
+        except ValidationError as exc:
+            for e in exc.errors():
+                where = ".".join(str(p) for p in e["loc"])
+                errors.append({"field": f"associations[{i}].{where}", "id": name, "message": e["msg"]})
+            continue
+        if a.id in seen:
+            errors.append({"field": f"associations[{i}].id", "id": a.id, "message": "duplicate id"})
+        seen.add(a.id)
+        valid.append(a)
+    if errors:
+        raise InvalidDirectory(errors)
+    return valid
+
+
+# The most requests one simulation reads: a window busier than this is cut to its newest.
+SIMULATION_MAX_REQUESTS = 10_000
+PAGE = 200
+
+
+class DirectoryPreview:
+    """ "Simuler": the last days' requests routed under a directory not saved yet.
+
+    Reads the requests of the window through the by_created list (newest first, pages of
+    200, stopping at the window's start) and the load counters; writes nothing.
+    """
+
+    def __init__(
+        self, *, directory: DirectoryService, requests: RequestStore, clock: Clock, weights: RoutingWeights, days: int
+    ):
+        self.directory = directory
+        self.requests = requests
+        self.clock = clock
+        self.weights = weights
+        self.days = days
+
+    def recent_requests(self) -> list[Request]:
+        now = self.clock.now()
+        start = Now.of(datetime.fromtimestamp(now.epoch - self.days * 86400, timezone.utc)).iso
+        out: list[Request] = []
+        cursor: Optional[str] = None
+        while len(out) < SIMULATION_MAX_REQUESTS:
+            items, cursor = self.requests.list_requests(now.epoch, None, None, PAGE, cursor)
+            for item in items:
+                if item["created_at"] < start:
+                    return out
+                out.append(Request.from_record(item))
+            if not cursor:
+                break
+        return out
+
+    def simulate(self, proposed: Sequence[Association], all_departements: bool = False) -> directory_changes.Simulation:
+        from ..domain.territory import departements
+
+        current, load = self.directory.directory()
+        return directory_changes.simulate(
+            self.recent_requests(), DirectoryIndex(current), DirectoryIndex(proposed), load, self.weights,
+            days=self.days, all_departements=departements() if all_departements else None,
+        )

@@ -67,9 +67,10 @@ class MailOutcomeUnknown(Exception):
 class Assignment:
     """Who an answer link is for: one association, for one routing of one request."""
 
-    request_id: str
+    request_id: str  # the id of the record the link is about (a request, or a sign-up)
     association_id: str
     attempt: int
+    kind: str = "request"  # which record: "request", or "mentor" (a volunteer's sign-up)
 
 
 @dataclass
@@ -107,6 +108,9 @@ class Transition:
     mail_expires_at: int
     load_changes: list[tuple[str, int, Optional[int]]] = field(default_factory=list)  # (association, +1/-1, capacity)
     event_seq: int = 0  # rank of the first new event in the timeline
+    # When the association now answering was given the request (epoch): its time to answer
+    # for the statistics, since a decline may route it again in the same change.
+    assigned_before: Optional[int] = None
 
 
 class Refusal(str, Enum):
@@ -220,3 +224,141 @@ class MailSender(Protocol):
         """After an unknown outcome: True if it went out, False if it surely did not,
         None if this sender cannot tell (SES)."""
         ...
+
+
+# -- the directory's versions and bounce flags (console: directory) -----------------------
+
+
+@dataclass(frozen=True)
+class DirectoryVersion:
+    """One saved directory: every replacement (console, `PUT /api/v1/admin/associations`,
+    a restore) is one, numbered from 1, with who saved it and what changed."""
+
+    number: int
+    at: str  # ISO time, UTC
+    author: str  # the operator's address, "api" for the admin token, "system" for the seed
+    summary: str  # French, one line
+    changes: tuple[dict[str, Any], ...]  # domain.directory_changes.diff against the directory it replaced
+    changes_total: int  # `changes` keeps at most MAX_STORED_CHANGES of them
+    count: int  # associations in it
+    restored_from: Optional[int] = None
+    entries: Optional[tuple[dict[str, Any], ...]] = None  # the whole directory; None in lists
+
+
+class DirectoryHistoryStore(Protocol):
+    """The directory together with its versions: a saved directory and its version are
+    written together, and the version's number is taken only once (refused: Rejected)."""
+
+    def save_directory(self, associations: Sequence[Association], version: DirectoryVersion) -> None: ...
+    def versions(self, limit: int, before: Optional[int] = None) -> list[DirectoryVersion]: ...
+    def version(self, number: int) -> Optional[DirectoryVersion]: ...
+
+
+class FlagClearing(Protocol):
+    """An operator clears a bounce flag once the address is corrected (MailLogStore)."""
+
+    def clear_flag(self, association_id: str, address: str) -> bool: ...
+
+
+# -- the console's statistics, exports and quarantine (issue 12) ---------------------------
+
+
+class StatsStore(Protocol):
+    """The daily aggregates the requests' transactions keep (domain/statistics.py), and
+    the log of CSV exports. Reads are one range of days: never a Scan of requests."""
+
+    def daily_counts(self, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]: ...
+    def association_counts(self, first_day: str, last_day: str) -> list[tuple[str, str, dict[str, int]]]: ...
+    def record_export(self, at: str, record: dict[str, Any], expires_at: int) -> str: ...
+    def list_exports(self, now: int, limit: int) -> list[dict[str, Any]]: ...
+    def store_digest(self, day: str, mails: list[OutgoingMail], created_at: str, expires_at: int) -> bool:
+        """The operators' digest of `day` with its mark, once: False if stored already."""
+        ...
+
+
+# -- the console's queue and request page (issue 12) --------------------------------------
+
+
+class QueueStore(Protocol):
+    """What the console's queue reads and its erasure writes (RequestStore).
+
+    `status_counts`: requests per status, from counters the intake and every transition
+    move in their own transactions (one read of one partition, never a Scan).
+    `queue_page`: one page, newest first, of a status (or of an association, or all),
+    created in [created_from, created_to] (ISO text), each record with `last_event`.
+    `erase_request`: an erasure's transition, with the stored timeline rewritten (each
+    event as stored, `at` and `seq` kept, its detail scrubbed) in the same commit."""
+
+    def status_counts(self, now: int) -> dict[str, int]: ...
+    def queue_page(
+        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
+        created_to: Optional[str], limit: int, cursor: Optional[str],
+    ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
+    def erase_request(self, transition: Transition, timeline: list[dict[str, Any]]) -> None: ...
+
+
+# -- volunteer mentors (contract section 11) ------------------------------------------------
+
+
+@dataclass
+class MentorWrite:
+    """Everything one sign-up writes, committed in a single transaction, as IntakeWrite."""
+
+    signup: dict[str, Any]  # the record, without events and expiry
+    events: list[Event]
+    mails: list[OutgoingMail]
+    expires_at: int  # the sign-up's personal data (MENTOR_RETENTION_DAYS unless accepted)
+    keep_until: int  # its reference and timeline: the longest it may live once accepted
+    mail_expires_at: int
+    idempotency_key: Optional[str] = None
+    idempotency_fingerprint: Optional[str] = None
+    idempotency_response: Optional[dict[str, Any]] = None
+    idempotency_expires_at: int = 0
+    rate_key: Optional[str] = None
+    rate_limit: int = 0
+    rate_expires_at: int = 0
+    capacity_of: Optional[tuple[str, Optional[int]]] = None  # (association id, mentor capacity)
+    at: int = 0
+
+
+@dataclass
+class MentorTransition:
+    """One state change of a stored sign-up, as one transaction, from the state it was seen in."""
+
+    signup: dict[str, Any]  # the whole new state
+    from_status: str
+    from_attempt: int
+    events: list[Event]
+    mails: list[OutgoingMail]
+    expires_at: int  # the sign-up's (new) expiry: accepting moves it
+    keep_until: int  # of the new timeline events
+    mail_expires_at: int
+    load_changes: list[tuple[str, int, Optional[int]]] = field(default_factory=list)  # mentor load counters
+    event_seq: int = 0
+
+
+class MentorStore(Protocol):
+    """Sign-ups, their timeline and references, and each association's mentor load
+    counter (apart from its requests'). Idempotency records and per-IP counters are the
+    same items as requests'."""
+
+    def commit_signup(self, write: MentorWrite) -> None: ...
+    def commit_mentor_transition(self, transition: MentorTransition) -> None: ...
+    def idempotency(self, key: str, now: int) -> Optional[StoredIdempotency]: ...
+    def get_signup(self, id_or_reference: str, now: int) -> Optional[dict[str, Any]]: ...
+    def list_signups(
+        self, now: int, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]
+    ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
+    def count_signups(self, now: int) -> dict[str, int]: ...
+    def signups_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]: ...
+    def mentor_load(self) -> dict[str, int]: ...
+
+
+class QuarantineStore(Protocol):
+    """What the console reads and removes of the quarantine, and the replies the daily
+    digest lists (MailLogStore's stores implement it)."""
+
+    def quarantined(self, key: str, now: int) -> Optional[dict[str, Any]]: ...
+    def delete_quarantined(self, key: str) -> bool: ...
+    def note_reply(self, at: str, request_id: str, reference: str, expires_at: int) -> None: ...
+    def replies_since(self, since: str, now: int) -> list[dict[str, Any]]: ...

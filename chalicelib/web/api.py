@@ -112,7 +112,7 @@ class Api:
         if not isinstance(body, dict) or "associations" not in body:
             return api_error("associations", "missing", 422)
         try:
-            count = self.directory.replace(body["associations"])
+            count = self.directory.replace(body["associations"], author="api")
         except InvalidDirectory as exc:
             return json_response({"errors": exc.errors}, 422)
         return json_response({"count": count})

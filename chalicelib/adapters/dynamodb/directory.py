@@ -1,4 +1,11 @@
-"""DirectoryStore over the table: the DIRECTORY partition's ASSOC#<id> and LOAD#<id> items.
+"""DirectoryStore over the table: the directory, its load counters and its versions.
+
+  DIRECTORY         / ASSOC#<id>                 one association (contract section 5)
+  DIRECTORY         / LOAD#<id>                  its load counter
+  DIRECTORY_HISTORY / VERSION#<n:010d>           a saved directory's head: author, time, summary, its
+                                                 diff (zlib-compressed JSON, binary), the count of parts
+  DIRECTORY_HISTORY / ENTRIES#<n:010d>#<k:03d>   its entries: zlib-compressed JSON, split in parts of
+                                                 at most 350,000 bytes (an item holds 400 KB)
 
 A load counter (`in_use`) counts the requests waiting on an association. It is taken and
 released inside the request transactions (requests.py calls `take_capacity` and
@@ -7,12 +14,17 @@ released inside the request transactions (requests.py calls `take_capacity` and
 
 from __future__ import annotations
 
+import json
+import zlib
 from typing import Any, Optional, Sequence
 
 from ...domain.models import Association
+from ...services.ports import DirectoryVersion, Refusal, Rejected
 from .table import DynamoTable, _json, _n, _s, _unjson, chunks
 
 DIRECTORY_PK = "DIRECTORY"
+HISTORY_PK = "DIRECTORY_HISTORY"
+PART_BYTES = 350_000
 
 
 def load_key(association_id: str) -> dict[str, Any]:
@@ -82,6 +94,15 @@ class DynamoDirectoryStore:
         One transaction when it fits (100 items, the usual case): readers never see a
         half-replaced directory. A larger directory is written in chunks.
         """
+        self._write(self._replacing(associations))
+
+    def save_directory(self, associations: Sequence[Association], version: DirectoryVersion) -> None:
+        """The entries and their version, in the same transaction when they fit (the
+        version first: a larger directory's first chunk holds it). A version number
+        already taken refuses the whole of it: Rejected(CONFLICT), nothing written."""
+        self._write(self._version_items(version) + self._replacing(associations), claims_number=True)
+
+    def _replacing(self, associations: Sequence[Association]) -> list[dict[str, Any]]:
         current = self.table.query_all(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :a)",
             ExpressionAttributeValues={":pk": _s(DIRECTORY_PK), ":a": _s("ASSOC#")},
@@ -101,5 +122,91 @@ class DynamoDirectoryStore:
             for i in current
             if i["sk"]["S"] not in keep
         ]
-        for chunk in chunks(ops, 100):
-            self.table.client.transact_write_items(TransactItems=chunk)
+        return ops
+
+    def _write(self, ops: list[dict[str, Any]], claims_number: bool = False) -> None:
+        client = self.table.client
+        for i, chunk in enumerate(chunks(ops, 100)):
+            try:
+                client.transact_write_items(TransactItems=chunk)
+            except client.exceptions.TransactionCanceledException as exc:
+                codes = {r.get("Code") for r in exc.response.get("CancellationReasons", [])}
+                if i == 0 and codes & {"ConditionalCheckFailed", "TransactionConflict"}:
+                    # The version's number was taken by another save (or one is being
+                    # written): nothing of this one was written; the caller numbers again.
+                    raise Rejected(Refusal.CONFLICT) from None
+                raise
+
+    # -- versions --------------------------------------------------------------------
+
+    def _version_items(self, v: DirectoryVersion) -> list[dict[str, Any]]:
+        body = zlib.compress(json.dumps(list(v.entries or ()), ensure_ascii=False).encode("utf-8"), 6)
+        parts = [body[i : i + PART_BYTES] for i in range(0, len(body), PART_BYTES)] or [b""]
+        head = {
+            "pk": _s(HISTORY_PK),
+            "sk": _s(f"VERSION#{v.number:010d}"),
+            "number": _n(v.number),
+            "at": _s(v.at),
+            "author": _s(v.author),
+            "summary": _s(v.summary),
+            "changes": {"B": zlib.compress(json.dumps(list(v.changes), ensure_ascii=False).encode("utf-8"), 6)},
+            "changes_total": _n(v.changes_total),
+            "count": _n(v.count),
+            "parts": _n(len(parts)),
+        }
+        if v.restored_from is not None:
+            head["restored_from"] = _n(v.restored_from)
+        items = [self.table.put(head)]  # new only: the number is taken once
+        items += [
+            self.table.put(
+                {"pk": _s(HISTORY_PK), "sk": _s(f"ENTRIES#{v.number:010d}#{k:03d}"), "body": {"B": part}},
+                new_only=False,
+            )
+            for k, part in enumerate(parts)
+        ]
+        return items
+
+    @staticmethod
+    def _head(item: dict[str, Any], entries: Optional[tuple[dict[str, Any], ...]] = None) -> DirectoryVersion:
+        return DirectoryVersion(
+            number=int(item["number"]["N"]),
+            at=item["at"]["S"],
+            author=item["author"]["S"],
+            summary=item["summary"]["S"],
+            changes=tuple(json.loads(zlib.decompress(bytes(item["changes"]["B"])))),
+            changes_total=int(item["changes_total"]["N"]),
+            count=int(item["count"]["N"]),
+            restored_from=int(item["restored_from"]["N"]) if "restored_from" in item else None,
+            entries=entries,
+        )
+
+    def versions(self, limit: int, before: Optional[int] = None) -> list[DirectoryVersion]:
+        """Newest first, without their entries; `before`: only those numbered below it."""
+        upper = f"VERSION#{before - 1:010d}" if before is not None else "VERSION#9999999999"
+        out = self.table.client.query(
+            TableName=self.table.name,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
+            ExpressionAttributeValues={":pk": _s(HISTORY_PK), ":low": _s("VERSION#"), ":high": _s(upper)},
+            ScanIndexForward=False,
+            Limit=limit,
+            ConsistentRead=True,
+        )
+        return [self._head(i) for i in out.get("Items", [])]
+
+    def version(self, number: int) -> Optional[DirectoryVersion]:
+        """One version with its entries."""
+        head = self.table.client.get_item(
+            TableName=self.table.name,
+            Key={"pk": _s(HISTORY_PK), "sk": _s(f"VERSION#{number:010d}")},
+            ConsistentRead=True,
+        ).get("Item")
+        if head is None:
+            return None
+        parts = self.table.query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :e)",
+            ExpressionAttributeValues={":pk": _s(HISTORY_PK), ":e": _s(f"ENTRIES#{number:010d}#")},
+            ConsistentRead=True,
+        )
+        body = b"".join(bytes(p["body"]["B"]) for p in sorted(parts, key=lambda p: p["sk"]["S"]))
+        entries = json.loads(zlib.decompress(body)) if body else []
+        return self._head(head, tuple(entries))

@@ -4,17 +4,19 @@
   ACK#<sender>    / <window>                acknowledgements sent to one mail sender
   SENDER#<sender> / <day>                   requests made by one mail sender that day
   DIRECTORY       / FLAG#<id>#<address>     an association address whose mail bounced
+  REPLIES         / <at>#<request id>       a reply joined a request (the daily digest)
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Optional
 
 from .directory import DIRECTORY_PK
 from .table import DynamoTable, _expired, _json, _n, _s, _unjson
 
 QUARANTINE_PK = "QUARANTINE"
+REPLIES_PK = "REPLIES"
 
 
 class DynamoMailLogStore:
@@ -86,3 +88,45 @@ class DynamoMailLogStore:
             ExpressionAttributeValues={":pk": _s(DIRECTORY_PK), ":f": _s("FLAG#")},
         )
         return [_unjson(i) for i in items]
+
+    def clear_flag(self, association_id: str, address: str) -> bool:
+        """An operator corrected the address: the flag goes; False if there was none."""
+        out = self.table.client.delete_item(
+            TableName=self.table.name,
+            Key={"pk": _s(DIRECTORY_PK), "sk": _s(f"FLAG#{association_id}#{address}")},
+            ReturnValues="ALL_OLD",
+        )
+        return "Attributes" in out
+
+    # -- the console: quarantine, replies for the digest (issue 12) ----------------------
+
+    def quarantined(self, key: str, now: int) -> Optional[dict[str, Any]]:
+        """One quarantined mail by its sort key (<at>#<id>), unless expired."""
+        item = self.table.client.get_item(
+            TableName=self.table.name, Key={"pk": _s(QUARANTINE_PK), "sk": _s(key)}, ConsistentRead=True
+        ).get("Item")
+        return None if item is None or _expired(item, now) else _unjson(item)
+
+    def delete_quarantined(self, key: str) -> bool:
+        out = self.table.client.delete_item(
+            TableName=self.table.name, Key={"pk": _s(QUARANTINE_PK), "sk": _s(key)}, ReturnValues="ALL_OLD"
+        )
+        return "Attributes" in out
+
+    def note_reply(self, at: str, request_id: str, reference: str, expires_at: int) -> None:
+        """A reply joined this request: the digest lists it until an operator acts."""
+        self.table.client.put_item(
+            TableName=self.table.name,
+            Item={
+                "pk": _s(REPLIES_PK), "sk": _s(f"{at}#{request_id}"),
+                "body": _json({"at": at, "request_id": request_id, "reference": reference}), "expires_at": _n(expires_at),
+            },
+        )
+
+    def replies_since(self, since: str, now: int) -> list[dict[str, Any]]:
+        """Replies noted after `since` (ISO), oldest first."""
+        items = self.table.query_all(
+            KeyConditionExpression="pk = :pk AND sk > :since",
+            ExpressionAttributeValues={":pk": _s(REPLIES_PK), ":since": _s(since)},
+        )
+        return [_unjson(i) for i in items if not _expired(i, now)]

@@ -1,13 +1,14 @@
-"""DirectoryStore in memory: the entries, and each association's load counter."""
+"""DirectoryStore in memory: the entries, each association's load counter, the versions."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, replace
 from typing import Optional, Sequence
 
 from ...domain.models import Association
 from .state import MemoryState, Transaction, dump
-from ...services.ports import Refusal
+from ...services.ports import DirectoryVersion, Refusal, Rejected
 
 
 def take_capacity(state: MemoryState, tx: Transaction, association_id: str, capacity: Optional[int]) -> None:
@@ -41,3 +42,30 @@ class MemoryDirectoryStore:
         entries = {a.id: dump(a.model_dump(mode="json")) for a in associations}
         with self.state.lock:
             self.state.associations = entries
+
+    def save_directory(self, associations: Sequence[Association], version: DirectoryVersion) -> None:
+        """The entries and their version at once; a number already taken: Rejected."""
+        entries = {a.id: dump(a.model_dump(mode="json")) for a in associations}
+        with self.state.lock:
+            if version.number in self.state.directory_versions:
+                raise Rejected(Refusal.CONFLICT)
+            self.state.directory_versions[version.number] = dump(asdict(version))
+            self.state.associations = entries
+
+    def versions(self, limit: int, before: Optional[int] = None) -> list[DirectoryVersion]:
+        with self.state.lock:
+            numbers = sorted((n for n in self.state.directory_versions if before is None or n < before), reverse=True)
+            stored = [self.state.directory_versions[n] for n in numbers[:limit]]
+        return [replace(_version(s), entries=None) for s in stored]
+
+    def version(self, number: int) -> Optional[DirectoryVersion]:
+        with self.state.lock:
+            stored = self.state.directory_versions.get(number)
+        return None if stored is None else _version(stored)
+
+
+def _version(stored: str) -> DirectoryVersion:
+    v = json.loads(stored)
+    v["changes"] = tuple(v["changes"])
+    v["entries"] = tuple(v["entries"] or ())
+    return DirectoryVersion(**v)

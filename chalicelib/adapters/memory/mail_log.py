@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, Optional
 
 from .state import MemoryState, dump, expired
 
@@ -47,3 +47,30 @@ class MemoryMailLogStore:
     def address_flags(self) -> list[dict[str, Any]]:
         with self.state.lock:
             return [json.loads(self.state.flags[k]) for k in sorted(self.state.flags)]
+
+    def clear_flag(self, association_id: str, address: str) -> bool:
+        """An operator corrected the address: the flag goes; False if there was none."""
+        with self.state.lock:
+            return self.state.flags.pop(f"{association_id}#{address}", None) is not None
+
+    # -- the console: quarantine, replies for the digest (issue 12) ----------------------
+
+    def quarantined(self, key: str, now: int) -> Optional[dict[str, Any]]:
+        with self.state.lock:
+            found = self.state.quarantined.get(key)
+        return None if found is None or expired(found[1], now) else json.loads(found[0])
+
+    def delete_quarantined(self, key: str) -> bool:
+        with self.state.lock:
+            return self.state.quarantined.pop(key, None) is not None
+
+    def note_reply(self, at: str, request_id: str, reference: str, expires_at: int) -> None:
+        with self.state.lock:
+            self.state.replies[f"{at}#{request_id}"] = (
+                dump({"at": at, "request_id": request_id, "reference": reference}), expires_at
+            )
+
+    def replies_since(self, since: str, now: int) -> list[dict[str, Any]]:
+        with self.state.lock:
+            found = [self.state.replies[k] for k in sorted(self.state.replies) if k > since]
+        return [json.loads(body) for body, expires_at in found if not expired(expires_at, now)]

@@ -35,6 +35,7 @@ class StoredRequest:
     # top-level attributes are: a transition's condition compares them.
     attempt: Optional[int] = None
     assigned_at: Optional[int] = None
+    last_event: Optional[str] = None  # the newest timeline event's type (the queue's badge)
 
 
 @dataclass
@@ -67,6 +68,16 @@ class MemoryState:
     quarantined: dict[str, tuple[str, int]] = field(default_factory=dict)  # <at>#<id> -> (record, expires)
     budgets: dict[tuple[str, str], int] = field(default_factory=dict)
     flags: dict[str, str] = field(default_factory=dict)  # <association>#<address> -> record
+    # <status>#<creation day> -> (requests, expires): the console's tab counts, moved with
+    # the transactions as DynamoDB's COUNTS items are.
+    status_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    directory_versions: dict[int, str] = field(default_factory=dict)  # number -> the version, JSON
+    # The console's statistics (memory/stats.py): (Paris day, association or None) -> counters,
+    # and the export log: <at>#<id> -> (record, expires).
+    stats: dict[tuple[str, Optional[str]], dict[str, int]] = field(default_factory=dict)
+    exports: dict[str, tuple[str, int]] = field(default_factory=dict)
+    replies: dict[str, tuple[str, int]] = field(default_factory=dict)  # <at>#<request> -> (note, expires)
+    digests: set[str] = field(default_factory=set)  # days whose operators' digest was stored
 
 
 class Transaction:
