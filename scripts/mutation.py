@@ -4,7 +4,7 @@ mutmut (3.x) changes the code one small edit at a time (a `<` made `<=`, a const
 changed, a call dropped...) and runs the tests that reach the changed function; a mutant
 the tests still pass on ("survived") is behaviour no test pins down.
 
-It runs on a copy of the last commit under build/mutation/ (mutmut writes its `mutants/`
+It runs on a copy of the last commit (or, with --worktree, of the working tree) under build/mutation/ (mutmut writes its `mutants/`
 folder and a `setup.cfg` beside the code: nothing of that belongs in the checkout), with
 the fast tests only (tests/unit: pure domain, web helpers and the use cases on the
 in-memory stores), each mutant under a timeout (`timeout_multiplier` x its tests' clean
@@ -17,7 +17,7 @@ with its diff, to build/mutation-report.md. Mutants listed in tests/mutation_equ
 neither as killed nor as survived, and the report lists them with their reason.
 
     .venv/bin/python scripts/mutation.py [--packages domain services web] [--max-children 2]
-        [--tests tests/unit] [--only chalicelib/domain/text.py ...]
+        [--tests tests/unit] [--only chalicelib/domain/text.py ...] [--worktree] [--report-only]
 """
 
 from __future__ import annotations
@@ -66,20 +66,37 @@ json.dump(out, sys.stdout)
 """
 
 
-def prepare(only: list[str], tests: list[str], packages: list[str]) -> None:
-    """Copy the last commit into WORK (mutants/ and mutmut's cache are kept) and write its
-    config. The commit, not the working tree: the figure is the one of a known state, and
-    nobody's unfinished files take part."""
+def tree_files(worktree: bool) -> list[tuple[str, bytes]]:
+    """(path, content) of chalicelib/, tests/ and ALSO_COPY: the last commit by default (a
+    known state, nobody's unfinished files); with `worktree`, the files as they are now,
+    untracked ones included (ignored ones left out)."""
+    wanted = ("chalicelib", "tests", *ALSO_COPY)
+    if worktree:
+        out = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", *wanted],
+            cwd=ROOT, check=True, capture_output=True,
+        ).stdout
+        paths = [p for p in out.decode().split("\0") if p and (ROOT / p).is_file()]
+        return [(p, (ROOT / p).read_bytes()) for p in paths]
+    names = subprocess.run(
+        ["git", "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", *wanted], cwd=ROOT, check=True, capture_output=True
+    ).stdout.decode().split("\0")
+    return [(n, subprocess.run(["git", "show", f"HEAD:{n}"], cwd=ROOT, check=True, capture_output=True).stdout)
+            for n in names if n]
+
+
+def prepare(only: list[str], tests: list[str], packages: list[str], worktree: bool) -> None:
+    """Copy the tree into WORK (mutants/ and mutmut's cache are kept) and write its config."""
     for folder in ("chalicelib", "tests", *ALSO_COPY):
         target = WORK / folder
         if target.is_dir():
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
-    archive = subprocess.run(
-        ["git", "archive", "HEAD", "chalicelib", "tests", *ALSO_COPY], cwd=ROOT, check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(WORK)], input=archive, check=True)
+    for rel, content in tree_files(worktree):
+        dest = WORK / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(content)
     # tests/conftest.py reads the shared contract corpus at <root>/../shared; mutmut runs
     # the tests from WORK/mutants, so WORK/shared must lead there.
     shared = WORK / "shared"
@@ -185,11 +202,12 @@ def main() -> int:
     parser.add_argument("--tests", nargs="+", default=["tests/unit"])
     parser.add_argument("--only", nargs="*", default=[], help="mutate only these files (globs)")
     parser.add_argument("--report-only", action="store_true", help="summarise the last run without running")
+    parser.add_argument("--worktree", action="store_true", help="the working tree as it is, not the last commit")
     args = parser.parse_args()
 
     WORK.mkdir(parents=True, exist_ok=True)
     if not args.report_only:
-        prepare(args.only, args.tests, args.packages)
+        prepare(args.only, args.tests, args.packages, args.worktree)
         code = run_mutmut(args.max_children)
         if code not in (0, 1):  # mutmut exits 1 when mutants survive... and on its own errors
             print(f"mutmut exited {code}", file=sys.stderr)
