@@ -247,3 +247,49 @@ def console_sign_out():
 @app.route("/console/{proxy+}", methods=EVERY_METHOD, content_types=ANY)
 def console_not_found():
     return console().not_found(app.current_request)
+
+
+# -- volunteers who want to mentor (contract section 11) --------------------------------
+
+
+def mentor_pages():
+    from chalicelib.web import mentor_views
+
+    return guarded(mentor_views.mentor_pages)
+
+
+def mentor_api():
+    from chalicelib.web import mentor_views
+
+    return guarded(mentor_views.mentor_api)
+
+
+@app.route("/devenir-mentor", methods=PAGE)
+def mentor_form():
+    return mentor_pages().form_page(app.current_request)
+
+
+@app.route("/devenir-mentor", methods=["POST"], content_types=FORM)
+def mentor_form_post():
+    return mentor_pages().form_post(app.current_request)
+
+
+@app.route("/devenir-mentor/merci", methods=PAGE)
+def mentor_thanks():
+    return mentor_pages().thanks_page(app.current_request)
+
+
+@app.route("/api/v1/mentors", methods=["POST"], content_types=ANY)
+def api_mentor_submit():
+    return mentor_api().submit(app.current_request)
+
+
+@app.route("/api/v1/mentors/{id_or_reference}", methods=["GET"])
+def api_get_mentor(id_or_reference):
+    return mentor_api().get_signup(app.current_request, id_or_reference)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def unanswered_mentor_signups(event):
+    """Reminds associations that have not answered a volunteer, routes onward after longer silence."""
+    services().mentors.sweep_silence()

@@ -20,7 +20,9 @@ if TYPE_CHECKING:  # types only: the ports import the domain, which app.py loads
     from .adapters.dynamodb import DynamoTable
     from .services.clock import Clock
     from .services.console_auth import ConsoleAuth, ConsoleStore
+    from .services.mentors import MentorQueries, MentorService
     from .services.ports import DirectoryStore, MailLogStore, MailSender, OutboxStore, RawMailStore, RequestStore
+    from .services.ports import MentorStore
     from .services.ports import StatsStore
 
 _services: Optional["Services"] = None
@@ -38,12 +40,14 @@ class Stores:
     mail_log: MailLogStore
     console: ConsoleStore
     stats: StatsStore  # the console's daily aggregates and export log
+    mentors: Optional["MentorStore"] = None  # volunteers' sign-ups (contract 11)
 
     @staticmethod
     def on_dynamodb(table: "DynamoTable", mail_grace_seconds: int) -> "Stores":
         """Every port on the one table (one client)."""
         from .adapters.dynamodb import DynamoDirectoryStore, DynamoMailLogStore, DynamoOutboxStore, DynamoRequestStore
         from .adapters.dynamodb.console import DynamoConsoleStore
+        from .adapters.dynamodb.mentors import DynamoMentorStore
         from .adapters.dynamodb.stats import DynamoStatsStore
 
         return Stores(
@@ -53,6 +57,7 @@ class Stores:
             mail_log=DynamoMailLogStore(table),
             console=DynamoConsoleStore(table, mail_grace_seconds),
             stats=DynamoStatsStore(table),
+            mentors=DynamoMentorStore(table, mail_grace_seconds),
         )
 
     @staticmethod
@@ -62,6 +67,7 @@ class Stores:
             MemoryDirectoryStore, MemoryMailLogStore, MemoryOutboxStore, MemoryRequestStore, MemoryState,
         )
         from .adapters.memory.console import MemoryConsoleStore
+        from .adapters.memory.mentors import MemoryMentorStore
         from .adapters.memory.stats import MemoryStatsStore
 
         state = MemoryState()
@@ -72,6 +78,7 @@ class Stores:
             mail_log=MemoryMailLogStore(state),
             console=MemoryConsoleStore(state, mail_grace_seconds),
             stats=MemoryStatsStore(state),
+            mentors=MemoryMentorStore(state, mail_grace_seconds),
         )
 
 
@@ -130,9 +137,40 @@ class Services:
             requests=stores.requests, outbox=stores.outbox, mail_log=stores.mail_log, directory=self.directory,
             mails=self.mails, links=self.links, clock=self.clock, settings=settings,
         )
+        self._mentors: Optional[MentorService] = None
+        self._mentor_queries: Optional[MentorQueries] = None
         self._raw_store = raw_store
         self._mail_intake = None
         self._console_auth: Optional[ConsoleAuth] = None
+
+    @property
+    def mentors(self) -> "MentorService":
+        """Volunteers' sign-ups (contract 11): built on first use."""
+        if self._mentors is None:
+            from .services.mentor_mails import MentorMails
+            from .services.mentors import MentorService
+            from .web.render import render_mail
+
+            self._mentors = MentorService(
+                mentors=self._mentor_store(), directory=self.directory,
+                mails=MentorMails(render_mail, self.settings, self.links.answer_url), links=self.links,
+                clock=self.clock, settings=self.settings,
+            )
+        return self._mentors
+
+    @property
+    def mentor_queries(self) -> "MentorQueries":
+        """Sign-ups for operators: one, a page, counts per status (admin API, console)."""
+        if self._mentor_queries is None:
+            from .services.mentors import MentorQueries
+
+            self._mentor_queries = MentorQueries(mentors=self._mentor_store(), clock=self.clock)
+        return self._mentor_queries
+
+    def _mentor_store(self) -> "MentorStore":
+        if self.stores.mentors is None:
+            raise RuntimeError("these stores have no mentor store")
+        return self.stores.mentors
 
     @property
     def console_auth(self) -> "ConsoleAuth":

@@ -16,6 +16,7 @@ from ..config import Settings
 from ..services.ports import Assignment, InvalidLink
 
 ANSWER_SALT = "mentorat.answer.v1"
+ANSWER_KINDS = ("request", "mentor")  # the records an answer link may name
 CSRF_SALT = b"mentorat.answer-form.v1"
 SIGN_IN_SALT = "mentorat.console-sign-in.v1"
 SESSION_SALT = "mentorat.console-session.v1"
@@ -55,6 +56,9 @@ class SignedLinks:
 
     def answer_token(self, assignment: Assignment) -> str:
         payload = {"r": assignment.request_id, "a": assignment.association_id, "n": assignment.attempt}
+        if assignment.kind != "request":
+            # Which record the link is about; absent for a request, so links already sent still read.
+            payload["k"] = assignment.kind
         return self._serializer().dumps(payload)
 
     def answer_url(self, assignment: Assignment) -> str:
@@ -63,8 +67,11 @@ class SignedLinks:
     def read_answer_token(self, token: str) -> Assignment:
         payload = self._read(token, ANSWER_SALT, self.settings.link_max_age_days * 86400)
         try:
-            return Assignment(str(payload["r"]), str(payload["a"]), int(payload["n"]))
-        except (KeyError, TypeError, ValueError):
+            kind = str(payload.get("k", "request"))
+            if kind not in ANSWER_KINDS:
+                raise ValueError(kind)
+            return Assignment(str(payload["r"]), str(payload["a"]), int(payload["n"]), kind)
+        except (KeyError, TypeError, ValueError, AttributeError):
             raise InvalidLink("invalid") from None
 
     def csrf_for(self, token: str) -> str:

@@ -96,9 +96,13 @@ class Association(BaseModel):
     publics: list[Public] = Field(default_factory=list)
     publics_required: list[Public] = Field(default_factory=list)
     capacity: Optional[int] = Field(default=None, ge=0)
+    # Volunteer mentors (contract section 11): whether it takes sign-ups, and how many may
+    # wait on it at once (None: no limit). A load counter of their own, apart from requests'.
+    recruits_mentors: bool = False
+    mentor_capacity: Optional[int] = Field(default=None, ge=0)
 
-    _active = field_validator("active", mode="before")(_exact_bool)
-    _capacity = field_validator("capacity", mode="before")(_exact_int)
+    _active = field_validator("active", "recruits_mentors", mode="before")(_exact_bool)
+    _capacity = field_validator("capacity", "mentor_capacity", mode="before")(_exact_int)
 
     @field_validator("name", mode="before")
     @classmethod

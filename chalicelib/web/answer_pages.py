@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from chalice.app import Request
 
     from ..services.answers import AnswerService
+    from ..services.mentors import MentorService
 
 LINK_ERRORS = {
     "invalid": (400, "Lien invalide", "Ce lien n'est pas valide. Utilisez le lien reçu par e-mail, sans le modifier."),
@@ -77,6 +78,25 @@ class AnswerPages:
     settings: Settings
     answers: AnswerService
     links: AnswerLinks  # the CSRF token bound to each link
+    # A link naming a volunteer's sign-up (its assignment's kind "mentor") is answered by
+    # this use case, on its own page (web/mentor_answer_pages.py).
+    mentors: Optional[MentorService] = None
+
+    def _for(self, token: str) -> Any:
+        """The use case a link's record belongs to. A link that does not read at all goes
+        to the requests' one, which answers it with the usual link error."""
+        try:
+            kind = self.links.read_answer_token(token).kind
+        except InvalidLink:
+            return self.answers
+        return self.mentors if kind == "mentor" and self.mentors is not None else self.answers
+
+    def _render(self, view: Any, token: str, errors: Optional[list[FieldError]] = None, status: int = 200) -> Response:
+        if isinstance(view, AnswerView):
+            return self._answer(view, token, errors, status)
+        from .mentor_answer_pages import mentor_answer_page
+
+        return mentor_answer_page(self.settings, self.links, view, token, errors, status)
 
     def _link_error(self, why: str) -> Response:
         status, heading, message = LINK_ERRORS[why]
@@ -84,12 +104,12 @@ class AnswerPages:
 
     def show(self, token: str, request: Request) -> Response:
         try:
-            view = self.answers.view(token)
+            view = self._for(token).view(token)
         except InvalidLink as bad:
             return self._link_error(bad.why)
         except UnknownRequest:
             return self._link_error("unknown")
-        return self._answer(view, token)
+        return self._render(view, token)
 
     def post(self, token: str, request: Request) -> Response:
         raw = request.raw_body or b""
@@ -115,11 +135,12 @@ class AnswerPages:
                 "Rouvrir la demande",
             )
         decision = values.get("decision")
+        answers = self._for(token)
         try:
             if decision == "accept":
-                view = self.answers.accept(token)
+                view = answers.accept(token)
             elif decision == "decline":
-                view = self.answers.decline(token, values.get("reason"), values.get("comment"))
+                view = answers.decline(token, values.get("reason"), values.get("comment"))
             else:
                 return error_page(self.settings, 400, "Réponse incomprise", "Choisissez « Accepter » ou « Refuser ».")
         except InvalidLink as bad:
@@ -127,9 +148,9 @@ class AnswerPages:
         except UnknownRequest:
             return self._link_error("unknown")
         except InvalidAnswer as wrong:
-            view = self.answers.view(token)
-            return self._answer(view, token, [FieldError(field=wrong.field, message=wrong.message)], 422)
-        return self._answer(view, token)
+            view = answers.view(token)
+            return self._render(view, token, [FieldError(field=wrong.field, message=wrong.message)], 422)
+        return self._render(view, token)
 
     def _answer(
         self, view: AnswerView, token: str, errors: Optional[list[FieldError]] = None, status: int = 200

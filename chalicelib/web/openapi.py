@@ -8,6 +8,7 @@ from typing import Any, Optional
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from ..domain.mentor_submission import MentorSubmission
 from ..domain.models import Association
 from ..domain.submission import FieldError, Submission
 from ..domain.vocabulary import Status
@@ -62,7 +63,10 @@ def openapi_document() -> dict[str, Any]:
     schemas come from the pydantic models (field rules and the `anyOf` of who submits in
     domain/submission_schema.py), so a client learns the rules here rather than by trial."""
     _, schemas = models_json_schema(
-        [(m, "validation") for m in (Submission, IntakeResponse, Errors, Directory, DirectoryCount, Association)],
+        [
+            (m, "validation")
+            for m in (Submission, IntakeResponse, Errors, Directory, DirectoryCount, Association, MentorSubmission)
+        ],
         ref_template="#/components/schemas/{model}",
     )
     admin = [{"bearer": []}]
@@ -126,6 +130,38 @@ def openapi_document() -> dict[str, Any]:
                         "200": _answer("the request"),
                         "401": unauthorized,
                         "404": _answer("no such request", "Errors"),
+                    },
+                }
+            },
+            "/api/v1/mentors": {
+                "post": {
+                    "summary": "Sign up as a volunteer mentor (contract section 11)",
+                    "parameters": [
+                        {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
+                    ],
+                    "requestBody": {"required": True, **_json_body("MentorSubmission")},
+                    "responses": {
+                        "201": _answer("stored and routed under mentor v1 (or waiting in triage)", "IntakeResponse"),
+                        "400": bad_json,
+                        "403": _answer("posted by a browser page of another site that is not a partner", "Errors"),
+                        "409": _answer("Idempotency-Key reused with another body", "Errors"),
+                        "413": _answer("body over 64 KiB", "Errors"),
+                        "422": _answer("invalid fields, one message each", "Errors"),
+                        "429": _answer("too many anonymous submissions from this address", "Errors"),
+                    },
+                },
+            },
+            "/api/v1/mentors/{id_or_reference}": {
+                "get": {
+                    "summary": "One sign-up with its routing explanation (mentor v1) and timeline",
+                    "security": admin,
+                    "parameters": [
+                        {"name": "id_or_reference", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": _answer("the sign-up"),
+                        "401": unauthorized,
+                        "404": _answer("no such sign-up", "Errors"),
                     },
                 }
             },

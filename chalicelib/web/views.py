@@ -34,7 +34,9 @@ def pages(services: Services) -> Pages:
 def answer_pages(services: Services) -> AnswerPages:
     from .answer_pages import AnswerPages
 
-    return AnswerPages(settings=services.settings, answers=services.answers, links=services.links)
+    return AnswerPages(
+        settings=services.settings, answers=services.answers, links=services.links, mentors=services.mentors
+    )
 
 
 def api(services: Services) -> Api:

@@ -1,0 +1,207 @@
+"""A volunteer's sign-up, from the mentor form or the API, and its rules (contract 11).
+
+Pure validation, in the style of domain/submission.py: French messages, one per field,
+and the JSON types of the API taken exactly (an age is a number, a box a boolean) while
+the form's text is read leniently. `mentor_submission_schema` writes the same rules into
+the OpenAPI document, so that a client learns them there rather than by trial.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from .mentor_vocabulary import MentorMode, Occupation, YouthAgeBand
+from .phone import phone_schema, phone_value
+from .submission import (
+    POSTAL_CODE_RE, REQUIRED, UNKNOWN_POSTAL_CODE, FieldError, InvalidSubmission, _field_name, _french, _json_input,
+)
+from .submission_schema import postal_codes_pattern
+from .text_rules import BLANK_PATTERN, CITY_MAX, MESSAGE_MAX, NAME_MAX, email_schema, email_value, is_blank, message_value, text_schema, text_value
+from .vocabulary import Need
+
+AGE_MIN, AGE_MAX = 18, 99  # volunteers are adults
+HOURS_MIN, HOURS_MAX = 1, 40
+SECTOR_MAX = 100
+WHOLE_NUMBER = "Indiquez un nombre entier."
+AT_LEAST_ONE = "Cochez au moins une proposition."
+
+# Field -> message when a required box is left unticked.
+_REQUIRED_BOXES = {
+    "commitment": "Le mentorat demande un engagement d'au moins 6 mois : cochez cette case si vous le pouvez.",
+    "consent": "Votre accord est nécessaire pour transmettre votre profil à une association.",
+}
+
+
+def _whole_number(value: Any, info: ValidationInfo) -> Any:
+    # JSON Schema's "integer" holds 35 and 35.0, never true or "35"; the form sends text.
+    if isinstance(value, bool) or (_json_input(info) and not isinstance(value, (int, float))):
+        raise PydanticCustomError("int_type", WHOLE_NUMBER)
+    if isinstance(value, float) and not value.is_integer():
+        raise PydanticCustomError("int_from_float", WHOLE_NUMBER)
+    if isinstance(value, float):
+        return int(value)
+    return value
+
+
+def _distinct(value: Any) -> Any:
+    # Only texts are deduplicated: anything else is left for the type check to name.
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(dict.fromkeys(value))
+    return value
+
+
+def _at_least_one(value: list[Any]) -> list[Any]:
+    if not value:
+        raise PydanticCustomError("at_least_one", AT_LEAST_ONE)
+    return value
+
+
+class MentorSubmission(BaseModel):
+    """A volunteer who wants to mentor (contract section 11)."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra=lambda s: mentor_submission_schema(s))
+
+    # Validated when absent too: their validators say "Champ obligatoire."
+    first_name: Optional[str] = Field(default=None, validate_default=True)
+    last_name: Optional[str] = Field(default=None, validate_default=True)
+    email: Optional[str] = Field(default=None, validate_default=True)
+    phone: Optional[str] = None
+    age: int
+    postal_code: str
+    city: Optional[str] = None
+    occupation: Occupation
+    modes: list[MentorMode]
+    hours_per_month: int
+    youth_ages: list[YouthAgeBand]
+    needs: list[Need]
+    sector: Optional[str] = None
+    message: Optional[str] = None
+    commitment: bool = Field(default=False, validate_default=True)
+    consent: bool = Field(default=False, validate_default=True)
+
+    @field_validator("first_name", "last_name", mode="before")
+    @classmethod
+    def _name(cls, v: Any) -> str:
+        value = text_value(v, NAME_MAX)
+        if value is None:
+            raise PydanticCustomError("missing", REQUIRED)
+        return value
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _email(cls, v: Any) -> str:
+        value = email_value(v)
+        if value is None:
+            raise PydanticCustomError("missing", REQUIRED)
+        return value
+
+    _phone = field_validator("phone", mode="before")(phone_value)
+    _message = field_validator("message", mode="before")(message_value)
+    _numbers = field_validator("age", "hours_per_month", mode="before")(_whole_number)
+    _lists = field_validator("modes", "youth_ages", "needs", mode="before")(_distinct)
+    _non_empty = field_validator("modes", "youth_ages", "needs")(_at_least_one)
+
+    @field_validator("city", mode="before")
+    @classmethod
+    def _city(cls, v: Any) -> Any:
+        return text_value(v, CITY_MAX)
+
+    @field_validator("sector", mode="before")
+    @classmethod
+    def _sector(cls, v: Any) -> Any:
+        return text_value(v, SECTOR_MAX)
+
+    @field_validator("age")
+    @classmethod
+    def _adult(cls, v: int) -> int:
+        if not AGE_MIN <= v <= AGE_MAX:
+            raise PydanticCustomError(
+                "age_range", f"Le mentorat bénévole est ouvert aux adultes : l'âge doit être compris entre {AGE_MIN} et {AGE_MAX} ans."
+            )
+        return v
+
+    @field_validator("hours_per_month")
+    @classmethod
+    def _hours(cls, v: int) -> int:
+        if not HOURS_MIN <= v <= HOURS_MAX:
+            raise PydanticCustomError("hours_range", f"Indiquez un nombre d'heures par mois entre {HOURS_MIN} et {HOURS_MAX}.")
+        return v
+
+    @field_validator("postal_code", mode="before")
+    @classmethod
+    def _postal_code(cls, v: Any) -> Any:
+        if v is None or is_blank(v):
+            raise PydanticCustomError("missing", REQUIRED)
+        if not isinstance(v, str) or not POSTAL_CODE_RE.match(v):
+            raise PydanticCustomError("postal_code", "Code postal invalide : 5 chiffres (exemple : 59100).")
+        from .territory import is_known_postal_code
+
+        if not is_known_postal_code(v):
+            raise PydanticCustomError("postal_code", UNKNOWN_POSTAL_CODE)
+        return v
+
+    @field_validator("commitment", "consent", mode="before")
+    @classmethod
+    def _box_type(cls, v: Any, info: ValidationInfo) -> Any:
+        if _json_input(info) and not isinstance(v, bool):
+            raise PydanticCustomError("bool_type", "Valeur invalide.")
+        return v
+
+    @field_validator("commitment", "consent")
+    @classmethod
+    def _ticked(cls, v: bool, info: ValidationInfo) -> bool:
+        if v is not True:
+            raise PydanticCustomError("required_box", _REQUIRED_BOXES[info.field_name or "consent"])
+        return v
+
+
+def parse_mentor_submission(data: dict[str, Any], json: bool = False) -> MentorSubmission:
+    """Validate a sign-up, raising InvalidSubmission with one French message per field.
+
+    `json`: the values come from a JSON body, whose types are exact."""
+    try:
+        return MentorSubmission.model_validate(data, context={"json": json})
+    except ValidationError as exc:
+        found: dict[str, str] = {}
+        for error in exc.errors():
+            found.setdefault(_field_name(error["loc"]), _french(error))
+        raise InvalidSubmission([FieldError(field=k, message=v) for k, v in found.items()]) from None
+
+
+_NULL = {"type": "null"}
+_BLANK = {"type": "string", "pattern": BLANK_PATTERN}
+
+
+def _list_of(values: list[str]) -> dict[str, Any]:
+    return {"type": "array", "minItems": 1, "items": {"type": "string", "enum": values}}
+
+
+def mentor_submission_schema(schema: dict[str, Any]) -> None:
+    """Each field's rule as JSON Schema, exactly what `MentorSubmission` checks."""
+    from .territory import known_postal_codes
+
+    schema["properties"] = {
+        "first_name": text_schema(NAME_MAX, required=True),
+        "last_name": text_schema(NAME_MAX, required=True),
+        "email": email_schema(),
+        "phone": {"anyOf": [_NULL, _BLANK, phone_schema()]},
+        "age": {"type": "integer", "minimum": AGE_MIN, "maximum": AGE_MAX},
+        "postal_code": {"type": "string", "pattern": postal_codes_pattern(known_postal_codes())},
+        "city": {"anyOf": [_NULL, text_schema(CITY_MAX)]},
+        "occupation": {"type": "string", "enum": [o.value for o in Occupation]},
+        "modes": _list_of([m.value for m in MentorMode]),
+        "hours_per_month": {"type": "integer", "minimum": HOURS_MIN, "maximum": HOURS_MAX},
+        "youth_ages": _list_of([b.value for b in YouthAgeBand]),
+        "needs": _list_of([n.value for n in Need]),
+        "sector": {"anyOf": [_NULL, text_schema(SECTOR_MAX)]},
+        "message": {"anyOf": [_NULL, {"type": "string", "maxLength": MESSAGE_MAX}]},
+        "commitment": {"const": True},
+        "consent": {"const": True},
+    }
+    schema["required"] = [
+        "first_name", "last_name", "email", "age", "postal_code", "occupation", "modes", "hours_per_month",
+        "youth_ages", "needs", "commitment", "consent",
+    ]
