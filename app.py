@@ -4,7 +4,7 @@ Imports stay light (no pydantic, jinja2 or data files): a cold Lambda pays for t
 the first request that needs them, through `services()`.
 """
 
-from chalice import Chalice, Rate
+from chalice import Chalice, Cron, Rate
 
 from chalicelib.bootstrap import services
 
@@ -216,7 +216,7 @@ def mail_bounced(event):
 
 @app.route("/console", methods=PAGE)
 def console_home():
-    return console().home(app.current_request)
+    return console_queue().queue(app.current_request)  # the queue's first tab, "À trier"
 
 
 @app.route("/console/connexion", methods=PAGE)
@@ -244,9 +244,138 @@ def console_sign_out():
     return console().sign_out(app.current_request)
 
 
+# -- console: queue ---------------------------------------------------------------------
+
+
+def console_queue():
+    from chalicelib.web import console_queue as room
+
+    return guarded(room.build)
+
+
+@app.route("/console/demandes", methods=PAGE)
+def console_requests():
+    return console_queue().queue(app.current_request)
+
+
+@app.route("/console/demandes/{reference}", methods=PAGE)
+def console_request(reference):
+    return console_queue().request_page(app.current_request, reference)
+
+
+@app.route("/console/demandes/{reference}/{action}", methods=["POST"], content_types=FORM)
+def console_request_action(reference, action):
+    actions = {"attribuer": "assign", "router": "reroute", "clore": "close", "renvoyer": "resend", "effacer": "erase"}
+    if action not in actions:
+        return console().not_found(app.current_request)
+    return getattr(console_queue(), actions[action])(app.current_request, reference)
+
+
+# -- console: statistics, exports, quarantine, digest -----------------------------------
+
+
+def console_stats():
+    from chalicelib.web import views
+
+    return guarded(views.console_stats)
+
+
+@app.route("/console/statistiques", methods=PAGE)
+def console_statistics():
+    return console_stats().stats_page(app.current_request)
+
+
+@app.route("/console/export/{kind}", methods=PAGE)
+def console_export_notice(kind):
+    if kind not in {"demandes", "statistiques"}:
+        return console().not_found(app.current_request)
+    return console_stats().export_notice(app.current_request, kind)
+
+
+@app.route("/console/export/{kind}", methods=["POST"], content_types=FORM)
+def console_export(kind):
+    if kind not in {"demandes", "statistiques"}:
+        return console().not_found(app.current_request)
+    return console_stats().export_post(app.current_request, kind)
+
+
+@app.route("/console/quarantaine", methods=PAGE)
+def console_quarantine():
+    return console_stats().quarantine_list(app.current_request)
+
+
+@app.route("/console/quarantaine/{key}", methods=PAGE)
+def console_quarantined_mail(key):
+    return console_stats().quarantine_show(app.current_request, key)
+
+
+@app.route("/console/quarantaine/{key}/{action}", methods=["POST"], content_types=FORM)
+def console_quarantine_action(key, action):
+    if action not in {"retraiter", "supprimer"}:
+        return console().not_found(app.current_request)
+    return console_stats().quarantine_action(app.current_request, key, action)
+
+
+@app.schedule(Cron(0, 6, "*", "*", "?", "*"))
+def console_digest(event):
+    """Every morning (06:00 UTC): the operators' digest of what waits on them."""
+    from chalicelib.services.digest import digest_for
+
+    digest_for(services()).send()
+
+
 @app.route("/console/{proxy+}", methods=EVERY_METHOD, content_types=ANY)
 def console_not_found():
     return console().not_found(app.current_request)
+
+
+# -- console: directory ("Annuaire", versions, "Simuler") -----------------------------
+
+
+def console_directory():
+    from chalicelib.web import console_directory as room
+
+    return guarded(room.room)
+
+
+@app.route("/console/annuaire", methods=PAGE)
+def console_directory_list():
+    return console_directory().list_page(app.current_request)
+
+
+@app.route("/console/annuaire/signalements/effacer", methods=["POST"], content_types=FORM)
+def console_directory_clear_flag():
+    return console_directory().clear_flag(app.current_request)
+
+
+@app.route("/console/annuaire/nouvelle", methods=PAGE)
+def console_directory_new():
+    return console_directory().edit_page(app.current_request, None)
+
+
+@app.route("/console/annuaire/nouvelle", methods=["POST"], content_types=FORM)
+def console_directory_new_post():
+    return console_directory().edit_post(app.current_request, None)
+
+
+@app.route("/console/annuaire/versions", methods=PAGE)
+def console_directory_versions():
+    return console_directory().versions_page(app.current_request)
+
+
+@app.route("/console/annuaire/versions/{number}/restaurer", methods=["POST"], content_types=FORM)
+def console_directory_restore(number):
+    return console_directory().restore(app.current_request, number)
+
+
+@app.route("/console/annuaire/{association_id}", methods=PAGE)
+def console_directory_edit(association_id):
+    return console_directory().edit_page(app.current_request, association_id)
+
+
+@app.route("/console/annuaire/{association_id}", methods=["POST"], content_types=FORM)
+def console_directory_edit_post(association_id):
+    return console_directory().edit_post(app.current_request, association_id)
 
 
 # -- volunteers who want to mentor (contract section 11) --------------------------------

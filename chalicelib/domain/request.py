@@ -342,6 +342,84 @@ class Request:
             mails = ()
         return Change(before or self, after, (*events, step), mails, tuple(load))
 
+    # -- the console's request page (issue 12) ----------------------------------------
+
+    @property
+    def erased(self) -> bool:
+        """Its personal data was erased (GDPR art. 17): only a stub for statistics is left."""
+        return bool(self.extra.get("erased_at"))
+
+    def reroute_by_operator(
+        self, operator: str, decision: RoutingDecision, association: Optional[Association], at: Moment
+    ) -> Change:
+        """An operator asks for policy v1 again ("Router à nouveau"): `decision` leaves out
+        the associations that declined it, not the present one. A manual assignment is
+        no longer sticky once an operator re-routes it."""
+        if self.status not in {Status.NEEDS_TRIAGE, Status.ROUTED}:
+            raise InvalidTransition(f"{self.reference} is {self.status.value}: it cannot be routed again")
+        leaving = self.association_id if self.status == Status.ROUTED else None
+        event = Event(at.iso, "rerouted", operator, {"association": leaving, "mode": "operator"})
+        fresh = replace(self, manual=False, reminded_at=None)
+        return fresh._routed(decision, association, at, (event,), releasing=leaving, before=self)
+
+    def resend_mail(self, operator: str, association: Association, at: Moment) -> Change:
+        """"Renvoyer l'e-mail": the association's mail again, for the same routing (its
+        link stays the one of this attempt)."""
+        self._require(Status.ROUTED)
+        if association.id != self.association_id:
+            raise InvalidTransition(f"{self.reference} waits on {self.association_id}, not {association.id}")
+        after = replace(self, updated_at=at.iso)
+        event = Event(at.iso, "mail_resent", operator, {"association": association.id})
+        return Change(self, after, (event,), (MailIntent("association_new_request", association, self.attempt),))
+
+    def erase(self, admin: str, at: Moment) -> Change:
+        """An admin erases its personal data (GDPR art. 17): names, addresses, phone,
+        message, the referent's contacts, the commune, the inbound mail and extraction
+        are gone; what statistics count stays (status, channel, age band, département,
+        need, situation, publics, dates, routing). The stored timeline is scrubbed with
+        `scrub_event`."""
+        if self.erased:
+            raise InvalidTransition(f"{self.reference} is erased already")
+        f = self.fields
+        kept: dict[str, Any] = {k: f[k] for k in ("need", "situation", "publics") if f.get(k) is not None}
+        if f.get("age") is not None:
+            kept["age_band"] = age_band(int(f["age"]))
+        place = {k: self.place[k] for k in ("departement", "region") if self.place.get(k)} if self.place else None
+        referent = {"structure_type": self.referent.get("structure_type")} if self.referent else None
+        after = replace(
+            self, fields=kept, place=place or None, referent=referent, extraction=None, inbound=None,
+            updated_at=at.iso, extra={"erased_at": at.iso},
+        )
+        return Change(self, after, (Event(at.iso, "erased", admin, {}),))
+
+
 
 class InvalidTransition(Exception):
     """A transition asked of a request in a status that does not allow it."""
+
+
+# -- erasure ------------------------------------------------------------------------------
+
+AGE_BANDS = ((6, 10), (11, 14), (15, 18), (19, 25), (26, 30))
+
+# What a scrubbed event keeps of its detail: association ids, modes and coded reasons.
+# Free text (a decline's comment, an assignment's motive, a reply's sender and text)
+# may name the young person, so it goes.
+_KEPT_DETAIL = {"association", "previous", "mode"}
+_CODED_REASON = {"closed", "declined", "needs_triage"}
+
+
+def age_band(age: int) -> str:
+    for low, high in AGE_BANDS:
+        if low <= age <= high:
+            return f"{low}-{high}"
+    return "autre"
+
+
+def scrub_event(event: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored timeline event without personal data (Request.erase)."""
+    detail = event.get("detail") or {}
+    kept = {k: v for k, v in detail.items() if k in _KEPT_DETAIL}
+    if event.get("type") in _CODED_REASON and "reason" in detail:
+        kept["reason"] = detail["reason"]
+    return {**{k: v for k, v in event.items() if k != "detail"}, "detail": kept}

@@ -6,6 +6,14 @@ and per-IP counters.
   REF#<ref>     / REF               reference -> id, and the reference's uniqueness
   IDEM#<key>    / IDEM              idempotency record (API key or form submission id)
   RATE#<key>    / RATE              per-IP submission counter of one time window
+  COUNTS        / STATUS#<status>#<day>   how many requests created that UTC day are in
+                                    that status (n), moved in the same transactions
+
+The console's tabs read the counts with one Query of the COUNTS partition: at most one
+item per status and day of retention, whatever the number of requests. A counter item
+expires at the end of the day its requests expire (counts.counter_expiry), so a request
+stops being counted at most a day after its own deletion. META items also carry
+`last_event` (the type of the newest timeline event) for the queue's activity badges.
 
 An intake and every later state change are each ONE transaction, which also holds the
 mails (outbox.mail_item) and the load counter moves (directory.take_capacity /
@@ -20,10 +28,30 @@ from typing import Any, Optional
 
 from ...domain.reference import is_reference
 from ...services.ports import Event, IntakeWrite, StoredIdempotency, Transition
-from . import directory, outbox
-from .table import DynamoTable, _expired, _json, _n, _s, _unjson
+from ...domain.statistics import change_counts
+from . import directory, outbox, stats
+from .table import DynamoTable, _expired, _json, _n, _s, _unjson, chunks
 
 FEED_PK = "REQUESTS"
+COUNTS_PK = "COUNTS"
+
+
+def counter_expiry(expires_at: int) -> int:
+    """A status counter of one creation day lives until the end of the day its requests
+    expire: with one retention for all, every request of that day expires that day."""
+    return (int(expires_at) // 86400 + 1) * 86400
+
+
+def count_move(table_name: str, status: str, created_at: str, delta: int, expires_at: int) -> dict[str, Any]:
+    """A transaction's Update moving the counter of (status, creation day) by `delta`."""
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": {"pk": _s(COUNTS_PK), "sk": _s(f"STATUS#{status}#{created_at[:10]}")},
+            "UpdateExpression": "ADD n :d SET expires_at = :exp",
+            "ExpressionAttributeValues": {":d": _n(delta), ":exp": _n(counter_expiry(expires_at))},
+        }
+    }
 
 
 def event_item(request_id: str, e: Event, n: int, expires_at: int) -> dict[str, Any]:
@@ -61,6 +89,8 @@ class DynamoRequestStore:
             "feed_pk": _s(FEED_PK),
             "list_sk": _s(f"{created}#{rid}"),
         }
+        if w.events:
+            meta["last_event"] = _s(w.events[-1].type)
         if req.get("association_id"):
             meta["association_pk"] = _s(f"ASSOC#{req['association_id']}")
             # Top-level, for the conditions of the association's answer and the sweeper.
@@ -97,6 +127,8 @@ class DynamoRequestStore:
             labelled.append(("rate", {"Update": rate}))
         if w.capacity_of:
             labelled.append(("capacity", directory.take_capacity(self.table.name, *w.capacity_of)))
+        labelled.append(("count", count_move(self.table.name, req["status"], created, 1, w.expires_at)))
+        labelled += stats.aggregate_updates(self.table.name, change_counts(w.events, req))  # console statistics
         self.table.transact(labelled)
 
     def commit_transition(self, t: Transition) -> None:
@@ -105,6 +137,9 @@ class DynamoRequestStore:
         The condition on status and attempt is what makes two answers racing (two clicks,
         a click and the sweeper) end in one outcome: the second is refused.
         """
+        self.table.transact(self._transition_items(t))
+
+    def _transition_items(self, t: Transition) -> list[tuple[str, dict[str, Any]]]:
         req = t.request
         rid = req["id"]
         values: dict[str, Any] = {
@@ -116,6 +151,9 @@ class DynamoRequestStore:
         }
         sets = ["#status = :status", "status_pk = :status_pk", "body = :body"]
         removes = []
+        if t.events:
+            values[":last_event"] = _s(t.events[-1].type)
+            sets.append("last_event = :last_event")
         if req.get("association_id"):
             values[":assoc_pk"] = _s(f"ASSOC#{req['association_id']}")
             values[":attempt"] = _n(req["attempt"])
@@ -132,7 +170,9 @@ class DynamoRequestStore:
             "TableName": self.table.name,
             "Key": {"pk": _s(f"REQ#{rid}"), "sk": _s("META")},
             "UpdateExpression": "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
-            "ConditionExpression": "#status = :seen_status AND attempt = :seen_attempt",
+            # A request never routed (triage from the start) has no attempt yet: attempt 0.
+            "ConditionExpression": "#status = :seen_status AND "
+            + ("(attempt = :seen_attempt OR attribute_not_exists(attempt))" if t.from_attempt == 0 else "attempt = :seen_attempt"),
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": values,
         }
@@ -148,20 +188,41 @@ class DynamoRequestStore:
                 labelled.append(("capacity", directory.take_capacity(self.table.name, association_id, capacity)))
             else:
                 labelled.append(("release", directory.release_capacity(self.table.name, association_id, delta)))
+        if t.from_status != req["status"]:
+            created = req["created_at"]
+            labelled.append(("count", count_move(self.table.name, t.from_status, created, -1, t.expires_at)))
+            labelled.append(("count", count_move(self.table.name, req["status"], created, 1, t.expires_at)))
+        labelled += stats.aggregate_updates(self.table.name, change_counts(t.events, req, t.assigned_before))
+        return labelled
+
+    def erase_request(self, t: Transition, timeline: list[dict[str, Any]]) -> None:
+        """An erasure: the transition (the anonymised record, its `erased` event) and the
+        timeline's events rewritten in place (`timeline`: each stored event, scrubbed), in
+        one transaction while it fits; the rest of a very long timeline right after."""
+        labelled = self._transition_items(t)
+        room = max(0, 100 - len(labelled))
+        rid = t.request["id"]
+        items = [_scrubbed_item(rid, e, t.expires_at) for e in timeline]
+        labelled += [("rewrite", self.table.put(i, new_only=False)) for i in items[:room]]
         self.table.transact(labelled)
+        for batch in chunks(items[room:], 25):
+            self.table.client.batch_write_item(RequestItems={self.table.name: [{"PutRequest": {"Item": i}} for i in batch]})
 
     def append_event(self, request_id: str, event: Event, seq: int, expires_at: int) -> bool:
         """Add a timeline event to an existing request; False if there is no such request
         (or the rank is taken)."""
         client = self.table.client
+        # The request's newest event type moves with it (the queue's activity badge).
         exists = {
             "TableName": self.table.name,
             "Key": {"pk": _s(f"REQ#{request_id}"), "sk": _s("META")},
+            "UpdateExpression": "SET last_event = :t",
             "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": {":t": _s(event.type)},
         }
         try:
             client.transact_write_items(
-                TransactItems=[{"ConditionCheck": exists}, self.table.put(event_item(request_id, event, seq, expires_at))]
+                TransactItems=[{"Update": exists}, self.table.put(event_item(request_id, event, seq, expires_at))]
             )
         except client.exceptions.TransactionCanceledException:
             return False
@@ -245,3 +306,78 @@ class DynamoRequestStore:
             request["expires_at"] = int(item["expires_at"]["N"])
             out.append(request)
         return out
+
+    # -- the console's queue ---------------------------------------------------------
+
+    def status_counts(self, now: int) -> dict[str, int]:
+        """How many stored requests are in each status: one Query of the COUNTS
+        partition (its items are per status and creation day), never a Scan."""
+        items = self.table.query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :st)",
+            FilterExpression="expires_at > :now",
+            ExpressionAttributeValues={":pk": _s(COUNTS_PK), ":st": _s("STATUS#"), ":now": _n(now)},
+        )
+        counts: dict[str, int] = {}
+        for item in items:
+            status = item["sk"]["S"].split("#")[1]
+            counts[status] = counts.get(status, 0) + int(item["n"]["N"])
+        return counts
+
+    def queue_page(
+        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
+        created_to: Optional[str], limit: int, cursor: Optional[str],
+    ) -> tuple[list[dict[str, Any]], Optional[str]]:
+        """One page of the console's queue, newest first: a status, an association (its
+        index, the status filtered), or every request; creation times in [from, to) as a
+        key condition. Each record has `last_event` (the activity badge). As a Query with a
+        filter, `limit` counts the items read, expired ones included."""
+        names: dict[str, str] = {"#exp": "expires_at"}
+        values: dict[str, Any] = {":now": _n(now)}
+        filters = ["#exp > :now"]
+        if association:
+            index, key = "by_association", ("association_pk", f"ASSOC#{association}")
+            if status:
+                names["#st"] = "status"
+                values[":st"] = _s(status)
+                filters.append("#st = :st")
+        elif status:
+            index, key = "by_status", ("status_pk", f"STATUS#{status}")
+        else:
+            index, key = "by_created", ("feed_pk", FEED_PK)
+        values[":k"] = _s(key[1])
+        condition = f"{key[0]} = :k"
+        if created_from or created_to:
+            values[":from"] = _s(created_from or "")
+            values[":to"] = _s(created_to or "\uffff")
+            condition += " AND list_sk BETWEEN :from AND :to"
+        args: dict[str, Any] = {
+            "TableName": self.table.name,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "FilterExpression": " AND ".join(filters),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor:
+            args["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        out = self.table.client.query(**args)
+        last = out.get("LastEvaluatedKey")
+        next_cursor = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
+        rows = []
+        for item in out.get("Items", []):
+            record = _unjson(item)
+            record["last_event"] = item.get("last_event", {}).get("S")
+            rows.append(record)
+        return rows, next_cursor
+
+
+def _scrubbed_item(request_id: str, e: dict[str, Any], expires_at: int) -> dict[str, Any]:
+    """A stored event written again, at its own key, with its scrubbed content."""
+    return {
+        "pk": _s(f"REQ#{request_id}"),
+        "sk": _s(f"EVENT#{e['at']}#{int(e['seq']):04d}"),
+        "body": _json(e),
+        "expires_at": _n(expires_at),
+    }

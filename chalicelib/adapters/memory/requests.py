@@ -109,7 +109,7 @@ class MemoryRequestStore:
         seen = s.requests.get(rid)
         tx = Transaction()
         tx.require(
-            seen is not None and seen.status == t.from_status and seen.attempt == t.from_attempt, Refusal.STALE
+            seen is not None and seen.status == t.from_status and (seen.attempt or 0) == t.from_attempt, Refusal.STALE
         )
 
         def write() -> None:

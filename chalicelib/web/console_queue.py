@@ -1,0 +1,142 @@
+"""The console's queue and request pages (contract section 10): HTTP in, use cases out.
+
+Every page and action passes ConsoleDoor.guard first (no session: to /console/connexion;
+a POST without the session's anti-forgery field: 403; an admin action asked by an
+operator: 403). The use cases are services/console.py's; nothing here reads storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import quote, urlencode
+
+from chalice import Response
+
+from ..config import Settings
+from ..domain.request import CLOSE_REASONS
+from ..domain.vocabulary import Need
+from ..services.console import (
+    CHANNEL_LABELS, STATUS_LABELS, ConsoleRefusal, ConsoleService, QueueFilters, UnknownRequest,
+)
+from ..services.console_auth import ConsoleSession
+from .console import ConsoleDoor, console_page, redirect
+
+if TYPE_CHECKING:
+    from chalice.app import Request
+
+    from ..bootstrap import Services
+
+DONE = {
+    "attribuee": "La demande est attribuée : l'association va recevoir l'e-mail.",
+    "routee": "La demande a été routée à nouveau.",
+    "close": "La demande est close.",
+    "renvoye": "L'e-mail a été renvoyé à l'association.",
+    "effacee": "Les données personnelles de la demande sont effacées.",
+}
+
+
+def build(services: Services) -> "ConsoleQueue":
+    """The room, given the use cases it calls (app.py, through the error boundary)."""
+    from .views import console
+
+    store = services.stores.requests
+    service = ConsoleService(
+        requests=store, queue=store,  # type: ignore[arg-type]  # both stores implement QueueStore
+        directory=services.directory, mails=services.mails, clock=services.clock, settings=services.settings,
+    )
+    return ConsoleQueue(settings=services.settings, door=console(services), service=service)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsoleQueue:
+    settings: Settings
+    door: ConsoleDoor
+    service: ConsoleService
+
+    # -- pages ------------------------------------------------------------------------
+
+    def queue(self, request: Request) -> Response:
+        guarded = self.door.guard(request)
+        if isinstance(guarded, Response):
+            return guarded
+        params = dict(request.query_params or {})
+        filters = QueueFilters.parse(params)
+        cursor = (params.get("page") or "").strip() or None
+        try:
+            view = self.service.queue(filters, cursor)
+        except (ValueError, KeyError):  # a cursor that is not ours
+            view = self.service.queue(filters, None)
+        next_url = "/console/demandes?" + urlencode(filters.query(cursor=view.next_cursor)) if view.next_cursor else None
+        return console_page(
+            self.settings, "queue", guarded, page_title=f"Demandes : {filters.tab.label}", section="demandes",
+            view=view, filters=filters, next_url=next_url,
+            tab_url=lambda tab: "/console/demandes?" + urlencode(filters.query(tab=tab)),
+            export_url="/console/export/demandes?" + urlencode(filters.query()),
+            channels=CHANNEL_LABELS, needs=Need.choices(), first_page=cursor is None,
+        )
+
+    def request_page(self, request: Request, reference: str) -> Response:
+        guarded = self.door.guard(request)
+        if isinstance(guarded, Response):
+            return guarded
+        done = DONE.get((request.query_params or {}).get("fait") or "")
+        return self._show(guarded, reference, done=done)
+
+    def _show(self, session: ConsoleSession, reference: str, status: int = 200, **context: Any) -> Response:
+        try:
+            page = self.service.request_page(reference, session.operator)
+        except UnknownRequest:
+            return console_page(
+                self.settings, "request_missing", session, 404, page_title="Demande introuvable", section="demandes",
+                reference=reference,
+            )
+        return console_page(
+            self.settings, "request", session, status, page_title=f"Demande {page.request.reference}",
+            section="demandes", page=page, close_reasons=CLOSE_REASONS, statuses=STATUS_LABELS, channels=CHANNEL_LABELS,
+            needs=dict(Need.choices()), **context,
+        )
+
+    # -- actions ------------------------------------------------------------------------
+
+    def assign(self, request: Request, reference: str) -> Response:
+        return self._act(
+            request, reference, "attribuee", lambda s, v: self.service.assign(
+                reference, s.operator, str(v.get("association") or ""), str(v.get("motif") or ""),
+                override_capacity=v.get("depasser") == "on",
+            ),
+        )
+
+    def reroute(self, request: Request, reference: str) -> Response:
+        return self._act(
+            request, reference, "routee", lambda s, v: self.service.reroute(reference, s.operator, v.get("confirmer") == "on")
+        )
+
+    def close(self, request: Request, reference: str) -> Response:
+        return self._act(
+            request, reference, "close", lambda s, v: self.service.close(reference, s.operator, str(v.get("motif") or ""))
+        )
+
+    def resend(self, request: Request, reference: str) -> Response:
+        return self._act(request, reference, "renvoye", lambda s, v: self.service.resend(reference, s.operator))
+
+    def erase(self, request: Request, reference: str) -> Response:
+        return self._act(request, reference, "effacee", lambda s, v: self.service.erase(reference, s.operator), admin=True)
+
+    def _act(
+        self, request: Request, reference: str, done: str, action: Callable[[ConsoleSession, dict[str, Any]], Any],
+        admin: bool = False,
+    ) -> Response:
+        values = self.door.form(request)
+        if isinstance(values, Response):
+            return values
+        guarded = self.door.guard(request, admin=admin, form=values)
+        if isinstance(guarded, Response):
+            return guarded
+        try:
+            action(guarded, values)
+        except UnknownRequest:
+            return self._show(guarded, reference)
+        except ConsoleRefusal as refused:
+            return self._show(guarded, reference, refused.status, error=refused.message)
+        return redirect(f"/console/demandes/{quote(reference, safe='')}?fait={done}")
