@@ -1,0 +1,79 @@
+"""Volunteer mentors on DynamoDB Local: sign-ups racing for an association's last places
+(exactly `mentor_capacity` take it), and re-routing on decline."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from chalicelib.domain.mentor_submission import parse_mentor_submission
+from tests.conftest import association, make_services
+from tests.integration.mail_stream import read_outbox
+from tests.unit.web.test_mentor_http import LINK, volunteer
+
+
+def sign_up_together(services, n: int) -> list:
+    barrier = threading.Barrier(n)
+    results: list = []
+    errors: list = []
+
+    def one(i: int) -> None:
+        submission = parse_mentor_submission(volunteer(email=f"v{i}@example.net"), json=True)
+        barrier.wait()
+        try:
+            results.append(services.mentors.sign_up(submission, "api"))
+        except Exception as exc:  # pragma: no cover - shown by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == [] and len(results) == n
+    return results
+
+
+@pytest.mark.parametrize("round", range(2))
+def test_exactly_mentor_capacity_sign_ups_of_many_take_the_association(settings, clock, round):
+    s = make_services(settings, clock, directory=[association("small", recruits_mentors=True, mentor_capacity=3, capacity=0)])
+    results = sign_up_together(s, 10)
+    routed = [r for r in results if r.association]
+    assert len(routed) == 3 and {r.association["id"] for r in routed} == {"small"}
+    triaged = [s.mentor_queries.get(r.id) for r in results if not r.association]
+    assert len(triaged) == 7 and {t["triage_reason"] for t in triaged} == {"all candidates at mentor capacity"}
+    assert s.stores.mentors.mentor_load() == {"small": 3}
+    assert s.stores.directory.load_counts().get("small", 0) == 0  # requests' counter untouched
+
+
+def test_the_overflow_goes_to_the_next_candidate(settings, clock):
+    s = make_services(settings, clock, directory=[
+        association("small", recruits_mentors=True, mentor_capacity=2, communes=["59512"]),
+        association("large", recruits_mentors=True),
+    ])
+    results = sign_up_together(s, 8)
+    by = [r.association["id"] for r in results]
+    assert by.count("small") == 2 and by.count("large") == 6
+    assert s.stores.mentors.mentor_load() == {"small": 2, "large": 6}
+
+
+def test_a_decline_routes_onward_and_moves_both_counters(settings, clock):
+    s = make_services(settings, clock, directory=[
+        association("first", recruits_mentors=True, mentor_capacity=5, communes=["59512"]),
+        association("second", recruits_mentors=True, mentor_capacity=5),
+    ])
+    made = s.mentors.sign_up(parse_mentor_submission(volunteer(), json=True), "form")
+    mail = [m for m in read_outbox(s) if m["To"] == "first@asso.example.org"][0]
+    token = LINK.search(mail.get_body(("plain",)).get_content()).group(1)
+    view = s.mentors.decline(token, "complet", "plus de place ce trimestre")
+    assert view.just_done == "declined"
+    stored = s.mentor_queries.get(made.reference)
+    assert stored["status"] == "routed" and stored["association"]["id"] == "second" and stored["declined"] == ["first"]
+    declined = [e for e in stored["events"] if e["type"] == "declined"][0]
+    assert declined["actor"] == "first" and declined["detail"]["reason"] == "complet"
+    assert s.stores.mentors.mentor_load() == {"first": 0, "second": 1}
+    assert [m["To"] for m in read_outbox(s) if m["To"] == "second@asso.example.org"] == ["second@asso.example.org"]
+    # The first link acts no more: a second answer changes nothing.
+    assert s.mentors.accept(token).state == "declined"
+    assert s.mentor_queries.get(made.id)["association"]["id"] == "second"
