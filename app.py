@@ -195,8 +195,10 @@ def send_outbox(event):
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def unanswered_requests(event):
-    """Reminds associations that have not answered, routes onward after longer silence."""
+    """Reminds associations that have not answered, routes onward after longer silence:
+    requests, then volunteers' sign-ups (contract 11)."""
     services().answers.sweep_silence()
+    services().mentors.sweep_silence()
 
 
 @app.on_sqs_message(queue_arn=INBOUND_QUEUE_ARN, batch_size=5)
@@ -416,9 +418,3 @@ def api_mentor_submit():
 @app.route("/api/v1/mentors/{id_or_reference}", methods=["GET"])
 def api_get_mentor(id_or_reference):
     return mentor_api().get_signup(app.current_request, id_or_reference)
-
-
-@app.schedule(Rate(1, unit=Rate.HOURS))
-def unanswered_mentor_signups(event):
-    """Reminds associations that have not answered a volunteer, routes onward after longer silence."""
-    services().mentors.sweep_silence()

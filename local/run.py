@@ -139,6 +139,7 @@ def sweep_loop(s, stop: threading.Event) -> None:
         try:
             s.outbox.sweep()
             s.answers.sweep_silence()
+            s.mentors.sweep_silence()
             purge_older_than(s.settings.raw_mail_dir, s.settings.retention_days)
             purge_older_than(s.settings.outbox_dir, s.settings.mail_retention_days)
         except Exception:  # DynamoDB Local restarting, say: next round
