@@ -180,6 +180,10 @@ class Simulation:
     closed_gaps: list[Gap] = field(default_factory=list)
     remaining_gaps: list[Gap] = field(default_factory=list)
     gap_scope: str = "requests"  # "requests": départements the window's requests came from; "all"
+    names: dict[str, str] = field(default_factory=dict)  # association id -> name, both directories
+
+    def name(self, association_id: Optional[str]) -> str:
+        return self.names.get(association_id or "", association_id or "")
 
     @property
     def moved(self) -> int:
@@ -248,6 +252,7 @@ def simulate(
         if len(sim.moves) < MOVES_SHOWN:
             sim.moves.append(Move(r.reference, before.association_id, after.association_id, after.reason))
     names = {a.id: a.name for a in current.associations} | {a.id: a.name for a in proposed.associations}
+    sim.names = names
     sim.effects = [
         AssociationEffect(aid, names.get(aid, aid), moving_in[aid], moving_out[aid])
         for aid in sorted(moving_in.keys() | moving_out.keys())

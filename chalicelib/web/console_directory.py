@@ -62,6 +62,7 @@ FORM_LABELS = {
     "publics": "Publics",
     "publics_required": "Publics exigés",
     "capacity": "Capacité",
+    "mentor_capacity": "Capacité de mentors",
 }
 
 
@@ -164,6 +165,8 @@ def form_values(entry: dict[str, Any]) -> dict[str, Any]:
         "publics": list(entry.get("publics") or []),
         "publics_required": list(entry.get("publics_required") or []),
         "capacity": "" if capacity is None else str(capacity),
+        "recruits_mentors": bool(entry.get("recruits_mentors")),
+        "mentor_capacity": "" if entry.get("mentor_capacity") is None else str(entry["mentor_capacity"]),
     }
 
 
@@ -191,6 +194,8 @@ def entry_from_form(
         "age_max": str(values.get("age_max", "")).strip(),
         "first_need": str(values.get("first_need", "")),
         "capacity": str(values.get("capacity", "")).strip(),
+        "recruits_mentors": values.get("recruits_mentors") == "on",
+        "mentor_capacity": str(values.get("mentor_capacity", "")).strip(),
     }
     for name in LIST_FIELDS:
         known = {v for v, _ in CHOICES[name]}
@@ -236,11 +241,12 @@ def entry_from_form(
     else:
         # The first need scores (+2): it leads, the others follow in the usual order.
         needs = [shown["first_need"]] + [n for n in needs if n != shown["first_need"]]
-    capacity: Optional[int] = None
-    if shown["capacity"]:
-        capacity = _whole(shown["capacity"])
-        if capacity is None:
-            wrong("capacity", "un nombre entier, ou vide pour sans limite")
+    capacities: dict[str, Optional[int]] = {"capacity": None, "mentor_capacity": None}
+    for name in capacities:
+        if shown[name]:
+            capacities[name] = _whole(shown[name])
+            if capacities[name] is None:
+                wrong(name, "un nombre entier, ou vide pour sans limite")
     entry = {
         **base,
         "id": shown["id"],
@@ -253,7 +259,9 @@ def entry_from_form(
         "needs": needs,
         "publics": shown["publics"],
         "publics_required": shown["publics_required"],
-        "capacity": capacity,
+        "capacity": capacities["capacity"],
+        "recruits_mentors": shown["recruits_mentors"],
+        "mentor_capacity": capacities["mentor_capacity"],
     }
     return entry, shown, errors
 

@@ -217,12 +217,18 @@ def test_unknown_territory_codes_and_other_mistakes_are_named_in_french(http, se
 def test_a_new_association_is_added_and_its_id_cannot_be_taken_twice(http, session, wired):
     fields = [("id", "nouvelle-asso"), ("name", "Nouvelle"), ("emails", "contact@nouvelle.example.org"),
               ("active", "on"), ("departements", "2a"), ("age_min", "11"), ("age_max", "18"),
-              ("needs[]", "orientation"), ("needs[]", "scolaire"), ("first_need", "orientation"), ("capacity", "")]
+              ("needs[]", "orientation"), ("needs[]", "scolaire"), ("first_need", "orientation"), ("capacity", ""),
+              ("recruits_mentors", "on"), ("mentor_capacity", "4")]
     r = submit(http, session, "/console/annuaire/nouvelle", fields, "enregistrer")
     assert r.status_code == 303
     added = wired.directory.entry("nouvelle-asso")
     assert added.territory.departements == ["2A"] and [n.value for n in added.needs] == ["orientation", "scolaire"]
-    assert wired.directory.versions(1)[0].changes[0] == {"kind": "added", "id": "nouvelle-asso", "name": "Nouvelle"}
+    assert (added.capacity, added.recruits_mentors, added.mentor_capacity) == (None, True, 4)
+    # Its form shows what was saved: saving it unchanged changes nothing.
+    same = submit(http, session, "/console/annuaire/nouvelle-asso", edit_fields(http, session, "nouvelle-asso"), "enregistrer")
+    assert same.status_code == 303 and wired.directory.versions(1)[0].changes == ()
+    assert wired.directory.entry("nouvelle-asso") == added
+    assert wired.directory.versions(2)[1].changes[0] == {"kind": "added", "id": "nouvelle-asso", "name": "Nouvelle"}
     again = submit(http, session, "/console/annuaire/nouvelle", fields, "enregistrer")
     assert again.status_code == 422 and "une association a déjà cet identifiant" in shown(again)
 
