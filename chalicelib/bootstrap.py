@@ -56,8 +56,8 @@ class Stores:
             directory=DynamoDirectoryStore(table),
             mail_log=DynamoMailLogStore(table),
             console=DynamoConsoleStore(table, mail_grace_seconds),
-            stats=DynamoStatsStore(table),
             mentors=DynamoMentorStore(table, mail_grace_seconds),
+            stats=DynamoStatsStore(table, mail_grace_seconds),
         )
 
     @staticmethod
@@ -77,8 +77,8 @@ class Stores:
             directory=MemoryDirectoryStore(state),
             mail_log=MemoryMailLogStore(state),
             console=MemoryConsoleStore(state, mail_grace_seconds),
-            stats=MemoryStatsStore(state),
             mentors=MemoryMentorStore(state, mail_grace_seconds),
+            stats=MemoryStatsStore(state, mail_grace_seconds),
         )
 
 

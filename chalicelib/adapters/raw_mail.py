@@ -36,6 +36,13 @@ class LocalRawMailStore:
             raise KeyError(key)
         return path.read_bytes()
 
+    def delete(self, key: str) -> None:
+        """An operator deletes a quarantined mail: its raw bytes go too."""
+        path = (self.directory / key).resolve()
+        if path.parent != self.directory.resolve():
+            raise KeyError(key)
+        path.unlink(missing_ok=True)
+
 
 class S3RawMailStore:
     """Reads what SES receiving stored; writes only mail that did not come through SES."""
@@ -63,3 +70,7 @@ class S3RawMailStore:
         """`key`: as `put` returns it, `s3://bucket/key`, or a key of our own bucket."""
         bucket, name = key[5:].split("/", 1) if key.startswith("s3://") else (self.bucket, key)
         return self.client.get_object(Bucket=bucket, Key=name)["Body"].read()
+
+    def delete(self, key: str) -> None:
+        bucket, name = key[5:].split("/", 1) if key.startswith("s3://") else (self.bucket, key)
+        self.client.delete_object(Bucket=bucket, Key=name)

@@ -214,5 +214,6 @@ class AnswerService:
                 mail_expires_at=self.clock.now().epoch + self.settings.mail_retention_days * 86400,
                 load_changes=[(c.association_id, c.delta, c.capacity) for c in change.load],
                 event_seq=len(before.events),
+                assigned_before=before.assigned_at,  # the time to answer, for the statistics
             )
         )

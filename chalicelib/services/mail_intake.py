@@ -9,6 +9,7 @@ only a failing dependency (DynamoDB, the raw store) raises, so that the door ret
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -78,8 +79,10 @@ class MailIntakeService:
         recipients: list[str],
         raw_key: Optional[str] = None,
         source_id: Optional[str] = None,
+        sender_limit: bool = True,
     ) -> MailOutcome:
-        """One inbound message. `raw_key`: where it is stored already (SES → S3)."""
+        """One inbound message. `raw_key`: where it is stored already (SES → S3).
+        `sender_limit`: False when an operator reprocesses a quarantined mail."""
         if recipients and not any(self.accepts_recipient(r) for r in recipients):
             return MailOutcome("not_for_us")
         raw_key = raw_key or self.raw_store.put(raw)
@@ -109,7 +112,7 @@ class MailIntakeService:
         # message id, else the raw bytes' hash, tell the same mail again.
         key = mail.message_id or source_id or hashlib.sha256(raw).hexdigest()
         idempotency = Idempotency.of_mail(key[:300])
-        if not self._sender_allowed(mail.from_address, idempotency):
+        if sender_limit and not self._sender_allowed(mail.from_address, idempotency):
             # One sender flooding the intake: the mail is kept for an operator, nothing is
             # routed and no association hears of it.
             return self._quarantine(raw_key, OVER_SENDER_LIMIT, envelope_sender)
@@ -157,6 +160,8 @@ class MailIntakeService:
             }
             event = Event(now.iso, "reply_received", "email", detail)
             if self.requests.append_event(request["id"], event, len(request["events"]), request["expires_at"]):
+                # The daily digest lists it until an operator acts on the request.
+                self.mail_log.note_reply(now.iso, request["id"], request["reference"], request["expires_at"])
                 return MailOutcome("reply", request["reference"], request["status"])
         return None
 
@@ -221,3 +226,120 @@ class MailIntakeService:
             acknowledge=self._ack_allowed(mail.from_address),
             triage_reason=SEVERAL_YOUTHS if x.several_youths else None,
         )
+
+
+# -- the console's quarantine (issue 12) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuarantinedMail:
+    """What an operator reads of a quarantined mail: never its HTML as HTML."""
+
+    key: str
+    at: str
+    reason: str
+    envelope_sender: str
+    headers: list[tuple[str, str]]
+    text: str  # the text/plain part; else the HTML part's source, shown as text
+    text_is_html_source: bool
+    size: int
+
+
+QUARANTINE_PAGE = 100
+SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To", "Auto-Submitted",
+                 "Content-Type")
+SHOWN_TEXT_MAX = 50_000
+
+
+def quarantine_key(record: dict[str, Any]) -> str:
+    """A quarantined mail's address in the console: its sort key (<at>#<id>), base64url."""
+    return base64.urlsafe_b64encode(f"{record['at']}#{record['id']}".encode()).decode().rstrip("=")
+
+
+class Quarantine:
+    """List, read, reprocess (through ingest again, past the per-sender limit) and delete
+    the mail that could not become a request. Each action is logged without personal data."""
+
+    def __init__(self, *, mail_intake: MailIntakeService, store: Any, clock: Clock):
+        self.mail_intake = mail_intake
+        self.store = store  # MailLogStore and QuarantineStore
+        self.clock = clock
+
+    def list(self) -> list[dict[str, Any]]:
+        items = self.store.list_quarantine(self.clock.now().epoch, QUARANTINE_PAGE)
+        return [{**i, "key": quarantine_key(i)} for i in items]
+
+    def _record(self, key: str) -> Optional[dict[str, Any]]:
+        try:
+            sort_key = base64.urlsafe_b64decode(key[:200] + "=" * (-len(key[:200]) % 4)).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        at, sep, qid = sort_key.rpartition("#")
+        if not sep or not re.fullmatch(r"[0-9a-f]{32}", qid):
+            return None
+        return self.store.quarantined(f"{at}#{qid}", self.clock.now().epoch)
+
+    def read(self, key: str) -> Optional[QuarantinedMail]:
+        record = self._record(key)
+        if record is None:
+            return None
+        try:
+            raw = self.mail_intake.raw_store.get(record["raw_key"])
+        except (KeyError, FileNotFoundError, OSError):
+            raw = b""
+        headers, text, is_html = _readable(raw)
+        return QuarantinedMail(
+            key, record["at"], record.get("reason", ""), record.get("envelope_sender", ""), headers, text, is_html, len(raw)
+        )
+
+    def reprocess(self, key: str, operator: str) -> Optional[MailOutcome]:
+        """Ingest the raw mail again, past the per-sender limit: an operator vouches for
+        it. The quarantine item goes (a new one is made if it fails again)."""
+        record = self._record(key)
+        if record is None:
+            return None
+        raw = self.mail_intake.raw_store.get(record["raw_key"])
+        outcome = self.mail_intake.ingest(
+            raw, record.get("envelope_sender") or None, [], raw_key=record["raw_key"], sender_limit=False
+        )
+        self.store.delete_quarantined(f"{record['at']}#{record['id']}")
+        log.info("quarantined mail reprocessed", extra={"quarantine": record["id"], "outcome": outcome.kind,
+                                                        "reference": outcome.reference})
+        return outcome
+
+    def delete(self, key: str, operator: str) -> bool:
+        """The raw mail and its item, for good."""
+        record = self._record(key)
+        if record is None:
+            return False
+        delete_raw = getattr(self.mail_intake.raw_store, "delete", None)
+        if delete_raw is not None:
+            try:
+                delete_raw(record["raw_key"])
+            except KeyError:
+                pass
+        self.store.delete_quarantined(f"{record['at']}#{record['id']}")
+        log.info("quarantined mail deleted", extra={"quarantine": record["id"]})
+        return True
+
+
+def _readable(raw: bytes) -> tuple[list[tuple[str, str]], str, bool]:
+    """Some headers and the text of a mail, as text: whatever it holds, nothing runs."""
+    import email
+    from email import policy
+
+    if not raw:
+        return [], "", False
+    try:
+        message = email.message_from_bytes(raw[: 2 * 1024 * 1024], policy=policy.default)
+        headers = [(name, str(message.get(name, ""))[:500]) for name in SHOWN_HEADERS if message.get(name) is not None]
+        part = message.get_body(preferencelist=("plain",))
+        is_html = False
+        if part is None:
+            part, is_html = message.get_body(preferencelist=("html",)), True
+        text = part.get_content() if part is not None else ""
+        if not isinstance(text, str):
+            text = ""
+    except Exception:  # the mail is in quarantine because it is broken: show its start as text
+        headers, text, is_html = [], raw[:SHOWN_TEXT_MAX].decode("utf-8", "replace"), False
+    return headers, text[:SHOWN_TEXT_MAX], is_html and bool(text)

@@ -157,3 +157,7 @@ class MailComposer:
     def console_sign_in(self, to: str, url: str, minutes: int) -> OutgoingMail:
         """An operator's one-time sign-in link: about no request."""
         return self._mail("console_sign_in", {"url": url, "minutes": minutes}, to, None)
+
+    def console_digest(self, to: str, context: dict[str, Any]) -> OutgoingMail:
+        """An operator's daily digest (services/digest.py): about no one request."""
+        return self._mail("console_digest", context, to, None)

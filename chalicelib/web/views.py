@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .answer_pages import AnswerPages
     from .api import Api
     from .console import ConsoleDoor
+    from .console_stats import ConsoleStats
     from .pages import Pages
 
 # Each room is imported when a request first needs it: a cold Lambda serving a form does
@@ -52,3 +53,21 @@ def console(services: Services) -> ConsoleDoor:
     from .console import ConsoleDoor
 
     return ConsoleDoor(settings=services.settings, auth=services.console_auth)
+
+
+def console_stats(services: Services) -> ConsoleStats:
+    """Statistics, CSV exports and quarantine (web/console_stats.py)."""
+    from ..services.exports import ExportService
+    from ..services.mail_intake import Quarantine
+    from ..services.statistics import StatisticsService
+    from .console_stats import ConsoleStats
+
+    statistics = StatisticsService(stats=services.stores.stats, directory=services.directory, clock=services.clock)
+    return ConsoleStats(
+        settings=services.settings, door=console(services), statistics=statistics,
+        exports=ExportService(
+            requests=services.stores.requests, stats=services.stores.stats, statistics=statistics,
+            clock=services.clock, settings=services.settings,
+        ),
+        quarantine=Quarantine(mail_intake=services.mail_intake, store=services.stores.mail_log, clock=services.clock),
+    )

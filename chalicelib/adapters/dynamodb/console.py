@@ -28,6 +28,11 @@ class DynamoConsoleStore:
         ).get("Item")
         return Operator(item["sk"]["S"], Role(item["role"]["S"])) if item else None
 
+    def list_operators(self) -> list[Operator]:
+        """Every operator (the daily digest's recipients): one Query of the staff list."""
+        items = self.table.query_all(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(OPERATORS_PK)})
+        return [Operator(i["sk"]["S"], Role(i["role"]["S"])) for i in items]
+
     def replace_operators(self, operators: list[Operator]) -> None:
         """The list as given: new ones added, roles updated, the others removed."""
         wanted = {o.email: o for o in operators}

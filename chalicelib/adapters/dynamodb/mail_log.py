@@ -124,7 +124,7 @@ class DynamoMailLogStore:
         )
 
     def replies_since(self, since: str, now: int) -> list[dict[str, Any]]:
-        """Replies noted after `since` (ISO), oldest first."""
+        """Replies noted at or after `since` (ISO), oldest first."""
         items = self.table.query_all(
             KeyConditionExpression="pk = :pk AND sk > :since",
             ExpressionAttributeValues={":pk": _s(REPLIES_PK), ":since": _s(since)},

@@ -21,6 +21,11 @@ class MemoryConsoleStore:
         with self.state.lock:
             return self.operators.get(email.lower())
 
+    def list_operators(self) -> list[Operator]:
+        """Every operator (the daily digest's recipients)."""
+        with self.state.lock:
+            return [self.operators[k] for k in sorted(self.operators)]
+
     def replace_operators(self, operators: list[Operator]) -> None:
         with self.state.lock:
             self.operators = {o.email: o for o in operators}
