@@ -7,6 +7,7 @@ recent requests under a directory not saved yet.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,6 +21,8 @@ from ..domain.request import Request
 from ..domain.routing import DirectoryIndex, RoutingWeights
 from .clock import Clock, Now
 from .ports import DirectoryStore, DirectoryVersion, MailLogStore, Refusal, Rejected, RequestStore
+
+log = logging.getLogger(__name__)
 
 # Another save may take a version's number between our read and our write: number again.
 SAVE_ATTEMPTS = 5
@@ -129,6 +132,9 @@ class DirectoryService:
                 continue
             with self._lock:
                 self._snapshot = None
+            # No address in the log: the version names its author for those who may read it.
+            log.info("directory version saved", extra={"version": number, "associations": len(after),
+                                                       "changes": len(changes), "restored_from": restored_from})
             return version
         raise Rejected(Refusal.CONFLICT)
 
@@ -174,7 +180,10 @@ class DirectoryService:
         return self._store.load_directory()
 
     def clear_flag(self, association_id: str, address: str) -> bool:
-        return self._mail_log.clear_flag(association_id, address)
+        cleared = self._mail_log.clear_flag(association_id, address)
+        if cleared:
+            log.info("bounce flag cleared", extra={"association": association_id})
+        return cleared
 
     def _now(self) -> Now:
         return self._clock.now() if self._clock is not None else Now.of(datetime.now(timezone.utc))

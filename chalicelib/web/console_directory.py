@@ -29,7 +29,7 @@ from ..domain.models import ASSOCIATION_ID_PATTERN, Association
 from ..domain.vocabulary import Need, Public, Situation
 from ..services.directory import DirectoryPreview, DirectoryService, InvalidDirectory
 from .console import ConsoleDoor, console_page, redirect
-from .responses import not_found_page
+from .responses import error_page, not_found_page
 
 if TYPE_CHECKING:
     from chalice.app import Request
@@ -278,6 +278,8 @@ def model_errors(exc: InvalidDirectory) -> list[dict[str, str]]:
             field = "age_max"
         if e.get("message") == "id already in use":
             out.append({"field": "id", "message": "une association a déjà cet identifiant"})
+        elif e.get("message") == "no such association":
+            out.append({"field": "id", "message": "cette association n'est plus dans l'annuaire"})
         elif field == "emails":
             out.append({"field": "emails", "message": "une adresse n'est pas valide"})
         else:
@@ -419,7 +421,7 @@ class ConsoleDirectory:
         q = request.query_params or {}
         before = int(q["avant"]) if (q.get("avant") or "").isdigit() else None
         versions = self.directory.versions(VERSIONS_PAGE + 1, before)
-        latest = self.directory.versions(1)
+        latest = versions[:1] if before is None else self.directory.versions(1)
         restored = q.get("restauree")
         return self._page(
             "directory_versions", session, page_title="Versions de l'annuaire", versions=versions[:VERSIONS_PAGE],
@@ -435,7 +437,15 @@ class ConsoleDirectory:
         session, _ = posted
         if not number.isdigit():
             return not_found_page(self.settings)
-        version = self.directory.restore(int(number), session.operator.email)
+        try:
+            version = self.directory.restore(int(number), session.operator.email)
+        except InvalidDirectory:
+            # Saved under rules that have changed since (a field now refused).
+            return error_page(
+                self.settings, 422, "Version non restaurable",
+                f"La version {number} ne respecte plus les règles de l'annuaire : elle ne peut pas être restaurée.",
+                "/console/annuaire/versions", "Revenir aux versions",
+            )
         if version is None:
             return not_found_page(self.settings)
         return redirect(f"/console/annuaire/versions?restauree={number}")
