@@ -130,16 +130,24 @@ def serve(port: int, token_source: str) -> None:
 
 
 def sweep_loop(s, stop: threading.Event) -> None:
-    """Stands in for the scheduled `send_outbox` and `unanswered_requests` Lambdas."""
+    """Stands in for the scheduled `send_outbox`, `unanswered_requests` and
+    `console_digest` Lambdas."""
     import logging
 
+    from chalicelib.domain.statistics import paris_day
+    from chalicelib.services.digest import digest_for
     from local.retention import purge_older_than
 
+    digest_day = None  # the operators' digest, once a (Paris) day, as the console_digest schedule
     while not stop.wait(s.settings.sweeper_seconds):
         try:
             s.outbox.sweep()
             s.answers.sweep_silence()
             s.mentors.sweep_silence()
+            today = paris_day(s.clock.now().epoch)
+            if today != digest_day:
+                digest_for(s).send()  # the day's mark makes a second send that day a no-op
+                digest_day = today
             purge_older_than(s.settings.raw_mail_dir, s.settings.retention_days)
             purge_older_than(s.settings.outbox_dir, s.settings.mail_retention_days)
         except Exception:  # DynamoDB Local restarting, say: next round

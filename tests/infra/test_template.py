@@ -30,7 +30,9 @@ STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetSh
 # What each function's code reaches, and nothing more.
 FUNCTION_ACTIONS = {
     # forms, API, answer links, directory replacement (DeleteItem), /health (DescribeTable)
-    "APIHandler": START | SEND | TABLE_WRITES | {"dynamodb:DeleteItem", "dynamodb:DescribeTable"},
+    # and the console's quarantine (raw mail read, reprocessed, deleted)
+    "APIHandler": START | SEND | TABLE_WRITES | {"dynamodb:DeleteItem", "dynamodb:DescribeTable", "s3:GetObject",
+                                                 "s3:DeleteObject"},
     # SQS -> raw mail in S3 -> the intake use case (acknowledgement mail)
     "InboundMail": START | SEND | TABLE_WRITES
     | {"s3:GetObject", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt"},
@@ -42,6 +44,8 @@ FUNCTION_ACTIONS = {
     "SendOutbox": START | SEND | OUTBOX,
     # reminders and rerouting after silence
     "UnansweredRequests": START | SEND | TABLE_WRITES,
+    # the operators' daily digest: reads what waits, stores its mails in the outbox (the stream sends them)
+    "ConsoleDigest": START | {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
 }
 
 SETUP_ONLY = {"create_table", "update_table", "update_time_to_live", "get_waiter", "describe_table"}  # local/setup.py
