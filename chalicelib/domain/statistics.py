@@ -137,6 +137,8 @@ def change_counts(
                 since = assigned_before if assigned_before is not None else request.get("assigned_at")
                 if since is not None:
                     per[answer_bucket(int(parse_iso(at).timestamp()) - int(since))] += 1
+        elif kind == "rerouted" and detail.get("mode") == "operator":
+            net["rerouted_by_operator"] += 1  # not the association's silence: not its answer
         elif kind in {"rerouted", "bounced"}:
             what = "silence" if kind == "rerouted" else "bounced"
             net[what] += 1

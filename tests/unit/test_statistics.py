@@ -93,6 +93,9 @@ def test_silence_bounce_assignment_and_closing_are_counted_apart():
     assert counts == {("2026-11-24", None): {"silence": 1, "triage": 1}, ("2026-11-24", "a1"): {"silence": 1}}
     assigned = change_counts([Event(at, "assigned", "op@reseau.example.org", {"association": "a3"})], {"channel": "form"})
     assert assigned == {("2026-11-24", None): {"routed": 1, "assigned": 1}, ("2026-11-24", "a3"): {"routed": 1}}
+    by_hand = change_counts([Event(at, "rerouted", "op@reseau.example.org", {"association": "a1", "mode": "operator"})],
+                            {"channel": "form"})
+    assert by_hand == {("2026-11-24", None): {"rerouted_by_operator": 1}}, "an operator's choice is not a silence"
     closed = change_counts([Event(at, "closed", "op@reseau.example.org", {"reason": "duplicate"})], {"channel": "form"})
     assert closed == {("2026-11-24", None): {"closed_duplicate": 1}}
     assert change_counts([Event(at, "viewed", "op@reseau.example.org")], {"channel": "form"}) == {}
