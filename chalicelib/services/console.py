@@ -39,6 +39,8 @@ PAGE_SIZE = 25
 MAX_READS_PER_PAGE = 4
 # A `viewed` event per operator and page visit, but not again within this delay.
 VIEW_AGAIN_SECONDS = 1800
+# A reply received by mail is shown in full from its raw mail, up to this many characters.
+REPLY_TEXT_MAX = 20_000
 
 
 @dataclass(frozen=True)
@@ -266,7 +268,11 @@ class ConsoleService:
         mails: MailComposer,
         clock: Clock,
         settings: Settings,
+        raw_mail: Optional[Any] = None,
     ):
+        """`raw_mail`: the inbound mail as received (RawMailStore, with `delete`): replies
+        are read from it in full, and an erasure deletes the request's mails from it."""
+        self.raw_mail = raw_mail
         self.requests = requests
         self.queue_store = queue
         self.directory = directory
@@ -378,7 +384,7 @@ class ConsoleService:
             "erase": operator.is_admin and not request.erased,
         }
         return RequestPage(
-            record=request.to_record(), request=request, timeline=[_entry(e) for e in request.events],
+            record=request.to_record(), request=request, timeline=[self._entry(e) for e in request.events],
             candidates=candidates, excluded=excluded, associations=active,
             association=snapshot.get(request.association_id or ""), actions=actions,
         )
@@ -489,8 +495,44 @@ class ConsoleService:
             if refused.what is Refusal.STALE:
                 raise ConsoleRefusal("La demande a changé entre-temps : rechargez la page.") from None
             raise
+        self._delete_raw_mail(request)
         log.info("console: personal data erased", extra={"reference": request.reference})
         return change.after
+
+    def _delete_raw_mail(self, request: Request) -> None:
+        """The inbound mails that made or answered the request, as received: gone with it.
+        After the commit: a failure here leaves a raw mail to its own retention, logged."""
+        if self.raw_mail is None:
+            return
+        keys = [(request.inbound or {}).get("raw_key")]
+        keys += [(e.get("detail") or {}).get("raw_key") for e in request.events if e.get("type") == "reply_received"]
+        for key in dict.fromkeys(k for k in keys if k):
+            try:
+                self.raw_mail.delete(key)
+            except Exception as exc:  # noqa: BLE001 - the erasure itself is committed
+                log.warning("console: raw mail not deleted on erasure", extra={"error": type(exc).__name__})
+
+    def _entry(self, event: Mapping[str, Any]) -> TimelineEntry:
+        entry = _entry(event)
+        if entry.reply is not None and self.raw_mail is not None and entry.detail.get("raw_key"):
+            full = self._reply_text(str(entry.detail["raw_key"]))
+            if full:
+                entry.reply["text"] = full
+        return entry
+
+    def _reply_text(self, key: str) -> Optional[str]:
+        """A reply's own text (quoted history cut), read from the raw mail; None if it is
+        gone (retention, erasure) or unreadable: the stored excerpt is shown then."""
+        from ..domain.inbound_mail import UnparseableMail, parse_inbound
+
+        try:
+            mail = parse_inbound(self.raw_mail.get(key))
+        except (KeyError, OSError, UnparseableMail):
+            return None
+        except Exception as exc:  # noqa: BLE001 - S3 errors: the excerpt will do
+            log.warning("console: reply not read", extra={"error": type(exc).__name__})
+            return None
+        return (mail.own_text or mail.text or "")[:REPLY_TEXT_MAX] or None
 
     # -- shared ---------------------------------------------------------------------
 

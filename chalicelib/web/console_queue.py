@@ -44,6 +44,7 @@ def build(services: Services) -> "ConsoleQueue":
     service = ConsoleService(
         requests=store, queue=store,  # type: ignore[arg-type]  # both stores implement QueueStore
         directory=services.directory, mails=services.mails, clock=services.clock, settings=services.settings,
+        raw_mail=services.mail_intake.raw_store,
     )
     return ConsoleQueue(settings=services.settings, door=console(services), service=service)
 

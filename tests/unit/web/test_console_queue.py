@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from email.message import EmailMessage
 from urllib.parse import urlencode
 
 import pytest
@@ -30,7 +31,7 @@ def settings(tmp_path):
     return Settings(
         stage="local", table_name=f"t-{uuid.uuid4().hex[:12]}", outbox_dir=str(tmp_path / "outbox"),
         admin_token="test-admin-token", public_base_url="http://127.0.0.1:8000", secret_key="test-secret",
-        directory_cache_seconds=0.0, rate_limit_count=1000, rate_limit_seconds=600,
+        directory_cache_seconds=0.0, rate_limit_count=1000, rate_limit_seconds=600, raw_mail_dir=str(tmp_path / "raw"),
     )
 
 
@@ -253,3 +254,39 @@ def test_actions_need_a_session_and_the_form_field(http, wired):
     assert http.post(f"/console/demandes/{ref}/clore", body=body, headers=form).status_code == 303
     assert http.post(f"/console/demandes/{ref}/clore", body=body, headers={**form, **cookie_of(wired, OPERATOR)}).status_code == 403
     assert status_of(http, ref)["status"] == "routed"
+
+
+def test_a_mail_reply_is_shown_in_full_and_its_raw_mail_goes_with_an_erasure(http, wired):
+    ref = submit(http)
+    reply = EmailMessage()
+    reply["From"] = "Léa Martin <lea.martin@example.net>"
+    reply["To"] = "urgence@lementorat.fr"
+    reply["Subject"] = f"RE: Votre demande {ref}"
+    reply["Message-ID"] = "<reply-1@example.net>"
+    reply.set_content("Bonjour, " + "je voudrais préciser mes disponibilités. " * 40 + "FIN-DE-LA-REPONSE")
+    outcome = wired.mail_intake.ingest(reply.as_bytes(), "lea.martin@example.net", ["urgence@lementorat.fr"])
+    assert outcome.kind == "reply"
+    html = text(http.get(f"/console/demandes/{ref}", headers=cookie_of(wired, OPERATOR)))
+    assert "Réponse reçue par e-mail" in html and "FIN-DE-LA-REPONSE" in html  # past the stored 1,000 characters
+    queue = text(http.get("/console/demandes?onglet=en-attente", headers=cookie_of(wired, ADMIN_EMAIL)))
+    assert "Réponse reçue" not in queue, "the operator's visit came after the reply: no badge left"
+    (raw_key,) = [e["detail"]["raw_key"] for e in events_of(http, ref) if e["type"] == "reply_received"]
+    assert wired.mail_intake.raw_store.get(raw_key)
+    assert act(http, wired, ref, "effacer", ADMIN_EMAIL).status_code == 303
+    with pytest.raises((KeyError, OSError)):
+        wired.mail_intake.raw_store.get(raw_key)
+    assert "disponibilités" not in json.dumps(status_of(http, ref), ensure_ascii=False)
+
+
+def test_a_reply_after_the_last_visit_shows_a_badge(http, wired):
+    ref = submit(http)
+    http.get(f"/console/demandes/{ref}", headers=cookie_of(wired, OPERATOR))
+    reply = EmailMessage()
+    reply["From"] = "lea.martin@example.net"
+    reply["To"] = "urgence@lementorat.fr"
+    reply["Subject"] = f"RE: {ref}"
+    reply["Message-ID"] = "<reply-2@example.net>"
+    reply.set_content("Merci.")
+    assert wired.mail_intake.ingest(reply.as_bytes(), "lea.martin@example.net", ["urgence@lementorat.fr"]).kind == "reply"
+    queue = text(http.get("/console/demandes?onglet=en-attente", headers=cookie_of(wired, OPERATOR)))
+    assert '<span class="badge">Réponse reçue</span>' in queue
