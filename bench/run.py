@@ -452,6 +452,73 @@ def bench_statistics_page(endpoint: str) -> dict[int, dict[str, float]]:
     return out
 
 
+# -- the console's queue page (issue 12) --------------------------------------------------
+
+QUEUE_SIZES = (100, 5000)
+QUEUE_GETS = 30
+QUEUE_PAGES = ("/console/demandes?onglet=toutes", "/console/demandes?onglet=en-attente")
+
+
+def bench_queue_page(endpoint: str) -> dict[int, dict[str, float]]:
+    """/console/demandes (the tabs' counts and a page of 25), served as `make run` serves
+    it, on a table holding 100 and then 5,000 requests: the DynamoDB calls per page (the
+    counters: one Query; the page: one Query of an index) and the p50."""
+    from chalicelib.bootstrap import Services, set_services
+    from chalicelib.config import Settings
+    from chalicelib.domain.models import NewRequest
+    from chalicelib.domain.operators import Operator, Role
+    from chalicelib.domain.submission import parse_submission
+    from chalicelib.domain.vocabulary import Channel
+    from local.dynamodb_local import free_port
+    from local.setup import prepare
+
+    from app import app
+
+    out: dict[int, dict[str, float]] = {}
+    rng = random.Random(21)
+    for n in QUEUE_SIZES:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(
+                table_name=f"bench-queue-{uuid.uuid4().hex[:8]}", dynamodb_endpoint=endpoint, outbox_dir=tmp,
+                rate_limit_count=10**9, directory_cache_seconds=3600, admin_token="bench", secret_key="bench-secret",
+            )
+            s = Services(settings)
+            prepare(s)
+            s.stores.console.replace_operators([Operator("bench@reseau.example.org", Role.OPERATOR)])
+            for i in range(n):
+                body = youth_body(rng, i)
+                s.intake.accept(NewRequest.from_submission(parse_submission(body, json=True), Channel.API))
+            set_services(s)
+            calls: Counter = Counter()
+            counting = {"on": False}
+
+            def count(model, **_):
+                if counting["on"]:
+                    calls[model.name] += 1
+
+            s.table.client.meta.events.register("before-call.dynamodb", count)
+            port = free_port()
+            server = serve(app, port)
+            try:
+                cookie = {"Cookie": f"mentorat_console={s.links.session_cookie('bench@reseau.example.org', uuid.uuid4().hex)}"}
+                client = Client(port)
+                for path in QUEUE_PAGES:  # warm: templates, the directory's cache
+                    client.call("GET", path, headers=cookie)
+                times = []
+                counting["on"] = True
+                for i in range(QUEUE_GETS):
+                    status, seconds = client.call("GET", QUEUE_PAGES[i % len(QUEUE_PAGES)], headers=cookie)
+                    assert status == 200, status
+                    times.append(seconds * 1000)
+                counting["on"] = False
+            finally:
+                server.shutdown()
+                set_services(None)
+            out[n] = {"p50": percentile(times, 50), "calls": sum(calls.values()) / QUEUE_GETS,
+                      "scans": calls.get("Scan", 0) / QUEUE_GETS}
+    return out
+
+
 def verdict(ok: bool) -> str:
     return "meets target" if ok else "MISSES target"
 
@@ -467,6 +534,7 @@ def main() -> None:
     try:
         intake = bench_intake(endpoint)
         stats_page = bench_statistics_page(endpoint)
+        queue_page = bench_queue_page(endpoint)
     finally:
         if ddb:
             ddb.stop()
@@ -503,6 +571,12 @@ def main() -> None:
         print(f"  {n:>5} stored requests: p50 {figures['p50']:.2f} ms, {figures['calls']:.1f} DynamoDB calls per page,"
               f" {figures['scans']:.0f} Scan")
     same = len({round(f["calls"], 2) for f in stats_page.values()}) == 1
+    print(f"  calls per page independent of the count: {verdict(same)}")
+    print("\nConsole queue page (tab counts and a page of 25), served as `make run` serves it:")
+    for n, figures in queue_page.items():
+        print(f"  {n:>5} stored requests: p50 {figures['p50']:.2f} ms, {figures['calls']:.1f} DynamoDB calls per page,"
+              f" {figures['scans']:.0f} Scan")
+    same = len({round(f["calls"], 2) for f in queue_page.values()}) == 1
     print(f"  calls per page independent of the count: {verdict(same)}")
     print(f"\nRouting over a {N_ASSOCIATIONS}-association directory, one core:")
     print(f"  {routing['decisions_per_s']:,.0f} decisions/s (target >= 20,000: {verdict(routing['decisions_per_s'] >= 20000)}),"
