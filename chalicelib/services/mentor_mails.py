@@ -87,13 +87,16 @@ class MentorMails:
                 "reroute_in_days": max(self.settings.reroute_days - intent.days_waiting, 1),
             }
             return self._mail(intent.kind, context, intent.association.emails[0], record)
-        reply_to = self.settings.intake_addresses[0] if self.settings.intake_addresses else None
+        # No Reply-To the intake address: mail intake makes youth requests of what reaches
+        # it, and a volunteer's reply is not one. Questions go to the network's contact.
+        reply_to = None
         if intent.kind == "mentor_acknowledgement" and to:
             context = {
                 "reference": record["reference"],
                 "first_name": record["fields"].get("first_name"),
                 "routed": record.get("association") is not None,
                 "retention_days": self.settings.mentor_retention_days,
+                "contact": self.settings.legal_publisher_contact,
             }
             return self._mail(intent.kind, context, to, record, reply_to)
         if intent.kind == "mentor_accepted" and intent.association and to:

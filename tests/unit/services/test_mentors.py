@@ -126,3 +126,13 @@ def test_transitions_refuse_a_status_that_does_not_allow_them(services, clock):
 
     with pytest.raises(InvalidTransition):
         triaged.accept(Association.model_validate(DIRECTORY[0]), Moment(0, "2026-11-24T09:00:00Z"), 0)
+
+
+def test_the_volunteers_mails_do_not_invite_replies_to_the_intake_address(services):
+    # Mail intake makes youth requests of what reaches the intake address.
+    sign_up(services)
+    services.mentors.accept(token_for(services, "first"))
+    to_volunteer = [m for m in read_outbox(services) if m["To"] == "paul.durand@example.net"]
+    assert len(to_volunteer) == 2
+    for m in to_volunteer:
+        assert m["Reply-To"] is None and "urgence@" not in m.get_body(("plain",)).get_content()
