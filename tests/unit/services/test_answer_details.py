@@ -104,3 +104,58 @@ def test_the_same_api_body_with_its_keys_in_another_order_is_replayed(s):
     reordered = dict(reversed(list(body.items())))
     again = s.submit(request_of(reordered, Channel.API), Idempotency.of_api("k", reordered))
     assert again.id == first.id and again.replayed
+
+
+def test_silence_moving_a_request_on_says_so_in_its_timeline(s, settings, clock):
+    result = submit(s)
+    clock.advance(seconds=settings.reroute_days * DAY)
+    s.answers.sweep_silence()
+    rerouted = next(e for e in s.requests.get(result.reference)["events"] if e["type"] == "rerouted")
+    assert rerouted["actor"] == "system"
+    assert rerouted["detail"] == {"association": "first-asso", "reason": "no answer"}
+
+
+def association_mail_id(s, association_id: str, subject_start: str = "") -> str:
+    mail = next(
+        m for m in read_outbox(s)
+        if m["To"] == f"{association_id}@asso.example.org" and m["Subject"].startswith(subject_start)
+    )
+    return mail["Message-ID"].strip("<>").split(".")[0]
+
+
+def test_a_bounced_reminder_moves_the_request_on_and_flags_the_address_with_its_reason_and_time(s, settings, clock):
+    result = submit(s)
+    clock.advance(seconds=settings.reminder_days * DAY)
+    s.answers.sweep_silence()
+    reminder = association_mail_id(s, "first-asso", "Rappel")
+    assert s.answers.association_mail_bounced(reminder, None, "mailbox full")  # the address read from the mail
+    assert s.requests.get(result.reference)["association"]["id"] == "second-asso"
+    (flag,) = s.stores.mail_log.address_flags()
+    assert flag["address"] == "first-asso@asso.example.org" and flag["association"] == "first-asso"
+    assert flag["reason"] == "mailbox full" and flag["at"] == clock.now().iso
+
+
+def test_a_bounce_of_another_mail_or_an_unknown_one_moves_nothing(s):
+    result = submit(s)
+    read_outbox(s)
+    ack = next(m for m in read_outbox(s) if m["To"] == "lea.martin@example.net")
+    assert not s.answers.association_mail_bounced(ack["Message-ID"].strip("<>").split(".")[0], None, "Permanent")
+    assert not s.answers.association_mail_bounced("no-such-mail", None, "Permanent")
+    assert s.requests.get(result.reference)["association"]["id"] == "first-asso"
+    assert s.stores.mail_log.address_flags() == []
+
+
+def test_a_bounce_from_an_address_the_association_no_longer_has_only_flags_it(s):
+    result = submit(s)
+    first_mail = association_mail_id(s, "first-asso")
+    assert not s.answers.association_mail_bounced(first_mail, "old@asso.example.org", "Permanent")
+    assert s.requests.get(result.reference)["association"]["id"] == "first-asso"
+    assert [f["address"] for f in s.stores.mail_log.address_flags()] == ["old@asso.example.org"]
+
+
+def test_a_bounce_after_the_request_moved_on_changes_nothing_more(s):
+    result = submit(s)
+    first_mail = association_mail_id(s, "first-asso")
+    s.answers.accept(link_for(s, "first-asso"))
+    assert not s.answers.association_mail_bounced(first_mail, None, "Permanent")
+    assert s.requests.get(result.reference)["status"] == "accepted"
