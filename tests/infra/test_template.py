@@ -18,12 +18,12 @@ from chalicelib.config import PUBLIC_DEFAULT_SECRET_KEY, SECRET_NAMES
 from tests.conftest import ROOT
 
 # Every data-plane call the store makes, as IAM actions.
-TABLE_WRITES = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"}
+TABLE_WRITES = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"}
 SEND = {"ses:SendEmail", "ses:SendRawEmail"}  # SES v2 SendEmail with raw content
 START = {"logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParametersByPath"}  # own logs, secrets at start
 # The outbox use case: claim and mark (UpdateItem), due mails (Query), and the timeline
-# event of a mail given up (a transaction: ConditionCheckItem + PutItem).
-OUTBOX = {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:PutItem"}
+# event of a mail given up (a transaction: Update of the request + Put of the event).
+OUTBOX = {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem"}
 # What the event source mapping reads the table's stream with, as the function's role.
 STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 
@@ -31,8 +31,9 @@ STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetSh
 FUNCTION_ACTIONS = {
     # forms, API, answer links, directory replacement (DeleteItem), /health (DescribeTable)
     # and the console's quarantine (raw mail read, reprocessed, deleted)
+    # and an erasure's long timeline (BatchWriteItem)
     "APIHandler": START | SEND | TABLE_WRITES | {"dynamodb:DeleteItem", "dynamodb:DescribeTable", "s3:GetObject",
-                                                 "s3:DeleteObject"},
+                                                 "s3:DeleteObject", "dynamodb:BatchWriteItem"},
     # SQS -> raw mail in S3 -> the intake use case (acknowledgement mail)
     "InboundMail": START | SEND | TABLE_WRITES
     | {"s3:GetObject", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt"},
