@@ -62,7 +62,7 @@ FORM_LABELS = {
     "publics": "Publics",
     "publics_required": "Publics exigés",
     "capacity": "Capacité",
-    "mentor_capacity": "Capacité de mentors",
+    "mentor_capacity": "Places pour des mentors",
 }
 
 
