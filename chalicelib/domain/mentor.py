@@ -20,7 +20,7 @@ from .mentor_routing import MentorQuery, MentorRoutingDecision
 from .mentor_vocabulary import MentorMode, YouthAgeBand
 from .models import Association
 from .reference import REFERENCE_ALPHABET
-from .request import Event, InvalidTransition, LoadChange, MailIntent, Moment
+from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
 from .territory import Place
 from .vocabulary import Need, Status
 

@@ -15,47 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Optional
 
+from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
 from .models import Association
 from .routing import RoutingDecision, RoutingQuery
 from .territory import Place
 from .vocabulary import Need, Public, Situation, Status
-
-
-@dataclass(frozen=True)
-class Moment:
-    """When a transition happens: epoch seconds (TTLs, delays) and ISO time (the timeline)."""
-
-    epoch: int
-    iso: str
-
-
-@dataclass(frozen=True)
-class Event:
-    """One step of a request's timeline."""
-
-    at: str
-    type: str
-    actor: str
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class MailIntent:
-    """A mail a transition asks for; the service layer renders it (services/mails.py)."""
-
-    kind: str  # "association_new_request", "association_reminder", "requester_accepted"
-    association: Optional[Association] = None
-    attempt: int = 0
-    days_waiting: int = 0
-
-
-@dataclass(frozen=True)
-class LoadChange:
-    """A move of an association's load counter: +1 takes a place (refused at capacity)."""
-
-    association_id: str
-    delta: int
-    capacity: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -394,9 +358,6 @@ class Request:
 
 
 
-class InvalidTransition(Exception):
-    """A transition asked of a request in a status that does not allow it."""
-
 
 # -- erasure ------------------------------------------------------------------------------
 
@@ -423,3 +384,6 @@ def scrub_event(event: Mapping[str, Any]) -> dict[str, Any]:
     if event.get("type") in _CODED_REASON and "reason" in detail:
         kept["reason"] = detail["reason"]
     return {**{k: v for k, v in event.items() if k != "detail"}, "detail": kept}
+
+
+__all__ = ["Change", "Event", "InvalidTransition", "LoadChange", "MailIntent", "Moment", "Request"]
