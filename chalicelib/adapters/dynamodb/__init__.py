@@ -1,8 +1,10 @@
 """DynamoDB: the one table every record lives in (single-table design, see README).
 
 One module per port, each writing its own item shapes: requests.py (RequestStore),
-outbox.py (OutboxStore), directory.py (DirectoryStore), mail_log.py (MailLogStore); they
-share table.py (the client, codecs, the labelled transaction, the table's definition).
+outbox.py (OutboxStore), directory.py (DirectoryStore), mail_log.py (MailLogStore),
+console.py, mentors.py, stats.py; they share table.py (the client, codecs, the labelled
+transaction, the table's definition). Requests and volunteers' sign-ups are both routed
+records: routed.py writes and reads them, each under its port's key prefixes.
 The table has a stream (NEW_IMAGE): each outbox item inserted is sent by its consumer
 (adapters/mail_stream.py).
 """

@@ -1,15 +1,17 @@
 """DirectoryStore over the table: the directory, its load counters and its versions.
 
   DIRECTORY         / ASSOC#<id>                 one association (contract section 5)
-  DIRECTORY         / LOAD#<id>                  its load counter
+  DIRECTORY         / LOAD#<id>                  its load counter (requests waiting on it)
+  DIRECTORY         / MENTOR_LOAD#<id>           its mentor load counter (sign-ups waiting on it)
   DIRECTORY_HISTORY / VERSION#<n:010d>           a saved directory's head: author, time, summary, its
                                                  diff (zlib-compressed JSON, binary), the count of parts
   DIRECTORY_HISTORY / ENTRIES#<n:010d>#<k:03d>   its entries: zlib-compressed JSON, split in parts of
                                                  at most 350,000 bytes (an item holds 400 KB)
 
-A load counter (`in_use`) counts the requests waiting on an association. It is taken and
-released inside the request transactions (requests.py calls `take_capacity` and
-`release_capacity`), so that the capacity is a condition of the same commit.
+A load counter (`in_use`) counts the requests (or sign-ups) waiting on an association. It
+is taken and released inside the records' own transactions (routed.py calls
+`take_capacity` and `release_capacity` with its kind's prefix), so that the capacity is a
+condition of the same commit.
 """
 
 from __future__ import annotations
@@ -27,15 +29,18 @@ HISTORY_PK = "DIRECTORY_HISTORY"
 PART_BYTES = 350_000
 
 
-def load_key(association_id: str) -> dict[str, Any]:
-    return {"pk": _s(DIRECTORY_PK), "sk": _s(f"LOAD#{association_id}")}
+LOAD_PREFIX = "LOAD#"  # requests' counters; sign-ups' are MENTOR_LOAD# (mentors.py)
 
 
-def take_capacity(table: str, association_id: str, capacity: Optional[int]) -> dict[str, Any]:
-    """One more request waiting on the association, refused at its capacity."""
+def load_key(association_id: str, prefix: str = LOAD_PREFIX) -> dict[str, Any]:
+    return {"pk": _s(DIRECTORY_PK), "sk": _s(f"{prefix}{association_id}")}
+
+
+def take_capacity(table: str, association_id: str, capacity: Optional[int], prefix: str = LOAD_PREFIX) -> dict[str, Any]:
+    """One more request (sign-up) waiting on the association, refused at its capacity."""
     update: dict[str, Any] = {
         "TableName": table,
-        "Key": load_key(association_id),
+        "Key": load_key(association_id, prefix),
         "UpdateExpression": "ADD in_use :one",
         "ExpressionAttributeValues": {":one": _n(1)},
     }
@@ -47,18 +52,28 @@ def take_capacity(table: str, association_id: str, capacity: Optional[int]) -> d
     return {"Update": update}
 
 
-def release_capacity(table: str, association_id: str, delta: int) -> dict[str, Any]:
-    """`delta` (negative) fewer requests waiting on the association."""
+def release_capacity(table: str, association_id: str, delta: int, prefix: str = LOAD_PREFIX) -> dict[str, Any]:
+    """`delta` (negative) fewer requests (sign-ups) waiting on the association."""
     return {
         "Update": {
             "TableName": table,
-            "Key": load_key(association_id),
+            "Key": load_key(association_id, prefix),
             # Unconditional: every release pairs with a take made in the same kind of
             # transaction, so the count cannot go below zero.
             "UpdateExpression": "ADD in_use :minus",
             "ExpressionAttributeValues": {":minus": _n(delta)},
         }
     }
+
+
+def load_counters(table: DynamoTable, prefix: str = LOAD_PREFIX) -> dict[str, int]:
+    """Every association's counter of one kind: association id -> in_use."""
+    items = table.query_all(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :load)",
+        ExpressionAttributeValues={":pk": _s(DIRECTORY_PK), ":load": _s(prefix)},
+        ConsistentRead=True,
+    )
+    return {i["sk"]["S"][len(prefix):]: int(i.get("in_use", {"N": "0"})["N"]) for i in items}
 
 
 class DynamoDirectoryStore:
@@ -76,17 +91,12 @@ class DynamoDirectoryStore:
             sk = item["sk"]["S"]
             if sk.startswith("ASSOC#"):
                 associations.append(Association.model_validate(_unjson(item)))
-            elif sk.startswith("LOAD#"):
-                load[sk[5:]] = int(item.get("in_use", {"N": "0"})["N"])
+            elif sk.startswith(LOAD_PREFIX):
+                load[sk[len(LOAD_PREFIX):]] = int(item.get("in_use", {"N": "0"})["N"])
         return associations, load
 
     def load_counts(self) -> dict[str, int]:
-        items = self.table.query_all(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :load)",
-            ExpressionAttributeValues={":pk": _s(DIRECTORY_PK), ":load": _s("LOAD#")},
-            ConsistentRead=True,
-        )
-        return {i["sk"]["S"][5:]: int(i.get("in_use", {"N": "0"})["N"]) for i in items}
+        return load_counters(self.table)
 
     def replace_directory(self, associations: Sequence[Association]) -> None:
         """Put the new entries and delete the others; load counters are kept.
