@@ -11,16 +11,17 @@ from .state import MemoryState, Transaction, dump
 from ...services.ports import DirectoryVersion, Refusal, Rejected
 
 
-def take_capacity(state: MemoryState, tx: Transaction, association_id: str, capacity: Optional[int]) -> None:
-    """One more request waiting on the association, refused at its capacity."""
-    in_use = state.load.get(association_id)
+def take_capacity(load: dict[str, int], tx: Transaction, association_id: str, capacity: Optional[int]) -> None:
+    """One more request (sign-up) waiting on the association, refused at its capacity.
+    `load`: the counters of that kind (MemoryState.load, or the sign-ups' own)."""
+    in_use = load.get(association_id)
     tx.require(capacity is None or in_use is None or in_use < capacity, Refusal.CAPACITY)
-    tx.then(lambda: move_load(state, association_id, 1))
+    tx.then(lambda: move_load(load, association_id, 1))
 
 
-def move_load(state: MemoryState, association_id: str, delta: int) -> None:
-    # A counter exists once first moved, and stays (at 0) when its requests leave.
-    state.load[association_id] = state.load.get(association_id, 0) + delta
+def move_load(load: dict[str, int], association_id: str, delta: int) -> None:
+    # A counter exists once first moved, and stays (at 0) when its records leave.
+    load[association_id] = load.get(association_id, 0) + delta
 
 
 class MemoryDirectoryStore:
