@@ -35,26 +35,26 @@ STATUSES = ("needs_triage", "routed", "accepted", "closed")
 
 
 class DynamoMentorStore(RoutedRecordStore):
+    """MentorStore: a sign-up's transaction and its changes, reads, counts per status
+    and the mentor load counters."""
+
     KIND = MENTOR_KIND
+
+    get_signup = RoutedRecordStore.get_record
+    list_signups = RoutedRecordStore.list_records
+    signups_waiting_since = RoutedRecordStore.records_waiting_since  # the sweeper's
 
     # -- writing -------------------------------------------------------------------
 
     def commit_signup(self, w: MentorWrite) -> None:
-        s = w.signup
-        meta = meta_item(MENTOR_KIND, s, w.expires_at)
-        meta["attempt"] = _n(s.get("attempt") or 0)
-        self.table.transact(self._intake_items(meta, s, w, w.keep_until))
+        # Unlike a request, a sign-up always has an attempt (0 before any routing).
+        meta = {**meta_item(MENTOR_KIND, w.signup, w.expires_at), "attempt": _n(w.signup.get("attempt") or 0)}
+        self.table.transact(self._intake_items(meta, w.signup, w, w.keep_until))
 
     def commit_mentor_transition(self, t: MentorTransition) -> None:
         """One change of a sign-up, all or nothing, and only from the status and attempt it
         was read in: two answers racing end in one outcome."""
         self.table.transact(self._transition_items(t.signup, t, t.keep_until, new_expiry=t.expires_at))
-
-    # -- reading (idempotency: RoutedRecordStore) ------------------------------------
-
-    get_signup = RoutedRecordStore.get_record
-    list_signups = RoutedRecordStore.list_records
-    signups_waiting_since = RoutedRecordStore.records_waiting_since  # the sweeper's
 
     def count_signups(self, now: int) -> dict[str, int]:
         """Sign-ups per status (unexpired): one COUNT Query per status of the by_status index."""

@@ -63,6 +63,10 @@ class DynamoRequestStore(RoutedRecordStore):
 
     KIND = REQUEST_KIND
 
+    get_request = RoutedRecordStore.get_record
+    list_requests = RoutedRecordStore.list_records
+    routed_waiting_since = RoutedRecordStore.records_waiting_since  # the sweeper's
+
     # -- writing -------------------------------------------------------------------
 
     def commit_intake(self, w: IntakeWrite) -> None:
@@ -124,12 +128,6 @@ class DynamoRequestStore(RoutedRecordStore):
         except client.exceptions.TransactionCanceledException:
             return False
         return True
-
-    # -- reading (idempotency: RoutedRecordStore) ------------------------------------
-
-    get_request = RoutedRecordStore.get_record
-    list_requests = RoutedRecordStore.list_records
-    routed_waiting_since = RoutedRecordStore.records_waiting_since  # the sweeper's
 
     # -- the console's queue ---------------------------------------------------------
 

@@ -101,7 +101,8 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
 
 class RoutedRecordStore:
     """The writes and reads a routed record's store shares, for the kind it names. Each
-    port names the reads after its records (get_request = get_record, ...)."""
+    port's store gives the reads its port's names (get_request = get_record, ...);
+    `idempotency` is the same for both."""
 
     KIND: RecordKind
 

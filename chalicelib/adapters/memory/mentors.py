@@ -16,6 +16,12 @@ STATUSES = ("needs_triage", "routed", "accepted", "closed")
 
 
 class MemoryMentorStore(MemoryRoutedStore):
+    """MentorStore: sign-ups with their own timeline, references and load counters."""
+
+    get_signup = MemoryRoutedStore.get_record
+    list_signups = MemoryRoutedStore.list_records
+    signups_waiting_since = MemoryRoutedStore.records_waiting_since  # the sweeper's
+
     def __init__(self, state: MemoryState, mail_grace_seconds: int = 120):
         super().__init__(state, mail_grace_seconds, records={}, events={}, references={}, load={})
 
@@ -34,12 +40,6 @@ class MemoryMentorStore(MemoryRoutedStore):
         with self.state.lock:
             tx = self._transition(t.signup, t, t.keep_until, new_expiry=t.expires_at)
             tx.commit()
-
-    # -- reading (idempotency: MemoryRoutedStore) ------------------------------------
-
-    get_signup = MemoryRoutedStore.get_record
-    list_signups = MemoryRoutedStore.list_records
-    signups_waiting_since = MemoryRoutedStore.records_waiting_since  # the sweeper's
 
     def count_signups(self, now: int) -> dict[str, int]:
         with self.state.lock:

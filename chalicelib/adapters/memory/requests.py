@@ -29,7 +29,13 @@ def count_move(state: MemoryState, tx: Transaction, status: str, created_at: str
 
 
 class MemoryRequestStore(MemoryRoutedStore):
+    """RequestStore on the shared state's requests; the status counters move with them."""
+
     tracks_last_event = True
+
+    get_request = MemoryRoutedStore.get_record
+    list_requests = MemoryRoutedStore.list_records
+    routed_waiting_since = MemoryRoutedStore.records_waiting_since  # the sweeper's
 
     def __init__(self, state: MemoryState, mail_grace_seconds: int = 120):
         # The requests' dicts are the shared state's: the directory reads their load.
@@ -94,12 +100,6 @@ class MemoryRequestStore(MemoryRoutedStore):
             except Rejected:  # no such request, or the rank is taken
                 return False
         return True
-
-    # -- reading (idempotency: MemoryRoutedStore) ------------------------------------
-
-    get_request = MemoryRoutedStore.get_record
-    list_requests = MemoryRoutedStore.list_records
-    routed_waiting_since = MemoryRoutedStore.records_waiting_since  # the sweeper's
 
     # -- the console's queue ---------------------------------------------------------
 

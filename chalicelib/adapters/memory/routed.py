@@ -17,8 +17,9 @@ from .state import MemoryState, StoredRequest, Transaction, dump, expired
 
 
 class MemoryRoutedStore:
-    """The writes and reads a routed record's store shares. Each port names the reads
-    after its records (get_request = get_record, ...)."""
+    """The writes and reads a routed record's store shares. Each port's store gives the
+    reads its port's names (get_request = get_record, ...); `idempotency` is the same
+    for both."""
 
     # Whether a record keeps its newest event's type (the console queue's badge).
     tracks_last_event = False
