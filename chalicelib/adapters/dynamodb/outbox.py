@@ -116,53 +116,44 @@ class DynamoOutboxStore:
         if provider_message_id:
             values[":pid"] = _s(provider_message_id)
             extra = ", provider_message_id = :pid"
-        self.table.client.update_item(
-            TableName=self.table.name,
-            Key=mail_key(mail_id),
-            # Leaving the sparse outbox_due index is what takes it off the sweeper's list.
-            UpdateExpression=f"SET #state = :sent, sent_at = :now{extra} REMOVE due_pk, due_sk, lease_until",
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues=values,
-        )
+        # Leaving the sparse outbox_due index is what takes it off the sweeper's list.
+        self._mark(mail_id, f"SET #state = :sent, sent_at = :now{extra} REMOVE due_pk, due_sk, lease_until", values)
 
     def mark_failed(self, mail_id: str, now: int, retry_at: int, error: str) -> None:
         """A sure failure: `pending` again, due for the sweeper at `retry_at`."""
-        self.table.client.update_item(
-            TableName=self.table.name,
-            Key=mail_key(mail_id),
-            UpdateExpression=(
-                "SET #state = :pending, due_pk = :due_pk, due_sk = :due, last_error = :err "
-                "ADD attempts :one REMOVE lease_until"
-            ),
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={
-                ":pending": _s("pending"),
-                ":due_pk": _s(OUTBOX_DUE_PK),
-                ":due": _s(f"{iso(retry_at)}#{mail_id}"),
-                ":err": _s(error[:500]),
-                ":one": _n(1),
-            },
-        )
+        self._failed_attempt(mail_id, "pending", OUTBOX_DUE_PK, retry_at, error)
 
     def mark_failed_permanently(self, mail_id: str, now: int, error: str) -> None:
         """State `failed`: off the sweeper's list, onto the operators' list (same sparse
         index, partition OUTBOX_FAILED), so that neither needs a Scan."""
+        self._failed_attempt(mail_id, "failed", OUTBOX_FAILED_PK, now, error, failed_at=now)
+
+    def _failed_attempt(
+        self, mail_id: str, state: str, queue_pk: str, queued_at: int, error: str, failed_at: Optional[int] = None
+    ) -> None:
+        """One more attempt counted, its error kept, the lease let go, and the mail in its
+        new state, queued at `queued_at` in partition `queue_pk` of the outbox_due index."""
+        sets = "#state = :state, due_pk = :queue_pk, due_sk = :due, last_error = :err"
+        values = {
+            ":state": _s(state),
+            ":queue_pk": _s(queue_pk),
+            ":due": _s(f"{iso(queued_at)}#{mail_id}"),
+            ":err": _s(error[:500]),
+            ":one": _n(1),
+        }
+        if failed_at is not None:
+            sets += ", failed_at = :failed_at"
+            values[":failed_at"] = _n(failed_at)
+        self._mark(mail_id, f"SET {sets} ADD attempts :one REMOVE lease_until", values)
+
+    def _mark(self, mail_id: str, update: str, values: dict[str, Any]) -> None:
+        """One unconditional update of a mail's item (`#state`: its state)."""
         self.table.client.update_item(
             TableName=self.table.name,
             Key=mail_key(mail_id),
-            UpdateExpression=(
-                "SET #state = :failed, failed_at = :now, last_error = :err, due_pk = :failed_pk, due_sk = :due "
-                "ADD attempts :one REMOVE lease_until"
-            ),
+            UpdateExpression=update,
             ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={
-                ":failed": _s("failed"),
-                ":now": _n(now),
-                ":err": _s(error[:500]),
-                ":failed_pk": _s(OUTBOX_FAILED_PK),
-                ":due": _s(f"{iso(now)}#{mail_id}"),
-                ":one": _n(1),
-            },
+            ExpressionAttributeValues=values,
         )
 
     def failed_mails(self, now: int, limit: int) -> list[dict[str, Any]]:
