@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Optional
 
 from .directory import DIRECTORY_PK
@@ -48,28 +47,11 @@ class DynamoMailLogStore:
         return self._take_budget(f"SENDER#{sender_key}", str(day), limit, expires_at)
 
     def quarantine(self, at: str, record: dict[str, Any], expires_at: int) -> str:
-        qid = uuid.uuid4().hex
-        self.table.client.put_item(
-            TableName=self.table.name,
-            Item={
-                "pk": _s(QUARANTINE_PK),
-                "sk": _s(f"{at}#{qid}"),
-                "body": _json({"id": qid, "at": at, **record}),
-                "expires_at": _n(expires_at),
-            },
-        )
-        return qid
+        return self.table.add_to_log(QUARANTINE_PK, at, record, expires_at)
 
     def list_quarantine(self, now: int, limit: int) -> list[dict[str, Any]]:
         """Newest first."""
-        out = self.table.client.query(
-            TableName=self.table.name,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": _s(QUARANTINE_PK)},
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        return [_unjson(i) for i in out.get("Items", []) if not _expired(i, now)]
+        return self.table.newest_in_log(QUARANTINE_PK, now, limit)
 
     def flag_address(self, association_id: str, address: str, at: str, reason: str) -> None:
         """Remember that mail to this address bounced: operators fix the directory."""

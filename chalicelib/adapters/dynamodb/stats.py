@@ -15,13 +15,12 @@ and expires with the retention it is given.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from ...domain.statistics import Counts
 from ...services.ports import OutgoingMail, Refusal, Rejected
 from .outbox import mail_item
-from .table import DynamoTable, _expired, _json, _n, _s, _unjson
+from .table import DynamoTable, _n, _s
 
 DAY_PK = "STATS#DAY"
 ASSOCIATION_PK = "STATS#ASSOC"
@@ -78,26 +77,11 @@ class DynamoStatsStore:
         return out
 
     def record_export(self, at: str, record: dict[str, Any], expires_at: int) -> str:
-        eid = uuid.uuid4().hex
-        self.table.client.put_item(
-            TableName=self.table.name,
-            Item={
-                "pk": _s(EXPORTS_PK), "sk": _s(f"{at}#{eid}"), "body": _json({"id": eid, "at": at, **record}),
-                "expires_at": _n(expires_at),
-            },
-        )
-        return eid
+        return self.table.add_to_log(EXPORTS_PK, at, record, expires_at)
 
     def list_exports(self, now: int, limit: int) -> list[dict[str, Any]]:
         """Newest first."""
-        out = self.table.client.query(
-            TableName=self.table.name,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": _s(EXPORTS_PK)},
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        return [_unjson(i) for i in out.get("Items", []) if not _expired(i, now)]
+        return self.table.newest_in_log(EXPORTS_PK, now, limit)
 
     def store_digest(self, day: str, mails: list[OutgoingMail], created_at: str, expires_at: int) -> bool:
         """The day's digest mails (outbox) and the day's mark, in one transaction: False

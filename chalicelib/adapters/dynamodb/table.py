@@ -4,7 +4,8 @@ Each port's store (requests.py, outbox.py, directory.py, mail_log.py) writes its
 item shapes; what they have in common lives here: the lazily created client that turns
 "unreachable or throttled" into the service layer's StorageUnavailable, the attribute
 codecs, the TTL read filter, and the labelled transaction whose refused condition says
-which rule refused it (services.ports.Refusal).
+which rule refused it (services.ports.Refusal), and the time-ordered logs (quarantine,
+exports: the ports name their partitions).
 
 Every item holding personal data carries `expires_at` (the table's TTL attribute) and
 every read ignores expired items, since DynamoDB deletes them only eventually.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Optional
 
@@ -191,6 +193,33 @@ class DynamoTable:
         if new_only:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         return {"Put": put}
+
+    # -- time-ordered logs: one partition, <at>#<id> sort keys (quarantine, exports) ------
+
+    def add_to_log(self, pk: str, at: str, record: dict[str, Any], expires_at: int) -> str:
+        """Put `record` (given an id and `at`) in the log of partition `pk`; its id."""
+        entry_id = uuid.uuid4().hex
+        self.client.put_item(
+            TableName=self.name,
+            Item={
+                "pk": _s(pk),
+                "sk": _s(f"{at}#{entry_id}"),
+                "body": _json({"id": entry_id, "at": at, **record}),
+                "expires_at": _n(expires_at),
+            },
+        )
+        return entry_id
+
+    def newest_in_log(self, pk: str, now: int, limit: int) -> list[dict[str, Any]]:
+        """The log's newest records first; as a Query's, `limit` counts expired ones too."""
+        out = self.client.query(
+            TableName=self.name,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": _s(pk)},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_unjson(i) for i in out.get("Items", []) if not _expired(i, now)]
 
     def query_all(self, **kwargs: Any) -> list[dict[str, Any]]:
         """Every page of one Query."""

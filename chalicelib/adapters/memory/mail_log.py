@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any, Optional
 
-from .state import MemoryState, dump, expired
+from .state import MemoryState, add_to_log, dump, expired, newest_in_log
 
 
 class MemoryMailLogStore:
@@ -28,16 +27,10 @@ class MemoryMailLogStore:
         return self._take((f"SENDER#{sender_key}", str(day)), limit)
 
     def quarantine(self, at: str, record: dict[str, Any], expires_at: int) -> str:
-        qid = uuid.uuid4().hex
-        with self.state.lock:
-            self.state.quarantined[f"{at}#{qid}"] = (dump({"id": qid, "at": at, **record}), expires_at)
-        return qid
+        return add_to_log(self.state, self.state.quarantined, at, record, expires_at)
 
     def list_quarantine(self, now: int, limit: int) -> list[dict[str, Any]]:
-        """Newest first; like a DynamoDB Query, `limit` counts before expired ones are skipped."""
-        with self.state.lock:
-            newest = [self.state.quarantined[k] for k in sorted(self.state.quarantined, reverse=True)[:limit]]
-        return [json.loads(record) for record, expires_at in newest if not expired(expires_at, now)]
+        return newest_in_log(self.state, self.state.quarantined, now, limit)
 
     def flag_address(self, association_id: str, address: str, at: str, reason: str) -> None:
         record = {"association": association_id, "address": address, "at": at, "reason": reason}

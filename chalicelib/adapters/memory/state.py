@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -22,6 +23,22 @@ def dump(value: Any) -> str:
 
 def expired(expires_at: Optional[int], now: int) -> bool:
     return expires_at is not None and expires_at <= now
+
+
+def add_to_log(state: "MemoryState", log: dict[str, tuple[str, int]], at: str, record: dict[str, Any], expires_at: int) -> str:
+    """Put `record` (given an id and `at`) in a time-ordered log (<at>#<id> -> (record,
+    expires): the quarantine, the exports), as DynamoTable.add_to_log; its id."""
+    entry_id = uuid.uuid4().hex
+    with state.lock:
+        log[f"{at}#{entry_id}"] = (dump({"id": entry_id, "at": at, **record}), expires_at)
+    return entry_id
+
+
+def newest_in_log(state: "MemoryState", log: dict[str, tuple[str, int]], now: int, limit: int) -> list[dict[str, Any]]:
+    """Newest first; like a DynamoDB Query, `limit` counts before expired ones are skipped."""
+    with state.lock:
+        newest = [log[k] for k in sorted(log, reverse=True)[:limit]]
+    return [json.loads(record) for record, expires_at in newest if not expired(expires_at, now)]
 
 
 @dataclass

@@ -6,14 +6,12 @@ runs only if every condition holds: the counters move with the changes they coun
 
 from __future__ import annotations
 
-import json
-import uuid
 from typing import Any
 
 from ...domain.statistics import Counts
 from ...services.ports import OutgoingMail, Refusal, Rejected
 from . import outbox
-from .state import MemoryState, Transaction, dump, expired
+from .state import MemoryState, Transaction, add_to_log, newest_in_log
 
 
 def add_counts(state: MemoryState, tx: Transaction, counts: Counts) -> None:
@@ -48,16 +46,10 @@ class MemoryStatsStore:
             ]
 
     def record_export(self, at: str, record: dict[str, Any], expires_at: int) -> str:
-        eid = uuid.uuid4().hex
-        with self.state.lock:
-            self.state.exports[f"{at}#{eid}"] = (dump({"id": eid, "at": at, **record}), expires_at)
-        return eid
+        return add_to_log(self.state, self.state.exports, at, record, expires_at)
 
     def list_exports(self, now: int, limit: int) -> list[dict[str, Any]]:
-        """Newest first; like a DynamoDB Query, `limit` counts before expired ones are skipped."""
-        with self.state.lock:
-            newest = [self.state.exports[k] for k in sorted(self.state.exports, reverse=True)[:limit]]
-        return [json.loads(body) for body, expires_at in newest if not expired(expires_at, now)]
+        return newest_in_log(self.state, self.state.exports, now, limit)
 
     def store_digest(self, day: str, mails: list[OutgoingMail], created_at: str, expires_at: int) -> bool:
         s = self.state
