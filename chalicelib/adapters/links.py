@@ -91,20 +91,20 @@ class SignedLinks:
 
     def read_sign_in_token(self, token: str) -> tuple[str, str]:
         """(email, nonce); InvalidLink when tampered with or older than 15 minutes."""
-        payload = self._read(token, SIGN_IN_SALT, SIGN_IN_MAX_AGE)
-        try:
-            return str(payload["e"]), str(payload["n"])
-        except (KeyError, TypeError):
-            raise InvalidLink("invalid") from None
+        return self._read_console(token, SIGN_IN_SALT, SIGN_IN_MAX_AGE, "n")
 
     def session_cookie(self, email: str, session_id: str) -> str:
         return self._serializer(SESSION_SALT).dumps({"e": email, "s": session_id})
 
     def read_session_cookie(self, value: str) -> tuple[str, str]:
         """(email, session id); InvalidLink when tampered with or older than 12 hours."""
-        payload = self._read(value, SESSION_SALT, SESSION_MAX_AGE)
+        return self._read_console(value, SESSION_SALT, SESSION_MAX_AGE, "s")
+
+    def _read_console(self, token: str, salt: str, max_age: int, second: str) -> tuple[str, str]:
+        """A console token's email ("e") and its other field (`second`)."""
+        payload = self._read(token, salt, max_age)
         try:
-            return str(payload["e"]), str(payload["s"])
+            return str(payload["e"]), str(payload[second])
         except (KeyError, TypeError):
             raise InvalidLink("invalid") from None
 
