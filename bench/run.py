@@ -378,16 +378,20 @@ def bench_cold_import(rounds: int = 15) -> dict[str, float]:
     return {"app_ms": statistics.median(ours) * 1000, "hello_ms": statistics.median(hello) * 1000}
 
 
-# -- the console's statistics page (issue 12) ---------------------------------------------
+# -- the console's pages (issue 12) -----------------------------------------------------
 
-STATS_SIZES = (100, 5000)
-STATS_GETS = 30
+CONSOLE_SIZES = (100, 5000)
+CONSOLE_GETS = 30
+STATS_PAGES = ("/console/statistiques?periode=52",)
+QUEUE_PAGES = ("/console/demandes?onglet=toutes", "/console/demandes?onglet=en-attente")
 
 
-def bench_statistics_page(endpoint: str) -> dict[int, dict[str, float]]:
-    """/console/statistiques over 52 weeks, served as `make run` serves it, on a table
-    holding 100 and then 5,000 requests spread over a year: the DynamoDB calls per page
-    (the aggregates: one Query per kind, whatever the count) and the p50."""
+def bench_console_pages(endpoint: str, pages: tuple[str, ...], seed: int) -> dict[int, dict[str, float]]:
+    """Console pages served as `make run` serves them, on a table holding 100 and then
+    5,000 requests spread over a year (so that the statistics' 52 weeks are all filled):
+    the DynamoDB calls per page and the p50. The statistics read daily aggregates and the
+    queue reads its counters and one page of an index, so the calls must not grow with
+    the count."""
     from datetime import datetime, timedelta, timezone
 
     from chalicelib.adapters.clock import SettableClock
@@ -403,15 +407,14 @@ def bench_statistics_page(endpoint: str) -> dict[int, dict[str, float]]:
     from app import app
 
     out: dict[int, dict[str, float]] = {}
-    rng = random.Random(12)
-    for n in STATS_SIZES:
+    rng = random.Random(seed)
+    for n in CONSOLE_SIZES:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(
-                table_name=f"bench-stats-{uuid.uuid4().hex[:8]}", dynamodb_endpoint=endpoint, outbox_dir=tmp,
+                table_name=f"bench-console-{uuid.uuid4().hex[:8]}", dynamodb_endpoint=endpoint, outbox_dir=tmp,
                 rate_limit_count=10**9, directory_cache_seconds=3600, admin_token="bench", secret_key="bench-secret",
             )
-            start = datetime.now(timezone.utc) - timedelta(weeks=52)
-            clock = SettableClock(start)
+            clock = SettableClock(datetime.now(timezone.utc) - timedelta(weeks=52))
             s = Services(settings, clock=clock)
             prepare(s)
             s.stores.console.replace_operators([Operator("bench@reseau.example.org", Role.OPERATOR)])
@@ -432,90 +435,22 @@ def bench_statistics_page(endpoint: str) -> dict[int, dict[str, float]]:
             port = free_port()
             server = serve(app, port)
             try:
-                sid = uuid.uuid4().hex
-                cookie = {"Cookie": f"mentorat_console={s.links.session_cookie('bench@reseau.example.org', sid)}"}
-                client = Client(port)
-                for _ in range(3):  # warm: templates, the directory's cache
-                    client.call("GET", "/console/statistiques?periode=52", headers=cookie)
-                times = []
-                counting["on"] = True
-                for _ in range(STATS_GETS):
-                    status, seconds = client.call("GET", "/console/statistiques?periode=52", headers=cookie)
-                    assert status == 200, status
-                    times.append(seconds * 1000)
-                counting["on"] = False
-            finally:
-                server.shutdown()
-                set_services(None)
-            out[n] = {"p50": percentile(times, 50), "calls": sum(calls.values()) / STATS_GETS,
-                      "scans": calls.get("Scan", 0) / STATS_GETS}
-    return out
-
-
-# -- the console's queue page (issue 12) --------------------------------------------------
-
-QUEUE_SIZES = (100, 5000)
-QUEUE_GETS = 30
-QUEUE_PAGES = ("/console/demandes?onglet=toutes", "/console/demandes?onglet=en-attente")
-
-
-def bench_queue_page(endpoint: str) -> dict[int, dict[str, float]]:
-    """/console/demandes (the tabs' counts and a page of 25), served as `make run` serves
-    it, on a table holding 100 and then 5,000 requests: the DynamoDB calls per page (the
-    counters: one Query; the page: one Query of an index) and the p50."""
-    from chalicelib.bootstrap import Services, set_services
-    from chalicelib.config import Settings
-    from chalicelib.domain.models import NewRequest
-    from chalicelib.domain.operators import Operator, Role
-    from chalicelib.domain.submission import parse_submission
-    from chalicelib.domain.vocabulary import Channel
-    from local.dynamodb_local import free_port
-    from local.setup import prepare
-
-    from app import app
-
-    out: dict[int, dict[str, float]] = {}
-    rng = random.Random(21)
-    for n in QUEUE_SIZES:
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(
-                table_name=f"bench-queue-{uuid.uuid4().hex[:8]}", dynamodb_endpoint=endpoint, outbox_dir=tmp,
-                rate_limit_count=10**9, directory_cache_seconds=3600, admin_token="bench", secret_key="bench-secret",
-            )
-            s = Services(settings)
-            prepare(s)
-            s.stores.console.replace_operators([Operator("bench@reseau.example.org", Role.OPERATOR)])
-            for i in range(n):
-                body = youth_body(rng, i)
-                s.intake.accept(NewRequest.from_submission(parse_submission(body, json=True), Channel.API))
-            set_services(s)
-            calls: Counter = Counter()
-            counting = {"on": False}
-
-            def count(model, **_):
-                if counting["on"]:
-                    calls[model.name] += 1
-
-            s.table.client.meta.events.register("before-call.dynamodb", count)
-            port = free_port()
-            server = serve(app, port)
-            try:
                 cookie = {"Cookie": f"mentorat_console={s.links.session_cookie('bench@reseau.example.org', uuid.uuid4().hex)}"}
                 client = Client(port)
-                for path in QUEUE_PAGES:  # warm: templates, the directory's cache
+                for path in pages * 2:  # warm: templates, the directory's cache
                     client.call("GET", path, headers=cookie)
                 times = []
                 counting["on"] = True
-                for i in range(QUEUE_GETS):
-                    status, seconds = client.call("GET", QUEUE_PAGES[i % len(QUEUE_PAGES)], headers=cookie)
+                for i in range(CONSOLE_GETS):
+                    status, seconds = client.call("GET", pages[i % len(pages)], headers=cookie)
                     assert status == 200, status
                     times.append(seconds * 1000)
                 counting["on"] = False
             finally:
                 server.shutdown()
                 set_services(None)
-            out[n] = {"p50": percentile(times, 50), "calls": sum(calls.values()) / QUEUE_GETS,
-                      "scans": calls.get("Scan", 0) / QUEUE_GETS}
+            out[n] = {"p50": percentile(times, 50), "calls": sum(calls.values()) / CONSOLE_GETS,
+                      "scans": calls.get("Scan", 0) / CONSOLE_GETS}
     return out
 
 
@@ -533,8 +468,8 @@ def main() -> None:
         endpoint = ddb.endpoint
     try:
         intake = bench_intake(endpoint)
-        stats_page = bench_statistics_page(endpoint)
-        queue_page = bench_queue_page(endpoint)
+        stats_page = bench_console_pages(endpoint, STATS_PAGES, seed=12)
+        queue_page = bench_console_pages(endpoint, QUEUE_PAGES, seed=21)
     finally:
         if ddb:
             ddb.stop()
@@ -566,18 +501,14 @@ def main() -> None:
           + (f"; {intake['not_written']} NOT WRITTEN" if intake["not_written"] else ""))
     print(f"  the back-to-back run's {intake['backlog_mails']} mails: the last written {intake['backlog_s']:.1f} s"
           " after the last answer")
-    print("\nConsole statistics page (52 weeks), served as `make run` serves it:")
-    for n, figures in stats_page.items():
-        print(f"  {n:>5} stored requests: p50 {figures['p50']:.2f} ms, {figures['calls']:.1f} DynamoDB calls per page,"
-              f" {figures['scans']:.0f} Scan")
-    same = len({round(f["calls"], 2) for f in stats_page.values()}) == 1
-    print(f"  calls per page independent of the count: {verdict(same)}")
-    print("\nConsole queue page (tab counts and a page of 25), served as `make run` serves it:")
-    for n, figures in queue_page.items():
-        print(f"  {n:>5} stored requests: p50 {figures['p50']:.2f} ms, {figures['calls']:.1f} DynamoDB calls per page,"
-              f" {figures['scans']:.0f} Scan")
-    same = len({round(f["calls"], 2) for f in queue_page.values()}) == 1
-    print(f"  calls per page independent of the count: {verdict(same)}")
+    for title, figures_by_count in (("Console statistics page (52 weeks)", stats_page),
+                                    ("Console queue page (tab counts and a page of 25)", queue_page)):
+        print(f"\n{title}, served as `make run` serves it:")
+        for n, figures in figures_by_count.items():
+            print(f"  {n:>5} stored requests: p50 {figures['p50']:.2f} ms, {figures['calls']:.1f} DynamoDB calls per page,"
+                  f" {figures['scans']:.0f} Scan")
+        same = len({round(f["calls"], 2) for f in figures_by_count.values()}) == 1
+        print(f"  calls per page independent of the count: {verdict(same)}")
     print(f"\nRouting over a {N_ASSOCIATIONS}-association directory, one core:")
     print(f"  {routing['decisions_per_s']:,.0f} decisions/s (target >= 20,000: {verdict(routing['decisions_per_s'] >= 20000)}),"
           f" {routing['routed_share']:.0%} routed")
