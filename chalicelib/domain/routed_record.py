@@ -43,8 +43,8 @@ class Decision(Protocol):
 class Change:
     """What one transition does: committed whole, or not at all."""
 
-    before: Any  # the record's subclass: a Request, a MentorSignup
-    after: Any
+    before: "RoutedRecord"  # of the record's own kind: a Request, a MentorSignup
+    after: "RoutedRecord"
     events: tuple[Event, ...]
     mails: tuple[MailIntent, ...] = ()
     load: tuple[LoadChange, ...] = ()
