@@ -1,6 +1,7 @@
 """What a transition of a record (a youth's request, a volunteer's sign-up) is made of:
 when it happens, the timeline events it appends, the mails it asks for, the load counters
-it moves. Pure data, shared by domain/request.py and domain/mentor.py."""
+it moves. Pure data, shared by domain/routed_record.py (the transitions requests and sign-ups
+share), domain/request.py and domain/mentor.py."""
 
 from __future__ import annotations
 

@@ -3,7 +3,9 @@
 A pure function over the directory, as domain/routing.py is for requests. The directory
 holds a few hundred associations at most and a sign-up is far rarer than a request, so
 each rule is a plain test per association, in the contract's order: the first rule that
-leaves an association out is the one the explanation names.
+leaves an association out is the one the explanation names. What both policies share (the
+territory levels and their weights, the candidates' ranking, the stored explanation) is
+domain/routing_common.py.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping, Optional
 
 from .mentor_vocabulary import MentorMode, YouthAgeBand
+from .routing_common import ScoredCandidate, TerritoryWeights, best_first, explanation, local_level
 from .vocabulary import Need
 
 if TYPE_CHECKING:
@@ -24,12 +27,10 @@ RULES = ("active", "recruits_mentors", "territory", "need", "age", "declined", "
 
 
 @dataclass(frozen=True)
-class MentorWeights:
+class MentorWeights(TerritoryWeights):
+    """Score weights of mentor v1; the territory's are routing_common's."""
+
     need: int = 4  # per need shared with the volunteer
-    commune: int = 8
-    departement: int = 6
-    region: int = 3
-    national: int = 0
 
 
 @dataclass(frozen=True)
@@ -48,22 +49,12 @@ class MentorQuery:
         return MentorMode.DISTANCE in self.modes
 
 
-@dataclass(frozen=True)
-class MentorCandidate:
-    id: str
-    score: int
+@dataclass(frozen=True, kw_only=True)
+class MentorCandidate(ScoredCandidate):
     needs: int
-    territory: int
-    territory_level: str
-    load_share: float
 
-    def as_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "score": self.score,
-            "parts": {"needs": self.needs, "territory": self.territory, "territory_level": self.territory_level},
-            "load_share": round(self.load_share, 4),
-        }
+    def parts(self) -> dict:
+        return {"needs": self.needs, "territory": self.territory, "territory_level": self.territory_level}
 
 
 @dataclass(frozen=True)
@@ -75,28 +66,17 @@ class MentorRoutingDecision:
 
     def as_dict(self) -> dict:
         """The explanation stored with the sign-up, as requests store theirs."""
-        return {
-            "policy": POLICY_VERSION,
-            "association": self.association_id,
-            "reason": self.reason,
-            "candidates": [c.as_dict() for c in self.candidates],
-            "excluded": {rule: list(ids) for rule, ids in self.excluded.items() if ids},
-        }
+        excluded = {rule: list(ids) for rule, ids in self.excluded.items() if ids}
+        return explanation(POLICY_VERSION, self.association_id, self.reason, self.candidates, excluded)
 
 
 def territory_level(a: Association, q: MentorQuery) -> Optional[str]:
     """The most specific way `a` covers the volunteer; national only for remote mentoring
     (a national association is no candidate for a volunteer who offers only presentiel)."""
-    t = a.territory
-    if q.commune and q.commune in t.communes:
-        return "commune"
-    if q.departement and q.departement in t.departements:
-        return "departement"
-    if q.region and q.region in t.regions:
-        return "region"
-    if t.national and q.remote:
+    level = local_level(a.territory, q)
+    if level is None and a.territory.national and q.remote:
         return "national"
-    return None
+    return level
 
 
 def _ages_overlap(a: Association, bands: Iterable[YouthAgeBand]) -> bool:
@@ -170,14 +150,16 @@ def route_mentor(
     if not candidates:
         reason = _triage_reason(RULES[max(furthest, 0)], query)
         return MentorRoutingDecision(None, reason, (), excluded)
-    # Highest score; ties: lower share of mentor capacity in use, then smaller id.
-    candidates.sort(key=lambda c: (-c.score, c.load_share, c.id))
-    return MentorRoutingDecision(candidates[0].id, None, tuple(candidates), excluded)
+    ranked = best_first(candidates)  # the share of mentor capacity in use breaks ties
+    return MentorRoutingDecision(ranked[0].id, None, tuple(ranked), excluded)
 
 
 def _score(a: Association, q: MentorQuery, in_use: int, w: MentorWeights) -> MentorCandidate:
     shared = sum(1 for n in q.needs if n in a.needs)
     level = territory_level(a, q) or "national"
-    territory = {"commune": w.commune, "departement": w.departement, "region": w.region, "national": w.national}[level]
+    territory = w.of_level(level)
     share = in_use / a.mentor_capacity if a.mentor_capacity else 0.0
-    return MentorCandidate(a.id, w.need * shared + territory, w.need * shared, territory, level, share)
+    return MentorCandidate(
+        id=a.id, score=w.need * shared + territory, needs=w.need * shared, territory=territory,
+        territory_level=level, load_share=share,
+    )

@@ -16,10 +16,11 @@ from pydantic_core import PydanticCustomError
 from .mentor_vocabulary import MentorMode, Occupation, YouthAgeBand
 from .phone import phone_schema, phone_value
 from .submission import (
-    POSTAL_CODE_RE, REQUIRED, UNKNOWN_POSTAL_CODE, FieldError, InvalidSubmission, _field_name, _french, _json_input,
+    FieldError, InvalidSubmission, _field_name, _french, _json_input, city_value, distinct_texts, postal_code_value, required,
+    required_email, strict_bool,
 )
 from .submission_schema import postal_codes_pattern
-from .text_rules import BLANK_PATTERN, CITY_MAX, MESSAGE_MAX, NAME_MAX, email_schema, email_value, is_blank, message_value, text_schema, text_value
+from .text_rules import BLANK_PATTERN, CITY_MAX, MESSAGE_MAX, NAME_MAX, email_schema, message_value, text_schema, text_value
 from .vocabulary import Need
 
 AGE_MIN, AGE_MAX = 18, 99  # volunteers are adults
@@ -46,17 +47,18 @@ def _whole_number(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
-def _distinct(value: Any) -> Any:
-    # Only texts are deduplicated: anything else is left for the type check to name.
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return list(dict.fromkeys(value))
-    return value
-
-
 def _at_least_one(value: list[Any]) -> list[Any]:
     if not value:
         raise PydanticCustomError("at_least_one", AT_LEAST_ONE)
     return value
+
+
+def _required_name(value: Any) -> str:
+    return required(text_value(value, NAME_MAX))
+
+
+def _sector_value(value: Any) -> Optional[str]:
+    return text_value(value, SECTOR_MAX)
 
 
 class MentorSubmission(BaseModel):
@@ -82,37 +84,16 @@ class MentorSubmission(BaseModel):
     commitment: bool = Field(default=False, validate_default=True)
     consent: bool = Field(default=False, validate_default=True)
 
-    @field_validator("first_name", "last_name", mode="before")
-    @classmethod
-    def _name(cls, v: Any) -> str:
-        value = text_value(v, NAME_MAX)
-        if value is None:
-            raise PydanticCustomError("missing", REQUIRED)
-        return value
-
-    @field_validator("email", mode="before")
-    @classmethod
-    def _email(cls, v: Any) -> str:
-        value = email_value(v)
-        if value is None:
-            raise PydanticCustomError("missing", REQUIRED)
-        return value
-
+    _name = field_validator("first_name", "last_name", mode="before")(_required_name)
+    _email = field_validator("email", mode="before")(required_email)
     _phone = field_validator("phone", mode="before")(phone_value)
     _message = field_validator("message", mode="before")(message_value)
     _numbers = field_validator("age", "hours_per_month", mode="before")(_whole_number)
-    _lists = field_validator("modes", "youth_ages", "needs", mode="before")(_distinct)
+    _lists = field_validator("modes", "youth_ages", "needs", mode="before")(distinct_texts)
     _non_empty = field_validator("modes", "youth_ages", "needs")(_at_least_one)
 
-    @field_validator("city", mode="before")
-    @classmethod
-    def _city(cls, v: Any) -> Any:
-        return text_value(v, CITY_MAX)
-
-    @field_validator("sector", mode="before")
-    @classmethod
-    def _sector(cls, v: Any) -> Any:
-        return text_value(v, SECTOR_MAX)
+    _city = field_validator("city", mode="before")(city_value)
+    _sector = field_validator("sector", mode="before")(_sector_value)
 
     @field_validator("age")
     @classmethod
@@ -130,25 +111,8 @@ class MentorSubmission(BaseModel):
             raise PydanticCustomError("hours_range", f"Indiquez un nombre d'heures par mois entre {HOURS_MIN} et {HOURS_MAX}.")
         return v
 
-    @field_validator("postal_code", mode="before")
-    @classmethod
-    def _postal_code(cls, v: Any) -> Any:
-        if v is None or is_blank(v):
-            raise PydanticCustomError("missing", REQUIRED)
-        if not isinstance(v, str) or not POSTAL_CODE_RE.match(v):
-            raise PydanticCustomError("postal_code", "Code postal invalide : 5 chiffres (exemple : 59100).")
-        from .territory import is_known_postal_code
-
-        if not is_known_postal_code(v):
-            raise PydanticCustomError("postal_code", UNKNOWN_POSTAL_CODE)
-        return v
-
-    @field_validator("commitment", "consent", mode="before")
-    @classmethod
-    def _box_type(cls, v: Any, info: ValidationInfo) -> Any:
-        if _json_input(info) and not isinstance(v, bool):
-            raise PydanticCustomError("bool_type", "Valeur invalide.")
-        return v
+    _postal_code = field_validator("postal_code", mode="before")(postal_code_value)
+    _box_type = field_validator("commitment", "consent", mode="before")(strict_bool)
 
     @field_validator("commitment", "consent")
     @classmethod

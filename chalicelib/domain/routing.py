@@ -3,7 +3,9 @@
 A pure function over the directory. The directory is compiled once into bit masks (one
 bit per association, Python ints as bit sets) so that each rule of the policy is one
 AND over the whole directory, whatever its size: a decision over 500 associations costs
-a few microseconds and only the surviving candidates are scored one by one.
+a few microseconds and only the surviving candidates are scored one by one. What mentor
+routing shares with it (the territory levels and their weights, the candidates' ranking,
+the stored explanation) is domain/routing_common.py.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping, Optional
 
+from .routing_common import ScoredCandidate, TerritoryWeights, best_first, explanation, local_level
 from .vocabulary import Need, Public, Situation
 
 if TYPE_CHECKING:  # the pydantic models are not needed to route, only to type
@@ -24,14 +27,11 @@ RULES = ("active", "territory", "age", "situation", "need", "publics_required", 
 
 
 @dataclass(frozen=True)
-class RoutingWeights:
-    """Score weights; configuration (ROUTING_WEIGHTS), defaults from the contract."""
+class RoutingWeights(TerritoryWeights):
+    """Score weights; configuration (ROUTING_WEIGHTS), defaults from the contract. The
+    territory's (commune, departement, region, national) are routing_common's."""
 
     public: int = 10
-    commune: int = 8
-    departement: int = 6
-    region: int = 3
-    national: int = 0
     first_need: int = 2
 
 
@@ -48,27 +48,17 @@ class RoutingQuery:
     region: Optional[str]
 
 
-@dataclass(frozen=True)
-class Candidate:
-    id: str
-    score: int
+@dataclass(frozen=True, kw_only=True)
+class Candidate(ScoredCandidate):
     publics: int
-    territory: int
-    territory_level: str
     first_need: int
-    load_share: float
 
-    def as_dict(self) -> dict:
+    def parts(self) -> dict:
         return {
-            "id": self.id,
-            "score": self.score,
-            "parts": {
-                "publics": self.publics,
-                "territory": self.territory,
-                "territory_level": self.territory_level,
-                "first_need": self.first_need,
-            },
-            "load_share": round(self.load_share, 4),
+            "publics": self.publics,
+            "territory": self.territory,
+            "territory_level": self.territory_level,
+            "first_need": self.first_need,
         }
 
 
@@ -85,13 +75,7 @@ class RoutingDecision:
 
     def as_dict(self) -> dict:
         """The explanation stored with the request (contract section 6, last line)."""
-        return {
-            "policy": POLICY_VERSION,
-            "association": self.association_id,
-            "reason": self.reason,
-            "candidates": [c.as_dict() for c in self.candidates],
-            "excluded": self.excluded_ids(),
-        }
+        return explanation(POLICY_VERSION, self.association_id, self.reason, self.candidates, self.excluded_ids())
 
 
 class DirectoryIndex:
@@ -246,9 +230,8 @@ def route_request(
             # that nobody works there, then why the national ones did not fit.
             reason = f"{_triage_reason('territory', query)}; national associations: {reason}"
         return RoutingDecision(None, reason, (), excluded, index)
-    # Highest score; ties: lower share of capacity in use, then smaller id.
-    candidates.sort(key=lambda c: (-c.score, c.load_share, c.id))
-    return RoutingDecision(candidates[0].id, None, tuple(candidates), excluded, index)
+    ranked = best_first(candidates)
+    return RoutingDecision(ranked[0].id, None, tuple(ranked), excluded, index)
 
 
 def _bits(mask: int) -> Iterable[int]:
@@ -260,15 +243,11 @@ def _bits(mask: int) -> Iterable[int]:
 
 def _score(a: Association, q: RoutingQuery, in_use: int, w: RoutingWeights) -> Candidate:
     publics = w.public * sum(1 for p in q.publics if p in a.publics)
-    t = a.territory
-    if q.commune and q.commune in t.communes:
-        level, territory = "commune", w.commune
-    elif q.departement and q.departement in t.departements:
-        level, territory = "departement", w.departement
-    elif q.region and q.region in t.regions:
-        level, territory = "region", w.region
-    else:
-        level, territory = "national", w.national
+    level = local_level(a.territory, q) or "national"  # past the territory rule: national covers it
+    territory = w.of_level(level)
     first_need = w.first_need if a.needs[0] == q.need else 0
     share = in_use / a.capacity if a.capacity else (1.0 if a.capacity == 0 else 0.0)
-    return Candidate(a.id, publics + territory + first_need, publics, territory, level, first_need, share)
+    return Candidate(
+        id=a.id, score=publics + territory + first_need, publics=publics, territory=territory,
+        territory_level=level, first_need=first_need, load_share=share,
+    )

@@ -42,25 +42,53 @@ def _json_input(info: ValidationInfo) -> bool:
     return bool(info.context and info.context.get("json"))
 
 
-def _strict_bool(value: Any, info: ValidationInfo) -> Any:
+# Field validators shared by the youth's, the referent's and the volunteer's fields
+# (domain/mentor_submission.py).
+def strict_bool(value: Any, info: ValidationInfo) -> Any:
+    """A box: a boolean in JSON, the form's text ("on") read leniently."""
     if _json_input(info) and not isinstance(value, bool):
         raise PydanticCustomError("bool_type", "Valeur invalide.")
     return value
 
 
-# Field validators shared by the youth's and the referent's fields.
 def _name(value: Any) -> Optional[str]:
     return text_value(value, NAME_MAX)
 
 
-def _required(value: Optional[str]) -> str:
+def city_value(value: Any) -> Optional[str]:
+    return text_value(value, CITY_MAX)
+
+
+def required(value: Optional[str]) -> str:
     if value is None:
         raise PydanticCustomError("missing", REQUIRED)
     return value
 
 
-def _required_email(value: Any) -> str:
-    return _required(email_value(value))
+def required_email(value: Any) -> str:
+    return required(email_value(value))
+
+
+def postal_code_value(value: Any) -> Any:
+    """A French postal code that exists: its shape first, then the territory's list."""
+    if value is None or is_blank(value):
+        raise PydanticCustomError("missing", REQUIRED)
+    if not isinstance(value, str) or not POSTAL_CODE_RE.match(value):
+        raise PydanticCustomError("postal_code", "Code postal invalide : 5 chiffres (exemple : 59100).")
+    from .territory import is_known_postal_code
+
+    if not is_known_postal_code(value):
+        raise PydanticCustomError("postal_code", UNKNOWN_POSTAL_CODE)
+    return value
+
+
+def distinct_texts(value: Any) -> Any:
+    """A list of choices without repeats. Only texts are deduplicated: anything else (a
+    list, an object) is left for the type check to name, rather than breaking the set
+    that deduplicates."""
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(dict.fromkeys(value))
+    return value
 
 
 class Referent(BaseModel):
@@ -76,8 +104,8 @@ class Referent(BaseModel):
     structure_type: StructureType = StructureType.AUTRE
 
     _names = field_validator("name", "structure_name", mode="before")(_name)
-    _structure_name_required = field_validator("structure_name")(_required)
-    _email_required = field_validator("email", mode="before")(_required_email)
+    _structure_name_required = field_validator("structure_name")(required)
+    _email_required = field_validator("email", mode="before")(required_email)
     _phone_ok = field_validator("phone", mode="before")(phone_value)
 
     @field_validator("structure_type", mode="before")
@@ -114,12 +142,10 @@ class Submission(BaseModel):
     _email_ok = field_validator("email", mode="before")(email_value)
     _phone_ok = field_validator("phone", mode="before")(phone_value)
     _message = field_validator("message", mode="before")(message_value)
-    _consents = field_validator("consent", "parental_consent", mode="before")(_strict_bool)
-
-    @field_validator("city", mode="before")
-    @classmethod
-    def _city(cls, v: Any) -> Any:
-        return text_value(v, CITY_MAX)
+    _consents = field_validator("consent", "parental_consent", mode="before")(strict_bool)
+    _postal_code_ok = field_validator("postal_code", mode="before")(postal_code_value)
+    _city = field_validator("city", mode="before")(city_value)
+    _dedupe_publics = field_validator("publics", mode="before")(distinct_texts)
 
     @field_validator("age", mode="before")
     @classmethod
@@ -127,28 +153,6 @@ class Submission(BaseModel):
         # JSON Schema's "integer" holds 17 and 17.0, never true or "17".
         if isinstance(v, bool) or (_json_input(info) and not isinstance(v, (int, float))):
             raise PydanticCustomError("int_type", "Indiquez un nombre entier.")
-        return v
-
-    @field_validator("postal_code", mode="before")
-    @classmethod
-    def _postal_code_ok(cls, v: Any) -> Any:
-        if v is None or is_blank(v):
-            raise PydanticCustomError("missing", REQUIRED)
-        if not isinstance(v, str) or not POSTAL_CODE_RE.match(v):
-            raise PydanticCustomError("postal_code", "Code postal invalide : 5 chiffres (exemple : 59100).")
-        from .territory import is_known_postal_code
-
-        if not is_known_postal_code(v):
-            raise PydanticCustomError("postal_code", UNKNOWN_POSTAL_CODE)
-        return v
-
-    @field_validator("publics", mode="before")
-    @classmethod
-    def _dedupe_publics(cls, v: Any) -> Any:
-        # Only texts are deduplicated: anything else (a list, an object) is left for the
-        # type check to name, rather than breaking the set that deduplicates.
-        if isinstance(v, (list, tuple)) and all(isinstance(p, str) for p in v):
-            return list(dict.fromkeys(v))
         return v
 
     @model_validator(mode="after")

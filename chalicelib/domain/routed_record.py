@@ -1,0 +1,298 @@
+"""A record routed to an association that answers it (a youth's request, a volunteer's
+sign-up), and the transitions both kinds share (contract sections 6 to 9 and 11).
+
+This is the one file where the answer path changes a status: a new record routed or sent
+to triage, the association's accept and decline, re-routing after silence, the reminder.
+Each transition is a method that returns a `Change`: the new state, the timeline events to
+append, the mails to send (as `MailIntent`s that the service layer renders) and the load
+counters to move. A service loads a record, calls one method, and commits the `Change` in
+one conditional transaction, which storage refuses if the stored status or attempt moved
+meanwhile.
+
+What differs between the two kinds is said by each subclass: the mails it asks for
+(`MAILS`), which capacity of an association it takes a place of (`capacity_of`), who is
+told of an acceptance (`contact_address`), its own fields and record keys, and the
+transitions only it has (domain/request.py: bounce, the console's; domain/mentor.py: the
+volunteer's acknowledgement, the kept-until of an accepted sign-up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Mapping, Optional, Protocol, TypeVar
+
+from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
+from .models import Association
+from .territory import Place
+from .vocabulary import Status
+
+Record = TypeVar("Record", bound="RoutedRecord")
+
+
+class Decision(Protocol):
+    """What a transition reads of a routing decision (routing.RoutingDecision for a
+    request, mentor_routing.MentorRoutingDecision for a sign-up)."""
+
+    @property
+    def reason(self) -> Optional[str]: ...  # why triage, when no association was chosen
+
+    def as_dict(self) -> dict: ...  # the explanation stored with the record
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one transition does: committed whole, or not at all."""
+
+    before: "RoutedRecord"  # of the record's own kind: a Request, a MentorSignup
+    after: "RoutedRecord"
+    events: tuple[Event, ...]
+    mails: tuple[MailIntent, ...] = ()
+    load: tuple[LoadChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoutedMails:
+    """The kinds of the mails a record's transitions ask for (services render them)."""
+
+    new: str  # to the association it is routed to, with the answer link
+    reminder: str  # to that association, when it has not answered yet
+    accepted: str  # to whoever submitted it, once an association takes it
+
+
+# The record's keys every routed record knows; a subclass adds its own (`OWN_KEYS`). Any
+# other key is carried through untouched (`extra`), so a record written by a newer
+# version survives a change made by this one.
+_SHARED_KEYS = frozenset({
+    "id", "reference", "channel", "status", "created_at", "updated_at", "fields", "place", "association_id",
+    "association", "routing", "triage_reason", "attempt", "assigned_at", "reminded_at", "accepted_at", "declined",
+    "events", "expires_at",
+})
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoutedRecord:
+    id: str
+    reference: str
+    channel: str
+    status: Status
+    created_at: str
+    updated_at: str
+    fields: Mapping[str, Any]
+    expires_at: int
+    place: Optional[Mapping[str, Any]] = None
+    association_id: Optional[str] = None
+    association_name: Optional[str] = None
+    routing: Optional[Mapping[str, Any]] = None
+    triage_reason: Optional[str] = None
+    attempt: int = 0  # how many times it was routed to an association
+    assigned_at: Optional[int] = None
+    reminded_at: Optional[int] = None
+    accepted_at: Optional[str] = None
+    declined: tuple[str, ...] = ()  # associations that declined it, or let it go unanswered
+    events: tuple[Mapping[str, Any], ...] = ()  # the stored timeline, oldest first
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    MAILS: ClassVar[RoutedMails]
+    OWN_KEYS: ClassVar[frozenset[str]] = frozenset()
+
+    # -- what differs between the kinds ---------------------------------------------------
+
+    def capacity_of(self, association: Association) -> Optional[int]:
+        """How many records of this kind `association` takes at once (None: no limit)."""
+        raise NotImplementedError
+
+    def contact_address(self) -> Optional[str]:
+        """Who hears from us once an association takes it (None: nobody to tell)."""
+        raise NotImplementedError
+
+    @classmethod
+    def _own_fields(cls, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The subclass's own fields, read from the stored record."""
+        return {}
+
+    def _own_record(self) -> dict[str, Any]:
+        """The subclass's own keys of the stored record."""
+        return {}
+
+    # -- the stored record ----------------------------------------------------------------
+
+    @classmethod
+    def from_record(cls: type[Record], record: Mapping[str, Any]) -> Record:
+        association = record.get("association") or {}
+        known = _SHARED_KEYS | cls.OWN_KEYS
+        return cls(
+            id=record["id"],
+            reference=record["reference"],
+            channel=record["channel"],
+            status=Status(record["status"]),
+            created_at=record["created_at"],
+            updated_at=record.get("updated_at") or record["created_at"],
+            fields=record.get("fields") or {},
+            expires_at=int(record.get("expires_at") or 0),
+            place=record.get("place"),
+            association_id=record.get("association_id"),
+            association_name=association.get("name"),
+            routing=record.get("routing"),
+            triage_reason=record.get("triage_reason"),
+            attempt=int(record.get("attempt") or 0),
+            assigned_at=record.get("assigned_at"),
+            reminded_at=record.get("reminded_at"),
+            accepted_at=record.get("accepted_at"),
+            declined=tuple(record.get("declined") or ()),
+            events=tuple(record.get("events") or ()),
+            extra={k: v for k, v in record.items() if k not in known},
+            **cls._own_fields(record),
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        """The record storage keeps (and the mails and pages read)."""
+        record: dict[str, Any] = {
+            **self.extra,
+            "id": self.id,
+            "reference": self.reference,
+            "channel": self.channel,
+            "status": self.status.value,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "fields": dict(self.fields),
+            "place": self.place,
+            "association_id": self.association_id,
+            "association": {"id": self.association_id, "name": self.association_name} if self.association_id else None,
+            "routing": self.routing,
+            "triage_reason": self.triage_reason,
+            "declined": list(self.declined),
+            "reminded_at": self.reminded_at,
+            "expires_at": self.expires_at,
+            "events": list(self.events),
+        }
+        if self.attempt:
+            record["attempt"] = self.attempt
+        if self.assigned_at is not None:
+            record["assigned_at"] = self.assigned_at
+        if self.accepted_at:
+            record["accepted_at"] = self.accepted_at
+        record.update(self._own_record())
+        return record
+
+    # -- what routing reads ---------------------------------------------------------------
+
+    def _place_codes(self) -> dict[str, Optional[str]]:
+        """Where it is, as routing reads it: the codes of its commune, département, région."""
+        place = Place(**self.place) if self.place else None
+        return dict(
+            commune=place.commune_code if place else None,
+            departement=place.departement if place else None,
+            region=place.region if place else None,
+        )
+
+    def excluding(self, association_id: str) -> tuple[str, ...]:
+        """Who routing must leave out once `association_id` lets it go."""
+        return tuple(dict.fromkeys([*self.declined, association_id]))
+
+    # -- the association's link -----------------------------------------------------------
+
+    def answer_state(self, association_id: str, attempt: int) -> str:
+        """What the link of one routing shows: open, accepted, declined or elsewhere."""
+        if self.association_id == association_id and self.attempt == attempt:
+            return {Status.ROUTED: "open", Status.ACCEPTED: "accepted"}.get(self.status, "elsewhere")
+        if association_id in self.declined:
+            return "declined"
+        return "elsewhere"
+
+    def answer_deadline(self, reroute_days: int) -> Optional[int]:
+        """The epoch after which silence sends it to another association: `reroute_days`
+        after it was routed to the present one (the services' sweep of silence). None when
+        no association holds it."""
+        if self.assigned_at is None:
+            return None
+        return int(self.assigned_at) + reroute_days * 86400
+
+    # -- transitions ----------------------------------------------------------------------
+
+    def first_routing(self, decision: Decision, association: Optional[Association], at: Moment) -> Change:
+        """A new record: received, then routed or sent to triage."""
+        received = Event(at.iso, "received", self.channel, {})
+        return self._routed(decision, association, at, (received,), releasing=None)
+
+    def decline(
+        self, reason: str, comment: str, decision: Decision, association: Optional[Association], at: Moment
+    ) -> Change:
+        """The routed association declines: the next candidate (`decision`), or triage."""
+        self._require(Status.ROUTED)
+        declined = Event(at.iso, "declined", self.association_id or "", {"reason": reason, "comment": comment})
+        return self._onward((declined,), decision, association, at)
+
+    def reroute_for_silence(self, decision: Decision, association: Optional[Association], at: Moment) -> Change:
+        """No answer after the delay: on as if declined."""
+        self._require(Status.ROUTED)
+        event = Event(at.iso, "rerouted", "system", {"association": self.association_id, "reason": "no answer"})
+        return self._onward((event,), decision, association, at)
+
+    def remind(self, days_waiting: int, association: Association, at: Moment) -> Change:
+        """The association has not answered yet: one reminder, with the same link."""
+        self._require(Status.ROUTED)
+        after = replace(self, reminded_at=at.epoch, updated_at=at.iso)
+        event = Event(at.iso, "reminded", "system", {"association": association.id})
+        return Change(self, after, (event,), (MailIntent(self.MAILS.reminder, association, self.attempt, days_waiting),))
+
+    def _accepted(self, association: Association, at: Moment, **also: Any) -> Change:
+        """The routed association takes it: contact details are its own from now on, and
+        whoever submitted it is told. `also`: what the subclass changes besides."""
+        self._require(Status.ROUTED)
+        self._require_holder(association)
+        after = replace(self, status=Status.ACCEPTED, accepted_at=at.iso, updated_at=at.iso, **also)
+        mails = (MailIntent(self.MAILS.accepted, association),) if self.contact_address() else ()
+        return Change(
+            self, after, (Event(at.iso, "accepted", association.id, {}),), mails, (LoadChange(association.id, -1),)
+        )
+
+    # -- the steps transitions are made of ------------------------------------------------
+
+    def _require(self, status: Status) -> None:
+        if self.status != status:
+            raise InvalidTransition(f"{self.reference} is {self.status.value}, not {status.value}")
+
+    def _require_holder(self, association: Association) -> None:
+        if association.id != self.association_id:
+            raise InvalidTransition(f"{self.reference} waits on {self.association_id}, not {association.id}")
+
+    def _onward(
+        self, events: tuple[Event, ...], decision: Decision, association: Optional[Association], at: Moment
+    ) -> Change:
+        """The present association lets it go (declined, silent, its mail bounced): routed
+        on to `association`, or to triage."""
+        leaving = self.association_id
+        moved = replace(self, declined=self.excluding(leaving) if leaving else self.declined, reminded_at=None)
+        return moved._routed(decision, association, at, events, releasing=leaving, before=self)
+
+    def _routed(
+        self,
+        decision: Decision,
+        association: Optional[Association],
+        at: Moment,
+        events: tuple[Event, ...],
+        releasing: Optional[str],
+        before: Optional["RoutedRecord"] = None,
+    ) -> Change:
+        """Routed to `association` as `decision` chose it (a place taken of its capacity,
+        its mail with a new attempt's link), or to triage when `association` is None;
+        `releasing` gives back the place the previous association held."""
+        load = [LoadChange(releasing, -1)] if releasing else []
+        common = dict(updated_at=at.iso, routing=decision.as_dict(), triage_reason=decision.reason)
+        if association is not None:
+            attempt = self.attempt + 1
+            after = replace(
+                self, status=Status.ROUTED, association_id=association.id, association_name=association.name,
+                attempt=attempt, assigned_at=at.epoch, **common,
+            )
+            step = Event(at.iso, "routed", "routing", {"association": association.id})
+            mails: tuple[MailIntent, ...] = (MailIntent(self.MAILS.new, association, attempt),)
+            load.append(LoadChange(association.id, 1, self.capacity_of(association)))
+        else:
+            after = replace(self, status=Status.NEEDS_TRIAGE, association_id=None, association_name=None, **common)
+            step = Event(at.iso, "needs_triage", "routing", {"reason": decision.reason})
+            mails = ()
+        return Change(before or self, after, (*events, step), mails, tuple(load))
+
+
+__all__ = ["Change", "Decision", "RoutedMails", "RoutedRecord"]
