@@ -10,7 +10,7 @@ that lost the race to another answer shows what happened instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Optional, TypeVar
+from typing import Any, Callable, ClassVar, Generic, Optional, TypeVar
 
 from ..config import Settings
 from ..domain.change import Moment
@@ -39,8 +39,19 @@ class InvalidAnswer(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class AnswerPageState:
+    """What an answer link shows: the record as it stands, for which association and routing."""
+
+    state: str  # "open", "accepted", "declined", "elsewhere"
+    record: dict[str, Any]
+    association: Optional[Association]
+    assignment: Assignment
+    just_done: Optional[str] = None
+
+
 Entity = TypeVar("Entity")  # Request or MentorSignup
-View = TypeVar("View")  # AnswerView or MentorAnswerView
+View = TypeVar("View", bound=AnswerPageState)  # AnswerView or MentorAnswerView
 # A move away from the association: (record, routing decision, next association, when) -> change.
 Move = Callable[[Any, Any, Optional[Association], Moment], Any]
 
@@ -48,6 +59,8 @@ Move = Callable[[Any, Any, Optional[Association], Moment], Any]
 @dataclass(eq=False, kw_only=True)
 class AnswerFlow(Generic[Entity, View]):
     """The answer's use cases; a subclass says how its records are read, routed and committed."""
+
+    view_type: ClassVar[type[AnswerPageState]]  # the page's state as the subclass's web page reads it
 
     directory: DirectoryService
     links: AnswerLinks
@@ -63,12 +76,6 @@ class AnswerFlow(Generic[Entity, View]):
         raise NotImplementedError
 
     def _from_record(self, record: dict[str, Any]) -> Entity:
-        raise NotImplementedError
-
-    def _answer_view(
-        self, state: str, entity: Entity, association: Optional[Association], assignment: Assignment,
-        just_done: Optional[str] = None,
-    ) -> View:
         raise NotImplementedError
 
     def _accepted(self, entity: Entity, association: Association, at: Moment) -> Any:
@@ -190,6 +197,12 @@ class AnswerFlow(Generic[Entity, View]):
                 raise
             return False
         return True
+
+    def _answer_view(
+        self, state: str, entity: Any, association: Optional[Association], assignment: Assignment,
+        just_done: Optional[str] = None,
+    ) -> View:
+        return self.view_type(state, entity.to_record(), association, assignment, just_done)  # type: ignore[return-value]
 
     def _association(self, association_id: Optional[str]) -> Optional[Association]:
         return self.directory.snapshot().get(association_id) if association_id else None

@@ -17,11 +17,11 @@ from ..domain.change import Moment
 from ..domain.models import Association
 from ..domain.request import Change, Request
 from ..domain.routing import RoutingDecision, route_request
-from .answering import DECLINE_REASONS, AnswerFlow, InvalidAnswer, UnknownRequest
+from .answering import DECLINE_REASONS, AnswerFlow, AnswerPageState, InvalidAnswer, UnknownRequest
 from .concurrency import commit_with_retries
 from .directory import DirectorySnapshot
 from .mails import MailComposer
-from .ports import Assignment, MailLogStore, OutboxStore, RequestStore
+from .ports import MailLogStore, OutboxStore, RequestStore
 from .transitions import request_transition
 
 # The web's names for the answer page, where they have always been imported from.
@@ -30,17 +30,17 @@ __all__ = ["DECLINE_REASONS", "AnswerService", "AnswerView", "InvalidAnswer", "U
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class AnswerView:
-    state: str  # "open", "accepted", "declined", "elsewhere"
-    request: dict[str, Any]
-    association: Optional[Association]
-    assignment: Assignment
-    just_done: Optional[str] = None
+class AnswerView(AnswerPageState):
+    """A request's answer page."""
+
+    @property
+    def request(self) -> dict[str, Any]:
+        return self.record
 
 
 @dataclass(eq=False, kw_only=True)
 class AnswerService(AnswerFlow[Request, AnswerView]):
+    view_type = AnswerView
     requests: RequestStore
     outbox: OutboxStore
     mail_log: MailLogStore
@@ -72,12 +72,6 @@ class AnswerService(AnswerFlow[Request, AnswerView]):
 
     def _from_record(self, record: dict[str, Any]) -> Request:
         return Request.from_record(record)
-
-    def _answer_view(
-        self, state: str, entity: Request, association: Optional[Association], assignment: Assignment,
-        just_done: Optional[str] = None,
-    ) -> AnswerView:
-        return AnswerView(state, entity.to_record(), association, assignment, just_done)
 
     def _accepted(self, entity: Request, association: Association, at: Moment) -> Change:
         return entity.accept(association, at)

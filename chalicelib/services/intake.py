@@ -12,11 +12,11 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any, Optional
+from typing import Any, Callable, Generic, Optional, TypeVar
 
 from ..config import Settings
 from ..domain.change import MailIntent, Moment
-from ..domain.mentor import MentorChange
+from ..domain.mentor import MentorChange, MentorSignup
 from ..domain.models import NewRequest
 from ..domain.request import Change, Request
 from ..domain.routing import RoutingDecision, route_request
@@ -76,6 +76,40 @@ class IntakeResult:
         return {"id": self.id, "reference": self.reference, "status": self.status, "association": self.association}
 
 
+Record = TypeVar("Record", Request, MentorSignup)
+
+
+@dataclass
+class Received(Generic[Record]):
+    """The record a submission makes, before its first commit: its reference is drawn
+    again when another record holds it already (the commit is refused, nothing written)."""
+
+    record: Record
+    draw_reference: Callable[[], str]
+
+    def new_reference_if_taken(self, refused: Rejected) -> bool:
+        """For the retry loop: True when the refusal was the reference, drawn again."""
+        if refused.what is not Refusal.REFERENCE:
+            return False
+        self.record = replace(self.record, reference=self.draw_reference())
+        return True
+
+
+def commit_submission(
+    commit: Callable[[], IntakeResult], store: RequestStore | MentorStore, idempotency: Optional[Idempotency], now: int,
+) -> IntakeResult:
+    """Commit a submission (a request, a sign-up), answering its transaction's guards: a
+    full per-IP counter is RateLimited, a key used already gets the answer it got."""
+    try:
+        return commit()
+    except Rejected as refused:
+        if refused.what is Refusal.RATE:
+            raise RateLimited() from None
+        if refused.what is Refusal.IDEMPOTENCY and idempotency:
+            return replay(store, idempotency, now)
+        raise
+
+
 def replay(store: RequestStore | MentorStore, idempotency: Idempotency, now: int) -> IntakeResult:
     """The answer the first submission with this key got, stored with it; another body
     where the API's key must come with the same one is a conflict."""
@@ -133,31 +167,22 @@ class IntakeService:
         place = resolve_place(new.postal_code, new.city) if new.postal_code else None
         if place is None and new.departement:
             place = departement_place(new.departement)  # routes on the département (contract 6)
-        received = self._received(new, place, at)
+        received = Received(self._received(new, place, at), new_reference)
 
         def attempt(snapshot: DirectorySnapshot) -> IntakeResult:
-            decision = self._route(new, received, snapshot)
+            decision = self._route(new, received.record, snapshot)
             association = snapshot.get(decision.association_id) if decision.association_id else None
-            change = received.first_routing(decision, association, at)
+            change = received.record.first_routing(decision, association, at)
             write = self._write(new, change, at, idempotency, rate_key)
             self.requests.commit_intake(write)
             return self._result(write)
 
-        def new_reference_then_retry(refused: Rejected) -> bool:
-            nonlocal received
-            if refused.what is not Refusal.REFERENCE:
-                return False
-            received = replace(received, reference=new_reference())
-            return True
-
-        try:
-            result = commit_with_retries(self.directory, attempt, new_reference_then_retry)
-        except Rejected as refused:
-            if refused.what is Refusal.RATE:
-                raise RateLimited() from None
-            if refused.what is Refusal.IDEMPOTENCY and idempotency:
-                return replay(self.requests, idempotency, now.epoch)
-            raise
+        result = commit_submission(
+            lambda: commit_with_retries(self.directory, attempt, received.new_reference_if_taken), self.requests,
+            idempotency, now.epoch,
+        )
+        if result.replayed:
+            return result
         if result.association:
             self.directory.note_taken(result.association["id"])
         # Reference, channel, outcome: enough to follow a request, nothing personal.

@@ -22,12 +22,12 @@ from ..domain.mentor_submission import MentorSubmission
 from ..domain.models import Association
 from ..domain.territory import resolve_place
 from ..domain.vocabulary import Status
-from .answering import AnswerFlow
+from .answering import AnswerFlow, AnswerPageState
 from .clock import Clock
 from .concurrency import MAX_ATTEMPTS, ContentionExhausted
-from .intake import Idempotency, IntakeResult, RateLimited, capacity_taken, hold_guards, replay
+from .intake import Idempotency, IntakeResult, Received, capacity_taken, commit_submission, hold_guards
 from .mentor_mails import MentorMails
-from .ports import Assignment, InvalidLink, MentorStore, MentorTransition, MentorWrite, Refusal, Rejected
+from .ports import Assignment, InvalidLink, MentorStore, MentorTransition, MentorWrite, Rejected
 from .queries import read_page, record_view
 from .transitions import mail_expires_at, stored_record, transition_fields
 
@@ -36,17 +36,17 @@ log = logging.getLogger(__name__)
 MENTOR_CHANNELS = ("form", "api")
 
 
-@dataclass(frozen=True)
-class MentorAnswerView:
-    state: str  # "open", "accepted", "declined", "elsewhere"
-    signup: dict[str, Any]
-    association: Optional[Association]
-    assignment: Assignment
-    just_done: Optional[str] = None
+class MentorAnswerView(AnswerPageState):
+    """A sign-up's answer page."""
+
+    @property
+    def signup(self) -> dict[str, Any]:
+        return self.record
 
 
 @dataclass(eq=False, kw_only=True)
 class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
+    view_type = MentorAnswerView
     mentors: MentorStore
     mails: MentorMails
 
@@ -63,7 +63,7 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             idempotency = replace(idempotency, key=f"mentor-{idempotency.key}")
         at = self._moment()
         place = resolve_place(submission.postal_code, submission.city)
-        received = MentorSignup(
+        received = Received(MentorSignup(
             id=uuid.uuid4().hex,
             reference=new_mentor_reference(),
             channel=channel,
@@ -73,30 +73,20 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             fields=submission.model_dump(mode="json"),
             expires_at=at.epoch + self.settings.mentor_retention_days * 86400,
             place=place.__dict__ if place else None,
-        )
+        ), new_mentor_reference)
 
         def attempt(load: dict[str, int]) -> IntakeResult:
-            decision = self._route(received, load, ())
-            change = received.first_routing(decision, self._association(decision.association_id), at)
+            decision = self._route(received.record, load, ())
+            change = received.record.first_routing(decision, self._association(decision.association_id), at)
             write = self._write(change, at, idempotency, rate_key)
             self.mentors.commit_signup(write)
             return self._result(write.signup, tuple(m.id for m in write.mails))
 
-        def retry_also(refused: Rejected) -> bool:
-            nonlocal received
-            if refused.what is not Refusal.REFERENCE:
-                return False
-            received = replace(received, reference=new_mentor_reference())
-            return True
-
-        try:
-            result = self._with_retries(attempt, retry_also)
-        except Rejected as refused:
-            if refused.what is Refusal.RATE:
-                raise RateLimited() from None
-            if refused.what is Refusal.IDEMPOTENCY and idempotency:
-                return replay(self.mentors, idempotency, at.epoch)
-            raise
+        result = commit_submission(
+            lambda: self._with_retries(attempt, received.new_reference_if_taken), self.mentors, idempotency, at.epoch
+        )
+        if result.replayed:
+            return result
         # Reference and outcome only: nothing personal in the log.
         log.info(
             "mentor sign-up received",
@@ -162,12 +152,6 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
 
     def _from_record(self, record: dict[str, Any]) -> MentorSignup:
         return MentorSignup.from_record(record)
-
-    def _answer_view(
-        self, state: str, entity: MentorSignup, association: Optional[Association], assignment: Assignment,
-        just_done: Optional[str] = None,
-    ) -> MentorAnswerView:
-        return MentorAnswerView(state, entity.to_record(), association, assignment, just_done)
 
     def _accepted(self, entity: MentorSignup, association: Association, at: Moment) -> MentorChange:
         keep_until = at.epoch + self.settings.retention_days * 86400
