@@ -66,13 +66,13 @@ class ConsoleSession:
     csrf: str  # the anti-forgery field of this session's forms
 
 
+@dataclass(eq=False, kw_only=True)
 class ConsoleAuth:
-    def __init__(self, *, store: ConsoleStore, links: SignInLinks, mails: MailComposer, clock: Clock, settings: Settings):
-        self.store = store
-        self.links = links
-        self.mails = mails
-        self.clock = clock
-        self.settings = settings
+    store: ConsoleStore
+    links: SignInLinks
+    mails: MailComposer
+    clock: Clock
+    settings: Settings
 
     def request_link(self, email: str) -> None:
         """Mails a link to `email` if it is an operator's; says nothing either way."""

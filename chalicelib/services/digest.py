@@ -56,18 +56,15 @@ class Digest:
         return not (self.triage_total or self.replies or self.quarantined or self.bounced)
 
 
+@dataclass(eq=False, kw_only=True)
 class DigestService:
-    def __init__(
-        self, *, requests: RequestStore, mail_log: MailLogStore, stats: StatsStore, operators: OperatorList,
-        mails: MailComposer, clock: Clock, settings: Settings,
-    ):
-        self.requests = requests
-        self.mail_log = mail_log
-        self.stats = stats
-        self.operators = operators
-        self.mails = mails
-        self.clock = clock
-        self.settings = settings
+    requests: RequestStore
+    mail_log: MailLogStore
+    stats: StatsStore
+    operators: OperatorList
+    mails: MailComposer
+    clock: Clock
+    settings: Settings
 
     def compose(self) -> Digest:
         now = self.clock.now()

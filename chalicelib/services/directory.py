@@ -227,6 +227,7 @@ SIMULATION_MAX_REQUESTS = 10_000
 PAGE = 200
 
 
+@dataclass(eq=False, kw_only=True)
 class DirectoryPreview:
     """ "Simuler": the last days' requests routed under a directory not saved yet.
 
@@ -234,14 +235,11 @@ class DirectoryPreview:
     200, stopping at the window's start) and the load counters; writes nothing.
     """
 
-    def __init__(
-        self, *, directory: DirectoryService, requests: RequestStore, clock: Clock, weights: RoutingWeights, days: int
-    ):
-        self.directory = directory
-        self.requests = requests
-        self.clock = clock
-        self.weights = weights
-        self.days = days
+    directory: DirectoryService
+    requests: RequestStore
+    clock: Clock
+    weights: RoutingWeights
+    days: int
 
     def recent_requests(self) -> list[Request]:
         now = self.clock.now()

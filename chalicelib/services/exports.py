@@ -161,16 +161,13 @@ class Export:
     rows: int
 
 
+@dataclass(eq=False, kw_only=True)
 class ExportService:
-    def __init__(
-        self, *, requests: RequestStore, stats: StatsStore, statistics: StatisticsService, clock: Clock,
-        settings: Settings,
-    ):
-        self.requests = requests
-        self.stats = stats
-        self.statistics = statistics
-        self.clock = clock
-        self.settings = settings
+    requests: RequestStore
+    stats: StatsStore
+    statistics: StatisticsService
+    clock: Clock
+    settings: Settings
 
     # -- the queue ----------------------------------------------------------------------
 

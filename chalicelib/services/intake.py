@@ -12,11 +12,13 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any, Optional
+from typing import Any, Callable, Generic, Optional, TypeVar
 
 from ..config import Settings
+from ..domain.change import MailIntent, Moment
+from ..domain.mentor import MentorChange, MentorSignup
 from ..domain.models import NewRequest
-from ..domain.request import Change, MailIntent, Moment, Request
+from ..domain.request import Change, Request
 from ..domain.routing import RoutingDecision, route_request
 from ..domain.territory import Place, departement_place, resolve_place
 from ..domain.reference import new_reference
@@ -25,7 +27,8 @@ from .clock import Clock
 from .concurrency import commit_with_retries
 from .directory import DirectoryService, DirectorySnapshot
 from .mails import MailComposer
-from .ports import IntakeWrite, Refusal, Rejected, RequestStore
+from .ports import IntakeWrite, MentorStore, Refusal, Rejected, RequestStore, SubmissionGuards
+from .transitions import mail_expires_at, stored_record
 
 log = logging.getLogger(__name__)
 
@@ -73,15 +76,84 @@ class IntakeResult:
         return {"id": self.id, "reference": self.reference, "status": self.status, "association": self.association}
 
 
+Record = TypeVar("Record", Request, MentorSignup)
+
+
+@dataclass
+class Received(Generic[Record]):
+    """The record a submission makes, before its first commit: its reference is drawn
+    again when another record holds it already (the commit is refused, nothing written)."""
+
+    record: Record
+    draw_reference: Callable[[], str]
+
+    def new_reference_if_taken(self, refused: Rejected) -> bool:
+        """For the retry loop: True when the refusal was the reference, drawn again."""
+        if refused.what is not Refusal.REFERENCE:
+            return False
+        self.record = replace(self.record, reference=self.draw_reference())
+        return True
+
+
+def commit_submission(
+    commit: Callable[[], IntakeResult], store: RequestStore | MentorStore, idempotency: Optional[Idempotency], now: int,
+) -> IntakeResult:
+    """Commit a submission (a request, a sign-up), answering its transaction's guards: a
+    full per-IP counter is RateLimited, a key used already gets the answer it got."""
+    try:
+        return commit()
+    except Rejected as refused:
+        if refused.what is Refusal.RATE:
+            raise RateLimited() from None
+        if refused.what is Refusal.IDEMPOTENCY and idempotency:
+            return replay(store, idempotency, now)
+        raise
+
+
+def replay(store: RequestStore | MentorStore, idempotency: Idempotency, now: int) -> IntakeResult:
+    """The answer the first submission with this key got, stored with it; another body
+    where the API's key must come with the same one is a conflict."""
+    stored = store.idempotency(idempotency.key, now)
+    if stored is None:  # expired between the two reads: extremely unlikely
+        raise IdempotencyConflict()
+    if idempotency.must_match_body and stored.fingerprint != idempotency.fingerprint:
+        raise IdempotencyConflict()
+    r = stored.response
+    return IntakeResult(r["id"], r["reference"], r["status"], r["association"], replayed=True)
+
+
+def hold_guards(
+    write: SubmissionGuards, idempotency: Optional[Idempotency], rate_key: Optional[str], response: dict[str, Any],
+    at: int, settings: Settings,
+) -> None:
+    """Writes the idempotency record (with the answer to replay) and the per-IP counter of
+    the window in the submission's own transaction (requests' and sign-ups' alike)."""
+    if idempotency:
+        write.idempotency_key = idempotency.key
+        write.idempotency_fingerprint = idempotency.fingerprint
+        write.idempotency_response = response
+        write.idempotency_expires_at = at + settings.idempotency_hours * 3600
+    if rate_key:
+        window = at // settings.rate_limit_seconds
+        write.rate_key = f"{rate_key}#{window}"
+        write.rate_limit = settings.rate_limit_count
+        write.rate_expires_at = (window + 1) * settings.rate_limit_seconds
+
+
+def capacity_taken(change: Change | MentorChange) -> Optional[tuple[str, Optional[int]]]:
+    """The association a first routing gives a place to, with its capacity: the
+    transaction's condition that it is not full."""
+    taken = next((c for c in change.load if c.delta > 0), None)
+    return (taken.association_id, taken.capacity) if taken else None
+
+
+@dataclass(eq=False, kw_only=True)
 class IntakeService:
-    def __init__(
-        self, *, requests: RequestStore, directory: DirectoryService, mails: MailComposer, clock: Clock, settings: Settings
-    ):
-        self.store = requests
-        self.directory = directory
-        self.clock = clock
-        self.settings = settings
-        self.mails = mails
+    requests: RequestStore
+    directory: DirectoryService
+    mails: MailComposer
+    clock: Clock
+    settings: Settings
 
     def accept(
         self,
@@ -95,31 +167,22 @@ class IntakeService:
         place = resolve_place(new.postal_code, new.city) if new.postal_code else None
         if place is None and new.departement:
             place = departement_place(new.departement)  # routes on the département (contract 6)
-        received = self._received(new, place, at)
+        received = Received(self._received(new, place, at), new_reference)
 
         def attempt(snapshot: DirectorySnapshot) -> IntakeResult:
-            decision = self._route(new, received, snapshot)
+            decision = self._route(new, received.record, snapshot)
             association = snapshot.get(decision.association_id) if decision.association_id else None
-            change = received.first_routing(decision, association, at)
+            change = received.record.first_routing(decision, association, at)
             write = self._write(new, change, at, idempotency, rate_key)
-            self.store.commit_intake(write)
+            self.requests.commit_intake(write)
             return self._result(write)
 
-        def new_reference_then_retry(refused: Rejected) -> bool:
-            nonlocal received
-            if refused.what is not Refusal.REFERENCE:
-                return False
-            received = replace(received, reference=new_reference())
-            return True
-
-        try:
-            result = commit_with_retries(self.directory, attempt, new_reference_then_retry)
-        except Rejected as refused:
-            if refused.what is Refusal.RATE:
-                raise RateLimited() from None
-            if refused.what is Refusal.IDEMPOTENCY and idempotency:
-                return self._replay(idempotency, now.epoch)
-            raise
+        result = commit_submission(
+            lambda: commit_with_retries(self.directory, attempt, received.new_reference_if_taken), self.requests,
+            idempotency, now.epoch,
+        )
+        if result.replayed:
+            return result
         if result.association:
             self.directory.note_taken(result.association["id"])
         # Reference, channel, outcome: enough to follow a request, nothing personal.
@@ -129,15 +192,6 @@ class IntakeService:
                    "association": (result.association or {}).get("id")},
         )
         return result
-
-    def _replay(self, idempotency: Idempotency, now: int) -> IntakeResult:
-        stored = self.store.idempotency(idempotency.key, now)
-        if stored is None:  # expired between the two reads: extremely unlikely
-            raise IdempotencyConflict()
-        if idempotency.must_match_body and stored.fingerprint != idempotency.fingerprint:
-            raise IdempotencyConflict()
-        r = stored.response
-        return IntakeResult(r["id"], r["reference"], r["status"], r["association"], replayed=True)
 
     def _received(self, s: NewRequest, place: Optional[Place], at: Moment) -> Request:
         return Request(
@@ -167,28 +221,16 @@ class IntakeService:
         mails = [self.mails.render(intent, request) for intent in change.mails]
         if s.acknowledge and request.requester_address():
             mails.append(self.mails.render(MailIntent("acknowledgement"), request))
-        taken = next((c for c in change.load if c.delta > 0), None)
-        record = request.to_record()
-        record.pop("events"), record.pop("expires_at")
         write = IntakeWrite(
-            request=record,
+            request=stored_record(request),
             events=list(change.events),
             mails=mails,
             expires_at=request.expires_at,
-            mail_expires_at=at.epoch + self.settings.mail_retention_days * 86400,
-            capacity_of=(taken.association_id, taken.capacity) if taken else None,
+            mail_expires_at=mail_expires_at(at.epoch, self.settings),
+            capacity_of=capacity_taken(change),
             at=at.epoch,
         )
-        if idempotency:
-            write.idempotency_key = idempotency.key
-            write.idempotency_fingerprint = idempotency.fingerprint
-            write.idempotency_response = self._result(write).as_response()
-            write.idempotency_expires_at = at.epoch + self.settings.idempotency_hours * 3600
-        if rate_key:
-            window = at.epoch // self.settings.rate_limit_seconds
-            write.rate_key = f"{rate_key}#{window}"
-            write.rate_limit = self.settings.rate_limit_count
-            write.rate_expires_at = (window + 1) * self.settings.rate_limit_seconds
+        hold_guards(write, idempotency, rate_key, self._result(write).as_response(), at.epoch, self.settings)
         return write
 
     def _result(self, w: IntakeWrite) -> IntakeResult:

@@ -62,6 +62,33 @@ def requester_address(request: dict[str, Any]) -> Optional[str]:
     return referent.get("email") if referent else request["fields"].get("email")
 
 
+def compose_mail(
+    render_mail: RenderMail, settings: Settings, template: str, context: dict[str, Any], to: str,
+    record: Optional[dict[str, Any]], *, auto: str = "auto-generated", reply_to: Optional[str] = None,
+    in_reply_to: Optional[str] = None,
+) -> OutgoingMail:
+    """One mail of the outbox, rendered now from `template` (subject, text and HTML), about
+    `record` (a request or a sign-up: its reference in the Message-ID), or about none."""
+    subject, text, html = render_mail(template, context)
+    mail_id = uuid.uuid4().hex
+    domain = settings.mail_from.rpartition("@")[2].rstrip(">") or "localhost"
+    return OutgoingMail(
+        id=mail_id,
+        message_id=message_id_for(mail_id, record["reference"] if record else None, domain),
+        # Echoed into In-Reply-To/References: only a clean msg-id, else nothing (the
+        # sending side checks again, for items stored before this check).
+        in_reply_to=clean_msg_id(in_reply_to),
+        to=(to,),
+        subject=subject,
+        text=text,
+        html=html,
+        auto_submitted=auto,
+        request_id=record["id"] if record else None,
+        kind=template,
+        reply_to=reply_to,
+    )
+
+
 class MailComposer:
     def __init__(self, render_mail: RenderMail, settings: Settings, answer_url: Callable[[Assignment], str]):
         self.render_mail = render_mail
@@ -70,23 +97,9 @@ class MailComposer:
 
     def _mail(self, template: str, context: dict[str, Any], to: str, request: Optional[dict[str, Any]],
               auto: str = "auto-generated", reply_to: Optional[str] = None, in_reply_to: Optional[str] = None) -> OutgoingMail:
-        subject, text, html = self.render_mail(template, context)
-        mail_id = uuid.uuid4().hex
-        domain = self.settings.mail_from.rpartition("@")[2].rstrip(">") or "localhost"
-        return OutgoingMail(
-            id=mail_id,
-            message_id=message_id_for(mail_id, request["reference"] if request else None, domain),
-            # Echoed into In-Reply-To/References: only a clean msg-id, else nothing (the
-            # sending side checks again, for items stored before this check).
-            in_reply_to=clean_msg_id(in_reply_to),
-            to=(to,),
-            subject=subject,
-            text=text,
-            html=html,
-            auto_submitted=auto,
-            request_id=request["id"] if request else None,
-            kind=template,
-            reply_to=reply_to,
+        return compose_mail(
+            self.render_mail, self.settings, template, context, to, request, auto=auto, reply_to=reply_to,
+            in_reply_to=in_reply_to,
         )
 
     def render(self, intent: MailIntent, request: Request) -> OutgoingMail:

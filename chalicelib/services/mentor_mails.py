@@ -7,7 +7,6 @@ address or phone number; those are on the answer page once the association accep
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Callable, Optional
 
 from ..config import Settings
@@ -17,7 +16,7 @@ from ..domain.models import Association
 from ..domain.request import MailIntent
 from ..domain.text import redact_contacts
 from ..domain.vocabulary import Need
-from .mails import RenderMail, message_id_for
+from .mails import RenderMail, compose_mail
 from .ports import Assignment, OutgoingMail
 
 
@@ -47,22 +46,9 @@ class MentorMails:
 
     def _mail(self, template: str, context: dict[str, Any], to: str, signup: dict[str, Any],
               reply_to: Optional[str] = None) -> OutgoingMail:
-        subject, text, html = self.render_mail(template, context)
-        mail_id = uuid.uuid4().hex
-        domain = self.settings.mail_from.rpartition("@")[2].rstrip(">") or "localhost"
-        return OutgoingMail(
-            id=mail_id,
-            message_id=message_id_for(mail_id, signup["reference"], domain),
-            to=(to,),
-            subject=subject,
-            text=text,
-            html=html,
-            # The outbox notes a mail given up on the record of this id; a sign-up's id
-            # names no request, so that note is skipped rather than misfiled.
-            request_id=signup["id"],
-            kind=template,
-            reply_to=reply_to,
-        )
+        # The outbox notes a mail given up on the record of this id; a sign-up's id
+        # names no request, so that note is skipped rather than misfiled.
+        return compose_mail(self.render_mail, self.settings, template, context, to, signup, reply_to=reply_to)
 
     def _link(self, signup: dict[str, Any], association: Association, attempt: int) -> str:
         return self.answer_url(Assignment(signup["id"], association.id, attempt, kind="mentor"))

@@ -73,15 +73,12 @@ class Assignment:
     kind: str = "request"  # which record: "request", or "mentor" (a volunteer's sign-up)
 
 
-@dataclass
-class IntakeWrite:
-    """Everything one intake writes, committed in a single transaction (contract 7)."""
+@dataclass(kw_only=True)
+class SubmissionGuards:
+    """What keeps a submission from being stored twice or too often, written in its own
+    transaction: the idempotency record (its key, what the key must come with again, the
+    answer to replay) and the per-IP counter of the window (services.intake.hold_guards)."""
 
-    request: dict[str, Any]  # id, reference, status, association_id, created_at, ...
-    events: list[Event]
-    mails: list[OutgoingMail]
-    expires_at: int
-    mail_expires_at: int
     idempotency_key: Optional[str] = None
     idempotency_fingerprint: Optional[str] = None
     idempotency_response: Optional[dict[str, Any]] = None
@@ -89,6 +86,17 @@ class IntakeWrite:
     rate_key: Optional[str] = None
     rate_limit: int = 0
     rate_expires_at: int = 0
+
+
+@dataclass
+class IntakeWrite(SubmissionGuards):
+    """Everything one intake writes, committed in a single transaction (contract 7)."""
+
+    request: dict[str, Any]  # id, reference, status, association_id, created_at, ...
+    events: list[Event]
+    mails: list[OutgoingMail]
+    expires_at: int
+    mail_expires_at: int
     capacity_of: Optional[tuple[str, Optional[int]]] = None  # (association id, capacity)
     # When it is written: an idempotency record expired by then (TTL deletion lags) no
     # longer holds its key, so the key makes a new request, as its retention promises.
@@ -301,7 +309,7 @@ class QueueStore(Protocol):
 
 
 @dataclass
-class MentorWrite:
+class MentorWrite(SubmissionGuards):
     """Everything one sign-up writes, committed in a single transaction, as IntakeWrite."""
 
     signup: dict[str, Any]  # the record, without events and expiry
@@ -310,13 +318,6 @@ class MentorWrite:
     expires_at: int  # the sign-up's personal data (MENTOR_RETENTION_DAYS unless accepted)
     keep_until: int  # its reference and timeline: the longest it may live once accepted
     mail_expires_at: int
-    idempotency_key: Optional[str] = None
-    idempotency_fingerprint: Optional[str] = None
-    idempotency_response: Optional[dict[str, Any]] = None
-    idempotency_expires_at: int = 0
-    rate_key: Optional[str] = None
-    rate_limit: int = 0
-    rate_expires_at: int = 0
     capacity_of: Optional[tuple[str, Optional[int]]] = None  # (association id, mentor capacity)
     at: int = 0
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import binascii
 import json
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
 from .clock import Clock
 from .ports import MailLogStore, RequestStore
@@ -13,8 +14,9 @@ from .ports import MailLogStore, RequestStore
 DEFAULT_PAGE, MAX_PAGE = 50, 200
 
 
-def request_view(stored: dict[str, Any]) -> dict[str, Any]:
-    """The admin API's shape of a request: its fields at the top, then the rest."""
+def record_view(stored: dict[str, Any], rest: dict[str, Any]) -> dict[str, Any]:
+    """The admin API's shape of a request or a sign-up: its fields at the top, then `rest`,
+    then its timeline (when read with it) in order."""
     view = {
         "id": stored["id"],
         "reference": stored["reference"],
@@ -24,6 +26,16 @@ def request_view(stored: dict[str, Any]) -> dict[str, Any]:
         "updated_at": stored.get("updated_at", stored["created_at"]),
         **stored["fields"],
         "place": _place_view(stored.get("place")),
+        **rest,
+    }
+    if "events" in stored:
+        view["events"] = sorted(stored["events"], key=lambda e: (e["at"], e.get("seq", 0)))
+    return view
+
+
+def request_view(stored: dict[str, Any]) -> dict[str, Any]:
+    """The admin API's shape of a request: its fields at the top, then the rest."""
+    return record_view(stored, {
         "referent": stored.get("referent"),
         "association": stored.get("association"),
         "declined": stored.get("declined", []),  # associations that declined it, or went silent
@@ -31,10 +43,7 @@ def request_view(stored: dict[str, Any]) -> dict[str, Any]:
         "routing": stored.get("routing"),
         "extraction": stored.get("extraction"),  # mail intake: what was found, in which words
         "inbound": stored.get("inbound"),
-    }
-    if "events" in stored:
-        view["events"] = sorted(stored["events"], key=lambda e: (e["at"], e.get("seq", 0)))
-    return view
+    })
 
 
 def _place_view(place: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
@@ -44,24 +53,35 @@ def _place_view(place: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
     return {"commune": place.get("commune_code"), **place}
 
 
+Page = tuple[list[dict[str, Any]], Optional[str]]
+
+
+def read_page(read: Callable[[], Page], view: Callable[[dict[str, Any]], dict[str, Any]]) -> Page:
+    """One page of a store's list in the admin API's shape, with the next page's cursor; a
+    cursor that is not one of ours is a ValueError (400)."""
+    try:
+        items, next_cursor = read()
+    except (binascii.Error, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError("invalid cursor") from exc
+    return [view(i) for i in items], next_cursor
+
+
+@dataclass(eq=False, kw_only=True)
 class RequestQueries:
-    def __init__(self, *, requests: RequestStore, mail_log: MailLogStore, clock: Clock):
-        self.store = requests
-        self.mail_log = mail_log
-        self.clock = clock
+    requests: RequestStore
+    mail_log: MailLogStore
+    clock: Clock
 
     def get(self, id_or_reference: str) -> Optional[dict[str, Any]]:
-        stored = self.store.get_request(id_or_reference.strip(), self.clock.now().epoch)
+        stored = self.requests.get_request(id_or_reference.strip(), self.clock.now().epoch)
         return request_view(stored) if stored else None
 
     def list(
         self, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]
-    ) -> tuple[list[dict[str, Any]], Optional[str]]:
-        try:
-            items, next_cursor = self.store.list_requests(self.clock.now().epoch, status, association, limit, cursor)
-        except (binascii.Error, json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError("invalid cursor") from exc
-        return [request_view(i) for i in items], next_cursor
+    ) -> Page:
+        return read_page(
+            lambda: self.requests.list_requests(self.clock.now().epoch, status, association, limit, cursor), request_view
+        )
 
     def quarantined(self, limit: int) -> list[dict[str, Any]]:
         """Inbound mail that could not be parsed, newest first, with the reason and where

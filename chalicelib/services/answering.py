@@ -1,0 +1,217 @@
+"""The association's answer through its signed link, and its silence: one flow that
+serves requests (services/answers.py) and volunteers' sign-ups (services/mentors.py).
+
+The link's page only reads (mail scanners open every link). Accept: one conditional
+transaction. Decline: routed onward, never back to an association that let it go.
+Silence: a reminder after REMINDER_DAYS, the next candidate after REROUTE_DAYS. A change
+that lost the race to another answer shows what happened instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Generic, Optional, TypeVar
+
+from ..config import Settings
+from ..domain.change import Moment
+from ..domain.models import Association
+from .clock import Clock
+from .directory import DirectoryService
+from .ports import AnswerLinks, Assignment, Refusal, Rejected
+from .transitions import moment_now
+
+DECLINE_REASONS = (
+    ("complet", "Nous n'avons plus de place pour le moment"),
+    ("territoire", "Ce territoire n'est pas couvert par notre association"),
+    ("profil", "L'âge, la situation ou le besoin ne correspondent pas à notre action"),
+    ("autre", "Autre raison"),
+)
+
+
+class UnknownRequest(Exception):
+    """The link is genuine but its request is gone (expired) or never existed."""
+
+
+class InvalidAnswer(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class AnswerPageState:
+    """What an answer link shows: the record as it stands, for which association and routing."""
+
+    state: str  # "open", "accepted", "declined", "elsewhere"
+    record: dict[str, Any]
+    association: Optional[Association]
+    assignment: Assignment
+    just_done: Optional[str] = None
+
+
+Entity = TypeVar("Entity")  # Request or MentorSignup
+View = TypeVar("View", bound=AnswerPageState)  # AnswerView or MentorAnswerView
+# A move away from the association: (record, routing decision, next association, when) -> change.
+Move = Callable[[Any, Any, Optional[Association], Moment], Any]
+
+
+@dataclass(eq=False, kw_only=True)
+class AnswerFlow(Generic[Entity, View]):
+    """The answer's use cases; a subclass says how its records are read, routed and committed."""
+
+    view_type: ClassVar[type[AnswerPageState]]  # the page's state as the subclass's web page reads it
+
+    directory: DirectoryService
+    links: AnswerLinks
+    clock: Clock
+    settings: Settings
+
+    # -- what differs between requests and sign-ups --------------------------------------
+
+    def _check_link(self, assignment: Assignment) -> None:
+        """Refuse a link meant for another kind of record (InvalidLink)."""
+
+    def _read(self, record_id: str, now: int) -> Optional[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _from_record(self, record: dict[str, Any]) -> Entity:
+        raise NotImplementedError
+
+    def _accepted(self, entity: Entity, association: Association, at: Moment) -> Any:
+        """The acceptance's change."""
+        raise NotImplementedError
+
+    def _after_accept(self, association: Association) -> None:
+        """What follows a committed acceptance (the directory's cached load)."""
+
+    def _waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _with_retries(self, attempt: Callable[[Any], Any]) -> Any:
+        """Run `attempt` on fresh load counts until it commits (or is refused otherwise)."""
+        raise NotImplementedError
+
+    def _decide(self, entity: Entity, load_source: Any, excluded: tuple[str, ...]) -> tuple[Any, Optional[Association]]:
+        """Route again without `excluded`: the decision and the association it names."""
+        raise NotImplementedError
+
+    def _routed_onward(self, leaving: str, change: Any) -> None:
+        """What follows a committed move onward (the directory's cached load, the log)."""
+
+    def _commit(self, change: Any) -> None:
+        raise NotImplementedError
+
+    # -- the association's page -----------------------------------------------------------
+
+    def view(self, token: str) -> View:
+        """What the link shows. Reads only: mail scanners open every link."""
+        return self._open(token)[0]
+
+    def accept(self, token: str) -> View:
+        view, entity, association, assignment = self._open_to_answer(token)
+        if entity is None or association is None:
+            return view  # a second click, or an answer after another outcome: show what happened
+        change = self._accepted(entity, association, self._moment())
+        if not self._committed(change):
+            return self.view(token)  # another answer won the race: show it
+        self._after_accept(association)
+        return self._answer_view("accepted", change.after, association, assignment, "accepted")
+
+    def decline(self, token: str, reason: Optional[str], comment: Optional[str]) -> View:
+        if reason not in {value for value, _ in DECLINE_REASONS}:
+            raise InvalidAnswer("reason", "Choisissez la raison du refus.")
+        view, entity, association, assignment = self._open_to_answer(token)
+        if entity is None or association is None:
+            return view
+        note = (comment or "").strip()[:1000]
+        after = self._route_onward(entity, lambda e, d, a, at: e.decline(reason, note, d, a, at))
+        if after is None:
+            return self.view(token)
+        return self._answer_view("declined", after, association, assignment, "declined")
+
+    def _open(self, token: str) -> tuple[View, Entity, Optional[Association], Assignment, str]:
+        assignment = self.links.read_answer_token(token)  # InvalidLink: tampered or expired
+        self._check_link(assignment)
+        entity = self._load(assignment.request_id)
+        association = self.directory.snapshot().get(assignment.association_id)
+        state = entity.answer_state(assignment.association_id, assignment.attempt)  # type: ignore[attr-defined]
+        return self._answer_view(state, entity, association, assignment), entity, association, assignment, state
+
+    def _open_to_answer(self, token: str) -> tuple[View, Optional[Entity], Optional[Association], Assignment]:
+        """The page, and the record if it still waits on this link's association."""
+        view, entity, association, assignment, state = self._open(token)
+        return view, (entity if state == "open" else None), association, assignment
+
+    # -- silence (the sweeper) -------------------------------------------------------------
+
+    def sweep_silence(self) -> tuple[int, int]:
+        """Remind associations that have not answered; route onward those that still have not."""
+        now = self.clock.now()
+        reminded = rerouted = 0
+        for record in self._waiting_since(now.epoch - self.settings.reminder_days * 86400, now.epoch):
+            entity: Any = self._from_record(record)
+            waited = now.epoch - int(entity.assigned_at or now.epoch)
+            if waited >= self.settings.reroute_days * 86400:
+                rerouted += self._route_onward(entity, lambda e, d, a, at: e.reroute_for_silence(d, a, at)) is not None
+            elif not entity.reminded_at:
+                reminded += self._remind(entity, waited // 86400)
+        return reminded, rerouted
+
+    def _remind(self, entity: Any, days_waiting: int) -> bool:
+        association = self._association(entity.association_id)
+        if association is None:
+            return False
+        return self._committed(entity.remind(days_waiting, association, self._moment()))  # False: answered meanwhile
+
+    # -- shared ---------------------------------------------------------------------------
+
+    def _route_onward(self, entity: Any, move: Move) -> Optional[Entity]:
+        """Route again without the association that lets it go, nor any that declined it,
+        and apply `move` (decline, silence, bounce); None if another change of the record
+        won meanwhile."""
+        leaving = entity.association_id or ""
+        excluded = entity.excluding(leaving)
+
+        def attempt(load_source: Any) -> Any:
+            decision, association = self._decide(entity, load_source, excluded)
+            change = move(entity, decision, association, self._moment())
+            self._commit(change)
+            return change
+
+        try:
+            change = self._with_retries(attempt)
+        except Rejected as refused:
+            if refused.what is Refusal.STALE:
+                return None
+            raise
+        self._routed_onward(leaving, change)
+        return change.after
+
+    def _committed(self, change: Any) -> bool:
+        """Commit; False if the record moved on since it was read (another change won)."""
+        try:
+            self._commit(change)
+        except Rejected as refused:
+            if refused.what is not Refusal.STALE:
+                raise
+            return False
+        return True
+
+    def _answer_view(
+        self, state: str, entity: Any, association: Optional[Association], assignment: Assignment,
+        just_done: Optional[str] = None,
+    ) -> View:
+        return self.view_type(state, entity.to_record(), association, assignment, just_done)  # type: ignore[return-value]
+
+    def _association(self, association_id: Optional[str]) -> Optional[Association]:
+        return self.directory.snapshot().get(association_id) if association_id else None
+
+    def _load(self, record_id: str) -> Entity:
+        record = self._read(record_id, self.clock.now().epoch)
+        if record is None:
+            raise UnknownRequest()
+        return self._from_record(record)
+
+    def _moment(self) -> Moment:
+        return moment_now(self.clock)

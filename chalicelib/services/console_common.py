@@ -1,0 +1,87 @@
+"""What the console's queue, request page and actions share (services/console.py): their
+refusals, the time as operators read it, and the request they act on."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone, tzinfo
+from typing import Any, Optional
+
+from ..config import Settings
+from ..domain.change import Moment
+from ..domain.request import Request
+from .clock import Clock
+from .directory import DirectoryService
+from .mails import MailComposer
+from .ports import QueueStore, RequestStore
+from .transitions import moment_now
+
+
+class ConsoleRefusal(Exception):
+    """An action the request's state or the rules refuse: the page says why, in French."""
+
+    def __init__(self, message: str, status: int = 409):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class UnknownRequest(Exception):
+    """No request has this reference (or it expired)."""
+
+
+def paris_zone() -> tzinfo:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Europe/Paris")
+    except Exception:  # no time-zone data on the host: UTC, an hour or two off
+        return timezone.utc
+
+
+def paris_time(iso: str) -> str:
+    """"24/11/2026 10:05" in Europe/Paris, from the timeline's UTC ISO time."""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return moment.astimezone(paris_zone()).strftime("%d/%m/%Y %H:%M")
+
+
+def paris_midnight_utc(day: date) -> str:
+    """The UTC ISO time at which a Europe/Paris day starts (the lists' sort keys are UTC)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=paris_zone()).astimezone(timezone.utc)
+    return start.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class ConsoleParts:
+    """The ports and parts every console use case reads; ConsoleService is made of them."""
+
+    def __init__(
+        self,
+        *,
+        requests: RequestStore,
+        queue: QueueStore,
+        directory: DirectoryService,
+        mails: MailComposer,
+        clock: Clock,
+        settings: Settings,
+        raw_mail: Optional[Any] = None,
+    ):
+        """`raw_mail`: the inbound mail as received (RawMailStore, with `delete`): replies
+        are read from it in full, and an erasure deletes the request's mails from it."""
+        self.raw_mail = raw_mail
+        self.requests = requests
+        self.queue_store = queue  # `queue` is the queue's page (ConsoleService.queue)
+        self.directory = directory
+        self.mails = mails
+        self.clock = clock
+        self.settings = settings
+
+    def _load(self, reference: str) -> Request:
+        record = self.requests.get_request(reference, self.clock.now().epoch) if reference else None
+        if record is None:
+            raise UnknownRequest(reference)
+        return Request.from_record(record)
+
+    def _moment(self) -> Moment:
+        return moment_now(self.clock)

@@ -1,0 +1,172 @@
+"""The console's request page (contract section 10, issue 12): its fields, the routing
+explanation, the timeline; viewing a page with contact details is a `viewed` timeline
+event naming the operator. A reply received by mail is shown in full from its raw mail."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping, Optional
+
+from ..domain.change import Event
+from ..domain.models import Association
+from ..domain.operators import Operator
+from ..domain.request import Request
+from ..domain.vocabulary import Status
+from .console_common import ConsoleParts, paris_time
+
+log = logging.getLogger(f"{__package__}.console")  # one logger for the console's use cases
+
+# A `viewed` event per operator and page visit, but not again within this delay.
+VIEW_AGAIN_SECONDS = 1800
+# A reply received by mail is shown in full from its raw mail, up to this many characters.
+REPLY_TEXT_MAX = 20_000
+
+EVENT_LABELS = {
+    "received": "Demande reçue",
+    "routed": "Envoyée à une association",
+    "needs_triage": "À trier",
+    "accepted": "Acceptée par l'association",
+    "declined": "Refusée par l'association",
+    "rerouted": "Routée à nouveau",
+    "bounced": "E-mail de l'association rejeté",
+    "reminded": "Relance envoyée à l'association",
+    "assigned": "Attribuée par l'équipe",
+    "closed": "Close",
+    "reply_received": "Réponse reçue par e-mail",
+    "viewed": "Coordonnées consultées",
+    "mail_resent": "E-mail renvoyé à l'association",
+    "erased": "Données personnelles effacées",
+}
+RULE_LABELS = {
+    "active": "Association inactive",
+    "territory": "Territoire non couvert",
+    "age": "Âge non accueilli",
+    "situation": "Situation non accueillie",
+    "need": "Besoin non proposé",
+    "publics_required": "Public requis absent",
+    "declined": "A déjà refusé cette demande",
+    "capacity": "Complète",
+}
+TERRITORY_LEVELS = {"commune": "commune", "departement": "département", "region": "région", "national": "national"}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: str  # Europe/Paris
+    at_iso: str
+    type: str
+    label: str
+    actor: str
+    detail: dict[str, Any]
+    reply: Optional[dict[str, Any]] = None  # a reply received by mail: from, subject, text
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    record: dict[str, Any]
+    request: Request
+    timeline: list[TimelineEntry]
+    candidates: list[dict[str, Any]]
+    excluded: list[dict[str, Any]]
+    associations: list[dict[str, Any]]  # the active ones, for "Attribuer": id, name, full
+    association: Optional[Association]
+    actions: dict[str, bool] = field(default_factory=dict)
+
+
+class RequestPageReads(ConsoleParts):
+    def request_page(self, reference: str, operator: Operator) -> RequestPage:
+        """The page; opening it while it shows contact details is a `viewed` event."""
+        request = self._load(reference)
+        if not request.erased and self._should_log_view(request, operator):
+            event = Event(self.clock.now().iso, "viewed", operator.email, {})
+            if self.requests.append_event(request.id, event, len(request.events), request.expires_at):
+                request = self._load(reference)
+        return self._page(request, operator)
+
+    def _should_log_view(self, request: Request, operator: Operator) -> bool:
+        if not request.events:
+            return True
+        last = request.events[-1]
+        if last.get("type") != "viewed" or last.get("actor") != operator.email:
+            return True
+        try:
+            seen = datetime.fromisoformat(str(last["at"]).replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return True
+        return self.clock.now().epoch - seen >= VIEW_AGAIN_SECONDS
+
+    def _page(self, request: Request, operator: Operator) -> RequestPage:
+        snapshot = self.directory.snapshot()
+        names = {a.id: a.name for a in snapshot.index.associations}
+        routing = request.routing or {}
+        candidates = [
+            {
+                "id": c["id"], "name": names.get(c["id"], c["id"]), "score": c.get("score"),
+                "publics": (c.get("parts") or {}).get("publics"), "territory": (c.get("parts") or {}).get("territory"),
+                "territory_level": TERRITORY_LEVELS.get((c.get("parts") or {}).get("territory_level") or "", ""),
+                "first_need": (c.get("parts") or {}).get("first_need"),
+                "load_share": round(100 * float(c.get("load_share") or 0)),
+                "chosen": c["id"] == routing.get("association"),
+            }
+            for c in routing.get("candidates") or []
+        ]
+        excluded = [
+            {"rule": RULE_LABELS.get(rule, rule), "associations": [names.get(i, i) for i in ids]}
+            for rule, ids in (routing.get("excluded") or {}).items() if ids
+        ]
+        active = [
+            {
+                "id": a.id, "name": a.name, "capacity": a.capacity, "load": snapshot.load.get(a.id, 0),
+                "full": a.capacity is not None and snapshot.load.get(a.id, 0) >= a.capacity,
+            }
+            for a in snapshot.index.associations if a.active
+        ]
+        open_ = request.status in {Status.NEEDS_TRIAGE, Status.ROUTED}
+        actions = {
+            "assign": open_ and not request.erased,
+            "reroute": open_ and not request.erased,
+            "close": request.status != Status.CLOSED,
+            "resend": request.status == Status.ROUTED and not request.erased,
+            "erase": operator.is_admin and not request.erased,
+        }
+        return RequestPage(
+            record=request.to_record(), request=request, timeline=[self._entry(e) for e in request.events],
+            candidates=candidates, excluded=excluded, associations=active,
+            association=snapshot.get(request.association_id or ""), actions=actions,
+        )
+
+    def _entry(self, event: Mapping[str, Any]) -> TimelineEntry:
+        entry = timeline_entry(event)
+        if entry.reply is not None and self.raw_mail is not None and entry.detail.get("raw_key"):
+            full = self._reply_text(str(entry.detail["raw_key"]))
+            if full:
+                entry.reply["text"] = full
+        return entry
+
+    def _reply_text(self, key: str) -> Optional[str]:
+        """A reply's own text (quoted history cut), read from the raw mail; None if it is
+        gone (retention, erasure) or unreadable: the stored excerpt is shown then."""
+        from ..domain.inbound_mail import UnparseableMail, parse_inbound
+
+        try:
+            mail = parse_inbound(self.raw_mail.get(key))
+        except (KeyError, OSError, UnparseableMail):
+            return None
+        except Exception as exc:  # noqa: BLE001 - S3 errors: the excerpt will do
+            log.warning("console: reply not read", extra={"error": type(exc).__name__})
+            return None
+        return (mail.own_text or mail.text or "")[:REPLY_TEXT_MAX] or None
+
+
+def timeline_entry(event: Mapping[str, Any]) -> TimelineEntry:
+    detail = dict(event.get("detail") or {})
+    reply = None
+    if event.get("type") == "reply_received":
+        reply = {"from": detail.get("from"), "subject": detail.get("subject"), "text": detail.get("excerpt")}
+    return TimelineEntry(
+        at=paris_time(str(event.get("at") or "")), at_iso=str(event.get("at") or ""), type=str(event.get("type")),
+        label=EVENT_LABELS.get(str(event.get("type")), str(event.get("type"))), actor=str(event.get("actor") or ""),
+        detail=detail, reply=reply,
+    )

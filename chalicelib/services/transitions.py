@@ -1,0 +1,64 @@
+"""What every use case that commits a change of a request or a sign-up shares.
+
+A domain transition (`Request` or `MentorSignup` method) returns the state before and
+after, the events and the mails to record and the load counters to move; the use case
+turns it into one conditional transaction of its store. The parts below are the same for
+both kinds of record: when it happens, the record as stored, the transaction's fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Union
+
+from ..config import Settings
+from ..domain.change import MailIntent, Moment
+from ..domain.mentor import MentorChange, MentorSignup
+from ..domain.request import Change, Request
+from .clock import Clock
+from .ports import OutgoingMail, Transition
+
+AnyChange = Union[Change, MentorChange]
+RenderMail = Callable[[MailIntent, Any], OutgoingMail]
+
+
+def moment_now(clock: Clock) -> Moment:
+    now = clock.now()
+    return Moment(now.epoch, now.iso)
+
+
+def stored_record(entity: Union[Request, MentorSignup]) -> dict[str, Any]:
+    """The record as the store writes it: its timeline and expiry are written apart."""
+    record = entity.to_record()
+    record.pop("events"), record.pop("expires_at")
+    return record
+
+
+def mail_expires_at(at_epoch: int, settings: Settings) -> int:
+    """When the outbox forgets the mails a change stores now."""
+    return at_epoch + settings.mail_retention_days * 86400
+
+
+def transition_fields(change: AnyChange, render: RenderMail, clock: Clock, settings: Settings) -> dict[str, Any]:
+    """The fields a request's Transition and a sign-up's MentorTransition share: the
+    write is refused unless the record is still in the state it was read in."""
+    before, after = change.before, change.after
+    return {
+        "from_status": before.status.value,
+        "from_attempt": before.attempt,
+        "events": list(change.events),
+        # Rendered from the new state, before the commit: what is stored is what is sent.
+        "mails": [render(intent, after) for intent in change.mails],
+        "mail_expires_at": mail_expires_at(clock.now().epoch, settings),
+        "load_changes": [(c.association_id, c.delta, c.capacity) for c in change.load],
+        "event_seq": len(before.events),
+    }
+
+
+def request_transition(change: Change, render: RenderMail, clock: Clock, settings: Settings) -> Transition:
+    """A request's change as the transaction that commits it (answers, the console)."""
+    return Transition(
+        request=stored_record(change.after),
+        expires_at=change.before.expires_at,
+        assigned_before=change.before.assigned_at,  # the time to answer, for the statistics
+        **transition_fields(change, render, clock, settings),
+    )
