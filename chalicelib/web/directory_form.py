@@ -18,12 +18,9 @@ from ..services.directory import InvalidDirectory
 RESERVED_IDS = {"nouvelle", "versions", "signalements"}
 
 LIST_FIELDS = ("situations", "needs", "publics", "publics_required")
-CHOICES = {
-    "situations": Situation.choices(),
-    "needs": Need.choices(),
-    "publics": Public.choices(),
-    "publics_required": Public.choices(),
-}
+# The boxes of each list; the publics an association requires are among the publics.
+CHOICES = {"situations": Situation.choices(), "needs": Need.choices(), "publics": Public.choices()}
+CHOICES["publics_required"] = CHOICES["publics"]
 FORM_LABELS = {
     "id": "Identifiant",
     "name": "Nom",
