@@ -193,17 +193,17 @@ class ConsoleRoom:
     door: ConsoleDoor
 
 
-Room = TypeVar("Room", bound=ConsoleRoom)
+AnyRoom = TypeVar("AnyRoom", bound=ConsoleRoom)
 Args = ParamSpec("Args")
 
 
 def guarded_page(
-    view: Callable[Concatenate[Room, "Request", ConsoleSession, Args], Response],
-) -> Callable[Concatenate[Room, "Request", Args], Response]:
+    view: Callable[Concatenate[AnyRoom, "Request", ConsoleSession, Args], Response],
+) -> Callable[Concatenate[AnyRoom, "Request", Args], Response]:
     """A console page (GET): the door's guard first, then the view, given the session."""
 
     @wraps(view)
-    def guarded(room: Room, request: Request, *args: Args.args, **kwargs: Args.kwargs) -> Response:
+    def guarded(room: AnyRoom, request: Request, *args: Args.args, **kwargs: Args.kwargs) -> Response:
         session = room.door.guard(request)
         if isinstance(session, Response):
             return session
