@@ -50,14 +50,10 @@ class Stores:
         from .adapters.dynamodb.mentors import DynamoMentorStore
         from .adapters.dynamodb.stats import DynamoStatsStore
 
-        return Stores(
-            requests=DynamoRequestStore(table, mail_grace_seconds),
-            outbox=DynamoOutboxStore(table),
-            directory=DynamoDirectoryStore(table),
-            mail_log=DynamoMailLogStore(table),
-            console=DynamoConsoleStore(table, mail_grace_seconds),
-            mentors=DynamoMentorStore(table, mail_grace_seconds),
-            stats=DynamoStatsStore(table, mail_grace_seconds),
+        return Stores._on(
+            table, mail_grace_seconds,
+            requests=DynamoRequestStore, outbox=DynamoOutboxStore, directory=DynamoDirectoryStore,
+            mail_log=DynamoMailLogStore, console=DynamoConsoleStore, mentors=DynamoMentorStore, stats=DynamoStatsStore,
         )
 
     @staticmethod
@@ -70,16 +66,21 @@ class Stores:
         from .adapters.memory.mentors import MemoryMentorStore
         from .adapters.memory.stats import MemoryStatsStore
 
-        state = MemoryState()
-        return Stores(
-            requests=MemoryRequestStore(state, mail_grace_seconds),
-            outbox=MemoryOutboxStore(state),
-            directory=MemoryDirectoryStore(state),
-            mail_log=MemoryMailLogStore(state),
-            console=MemoryConsoleStore(state, mail_grace_seconds),
-            mentors=MemoryMentorStore(state, mail_grace_seconds),
-            stats=MemoryStatsStore(state, mail_grace_seconds),
+        return Stores._on(
+            MemoryState(), mail_grace_seconds,
+            requests=MemoryRequestStore, outbox=MemoryOutboxStore, directory=MemoryDirectoryStore,
+            mail_log=MemoryMailLogStore, console=MemoryConsoleStore, mentors=MemoryMentorStore, stats=MemoryStatsStore,
         )
+
+    @staticmethod
+    def _on(shared: Any, mail_grace_seconds: int, **store_classes: Any) -> "Stores":
+        """Each port's store built on the one backing they share (a table, a memory state);
+        the stores that write mails to send also take the sweeper's grace."""
+        takes_grace = {"requests", "console", "mentors", "stats"}
+        return Stores(**{
+            port: store(shared, mail_grace_seconds) if port in takes_grace else store(shared)
+            for port, store in store_classes.items()
+        })
 
 
 class Services:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from .domain.routing import RoutingWeights
 
@@ -19,6 +19,19 @@ PUBLIC_DEFAULT_SECRET_KEY = "local-dev-secret-change-me"
 # from the environment or `.local/` files on the local stack.
 SECRET_NAMES = ("SECRET_KEY", "PREVIOUS_SECRET_KEYS", "ADMIN_TOKEN", "PARTNER_TOKENS")
 SECRETS_MAX_AGE_SECONDS = 300
+# Settings read as they are from the variable of their name in capitals (RETENTION_DAYS
+# for retention_days), the default standing when it is not set; the others have rules
+# of their own (Settings._from_mapping).
+PLAIN_FIELDS = (
+    "stage", "table_name", "outbox_dir", "mail_from", "admin_token", "secret_key", "secrets_path",
+    "retention_days", "mentor_retention_days", "idempotency_hours", "mail_retention_days",
+    "directory_cache_seconds", "simulation_days", "link_max_age_days", "reminder_days", "reroute_days",
+    "sweeper_seconds", "ack_limit_per_hour", "mail_intake_limit_per_day",
+    "raw_mail_dir", "raw_mail_bucket", "max_mail_bytes", "ses_configuration_set", "mail_max_attempts",
+    "mail_grace_seconds", "network_name", "legal_publisher", "legal_publisher_address", "legal_publisher_contact",
+    "legal_director", "legal_host", "privacy_contact", "accessibility_contact", "accessibility_status",
+    "accessibility_statement_date",
+)
 
 
 class InsecureSettings(RuntimeError):
@@ -127,52 +140,23 @@ class Settings:
 
         count, _, seconds = env.get("RATE_LIMIT", "20/600").partition("/")
         weights = RoutingWeights(**json.loads(env["ROUTING_WEIGHTS"])) if env.get("ROUTING_WEIGHTS") else RoutingWeights()
+        def as_set(name: str) -> Any:
+            """The field from the variable of its name in capitals, typed as its default."""
+            default = getattr(cls, name)
+            return type(default)(env.get(name.upper(), default))
+
         return cls(
-            stage=env.get("STAGE", "local"),
-            table_name=env.get("TABLE_NAME", "mentorat-local"),
+            **{name: as_set(name) for name in PLAIN_FIELDS},
             dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT")
             or (f"http://127.0.0.1:{env['DYNAMODB_PORT']}" if env.get("DYNAMODB_PORT") else None),
             aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-3",
-            outbox_dir=env.get("OUTBOX_DIR", ".local/outbox"),
-            mail_from=env.get("MAIL_FROM", cls.mail_from),
             intake_addresses=csv("INTAKE_ADDRESSES", cls.intake_addresses),
-            admin_token=env.get("ADMIN_TOKEN", ""),
             partner_tokens=csv("PARTNER_TOKENS"),
             public_base_url=env.get("PUBLIC_BASE_URL", cls.public_base_url).rstrip("/"),
             rate_limit_count=int(count),
             rate_limit_seconds=int(seconds or 600),
             partner_origins=csv("PARTNER_ORIGINS"),
             operators=csv("OPERATORS"),
-            retention_days=int(env.get("RETENTION_DAYS", cls.retention_days)),
-            mentor_retention_days=int(env.get("MENTOR_RETENTION_DAYS", cls.mentor_retention_days)),
-            idempotency_hours=int(env.get("IDEMPOTENCY_HOURS", cls.idempotency_hours)),
-            mail_retention_days=int(env.get("MAIL_RETENTION_DAYS", cls.mail_retention_days)),
-            directory_cache_seconds=float(env.get("DIRECTORY_CACHE_SECONDS", cls.directory_cache_seconds)),
-            simulation_days=int(env.get("SIMULATION_DAYS", cls.simulation_days)),
             routing_weights=weights,
-            secret_key=env.get("SECRET_KEY", cls.secret_key),
             previous_secret_keys=csv("PREVIOUS_SECRET_KEYS"),
-            link_max_age_days=int(env.get("LINK_MAX_AGE_DAYS", cls.link_max_age_days)),
-            reminder_days=int(env.get("REMINDER_DAYS", cls.reminder_days)),
-            reroute_days=int(env.get("REROUTE_DAYS", cls.reroute_days)),
-            sweeper_seconds=float(env.get("SWEEPER_SECONDS", cls.sweeper_seconds)),
-            ack_limit_per_hour=int(env.get("ACK_LIMIT_PER_HOUR", cls.ack_limit_per_hour)),
-            mail_intake_limit_per_day=int(env.get("MAIL_INTAKE_LIMIT_PER_DAY", cls.mail_intake_limit_per_day)),
-            raw_mail_dir=env.get("RAW_MAIL_DIR", cls.raw_mail_dir),
-            raw_mail_bucket=env.get("RAW_MAIL_BUCKET", ""),
-            max_mail_bytes=int(env.get("MAX_MAIL_BYTES", cls.max_mail_bytes)),
-            secrets_path=env.get("SECRETS_PATH", ""),
-            ses_configuration_set=env.get("SES_CONFIGURATION_SET", ""),
-            mail_max_attempts=int(env.get("MAIL_MAX_ATTEMPTS", cls.mail_max_attempts)),
-            mail_grace_seconds=int(env.get("MAIL_GRACE_SECONDS", cls.mail_grace_seconds)),
-            network_name=env.get("NETWORK_NAME", cls.network_name),
-            legal_publisher=env.get("LEGAL_PUBLISHER", cls.legal_publisher),
-            legal_publisher_address=env.get("LEGAL_PUBLISHER_ADDRESS", cls.legal_publisher_address),
-            legal_publisher_contact=env.get("LEGAL_PUBLISHER_CONTACT", cls.legal_publisher_contact),
-            legal_director=env.get("LEGAL_DIRECTOR", cls.legal_director),
-            legal_host=env.get("LEGAL_HOST", cls.legal_host),
-            privacy_contact=env.get("PRIVACY_CONTACT", cls.privacy_contact),
-            accessibility_contact=env.get("ACCESSIBILITY_CONTACT", cls.accessibility_contact),
-            accessibility_status=env.get("ACCESSIBILITY_STATUS", cls.accessibility_status),
-            accessibility_statement_date=env.get("ACCESSIBILITY_STATEMENT_DATE", cls.accessibility_statement_date),
         )

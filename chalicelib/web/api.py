@@ -11,14 +11,13 @@ from chalice import Response
 
 from ..config import Settings
 from ..domain.models import NewRequest
-from ..domain.submission import InvalidSubmission, parse_submission
+from ..domain.submission import parse_submission
 from ..domain.vocabulary import Channel, Status
 from ..services.directory import InvalidDirectory
-from ..services.intake import Idempotency, IdempotencyConflict, RateLimited
 from ..services.queries import DEFAULT_PAGE, MAX_PAGE
-from . import security
-from .parsing import MAX_API_BYTES, MAX_DIRECTORY_BYTES, BodyRefused, parse_json
-from .responses import api_error, api_errors, json_response, too_many
+from .json_door import admin_refusal, json_submission
+from .parsing import MAX_DIRECTORY_BYTES, BodyRefused, parse_json
+from .responses import api_error, json_response
 
 if TYPE_CHECKING:
     from chalice.app import Request
@@ -42,39 +41,17 @@ class Api:
     healthy: Callable[[], bool]  # storage answers (the composition root knows how to ask)
 
     def submit(self, request: Request) -> Response:
-        raw = request.raw_body or b""
-        if len(raw) > MAX_API_BYTES:
-            return api_error("body", "body larger than 64 KiB", 413)
-        if not security.cross_site_post_allowed(request.headers, self.settings):
-            # A browser page elsewhere can post a text/plain body here without a preflight.
-            return api_error("Origin", "cross-site submissions only from partner origins", 403)
-        try:
-            body = parse_json(raw, MAX_API_BYTES)
-        except BodyRefused as refused:
-            return json_response(refused.api_errors(), refused.status)
-        if not isinstance(body, dict):
-            return api_error("body", "a JSON object is expected", 400)
-        try:
-            submission = parse_submission(body, json=True)
-        except InvalidSubmission as exc:
-            return api_errors(exc.errors)
-        key = (request.headers.get("idempotency-key") or "").strip()
-        idem = Idempotency.of_api(key[:200], body) if key else None
-        new = NewRequest.from_submission(submission, Channel.API)
-        try:
-            result = self.intake.accept(new, idem, security.rate_key(request, self.settings))
-        except RateLimited:
-            return too_many(self.settings, as_page=False)
-        except IdempotencyConflict:
-            return api_error("Idempotency-Key", "key already used with another body", 409)
-        return json_response(result.as_response(), 201)
+        return json_submission(
+            request, self.settings, lambda body: parse_submission(body, json=True),
+            lambda submission, idempotency, rate_key: self.intake.accept(
+                NewRequest.from_submission(submission, Channel.API), idempotency, rate_key
+            ),
+        )
 
     # -- the operators' reads and the directory (admin token) ----------------------------
 
     def _admin_only(self, request: Request) -> Optional[Response]:
-        if not security.is_admin(request.headers, self.settings):
-            return api_error("Authorization", "admin token required", 401, {"WWW-Authenticate": "Bearer"})
-        return None
+        return admin_refusal(request, self.settings)
 
     def get_request(self, request: Request, id_or_reference: str) -> Response:
         if (denied := self._admin_only(request)) is not None:

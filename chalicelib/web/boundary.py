@@ -85,12 +85,10 @@ def failure_page(status: int, cid: str) -> str:
 
 
 def _page_headers(settings: Optional[Settings]) -> dict[str, str]:
+    """The pages' headers; the defaults' when the failure came before the settings."""
     from . import security
 
-    if settings is None:
-        return {"Content-Type": "text/html; charset=utf-8", "X-Content-Type-Options": "nosniff",
-                "Content-Security-Policy": "default-src 'none'; style-src 'self'; frame-ancestors 'none'"}
-    return security.page_headers(settings)
+    return security.page_headers(settings or Settings())
 
 
 class Room(Protocol):

@@ -10,7 +10,9 @@ HttpOnly, SameSite=Strict, Secure outside the local stack, for /console only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
+from functools import wraps
+from http.cookies import CookieError, SimpleCookie
+from typing import TYPE_CHECKING, Any, Callable, Concatenate, Mapping, Optional, ParamSpec, TypeVar, Union
 
 from chalice import Response
 
@@ -31,13 +33,7 @@ SESSION_SECONDS = 12 * 3600
 
 def console_headers(settings: Settings) -> dict[str, str]:
     """The pages' headers, but never framed, even by partners: operators only."""
-    headers = security.page_headers(settings)
-    headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
-        next(p for p in headers["Content-Security-Policy"].split("; ") if p.startswith("frame-ancestors")),
-        "frame-ancestors 'none'",
-    )
-    headers["X-Frame-Options"] = "DENY"
-    return headers
+    return security.page_headers(settings, frame_ancestors="'none'")
 
 
 def console_page(settings: Settings, name: str, session: Optional[ConsoleSession], status: int = 200, **context: Any) -> Response:
@@ -47,10 +43,18 @@ def console_page(settings: Settings, name: str, session: Optional[ConsoleSession
 
 
 def read_cookie(headers: Mapping[str, str], name: str = COOKIE) -> Optional[str]:
-    for part in (headers.get("cookie") or "").split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name and value:
-            return value
+    """The value of the cookie `name` in the request's Cookie header, if any.
+
+    Each pair is read on its own: http.cookies drops a whole header when one pair is not
+    to its taste (a space in a value), and the browser sends every cookie of the host."""
+    for pair in (headers.get("cookie") or "").split(";"):
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(pair.strip())
+        except CookieError:
+            continue
+        if name in jar and jar[name].value:
+            return jar[name].value
     return None
 
 
@@ -91,6 +95,17 @@ class ConsoleDoor:
                 "Cette action est réservée aux administrateurs du réseau.", "/console", "Revenir à la console",
             )
         return session
+
+    def guard_post(self, request: Request, admin: bool = False) -> Union[tuple[ConsoleSession, dict[str, Any]], Response]:
+        """(session, fields) of a console POST, or the answer refusing it: its body
+        (form()), then the guard with its anti-forgery field."""
+        values = self.form(request)
+        if isinstance(values, Response):
+            return values
+        session = self.guard(request, admin=admin, form=values)
+        if isinstance(session, Response):
+            return session
+        return session, values
 
     def form(self, request: Request) -> Union[dict[str, Any], Response]:
         """A console POST's fields, or the page refusing an oversized or malformed body."""
@@ -147,12 +162,9 @@ class ConsoleDoor:
         return redirect("/console", self._cookie(session.cookie, SESSION_SECONDS))
 
     def sign_out(self, request: Request) -> Response:
-        values = self.form(request)
-        if isinstance(values, Response):
-            return values
-        guarded = self.guard(request, form=values)
-        if isinstance(guarded, Response):
-            return guarded
+        posted = self.guard_post(request)
+        if isinstance(posted, Response):
+            return posted
         return redirect(SIGN_IN, self._cookie("", 0))
 
     def _cookie(self, value: str, max_age: int) -> str:
@@ -171,3 +183,30 @@ class ConsoleDoor:
         if isinstance(guarded, Response):
             return guarded
         return not_found_page(self.settings)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsoleRoom:
+    """What every room of the console holds: the settings and the door that guards it."""
+
+    settings: Settings
+    door: ConsoleDoor
+
+
+AnyRoom = TypeVar("AnyRoom", bound=ConsoleRoom)
+Args = ParamSpec("Args")
+
+
+def guarded_page(
+    view: Callable[Concatenate[AnyRoom, "Request", ConsoleSession, Args], Response],
+) -> Callable[Concatenate[AnyRoom, "Request", Args], Response]:
+    """A console page (GET): the door's guard first, then the view, given the session."""
+
+    @wraps(view)
+    def guarded(room: AnyRoom, request: Request, *args: Args.args, **kwargs: Args.kwargs) -> Response:
+        session = room.door.guard(request)
+        if isinstance(session, Response):
+            return session
+        return view(room, request, session, *args, **kwargs)
+
+    return guarded

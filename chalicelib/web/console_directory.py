@@ -15,7 +15,6 @@ writes nothing: it shows what saving would do to the last days' requests.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Optional, Union
@@ -23,12 +22,13 @@ from urllib.parse import parse_qsl, quote
 
 from chalice import Response
 
-from ..config import Settings
 from ..domain import directory_changes
-from ..domain.models import ASSOCIATION_ID_PATTERN, Association
-from ..domain.vocabulary import Need, Public, Situation
+from ..domain.models import Association
+from ..domain.vocabulary import Need
+from ..services.console_auth import ConsoleSession
 from ..services.directory import DirectoryPreview, DirectoryService, InvalidDirectory
-from .console import ConsoleDoor, console_page, redirect
+from .console import ConsoleRoom, console_page, guarded_page, redirect
+from .directory_form import CHOICES, FORM_LABELS, entry_from_form, form_values, model_errors
 from .responses import error_page, not_found_page
 
 if TYPE_CHECKING:
@@ -37,48 +37,13 @@ if TYPE_CHECKING:
     from ..bootstrap import Services
 
 VERSIONS_PAGE = 20
-# Paths of this room that an association id cannot take (its form lives at /{id}).
-RESERVED_IDS = {"nouvelle", "versions", "signalements"}
-
-LIST_FIELDS = ("situations", "needs", "publics", "publics_required")
-CHOICES = {
-    "situations": Situation.choices(),
-    "needs": Need.choices(),
-    "publics": Public.choices(),
-    "publics_required": Public.choices(),
-}
-FORM_LABELS = {
-    "id": "Identifiant",
-    "name": "Nom",
-    "emails": "Adresses e-mail",
-    "regions": "Régions",
-    "departements": "Départements",
-    "communes": "Communes",
-    "age_min": "Âge minimum",
-    "age_max": "Âge maximum",
-    "situations": "Situations",
-    "needs": "Besoins",
-    "first_need": "Besoin principal",
-    "publics": "Publics",
-    "publics_required": "Publics exigés",
-    "capacity": "Capacité",
-    "mentor_capacity": "Places pour des mentors",
-}
 
 
 def room(services: Services) -> "ConsoleDirectory":
-    """This room's use cases, from the composition root's parts."""
-    from .console import ConsoleDoor
+    """This room, as web/views.py builds it (app.py's directory routes name it here)."""
+    from .views import console_directory
 
-    return ConsoleDirectory(
-        settings=services.settings,
-        door=ConsoleDoor(settings=services.settings, auth=services.console_auth),
-        directory=services.directory,
-        preview=DirectoryPreview(
-            directory=services.directory, requests=services.stores.requests, clock=services.clock,
-            weights=services.settings.routing_weights, days=services.settings.simulation_days,
-        ),
-    )
+    return console_directory(services)
 
 
 def paris_time(iso: str) -> str:
@@ -96,34 +61,40 @@ def paris_time(iso: str) -> str:
     return moment.strftime("%d/%m/%Y à %H:%M")
 
 
-_REASONS = (
-    (re.compile(r"^no association covers département (\S+)$"), "aucune association ne couvre le département {0}"),
-    (re.compile(r"^no association covers commune (\S+)$"), "aucune association ne couvre la commune {0}"),
-    (re.compile(r"^no association in the territory takes age (\S+)$"), "aucune association du territoire ne prend l'âge de {0} ans"),
-    (re.compile(r"^no association in the territory takes situation (.+)$"), "aucune association du territoire ne prend la situation {0}"),
-    (re.compile(r"^no association in the territory offers need (\S+)$"), "aucune association du territoire ne propose le besoin {0}"),
-    (re.compile(r"^all candidates at capacity$"), "toutes les associations possibles sont à pleine capacité"),
-    (re.compile(r"^every candidate declined this request$"), "toutes les associations possibles l'ont refusée"),
-    (re.compile(r"^no association takes these publics$"), "aucune association ne prend ces publics"),
-    (re.compile(r"^no active association in the directory$"), "aucune association active dans l'annuaire"),
-    (re.compile(r"^no usable postal code$"), "pas de code postal utilisable"),
-    (re.compile(r"^no need given$"), "besoin non indiqué"),
-    (re.compile(r"^no age given$"), "âge non indiqué"),
-)
+# The triage reasons of domain/routing.py, each with its French; `{}` stands for the
+# value the reason names (a code, an age, a situation).
+_REASONS = {
+    "no association covers département {}": "aucune association ne couvre le département {}",
+    "no association covers commune {}": "aucune association ne couvre la commune {}",
+    "no association in the territory takes age {}": "aucune association du territoire ne prend l'âge de {} ans",
+    "no association in the territory takes situation {}": "aucune association du territoire ne prend la situation {}",
+    "no association in the territory offers need {}": "aucune association du territoire ne propose le besoin {}",
+    "all candidates at capacity": "toutes les associations possibles sont à pleine capacité",
+    "every candidate declined this request": "toutes les associations possibles l'ont refusée",
+    "no association takes these publics": "aucune association ne prend ces publics",
+    "no active association in the directory": "aucune association active dans l'annuaire",
+    "no usable postal code": "pas de code postal utilisable",
+    "no need given": "besoin non indiqué",
+    "no age given": "âge non indiqué",
+}
+
+
+def _translated(part: str) -> str:
+    for english, french in _REASONS.items():
+        prefix, placeholder, _ = english.partition("{}")
+        if not placeholder:
+            if part == english:
+                return french
+        elif part.startswith(prefix) and part != prefix:
+            return french.format(part[len(prefix):])
+    return part
 
 
 def french_reason(reason: Optional[str]) -> str:
     """A triage reason of domain/routing.py as operators read it; unknown ones as they are."""
-    parts = []
-    for part in (reason or "").split("; national associations: "):
-        for pattern, french in _REASONS:
-            m = pattern.match(part)
-            if m:
-                parts.append(french.format(*m.groups()))
-                break
-        else:
-            parts.append(part)
-    return " ; associations nationales : ".join(parts)
+    return " ; associations nationales : ".join(
+        _translated(part) for part in (reason or "").split("; national associations: ")
+    )
 
 
 def territory_summary(a: Association) -> str:
@@ -143,154 +114,8 @@ def territory_summary(a: Association) -> str:
     return " ; ".join(parts) or "aucun"
 
 
-def form_values(entry: dict[str, Any]) -> dict[str, Any]:
-    """An entry (contract section 5) as the form's fields."""
-    t = entry.get("territory") or {}
-    needs = list(entry.get("needs") or [])
-    capacity = entry.get("capacity")
-    return {
-        "id": entry.get("id", ""),
-        "name": entry.get("name", ""),
-        "emails": "\n".join(entry.get("emails") or []),
-        "active": bool(entry.get("active", True)),
-        "national": bool(t.get("national")),
-        "regions": ", ".join(t.get("regions") or []),
-        "departements": ", ".join(t.get("departements") or []),
-        "communes": ", ".join(t.get("communes") or []),
-        "age_min": str((entry.get("ages") or {}).get("min", "")),
-        "age_max": str((entry.get("ages") or {}).get("max", "")),
-        "situations": list(entry.get("situations") or []),
-        "needs": needs,
-        "first_need": needs[0] if needs else "",
-        "publics": list(entry.get("publics") or []),
-        "publics_required": list(entry.get("publics_required") or []),
-        "capacity": "" if capacity is None else str(capacity),
-        "recruits_mentors": bool(entry.get("recruits_mentors")),
-        "mentor_capacity": "" if entry.get("mentor_capacity") is None else str(entry["mentor_capacity"]),
-    }
-
-
-def _whole(text: str) -> Optional[int]:
-    text = text.strip()
-    return int(text) if re.fullmatch(r"[0-9]{1,6}", text) else None
-
-
-def entry_from_form(
-    values: dict[str, Any], base: dict[str, Any], new: bool
-) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, str]]]:
-    """(the entry, the form's values to show again, French errors by form field).
-
-    `base`: the association as stored (fields this form does not show are kept)."""
-    shown = {
-        "id": str(values.get("id", base.get("id", ""))).strip() if new else base.get("id", ""),
-        "name": str(values.get("name", "")).strip(),
-        "emails": str(values.get("emails", "")),
-        "active": values.get("active") == "on",
-        "national": values.get("national") == "on",
-        "regions": str(values.get("regions", "")),
-        "departements": str(values.get("departements", "")),
-        "communes": str(values.get("communes", "")),
-        "age_min": str(values.get("age_min", "")).strip(),
-        "age_max": str(values.get("age_max", "")).strip(),
-        "first_need": str(values.get("first_need", "")),
-        "capacity": str(values.get("capacity", "")).strip(),
-        "recruits_mentors": values.get("recruits_mentors") == "on",
-        "mentor_capacity": str(values.get("mentor_capacity", "")).strip(),
-    }
-    for name in LIST_FIELDS:
-        known = {v for v, _ in CHOICES[name]}
-        shown[name] = [v for v in values.get(f"{name}[]", []) if v in known]
-    errors: list[dict[str, str]] = []
-
-    def wrong(field: str, message: str) -> None:
-        errors.append({"field": field, "message": message})
-
-    if new:
-        if not shown["id"]:
-            wrong("id", "indiquez un identifiant")
-        elif not re.fullmatch(ASSOCIATION_ID_PATTERN, shown["id"]):
-            wrong("id", "lettres minuscules sans accent, chiffres et tirets (par exemple afev-59)")
-        elif shown["id"] in RESERVED_IDS:
-            wrong("id", "cet identifiant est réservé, choisissez-en un autre")
-    if not shown["name"]:
-        wrong("name", "indiquez le nom de l'association")
-    emails = [e for e in re.split(r"[\s,;]+", shown["emails"]) if e]
-    if not emails:
-        wrong("emails", "indiquez au moins une adresse")
-    territory: dict[str, Any] = {"national": shown["national"]}
-    for kind in ("regions", "departements", "communes"):
-        codes = directory_changes.split_codes(shown[kind])
-        if kind == "departements":
-            codes = [c.zfill(2) if c.isdigit() and len(c) == 1 else c for c in codes]
-        unknown = directory_changes.unknown_codes(kind, codes)
-        if unknown:
-            wrong(kind, "codes INSEE inconnus : " + ", ".join(unknown))
-        territory[kind] = codes
-    age_min, age_max = _whole(shown["age_min"]), _whole(shown["age_max"])
-    if age_min is None or age_min > 120:
-        wrong("age_min", "un nombre entier de 0 à 120")
-    if age_max is None or age_max > 120:
-        wrong("age_max", "un nombre entier de 0 à 120")
-    if age_min is not None and age_max is not None and age_min > age_max:
-        wrong("age_max", "l'âge maximum doit être au moins l'âge minimum")
-    needs = shown["needs"]
-    if not needs:
-        wrong("needs", "cochez au moins un besoin")
-    elif shown["first_need"] not in needs:
-        wrong("first_need", "le besoin principal doit faire partie des besoins cochés")
-    else:
-        # The first need scores (+2): it leads, the others follow in the usual order.
-        needs = [shown["first_need"]] + [n for n in needs if n != shown["first_need"]]
-    capacities: dict[str, Optional[int]] = {"capacity": None, "mentor_capacity": None}
-    for name in capacities:
-        if shown[name]:
-            capacities[name] = _whole(shown[name])
-            if capacities[name] is None:
-                wrong(name, "un nombre entier, ou vide pour sans limite")
-    entry = {
-        **base,
-        "id": shown["id"],
-        "name": shown["name"],
-        "emails": emails,
-        "active": shown["active"],
-        "territory": territory,
-        "ages": {"min": age_min if age_min is not None else 0, "max": age_max if age_max is not None else 0},
-        "situations": shown["situations"],
-        "needs": needs,
-        "publics": shown["publics"],
-        "publics_required": shown["publics_required"],
-        "capacity": capacities["capacity"],
-        "recruits_mentors": shown["recruits_mentors"],
-        "mentor_capacity": capacities["mentor_capacity"],
-    }
-    return entry, shown, errors
-
-
-def model_errors(exc: InvalidDirectory) -> list[dict[str, str]]:
-    """The model's refusals (an address it does not take...) on the form's fields."""
-    out = []
-    for e in exc.errors:
-        where = e["field"].split(".")
-        field = where[1] if len(where) > 1 else "id"
-        if field == "territory" and len(where) > 2:
-            field = where[2]
-        if field == "ages":
-            field = "age_max"
-        if e.get("message") == "id already in use":
-            out.append({"field": "id", "message": "une association a déjà cet identifiant"})
-        elif e.get("message") == "no such association":
-            out.append({"field": "id", "message": "cette association n'est plus dans l'annuaire"})
-        elif field == "emails":
-            out.append({"field": "emails", "message": "une adresse n'est pas valide"})
-        else:
-            out.append({"field": field if field in FORM_LABELS else "id", "message": f"valeur refusée ({e['message']})"})
-    return out
-
-
 @dataclass(frozen=True, kw_only=True)
-class ConsoleDirectory:
-    settings: Settings
-    door: ConsoleDoor
+class ConsoleDirectory(ConsoleRoom):
     directory: DirectoryService
     preview: DirectoryPreview
 
@@ -303,12 +128,10 @@ class ConsoleDirectory:
     def _post(self, request: Request, admin: bool = False) -> Union[tuple[Any, dict[str, Any]], Response]:
         """(session, fields) of a console POST, or the answer refusing it. Repeated
         fields (checkboxes named `x[]`) are lists."""
-        values = self.door.form(request)
-        if isinstance(values, Response):
-            return values
-        session = self.door.guard(request, admin=admin, form=values)
-        if isinstance(session, Response):
-            return session
+        posted = self.door.guard_post(request, admin=admin)
+        if isinstance(posted, Response):
+            return posted
+        session, values = posted
         lists: dict[str, list[str]] = {}
         raw = (request.raw_body or b"").decode("utf-8", errors="replace")
         for key, value in parse_qsl(raw, keep_blank_values=True, max_num_fields=1000):
@@ -318,10 +141,8 @@ class ConsoleDirectory:
 
     # -- the list ----------------------------------------------------------------------
 
-    def list_page(self, request: Request) -> Response:
-        session = self.door.guard(request)
-        if isinstance(session, Response):
-            return session
+    @guarded_page
+    def list_page(self, request: Request, session: ConsoleSession) -> Response:
         associations, load = self.directory.directory()
         flags = self.directory.address_flags()
         flagged: dict[str, list[dict[str, Any]]] = {}
@@ -355,10 +176,8 @@ class ConsoleDirectory:
 
     # -- one association's form ----------------------------------------------------------
 
-    def edit_page(self, request: Request, association_id: Optional[str]) -> Response:
-        session = self.door.guard(request)
-        if isinstance(session, Response):
-            return session
+    @guarded_page
+    def edit_page(self, request: Request, session: ConsoleSession, association_id: Optional[str]) -> Response:
         if association_id is None:
             blank = {"id": "", "name": "", "emails": [], "active": True, "ages": {"min": 6, "max": 25},
                      "needs": [], "territory": {}, "capacity": None}
@@ -414,10 +233,8 @@ class ConsoleDirectory:
 
     # -- versions ----------------------------------------------------------------------
 
-    def versions_page(self, request: Request) -> Response:
-        session = self.door.guard(request)
-        if isinstance(session, Response):
-            return session
+    @guarded_page
+    def versions_page(self, request: Request, session: ConsoleSession) -> Response:
         q = request.query_params or {}
         before = int(q["avant"]) if (q.get("avant") or "").isdigit() else None
         versions = self.directory.versions(VERSIONS_PAGE + 1, before)

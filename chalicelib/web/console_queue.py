@@ -13,14 +13,13 @@ from urllib.parse import quote, urlencode
 
 from chalice import Response
 
-from ..config import Settings
 from ..domain.request import CLOSE_REASONS
 from ..domain.vocabulary import Need
 from ..services.console import (
     CHANNEL_LABELS, STATUS_LABELS, ConsoleRefusal, ConsoleService, QueueFilters, UnknownRequest,
 )
 from ..services.console_auth import ConsoleSession
-from .console import ConsoleDoor, console_page, redirect
+from .console import ConsoleRoom, console_page, guarded_page, redirect
 
 if TYPE_CHECKING:
     from chalice.app import Request
@@ -37,30 +36,20 @@ DONE = {
 
 
 def build(services: Services) -> "ConsoleQueue":
-    """The room, given the use cases it calls (app.py, through the error boundary)."""
-    from .views import console
+    """This room, as web/views.py builds it (app.py's queue routes name it here)."""
+    from .views import console_queue
 
-    store = services.stores.requests
-    service = ConsoleService(
-        requests=store, queue=store,  # type: ignore[arg-type]  # both stores implement QueueStore
-        directory=services.directory, mails=services.mails, clock=services.clock, settings=services.settings,
-        raw_mail=services.mail_intake.raw_store,
-    )
-    return ConsoleQueue(settings=services.settings, door=console(services), service=service)
+    return console_queue(services)
 
 
 @dataclass(frozen=True, kw_only=True)
-class ConsoleQueue:
-    settings: Settings
-    door: ConsoleDoor
+class ConsoleQueue(ConsoleRoom):
     service: ConsoleService
 
     # -- pages ------------------------------------------------------------------------
 
-    def queue(self, request: Request) -> Response:
-        guarded = self.door.guard(request)
-        if isinstance(guarded, Response):
-            return guarded
+    @guarded_page
+    def queue(self, request: Request, session: ConsoleSession) -> Response:
         params = dict(request.query_params or {})
         filters = QueueFilters.parse(params)
         cursor = (params.get("page") or "").strip() or None
@@ -70,19 +59,17 @@ class ConsoleQueue:
             view = self.service.queue(filters, None)
         next_url = "/console/demandes?" + urlencode(filters.query(cursor=view.next_cursor)) if view.next_cursor else None
         return console_page(
-            self.settings, "queue", guarded, page_title=f"Demandes : {filters.tab.label}", section="demandes",
+            self.settings, "queue", session, page_title=f"Demandes : {filters.tab.label}", section="demandes",
             view=view, filters=filters, next_url=next_url,
             tab_url=lambda tab: "/console/demandes?" + urlencode(filters.query(tab=tab)),
             export_url="/console/export/demandes?" + urlencode(filters.query()),
             channels=CHANNEL_LABELS, needs=Need.choices(), first_page=cursor is None,
         )
 
-    def request_page(self, request: Request, reference: str) -> Response:
-        guarded = self.door.guard(request)
-        if isinstance(guarded, Response):
-            return guarded
+    @guarded_page
+    def request_page(self, request: Request, session: ConsoleSession, reference: str) -> Response:
         done = DONE.get((request.query_params or {}).get("fait") or "")
-        return self._show(guarded, reference, done=done)
+        return self._show(session, reference, done=done)
 
     def _show(self, session: ConsoleSession, reference: str, status: int = 200, **context: Any) -> Response:
         try:
@@ -128,16 +115,14 @@ class ConsoleQueue:
         self, request: Request, reference: str, done: str, action: Callable[[ConsoleSession, dict[str, Any]], Any],
         admin: bool = False,
     ) -> Response:
-        values = self.door.form(request)
-        if isinstance(values, Response):
-            return values
-        guarded = self.door.guard(request, admin=admin, form=values)
-        if isinstance(guarded, Response):
-            return guarded
+        posted = self.door.guard_post(request, admin=admin)
+        if isinstance(posted, Response):
+            return posted
+        session, values = posted
         try:
-            action(guarded, values)
+            action(session, values)
         except UnknownRequest:
-            return self._show(guarded, reference)
+            return self._show(session, reference)
         except ConsoleRefusal as refused:
-            return self._show(guarded, reference, refused.status, error=refused.message)
+            return self._show(session, reference, refused.status, error=refused.message)
         return redirect(f"/console/demandes/{quote(reference, safe='')}?fait={done}")

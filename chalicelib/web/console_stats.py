@@ -17,9 +17,10 @@ from chalice import Response
 from ..config import Settings
 from ..domain.statistics import CHANNEL_LABELS, DECLINE_REASON_LABELS, Report, hours_label, percent_label
 from ..services.exports import Export, ExportService, QueueFilters, paris_time_label
+from ..services.console_auth import ConsoleSession
 from ..services.statistics import PERIODS, StatisticsService, period_of
 from . import svg_charts
-from .console import ConsoleDoor, console_headers, console_page, redirect
+from .console import ConsoleRoom, console_headers, console_page, guarded_page, redirect
 from .responses import not_found_page
 
 if TYPE_CHECKING:
@@ -88,19 +89,15 @@ def charts_of(report: Report) -> Charts:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ConsoleStats:
-    settings: Settings
-    door: ConsoleDoor
+class ConsoleStats(ConsoleRoom):
     statistics: StatisticsService
     exports: ExportService
     quarantine: Quarantine
 
     # -- statistics ---------------------------------------------------------------------
 
-    def stats_page(self, request: Request) -> Response:
-        session = self.door.guard(request)
-        if isinstance(session, Response):
-            return session
+    @guarded_page
+    def stats_page(self, request: Request, session: ConsoleSession) -> Response:
         weeks = period_of(_params(request).get("periode"))
         report = self.statistics.report(weeks)
         return console_page(
@@ -112,10 +109,8 @@ class ConsoleStats:
 
     # -- exports: a notice (GET), then the file (POST) --------------------------------------
 
-    def export_notice(self, request: Request, kind: str) -> Response:
-        session = self.door.guard(request)
-        if isinstance(session, Response):
-            return session
+    @guarded_page
+    def export_notice(self, request: Request, session: ConsoleSession, kind: str) -> Response:
         if kind == "demandes":
             query = QueueFilters.from_query(_params(request)).as_query()
             back, what = "/console/demandes?" + urlencode(query), "la liste des demandes telle qu'elle est filtrée"
@@ -129,12 +124,10 @@ class ConsoleStats:
         )
 
     def export_post(self, request: Request, kind: str) -> Response:
-        values = self.door.form(request)
-        if isinstance(values, Response):
-            return values
-        session = self.door.guard(request, form=values)
-        if isinstance(session, Response):
-            return session
+        posted = self.door.guard_post(request)
+        if isinstance(posted, Response):
+            return posted
+        session, _ = posted
         params = _params(request)
         if kind == "demandes":
             export = self.exports.queue_export(QueueFilters.from_query(params), session.operator.email)
@@ -144,20 +137,16 @@ class ConsoleStats:
 
     # -- quarantine -------------------------------------------------------------------------
 
-    def quarantine_list(self, request: Request) -> Response:
-        session = self.door.guard(request)
-        if isinstance(session, Response):
-            return session
+    @guarded_page
+    def quarantine_list(self, request: Request, session: ConsoleSession) -> Response:
         done = _params(request).get("fait")
         return console_page(
             self.settings, "quarantine", session, page_title="Quarantaine", section="quarantaine",
             items=self.quarantine.list(), time_label=paris_time_label, done=done,
         )
 
-    def quarantine_show(self, request: Request, key: str) -> Response:
-        session = self.door.guard(request)
-        if isinstance(session, Response):
-            return session
+    @guarded_page
+    def quarantine_show(self, request: Request, session: ConsoleSession, key: str) -> Response:
         mail = self.quarantine.read(key)
         if mail is None:
             return not_found_page(self.settings)
@@ -167,12 +156,10 @@ class ConsoleStats:
         )
 
     def quarantine_action(self, request: Request, key: str, action: str) -> Response:
-        values = self.door.form(request)
-        if isinstance(values, Response):
-            return values
-        session = self.door.guard(request, form=values)
-        if isinstance(session, Response):
-            return session
+        posted = self.door.guard_post(request)
+        if isinstance(posted, Response):
+            return posted
+        session, _ = posted
         if action == "retraiter":
             outcome: Optional[Any] = self.quarantine.reprocess(key, session.operator.email)
             if outcome is None:

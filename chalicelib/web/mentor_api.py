@@ -11,11 +11,8 @@ from chalice import Response
 
 from ..config import Settings
 from ..domain.mentor_submission import parse_mentor_submission
-from ..domain.submission import InvalidSubmission
-from ..services.intake import Idempotency, IdempotencyConflict, RateLimited
-from . import security
-from .parsing import MAX_API_BYTES, BodyRefused, parse_json
-from .responses import api_error, api_errors, json_response, too_many
+from .json_door import admin_refusal, json_submission
+from .responses import api_error, json_response
 
 if TYPE_CHECKING:
     from chalice.app import Request
@@ -30,36 +27,15 @@ class MentorApi:
     queries: MentorQueries
 
     def submit(self, request: Request) -> Response:
-        raw = request.raw_body or b""
-        if len(raw) > MAX_API_BYTES:
-            return api_error("body", "body larger than 64 KiB", 413)
-        if not security.cross_site_post_allowed(request.headers, self.settings):
-            return api_error("Origin", "cross-site submissions only from partner origins", 403)
-        try:
-            body = parse_json(raw, MAX_API_BYTES)
-        except BodyRefused as refused:
-            return json_response(refused.api_errors(), refused.status)
-        if not isinstance(body, dict):
-            return api_error("body", "a JSON object is expected", 400)
-        try:
-            submission = parse_mentor_submission(body, json=True)
-        except InvalidSubmission as exc:
-            return api_errors(exc.errors)
-        key = (request.headers.get("idempotency-key") or "").strip()
-        idem = Idempotency.of_api(key[:200], body) if key else None
-        try:
-            result = self.mentors.sign_up(submission, "api", idem, security.rate_key(request, self.settings))
-        except RateLimited:
-            return too_many(self.settings, as_page=False)
-        except IdempotencyConflict:
-            return api_error("Idempotency-Key", "key already used with another body", 409)
-        return json_response(result.as_response(), 201)
+        return json_submission(
+            request, self.settings, lambda body: parse_mentor_submission(body, json=True),
+            lambda submission, idempotency, rate_key: self.mentors.sign_up(submission, "api", idempotency, rate_key),
+        )
 
     def get_signup(self, request: Request, id_or_reference: str) -> Response:
-        if not security.is_admin(request.headers, self.settings):
-            return api_error("Authorization", "admin token required", 401, {"WWW-Authenticate": "Bearer"})
+        if (denied := admin_refusal(request, self.settings)) is not None:
+            return denied
         found = self.queries.get(id_or_reference)
         if found is None:
             return api_error("id", "no such sign-up", 404)
         return json_response(found)
-

@@ -55,6 +55,36 @@ def _answer(description: str, schema: Optional[str] = None) -> dict[str, Any]:
 
 
 _STATUSES = [s.value for s in Status]
+_UNAUTHORIZED = "missing or wrong admin token"
+_BAD_JSON = "body is not JSON, not UTF-8, nested deeper than 20 levels, or not an object"
+
+
+def _submission_post(summary: str, schema: str, created: str) -> dict[str, Any]:
+    """An anonymous submission (a request, a volunteer's sign-up): one door, one set of answers."""
+    return {
+        "summary": summary,
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}],
+        "requestBody": {"required": True, **_json_body(schema)},
+        "responses": {
+            "201": _answer(created, "IntakeResponse"),
+            "400": _answer(_BAD_JSON, "Errors"),
+            "403": _answer("posted by a browser page of another site that is not a partner", "Errors"),
+            "409": _answer("Idempotency-Key reused with another body", "Errors"),
+            "413": _answer("body over 64 KiB", "Errors"),
+            "422": _answer("invalid fields, one message each", "Errors"),
+            "429": _answer("too many anonymous submissions from this address", "Errors"),
+        },
+    }
+
+
+def _admin_read(summary: str, found: str, missing: str) -> dict[str, Any]:
+    """One item by its id or reference, for the admin token."""
+    return {
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "id_or_reference", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _answer(found), "401": _answer(_UNAUTHORIZED, "Errors"), "404": _answer(missing, "Errors")},
+    }
 
 
 @lru_cache(maxsize=1)
@@ -70,8 +100,8 @@ def openapi_document() -> dict[str, Any]:
         ref_template="#/components/schemas/{model}",
     )
     admin = [{"bearer": []}]
-    unauthorized = _answer("missing or wrong admin token", "Errors")
-    bad_json = _answer("body is not JSON, not UTF-8, nested deeper than 20 levels, or not an object", "Errors")
+    unauthorized = _answer(_UNAUTHORIZED, "Errors")
+    bad_json = _answer(_BAD_JSON, "Errors")
     return {
         "openapi": "3.1.0",
         "info": {"title": "Mentorat intake API", "version": "1.0.0"},
@@ -81,22 +111,9 @@ def openapi_document() -> dict[str, Any]:
         },
         "paths": {
             "/api/v1/requests": {
-                "post": {
-                    "summary": "Submit a request for a mentor",
-                    "parameters": [
-                        {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
-                    ],
-                    "requestBody": {"required": True, **_json_body("Submission")},
-                    "responses": {
-                        "201": _answer("stored and routed (or waiting in triage)", "IntakeResponse"),
-                        "400": bad_json,
-                        "403": _answer("posted by a browser page of another site that is not a partner", "Errors"),
-                        "409": _answer("Idempotency-Key reused with another body", "Errors"),
-                        "413": _answer("body over 64 KiB", "Errors"),
-                        "422": _answer("invalid fields, one message each", "Errors"),
-                        "429": _answer("too many anonymous submissions from this address", "Errors"),
-                    },
-                },
+                "post": _submission_post(
+                    "Submit a request for a mentor", "Submission", "stored and routed (or waiting in triage)"
+                ),
                 "get": {
                     "summary": "List requests, newest first",
                     "security": admin,
@@ -120,50 +137,20 @@ def openapi_document() -> dict[str, Any]:
                 },
             },
             "/api/v1/requests/{id_or_reference}": {
-                "get": {
-                    "summary": "One request with its routing explanation and timeline",
-                    "security": admin,
-                    "parameters": [
-                        {"name": "id_or_reference", "in": "path", "required": True, "schema": {"type": "string"}}
-                    ],
-                    "responses": {
-                        "200": _answer("the request"),
-                        "401": unauthorized,
-                        "404": _answer("no such request", "Errors"),
-                    },
-                }
+                "get": _admin_read(
+                    "One request with its routing explanation and timeline", "the request", "no such request"
+                ),
             },
             "/api/v1/mentors": {
-                "post": {
-                    "summary": "Sign up as a volunteer mentor (contract section 11)",
-                    "parameters": [
-                        {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
-                    ],
-                    "requestBody": {"required": True, **_json_body("MentorSubmission")},
-                    "responses": {
-                        "201": _answer("stored and routed under mentor v1 (or waiting in triage)", "IntakeResponse"),
-                        "400": bad_json,
-                        "403": _answer("posted by a browser page of another site that is not a partner", "Errors"),
-                        "409": _answer("Idempotency-Key reused with another body", "Errors"),
-                        "413": _answer("body over 64 KiB", "Errors"),
-                        "422": _answer("invalid fields, one message each", "Errors"),
-                        "429": _answer("too many anonymous submissions from this address", "Errors"),
-                    },
-                },
+                "post": _submission_post(
+                    "Sign up as a volunteer mentor (contract section 11)", "MentorSubmission",
+                    "stored and routed under mentor v1 (or waiting in triage)",
+                ),
             },
             "/api/v1/mentors/{id_or_reference}": {
-                "get": {
-                    "summary": "One sign-up with its routing explanation (mentor v1) and timeline",
-                    "security": admin,
-                    "parameters": [
-                        {"name": "id_or_reference", "in": "path", "required": True, "schema": {"type": "string"}}
-                    ],
-                    "responses": {
-                        "200": _answer("the sign-up"),
-                        "401": unauthorized,
-                        "404": _answer("no such sign-up", "Errors"),
-                    },
-                }
+                "get": _admin_read(
+                    "One sign-up with its routing explanation (mentor v1) and timeline", "the sign-up", "no such sign-up"
+                ),
             },
             "/api/v1/admin/associations": {
                 "get": {

@@ -13,10 +13,13 @@ if TYPE_CHECKING:
     from chalice.app import Request
 
 
-def page_headers(settings: Settings) -> dict[str, str]:
-    """Security headers of every HTML page: no script at all, our own stylesheet only."""
+def page_headers(settings: Settings, frame_ancestors: Optional[str] = None) -> dict[str, str]:
+    """Security headers of every HTML page: no script at all, our own stylesheet only.
+
+    `frame_ancestors`: who may embed the page in a frame; by default the partners' origins
+    (contract section 2), and nobody when there are none."""
     partners = " ".join(settings.partner_origins)
-    frame_ancestors = partners or "'none'"
+    frame_ancestors = frame_ancestors or partners or "'none'"
     csp = (
         "default-src 'none'; style-src 'self'; img-src 'self'; "
         f"form-action 'self' {partners}".rstrip() + "; "
@@ -31,7 +34,7 @@ def page_headers(settings: Settings) -> dict[str, str]:
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
-    if not settings.partner_origins:
+    if frame_ancestors == "'none'":
         headers["X-Frame-Options"] = "DENY"  # older browsers ignore frame-ancestors
     if settings.public_base_url.startswith("https://"):
         headers["Strict-Transport-Security"] = "max-age=31536000"

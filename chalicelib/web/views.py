@@ -7,7 +7,8 @@ in web/: the views turn HTTP into calls of use cases, and their answers into HTT
 - pages.py: home, legal pages, the two forms, thank-you pages, static files, 404;
 - answer_pages.py: the association's answer link;
 - api.py: the JSON API;
-- console.py: the operators' console door (sign-in, session, the guard of its pages).
+- console.py: the operators' console door (sign-in, session, the guard of its pages);
+- console_queue.py, console_stats.py, console_directory.py: the console's rooms.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from .answer_pages import AnswerPages
     from .api import Api
     from .console import ConsoleDoor
+    from .console_directory import ConsoleDirectory
+    from .console_queue import ConsoleQueue
     from .console_stats import ConsoleStats
     from .pages import Pages
 
@@ -70,4 +73,32 @@ def console_stats(services: Services) -> ConsoleStats:
             clock=services.clock, settings=services.settings,
         ),
         quarantine=Quarantine(mail_intake=services.mail_intake, store=services.stores.mail_log, clock=services.clock),
+    )
+
+
+def console_queue(services: Services) -> ConsoleQueue:
+    """The queue and one request's page (web/console_queue.py)."""
+    from ..services.console import ConsoleService
+    from .console_queue import ConsoleQueue
+
+    store = services.stores.requests
+    service = ConsoleService(
+        requests=store, queue=store,  # type: ignore[arg-type]  # both stores implement QueueStore
+        directory=services.directory, mails=services.mails, clock=services.clock, settings=services.settings,
+        raw_mail=services.mail_intake.raw_store,
+    )
+    return ConsoleQueue(settings=services.settings, door=console(services), service=service)
+
+
+def console_directory(services: Services) -> ConsoleDirectory:
+    """The directory's list, form, "Simuler" and versions (web/console_directory.py)."""
+    from ..services.directory import DirectoryPreview
+    from .console_directory import ConsoleDirectory
+
+    return ConsoleDirectory(
+        settings=services.settings, door=console(services), directory=services.directory,
+        preview=DirectoryPreview(
+            directory=services.directory, requests=services.stores.requests, clock=services.clock,
+            weights=services.settings.routing_weights, days=services.settings.simulation_days,
+        ),
     )

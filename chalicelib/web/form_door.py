@@ -1,0 +1,127 @@
+"""What the anonymous forms share (the youth's and referent's, web/pages.py; the
+volunteer's, web/mentor_pages.py): the form page with its error summary, the post's way
+in (body limits, cross-site check, honeypot, submission id, per-IP limit, 503 with the
+form kept as typed), the redirect to the thank-you page and that page."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
+from urllib.parse import urlencode
+
+from chalice import Response
+
+from ..config import Settings
+from ..domain.reference import is_reference
+from ..domain.submission import FieldError, InvalidSubmission
+from ..services.intake import Idempotency, RateLimited
+from ..services.ports import StorageUnavailable
+from . import security
+from .boundary import RETRY_AFTER_SECONDS
+from .parsing import MAX_FORM_BYTES, BodyRefused
+from .responses import error_page, page, too_many
+
+if TYPE_CHECKING:
+    from chalice.app import Request
+
+Submission = TypeVar("Submission")
+# Shows the form again: (values, errors, status, return_to, unavailable) -> the page.
+ShowForm = Callable[[dict[str, Any], list[FieldError], int, Optional[str], bool], Response]
+
+
+def form_page(
+    settings: Settings, template: str, title: str, action: str, page_order: Iterable[str],
+    values: dict[str, Any], errors: list[FieldError], status: int, return_to: Optional[str], unavailable: bool,
+    field_of: Callable[[str], str] = str, **context: Any,
+) -> Response:
+    """The form, with one message a field (the first), summed up in the page's order.
+    `field_of`: the form's field an error names (the API's names may differ)."""
+    order = {name: i for i, name in enumerate(page_order)}
+    shown: dict[str, str] = {}
+    for e in errors:
+        shown.setdefault(field_of(e.field), e.message)
+    ordered = sorted(
+        (FieldError(field=f, message=m) for f, m in shown.items()), key=lambda e: order.get(e.field, len(order))
+    )
+    return page(
+        settings,
+        template,
+        status,
+        page_title=f"Erreur : {title}" if ordered else title,
+        action=action,
+        values=values,
+        errors=ordered,
+        error_for=shown,
+        # Issued with the form: posting it twice (double click, reload) makes one submission.
+        submission_id=values.get("submission_id") or secrets.token_urlsafe(16),
+        return_to=return_to,
+        unavailable=unavailable,
+        **context,
+    )
+
+
+def post_form(
+    settings: Settings, request: Request, *, path: str, too_long_title: str,
+    read: Callable[[bytes], dict[str, Any]], parse: Callable[[dict[str, Any]], Submission],
+    store: Callable[[Submission, Optional[Idempotency], Optional[str]], Any],
+    new_reference: Callable[[], str], show_form: ShowForm,
+) -> Response:
+    """A form's post: `read` its fields (BodyRefused), `parse` them into a submission
+    (InvalidSubmission: the form again, 422), `store` it (submission, idempotency,
+    rate_key) and redirect to the thank-you page with the result's reference."""
+    raw = request.raw_body or b""
+    if len(raw) > MAX_FORM_BYTES:
+        return error_page(
+            settings, 413, too_long_title, "Le formulaire envoyé est trop long. Raccourcissez le message et réessayez.",
+        )
+    if not security.cross_site_post_allowed(request.headers, settings):
+        return error_page(
+            settings, 403, "Envoi refusé",
+            "Pour votre sécurité, ce formulaire n'a pas été accepté : il a été envoyé depuis une page "
+            "qui n'est pas la nôtre. Rien n'a été enregistré. Ouvrez le formulaire directement sur notre "
+            "site, remplissez-le à nouveau et envoyez-le.",
+            path, "Ouvrir le formulaire",
+        )
+    try:
+        values = read(raw)
+    except BodyRefused as refused:
+        return error_page(settings, refused.status, "Formulaire refusé", refused.french, path, "Ouvrir le formulaire")
+    return_to = security.safe_return_url(values.get("return_to"), settings)
+    if values.get("website"):
+        # Honeypot filled: a robot. Look like success, store and send nothing.
+        return redirect_to_thanks(settings, path, new_reference(), return_to)
+    try:
+        submission = parse(values)
+    except InvalidSubmission as exc:
+        return show_form(values, exc.errors, 422, return_to, False)
+    sid = (values.get("submission_id") or "").strip()[:100]
+    idempotency = Idempotency.of_form(sid) if sid else None
+    try:
+        result = store(submission, idempotency, security.rate_key(request, settings))
+    except RateLimited:
+        return too_many(settings, as_page=True)
+    except StorageUnavailable:
+        # The form again, as typed, with the same submission id: sending it again
+        # cannot make a second submission, even if this one was stored after all.
+        response = show_form(values, [], 503, return_to, True)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return redirect_to_thanks(settings, path, result.reference, return_to)
+
+
+def redirect_to_thanks(settings: Settings, path: str, reference: str, return_to: Optional[str]) -> Response:
+    """303 to the partner's page (`return_to`, its `ref` added) or to our own `{path}/merci`."""
+    if return_to:
+        sep = "&" if "?" in return_to else "?"
+        location = f"{return_to}{sep}{urlencode({'ref': reference})}"
+    else:
+        location = f"{path}/merci?{urlencode({'ref': reference})}"
+    return Response(body="", status_code=303, headers={**security.page_headers(settings), "Location": location})
+
+
+def thanks_page(settings: Settings, request: Request, path: str, template: str, title: str, **context: Any) -> Response:
+    """The thank-you page, showing the reference of `?ref=`; 404 for what is no reference."""
+    ref = (request.query_params or {}).get("ref", "")
+    if not is_reference(ref):
+        return error_page(settings, 404, "Référence inconnue", "Cette page de confirmation n'existe pas.", path)
+    return page(settings, template, page_title=title, reference=ref, **context)
