@@ -250,9 +250,9 @@ def console_sign_out():
 
 
 def console_queue():
-    from chalicelib.web import console_queue as room
+    from chalicelib.web import views
 
-    return guarded(room.build)
+    return guarded(views.console_queue)
 
 
 @app.route("/console/demandes", methods=PAGE)
@@ -335,9 +335,9 @@ def console_not_found():
 
 
 def console_directory():
-    from chalicelib.web import console_directory as room
+    from chalicelib.web import views
 
-    return guarded(room.room)
+    return guarded(views.console_directory)
 
 
 @app.route("/console/annuaire", methods=PAGE)

@@ -134,7 +134,7 @@ def sweep_loop(s, stop: threading.Event) -> None:
     `console_digest` Lambdas."""
     import logging
 
-    from chalicelib.domain.statistics import paris_day
+    from chalicelib.domain.paris_time import paris_day
     from chalicelib.services.digest import digest_for
     from local.retention import purge_older_than
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any, Iterable, Mapping, Optional, Sequence
+
+from .paris_time import paris_day, parse_iso
 
 # Upper bounds (hours) of the time-to-answer buckets; past the last one: "over".
 ANSWER_BUCKETS = (1, 2, 4, 8, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720)
@@ -34,35 +36,6 @@ CHANNEL_LABELS = {
 
 # Counters of a change, keyed (Paris day, association id or None for the network).
 Counts = dict[tuple[str, Optional[str]], dict[str, int]]
-
-
-# -- Europe/Paris dates, without a time-zone database ---------------------------------
-
-
-def _last_sunday(year: int, month: int) -> date:
-    last = date(year, month + 1, 1) - timedelta(days=1) if month < 12 else date(year, 12, 31)
-    return last - timedelta(days=(last.weekday() + 1) % 7)
-
-
-def paris_offset_hours(moment: datetime) -> int:
-    """The EU rule Paris follows: UTC+2 from the last Sunday of March 01:00 UTC to the
-    last Sunday of October 01:00 UTC, UTC+1 otherwise. Written out so that a Lambda
-    without tzdata computes the same days as a laptop with it."""
-    utc = moment.astimezone(timezone.utc)
-    start = datetime.combine(_last_sunday(utc.year, 3), datetime.min.time(), timezone.utc) + timedelta(hours=1)
-    end = datetime.combine(_last_sunday(utc.year, 10), datetime.min.time(), timezone.utc) + timedelta(hours=1)
-    return 2 if start <= utc < end else 1
-
-
-def parse_iso(at: str) -> datetime:
-    """The timeline's UTC ISO time ("...Z", with or without microseconds)."""
-    return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
-def paris_day(at: str | int) -> str:
-    """The Europe/Paris date (YYYY-MM-DD) of an ISO UTC time or epoch seconds."""
-    moment = datetime.fromtimestamp(at, timezone.utc) if isinstance(at, int) else parse_iso(at)
-    return (moment + timedelta(hours=paris_offset_hours(moment))).date().isoformat()
 
 
 def week_start(day: str) -> str:

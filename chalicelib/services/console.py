@@ -18,7 +18,8 @@ from typing import Any, Mapping, Optional
 from ..domain.models import Association
 from ..domain.vocabulary import Channel, Need, Status
 from .console_actions import RequestActions
-from .console_common import ConsoleRefusal, UnknownRequest, paris_midnight_utc, paris_time, paris_zone
+from ..domain.paris_time import french_time, paris_midnight_utc
+from .console_common import ConsoleRefusal, UnknownRequest
 from .console_request import (
     EVENT_LABELS, REPLY_TEXT_MAX, RULE_LABELS, TERRITORY_LEVELS, VIEW_AGAIN_SECONDS, RequestPage, RequestPageReads,
     TimelineEntry, timeline_entry,
@@ -30,7 +31,7 @@ __all__ = [
     "ACTIVITY_BADGES", "CHANNEL_LABELS", "EVENT_LABELS", "MAX_READS_PER_PAGE", "PAGE_SIZE", "REPLY_TEXT_MAX",
     "RULE_LABELS", "STATUS_LABELS", "TABS", "TAB_BY_SLUG", "TERRITORY_LEVELS", "VIEW_AGAIN_SECONDS", "ConsoleRefusal",
     "ConsoleService", "QueueFilters", "QueueRow", "QueueView", "RequestPage", "Tab", "TimelineEntry", "UnknownRequest",
-    "paris_midnight_utc", "paris_time", "paris_zone", "timeline_entry",
+    "timeline_entry",
 ]
 
 PAGE_SIZE = 25
@@ -202,7 +203,7 @@ class ConsoleService(RequestActions, RequestPageReads):
         association = record.get("association") or {}
         return QueueRow(
             reference=record["reference"],
-            created=paris_time(record["created_at"]),
+            created=french_time(record["created_at"]),
             created_iso=record["created_at"],
             channel=CHANNEL_LABELS.get(record.get("channel") or "", record.get("channel") or ""),
             age=f.get("age"),

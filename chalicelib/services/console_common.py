@@ -1,9 +1,8 @@
 """What the console's queue, request page and actions share (services/console.py): their
-refusals, the time as operators read it, and the request they act on."""
+refusals and the request they act on."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone, tzinfo
 from typing import Any, Optional
 
 from ..config import Settings
@@ -27,30 +26,6 @@ class ConsoleRefusal(Exception):
 
 class UnknownRequest(Exception):
     """No request has this reference (or it expired)."""
-
-
-def paris_zone() -> tzinfo:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Europe/Paris")
-    except Exception:  # no time-zone data on the host: UTC, an hour or two off
-        return timezone.utc
-
-
-def paris_time(iso: str) -> str:
-    """"24/11/2026 10:05" in Europe/Paris, from the timeline's UTC ISO time."""
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return iso
-    return moment.astimezone(paris_zone()).strftime("%d/%m/%Y %H:%M")
-
-
-def paris_midnight_utc(day: date) -> str:
-    """The UTC ISO time at which a Europe/Paris day starts (the lists' sort keys are UTC)."""
-    start = datetime(day.year, day.month, day.day, tzinfo=paris_zone()).astimezone(timezone.utc)
-    return start.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class ConsoleParts:

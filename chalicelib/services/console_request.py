@@ -14,7 +14,8 @@ from ..domain.models import Association
 from ..domain.operators import Operator
 from ..domain.request import Request
 from ..domain.vocabulary import Status
-from .console_common import ConsoleParts, paris_time
+from ..domain.paris_time import french_time
+from .console_common import ConsoleParts
 
 log = logging.getLogger(f"{__package__}.console")  # one logger for the console's use cases
 
@@ -166,7 +167,7 @@ def timeline_entry(event: Mapping[str, Any]) -> TimelineEntry:
     if event.get("type") == "reply_received":
         reply = {"from": detail.get("from"), "subject": detail.get("subject"), "text": detail.get("excerpt")}
     return TimelineEntry(
-        at=paris_time(str(event.get("at") or "")), at_iso=str(event.get("at") or ""), type=str(event.get("type")),
+        at=french_time(str(event.get("at") or "")), at_iso=str(event.get("at") or ""), type=str(event.get("type")),
         label=EVENT_LABELS.get(str(event.get("type")), str(event.get("type"))), actor=str(event.get("actor") or ""),
         detail=detail, reply=reply,
     )

@@ -15,9 +15,8 @@ from typing import Any, Optional, Protocol
 
 from ..config import Settings
 from ..domain.operators import Operator
-from ..domain.statistics import paris_day, parse_iso
+from ..domain.paris_time import french_time, paris_day, parse_iso
 from .clock import Clock
-from .exports import paris_time_label
 from .mails import MailComposer
 from .ports import MailLogStore, RequestStore, StatsStore
 
@@ -88,7 +87,7 @@ class DigestService:
         context = {
             "digest": digest, "console_url": f"{self.settings.public_base_url}/console",
             "request_url": f"{self.settings.public_base_url}/console/demandes/",
-            "time_label": paris_time_label,
+            "time_label": french_time,
         }
         mails = [self.mails.console_digest(o.email, context) for o in operators]
         now = self.clock.now()

@@ -16,12 +16,13 @@ import hmac
 import io
 import logging
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from ..config import Settings
+from ..domain.paris_time import french_time, paris_day
 from ..domain.statistics import (
-    CHANNEL_LABELS, DECLINE_REASON_LABELS, Report, hours_label, paris_offset_hours, parse_iso, percent_label,
+    CHANNEL_LABELS, DECLINE_REASON_LABELS, Report, hours_label, percent_label,
 )
 from ..domain.vocabulary import Need, Status
 from .clock import Clock
@@ -89,7 +90,7 @@ class QueueFilters:
 
     def matches(self, r: Mapping[str, Any]) -> bool:
         place = r.get("place") or {}
-        day = _paris_day_of(r["created_at"])
+        day = paris_day(r["created_at"])
         return (
             (not self.canal or r.get("channel") == self.canal)
             and (not self.departement or (place.get("departement") or "").upper() == self.departement)
@@ -104,20 +105,6 @@ def _day_or_blank(value: str) -> str:
         return date.fromisoformat(value).isoformat()
     except ValueError:
         return ""
-
-
-def _paris(at: str) -> Any:
-    moment = parse_iso(at)
-    return moment + timedelta(hours=paris_offset_hours(moment))
-
-
-def _paris_day_of(at: str) -> str:
-    return _paris(at).date().isoformat()
-
-
-def paris_time_label(at: str) -> str:
-    """"24/11/2026 10:05", Europe/Paris."""
-    return _paris(at).strftime("%d/%m/%Y %H:%M")
 
 
 def _cell(value: Any) -> str:
@@ -143,7 +130,7 @@ def queue_row(r: Mapping[str, Any]) -> list[Any]:
     need = fields.get("need")
     return [
         r["reference"],
-        paris_time_label(r["created_at"]),
+        french_time(r["created_at"]),
         CHANNEL_LABELS.get(r.get("channel") or "", r.get("channel")),
         STATUS_LABELS.get(r.get("status") or "", r.get("status")),
         (r.get("association") or {}).get("name") or "",
@@ -181,7 +168,7 @@ class ExportService:
         while len(rows) < MAX_QUEUE_ROWS:
             page, cursor = self.requests.list_requests(now, filters.status, filters.association or None, PAGE, cursor)
             rows += [r for r in page if filters.matches(r)]
-            if filters.du and page and _paris_day_of(page[-1]["created_at"]) < filters.du:
+            if filters.du and page and paris_day(page[-1]["created_at"]) < filters.du:
                 break  # newest first: every later page is older still
             if cursor is None:
                 break

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.statistics import Report, build_report, paris_day, period_days
+from ..domain.paris_time import paris_day
+from ..domain.statistics import Report, build_report, period_days
 from .clock import Clock
 from .directory import DirectoryService
 from .ports import StatsStore

@@ -4,12 +4,12 @@ accept or decline posted from it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Optional
 
 from chalice import Response
 
 from ..config import Settings
+from ..domain.paris_time import french_date, french_long_date
 from ..domain.request import Request as StoredRequest
 from ..domain.submission import FieldError
 from ..services.answers import DECLINE_REASONS, AnswerView, InvalidAnswer, UnknownRequest
@@ -30,28 +30,6 @@ LINK_ERRORS = {
     "expired": (410, "Lien expiré", "Ce lien a expiré. Écrivez à l'équipe du réseau en indiquant la référence de la demande."),
     "unknown": (404, "Demande introuvable", "Cette demande n'existe plus : elle a été close ou ses données ont été effacées."),
 }
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
-
-
-def french_date(iso: str) -> str:
-    """`03/12/2026` from an ISO time."""
-    return f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
-
-
-def french_long_date(epoch: int) -> str:
-    """`jeudi 3 décembre 2026`, the day in metropolitan France (UTC if no time zone data)."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        zone: tzinfo = ZoneInfo("Europe/Paris")
-    except Exception:  # no tz database on the host: a day off at worst around midnight
-        zone = timezone.utc
-    day = datetime.fromtimestamp(epoch, zone)
-    first = "1er" if day.day == 1 else str(day.day)
-    return f"{_DAYS[day.weekday()]} {first} {_MONTHS[day.month - 1]} {day.year}"
-
-
 def contact_details(request: dict[str, Any]) -> dict[str, Any]:
     """Shown to the association once it has accepted, and only then."""
     f = request["fields"]

@@ -16,7 +16,6 @@ writes nothing: it shows what saving would do to the last days' requests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import parse_qsl, quote
 
@@ -24,6 +23,7 @@ from chalice import Response
 
 from ..domain import directory_changes
 from ..domain.models import Association
+from ..domain.paris_time import french_time
 from ..domain.vocabulary import Need
 from ..services.console_auth import ConsoleSession
 from ..services.directory import DirectoryPreview, DirectoryService, InvalidDirectory
@@ -34,31 +34,8 @@ from .responses import error_page, not_found_page
 if TYPE_CHECKING:
     from chalice.app import Request
 
-    from ..bootstrap import Services
 
 VERSIONS_PAGE = 20
-
-
-def room(services: Services) -> "ConsoleDirectory":
-    """This room, as web/views.py builds it (app.py's directory routes name it here)."""
-    from .views import console_directory
-
-    return console_directory(services)
-
-
-def paris_time(iso: str) -> str:
-    """"24/11/2026 à 10:05" from an ISO UTC time, in metropolitan France's time."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        zone: tzinfo = ZoneInfo("Europe/Paris")
-    except Exception:  # no tz database on the host: UTC
-        zone = timezone.utc
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(zone)
-    except ValueError:
-        return iso
-    return moment.strftime("%d/%m/%Y à %H:%M")
 
 
 # The triage reasons of domain/routing.py, each with its French; `{}` stands for the
@@ -122,7 +99,7 @@ class ConsoleDirectory(ConsoleRoom):
     def _page(self, name: str, session: Any, status: int = 200, **context: Any) -> Response:
         return console_page(
             self.settings, name, session, status, section="annuaire", describe=directory_changes.describe,
-            paris_time=paris_time, french_reason=french_reason, **context,
+            paris_time=lambda iso: french_time(iso, joiner=" à "), french_reason=french_reason, **context,
         )
 
     def _post(self, request: Request, admin: bool = False) -> Union[tuple[Any, dict[str, Any]], Response]:

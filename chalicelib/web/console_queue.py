@@ -24,7 +24,6 @@ from .console import ConsoleRoom, console_page, guarded_page, redirect
 if TYPE_CHECKING:
     from chalice.app import Request
 
-    from ..bootstrap import Services
 
 DONE = {
     "attribuee": "La demande est attribuée : l'association va recevoir l'e-mail.",
@@ -33,13 +32,6 @@ DONE = {
     "renvoye": "L'e-mail a été renvoyé à l'association.",
     "effacee": "Les données personnelles de la demande sont effacées.",
 }
-
-
-def build(services: Services) -> "ConsoleQueue":
-    """This room, as web/views.py builds it (app.py's queue routes name it here)."""
-    from .views import console_queue
-
-    return console_queue(services)
 
 
 @dataclass(frozen=True, kw_only=True)

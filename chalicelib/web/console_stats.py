@@ -16,7 +16,8 @@ from chalice import Response
 
 from ..config import Settings
 from ..domain.statistics import CHANNEL_LABELS, DECLINE_REASON_LABELS, Report, hours_label, percent_label
-from ..services.exports import Export, ExportService, QueueFilters, paris_time_label
+from ..domain.paris_time import french_time
+from ..services.exports import Export, ExportService, QueueFilters
 from ..services.console_auth import ConsoleSession
 from ..services.statistics import PERIODS, StatisticsService, period_of
 from . import svg_charts
@@ -104,7 +105,7 @@ class ConsoleStats(ConsoleRoom):
             self.settings, "stats", session, page_title="Statistiques", section="statistiques",
             report=report, charts=charts_of(report), weeks=weeks, periods=PERIODS,
             channel_labels=CHANNEL_LABELS, decline_labels=DECLINE_REASON_LABELS, hours=hours_label,
-            percent=percent_label, exports=self.statistics.recent_exports(), time_label=paris_time_label,
+            percent=percent_label, exports=self.statistics.recent_exports(), time_label=french_time,
         )
 
     # -- exports: a notice (GET), then the file (POST) --------------------------------------
@@ -142,7 +143,7 @@ class ConsoleStats(ConsoleRoom):
         done = _params(request).get("fait")
         return console_page(
             self.settings, "quarantine", session, page_title="Quarantaine", section="quarantaine",
-            items=self.quarantine.list(), time_label=paris_time_label, done=done,
+            items=self.quarantine.list(), time_label=french_time, done=done,
         )
 
     @guarded_page
@@ -152,7 +153,7 @@ class ConsoleStats(ConsoleRoom):
             return not_found_page(self.settings)
         return console_page(
             self.settings, "quarantine_mail", session, page_title="Message en quarantaine", section="quarantaine",
-            mail=mail, key=key, time_label=paris_time_label,
+            mail=mail, key=key, time_label=french_time,
         )
 
     def quarantine_action(self, request: Request, key: str, action: str) -> Response:

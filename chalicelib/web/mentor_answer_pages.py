@@ -10,6 +10,7 @@ from chalice import Response
 
 from ..config import Settings
 from ..domain.mentor import MentorSignup
+from ..domain.paris_time import french_date, french_long_date
 from ..domain.submission import FieldError
 from ..services.answers import DECLINE_REASONS
 from ..services.mentor_mails import mentor_profile
@@ -32,7 +33,6 @@ def mentor_answer_page(
     settings: Settings, links: AnswerLinks, view: MentorAnswerView, token: str,
     errors: Optional[list[FieldError]] = None, status: int = 200,
 ) -> Response:
-    from .answer_pages import french_date, french_long_date
 
     signup = view.signup
     deadline = MentorSignup.from_record(signup).answer_deadline(settings.reroute_days)

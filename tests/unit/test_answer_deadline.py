@@ -4,7 +4,7 @@ French date. Pure."""
 from __future__ import annotations
 
 from chalicelib.domain.request import Request
-from chalicelib.web.answer_pages import french_date, french_long_date
+from chalicelib.domain.paris_time import french_date, french_long_date
 
 ASSIGNED = 1_796_083_200  # 2026-12-01T00:00:00Z
 
@@ -29,4 +29,4 @@ def test_the_deadline_reads_as_a_day_in_france():
     assert french_long_date(ASSIGNED + 7 * 86400) == "mardi 8 décembre 2026"
     # 23:30 UTC on 30 November is already 1 December in Paris, written "1er".
     assert french_long_date(ASSIGNED - 1800) == "mardi 1er décembre 2026"
-    assert french_date("2026-11-30T23:30:00.000000Z") == "30/11/2026"
+    assert french_date("2026-11-30T23:30:00.000000Z") == "01/12/2026"

@@ -10,8 +10,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from chalicelib.domain.request import Event
+from chalicelib.domain.paris_time import paris_day
 from chalicelib.domain.statistics import (
-    answer_bucket, build_report, change_counts, hours_label, paris_day, period_days, quantile_hours, week_start,
+    answer_bucket, build_report, change_counts, hours_label, period_days, quantile_hours, week_start,
 )
 from chalicelib.services.exports import QUEUE_HEADER, QueueFilters, queue_row, to_csv
 from chalicelib.web import svg_charts
