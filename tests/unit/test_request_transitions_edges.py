@@ -256,3 +256,75 @@ def test_a_scrubbed_event_without_detail_gets_an_empty_one():
 ])
 def test_each_age_band_at_both_edges(age, band):
     assert age_band(age) == band
+
+
+# -- the stored record, reminders, acceptance, links (the full run on request.py) ----------
+
+
+def test_every_field_of_a_finished_request_survives_the_stored_record():
+    record = {
+        **routed().to_record(), "status": "closed", "closed_reason": "unreachable", "accepted_at": LATER.iso,
+        "updated_at": LATER.iso, "triage_reason": "no candidate", "extraction": {"age": {"value": 15, "words": "15 ans"}},
+        "inbound": {"raw_key": "inbound/x.eml", "subject": "Demande"}, "manual": True, "reminded_at": AT.epoch,
+    }
+    request = Request.from_record(record)
+    assert (request.status, request.closed_reason, request.accepted_at) == (Status.CLOSED, "unreachable", LATER.iso)
+    assert request.updated_at == LATER.iso and request.triage_reason == "no candidate" and request.manual
+    assert request.extraction == record["extraction"] and request.inbound == record["inbound"]
+    assert request.to_record() == record
+
+
+def test_a_record_never_updated_reads_as_updated_when_created():
+    record = new_request().to_record()
+    del record["updated_at"]
+    assert Request.from_record(record).updated_at == AT.iso
+
+
+def test_a_reminder_is_the_systems_and_mails_the_link_of_the_present_attempt():
+    request = routed().assign(A, OPERATOR, "", AT).after  # attempt 2
+    change = request.remind(5, A, LATER)
+    assert [(e.type, e.actor, e.detail) for e in change.events] == [("reminded", "system", {"association": "asso-a"})]
+    assert [(m.kind, m.association.id, m.attempt, m.days_waiting) for m in change.mails] == [
+        ("association_reminder", "asso-a", 2, 5)]
+    assert change.after.updated_at == LATER.iso and change.after.reminded_at == LATER.epoch and change.load == ()
+
+
+def test_an_acceptance_is_the_associations_and_dated():
+    change = routed().accept(A, LATER)
+    assert [(e.type, e.actor, e.detail) for e in change.events] == [("accepted", "asso-a", {})]
+    assert change.after.updated_at == LATER.iso
+
+
+def test_nobody_is_told_of_an_acceptance_when_the_request_left_no_address():
+    request = Request.from_record({**routed().to_record(), "fields": {**routed().fields, "email": None, "phone": "0612345678"}})
+    change = request.accept(A, LATER)
+    assert change.after.status is Status.ACCEPTED and change.mails == ()
+
+
+@pytest.mark.parametrize("move", ["decline", "silence", "bounce"])
+def test_letting_it_go_is_conditional_on_the_request_as_loaded(move):
+    request = reminded()
+    decision, chosen = decide(request, declined=request.excluding("asso-a"))
+    change = {
+        "decline": lambda: request.decline("complet", "", decision, chosen, LATER),
+        "silence": lambda: request.reroute_for_silence(decision, chosen, LATER),
+        "bounce": lambda: request.bounce("asso-a@asso.example.org", "Permanent", decision, chosen, LATER),
+    }[move]()
+    assert change.before == request
+    assert change.after.reminded_at is None and change.after.declined == ("asso-a",)
+
+
+def test_an_old_link_shows_elsewhere_once_the_request_was_routed_again_even_to_the_same_association():
+    request = routed()
+    again = request.reroute_by_operator(OPERATOR, *decide(request, declined=request.declined), LATER).after
+    assert again.association_id == "asso-a" and again.attempt == 2
+    assert again.answer_state("asso-a", 1) == "elsewhere"
+    assert again.answer_state("asso-a", 2) == "open"
+    assert again.answer_state("asso-b", 2) == "elsewhere"  # never routed there
+
+
+def test_the_present_link_of_a_closed_request_shows_elsewhere():
+    closed = routed().close(OPERATOR, "duplicate", LATER).after
+    assert closed.answer_state("asso-a", 1) == "elsewhere"
+    accepted = routed().accept(A, LATER).after
+    assert accepted.answer_state("asso-a", 1) == "accepted"
