@@ -11,7 +11,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.models import Association
-from chalicelib.domain.request import CLOSE_REASONS, InvalidTransition, LoadChange, Request, age_band, scrub_event
+from chalicelib.domain.request import (
+    CLOSE_REASONS, InvalidTransition, LoadChange, Moment, Request, age_band, scrub_event,
+)
 from chalicelib.domain.vocabulary import Status
 from tests.conftest import association
 from tests.unit.test_request_entity import AT, LATER, A, B, decide, new_request, routed
@@ -328,3 +330,21 @@ def test_the_present_link_of_a_closed_request_shows_elsewhere():
     assert closed.answer_state("asso-a", 1) == "elsewhere"
     accepted = routed().accept(A, LATER).after
     assert accepted.answer_state("asso-a", 1) == "accepted"
+
+
+def test_the_received_event_names_the_door_and_routing_dates_the_request():
+    request = new_request()
+    change = request.first_routing(*decide(request), LATER)
+    assert (change.events[0].type, change.events[0].actor, change.events[0].detail) == ("received", "form", {})
+    assert change.after.updated_at == LATER.iso
+    then = Moment(LATER.epoch + 3600, "2026-09-22T11:13:20.000000Z")
+    onward = change.after.decline("complet", "", *decide(change.after, declined=("asso-a",)), then)
+    assert onward.after.updated_at == then.iso
+
+
+def test_a_request_routes_on_its_publics():
+    serving = Association.model_validate(association("asso-qpv", publics=["qpv"], publics_required=["qpv"]))
+    with_public = new_request(publics=["qpv"])
+    assert with_public.first_routing(*decide(with_public, directory=(serving,)), AT).after.association_id == "asso-qpv"
+    without = new_request()
+    assert without.first_routing(*decide(without, directory=(serving,)), AT).after.status is Status.NEEDS_TRIAGE
