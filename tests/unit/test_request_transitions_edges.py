@@ -348,3 +348,13 @@ def test_a_request_routes_on_its_publics():
     assert with_public.first_routing(*decide(with_public, directory=(serving,)), AT).after.association_id == "asso-qpv"
     without = new_request()
     assert without.first_routing(*decide(without, directory=(serving,)), AT).after.status is Status.NEEDS_TRIAGE
+
+
+def test_routing_is_written_as_routings_with_the_association_or_the_triage_reason():
+    request = new_request()
+    routed_step = request.first_routing(*decide(request), AT).events[-1]
+    assert (routed_step.type, routed_step.actor, routed_step.detail) == ("routed", "routing", {"association": "asso-a"})
+    nobody = new_request(age=40)
+    change = nobody.first_routing(*decide(nobody), AT)
+    step = change.events[-1]
+    assert (step.type, step.actor, step.detail) == ("needs_triage", "routing", {"reason": change.after.triage_reason})
