@@ -22,12 +22,11 @@ import io
 import logging
 import time
 import zipfile
-from dataclasses import dataclass
 from typing import Callable, Optional
 
 from .charsets import _decode_bytes
 from .html_text import html_to_text
-from .model import Limits
+from .model import AttachmentText, Document, Limits
 
 PDF = "pdf"
 DOCX = "docx"
@@ -46,27 +45,6 @@ _BY_TYPE = {
 _BY_EXTENSION = {".pdf": PDF, ".docx": DOCX, ".odt": ODT, ".txt": TEXT, ".html": HTML, ".htm": HTML}
 MAX_ZIP_MEMBERS = 300
 MAX_ZIP_RATIO = 200  # deflate reaches ~1000:1 only on degenerate input such as a bomb
-
-
-@dataclass(frozen=True)
-class Document:
-    """An attachment the parser kept for reading: its name, kind, bytes and charset."""
-
-    name: str
-    kind: str
-    data: bytes
-    charset: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class AttachmentText:
-    name: str
-    kind: str
-    text: str
-    note: Optional[str] = None  # why there is no (or only partial) text
-
-    def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "kind": self.kind, "chars": len(self.text), "note": self.note}
 
 
 def document_kind(ctype: str, name: Optional[str]) -> Optional[str]:

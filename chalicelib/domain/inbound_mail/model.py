@@ -1,12 +1,31 @@
-"""The parsed message and the parser's limits."""
+"""The parsed message, its attachments as the parser keeps and reads them, and the
+parser's limits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
-if TYPE_CHECKING:
-    from .attachments import AttachmentText
+
+@dataclass(frozen=True)
+class Document:
+    """An attachment the parser kept for reading: its name, kind, bytes and charset."""
+
+    name: str
+    kind: str
+    data: bytes
+    charset: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class AttachmentText:
+    name: str
+    kind: str
+    text: str
+    note: Optional[str] = None  # why there is no (or only partial) text
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "kind": self.kind, "chars": len(self.text), "note": self.note}
 
 
 @dataclass(frozen=True)
@@ -49,7 +68,7 @@ class InboundMail:
     signature: str
     quoted_text: str
     attachments: tuple[str, ...]
-    documents: tuple["AttachmentText", ...] = ()  # text read from attached documents
+    documents: tuple[AttachmentText, ...] = ()  # text read from attached documents
 
 
 # Bounds that are not worth a setting.
