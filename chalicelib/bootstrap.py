@@ -104,7 +104,7 @@ class Services:
         from .services.mails import MailComposer
         from .services.outbox import OutboxService
         from .services.queries import RequestQueries
-        from .web.render import render_mail
+        from .adapters.templates import render_mail
 
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -150,7 +150,7 @@ class Services:
         if self._mentors is None:
             from .services.mentor_mails import MentorMails
             from .services.mentors import MentorService
-            from .web.render import render_mail
+            from .adapters.templates import render_mail
 
             self._mentors = MentorService(
                 mentors=self._mentor_store(), directory=self.directory,

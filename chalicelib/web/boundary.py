@@ -66,7 +66,7 @@ def failure_response(exc: BaseException, request: Any, settings: Optional[Settin
 
 
 def failure_page(status: int, cid: str) -> str:
-    from .render import render_page
+    from ..adapters.templates import render_page
 
     if status == 503:
         heading = "Service momentanément indisponible"

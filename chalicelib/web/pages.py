@@ -16,7 +16,7 @@ from ..domain.submission import FieldError, parse_submission
 from ..domain.vocabulary import Channel
 from . import forms, security
 from .form_door import form_page, post_form, thanks_page
-from .render import static_file
+from ..adapters.templates import static_file
 from .responses import api_error, not_found_page, page
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from chalice import Response
 
 from ..config import Settings
 from ..domain.submission import FieldError
-from . import security
-from .render import render_page
+from ..adapters.templates import render_page
+from . import forms, security
 
 
 def json_response(body: Any, status: int = 200, headers: Optional[dict[str, str]] = None) -> Response:
@@ -31,7 +31,9 @@ def api_errors(errors: list[FieldError], status: int = 422, headers: Optional[di
 
 
 def page(settings: Settings, name: str, status: int = 200, **context: Any) -> Response:
-    body = render_page(name, site=settings, **context)  # `site`: the footer's network name
+    # `site`: the footer's network name; `field_labels`: what the error summary names each
+    # field (a page with fields of its own passes its own).
+    body = render_page(name, **{"site": settings, "field_labels": forms.FIELD_LABELS, **context})
     return Response(body=body, status_code=status, headers=security.page_headers(settings))
 
 

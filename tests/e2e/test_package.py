@@ -18,7 +18,7 @@ import sys
 root = sys.argv[1]
 sys.path.insert(0, root)
 import app  # the deployed entry point imports without the repo around it
-from chalicelib.web import render
+from chalicelib.adapters import templates as render
 assert str(render.TEMPLATES_DIR).startswith(root), render.TEMPLATES_DIR
 from chalicelib.web.forms import CHOICES
 page = render.render_page("request_form", page_title="t", form_kind="youth", action="/demande",

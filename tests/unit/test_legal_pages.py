@@ -7,7 +7,7 @@ import html
 import pytest
 
 from chalicelib.config import Settings
-from chalicelib.web.render import render_page
+from chalicelib.adapters.templates import render_page
 
 CUSTOM = {
     "NETWORK_NAME": "Mentorat Hauts-de-France",

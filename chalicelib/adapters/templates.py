@@ -1,4 +1,5 @@
-"""Jinja2 rendering of pages and mails from the top-level `templates/` folder.
+"""Jinja2 rendering of pages and mails from the top-level `templates/` folder: the web
+renders its pages here, and the mail composer (wired by bootstrap.py) its mails.
 
 In a deployed package, `vendor/templates` (a link to `templates/`) lands at the root of the
 zip, beside `chalicelib/`: the same relative path as in the repo, so one lookup fits both.
@@ -22,7 +23,6 @@ def environment():
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     from ..domain.phone import display_phone, phone_uri
-    from .forms import FIELD_LABELS
 
     with _lock:
         env = Environment(
@@ -31,7 +31,6 @@ def environment():
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.globals["field_labels"] = FIELD_LABELS  # the error summary names each field
         # Phone numbers as people read them (06 12 34 56 78), in pages and mails alike.
         env.filters["phone"] = display_phone
         env.filters["tel_uri"] = phone_uri
