@@ -7,8 +7,9 @@ and per-IP counters (their shapes: routed.py, with REQUEST_KIND's prefixes).
   IDEM#<key>    / IDEM              idempotency record (API key or form submission id)
   RATE#<key>    / RATE              per-IP submission counter of one time window
   REQ#<id>      / MAIL#<mail id>    a mail written with the request (what an erasure scrubs)
-  COUNTS        / STATUS#<status>#<day>   how many requests created that UTC day are in
-                                    that status (n), moved in the same transactions
+  COUNTS        / STATUS#<status>#<day>#<shard>   how many requests created that UTC day
+                                    are in that status (n), moved in the same transactions,
+                                    on one shard of COUNTER_SHARDS drawn per write (table.py)
 
 The console's tabs read the counts with one Query of the COUNTS partition: at most one
 item per status and day of retention, whatever the number of requests. A counter item
@@ -31,7 +32,7 @@ from ...services.ports import Event, IntakeWrite, OutgoingMail, Transition
 from . import stats
 from .directory import LOAD_PREFIX
 from .routed import Labelled, RecordKind, RoutedRecordStore, event_item, meta_key, meta_item, stored_event_item
-from .table import _n, _s, chunks
+from .table import _n, _s, chunks, counter_shard
 
 FEED_PK = "REQUESTS"
 COUNTS_PK = "COUNTS"
@@ -61,7 +62,7 @@ def count_move(table_name: str, status: str, created_at: str, delta: int, expire
     return {
         "Update": {
             "TableName": table_name,
-            "Key": {"pk": _s(COUNTS_PK), "sk": _s(f"STATUS#{status}#{created_at[:10]}")},
+            "Key": {"pk": _s(COUNTS_PK), "sk": _s(f"STATUS#{status}#{created_at[:10]}{counter_shard()}")},
             "UpdateExpression": "ADD n :d SET expires_at = :exp",
             "ExpressionAttributeValues": {":d": _n(delta), ":exp": _n(counter_expiry(expires_at))},
         }
@@ -154,7 +155,8 @@ class DynamoRequestStore(RoutedRecordStore):
 
     def status_counts(self, now: int) -> dict[str, int]:
         """How many stored requests are in each status: one Query of the COUNTS
-        partition (its items are per status and creation day), never a Scan."""
+        partition (its items are per status, creation day and shard, summed here; a
+        shard alone may be negative), never a Scan."""
         items = self.table.query_all(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :st)",
             FilterExpression="expires_at > :now",
