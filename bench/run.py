@@ -52,8 +52,9 @@ def percentile(values: list[float], p: float) -> float:
 class Client:
     """One keep-alive connection, as a browser or an API client holds one."""
 
-    def __init__(self, port: int):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    def __init__(self, port: int, source: str | None = None):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30,
+                                               source_address=(source, 0) if source else None)
 
     def call(self, method: str, path: str, body: bytes = b"", headers: dict | None = None) -> tuple[int, float]:
         t = time.perf_counter()
@@ -454,6 +455,81 @@ def bench_console_pages(endpoint: str, pages: tuple[str, ...], seed: int) -> dic
     return out
 
 
+N_CROWD = 200  # concurrent intakes, each on its own connection
+CROWD_CLIENTS = 50
+
+
+def bench_contention(endpoint: str, dynamodb_rule: bool = True, one_association: bool = True) -> dict[str, float]:
+    """Every intake ADDs to the same few counter items (the tabs' status counter of the
+    day, the day's and the association's aggregates, the association's load): N_CROWD
+    API posts from CROWD_CLIENTS threads released together, served as `make run` serves
+    them. Counted in the served process: transactions DynamoDB cancelled for a
+    TransactionConflict (each one retried by the intake), and the posts' p50/p99."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.bootstrap import Services, set_services
+    from chalicelib.config import Settings
+    from local.conflict_rule import ConflictRule
+    from local.dynamodb_local import free_port
+    from local.setup import prepare, seed_entries
+
+    from app import app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            table_name=f"bench-crowd-{uuid.uuid4().hex[:8]}", dynamodb_endpoint=endpoint, outbox_dir=tmp,
+            rate_limit_count=10**9, directory_cache_seconds=3600, admin_token="bench", secret_key="bench-secret",
+        )
+        s = Services(settings)
+        prepare(s, seed=False)
+        # No capacity; with `one_association`, the same place and need: one association
+        # takes every request, the hottest case for its items.
+        s.directory.replace([{**entry, "capacity": None} for entry in seed_entries()])
+        tally: Counter = Counter()
+
+        def after(model, parsed, **_):
+            tally["transactions"] += 1
+            if "TransactionConflict" in [r.get("Code") for r in parsed.get("CancellationReasons", [])]:
+                tally["conflicts"] += 1  # from DynamoDB Local itself (never seen)
+
+        s.table.client.meta.events.register("after-call.dynamodb.TransactWriteItems", after)
+        rule = ConflictRule(s.table.client) if dynamodb_rule else None  # local/conflict_rule.py
+        set_services(s)
+        port = free_port()
+        server = serve(app, port)
+        rng = random.Random(3)
+        hot = {"postal_code": "59100", "need": "scolaire", "publics": []} if one_association else {}
+        bodies = [{**youth_body(rng, i), **hot} for i in range(N_CROWD)]
+        start = threading.Barrier(CROWD_CLIENTS)
+
+        def client(k: int) -> list[tuple[int, float]]:
+            start.wait()
+            out = []
+            for body in bodies[k::CROWD_CLIENTS]:
+                # Each client from its own address, as people are: its own per-IP counter.
+                out.append(Client(port, f"127.0.0.{k + 1}").call("POST", "/api/v1/requests", json.dumps(body).encode(),
+                                             {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}))
+            return out
+
+        try:
+            t = time.perf_counter()
+            with ThreadPoolExecutor(CROWD_CLIENTS) as pool:
+                outcomes = [o for part in pool.map(client, range(CROWD_CLIENTS)) for o in part]
+            wall = time.perf_counter() - t
+            counts = s.stores.requests.status_counts(s.clock.now().epoch)
+        finally:
+            server.shutdown()
+            set_services(None)
+            s.table.client.delete_table(TableName=settings.table_name)
+    times = [seconds * 1000 for _, seconds in outcomes]
+    return {
+        "accepted": sum(status == 201 for status, _ in outcomes),
+        "conflicts": tally["conflicts"] + (rule.conflicts if rule else 0), "on": dict(rule.on) if rule else {},
+        "transactions": tally["transactions"], "p50": percentile(times, 50), "p99": percentile(times, 99),
+        "wall_s": wall, "counted": sum(counts.values()),
+    }
+
+
 def verdict(ok: bool) -> str:
     return "meets target" if ok else "MISSES target"
 
@@ -467,6 +543,7 @@ def main() -> None:
         ddb = DynamoDBLocal(free_port()).start()
         endpoint = ddb.endpoint
     try:
+        crowd = {rule: bench_contention(endpoint, dynamodb_rule=rule, one_association=False) for rule in (False, True)}
         intake = bench_intake(endpoint)
         stats_page = bench_console_pages(endpoint, STATS_PAGES, seed=12)
         queue_page = bench_console_pages(endpoint, QUEUE_PAGES, seed=21)
@@ -501,6 +578,13 @@ def main() -> None:
           + (f"; {intake['not_written']} NOT WRITTEN" if intake["not_written"] else ""))
     print(f"  the back-to-back run's {intake['backlog_mails']} mails: the last written {intake['backlog_s']:.1f} s"
           " after the last answer")
+    print(f"\n{N_CROWD} intakes at once ({CROWD_CLIENTS} clients, each from its own address), all adding to the"
+          " same counters (tabs' status counter, the day's statistics), served as `make run` serves them:")
+    for rule, c in crowd.items():
+        where = "under DynamoDB's conflict rule (local/conflict_rule.py, pessimistic)" if rule else "on DynamoDB Local"
+        print(f"  {where}: {c['accepted']:.0f} of {N_CROWD} accepted, {c['conflicts']:.0f} transactions cancelled"
+              f" for a conflict (retried) {c['on']}, p50 {c['p50']:.0f} ms, p99 {c['p99']:.0f} ms,"
+              f" counted {c['counted']:.0f}")
     for title, figures_by_count in (("Console statistics page (52 weeks)", stats_page),
                                     ("Console queue page (tab counts and a page of 25)", queue_page)):
         print(f"\n{title}, served as `make run` serves it:")

@@ -7,14 +7,21 @@ nothing is written. The use case builds its change again on fresh counts and ret
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Callable, TypeVar
 
 from .directory import DirectoryService, DirectorySnapshot
-from .ports import Rejected
+from .ports import Refusal, Rejected
 
 T = TypeVar("T")
 
 MAX_ATTEMPTS = 25  # each retry follows a place taken by someone else
+# After a transaction cancelled for a conflict (another one held an item), a random wait
+# below this, doubling from it on each conflict up to CONFLICT_WAIT_MAX: writers that
+# collided do not collide again in step.
+CONFLICT_WAIT = 0.005
+CONFLICT_WAIT_MAX = 0.2
 
 
 class ContentionExhausted(RuntimeError):
@@ -33,10 +40,14 @@ def commit_with_retries(
     the caller's to answer.
     """
     snapshot = directory.snapshot()
+    wait = CONFLICT_WAIT
     for _ in range(MAX_ATTEMPTS):
         try:
             return attempt(snapshot)
         except Rejected as refused:
+            if refused.what is Refusal.CONFLICT:
+                time.sleep(random.uniform(0, wait))
+                wait = min(wait * 2, CONFLICT_WAIT_MAX)
             if refused.contention:
                 snapshot = directory.refresh_load()
             elif not retry_also(refused):

@@ -140,8 +140,22 @@ class RequestActions(ConsoleParts):
                 raise changed_meanwhile() from None
             raise
         self._delete_raw_mail(request)
+        self._scrub_mails(request)
         log.info("console: personal data erased", extra={"reference": request.reference})
         return change.after
+
+    def _scrub_mails(self, request: Request) -> None:
+        """The outbox's copies of the request's mails: sent or given up, scrubbed; not sent
+        yet, cancelled (README: a mail about an erased person is not sent after the fact).
+        After the commit, as the raw mail: a failure is logged, the copy keeps its TTL."""
+        if self.outbox is None:
+            return
+        now = self.clock.now().epoch
+        try:
+            for mail_id in self.queue_store.request_mail_ids(request.id, now):
+                self.outbox.erase_mail(mail_id, now)
+        except Exception as exc:  # noqa: BLE001 - the erasure itself is committed
+            log.warning("console: mails not scrubbed on erasure", extra={"error": type(exc).__name__})
 
     def _delete_raw_mail(self, request: Request) -> None:
         """The inbound mails that made or answered the request, as received: gone with it.

@@ -11,7 +11,7 @@ from ..domain.request import Request
 from .clock import Clock
 from .directory import DirectoryService
 from .mails import MailComposer
-from .ports import QueueStore, RequestStore
+from .ports import OutboxStore, QueueStore, RequestStore
 from .transitions import moment_now
 
 
@@ -41,10 +41,13 @@ class ConsoleParts:
         clock: Clock,
         settings: Settings,
         raw_mail: Optional[Any] = None,
+        outbox: Optional[OutboxStore] = None,
     ):
         """`raw_mail`: the inbound mail as received (RawMailStore, with `delete`): replies
-        are read from it in full, and an erasure deletes the request's mails from it."""
+        are read from it in full, and an erasure deletes the request's mails from it;
+        `outbox`: an erasure scrubs the stored copies of the request's mails."""
         self.raw_mail = raw_mail
+        self.outbox = outbox
         self.requests = requests
         self.queue_store = queue  # `queue` is the queue's page (ConsoleService.queue)
         self.directory = directory

@@ -219,6 +219,15 @@ class OutboxStore(Protocol):
     def failed_mails(self, now: int, limit: int) -> list[dict[str, Any]]: ...
     def due_mails(self, now: int, limit: int) -> list[str]: ...
     def mail_state(self, mail_id: str) -> Optional[dict[str, Any]]: ...
+    # Its request was erased (GDPR art. 17): the stored body scrubbed (scrubbed_mail_body),
+    # off the sweeper's and operators' lists, `cancelled` if not sent; the state it was in.
+    def erase_mail(self, mail_id: str, now: int) -> Optional[str]: ...
+
+
+def scrubbed_mail_body(body: dict[str, Any]) -> dict[str, Any]:
+    """A stored mail once its request is erased: what it was (ids, kind), nothing it said."""
+    kept = {k: body.get(k) for k in ("id", "message_id", "request_id", "kind", "auto_submitted")}
+    return {**kept, "to": [], "subject": "", "text": "", "html": "", "reply_to": None, "in_reply_to": None}
 
 
 class MailSender(Protocol):
@@ -303,6 +312,8 @@ class QueueStore(Protocol):
         created_to: Optional[str], limit: int, cursor: Optional[str],
     ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
     def erase_request(self, transition: Transition, timeline: list[dict[str, Any]]) -> None: ...
+    # The ids of the outbox mails written with the request's transactions (its erasure's).
+    def request_mail_ids(self, request_id: str, now: int) -> list[str]: ...
 
 
 # -- volunteer mentors (contract section 11) ------------------------------------------------

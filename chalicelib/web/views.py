@@ -85,7 +85,7 @@ def console_queue(services: Services) -> ConsoleQueue:
     service = ConsoleService(
         requests=store, queue=store,  # type: ignore[arg-type]  # both stores implement QueueStore
         directory=services.directory, mails=services.mails, clock=services.clock, settings=services.settings,
-        raw_mail=services.mail_intake.raw_store,
+        raw_mail=services.mail_intake.raw_store, outbox=services.stores.outbox,
     )
     return ConsoleQueue(settings=services.settings, door=console(services), service=service)
 

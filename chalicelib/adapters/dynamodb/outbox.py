@@ -5,6 +5,8 @@ calls `mail_item`), state `pending`; the table's stream hands it to the sender, 
 due for the sweeper only `grace_seconds` later. Then:
 pending -> sending (claim, with a lease) -> sent | pending (sure failure, due again
 later) | failed (given up: partition OUTBOX_FAILED of the same index, for operators).
+An erasure (GDPR art. 17, `erase_mail`) scrubs the body of a request's mail whatever its
+state (`erased_at` set); one not sent yet is `cancelled`, off both lists, never claimed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from ...services.ports import ClaimedMail, OutgoingMail
+from ...services.ports import ClaimedMail, OutgoingMail, scrubbed_mail_body
 from .table import DynamoTable, _expired, _json, _n, _s, _unjson, iso
 
 OUTBOX_DUE_PK = "OUTBOX"
@@ -128,11 +130,39 @@ class DynamoOutboxStore:
         index, partition OUTBOX_FAILED), so that neither needs a Scan."""
         self._failed_attempt(mail_id, "failed", OUTBOX_FAILED_PK, now, error, failed_at=now)
 
+    def erase_mail(self, mail_id: str, now: int) -> Optional[str]:
+        """Its request was erased: the stored copy loses recipients, subject and text, and
+        leaves the sweeper's and the operators' lists; one not sent yet (`pending`, or
+        `sending` under a claim) becomes `cancelled`. The state it was in, None if absent."""
+        client = self.table.client
+        for _ in range(5):  # the state moved between the read and the write: read again
+            item = client.get_item(TableName=self.table.name, Key=mail_key(mail_id), ConsistentRead=True).get("Item")
+            if not item:
+                return None
+            seen = item["state"]["S"]
+            state = seen if seen in {"sent", "failed", "cancelled"} else "cancelled"
+            try:
+                client.update_item(
+                    TableName=self.table.name,
+                    Key=mail_key(mail_id),
+                    UpdateExpression="SET body = :body, #state = :state, erased_at = :now REMOVE due_pk, due_sk, lease_until",
+                    ConditionExpression="#state = :seen",
+                    ExpressionAttributeNames={"#state": "state"},
+                    ExpressionAttributeValues={
+                        ":body": _json(scrubbed_mail_body(_unjson(item))), ":state": _s(state), ":now": _n(now), ":seen": _s(seen),
+                    },
+                )
+            except client.exceptions.ConditionalCheckFailedException:
+                continue
+            return seen
+        return None
+
     def _failed_attempt(
         self, mail_id: str, state: str, queue_pk: str, queued_at: int, error: str, failed_at: Optional[int] = None
     ) -> None:
         """One more attempt counted, its error kept, the lease let go, and the mail in its
-        new state, queued at `queued_at` in partition `queue_pk` of the outbox_due index."""
+        new state, queued at `queued_at` in partition `queue_pk` of the outbox_due index.
+        Not for a mail erased meanwhile: it stays `cancelled`, on no list."""
         sets = "#state = :state, due_pk = :queue_pk, due_sk = :due, last_error = :err"
         values = {
             ":state": _s(state),
@@ -144,17 +174,18 @@ class DynamoOutboxStore:
         if failed_at is not None:
             sets += ", failed_at = :failed_at"
             values[":failed_at"] = _n(failed_at)
-        self._mark(mail_id, f"SET {sets} ADD attempts :one REMOVE lease_until", values)
+        client = self.table.client
+        try:
+            self._mark(mail_id, f"SET {sets} ADD attempts :one REMOVE lease_until", values, "attribute_not_exists(erased_at)")
+        except client.exceptions.ConditionalCheckFailedException:
+            return  # erased while it was being sent: cancelled, it is never tried again
 
-    def _mark(self, mail_id: str, update: str, values: dict[str, Any]) -> None:
-        """One unconditional update of a mail's item (`#state`: its state)."""
-        self.table.client.update_item(
-            TableName=self.table.name,
-            Key=mail_key(mail_id),
-            UpdateExpression=update,
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues=values,
-        )
+    def _mark(self, mail_id: str, update: str, values: dict[str, Any], condition: Optional[str] = None) -> None:
+        """One update of a mail's item (`#state`: its state), under `condition` if any."""
+        args: dict[str, Any] = {"ExpressionAttributeNames": {"#state": "state"}, "ExpressionAttributeValues": values}
+        if condition:
+            args["ConditionExpression"] = condition
+        self.table.client.update_item(TableName=self.table.name, Key=mail_key(mail_id), UpdateExpression=update, **args)
 
     def failed_mails(self, now: int, limit: int) -> list[dict[str, Any]]:
         """Mails given up, newest first: what an operator needs to act, not the bodies."""

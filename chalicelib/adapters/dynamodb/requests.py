@@ -6,8 +6,10 @@ and per-IP counters (their shapes: routed.py, with REQUEST_KIND's prefixes).
   REF#<ref>     / REF               reference -> id, and the reference's uniqueness
   IDEM#<key>    / IDEM              idempotency record (API key or form submission id)
   RATE#<key>    / RATE              per-IP submission counter of one time window
-  COUNTS        / STATUS#<status>#<day>   how many requests created that UTC day are in
-                                    that status (n), moved in the same transactions
+  REQ#<id>      / MAIL#<mail id>    a mail written with the request (what an erasure scrubs)
+  COUNTS        / STATUS#<status>#<day>#<shard>   how many requests created that UTC day
+                                    are in that status (n), moved in the same transactions,
+                                    on one shard of COUNTER_SHARDS drawn per write (table.py)
 
 The console's tabs read the counts with one Query of the COUNTS partition: at most one
 item per status and day of retention, whatever the number of requests. A counter item
@@ -26,11 +28,11 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ...domain.statistics import change_counts
-from ...services.ports import Event, IntakeWrite, Transition
+from ...services.ports import Event, IntakeWrite, OutgoingMail, Transition
 from . import stats
 from .directory import LOAD_PREFIX
 from .routed import Labelled, RecordKind, RoutedRecordStore, event_item, meta_key, meta_item, stored_event_item
-from .table import _n, _s, chunks
+from .table import _n, _s, chunks, counter_shard
 
 FEED_PK = "REQUESTS"
 COUNTS_PK = "COUNTS"
@@ -46,12 +48,21 @@ def counter_expiry(expires_at: int) -> int:
     return (int(expires_at) // 86400 + 1) * 86400
 
 
+def mail_pointers(table: Any, request_id: str, mails: list[OutgoingMail], expires_at: int) -> Labelled:
+    """One small item per mail in the request's partition, in the transaction that writes
+    the mail: an erasure finds the request's mails with one Query (no Scan of MAIL#)."""
+    return [
+        ("mail", table.put({"pk": _s(f"REQ#{request_id}"), "sk": _s(f"MAIL#{m.id}"), "expires_at": _n(expires_at)}))
+        for m in mails
+    ]
+
+
 def count_move(table_name: str, status: str, created_at: str, delta: int, expires_at: int) -> dict[str, Any]:
     """A transaction's Update moving the counter of (status, creation day) by `delta`."""
     return {
         "Update": {
             "TableName": table_name,
-            "Key": {"pk": _s(COUNTS_PK), "sk": _s(f"STATUS#{status}#{created_at[:10]}")},
+            "Key": {"pk": _s(COUNTS_PK), "sk": _s(f"STATUS#{status}#{created_at[:10]}{counter_shard()}")},
             "UpdateExpression": "ADD n :d SET expires_at = :exp",
             "ExpressionAttributeValues": {":d": _n(delta), ":exp": _n(counter_expiry(expires_at))},
         }
@@ -77,6 +88,7 @@ class DynamoRequestStore(RoutedRecordStore):
         if req.get("association_id"):
             meta["attempt"] = _n(req["attempt"])  # none before the first routing
         labelled = self._intake_items(meta, req, w, w.expires_at)
+        labelled += mail_pointers(self.table, req["id"], w.mails, w.mail_expires_at)
         labelled.append(("count", count_move(self.table.name, req["status"], req["created_at"], 1, w.expires_at)))
         labelled += stats.aggregate_updates(self.table.name, change_counts(w.events, req))  # console statistics
         self.table.transact(labelled)
@@ -89,6 +101,7 @@ class DynamoRequestStore(RoutedRecordStore):
     def _request_transition_items(self, t: Transition) -> Labelled:
         req = t.request
         labelled = self._transition_items(req, t, t.expires_at)
+        labelled += mail_pointers(self.table, req["id"], t.mails, t.mail_expires_at)
         if t.from_status != req["status"]:
             created = req["created_at"]
             labelled.append(("count", count_move(self.table.name, t.from_status, created, -1, t.expires_at)))
@@ -108,6 +121,15 @@ class DynamoRequestStore(RoutedRecordStore):
         self.table.transact(labelled)
         for batch in chunks(items[room:], 25):
             self.table.client.batch_write_item(RequestItems={self.table.name: [{"PutRequest": {"Item": i}} for i in batch]})
+
+    def request_mail_ids(self, request_id: str, now: int) -> list[str]:
+        """The mails written with the request, expired ones too (TTL deletion lags: their
+        items may still hold what they said)."""
+        items = self.table.query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :mail)",
+            ExpressionAttributeValues={":pk": _s(f"REQ#{request_id}"), ":mail": _s("MAIL#")},
+        )
+        return [i["sk"]["S"][len("MAIL#"):] for i in items]
 
     def append_event(self, request_id: str, event: Event, seq: int, expires_at: int) -> bool:
         """Add a timeline event to an existing request; False if there is no such request
@@ -133,7 +155,8 @@ class DynamoRequestStore(RoutedRecordStore):
 
     def status_counts(self, now: int) -> dict[str, int]:
         """How many stored requests are in each status: one Query of the COUNTS
-        partition (its items are per status and creation day), never a Scan."""
+        partition (its items are per status, creation day and shard, summed here; a
+        shard alone may be negative), never a Scan."""
         items = self.table.query_all(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :st)",
             FilterExpression="expires_at > :now",

@@ -1,6 +1,8 @@
 """StatsStore over the table: the console's daily aggregates and the export log.
 
-  STATS#DAY    / <day>                   the network's counters of one Europe/Paris day
+  STATS#DAY    / <day>#<shard>           the network's counters of one Europe/Paris day, on
+                                         one shard of COUNTER_SHARDS drawn per write (every
+                                         intake adds to it: table.py), summed on read
   STATS#ASSOC  / <day>#<association>     one association's counters of that day
   EXPORTS      / <at>#<id>               a CSV export: who, what, how many rows
   DIGEST       / <day>                   the operators' daily digest was stored that day
@@ -20,7 +22,7 @@ from typing import Any
 from ...domain.statistics import Counts
 from ...services.ports import OutgoingMail, Refusal, Rejected
 from .outbox import mail_item
-from .table import DynamoTable, _n, _s
+from .table import DynamoTable, _n, _s, counter_shard
 
 DAY_PK = "STATS#DAY"
 ASSOCIATION_PK = "STATS#ASSOC"
@@ -33,7 +35,7 @@ def aggregate_updates(table_name: str, counts: Counts) -> list[tuple[str, dict[s
     """A transaction's labelled Updates adding `counts` (domain.statistics.change_counts)."""
     updates: list[tuple[str, dict[str, Any]]] = []
     for (day, association), counters in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        key = {"pk": _s(DAY_PK), "sk": _s(day)} if association is None else {
+        key = {"pk": _s(DAY_PK), "sk": _s(day + counter_shard())} if association is None else {
             "pk": _s(ASSOCIATION_PK), "sk": _s(f"{day}#{association}")
         }
         names = {f"#c{i}": COUNTER + name for i, name in enumerate(sorted(counters))}
@@ -65,8 +67,14 @@ class DynamoStatsStore:
         )
 
     def daily_counts(self, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]:
-        """(day, counters) of each day with any, oldest first."""
-        return [(i["sk"]["S"], _counters(i)) for i in self._range(DAY_PK, first_day, last_day)]
+        """(day, counters) of each day with any, oldest first: its shards summed (an item
+        written before shards existed is `<day>` alone)."""
+        days: dict[str, dict[str, int]] = {}
+        for i in self._range(DAY_PK, first_day, last_day):
+            held = days.setdefault(i["sk"]["S"].partition("#")[0], {})
+            for name, n in _counters(i).items():
+                held[name] = held.get(name, 0) + n
+        return sorted(days.items())
 
     def association_counts(self, first_day: str, last_day: str) -> list[tuple[str, str, dict[str, int]]]:
         """(day, association, counters) of each day and association with any."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -43,6 +44,18 @@ _REFUSED_BY = {
     "capacity": Refusal.CAPACITY,
     "mail": Refusal.CONFLICT,  # a mail id already taken (never, with uuid4 ids): write again
 }
+
+# Items every intake adds to (the tabs' status counter of the day, the day's statistics)
+# are split in this many shards, one drawn at random per write and summed on read: two
+# concurrent transactions then rarely touch the same item, which DynamoDB would cancel
+# (TransactionConflict). Reads grow with the shards, never with the requests.
+COUNTER_SHARDS = 10
+
+
+def counter_shard() -> str:
+    """The shard suffix of one write ("#0" ... "#9")."""
+    return f"#{random.randrange(COUNTER_SHARDS)}"
+
 
 INDEXES = {
     # index name: (partition key attribute, sort key attribute)

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from ...services.ports import ClaimedMail, OutgoingMail, Refusal
+from ...services.ports import ClaimedMail, OutgoingMail, Refusal, scrubbed_mail_body
 from .state import MemoryState, StoredMail, Transaction, dump, expired
 
 
@@ -63,11 +63,25 @@ class MemoryOutboxStore:
         mail = OutgoingMail(**{**body, "to": tuple(body["to"]), "attempts": attempts})
         return ClaimedMail(mail, interrupted=interrupted)
 
+    def erase_mail(self, mail_id: str, now: int) -> Optional[str]:
+        """As DynamoOutboxStore.erase_mail: body scrubbed, off every list, `cancelled` if unsent."""
+        with self.state.lock:
+            m = self.state.mails.get(mail_id)
+            if m is None:
+                return None
+            seen = m.state
+            m.body = dump(scrubbed_mail_body(json.loads(m.body)))
+            m.state = seen if seen in {"sent", "failed", "cancelled"} else "cancelled"
+            m.erased_at, m.queue, m.lease_until = now, None, None
+        return seen
+
     def _update(self, mail_id: str, failed_attempt: bool = False, **changes: Any) -> None:
         with self.state.lock:
             m = self.state.mails.get(mail_id)
             if m is None:
                 return  # a mark for a mail that is not stored: nothing to mark
+            if failed_attempt and m.erased_at is not None:
+                return  # erased while it was being sent: cancelled, never tried again
             for name, value in changes.items():
                 setattr(m, name, value)
             m.attempts += 1 if failed_attempt else 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ...domain.statistics import change_counts
-from ...services.ports import Event, IntakeWrite, Refusal, Rejected, Transition
+from ...services.ports import Event, IntakeWrite, OutgoingMail, Refusal, Rejected, Transition
 from . import stats
 from .routed import MemoryRoutedStore
 from .state import MemoryState, StoredRequest, Transaction, dump, expired
@@ -26,6 +26,12 @@ def count_move(state: MemoryState, tx: Transaction, status: str, created_at: str
         state.status_counts[key] = (n + delta, until)
 
     tx.then(move)
+
+
+def note_mails(state: MemoryState, tx: Transaction, request_id: str, mails: list[OutgoingMail]) -> None:
+    """The request's mails, noted with them (as dynamodb.requests.mail_pointers)."""
+    if mails:
+        tx.then(lambda: state.request_mails.setdefault(request_id, []).extend(m.id for m in mails))
 
 
 class MemoryRequestStore(MemoryRoutedStore):
@@ -52,6 +58,7 @@ class MemoryRequestStore(MemoryRoutedStore):
             tx = Transaction()
             self._intake(tx, stored, req, w, w.expires_at)
             count_move(s, tx, req["status"], req["created_at"], 1, w.expires_at)
+            note_mails(s, tx, req["id"], w.mails)
             stats.add_counts(s, tx, change_counts(w.events, req))  # console statistics
             tx.commit()
 
@@ -81,11 +88,16 @@ class MemoryRequestStore(MemoryRoutedStore):
         req = t.request
         s = self.state
         tx = self._transition(req, t, t.expires_at)
+        note_mails(s, tx, req["id"], t.mails)
         if t.from_status != req["status"]:
             count_move(s, tx, t.from_status, req["created_at"], -1, t.expires_at)
             count_move(s, tx, req["status"], req["created_at"], 1, t.expires_at)
         stats.add_counts(s, tx, change_counts(t.events, req, t.assigned_before))
         return tx
+
+    def request_mail_ids(self, request_id: str, now: int) -> list[str]:
+        with self.state.lock:
+            return list(self.state.request_mails.get(request_id, []))
 
     def append_event(self, request_id: str, event: Event, seq: int, expires_at: int) -> bool:
         with self.state.lock:

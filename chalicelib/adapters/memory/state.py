@@ -68,6 +68,7 @@ class StoredMail:
     provider_message_id: Optional[str] = None
     last_error: Optional[str] = None
     failed_at: Optional[int] = None
+    erased_at: Optional[int] = None  # its request was erased: body scrubbed (outbox.erase_mail)
 
 
 @dataclass
@@ -95,6 +96,7 @@ class MemoryState:
     exports: dict[str, tuple[str, int]] = field(default_factory=dict)
     replies: dict[str, tuple[str, int]] = field(default_factory=dict)  # <at>#<request> -> (note, expires)
     digests: set[str] = field(default_factory=set)  # days whose operators' digest was stored
+    request_mails: dict[str, list[str]] = field(default_factory=dict)  # request id -> its mails' ids (an erasure's)
 
 
 class Transaction:
