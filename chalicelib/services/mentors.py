@@ -47,6 +47,7 @@ class MentorAnswerView(AnswerPageState):
 @dataclass(eq=False, kw_only=True)
 class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
     view_type = MentorAnswerView
+    record_type = MentorSignup
     mentors: MentorStore
     mails: MentorMails
 
