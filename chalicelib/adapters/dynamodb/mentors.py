@@ -23,7 +23,7 @@ counts. The console's "Bénévoles" tabs read them with one Query of MENTOR_COUN
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ...domain.statistics import change_counts
 from ...services.ports import MentorTransition, MentorWrite
@@ -106,13 +106,6 @@ class DynamoMentorStore(RoutedRecordStore):
             status = item["sk"]["S"].split("#")[1]
             counts[status] = counts.get(status, 0) + int(item["n"]["N"])
         return counts
-
-    def queue_page(
-        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
-        created_to: Optional[str], limit: int, cursor: Optional[str],
-    ) -> tuple[list[dict[str, Any]], Optional[str]]:
-        """As the requests' queue page (routed.py), each record with its `last_event`."""
-        return self.list_records(now, status, association, limit, cursor, created_from, created_to, True)
 
     def count_signups(self, now: int) -> dict[str, int]:
         """Sign-ups per status (unexpired): one COUNT Query per status of the by_status index."""

@@ -8,7 +8,7 @@ share with requests is routed.py's.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ...domain.statistics import change_counts
 from ...services.ports import MentorTransition, MentorWrite
@@ -70,12 +70,6 @@ class MemoryMentorStore(MemoryRoutedStore):
                 if not expired(until, now):
                     counts[status] = counts.get(status, 0) + n
         return counts
-
-    def queue_page(
-        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
-        created_to: Optional[str], limit: int, cursor: Optional[str],
-    ) -> tuple[list[dict[str, Any]], Optional[str]]:
-        return self.list_records(now, status, association, limit, cursor, created_from, created_to, True)
 
     def count_signups(self, now: int) -> dict[str, int]:
         with self.state.lock:

@@ -11,6 +11,7 @@ from chalicelib.domain.request import InvalidTransition, Moment
 from chalicelib.domain.vocabulary import Status
 from tests.conftest import association, make_memory_services
 from tests.integration.mail_stream import read_outbox
+from tests.unit.services.test_answers import delivery_report
 from tests.unit.web.test_mentor_http import LINK, volunteer
 
 DAY = 86400
@@ -161,15 +162,7 @@ def test_a_bounce_of_the_associations_mail_routes_the_sign_up_onward_and_flags_t
 def test_a_delivery_report_of_a_mentor_mail_reaching_the_intake_address_routes_it_onward(services):
     made = sign_up(services)
     sent = _mail_to(services, "first")
-    report = (
-        "From: MAILER-DAEMON@mx.asso.example.org\r\nTo: urgence@lementorat.fr\r\n"
-        "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
-        "--b\r\nContent-Type: text/plain\r\n\r\nThe mail system: user unknown.\r\n"
-        "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.asso.example.org\r\n\r\n"
-        "Final-Recipient: rfc822; first@asso.example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-        f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {sent['Message-ID']}\r\n--b--\r\n"
-    ).encode()
+    report = delivery_report(sent["Message-ID"], "first@asso.example.org")
     assert services.mail_intake.ingest(report, "", ["urgence@lementorat.fr"]).kind == "automatic"
     stored = services.mentor_queries.get(made.reference)
     assert stored["association"]["id"] == "second"
