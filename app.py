@@ -273,6 +273,30 @@ def console_request_action(reference, action):
     return getattr(console_queue(), actions[action])(app.current_request, reference)
 
 
+# -- console: volunteers' sign-ups (issue 13) --------------------------------------------
+
+
+def console_volunteers():
+    from chalicelib.web import views
+
+    return guarded(views.console_volunteers)
+
+
+@app.route("/console/benevoles", methods=PAGE)
+def console_signups():
+    return console_volunteers().queue(app.current_request)
+
+
+@app.route("/console/benevoles/{reference}", methods=PAGE)
+def console_signup(reference):
+    return console_volunteers().signup_page(app.current_request, reference)
+
+
+@app.route("/console/statistiques/benevoles", methods=PAGE)
+def console_volunteer_statistics():
+    return console_stats().volunteers_stats_page(app.current_request)
+
+
 # -- console: statistics, exports, quarantine, digest -----------------------------------
 
 

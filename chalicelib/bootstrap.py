@@ -155,7 +155,7 @@ class Services:
             self._mentors = MentorService(
                 mentors=self._mentor_store(), directory=self.directory,
                 mails=MentorMails(render_mail, self.settings, self.links.answer_url), links=self.links,
-                clock=self.clock, settings=self.settings,
+                clock=self.clock, settings=self.settings, outbox=self.stores.outbox, mail_log=self.stores.mail_log,
             )
         return self._mentors
 
@@ -200,7 +200,7 @@ class Services:
                     raw_store = S3RawMailStore(self.settings.raw_mail_bucket, lambda: self._client("s3"))
             self._mail_intake = MailIntakeService(
                 intake=self.intake, requests=self.stores.requests, mail_log=self.stores.mail_log, raw_store=raw_store,
-                on_bounce=self.answers.association_mail_bounced, clock=self.clock, settings=self.settings,
+                on_bounce=self.association_mail_bounced, clock=self.clock, settings=self.settings,
                 limits=Limits(max_bytes=self.settings.max_mail_bytes),
             )
         return self._mail_intake
@@ -269,7 +269,14 @@ class Services:
     def ses_bounce(self, message: str) -> int:
         from .domain.bounces import bounces_from_ses
 
-        return sum(self.answers.association_mail_bounced(b.mail_id, b.address, b.reason) for b in bounces_from_ses(message))
+        return sum(self.association_mail_bounced(b.mail_id, b.address, b.reason) for b in bounces_from_ses(message))
+
+    def association_mail_bounced(self, mail_id: str, address: Optional[str], reason: str) -> bool:
+        """A bounce of our mail to an association: a request's, else a sign-up's (each
+        flow recognises its own mails by their kind in the outbox)."""
+        if self.answers.association_mail_bounced(mail_id, address, reason):
+            return True
+        return self.stores.mentors is not None and self.mentors.association_mail_bounced(mail_id, address, reason)
 
     def healthy(self) -> bool:
         if self.table is None:

@@ -1,7 +1,7 @@
 """Bounces of the mail we sent, read from SES notifications (AWS) or delivery reports (local).
 
-Both lead to the same use case, `AnswerService.association_mail_bounced`, with the id of
-our outbox mail: the `mail_id` tag SES events carry (AWS), or the Message-ID we write
+Both lead to the same use case, `association_mail_bounced` (services/answering.py, for a
+request's mail and for a volunteer's sign-up's), with the id of our outbox mail: the `mail_id` tag SES events carry (AWS), or the Message-ID we write
 (`<mail-id.REF@domain>`), which SES does not keep but a delivery report quotes (local).
 """
 
@@ -14,7 +14,9 @@ from typing import Optional
 
 from .reference import REFERENCE_PATTERN
 
-OUR_MESSAGE_ID = re.compile(rf"<([0-9a-f]{{32}})\.{REFERENCE_PATTERN}@[^>\s]+>")
+# <mail-id.REFERENCE@domain>: a request's reference (MNT-), or a sign-up's (BEN-).
+_ANY_REFERENCE = REFERENCE_PATTERN.replace("MNT-", "(?:MNT|BEN)-", 1)
+OUR_MESSAGE_ID = re.compile(rf"<([0-9a-f]{{32}})\.{_ANY_REFERENCE}@[^>\s]+>")
 MAIL_ID = re.compile(r"[0-9a-f]{32}")
 FINAL_RECIPIENT = re.compile(r"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE)
 

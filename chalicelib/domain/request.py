@@ -96,14 +96,6 @@ class Request(RoutedRecord):
         """The routed association takes it: contact details are its own from now on."""
         return self._accepted(association, at)
 
-    def bounce(
-        self, address: str, reason: str, decision: RoutingDecision, association: Optional[Association], at: Moment
-    ) -> Change:
-        """The association's mail could not be delivered: on at once."""
-        self._require(Status.ROUTED)
-        event = Event(at.iso, "bounced", "mail", {"association": self.association_id, "address": address, "reason": reason})
-        return self._onward((event,), decision, association, at)
-
     # -- the operators' console (contract section 10) -----------------------------------
 
     def assign(self, association: Association, operator: str, reason: str, at: Moment, override_capacity: bool = False) -> Change:

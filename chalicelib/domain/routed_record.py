@@ -2,7 +2,8 @@
 sign-up), and the transitions both kinds share (contract sections 6 to 9 and 11).
 
 This is the one file where the answer path changes a status: a new record routed or sent
-to triage, the association's accept and decline, re-routing after silence, the reminder.
+to triage, the association's accept and decline, re-routing after silence or a bounce of
+its mail, the reminder.
 Each transition is a method that returns a `Change`: the new state, the timeline events to
 append, the mails to send (as `MailIntent`s that the service layer renders) and the load
 counters to move. A service loads a record, calls one method, and commits the `Change` in
@@ -12,7 +13,7 @@ meanwhile.
 What differs between the two kinds is said by each subclass: the mails it asks for
 (`MAILS`), which capacity of an association it takes a place of (`capacity_of`), who is
 told of an acceptance (`contact_address`), its own fields and record keys, and the
-transitions only it has (domain/request.py: bounce, the console's; domain/mentor.py: the
+transitions only it has (domain/request.py: the console's; domain/mentor.py: the
 volunteer's acknowledgement, the kept-until of an accepted sign-up).
 """
 
@@ -226,6 +227,14 @@ class RoutedRecord:
         """No answer after the delay: on as if declined."""
         self._require(Status.ROUTED)
         event = Event(at.iso, "rerouted", "system", {"association": self.association_id, "reason": "no answer"})
+        return self._onward((event,), decision, association, at)
+
+    def bounce(
+        self, address: str, reason: str, decision: Decision, association: Optional[Association], at: Moment
+    ) -> Change:
+        """The association's mail could not be delivered: on at once, as if declined."""
+        self._require(Status.ROUTED)
+        event = Event(at.iso, "bounced", "mail", {"association": self.association_id, "address": address, "reason": reason})
         return self._onward((event,), decision, association, at)
 
     def remind(self, days_waiting: int, association: Association, at: Moment) -> Change:

@@ -214,9 +214,13 @@ def build_report(
     days: Iterable[tuple[str, Mapping[str, int]]],
     per_association: Iterable[tuple[str, str, Mapping[str, int]]],
     names: Mapping[str, str],
+    channel_labels: Mapping[str, str] = CHANNEL_LABELS,
+    shown: Iterable[str] = ("form", "referent_form", "email"),
 ) -> Report:
     """The figures of a period from its daily items: `days` (day, counters), and
-    `per_association` (day, association id, counters); `names`: id -> name."""
+    `per_association` (day, association id, counters); `names`: id -> name.
+    `channel_labels`: the channels known, in order; `shown`: those listed even when empty
+    (requests' by default; a volunteers' sign-up comes by "form" or "api")."""
     weeks: list[str] = []
     d = date.fromisoformat(week_start(first_day))
     while d.isoformat() <= last_day:
@@ -233,9 +237,9 @@ def build_report(
             if name.startswith("received_"):
                 channel = name.removeprefix("received_")
                 week[channel] = week.get(channel, 0) + n
-    known = list(CHANNEL_LABELS)
+    known, always = list(channel_labels), set(shown)
     seen = {c for w in weekly.values() for c in w}
-    channels = [c for c in known if c in seen or c in {"form", "referent_form", "email"}] + sorted(seen - set(known))
+    channels = [c for c in known if c in seen or c in always] + sorted(seen - set(known))
     by_association: dict[str, dict[str, int]] = defaultdict(dict)
     for day, association, counters in per_association:
         if first_day <= day <= last_day:

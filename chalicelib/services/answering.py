@@ -3,8 +3,9 @@ serves requests (services/answers.py) and volunteers' sign-ups (services/mentors
 
 The link's page only reads (mail scanners open every link). Accept: one conditional
 transaction. Decline: routed onward, never back to an association that let it go.
-Silence: a reminder after REMINDER_DAYS, the next candidate after REROUTE_DAYS. A change
-that lost the race to another answer shows what happened instead.
+Silence: a reminder after REMINDER_DAYS, the next candidate after REROUTE_DAYS. A bounce
+of the association's mail (SES notification, or a delivery report reaching the intake
+address): the next candidate at once, and the address is flagged. A change that lost the race to another answer shows what happened instead.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ..domain.change import Moment
 from ..domain.models import Association
 from .clock import Clock
 from .directory import DirectoryService
-from .ports import AnswerLinks, Assignment, Refusal, Rejected
+from .ports import AnswerLinks, Assignment, MailLogStore, OutboxStore, Refusal, Rejected
 from .transitions import moment_now
 
 DECLINE_REASONS = (
@@ -61,11 +62,14 @@ class AnswerFlow(Generic[Entity, View]):
     """The answer's use cases; a subclass says how its records are read, routed and committed."""
 
     view_type: ClassVar[type[AnswerPageState]]  # the page's state as the subclass's web page reads it
+    record_type: ClassVar[type]  # Request or MentorSignup: the kinds of its mails (MAILS)
 
     directory: DirectoryService
     links: AnswerLinks
     clock: Clock
     settings: Settings
+    outbox: OutboxStore  # a bounced mail's kind and record
+    mail_log: MailLogStore  # the addresses whose mail bounced
 
     # -- what differs between requests and sign-ups --------------------------------------
 
@@ -142,6 +146,28 @@ class AnswerFlow(Generic[Entity, View]):
         """The page, and the record if it still waits on this link's association."""
         view, entity, association, assignment, state = self._open(token)
         return view, (entity if state == "open" else None), association, assignment
+
+    # -- a bounce of the association's mail ------------------------------------------------
+
+    def association_mail_bounced(self, mail_id: str, address: Optional[str], reason: str) -> bool:
+        """Our mail `mail_id` (outbox) could not be delivered: if it is one of this kind's
+        mails to the association the record waits on, route onward now; flag the address.
+        False for another kind's mail, or an old one (the record has moved on)."""
+        mail = self.outbox.mail_state(mail_id)
+        mails = self.record_type.MAILS  # type: ignore[attr-defined]
+        if mail is None or mail.get("kind") not in {mails.new, mails.reminder}:
+            return False
+        address = address or mail["to"][0]
+        now = self.clock.now()
+        record = self._read(mail["request_id"], now.epoch)
+        if record is None:
+            return False
+        entity: Any = self._from_record(record)
+        association = self.directory.snapshot().get(entity.association_id or "")
+        self.mail_log.flag_address(association.id if association else "unknown", address, now.iso, reason)
+        if entity.status.value != "routed" or association is None or address.lower() not in [e.lower() for e in association.emails]:
+            return False
+        return self._route_onward(entity, lambda e, d, a, at: e.bounce(address, reason, d, a, at)) is not None
 
     # -- silence (the sweeper) -------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from .answering import DECLINE_REASONS, AnswerFlow, AnswerPageState, InvalidAnsw
 from .concurrency import commit_with_retries
 from .directory import DirectorySnapshot
 from .mails import MailComposer
-from .ports import MailLogStore, OutboxStore, RequestStore
+from .ports import RequestStore
 from .transitions import request_transition
 
 # The web's names for the answer page, where they have always been imported from.
@@ -41,29 +41,9 @@ class AnswerView(AnswerPageState):
 @dataclass(eq=False, kw_only=True)
 class AnswerService(AnswerFlow[Request, AnswerView]):
     view_type = AnswerView
+    record_type = Request
     requests: RequestStore
-    outbox: OutboxStore
-    mail_log: MailLogStore
     mails: MailComposer
-
-    # -- a bounce of the association's mail (SES notifications) ---------------------------
-
-    def association_mail_bounced(self, mail_id: str, address: Optional[str], reason: str) -> bool:
-        """The association's mail could not be delivered: route onward now, flag the address."""
-        mail = self.outbox.mail_state(mail_id)
-        if mail is None or mail.get("kind") not in {"association_new_request", "association_reminder"}:
-            return False
-        address = address or mail["to"][0]
-        now = self.clock.now()
-        record = self.requests.get_request(mail["request_id"], now.epoch)
-        if record is None:
-            return False
-        request = Request.from_record(record)
-        association = self.directory.snapshot().get(request.association_id or "")
-        self.mail_log.flag_address(association.id if association else "unknown", address, now.iso, reason)
-        if request.status.value != "routed" or association is None or address.lower() not in [e.lower() for e in association.emails]:
-            return False  # an old mail: the request has moved on already
-        return self._route_onward(request, lambda r, d, a, at: r.bounce(address, reason, d, a, at)) is not None
 
     # -- what a request's answer is made of (services/answering.py) ---------------------------
 

@@ -137,9 +137,14 @@ class QueueFilters:
             return False
         if self.departement and (record.get("place") or {}).get("departement") != self.departement:
             return False
-        if self.need and (record.get("fields") or {}).get("need") != self.need:
+        if self.need and self.need not in needs_of(record.get("fields") or {}):
             return False
         return True
+
+
+def needs_of(fields: Mapping[str, Any]) -> list[str]:
+    """A request's need, or a volunteer's needs (`needs`), as one list."""
+    return list(fields.get("needs") or ([fields["need"]] if fields.get("need") else []))
 
 
 @dataclass(frozen=True)
@@ -167,7 +172,10 @@ class QueueView:
 
 class ConsoleService(RequestActions, RequestPageReads):
     """The console's use cases on requests: the queue (below), the request page
-    (console_request.py), the actions (console_actions.py); built as ConsoleParts is."""
+    (console_request.py), the actions (console_actions.py); built as ConsoleParts is.
+    The volunteers' queue is this one on the sign-ups' store (console_volunteers.py)."""
+
+    channel_labels: Mapping[str, str] = CHANNEL_LABELS
 
     # -- the queue --------------------------------------------------------------------
 
@@ -199,16 +207,16 @@ class ConsoleService(RequestActions, RequestPageReads):
 
     def _row(self, record: Mapping[str, Any], snapshot: DirectorySnapshot) -> QueueRow:
         f = record.get("fields") or {}
-        need = f.get("need")
+        needs = [Need(n).label for n in needs_of(f) if n in {n.value for n in Need}]
         association = record.get("association") or {}
         return QueueRow(
             reference=record["reference"],
             created=french_time(record["created_at"]),
             created_iso=record["created_at"],
-            channel=CHANNEL_LABELS.get(record.get("channel") or "", record.get("channel") or ""),
+            channel=self.channel_labels.get(record.get("channel") or "", record.get("channel") or ""),
             age=f.get("age"),
             departement=(record.get("place") or {}).get("departement"),
-            need=Need(need).label if need in {n.value for n in Need} else None,
+            need=", ".join(needs) or None,
             association=association.get("name"),
             status=STATUS_LABELS.get(record.get("status") or "", record.get("status") or ""),
             badge=ACTIVITY_BADGES.get(record.get("last_event") or ""),

@@ -49,6 +49,7 @@ RULE_LABELS = {
     "publics_required": "Public requis absent",
     "declined": "A déjà refusé cette demande",
     "capacity": "Complète",
+    "recruits_mentors": "Ne recrute pas de bénévoles",
 }
 TERRITORY_LEVELS = {"commune": "commune", "departement": "département", "region": "région", "national": "national"}
 
@@ -77,6 +78,8 @@ class RequestPage:
 
 
 class RequestPageReads(ConsoleParts):
+    event_labels: Mapping[str, str] = EVENT_LABELS  # the timeline's words (a sign-up's differ)
+
     def request_page(self, reference: str, operator: Operator) -> RequestPage:
         """The page; opening it while it shows contact details is a `viewed` event."""
         request = self._load(reference)
@@ -100,23 +103,7 @@ class RequestPageReads(ConsoleParts):
 
     def _page(self, request: Request, operator: Operator) -> RequestPage:
         snapshot = self.directory.snapshot()
-        names = {a.id: a.name for a in snapshot.index.associations}
-        routing = request.routing or {}
-        candidates = [
-            {
-                "id": c["id"], "name": names.get(c["id"], c["id"]), "score": c.get("score"),
-                "publics": (c.get("parts") or {}).get("publics"), "territory": (c.get("parts") or {}).get("territory"),
-                "territory_level": TERRITORY_LEVELS.get((c.get("parts") or {}).get("territory_level") or "", ""),
-                "first_need": (c.get("parts") or {}).get("first_need"),
-                "load_share": round(100 * float(c.get("load_share") or 0)),
-                "chosen": c["id"] == routing.get("association"),
-            }
-            for c in routing.get("candidates") or []
-        ]
-        excluded = [
-            {"rule": RULE_LABELS.get(rule, rule), "associations": [names.get(i, i) for i in ids]}
-            for rule, ids in (routing.get("excluded") or {}).items() if ids
-        ]
+        candidates, excluded = routing_explanation(request.routing or {}, snapshot)
         active = [
             {
                 "id": a.id, "name": a.name, "capacity": a.capacity, "load": snapshot.load.get(a.id, 0),
@@ -139,7 +126,7 @@ class RequestPageReads(ConsoleParts):
         )
 
     def _entry(self, event: Mapping[str, Any]) -> TimelineEntry:
-        entry = timeline_entry(event)
+        entry = timeline_entry(event, self.event_labels)
         if entry.reply is not None and self.raw_mail is not None and entry.detail.get("raw_key"):
             full = self._reply_text(str(entry.detail["raw_key"]))
             if full:
@@ -161,13 +148,35 @@ class RequestPageReads(ConsoleParts):
         return (mail.own_text or mail.text or "")[:REPLY_TEXT_MAX] or None
 
 
-def timeline_entry(event: Mapping[str, Any]) -> TimelineEntry:
+def routing_explanation(routing: Mapping[str, Any], snapshot: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The stored explanation of the last routing, for people: the candidates (best first,
+    with their score's parts) and the associations each rule left out, by name."""
+    names = {a.id: a.name for a in snapshot.index.associations}
+    candidates = []
+    for c in routing.get("candidates") or []:
+        parts = c.get("parts") or {}
+        candidates.append({
+            "id": c["id"], "name": names.get(c["id"], c["id"]), "score": c.get("score"),
+            "publics": parts.get("publics"), "territory": parts.get("territory"),
+            "territory_level": TERRITORY_LEVELS.get(parts.get("territory_level") or "", ""),
+            "first_need": parts.get("first_need"), "needs": parts.get("needs"),  # a request's, a sign-up's
+            "load_share": round(100 * float(c.get("load_share") or 0)),
+            "chosen": c["id"] == routing.get("association"),
+        })
+    excluded = [
+        {"rule": RULE_LABELS.get(rule, rule), "associations": [names.get(i, i) for i in ids]}
+        for rule, ids in (routing.get("excluded") or {}).items() if ids
+    ]
+    return candidates, excluded
+
+
+def timeline_entry(event: Mapping[str, Any], labels: Mapping[str, str] = EVENT_LABELS) -> TimelineEntry:
     detail = dict(event.get("detail") or {})
     reply = None
     if event.get("type") == "reply_received":
         reply = {"from": detail.get("from"), "subject": detail.get("subject"), "text": detail.get("excerpt")}
     return TimelineEntry(
         at=french_time(str(event.get("at") or "")), at_iso=str(event.get("at") or ""), type=str(event.get("type")),
-        label=EVENT_LABELS.get(str(event.get("type")), str(event.get("type"))), actor=str(event.get("actor") or ""),
+        label=labels.get(str(event.get("type")), str(event.get("type"))), actor=str(event.get("actor") or ""),
         detail=detail, reply=reply,
     )

@@ -47,6 +47,7 @@ class MentorAnswerView(AnswerPageState):
 @dataclass(eq=False, kw_only=True)
 class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
     view_type = MentorAnswerView
+    record_type = MentorSignup
     mentors: MentorStore
     mails: MentorMails
 
@@ -177,6 +178,7 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             MentorTransition(
                 signup=stored_record(change.after),
                 expires_at=change.after.expires_at,
+                from_expires_at=change.before.expires_at,
                 keep_until=self._keep_until(change.before),
                 **transition_fields(change, self.mails.render, self.clock, self.settings),
             )

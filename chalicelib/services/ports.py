@@ -347,6 +347,7 @@ class MentorTransition:
     mail_expires_at: int
     load_changes: list[tuple[str, int, Optional[int]]] = field(default_factory=list)  # mentor load counters
     event_seq: int = 0
+    from_expires_at: Optional[int] = None  # the expiry it was read with (its status counter's); None: unchanged
 
 
 class MentorStore(Protocol):
@@ -364,6 +365,15 @@ class MentorStore(Protocol):
     def count_signups(self, now: int) -> dict[str, int]: ...
     def signups_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]: ...
     def mentor_load(self) -> dict[str, int]: ...
+    # The console's "Bénévoles" tabs and statistics, as QueueStore's and StatsStore's for
+    # requests: counters and daily aggregates the sign-ups' own transactions keep.
+    def status_counts(self, now: int) -> dict[str, int]: ...
+    def queue_page(
+        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
+        created_to: Optional[str], limit: int, cursor: Optional[str],
+    ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
+    def daily_counts(self, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]: ...
+    def association_counts(self, first_day: str, last_day: str) -> list[tuple[str, str, dict[str, int]]]: ...
 
 
 class QuarantineStore(Protocol):

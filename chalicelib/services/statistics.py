@@ -7,10 +7,10 @@ of requests. The period is the last 4, 12 or 52 weeks, the current week included
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 from ..domain.paris_time import paris_day
-from ..domain.statistics import Report, build_report, period_days
+from ..domain.statistics import CHANNEL_LABELS, Report, build_report, period_days
 from .clock import Clock
 from .directory import DirectoryService
 from .ports import StatsStore
@@ -29,10 +29,16 @@ def period_of(value: Any) -> int:
 
 
 class StatisticsService:
-    def __init__(self, *, stats: StatsStore, directory: DirectoryService, clock: Clock):
+    def __init__(
+        self, *, stats: StatsStore, directory: DirectoryService, clock: Clock,
+        channel_labels: Mapping[str, str] = CHANNEL_LABELS, shown: Iterable[str] = ("form", "referent_form", "email"),
+    ):
+        """`stats`: whose daily aggregates (requests' StatsStore, or the sign-ups' MentorStore);
+        `channel_labels`, `shown`: their channels (domain.statistics.build_report)."""
         self.stats = stats
         self.directory = directory
         self.clock = clock
+        self.channel_labels, self.shown = channel_labels, tuple(shown)
 
     def report(self, weeks: int) -> Report:
         today = paris_day(self.clock.now().epoch)
@@ -40,7 +46,8 @@ class StatisticsService:
         snapshot = self.directory.snapshot()
         names = {a.id: a.name for a in snapshot.index.associations}
         return build_report(
-            first, last, self.stats.daily_counts(first, last), self.stats.association_counts(first, last), names
+            first, last, self.stats.daily_counts(first, last), self.stats.association_counts(first, last), names,
+            self.channel_labels, self.shown,
         )
 
     def recent_exports(self, limit: int = 20) -> list[dict[str, Any]]:

@@ -16,9 +16,10 @@ from chalice import Response
 from ..domain.request import CLOSE_REASONS
 from ..domain.vocabulary import Need
 from ..services.console import (
-    CHANNEL_LABELS, STATUS_LABELS, ConsoleRefusal, ConsoleService, QueueFilters, UnknownRequest,
+    STATUS_LABELS, ConsoleRefusal, ConsoleService, QueueFilters, UnknownRequest,
 )
 from ..services.console_auth import ConsoleSession
+from ..services.mentor_mails import mentor_profile
 from .console import ConsoleRoom, console_page, guarded_page, redirect
 
 if TYPE_CHECKING:
@@ -37,6 +38,11 @@ DONE = {
 @dataclass(frozen=True, kw_only=True)
 class ConsoleQueue(ConsoleRoom):
     service: ConsoleService
+    # Whose queue: requests' (/console/demandes), or volunteers' sign-ups' (/console/benevoles,
+    # service: services/console_volunteers.VolunteerConsole), with the words of its pages.
+    path: str = "/console/demandes"
+    title: str = "Demandes"
+    noun: str = "demande"
 
     # -- pages ------------------------------------------------------------------------
 
@@ -49,13 +55,30 @@ class ConsoleQueue(ConsoleRoom):
             view = self.service.queue(filters, cursor)
         except (ValueError, KeyError):  # a cursor that is not ours
             view = self.service.queue(filters, None)
-        next_url = "/console/demandes?" + urlencode(filters.query(cursor=view.next_cursor)) if view.next_cursor else None
+        next_url = f"{self.path}?" + urlencode(filters.query(cursor=view.next_cursor)) if view.next_cursor else None
+        requests = self.path == "/console/demandes"
         return console_page(
-            self.settings, "queue", session, page_title=f"Demandes : {filters.tab.label}", section="demandes",
+            self.settings, "queue", session, page_title=f"{self.title} : {filters.tab.label}", section=self.path[9:],
             view=view, filters=filters, next_url=next_url,
-            tab_url=lambda tab: "/console/demandes?" + urlencode(filters.query(tab=tab)),
-            export_url="/console/export/demandes?" + urlencode(filters.query()),
-            channels=CHANNEL_LABELS, needs=Need.choices(), first_page=cursor is None,
+            tab_url=lambda tab: f"{self.path}?" + urlencode(filters.query(tab=tab)),
+            export_url="/console/export/demandes?" + urlencode(filters.query()) if requests else None,
+            channels=self.service.channel_labels, needs=Need.choices(), first_page=cursor is None,
+            path=self.path, title=self.title, noun=self.noun,
+        )
+
+    @guarded_page
+    def signup_page(self, request: Request, session: ConsoleSession, reference: str) -> Response:
+        """A volunteer's sign-up: profile, routing explanation, timeline (VolunteerConsole)."""
+        try:
+            page = self.service.signup_page(reference)  # type: ignore[attr-defined]
+        except UnknownRequest:
+            return console_page(
+                self.settings, "request_missing", session, 404, page_title="Candidature introuvable",
+                section="benevoles", reference=reference, back=self.path, noun=self.noun,
+            )
+        return console_page(
+            self.settings, "signup", session, page_title=f"Candidature {page.record['reference']}", section="benevoles",
+            page=page, statuses=STATUS_LABELS, channels=self.service.channel_labels, profile=mentor_profile(page.record),
         )
 
     @guarded_page
@@ -73,7 +96,7 @@ class ConsoleQueue(ConsoleRoom):
             )
         return console_page(
             self.settings, "request", session, status, page_title=f"Demande {page.request.reference}",
-            section="demandes", page=page, close_reasons=CLOSE_REASONS, statuses=STATUS_LABELS, channels=CHANNEL_LABELS,
+            section="demandes", page=page, close_reasons=CLOSE_REASONS, statuses=STATUS_LABELS, channels=self.service.channel_labels,
             needs=dict(Need.choices()), **context,
         )
 

@@ -9,7 +9,7 @@ its answer is the file (`Content-Disposition: attachment`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 from urllib.parse import urlencode
 
 from chalice import Response
@@ -53,10 +53,12 @@ class Charts:
     declines: Any
 
 
-def charts_of(report: Report) -> Charts:
+def charts_of(report: Report, labels: Mapping[str, str] = CHANNEL_LABELS, noun: str = "demandes") -> Charts:
+    """The page's charts; `labels`, `noun`: the channels and the records counted
+    ("demandes", or "candidatures" of volunteers)."""
     weeks = [f"{w[8:10]}/{w[5:7]}" for w in report.weeks]
     series = [
-        (CHANNEL_LABELS.get(c, c), [report.weekly.get(w, {}).get(c, 0) for w in report.weeks]) for c in report.channels
+        (labels.get(c, c), [report.weekly.get(w, {}).get(c, 0) for w in report.weeks]) for c in report.channels
     ]
     rates = [
         ("Orientées dès la réception", report.routed_rate),
@@ -65,8 +67,8 @@ def charts_of(report: Report) -> Charts:
     ]
     return Charts(
         weekly=svg_charts.stacked_columns(
-            "Demandes reçues par semaine et par canal",
-            f"{report.received} demandes reçues du {report.first_day} au {report.last_day}, par semaine et par canal.",
+            f"{noun.capitalize()} reçues par semaine et par canal",
+            f"{report.received} {noun} reçues du {report.first_day} au {report.last_day}, par semaine et par canal.",
             weeks, series, key="chart-weekly",
         ),
         rates=svg_charts.horizontal_bars(
@@ -94,18 +96,39 @@ class ConsoleStats(ConsoleRoom):
     statistics: StatisticsService
     exports: ExportService
     quarantine: Quarantine
+    volunteer_statistics: Optional[StatisticsService] = None  # the sign-ups' (issue 13)
 
     # -- statistics ---------------------------------------------------------------------
 
     @guarded_page
     def stats_page(self, request: Request, session: ConsoleSession) -> Response:
+        return self._stats_page(
+            request, session, self.statistics, "Statistiques", "demande", "/console/statistiques",
+            exports=self.statistics.recent_exports(),
+        )
+
+    @guarded_page
+    def volunteers_stats_page(self, request: Request, session: ConsoleSession) -> Response:
+        """The same page on the sign-ups' aggregates: volume, rates, per association."""
+        if self.volunteer_statistics is None:
+            return not_found_page(self.settings)
+        return self._stats_page(
+            request, session, self.volunteer_statistics, "Statistiques des bénévoles", "candidature",
+            "/console/statistiques/benevoles", exports=None,
+        )
+
+    def _stats_page(
+        self, request: Request, session: ConsoleSession, statistics: StatisticsService, title: str, noun: str, path: str,
+        exports: Optional[list[dict[str, Any]]],
+    ) -> Response:
+        """`noun`: what is counted ("demande", "candidature"); `exports`: the requests' only."""
         weeks = period_of(_params(request).get("periode"))
-        report = self.statistics.report(weeks)
+        report = statistics.report(weeks)
         return console_page(
-            self.settings, "stats", session, page_title="Statistiques", section="statistiques",
-            report=report, charts=charts_of(report), weeks=weeks, periods=PERIODS,
-            channel_labels=CHANNEL_LABELS, decline_labels=DECLINE_REASON_LABELS, hours=hours_label,
-            percent=percent_label, exports=self.statistics.recent_exports(), time_label=french_time,
+            self.settings, "stats", session, page_title=title, section="statistiques",
+            report=report, charts=charts_of(report, statistics.channel_labels, noun + "s"), weeks=weeks, periods=PERIODS,
+            channel_labels=statistics.channel_labels, decline_labels=DECLINE_REASON_LABELS, hours=hours_label,
+            percent=percent_label, exports=exports, time_label=french_time, noun=noun, path=path,
         )
 
     # -- exports: a notice (GET), then the file (POST) --------------------------------------

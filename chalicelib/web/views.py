@@ -66,6 +66,14 @@ def console_stats(services: Services) -> ConsoleStats:
     from .console_stats import ConsoleStats
 
     statistics = StatisticsService(stats=services.stores.stats, directory=services.directory, clock=services.clock)
+    volunteers = None
+    if services.stores.mentors is not None:  # the sign-ups' own aggregates (issue 13)
+        from ..services.console_volunteers import MENTOR_CHANNEL_LABELS
+
+        volunteers = StatisticsService(
+            stats=services.stores.mentors, directory=services.directory, clock=services.clock,  # type: ignore[arg-type]
+            channel_labels=MENTOR_CHANNEL_LABELS, shown=MENTOR_CHANNEL_LABELS,
+        )
     return ConsoleStats(
         settings=services.settings, door=console(services), statistics=statistics,
         exports=ExportService(
@@ -73,6 +81,7 @@ def console_stats(services: Services) -> ConsoleStats:
             clock=services.clock, settings=services.settings,
         ),
         quarantine=Quarantine(mail_intake=services.mail_intake, store=services.stores.mail_log, clock=services.clock),
+        volunteer_statistics=volunteers,
     )
 
 
@@ -88,6 +97,22 @@ def console_queue(services: Services) -> ConsoleQueue:
         raw_mail=services.mail_intake.raw_store, outbox=services.stores.outbox,
     )
     return ConsoleQueue(settings=services.settings, door=console(services), service=service)
+
+
+def console_volunteers(services: Services) -> ConsoleQueue:
+    """The volunteers' queue and one sign-up's page (issue 13): the requests' room on the
+    sign-ups' store (services/console_volunteers.py)."""
+    from ..services.console_volunteers import VolunteerConsole
+    from .console_queue import ConsoleQueue
+
+    service = VolunteerConsole(
+        requests=services.stores.requests, queue=services._mentor_store(),  # type: ignore[arg-type]
+        directory=services.directory, mails=services.mails, clock=services.clock, settings=services.settings,
+    )
+    return ConsoleQueue(
+        settings=services.settings, door=console(services), service=service, path="/console/benevoles",
+        title="Bénévoles", noun="candidature",
+    )
 
 
 def console_directory(services: Services) -> ConsoleDirectory:

@@ -94,6 +94,7 @@ def transition(stored: dict[str, Any], at: int, **changes: Any) -> MentorTransit
         signup=after, from_status=stored["status"], from_attempt=stored.get("attempt", 0),
         events=[Event(iso(at), after["status"], "asso")], mails=[], expires_at=stored["expires_at"],
         keep_until=stored["expires_at"] + 365 * DAY, mail_expires_at=at + 30 * DAY, event_seq=len(stored["events"]),
+        from_expires_at=stored["expires_at"],
     )
 
 
@@ -165,3 +166,35 @@ def test_sign_ups_and_requests_never_mix(stores):
     stores.requests.commit_intake(intake())
     assert len(stores.requests.list_requests(NOW, None, None, 10, None)[0]) == 1
     assert len(stores.mentors.list_signups(NOW, None, None, 10, None)[0]) == 1
+
+
+def test_the_status_counters_move_in_the_sign_ups_transactions_and_expire_with_them(stores):
+    routed, other, triaged = write(NOW), write(NOW + 1), write(NOW + 2, status="needs_triage", association=None)
+    for w in (routed, other, triaged):
+        stores.mentors.commit_signup(w)
+    assert stores.mentors.status_counts(NOW + 3) == {"needs_triage": 1, "routed": 2, "accepted": 0, "closed": 0}
+    seen = stores.mentors.get_signup(routed.signup["id"], NOW + 3)
+    accept = transition(seen, NOW + 60, status="accepted")
+    accept.expires_at = NOW + 365 * DAY  # accepting keeps it longer: its counter moves to that day
+    stores.mentors.commit_mentor_transition(accept)
+    assert stores.mentors.status_counts(NOW + 61) == {"needs_triage": 1, "routed": 1, "accepted": 1, "closed": 0}
+    # Past the others' retention (by the end of the day they expire): only the accepted one.
+    after = NOW + 90 * DAY + DAY
+    assert stores.mentors.status_counts(after) == {"needs_triage": 0, "routed": 0, "accepted": 1, "closed": 0}
+    assert stores.requests.status_counts(NOW + 61) == {}  # requests' counters are apart
+
+
+def test_the_queue_page_carries_the_newest_event_and_the_statistics_are_the_sign_ups_own(stores):
+    w = write()
+    stores.mentors.commit_signup(w)
+    seen = stores.mentors.get_signup(w.signup["id"], NOW)
+    stores.mentors.commit_mentor_transition(transition(seen, NOW + 60, status="accepted"))
+    page, _ = stores.mentors.queue_page(NOW + 61, "accepted", None, None, None, 10, None)
+    assert [(r["id"], r["last_event"]) for r in page] == [(w.signup["id"], "accepted")]
+    assert stores.mentors.queue_page(NOW + 61, None, None, iso(NOW + 1), None, 10, None)[0] == []
+    day = iso(NOW)[:10]
+    (only_day, counters), = stores.mentors.daily_counts(day, day)
+    assert only_day == day and counters["received_api"] == 1 and counters["first_routed"] == 1
+    assert counters["accepted"] == 1
+    assert [(a, c["routed"], c["accepted"]) for _, a, c in stores.mentors.association_counts(day, day)] == [("asso", 1, 1)]
+    assert stores.stats.daily_counts(day, day) == []  # the requests' statistics count no sign-up

@@ -73,3 +73,12 @@ def test_the_accessibility_statement_reads_its_settings():
     assert "Aucun audit" not in text  # only said while the status is "non conforme"
     assert "établie le 2 février 2027" in text
     assert "mailto:a11y@passerelles.example.org" in text
+
+
+def test_the_privacy_page_tells_volunteers_how_long_their_sign_up_is_kept():
+    default = page("privacy", {})
+    assert "Votre candidature de bénévole : 3 mois après son envoi si aucune association ne l'a acceptée" in default
+    shorter = page("privacy", {"MENTOR_RETENTION_DAYS": "45", "RETENTION_DAYS": "180"})
+    assert "Votre candidature de bénévole : 45 jours après son envoi" in shorter
+    assert "elle est gardée 6 mois après son acceptation" in shorter
+    assert "casier judiciaire" in shorter  # what the form does not collect

@@ -25,7 +25,7 @@ release_capacity), the status counters (here) and the console's statistics
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ...domain.statistics import change_counts
 from ...services.ports import Event, IntakeWrite, OutgoingMail, Transition
@@ -167,13 +167,3 @@ class DynamoRequestStore(RoutedRecordStore):
             status = item["sk"]["S"].split("#")[1]
             counts[status] = counts.get(status, 0) + int(item["n"]["N"])
         return counts
-
-    def queue_page(
-        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
-        created_to: Optional[str], limit: int, cursor: Optional[str],
-    ) -> tuple[list[dict[str, Any]], Optional[str]]:
-        """One page of the console's queue, newest first: a status, an association (its
-        index, the status filtered), or every request; creation times in [from, to) as a
-        key condition. Each record has `last_event` (the activity badge). As a Query with a
-        filter, `limit` counts the items read, expired ones included."""
-        return self.list_records(now, status, association, limit, cursor, created_from, created_to, with_last_event=True)

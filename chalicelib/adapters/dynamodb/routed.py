@@ -289,6 +289,17 @@ class RoutedRecordStore:
             rows.append(record)
         return rows, encode_cursor(out.get("LastEvaluatedKey"))
 
+    def queue_page(
+        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
+        created_to: Optional[str], limit: int, cursor: Optional[str],
+    ) -> tuple[list[dict[str, Any]], Optional[str]]:
+        """One page of the console's queue (requests', or volunteers' sign-ups'), newest
+        first: a status, an association (its index, the status filtered), or every record;
+        creation times in [from, to) as a key condition. Each record has `last_event` (the
+        activity badge). As a Query with a filter, `limit` counts the items read, expired
+        ones included."""
+        return self.list_records(now, status, association, limit, cursor, created_from, created_to, with_last_event=True)
+
     def records_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]:
         """Records waiting on an association since before `before_epoch` (the sweeper)."""
         items = self.table.query_all(

@@ -4,6 +4,7 @@
                                          one shard of COUNTER_SHARDS drawn per write (every
                                          intake adds to it: table.py), summed on read
   STATS#ASSOC  / <day>#<association>     one association's counters of that day
+  STATS#MENTOR_DAY, STATS#MENTOR_ASSOC   the same of volunteers' sign-ups (mentors.py)
   EXPORTS      / <at>#<id>               a CSV export: who, what, how many rows
   DIGEST       / <day>                   the operators' daily digest was stored that day
 
@@ -31,12 +32,15 @@ DIGEST_PK = "DIGEST"
 COUNTER = "c_"  # counters are stored as c_<name>: never a reserved word, never pk/sk
 
 
-def aggregate_updates(table_name: str, counts: Counts) -> list[tuple[str, dict[str, Any]]]:
-    """A transaction's labelled Updates adding `counts` (domain.statistics.change_counts)."""
+def aggregate_updates(
+    table_name: str, counts: Counts, day_pk: str = DAY_PK, association_pk: str = ASSOCIATION_PK
+) -> list[tuple[str, dict[str, Any]]]:
+    """A transaction's labelled Updates adding `counts` (domain.statistics.change_counts),
+    to the partitions named (requests' by default)."""
     updates: list[tuple[str, dict[str, Any]]] = []
     for (day, association), counters in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        key = {"pk": _s(DAY_PK), "sk": _s(day + counter_shard())} if association is None else {
-            "pk": _s(ASSOCIATION_PK), "sk": _s(f"{day}#{association}")
+        key = {"pk": _s(day_pk), "sk": _s(day + counter_shard())} if association is None else {
+            "pk": _s(association_pk), "sk": _s(f"{day}#{association}")
         }
         names = {f"#c{i}": COUNTER + name for i, name in enumerate(sorted(counters))}
         values = {f":v{i}": _n(counters[name]) for i, name in enumerate(sorted(counters))}
@@ -56,9 +60,13 @@ def _counters(item: dict[str, Any]) -> dict[str, int]:
 
 
 class DynamoStatsStore:
-    def __init__(self, table: DynamoTable, mail_grace_seconds: int = 120):
+    def __init__(
+        self, table: DynamoTable, mail_grace_seconds: int = 120, day_pk: str = DAY_PK, association_pk: str = ASSOCIATION_PK
+    ):
+        """`day_pk`, `association_pk`: whose aggregates it reads (requests', or sign-ups')."""
         self.table = table
         self.mail_grace_seconds = mail_grace_seconds
+        self.day_pk, self.association_pk = day_pk, association_pk
 
     def _range(self, pk: str, first: str, last: str) -> list[dict[str, Any]]:
         return self.table.query_all(
@@ -70,7 +78,7 @@ class DynamoStatsStore:
         """(day, counters) of each day with any, oldest first: its shards summed (an item
         written before shards existed is `<day>` alone)."""
         days: dict[str, dict[str, int]] = {}
-        for i in self._range(DAY_PK, first_day, last_day):
+        for i in self._range(self.day_pk, first_day, last_day):
             held = days.setdefault(i["sk"]["S"].partition("#")[0], {})
             for name, n in _counters(i).items():
                 held[name] = held.get(name, 0) + n
@@ -79,7 +87,7 @@ class DynamoStatsStore:
     def association_counts(self, first_day: str, last_day: str) -> list[tuple[str, str, dict[str, int]]]:
         """(day, association, counters) of each day and association with any."""
         out = []
-        for i in self._range(ASSOCIATION_PK, first_day, last_day):
+        for i in self._range(self.association_pk, first_day, last_day):
             day, _, association = i["sk"]["S"].partition("#")
             out.append((day, association, _counters(i)))
         return out

@@ -8,7 +8,11 @@ share with requests is routed.py's.
 
 from __future__ import annotations
 
+from typing import Any
+
+from ...domain.statistics import change_counts
 from ...services.ports import MentorTransition, MentorWrite
+from . import stats
 from .routed import MemoryRoutedStore
 from .state import MemoryState, StoredRequest, Transaction, dump, expired
 
@@ -18,28 +22,54 @@ STATUSES = ("needs_triage", "routed", "accepted", "closed")
 class MemoryMentorStore(MemoryRoutedStore):
     """MentorStore: sign-ups with their own timeline, references and load counters."""
 
+    tracks_last_event = True  # the console queue's badge
+
     get_signup = MemoryRoutedStore.get_record
     list_signups = MemoryRoutedStore.list_records
     signups_waiting_since = MemoryRoutedStore.records_waiting_since  # the sweeper's
 
     def __init__(self, state: MemoryState, mail_grace_seconds: int = 120):
         super().__init__(state, mail_grace_seconds, records={}, events={}, references={}, load={})
+        self.counters: dict[tuple[str, int], int] = {}  # (status, end of the expiry day) -> sign-ups
+        self.aggregates: dict[Any, dict[str, int]] = {}  # the console's statistics of sign-ups
+        view = stats.MemoryStatsStore(state, mail_grace_seconds, aggregates=self.aggregates)
+        self.daily_counts, self.association_counts = view.daily_counts, view.association_counts
 
     def commit_signup(self, w: MentorWrite) -> None:
         s = w.signup
         # Unlike a request, a sign-up always has an attempt (0 before any routing).
         stored = StoredRequest(dump(s), s["status"], w.expires_at, f"{s['created_at']}#{s['id']}", attempt=s.get("attempt") or 0)
+        stored.last_event = w.events[-1].type if w.events else None
         if s.get("association_id"):
             stored.association_id, stored.assigned_at = s["association_id"], s["assigned_at"]
         with self.state.lock:
             tx = Transaction()
             self._intake(tx, stored, s, w, w.keep_until)
+            self._count(tx, s["status"], w.expires_at, 1)
+            stats.add_counts(self.state, tx, change_counts(w.events, s), self.aggregates)
             tx.commit()
 
     def commit_mentor_transition(self, t: MentorTransition) -> None:
         with self.state.lock:
             tx = self._transition(t.signup, t, t.keep_until, new_expiry=t.expires_at)
+            was = t.from_expires_at if t.from_expires_at is not None else t.expires_at
+            self._count(tx, t.from_status, was, -1)
+            self._count(tx, t.signup["status"], t.expires_at, 1)
+            stats.add_counts(self.state, tx, change_counts(t.events, t.signup), self.aggregates)
             tx.commit()
+
+    def _count(self, tx: Transaction, status: str, expires_at: int, delta: int) -> None:
+        """The counter of (status, expiry day), as dynamodb.mentors keeps it."""
+        key = (status, (int(expires_at) // 86400 + 1) * 86400)
+        tx.then(lambda: self.counters.__setitem__(key, self.counters.get(key, 0) + delta))
+
+    def status_counts(self, now: int) -> dict[str, int]:
+        with self.state.lock:
+            counts = dict.fromkeys(STATUSES, 0)
+            for (status, until), n in self.counters.items():
+                if not expired(until, now):
+                    counts[status] = counts.get(status, 0) + n
+        return counts
 
     def count_signups(self, now: int) -> dict[str, int]:
         with self.state.lock:

@@ -8,7 +8,7 @@ What requests share with sign-ups is routed.py's; the status counters are here.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ...domain.statistics import change_counts
 from ...services.ports import Event, IntakeWrite, OutgoingMail, Refusal, Rejected, Transition
@@ -123,9 +123,3 @@ class MemoryRequestStore(MemoryRoutedStore):
                     status = key.split("#")[0]
                     counts[status] = counts.get(status, 0) + n
         return counts
-
-    def queue_page(
-        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
-        created_to: Optional[str], limit: int, cursor: Optional[str],
-    ) -> tuple[list[dict[str, Any]], Optional[str]]:
-        return self.list_records(now, status, association, limit, cursor, created_from, created_to, with_last_event=True)

@@ -168,6 +168,13 @@ class MemoryRoutedStore:
         next_cursor = base64.urlsafe_b64encode(page[-1].list_sk.encode()).decode() if len(page) == limit else None
         return items, next_cursor
 
+    def queue_page(
+        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
+        created_to: Optional[str], limit: int, cursor: Optional[str],
+    ) -> tuple[list[dict[str, Any]], Optional[str]]:
+        """The console queue's page (dynamodb/routed.py): `list_records` with `last_event`."""
+        return self.list_records(now, status, association, limit, cursor, created_from, created_to, with_last_event=True)
+
     def records_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]:
         """Records waiting on an association since before `before_epoch` (the sweeper)."""
         with self.state.lock:

@@ -6,7 +6,7 @@ runs only if every condition holds: the counters move with the changes they coun
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from ...domain.statistics import Counts
 from ...services.ports import OutgoingMail, Refusal, Rejected
@@ -14,10 +14,13 @@ from . import outbox
 from .state import MemoryState, Transaction, add_to_log, newest_in_log
 
 
-def add_counts(state: MemoryState, tx: Transaction, counts: Counts) -> None:
+def add_counts(state: MemoryState, tx: Transaction, counts: Counts, aggregates: Optional[dict] = None) -> None:
+    """`aggregates`: whose (requests' by default, the shared state's; a sign-up's: its store's)."""
+    into = state.stats if aggregates is None else aggregates
+
     def write() -> None:
         for key, counters in counts.items():
-            held = state.stats.setdefault(key, {})
+            held = into.setdefault(key, {})
             for name, n in counters.items():
                 held[name] = held.get(name, 0) + n
 
@@ -26,14 +29,15 @@ def add_counts(state: MemoryState, tx: Transaction, counts: Counts) -> None:
 
 
 class MemoryStatsStore:
-    def __init__(self, state: MemoryState, mail_grace_seconds: int = 120):
+    def __init__(self, state: MemoryState, mail_grace_seconds: int = 120, aggregates: Optional[dict] = None):
         self.state = state
         self.mail_grace_seconds = mail_grace_seconds
+        self.aggregates = state.stats if aggregates is None else aggregates  # requests', or sign-ups'
 
     def daily_counts(self, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]:
         with self.state.lock:
             return [
-                (day, dict(c)) for (day, association), c in sorted(self.state.stats.items(), key=lambda kv: kv[0][0])
+                (day, dict(c)) for (day, association), c in sorted(self.aggregates.items(), key=lambda kv: kv[0][0])
                 if association is None and first_day <= day <= last_day
             ]
 
@@ -41,7 +45,7 @@ class MemoryStatsStore:
         with self.state.lock:
             return [
                 (day, association, dict(c))
-                for (day, association), c in sorted(self.state.stats.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+                for (day, association), c in sorted(self.aggregates.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
                 if association is not None and first_day <= day <= last_day
             ]
 

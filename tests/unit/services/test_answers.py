@@ -191,18 +191,24 @@ def _association_mail(s, association_id):
     return next(m for m in read_outbox(s) if m["To"] == f"{association_id}@asso.example.org")
 
 
-def test_a_delivery_report_reaching_the_intake_address_routes_onward(s):
-    result = submit(s)
-    sent = _association_mail(s, "commune-asso")
-    report = (
+def delivery_report(message_id: str, recipient: str) -> bytes:
+    """A mail server's report that our mail `message_id` to `recipient` bounced, as it
+    reaches the intake address (RFC 3464)."""
+    return (
         "From: MAILER-DAEMON@mx.asso.example.org\r\nTo: urgence@lementorat.fr\r\n"
         "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
         'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
         "--b\r\nContent-Type: text/plain\r\n\r\nThe mail system: user unknown.\r\n"
         "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.asso.example.org\r\n\r\n"
-        "Final-Recipient: rfc822; commune-asso@asso.example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-        f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {sent['Message-ID']}\r\n--b--\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {message_id}\r\n--b--\r\n"
     ).encode()
+
+
+def test_a_delivery_report_reaching_the_intake_address_routes_onward(s):
+    result = submit(s)
+    sent = _association_mail(s, "commune-asso")
+    report = delivery_report(sent["Message-ID"], "commune-asso@asso.example.org")
     outcome = s.mail_intake.ingest(report, "", ["urgence@lementorat.fr"])
     assert outcome.kind == "automatic"  # still no answer to a robot
     stored = s.requests.get(result.reference)

@@ -11,6 +11,7 @@ from chalicelib.domain.request import InvalidTransition, Moment
 from chalicelib.domain.vocabulary import Status
 from tests.conftest import association, make_memory_services
 from tests.integration.mail_stream import read_outbox
+from tests.unit.services.test_answers import delivery_report
 from tests.unit.web.test_mentor_http import LINK, volunteer
 
 DAY = 86400
@@ -136,3 +137,41 @@ def test_the_volunteers_mails_do_not_invite_replies_to_the_intake_address(servic
     assert len(to_volunteer) == 2
     for m in to_volunteer:
         assert m["Reply-To"] is None and "urgence@" not in m.get_body(("plain",)).get_content()
+
+
+def _mail_to(services, association_id):
+    return next(m for m in read_outbox(services) if m["To"] == f"{association_id}@asso.example.org")
+
+
+def test_a_bounce_of_the_associations_mail_routes_the_sign_up_onward_and_flags_the_address(services):
+    made = sign_up(services)
+    sent = _mail_to(services, "first")
+    mail_id = sent["Message-ID"].strip("<>").split(".")[0]
+    assert services.answers.association_mail_bounced(mail_id, None, "Permanent") is False  # not a request's mail
+    assert services.association_mail_bounced(mail_id, "first@asso.example.org", "Permanent/NoEmail")
+    stored = services.mentor_queries.get(made.reference)
+    assert stored["association"]["id"] == "second" and stored["declined"] == ["first"]
+    assert [e["type"] for e in stored["events"]][-2:] == ["bounced", "routed"]
+    assert [f["address"] for f in services.stores.mail_log.address_flags()] == ["first@asso.example.org"]
+    assert services.stores.mentors.mentor_load() == {"first": 0, "second": 1}
+    # The same bounce again (SES may notify twice): the sign-up has moved on already.
+    assert not services.association_mail_bounced(mail_id, "first@asso.example.org", "Permanent/NoEmail")
+    assert services.mentor_queries.get(made.reference)["association"]["id"] == "second"
+
+
+def test_a_delivery_report_of_a_mentor_mail_reaching_the_intake_address_routes_it_onward(services):
+    made = sign_up(services)
+    sent = _mail_to(services, "first")
+    report = delivery_report(sent["Message-ID"], "first@asso.example.org")
+    assert services.mail_intake.ingest(report, "", ["urgence@lementorat.fr"]).kind == "automatic"
+    stored = services.mentor_queries.get(made.reference)
+    assert stored["association"]["id"] == "second"
+    assert "bounced" in [e["type"] for e in stored["events"]]
+    assert services.requests.list(None, None, 10, None)[0] == []  # no request made of it
+
+
+def test_a_bounce_of_the_volunteers_own_acknowledgement_moves_nothing(services):
+    made = sign_up(services)
+    ack = next(m for m in read_outbox(services) if m["To"] == "paul.durand@example.net")
+    assert not services.association_mail_bounced(ack["Message-ID"].strip("<>").split(".")[0], None, "Permanent")
+    assert services.mentor_queries.get(made.reference)["association"]["id"] == "first"

@@ -36,11 +36,17 @@ def settings(tmp_path):
 
 
 @pytest.fixture
-def wired(settings, clock):
+def console_directory():
+    """The directory the stack starts with (a module importing `wired` may give its own)."""
+    return DIRECTORY
+
+
+@pytest.fixture
+def wired(settings, clock, console_directory):
     from chalicelib.bootstrap import set_services
     from chalicelib.domain.operators import parse_operators
 
-    s = make_memory_services(settings, clock, directory=DIRECTORY)
+    s = make_memory_services(settings, clock, directory=console_directory)
     s.stores.console.replace_operators(parse_operators(f"{OPERATOR},{ADMIN_EMAIL}:admin"))
     set_services(s)
     yield s
