@@ -13,7 +13,7 @@ PACKAGE_DIR ?= build/package
 INFRA_VENV := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed
 
-.PHONY: run test bench mutation install install-infra lint-infra territory package deploy clean
+.PHONY: run test bench mutation install install-infra lint-infra territory package deploy recount clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11) and "Python 3.11 or newer is needed")'
@@ -68,6 +68,16 @@ DEPLOY_REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),eu-west-1)
 deploy: package
 	$(PY) scripts/deploy.py --stage $(STAGE) --region $(DEPLOY_REGION) --template $(PACKAGE_DIR)/sam.yaml \
 		--domain "$(DOMAIN)" --certificate-arn "$(CERTIFICATE_ARN)" $(DEPLOY_ARGS)
+
+# Once after upgrading a deployment stored before the tab counts and statistics existed:
+# recount them from the stored requests (README "Operations"), with no intake running.
+# STAGE=local: the DynamoDB Local of a running `make run`; else the stack mentorat-$(STAGE).
+recount: install
+ifeq ($(STAGE),local)
+	$(PY) scripts/recount.py --table mentorat-local --endpoint-url http://127.0.0.1:$(or $(DYNAMODB_PORT),8001) $(RECOUNT_ARGS)
+else
+	$(PY) scripts/recount.py --stack mentorat-$(STAGE) --region $(DEPLOY_REGION) $(RECOUNT_ARGS)
+endif
 
 clean:
 	rm -rf $(VENV) $(INFRA_VENV) .local build .cache .pytest_cache

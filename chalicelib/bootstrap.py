@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # types only: the ports import the domain, which app.py loads
     from .services.console_auth import ConsoleAuth, ConsoleStore
     from .services.mentors import MentorQueries, MentorService
     from .services.ports import DirectoryStore, MailLogStore, MailSender, OutboxStore, RawMailStore, RequestStore
-    from .services.ports import MentorStore
+    from .services.ports import MentorStore, RecountStore
     from .services.ports import StatsStore
 
 _services: Optional["Services"] = None
@@ -41,6 +41,7 @@ class Stores:
     console: ConsoleStore
     stats: StatsStore  # the console's daily aggregates and export log
     mentors: Optional["MentorStore"] = None  # volunteers' sign-ups (contract 11)
+    recount: Optional["RecountStore"] = None  # the offline recount of the counters (scripts/recount.py)
 
     @staticmethod
     def on_dynamodb(table: "DynamoTable", mail_grace_seconds: int) -> "Stores":
@@ -48,12 +49,14 @@ class Stores:
         from .adapters.dynamodb import DynamoDirectoryStore, DynamoMailLogStore, DynamoOutboxStore, DynamoRequestStore
         from .adapters.dynamodb.console import DynamoConsoleStore
         from .adapters.dynamodb.mentors import DynamoMentorStore
+        from .adapters.dynamodb.recount import DynamoRecountStore
         from .adapters.dynamodb.stats import DynamoStatsStore
 
         return Stores._on(
             table, mail_grace_seconds,
             requests=DynamoRequestStore, outbox=DynamoOutboxStore, directory=DynamoDirectoryStore,
             mail_log=DynamoMailLogStore, console=DynamoConsoleStore, mentors=DynamoMentorStore, stats=DynamoStatsStore,
+            recount=DynamoRecountStore,
         )
 
     @staticmethod
@@ -64,12 +67,14 @@ class Stores:
         )
         from .adapters.memory.console import MemoryConsoleStore
         from .adapters.memory.mentors import MemoryMentorStore
+        from .adapters.memory.recount import MemoryRecountStore
         from .adapters.memory.stats import MemoryStatsStore
 
         return Stores._on(
             MemoryState(), mail_grace_seconds,
             requests=MemoryRequestStore, outbox=MemoryOutboxStore, directory=MemoryDirectoryStore,
             mail_log=MemoryMailLogStore, console=MemoryConsoleStore, mentors=MemoryMentorStore, stats=MemoryStatsStore,
+            recount=MemoryRecountStore,
         )
 
     @staticmethod

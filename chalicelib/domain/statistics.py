@@ -123,6 +123,40 @@ def change_counts(
     return {key: dict(values) for key, values in counts.items() if values}
 
 
+def replay_counts(record: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> Counts:
+    """What a stored request's changes added to the aggregates, from its timeline as
+    stored (the recount of an upgraded deployment: services/recount.py).
+
+    Each change is replayed through `change_counts`, as its transaction called it. A
+    change is one event, followed by the routing step its transaction wrote with it at
+    the same instant (`routed` or `needs_triage` after `received`, `declined`,
+    `rerouted`, `bounced`); its context is rebuilt from the events before it (which
+    association held the request, since when).
+    """
+    changes: list[list[Mapping[str, Any]]] = []
+    for e in sorted(events, key=lambda e: (e.get("at") or "", int(e.get("seq") or 0))):
+        if e.get("type") in _ROUTING_STEPS and changes and changes[-1][-1].get("at") == e.get("at"):
+            changes[-1].append(e)
+        else:
+            changes.append([e])
+    total: Counts = {}
+    holder: Optional[str] = None
+    assigned: Optional[int] = None
+    for change in changes:
+        context = {"channel": record.get("channel"), "association_id": holder}
+        for key, counters in change_counts(change, context, assigned).items():
+            add_counts(total.setdefault(key, {}), counters)
+        for e in change:
+            if e.get("type") in {"routed", "assigned"}:
+                holder, assigned = (e.get("detail") or {}).get("association"), int(parse_iso(e["at"]).timestamp())
+            elif e.get("type") == "needs_triage":
+                holder = None
+    return total
+
+
+_ROUTING_STEPS = {"routed", "needs_triage"}
+
+
 def _get(event: Any, name: str) -> Any:
     return event.get(name) if isinstance(event, Mapping) else getattr(event, name, None)
 

@@ -72,6 +72,8 @@ ACTIVITY_BADGES = {
     "reminded": "Relance envoyée",
     "declined": "Refusée par une association",
     "rerouted": "Routée à nouveau",
+    # A mail given up (outbox `failed`): operators see it here, not only in the admin API.
+    "mail_failed": "E-mail non envoyé",
 }
 
 

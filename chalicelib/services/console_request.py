@@ -39,6 +39,7 @@ EVENT_LABELS = {
     "viewed": "Coordonnées consultées",
     "mail_resent": "E-mail renvoyé à l'association",
     "erased": "Données personnelles effacées",
+    "mail_failed": "E-mail non envoyé : envoi abandonné",
 }
 RULE_LABELS = {
     "active": "Association inactive",

@@ -110,8 +110,10 @@ class MailIntakeService:
 
         # A Message-ID that did not parse as one was dropped by the parser: then the SES
         # message id, else the raw bytes' hash, tell the same mail again.
+        # The key keeps a hash only: a Message-ID often holds the sender's host or address,
+        # personal data that would otherwise sit in a key for IDEMPOTENCY_HOURS.
         key = mail.message_id or source_id or hashlib.sha256(raw).hexdigest()
-        idempotency = Idempotency.of_mail(key[:300])
+        idempotency = Idempotency.of_mail(hashlib.sha256(key.encode()).hexdigest())
         if sender_limit and not self._sender_allowed(mail.from_address, idempotency):
             # One sender flooding the intake: the mail is kept for an operator, nothing is
             # routed and no association hears of it.

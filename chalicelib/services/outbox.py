@@ -143,8 +143,10 @@ class OutboxService:
         at = self.clock.now().iso
         for _ in range(3):  # the timeline's rank may be taken by a concurrent event: read again
             request = self.requests.get_request(mail.request_id, now)
-            if request is None:
-                return  # its data expired or was erased: the mail item still tells
+            if request is None or request.get("erased_at"):
+                # Its data expired, or was erased while this mail was in flight: an erased
+                # request's timeline takes no new event (the erasure scrubbed it whole).
+                return
             event = Event(at, "mail_failed", "system", {"mail_id": mail.id, "kind": mail.kind, "reason": reason})
             if self.requests.append_event(request["id"], event, len(request["events"]), request["expires_at"]):
                 return

@@ -384,3 +384,17 @@ class QuarantineStore(Protocol):
     def delete_quarantined(self, key: str) -> bool: ...
     def note_reply(self, at: str, request_id: str, reference: str, expires_at: int) -> None: ...
     def replies_since(self, since: str, now: int) -> list[dict[str, Any]]: ...
+
+
+class RecountStore(Protocol):
+    """The offline recount of the tab counts and daily aggregates (scripts/recount.py):
+    every stored request read whole (a Scan: never in a page), and the counters replaced,
+    not added to, so that running it again changes nothing."""
+
+    def stored_requests(self, now: int) -> list[dict[str, Any]]: ...  # unexpired, each with its events
+    # (status, creation day) -> (requests, their latest expiry): every status counter.
+    def replace_status_counts(self, counts: dict[tuple[str, str], tuple[int, int]]) -> None: ...
+    # The aggregates of the days in [first_day, last_day]; the other days are left as they are.
+    def replace_aggregates(
+        self, first_day: str, last_day: str, counts: dict[tuple[str, Optional[str]], dict[str, int]]
+    ) -> None: ...

@@ -82,3 +82,14 @@ def test_a_mail_given_up_is_listed_for_operators_newest_first(stores):
     }
     assert [f["id"] for f in stores.outbox.failed_mails(NOW + 30, 1)] == [late.id]
     assert stores.outbox.failed_mails(NOW + 31 * DAY, 10) == []  # past the mails' retention
+
+
+def test_a_mark_for_a_mail_not_stored_writes_nothing(stores):
+    # An expired and deleted mail, or a wrong id: a mark must not create a bare item that
+    # has no expiry (kept forever) and would sit on the sweeper's or operators' lists.
+    stores.outbox.mark_sent("no-such-mail", NOW, "ses-0001")
+    stores.outbox.mark_failed("no-such-mail", NOW, NOW + 60, "MailNotSent")
+    stores.outbox.mark_failed_permanently("no-such-mail", NOW, "UnsendableMail")
+    assert stores.outbox.mail_state("no-such-mail") is None
+    assert stores.outbox.due_mails(NOW + DAY, 10) == []
+    assert stores.outbox.failed_mails(NOW, 10) == []

@@ -119,7 +119,7 @@ class DynamoOutboxStore:
             values[":pid"] = _s(provider_message_id)
             extra = ", provider_message_id = :pid"
         # Leaving the sparse outbox_due index is what takes it off the sweeper's list.
-        self._mark(mail_id, f"SET #state = :sent, sent_at = :now{extra} REMOVE due_pk, due_sk, lease_until", values)
+        self._mark(mail_id, f"SET #state = :sent, sent_at = :now{extra} REMOVE due_pk, due_sk, lease_until", values, "")
 
     def mark_failed(self, mail_id: str, now: int, retry_at: int, error: str) -> None:
         """A sure failure: `pending` again, due for the sweeper at `retry_at`."""
@@ -174,18 +174,23 @@ class DynamoOutboxStore:
         if failed_at is not None:
             sets += ", failed_at = :failed_at"
             values[":failed_at"] = _n(failed_at)
+        # Erased while it was being sent: cancelled, it is never tried again.
+        self._mark(mail_id, f"SET {sets} ADD attempts :one REMOVE lease_until", values, "attribute_not_exists(erased_at)")
+
+    def _mark(self, mail_id: str, update: str, values: dict[str, Any], condition: str) -> None:
+        """One update of a mail's item (`#state`: its state), under `condition` if any,
+        and only while the item exists: an UpdateItem on a missing key would create a bare
+        item (a mail expired and deleted, a wrong id) without expiry, kept forever. A
+        refused mark leaves things as they are."""
+        condition = "attribute_exists(pk)" + (f" AND {condition}" if condition else "")
         client = self.table.client
         try:
-            self._mark(mail_id, f"SET {sets} ADD attempts :one REMOVE lease_until", values, "attribute_not_exists(erased_at)")
+            client.update_item(
+                TableName=self.table.name, Key=mail_key(mail_id), UpdateExpression=update, ConditionExpression=condition,
+                ExpressionAttributeNames={"#state": "state"}, ExpressionAttributeValues=values,
+            )
         except client.exceptions.ConditionalCheckFailedException:
-            return  # erased while it was being sent: cancelled, it is never tried again
-
-    def _mark(self, mail_id: str, update: str, values: dict[str, Any], condition: Optional[str] = None) -> None:
-        """One update of a mail's item (`#state`: its state), under `condition` if any."""
-        args: dict[str, Any] = {"ExpressionAttributeNames": {"#state": "state"}, "ExpressionAttributeValues": values}
-        if condition:
-            args["ConditionExpression"] = condition
-        self.table.client.update_item(TableName=self.table.name, Key=mail_key(mail_id), UpdateExpression=update, **args)
+            return
 
     def failed_mails(self, now: int, limit: int) -> list[dict[str, Any]]:
         """Mails given up, newest first: what an operator needs to act, not the bodies."""

@@ -17,9 +17,14 @@ from .routed import MemoryRoutedStore
 from .state import MemoryState, StoredRequest, Transaction, dump, expired
 
 
+def counter_expiry(expires_at: int) -> int:
+    """As dynamodb.requests.counter_expiry: the end of the day its requests expire."""
+    return (int(expires_at) // 86400 + 1) * 86400
+
+
 def count_move(state: MemoryState, tx: Transaction, status: str, created_at: str, delta: int, expires_at: int) -> None:
     """The status counter of the request's creation day (as dynamodb.requests.count_move)."""
-    key, until = f"{status}#{created_at[:10]}", (int(expires_at) // 86400 + 1) * 86400
+    key, until = f"{status}#{created_at[:10]}", counter_expiry(expires_at)
 
     def move() -> None:
         n, _ = state.status_counts.get(key, (0, until))

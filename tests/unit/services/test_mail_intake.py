@@ -74,6 +74,18 @@ def test_the_same_message_id_twice_makes_one_request(mail_services):
     assert len(mail_services.requests.list(None, None, 50, None)[0]) == 1
 
 
+def test_the_idempotency_key_of_a_mail_holds_a_hash_not_its_message_id(mail_services):
+    # A Message-ID often names the sender's host or address: personal data, kept 24 h.
+    raw = human_mail(message_id="<jean.dupont@college.example.fr>")
+    first = mail_services.mail_intake.ingest(raw, "cpe@college.example.fr", ["urgence@lementorat.fr"])
+    again = mail_services.mail_intake.ingest(raw, "cpe@college.example.fr", ["urgence@lementorat.fr"])
+    assert first.kind == "request" and again.kind == "duplicate"
+    keys = list(mail_services.stores.requests.state.idempotency)
+    assert len(keys) == 1 and keys[0].startswith("mail:")
+    assert "@" not in keys[0] and "dupont" not in keys[0] and "college" not in keys[0]
+    assert len(keys[0]) == len("mail:") + 64  # sha256, hex
+
+
 def test_a_reply_joins_its_request_by_subject_or_by_in_reply_to(mail_services, settings, clock):
     first = mail_services.mail_intake.ingest(human_mail(), "cpe@college.example.fr", ["urgence@lementorat.fr"])
     clock.advance(minutes=5)

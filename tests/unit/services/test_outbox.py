@@ -283,3 +283,28 @@ def test_a_hostile_stored_in_reply_to_is_dropped_not_copied(settings, clock, tmp
     assert b"attacker" not in raw and b"phishing" not in raw
     assert "In-Reply-To" not in msg and "References" not in msg and "Bcc" not in msg
     assert [a.addr_spec for a in msg["To"].addresses] == ["cpe@college.example.fr"]
+
+
+def test_a_mail_failing_for_good_after_its_request_was_erased_adds_nothing_to_it(settings, clock):
+    # The send was in flight when an admin erased the request; it then fails for good.
+    from chalicelib.domain.mail_headers import UnsendableMail
+    from chalicelib.domain.operators import Operator, Role
+    from chalicelib.services.console import ConsoleService
+
+    s = make_services(settings, clock, sender=AlwaysDown())
+    result = s.submit(request_of(youth(), Channel.FORM))
+    console = ConsoleService(
+        requests=s.stores.requests, queue=s.stores.requests, directory=s.directory, mails=s.mails, clock=clock,
+        settings=s.settings, outbox=s.stores.outbox,
+    )
+
+    class ErasedMidSend:
+        def send(self, mail, sender):
+            console.erase(result.reference, Operator("admin@reseau.example.org", Role.ADMIN))
+            raise UnsendableMail("To: refused")
+
+    s.outbox.sender = ErasedMidSend()
+    clock.advance(days=1)
+    s.outbox.sweep()
+    events = [e["type"] for e in s.requests.get(result.reference)["events"]]
+    assert "erased" in events and "mail_failed" not in events

@@ -296,3 +296,24 @@ def test_a_reply_after_the_last_visit_shows_a_badge(http, wired):
     assert wired.mail_intake.ingest(reply.as_bytes(), "lea.martin@example.net", ["urgence@lementorat.fr"]).kind == "reply"
     queue = text(http.get("/console/demandes?onglet=en-attente", headers=cookie_of(wired, OPERATOR)))
     assert '<span class="badge">Réponse reçue</span>' in queue
+
+
+@pytest.mark.parametrize("kind, badge", [
+    ("bounced", "E-mail rejeté"), ("reminded", "Relance envoyée"), ("mail_failed", "E-mail non envoyé"),
+])
+def test_a_bounce_a_reminder_or_a_mail_given_up_after_the_last_visit_shows_a_badge(http, wired, kind, badge):
+    from chalicelib.services.ports import Event
+
+    ref = submit(http)
+    http.get(f"/console/demandes/{ref}", headers=cookie_of(wired, OPERATOR))
+    queue = text(http.get("/console/demandes?onglet=toutes", headers=cookie_of(wired, OPERATOR)))
+    assert f'<span class="badge">{badge}</span>' not in queue
+    stored = wired.requests.get(ref)
+    request = wired.stores.requests.get_request(stored["id"], wired.clock.now().epoch)
+    event = Event(wired.clock.now().iso, kind, "system", {"association": request.get("association_id")})
+    assert wired.stores.requests.append_event(request["id"], event, len(request["events"]), request["expires_at"])
+    queue = text(http.get("/console/demandes?onglet=toutes", headers=cookie_of(wired, OPERATOR)))
+    assert f'<span class="badge">{badge}</span>' in queue
+    if kind == "mail_failed":  # and the request's timeline says it in French
+        page = text(http.get(f"/console/demandes/{ref}", headers=cookie_of(wired, OPERATOR)))
+        assert "E-mail non envoyé : envoi abandonné" in page
