@@ -86,7 +86,14 @@ def tree_files(worktree: bool) -> list[tuple[str, bytes]]:
 
 
 def prepare(only: list[str], tests: list[str], packages: list[str], worktree: bool) -> None:
-    """Copy the tree into WORK (mutants/ and mutmut's cache are kept) and write its config."""
+    """Copy the tree into WORK and write its config.
+
+    mutmut's cache (WORK/mutants: which tests reach which function, and each mutant's
+    result) is kept only for the same config on the same commit. mutmut re-collects "which tests
+    reach which function" for NEW tests only: after the files to mutate (or the code)
+    change, the old tests' calls into newly mutated functions were never recorded, so their
+    mutants read "no tests" and others run too few tests and "survive". A run found 4,247
+    of domain's 9,147 mutants "untested" that way. So anything else starts afresh."""
     for folder in ("chalicelib", "tests", *ALSO_COPY):
         target = WORK / folder
         if target.is_dir():
@@ -121,7 +128,15 @@ def prepare(only: list[str], tests: list[str], packages: list[str], worktree: bo
         "use_git_change_detection = false",
         "",
     ]
-    (WORK / "setup.cfg").write_text("\n".join(lines))
+    config = "\n".join(lines)
+    (WORK / "setup.cfg").write_text(config)
+    # The cache is valid for one config on one commit; the working tree is never trusted.
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    key = config + "\n" + (f"commit {head}" if not worktree else f"worktree {os.getpid()}")
+    stamp = WORK / "cache-key"
+    if not stamp.exists() or stamp.read_text() != key:
+        shutil.rmtree(WORK / "mutants", ignore_errors=True)
+    stamp.write_text(key)
 
 
 def run_mutmut(max_children: int) -> int:
