@@ -157,7 +157,10 @@ class AnswerFlow(Generic[Entity, View]):
         mails = self.record_type.MAILS  # type: ignore[attr-defined]
         if mail is None or mail.get("kind") not in {mails.new, mails.reminder}:
             return False
-        address = address or mail["to"][0]
+        # A report without its recipient names the mail's; an erased request's mail has none.
+        address = address or next(iter(mail.get("to") or ()), None)
+        if address is None:
+            return False
         now = self.clock.now()
         record = self._read(mail["request_id"], now.epoch)
         if record is None:

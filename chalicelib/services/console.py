@@ -17,21 +17,16 @@ from typing import Any, Mapping, Optional
 
 from ..domain.models import Association
 from ..domain.vocabulary import Channel, Need, Status
-from .console_actions import RequestActions
 from ..domain.paris_time import french_time, paris_midnight_utc
+from .console_actions import RequestActions
 from .console_common import ConsoleRefusal, UnknownRequest
-from .console_request import (
-    EVENT_LABELS, REPLY_TEXT_MAX, RULE_LABELS, TERRITORY_LEVELS, VIEW_AGAIN_SECONDS, RequestPage, RequestPageReads,
-    TimelineEntry, timeline_entry,
-)
+from .console_request import RequestPage, RequestPageReads
 from .directory import DirectorySnapshot
 
-# Where they were before the split (web/console_queue.py imports some of them from here).
+# The console's names the web imports from here (web/console_queue.py, console_volunteers.py).
 __all__ = [
-    "ACTIVITY_BADGES", "CHANNEL_LABELS", "EVENT_LABELS", "MAX_READS_PER_PAGE", "PAGE_SIZE", "REPLY_TEXT_MAX",
-    "RULE_LABELS", "STATUS_LABELS", "TABS", "TAB_BY_SLUG", "TERRITORY_LEVELS", "VIEW_AGAIN_SECONDS", "ConsoleRefusal",
-    "ConsoleService", "QueueFilters", "QueueRow", "QueueView", "RequestPage", "Tab", "TimelineEntry", "UnknownRequest",
-    "timeline_entry",
+    "ACTIVITY_BADGES", "CHANNEL_LABELS", "MAX_READS_PER_PAGE", "PAGE_SIZE", "STATUS_LABELS", "TABS", "TAB_BY_SLUG",
+    "ConsoleRefusal", "ConsoleService", "QueueFilters", "QueueRow", "QueueView", "RequestPage", "Tab", "UnknownRequest",
 ]
 
 PAGE_SIZE = 25

@@ -152,10 +152,15 @@ class RequestActions(ConsoleParts):
             return
         now = self.clock.now().epoch
         try:
-            for mail_id in self.queue_store.request_mail_ids(request.id, now):
-                self.outbox.erase_mail(mail_id, now)
+            mail_ids = self.queue_store.request_mail_ids(request.id, now)
         except Exception as exc:  # noqa: BLE001 - the erasure itself is committed
             log.warning("console: mails not scrubbed on erasure", extra={"error": type(exc).__name__})
+            return
+        for mail_id in mail_ids:  # one failure leaves the others scrubbed
+            try:
+                self.outbox.erase_mail(mail_id, now)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("console: a mail not scrubbed on erasure", extra={"mail_id": mail_id, "error": type(exc).__name__})
 
     def _delete_raw_mail(self, request: Request) -> None:
         """The inbound mails that made or answered the request, as received: gone with it.

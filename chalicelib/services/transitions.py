@@ -12,12 +12,11 @@ from typing import Any, Callable, Union
 
 from ..config import Settings
 from ..domain.change import MailIntent, Moment
-from ..domain.mentor import MentorChange, MentorSignup
+from ..domain.mentor import MentorSignup
 from ..domain.request import Change, Request
 from .clock import Clock
 from .ports import OutgoingMail, Transition
 
-AnyChange = Union[Change, MentorChange]
 RenderMail = Callable[[MailIntent, Any], OutgoingMail]
 
 
@@ -38,7 +37,7 @@ def mail_expires_at(at_epoch: int, settings: Settings) -> int:
     return at_epoch + settings.mail_retention_days * 86400
 
 
-def transition_fields(change: AnyChange, render: RenderMail, clock: Clock, settings: Settings) -> dict[str, Any]:
+def transition_fields(change: Change, render: RenderMail, clock: Clock, settings: Settings) -> dict[str, Any]:
     """The fields a request's Transition and a sign-up's MentorTransition share: the
     write is refused unless the record is still in the state it was read in."""
     before, after = change.before, change.after

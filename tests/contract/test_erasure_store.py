@@ -52,11 +52,15 @@ def test_an_erased_failed_mail_leaves_the_operators_list(stores):
     stores.requests.commit_intake(w)
     m = w.mails[0]
     stores.outbox.claim_mail(m.id, NOW, LEASE)
-    stores.outbox.mark_failed_permanently(m.id, NOW + 1, "UnsendableMail: to")
+    # A sender's error text may name the recipient: it goes with the rest.
+    stores.outbox.mark_failed_permanently(m.id, NOW + 1, "SMTPRecipientsRefused: asso@example.org")
     assert [f["id"] for f in stores.outbox.failed_mails(NOW + 2, 10)] == [m.id]
+    assert "asso@example.org" in stores.outbox.mail_state(m.id)["last_error"]
     assert stores.outbox.erase_mail(m.id, NOW + 5) == "failed"
     assert stores.outbox.failed_mails(NOW + 6, 10) == []
-    assert_scrubbed(stores.outbox.mail_state(m.id))
+    state = stores.outbox.mail_state(m.id)
+    assert_scrubbed(state)
+    assert "last_error" not in state or not state["last_error"]
 
 
 def test_an_erased_pending_mail_is_cancelled_never_sent(stores):

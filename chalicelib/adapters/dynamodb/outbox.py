@@ -11,11 +11,14 @@ state (`erased_at` set); one not sent yet is `cancelled`, off both lists, never 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any, Optional
 
 from ...services.ports import ClaimedMail, OutgoingMail, scrubbed_mail_body
 from .table import DynamoTable, _expired, _json, _n, _s, _unjson, iso
+
+log = logging.getLogger(__name__)
 
 OUTBOX_DUE_PK = "OUTBOX"
 OUTBOX_FAILED_PK = "OUTBOX_FAILED"  # mails given up, listed for operators
@@ -145,7 +148,8 @@ class DynamoOutboxStore:
                 client.update_item(
                     TableName=self.table.name,
                     Key=mail_key(mail_id),
-                    UpdateExpression="SET body = :body, #state = :state, erased_at = :now REMOVE due_pk, due_sk, lease_until",
+                    # last_error too: a sender's error text may name the recipient.
+                    UpdateExpression="SET body = :body, #state = :state, erased_at = :now REMOVE due_pk, due_sk, lease_until, last_error",
                     ConditionExpression="#state = :seen",
                     ExpressionAttributeNames={"#state": "state"},
                     ExpressionAttributeValues={
@@ -155,6 +159,7 @@ class DynamoOutboxStore:
             except client.exceptions.ConditionalCheckFailedException:
                 continue
             return seen
+        log.warning("outbox: a mail not scrubbed on erasure (its state kept changing)", extra={"mail_id": mail_id})
         return None
 
     def _failed_attempt(

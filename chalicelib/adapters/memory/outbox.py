@@ -72,7 +72,7 @@ class MemoryOutboxStore:
             seen = m.state
             m.body = dump(scrubbed_mail_body(json.loads(m.body)))
             m.state = seen if seen in {"sent", "failed", "cancelled"} else "cancelled"
-            m.erased_at, m.queue, m.lease_until = now, None, None
+            m.erased_at, m.queue, m.lease_until, m.last_error = now, None, None, None
         return seen
 
     def _update(self, mail_id: str, failed_attempt: bool = False, **changes: Any) -> None:

@@ -49,6 +49,17 @@ def test_a_bounce_for_an_association_gone_from_the_directory_flags_the_address_a
     assert "bounced" not in [e["type"] for e in s.requests.get(result.reference)["events"]]
 
 
+def test_a_report_without_recipient_about_a_scrubbed_mail_moves_nothing_and_does_not_fail(s):
+    """An erased request's mails lost their recipients: a delivery report that names none
+    (no Final-Recipient) is about nobody we still know: nothing to flag, nothing to route."""
+    result = submit(s)
+    mail_id = association_mail_id(s, "first-asso")
+    s.stores.outbox.erase_mail(mail_id, s.clock.now().epoch)
+    assert not s.answers.association_mail_bounced(mail_id, None, "Permanent")
+    assert s.stores.mail_log.address_flags() == []
+    assert s.requests.get(result.reference)["association"]["id"] == "first-asso"
+
+
 # -- the quarantine -------------------------------------------------------------------------
 
 
