@@ -179,6 +179,7 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
                 signup=stored_record(change.after),
                 expires_at=change.after.expires_at,
                 from_expires_at=change.before.expires_at,
+                assigned_before=change.before.assigned_at,  # the time to answer, for the statistics
                 keep_until=self._keep_until(change.before),
                 **transition_fields(change, self.mails.render, self.clock, self.settings),
             )

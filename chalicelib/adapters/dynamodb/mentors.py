@@ -78,7 +78,7 @@ class DynamoMentorStore(RoutedRecordStore):
         if (t.from_status, was // 86400) != (t.signup["status"], t.expires_at // 86400):
             labelled.append(("count", self._count(t.from_status, was, -1)))
             labelled.append(("count", self._count(t.signup["status"], t.expires_at, 1)))
-        labelled += stats.aggregate_updates(self.table.name, change_counts(t.events, t.signup), **MENTOR_STATS_PKS)
+        labelled += stats.aggregate_updates(self.table.name, change_counts(t.events, t.signup, t.assigned_before), **MENTOR_STATS_PKS)
         self.table.transact(labelled)
 
     def _count(self, status: str, expires_at: int, delta: int) -> dict[str, Any]:

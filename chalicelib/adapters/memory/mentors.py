@@ -55,7 +55,7 @@ class MemoryMentorStore(MemoryRoutedStore):
             was = t.from_expires_at if t.from_expires_at is not None else t.expires_at
             self._count(tx, t.from_status, was, -1)
             self._count(tx, t.signup["status"], t.expires_at, 1)
-            stats.add_counts(self.state, tx, change_counts(t.events, t.signup), self.aggregates)
+            stats.add_counts(self.state, tx, change_counts(t.events, t.signup, t.assigned_before), self.aggregates)
             tx.commit()
 
     def _count(self, tx: Transaction, status: str, expires_at: int, delta: int) -> None:

@@ -175,3 +175,14 @@ def test_a_bounce_of_the_volunteers_own_acknowledgement_moves_nothing(services):
     ack = next(m for m in read_outbox(services) if m["To"] == "paul.durand@example.net")
     assert not services.association_mail_bounced(ack["Message-ID"].strip("<>").split(".")[0], None, "Permanent")
     assert services.mentor_queries.get(made.reference)["association"]["id"] == "first"
+
+
+def test_a_decline_routed_onward_counts_its_time_to_answer_from_the_routing(services, clock):
+    made = sign_up(services)
+    day = clock.now().iso[:10]
+    clock.advance(hours=30)
+    view = services.mentors.decline(token_for(services, "first"), "complet", None)
+    assert view.state == "declined"
+    assert services.mentor_queries.get(made.id)["association"]["id"] == "second"  # routed onward
+    declined = {a: c for _, a, c in services.stores.mentors.association_counts(day, clock.now().iso[:10]) if c.get("declined")}
+    assert declined == {"first": {"declined": 1, "h36": 1}}
