@@ -27,6 +27,7 @@ from typing import Any
 
 from ...domain.statistics import change_counts
 from ...services.ports import MentorTransition, MentorWrite
+from ..counters import counter_expiry
 from . import directory, stats
 from .routed import RecordKind, RoutedRecordStore, meta_item
 from .table import DynamoTable, _n, _s
@@ -84,7 +85,7 @@ class DynamoMentorStore(RoutedRecordStore):
     def _count(self, status: str, expires_at: int, delta: int) -> dict[str, Any]:
         """The Update moving the counter of (status, expiry day) by `delta`; the item
         lives until the end of that day."""
-        day_end = (int(expires_at) // 86400 + 1) * 86400
+        day_end = counter_expiry(expires_at)
         return {"Update": {
             "TableName": self.table.name,
             "Key": {"pk": _s(MENTOR_COUNTS_PK), "sk": _s(f"STATUS#{status}#{day_end}")},

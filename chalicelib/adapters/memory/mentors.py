@@ -12,6 +12,7 @@ from typing import Any
 
 from ...domain.statistics import change_counts
 from ...services.ports import MentorTransition, MentorWrite
+from ..counters import counter_expiry
 from . import stats
 from .routed import MemoryRoutedStore
 from .state import MemoryState, StoredRequest, Transaction, dump, expired
@@ -60,7 +61,7 @@ class MemoryMentorStore(MemoryRoutedStore):
 
     def _count(self, tx: Transaction, status: str, expires_at: int, delta: int) -> None:
         """The counter of (status, expiry day), as dynamodb.mentors keeps it."""
-        key = (status, (int(expires_at) // 86400 + 1) * 86400)
+        key = (status, counter_expiry(expires_at))
         tx.then(lambda: self.counters.__setitem__(key, self.counters.get(key, 0) + delta))
 
     def status_counts(self, now: int) -> dict[str, int]:

@@ -12,14 +12,10 @@ from typing import Any
 
 from ...domain.statistics import change_counts
 from ...services.ports import Event, IntakeWrite, OutgoingMail, Refusal, Rejected, Transition
+from ..counters import counter_expiry
 from . import stats
 from .routed import MemoryRoutedStore
 from .state import MemoryState, StoredRequest, Transaction, dump, expired
-
-
-def counter_expiry(expires_at: int) -> int:
-    """As dynamodb.requests.counter_expiry: the end of the day its requests expire."""
-    return (int(expires_at) // 86400 + 1) * 86400
 
 
 def count_move(state: MemoryState, tx: Transaction, status: str, created_at: str, delta: int, expires_at: int) -> None:
