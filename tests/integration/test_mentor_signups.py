@@ -77,3 +77,24 @@ def test_a_decline_routes_onward_and_moves_both_counters(settings, clock):
     # The first link acts no more: a second answer changes nothing.
     assert s.mentors.accept(token).state == "declined"
     assert s.mentor_queries.get(made.id)["association"]["id"] == "second"
+
+
+def test_the_status_counters_are_sharded_and_summed_with_the_unsharded_ones_written_before(settings, clock):
+    from chalicelib.adapters.counters import counter_expiry
+    from chalicelib.adapters.dynamodb.mentors import MENTOR_COUNTS_PK
+    from chalicelib.adapters.dynamodb.table import COUNTER_SHARDS
+
+    s = make_services(settings, clock, directory=[association("first", recruits_mentors=True)])
+    made = [s.mentors.sign_up(parse_mentor_submission(volunteer(email=f"v{i}@example.net"), json=True), "api") for i in range(12)]
+    table, now = s.stores.mentors.table, clock.now().epoch
+    expires = s.mentor_queries.get(made[0].id)["expires_at"]
+    # An item of the release before the shards: counted along with the shards.
+    table.client.put_item(TableName=table.name, Item={
+        "pk": {"S": MENTOR_COUNTS_PK}, "sk": {"S": f"STATUS#routed#{counter_expiry(expires)}"},
+        "n": {"N": "2"}, "expires_at": {"N": str(counter_expiry(expires))},
+    })
+    keys = [i["sk"]["S"].split("#") for i in table.query_all(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": MENTOR_COUNTS_PK}})]
+    shards = {k[3] for k in keys if len(k) == 4}
+    assert len(keys) - 1 == len(shards) > 1 and shards <= {str(n) for n in range(COUNTER_SHARDS)}
+    assert s.stores.mentors.status_counts(now)["routed"] == 14

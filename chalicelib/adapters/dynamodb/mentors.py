@@ -7,8 +7,10 @@ routed records (routed.py) under prefixes of their own (MENTOR_KIND).
   DIRECTORY     / MENTOR_LOAD#<association>  sign-ups waiting on the association (`in_use`,
                                              directory.py)
   IDEM#<key>, RATE#<key>                     the same items as requests' (routed.py)
-  MENTOR_COUNTS / STATUS#<status>#<day end>  sign-ups in that status whose data expire that
-                                             UTC day (n), moved in the same transactions
+  MENTOR_COUNTS / STATUS#<status>#<day end>#<shard>  sign-ups in that status whose data
+                                             expire that UTC day (n), moved in the same
+                                             transactions, on one shard of COUNTER_SHARDS
+                                             drawn per write (table.py), summed on read
   STATS#MENTOR_DAY, STATS#MENTOR_ASSOC       the console's statistics of sign-ups (stats.py)
 
 The sign-up's items use the table's indexes with partition values of their own
@@ -30,7 +32,7 @@ from ...services.ports import MentorTransition, MentorWrite
 from ..counters import counter_expiry
 from . import directory, stats
 from .routed import RecordKind, RoutedRecordStore, meta_item
-from .table import DynamoTable, _n, _s
+from .table import DynamoTable, _n, _s, counter_shard
 
 MENTOR_FEED_PK = "MENTORS"
 MENTOR_LOAD_PREFIX = "MENTOR_LOAD#"
@@ -83,12 +85,13 @@ class DynamoMentorStore(RoutedRecordStore):
         self.table.transact(labelled)
 
     def _count(self, status: str, expires_at: int, delta: int) -> dict[str, Any]:
-        """The Update moving the counter of (status, expiry day) by `delta`; the item
-        lives until the end of that day."""
+        """The Update moving the counter of (status, expiry day) by `delta`, on one shard
+        drawn for this write (as requests' counters: table.counter_shard); the item lives
+        until the end of that day."""
         day_end = counter_expiry(expires_at)
         return {"Update": {
             "TableName": self.table.name,
-            "Key": {"pk": _s(MENTOR_COUNTS_PK), "sk": _s(f"STATUS#{status}#{day_end}")},
+            "Key": {"pk": _s(MENTOR_COUNTS_PK), "sk": _s(f"STATUS#{status}#{day_end}{counter_shard()}")},
             "UpdateExpression": "ADD n :d SET expires_at = :exp",
             "ExpressionAttributeValues": {":d": _n(delta), ":exp": _n(day_end)},
         }}
@@ -96,8 +99,10 @@ class DynamoMentorStore(RoutedRecordStore):
     # -- the console's "Bénévoles" queue -------------------------------------------------
 
     def status_counts(self, now: int) -> dict[str, int]:
-        """Sign-ups per status from the counters (one Query, never a Scan): a sign-up
-        stops being counted at the latest at the end of the day it expires."""
+        """Sign-ups per status from the counters (one Query, never a Scan), their shards
+        summed (a shard alone may be negative; items written before the shards, without
+        one, count as well): a sign-up stops being counted at the latest at the end of
+        the day it expires."""
         counts = dict.fromkeys(STATUSES, 0)
         for item in self.table.query_all(
             KeyConditionExpression="pk = :pk",
