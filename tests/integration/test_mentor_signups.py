@@ -66,8 +66,13 @@ def test_a_decline_routes_onward_and_moves_both_counters(settings, clock):
     made = s.mentors.sign_up(parse_mentor_submission(volunteer(), json=True), "form")
     mail = [m for m in read_outbox(s) if m["To"] == "first@asso.example.org"][0]
     token = LINK.search(mail.get_body(("plain",)).get_content()).group(1)
+    day = clock.now().iso[:10]
+    clock.advance(hours=30)
     view = s.mentors.decline(token, "complet", "plus de place ce trimestre")
     assert view.just_done == "declined"
+    # Its time to answer runs from its routing to "first", not from the routing onward.
+    counts = {a: c for _, a, c in s.stores.mentors.association_counts(day, clock.now().iso[:10]) if c.get("declined")}
+    assert counts == {"first": {"declined": 1, "h36": 1}}
     stored = s.mentor_queries.get(made.reference)
     assert stored["status"] == "routed" and stored["association"]["id"] == "second" and stored["declined"] == ["first"]
     declined = [e for e in stored["events"] if e["type"] == "declined"][0]
