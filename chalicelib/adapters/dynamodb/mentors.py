@@ -65,9 +65,7 @@ class DynamoMentorStore(RoutedRecordStore):
 
     def commit_signup(self, w: MentorWrite) -> None:
         # Unlike a request, a sign-up always has an attempt (0 before any routing).
-        meta = {**meta_item(MENTOR_KIND, w.signup, w.expires_at), "attempt": _n(w.signup.get("attempt") or 0)}
-        if w.events:
-            meta["last_event"] = _s(w.events[-1].type)  # the queue's activity badge
+        meta = {**meta_item(MENTOR_KIND, w.signup, w.expires_at, w.events), "attempt": _n(w.signup.get("attempt") or 0)}
         labelled = self._intake_items(meta, w.signup, w, w.keep_until)
         labelled.append(("count", self._count(w.signup["status"], w.expires_at, 1)))
         labelled += stats.aggregate_updates(self.table.name, change_counts(w.events, w.signup), **MENTOR_STATS_PKS)

@@ -77,9 +77,7 @@ class DynamoRequestStore(RoutedRecordStore):
 
     def commit_intake(self, w: IntakeWrite) -> None:
         req = w.request
-        meta = meta_item(REQUEST_KIND, req, w.expires_at)
-        if w.events:
-            meta["last_event"] = _s(w.events[-1].type)
+        meta = meta_item(REQUEST_KIND, req, w.expires_at, w.events)
         if req.get("association_id"):
             meta["attempt"] = _n(req["attempt"])  # none before the first routing
         labelled = self._intake_items(meta, req, w, w.expires_at)

@@ -51,7 +51,6 @@ class MemoryRequestStore(MemoryRoutedStore):
     def commit_intake(self, w: IntakeWrite) -> None:
         req = w.request
         stored = StoredRequest(dump(req), req["status"], w.expires_at, f"{req['created_at']}#{req['id']}")
-        stored.last_event = w.events[-1].type if w.events else None
         if req.get("association_id"):
             stored.association_id, stored.attempt, stored.assigned_at = req["association_id"], req["attempt"], req["assigned_at"]
         s = self.state
