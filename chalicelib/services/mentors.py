@@ -33,8 +33,6 @@ from .transitions import mail_expires_at, stored_record, transition_fields
 
 log = logging.getLogger(__name__)
 
-MENTOR_CHANNELS = ("form", "api")
-
 
 class MentorAnswerView(AnswerPageState):
     """A sign-up's answer page."""
