@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Callable, TypeVar
+from typing import Callable, Optional, TypeVar
 
 from .directory import DirectoryService, DirectorySnapshot
 from .ports import Refusal, Rejected
 
 T = TypeVar("T")
+L = TypeVar("L")  # the load counts an attempt routes on
 
 MAX_ATTEMPTS = 25  # each retry follows a place taken by someone else
 # After a transaction cancelled for a conflict (another one held an item), a random wait
@@ -33,23 +34,35 @@ def commit_with_retries(
     attempt: Callable[[DirectorySnapshot], T],
     retry_also: Callable[[Rejected], bool] = lambda refused: False,
 ) -> T:
-    """Run `attempt` (route, build, commit) until it commits.
+    """Run `attempt` (route, build, commit) on the directory's snapshot until it commits;
+    a contention retries on the load counts read again (`refresh_load`)."""
+    return commit_on_load(directory.snapshot, attempt, retry_also, fresh=directory.refresh_load)
 
-    Contention (capacity, conflict) retries on fresh load counts; `retry_also` lets the
-    caller retry other refusals it repaired (a reference drawn again). Anything else is
-    the caller's to answer.
+
+def commit_on_load(
+    read: Callable[[], L],
+    attempt: Callable[[L], T],
+    retry_also: Callable[[Rejected], bool] = lambda refused: False,
+    fresh: Optional[Callable[[], L]] = None,
+) -> T:
+    """Run `attempt` (route, build, commit) on the load counts `read` gives until it commits.
+
+    Contention (capacity, conflict) retries on fresh load counts (`fresh`, else `read`
+    again), after a random wait if another transaction held an item; `retry_also` lets
+    the caller retry other refusals it repaired (a reference drawn again). Anything else
+    is the caller's to answer.
     """
-    snapshot = directory.snapshot()
+    load = read()
     wait = CONFLICT_WAIT
     for _ in range(MAX_ATTEMPTS):
         try:
-            return attempt(snapshot)
+            return attempt(load)
         except Rejected as refused:
             if refused.what is Refusal.CONFLICT:
                 time.sleep(random.uniform(0, wait))
                 wait = min(wait * 2, CONFLICT_WAIT_MAX)
             if refused.contention:
-                snapshot = directory.refresh_load()
+                load = (fresh or read)()
             elif not retry_also(refused):
                 raise
     raise ContentionExhausted(f"no commit after {MAX_ATTEMPTS} attempts")

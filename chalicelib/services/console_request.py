@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Mapping, Optional
 
 from ..domain.change import Event
@@ -14,7 +13,7 @@ from ..domain.models import Association
 from ..domain.operators import Operator
 from ..domain.request import Request
 from ..domain.vocabulary import Status
-from ..domain.paris_time import french_time
+from ..domain.paris_time import french_time, parse_iso
 from .console_common import ConsoleParts
 
 log = logging.getLogger(f"{__package__}.console")  # one logger for the console's use cases
@@ -97,7 +96,7 @@ class RequestPageReads(ConsoleParts):
         if last.get("type") != "viewed" or last.get("actor") != operator.email:
             return True
         try:
-            seen = datetime.fromisoformat(str(last["at"]).replace("Z", "+00:00")).timestamp()
+            seen = parse_iso(str(last["at"])).timestamp()
         except ValueError:
             return True
         return self.clock.now().epoch - seen >= VIEW_AGAIN_SECONDS

@@ -24,7 +24,7 @@ from ..domain.territory import resolve_place
 from ..domain.vocabulary import Status
 from .answering import AnswerFlow, AnswerPageState
 from .clock import Clock
-from .concurrency import MAX_ATTEMPTS, ContentionExhausted
+from .concurrency import commit_on_load
 from .intake import Idempotency, IntakeResult, Received, capacity_taken, commit_submission, hold_guards
 from .mentor_mails import MentorMails
 from .ports import Assignment, InvalidLink, MentorStore, MentorTransition, MentorWrite, Rejected
@@ -32,8 +32,6 @@ from .queries import read_page, record_view
 from .transitions import mail_expires_at, stored_record, transition_fields
 
 log = logging.getLogger(__name__)
-
-MENTOR_CHANNELS = ("form", "api")
 
 
 class MentorAnswerView(AnswerPageState):
@@ -133,14 +131,9 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         self, attempt: Callable[[dict[str, int]], Any], retry_also: Callable[[Rejected], bool] = lambda refused: False
     ) -> Any:
         """Route on the mentor load counters as read now, commit; a full association or a
-        concurrent write refuses the commit (nothing written): read them again, route again."""
-        for _ in range(MAX_ATTEMPTS):
-            try:
-                return attempt(self.mentors.mentor_load())
-            except Rejected as refused:
-                if not refused.contention and not retry_also(refused):
-                    raise
-        raise ContentionExhausted(f"no commit after {MAX_ATTEMPTS} attempts")
+        concurrent write refuses the commit (nothing written): read them again, route again
+        (services/concurrency.py, requests' helper)."""
+        return commit_on_load(self.mentors.mentor_load, attempt, retry_also)
 
     # -- the association's answer: the same link and page as requests' (services/answering.py)
 
@@ -179,6 +172,7 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
                 signup=stored_record(change.after),
                 expires_at=change.after.expires_at,
                 from_expires_at=change.before.expires_at,
+                assigned_before=change.before.assigned_at,  # the time to answer, for the statistics
                 keep_until=self._keep_until(change.before),
                 **transition_fields(change, self.mails.render, self.clock, self.settings),
             )

@@ -348,6 +348,9 @@ class MentorTransition:
     load_changes: list[tuple[str, int, Optional[int]]] = field(default_factory=list)  # mentor load counters
     event_seq: int = 0
     from_expires_at: Optional[int] = None  # the expiry it was read with (its status counter's); None: unchanged
+    # When the association now answering was given the sign-up (epoch): its time to answer
+    # for the statistics, since a decline may route it again in the same change (Transition's).
+    assigned_before: Optional[int] = None
 
 
 class MentorStore(Protocol):

@@ -198,3 +198,19 @@ def test_the_queue_page_carries_the_newest_event_and_the_statistics_are_the_sign
     assert counters["accepted"] == 1
     assert [(a, c["routed"], c["accepted"]) for _, a, c in stores.mentors.association_counts(day, day)] == [("asso", 1, 1)]
     assert stores.stats.daily_counts(day, day) == []  # the requests' statistics count no sign-up
+
+
+def test_a_decline_routed_onward_counts_the_time_to_answer_from_the_first_assignment(stores):
+    w = write()
+    stores.mentors.commit_signup(w)
+    seen = stores.mentors.get_signup(w.signup["id"], NOW)
+    at = NOW + 30 * 3600  # declined 30 hours after it was routed, and routed on at once
+    onward = transition(seen, at, status="routed", association_id="other", attempt=2, assigned_at=at,
+                        association={"id": "other", "name": "other"}, declined=["asso"])
+    onward.events = [Event(iso(at), "declined", "asso", {"reason": "complet"}), Event(iso(at), "routed", "routing", {"association": "other"})]
+    onward.load_changes = [("asso", -1, None), ("other", 1, None)]
+    onward.assigned_before = seen["assigned_at"]
+    stores.mentors.commit_mentor_transition(onward)
+    first, last = iso(NOW)[:10], iso(at)[:10]
+    declined = {a: c for _, a, c in stores.mentors.association_counts(first, last) if c.get("declined")}
+    assert declined == {"asso": {"declined": 1, "h36": 1}}

@@ -66,8 +66,13 @@ def test_a_decline_routes_onward_and_moves_both_counters(settings, clock):
     made = s.mentors.sign_up(parse_mentor_submission(volunteer(), json=True), "form")
     mail = [m for m in read_outbox(s) if m["To"] == "first@asso.example.org"][0]
     token = LINK.search(mail.get_body(("plain",)).get_content()).group(1)
+    day = clock.now().iso[:10]
+    clock.advance(hours=30)
     view = s.mentors.decline(token, "complet", "plus de place ce trimestre")
     assert view.just_done == "declined"
+    # Its time to answer runs from its routing to "first", not from the routing onward.
+    counts = {a: c for _, a, c in s.stores.mentors.association_counts(day, clock.now().iso[:10]) if c.get("declined")}
+    assert counts == {"first": {"declined": 1, "h36": 1}}
     stored = s.mentor_queries.get(made.reference)
     assert stored["status"] == "routed" and stored["association"]["id"] == "second" and stored["declined"] == ["first"]
     declined = [e for e in stored["events"] if e["type"] == "declined"][0]
@@ -77,3 +82,24 @@ def test_a_decline_routes_onward_and_moves_both_counters(settings, clock):
     # The first link acts no more: a second answer changes nothing.
     assert s.mentors.accept(token).state == "declined"
     assert s.mentor_queries.get(made.id)["association"]["id"] == "second"
+
+
+def test_the_status_counters_are_sharded_and_summed_with_the_unsharded_ones_written_before(settings, clock):
+    from chalicelib.adapters.counters import counter_expiry
+    from chalicelib.adapters.dynamodb.mentors import MENTOR_COUNTS_PK
+    from chalicelib.adapters.dynamodb.table import COUNTER_SHARDS
+
+    s = make_services(settings, clock, directory=[association("first", recruits_mentors=True)])
+    made = [s.mentors.sign_up(parse_mentor_submission(volunteer(email=f"v{i}@example.net"), json=True), "api") for i in range(12)]
+    table, now = s.stores.mentors.table, clock.now().epoch
+    expires = s.mentor_queries.get(made[0].id)["expires_at"]
+    # An item of the release before the shards: counted along with the shards.
+    table.client.put_item(TableName=table.name, Item={
+        "pk": {"S": MENTOR_COUNTS_PK}, "sk": {"S": f"STATUS#routed#{counter_expiry(expires)}"},
+        "n": {"N": "2"}, "expires_at": {"N": str(counter_expiry(expires))},
+    })
+    keys = [i["sk"]["S"].split("#") for i in table.query_all(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": MENTOR_COUNTS_PK}})]
+    shards = {k[3] for k in keys if len(k) == 4}
+    assert len(keys) - 1 == len(shards) > 1 and shards <= {str(n) for n in range(COUNTER_SHARDS)}
+    assert s.stores.mentors.status_counts(now)["routed"] == 14

@@ -7,8 +7,10 @@ routed records (routed.py) under prefixes of their own (MENTOR_KIND).
   DIRECTORY     / MENTOR_LOAD#<association>  sign-ups waiting on the association (`in_use`,
                                              directory.py)
   IDEM#<key>, RATE#<key>                     the same items as requests' (routed.py)
-  MENTOR_COUNTS / STATUS#<status>#<day end>  sign-ups in that status whose data expire that
-                                             UTC day (n), moved in the same transactions
+  MENTOR_COUNTS / STATUS#<status>#<day end>#<shard>  sign-ups in that status whose data
+                                             expire that UTC day (n), moved in the same
+                                             transactions, on one shard of COUNTER_SHARDS
+                                             drawn per write (table.py), summed on read
   STATS#MENTOR_DAY, STATS#MENTOR_ASSOC       the console's statistics of sign-ups (stats.py)
 
 The sign-up's items use the table's indexes with partition values of their own
@@ -27,9 +29,10 @@ from typing import Any
 
 from ...domain.statistics import change_counts
 from ...services.ports import MentorTransition, MentorWrite
+from ..counters import counter_expiry
 from . import directory, stats
 from .routed import RecordKind, RoutedRecordStore, meta_item
-from .table import DynamoTable, _n, _s
+from .table import DynamoTable, _n, _s, counter_shard
 
 MENTOR_FEED_PK = "MENTORS"
 MENTOR_LOAD_PREFIX = "MENTOR_LOAD#"
@@ -62,9 +65,7 @@ class DynamoMentorStore(RoutedRecordStore):
 
     def commit_signup(self, w: MentorWrite) -> None:
         # Unlike a request, a sign-up always has an attempt (0 before any routing).
-        meta = {**meta_item(MENTOR_KIND, w.signup, w.expires_at), "attempt": _n(w.signup.get("attempt") or 0)}
-        if w.events:
-            meta["last_event"] = _s(w.events[-1].type)  # the queue's activity badge
+        meta = {**meta_item(MENTOR_KIND, w.signup, w.expires_at, w.events), "attempt": _n(w.signup.get("attempt") or 0)}
         labelled = self._intake_items(meta, w.signup, w, w.keep_until)
         labelled.append(("count", self._count(w.signup["status"], w.expires_at, 1)))
         labelled += stats.aggregate_updates(self.table.name, change_counts(w.events, w.signup), **MENTOR_STATS_PKS)
@@ -78,16 +79,17 @@ class DynamoMentorStore(RoutedRecordStore):
         if (t.from_status, was // 86400) != (t.signup["status"], t.expires_at // 86400):
             labelled.append(("count", self._count(t.from_status, was, -1)))
             labelled.append(("count", self._count(t.signup["status"], t.expires_at, 1)))
-        labelled += stats.aggregate_updates(self.table.name, change_counts(t.events, t.signup), **MENTOR_STATS_PKS)
+        labelled += stats.aggregate_updates(self.table.name, change_counts(t.events, t.signup, t.assigned_before), **MENTOR_STATS_PKS)
         self.table.transact(labelled)
 
     def _count(self, status: str, expires_at: int, delta: int) -> dict[str, Any]:
-        """The Update moving the counter of (status, expiry day) by `delta`; the item
-        lives until the end of that day."""
-        day_end = (int(expires_at) // 86400 + 1) * 86400
+        """The Update moving the counter of (status, expiry day) by `delta`, on one shard
+        drawn for this write (as requests' counters: table.counter_shard); the item lives
+        until the end of that day."""
+        day_end = counter_expiry(expires_at)
         return {"Update": {
             "TableName": self.table.name,
-            "Key": {"pk": _s(MENTOR_COUNTS_PK), "sk": _s(f"STATUS#{status}#{day_end}")},
+            "Key": {"pk": _s(MENTOR_COUNTS_PK), "sk": _s(f"STATUS#{status}#{day_end}{counter_shard()}")},
             "UpdateExpression": "ADD n :d SET expires_at = :exp",
             "ExpressionAttributeValues": {":d": _n(delta), ":exp": _n(day_end)},
         }}
@@ -95,8 +97,10 @@ class DynamoMentorStore(RoutedRecordStore):
     # -- the console's "Bénévoles" queue -------------------------------------------------
 
     def status_counts(self, now: int) -> dict[str, int]:
-        """Sign-ups per status from the counters (one Query, never a Scan): a sign-up
-        stops being counted at the latest at the end of the day it expires."""
+        """Sign-ups per status from the counters (one Query, never a Scan), their shards
+        summed (a shard alone may be negative; items written before the shards, without
+        one, count as well): a sign-up stops being counted at the latest at the end of
+        the day it expires."""
         counts = dict.fromkeys(STATUSES, 0)
         for item in self.table.query_all(
             KeyConditionExpression="pk = :pk",

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from .requests import COUNTS_PK, REQUEST_KIND, counter_expiry
+from ..counters import counter_expiry
+from .requests import COUNTS_PK, REQUEST_KIND
 from .routed import _with_expiry
 from .stats import ASSOCIATION_PK, COUNTER, DAY_PK
 from .table import DynamoTable, _expired, _n, _s, _unjson, chunks

@@ -13,7 +13,7 @@ and per-IP counters (their shapes: routed.py, with REQUEST_KIND's prefixes).
 
 The console's tabs read the counts with one Query of the COUNTS partition: at most one
 item per status and day of retention, whatever the number of requests. A counter item
-expires at the end of the day its requests expire (counts.counter_expiry), so a request
+expires at the end of the day its requests expire (adapters/counters.py), so a request
 stops being counted at most a day after its own deletion. META items also carry
 `last_event` (the type of the newest timeline event) for the queue's activity badges.
 
@@ -29,6 +29,7 @@ from typing import Any
 
 from ...domain.statistics import change_counts
 from ...services.ports import Event, IntakeWrite, OutgoingMail, Transition
+from ..counters import counter_expiry
 from . import stats
 from .directory import LOAD_PREFIX
 from .routed import Labelled, RecordKind, RoutedRecordStore, event_item, meta_key, meta_item, stored_event_item
@@ -40,12 +41,6 @@ REQUEST_KIND = RecordKind(
     record="REQ#", reference="REF#", status="STATUS#", association="ASSOC#", feed=FEED_PK, load=LOAD_PREFIX,
     tracks_last_event=True,
 )
-
-
-def counter_expiry(expires_at: int) -> int:
-    """A status counter of one creation day lives until the end of the day its requests
-    expire: with one retention for all, every request of that day expires that day."""
-    return (int(expires_at) // 86400 + 1) * 86400
 
 
 def mail_pointers(table: Any, request_id: str, mails: list[OutgoingMail], expires_at: int) -> Labelled:
@@ -82,9 +77,7 @@ class DynamoRequestStore(RoutedRecordStore):
 
     def commit_intake(self, w: IntakeWrite) -> None:
         req = w.request
-        meta = meta_item(REQUEST_KIND, req, w.expires_at)
-        if w.events:
-            meta["last_event"] = _s(w.events[-1].type)
+        meta = meta_item(REQUEST_KIND, req, w.expires_at, w.events)
         if req.get("association_id"):
             meta["attempt"] = _n(req["attempt"])  # none before the first routing
         labelled = self._intake_items(meta, req, w, w.expires_at)

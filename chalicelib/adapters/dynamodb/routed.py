@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from ...domain.reference import is_reference
 from ...services.ports import Event, OutgoingMail, StoredIdempotency
@@ -42,8 +42,8 @@ class RecordKind:
     association: str  # by_association partition: "ASSOC#"
     feed: str  # by_created partition, every record of the kind: "REQUESTS"
     load: str  # sort key prefix of the association's load counter (directory.py): "LOAD#"
-    # Whether the record keeps the type of its newest event (`last_event`): the console
-    # queue's activity badge, which only requests have.
+    # Whether the record keeps the type of its newest event (`last_event`) on its META
+    # item: the console queues' activity badge (requests' and sign-ups' both have one).
     tracks_last_event: bool = False
 
 
@@ -70,8 +70,9 @@ def meta_key(kind: RecordKind, record_id: str) -> dict[str, Any]:
     return {"pk": _s(f"{kind.record}{record_id}"), "sk": _s("META")}
 
 
-def meta_item(kind: RecordKind, record: dict[str, Any], expires_at: int) -> dict[str, Any]:
-    """The record's META item as first written; the port adds what only it keeps."""
+def meta_item(kind: RecordKind, record: dict[str, Any], expires_at: int, events: Sequence[Event] = ()) -> dict[str, Any]:
+    """The record's META item as first written, with `events` (its first timeline): the
+    newest one's type when the kind tracks it. The port adds what only it keeps."""
     rid, created = record["id"], record["created_at"]
     meta = {
         **meta_key(kind, rid),
@@ -88,6 +89,8 @@ def meta_item(kind: RecordKind, record: dict[str, Any], expires_at: int) -> dict
         meta["association_pk"] = _s(f"{kind.association}{record['association_id']}")
         # Top-level, for the conditions of the association's answer and the sweeper.
         meta["assigned_at"] = _n(record["assigned_at"])
+    if kind.tracks_last_event and events:
+        meta["last_event"] = _s(events[-1].type)  # the queue's activity badge
     return meta
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...domain.statistics import change_counts
 from ...services.ports import MentorTransition, MentorWrite
+from ..counters import counter_expiry
 from . import stats
 from .routed import MemoryRoutedStore
 from .state import MemoryState, StoredRequest, Transaction, dump, expired
@@ -39,7 +40,6 @@ class MemoryMentorStore(MemoryRoutedStore):
         s = w.signup
         # Unlike a request, a sign-up always has an attempt (0 before any routing).
         stored = StoredRequest(dump(s), s["status"], w.expires_at, f"{s['created_at']}#{s['id']}", attempt=s.get("attempt") or 0)
-        stored.last_event = w.events[-1].type if w.events else None
         if s.get("association_id"):
             stored.association_id, stored.assigned_at = s["association_id"], s["assigned_at"]
         with self.state.lock:
@@ -55,12 +55,12 @@ class MemoryMentorStore(MemoryRoutedStore):
             was = t.from_expires_at if t.from_expires_at is not None else t.expires_at
             self._count(tx, t.from_status, was, -1)
             self._count(tx, t.signup["status"], t.expires_at, 1)
-            stats.add_counts(self.state, tx, change_counts(t.events, t.signup), self.aggregates)
+            stats.add_counts(self.state, tx, change_counts(t.events, t.signup, t.assigned_before), self.aggregates)
             tx.commit()
 
     def _count(self, tx: Transaction, status: str, expires_at: int, delta: int) -> None:
         """The counter of (status, expiry day), as dynamodb.mentors keeps it."""
-        key = (status, (int(expires_at) // 86400 + 1) * 86400)
+        key = (status, counter_expiry(expires_at))
         tx.then(lambda: self.counters.__setitem__(key, self.counters.get(key, 0) + delta))
 
     def status_counts(self, now: int) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from .requests import counter_expiry
+from ..counters import counter_expiry
 from .state import MemoryState, expired
 
 

@@ -12,14 +12,10 @@ from typing import Any
 
 from ...domain.statistics import change_counts
 from ...services.ports import Event, IntakeWrite, OutgoingMail, Refusal, Rejected, Transition
+from ..counters import counter_expiry
 from . import stats
 from .routed import MemoryRoutedStore
 from .state import MemoryState, StoredRequest, Transaction, dump, expired
-
-
-def counter_expiry(expires_at: int) -> int:
-    """As dynamodb.requests.counter_expiry: the end of the day its requests expire."""
-    return (int(expires_at) // 86400 + 1) * 86400
 
 
 def count_move(state: MemoryState, tx: Transaction, status: str, created_at: str, delta: int, expires_at: int) -> None:
@@ -55,7 +51,6 @@ class MemoryRequestStore(MemoryRoutedStore):
     def commit_intake(self, w: IntakeWrite) -> None:
         req = w.request
         stored = StoredRequest(dump(req), req["status"], w.expires_at, f"{req['created_at']}#{req['id']}")
-        stored.last_event = w.events[-1].type if w.events else None
         if req.get("association_id"):
             stored.association_id, stored.attempt, stored.assigned_at = req["association_id"], req["attempt"], req["assigned_at"]
         s = self.state

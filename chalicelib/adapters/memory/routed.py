@@ -59,6 +59,8 @@ class MemoryRoutedStore:
         rid, reference = record["id"], record["reference"]
         tx.require(rid not in self.records, Refusal.STALE)
         tx.require(reference not in self.references, Refusal.REFERENCE)
+        if self.tracks_last_event and w.events:
+            stored.last_event = w.events[-1].type  # the queue's activity badge
         tx.then(lambda: self.records.__setitem__(rid, stored))
         tx.then(lambda: self.references.__setitem__(reference, (rid, keep_until)))
         self._add_events(tx, rid, w.events, 0, keep_until)

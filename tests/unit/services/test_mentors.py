@@ -175,3 +175,36 @@ def test_a_bounce_of_the_volunteers_own_acknowledgement_moves_nothing(services):
     ack = next(m for m in read_outbox(services) if m["To"] == "paul.durand@example.net")
     assert not services.association_mail_bounced(ack["Message-ID"].strip("<>").split(".")[0], None, "Permanent")
     assert services.mentor_queries.get(made.reference)["association"]["id"] == "first"
+
+
+def test_a_decline_routed_onward_counts_its_time_to_answer_from_the_routing(services, clock):
+    made = sign_up(services)
+    day = clock.now().iso[:10]
+    clock.advance(hours=30)
+    view = services.mentors.decline(token_for(services, "first"), "complet", None)
+    assert view.state == "declined"
+    assert services.mentor_queries.get(made.id)["association"]["id"] == "second"  # routed onward
+    declined = {a: c for _, a, c in services.stores.mentors.association_counts(day, clock.now().iso[:10]) if c.get("declined")}
+    assert declined == {"first": {"declined": 1, "h36": 1}}
+
+
+def test_a_sign_up_refused_by_a_conflict_waits_a_random_while_and_retries_on_fresh_mentor_load(services, monkeypatch):
+    from chalicelib.services import concurrency
+    from chalicelib.services.ports import Refusal, Rejected
+
+    store, waits, reads = services.stores.mentors, [], []
+    commit, read = store.commit_signup, store.mentor_load
+    conflicts = iter([Rejected(Refusal.CONFLICT), Rejected(Refusal.CONFLICT)])
+
+    def held_by_another(write):
+        refused = next(conflicts, None)
+        if refused:
+            raise refused
+        commit(write)
+
+    monkeypatch.setattr(store, "commit_signup", held_by_another)
+    monkeypatch.setattr(store, "mentor_load", lambda: reads.append(1) or read())
+    monkeypatch.setattr(concurrency.time, "sleep", waits.append)
+    made = sign_up(services)
+    assert made.status == "routed" and len(reads) == 3
+    assert len(waits) == 2 and 0 <= waits[0] <= concurrency.CONFLICT_WAIT and 0 <= waits[1] <= 2 * concurrency.CONFLICT_WAIT
