@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from chalicelib.adapters.counters import counter_expiry
-
-ADAPTERS = Path(__file__).resolve().parents[2] / "chalicelib" / "adapters"
 
 
 def test_a_counter_lives_until_the_end_of_the_utc_day_its_records_expire():
@@ -16,10 +12,3 @@ def test_a_counter_lives_until_the_end_of_the_utc_day_its_records_expire():
     assert counter_expiry(day - 1) == day
     assert counter_expiry(float(day + 5)) == day + 86400  # stored numbers may come back as floats
 
-
-def test_no_adapter_restates_it():
-    restated = [
-        p.relative_to(ADAPTERS).as_posix() for p in sorted(ADAPTERS.rglob("*.py"))
-        if p.name != "counters.py" and "// 86400 + 1" in p.read_text(encoding="utf-8")
-    ]
-    assert restated == []
