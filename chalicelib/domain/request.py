@@ -196,6 +196,13 @@ def age_band(age: int) -> str:
     return "autre"
 
 
+def scrubbed_mail_body(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored mail (the outbox's copy) once its request is erased: what it was (ids,
+    kind), nothing it said."""
+    kept = {k: body.get(k) for k in ("id", "message_id", "request_id", "kind", "auto_submitted")}
+    return {**kept, "to": [], "subject": "", "text": "", "html": "", "reply_to": None, "in_reply_to": None}
+
+
 def scrub_event(event: Mapping[str, Any]) -> dict[str, Any]:
     """A stored timeline event without personal data (Request.erase)."""
     detail = event.get("detail") or {}

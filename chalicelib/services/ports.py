@@ -219,15 +219,9 @@ class OutboxStore(Protocol):
     def failed_mails(self, now: int, limit: int) -> list[dict[str, Any]]: ...
     def due_mails(self, now: int, limit: int) -> list[str]: ...
     def mail_state(self, mail_id: str) -> Optional[dict[str, Any]]: ...
-    # Its request was erased (GDPR art. 17): the stored body scrubbed (scrubbed_mail_body),
+    # Its request was erased (GDPR art. 17): the stored body scrubbed (domain.request.scrubbed_mail_body),
     # off the sweeper's and operators' lists, `cancelled` if not sent; the state it was in.
     def erase_mail(self, mail_id: str, now: int) -> Optional[str]: ...
-
-
-def scrubbed_mail_body(body: dict[str, Any]) -> dict[str, Any]:
-    """A stored mail once its request is erased: what it was (ids, kind), nothing it said."""
-    kept = {k: body.get(k) for k in ("id", "message_id", "request_id", "kind", "auto_submitted")}
-    return {**kept, "to": [], "subject": "", "text": "", "html": "", "reply_to": None, "in_reply_to": None}
 
 
 class MailSender(Protocol):

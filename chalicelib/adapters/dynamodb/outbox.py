@@ -15,7 +15,8 @@ import logging
 from datetime import datetime
 from typing import Any, Optional
 
-from ...services.ports import ClaimedMail, OutgoingMail, scrubbed_mail_body
+from ...domain.request import scrubbed_mail_body
+from ...services.ports import ClaimedMail, OutgoingMail
 from .table import DynamoTable, _expired, _json, _n, _s, _unjson, iso
 
 log = logging.getLogger(__name__)
