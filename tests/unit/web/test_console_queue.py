@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.unit.web.conftest import in_process_settings, served
+
 from tests.conftest import association, make_memory_services, youth
 from tests.integration.mail_stream import read_outbox
 
@@ -26,13 +28,7 @@ DIRECTORY = [
 
 @pytest.fixture
 def settings(tmp_path):
-    from chalicelib.config import Settings
-
-    return Settings(
-        stage="local", table_name=f"t-{uuid.uuid4().hex[:12]}", outbox_dir=str(tmp_path / "outbox"),
-        admin_token="test-admin-token", public_base_url="http://127.0.0.1:8000", secret_key="test-secret",
-        directory_cache_seconds=0.0, rate_limit_count=1000, rate_limit_seconds=600, raw_mail_dir=str(tmp_path / "raw"),
-    )
+    return in_process_settings(tmp_path, rate_limit_count=1000, rate_limit_seconds=600, raw_mail_dir=str(tmp_path / "raw"))
 
 
 @pytest.fixture
@@ -43,24 +39,12 @@ def console_directory():
 
 @pytest.fixture
 def wired(settings, clock, console_directory):
-    from chalicelib.bootstrap import set_services
     from chalicelib.domain.operators import parse_operators
 
     s = make_memory_services(settings, clock, directory=console_directory)
     s.stores.console.replace_operators(parse_operators(f"{OPERATOR},{ADMIN_EMAIL}:admin"))
-    set_services(s)
-    yield s
-    set_services(None)
-
-
-@pytest.fixture
-def http(wired):
-    from chalice.test import Client
-
-    from app import app
-
-    with Client(app) as client:
-        yield client.http
+    with served(s):
+        yield s
 
 
 def cookie_of(services, email: str) -> dict[str, str]:

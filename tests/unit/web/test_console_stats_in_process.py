@@ -8,10 +8,11 @@ import csv
 import html
 import io
 import re
-import uuid
 from urllib.parse import urlencode
 
 import pytest
+
+from tests.unit.web.conftest import in_process_settings, served, signed_in
 
 from tests.conftest import association, make_memory_services, youth
 
@@ -24,42 +25,22 @@ DIRECTORY = [
 
 @pytest.fixture
 def settings(tmp_path):
-    from chalicelib.config import Settings
-
-    return Settings(
-        stage="local", table_name=f"t-{uuid.uuid4().hex[:12]}", outbox_dir=str(tmp_path / "outbox"),
-        raw_mail_dir=str(tmp_path / "raw"), admin_token="test-admin-token", public_base_url="http://127.0.0.1:8000",
-        secret_key="test-secret", directory_cache_seconds=0.0, rate_limit_count=100,
-        intake_addresses=("urgent@reseau.example.org",),
-    )
+    return in_process_settings(tmp_path, raw_mail_dir=str(tmp_path / "raw"), rate_limit_count=100, intake_addresses=("urgent@reseau.example.org",))
 
 
 @pytest.fixture
 def wired(settings, clock):
-    from chalicelib.bootstrap import set_services
     from chalicelib.domain.operators import Operator, Role
 
     s = make_memory_services(settings, clock, directory=DIRECTORY)
     s.stores.console.replace_operators([Operator(OPERATOR, Role.OPERATOR)])
-    set_services(s)
-    yield s
-    set_services(None)
-
-
-@pytest.fixture
-def http(wired):
-    from chalice.test import Client
-
-    from app import app
-
-    with Client(app) as client:
-        yield client.http
+    with served(s):
+        yield s
 
 
 @pytest.fixture
 def session(wired):
-    sid = uuid.uuid4().hex
-    return {"Cookie": f"mentorat_console={wired.links.session_cookie(OPERATOR, sid)}"}, wired.links.console_csrf(sid)
+    return signed_in(wired, OPERATOR)
 
 
 def shown(r) -> str:

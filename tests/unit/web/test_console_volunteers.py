@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from tests.conftest import association
-from tests.unit.web.test_console_queue import OPERATOR, cookie_of, http, settings, submit, text, wired  # noqa: F401
+from tests.unit.web.test_console_queue import OPERATOR, cookie_of, settings, submit, text, wired  # noqa: F401
 from tests.unit.web.test_mentor_http import volunteer
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
-from dataclasses import replace
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+
+from tests.unit.web.conftest import in_process_settings, served
 
 from tests.conftest import association, make_memory_services, youth
 from tests.integration.mail_stream import read_outbox
@@ -25,33 +25,14 @@ DIRECTORY = [association("first-asso", needs=["scolaire"], capacity=5), associat
 @pytest.fixture
 def settings(tmp_path):
     """No DynamoDB endpoint: nothing starts DynamoDB Local."""
-    from chalicelib.config import Settings
-
-    return Settings(
-        stage="local", table_name=f"t-{uuid.uuid4().hex[:12]}", outbox_dir=str(tmp_path / "outbox"),
-        admin_token="test-admin-token", public_base_url=OURS, secret_key="test-secret",
-        directory_cache_seconds=0.0, rate_limit_count=3, rate_limit_seconds=600, partner_origins=(PARTNER,),
-    )
+    return in_process_settings(tmp_path, public_base_url=OURS, rate_limit_count=3, rate_limit_seconds=600, partner_origins=(PARTNER,))
 
 
 @pytest.fixture
 def wired(settings, clock):
-    from chalicelib.bootstrap import set_services
-
     s = make_memory_services(settings, clock, directory=DIRECTORY)
-    set_services(s)
-    yield s
-    set_services(None)
-
-
-@pytest.fixture
-def http(wired):
-    from chalice.test import Client
-
-    from app import app
-
-    with Client(app) as client:
-        yield client.http
+    with served(s):
+        yield s
 
 
 def form(**overrides):

@@ -1,0 +1,51 @@
+"""The HTTP door in process (chalice's test client) on in-memory stores: what every
+module here shares. A module says which settings and services it needs (`settings`,
+`wired`); `http` serves `app.py` over them."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import pytest
+
+
+def in_process_settings(tmp_path, **overrides: Any):
+    """Local stage, no DynamoDB endpoint (nothing starts DynamoDB Local), mails to a folder."""
+    from chalicelib.config import Settings
+
+    base: dict[str, Any] = dict(
+        stage="local", table_name=f"t-{uuid.uuid4().hex[:12]}", outbox_dir=str(tmp_path / "outbox"),
+        admin_token="test-admin-token", public_base_url="http://127.0.0.1:8000", secret_key="test-secret",
+        directory_cache_seconds=0.0,
+    )
+    return Settings(**{**base, **overrides})
+
+
+@contextmanager
+def served(services) -> Iterator[Any]:
+    """`services` are what app.py's routes use until the block ends."""
+    from chalicelib.bootstrap import set_services
+
+    set_services(services)
+    try:
+        yield services
+    finally:
+        set_services(None)
+
+
+@pytest.fixture
+def http(wired):
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as client:
+        yield client.http
+
+
+def signed_in(services, email: str) -> tuple[dict[str, str], str]:
+    """(cookie header, csrf field) of a console session of `email`, as a sign-in leaves."""
+    sid = uuid.uuid4().hex
+    return {"Cookie": f"mentorat_console={services.links.session_cookie(email, sid)}"}, services.links.console_csrf(sid)
