@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "mutation"
 REPORT = ROOT / "build" / "mutation-report.md"
+SAMPLE = WORK / "sample.json"  # the mutants a --sample run drew ([] for a full run)
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
 PACKAGES = ("domain", "services", "web")
 GOALS = {"domain": 90.0, "services": 85.0, "web": 85.0}
@@ -63,6 +65,25 @@ for path in walk_mutatable_files():
                 diff = f"(no diff: {type(exc).__name__})"
         out[name] = {"status": status, "path": str(path), "diff": diff}
 json.dump(out, sys.stdout)
+"""
+
+# Generate every mutant (what the first step of `mutmut run` does) and print their names, so
+# that a seeded sample of them can be run.
+GENERATE_SNIPPET = r"""
+import json, os, sys
+from pathlib import Path
+from mutmut.__main__ import create_mutants, store_lines_covered_by_tests
+from mutmut.mutation.data import SourceFileMutationData
+from mutmut.utils.file_utils import copy_also_copy_files, copy_src_dir, setup_source_paths, walk_mutatable_files
+os.makedirs("mutants", exist_ok=True)
+copy_src_dir(); copy_also_copy_files(); setup_source_paths(); store_lines_covered_by_tests()
+create_mutants(2)
+names = []
+for path in walk_mutatable_files():
+    m = SourceFileMutationData(path=path)
+    m.load()
+    names += list(m.exit_code_by_key)
+json.dump(names, sys.stdout)
 """
 
 
@@ -139,13 +160,30 @@ def prepare(only: list[str], tests: list[str], packages: list[str], worktree: bo
     stamp.write_text(key)
 
 
-def run_mutmut(max_children: int) -> int:
+def sample_names(per_package: int, seed: int, packages: list[str]) -> list[str]:
+    """A seeded random sample of `per_package` mutants in each package (all of a package's
+    mutants when it has fewer). Mutant sampling estimates the kill rate without running
+    every mutant: the same seed on the same commit draws the same mutants, so a second run
+    after new tests measures those tests on the same draw."""
+    out = subprocess.run([sys.executable, "-c", GENERATE_SNIPPET], cwd=WORK, check=True, capture_output=True, text=True)
+    by_package: dict[str, list[str]] = defaultdict(list)
+    for name in json.loads(out.stdout):
+        by_package[package_of(name)].append(name)
+    chosen: list[str] = []
+    for pkg in packages:
+        names = sorted(by_package[pkg])
+        chosen += random.Random(f"{seed}-{pkg}").sample(names, min(per_package, len(names)))
+        print(f"{pkg}: {min(per_package, len(names))} of {len(names)} mutants drawn", flush=True)
+    return chosen
+
+
+def run_mutmut(max_children: int, names: list[str] | None = None) -> int:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     mutmut = Path(sys.executable).parent / "mutmut"
     log = WORK / "mutmut.log"  # its spinner redraws a line per mutant: kept out of the terminal
     print(f"mutmut running on {max_children} process(es); progress in {log.relative_to(ROOT)}", flush=True)
     with open(log, "w") as out:
-        command = ["nice", "-n", "10", str(mutmut), "run", "--max-children", str(max_children)]
+        command = ["nice", "-n", "10", str(mutmut), "run", "--max-children", str(max_children), *(names or [])]
         return subprocess.run(command, cwd=WORK, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
 
 
@@ -171,7 +209,19 @@ def package_of(name: str) -> str:
     return parts[1] if len(parts) > 2 and parts[0] == "chalicelib" else "other"
 
 
-def summarise(results: dict[str, dict], equivalents: dict[str, str], packages: list[str]) -> tuple[list[str], str]:
+def wilson_interval(killed: int, judged: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson score interval of the kill rate, in percent: where the rate over all
+    of a package's mutants lies, given the drawn ones."""
+    if not judged:
+        return 0.0, 0.0
+    p = killed / judged
+    centre = (p + z * z / (2 * judged)) / (1 + z * z / judged)
+    half = z * ((p * (1 - p) / judged + z * z / (4 * judged * judged)) ** 0.5) / (1 + z * z / judged)
+    return 100 * (centre - half), 100 * (centre + half)
+
+
+def summarise(results: dict[str, dict], equivalents: dict[str, str], packages: list[str],
+              sampled: bool = False) -> tuple[list[str], str]:
     by_package: dict[str, Counter] = defaultdict(Counter)
     survivors: dict[str, list[str]] = defaultdict(list)
     listed_equivalents: dict[str, list[str]] = defaultdict(list)
@@ -192,7 +242,9 @@ def summarise(results: dict[str, dict], equivalents: dict[str, str], packages: l
         c = by_package[pkg]
         judged = c["killed"] + c["survived"]
         score = 100.0 * c["killed"] / judged if judged else 0.0
-        line = (f"{pkg}: {score:.1f} % killed ({c['killed']} of {judged}; {c['equivalent']} equivalent"
+        low, high = wilson_interval(c["killed"], judged)
+        interval = f"sample's 95 % interval {low:.1f}-{high:.1f} %; " if sampled else ""
+        line = (f"{pkg}: {score:.1f} % killed ({c['killed']} of {judged}; {interval}{c['equivalent']} equivalent"
                 + (f", {c['not checked']} not checked" if c["not checked"] else "") + f"; goal {GOALS[pkg]:.0f} %)")
         lines.append(line)
         report.append(f"- {line}")
@@ -218,17 +270,26 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=[], help="mutate only these files (globs)")
     parser.add_argument("--report-only", action="store_true", help="summarise the last run without running")
     parser.add_argument("--worktree", action="store_true", help="the working tree as it is, not the last commit")
+    parser.add_argument("--sample", type=int, default=0, metavar="N",
+                        help="run a seeded random sample of N mutants per package instead of all of them")
+    parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args()
 
     WORK.mkdir(parents=True, exist_ok=True)
     if not args.report_only:
         prepare(args.only, args.tests, args.packages, args.worktree)
-        code = run_mutmut(args.max_children)
+        drawn = sample_names(args.sample, args.seed, args.packages) if args.sample else []
+        SAMPLE.write_text(json.dumps(drawn))
+        code = run_mutmut(args.max_children, drawn)
         if code not in (0, 1):  # mutmut exits 1 when mutants survive... and on its own errors
             print(f"mutmut exited {code}", file=sys.stderr)
             return code
     results = read_results()
-    lines, report = summarise(results, read_equivalents(), args.packages)
+    drawn = json.loads(SAMPLE.read_text()) if SAMPLE.exists() else []
+    if drawn:  # a sampled run: the figure is over the drawn mutants only
+        wanted = set(drawn)
+        results = {name: r for name, r in results.items() if name in wanted}
+    lines, report = summarise(results, read_equivalents(), args.packages, sampled=bool(drawn))
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(report)
     for line in lines:
