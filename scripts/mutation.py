@@ -83,7 +83,7 @@ for path in walk_mutatable_files():
     m = SourceFileMutationData(path=path)
     m.load()
     names += list(m.exit_code_by_key)
-json.dump(names, sys.stdout)
+Path("mutant-names.json").write_text(json.dumps(names))  # stdout carries mutmut's own chatter
 """
 
 
@@ -165,9 +165,9 @@ def sample_names(per_package: int, seed: int, packages: list[str]) -> list[str]:
     mutants when it has fewer). Mutant sampling estimates the kill rate without running
     every mutant: the same seed on the same commit draws the same mutants, so a second run
     after new tests measures those tests on the same draw."""
-    out = subprocess.run([sys.executable, "-c", GENERATE_SNIPPET], cwd=WORK, check=True, capture_output=True, text=True)
+    subprocess.run([sys.executable, "-c", GENERATE_SNIPPET], cwd=WORK, check=True, capture_output=True, text=True)
     by_package: dict[str, list[str]] = defaultdict(list)
-    for name in json.loads(out.stdout):
+    for name in json.loads((WORK / "mutant-names.json").read_text()):
         by_package[package_of(name)].append(name)
     chosen: list[str] = []
     for pkg in packages:
