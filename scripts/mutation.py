@@ -58,7 +58,7 @@ for path in walk_mutatable_files():
     for name, code in m.exit_code_by_key.items():
         status = status_by_exit_code[code]
         diff = None
-        if status not in ("killed", "timeout", "caught by type check", "segfault"):
+        if status not in ("killed", "timeout", "caught by type check", "segfault", "not checked"):
             try:
                 diff = get_diff_for_mutant(name, path=m.path)
             except Exception as exc:  # a diff is a help for the reader, not the figure
