@@ -22,6 +22,21 @@ SHARED = ROOT.parent / "shared"
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-3")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _caches_filled_by_the_mutant():
+    """Under `make mutation` only: empty chalicelib's lru_caches (the territory tables, the
+    OpenAPI document...) at the start of each mutant's run. mutmut runs every mutant in a
+    fork of a process that has already run the tests, so a cached function would answer
+    from the parent's cache and its mutants could never be killed, however good the tests."""
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        for name, module in list(sys.modules.items()):
+            if name.startswith("chalicelib.") and module is not None:
+                for value in list(vars(module).values()):
+                    if callable(getattr(value, "cache_clear", None)) and hasattr(value, "cache_info"):
+                        value.cache_clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def dynamodb_endpoint(tmp_path_factory):
     if os.environ.get("DYNAMODB_ENDPOINT"):
