@@ -309,3 +309,11 @@ def test_the_volunteer_forms_error_summary_names_its_own_fields(http, wired):
     assert r.status_code == 422
     items = re.findall(r'<li><a href="#([^"]+)">([^<]*?) : ', text(r))
     assert items == [("occupation", "Votre situation"), ("modes", "Comment mentorer"), ("hours_per_month", "Heures par mois")]
+
+
+@pytest.mark.parametrize("value", ["yes", "true", "1", ""])
+def test_only_the_ticked_box_is_consent_on_the_form(http, wired, value):
+    r = post(http, "/demande", youth_form() | {"consent": value})
+    assert r.status_code == 422
+    assert 'id="consent-error"' in text(r)
+    assert stored(wired) == []
