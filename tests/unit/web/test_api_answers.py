@@ -240,3 +240,27 @@ def test_the_counter_key_is_32_hex_characters_that_do_not_hold_the_address(setti
 
     key = client_key("203.0.113.1", settings)
     assert len(key) == 32 and int(key, 16) >= 0 and "203" not in key
+
+
+# -- the Idempotency-Key and the JSON text ---------------------------------------------------
+
+
+def test_the_idempotency_key_is_read_trimmed_and_up_to_200_characters(http, wired):
+    first = post_json(http, "/api/v1/requests", youth(), {"Idempotency-Key": "k-1"})
+    again = post_json(http, "/api/v1/requests", youth(), {"Idempotency-Key": "  k-1 "})
+    assert first.status_code == again.status_code == 201 and body(first) == body(again)
+    long_key = "a" * 200
+    one = post_json(http, "/api/v1/requests", youth(), {"Idempotency-Key": long_key + "x"})
+    two = post_json(http, "/api/v1/requests", youth(), {"Idempotency-Key": long_key + "y"})
+    assert body(one) == body(two)
+    other = post_json(http, "/api/v1/requests", youth(), {"Idempotency-Key": "a" * 199})
+    assert body(other)["id"] != body(one)["id"]
+    blank = [post_json(http, "/api/v1/requests", youth(), {"Idempotency-Key": "   "}) for _ in range(2)]
+    assert body(blank[0])["id"] != body(blank[1])["id"]
+
+
+def test_french_messages_are_sent_as_text_not_escapes(http, wired):
+    r = post_json(http, "/api/v1/requests", youth(age=40))
+    assert r.status_code == 422
+    raw = r.body.decode("utf-8")
+    assert "L'âge doit être compris entre 13 et 30 ans." in raw and "\\u00e2" not in raw
