@@ -317,3 +317,40 @@ def test_only_the_ticked_box_is_consent_on_the_form(http, wired, value):
     assert r.status_code == 422
     assert 'id="consent-error"' in text(r)
     assert stored(wired) == []
+
+
+def test_the_volunteer_form_is_stored_tidied_with_its_lists_and_boxes(http, wired):
+    fields = volunteer_form(
+        postal_code=" 59 100 ", first_name="  Paul ", sector="", modes=["", "presentiel", "distance"],
+        needs=["orientation", ""], submission_id="sid-volunteer",
+    )
+    r = post(http, "/devenir-mentor", fields)
+    assert r.status_code == 303
+    ref = ref_of(r.headers["Location"])
+    made = json.loads(http.get(f"/api/v1/mentors/{ref}", headers={"Authorization": "Bearer test-admin-token"}).body)
+    assert made["postal_code"] == "59100" and made["first_name"] == "Paul"
+    assert made["sector"] is None
+    assert made["modes"] == ["presentiel", "distance"] and made["needs"] == ["orientation"] and made["youth_ages"] == ["15-18"]
+    assert made["commitment"] is True and made["consent"] is True and made["channel"] == "form"
+
+
+def test_the_volunteer_forms_unticked_commitment_is_refused(http, wired):
+    fields = volunteer_form()
+    del fields["commitment"]
+    r = post(http, "/devenir-mentor", fields)
+    assert r.status_code == 422
+    assert re.findall(r'<li><a href="#([^"]+)">', text(r)) == ["commitment"]
+
+
+def test_the_volunteer_forms_empty_age_is_missing_and_spaces_around_an_email_are_dropped(http, wired):
+    r = post(http, "/devenir-mentor", volunteer_form(age="", email="  paul.durand@example.net "))
+    assert r.status_code == 422
+    page = text(r)
+    assert re.findall(r'<li><a href="#([^"]+)">([^<]*)</a></li>', page) == [("age", "Âge : Champ obligatoire.")]
+
+
+def test_spaces_typed_around_a_youths_values_are_dropped(http, wired):
+    r = post(http, "/demande", youth_form(email=" lea.martin@example.net  ", city=" Roubaix "))
+    assert r.status_code == 303
+    made = wired.requests.get(ref_of(r.headers["Location"]))
+    assert made["email"] == "lea.martin@example.net" and made["city"] == "Roubaix"
