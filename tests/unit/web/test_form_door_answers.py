@@ -354,3 +354,9 @@ def test_spaces_typed_around_a_youths_values_are_dropped(http, wired):
     assert r.status_code == 303
     made = wired.requests.get(ref_of(r.headers["Location"]))
     assert made["email"] == "lea.martin@example.net" and made["city"] == "Roubaix"
+
+
+def test_a_referent_may_leave_the_structure_type_unchosen(http, wired):
+    r = post(http, "/orienter", referent_form(structure_type=""))
+    assert r.status_code == 303
+    assert wired.requests.get(ref_of(r.headers["Location"]))["referent"]["structure_type"] == "autre"  # stored as "other"
