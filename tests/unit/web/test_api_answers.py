@@ -187,8 +187,13 @@ def test_a_page_with_partners_names_them_and_https_adds_hsts(tmp_path, clock):
     )
     with served(make_memory_services(settings, clock, directory=DIRECTORY)), Client(app) as client:
         r = client.http.get("/demande")
+        console = client.http.get("/console/connexion")
     partners = " https://a.example.org https://b.example.org"
-    assert headers_of(r) == page_headers(partners, partners.strip()) | {"Strict-Transport-Security": "max-age=31536000"}
+    hsts = {"Strict-Transport-Security": "max-age=31536000"}
+    assert headers_of(r) == page_headers(partners, partners.strip()) | hsts
+    # The console is framed by nobody, partners or not.
+    assert console.status_code == 200
+    assert headers_of(console) == page_headers(partners, "'none'") | hsts | {"X-Frame-Options": "DENY"}
 
 
 @pytest.mark.parametrize(
