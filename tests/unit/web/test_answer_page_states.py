@@ -52,3 +52,23 @@ def test_the_volunteers_profile_facts_word_for_word(http, wired):
     declined = text(post_form(http, f"/reponse/{token}", {"decision": "decline", "reason": "profil", "csrf": csrf_of(page)}))
     assert NOTICE.findall(declined) == ["Votre refus est bien enregistré. Le profil est proposé à une autre association."]
     assert "Merci de répondre avant" not in declined
+
+
+def test_a_decline_keeps_the_reason_and_comment_the_association_gave(http, wired):
+    made = submit(http, youth())
+    token = token_for(wired, "first-asso")
+    page = text(http.get(f"/reponse/{token}"))
+    r = post_form(http, f"/reponse/{token}", {"decision": "decline", "reason": "autre", "comment": "Trop loin", "csrf": csrf_of(page)})
+    assert r.status_code == 200
+    declined = [e for e in wired.requests.get(made["id"])["events"] if e["type"] == "declined"]
+    assert [(e["actor"], e["detail"]) for e in declined] == [("first-asso", {"reason": "autre", "comment": "Trop loin"})]
+
+
+def test_a_reason_not_offered_is_named_in_the_error_summary(http, wired):
+    made = submit(http, youth())
+    token = token_for(wired, "first-asso")
+    page = text(http.get(f"/reponse/{token}"))
+    r = post_form(http, f"/reponse/{token}", {"decision": "decline", "reason": "nope", "csrf": csrf_of(page)})
+    assert r.status_code == 422
+    assert re.findall(r'<li><a href="#([^"]+)">([^<:]+?) : ', text(r)) == [("reason", "Motif du refus")]
+    assert wired.requests.get(made["id"])["status"] == "routed"
