@@ -269,3 +269,22 @@ def test_french_messages_are_sent_as_text_not_escapes(http, wired):
     assert r.status_code == 422
     raw = r.body.decode("utf-8")
     assert "L'âge doit être compris entre 13 et 30 ans." in raw and "\\u00e2" not in raw
+
+
+def test_the_directory_read_names_its_entries_and_flags_and_the_quarantine_its_items(http, wired):
+    r = http.get("/api/v1/admin/associations", headers=ADMIN)
+    assert r.status_code == 200 and set(body(r)) == {"associations", "flags"}
+    assert [a["id"] for a in body(r)["associations"]] == ["first-asso", "lille-mentors"]
+    assert not body(r)["flags"]
+    assert_api(http.get("/api/v1/admin/quarantine", headers=ADMIN), 200, {"items": []})
+
+
+def test_a_directory_replaced_answers_its_count(http, wired):
+    payload = {"associations": [association("only-one"), association("and-two")]}
+    r = http.put("/api/v1/admin/associations", body=json.dumps(payload).encode(), headers={**ADMIN, **JSON})
+    assert_api(r, 200, {"count": 2})
+    broken = {"associations": [{"id": "Not Valid"}]}
+    r = http.put("/api/v1/admin/associations", body=json.dumps(broken).encode(), headers={**ADMIN, **JSON})
+    assert r.status_code == 422 and body(r)["errors"][0]["field"] == "associations[0].id"
+    r = http.put("/api/v1/admin/associations", body=b"{not json", headers={**ADMIN, **JSON})
+    assert_api(r, 400, errors("body", "body is not JSON"))
