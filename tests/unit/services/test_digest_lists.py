@@ -203,3 +203,52 @@ def test_nothing_to_say_marks_nothing_for_the_day(wired, clock):
     append(wired, routed, reply_event(wired))
     wired.stores.mail_log.note_reply(clock.now().iso, routed.id, routed.reference, record_of(wired, routed)["expires_at"])
     assert digest_for(wired).send() == 1
+
+
+def note(services, result):
+    append(services, result, reply_event(services))
+    services.stores.mail_log.note_reply(services.clock.now().iso, result.id, result.reference,
+                                        record_of(services, result)["expires_at"])
+
+
+def test_replies_are_listed_once_per_request_oldest_first_within_fourteen_days(wired, clock):
+    old = submit(wired)
+    note(wired, old)  # 15 days before the digest: history, not news
+    clock.advance(days=1, seconds=1)
+    early, late = submit(wired), submit(wired)
+    note(wired, late)
+    clock.advance(hours=1)
+    note(wired, early)
+    clock.advance(hours=1)
+    note(wired, late)  # a second reply on the same request
+    clock.advance(days=13, hours=22)  # 14 days after `old`'s reply, less after the others
+    digest = digest_for(wired).compose()
+    assert [line.reference for line in digest.replies] == [early.reference, late.reference]
+    late_events = [e["at"] for e in record_of(wired, late)["events"] if e["type"] == "reply_received"]
+    assert digest.replies[1].since == max(late_events)
+
+
+def test_replies_show_at_most_fifty_requests(wired, clock, monkeypatch):
+    monkeypatch.setattr(digest_module, "SHOWN", 2)
+    made = [submit(wired) for _ in range(3)]
+    for result in made:
+        note(wired, result)
+        clock.advance(minutes=1)
+    digest = digest_for(wired).compose()
+    assert len(digest.replies) == 2
+    assert {line.reference for line in digest.replies} == {made[2].reference, made[1].reference}  # the newest
+
+
+def test_the_quarantine_line_counts_and_dates_the_oldest(wired, clock):
+    first_at = clock.now().iso
+    wired.stores.mail_log.quarantine(first_at, {"reason": "r", "raw_key": "a.eml", "envelope_sender": ""},
+                                     clock.now().epoch + 86400 * 30)
+    clock.advance(hours=3)
+    wired.stores.mail_log.quarantine(clock.now().iso, {"reason": "r", "raw_key": "b.eml", "envelope_sender": ""},
+                                     clock.now().epoch + 86400 * 30)
+    digest = digest_for(wired).compose()
+    assert (digest.quarantined, digest.oldest_quarantined) == (2, first_at)
+    mail = digest_text(wired)
+    assert "Messages en quarantaine : 2 (le plus ancien reçu le " in mail["text"]
+    assert "http://127.0.0.1:8000/console/quarantaine" in mail["text"]
+    assert re.fullmatch(r"Console Mentorat : 2 points en attente \(\d{4}-\d{2}-\d{2}\)", mail["subject"])
