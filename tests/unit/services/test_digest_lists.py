@@ -213,15 +213,15 @@ def note(services, result):
 
 def test_replies_are_listed_once_per_request_oldest_first_within_fourteen_days(wired, clock):
     old = submit(wired)
-    note(wired, old)  # 15 days before the digest: history, not news
-    clock.advance(days=1, seconds=1)
+    note(wired, old)  # 14 days and an hour before the digest: history, not news
+    clock.advance(hours=1)
     early, late = submit(wired), submit(wired)
     note(wired, late)
     clock.advance(hours=1)
     note(wired, early)
     clock.advance(hours=1)
     note(wired, late)  # a second reply on the same request
-    clock.advance(days=13, hours=22)  # 14 days after `old`'s reply, less after the others
+    clock.advance(days=14, hours=-2)  # 14 days and an hour after `old`'s reply, less after the others
     digest = digest_for(wired).compose()
     assert [line.reference for line in digest.replies] == [early.reference, late.reference]
     late_events = [e["at"] for e in record_of(wired, late)["events"] if e["type"] == "reply_received"]
