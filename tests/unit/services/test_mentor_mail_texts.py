@@ -137,3 +137,19 @@ def test_a_mail_the_sign_up_cannot_have_is_refused(s, kind):
     signup = MentorSignup.from_record(s.stores.mentors.get_signup(made.id, s.clock.now().epoch))
     with pytest.raises(ValueError, match=f"no mail for {kind}"):
         s.mentors.mails.render(MailIntent(kind), signup)  # no association given
+
+
+def test_a_short_profile_without_sector_or_message(s):
+    made = sign_up(s, modes=["distance"], hours_per_month=1, youth_ages=["6-10"], needs=["insertion_pro"],
+                   sector=None, message=None, occupation="etudiant")
+    text = new_mails(s)["mentor_association_new_signup"]["text"]
+    assert [line for line in text.splitlines() if line.startswith("- ")] == [
+        "- Âge : 42 ans",
+        "- Commune : Roubaix (59100)",
+        "- Situation : Étudiant ou étudiante",
+        "- Mentorat : À distance (visio, téléphone)",
+        "- Disponibilité : 1 heure par mois, pendant au moins 6 mois",
+        "- Âges des jeunes : 6 à 10 ans (école primaire)",
+        "- Pour aider en : Insertion professionnelle (stage, alternance, emploi)",
+    ]
+    assert "\nPas de message.\n" in text and made.reference in text
