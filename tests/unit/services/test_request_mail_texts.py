@@ -198,3 +198,36 @@ def test_the_referent_told_of_the_acceptance_reads_for_whom(s):
     assert mail["to"] == ["roux@college.example.fr"]
     assert ("Bonne nouvelle : l'association Association asso-a a accepté la demande de mentorat que vous avez "
             "faite pour Léa.") in mail["text"]
+
+
+def referent_record(channel="referent_form", name="Mme Roux", first_name=None, association=None):
+    return {"id": "r1", "reference": "MNT-2345-6789", "channel": channel, "association": association,
+            "fields": {"first_name": first_name, "age": 12},
+            "referent": {**REFERENT, "name": name}, "inbound": None}
+
+
+@pytest.mark.parametrize(("name", "hello"), [
+    ("Mme Roux", "Bonjour Mme Roux,"),
+    ("  Mme\tRoux\n ", "Bonjour Mme Roux,"),
+    ("M. " + "x" * 100, "Bonjour M. " + "x" * 77 + ","),
+    (None, "Bonjour,"),
+    ("", "Bonjour,"),
+])
+def test_the_referents_greeting_is_their_name_on_one_line_at_most_80_characters(s, name, hello):
+    mail = s.mails.acknowledgement(referent_record(name=name), "roux@college.example.fr")
+    assert mail.text.splitlines()[0] == hello
+    assert "faite pour le ou la jeune que vous accompagnez." in mail.text  # no first name given
+
+
+def test_a_mails_sender_is_never_greeted_by_the_name_it_claims(s):
+    mail = s.mails.acknowledgement(referent_record(channel="email", name="Service des impôts"), "x@example.fr")
+    assert mail.text.splitlines()[0] == "Bonjour,"
+    assert mail.auto_submitted == "auto-replied" and mail.in_reply_to is None  # no inbound id kept
+
+
+def test_the_referent_told_of_an_acceptance_without_the_youths_first_name(s):
+    asso = s.directory.snapshot().get("asso-a")
+    mail = s.mails.requester_accepted(referent_record(), asso, "roux@college.example.fr")
+    assert ("l'association Association asso-a a accepté la demande de mentorat que vous avez faite pour "
+            "le ou la jeune que vous accompagnez.") in mail.text
+    assert mail.to == ("roux@college.example.fr",) and mail.request_id == "r1"
