@@ -231,3 +231,30 @@ def test_the_referent_told_of_an_acceptance_without_the_youths_first_name(s):
     assert ("l'association Association asso-a a accepté la demande de mentorat que vous avez faite pour "
             "le ou la jeune que vous accompagnez.") in mail.text
     assert mail.to == ("roux@college.example.fr",) and mail.request_id == "r1"
+
+
+def request_entity(s, result):
+    from chalicelib.domain.request import Request
+
+    return Request.from_record(s.stores.requests.get_request(result.id, s.clock.now().epoch))
+
+
+@pytest.mark.parametrize("kind", ["nothing_known", "association_new_request", "association_reminder",
+                                  "requester_accepted", "mentor_accepted"])
+def test_a_mail_the_request_cannot_have_is_refused(s, kind):
+    from chalicelib.domain.request import MailIntent
+
+    request = request_entity(s, s.submit(request_of(youth(), Channel.FORM)))
+    with pytest.raises(ValueError, match=f"no mail for {kind}"):
+        s.mails.render(MailIntent(kind), request)  # no association given
+
+
+@pytest.mark.parametrize("kind", ["acknowledgement", "requester_accepted"])
+def test_no_mail_to_a_youth_without_an_address(s, kind):
+    from chalicelib.domain.request import MailIntent
+
+    result = s.submit(request_of(youth(email=None, phone="0612345678"), Channel.API))
+    assert [s.stores.outbox.mail_state(m)["kind"] for m in result.mail_ids] == ["association_new_request"]
+    asso = s.directory.snapshot().get("asso-a")
+    with pytest.raises(ValueError, match=f"no mail for {kind}"):
+        s.mails.render(MailIntent(kind, asso), request_entity(s, result))
