@@ -49,3 +49,26 @@ def test_the_raw_copy_ses_stored_is_the_one_kept(s):
 def test_the_request_keeps_the_mails_own_text_as_its_message(s):
     outcome = s.mail_intake.ingest(mail(body=BODY + "\n\nCordialement,\n"), "cpe@college.example.fr", [])
     assert record(s, outcome)["fields"]["message"].startswith(BODY)
+
+
+def from_(sender, message_id):
+    from email.message import EmailMessage
+
+    m = EmailMessage()
+    m["From"] = sender
+    m["To"] = "urgence@lementorat.fr"
+    m["Subject"] = "Demande"
+    m["Message-ID"] = message_id
+    m.set_content(BODY)
+    return m.as_bytes()
+
+
+def test_one_sender_however_capitalised_has_one_daily_budget(s, settings):
+    senders = ["cpe@college.example.fr", "CPE@College.Example.fr"]
+    for i in range(settings.mail_intake_limit_per_day):
+        outcome = s.mail_intake.ingest(from_(senders[i % 2], f"<c{i}@x.fr>"), None, [])
+        assert outcome.kind == "request"
+    held = s.mail_intake.ingest(from_("Cpe@college.example.fr", "<c-over@x.fr>"), None, [])
+    assert (held.kind, held.reason) == ("quarantined", "sender over daily limit")
+    acked = [m for m in map(s.stores.outbox.mail_state, s.stores.outbox.take_inserted()) if m["kind"] == "acknowledgement"]
+    assert len(acked) == settings.ack_limit_per_hour  # one hourly budget of acknowledgements too
