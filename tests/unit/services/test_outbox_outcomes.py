@@ -11,7 +11,7 @@ import pytest
 from chalicelib.domain.mail_headers import UnsendableMail
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.outbox import BACKOFF_SECONDS, LEASE_SECONDS
-from chalicelib.services.ports import MailNotSent
+from chalicelib.services.ports import MailNotSent, MailOutcomeUnknown
 from tests.conftest import make_memory_services, request_of, youth
 
 
@@ -203,3 +203,28 @@ def test_a_sweep_goes_on_after_a_batch_of_unknown_outcomes(settings, clock, batc
     clock.advance(seconds=1)
     report = s.outbox.sweep(batch=batch)
     assert (report.sent, report.unknown) == (0, 2)
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (MailOutcomeUnknown("connection closed mid-way"), "outcome unknown (connection closed mid-way)"),
+    (MailOutcomeUnknown(), "outcome unknown (MailOutcomeUnknown)"),
+])
+def test_a_send_of_unknown_outcome_is_given_up_with_its_reason(settings, clock, error, reason):
+    sender = Scripted(default=error)
+    s = wired(settings, clock, sender)
+    result = s.intake.accept(request_of(youth(), Channel.FORM))
+    report = s.outbox.dispatch(result.mail_ids)
+    assert (report.sent, report.failed, report.unknown) == (0, 0, 2)
+    for mail in by_kind(s, result).values():
+        assert (mail["state"], mail["attempts"], mail["last_error"]) == ("failed", 1, reason)
+    clock.advance(days=1)
+    assert s.outbox.sweep().unknown == 0 and len(sender.sends) == 2  # never sent again
+
+
+def test_a_sender_that_can_tell_settles_an_unknown_outcome(settings, clock):
+    sender = Scripted(default=MailOutcomeUnknown("read timeout"), delivered=True)
+    s = wired(settings, clock, sender)
+    result = s.intake.accept(request_of(youth(), Channel.FORM))
+    report = s.outbox.dispatch(result.mail_ids)
+    assert (report.sent, report.failed, report.unknown) == (2, 0, 0)
+    assert all(m["state"] == "sent" for m in by_kind(s, result).values())
