@@ -181,3 +181,13 @@ def test_the_per_sender_limit_starts_again_at_utc_midnight(s, settings, clock):
     assert s.mail_intake.ingest(mail(message_id="<late@x.fr>"), "cpe@college.example.fr", INTAKE).kind == "quarantined"
     clock.advance(minutes=2)  # 00:01, the next day
     assert s.mail_intake.ingest(mail(message_id="<next@x.fr>"), "cpe@college.example.fr", INTAKE).kind == "request"
+
+
+def test_a_reprocessed_mail_that_fails_again_is_one_new_item(s, quarantine, clock):
+    key = quarantined_key(s, quarantine, mail(sender=None))
+    clock.advance(minutes=5)
+    outcome = quarantine.reprocess(key, "operatrice@reseau.example.org")
+    assert (outcome.kind, outcome.reason) == ("quarantined", "no usable sender address")
+    (item,) = quarantine.list()
+    assert item["key"] != key and item["at"] == clock.now().iso
+    assert quarantine.read(key) is None and quarantine.read(item["key"]).reason == "no usable sender address"
