@@ -191,3 +191,15 @@ def test_a_reprocessed_mail_that_fails_again_is_one_new_item(s, quarantine, cloc
     (item,) = quarantine.list()
     assert item["key"] != key and item["at"] == clock.now().iso
     assert quarantine.read(key) is None and quarantine.read(item["key"]).reason == "no usable sender address"
+
+
+def test_a_quarantined_mail_whose_raw_copy_cannot_be_read_shows_nothing_and_can_be_deleted(s, quarantine):
+    outcome = s.mail_intake.ingest(mail(sender=None), None, INTAKE, raw_key="elsewhere/abc123")
+    assert outcome.kind == "quarantined"
+    (item,) = quarantine.list()
+    assert item["raw_key"] == "elsewhere/abc123"
+    read = quarantine.read(item["key"])
+    assert (read.headers, read.text, read.text_is_html_source, read.size) == ([], "", False, 0)
+    assert read.reason == "no usable sender address"
+    assert quarantine.delete(item["key"], "operatrice@reseau.example.org") is True
+    assert quarantine.list() == []
