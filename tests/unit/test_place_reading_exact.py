@@ -49,6 +49,8 @@ PLACES = [
     ("Il est à Roubaix.", "", "", ("59100", "Roubaix", 0.5, "body"), ("Roubaix", "Roubaix", 0.5, "body"), None),
     ("Il est scolarisé à Roubaix.", "", "", ("59100", "Roubaix", 0.6, "body"), ("Roubaix", "Roubaix", 0.6, "body"), None),
     ("Il vit avec sa mère. Il est à Roubaix.", "", "", ("59100", "Roubaix", 0.5, "body"), ("Roubaix", "Roubaix", 0.5, "body"), None),
+    ("Il est à Roubaix. Il vit là.", "", "", ("59100", "Roubaix", 0.5, "body"), ("Roubaix", "Roubaix", 0.5, "body"), None),
+    ("Il est à Roubaix (vit là).", "", "", ("59100", "Roubaix", 0.6, "body"), ("Roubaix", "Roubaix", 0.6, "body"), None),
     ("Il vit avec sa mère à Roubaix.", "", "", ("59100", "Roubaix", 0.7, "body"), ("Roubaix", "Roubaix", 0.7, "body"), None),
     # Arrondissements: only those that exist.
     ("Il habite à Paris 19e.", "", "", ("75019", "Paris 19e", 0.7, "body"), ("Paris", "Paris 19e", 0.7, "body"), None),
@@ -103,6 +105,7 @@ DEPARTEMENTS = [
     ("à Nord", []),
     ("Il habite dans le 93.", [("93", 0.85, "93", True)]),
     ("Il est dans le 93.", [("93", 0.75, "93", False)]),
+    ("Bonjour. La famille habite ici. Il est dans le 93.", [("93", 0.75, "93", False)]),  # another sentence's
     ("Il habite à Bobigny (93).", [("93", 0.85, "(93)", True)]),
     ("Le collège Jean Moulin (93) nous écrit", [("93", 0.75, "(93)", False)]),
     ("Saint-Denis(974)", [("974", 0.75, "(974)", False)]),
