@@ -150,3 +150,60 @@ def test_a_signature_names_no_departement():
 )
 def test_the_departement_written_after_a_commune(text, end, expected):
     assert departement_after(_part(text), end) == expected
+
+
+NUMBERS = [
+    # The forms people use for a département's number.
+    ("Il est du 62.", "62"), ("département 62", "62"), ("dept. 62", "62"), ("dpt 62", "62"),
+    ("département : 62", "62"), ("Dpt: 62", "62"), ("département du 62", "62"), ("département n° 62", "62"),
+    ("département no 62", "62"), ("dans le 62 ", "62"), ("dans le 2A", "2A"), ("dans le 2b", "2B"), ("dans le 971", "971"),
+    ("le 62", None), ("dans le 20", None), ("dans le 975", None), ("dans le 96", None),
+    # A date, an age, an amount, a time, an address: not a département.
+    ("dans le 13 ans", None), ("dans le 13 a", None), ("du 13 au 15", None), ("dans le 13 er", None),
+    ("dans le 13 %", None), ("dans le 13 euros", None), ("dans le 13 €", None), ("dans le 13 h", None),
+    ("dans le 13 heures", None), ("dans le 13 km", None), ("dans le 13 mois", None), ("dans le 13 jours", None),
+    ("dans le 13 semaines", None), ("dans le 13/", None), ("dans le 13-", None), ("dans le 13.5", None),
+    ("dans le 13,5", None), ("dans le 13 et 14", None), ("dans le 13 rue", None), ("dans le 13 avenue", None),
+    ("dans le 13 bd", None), ("dans le 13 janvier", None), ("dans le 13 juin", None), ("dans le 13 août", None),
+    ("dans le 13 décembre", None),
+    # Words that only begin like those: the département stands (bug fixed: "avec" read as "a").
+    ("Il habite dans le 93 avec sa mère.", "93"), ("Il habite dans le 93 actuellement.", "93"),
+    ("Il habite dans le 93 mais étudie ailleurs.", "93"), ("Il est dans le 93 aujourd'hui.", "93"),
+    ("Il est dans le 93 entre deux foyers.", "93"), ("Il est du 59 heureusement.", "59"),
+    ("Il est dans le 93, avec sa mère.", "93"),
+]
+
+
+@pytest.mark.parametrize("text, code", NUMBERS, ids=[n[0] for n in NUMBERS])
+def test_a_departement_number(text, code):
+    assert [d.hit.value for d in departement_mentions(_part(text))] == ([code] if code else [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Il vit dans le 62", "Ils vivent dans le 62", "Il réside dans le 62", "résidant dans le 62", "domiciliée dans le 62",
+     "demeurant dans le 62", "logé dans le 62", "hébergés dans le 62", "installée dans le 62", "placé dans le 62",
+     "accueillie dans le 62", "adresse dans le 62", "domicile dans le 62", "habitent dans le 62", "famille dans le 62"],
+)
+def test_where_the_youth_lives_is_said_more_surely(text):
+    assert [(d.hit.value, d.hit.confidence, d.residence) for d in departement_mentions(_part(text))] == [("62", 0.85, True)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("en Corse-du-Sud", ("2A", "Corse-du-Sud")), ("en Charente-Maritime", ("17", "Charente-Maritime")),
+        ("en Charente", ("16", "Charente")), ("dans la Manche", ("50", "Manche")), ("dans les Landes", ("40", "Landes")),
+        ("dans l'Aisne", ("02", "Aisne")), ("en Guadeloupe", ("971", "Guadeloupe")), ("à la Martinique", ("972", "Martinique")),
+        ("à Guyane", ("973", "Guyane")), ("Lens (Pas-de-Calais)", ("62", "Pas-de-Calais")), ("(Nord)", ("59", "Nord")),
+        ("Il étudie dans le 62", ("62", "62")), ("en nord", None), ("à la Manche", None),
+    ],
+)
+def test_a_departement_named(text, expected):
+    found = [(d.hit.value, d.hit.evidence, d.hit.confidence) for d in departement_mentions(_part(text))]
+    assert found == ([(*expected, 0.75)] if expected else [])
+
+
+def test_a_youth_living_in_a_departement_with_a_parent_keeps_it():
+    """Bug: "dans le 93 avec sa mère" lost the 93 ("avec" was read as "a", a number's "à")."""
+    assert _read("Il habite dans le 93 avec sa mère.") == (None, None, ("93", "93", 0.85, "body"))
