@@ -161,3 +161,26 @@ IN_SIGNATURE = [
 @pytest.mark.parametrize("signature, expected", IN_SIGNATURE, ids=[s[0] for s in IN_SIGNATURE])
 def test_situation_hinted_by_the_senders_school(signature, expected):
     assert situation_and_age("Bonjour", signature) == expected
+
+
+@pytest.mark.parametrize(
+    "word",
+    "annee annees fois trimestre semestre etage arrondissement rang heure place position semaine mois jour periode "
+    "enfant edition republique ligne partie page intention urgence lieu temps necessite main chance zone degre "
+    "categorie vague rencontre demande session circonscription generation age plan etape seance".split(),
+)
+def test_an_ordinal_before_these_words_is_no_class(word):
+    assert situation_and_age(f"Il est en 4e {word}.") == (None, None)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Il est en 4e avec sa classe.", (("college", "en 4e", 0.9), (13, "en 4e", 0.35))),
+        ("Il est en 4e classe de BTS.", (("etudiant", "de BTS", 0.85), None)),
+        ("Il est en seconde. CAP vente.", (("lycee_pro", "CAP", 0.7), None)),  # a vocational marker settles the level
+        ("Il est en seconde. Lycée professionnel.", (("lycee_pro", "Lycée professionnel", 0.85), None)),
+    ],
+)
+def test_what_follows_a_class_level(text, expected):
+    assert situation_and_age(text) == expected
