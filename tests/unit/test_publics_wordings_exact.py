@@ -144,3 +144,21 @@ def test_publics_hinted_by_the_senders_structure(signature, expected):
 
 def test_the_text_says_more_than_the_signature():
     assert publics("Collège REP", "Collège REP") == (("qpv", "REP", 0.75, "body"),)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Pas de MDPH.", "Sans MDPH.", "Aucun MDPH.", "Aucune MDPH.", "Ni MDPH.", "Non MDPH.", "Jamais de MDPH.",
+     "Pas vraiment de MDPH.", "Il ne relève plus de la MDPH.", "Il n'a plus de MDPH.", "MDPH : non", "MDPH : aucun",
+     "MDPH : aucune", "MDPH : néant", "MDPH : pas", "Hors QPV."],
+)
+def test_a_negated_public_is_not_read(text):
+    assert publics(text) == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["MDPH : oui", "Pas de souci, dossier MDPH.", "Pas encore vraiment de suivi MDPH.", "Pas de souci pour le dossier MDPH."],
+)
+def test_a_negation_further_away_says_nothing_of_the_public(text):
+    assert publics(text) == (("handicap", "MDPH", 0.9, "body"),)
