@@ -125,3 +125,17 @@ CASES = [
 @pytest.mark.parametrize("text, expected", CASES, ids=[c[0] for c in CASES])
 def test_need_wording(text, expected):
     assert need(text) == expected
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["Conseiller en", "Conseillère d'", "Chargé de", "Chargée d'", "Référente", "Coordinatrice", "Responsable", "Service",
+     "Pôle", "Cellule", "Psychologue de l'", "Professeur", "Professeure", "Mission locale", "Centre", "Bureau", "Plateforme",
+     "Responsable pour l'", "Service à l'"],
+)
+def test_the_senders_job_is_no_need(role):
+    assert need(f"{role} insertion.") is None
+
+
+def test_the_same_word_alone_is_the_need():
+    assert need("Le insertion.") == ("insertion_pro", "insertion", 0.9)
