@@ -22,8 +22,9 @@ def test_an_attachment_without_a_name():
 
 
 def test_only_the_first_20000_characters_of_an_attachment_are_read():
-    assert extract_request("", "Bonjour", attachments=[("f.txt", "x" * 20000 + " soutien scolaire")], today=TODAY).need is None
-    near_the_end = extract_request("", "Bonjour", attachments=[("f.txt", "x" * 19970 + " soutien scolaire")], today=TODAY)
+    cut = extract_request("", "Bonjour", attachments=[("f.txt", "x" * 19984 + " soutien scolaire")], today=TODAY)
+    assert cut.need is None  # 20,001 characters: "scolair" is what is read
+    near_the_end = extract_request("", "Bonjour", attachments=[("f.txt", "x" * 19983 + " soutien scolaire")], today=TODAY)
     assert near_the_end.need == Found("scolaire", "soutien scolaire", 0.9, "attachment:f.txt")
 
 
