@@ -69,6 +69,14 @@ PLACES = [
     # The commune named within the département said.
     ("Il habite dans le 93. Il est au collège de Bobigny.", "", "",
      ("93000", "Bobigny", 0.6, "body"), ("Bobigny", "Bobigny", 0.6, "body"), None),
+    # The sender's address when the text names no sure place; a hint beside the text's.
+    ("Il est à Roubaix.", "", "Collège Jean Macé\n59200 Tourcoing",
+     ("59200", "59200 Tourcoing", 0.6, "signature"), ("Tourcoing", "59200 Tourcoing", 0.6, "signature"), None),
+    ("Il est à Roubaix.", "", "Association X\n59200 Tourcoing", ("59100", "Roubaix", 0.45, "body"), ("Roubaix", "Roubaix", 0.45, "body"), None),
+    ("Il habite dans le 93.", "", "Collège Jean Macé\n59200 Tourcoing", None, None, ("93", "93", 0.85, "body")),
+    ("Il habite 59100 Roubaix.", "Demande 59200", "", ("59100", "59100 Roubaix", 0.9, "body"), ("Roubaix", "59100 Roubaix", 0.9, "body"), None),
+    ("Le lycée du Nord et la mission locale de la Manche.", "", "", None, None, ("59", "Nord", 0.45, "body")),
+    ("Il habite en Seine-Saint-Denis et dans le 59.", "", "", None, None, ("93", "Seine-Saint-Denis", 0.45, "body")),
     # A département only.
     ("Il est en Seine-Saint-Denis.", "", "", None, None, ("93", "Seine-Saint-Denis", 0.75, "body")),
     ("Il est au lycée du Nord.", "", "", None, None, ("59", "Nord", 0.55, "body")),
