@@ -9,6 +9,18 @@ import pytest
 from chalicelib.domain.text import redact_contacts
 
 CASES = [
+    ("mail : l e a @ e x a m p l e . f r merci", "mail : [adresse masquée] merci"),
+    ("l e a . m @ x . f r", "[adresse masquée]"),
+    ("Tél : 0 6 1 2 3 4 5 6 7 8.", "Tél : [numéro masqué]."),
+    ("Tél 0\t6\t1\t2\t3\t4\t5\t6\t7\t8", "Tél [numéro masqué]"),
+    ("a b c d e", "a b c d e"),
+    ("mon mail lea_m@x.fr et 06_12_34_56_78", "mon mail [adresse masquée] et [numéro masqué]"),
+    ("lea\u200b@\u200bexample.net", "[adresse masquée]"),
+    ("lea@exa\u00admple.net", "[adresse masquée]"),
+    ("lea\uff20example.net", "[adresse masquée]"),
+    ("lea\ufe6bexample.net", "[adresse masquée]"),
+    ("06\u201112\u201134\u201156\u201178", "[numéro masqué]"),
+    ("06\u221212\u221234\u221256\u221278", "[numéro masqué]"),
     ("06/12/34/56/78/07/11/22/33/44", "[numéro masqué]/[numéro masqué]"),
     ("06/12/34/56/78 / 07/11/22/33/44", "[numéro masqué] / [numéro masqué]"),
     ("12/03/2026 06/12/34/56/78", "12/03/2026 [numéro masqué]"),
