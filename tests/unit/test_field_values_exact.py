@@ -82,3 +82,17 @@ def test_lengths_up_to_the_limit_are_accepted():
 )
 def test_a_number_as_people_read_it(stored, shown):
     assert display_phone(stored) == shown
+
+
+@pytest.mark.parametrize("blank", ["\u00a0", "\u2003", "\u3000", "\u202f", "   "])
+def test_a_name_of_spaces_only_is_missing(blank):
+    assert errors_of(youth(first_name=blank)) == {"first_name": "Champ obligatoire."}
+
+
+@pytest.mark.parametrize("control", [" \t ", "\u2028", "\u0085", "Lé\u00ada"])
+def test_a_name_with_control_or_invisible_characters_is_refused(control):
+    assert errors_of(youth(first_name=control)) == {"first_name": BAD_CHARACTERS}
+
+
+def test_a_name_keeps_its_inner_no_break_space():
+    assert parse_submission(youth(first_name="Jean\u00a0Paul"), json=True).first_name == "Jean\u00a0Paul"
