@@ -27,8 +27,9 @@ _NUMBER = _rx(_NUMBER_BEFORE + r"(\d{2}|2[AB]|97[1-46])\b")
 _PAREN_NUMBER = re.compile(r"(?<=[A-Za-z'\-])\s*\(\s*(\d{2}|2[AB]|97[1-46])\s*\)")
 # What follows a number that is not a département: a date, an age, an amount, a time.
 _NOT_A_NUMBER_AFTER = _rx(
-    r"^\s*(?:au|a|er|ans|an|%|euros?|€|h\b|heures?|km|mois|jours?|semaines?|/|-|\.\d|,\d|et\s+\d|rue|avenue|bd|"
-    r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)"
+    r"^\s*(?:(?:au|a|er|ans|an|euros?|h|heures?|km|mois|jours?|semaines?|rue|avenue|bd|"
+    r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)(?!\w)"
+    r"|%|€|/|-|\.\d|,\d|et\s+\d)"
 )
 _RESIDENCE = _rx(
     r"\b(?:habite|habitent|vit|vivent|reside|residant|domicilie(?:e)?s?|demeurant|loge(?:e)?|heberge(?:e)?s?|"

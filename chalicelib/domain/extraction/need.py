@@ -20,7 +20,7 @@ _NEED_PATTERNS: list[tuple[re.Pattern[str], str, float]] = [
     (_rx(rf"\b(?:du|de|beaucoup\s+de)\s+mal\s+(?:en|a|avec|dans)\s+(?:les?\s+|la\s+|l')?(?:\w+\s+)?(?:{_SUBJECTS}|lire|ecrire|compter|l'ecole|suivre)\b"
          rf"|\b(?:faible|faibles|en\s+echec|echec\s+scolaire|retard)\s+(?:en|dans|scolaire)\b"), N.SCOLAIRE, 0.9),
     (_rx(r"\bdecrochage\s+scolaire\b|\bremise\s+a\s+niveau\b|\bresultats\s+scolaires\b|\brattraper\s+(?:son|le|ses)\s+retard"), N.SCOLAIRE, 1.0),
-    (_rx(r"\b(?:risque\s+de\s+decrochage|risquent?\s+de\s+decrocher)\b|\blacunes\b|\bniveau\s+scolaire\b|\bcours\s+particuliers\b"), N.SCOLAIRE, 0.7),
+    (_rx(r"\b(?:risque\s+de\s+decrochage|risque(?:nt)?\s+de\s+decrocher)\b|\blacunes\b|\bniveau\s+scolaire\b|\bcours\s+particuliers\b"), N.SCOLAIRE, 0.7),
     (_rx(r"\b(?:preparer|reviser|reussir)\s+(?:le|son|l'examen\s+du)\s+(?:brevet|bac)\b|\breussite\s+scolaire\b"), N.SCOLAIRE, 0.8),
     (_rx(r"\bmethodes?\s+de\s+travail\b|\bapprendre\s+le\s+francais\b|\bFLE\b"), N.SCOLAIRE, 0.6),
     (_rx(r"\borientation\b(?!\s+(?:d'un|d'une|de\s+(?:ce|cette|la|l'|mon|ma)|vers)\b)"), N.ORIENTATION, 1.0),

@@ -19,7 +19,7 @@ _CODE_NOT_LEFT = _rx(
     r"matricule|id|identifiant|compte|facture|commande|ticket|badge|allocataire|caf|secu|"
     r"securite\s+sociale|bp|cs|iban|rib)\s*[:.#]?\s*$|n°\s*$"
 )
-_CODE_NOT_RIGHT = _rx(r"^\s*(?:€|euros?|eur|ans|km|m2|habitants|eleves|personnes)\b")
+_CODE_NOT_RIGHT = _rx(r"^\s*(?:€|(?:euros?|eur|ans|km|m2|habitants|eleves|personnes)\b)")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")
 _PHONE_INTL = re.compile(r"\+\d{2,3}\s?\(0\)\s?\d(?:[\s.-]?\d{2}){4}")
 _RESIDENCE = _rx(

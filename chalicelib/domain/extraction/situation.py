@@ -25,7 +25,7 @@ _CLASS_PREFIX = r"\b(?:en|de|sa|une|la|niveau|classe\s+de|eleve\s+de|eleves\s+de
 # général or pro), "generic" (a school named, not the youth's class), "" (explicit).
 _SITUATION_PATTERNS: list[tuple[re.Pattern[str], str, float, str]] = [
     # Primaire
-    (_rx(r"\b(?:en|au|de|classe\s+de|eleve\s+de)\s+(?:CP|cp)\b", case=True), S.PRIMAIRE, 0.9, ""),
+    (_rx(r"\b(?i:en|au|de|classe\s+de|eleve\s+de)\s+(?:CP|cp)\b", case=True), S.PRIMAIRE, 0.9, ""),
     (_rx(r"\b(?:CE1|CE2|CM1|CM2)\b"), S.PRIMAIRE, 0.9, ""),
     (_rx(r"\becole\s+(?:primaire|elementaire)\b|\becolier(?:e)?s?\b"), S.PRIMAIRE, 0.75, ""),
     (_rx(r"\b(?:grande|moyenne|petite)\s+section\b|\bmaternelle\b"), S.PRIMAIRE, 0.6, ""),
@@ -37,7 +37,7 @@ _SITUATION_PATTERNS: list[tuple[re.Pattern[str], str, float, str]] = [
     # Lycée (a level: general or vocational decided by what follows, see _situations)
     (_rx(r"\b(?:en|sa|classe\s+de|eleve\s+de|eleves\s+de|redouble)\s+(?:seconde|premiere|terminale)\b" + _NOT_A_CLASS_NEXT), S.LYCEE, 0.85, "level"),
     (_rx(_CLASS_PREFIX + r"(?:2nde|2de|1re|1ere|1ère)\b" + _NOT_A_CLASS_NEXT), S.LYCEE, 0.85, "level"),
-    (_rx(r"\b(?:en|de)\s+Tle\b", case=True), S.LYCEE, 0.85, "level"),
+    (_rx(r"\b(?i:en|de)\s+Tle\b", case=True), S.LYCEE, 0.85, "level"),
     (_rx(r"\b(?:seconde|premiere|terminale|2nde|1re|1ere)\s+(?:generale|technologique|STMG|STI2D|ST2S|STL|STHR|STD2A)\b"
          r"|\bbac(?:calaureat)?\s+(?:general|technologique|STMG|STI2D|ST2S)\b|\blycee\s+(?:general|d'enseignement\s+general)\b"), S.LYCEE, 0.9, ""),
     (_rx(r"\blyceen(?:ne)?s?\b"), S.LYCEE, 0.6, "generic"),
@@ -45,12 +45,12 @@ _SITUATION_PATTERNS: list[tuple[re.Pattern[str], str, float, str]] = [
     # Lycée professionnel
     (_rx(r"\bbac(?:calaureat)?\s+pro(?:fessionnel)?\b|\blycee\s+(?:pro|professionnel|des\s+metiers)\b|\bBEP\b"), S.LYCEE_PRO, 0.85, ""),
     (_rx(r"\b(?:seconde|premiere|terminale|2nde|2de|1re|1ere|Tle)\s+(?:pro|professionnelle)\b"), S.LYCEE_PRO, 0.9, ""),
-    (_rx(r"\b(?:en|un|son|d'un|prepare)\s+CAP\b", case=True), S.LYCEE_PRO, 0.85, ""),
+    (_rx(r"\b(?i:en|un|son|d'un|prepare)\s+CAP\b", case=True), S.LYCEE_PRO, 0.85, ""),
     (_rx(r"\bCAP\b", case=True), S.LYCEE_PRO, 0.7, ""),
     # Étudiant
     (_rx(r"\betudiant(?:e)?s?\b"), S.ETUDIANT, 0.85, ""),
     (_rx(r"\b(?:en|de|un|son|d'un|prepare)\s+(?:BTS|DUT|licence|master|L1|L2|L3|M1|M2|IUT|prepa|classe\s+preparatoire)\b"), S.ETUDIANT, 0.85, ""),
-    (_rx(r"\b(?:en|un|son|d'un|prepare)\s+BUT\b", case=True), S.ETUDIANT, 0.85, ""),
+    (_rx(r"\b(?i:en|un|son|d'un|prepare)\s+BUT\b", case=True), S.ETUDIANT, 0.85, ""),
     (_rx(r"\bBTS\b|\bDUT\b|\bIUT\b|\blicence\s+(?:pro|professionnelle)\b|\bclasse\s+preparatoire\b"), S.ETUDIANT, 0.6, ""),
     (_rx(r"\b(?:a\s+la|en)\s+fac\b|\b(?:a\s+l'|inscrit(?:e)?\s+a\s+l')universite\b|\becole\s+d'ingenieurs?\b"), S.ETUDIANT, 0.8, ""),
     # Apprenti
