@@ -258,3 +258,23 @@ def test_no_mail_to_a_youth_without_an_address(s, kind):
     asso = s.directory.snapshot().get("asso-a")
     with pytest.raises(ValueError, match=f"no mail for {kind}"):
         s.mails.render(MailIntent(kind, asso), request_entity(s, result))
+
+
+def test_the_associations_mail_says_what_a_mailed_request_left_unsaid(s):
+    """A request that came by mail and was routed by an operator may lack an age, a place,
+    a situation or a need: the association reads "non précisé", never "None"."""
+    from chalicelib.domain.models import Association
+
+    request = {"id": "r1", "reference": "MEN-2026-ABCDEF", "fields": {"message": "Un élève a besoin d'aide."},
+               "referent": {"name": "Mme Roux", "email": "roux@college.example.fr"}}
+    asso = Association(**association("asso-a"))
+    mail = s.mails.association_new_request(request, asso, 1)
+    assert lines(mail.text) == [
+        "- Âge : non précisé",
+        "- Commune : non précisée",
+        "- Situation : non précisée",
+        "- Besoin : non précisé",
+        "- Situation particulière : aucune indiquée",
+        "- Demande faite par : un professionnel",
+    ]
+    assert "None" not in mail.text and "None" not in mail.html
