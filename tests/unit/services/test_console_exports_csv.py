@@ -237,3 +237,46 @@ def test_the_statistics_export_is_named_after_its_period_and_recorded(s, exports
     assert export.rows == len(lines) - 2
     assert recorded(s, clock) == [{"at": "2026-11-24T09:00:00.000000Z", "kind": "statistiques",
                                    "operator": "op@example.org", "rows": export.rows, "filters": {"periode": "4"}}]
+
+
+# -- past one page of storage, the statistics service ---------------------------------------------
+
+
+def test_an_export_reads_every_page_of_the_storage_list(s, exports, clock):
+    for _ in range(205):
+        clock.advance(seconds=1)
+        s.submit(request_of(youth(postal_code="75001", city="Paris"), Channel.FORM))
+    export = exports.queue_export(QueueFilters(onglet="a-trier"), "op")
+    assert export.rows == 205
+    assert export.body.decode("utf-8-sig").count("\r\n") == 206
+    assert len(exports.queue_rows(QueueFilters(onglet="a-trier", du="2026-11-24"))) == 205
+
+
+def test_the_statistics_report_covers_the_period_asked_for(s, exports, clock):
+    s.submit(request_of(youth(), Channel.FORM))
+    s.submit(request_of(youth(postal_code="75001", city="Paris"), Channel.API))
+    report = exports.statistics.report(4)
+    assert (report.first_day, report.last_day) == ("2026-11-02", "2026-11-24")
+    assert report.weeks == ["2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"]
+    assert report.channels == ["form", "referent_form", "api", "email"]
+    assert report.weekly["2026-11-23"] == {"form": 1, "api": 1}
+    assert (report.received, report.first_routed, report.first_triage) == (2, 1, 1)
+    assert [(a.id, a.name, a.routed) for a in report.associations] == [("first-asso", "Association first-asso", 1)]
+    assert exports.statistics.report(12).first_day == "2026-09-07"
+
+
+def test_the_recent_exports_are_listed_newest_first_up_to_the_limit(s, exports, clock):
+    for weeks in (4, 12, 52):
+        clock.advance(seconds=1)
+        exports.statistics_export(weeks, f"op{weeks}@example.org")
+    assert [e["operator"] for e in exports.statistics.recent_exports()] == [
+        "op52@example.org", "op12@example.org", "op4@example.org"]
+    assert [e["filters"] for e in exports.statistics.recent_exports(2)] == [{"periode": "52"}, {"periode": "12"}]
+
+
+@pytest.mark.parametrize("value,weeks", [("4", 4), ("12", 12), ("52", 52), (52, 52), ("5", 12), ("", 12),
+                                         (None, 12), ("quatre", 12)])
+def test_the_period_asked_for_or_twelve_weeks(value, weeks):
+    from chalicelib.services.statistics import period_of
+
+    assert period_of(value) == weeks
