@@ -155,3 +155,22 @@ def test_a_filtered_page_is_filled_over_several_reads_up_to_the_page_size(s, con
     assert rows == list(reversed(paris))[: len(rows)]
     assert len(rows) == 23
     assert view.next_cursor is not None
+
+
+def test_a_counter_below_zero_counts_as_none(s, console, clock):
+    submit(s, **PARIS)
+    s.stores.recount.replace_status_counts({("routed", "2026-11-24"): (-2, clock.now().epoch + 86400),
+                                            ("needs_triage", "2026-11-24"): (1, clock.now().epoch + 86400)})
+    assert console.counts() == {"a-trier": 1, "en-attente": 0, "acceptees": 0, "closes": 0, "toutes": 1}
+
+
+def test_the_form_s_values_are_cut_to_their_size():
+    f = QueueFilters.parse({"departement": "9741", "association": "a" * 80, "canal": "form" + " " * 30,
+                            "besoin": "scolaire", "onglet": "en-attente"})
+    assert f.departement == "974"
+    assert f.association == "a" * 64
+    assert f.channel == "form"
+    assert f.need == "scolaire"
+    assert f.tab.slug == "en-attente" and f.tab.label == "En attente"
+    assert QueueFilters.parse({"du": "2026-11-01T10:00"}).date_from == date(2026, 11, 1)
+    assert QueueFilters.parse({"association": "   "}).association is None

@@ -147,3 +147,15 @@ def test_a_record_stored_without_declines_shows_none(s):
     view = request_view(older)
     assert view["declined"] == []
     assert view["updated_at"] == view["created_at"] == "2026-11-24T09:00:00.000000Z"
+
+
+def test_the_volunteers_statistics_list_their_own_channels(s):
+    from chalicelib.services.console_volunteers import MENTOR_CHANNEL_LABELS
+    from chalicelib.services.statistics import StatisticsService
+
+    s.mentors.sign_up(parse_mentor_submission(volunteer(), json=True), "api")
+    stats = StatisticsService(stats=s.stores.mentors, directory=s.directory, clock=s.clock,
+                              channel_labels=MENTOR_CHANNEL_LABELS, shown=MENTOR_CHANNEL_LABELS)
+    report = stats.report(4)
+    assert report.channels == ["form", "api"]
+    assert report.weekly["2026-11-23"] == {"api": 1}
