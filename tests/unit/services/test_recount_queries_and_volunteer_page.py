@@ -153,9 +153,9 @@ def test_the_volunteers_statistics_list_their_own_channels(s):
     from chalicelib.services.console_volunteers import MENTOR_CHANNEL_LABELS
     from chalicelib.services.statistics import StatisticsService
 
-    s.mentors.sign_up(parse_mentor_submission(volunteer(), json=True), "api")
+    s.mentors.sign_up(parse_mentor_submission(volunteer(), json=True), "form")
     stats = StatisticsService(stats=s.stores.mentors, directory=s.directory, clock=s.clock,
                               channel_labels=MENTOR_CHANNEL_LABELS, shown=MENTOR_CHANNEL_LABELS)
     report = stats.report(4)
     assert report.channels == ["form", "api"]
-    assert report.weekly["2026-11-23"] == {"api": 1}
+    assert report.weekly["2026-11-23"] == {"form": 1}
