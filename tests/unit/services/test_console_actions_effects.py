@@ -340,3 +340,85 @@ def test_a_blank_reference_is_unknown_without_reading_the_store(s):
     console = console_of(s, requests=BlankKeyRefusing(s.stores.requests))
     with pytest.raises(UnknownRequest):
         console.close("", OPERATOR, "duplicate")
+
+
+# -- refusals of the store, raw mails on erasure ----------------------------------------------------
+
+
+def test_a_reroute_on_a_request_that_moved_meanwhile_says_so(s):
+    nowhere = submit(s, **PARIS)
+    console = console_of(s, requests=Refusing(s.stores.requests, Refusal.STALE))
+    assert refusal(console.reroute, nowhere.reference, OPERATOR) == (
+        "La demande a changé entre-temps : rechargez la page.", 409)
+
+
+@pytest.mark.parametrize("what", [Refusal.STALE, Refusal.CONFLICT])
+def test_a_close_or_resend_that_lost_a_race_says_so(s, what):
+    routed = submit(s)
+    console = console_of(s, requests=Refusing(s.stores.requests, what))
+    assert refusal(console.close, routed.reference, OPERATOR, "duplicate") == (
+        "La demande a changé entre-temps : rechargez la page.", 409)
+    assert refusal(console.resend, routed.reference, OPERATOR) == (
+        "La demande a changé entre-temps : rechargez la page.", 409)
+    assert stored(s, routed.reference)["status"] == "routed"
+
+
+def test_a_store_refusal_of_another_kind_is_no_console_refusal(s):
+    routed = submit(s)
+    console = console_of(s, requests=Refusing(s.stores.requests, Refusal.REFERENCE))
+    with pytest.raises(Rejected):
+        console.close(routed.reference, OPERATOR, "duplicate")
+    with pytest.raises(Rejected):
+        console.assign(routed.reference, OPERATOR, "second-asso", "")
+
+
+class ErasingRefused:
+    def __init__(self, store):
+        self.store = store
+
+    def erase_request(self, transition, timeline):
+        raise Rejected(Refusal.STALE)
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+def test_an_erasure_that_lost_a_race_says_so_and_scrubs_nothing(s):
+    routed = submit(s)
+    console = ConsoleService(requests=s.stores.requests, queue=ErasingRefused(s.stores.requests),
+                             directory=s.directory, mails=s.mails, clock=s.clock, settings=s.settings,
+                             outbox=s.stores.outbox)
+    assert refusal(console.erase, routed.reference, ADMIN) == (
+        "La demande a changé entre-temps : rechargez la page.", 409)
+    assert [m["state"] for m in mail_states(s, routed.reference)] == ["pending", "pending"]
+
+
+class RawMails:
+    def __init__(self, failing=()):
+        self.deleted, self.failing = [], set(failing)
+
+    def delete(self, key):
+        self.deleted.append(key)
+        if key in self.failing:
+            raise OSError("gone")
+
+
+def add_reply(s, reference, raw_key):
+    from chalicelib.domain.change import Event
+
+    record = s.stores.requests.get_request(reference, s.clock.now().epoch)
+    assert s.stores.requests.append_event(
+        record["id"], Event(s.clock.now().iso, "reply_received", "mail", {"raw_key": raw_key, "excerpt": "ok"}),
+        len(record["events"]), int(record["expires_at"]))
+
+
+def test_an_erasure_deletes_each_raw_reply_once_and_goes_on_after_a_failure(s):
+    routed = submit(s)
+    for key in ("in/a.eml", "in/b.eml", "in/a.eml", ""):
+        add_reply(s, routed.reference, key)
+    raw = RawMails(failing={"in/a.eml"})
+    console = ConsoleService(requests=s.stores.requests, queue=s.stores.requests, directory=s.directory,
+                             mails=s.mails, clock=s.clock, settings=s.settings, raw_mail=raw, outbox=s.stores.outbox)
+    console.erase(routed.reference, ADMIN)
+    assert raw.deleted == ["in/a.eml", "in/b.eml"]
+    assert [m["state"] for m in mail_states(s, routed.reference)] == ["cancelled", "cancelled"]
