@@ -165,3 +165,73 @@ def test_a_simulation_routes_the_window_s_requests_under_the_proposed_directory(
     assert [r.reference for r in preview(s, 9).recent_requests()][2:] != []
     everywhere = preview(s, 9).simulate(proposed, all_departements=True)
     assert (everywhere.days, everywhere.requests, everywhere.gap_scope) == (9, 3, "all")
+
+
+# -- a save racing another ---------------------------------------------------------------------------
+
+
+class Conflicting:
+    """The directory store, refusing the first `n` saves with `what`."""
+
+    def __init__(self, store, n, what):
+        from chalicelib.services.ports import Rejected
+
+        self.store, self.n, self.what, self.Rejected, self.tries = store, n, what, Rejected, 0
+
+    def save_directory(self, associations, version):
+        self.tries += 1
+        if self.tries <= self.n:
+            raise self.Rejected(self.what)
+        return self.store.save_directory(associations, version)
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+def racing(s, n, what):
+    store = Conflicting(s.stores.directory, n, what)
+    return store, DirectoryService(store=store, mail_log=s.stores.mail_log, monotonic=lambda: 0.0, ttl_seconds=0,
+                                   clock=s.clock)
+
+
+def test_a_save_that_lost_its_number_tries_again_up_to_five_times(s):
+    from chalicelib.services.ports import Refusal
+
+    store, directory = racing(s, 4, Refusal.CONFLICT)
+    version = directory.save(validate_entries([association("only")]), "op")
+    assert (store.tries, version.number) == (5, 2)
+    assert [e["id"] for e in s.directory.entries()] == ["only"]
+
+
+def test_a_save_that_keeps_losing_gives_up_and_changes_nothing(s):
+    from chalicelib.services.ports import Refusal, Rejected
+
+    store, directory = racing(s, 5, Refusal.CONFLICT)
+    with pytest.raises(Rejected) as refused:
+        directory.save(validate_entries([association("only")]), "op")
+    assert refused.value.what is Refusal.CONFLICT and store.tries == 5
+    assert [e["id"] for e in s.directory.entries()] == ["first-asso", "second-asso"]
+
+
+def test_a_save_refused_for_another_reason_is_not_tried_again(s):
+    from chalicelib.services.ports import Refusal, Rejected
+
+    store, directory = racing(s, 1, Refusal.STALE)
+    with pytest.raises(Rejected):
+        directory.save([], "op")
+    assert store.tries == 1
+
+
+def test_the_simulation_window_includes_its_first_second(s, clock):
+    s.submit(request_of(youth(), Channel.FORM))
+    clock.advance(days=7)
+    assert len(preview(s, 7).recent_requests()) == 1
+    clock.advance(seconds=1)
+    assert preview(s, 7).recent_requests() == []
+
+
+def test_the_simulation_reads_past_one_page(s, clock):
+    for _ in range(203):
+        clock.advance(seconds=1)
+        s.submit(request_of(youth(postal_code="75001", city="Paris"), Channel.FORM))
+    assert len(preview(s, 7).recent_requests()) == 203
