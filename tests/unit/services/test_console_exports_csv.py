@@ -280,3 +280,23 @@ def test_the_period_asked_for_or_twelve_weeks(value, weeks):
     from chalicelib.services.statistics import period_of
 
     assert period_of(value) == weeks
+
+
+def test_the_query_values_are_trimmed_and_cut_at_100_characters():
+    f = QueueFilters.from_query({"association": "  " + "a" * 150, "onglet": "", "departement": None})
+    assert f.association == "a" * 100
+    assert f.onglet == "a-trier" and f.status == "needs_triage"
+    assert QueueFilters(onglet="toutes").status is None
+    assert QueueFilters(onglet="acceptees").status == "accepted"
+
+
+def test_a_filter_matches_on_each_field_and_the_paris_day():
+    r = {"created_at": "2026-11-24T23:30:00.000000Z", "channel": "email", "place": {"departement": "2a"},
+         "fields": {"need": "orientation"}}
+    assert QueueFilters(departement="2A", canal="email", besoin="orientation", du="2026-11-25", au="2026-11-25").matches(r)
+    assert not QueueFilters(departement="2B").matches(r)
+    assert not QueueFilters(canal="form").matches(r)
+    assert not QueueFilters(besoin="scolaire").matches(r)
+    assert not QueueFilters(du="2026-11-26").matches(r)
+    assert not QueueFilters(au="2026-11-24").matches(r)
+    assert not QueueFilters(departement="2A").matches({"created_at": "2026-11-24T09:00:00.000000Z"})
