@@ -81,3 +81,31 @@ def test_the_session_read_from_its_cookie_is_the_one_opened(services, auth):
     assert again.csrf == session.csrf
     assert auth.form_ok(again, session.csrf)
     assert not auth.form_ok(again, None)
+
+
+def test_a_link_of_an_operator_removed_since_is_invalid(services, auth):
+    auth.request_link(ONE)
+    (mail,) = links_to(services, ONE)
+    services.stores.console.replace_operators([Operator(TWO, Role.ADMIN)])
+    with pytest.raises(InvalidLink) as invalid:
+        auth.sign_in(token_of(mail))
+    assert invalid.value.why == "invalid"
+
+
+@pytest.mark.parametrize("cookie", [None, "", "forged.value"])
+def test_no_or_a_forged_cookie_opens_no_session(auth, cookie):
+    assert auth.session(cookie) is None
+
+
+@pytest.mark.parametrize("typed", ["", None, "une.reseau.example.org", "inconnue@reseau.example.org"])
+def test_an_address_that_is_no_operator_s_gets_no_mail(services, auth, typed):
+    auth.request_link(typed)
+    assert sign_in_mails(services) == []
+
+
+def test_the_sign_in_mail_goes_to_the_operator_with_a_link(services, auth):
+    auth.request_link("  Une@Reseau.Example.org ")
+    (mail,) = sign_in_mails(services)
+    assert mail["to"] == [ONE]
+    assert mail["text"].count("http://127.0.0.1:8000/console/lien/") == 1
+    assert "15 minutes" in mail["text"]
