@@ -6,8 +6,6 @@ stores."""
 
 from __future__ import annotations
 
-
-
 import pytest
 
 from chalicelib.domain.operators import Operator, Role
@@ -318,7 +316,6 @@ def test_the_cached_load_follows_a_confirmed_reroute(s, cached):
     console.assign(routed.reference, OPERATOR, "second-asso", "")
     console.reroute(routed.reference, OPERATOR, confirmed=True)
     assert loads(cached) == {}
-
 
 
 class BlankKeyRefusing:

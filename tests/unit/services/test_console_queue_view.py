@@ -11,7 +11,7 @@ import pytest
 from chalicelib.domain.operators import Operator, Role
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.console import (
-    PAGE_SIZE, TAB_BY_SLUG, TABS, ConsoleService, QueueFilters, QueueRow,
+    TAB_BY_SLUG, TABS, ConsoleService, QueueFilters, QueueRow,
 )
 from chalicelib.services.console import needs_of
 from tests.conftest import association, make_memory_services, request_of, youth
