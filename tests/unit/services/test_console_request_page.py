@@ -251,3 +251,29 @@ def test_an_event_with_a_raw_key_that_is_no_reply_has_no_reply(s):
     page = console_of(s, RawMails({"in/r1.eml": REPLY})).request_page(routed.reference, ADMIN)
     (entry,) = [e for e in page.timeline if e.type == "reminded"]
     assert entry.reply is None
+
+
+def test_an_association_with_room_is_not_full(s, console):
+    nowhere = submit(s, postal_code="75001", city="Paris")
+    page = console.request_page(nowhere.reference, OPERATOR)
+    assert page.associations[0] == {"id": "first-asso", "name": "Association first-asso", "capacity": 1, "load": 0,
+                                    "full": False}
+    assert page.association is None
+
+
+def test_a_whole_load_share_is_a_hundred_percent():
+    candidates, _ = routing_explanation({"candidates": [{"id": "a", "load_share": 1}]}, snapshot_of())
+    assert candidates[0]["load_share"] == 100
+
+
+QUOTED = (b"From: asso@asso.example.org\r\nTo: contact@reseau.example.org\r\nSubject: Re: demande\r\n"
+          b"Message-ID: <r2@asso.example.org>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0100\r\n"
+          b"Content-Type: text/plain; charset=utf-8\r\n\r\nOui, avec plaisir.\r\n\r\n"
+          b"Le 24/11/2026, contact@reseau.example.org a \xc3\xa9crit :\r\n> Une demande vous attend.\r\n")
+
+
+def test_a_reply_shows_its_own_text_without_the_quoted_history(s):
+    routed = submit(s)
+    add_event(s, routed.reference, reply_event(s, raw_key="in/r2.eml"))
+    page = console_of(s, RawMails({"in/r2.eml": QUOTED})).request_page(routed.reference, ADMIN)
+    assert reply_entry(page).reply["text"] == "Oui, avec plaisir."
