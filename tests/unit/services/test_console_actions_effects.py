@@ -419,3 +419,16 @@ def test_an_erasure_deletes_each_raw_reply_once_and_goes_on_after_a_failure(s):
     console.erase(routed.reference, ADMIN)
     assert raw.deleted == ["in/a.eml", "in/b.eml"]
     assert [m["state"] for m in mail_states(s, routed.reference)] == ["cancelled", "cancelled"]
+
+
+def test_an_association_with_room_up_to_its_capacity_is_assigned(s, console):
+    nowhere = submit(s, **PARIS)
+    after = console.assign(nowhere.reference, OPERATOR, "first-asso", "")
+    assert after.association_id == "first-asso"
+
+
+def test_no_mail_is_sent_again_to_an_association_gone_from_the_directory(s, console):
+    routed = submit(s)
+    s.directory.replace(DIRECTORY[1:])
+    assert refusal(console.resend, routed.reference, OPERATOR) == (
+        "Aucune association n'attend de réponse sur cette demande.", 409)
