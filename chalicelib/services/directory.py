@@ -210,8 +210,8 @@ def validate_entries(entries: Any) -> list[Association]:
             a = Association.model_validate(entry)
         except ValidationError as exc:
             for e in exc.errors():
-                where = ".".join(str(p) for p in e["loc"])
-                errors.append({"field": f"associations[{i}].{where}", "id": name, "message": e["msg"]})
+                where = "".join(f".{p}" for p in e["loc"])  # nothing when the entry itself is wrong
+                errors.append({"field": f"associations[{i}]{where}", "id": name, "message": e["msg"]})
             continue
         if a.id in seen:
             errors.append({"field": f"associations[{i}].id", "id": a.id, "message": "duplicate id"})
