@@ -207,3 +207,12 @@ def test_an_encoded_attached_message_too_deep_is_refused_even_past_the_text_cap(
     with pytest.raises(UnparseableMail, match=r"^MIME nesting too deep \(over 3 levels\)$"):
         parse(encoded_message(inner), Limits(max_depth=3, max_text_chars=40))
     assert parse(encoded_message(inner), Limits(max_depth=4, max_text_chars=40)).text.startswith("Voir le message joint.")
+
+
+def test_an_attachment_name_in_raw_latin1_is_decoded():
+    raw = multipart("Content-Type: text/plain\n\nCi-joint la fiche.",
+                    "Content-Type: application/pdf; name=r\xe9sum\xe9.pdf\n\nxx").encode("latin-1")
+    assert parse(raw).attachments == ("résumé.pdf",)
+    encoded = multipart("Content-Type: text/plain\n\nCi-joint.",
+                        'Content-Type: application/pdf; name="=?utf-8?q?fiche_d=C3=A9l=C3=A8ve.pdf?="\n\nxx')
+    assert parse(encoded).attachments == ("fiche délève.pdf",)
