@@ -216,3 +216,12 @@ def test_an_attachment_name_in_raw_latin1_is_decoded():
     encoded = multipart("Content-Type: text/plain\n\nCi-joint.",
                         'Content-Type: application/pdf; name="=?utf-8?q?fiche_d=C3=A9l=C3=A8ve.pdf?="\n\nxx')
     assert parse(encoded).attachments == ("fiche délève.pdf",)
+
+
+def test_nesting_deeper_than_python_can_follow_is_refused_with_its_reason():
+    inner = b"Content-Type: text/plain\n\nfin\n"
+    for i in range(700):
+        b = b"b%d" % i
+        inner = b"Content-Type: multipart/mixed; boundary=" + b + b"\n\n--" + b + b"\n" + inner + b"\n--" + b + b"--\n"
+    with pytest.raises(UnparseableMail, match="^MIME structure nested too deeply for the parser$"):
+        parse(b"From: a@b.fr\nSubject: x\n" + inner, Limits(max_parts=100_000, max_depth=100_000))
