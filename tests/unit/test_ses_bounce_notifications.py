@@ -110,3 +110,8 @@ def test_a_delivery_report_names_our_mail_and_its_final_recipient():
     assert bounce_from_report(text) == Bounce(MAIL_ID, "gone@example.org", "delivery-status report")
     assert bounce_from_report(f"Message-ID: {OUR_MID}\n") == Bounce(MAIL_ID, None, "delivery-status report")
     assert bounce_from_report("Final-Recipient: rfc822; gone@example.org\n") is None
+
+
+def test_a_bounce_notification_without_its_bounce_or_mail_is_no_bounce():
+    assert bounces_from_ses(json.dumps({"notificationType": "Bounce"})) == []
+    assert bounces_from_ses(json.dumps({"notificationType": "Bounce", "bounce": {"bounceType": "Permanent"}})) == []

@@ -207,3 +207,68 @@ def test_a_request_sent_back_to_triage_is_no_longer_held_by_its_association():
         ("2026-11-24", "a1"): {"routed": 1, "silence": 1},
         ("2026-11-26", None): {"declined_autre": 1},
     }
+
+
+def test_the_counts_of_a_change_add_up_event_by_event():
+    assigned_at = 1_795_510_800  # T0
+    events = [
+        Event(T1, "received", "form"), Event(T1, "received", "form"),
+        Event(T1, "routed", "routing", {"association": "a1"}), Event(T1, "routed", "routing", {}),
+        Event(T1, "assigned", "op", {"association": "a1"}), Event(T1, "assigned", "op", {"association": "a1"}),
+        Event(T1, "needs_triage", "routing", {}), Event(T1, "needs_triage", "routing", {}),
+        Event(T1, "accepted", "a1"), Event(T1, "accepted", "a1"),
+        Event(T1, "declined", "a1", {"reason": "complet"}), Event(T1, "declined", "a1", {"reason": "complet"}),
+        Event(T1, "rerouted", "op", {"association": "a1", "mode": "operator"}),
+        Event(T1, "rerouted", "op", {"association": "a1", "mode": "operator"}),
+        Event(T1, "rerouted", "system", {"association": "a1"}), Event(T1, "rerouted", "system", {"association": "a1"}),
+        Event(T1, "bounced", "system", {"association": "a1"}), Event(T1, "bounced", "system", {"association": "a1"}),
+        Event(T1, "closed", "op", {"reason": "duplicate"}), Event(T1, "closed", "op", {"reason": "duplicate"}),
+    ]
+    counts = change_counts(events, {"channel": "email", "association_id": "a1", "assigned_at": assigned_at})
+    assert counts == {
+        ("2026-11-24", None): {
+            "received_email": 2, "routed": 4, "assigned": 2, "first_routed": 4, "triage": 2, "first_triage": 2,
+            "accepted": 2, "declined_complet": 2, "rerouted_by_operator": 2, "silence": 2, "bounced": 2,
+            "closed_duplicate": 2,
+        },
+        ("2026-11-24", "a1"): {"routed": 4, "accepted": 2, "declined": 2, "h8": 4, "silence": 2, "bounced": 2},
+    }
+
+
+def test_a_routing_that_names_no_association_counts_for_the_request_s_association():
+    counts = change_counts([Event(T0, "routed", "routing", {})], {"channel": "form", "association_id": "a7"})
+    assert counts == {("2026-11-24", None): {"routed": 1}, ("2026-11-24", "a7"): {"routed": 1}}
+
+
+def test_events_between_a_routing_and_the_answer_leave_the_request_with_its_association():
+    events = [ev(1, T0, "received", actor="form"), ev(2, T0, "routed", association="a1"),
+              ev(3, T1, "reminded", actor="system"), ev(4, T2, "accepted", actor="")]
+    assert replay_counts({"channel": "form"}, events)[("2026-11-26", "a1")] == {"accepted": 1, "h72": 1}  # 49 hours
+
+
+def test_an_old_timeline_without_sequence_numbers_is_replayed_in_time_order():
+    events = [{"at": T2, "type": "accepted", "actor": "a1", "detail": {}},
+              {"at": T0, "type": "received", "actor": "form", "detail": {}},
+              {"at": T0, "type": "routed", "actor": "routing", "detail": {"association": "a1"}}]
+    assert replay_counts({"channel": "form"}, events) == {
+        ("2026-11-24", None): {"received_form": 1, "routed": 1, "first_routed": 1},
+        ("2026-11-24", "a1"): {"routed": 1},
+        ("2026-11-26", None): {"accepted": 1},
+        ("2026-11-26", "a1"): {"accepted": 1, "h72": 1},
+    }
+
+
+def test_a_period_ending_on_a_monday_includes_that_week_and_that_day():
+    days = [("2026-11-24", {"received_form": 1}), ("2026-11-26", {"received_form": 2, "received_email": 1}),
+            ("2026-11-30", {"received_form": 4})]
+    per = [("2026-11-30", "a1", {"routed": 2}), ("2026-11-23", "a1", {"routed": 1})]
+    r = build_report("2026-11-23", "2026-11-30", days, per, {"a1": "Une"})
+    assert r.weeks == ["2026-11-23", "2026-11-30"]
+    assert r.weekly == {"2026-11-23": {"form": 3, "email": 1}, "2026-11-30": {"form": 4}}
+    assert r.received == 8 and [(a.id, a.routed) for a in r.associations] == [("a1", 3)]
+
+
+def test_associations_with_as_many_requests_are_listed_by_name_ignoring_case():
+    per = [("2026-11-24", a, {"routed": 1}) for a in ("a1", "a2", "a3")]
+    r = build_report("2026-11-23", "2026-11-29", [], per, {"a1": "tremplin_nord", "a2": "TremplinB", "a3": "Envol"})
+    assert [a.name for a in r.associations] == ["Envol", "tremplin_nord", "TremplinB"]
