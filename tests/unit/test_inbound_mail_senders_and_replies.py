@@ -131,3 +131,8 @@ def test_a_last_paragraph_of_more_than_five_lines_is_not_a_name_block():
     body = "Bonjour,\n\n" + "".join(f"Sophie ligne {i}\n" for i in range(6))
     parsed = mail(body)
     assert parsed.signature == "" and parsed.own_text == body.strip()
+
+
+def test_a_name_and_subject_in_raw_latin1_keep_their_last_letter():
+    parsed = parse_inbound(b"From: Jos\xe9 <jose@ac-lille.fr>\nSubject: Caf\xe9\n\nBonjour\n", None)
+    assert (parsed.from_name, parsed.subject) == ("José", "Café")
