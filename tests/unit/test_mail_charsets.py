@@ -62,3 +62,8 @@ def test_header_text_from_the_bytes_parser_is_unescaped():
     assert _unescape_8bit("caf\udce9 noir") == "café noir"  # latin-1 byte: windows-1252
     assert _unescape_8bit("a\ud800b") == "a?b"  # a lone surrogate no byte stands for
     assert _unescape_8bit("") == "" and _unescape_8bit("plain") == "plain"
+
+
+@pytest.mark.parametrize("label", ["x-unknown-charset", "utf-8", None])
+def test_undecodable_bytes_under_an_unknown_or_utf8_label_are_windows_1252_with_replacements(label):
+    assert _decode_bytes(b"\x81caf\xe9 au lait", label) == "\ufffdcafé au lait"
