@@ -51,6 +51,8 @@ def _utf8(data: bytes) -> Optional[str]:
         if exc.start < len(data) - 3 or exc.reason != "unexpected end of data":
             return None
         cut = exc.start
+    if len(data) - cut == 1 and data[:cut].isascii():
+        return None  # one 8-bit letter after plain ASCII ("José" in latin-1), not UTF-8 cut short
     try:
         return data[:cut].decode("utf-8")
     except UnicodeDecodeError:
