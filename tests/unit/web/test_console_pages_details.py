@@ -207,4 +207,15 @@ def test_the_versions_page_pages_twenty_at_a_time(http, session, wired):
     older = text(http.get("/console/annuaire/versions?avant=3", headers=session[0]))
     assert re.findall(r"<h2>Version (\d+)", older) == ["2", "1"]
     assert "Versions plus anciennes" not in older
+    assert "(en vigueur)" not in older, "the version in force is 22, not on this page"
+    assert 'action="/console/annuaire/versions/2/restaurer"' in older
     assert 'action="/console/annuaire/versions/1/restaurer"' in older
+
+
+def test_a_new_associations_form_starts_active_for_ages_6_to_25(http, session):
+    page = text(http.get("/console/annuaire/nouvelle", headers=session[0]))
+    tags = {name: tag for tag in re.findall(r"<input[^>]*>", page)
+            for name in re.findall(r'name="([^"]+)"', tag)}
+    assert re.search(r'value="6"', tags["age_min"]) and re.search(r'value="25"', tags["age_max"])
+    assert " checked" in tags["active"]
+    assert re.search(r'value=""', tags["id"]) and re.search(r'value=""', tags["capacity"])
