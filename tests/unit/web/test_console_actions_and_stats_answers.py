@@ -204,3 +204,13 @@ def test_the_acceptance_chart_shows_the_first_fifteen_associations():
     assert '<title id="chart-weekly-title">Demandes reçues par semaine et par canal</title>' in str(charts.weekly)
     declines = str(charts.declines)
     assert "2" in svg_texts(declines)
+
+
+def test_an_assignment_keeps_the_operators_reason_in_the_timeline(http, session):
+    ref = submit(http)
+    r = act(http, session, f"/console/demandes/{ref}/attribuer", association="autre-asso", motif="plus proche du collège")
+    assert r.status_code == 303
+    page = text(http.get(r.headers["Location"], headers=session[0]))
+    assert "plus proche du collège" in page
+    events = json.loads(http.get(f"/api/v1/requests/{ref}", headers={"Authorization": "Bearer test-admin-token"}).body)["events"]
+    assert any("plus proche du collège" in json.dumps(e, ensure_ascii=False) for e in events)
