@@ -248,3 +248,17 @@ def test_triage_reasons_read_in_french(reason, french):
     from chalicelib.web.console_directory import french_reason
 
     assert french_reason(reason) == french
+
+
+def test_a_save_refused_at_the_last_moment_shows_the_form_again(http, session, wired, monkeypatch):
+    from chalicelib.services.directory import InvalidDirectory
+
+    def taken(entry, author, new):
+        raise InvalidDirectory([{"field": "id", "id": "first-asso", "message": "id already in use"}])
+
+    monkeypatch.setattr(wired.directory, "save_entry", taken)
+    r = post(http, session, "/console/annuaire/first-asso", [*with_value(FIELDS, "capacity", "4"), ("action", "enregistrer")])
+    assert r.status_code == 422
+    assert title_of(r) == "Modifier : Première – Réseau Mentorat"
+    assert "une association a déjà cet identifiant" in text(r)
+    assert 'name="capacity"' in text(r) and 'value="4"' in text(r)

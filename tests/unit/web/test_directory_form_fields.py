@@ -206,3 +206,10 @@ def test_a_territory_refusal_two_levels_deep_lands_on_its_list():
                             {"field": "x.territory.communes.3", "message": "worse"}])
     assert model_errors(exc) == [{"field": "communes", "message": "valeur refusée (bad)"},
                                  {"field": "communes", "message": "valeur refusée (worse)"}]
+
+
+@pytest.mark.parametrize("posted, stored", [("0", 0), ("999999", 999999), ("1234567", None), ("4.5", None), ("-1", None)])
+def test_a_capacity_is_at_most_six_digits(posted, stored):
+    entry, _, errors = entry_from_form({**GOOD, "capacity": posted}, {}, new=True)
+    assert entry["capacity"] == stored
+    assert errors == ([] if stored is not None else [{"field": "capacity", "message": "un nombre entier, ou vide pour sans limite"}])
