@@ -150,3 +150,29 @@ def test_each_chart_draws_the_reports_figures():
     assert '<desc id="chart-declines-desc">Plus de place : 2; inconnu : 1</desc>' in declines
     assert bars(declines) == [("320.0", svg_charts.PALETTE[1]), ("160.0", svg_charts.PALETTE[1])]
     assert re.findall(r"<text [^>]*>([^<]*)</text>", declines) == ["Plus de place", "2", "inconnu", "1"]
+
+
+def test_a_volunteer_sign_up_page_is_in_the_volunteers_section(http, settings, clock):
+    from chalicelib.domain.operators import parse_operators
+
+    from tests.unit.web.test_mentor_http import volunteer
+
+    s = make_memory_services(settings, clock, directory=[association("nord-asso", recruits_mentors=True, needs=["scolaire"])])
+    s.stores.console.replace_operators(parse_operators(OPERATOR))
+    with served(s):
+        r = http.post("/api/v1/mentors", body=json.dumps(volunteer()).encode(),
+                      headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+        assert r.status_code == 201
+        reference = json.loads(r.body)["reference"]
+        cookie, _ = signed_in(s, OPERATOR)
+        page = http.get(f"/console/benevoles/{reference}", headers=cookie)
+    assert page.status_code == 200
+    assert title_of(page) == f"Candidature {reference} – Réseau Mentorat"
+    assert '<a href="/console/benevoles" aria-current="page">Bénévoles</a>' in text(page)
+
+
+def test_the_requests_queue_speaks_of_requests(http, wired):
+    cookie, _ = signed_in(wired, OPERATOR)
+    page = text(http.get("/console/demandes?onglet=toutes", headers=cookie))
+    assert 'aria-label="Statut des demandes"' in page
+    assert "Aucune demande dans cet onglet." in page
