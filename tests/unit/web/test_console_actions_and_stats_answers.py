@@ -121,13 +121,25 @@ def test_the_statistics_page_takes_the_period_asked_for(http, session):
     assert '<option value="52" selected>' in page and '<option value="12" selected>' not in page
     assert 'href="/console/export/statistiques?periode=52"' in page
     assert '<a href="/console/statistiques" aria-current="page">Statistiques</a>' in page
+    assert '<form method="get" action="/console/statistiques" class="stats-period">' in page
+    assert '<title id="chart-weekly-title">Demandes reçues par semaine et par canal</title>' in page
+    assert '<title id="chart-associations-title">Taux d\'acceptation par association</title>' in page
+    assert '<title id="chart-declines-title">Refus par motif</title>' in page
+
+
+def test_the_volunteers_statistics_page_counts_sign_ups(http, session):
+    r = http.get("/console/statistiques/benevoles", headers=session[0])
+    assert r.status_code == 200
+    page = text(r)
+    assert '<form method="get" action="/console/statistiques/benevoles" class="stats-period">' in page
+    assert '<title id="chart-weekly-title">Candidatures reçues par semaine et par canal</title>' in page
 
 
 def test_the_statistics_export_is_a_csv_attachment_never_stored(http, session):
     r = act(http, session, "/console/export/statistiques?periode=4")
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert re.fullmatch(r'attachment; filename="[^"]+\.csv"', r.headers["Content-Disposition"])
+    assert re.fullmatch(r'attachment; filename="statistiques-4-semaines-[^"]+\.csv"', r.headers["Content-Disposition"])
     assert r.headers["Cache-Control"] == "no-store"
     assert r.headers["X-Frame-Options"] == "DENY"
 
