@@ -262,3 +262,16 @@ def test_a_save_refused_at_the_last_moment_shows_the_form_again(http, session, w
     assert title_of(r) == "Modifier : Première – Réseau Mentorat"
     assert "une association a déjà cet identifiant" in text(r)
     assert 'name="capacity"' in text(r) and 'value="4"' in text(r)
+
+
+def test_the_list_shows_each_associations_territory(http, session):
+    page = text(get(http, session, "/console/annuaire"))
+    assert "<td>départements : 59</td>" in page
+
+
+def test_undecodable_bytes_in_the_form_are_read_not_fatal(http, session, wired):
+    fields = urlencode([*with_value(FIELDS, "name", "Première"), ("action", "simuler"), ("csrf", session[1])]).encode()
+    body = fields + b"&needs[]=%FF&needs[]=\xff"
+    r = http.post("/console/annuaire/first-asso", body=body, headers={**session[0], **FORM})
+    assert r.status_code == 200
+    assert title_of(r) == "Modifier : Première – Réseau Mentorat"
