@@ -70,11 +70,13 @@ def test_a_failing_page_is_a_french_500_with_its_correlation_id(http, wired, mon
     assert other.headers["X-Correlation-Id"] != cid, "one id per failure"
 
 
-def test_storage_down_is_a_503_to_retry_in_thirty_seconds(http, wired, monkeypatch):
+def test_storage_down_is_a_503_to_retry_in_thirty_seconds(http, wired, monkeypatch, caplog):
     from chalicelib.services.ports import StorageUnavailable
 
     monkeypatch.setattr(wired.console_auth, "session", failing(StorageUnavailable("throttled")))
-    r = http.get("/console/connexion")
+    with caplog.at_level(logging.ERROR, logger="chalicelib.web.boundary"):
+        r = http.get("/console/connexion")
+    assert [rec.getMessage() for rec in caplog.records if rec.name == "chalicelib.web.boundary"] == ["storage unavailable"]
     assert r.status_code == 503
     assert r.headers["Retry-After"] == "30"
     assert r.headers["Cache-Control"] == "no-store"
