@@ -171,12 +171,6 @@ class ConsoleDoor:
         secure = "" if self.settings.local else "; Secure"
         return f"{COOKIE}={value}; Path=/console; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
 
-    def home(self, request: Request) -> Response:
-        guarded = self.guard(request)
-        if isinstance(guarded, Response):
-            return guarded
-        return console_page(self.settings, "home", guarded, page_title="Console du réseau", section=None)
-
     def not_found(self, request: Request) -> Response:
         """A console address that does not exist: the sign-in page first, then a 404."""
         guarded = self.guard(request)

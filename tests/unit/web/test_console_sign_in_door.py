@@ -324,22 +324,3 @@ def test_a_console_form_with_too_many_fields_is_refused_in_french(http, wired):
     assert r.status_code == 400
     assert title_of(r) == "Erreur : Formulaire refusé – Réseau Mentorat"
     assert "Le formulaire envoyé contient trop de champs : il ne vient pas de notre site." in text(r)
-
-
-# -- the door's own home page ----------------------------------------------------------------
-
-
-def test_the_doors_home_page_greets_a_signed_in_operator(wired):
-    from chalicelib.web.console import ConsoleDoor
-
-    door = ConsoleDoor(settings=wired.settings, auth=wired.console_auth)
-    cookie, _ = signed_in(wired, OPERATOR)
-    r = door.home(SimpleNamespace(headers={"cookie": cookie["Cookie"]}))
-    assert r.status_code == 200
-    assert title_of(r) == "Console du réseau – Réseau Mentorat"
-    page = text(r)
-    assert "<h1>Console du réseau</h1>" in page
-    assert f"{OPERATOR}" in page and "Se déconnecter" in page
-    assert r.headers["X-Frame-Options"] == "DENY"
-    anonymous = door.home(SimpleNamespace(headers={}))
-    assert anonymous.status_code == 303 and anonymous.headers["Location"] == "/console/connexion"
