@@ -80,6 +80,6 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("text, expected", [pytest.param(*c, id=c[0]) for c in CASES])
 def test_age_wording(text, expected):
     assert age(text) == expected

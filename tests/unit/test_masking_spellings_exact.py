@@ -79,7 +79,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("text, masked", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("text, masked", [pytest.param(*c, id=c[0]) for c in CASES])
 def test_masked_text(text, masked):
     assert redact_contacts(text) == masked
 

@@ -48,7 +48,7 @@ NEEDS = [
 ]
 
 
-@pytest.mark.parametrize("own, subject, forwarded, expected", NEEDS, ids=[n[0] for n in NEEDS])
+@pytest.mark.parametrize("own, subject, forwarded, expected", [pytest.param(*n, id=n[0]) for n in NEEDS])
 def test_need_read_from_a_mail(own, subject, forwarded, expected):
     assert _shown(_read(own, subject, forwarded).need) == expected
 

@@ -122,7 +122,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("text, expected", [pytest.param(*c, id=c[0]) for c in CASES])
 def test_need_wording(text, expected):
     assert need(text) == expected
 

@@ -84,7 +84,7 @@ PLACES = [
 ]
 
 
-@pytest.mark.parametrize("own, subject, signature, code, city, departement", PLACES, ids=[p[0] or p[1] or p[2] for p in PLACES])
+@pytest.mark.parametrize("own, subject, signature, code, city, departement", [pytest.param(*p, id=p[0] or p[1] or p[2]) for p in PLACES])
 def test_place_read_from_a_mail(own, subject, signature, code, city, departement):
     assert _read(own, subject, signature) == (code, city, departement)
 
@@ -124,7 +124,7 @@ DEPARTEMENTS = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", DEPARTEMENTS, ids=[d[0] for d in DEPARTEMENTS])
+@pytest.mark.parametrize("text, expected", [pytest.param(*d, id=d[0]) for d in DEPARTEMENTS])
 def test_departement_mentions(text, expected):
     part = _part(text)
     found = [(d.hit.value, d.hit.confidence, d.hit.evidence, d.residence) for d in departement_mentions(part)]
@@ -182,7 +182,7 @@ NUMBERS = [
 ]
 
 
-@pytest.mark.parametrize("text, code", NUMBERS, ids=[n[0] for n in NUMBERS])
+@pytest.mark.parametrize("text, code", [pytest.param(*n, id=n[0]) for n in NUMBERS])
 def test_a_departement_number(text, code):
     assert [d.hit.value for d in departement_mentions(_part(text))] == ([code] if code else [])
 

@@ -118,7 +118,7 @@ IN_TEXT = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", IN_TEXT, ids=[t[0] for t in IN_TEXT])
+@pytest.mark.parametrize("text, expected", [pytest.param(*t, id=t[0]) for t in IN_TEXT])
 def test_publics_said_in_the_mail(text, expected):
     assert publics(text) == expected
 
@@ -137,7 +137,7 @@ IN_SIGNATURE = [
 ]
 
 
-@pytest.mark.parametrize("signature, expected", IN_SIGNATURE, ids=[s[0] for s in IN_SIGNATURE])
+@pytest.mark.parametrize("signature, expected", [pytest.param(*s, id=s[0]) for s in IN_SIGNATURE])
 def test_publics_hinted_by_the_senders_structure(signature, expected):
     assert publics("Bonjour", signature) == expected
 

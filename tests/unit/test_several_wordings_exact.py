@@ -113,6 +113,6 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("text, expected", [pytest.param(*c, id=c[0]) for c in CASES])
 def test_several_young_people(text, expected):
     assert several(text) is expected

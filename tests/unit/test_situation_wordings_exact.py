@@ -143,7 +143,7 @@ IN_TEXT = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", IN_TEXT, ids=[t[0] for t in IN_TEXT])
+@pytest.mark.parametrize("text, expected", [pytest.param(*t, id=t[0]) for t in IN_TEXT])
 def test_situation_said_in_the_mail(text, expected):
     assert situation_and_age(text) == expected
 
@@ -158,7 +158,7 @@ IN_SIGNATURE = [
 ]
 
 
-@pytest.mark.parametrize("signature, expected", IN_SIGNATURE, ids=[s[0] for s in IN_SIGNATURE])
+@pytest.mark.parametrize("signature, expected", [pytest.param(*s, id=s[0]) for s in IN_SIGNATURE])
 def test_situation_hinted_by_the_senders_school(signature, expected):
     assert situation_and_age("Bonjour", signature) == expected
 
