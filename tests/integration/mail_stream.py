@@ -48,4 +48,7 @@ def read_outbox(services) -> list[email.message.EmailMessage]:
         later = services.clock.now().epoch + 3650 * 86400
         assert services.stores.outbox.due_mails(later, 10) == [], "mails wait unsent: the folder is empty for that reason"
         return []
-    return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(path.glob("*.eml"))]
+    # In the order they were written: a mail's Date has whole seconds, so two mails sent in
+    # the same second would otherwise come in the order of their random file names.
+    written = sorted(path.glob("*.eml"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in written]
