@@ -4,6 +4,8 @@ module here shares. A module says which settings and services it needs (`setting
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -49,3 +51,18 @@ def signed_in(services, email: str) -> tuple[dict[str, str], str]:
     """(cookie header, csrf field) of a console session of `email`, as a sign-in leaves."""
     sid = uuid.uuid4().hex
     return {"Cookie": f"mentorat_console={services.links.session_cookie(email, sid)}"}, services.links.console_csrf(sid)
+
+
+def body_text(r) -> str:
+    """A response's body as the server wrote it (entities left as they are)."""
+    return r.body if isinstance(r.body, str) else r.body.decode("utf-8")
+
+
+def shown(r) -> str:
+    """A page's text as a reader sees it (entities decoded)."""
+    return html.unescape(body_text(r))
+
+
+def title_of(r) -> str:
+    """The page's <title>, as a reader sees it."""
+    return re.search(r"<title>(.*?)</title>", shown(r), re.S).group(1).strip()

@@ -15,6 +15,7 @@ from tests.unit.web.conftest import in_process_settings, served
 
 from tests.conftest import association, make_memory_services, youth
 from tests.integration.mail_stream import read_outbox
+from tests.unit.web.conftest import body_text as text
 
 OURS = "http://127.0.0.1:8000"
 LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
@@ -39,10 +40,6 @@ def wired(settings, clock):
     s = make_memory_services(settings, clock, directory=DIRECTORY)
     with served(s):
         yield s
-
-
-def text(r) -> str:
-    return r.body.decode("utf-8")
 
 
 def post_form(http, path, fields, headers=None):

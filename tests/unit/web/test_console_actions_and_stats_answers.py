@@ -5,7 +5,6 @@ CSV file's headers, the quarantine's answers; and the statistics' charts from a 
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import uuid
@@ -17,6 +16,8 @@ import pytest
 from tests.unit.web.conftest import in_process_settings, served, signed_in
 
 from tests.conftest import association, make_memory_services, youth
+from tests.unit.web.conftest import shown as text
+from tests.unit.web.conftest import title_of
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"
@@ -44,14 +45,6 @@ def wired(settings, clock):
 @pytest.fixture
 def session(wired):
     return signed_in(wired, OPERATOR)
-
-
-def text(r) -> str:
-    return html.unescape(r.body.decode("utf-8") if isinstance(r.body, bytes) else r.body)
-
-
-def title_of(r) -> str:
-    return re.search(r"<title>(.*?)</title>", text(r), re.S).group(1).strip()
 
 
 def submit(http, **overrides) -> str:

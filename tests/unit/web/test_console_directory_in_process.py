@@ -14,6 +14,7 @@ import pytest
 from tests.unit.web.conftest import in_process_settings, served, signed_in
 
 from tests.conftest import association, make_memory_services, youth
+from tests.unit.web.conftest import body_text as text
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN = {"Authorization": "Bearer test-admin-token", "Content-Type": "application/json"}
@@ -42,10 +43,6 @@ def wired(settings, clock):
 def session(wired):
     """(cookie header, csrf) of a signed-in operator."""
     return signed_in(wired, OPERATOR)
-
-
-def text(r) -> str:
-    return r.body.decode("utf-8")
 
 
 def shown(r) -> str:

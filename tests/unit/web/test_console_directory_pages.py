@@ -4,8 +4,6 @@ of versions, the flag-cleared and restore answers, and each association's territ
 
 from __future__ import annotations
 
-import html
-import re
 from urllib.parse import urlencode
 
 import pytest
@@ -13,6 +11,8 @@ import pytest
 from tests.unit.web.conftest import in_process_settings, served, signed_in
 
 from tests.conftest import association, make_memory_services, youth
+from tests.unit.web.conftest import shown as text
+from tests.unit.web.conftest import title_of
 
 OPERATOR = "operatrice@reseau.example.org"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -40,14 +40,6 @@ def wired(settings, clock):
 @pytest.fixture
 def session(wired):
     return signed_in(wired, OPERATOR)
-
-
-def text(r) -> str:
-    return html.unescape(r.body.decode("utf-8") if isinstance(r.body, bytes) else r.body)
-
-
-def title_of(r) -> str:
-    return re.search(r"<title>(.*?)</title>", text(r), re.S).group(1).strip()
 
 
 def get(http, session, path):

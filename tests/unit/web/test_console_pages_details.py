@@ -5,7 +5,6 @@ deleted), the directory's order and load, and console addresses that do not exis
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import uuid
@@ -15,6 +14,8 @@ import pytest
 from tests.unit.web.conftest import in_process_settings, served, signed_in
 
 from tests.conftest import association, make_memory_services, youth
+from tests.unit.web.conftest import shown as text
+from tests.unit.web.conftest import title_of
 
 OPERATOR = "operatrice@reseau.example.org"
 
@@ -40,14 +41,6 @@ def wired(settings, clock):
 @pytest.fixture
 def session(wired):
     return signed_in(wired, OPERATOR)
-
-
-def text(r) -> str:
-    return html.unescape(r.body.decode("utf-8") if isinstance(r.body, bytes) else r.body)
-
-
-def title_of(r) -> str:
-    return re.search(r"<title>(.*?)</title>", text(r), re.S).group(1).strip()
 
 
 def current_section(r) -> list[str]:

@@ -16,6 +16,7 @@ from tests.unit.web.conftest import in_process_settings, served
 
 from tests.conftest import association, make_memory_services, youth
 from tests.integration.mail_stream import read_outbox
+from tests.unit.web.conftest import body_text as text
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"
@@ -55,10 +56,6 @@ def cookie_of(services, email: str) -> dict[str, str]:
 
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-def text(r) -> str:
-    return r.body.decode("utf-8")
 
 
 def submit(http, **overrides) -> str:

@@ -4,7 +4,6 @@ reprocessing, and the figures each statistics chart draws."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import uuid
@@ -16,6 +15,8 @@ import pytest
 from tests.unit.web.conftest import in_process_settings, served, signed_in
 
 from tests.conftest import association, make_memory_services, youth
+from tests.unit.web.conftest import shown as text
+from tests.unit.web.conftest import title_of
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"
@@ -39,14 +40,6 @@ def wired(settings, clock):
     s.stores.console.replace_operators(parse_operators(f"{OPERATOR},{ADMIN_EMAIL}:admin"))
     with served(s):
         yield s
-
-
-def text(r) -> str:
-    return html.unescape(r.body.decode("utf-8") if isinstance(r.body, bytes) else r.body)
-
-
-def title_of(r) -> str:
-    return re.search(r"<title>(.*?)</title>", text(r), re.S).group(1).strip()
 
 
 def submit(http) -> str:

@@ -5,7 +5,6 @@ too long or malformed), each with its status, headers and French words."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import uuid
@@ -17,6 +16,8 @@ import pytest
 from tests.unit.web.conftest import in_process_settings, served, signed_in
 
 from tests.conftest import association, make_memory_services, youth
+from tests.unit.web.conftest import shown as text
+from tests.unit.web.conftest import title_of
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"
@@ -39,15 +40,6 @@ def wired(settings, clock):
     s.stores.console.replace_operators(parse_operators(f"{OPERATOR},{ADMIN_EMAIL}:admin"))
     with served(s):
         yield s
-
-
-def text(r) -> str:
-    body = r.body if isinstance(r.body, str) else r.body.decode("utf-8")
-    return html.unescape(body)
-
-
-def title_of(r) -> str:
-    return re.search(r"<title>(.*?)</title>", text(r), re.S).group(1).strip()
 
 
 def mails_to(services, address: str) -> list[str]:

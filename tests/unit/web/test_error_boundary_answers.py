@@ -5,7 +5,6 @@ the templates themselves fail."""
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import re
@@ -17,6 +16,7 @@ import pytest
 from tests.unit.web.conftest import in_process_settings, served
 
 from tests.conftest import association, make_memory_services
+from tests.unit.web.conftest import shown as text
 
 PARTNER = "https://partenaire.example.org"
 GENERIC_500 = ("Nous n'avons pas pu afficher cette page à cause d'une erreur de notre côté. "
@@ -34,11 +34,6 @@ def wired(settings, clock):
     s = make_memory_services(settings, clock, directory=[association("nord-asso", needs=["scolaire"])])
     with served(s):
         yield s
-
-
-def text(r) -> str:
-    body = r.body if isinstance(r.body, str) else r.body.decode("utf-8")
-    return html.unescape(body)
 
 
 def failing(exc: Exception):

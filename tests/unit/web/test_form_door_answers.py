@@ -16,6 +16,7 @@ from tests.unit.web.conftest import in_process_settings, served
 
 from tests.conftest import association, make_memory_services, youth
 from tests.integration.mail_stream import read_outbox
+from tests.unit.web.conftest import body_text as text
 
 OURS = "http://127.0.0.1:8000"
 PARTNER = "https://partenaire.example.org"
@@ -37,10 +38,6 @@ def wired(settings, clock):
     s = make_memory_services(settings, clock, directory=DIRECTORY)
     with served(s):
         yield s
-
-
-def text(r) -> str:
-    return r.body.decode("utf-8")
 
 
 def post(http, path, fields, headers=None):

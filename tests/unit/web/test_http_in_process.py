@@ -14,6 +14,7 @@ from tests.unit.web.conftest import in_process_settings, served
 
 from tests.conftest import association, make_memory_services, youth
 from tests.integration.mail_stream import read_outbox
+from tests.unit.web.conftest import body_text as text
 
 OURS = "http://127.0.0.1:8000"
 PARTNER = "https://partenaire.example.org"
@@ -49,10 +50,6 @@ def post_form(http, path, fields, headers=None):
 
 def post_json(http, path, data, headers=None):
     return http.post(path, body=json.dumps(data).encode(), headers={"Content-Type": "application/json", **(headers or {})})
-
-
-def text(r) -> str:
-    return r.body.decode("utf-8")
 
 
 def ref_of(location: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 from tests.unit.web.conftest import in_process_settings, served
 
 from tests.conftest import association, make_memory_services, youth
+from tests.unit.web.conftest import body_text as text
 
 OURS = "http://127.0.0.1:8000"
 PARTNER = "https://partenaire.example.org"
@@ -32,10 +33,6 @@ def wired(settings, clock):
     s = make_memory_services(settings, clock, directory=[association("first-asso")])
     with served(s):
         yield s
-
-
-def text(r) -> str:
-    return r.body.decode("utf-8")
 
 
 def api_post(http, headers):
