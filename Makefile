@@ -43,7 +43,7 @@ bench: install
 # copy under build/mutation/; one line per package, survivors in build/mutation-report.md.
 # Slow (about 19,300 mutants: hours on 2 cores), so not part of `make test`.
 # MUTATION_ARGS="--sample 800 --seed 2026" runs a seeded random sample of 800 mutants per
-# package (about 20 minutes) and gives the sample's 95 % interval; "--packages domain" or
+# package (about half an hour on 2 cores) and gives the sample's 95 % interval; "--packages domain" or
 # "--only chalicelib/domain/text.py" narrows it.
 mutation: install
 	$(PY) scripts/mutation.py $(MUTATION_ARGS)

@@ -64,7 +64,7 @@ for path in walk_mutatable_files():
     for name, code in m.exit_code_by_key.items():
         status = status_by_exit_code[code]
         diff = None
-        if status not in ("killed", "timeout", "caught by type check", "segfault", "not checked"):
+        if status not in NO_DIFF:  # KILLED and "not checked": prepended by read_results()
             try:
                 diff = get_diff_for_mutant(name, path=m.path)
             except Exception as exc:  # a diff is a help for the reader, not the figure
@@ -83,7 +83,7 @@ from mutmut.mutation.data import SourceFileMutationData
 from mutmut.utils.file_utils import copy_also_copy_files, copy_src_dir, setup_source_paths, walk_mutatable_files
 os.makedirs("mutants", exist_ok=True)
 copy_src_dir(); copy_also_copy_files(); setup_source_paths(); store_lines_covered_by_tests()
-create_mutants(2)
+create_mutants(int(sys.argv[1]))
 names = []
 for path in walk_mutatable_files():
     m = SourceFileMutationData(path=path)
@@ -172,12 +172,12 @@ def prepare(only: list[str], tests: list[str], packages: list[str], worktree: bo
     stamp.write_text(key)
 
 
-def sample_names(per_package: int, seed: int, packages: list[str]) -> list[str]:
+def sample_names(per_package: int, seed: int, packages: list[str], max_children: int) -> list[str]:
     """A seeded random sample of `per_package` mutants in each package (all of a package's
     mutants when it has fewer). Mutant sampling estimates the kill rate without running
-    every mutant: the same seed on the same commit draws the same mutants, so a second run
-    after new tests measures those tests on the same draw."""
-    subprocess.run([sys.executable, "-c", GENERATE_SNIPPET], cwd=WORK, check=True, capture_output=True, text=True)
+    every mutant: the same seed on the same commit draws the same mutants. A draw whose
+    survivors tests were written against reads high afterwards: measure with another seed."""
+    subprocess.run([sys.executable, "-c", GENERATE_SNIPPET, str(max_children)], cwd=WORK, check=True, capture_output=True, text=True)
     by_package: dict[str, list[str]] = defaultdict(list)
     for name in json.loads((WORK / "mutant-names.json").read_text()):
         by_package[package_of(name)].append(name)
@@ -200,7 +200,8 @@ def run_mutmut(max_children: int, names: list[str] | None = None) -> int:
 
 
 def read_results() -> dict[str, dict]:
-    out = subprocess.run([sys.executable, "-c", RESULTS_SNIPPET], cwd=WORK, check=True, capture_output=True, text=True)
+    snippet = f"NO_DIFF = {sorted(KILLED | {'not checked'})!r}\n" + RESULTS_SNIPPET
+    out = subprocess.run([sys.executable, "-c", snippet], cwd=WORK, check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
 
@@ -290,7 +291,7 @@ def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     if not args.report_only:
         prepare(args.only, args.tests, args.packages, args.worktree)
-        drawn = sample_names(args.sample, args.seed, args.packages) if args.sample else []
+        drawn = sample_names(args.sample, args.seed, args.packages, args.max_children) if args.sample else []
         SAMPLE.write_text(json.dumps(drawn))
         code = run_mutmut(args.max_children, drawn)
         if code not in (0, 1):  # mutmut exits 1 when mutants survive... and on its own errors
