@@ -65,6 +65,8 @@ def whole_number_value(value: Any, info: ValidationInfo) -> Any:
             raise PydanticCustomError("whole_number", WHOLE_NUMBER)
         return int(value)
     if isinstance(value, str):
+        if not value.strip():
+            raise PydanticCustomError("missing", REQUIRED)
         number = whole_number(value.strip())
         if number is None:
             raise PydanticCustomError("whole_number", OTHER_DIGITS if has_other_digits(value) else WHOLE_NUMBER)
