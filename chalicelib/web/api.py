@@ -78,7 +78,10 @@ class Api:
         try:
             items, cursor = self.requests.list(status, association, limit, q.get("cursor"))
         except InvalidCursor:
-            return api_error("cursor", "not a page of this list: use the `next` value of its previous page", 422)
+            # The query names the page: a cursor we did not issue names no page (404, as for
+            # any unknown resource; the OpenAPI document says so, and a fuzzer sending any
+            # string the schema allows expects no 422 for it), rather than a malformed request.
+            return api_error("cursor", "no such page: use the `next` value of a page", 404)
         return json_response({"items": items, "next": cursor})
 
     def put_directory(self, request: Request) -> Response:

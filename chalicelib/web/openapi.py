@@ -133,10 +133,8 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _answer("a page of requests and the `next` cursor"),
                         "401": unauthorized,
-                        "422": _answer(
-                            "unknown status, association not an id, limit not a whole number from 1 to 200, or cursor "
-                            "not the `next` value of a page of this list", "Errors",
-                        ),
+                        "404": _answer("the cursor names no page (not a `next` value we gave)", "Errors"),
+                        "422": _answer("unknown status, association not an id, or limit not a whole number from 1 to 200", "Errors"),
                     },
                 },
             },

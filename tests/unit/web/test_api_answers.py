@@ -131,9 +131,9 @@ def test_a_page_holds_1_to_200_items(http, wired, limit, ok):
 
 
 @pytest.mark.parametrize("cursor", CRAFTED_CURSORS)
-def test_a_cursor_we_did_not_give_is_refused_naming_the_cursor(http, wired, cursor):
+def test_a_cursor_we_did_not_give_names_no_page(http, wired, cursor):
     r = http.get("/api/v1/requests?" + urlencode({"cursor": cursor}), headers=ADMIN)
-    assert_api(r, 422, errors("cursor", "not a page of this list: use the `next` value of its previous page"))
+    assert_api(r, 404, errors("cursor", "no such page: use the `next` value of a page"))
 
 
 @pytest.mark.parametrize("association", ["²", "Nord Asso", "x" * 3000, "a\r\nb", "-a"])

@@ -125,10 +125,8 @@ def test_the_list_of_requests_and_its_bounds(document):
         "responses": {
             "200": answer("a page of requests and the `next` cursor"),
             "401": UNAUTHORIZED,
-            "422": answer(
-                "unknown status, association not an id, limit not a whole number from 1 to 200, or cursor not the "
-                "`next` value of a page of this list", "Errors",
-            ),
+            "404": answer("the cursor names no page (not a `next` value we gave)", "Errors"),
+            "422": answer("unknown status, association not an id, or limit not a whole number from 1 to 200", "Errors"),
         },
     }
 

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from tests.conftest import association, make_memory_services, youth
-from tests.unicode_inputs import KNOWN_OTHER_NUMBERS, code_texts, numeric_texts, urls_with_foreign
+from tests.unicode_inputs import KNOWN_OTHER_NUMBERS, code_texts, cursors, numeric_texts, urls_with_foreign
 from tests.unit.web.conftest import body_text, in_process_settings, served, signed_in, title_of
 from tests.unit.web.test_form_door_answers import referent_form, volunteer_form, youth_form
 
@@ -380,6 +380,23 @@ def test_the_api_page_size_in_any_digits(http, wired, limit):
         assert r.status_code == 200
     else:
         assert r.status_code == 422 and api_errors(r) == {"limit": "a whole number from 1 to 200"}
+
+
+@EXAMPLES
+@given(cursor=cursors())
+def test_a_page_cursor_in_any_characters(http, wired, session, cursor):
+    """A list's page link holds a cursor anyone may change: a page, or the list's own
+    answer to a cursor it did not give (the API: 404 naming the cursor, as its OpenAPI
+    document says; the console: a French 400 page)."""
+    api = http.get("/api/v1/requests?" + urlencode({"cursor": cursor}), headers=ADMIN_API)
+    assert api.status_code in {200, 404}
+    if api.status_code == 404:
+        assert api_errors(api) == {"cursor": "no such page: use the `next` value of a page"}
+    for path in ("/console/demandes", "/console/benevoles"):
+        page = http.get(f"{path}?" + urlencode({"onglet": "toutes", "page": cursor}), headers=session[0])
+        assert page.status_code in {200, 400} and headers_are_clean(page)
+        if page.status_code == 400:
+            assert title_of(page) == "Erreur : Lien de page invalide – Réseau Mentorat"
 
 
 @EXAMPLES
