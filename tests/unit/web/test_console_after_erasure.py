@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib.services.ports import Assignment
-from tests.conftest import association, make_memory_services, youth
-from tests.unit.web.conftest import body_text, in_process_settings, served, signed_in, title_of
+from tests.conftest import association, youth
+from tests.unit.web.conftest import body_text, in_process_settings, served_with_operators, signed_in, title_of
 from tests.unit.web.test_form_door_answers import referent_form
 
 ADMIN_EMAIL = "admin@reseau.example.org"
@@ -41,11 +41,8 @@ def settings(tmp_path):
 
 @pytest.fixture
 def wired(settings, clock):
-    from chalicelib.domain.operators import parse_operators
-
-    s = make_memory_services(settings, clock, directory=[association("nord-asso", name="Nord", recruits_mentors=True)])
-    s.stores.console.replace_operators(parse_operators(f"{ADMIN_EMAIL}:admin"))
-    with served(s):
+    directory = [association("nord-asso", name="Nord", recruits_mentors=True)]
+    with served_with_operators(settings, clock, directory, f"{ADMIN_EMAIL}:admin") as s:
         yield s
 
 
