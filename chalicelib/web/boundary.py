@@ -10,7 +10,7 @@ so that an operator finds the failure from what a person reports. The log line h
 exception's type and where it was raised, never its message (it may quote input).
 Chalice middleware cannot do this: Chalice turns a view's exception into its own 500
 before a middleware sees it. Chalice also answers its own raw 500 for a response whose
-header value holds a line break (app.py's `_validate_response`), after the view has run:
+header value holds a line break (`Chalice._validate_response`), after the view has run:
 such a response is checked here first, so that the answer is still ours.
 """
 
