@@ -16,8 +16,8 @@ from pydantic_core import PydanticCustomError
 from .mentor_vocabulary import MentorMode, Occupation, YouthAgeBand
 from .phone import phone_schema, phone_value
 from .submission import (
-    FieldError, InvalidSubmission, _field_name, _french, _json_input, city_value, distinct_texts, postal_code_value, required,
-    required_email, strict_bool,
+    FieldError, InvalidSubmission, _field_name, _french, city_value, distinct_texts, postal_code_value, required,
+    required_email, strict_bool, whole_number_value,
 )
 from .submission_schema import postal_codes_pattern
 from .text_rules import BLANK_PATTERN, CITY_MAX, MESSAGE_MAX, NAME_MAX, email_schema, message_value, text_schema, text_value
@@ -26,7 +26,6 @@ from .vocabulary import Need
 AGE_MIN, AGE_MAX = 18, 99  # volunteers are adults
 HOURS_MIN, HOURS_MAX = 1, 40
 SECTOR_MAX = 100
-WHOLE_NUMBER = "Indiquez un nombre entier."
 AT_LEAST_ONE = "Cochez au moins une proposition."
 
 # Field -> message when a required box is left unticked.
@@ -34,17 +33,6 @@ _REQUIRED_BOXES = {
     "commitment": "Le mentorat demande un engagement d'au moins 6 mois : cochez cette case si vous le pouvez.",
     "consent": "Votre accord est nécessaire pour transmettre votre profil à une association.",
 }
-
-
-def _whole_number(value: Any, info: ValidationInfo) -> Any:
-    # JSON Schema's "integer" holds 35 and 35.0, never true or "35"; the form sends text.
-    if isinstance(value, bool) or (_json_input(info) and not isinstance(value, (int, float))):
-        raise PydanticCustomError("int_type", WHOLE_NUMBER)
-    if isinstance(value, float) and not value.is_integer():
-        raise PydanticCustomError("int_from_float", WHOLE_NUMBER)
-    if isinstance(value, float):
-        return int(value)
-    return value
 
 
 def _at_least_one(value: list[Any]) -> list[Any]:
@@ -88,7 +76,7 @@ class MentorSubmission(BaseModel):
     _email = field_validator("email", mode="before")(required_email)
     _phone = field_validator("phone", mode="before")(phone_value)
     _message = field_validator("message", mode="before")(message_value)
-    _numbers = field_validator("age", "hours_per_month", mode="before")(_whole_number)
+    _numbers = field_validator("age", "hours_per_month", mode="before")(whole_number_value)
     _lists = field_validator("modes", "youth_ages", "needs", mode="before")(distinct_texts)
     _non_empty = field_validator("modes", "youth_ages", "needs")(_at_least_one)
 

@@ -179,7 +179,7 @@ class RoutedRecord:
 
     def _place_codes(self) -> dict[str, Optional[str]]:
         """Where it is, as routing reads it: the codes of its commune, département, région."""
-        place = Place(**self.place) if self.place else None
+        place = Place.from_stored(self.place) if self.place else None
         return dict(
             commune=place.commune_code if place else None,
             departement=place.departement if place else None,

@@ -13,13 +13,15 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from .digits import OTHER_DIGITS, has_other_digits, whole_number
 from .phone import phone_value
 from .submission_schema import referent_schema, submission_schema
 from .text_rules import CITY_MAX, NAME_MAX, email_value, is_blank, message_value, text_value
 from .vocabulary import Need, Public, Situation, StructureType
 
-POSTAL_CODE_RE = re.compile(r"^(?:0[1-9]|[1-8][0-9]|9[0-8])[0-9]{3}$")
+POSTAL_CODE_RE = re.compile(r"(?:0[1-9]|[1-8][0-9]|9[0-8])[0-9]{3}")
 REQUIRED = "Champ obligatoire."
+WHOLE_NUMBER = "Indiquez un nombre entier."
 UNKNOWN_POSTAL_CODE = "Ce code postal n'existe pas : vérifiez-le (5 chiffres, exemple : 59100)."
 
 
@@ -51,6 +53,27 @@ def strict_bool(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
+def whole_number_value(value: Any, info: ValidationInfo) -> Any:
+    """A whole number (an age, hours per month). In JSON, a number: 17 and 17.0, never
+    true or "17" (JSON Schema's "integer"). In a form, text written with the digits 0 to
+    9 only (domain/digits.py), spaces around it left out as in every form field: "²" or
+    "١٥" get a message saying which digits to use."""
+    if isinstance(value, bool) or (_json_input(info) and not isinstance(value, (int, float))):
+        raise PydanticCustomError("int_type", WHOLE_NUMBER)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise PydanticCustomError("whole_number", WHOLE_NUMBER)
+        return int(value)
+    if isinstance(value, str):
+        if not value.strip():
+            raise PydanticCustomError("missing", REQUIRED)
+        number = whole_number(value.strip())
+        if number is None:
+            raise PydanticCustomError("whole_number", OTHER_DIGITS if has_other_digits(value) else WHOLE_NUMBER)
+        return number
+    return value
+
+
 def _name(value: Any) -> Optional[str]:
     return text_value(value, NAME_MAX)
 
@@ -73,7 +96,7 @@ def postal_code_value(value: Any) -> Any:
     """A French postal code that exists: its shape first, then the territory's list."""
     if value is None or is_blank(value):
         raise PydanticCustomError("missing", REQUIRED)
-    if not isinstance(value, str) or not POSTAL_CODE_RE.match(value):
+    if not isinstance(value, str) or not POSTAL_CODE_RE.fullmatch(value):
         raise PydanticCustomError("postal_code", "Code postal invalide : 5 chiffres (exemple : 59100).")
     from .territory import is_known_postal_code
 
@@ -146,14 +169,7 @@ class Submission(BaseModel):
     _postal_code_ok = field_validator("postal_code", mode="before")(postal_code_value)
     _city = field_validator("city", mode="before")(city_value)
     _dedupe_publics = field_validator("publics", mode="before")(distinct_texts)
-
-    @field_validator("age", mode="before")
-    @classmethod
-    def _age_type(cls, v: Any, info: ValidationInfo) -> Any:
-        # JSON Schema's "integer" holds 17 and 17.0, never true or "17".
-        if isinstance(v, bool) or (_json_input(info) and not isinstance(v, (int, float))):
-            raise PydanticCustomError("int_type", "Indiquez un nombre entier.")
-        return v
+    _age = field_validator("age", mode="before")(whole_number_value)
 
     @model_validator(mode="after")
     def _channel_rules(self) -> "Submission":
@@ -182,8 +198,8 @@ def channel_rule_errors(values: dict[str, Any]) -> list[tuple[str, str]]:
     if not _present(values.get("first_name")):
         errors.append(("first_name", REQUIRED))
     age = values.get("age")
-    if isinstance(age, str) and age.strip().isdigit():
-        age = int(age)
+    if isinstance(age, str):
+        age = whole_number(age.strip())
     age = age if isinstance(age, int) and not isinstance(age, bool) else None
     low, high = (6, 30) if with_referent else (13, 30)
     if not with_referent:
@@ -213,9 +229,9 @@ class _Collected(ValueError):
 
 _STANDARD_MESSAGES = {
     "missing": REQUIRED,
-    "int_parsing": "Indiquez un nombre entier.",
-    "int_type": "Indiquez un nombre entier.",
-    "int_from_float": "Indiquez un nombre entier.",
+    "int_parsing": WHOLE_NUMBER,
+    "int_type": WHOLE_NUMBER,
+    "int_from_float": WHOLE_NUMBER,
     "string_too_short": REQUIRED,
     "string_too_long": "Texte trop long : {max_length} caractères au plus.",
     "string_type": "Texte attendu.",

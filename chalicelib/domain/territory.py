@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
+
+from .digits import ascii_digits
 
 # Relative to this file, so it works the same from the repo and from a Lambda package.
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "territory.json"
@@ -29,6 +31,13 @@ class Place:
     commune_name: str | None
     departement: str | None  # e.g. "59", "2A", "976"; None when the postal code straddles two
     region: str | None  # e.g. "32"; overseas collectivités carry their own code ("987")
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any]) -> "Place":
+        """A place as a record stores it. Any field may be missing: an erased request keeps
+        only its département and région (domain/request.py, Request.erase), and a record
+        written by another version may hold keys this one does not know (left out)."""
+        return cls(**{f.name: stored.get(f.name) for f in fields(cls)})
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +98,7 @@ def _clean_postal_code(postal_code: object) -> str | None:
     if not isinstance(postal_code, str):
         return None
     code = "".join(postal_code.split())
-    return code if len(code) == 5 and code.isascii() and code.isdigit() else None
+    return code if len(code) == 5 and ascii_digits(code) else None
 
 
 def _place(postal_code: str, insee: str) -> Place:
@@ -165,21 +174,22 @@ def communes_named(name: str) -> list[Place]:
 
 # Départements proper: metropolitan, Corsica (2A, 2B) and the five overseas départements.
 # Overseas collectivités (975, 977, 978...) are left out: their names are communes' too.
-_DEPARTEMENT_CODE = re.compile(r"^(?:\d{2}|2[AB]|97[1-46])$")
+_DEPARTEMENT_CODE = re.compile(r"(?:[0-9]{2}|2[AB]|97[1-46])")
 
 
 def departements() -> dict[str, str]:
     """Every département's code and official name ("93": "Seine-Saint-Denis")."""
-    return {code: entry[0] for code, entry in _data()["departements"].items() if _DEPARTEMENT_CODE.match(code)}
+    return {code: entry[0] for code, entry in _data()["departements"].items() if _DEPARTEMENT_CODE.fullmatch(code)}
 
 
 def departement_place(code: str) -> Place | None:
     """A place known only to its département (a mail saying "dans le 93"): no commune."""
     code = (code or "").strip().upper()
-    entry = _data()["departements"].get(code.zfill(2) if code.isdigit() else code)
-    if entry is None or not _DEPARTEMENT_CODE.match(code.zfill(2) if code.isdigit() else code):
+    code = code.zfill(2) if ascii_digits(code) else code
+    entry = _data()["departements"].get(code)
+    if entry is None or not _DEPARTEMENT_CODE.fullmatch(code):
         return None
-    return Place(None, None, None, code.zfill(2) if code.isdigit() else code, entry[1])
+    return Place(None, None, None, code, entry[1])
 
 
 def departement_name(code: str) -> str | None:

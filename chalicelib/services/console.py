@@ -11,6 +11,7 @@ stay importable from here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Mapping, Optional
@@ -30,6 +31,9 @@ __all__ = [
 ]
 
 PAGE_SIZE = 25
+# A département's code as the filter takes it ("59", "2A", "974"): ASCII only, so that
+# "５９" or "²" is dropped like any unknown value rather than kept as a filter nothing matches.
+DEPARTEMENT_FILTER = re.compile(r"[0-9A-Z]{1,3}")
 # Filters the indexes cannot answer are applied over the pages read: at most this many
 # reads fill one page, so a page costs the same whatever the number of requests.
 MAX_READS_PER_PAGE = 4
@@ -106,7 +110,7 @@ class QueueFilters:
             tab=TAB_BY_SLUG.get(params.get("onglet") or "", TABS[0]),
             channel=channel if channel in CHANNEL_LABELS else None,
             association=text("association", 64),
-            departement=departement if departement and departement.isalnum() else None,
+            departement=departement if departement and DEPARTEMENT_FILTER.fullmatch(departement) else None,
             need=need if need in {n.value for n in Need} else None,
             date_from=day("du"),
             date_to=day("au"),

@@ -22,6 +22,14 @@ class StorageUnavailable(Exception):
     and a retry with the same idempotency key or form submission id cannot store twice."""
 
 
+class InvalidCursor(ValueError):
+    """A page cursor no store gave (a list's `next`, the console's next page), or one
+    for another list: a cursor travels in a URL, where anyone may change it."""
+
+    def __init__(self) -> None:
+        super().__init__("invalid cursor")
+
+
 @dataclass(frozen=True)
 class OutgoingMail:
     """One message of the outbox, rendered before the transaction that stores it."""

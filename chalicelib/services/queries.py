@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import binascii
-import json
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -58,11 +56,8 @@ Page = tuple[list[dict[str, Any]], Optional[str]]
 
 def read_page(read: Callable[[], Page], view: Callable[[dict[str, Any]], dict[str, Any]]) -> Page:
     """One page of a store's list in the admin API's shape, with the next page's cursor; a
-    cursor that is not one of ours is a ValueError (400)."""
-    try:
-        items, next_cursor = read()
-    except (binascii.Error, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError("invalid cursor") from exc
+    cursor that is not one of ours is the store's InvalidCursor (a ValueError)."""
+    items, next_cursor = read()
     return [view(i) for i in items], next_cursor
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from ..domain.digits import whole_number
 from ..domain.paris_time import paris_day
 from ..domain.statistics import CHANNEL_LABELS, Report, build_report, period_days
 from .clock import Clock
@@ -20,11 +21,8 @@ DEFAULT_PERIOD = 12
 
 
 def period_of(value: Any) -> int:
-    """The period asked for (`?periode=`), or the default one."""
-    try:
-        weeks = int(str(value or ""))
-    except ValueError:
-        return DEFAULT_PERIOD
+    """The period asked for (`?periode=`, one of the page's choices), or the default one."""
+    weeks = whole_number(str(value))
     return weeks if weeks in PERIODS else DEFAULT_PERIOD
 
 

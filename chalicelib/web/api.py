@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Callable, Optional
 from chalice import Response
 
 from ..config import Settings
-from ..domain.models import NewRequest
+from ..domain.digits import whole_number
+from ..domain.models import ASSOCIATION_ID_PATTERN, NewRequest
 from ..domain.submission import parse_submission
 from ..domain.vocabulary import Channel, Status
 from ..services.directory import InvalidDirectory
+from ..services.ports import InvalidCursor
 from ..services.queries import DEFAULT_PAGE, MAX_PAGE
 from .json_door import admin_refusal, json_submission
 from .parsing import MAX_DIRECTORY_BYTES, BodyRefused, parse_json
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     from ..services.outbox import OutboxService
     from ..services.queries import RequestQueries
 
-LIMIT_RE = re.compile(r"[0-9]{1,6}")
 LISTED_AT_MOST = 100  # quarantined and failed mails: the newest, for an operator to look at
 
 
@@ -68,14 +69,18 @@ class Api:
         status = q.get("status")
         if status is not None and status not in {s.value for s in Status}:
             return api_error("status", f"one of {[s.value for s in Status]}", 422)
-        limit_text = q.get("limit", str(DEFAULT_PAGE))
-        if not LIMIT_RE.fullmatch(limit_text) or not 1 <= int(limit_text) <= MAX_PAGE:
+        association = q.get("association") or None  # empty: no filter, as before
+        if association is not None and not re.fullmatch(ASSOCIATION_ID_PATTERN, association):
+            return api_error("association", "an association id (lower case letters, digits and hyphens)", 422)
+        limit = whole_number(q.get("limit", str(DEFAULT_PAGE)))
+        if limit is None or not 1 <= limit <= MAX_PAGE:
             return api_error("limit", f"a whole number from 1 to {MAX_PAGE}", 422)
         try:
-            items, cursor = self.requests.list(status, q.get("association"), int(limit_text), q.get("cursor"))
-        except ValueError:
+            items, cursor = self.requests.list(status, association, limit, q.get("cursor"))
+        except InvalidCursor:
             # The query names the page: a cursor we did not issue names no page (404, as for
-            # any unknown resource), rather than a malformed request.
+            # any unknown resource; the OpenAPI document says so, and a fuzzer sending any
+            # string the schema allows expects no 422 for it), rather than a malformed request.
             return api_error("cursor", "no such page: use the `next` value of a page", 404)
         return json_response({"items": items, "next": cursor})
 

@@ -9,13 +9,16 @@ correlation id (`X-Correlation-Id`, and shown on the page) that the log line als
 so that an operator finds the failure from what a person reports. The log line holds the
 exception's type and where it was raised, never its message (it may quote input).
 Chalice middleware cannot do this: Chalice turns a view's exception into its own 500
-before a middleware sees it.
+before a middleware sees it. Chalice also answers its own raw 500 for a response whose
+header value holds a line break (`Chalice._validate_response`), after the view has run:
+such a response is checked here first, so that the answer is still ours.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import traceback
 import uuid
 from typing import Any, Callable, Optional, Protocol
@@ -27,6 +30,19 @@ from ..config import Settings
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
+
+# What no header value may hold: a line break would end the header (or start another),
+# and other control characters are refused by HTTP itself (RFC 9110, field values).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+class UnsafeHeader(Exception):
+    """A view built a header value holding a control character: a bug of ours, answered
+    as one (the value is not logged: it may quote input)."""
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]  # Chalice's multi-value headers
 
 
 def correlation_id(request: Any) -> str:
@@ -110,7 +126,11 @@ class GuardedViews:
             try:
                 views = self._make_views()
                 settings = views.settings
-                return getattr(views, name)(*args, **kwargs)
+                response = getattr(views, name)(*args, **kwargs)
+                headers = getattr(response, "headers", None) or {}
+                if any(_CONTROL.search(str(v)) for vs in headers.values() for v in _listed(vs)):
+                    raise UnsafeHeader()
+                return response
             except Exception as exc:
                 return failure_response(exc, self._request, settings)
 

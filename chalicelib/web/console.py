@@ -42,6 +42,19 @@ def console_page(settings: Settings, name: str, session: Optional[ConsoleSession
     return response
 
 
+def invalid_page_link(settings: Settings, first_page: str) -> Response:
+    """400: a list's page link (`?page=`, `?avant=`) that is not one the console gave
+    (changed, cut, or written by hand), with the way back to the list's first page."""
+    response = error_page(
+        settings, 400, "Lien de page invalide",
+        "Ce lien ne mène à aucune page de cette liste : il a sans doute été modifié ou coupé. "
+        "Reprenez la liste depuis sa première page.",
+        first_page, "Revenir à la première page",
+    )
+    response.headers.update(console_headers(settings))
+    return response
+
+
 def read_cookie(headers: Mapping[str, str], name: str = COOKIE) -> Optional[str]:
     """The value of the cookie `name` in the request's Cookie header, if any.
 

@@ -22,12 +22,13 @@ from urllib.parse import parse_qsl, quote
 from chalice import Response
 
 from ..domain import directory_changes
+from ..domain.digits import whole_number
 from ..domain.models import Association
 from ..domain.paris_time import french_time
 from ..domain.vocabulary import Need
 from ..services.console_auth import ConsoleSession
 from ..services.directory import DirectoryPreview, DirectoryService, InvalidDirectory
-from .console import ConsoleRoom, console_page, guarded_page, redirect
+from .console import ConsoleRoom, console_page, guarded_page, invalid_page_link, redirect
 from .directory_form import CHOICES, FORM_LABELS, entry_from_form, form_values, model_errors
 from .responses import error_page, not_found_page
 
@@ -136,11 +137,10 @@ class ConsoleDirectory(ConsoleRoom):
         ]
         names = {a.id: a.name for a in associations}
         q = request.query_params or {}
-        saved = q.get("enregistre")
         cleared = q.get("signalement") == "efface"
         return self._page(
             "directory", session, page_title="Annuaire", rows=rows, flags=flags, names=names,
-            need_labels=dict(Need.choices()), saved=saved if saved and saved.isdigit() else None, cleared=cleared,
+            need_labels=dict(Need.choices()), saved=whole_number(q.get("enregistre")), cleared=cleared,
         )
 
     def clear_flag(self, request: Request) -> Response:
@@ -213,15 +213,15 @@ class ConsoleDirectory(ConsoleRoom):
     @guarded_page
     def versions_page(self, request: Request, session: ConsoleSession) -> Response:
         q = request.query_params or {}
-        before = int(q["avant"]) if (q.get("avant") or "").isdigit() else None
+        before = whole_number(q["avant"]) if q.get("avant") else None
+        if q.get("avant") and before is None:
+            return invalid_page_link(self.settings, "/console/annuaire/versions")
         versions = self.directory.versions(VERSIONS_PAGE + 1, before)
         latest = versions[:1] if before is None else self.directory.versions(1)
-        restored = q.get("restauree")
         return self._page(
             "directory_versions", session, page_title="Versions de l'annuaire", versions=versions[:VERSIONS_PAGE],
             older=versions[VERSIONS_PAGE - 1].number if len(versions) > VERSIONS_PAGE else None,
-            latest=latest[0].number if latest else None,
-            restored=restored if restored and restored.isdigit() else None,
+            latest=latest[0].number if latest else None, restored=whole_number(q.get("restauree")),
         )
 
     def restore(self, request: Request, number: str) -> Response:
@@ -229,17 +229,18 @@ class ConsoleDirectory(ConsoleRoom):
         if isinstance(posted, Response):
             return posted
         session, _ = posted
-        if not number.isdigit():
+        version_number = whole_number(number)
+        if version_number is None:
             return not_found_page(self.settings)
         try:
-            version = self.directory.restore(int(number), session.operator.email)
+            version = self.directory.restore(version_number, session.operator.email)
         except InvalidDirectory:
             # Saved under rules that have changed since (a field now refused).
             return error_page(
                 self.settings, 422, "Version non restaurable",
-                f"La version {number} ne respecte plus les règles de l'annuaire : elle ne peut pas être restaurée.",
+                f"La version {version_number} ne respecte plus les règles de l'annuaire : elle ne peut pas être restaurée.",
                 "/console/annuaire/versions", "Revenir aux versions",
             )
         if version is None:
             return not_found_page(self.settings)
-        return redirect(f"/console/annuaire/versions?restauree={number}")
+        return redirect(f"/console/annuaire/versions?restauree={version_number}")

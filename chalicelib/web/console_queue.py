@@ -20,7 +20,8 @@ from ..services.console import (
 )
 from ..services.console_auth import ConsoleSession
 from ..services.mentor_mails import mentor_profile
-from .console import ConsoleRoom, console_page, guarded_page, redirect
+from ..services.ports import InvalidCursor
+from .console import ConsoleRoom, console_page, guarded_page, invalid_page_link, redirect
 
 if TYPE_CHECKING:
     from chalice.app import Request
@@ -53,8 +54,8 @@ class ConsoleQueue(ConsoleRoom):
         cursor = (params.get("page") or "").strip() or None
         try:
             view = self.service.queue(filters, cursor)
-        except (ValueError, KeyError):  # a cursor that is not ours
-            view = self.service.queue(filters, None)
+        except InvalidCursor:
+            return invalid_page_link(self.settings, f"{self.path}?" + urlencode(filters.query()))
         next_url = f"{self.path}?" + urlencode(filters.query(cursor=view.next_cursor)) if view.next_cursor else None
         requests = self.path == "/console/demandes"
         return console_page(

@@ -10,6 +10,7 @@ import re
 from typing import Any, Optional
 
 from ..domain import directory_changes
+from ..domain.digits import ascii_digits, has_other_digits, whole_number
 from ..domain.models import ASSOCIATION_ID_PATTERN
 from ..domain.vocabulary import Need, Public, Situation
 from ..services.directory import InvalidDirectory
@@ -69,8 +70,12 @@ def form_values(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _whole(text: str) -> Optional[int]:
-    text = text.strip()
-    return int(text) if re.fullmatch(r"[0-9]{1,6}", text) else None
+    return whole_number(text.strip(), max_digits=6)
+
+
+def _number_message(text: str, message: str) -> str:
+    """`message`, or which digits to use when `text` was written with others ("１２", "²")."""
+    return "écrivez ce nombre avec les chiffres de 0 à 9" if has_other_digits(text) else message
 
 
 def entry_from_form(
@@ -119,16 +124,18 @@ def entry_from_form(
     for kind in ("regions", "departements", "communes"):
         codes = directory_changes.split_codes(shown[kind])
         if kind == "departements":
-            codes = [c.zfill(2) if c.isdigit() and len(c) == 1 else c for c in codes]
+            codes = [c.zfill(2) if ascii_digits(c) and len(c) == 1 else c for c in codes]
         unknown = directory_changes.unknown_codes(kind, codes)
-        if unknown:
+        if any(has_other_digits(c) for c in unknown):
+            wrong(kind, "écrivez les codes INSEE avec les chiffres de 0 à 9 : " + ", ".join(unknown))
+        elif unknown:
             wrong(kind, "codes INSEE inconnus : " + ", ".join(unknown))
         territory[kind] = codes
     age_min, age_max = _whole(shown["age_min"]), _whole(shown["age_max"])
     if age_min is None or age_min > 120:
-        wrong("age_min", "un nombre entier de 0 à 120")
+        wrong("age_min", _number_message(shown["age_min"], "un nombre entier de 0 à 120"))
     if age_max is None or age_max > 120:
-        wrong("age_max", "un nombre entier de 0 à 120")
+        wrong("age_max", _number_message(shown["age_max"], "un nombre entier de 0 à 120"))
     if age_min is not None and age_max is not None and age_min > age_max:
         wrong("age_max", "l'âge maximum doit être au moins l'âge minimum")
     needs = shown["needs"]
@@ -144,7 +151,7 @@ def entry_from_form(
         if shown[name]:
             capacities[name] = _whole(shown[name])
             if capacities[name] is None:
-                wrong(name, "un nombre entier, ou vide pour sans limite")
+                wrong(name, _number_message(shown[name], "un nombre entier, ou vide pour sans limite"))
     entry = {
         **base,
         "id": shown["id"],

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..domain.mentor_submission import MentorSubmission
-from ..domain.models import Association
+from ..domain.models import ASSOCIATION_ID_PATTERN, Association
 from ..domain.submission import FieldError, Submission
 from ..domain.vocabulary import Status
 from ..services.queries import DEFAULT_PAGE, MAX_PAGE
@@ -55,6 +55,8 @@ def _answer(description: str, schema: Optional[str] = None) -> dict[str, Any]:
 
 
 _STATUSES = [s.value for s in Status]
+# An association's id, or empty (no filter).
+_ASSOCIATION_FILTER = {"type": "string", "pattern": f"^(?:{ASSOCIATION_ID_PATTERN[1:-1]})?$"}
 _UNAUTHORIZED = "missing or wrong admin token"
 _BAD_JSON = "body is not JSON, not UTF-8, nested deeper than 20 levels, or not an object"
 
@@ -119,7 +121,7 @@ def openapi_document() -> dict[str, Any]:
                     "security": admin,
                     "parameters": [
                         {"name": "status", "in": "query", "required": False, "schema": {"type": "string", "enum": _STATUSES}},
-                        {"name": "association", "in": "query", "required": False, "schema": {"type": "string"}},
+                        {"name": "association", "in": "query", "required": False, "schema": _ASSOCIATION_FILTER},
                         {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
                         {
                             "name": "limit",
@@ -132,7 +134,7 @@ def openapi_document() -> dict[str, Any]:
                         "200": _answer("a page of requests and the `next` cursor"),
                         "401": unauthorized,
                         "404": _answer("the cursor names no page (not a `next` value we gave)", "Errors"),
-                        "422": _answer("unknown status, or limit not a whole number from 1 to 200", "Errors"),
+                        "422": _answer("unknown status, association not an id, or limit not a whole number from 1 to 200", "Errors"),
                     },
                 },
             },

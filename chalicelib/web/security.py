@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from typing import TYPE_CHECKING, Mapping, Optional
 from urllib.parse import urlsplit
 
@@ -94,9 +95,18 @@ def cross_site_post_allowed(headers: Mapping[str, str], settings: Settings) -> b
     return origin in _own_origins(headers, settings) or origin in partners
 
 
+# A partner's thank-you page becomes our answer's Location header: a URI (RFC 3986) is
+# visible ASCII, and a browser or gateway caps a header's length.
+RETURN_URL_MAX = 2000
+_URI_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+
+
 def safe_return_url(url: Optional[str], settings: Settings) -> Optional[str]:
-    """A partner's thank-you page, only when its origin is configured (no open redirect)."""
-    if not url:
+    """A partner's thank-you page, only when its origin is configured (no open redirect)
+    and it is a plain URI. urlsplit drops tabs and line breaks before reading the origin,
+    so a URL holding them would pass as the partner's and then split our Location header:
+    anything but visible ASCII is ignored, and the person sees our own thank-you page."""
+    if not url or len(url) > RETURN_URL_MAX or not _URI_CHARACTERS.fullmatch(url):
         return None
     if origin_of(url) in {o.lower() for o in settings.partner_origins}:
         return url

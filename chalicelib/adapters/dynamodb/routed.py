@@ -19,13 +19,12 @@ release_capacity): those item shapes stay written by their own port's module.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
 from ...domain.reference import is_reference
 from ...services.ports import Event, OutgoingMail, StoredIdempotency
+from ..page_cursor import decode_cursor, encode_cursor, record_id
 from . import directory, outbox
 from .table import DynamoTable, _expired, _json, _n, _s, _unjson
 
@@ -92,14 +91,6 @@ def meta_item(kind: RecordKind, record: dict[str, Any], expires_at: int, events:
     if kind.tracks_last_event and events:
         meta["last_event"] = _s(events[-1].type)  # the queue's activity badge
     return meta
-
-
-def encode_cursor(last_key: Optional[dict[str, Any]]) -> Optional[str]:
-    return base64.urlsafe_b64encode(json.dumps(last_key).encode()).decode() if last_key else None
-
-
-def decode_cursor(cursor: str) -> dict[str, Any]:
-    return json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
 
 
 class RoutedRecordStore:
@@ -267,9 +258,10 @@ class RoutedRecordStore:
             index, key = "by_created", ("feed_pk", kind.feed)
         values[":k"] = _s(key[1])
         condition = f"{key[0]} = :k"
+        low, high = created_from or "", created_to or "\uffff"
         if created_from or created_to:
-            values[":from"] = _s(created_from or "")
-            values[":to"] = _s(created_to or "\uffff")
+            values[":from"] = _s(low)
+            values[":to"] = _s(high)
             condition += " AND list_sk BETWEEN :from AND :to"
         args: dict[str, Any] = {
             "TableName": self.table.name,
@@ -282,7 +274,10 @@ class RoutedRecordStore:
             "Limit": limit,
         }
         if cursor:
-            args["ExclusiveStartKey"] = decode_cursor(cursor)
+            # The start key rebuilt from the sort key the cursor names (adapters/page_cursor.py):
+            # the META item's own key and the index's, whatever the cursor held.
+            list_sk = decode_cursor(cursor, low, high)
+            args["ExclusiveStartKey"] = {**meta_key(kind, record_id(list_sk)), key[0]: _s(key[1]), "list_sk": _s(list_sk)}
         out = self.table.client.query(**args)
         rows = []
         for item in out.get("Items", []):
@@ -290,7 +285,8 @@ class RoutedRecordStore:
             if with_last_event:
                 record["last_event"] = item.get("last_event", {}).get("S")
             rows.append(record)
-        return rows, encode_cursor(out.get("LastEvaluatedKey"))
+        last = out.get("LastEvaluatedKey")
+        return rows, encode_cursor(last["list_sk"]["S"]) if last else None
 
     def queue_page(
         self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],

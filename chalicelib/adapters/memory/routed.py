@@ -6,12 +6,12 @@ shared state. Each store hands over its own dicts; the conditions are DynamoDB's
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any, Optional
 
 from ...services.ports import Event, Refusal, StoredIdempotency
 from ...domain.reference import is_reference
+from ..page_cursor import decode_cursor, encode_cursor
 from . import directory, outbox
 from .state import MemoryState, StoredRequest, Transaction, dump, expired
 
@@ -148,8 +148,8 @@ class MemoryRoutedStore:
         """Newest first; creation times in [from, to]. Like a DynamoDB Query with a filter,
         `limit` counts the records read, expired ones included, and a full page always
         gives a cursor."""
-        after = base64.urlsafe_b64decode(cursor.encode()).decode() if cursor else None
         low, high = created_from or "", created_to or "\uffff"
+        after = decode_cursor(cursor, low, high) if cursor else None
         with self.state.lock:
             listed = [
                 r for r in self.records.values()
@@ -167,7 +167,7 @@ class MemoryRoutedStore:
                 if with_last_event:
                     record["last_event"] = r.last_event  # the queue's activity badge
                 items.append(record)
-        next_cursor = base64.urlsafe_b64encode(page[-1].list_sk.encode()).decode() if len(page) == limit else None
+        next_cursor = encode_cursor(page[-1].list_sk) if len(page) == limit else None
         return items, next_cursor
 
     def queue_page(

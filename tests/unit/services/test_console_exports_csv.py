@@ -275,7 +275,7 @@ def test_the_recent_exports_are_listed_newest_first_up_to_the_limit(s, exports, 
 
 
 @pytest.mark.parametrize("value,weeks", [("4", 4), ("12", 12), ("52", 52), (52, 52), ("5", 12), ("", 12),
-                                         (None, 12), ("quatre", 12)])
+                                         (None, 12), ("quatre", 12), ("５２", 12), ("٥٢", 12), ("²", 12), ("1_2", 12), (" 52", 12)])
 def test_the_period_asked_for_or_twelve_weeks(value, weeks):
     from chalicelib.services.statistics import period_of
 

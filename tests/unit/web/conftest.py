@@ -37,6 +37,19 @@ def served(services) -> Iterator[Any]:
         set_services(None)
 
 
+@contextmanager
+def served_with_operators(settings, clock, directory: list[dict[str, Any]], operators: str) -> Iterator[Any]:
+    """The in-memory stack over `directory`, its console's `operators` (the OPERATORS
+    syntax of domain/operators.py, "a@x.org,b@x.org:admin"), served to app.py's routes."""
+    from chalicelib.domain.operators import parse_operators
+    from tests.conftest import make_memory_services
+
+    s = make_memory_services(settings, clock, directory=directory)
+    s.stores.console.replace_operators(parse_operators(operators))
+    with served(s):
+        yield s
+
+
 @pytest.fixture
 def http(wired):
     from chalice.test import Client

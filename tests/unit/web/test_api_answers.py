@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 
 from tests.unit.web.conftest import in_process_settings, served
 
 from tests.conftest import association, make_memory_services, youth
+from tests.unicode_inputs import CRAFTED_CURSORS
 
 OURS = "http://127.0.0.1:8000"
 ADMIN = {"Authorization": "Bearer test-admin-token"}
@@ -118,18 +120,26 @@ def test_an_unknown_status_is_refused_with_the_known_ones(http, wired):
     assert_api(r, 422, errors("status", "one of ['needs_triage', 'routed', 'accepted', 'closed']"))
 
 
-@pytest.mark.parametrize("limit, ok", [("1", True), ("200", True), ("50", True), ("0", False), ("201", False), ("abc", False), ("-1", False), ("1000000", False)])
+@pytest.mark.parametrize("limit, ok", [("1", True), ("200", True), ("50", True), ("0", False), ("201", False), ("abc", False), ("-1", False), ("1000000", False),
+                                       ("²", False), ("١٥", False), ("１５", False), ("1" * 5000, False)])
 def test_a_page_holds_1_to_200_items(http, wired, limit, ok):
-    r = http.get(f"/api/v1/requests?limit={limit}", headers=ADMIN)
+    r = http.get("/api/v1/requests?" + urlencode({"limit": limit}), headers=ADMIN)
     if ok:
         assert_api(r, 200, {"items": [], "next": None})
     else:
         assert_api(r, 422, errors("limit", "a whole number from 1 to 200"))
 
 
-def test_a_cursor_we_did_not_give_names_no_page(http, wired):
-    r = http.get("/api/v1/requests?cursor=not-a-cursor", headers=ADMIN)
+@pytest.mark.parametrize("cursor", CRAFTED_CURSORS)
+def test_a_cursor_we_did_not_give_names_no_page(http, wired, cursor):
+    r = http.get("/api/v1/requests?" + urlencode({"cursor": cursor}), headers=ADMIN)
     assert_api(r, 404, errors("cursor", "no such page: use the `next` value of a page"))
+
+
+@pytest.mark.parametrize("association", ["²", "Nord Asso", "x" * 3000, "a\r\nb", "-a"])
+def test_the_association_filter_takes_an_association_id(http, wired, association):
+    r = http.get("/api/v1/requests?" + urlencode({"association": association}), headers=ADMIN)
+    assert_api(r, 422, errors("association", "an association id (lower case letters, digits and hyphens)"))
 
 
 def test_the_outbox_lists_only_failed_mails(http, wired):

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 
 from tests.unit.web.conftest import in_process_settings, served, signed_in
 
 from tests.conftest import association, make_memory_services, youth
+from tests.unicode_inputs import CRAFTED_CURSORS
 from tests.unit.web.conftest import shown as text
 from tests.unit.web.conftest import title_of
 
@@ -101,11 +103,16 @@ def test_the_queue_is_titled_by_its_tab_and_exports_its_filtered_view(http, sess
     assert "Page suivante" not in page and "Première page" not in page
 
 
-def test_a_cursor_that_is_not_ours_shows_the_first_page(http, session):
-    ref = submit(http)
-    r = http.get("/console/demandes?onglet=en-attente&page=pas-un-curseur", headers=session[0])
-    assert r.status_code == 200
-    assert f'href="/console/demandes/{ref}"' in text(r)
+@pytest.mark.parametrize("path", ["/console/demandes", "/console/benevoles"])
+@pytest.mark.parametrize("cursor", CRAFTED_CURSORS)
+def test_a_cursor_that_is_not_ours_gets_a_page_saying_so_with_the_way_back(http, session, path, cursor):
+    submit(http)
+    r = http.get(f"{path}?" + urlencode({"onglet": "en-attente", "besoin": "scolaire", "page": cursor}), headers=session[0])
+    assert r.status_code == 400
+    assert title_of(r) == "Erreur : Lien de page invalide – Réseau Mentorat"
+    page = text(r)
+    assert "Ce lien ne mène à aucune page de cette liste : il a sans doute été modifié ou coupé." in page
+    assert f'<a href="{path}?onglet=en-attente&besoin=scolaire">Revenir à la première page</a>' in page
 
 
 def test_the_volunteers_queue_has_its_own_words_and_no_export(http, session):

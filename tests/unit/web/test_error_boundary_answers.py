@@ -153,6 +153,33 @@ def test_a_view_that_answers_is_passed_through(settings):
     assert GuardedViews(lambda: room, object()).show(1, y=2) == ("shown", 1, 2)
 
 
+@pytest.mark.parametrize("value", ["/merci\r\nSet-Cookie: x=1", "/merci\n", "/merci\r", "/a\x00b", ["ok", "b\nad"]])
+def test_a_header_value_with_a_control_character_is_answered_by_the_boundary(settings, value, caplog):
+    """Chalice refuses it after the view with its own raw JSON 500 (outside the boundary):
+    the boundary checks first and answers its French page, with its correlation id."""
+    from chalice import Response
+
+    from chalicelib.web.boundary import GuardedViews
+
+    room = SimpleNamespace(settings=settings, show=lambda: Response(body="", status_code=303, headers={"Location": value}))
+    with caplog.at_level(logging.ERROR):
+        r = GuardedViews(lambda: room, SimpleNamespace(path="/demande", context={})).show()
+    assert r.status_code == 500 and "Location" not in r.headers
+    assert "<h1>Une erreur est survenue</h1>" in text(r)
+    (line,) = [rec for rec in caplog.records if rec.name == "chalicelib.web.boundary"]
+    assert line.error == "UnsafeHeader" and "merci" not in line.getMessage() + str(line.__dict__)
+
+
+def test_a_header_value_of_visible_characters_and_tabs_is_passed_through(settings):
+    from chalice import Response
+
+    from chalicelib.web.boundary import GuardedViews
+
+    sent = Response(body="", status_code=303, headers={"Location": "/merci?ref=MNT-AAAA-BBBB", "X-Note": "a\tb é"})
+    room = SimpleNamespace(settings=settings, show=lambda: sent)
+    assert GuardedViews(lambda: room, object()).show() is sent
+
+
 @dataclass
 class _Checked:
     value: int

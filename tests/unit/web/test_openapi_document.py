@@ -116,7 +116,8 @@ def test_the_list_of_requests_and_its_bounds(document):
         "parameters": [
             {"name": "status", "in": "query", "required": False,
              "schema": {"type": "string", "enum": ["needs_triage", "routed", "accepted", "closed"]}},
-            {"name": "association", "in": "query", "required": False, "schema": {"type": "string"}},
+            {"name": "association", "in": "query", "required": False,
+             "schema": {"type": "string", "pattern": "^(?:[a-z0-9][a-z0-9-]{0,63})?$"}},
             {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
             {"name": "limit", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
@@ -125,7 +126,7 @@ def test_the_list_of_requests_and_its_bounds(document):
             "200": answer("a page of requests and the `next` cursor"),
             "401": UNAUTHORIZED,
             "404": answer("the cursor names no page (not a `next` value we gave)", "Errors"),
-            "422": answer("unknown status, or limit not a whole number from 1 to 200", "Errors"),
+            "422": answer("unknown status, association not an id, or limit not a whole number from 1 to 200", "Errors"),
         },
     }
 

@@ -1,0 +1,175 @@
+"""After an admin's erasure, every console page still answers, in process: requests erased
+in every state (to triage, waiting on an association, accepted, closed; from the API, the
+referent's form and mail intake), then each page an operator may open — the queue's tabs,
+each request's page, the directory with "Simuler", its versions, the statistics and their
+CSV, the queue's CSV, the volunteers' queue and a sign-up, the quarantine — and what reads
+the records later: the association's answer link, the admin API, the digest, the sweeper.
+
+An erased request keeps only what statistics count (domain/request.py, Request.erase):
+its place is then its département and région alone, which the directory's "Simuler" and
+the sweeper once could not read (a 500 for the 30 days of the simulation window)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from chalicelib.services.ports import Assignment
+from tests.conftest import association, youth
+from tests.unit.web.conftest import body_text, in_process_settings, served_with_operators, signed_in, title_of
+from tests.unit.web.test_form_door_answers import referent_form
+
+ADMIN_EMAIL = "admin@reseau.example.org"
+ADMIN_API = {"Authorization": "Bearer test-admin-token"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+INTAKE = "urgent@reseau.example.org"
+# Unique to the erased people ("Martin" alone would match "Martinique" on the Simuler page).
+SECRETS = ("Léa", "lea.martin@example.net", "06 12 34 56 78", "Roubaix", "Mme Dupont", "Collège Jean Macé",
+           "cpe@ac-lille.example.fr", "Yanis")
+MAIL = ("From: Claire Dupuis <cpe@ac-lille.example.fr>\r\nTo: urgent@reseau.example.org\r\nSubject: Demande de tutorat\r\n"
+        "Message-ID: <erase-1@ac-lille.example.fr>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Bonjour, Yanis, 15 ans, au collège à Roubaix (59100) cherche du soutien scolaire.\r\n").encode()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return in_process_settings(tmp_path, rate_limit_count=1000, raw_mail_dir=str(tmp_path / "raw"), intake_addresses=(INTAKE,))
+
+
+@pytest.fixture
+def wired(settings, clock):
+    directory = [association("nord-asso", name="Nord", recruits_mentors=True)]
+    with served_with_operators(settings, clock, directory, f"{ADMIN_EMAIL}:admin") as s:
+        yield s
+
+
+def api_request(http, **fields) -> dict:
+    r = http.post("/api/v1/requests", body=json.dumps(youth(**fields)).encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 201
+    return json.loads(r.body)
+
+
+def console_post(http, session, path, **fields):
+    return http.post(path, body=urlencode({"csrf": session[1], **fields}, doseq=True).encode(), headers={**session[0], **FORM})
+
+
+@pytest.fixture
+def erased(http, wired):
+    """Six requests, each in its state, all erased; and a volunteer's sign-up."""
+    session = signed_in(wired, ADMIN_EMAIL)
+    triage = api_request(http, postal_code="75001", city="Paris")
+    routed = api_request(http)
+    accepted = api_request(http)
+    closed = api_request(http)
+    by_referent = http.post("/orienter", body=urlencode(referent_form(), doseq=True).encode(), headers=FORM)
+    assert by_referent.status_code == 303
+    assert wired.mail_intake.ingest(MAIL, "cpe@ac-lille.example.fr", [INTAKE]).kind == "request"
+    assert wired.answers.accept(wired.links.answer_token(Assignment(accepted["id"], "nord-asso", 1))).state == "accepted"
+    assert console_post(http, session, f"/console/demandes/{closed['reference']}/clore", motif="duplicate").status_code == 303
+    signup = http.post("/api/v1/mentors", body=json.dumps({
+        "first_name": "Paul", "last_name": "Durand", "email": "paul.durand@example.net", "age": 42, "postal_code": "59100",
+        "occupation": "actif", "modes": ["presentiel"], "hours_per_month": 4, "youth_ages": ["15-18"],
+        "needs": ["orientation"], "commitment": True, "consent": True,
+    }).encode(), headers={"Content-Type": "application/json"})
+    assert signup.status_code == 201
+    stored = wired.requests.list(None, None, 100, None)[0]
+    assert sorted(r["status"] for r in stored) == ["accepted", "closed", "needs_triage", "routed", "routed", "routed"]
+    assert sorted(r["channel"] for r in stored) == ["api", "api", "api", "api", "email", "referent_form"]
+    for r in stored:
+        done = console_post(http, session, f"/console/demandes/{r['reference']}/effacer")
+        assert done.status_code == 303 and done.headers["Location"].endswith("?fait=effacee")
+    return {
+        "session": session, "references": [r["reference"] for r in stored], "ids": {r["reference"]: r["id"] for r in stored},
+        "routed": routed, "accepted": accepted, "signup": json.loads(signup.body)["reference"],
+    }
+
+
+def read_as_admin(http, erased, path, erased_data_only=True):
+    """The page, answered 200 and holding none of the erased people's data (a volunteer's
+    sign-up, not erased, shows its own: `erased_data_only=False`)."""
+    r = http.get(path, headers={**erased["session"][0], **ADMIN_API})
+    assert r.status_code == 200, f"{path}: {r.status_code}"
+    assert not erased_data_only or not any(s in body_text(r) for s in SECRETS), path
+    return r
+
+
+def test_every_console_page_answers_after_erasures_in_every_state(http, erased):
+    pages = [
+        "/console", "/console/demandes?onglet=a-trier", "/console/demandes?onglet=en-attente",
+        "/console/demandes?onglet=acceptees", "/console/demandes?onglet=closes", "/console/demandes?onglet=toutes",
+        "/console/demandes?onglet=toutes&departement=59&besoin=scolaire&du=2026-11-01&au=2026-11-30",
+        "/console/annuaire", "/console/annuaire/nord-asso", "/console/annuaire/nouvelle", "/console/annuaire/versions",
+        "/console/statistiques", "/console/statistiques?periode=4", "/console/statistiques/benevoles",
+        "/console/export/demandes?onglet=toutes", "/console/export/statistiques", "/console/quarantaine",
+        "/console/benevoles", "/console/benevoles?onglet=toutes",
+    ]
+    for path in pages:
+        read_as_admin(http, erased, path)
+    read_as_admin(http, erased, f"/console/benevoles/{erased['signup']}", erased_data_only=False)
+    for reference in erased["references"]:
+        page = read_as_admin(http, erased, f"/console/demandes/{reference}")
+        assert title_of(page) == f"Demande {reference} – Réseau Mentorat"
+        assert "Les données personnelles de cette demande ont été effacées." in body_text(page)
+
+
+def test_simuler_routes_the_window_again_with_erased_requests_in_it(http, erased):
+    fields = {
+        "action": "simuler", "name": "Nord", "emails": "nord-asso@asso.example.org", "active": "on", "departements": "59, 75",
+        "age_min": "6", "age_max": "30", "needs[]": ["scolaire", "orientation", "insertion_pro"], "first_need": "scolaire",
+        "capacity": "", "mentor_capacity": "", "recruits_mentors": "on",
+    }
+    for couverture in ("", "tous"):
+        r = console_post(http, erased["session"], "/console/annuaire/nord-asso", couverture=couverture, **fields)
+        assert r.status_code == 200
+        assert "Simulation" in body_text(r) and not any(s in body_text(r) for s in SECRETS)
+
+
+def test_the_csv_exports_hold_the_erased_requests_without_their_data(http, erased):
+    for kind, query in (("demandes", "onglet=toutes"), ("statistiques", "periode=12")):
+        r = console_post(http, erased["session"], f"/console/export/{kind}?{query}")
+        assert r.status_code == 200 and r.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert not any(s in body_text(r) for s in SECRETS)
+    rows = console_post(http, erased["session"], "/console/export/demandes?onglet=toutes")
+    assert all(ref in body_text(rows) for ref in erased["references"])
+
+
+def test_the_answer_links_and_the_admin_api_read_erased_requests(http, wired, erased):
+    for key in ("routed", "accepted"):
+        token = wired.links.answer_token(Assignment(erased[key]["id"], "nord-asso", 1))
+        page = http.get(f"/reponse/{token}")
+        assert page.status_code == 200 and not any(s in body_text(page) for s in SECRETS)
+    for reference in erased["references"]:
+        read_as_admin(http, erased, f"/api/v1/requests/{reference}")
+    read_as_admin(http, erased, "/api/v1/requests?limit=2")
+
+
+def test_the_digest_and_the_sweeper_read_erased_requests(http, wired, erased, clock):
+    from chalicelib.services.digest import digest_for
+
+    def status(reference):
+        return wired.requests.get(reference)["status"]
+
+    def mails_sent():
+        return len(list(Path(wired.settings.outbox_dir).glob("*.eml")))
+
+    clock.advance(days=2)
+    digest = digest_for(wired).compose()
+    assert {line.reference for line in digest.triage} == {r for r in erased["references"] if status(r) == "needs_triage"}
+    clock.advance(days=9)
+    for mail_id in wired.stores.outbox.take_inserted():
+        wired.send_new_mail(mail_id)
+    mails_before = mails_sent()
+    reminded, rerouted = wired.answers.sweep_silence()
+    # Nothing left to route an erased request on (no age, no commune): to triage, and no
+    # association is sent a mail about a person whose data is gone.
+    assert rerouted == 3 and reminded == 0
+    assert {status(r) for r in erased["references"]} == {"needs_triage", "accepted", "closed"}
+    for mail_id in wired.stores.outbox.take_inserted():
+        wired.send_new_mail(mail_id)
+    assert mails_sent() == mails_before
+    signed_again = {**erased, "session": signed_in(wired, ADMIN_EMAIL)}  # 11 days on: a new session
+    read_as_admin(http, signed_again, "/console/demandes?onglet=a-trier")
+
