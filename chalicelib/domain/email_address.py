@@ -6,14 +6,17 @@ the network, and a domain without a mail server today may have one tomorrow): an
 of dot-separated atoms of RFC 5322 characters, domain labels of any length up to 63 and
 any number of them, every top-level domain, internationalised domain names written in
 Unicode or in punycode; special-use domains (`.test`, `.local`, `.arpa`...), quoted local
-parts, IP literals and display names are refused. The address holds at most 254 characters.
+parts, IP literals and display names are refused. It runs in `strict` mode, which adds
+RFC 5321's limit of 64 octets before the `@` (mail servers refuse longer ones, and so does
+JSON Schema's `format: email`). The address holds at most 254 characters.
 
-What is stored and shown is `normalized`: email-validator's normal form, the local part as
-typed and the domain in lower case and in Unicode, so that `x@xn--exmple-cua.fr` and
-`x@EXÄMPLE.fr` are one address, `x@exämple.fr`. What is sent is `ascii`: the same address
-with its domain in punycode (IDNA 2008), which is what SES takes. SES has no SMTPUTF8
-(RFC 6531): a local part with non-ASCII letters (`zoé@exemple.fr`) is a valid address
-with no ASCII form, and `ascii` is then None; each door decides what that means for it.
+What is stored, shown and sent is `ascii`: email-validator's normal form with the domain in
+lower case and in punycode (IDNA 2008), the local part as typed. `x@EXÄMPLE.fr` and
+`x@xn--exmple-cua.fr` are one address, stored `x@xn--exmple-cua.fr`: what SES takes, what
+any mail client takes when an association copies it from a page, and what the API gives
+back as a plain RFC 5321 address. SES has no SMTPUTF8 (RFC 6531): a local part with
+non-ASCII letters (`zoé@exemple.fr`) is a valid address with no ASCII form, `ascii` is
+then None, and each door decides what that means for it.
 
 Pure: no I/O. `NotAnAddress` never holds the value: errors are logged, addresses are
 personal data.
@@ -33,14 +36,14 @@ class NotAnAddress(ValueError):
 
 @dataclass(frozen=True)
 class EmailAddress:
-    normalized: str  # stored and shown
-    ascii: Optional[str]  # sent to; None when the local part is not ASCII (SES has no SMTPUTF8)
+    ascii: Optional[str]  # stored, shown, sent; None when the local part is not ASCII (SES has no SMTPUTF8)
+    normalized: str  # email-validator's normal form: the domain in Unicode
 
     @property
     def key(self) -> str:
         """One spelling for comparing addresses: `Op@EXÄMPLE.fr` and `op@xn--exmple-cua.fr`
         are one address. Local parts are compared without case, as mail systems do."""
-        return self.normalized.lower()
+        return (self.ascii or self.normalized).lower()
 
     @property
     def non_ascii_letters(self) -> str:
@@ -62,10 +65,10 @@ def read_email(value: object) -> EmailAddress:
         # an invalid address: accepted here with ascii_email None. Every address that
         # validate_email(allow_smtputf8=False) accepts has an ASCII form here, and only
         # those (tests/unit/test_email_addresses.py checks both directions).
-        found = validate_email(value, check_deliverability=False)
+        found = validate_email(value, check_deliverability=False, strict=True)
     except EmailNotValidError:
         raise NotAnAddress("not an address") from None
-    return EmailAddress(found.normalized, found.ascii_email)
+    return EmailAddress(found.ascii_email, found.normalized)
 
 
 def address_key(value: object) -> Optional[str]:

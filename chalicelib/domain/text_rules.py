@@ -75,9 +75,10 @@ NON_ASCII_EMAIL = (
     "Indiquez une autre adresse : certaines messageries en donnent une version sans accent."
 )
 EMAIL_DESCRIPTION = (
-    "An address as the email-validator library reads it, without DNS: any number of dot-separated atoms, "
-    "any top-level domain, internationalised domains in Unicode or punycode. A local part with non-ASCII "
-    "characters is refused: the mail service has no SMTPUTF8."
+    "An address as the email-validator library reads it (no DNS; at most 64 characters before the @): any number "
+    "of dot-separated atoms, any top-level domain. An internationalised domain may be sent in Unicode or in "
+    "punycode; it is stored and returned in punycode. A local part with non-ASCII characters is refused: the mail "
+    "service has no SMTPUTF8."
 )
 
 
@@ -128,7 +129,7 @@ def message_value(value: Any) -> Optional[str]:
 
 def email_value(value: Any) -> Optional[str]:
     """Blank is absent; otherwise an address we can write to (domain/email_address.py), as
-    stored: its normalized form."""
+    stored: its ASCII form, the domain in punycode."""
     if value is None or is_blank(value):
         return None
     try:
@@ -138,7 +139,7 @@ def email_value(value: Any) -> Optional[str]:
     if address.ascii is None:
         letters = ", ".join(f"« {c} »" for c in address.non_ascii_letters)
         raise PydanticCustomError("email_non_ascii", NON_ASCII_EMAIL, {"letters": letters})
-    return address.normalized
+    return address.ascii
 
 
 def email_refusal(value: str) -> Optional[str]:

@@ -1,7 +1,7 @@
 """E-mail addresses from the world, to test every door against the outside oracle.
 
 The oracle is email-validator as the product uses it (domain/email_address.py): no DNS,
-and `allow_smtputf8=False` for an address we must be able to write to. The addresses come
+strict, and `allow_smtputf8=False` for an address we must be able to write to. The addresses come
 from three places:
 
 - hypothesis strategies: RFC 5322 dot-atoms (any atext character, any number of atoms),
@@ -30,10 +30,11 @@ HERE = Path(__file__).resolve().parent
 
 
 def oracle(address: str, smtputf8: bool = False) -> Optional[ValidatedEmail]:
-    """email-validator's verdict (None: refused), without DNS; `smtputf8`: a non-ASCII
-    local part allowed, which the product refuses with its own message."""
+    """email-validator's verdict (None: refused) with the product's options: no DNS, strict
+    (RFC 5321's 64 octets before the `@`); `smtputf8`: a non-ASCII local part allowed,
+    which the product refuses with its own message."""
     try:
-        return validate_email(address, allow_smtputf8=smtputf8, check_deliverability=False)
+        return validate_email(address, allow_smtputf8=smtputf8, check_deliverability=False, strict=True)
     except EmailNotValidError:
         return None
 
@@ -154,6 +155,12 @@ def addresses() -> st.SearchStrategy[str]:
     """Addresses email-validator accepts with `allow_smtputf8=False`: every one must pass
     every door of the product, and be written to."""
     return st.tuples(dot_atoms(), domains()).map("@".join).filter(lambda a: len(a) <= 254 and oracle(a) is not None)
+
+
+def ascii_addresses() -> st.SearchStrategy[str]:
+    """The same addresses in the form the product stores and returns: the domain in punycode.
+    JSON Schema's `format: email` is RFC 5321's, ASCII only."""
+    return addresses().map(lambda a: oracle(a).ascii_email)
 
 
 def non_ascii_local_addresses() -> st.SearchStrategy[str]:
