@@ -126,8 +126,9 @@ class Association(BaseModel):
                 raise ValueError("each email must be an address")
             try:
                 out.append(email_value(e))
-            except PydanticCustomError:
-                raise ValueError("invalid email address") from None
+            except PydanticCustomError as refused:
+                why = ": its local part is not ASCII (the mail service has no SMTPUTF8)" if refused.type == "email_non_ascii" else ""
+                raise ValueError(f"invalid email address{why}") from None
         return out
 
 
