@@ -127,8 +127,9 @@ class Association(BaseModel):
             try:
                 out.append(email_value(e))
             except PydanticCustomError as refused:
-                why = ": its local part is not ASCII (the mail service has no SMTPUTF8)" if refused.type == "email_non_ascii" else ""
-                raise ValueError(f"invalid email address{why}") from None
+                if refused.type == "email_non_ascii":
+                    raise ValueError("invalid email address: its local part is not ASCII (the mail service has no SMTPUTF8)") from None
+                raise ValueError("invalid email address") from None
         return out
 
 

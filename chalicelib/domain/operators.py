@@ -26,8 +26,8 @@ class Operator:
 
 def operator_key(address: str) -> Optional[str]:
     """How an operator is known: their address under the one rule (domain/email_address.py),
-    normalized and in lower case, so that `Op@EXÄMPLE.fr` and `op@xn--exmple-cua.fr` are one
-    operator; None when it is not an address a sign-in link can be mailed to."""
+    in its ASCII form and lower case, so that `Op@EXÄMPLE.fr` and `op@xn--exmple-cua.fr` are
+    one operator; None when it is not an address a sign-in link can be mailed to."""
     try:
         found = read_email(address.strip())
     except NotAnAddress:
