@@ -19,6 +19,8 @@ import unicodedata
 from email.headerregistry import Address, HeaderRegistry
 from typing import Optional
 
+from .email_address import NotAnAddress, read_email
+
 # RFC 5322 atext, ASCII only.
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _DOT_ATOM = rf"{_ATEXT}+(?:\.{_ATEXT}+)*"
@@ -27,8 +29,6 @@ _DOT_ATOM = rf"{_ATEXT}+(?:\.{_ATEXT}+)*"
 _MSG_ID = re.compile(rf"<({_DOT_ATOM})@({_DOT_ATOM}|\[[\x21-\x5a\x5e-\x7e]*\])>")
 MSG_ID_MAX = 250  # one unfoldable header line stays well under 998 octets
 
-_LOCAL_PART = re.compile(_DOT_ATOM)
-_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 AUTO_SUBMITTED = ("auto-generated", "auto-replied")
 SUBJECT_MAX = 200
 
@@ -54,47 +54,26 @@ def clean_msg_id(value: object) -> Optional[str]:
 
 
 def ascii_address(value: object, field: str = "address") -> str:
-    """`local@domain` that SES and any SMTP server take: ASCII, the domain in Punycode.
+    """`local@domain` that SES and any SMTP server take: an address under the one rule
+    (domain/email_address.py) in its ASCII form, the domain in Punycode.
 
     Raises UnsendableMail (naming `field`, not the value) for anything else.
     """
     if not isinstance(value, str):
         raise UnsendableMail(f"{field}: not a string")
-    candidate = value.strip()
-    if not candidate or len(candidate) > 254:
-        raise UnsendableMail(f"{field}: empty or too long")
-    if any(ch.isspace() or unicodedata.category(ch)[0] in "CZ" for ch in candidate):
-        raise UnsendableMail(f"{field}: control, format or space character")
-    local, at, domain = candidate.rpartition("@")
-    if not at or not local or not domain:
-        raise UnsendableMail(f"{field}: not local@domain")
-    if not local.isascii():
+    try:
+        spec = read_email(value.strip()).ascii
+    except NotAnAddress as refused:
+        raise UnsendableMail(f"{field}: {refused}") from None
+    if spec is None:
         raise UnsendableMail(f"{field}: non-ASCII local part (SES has no SMTPUTF8)")
-    if len(local) > 64 or not _LOCAL_PART.fullmatch(local):
-        raise UnsendableMail(f"{field}: invalid local part")
-    domain = _ascii_domain(domain, field)
-    spec = f"{local}@{domain}"
+    local, _, domain = spec.rpartition("@")
     # Re-serialised and parsed back by the email package: it must read the same one address.
     written = Address(username=local, domain=domain).addr_spec
     header = _registry("To", written)
     if written != spec or header.defects or [a.addr_spec for a in header.addresses] != [spec]:
         raise UnsendableMail(f"{field}: does not parse as one address")
     return spec
-
-
-def _ascii_domain(domain: str, field: str) -> str:
-    if not domain.isascii():
-        import idna  # IDNA 2008 with UTS 46 mapping (a dependency of email-validator)
-
-        try:
-            domain = idna.encode(domain, uts46=True).decode("ascii")
-        except (idna.IDNAError, UnicodeError):
-            raise UnsendableMail(f"{field}: domain not encodable in IDNA") from None
-    domain = domain.rstrip(".").lower()
-    labels = domain.split(".")
-    if len(domain) > 253 or len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
-        raise UnsendableMail(f"{field}: invalid domain")
-    return domain
 
 
 def sender_address(mail_from: str) -> Address:

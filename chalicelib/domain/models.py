@@ -126,7 +126,9 @@ class Association(BaseModel):
                 raise ValueError("each email must be an address")
             try:
                 out.append(email_value(e))
-            except PydanticCustomError:
+            except PydanticCustomError as refused:
+                if refused.type == "email_non_ascii":
+                    raise ValueError("invalid email address: its local part is not ASCII (the mail service has no SMTPUTF8)") from None
                 raise ValueError("invalid email address") from None
         return out
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable
+from typing import Iterable, Optional
+
+from .email_address import NotAnAddress, read_email
 
 
 class Role(str, Enum):
@@ -14,7 +16,7 @@ class Role(str, Enum):
 
 @dataclass(frozen=True)
 class Operator:
-    email: str  # lower case: the identity the timeline names as actor
+    email: str  # `operator_key` of their address: the identity the timeline names as actor
     role: Role
 
     @property
@@ -22,14 +24,25 @@ class Operator:
         return self.role is Role.ADMIN
 
 
+def operator_key(address: str) -> Optional[str]:
+    """How an operator is known: their address under the one rule (domain/email_address.py),
+    in its ASCII form and lower case, so that `Op@EXÄMPLE.fr` and `op@xn--exmple-cua.fr` are
+    one operator; None when it is not an address a sign-in link can be mailed to."""
+    try:
+        found = read_email(address.strip())
+    except NotAnAddress:
+        return None
+    return found.key if found.ascii else None
+
+
 def parse_operators(setting: str | Iterable[str]) -> list[Operator]:
     """`OPERATORS`: comma separated `email` or `email:admin` (contract section 10)."""
     entries = setting.split(",") if isinstance(setting, str) else list(setting)
     found: dict[str, Operator] = {}
     for entry in entries:
-        email, _, role = entry.strip().partition(":")
-        email = email.strip().lower()
-        if not email or "@" not in email:
+        address, _, role = entry.strip().partition(":")
+        email = operator_key(address)
+        if email is None:
             continue
         found[email] = Operator(email, Role.ADMIN if role.strip().lower() == "admin" else Role.OPERATOR)
     return list(found.values())

@@ -1,10 +1,12 @@
-"""Which characters a typed text may hold, and an email address's form.
+"""Which characters a typed text may hold, and the field rule of an email address.
 
 Each rule is a regular expression written so that Python's `re` (this module) and the
 ECMA-262/Rust engines of JSON Schema validators read it the same way: explicit character
 classes only (no \\d, \\s, \\w, whose meaning differs between engines), `\\uXXXX`/`\\UXXXXXXXX`
 escapes, and anchors `^...$` used with `fullmatch` here. The OpenAPI document then accepts
 exactly what the server accepts (domain/submission_schema.py, tests/unit/test_hostile_input.py).
+An email address is the exception: no regular expression states its rule, which is
+domain/email_address.py's, and its schema says `format: email` (`email_schema`).
 
 The value functions raise pydantic's PydanticCustomError with the French message shown next
 to the field: they are the validators of the submission and directory models.
@@ -17,6 +19,8 @@ import unicodedata
 from typing import Any, Iterable, Optional
 
 from pydantic_core import PydanticCustomError
+
+from .email_address import EMAIL_MAX_LENGTH, NotAnAddress, read_email
 
 # Characters a person's name, a city or a structure name cannot contain: Unicode categories
 # Cc (controls: NUL, ESC...), Cf (format: zero-width spaces, BOM, bidi overrides...), Zl, Zp
@@ -58,26 +62,24 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # are removed rather than refused: they come from copy-paste, and the person cannot see them.
 _MESSAGE_STRIPPED_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
-# Email addresses: ASCII dot-atoms (at most three atoms, 64 characters) whose domain has a
-# dot, labels of letters and digits joined by single hyphens, and a top-level domain of two
-# or three letters or one of a few longer ones. The pattern has no lookahead (generators of
-# test data cannot draw from one) and excludes by construction the special-use top-level
-# domains email-validator refuses (.test, .local...): everything it allows, email-validator
-# accepts (tests/unit/test_hostile_input.py).
-_A = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-]"
-_LOCAL = f"(?:{_A}{{1,64}}|{_A}{{1,31}}\\.{_A}{{1,32}}|{_A}{{1,20}}\\.{_A}{{1,21}}\\.{_A}{{1,21}})"
-_LABEL = "[A-Za-z0-9]{1,24}(?:-[A-Za-z0-9]{1,12}){0,3}"
-LONG_TLDS = ("info", "paris", "bzh", "alsace", "corsica", "email", "online", "site", "club", "live", "tech", "store")
-_TLD = f"(?:[A-Za-z]{{2,3}}|{'|'.join(LONG_TLDS)})"
-EMAIL_MAX_LENGTH = 254
-EMAIL_PATTERN = f"^{_LOCAL}@(?:{_LABEL}\\.){{1,3}}{_TLD}$"
-EMAIL_RE = re.compile(EMAIL_PATTERN)
-
 NAME_MAX = 100
 CITY_MAX = 200
 MESSAGE_MAX = 2000
 BAD_CHARACTERS = "Caractères non autorisés (invisibles ou de contrôle) : retapez ce champ sans copier-coller."
 INVALID_EMAIL = "Adresse e-mail invalide : vérifiez-la (exemple : prenom.nom@exemple.fr)."
+# A valid address we cannot write to: our mail service (SES) has no SMTPUTF8, so a local
+# part with non-ASCII letters cannot be delivered (domain/email_address.py).
+NON_ASCII_EMAIL = (
+    "Adresse e-mail impossible à utiliser : notre service d'envoi de mails ne peut pas écrire aux adresses "
+    "dont la partie avant « @ » contient des lettres accentuées ou d'un autre alphabet (ici : {letters}). "
+    "Indiquez une autre adresse : certaines messageries en donnent une version sans accent."
+)
+EMAIL_DESCRIPTION = (
+    "An address as the email-validator library reads it (no DNS; at most 64 characters before the @): any number "
+    "of dot-separated atoms, any top-level domain. An internationalised domain may be sent in Unicode or in "
+    "punycode; it is stored and returned in punycode. A local part with non-ASCII characters is refused: the mail "
+    "service has no SMTPUTF8."
+)
 
 
 def _too_long(max_length: int) -> PydanticCustomError:
@@ -126,18 +128,28 @@ def message_value(value: Any) -> Optional[str]:
 
 
 def email_value(value: Any) -> Optional[str]:
-    """Blank is absent; otherwise the address must match EMAIL_PATTERN, then is normalised."""
+    """Blank is absent; otherwise an address we can write to (domain/email_address.py), as
+    stored: its ASCII form, the domain in punycode."""
     if value is None or is_blank(value):
         return None
-    if len(_string(value)) > EMAIL_MAX_LENGTH or not EMAIL_RE.fullmatch(value):
-        raise PydanticCustomError("email", INVALID_EMAIL)
-    from email_validator import EmailNotValidError, validate_email
-
     try:
-        # No DNS lookup: validation must not depend on the network (and stays fast).
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError:  # the pattern is meant to make this unreachable
+        address = read_email(_string(value))
+    except NotAnAddress:
         raise PydanticCustomError("email", INVALID_EMAIL) from None
+    if address.ascii is None:
+        letters = ", ".join(f"« {c} »" for c in address.non_ascii_letters)
+        raise PydanticCustomError("email_non_ascii", NON_ASCII_EMAIL, {"letters": letters})
+    return address.ascii
+
+
+def email_refusal(value: str) -> Optional[str]:
+    """What `email_value` says of `value` in French (a form that checks addresses itself,
+    web/directory_form.py), or None when it is an address we can write to."""
+    try:
+        email_value(value)
+    except PydanticCustomError as refused:
+        return refused.message()
+    return None
 
 
 def text_schema(max_length: int, required: bool = False) -> dict[str, Any]:
@@ -147,4 +159,7 @@ def text_schema(max_length: int, required: bool = False) -> dict[str, Any]:
 
 
 def email_schema() -> dict[str, Any]:
-    return {"type": "string", "maxLength": EMAIL_MAX_LENGTH, "pattern": EMAIL_PATTERN}
+    """`format: email` is email-validator's rule here (domain/email_address.py), which no
+    regular expression states: tests/e2e/schemathesis_hooks.py teaches it to schemathesis,
+    and tests/unit/test_schema_agrees_field_by_field.py checks it with the server's rule."""
+    return {"type": "string", "maxLength": EMAIL_MAX_LENGTH, "format": "email", "description": EMAIL_DESCRIPTION}

@@ -15,6 +15,7 @@ from typing import Any, Callable, ClassVar, Generic, Optional, TypeVar
 
 from ..config import Settings
 from ..domain.change import Moment
+from ..domain.email_address import address_key
 from ..domain.models import Association
 from .clock import Clock
 from .directory import DirectoryService
@@ -168,7 +169,10 @@ class AnswerFlow(Generic[Entity, View]):
         entity: Any = self._from_record(record)
         association = self.directory.snapshot().get(entity.association_id or "")
         self.mail_log.flag_address(association.id if association else "unknown", address, now.iso, reason)
-        if entity.status.value != "routed" or association is None or address.lower() not in [e.lower() for e in association.emails]:
+        if entity.status.value != "routed" or association is None:
+            return False
+        # The report names the address as sent (its domain in punycode), the directory as typed.
+        if address_key(address) not in {address_key(e) for e in association.emails}:
             return False
         return self._route_onward(entity, lambda e, d, a, at: e.bounce(address, reason, d, a, at)) is not None
 

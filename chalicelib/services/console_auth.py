@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Optional, Protocol
 
 from ..config import Settings
-from ..domain.operators import Operator
+from ..domain.operators import Operator, operator_key
 from .clock import Clock
 from .mails import MailComposer
 from .ports import InvalidLink, OutgoingMail, Refusal, Rejected
@@ -76,8 +76,8 @@ class ConsoleAuth:
 
     def request_link(self, email: str) -> None:
         """Mails a link to `email` if it is an operator's; says nothing either way."""
-        address = (email or "").strip().lower()[:254]
-        operator = self.store.operator(address) if "@" in address else None
+        key = operator_key(email or "")
+        operator = self.store.operator(key) if key else None
         if operator is None:
             log.info("console sign-in asked for an unknown address")  # the address is not logged
             return

@@ -12,6 +12,7 @@ from typing import Any, Optional
 from ..domain import directory_changes
 from ..domain.digits import ascii_digits, has_other_digits, whole_number
 from ..domain.models import ASSOCIATION_ID_PATTERN
+from ..domain.text_rules import email_refusal
 from ..domain.vocabulary import Need, Public, Situation
 from ..services.directory import InvalidDirectory
 
@@ -120,6 +121,11 @@ def entry_from_form(
     emails = [e for e in re.split(r"[\s,;]+", shown["emails"]) if e]
     if not emails:
         wrong("emails", "indiquez au moins une adresse")
+    for address in emails:  # the rule of every address (domain/email_address.py)
+        refusal = email_refusal(address)
+        if refusal:
+            wrong("emails", f"« {address} » : {refusal}")
+            break
     territory: dict[str, Any] = {"national": shown["national"]}
     for kind in ("regions", "departements", "communes"):
         codes = directory_changes.split_codes(shown[kind])

@@ -53,7 +53,8 @@ def test_the_api_keeps_its_openapi_document(api_stack, tmp_path):
         "--header", f"Authorization: Bearer {ADMIN}",
         "--suppress-health-check", "too_slow",
     ]
-    # The one rule JSON Schema cannot state (distinct directory ids): tests/e2e/schemathesis_hooks.py.
+    # What JSON Schema cannot state (distinct directory ids, the rule of `format: email`):
+    # tests/e2e/schemathesis_hooks.py.
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.e2e.schemathesis_hooks", "PYTHONPATH": str(ROOT)}
     run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
     report = run.stdout + run.stderr

@@ -1,7 +1,11 @@
 """The JSON Schema the OpenAPI document publishes says, rule by rule, what the server checks:
 for each payload below (a valid one changed in one way), the schema allows it exactly when
 the API accepts it, and that verdict is the expected one. The schemas are generated afresh
-from the models, not read from the cached OpenAPI document. Pure: no I/O."""
+from the models, not read from the cached OpenAPI document. Pure: no I/O.
+
+An address's schema is `format: email`, whose rule no regular expression states: the
+validator here checks that format with the server's own rule (domain/email_address.py),
+so what is compared is where the schema asks for an address, and how long it may be."""
 
 from __future__ import annotations
 
@@ -11,17 +15,21 @@ import pytest
 from chalicelib.domain.mentor_submission import MentorSubmission, parse_mentor_submission
 from chalicelib.domain.submission import InvalidSubmission, Submission, parse_submission
 from chalicelib.domain.submission_schema import postal_codes_pattern
+from hypothesis import given, settings, strategies as st
+
+from tests.addresses import REAL_SHAPES, addresses, email_format, non_ascii_local_addresses
 from tests.conftest import youth
 from tests.unit.web.test_mentor_http import volunteer
 
 
 def _label(c: str) -> str:
-    return c * 24 + ("-" + c * 12) * 3  # 63 characters, the longest label the pattern allows
+    return c * 24 + ("-" + c * 12) * 3  # 63 characters, the longest label there is
 
 
-# 254 characters (the limit) and 255: both of the email pattern's shape.
+# 254 characters (the limit) and 255.
 EMAIL_254 = "a" * 54 + "@" + _label("b") + "." + _label("c") + "." + _label("d") + ".corsica"
 EMAIL_255 = "a" + EMAIL_254
+REAL = dict((name, address) for name, address in REAL_SHAPES)
 
 
 def _without(data: dict, *keys: str) -> dict:
@@ -56,6 +64,15 @@ YOUTH_CASES = [
     ("bad phone beside an email", youth(phone="12345"), False),
     ("email of 254 characters", _without(youth(email=EMAIL_254), "phone"), True),
     ("email of 255 characters", youth(email=EMAIL_255), False),
+    ("email of five dot-separated parts", youth(email=REAL["five parts, an académie's mailbox"]), True),
+    ("email of an intercommunalité", youth(email=REAL["an intercommunalité"]), True),
+    ("email under .education", youth(email=REAL["a .education"]), True),
+    ("email with a Unicode domain", youth(email=REAL["a Unicode domain"]), True),
+    ("email with a punycode domain", youth(email=REAL["a punycode domain"]), True),
+    ("email with an accent before the @", youth(email="zoé@orange.fr"), False),
+    ("email with an accent before the @, no phone", _without(youth(email="zoé@orange.fr"), "phone"), False),
+    ("email under a special-use domain", youth(email="lea@exemple.test"), False),
+    ("email with a display name", youth(email="Léa <lea@example.net>"), False),
     ("no last name", _without(youth(), "last_name"), False),
     ("blank last name", youth(last_name="   "), False),
     ("null last name", youth(last_name=None), False),
@@ -98,6 +115,9 @@ YOUTH_CASES = [
     ("referent absent, age 10", _without(_by_referent(), "referent"), False),
     ("referent as text, age 10", _by_referent(referent="Collège"), False),
     ("referent with a bad email", _by_referent(referent={"email": "c.durand@", "structure_name": "Collège"}), False),
+    ("referent of a town hall", _by_referent(referent={"email": REAL["more than three hyphens"], "structure_name": "Mairie"}), True),
+    ("referent under .coop", _by_referent(referent={"email": REAL["a .coop"], "structure_name": "MJC"}), True),
+    ("referent with an accent before the @", _by_referent(referent={"email": "hélène@mairie.fr", "structure_name": "Mairie"}), False),
     ("referent without an email", _by_referent(referent={"structure_name": "Collège"}), False),
     ("referent without a structure", _by_referent(referent={"email": "c.durand@college.example.fr"}), False),
     ("referent with a blank structure", _by_referent(referent={"email": "c@college.example.fr", "structure_name": " "}), False),
@@ -109,14 +129,38 @@ YOUTH_CASES = [
 ]
 
 
+def _validator(schema: dict):
+    return jsonschema_rs.validator_for(schema, formats={"email": email_format}, validate_formats=True)
+
+
 @pytest.fixture(scope="module")
 def youth_schema():
-    return jsonschema_rs.validator_for(Submission.model_json_schema())
+    return _validator(Submission.model_json_schema())
 
 
 @pytest.fixture(scope="module")
 def volunteer_schema():
-    return jsonschema_rs.validator_for(MentorSubmission.model_json_schema())
+    return _validator(MentorSubmission.model_json_schema())
+
+
+def test_every_address_field_of_the_schemas_says_format_email():
+    from chalicelib.domain.text_rules import email_schema
+
+    def address_fields(node, path=""):
+        if isinstance(node, dict):
+            if node.get("format") == "email":
+                yield path
+            for key, value in node.items():
+                yield from address_fields(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from address_fields(value, f"{path}/{i}")
+
+    youth_fields = list(address_fields(Submission.model_json_schema()))
+    assert {p.rsplit("/properties/", 1)[1].split("/")[0] for p in youth_fields} == {"email"}
+    assert any("/Referent/" in p for p in youth_fields) and any(p.startswith("/anyOf/") for p in youth_fields)
+    assert list(address_fields(MentorSubmission.model_json_schema())) == ["/properties/email"]
+    assert email_schema()["maxLength"] == 254 and "pattern" not in email_schema()
 
 
 @pytest.mark.parametrize("data, expected", [c[1:] for c in YOUTH_CASES], ids=[c[0] for c in YOUTH_CASES])
@@ -133,7 +177,12 @@ MENTOR_CASES = [
     ("first name of 101 letters", volunteer(first_name="P" * 101), False),
     ("blank last name", volunteer(last_name=" "), False),
     ("bad email", volunteer(email="paul@"), False),
+    ("email of 254 characters", volunteer(email=EMAIL_254), True),
     ("email of 255 characters", volunteer(email=EMAIL_255), False),
+    ("email of four dot-separated parts", volunteer(email=REAL["four dot-separated parts"]), True),
+    ("email under .quebec", volunteer(email=REAL["a .quebec"]), True),
+    ("email with a Unicode top-level domain", volunteer(email=REAL["a Unicode TLD"]), True),
+    ("email with an accent before the @", volunteer(email="hélène@orange.fr"), False),
     ("blank phone", volunteer(phone=" "), True),
     ("bad phone", volunteer(phone="12345"), False),
     ("unknown occupation", volunteer(occupation="astronaute"), False),
@@ -166,6 +215,30 @@ def test_volunteer_schema_allows_what_the_api_accepts(volunteer_schema, data, ex
     schema = volunteer_schema
     assert _accepted(parse_mentor_submission, data) is expected
     assert schema.is_valid(data) is expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(address=addresses(), where=st.sampled_from(["youth", "referent", "volunteer"]))
+def test_the_schemas_and_the_server_accept_every_address_email_validator_accepts(youth_schema, volunteer_schema, address, where):
+    data = {
+        "youth": _without(youth(email=address), "phone"),
+        "referent": _by_referent(referent={"email": address, "structure_name": "Mairie"}),
+        "volunteer": volunteer(email=address),
+    }[where]
+    parse, schema = (parse_mentor_submission, volunteer_schema) if where == "volunteer" else (parse_submission, youth_schema)
+    assert _accepted(parse, data) and schema.is_valid(data)
+
+
+@settings(max_examples=30, deadline=None)
+@given(address=non_ascii_local_addresses(), where=st.sampled_from(["youth", "referent", "volunteer"]))
+def test_the_schemas_and_the_server_refuse_a_non_ascii_local_part(youth_schema, volunteer_schema, address, where):
+    data = {
+        "youth": youth(email=address),
+        "referent": _by_referent(referent={"email": address, "structure_name": "Mairie"}),
+        "volunteer": volunteer(email=address),
+    }[where]
+    parse, schema = (parse_mentor_submission, volunteer_schema) if where == "volunteer" else (parse_submission, youth_schema)
+    assert not _accepted(parse, data) and not schema.is_valid(data)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ headers, the readable text split into what the sender wrote (`own_text`), what t
 quoted, what they forwarded and their signature, and whether the message is automatic
 (bounce, auto-reply, list or bulk mail: RFC 3834 and the usual de facto signals).
 
-Pure: no I/O. Stdlib only. It never raises anything but `UnparseableMail`, whose
+Pure: no I/O. Stdlib only, and email-validator for the sender's address
+(domain/email_address.py). It never raises anything but `UnparseableMail`, whose
 `.reason` is a short English text for the operator who finds the raw message in
 quarantine. It degrades first (an undecodable header is decoded as well as possible, a
 multipart without a usable boundary is read as text) and gives up only on input that

@@ -10,6 +10,7 @@ import unicodedata
 from email.message import Message
 from typing import Optional
 
+from ..email_address import NotAnAddress, read_email
 from .charsets import _decode_bytes, _unescape_8bit
 from .model import MAX_HEADER_CHARS, MAX_IDS
 
@@ -179,17 +180,19 @@ def _addresses(value: Optional[str]) -> list[tuple[str, str]]:
 
 
 _ADDR_IN_TEXT = re.compile(r"[^\s<>()\[\]\\,;:\"@]{1,64}@[A-Za-z0-9.-]{1,255}")
-_ADDR_SPEC = re.compile(r"^[^\s<>()\[\]\\,;:\"@]{1,64}@[^\s<>()\[\]\\,;:\"@]{1,255}$")
 
 
 def _usable_address(addr: str) -> Optional[str]:
-    addr = _unescape_8bit(addr).strip().strip("<>").strip().lower()
-    if len(addr) > 254 or not _ADDR_SPEC.match(addr):
+    """An address under the one rule (domain/email_address.py), in lower case; None if not one.
+
+    A local part with non-ASCII letters is kept: the mail came, so the sender's system
+    speaks SMTPUTF8, and their request is worth having even though SES cannot answer it
+    (its acknowledgement then fails as unsendable, where operators see it)."""
+    try:
+        found = read_email(_unescape_8bit(addr).strip().strip("<>").strip().lower())
+    except NotAnAddress:
         return None
-    local, _, domain = addr.rpartition("@")
-    if not local or not domain or domain.startswith(".") or domain.endswith(".") or ".." in domain:
-        return None
-    return addr
+    return found.ascii or found.normalized
 
 
 # RFC 5322 msg-id: "<" dot-atom-text "@" (dot-atom-text / "[" dtext "]") ">", ASCII only.
