@@ -21,13 +21,29 @@ def _escaped(line: str) -> bytes:
 def _pdf_showing(shown: bytes, pages: int = 1, compressed: bool = False) -> bytes:
     """A PDF whose pages each run the text operators `shown`, its content stream
     FlateDecoded when `compressed`."""
+    if compressed:
+        return _pdf_of(_deflated([_TEXT_START, shown, _TEXT_END]), pages)
+    return _pdf_of(_TEXT_START + shown + _TEXT_END, pages, flate=False)
+
+
+_TEXT_START, _TEXT_END = b"BT /F1 11 Tf 50 790 Td 15 TL ", b" ET"
+
+
+def _deflated(pieces) -> bytes:
     import zlib
 
-    stream = b"BT /F1 11 Tf 50 790 Td 15 TL " + shown + b" ET"
-    stream_dict = b"<< /Length %d >>" % len(stream)
-    if compressed:
-        stream = zlib.compress(stream, 9)
-        stream_dict = b"<< /Length %d /Filter /FlateDecode >>" % len(stream)
+    deflate = zlib.compressobj(9)
+    return b"".join(deflate.compress(piece) for piece in pieces) + deflate.flush()
+
+
+def pdf_with_page_inflating_to(size: int) -> bytes:
+    """One page whose content stream inflates to `size` bytes of blanks (64 MB from 64 KB),
+    compressed a megabyte at a time: the test never holds them."""
+    return _pdf_of(_deflated([_TEXT_START, *([b" " * 2**20] * (size // 2**20)), _TEXT_END]), 1)
+
+
+def _pdf_of(stream: bytes, pages: int, flate: bool = True) -> bytes:
+    stream_dict = b"<< /Length %d%s >>" % (len(stream), b" /Filter /FlateDecode" if flate else b"")
     objects: list[bytes] = []
     page_ids = [4 + 2 * i for i in range(pages)]
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
@@ -113,6 +129,12 @@ def pdf_with_big_page(lines: int, line: str = "Eleve de 14 ans a Roubaix") -> by
     return _pdf_showing(b" ".join([b"(" + _escaped(line) + b") '"] * lines), compressed=True)
 
 
+def pdf_made_to_be_slow(pages: int = 30) -> bytes:
+    """Pages of 65,000 "next line" operators each and no text: just under the limits on a
+    page's stream (bytes and tokens), and about a second of pypdf's work a page."""
+    return _pdf_showing(b" ".join([b"T*"] * 65_000), pages, compressed=True)
+
+
 def _zip_with(container: bytes, member: str, content: bytes) -> bytes:
     """`container` (a DOCX or ODT) with `member` replaced by `content`."""
     out = io.BytesIO()
@@ -125,7 +147,7 @@ def _zip_with(container: bytes, member: str, content: bytes) -> bytes:
 
 def docx_with_paragraphs(count: int, text: str = "{}") -> bytes:
     """A DOCX whose body is `count` paragraphs, the n-th `text.format(n)` (numbered, so
-    that it compresses as a real document does: 60,000 make a file of about 150 KB)."""
+    that it compresses as a real document does: 60,000 make a file of about 180 KB)."""
     return _with_paragraphs(docx_with(["x"]), "word/document.xml", b"<w:p><w:r><w:t>x</w:t></w:r></w:p>", count, text)
 
 
@@ -150,3 +172,11 @@ def odt_with_malformed_content(paragraphs: list[str]) -> bytes:
     with zipfile.ZipFile(io.BytesIO(base)) as z:
         xml = z.read("content.xml")
     return _zip_with(base, "content.xml", xml[: xml.rindex(b"</text:p>")] + b"<text:span")
+
+
+def pdf_with_stale_startxref(lines: list[str]) -> bytes:
+    """A PDF whose `startxref` points nowhere, as many hand-edited PDFs do: pypdf reads it
+    all the same, rebuilding the cross-reference, and warns through logging (which prints
+    to stderr when nothing configured it)."""
+    good = pdf_with_text(lines)
+    return good[: good.rindex(b"startxref\n")] + b"startxref\n999\n%%EOF\n"

@@ -248,6 +248,8 @@ def _xml_lines(member: IO[bytes], parser: Any, line_of: Callable[[Any], Optional
         except XMLSyntaxError:
             return "\n".join(lines), f"partly read: malformed XML after {len(lines)} paragraphs"
         since_last += len(chunk)
+        if since_last > limits.attachment_max_piece_bytes:  # an element ending here may be that big
+            return "\n".join(lines), f"partly read: a paragraph over {limits.attachment_max_piece_bytes} bytes"
         for _, element in events:
             since_last = 0
             line = line_of(element)
@@ -261,8 +263,6 @@ def _xml_lines(member: IO[bytes], parser: Any, line_of: Callable[[Any], Optional
                 return "\n".join(lines), None
             if not budget.left():
                 break
-        if since_last > limits.attachment_max_piece_bytes:
-            return "\n".join(lines), f"partly read: a paragraph over {limits.attachment_max_piece_bytes} bytes"
     return "\n".join(lines), SPENT
 
 
