@@ -129,10 +129,11 @@ def pdf_with_big_page(lines: int, line: str = "Eleve de 14 ans a Roubaix") -> by
     return _pdf_showing(b" ".join([b"(" + _escaped(line) + b") '"] * lines), compressed=True)
 
 
-def pdf_made_to_be_slow(pages: int = 30) -> bytes:
-    """Pages of 65,000 "next line" operators each and no text: just under the limits on a
-    page's stream (bytes and tokens), and about a second of pypdf's work a page."""
-    return _pdf_showing(b" ".join([b"T*"] * 65_000), pages, compressed=True)
+def pdf_made_to_be_slow(pages: int = 30, token: bytes = b"T*") -> bytes:
+    """Pages of 65,000 `token`s each and no text: just under the limits on a page's stream
+    (bytes and tokens). "T*" (next line) costs pypdf about a second a page to extract
+    from, "1" (a number) the longest parse a page's stream can have."""
+    return _pdf_showing(b" ".join([token] * 65_000), pages, compressed=True)
 
 
 def _zip_with(container: bytes, member: str, content: bytes) -> bytes:
