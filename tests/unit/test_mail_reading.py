@@ -135,15 +135,17 @@ def test_a_fault_of_the_reading_is_raised_by_its_type_alone_never_its_words():
 
 
 @pytest.mark.parametrize("make_reader", [lambda: InProcessMailReader(READ), child_reader], ids=["in-process", "child"])
-def test_nothing_the_document_libraries_print_reaches_stdout_or_stderr(capfd, make_reader):
+def test_nothing_the_document_libraries_print_or_log_reaches_stdout_stderr_or_the_log(capfd, caplog, make_reader):
     # odfpy prints a malformed content.xml whole; pypdf warns of a stale cross-reference
-    # through logging, which prints to stderr when nothing configured it.
+    # through logging (to stderr when nothing configured it, to CloudWatch in Lambda).
     raw = mail_with((ODT, odt_with_malformed_content(["Nom : Léo Marchand", "Tél. : 06 12 34 56 78"])),
                     (PDF, pdf_with_stale_startxref(["Élève : Léo Marchand"])))
-    reading = make_reader().read(raw, "cpe@college.example.fr")
+    with caplog.at_level(logging.DEBUG):
+        reading = make_reader().read(raw, "cpe@college.example.fr")
     assert [(d.text, d.note) for d in reading.mail.documents] == [
         ("Nom : Léo Marchand", "partly read: malformed XML after 1 paragraphs"), ("Élève : Léo Marchand", None)]
     assert capfd.readouterr() == ("", "")
+    assert caplog.records == []
 
 
 def test_nothing_the_reading_prints_in_its_child_reaches_stdout_or_stderr_at_any_level(capfd):
