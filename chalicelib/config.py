@@ -92,8 +92,9 @@ class Settings:
     # CPU. The inbound Lambda's timeout holds a batch of such mails (infra/template.yaml).
     mail_read_seconds: float = 10.0
     # New memory the reading may take, beyond what it shares with the process it is forked
-    # from: a 10 MB mail parsed, 5 documents of 5 MB read, with room; the inbound Lambda's
-    # memory holds both (infra/template.yaml).
+    # from: a 10 MB mail parses in about 75 MB (measured) and each document is read a piece
+    # at a time, in a few MB (make bench); three times that. The inbound Lambda's memory
+    # holds it and its parent (infra/template.yaml).
     mail_read_memory_mb: int = 256
     mail_max_attempts: int = 24  # sends of one mail before it is given up (state `failed`)
     # A new mail is due for the sweeper this long after it was stored: the stream sends it

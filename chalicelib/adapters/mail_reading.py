@@ -121,12 +121,13 @@ class ChildProcessMailReader:
         os.close(writable)
         try:
             answer = _answer(readable, deadline)
+        except BaseException:  # this process is going (Ctrl-C): its child first
+            self._stop(pid)
+            raise
         finally:
             os.close(readable)
         if answer is None:  # no answer in time
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            self._reap(pid)
+            self._stop(pid)
             raise MailOverBudget(f"reading stopped: over its time budget of {self.seconds:g} s")
         status = self._reap(pid)
         if not answer:
@@ -142,6 +143,11 @@ class ChildProcessMailReader:
         # raise it (its type only: an exception's message may quote the mail).
         raise RuntimeError(f"mail reading failed in its child process: {value}")
 
+    def _stop(self, pid: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        self._reap(pid)
+
     def _reap(self, pid: int) -> int:
         _, status, usage = os.wait4(pid, 0)
         self.last_peak_bytes = usage.ru_maxrss * 1024  # kilobytes on Linux
@@ -151,8 +157,7 @@ class ChildProcessMailReader:
         if self._warm is not None:
             with self._warm_lock:
                 if self._warm is not None:
-                    with _library_output_dropped():
-                        self._warm()
+                    self._warm()  # a fixed mail of ours: nothing to drop (and other threads run)
                     self._warm = None
 
     def _ended(self, status: int) -> Exception:

@@ -120,7 +120,7 @@ FIRST_PARAGRAPHS = "\n".join(str(n) for n in range(LIMITS.attachment_max_paragra
 # (read until the character cap, inside the page), 45,000 the 1.4 MB of a 4 KB file.
 BOMBS = {
     "pdf": (pdf_with_big_page, 4_500, lambda doc: (len(doc.text) <= LIMITS.attachment_max_chars, doc.note),
-            [(True, None), (True, f"page 1 not read: a stream over {PIECE} bytes once decompressed")]),
+            [(True, None), (True, f"page 1 not read: a stream over {PIECE} bytes once decompressed, or {PIECE // 4} tokens")]),
     "docx": (docx_with_paragraphs, 6_000, lambda doc: (doc.text, doc.note),
              [(FIRST_PARAGRAPHS, "partly read: first 2000 paragraphs (limit)")] * 2),
     "odt": (odt_with_paragraphs, 6_000, lambda doc: (doc.text, doc.note),

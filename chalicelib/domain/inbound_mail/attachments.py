@@ -183,6 +183,7 @@ def _pdf_stream_limits(most: int) -> dict[str, int]:
 def _pdf_page(page: Any, number: int, limits: Limits, budget: _Budget, room: int) -> tuple[str, Optional[str]]:
     """The text of one page, stopped inside it when the budget is spent or `room`
     characters are read (pypdf calls the visitors at every operator and text piece)."""
+    from pypdf import apply_configuration
     from pypdf.errors import LimitReachedError
 
     pieces: list[str] = []
@@ -199,16 +200,15 @@ def _pdf_page(page: Any, number: int, limits: Limits, budget: _Budget, room: int
         if read >= room:
             raise _Stop
 
-    piece = limits.attachment_max_piece_bytes
+    limited = _pdf_stream_limits(limits.attachment_max_piece_bytes)
     try:
-        from pypdf import apply_configuration
-
-        with apply_configuration(**_pdf_stream_limits(piece)):
+        with apply_configuration(**limited):
             return page.extract_text(visitor_operand_before=before_operator, visitor_text=on_text) or "", None
     except _Stop:
         return "".join(pieces), None if read >= room else f"{SPENT} at page {number}"
     except LimitReachedError:
-        return "", f"page {number} not read: a stream over {piece} bytes once decompressed"
+        return "", (f"page {number} not read: a stream over {limited['zlib_maximum_output_length']} bytes once"
+                    f" decompressed, or {limited['stream_parsing_work_maximum_count']} tokens")
 
 
 # -- DOCX and ODT: zip containers of XML, read as a stream -------------------------------
