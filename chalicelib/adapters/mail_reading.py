@@ -166,10 +166,12 @@ class ChildProcessMailReader:
             number = os.WTERMSIG(status)
             if number == signal.SIGXCPU:
                 return MailOverBudget(f"reading stopped: over its CPU time budget of {self.cpu_seconds} s")
-            # SIGKILL: the hard CPU limit, or the system out of memory; SIGSEGV, SIGABRT: a
-            # library failing an allocation past the memory limit. The mail's doing, each.
-            return MailOverBudget(f"reading stopped by {signal.Signals(number).name}: over its budget of"
-                                  f" {self.cpu_seconds} s of CPU time or {self.memory_bytes // 2**20} MB of memory")
+            # SIGKILL: the hard CPU limit, or the system out of memory; SIGSEGV, SIGBUS,
+            # SIGABRT: a library failing an allocation past the memory limit. The mail's doing.
+            if number in (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT):
+                return MailOverBudget(f"reading stopped by {signal.Signals(number).name}: over its budget of"
+                                      f" {self.cpu_seconds} s of CPU time or {self.memory_bytes // 2**20} MB of memory")
+        # Stopped from outside (SIGTERM), or a fault of ours: not the mail's, so the door retries.
         return RuntimeError(f"mail reading's child process ended without an answer (status {os.waitstatus_to_exitcode(status)})")
 
 
@@ -198,8 +200,10 @@ def _child(writable: int, read: ReadMail, raw: bytes, envelope_sender: Optional[
            memory_bytes: int) -> int:
     """In the child: confine, read, answer. Returns the exit status."""
     gc.freeze()  # the parent's objects: collections skip them, so their pages stay shared
-    for name in ("SIGINT", "SIGTERM"):  # the parent's handlers (local/run.py's shutdown) are not the child's
-        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    # Not the parent's handlers (local/run.py's shutdown). A terminal's Ctrl-C reaches the
+    # whole process group: it is the parent's to act on, and the child ends by itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _output_to_devnull()
     _keep_only(writable)
     _python_output_to_devnull()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 from email.message import EmailMessage
@@ -160,3 +161,22 @@ def test_nothing_the_reading_prints_in_its_child_reaches_stdout_or_stderr_at_any
     reading = child_reader(noisy).read(mail_with(), "cpe@college.example.fr")
     assert reading.mail.subject == "Fiche de liaison"
     assert capfd.readouterr() == ("", "")
+
+
+def test_a_reading_stopped_from_outside_is_no_fault_of_the_mail_and_is_raised_for_the_door_to_retry():
+    def terminated(raw, envelope_sender):
+        os.kill(os.getpid(), signal.SIGTERM)  # as a shutdown of the machine would
+        spinning(raw, envelope_sender)
+
+    with pytest.raises(RuntimeError) as failed:
+        child_reader(terminated).read(b"Subject: x\r\n\r\nx", None)
+    assert str(failed.value) == "mail reading's child process ended without an answer (status -15)"
+
+
+def test_a_ctrl_c_in_the_terminal_is_for_the_parent_the_child_reads_on():
+    def interrupted(raw, envelope_sender):
+        os.kill(os.getpid(), signal.SIGINT)  # the terminal sends it to the whole process group
+        return READ(raw, envelope_sender)
+
+    raw = CORPUS[0].read_bytes()
+    assert child_reader(interrupted).read(raw, None) == InProcessMailReader(READ).read(raw, None)
