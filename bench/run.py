@@ -14,6 +14,9 @@
    real-world corpus (../shared/corpus), and the slowest message's time.
 4. Cold import time of app.py against a hello-world Chalice app importing boto3
    (target <= 1.3x).
+5. Attached documents made to be slow or big (PDF, DOCX, ODT bombs), each in a mail read
+   as the stack reads it: time against the documents' budget (target: within it + 20 %),
+   and the child process's new memory against its limit.
 """
 
 from __future__ import annotations
@@ -353,6 +356,79 @@ def bench_mail_attachment(seconds: float = 2.0) -> dict[str, float]:
     return {"plain_per_s": rate(plain), "pdf_per_s": rate(with_pdf)}
 
 
+def bench_document_bombs(rounds: int = 3) -> list[dict]:
+    """Attached documents made to be slow or big, each in a mail read as the stack reads it
+    (a child process, the default budget): the best time of a few rounds against the
+    documents' budget (Limits.attachment_seconds), the most memory the child took beyond
+    its parent's, and what the operator is told."""
+    from email.message import EmailMessage
+    from functools import partial
+
+    from chalicelib.adapters.mail_reading import ChildProcessMailReader
+    from chalicelib.config import Settings
+    from chalicelib.domain.inbound_mail import Limits
+    from chalicelib.services.mail_intake import read_mail, warm_up
+    from tests.corpus.documents import (
+        docx_with_paragraphs, odt_with_malformed_content, odt_with_paragraphs, pdf_made_to_be_slow,
+        pdf_with_big_page, zip_bomb_docx,
+    )
+
+    pdf, docx, odt = "pdf", "vnd.openxmlformats-officedocument.wordprocessingml.document", "vnd.oasis.opendocument.text"
+    bombs = [
+        ("PDF, a page of 1.4 MB of text once inflated", pdf, pdf_with_big_page(45_000)),
+        ("PDF, a page of 140 KB of text (a tenth)", pdf, pdf_with_big_page(4_500)),
+        ("PDF, 30 pages of 65,000 operators each", pdf, pdf_made_to_be_slow()),
+        ("PDF, 30 pages of 65,000 numbers each (longest parse)", pdf, pdf_made_to_be_slow(token=b"1")),
+        ("DOCX, 60,000 paragraphs", docx, docx_with_paragraphs(60_000)),
+        ("DOCX, 6,000 paragraphs (a tenth)", docx, docx_with_paragraphs(6_000)),
+        ("DOCX, 300 MB of zeros zipped", docx, zip_bomb_docx(300)),
+        ("ODT, 60,000 paragraphs", odt, odt_with_paragraphs(60_000)),
+        ("ODT, 6,000 paragraphs (a tenth)", odt, odt_with_paragraphs(6_000)),
+        ("ODT, content.xml cut short (odfpy prints it)", odt, odt_with_malformed_content(["Nom : Léo"] * 1000)),
+    ]
+    settings, limits = Settings(), Limits()
+    reader = ChildProcessMailReader(partial(read_mail, limits=limits), seconds=settings.mail_read_seconds,
+                                    memory_bytes=settings.mail_read_memory_mb * 2**20, warm=partial(warm_up, limits))
+    rows = []
+    for name, subtype, data in bombs:
+        m = EmailMessage()
+        m["From"] = "CPE <cpe@college.example.fr>"
+        m["Subject"] = "Fiche de liaison"
+        m.set_content("Bonjour,\n\nci-joint la fiche.")
+        m.add_attachment(data, maintype="application", subtype=subtype, filename="fiche")
+        raw = m.as_bytes()
+        best, grown, note = float("inf"), 0, ""
+        for _ in range(rounds):
+            with open("/proc/self/status") as status:
+                parent = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+            start = time.perf_counter()
+            try:
+                reading = reader.read(raw, "cpe@college.example.fr")
+                note = reading.mail.documents[0].note or f"{len(reading.mail.documents[0].text):,} characters read"
+            except Exception as exc:  # a mail over its budget: the figure says so
+                note = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+            best = min(best, time.perf_counter() - start)
+            grown = max(grown, reader.last_peak_bytes - parent)
+        rows.append({"name": name, "bytes": len(data), "s": best, "grown_mb": grown / 2**20, "note": note})
+    return rows
+
+
+def report_document_bombs(rows: list[dict]) -> None:
+    from chalicelib.config import Settings
+    from chalicelib.domain.inbound_mail import Limits
+
+    budget, memory = Limits().attachment_seconds, Settings().mail_read_memory_mb
+    print(f"\nAttached documents made to be slow or big, each in a mail read as the stack reads it (a child"
+          f" process; best of 3). Budget: {budget:g} s for the documents + 20 %, {memory} MB of new memory:")
+    for r in rows:
+        print(f"  {r['name']:<52} {r['bytes'] / 1024:>7,.0f} KB  {r['s'] * 1000:>6,.0f} ms"
+              f" ({r['s'] / budget:>4.0%} of {budget:g} s)  +{r['grown_mb']:>5.1f} MB  {r['note']}")
+    worst = max(r["s"] for r in rows)
+    grown = max(r["grown_mb"] for r in rows)
+    print(f"  slowest {worst:.2f} s (target <= {budget * 1.2:g} s: {verdict(worst <= budget * 1.2)}),"
+          f" most memory +{grown:.0f} MB (target <= {memory} MB: {verdict(grown <= memory)})")
+
+
 HELLO = """
 import boto3
 from chalice import Chalice
@@ -555,6 +631,7 @@ def main() -> None:
     routing = bench_routing()
     mail = bench_mail()
     attachment = bench_mail_attachment()
+    bombs = bench_document_bombs()
     cold = bench_cold_import()
 
     import_ratio = cold["app_ms"] / cold["hello_ms"]
@@ -603,6 +680,7 @@ def main() -> None:
     print("\nMail intake of one referent's mail (parse, classify, extract; storage not included):")
     print(f"  facts in the body {attachment['plain_per_s']:,.0f} messages/s;"
           f" facts in a 1-page PDF attachment {attachment['pdf_per_s']:,.0f} messages/s")
+    report_document_bombs(bombs)
     print("\nCold import (median of 15, interleaved):")
     print(f"  app.py {cold['app_ms']:.1f} ms   hello-world Chalice + boto3 {cold['hello_ms']:.1f} ms")
     print(f"  ratio {import_ratio:.2f} (target <= 1.3: {verdict(import_ratio <= 1.3)})")

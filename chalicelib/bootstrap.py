@@ -10,7 +10,8 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .config import Settings
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:  # types only: the ports import the domain, which app.py loads
     from .services.ports import DirectoryStore, MailLogStore, MailSender, OutboxStore, RawMailStore, RequestStore
     from .services.ports import MentorStore, RecountStore
     from .services.ports import StatsStore
+    from .services.ports import MailReader
+    from .adapters.mail_reading import ReadMail
 
 _services: Optional["Services"] = None
 _lock = threading.Lock()
@@ -97,9 +100,12 @@ class Services:
         boto_session: Any = None,
         raw_store: Optional[RawMailStore] = None,
         stores: Optional[Stores] = None,
+        mail_reader: Optional[Callable[["ReadMail"], "MailReader"]] = None,
     ):
         """`stores`: the storage ports to use (tests pass in-memory ones); by default the
-        DynamoDB table of `settings`."""
+        DynamoDB table of `settings`. `mail_reader`: what makes the MailReader of the pure
+        mail reading it is given (tests: InProcessMailReader); by default a child process
+        within the budget of `settings`."""
         from .adapters.clock import SystemClock
         from .adapters.links import SignedLinks
         from .adapters.mail import EmlOutbox, SesSender
@@ -146,6 +152,7 @@ class Services:
         self._mentors: Optional[MentorService] = None
         self._mentor_queries: Optional[MentorQueries] = None
         self._raw_store = raw_store
+        self._mail_reader = mail_reader
         self._mail_intake = None
         self._console_auth: Optional[ConsoleAuth] = None
 
@@ -195,7 +202,7 @@ class Services:
         if self._mail_intake is None:
             from .adapters.raw_mail import LocalRawMailStore, S3RawMailStore
             from .domain.inbound_mail import Limits
-            from .services.mail_intake import MailIntakeService
+            from .services.mail_intake import MailIntakeService, read_mail, warm_up
 
             raw_store = self._raw_store
             if raw_store is None:
@@ -203,12 +210,24 @@ class Services:
                     raw_store = LocalRawMailStore(self.settings.raw_mail_dir)
                 else:
                     raw_store = S3RawMailStore(self.settings.raw_mail_bucket, lambda: self._client("s3"))
+            limits = Limits(max_bytes=self.settings.max_mail_bytes)
+            read = partial(read_mail, limits=limits)
+            reader = self._mail_reader(read) if self._mail_reader else self._child_process_reader(read, partial(warm_up, limits))
             self._mail_intake = MailIntakeService(
                 intake=self.intake, requests=self.stores.requests, mail_log=self.stores.mail_log, raw_store=raw_store,
-                on_bounce=self.association_mail_bounced, clock=self.clock, settings=self.settings,
-                limits=Limits(max_bytes=self.settings.max_mail_bytes),
+                on_bounce=self.association_mail_bounced, clock=self.clock, settings=self.settings, reader=reader,
             )
         return self._mail_intake
+
+    def _child_process_reader(self, read: "ReadMail", warm: Callable[[], None]) -> "MailReader":
+        """Each mail read in a child process within the budget of the settings; `warm` runs
+        before the first, so that children share the libraries and caches it loads."""
+        from .adapters.mail_reading import ChildProcessMailReader
+
+        return ChildProcessMailReader(
+            read, seconds=self.settings.mail_read_seconds, memory_bytes=self.settings.mail_read_memory_mb * 2**20,
+            warm=warm,
+        )
 
     def _client(self, name: str, **kwargs: Any) -> Any:
         import boto3

@@ -27,7 +27,8 @@ PLAIN_FIELDS = (
     "retention_days", "mentor_retention_days", "idempotency_hours", "mail_retention_days",
     "directory_cache_seconds", "simulation_days", "link_max_age_days", "reminder_days", "reroute_days",
     "sweeper_seconds", "ack_limit_per_hour", "mail_intake_limit_per_day",
-    "raw_mail_dir", "raw_mail_bucket", "max_mail_bytes", "ses_configuration_set", "mail_max_attempts",
+    "raw_mail_dir", "raw_mail_bucket", "max_mail_bytes", "mail_read_seconds", "mail_read_memory_mb",
+    "ses_configuration_set", "mail_max_attempts",
     "mail_grace_seconds", "network_name", "legal_publisher", "legal_publisher_address", "legal_publisher_contact",
     "legal_director", "legal_host", "privacy_contact", "accessibility_contact", "accessibility_status",
     "accessibility_statement_date",
@@ -84,6 +85,17 @@ class Settings:
     raw_mail_dir: str = ".local/raw-mail"  # local stand-in for the SES receiving bucket
     raw_mail_bucket: str = ""  # AWS: where SES receiving stores raw mail
     max_mail_bytes: int = 10 * 1024 * 1024
+    # The reading of one inbound mail (parse, attached documents, extraction) runs in a child
+    # process stopped past these (chalicelib/adapters/mail_reading.py); the mail is then kept
+    # for an operator. Documents stop by themselves at 3 s (Limits.attachment_seconds) and a
+    # 200,000-character body reads in under 2 s (make bench): 10 s is twice that on a slower
+    # CPU. The inbound Lambda's timeout holds a batch of such mails (infra/template.yaml).
+    mail_read_seconds: float = 10.0
+    # New memory the reading may take, beyond what it shares with the process it is forked
+    # from: a 10 MB mail parses in about 75 MB (measured) and each document is read a piece
+    # at a time, in a few MB (make bench); three times that. The inbound Lambda's memory
+    # holds it and its parent (infra/template.yaml).
+    mail_read_memory_mb: int = 256
     mail_max_attempts: int = 24  # sends of one mail before it is given up (state `failed`)
     # A new mail is due for the sweeper this long after it was stored: the stream sends it
     # first, the sweeper only what the stream missed.

@@ -75,23 +75,26 @@ def clock():
     return SettableClock(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc))
 
 
-def make_services(settings, clock=None, sender=None, directory=None, stores=None):
+def make_services(settings, clock=None, sender=None, directory=None, stores=None, mail_reader=None):
     """A wired stack on a fresh table (or on the `stores` given), with the seed directory
-    or the one given."""
+    or the one given; mail read in child processes, as the stack reads it, unless told."""
     from chalicelib.bootstrap import Services
     from local.setup import prepare, seed_entries
 
-    s = Services(settings, clock=clock, sender=sender, stores=stores)
+    s = Services(settings, clock=clock, sender=sender, stores=stores, mail_reader=mail_reader)
     prepare(s, seed=False)
     s.directory.replace(directory if directory is not None else seed_entries())
     return s
 
 
 def make_memory_services(settings, clock=None, sender=None, directory=None):
-    """The same stack on the in-memory stores: use-case tests, no DynamoDB."""
+    """The same stack on the in-memory stores, mail read in this process: use-case tests,
+    no DynamoDB, no process (chalicelib/adapters/mail_reading.py has its own tests)."""
+    from chalicelib.adapters.mail_reading import InProcessMailReader
     from chalicelib.bootstrap import Stores
 
-    return make_services(settings, clock, sender, directory, stores=Stores.in_memory(settings.mail_grace_seconds))
+    return make_services(settings, clock, sender, directory, stores=Stores.in_memory(settings.mail_grace_seconds),
+                         mail_reader=InProcessMailReader)
 
 
 @pytest.fixture

@@ -136,10 +136,12 @@ class RequestPageReads(ConsoleParts):
     def _reply_text(self, key: str) -> Optional[str]:
         """A reply's own text (quoted history cut), read from the raw mail; None if it is
         gone (retention, erasure) or unreadable: the stored excerpt is shown then."""
-        from ..domain.inbound_mail import UnparseableMail, parse_inbound
+        from ..domain.inbound_mail import Limits, UnparseableMail, parse_inbound
 
         try:
-            mail = parse_inbound(self.raw_mail.get(key))
+            # Its own text only: its attached documents are not read on a page view (their
+            # reading is bounded in time only in mail intake's child process).
+            mail = parse_inbound(self.raw_mail.get(key), limits=Limits(attachment_max_count=0))
         except (KeyError, OSError, UnparseableMail):
             return None
         except Exception as exc:  # noqa: BLE001 - S3 errors: the excerpt will do

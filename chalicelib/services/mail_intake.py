@@ -5,6 +5,11 @@ here. A human's mail becomes a request through the same intake use case as the f
 a reply joins its request's timeline; automatic mail is answered by nothing; what cannot
 be parsed is kept, with the reason, for an operator. Nothing here raises on bad mail:
 only a failing dependency (DynamoDB, the raw store) raises, so that the door retries.
+
+The content of a mail is read by `read_mail`, with no I/O, through a `MailReader` that
+gives it a bounded budget (a child process in the stack, chalicelib/adapters/mail_reading.py):
+a mail whose reading goes past it is quarantined like an unparseable one, never raised,
+so that a queue never retries it with the mails of its batch.
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ from ..domain.bounces import bounce_from_report
 from ..config import Settings
 from ..domain.extraction import ACCEPT, Extraction, extract_request
 from ..domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_inbound
+from ..domain.inbound_mail.attachments import load_document_readers
 from ..domain.models import NewRequest
 from ..domain.reference import REFERENCE_IN_TEXT, REFERENCE_PATTERN
 from ..domain.text_rules import MESSAGE_MAX  # the request's `message`, as on the forms
 from ..domain.vocabulary import Channel, Need, Public, Situation
 from .clock import Clock
 from .intake import Idempotency, IntakeService
-from .ports import Event, MailLogStore, RawMailStore, RequestStore
+from .ports import Event, MailLogStore, MailOverBudget, MailReader, MailReading, RawMailStore, RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +64,7 @@ class MailIntakeService:
         on_bounce: Callable[[str, Optional[str], str], bool],
         clock: Clock,
         settings: Settings,
-        limits: Limits = Limits(),
+        reader: MailReader,
     ):
         self.intake = intake
         self.requests = requests
@@ -67,7 +73,7 @@ class MailIntakeService:
         self.on_bounce = on_bounce  # an association's mail bounced (AnswerService)
         self.clock = clock
         self.settings = settings
-        self.limits = limits
+        self.reader = reader  # read_mail within the mail's budget
 
     def accepts_recipient(self, address: str) -> bool:
         return address.strip().strip("<>").lower() in {a.lower() for a in self.settings.intake_addresses}
@@ -87,18 +93,16 @@ class MailIntakeService:
             return MailOutcome("not_for_us")
         raw_key = raw_key or self.raw_store.put(raw)
         try:
-            mail = parse_inbound(raw, envelope_sender, self.limits)
-        except UnparseableMail as exc:
+            reading = self.reader.read(raw, envelope_sender)
+        except (UnparseableMail, MailOverBudget) as exc:
             return self._quarantine(raw_key, exc.reason, envelope_sender)
+        mail = reading.mail
         if mail.automatic:
             # No request, no answer (RFC 3834): no loops with robots, no noise for people.
             # But a bounce of one of our association mails moves its request on (an
             # out-of-office reply does not: the association is only away for a while).
-            bounce = None
-            if BOUNCE_REASON.search(mail.automatic):
-                bounce = bounce_from_report(raw[: self.limits.max_bytes].decode("latin-1"))
-            if bounce is not None:
-                self.on_bounce(bounce.mail_id, bounce.address, bounce.reason)
+            if reading.bounce is not None:
+                self.on_bounce(reading.bounce.mail_id, reading.bounce.address, reading.bounce.reason)
             log.info("automatic mail ignored", extra={"why": mail.automatic})
             return MailOutcome("automatic", reason=mail.automatic)
         if mail.from_address is None:
@@ -118,11 +122,7 @@ class MailIntakeService:
             # One sender flooding the intake: the mail is kept for an operator, nothing is
             # routed and no association hears of it.
             return self._quarantine(raw_key, OVER_SENDER_LIMIT, envelope_sender)
-        extraction = extract_request(
-            mail.subject, mail.own_text, mail.forwarded_text, mail.signature,
-            attachments=[(d.name, d.text) for d in mail.documents if d.text],
-        )
-        new = self._new_request(mail, extraction, raw_key)
+        new = self._new_request(mail, reading.extraction, raw_key)  # read_mail extracts from every mail a person wrote
         result = self.intake.accept(new, idempotency, None)
         if result.replayed:
             return MailOutcome("duplicate", result.reference, result.status)
@@ -228,6 +228,39 @@ class MailIntakeService:
             acknowledge=self._ack_allowed(mail.from_address),
             triage_reason=SEVERAL_YOUTHS if x.several_youths else None,
         )
+
+
+def read_mail(raw: bytes, envelope_sender: Optional[str], limits: Limits) -> MailReading:
+    """Everything intake reads from a mail's content, with no I/O: parsed (with its
+    attached documents), then what a person's mail says of the youth, or the bounce a
+    robot's reports. What a MailReader runs within the mail's budget; raises
+    UnparseableMail only."""
+    mail = parse_inbound(raw, envelope_sender, limits)
+    if mail.automatic:
+        bounce = None
+        if BOUNCE_REASON.search(mail.automatic):
+            bounce = bounce_from_report(raw[: limits.max_bytes].decode("latin-1"))
+        return MailReading(mail, None, bounce)
+    extraction = extract_request(
+        mail.subject, mail.own_text, mail.forwarded_text, mail.signature,
+        attachments=[(d.name, d.text) for d in mail.documents if d.text],
+    )
+    return MailReading(mail, extraction)
+
+
+WARM_UP_MAIL = (
+    "From: CPE <cpe@college.example.fr>\r\nTo: urgence@lementorat.fr\r\nSubject: Demande de mentorat\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n\r\nUne élève de 14 ans en 4e habite à Roubaix (59100) :"
+    " soutien scolaire.\r\n"
+).encode()
+
+
+def warm_up(limits: Limits) -> None:
+    """Loads in this process what reading a mail loads on first use (the document
+    libraries, the extraction's place and word tables): done once before mail readers'
+    child processes are forked from it, they share it instead of each loading it."""
+    load_document_readers()
+    read_mail(WARM_UP_MAIL, None, limits)
 
 
 # -- the console's quarantine (issue 12) ---------------------------------------------------

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Optional, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Protocol, Sequence
 
 from ..domain.models import Association
 from ..domain.request import Event
+
+if TYPE_CHECKING:  # the mail reader's types: the form-only Lambdas never load the mail parser
+    from ..domain.bounces import Bounce
+    from ..domain.extraction import Extraction
+    from ..domain.inbound_mail import InboundMail
 
 __all__ = ["Event"]  # the timeline's event is the domain's; re-exported for the adapters
 
@@ -198,6 +203,35 @@ class RawMailStore(Protocol):
 
     def put(self, raw: bytes) -> str: ...
     def get(self, key: str) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class MailReading:
+    """What one raw inbound mail says, read with no I/O (services.mail_intake.read_mail):
+    the parsed mail, what it says of the youth (None for automatic mail), and, for a
+    bounce of one of our mails, that bounce."""
+
+    mail: "InboundMail"
+    extraction: Optional["Extraction"]
+    bounce: Optional["Bounce"] = None
+
+
+class MailOverBudget(Exception):
+    """Reading one mail went past its budget (CPU time, memory or wall clock) and was
+    stopped. `.reason`, a short English text for the operator, holds nothing of the mail."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class MailReader(Protocol):
+    """Reads a raw mail within a budget (chalicelib/adapters/mail_reading.py): in a child
+    process that can be stopped, or in this one (tests). Raises UnparseableMail for mail
+    that cannot be used and MailOverBudget for mail whose reading was stopped; nothing the
+    libraries print reaches this process's output."""
+
+    def read(self, raw: bytes, envelope_sender: Optional[str]) -> MailReading: ...
 
 
 class AnswerLinks(Protocol):

@@ -60,3 +60,28 @@ def test_hostile_mail_is_quarantined_and_the_ingress_keeps_serving(stack):
     items = stack.admin("GET", "/api/v1/admin/quarantine").json()["items"]
     assert items and items[0]["reason"]
     assert send(stack, (FR / "fr-07-refugee-grenoble.eml").read_bytes()) == {}  # still serving
+
+
+def test_a_fiche_whose_library_prints_it_is_read_and_nothing_of_it_reaches_the_logs(stack):
+    # Read in a child process forked from the ingress's threads while the web server's run.
+    from email.message import EmailMessage
+
+    from tests.corpus.documents import odt_with_malformed_content, pdf_with_stale_startxref
+
+    m = EmailMessage()
+    m["From"] = "Mme CPE <cpe@college.example.fr>"
+    m["To"] = INTAKE
+    m["Subject"] = "Fiche de liaison"
+    m["Message-ID"] = "<fiche-odt@college.example.fr>"
+    m.set_content("Bonjour,\n\nci-joint la fiche.")
+    m.add_attachment(odt_with_malformed_content(["Élève : Zéphyrine Quennebert, 15 ans, 59100 Roubaix", "Tél. : 06"]),
+                     maintype="application", subtype="vnd.oasis.opendocument.text", filename="fiche.odt")
+    m.add_attachment(pdf_with_stale_startxref(["Zéphyrine Quennebert"]), maintype="application", subtype="pdf",
+                     filename="fiche.pdf")
+    assert send(stack, m.as_bytes()) == {}
+    (request,) = [r for r in email_requests(stack) if r["postal_code"] == "59100" and r["age"] == 15]
+    full = stack.admin("GET", f"/api/v1/requests/{request['reference']}").json()
+    assert [(a["name"], a["note"]) for a in full["inbound"]["attachments"]] == [
+        ("fiche.odt", "partly read: malformed XML after 1 paragraphs"), ("fiche.pdf", None)]
+    log = stack.log_path.read_text(errors="replace")
+    assert "Quennebert" not in log and "startxref" not in log

@@ -118,6 +118,26 @@ def test_the_queue_reports_partial_batch_failures_and_redrives_to_a_watched_dead
     assert dlq[0]["Threshold"] == 0 and dlq[0]["ComparisonOperator"] == "GreaterThanThreshold"
 
 
+# What the inbound function's process holds besides the child reading a mail: the app, the
+# libraries, a 10 MB mail (about 100 MB measured; twice that, for what is not measured).
+INBOUND_PROCESS_MB = 200
+STORAGE_SECONDS_PER_MAIL = 3  # S3 read, the intake transaction, the raw mail's quarantine record
+
+
+def test_the_inbound_function_outlasts_a_batch_of_mails_each_read_within_its_budget(template):
+    from chalicelib.config import Settings
+
+    budget = Settings()
+    function = template["Resources"]["InboundMail"]["Properties"]
+    (source,) = [e["Properties"] for e in function["Events"].values() if e["Type"] == "SQS"]
+    # A slow mail is stopped and quarantined: a batch of them must not time the function out,
+    # or the queue would deliver the whole batch again.
+    assert function["Timeout"] >= source["BatchSize"] * (budget.mail_read_seconds + STORAGE_SECONDS_PER_MAIL)
+    assert template["Resources"]["InboundQueue"]["Properties"]["VisibilityTimeout"] >= 6 * function["Timeout"]
+    # The child's budget, what it may copy of its parent, and the parent.
+    assert function["MemorySize"] >= budget.mail_read_memory_mb + 2 * INBOUND_PROCESS_MB
+
+
 def test_mail_arrives_through_ses_s3_sns_and_sqs(template):
     r = template["Resources"]
     rule = r["ReceiptRule"]["Properties"]["Rule"]

@@ -99,3 +99,25 @@ def test_the_aws_wiring_reads_the_raw_mail_through_the_s3_raw_store(settings, cl
     assert s.mail_intake.raw_store.get(request["inbound"]["raw_key"]) == raw  # readable back by its key
     deliver_mails(s)  # the acknowledgement leaves through the table's stream
     assert any(m.auto_submitted == "auto-replied" for m in recorder.sent)
+
+
+def test_a_mail_over_its_reading_budget_is_quarantined_and_its_batch_is_not_retried(settings, clock, s3, tmp_path):
+    from chalicelib.adapters.ses_inbound import process_sqs_batch
+    from tests.corpus.documents import pdf_made_to_be_slow
+    from tests.unit.services.test_mail_intake import with_attachment
+
+    s = make_services(replace(settings, raw_mail_dir=str(tmp_path / "raw"), mail_read_seconds=1.0), clock)
+    slow = with_attachment("Bonjour,\n\nci-joint la fiche de Léo.", "fiche.pdf", pdf_made_to_be_slow(), "pdf")
+    s3.put_object(Bucket=BUCKET, Key="inbound/slow", Body=slow)
+    s3.put_object(Bucket=BUCKET, Key="inbound/fr-07", Body=(FR / "fr-07-refugee-grenoble.eml").read_bytes())
+    event = {"Records": [sqs_record("slow", "inbound/slow"), sqs_record("good", "inbound/fr-07")]}
+
+    def read_raw(bucket, key):
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    assert process_sqs_batch(event, None, s.mail_intake, read_raw) == {"batchItemFailures": []}
+    (held,) = s.stores.mail_log.list_quarantine(clock.now().epoch, 10)
+    assert held["reason"] == "reading stopped: over its time budget of 1 s"
+    assert held["raw_key"] == f"s3://{BUCKET}/inbound/slow"
+    (request,) = s.requests.list(None, None, 10, None)[0]
+    assert request["inbound"]["raw_key"] == f"s3://{BUCKET}/inbound/fr-07" and request["postal_code"] == "38000"

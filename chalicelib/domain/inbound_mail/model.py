@@ -41,6 +41,14 @@ class Limits:
     attachment_max_unzipped_bytes: int = 20 * 1024 * 1024
     attachment_max_chars: int = 20_000
     attachment_seconds: float = 3.0  # for all the documents of one message
+    # Paragraphs and table rows read from one DOCX or ODT: a 30-page document (the PDF page
+    # limit) holds about 1,200; past that it is a list of empty paragraphs made to be slow.
+    attachment_max_paragraphs: int = 2_000
+    # The most decompressed bytes a library digests in one go, before the time budget can be
+    # checked again: one PDF stream (a page's content, a font), one DOCX or ODT paragraph or
+    # table row. pypdf parses a content stream at about 2 us a byte (make bench), so a piece
+    # stays under a tenth of `attachment_seconds`; a dense page of text holds 10-60 KB.
+    attachment_max_piece_bytes: int = 256 * 1024
 
 
 class UnparseableMail(Exception):

@@ -277,3 +277,23 @@ def test_a_reply_shows_its_own_text_without_the_quoted_history(s):
     add_event(s, routed.reference, reply_event(s, raw_key="in/r2.eml"))
     page = console_of(s, RawMails({"in/r2.eml": QUOTED})).request_page(routed.reference, ADMIN)
     assert reply_entry(page).reply["text"] == "Oui, avec plaisir."
+
+
+def test_a_replys_attached_documents_are_not_read_when_its_page_opens(s, caplog):
+    # Its own text is what the page shows; reading a document here would be unbounded in
+    # time, and pypdf's warnings about it would reach the web process's log.
+    from email.message import EmailMessage
+
+    from tests.corpus.documents import pdf_with_stale_startxref
+
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = "asso@asso.example.org", "contact@reseau.example.org", "Re: demande"
+    m.set_content("Oui, ci-joint notre fiche.")
+    m.add_attachment(pdf_with_stale_startxref(["Léo Marchand"]), maintype="application", subtype="pdf",
+                     filename="fiche.pdf")
+    routed = submit(s)
+    add_event(s, routed.reference, reply_event(s, raw_key="in/r3.eml"))
+    with caplog.at_level("DEBUG"):
+        page = console_of(s, RawMails({"in/r3.eml": m.as_bytes()})).request_page(routed.reference, ADMIN)
+    assert reply_entry(page).reply["text"] == "Oui, ci-joint notre fiche."
+    assert [r.name for r in caplog.records if r.name.startswith("pypdf")] == []

@@ -269,3 +269,32 @@ def test_one_sender_over_the_daily_limit_is_kept_for_an_operator_not_routed(mail
     assert mail_services.mail_intake.ingest(other, "autre@college.example.fr", INTAKE).kind == "request"
     clock.advance(hours=24)  # a new day
     assert mail_services.mail_intake.ingest(human_mail(message_id="<next-day@x.fr>"), "x", INTAKE).kind == "request"
+
+
+# --- A mail's reading has a budget: past it, an operator's, never the queue's ----------------
+
+import logging  # noqa: E402
+
+from chalicelib.bootstrap import Stores  # noqa: E402
+from chalicelib.services.mail_intake import MailOutcome  # noqa: E402
+from tests import conftest  # noqa: E402
+from tests.corpus.documents import pdf_made_to_be_slow  # noqa: E402
+
+
+def test_a_mail_read_past_its_budget_is_quarantined_for_an_operator_never_raised(settings, clock, tmp_path, caplog):
+    # The stack's reader (a child process), its budget one second: the fiche's 30 pages
+    # would take the documents' whole three seconds.
+    budget = replace(settings, raw_mail_dir=str(tmp_path / "raw"), mail_read_seconds=1.0)
+    s = conftest.make_services(budget, clock, stores=Stores.in_memory(budget.mail_grace_seconds))
+    slow = with_attachment("Bonjour,\n\nLéo Marchand, 14 ans, 59100 Roubaix : ci-joint sa fiche.", "fiche.pdf",
+                           pdf_made_to_be_slow(), "pdf", message_id="<slow@college.example.fr>")
+    with caplog.at_level(logging.DEBUG):
+        outcome = s.mail_intake.ingest(slow, "cpe@college.example.fr", INTAKE)
+    assert outcome == MailOutcome("quarantined", reason="reading stopped: over its time budget of 1 s")
+    (held,) = s.stores.mail_log.list_quarantine(clock.now().epoch, 10)
+    assert held["reason"] == outcome.reason
+    assert (Path(budget.raw_mail_dir) / held["raw_key"]).read_bytes() == slow  # kept whole for the operator
+    assert s.requests.list(None, None, 10, None)[0] == [] and read_outbox(s) == []
+    assert "Marchand" not in caplog.text and "Roubaix" not in caplog.text
+    # The next mail reads as ever.
+    assert s.mail_intake.ingest(human_mail(), "cpe@college.example.fr", INTAKE).kind == "request"
