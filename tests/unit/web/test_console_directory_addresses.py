@@ -12,13 +12,17 @@ import re
 
 import pytest
 
-from tests.conftest import association, make_memory_services
+from tests.conftest import association
 from tests.integration.mail_stream import read_outbox
-from tests.unit.web.conftest import in_process_settings, served, signed_in
-from tests.unit.web.test_console_directory_in_process import edit_fields, get, post, shown, submit, with_value
+from tests.unit.web.test_console_directory_in_process import ADMIN_OPERATOR as ADMIN
+from tests.unit.web.test_console_directory_in_process import OPERATOR as AGENT
+from tests.unit.web.test_console_directory_in_process import admin_session as admin  # noqa: F401
+from tests.unit.web.test_console_directory_in_process import session as agent  # noqa: F401
+from tests.unit.web.test_console_directory_in_process import settings  # noqa: F401
+from tests.unit.web.test_console_directory_in_process import (
+    console_of, edit_fields, get, post, shown, submit, with_value,
+)
 
-AGENT = "operatrice@reseau.example.org"
-ADMIN = "admin@reseau.example.org"
 TOKEN = {"Authorization": "Bearer test-admin-token", "Content-Type": "application/json"}
 OLD = "first-asso@asso.example.org"
 PERSONAL = "quelqu.un@perso.example.net"
@@ -29,29 +33,10 @@ DIRECTORY = [
 
 
 @pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(tmp_path, rate_limit_count=100)
-
-
-@pytest.fixture
-def wired(settings, clock):
-    from chalicelib.domain.operators import Operator, Role
-
-    s = make_memory_services(settings, clock, directory=DIRECTORY)
-    s.stores.console.replace_operators([Operator(AGENT, Role.OPERATOR), Operator(ADMIN, Role.ADMIN)])
-    read_outbox(s)  # nothing mailed by the seed; the folder starts empty
-    with served(s):
+def wired(settings, clock):  # noqa: F811
+    for s in console_of(settings, clock, DIRECTORY):
+        read_outbox(s)  # nothing mailed by the seed; the folder starts empty
         yield s
-
-
-@pytest.fixture
-def agent(wired):
-    return signed_in(wired, AGENT)
-
-
-@pytest.fixture
-def admin(wired):
-    return signed_in(wired, ADMIN)
 
 
 def notices(wired):

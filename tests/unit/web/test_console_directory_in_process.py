@@ -30,14 +30,20 @@ def settings(tmp_path):
     return in_process_settings(tmp_path, rate_limit_count=100)
 
 
-@pytest.fixture
-def wired(settings, clock):
+def console_of(settings, clock, directory):
+    """Services on the in-memory stores with `directory`, an operator and an admin, served
+    to app.py's routes while the caller's fixture lasts."""
     from chalicelib.domain.operators import Operator, Role
 
-    s = make_memory_services(settings, clock, directory=DIRECTORY)
+    s = make_memory_services(settings, clock, directory=directory)
     s.stores.console.replace_operators([Operator(OPERATOR, Role.OPERATOR), Operator(ADMIN_OPERATOR, Role.ADMIN)])
     with served(s):
         yield s
+
+
+@pytest.fixture
+def wired(settings, clock):
+    yield from console_of(settings, clock, DIRECTORY)
 
 
 @pytest.fixture
