@@ -151,6 +151,8 @@ class DirectoryService:
             # ours loses its number, and is checked again against the one that won.
             moved = directory_changes.address_changes(before_entries, after)
             if moved and role is not Role.ADMIN:
+                # Who tried is the session's; the log keeps no address.
+                log.warning("directory address change refused", extra={"role": role.value, "associations": len(moved)})
                 raise AddressChangeRefused(moved)
             changes = directory_changes.diff(before_entries, after)
             summary = directory_changes.summary(changes)
