@@ -26,6 +26,7 @@ from tests.unit.web.test_console_directory_in_process import (
 TOKEN = {"Authorization": "Bearer test-admin-token", "Content-Type": "application/json"}
 OLD = "first-asso@asso.example.org"
 PERSONAL = "quelqu.un@perso.example.net"
+SUBJECT = "L'adresse qui reçoit les demandes de mentorat a changé : "
 DIRECTORY = [
     association("first-asso", name="Première", needs=["scolaire"], capacity=5),
     association("pair-asso", name="Les Deux", emails=["accueil@deux.example.org", "direction@deux.example.org"]),
@@ -40,7 +41,7 @@ def wired(settings, clock):  # noqa: F811
 
 
 def notices(wired):
-    return [m for m in read_outbox(wired) if "l'adresse qui reçoit les demandes" in m["Subject"]]
+    return [m for m in read_outbox(wired) if m["Subject"].startswith(SUBJECT)]
 
 
 def body(m, kind: str) -> str:
@@ -116,7 +117,7 @@ def test_an_admins_address_change_is_saved_and_the_previous_address_is_told(http
     assert notice["From"] == settings.mail_from and notice["Reply-To"] == settings.legal_publisher_contact
     assert notice["Auto-Submitted"] == "auto-generated"
     assert notice["Date"] and re.fullmatch(r"<[^<>@\s]+@lementorat\.fr>", notice["Message-ID"])
-    assert notice["Subject"] == "Première : l'adresse qui reçoit les demandes de mentorat a changé"
+    assert notice["Subject"] == SUBJECT + "Première"
     for kind in ("plain", "html"):
         text = body(notice, kind).replace("&nbsp;", " ")
         assert "l'association « Première » ont changé le 24/11/2026 à 10:00 (heure de Paris)" in text
@@ -168,13 +169,19 @@ def test_an_agent_sees_who_may_restore_a_version_that_changes_addresses(http, ag
 # -- the API's admin token -----------------------------------------------------------------
 
 
-def test_an_api_put_changing_an_address_mails_the_notice(http, wired):
-    changed = [association("first-asso", name="Première", needs=["scolaire"], capacity=5, emails=[PERSONAL]),
+@pytest.mark.parametrize("name", ["Première", "Cœur d'or ²", "Ａｓｓｏ　Ｌｉｌｌｅ", "Ассоциация 北", "Ａ" * 200])
+def test_an_api_put_changing_an_address_mails_the_notice(http, wired, name):
+    changed = [association("first-asso", name=name, needs=["scolaire"], capacity=5, emails=[PERSONAL]),
                DIRECTORY[1]]
     r = http.put("/api/v1/admin/associations", body=json.dumps({"associations": changed}).encode(), headers=TOKEN)
     assert r.status_code == 200
     (notice,) = notices(wired)
     assert notice["To"] == OLD
+    # One line whose spaces are plain ones (a full-width space too), the name as typed
+    # otherwise; a long name is cut at the subject's length, after what happened.
+    assert (SUBJECT + " ".join(name.split())).startswith(notice["Subject"])
+    assert len(notice["Subject"]) >= len(SUBJECT) + min(len(name), 100)
+    assert f"l'association « {name} » ont changé" in body(notice, "plain")
     assert "par un administrateur du réseau au moyen de l'API d'administration." in body(notice, "plain")
     latest = wired.directory.versions(1)[0]
     assert (latest.author, latest.role) == ("api", "admin")
