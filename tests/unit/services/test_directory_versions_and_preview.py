@@ -103,6 +103,17 @@ def test_a_save_without_a_clock_is_dated_now(s):
     assert version.count == 0
 
 
+def test_a_service_without_a_mail_composer_saves_no_address_change_unannounced(s):
+    # scripts/deploy.py seeds an empty directory with one: it may add, never move, an address.
+    bare = DirectoryService(store=s.stores.directory, mail_log=s.stores.mail_log, monotonic=lambda: 0.0, ttl_seconds=0)
+    moved = validate_entries([association("first-asso", emails=["ailleurs@asso.example.org"]), DIRECTORY[1]])
+    with pytest.raises(RuntimeError):
+        bare.save(moved, "op", role=Role.ADMIN)
+    assert s.directory.entry("first-asso").emails == ["first-asso@asso.example.org"]
+    bare.save(validate_entries([*DIRECTORY, association("third-asso")]), "op", role=Role.ADMIN)
+    assert s.directory.entry("third-asso") is not None
+
+
 def test_an_entry_added_must_be_new_and_one_changed_must_exist(s):
     with pytest.raises(InvalidDirectory) as taken:
         s.directory.save_entry(association("first-asso"), "op", new=True, role=Role.ADMIN)
