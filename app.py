@@ -389,6 +389,11 @@ def console_directory_versions():
     return console_directory().versions_page(app.current_request)
 
 
+@app.route("/console/annuaire/versions/{number}", methods=PAGE)
+def console_directory_version(number):
+    return console_directory().version_page(app.current_request, number)
+
+
 @app.route("/console/annuaire/versions/{number}/restaurer", methods=["POST"], content_types=FORM)
 def console_directory_restore(number):
     return console_directory().restore(app.current_request, number)

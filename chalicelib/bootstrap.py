@@ -84,7 +84,7 @@ class Stores:
     def _on(shared: Any, mail_grace_seconds: int, **store_classes: Any) -> "Stores":
         """Each port's store built on the one backing they share (a table, a memory state);
         the stores that write mails to send also take the sweeper's grace."""
-        takes_grace = {"requests", "console", "mentors", "stats"}
+        takes_grace = {"requests", "console", "mentors", "stats", "directory"}
         return Stores(**{
             port: store(shared, mail_grace_seconds) if port in takes_grace else store(shared)
             for port, store in store_classes.items()
@@ -131,12 +131,13 @@ class Services:
         self.stores = stores
         if sender is None:
             sender = EmlOutbox(settings.outbox_dir) if settings.local else SesSender(self._ses_client, settings.ses_configuration_set)
-        self.directory = DirectoryService(
-            store=stores.directory, mail_log=stores.mail_log, monotonic=time.monotonic,
-            ttl_seconds=settings.directory_cache_seconds, clock=self.clock,
-        )
         self.links = SignedLinks(settings, self.clock)
         self.mails = MailComposer(render_mail, settings, self.links.answer_url)
+        self.directory = DirectoryService(
+            store=stores.directory, mail_log=stores.mail_log, monotonic=time.monotonic,
+            ttl_seconds=settings.directory_cache_seconds, clock=self.clock, mails=self.mails,
+            mail_retention_days=settings.mail_retention_days,
+        )
         self.intake = IntakeService(
             requests=stores.requests, directory=self.directory, mails=self.mails, clock=self.clock, settings=settings
         )

@@ -37,6 +37,9 @@ FIELD_LABELS: dict[str, str] = {
     "mentor_capacity": "capacité de mentors",
 }
 _UNLIMITED = {"capacity", "mentor_capacity"}
+# Lists whose order is part of the value: the first need scores (domain/routing.py), and
+# the first address is the one requests are mailed to (services/mails.py: `emails[0]`).
+_ORDERED = {"needs", "emails"}
 _LABELS = {m.value: m.label for enum in (Situation, Need, Public) for m in enum}
 
 # A version keeps at most this many lines of diff (a whole directory replaced by the API
@@ -85,9 +88,41 @@ def diff(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]
 
 
 def _same(name: str, a: Any, b: Any) -> bool:
-    if isinstance(a, list) and isinstance(b, list) and name != "needs":
+    if isinstance(a, list) and isinstance(b, list) and name not in _ORDERED:
         return sorted(map(str, a)) == sorted(map(str, b))
     return a == b
+
+
+@dataclass(frozen=True)
+class AddressChange:
+    """An association whose addresses differ between two directories: `before` is empty
+    for an association added, `after` for one removed."""
+
+    id: str
+    name: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+    @property
+    def kept(self) -> bool:
+        """In both directories: its previous addresses are told of the change."""
+        return bool(self.before) and bool(self.after)
+
+
+def address_changes(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]) -> list[AddressChange]:
+    """Where requests would be mailed differently, by association id: an association
+    added or removed, or whose addresses differ (in their order too)."""
+    old = {e["id"]: e for e in before}
+    new = {e["id"]: e for e in after}
+    out = []
+    for aid in sorted(old.keys() | new.keys()):
+        a, b = old.get(aid) or {}, new.get(aid) or {}
+        if aid in old and aid in new and _same("emails", a.get("emails"), b.get("emails")):
+            continue
+        out.append(AddressChange(
+            aid, str(b.get("name") or a.get("name") or aid), tuple(a.get("emails") or ()), tuple(b.get("emails") or ()),
+        ))
+    return out
 
 
 def format_value(name: str, value: Any) -> str:

@@ -11,7 +11,12 @@ from .email_address import NotAnAddress, read_email
 
 class Role(str, Enum):
     OPERATOR = "operator"  # works the queue and the directory
-    ADMIN = "admin"  # also overrides capacity and erases personal data
+    ADMIN = "admin"  # also overrides capacity, erases personal data, changes where mail goes
+
+    @property
+    def label(self) -> str:
+        """The role in French, as the console names it."""
+        return "administrateur" if self is Role.ADMIN else "opérateur"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,13 @@
 """The association directory: read for routing (cached), replaced by operators, versioned.
 
 Every replacement (the console, `PUT /api/v1/admin/associations`, a restore) is saved as
-a numbered version with its author and its diff; "Simuler" (DirectoryPreview) routes the
-recent requests under a directory not saved yet.
+a numbered version with its author, the author's role and its diff; "Simuler"
+(DirectoryPreview) routes the recent requests under a directory not saved yet.
+
+An association's addresses receive its requests and their answer links: only an admin
+changes them (adds or removes an association, or restores a version that does), and
+each association kept whose addresses change has its previous addresses mailed a notice,
+in the outbox with the version (MailComposer.directory_address_notice).
 """
 
 from __future__ import annotations
@@ -11,21 +16,39 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from pydantic import ValidationError
 
 from ..domain import directory_changes
+from ..domain.directory_changes import AddressChange
 from ..domain.models import Association
+from ..domain.operators import Role
+from ..domain.paris_time import french_time
 from ..domain.request import Request
 from ..domain.routing import DirectoryIndex, RoutingWeights
 from .clock import Clock, Now
-from .ports import DirectoryStore, DirectoryVersion, MailLogStore, Refusal, Rejected, RequestStore
+from .ports import DirectoryStore, DirectoryVersion, MailLogStore, OutgoingMail, Refusal, Rejected, RequestStore
+
+if TYPE_CHECKING:
+    from .mails import MailComposer
 
 log = logging.getLogger(__name__)
 
 # Another save may take a version's number between our read and our write: number again.
 SAVE_ATTEMPTS = 5
+
+# The authors of the saves no operator makes: both are admin acts.
+API_AUTHOR = "api"  # PUT /api/v1/admin/associations, with the admin token
+SYSTEM_AUTHOR = "system"  # the seed directory (local/setup.py, scripts/deploy.py)
+
+
+class AddressChangeRefused(Exception):
+    """A save by a non-admin that would change where requests are mailed: nothing saved."""
+
+    def __init__(self, changes: list[AddressChange]):
+        super().__init__(f"{len(changes)} association(s) with other addresses")
+        self.changes = changes
 
 
 class InvalidDirectory(Exception):
@@ -62,9 +85,15 @@ class DirectoryService:
         monotonic: Callable[[], float],
         ttl_seconds: float,
         clock: Optional[Clock] = None,
+        mails: Optional[MailComposer] = None,
+        mail_retention_days: int = 30,
     ):
+        """`mails`: None only where no saved directory changes a kept association's
+        addresses (the seed, into an empty directory): such a save is refused without it."""
         self._store = store
         self._clock = clock
+        self._mails = mails
+        self._mail_retention_days = mail_retention_days
         self._mail_log = mail_log
         self._monotonic = monotonic
         self._ttl = ttl_seconds
@@ -99,33 +128,47 @@ class DirectoryService:
             with self._lock:
                 snap.load[association_id] = max(snap.load.get(association_id, 0) - 1, 0)
 
-    def replace(self, entries: Any, author: str = "system") -> int:
+    def replace(self, entries: Any, author: str = SYSTEM_AUTHOR) -> int:
         """Validate every entry first: one invalid entry changes nothing. The directory
-        saved is a new version by `author` ("api" for the admin token)."""
+        saved is a new version by `author` (API_AUTHOR for the admin token, SYSTEM_AUTHOR
+        for the seed): both hold the admin's rights."""
         valid = validate_entries(entries)
-        self.save(valid, author)
+        self.save(valid, author, role=Role.ADMIN)
         return len(valid)
 
     def save(
-        self, associations: Sequence[Association], author: str, restored_from: Optional[int] = None
+        self, associations: Sequence[Association], author: str, *, role: Role, restored_from: Optional[int] = None
     ) -> DirectoryVersion:
-        """Save `associations` as the directory, and as its next version."""
+        """Save `associations` as the directory, and as its next version by `author` of
+        `role`. AddressChangeRefused when `role` may not change the addresses it changes."""
         after = [a.model_dump(mode="json") for a in sorted(associations, key=lambda a: a.id)]
         for _ in range(SAVE_ATTEMPTS):
             latest = self._store.versions(1)
             number = latest[0].number + 1 if latest else 1
             before, _ = self._store.load_directory()
-            changes = directory_changes.diff([a.model_dump(mode="json") for a in before], after)
+            before_entries = [a.model_dump(mode="json") for a in before]
+            # Checked against the directory this version replaces: a save that raced
+            # ours loses its number, and is checked again against the one that won.
+            moved = directory_changes.address_changes(before_entries, after)
+            if moved and role is not Role.ADMIN:
+                # Who tried is the session's; the log keeps no address.
+                log.warning("directory address change refused", extra={"role": role.value, "associations": len(moved)})
+                raise AddressChangeRefused(moved)
+            changes = directory_changes.diff(before_entries, after)
             summary = directory_changes.summary(changes)
             if restored_from is not None:
                 summary = f"restauration de la version {restored_from} ({summary})"
+            now = self._now()
             version = DirectoryVersion(
-                number=number, at=self._now().iso, author=author, summary=summary,
+                number=number, at=now.iso, author=author, summary=summary,
                 changes=tuple(changes[: directory_changes.MAX_STORED_CHANGES]), changes_total=len(changes),
-                count=len(after), restored_from=restored_from, entries=tuple(after),
+                count=len(after), restored_from=restored_from, entries=tuple(after), role=role.value,
             )
+            notices = self._notices(moved, version)
             try:
-                self._store.save_directory(associations, version)
+                self._store.save_directory(
+                    associations, version, notices, now.epoch + self._mail_retention_days * 86400
+                )
             except Rejected as refused:
                 if refused.what != Refusal.CONFLICT:
                     raise
@@ -134,15 +177,39 @@ class DirectoryService:
                 self._snapshot = None
             # No address in the log: the version names its author for those who may read it.
             log.info("directory version saved", extra={"version": number, "associations": len(after),
-                                                       "changes": len(changes), "restored_from": restored_from})
+                                                       "changes": len(changes), "restored_from": restored_from,
+                                                       "address_notices": len(notices)})
             return version
         raise Rejected(Refusal.CONFLICT)
 
-    def save_entry(self, entry: dict[str, Any], author: str, new: bool) -> DirectoryVersion:
+    def _notices(self, moved: Sequence[AddressChange], version: DirectoryVersion) -> list[OutgoingMail]:
+        """One notice to each previous address of each association kept whose addresses
+        change. Removed associations get none (no request goes anywhere for them), nor
+        added ones (they had no address)."""
+        told = [change for change in moved if change.kept]
+        if not told:
+            return []
+        if self._mails is None:
+            raise RuntimeError("address changes need the mail composer to notify the previous addresses")
+        return [
+            self._mails.directory_address_notice(address, {
+                "association_name": change.name,
+                "association_id": change.id,
+                "before": list(change.before),
+                "after": list(change.after),
+                "at": french_time(version.at, joiner=" à "),
+                "by_api": version.author == API_AUTHOR,
+                "restored": version.restored_from is not None,
+            })
+            for change in told
+            for address in dict.fromkeys(change.before)
+        ]
+
+    def save_entry(self, entry: dict[str, Any], author: str, new: bool, *, role: Role) -> DirectoryVersion:
         """One association added (`new`) or changed, the others as they are now."""
         current, _ = self._store.load_directory()
         proposed = self.with_entry(current, entry, new)
-        return self.save(proposed, author)
+        return self.save(proposed, author, role=role)
 
     @staticmethod
     def with_entry(current: Sequence[Association], entry: dict[str, Any], new: bool) -> list[Association]:
@@ -163,13 +230,23 @@ class DirectoryService:
     def version(self, number: int) -> Optional[DirectoryVersion]:
         return self._store.version(number)
 
-    def restore(self, number: int, author: str) -> Optional[DirectoryVersion]:
+    def restore(self, number: int, author: str, *, role: Role) -> Optional[DirectoryVersion]:
         """The directory of version `number` saved again, as a new version; None if there
         is no such version."""
         old = self._store.version(number)
         if old is None:
             return None
-        return self.save(validate_entries(list(old.entries or ())), author, restored_from=number)
+        return self.save(validate_entries(list(old.entries or ())), author, role=role, restored_from=number)
+
+    def restoring(self, number: int) -> Optional[tuple[DirectoryVersion, list[dict[str, Any]], list[AddressChange]]]:
+        """What restoring version `number` would do now: (the version, its diff from the
+        directory in force, its address changes); None if there is no such version."""
+        old = self._store.version(number)
+        if old is None:
+            return None
+        current = self.entries()
+        entries = list(old.entries or ())
+        return old, directory_changes.diff(current, entries), directory_changes.address_changes(current, entries)
 
     def entry(self, association_id: str) -> Optional[Association]:
         associations, _ = self._store.load_directory()

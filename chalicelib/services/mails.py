@@ -174,3 +174,19 @@ class MailComposer:
     def console_digest(self, to: str, context: dict[str, Any]) -> OutgoingMail:
         """An operator's daily digest (services/digest.py): about no one request."""
         return self._mail("console_digest", context, to, None)
+
+    def directory_address_notice(self, to: str, context: dict[str, Any]) -> OutgoingMail:
+        """To an association's previous address: its addresses for requests changed
+        (services/directory.py), when, and whom to write to if that was not expected.
+
+        It names the author by role ("un administrateur du réseau", by the console or the
+        API), not by address: it goes outside the network, possibly to a mailbox no longer
+        the association's (a lost or taken-over mailbox is a reason for the change), and an
+        operator's address is that person's data. Whoever did not expect the change writes
+        to the network's contact address (Reply-To too), which answers whoever is on
+        duty; the version in the console names the operator for the admins who check.
+        """
+        contact = self.settings.legal_publisher_contact
+        return self._mail(
+            "directory_address_notice", {**context, "contact": contact}, to, None, reply_to=contact,
+        )

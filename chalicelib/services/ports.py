@@ -296,13 +296,21 @@ class DirectoryVersion:
     count: int  # associations in it
     restored_from: Optional[int] = None
     entries: Optional[tuple[dict[str, Any], ...]] = None  # the whole directory; None in lists
+    # The author's role when saved (domain.operators.Role's value; the admin token's and
+    # the seed's: "admin"); None for versions saved before roles were recorded.
+    role: Optional[str] = None
 
 
 class DirectoryHistoryStore(Protocol):
     """The directory together with its versions: a saved directory and its version are
-    written together, and the version's number is taken only once (refused: Rejected)."""
+    written together, and the version's number is taken only once (refused: Rejected).
+    `mails` (the notices of changed addresses) go to the outbox with the version: none
+    of them when the number is refused."""
 
-    def save_directory(self, associations: Sequence[Association], version: DirectoryVersion) -> None: ...
+    def save_directory(
+        self, associations: Sequence[Association], version: DirectoryVersion,
+        mails: Sequence[OutgoingMail] = (), mail_expires_at: int = 0,
+    ) -> None: ...
     def versions(self, limit: int, before: Optional[int] = None) -> list[DirectoryVersion]: ...
     def version(self, number: int) -> Optional[DirectoryVersion]: ...
 

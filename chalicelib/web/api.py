@@ -14,7 +14,7 @@ from ..domain.digits import whole_number
 from ..domain.models import ASSOCIATION_ID_PATTERN, NewRequest
 from ..domain.submission import parse_submission
 from ..domain.vocabulary import Channel, Status
-from ..services.directory import InvalidDirectory
+from ..services.directory import API_AUTHOR, InvalidDirectory
 from ..services.ports import InvalidCursor
 from ..services.queries import DEFAULT_PAGE, MAX_PAGE
 from .json_door import admin_refusal, json_submission
@@ -94,7 +94,8 @@ class Api:
         if not isinstance(body, dict) or "associations" not in body:
             return api_error("associations", "missing", 422)
         try:
-            count = self.directory.replace(body["associations"], author="api")
+            # The admin token's act: it may change addresses, and their notices go out.
+            count = self.directory.replace(body["associations"], author=API_AUTHOR)
         except InvalidDirectory as exc:
             return json_response({"errors": exc.errors}, 422)
         return json_response({"count": count})

@@ -5,12 +5,15 @@
   GET  /console/annuaire/nouvelle                   the form of a new association
   POST /console/annuaire/nouvelle                   "Simuler" or "Enregistrer" it
   GET  /console/annuaire/versions                   saved versions, newest first, with their diff
+  GET  /console/annuaire/versions/{n}               version n: its associations, what restoring it would do
   POST /console/annuaire/versions/{n}/restaurer     version n saved again, as a new version
   GET  /console/annuaire/{id}                       one association's form
   POST /console/annuaire/{id}                       "Simuler" or "Enregistrer" the change
 
 Every page and action goes through ConsoleDoor.guard (session; CSRF on POST). "Simuler"
-writes nothing: it shows what saving would do to the last days' requests.
+writes nothing: it shows what saving would do to the last days' requests. A save or a
+restore that would change an association's addresses, by an operator who is not an admin,
+is refused with 403 (services/directory.py: AddressChangeRefused), the form kept.
 """
 
 from __future__ import annotations
@@ -24,10 +27,14 @@ from chalice import Response
 from ..domain import directory_changes
 from ..domain.digits import whole_number
 from ..domain.models import Association
+from ..domain.operators import Role
 from ..domain.paris_time import french_time
 from ..domain.vocabulary import Need
 from ..services.console_auth import ConsoleSession
-from ..services.directory import DirectoryPreview, DirectoryService, InvalidDirectory
+from ..services.directory import (
+    API_AUTHOR, SYSTEM_AUTHOR, AddressChangeRefused, DirectoryPreview, DirectoryService, InvalidDirectory,
+)
+from ..services.ports import DirectoryVersion
 from .console import ConsoleRoom, console_page, guarded_page, invalid_page_link, redirect
 from .directory_form import CHOICES, FORM_LABELS, entry_from_form, form_values, model_errors
 from .responses import error_page, not_found_page
@@ -75,6 +82,25 @@ def french_reason(reason: Optional[str]) -> str:
     )
 
 
+def author_label(version: DirectoryVersion) -> str:
+    """Who saved a version, as the versions list and a version's page name them."""
+    if version.author == API_AUTHOR:
+        return "l'API (jeton d'administration)"
+    if version.author == SYSTEM_AUTHOR:
+        return "le système"
+    if not version.author:
+        return "un auteur inconnu"
+    roles = {r.value: r for r in Role}
+    # Versions saved before roles were recorded have none.
+    role = roles[version.role].label if version.role in roles else "rôle inconnu"
+    return f"{version.author} ({role})"
+
+
+def named(changes: list[directory_changes.AddressChange]) -> str:
+    """« Nom » (id), « Nom » (id): the associations whose addresses would change."""
+    return ", ".join(f"« {c.name} » ({c.id})" for c in changes)
+
+
 def territory_summary(a: Association) -> str:
     t = a.territory
     parts = []
@@ -100,7 +126,8 @@ class ConsoleDirectory(ConsoleRoom):
     def _page(self, name: str, session: Any, status: int = 200, **context: Any) -> Response:
         return console_page(
             self.settings, name, session, status, section="annuaire", describe=directory_changes.describe,
-            paris_time=lambda iso: french_time(iso, joiner=" à "), french_reason=french_reason, **context,
+            paris_time=lambda iso: french_time(iso, joiner=" à "), french_reason=french_reason, author=author_label,
+            **context,
         )
 
     def _post(self, request: Request, admin: bool = False) -> Union[tuple[Any, dict[str, Any]], Response]:
@@ -196,9 +223,18 @@ class ConsoleDirectory(ConsoleRoom):
             return self._form(session, found, shown, 422, errors=errors)
         if values.get("action") == "enregistrer":
             try:
-                version = self.directory.save_entry(entry, session.operator.email, new)
+                version = self.directory.save_entry(entry, session.operator.email, new, role=session.operator.role)
             except InvalidDirectory as exc:  # another save took the id meanwhile
                 return self._form(session, found, shown, 422, errors=model_errors(exc))
+            except AddressChangeRefused:
+                return self._form(session, found, shown, 403, errors=[{"field": "emails", "message": (
+                    "seul un administrateur peut ajouter une association : ses adresses recevraient des demandes. "
+                    "Rien n'a été enregistré ; demandez à un administrateur du réseau de l'ajouter"
+                    if new else
+                    "seul un administrateur peut changer les adresses d'une association : elles reçoivent les "
+                    "demandes et leurs liens de réponse. Rien n'a été enregistré ; demandez ce changement à un "
+                    "administrateur du réseau, ou remettez les adresses d'origine pour enregistrer vos autres changements"
+                )}])
             return redirect(f"/console/annuaire?enregistre={version.number}")
         # "Simuler": nothing is written.
         changes = directory_changes.diff(
@@ -224,6 +260,24 @@ class ConsoleDirectory(ConsoleRoom):
             latest=latest[0].number if latest else None, restored=whole_number(q.get("restauree")),
         )
 
+    @guarded_page
+    def version_page(self, request: Request, session: ConsoleSession, number: str) -> Response:
+        """One version: who saved it, its diff, its associations and their addresses, and
+        what restoring it would change now."""
+        version_number = whole_number(number)
+        found = self.directory.restoring(version_number) if version_number is not None else None
+        if found is None:
+            return not_found_page(self.settings)
+        version, restoring, moved = found
+        latest = self.directory.versions(1)
+        associations = sorted(version.entries or (), key=lambda e: str(e.get("name", "")).lower())
+        return self._page(
+            "directory_version", session, page_title=f"Version {version.number} de l'annuaire", v=version,
+            latest=latest[0].number if latest else None, associations=associations,
+            restoring=restoring[: directory_changes.MAX_STORED_CHANGES], restoring_total=len(restoring),
+            moved=named(moved), reserved=bool(moved) and not session.operator.is_admin,
+        )
+
     def restore(self, request: Request, number: str) -> Response:
         posted = self._post(request)
         if isinstance(posted, Response):
@@ -233,7 +287,16 @@ class ConsoleDirectory(ConsoleRoom):
         if version_number is None:
             return not_found_page(self.settings)
         try:
-            version = self.directory.restore(version_number, session.operator.email)
+            version = self.directory.restore(version_number, session.operator.email, role=session.operator.role)
+        except AddressChangeRefused as refused:
+            return error_page(
+                self.settings, 403, "Restauration réservée aux administrateurs",
+                f"Restaurer la version {number} changerait les adresses e-mail de {named(refused.changes)}. "
+                "Ces adresses reçoivent les demandes des jeunes et leurs liens de réponse : seul un administrateur "
+                "du réseau peut les changer. Rien n'a été modifié ; demandez à un administrateur de restaurer "
+                "cette version.",
+                f"/console/annuaire/versions/{number}", f"Revenir à la version {number}",
+            )
         except InvalidDirectory:
             # Saved under rules that have changed since (a field now refused).
             return error_page(

@@ -1,6 +1,6 @@
 """The console's directory clicked through in Chromium (issue 12): sign in, edit an
 association's capacity, "Simuler" shows the effect, "Enregistrer", then restore the
-previous version. axe-core on each directory page."""
+previous version. axe-core on each directory page, a version's own page too."""
 
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def test_edit_simulate_save_then_restore_the_previous_version(desktop_page, web)
 def test_the_directory_pages_fit_a_phone_and_a_desktop(page, web):
     sign_in(page, web)
     for path, what in (("/console/annuaire", "directory list"), ("/console/annuaire/versions", "versions"),
+                       ("/console/annuaire/versions/1", "one version"),
                        ("/console/annuaire/nouvelle", "new association form")):
-        page.goto(f"{web.base}{path}")
+        assert page.goto(f"{web.base}{path}").status == 200, path
         assert_accessible(page, f"{what} ({page.device})")
         assert_no_sideways_scroll(page, f"{what} ({page.device})")

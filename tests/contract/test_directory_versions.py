@@ -1,4 +1,5 @@
-"""DirectoryStore's versions and MailLogStore's flag clearing (memory and DynamoDB)."""
+"""DirectoryStore's versions (with their author's role, and the notices written with
+them) and MailLogStore's flag clearing (memory and DynamoDB)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from chalicelib.domain.models import Association
 from chalicelib.services.ports import DirectoryVersion, Refusal, Rejected
 from tests.conftest import association
-from tests.contract.conftest import NOW, iso
+from tests.contract.conftest import DAY, NOW, iso, mail
 
 
 def entries(*ids, **overrides):
@@ -75,6 +76,46 @@ def test_a_large_directory_is_kept_whole_in_its_version(stores, monkeypatch):
     back = stores.directory.version(1)
     assert back.count == 450 and [Association.model_validate(e) for e in back.entries] == directory
     assert len(stores.directory.load_directory()[0]) == 450
+
+
+def test_a_version_keeps_its_authors_role_and_one_saved_without_a_role_reads_none(stores):
+    directory = entries("a-asso")
+    stores.directory.save_directory(directory, version(1, directory))  # as saved before roles were kept
+    stores.directory.save_directory(directory, version(2, directory, role="admin"))
+    stores.directory.save_directory(directory, version(3, directory, author="api", role="admin"))
+    assert [(v.number, v.author, v.role) for v in stores.directory.versions(5)] == [
+        (3, "api", "admin"), (2, "operatrice@reseau.example.org", "admin"), (1, "operatrice@reseau.example.org", None)]
+    assert stores.directory.version(2) == version(2, directory, role="admin")
+    assert stores.directory.version(1).role is None
+
+
+def test_the_notices_of_a_version_wait_in_the_outbox_and_a_refused_number_writes_none(stores):
+    directory = entries("a-asso")
+    notices = [mail(kind="directory_address_notice", to=("old@a.example.org",)),
+               mail(kind="directory_address_notice", to=("other@a.example.org",))]
+    stores.directory.save_directory(directory, version(1, directory, role="admin"), notices, NOW + 30 * DAY)
+    for m in notices:
+        stored = stores.outbox.mail_state(m.id)
+        assert (stored["state"], stored["to"], stored["kind"], stored["request_id"]) == (
+            "pending", list(m.to), "directory_address_notice", None)
+    # Due for the sweeper once the stream had its grace (120 s here), from the version's time.
+    assert stores.outbox.due_mails(NOW + 1 + 119, 10) == []
+    assert sorted(stores.outbox.due_mails(NOW + 1 + 120, 10)) == sorted(m.id for m in notices)
+
+    late = [mail(kind="directory_address_notice", to=("late@a.example.org",))]
+    with pytest.raises(Rejected):
+        stores.directory.save_directory(entries("b-asso"), version(1, entries("b-asso")), late, NOW + 30 * DAY)
+    assert stores.outbox.mail_state(late[0].id) is None
+    assert stores.directory.load_directory()[0] == directory
+
+
+def test_the_notices_of_a_directory_past_one_transaction_are_all_written(stores):
+    # 150 associations: more than one transaction's 100 items with the version and mails.
+    directory = [Association.model_validate(association(f"asso-{i:03d}")) for i in range(150)]
+    notices = [mail(kind="directory_address_notice", to=(f"old-{i}@a.example.org",)) for i in range(3)]
+    stores.directory.save_directory(directory, version(1, directory), notices, NOW + 30 * DAY)
+    assert [stores.outbox.mail_state(m.id)["state"] for m in notices] == ["pending"] * 3
+    assert len(stores.directory.load_directory()[0]) == 150
 
 
 def test_a_cleared_flag_is_gone_and_the_others_stay(stores):

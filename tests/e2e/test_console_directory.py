@@ -1,5 +1,7 @@
 """The console's directory over HTTP on the served stack (contract 10): a directory PUT
-through the API is a version, listed with its author and diff, and any version restores."""
+through the API is a version, listed with its author and diff, and any version restores;
+one that would change where an association's requests are mailed (here: bring back an
+association removed) only by an admin."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import html
 import re
 
 from tests.e2e.conftest import Stack
+from tests.e2e.test_console_security import ADMIN_EMAIL
 from tests.e2e.test_console_sign_in import csrf_of, sign_in
 
 
@@ -37,17 +40,25 @@ def test_a_put_directory_is_a_version_and_the_previous_one_restores(stack):
     assert f"Association retirée : « {gone['name']} » ({gone['id']})" in entry
     assert f"({changed[0]['id']}), capacité : " in entry and "→ 3" in entry
 
-    r = stack.call(
-        "POST", f"/console/annuaire/versions/{newest - 1}/restaurer",
-        f"csrf={csrf_of(versions)}".encode(),
-        {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
-    )
+    def restore(cookie: str, versions: str):
+        return stack.call(
+            "POST", f"/console/annuaire/versions/{newest - 1}/restaurer",
+            f"csrf={csrf_of(versions)}".encode(),
+            {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    refused = restore(cookie, versions)  # an operator who is not an admin
+    assert refused.status == 403 and "seul un administrateur" in html.unescape(refused.text)
+    assert directory(stack) == changed
+
+    admin = sign_in(stack, ADMIN_EMAIL)
+    r = restore(admin, page(stack, admin, "/console/annuaire/versions"))
     assert r.status == 303 and r.headers["location"] == f"/console/annuaire/versions?restauree={newest - 1}"
     assert directory(stack) == before
-    after = page(stack, cookie, r.headers["location"])
+    after = page(stack, admin, r.headers["location"])
     assert f"Version {newest + 1} (en vigueur)" in after
     assert f"restauration de la version {newest - 1}" in after.lower()
-    assert re.search(rf"Version {newest + 1} \(en vigueur\).*?operatrice@reseau\.example\.org", after, re.S)
+    assert re.search(rf"Version {newest + 1} \(en vigueur\).*?admin@reseau\.example\.org \(administrateur\)", after, re.S)
 
 
 def test_directory_pages_and_actions_without_a_session_lead_to_the_sign_in_page(stack):

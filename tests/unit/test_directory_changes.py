@@ -64,6 +64,29 @@ def test_a_reordered_list_is_a_change_only_for_needs_whose_first_one_scores():
     assert [c["field"] for c in dc.diff(before, first_need)] == ["needs"]
 
 
+def test_reordered_addresses_are_a_change_since_the_first_one_receives_the_requests():
+    before = [association("a-asso", emails=["un@a.example.org", "deux@a.example.org"])]
+    after = [association("a-asso", emails=["deux@a.example.org", "un@a.example.org"])]
+    assert [dc.describe(c) for c in dc.diff(before, after)] == [
+        "« Association a-asso » (a-asso), adresses e-mail : un@a.example.org, deux@a.example.org"
+        " → deux@a.example.org, un@a.example.org"
+    ]
+
+
+def test_address_changes_name_each_association_mailed_elsewhere_and_which_were_there_before():
+    before = [association("kept"), association("moved", emails=["un@m.example.org", "deux@m.example.org"]),
+              association("gone"), association("other", capacity=3)]
+    after = [association("kept", capacity=1), association("moved", emails=["deux@m.example.org"]),
+             association("new", name="Nouvelle"), association("other", capacity=4)]
+    assert dc.address_changes(before, after) == [
+        dc.AddressChange("gone", "Association gone", ("gone@asso.example.org",), ()),
+        dc.AddressChange("moved", "Association moved", ("un@m.example.org", "deux@m.example.org"), ("deux@m.example.org",)),
+        dc.AddressChange("new", "Nouvelle", (), ("new@asso.example.org",)),
+    ]
+    assert [c.kept for c in dc.address_changes(before, after)] == [False, True, False]
+    assert dc.address_changes(before, before) == []
+
+
 def test_fields_the_form_does_not_know_are_compared_too():
     before = [{**association("a-asso"), "recruits_mentors": False}]
     after = [{**association("a-asso"), "recruits_mentors": True}]

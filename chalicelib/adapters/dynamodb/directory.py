@@ -3,7 +3,7 @@
   DIRECTORY         / ASSOC#<id>                 one association (contract section 5)
   DIRECTORY         / LOAD#<id>                  its load counter (requests waiting on it)
   DIRECTORY         / MENTOR_LOAD#<id>           its mentor load counter (sign-ups waiting on it)
-  DIRECTORY_HISTORY / VERSION#<n:010d>           a saved directory's head: author, time, summary, its
+  DIRECTORY_HISTORY / VERSION#<n:010d>           a saved directory's head: author (and role), time, summary, its
                                                  diff (zlib-compressed JSON, binary), the count of parts
   DIRECTORY_HISTORY / ENTRIES#<n:010d>#<k:03d>   its entries: zlib-compressed JSON, split in parts of
                                                  at most 350,000 bytes (an item holds 400 KB)
@@ -21,7 +21,8 @@ import zlib
 from typing import Any, Optional, Sequence
 
 from ...domain.models import Association
-from ...services.ports import DirectoryVersion, Refusal, Rejected
+from ...services.ports import DirectoryVersion, OutgoingMail, Refusal, Rejected
+from .outbox import mail_item
 from .table import DynamoTable, _json, _n, _s, _unjson, chunks
 
 DIRECTORY_PK = "DIRECTORY"
@@ -79,8 +80,9 @@ def load_counters(table: DynamoTable, prefix: str = LOAD_PREFIX) -> dict[str, in
 class DynamoDirectoryStore:
     """DirectoryStore: the entries (one Query for routing) and the load counters."""
 
-    def __init__(self, table: DynamoTable):
+    def __init__(self, table: DynamoTable, mail_grace_seconds: int = 120):
         self.table = table
+        self.mail_grace_seconds = mail_grace_seconds  # see outbox.mail_item
 
     def load_directory(self) -> tuple[list[Association], dict[str, int]]:
         items = self.table.query_all(
@@ -106,11 +108,16 @@ class DynamoDirectoryStore:
         """
         self._write(self._replacing(associations))
 
-    def save_directory(self, associations: Sequence[Association], version: DirectoryVersion) -> None:
-        """The entries and their version, in the same transaction when they fit (the
-        version first: a larger directory's first chunk holds it). A version number
-        already taken refuses the whole of it: Rejected(CONFLICT), nothing written."""
-        self._write(self._version_items(version) + self._replacing(associations), claims_number=True)
+    def save_directory(
+        self, associations: Sequence[Association], version: DirectoryVersion,
+        mails: Sequence[OutgoingMail] = (), mail_expires_at: int = 0,
+    ) -> None:
+        """The entries, their version and its mails, in the same transaction when they
+        fit (the version first, then the mails: a larger directory's first chunk holds
+        them). A version number already taken refuses the whole of it: Rejected(CONFLICT),
+        nothing written."""
+        notices = [self.table.put(mail_item(m, version.at, mail_expires_at, self.mail_grace_seconds)) for m in mails]
+        self._write(self._version_items(version) + notices + self._replacing(associations), claims_number=True)
 
     def _replacing(self, associations: Sequence[Association]) -> list[dict[str, Any]]:
         current = self.table.query_all(
@@ -166,6 +173,8 @@ class DynamoDirectoryStore:
         }
         if v.restored_from is not None:
             head["restored_from"] = _n(v.restored_from)
+        if v.role is not None:
+            head["role"] = _s(v.role)
         items = [self.table.put(head)]  # new only: the number is taken once
         items += [
             self.table.put(
@@ -188,6 +197,7 @@ class DynamoDirectoryStore:
             count=int(item["count"]["N"]),
             restored_from=int(item["restored_from"]["N"]) if "restored_from" in item else None,
             entries=entries,
+            role=item["role"]["S"] if "role" in item else None,  # absent from versions saved before roles
         )
 
     def versions(self, limit: int, before: Optional[int] = None) -> list[DirectoryVersion]:

@@ -7,8 +7,9 @@ from dataclasses import asdict, replace
 from typing import Optional, Sequence
 
 from ...domain.models import Association
+from ...services.ports import DirectoryVersion, OutgoingMail, Refusal, Rejected
+from . import outbox
 from .state import MemoryState, Transaction, dump
-from ...services.ports import DirectoryVersion, Refusal, Rejected
 
 
 def take_capacity(load: dict[str, int], tx: Transaction, association_id: str, capacity: Optional[int]) -> None:
@@ -25,8 +26,9 @@ def move_load(load: dict[str, int], association_id: str, delta: int) -> None:
 
 
 class MemoryDirectoryStore:
-    def __init__(self, state: MemoryState):
+    def __init__(self, state: MemoryState, mail_grace_seconds: int = 120):
         self.state = state
+        self.mail_grace_seconds = mail_grace_seconds  # see outbox.insert_mail
 
     def load_directory(self) -> tuple[list[Association], dict[str, int]]:
         with self.state.lock:
@@ -44,14 +46,22 @@ class MemoryDirectoryStore:
         with self.state.lock:
             self.state.associations = entries
 
-    def save_directory(self, associations: Sequence[Association], version: DirectoryVersion) -> None:
-        """The entries and their version at once; a number already taken: Rejected."""
+    def save_directory(
+        self, associations: Sequence[Association], version: DirectoryVersion,
+        mails: Sequence[OutgoingMail] = (), mail_expires_at: int = 0,
+    ) -> None:
+        """The entries, their version and its mails at once; a number already taken:
+        Rejected, nothing written."""
         entries = {a.id: dump(a.model_dump(mode="json")) for a in associations}
-        with self.state.lock:
-            if version.number in self.state.directory_versions:
-                raise Rejected(Refusal.CONFLICT)
-            self.state.directory_versions[version.number] = dump(asdict(version))
-            self.state.associations = entries
+        s = self.state
+        with s.lock:
+            tx = Transaction()
+            tx.require(version.number not in s.directory_versions, Refusal.CONFLICT)
+            tx.then(lambda: s.directory_versions.__setitem__(version.number, dump(asdict(version))))
+            for m in mails:
+                outbox.insert_mail(s, tx, m, version.at, mail_expires_at, self.mail_grace_seconds)
+            tx.then(lambda: setattr(s, "associations", entries))
+            tx.commit()
 
     def versions(self, limit: int, before: Optional[int] = None) -> list[DirectoryVersion]:
         with self.state.lock:

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from chalicelib.domain.operators import Role
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.directory import DirectoryPreview, DirectoryService, InvalidDirectory, validate_entries
 from tests.conftest import association, make_memory_services, request_of, youth
@@ -85,31 +86,42 @@ def test_the_entries_are_plain_json_sorted_by_id(s):
 
 def test_a_restore_is_a_new_version_by_its_author(s):
     s.directory.replace([association("only")], author="api")
-    restored = s.directory.restore(1, "admin@reseau.example.org")
+    restored = s.directory.restore(1, "admin@reseau.example.org", role=Role.ADMIN)
     assert restored.number == 3
     assert restored.author == "admin@reseau.example.org"
     assert restored.restored_from == 1
     assert restored.summary.startswith("restauration de la version 1 (")
     assert [e["id"] for e in s.directory.entries()] == ["first-asso", "second-asso"]
-    assert s.directory.restore(42, "admin@reseau.example.org") is None
+    assert s.directory.restore(42, "admin@reseau.example.org", role=Role.ADMIN) is None
 
 
 def test_a_save_without_a_clock_is_dated_now(s):
     plain = DirectoryService(store=s.stores.directory, mail_log=s.stores.mail_log, monotonic=lambda: 0.0,
                              ttl_seconds=0)
-    version = plain.save([], "op")
+    version = plain.save([], "op", role=Role.ADMIN)
     assert version.at[:2] == "20" and version.at.endswith("Z")
     assert version.count == 0
 
 
+def test_a_service_without_a_mail_composer_saves_no_address_change_unannounced(s):
+    # scripts/deploy.py seeds an empty directory with one: it may add, never move, an address.
+    bare = DirectoryService(store=s.stores.directory, mail_log=s.stores.mail_log, monotonic=lambda: 0.0, ttl_seconds=0)
+    moved = validate_entries([association("first-asso", emails=["ailleurs@asso.example.org"]), DIRECTORY[1]])
+    with pytest.raises(RuntimeError):
+        bare.save(moved, "op", role=Role.ADMIN)
+    assert s.directory.entry("first-asso").emails == ["first-asso@asso.example.org"]
+    bare.save(validate_entries([*DIRECTORY, association("third-asso")]), "op", role=Role.ADMIN)
+    assert s.directory.entry("third-asso") is not None
+
+
 def test_an_entry_added_must_be_new_and_one_changed_must_exist(s):
     with pytest.raises(InvalidDirectory) as taken:
-        s.directory.save_entry(association("first-asso"), "op", new=True)
+        s.directory.save_entry(association("first-asso"), "op", new=True, role=Role.ADMIN)
     assert taken.value.errors == [{"field": "id", "id": "first-asso", "message": "id already in use"}]
     with pytest.raises(InvalidDirectory) as missing:
-        s.directory.save_entry(association("nobody"), "op", new=False)
+        s.directory.save_entry(association("nobody"), "op", new=False, role=Role.OPERATOR)
     assert missing.value.errors == [{"field": "id", "id": "nobody", "message": "no such association"}]
-    version = s.directory.save_entry(association("first-asso", name="Les Premiers"), "op", new=False)
+    version = s.directory.save_entry(association("first-asso", name="Les Premiers"), "op", new=False, role=Role.OPERATOR)
     assert version.author == "op"
     assert [(e["id"], [str(n) for n in e["needs"]]) for e in version.entries] == [
         ("first-asso", ["scolaire", "orientation", "insertion_pro"]), ("second-asso", ["scolaire"])]
@@ -178,11 +190,11 @@ class Conflicting:
 
         self.store, self.n, self.what, self.Rejected, self.tries = store, n, what, Rejected, 0
 
-    def save_directory(self, associations, version):
+    def save_directory(self, associations, version, *mails):
         self.tries += 1
         if self.tries <= self.n:
             raise self.Rejected(self.what)
-        return self.store.save_directory(associations, version)
+        return self.store.save_directory(associations, version, *mails)
 
     def __getattr__(self, name):
         return getattr(self.store, name)
@@ -198,7 +210,7 @@ def test_a_save_that_lost_its_number_tries_again_up_to_five_times(s):
     from chalicelib.services.ports import Refusal
 
     store, directory = racing(s, 4, Refusal.CONFLICT)
-    version = directory.save(validate_entries([association("only")]), "op")
+    version = directory.save(validate_entries([association("only")]), "op", role=Role.ADMIN)
     assert (store.tries, version.number) == (5, 2)
     assert [e["id"] for e in s.directory.entries()] == ["only"]
 
@@ -208,7 +220,7 @@ def test_a_save_that_keeps_losing_gives_up_and_changes_nothing(s):
 
     store, directory = racing(s, 5, Refusal.CONFLICT)
     with pytest.raises(Rejected) as refused:
-        directory.save(validate_entries([association("only")]), "op")
+        directory.save(validate_entries([association("only")]), "op", role=Role.ADMIN)
     assert refused.value.what is Refusal.CONFLICT and store.tries == 5
     assert [e["id"] for e in s.directory.entries()] == ["first-asso", "second-asso"]
 
@@ -218,7 +230,7 @@ def test_a_save_refused_for_another_reason_is_not_tried_again(s):
 
     store, directory = racing(s, 1, Refusal.STALE)
     with pytest.raises(Rejected):
-        directory.save([], "op")
+        directory.save([], "op", role=Role.ADMIN)
     assert store.tries == 1
 
 

@@ -17,6 +17,7 @@ from tests.conftest import association, make_memory_services, youth
 from tests.unit.web.conftest import body_text as text
 
 OPERATOR = "operatrice@reseau.example.org"
+ADMIN_OPERATOR = "admin@reseau.example.org"
 ADMIN = {"Authorization": "Bearer test-admin-token", "Content-Type": "application/json"}
 DIRECTORY = [
     association("first-asso", name="Première", needs=["scolaire"], capacity=5),
@@ -29,20 +30,32 @@ def settings(tmp_path):
     return in_process_settings(tmp_path, rate_limit_count=100)
 
 
-@pytest.fixture
-def wired(settings, clock):
+def console_of(settings, clock, directory):
+    """Services on the in-memory stores with `directory`, an operator and an admin, served
+    to app.py's routes while the caller's fixture lasts."""
     from chalicelib.domain.operators import Operator, Role
 
-    s = make_memory_services(settings, clock, directory=DIRECTORY)
-    s.stores.console.replace_operators([Operator(OPERATOR, Role.OPERATOR)])
+    s = make_memory_services(settings, clock, directory=directory)
+    s.stores.console.replace_operators([Operator(OPERATOR, Role.OPERATOR), Operator(ADMIN_OPERATOR, Role.ADMIN)])
     with served(s):
         yield s
 
 
 @pytest.fixture
+def wired(settings, clock):
+    yield from console_of(settings, clock, DIRECTORY)
+
+
+@pytest.fixture
 def session(wired):
-    """(cookie header, csrf) of a signed-in operator."""
+    """(cookie header, csrf) of a signed-in operator (not an admin)."""
     return signed_in(wired, OPERATOR)
+
+
+@pytest.fixture
+def admin_session(wired):
+    """(cookie header, csrf) of a signed-in admin."""
+    return signed_in(wired, ADMIN_OPERATOR)
 
 
 def shown(r) -> str:
@@ -192,7 +205,8 @@ def test_unknown_territory_codes_and_other_mistakes_are_named_in_french(http, se
     assert wired.directory.entry("first-asso").territory.departements == ["59"]
 
 
-def test_a_new_association_is_added_and_its_id_cannot_be_taken_twice(http, session, wired):
+def test_a_new_association_is_added_by_an_admin_and_its_id_cannot_be_taken_twice(http, admin_session, wired):
+    session = admin_session
     fields = [("id", "nouvelle-asso"), ("name", "Nouvelle"), ("emails", "contact@nouvelle.example.org"),
               ("active", "on"), ("departements", "2a"), ("age_min", "11"), ("age_max", "18"),
               ("needs[]", "orientation"), ("needs[]", "scolaire"), ("first_need", "orientation"), ("capacity", ""),

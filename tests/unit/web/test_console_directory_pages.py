@@ -245,7 +245,7 @@ def test_triage_reasons_read_in_french(reason, french):
 def test_a_save_refused_at_the_last_moment_shows_the_form_again(http, session, wired, monkeypatch):
     from chalicelib.services.directory import InvalidDirectory
 
-    def taken(entry, author, new):
+    def taken(entry, author, new, role):
         raise InvalidDirectory([{"field": "id", "id": "first-asso", "message": "id already in use"}])
 
     monkeypatch.setattr(wired.directory, "save_entry", taken)

@@ -196,11 +196,14 @@ def test_the_versions_page_says_which_version_was_restored(http, session):
 
 
 def test_the_versions_page_pages_twenty_at_a_time(http, session, wired):
+    from chalicelib.domain.operators import Role
     from chalicelib.services.directory import validate_entries
 
     current, _ = wired.directory.directory()
     for n in range(2, 23):
-        wired.directory.save(validate_entries([{**a.model_dump(mode="json"), "capacity": n} for a in current]), OPERATOR)
+        wired.directory.save(
+            validate_entries([{**a.model_dump(mode="json"), "capacity": n} for a in current]), OPERATOR, role=Role.OPERATOR
+        )
     first = text(http.get("/console/annuaire/versions", headers=session[0]))
     assert re.findall(r"<h2>Version (\d+)", first) == [str(n) for n in range(22, 2, -1)]
     assert '<a href="/console/annuaire/versions?avant=3">Versions plus anciennes</a>' in first
