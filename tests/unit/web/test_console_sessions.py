@@ -120,6 +120,12 @@ def test_removing_an_operator_ends_their_sessions_and_only_theirs(http, wired):
     assert not opens_the_console(http, theirs), "put back on the list, they sign in again"
 
 
+def test_without_a_session_the_sessions_page_and_its_button_lead_to_sign_in(http, wired):
+    for r in (http.get("/console/sessions"), http.post("/console/sessions/fermer", body=b"csrf=x", headers=FORM)):
+        assert r.status_code == 303 and r.headers["Location"] == "/console/connexion"
+        assert "Set-Cookie" not in r.headers
+
+
 def test_an_operator_sees_no_sessions_page_and_cannot_end_them(http, wired):
     cookie, csrf = sign_in(http, wired)
     assert '<a href="/console/sessions"' not in text(http.get("/console/demandes", headers=cookie))
