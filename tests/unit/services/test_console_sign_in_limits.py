@@ -2,8 +2,8 @@
 address has its own hourly budget of links from each sender, so that a stranger asking
 for an operator's address a hundred times leaves the operator theirs; each sender has a
 per-IP limit that every address counts on alike; the address typed is cut at 254
-characters, and the session read back from its cookie is the one opened (its forms
-accepted). In-memory stores."""
+characters, the session read back from its cookie is the one opened (its forms
+accepted), and only an admin ends every session. In-memory stores."""
 
 from __future__ import annotations
 
@@ -149,4 +149,13 @@ def test_the_per_ip_limit_takes_every_address_alike_so_it_tells_none(services, a
     clock.advance(seconds=settings.rate_limit_seconds)  # the next window
     auth.request_link(ONE, client=STRANGER)
     assert len(links_to(services, ONE)) == 2
+
+
+def test_only_an_admin_ends_every_session(services, auth):
+    one, two = auth.open_session(Operator(ONE, Role.OPERATOR)), auth.open_session(Operator(TWO, Role.ADMIN))
+    with pytest.raises(PermissionError):
+        auth.end_all_sessions(one.operator)
+    assert auth.session(one.cookie) is not None and auth.session(two.cookie) is not None
+    auth.end_all_sessions(two.operator)
+    assert auth.session(one.cookie) is None and auth.session(two.cookie) is None
 
