@@ -246,6 +246,16 @@ def console_sign_out():
     return console().sign_out(app.current_request)
 
 
+@app.route("/console/sessions", methods=PAGE)
+def console_sessions():
+    return console().sessions_page(app.current_request)
+
+
+@app.route("/console/sessions/fermer", methods=["POST"], content_types=FORM)
+def console_end_all_sessions():
+    return console().end_all_sessions(app.current_request)
+
+
 # -- console: queue ---------------------------------------------------------------------
 
 

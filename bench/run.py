@@ -512,7 +512,8 @@ def bench_console_pages(endpoint: str, pages: tuple[str, ...], seed: int) -> dic
             port = free_port()
             server = serve(app, port)
             try:
-                cookie = {"Cookie": f"mentorat_console={s.links.session_cookie('bench@reseau.example.org', uuid.uuid4().hex)}"}
+                session = s.console_auth.open_session(Operator("bench@reseau.example.org", Role.OPERATOR))
+                cookie = {"Cookie": f"mentorat_console={session.cookie}"}
                 client = Client(port)
                 for path in pages * 2:  # warm: templates, the directory's cache
                     client.call("GET", path, headers=cookie)

@@ -4,8 +4,8 @@
         "alice@reseau.example.org:admin,bob@reseau.example.org"
 
 The list replaces the stored one whole: an address left out loses the console at its
-next request (sessions re-read the list). It prints how many operators and admins it
-stored, never the addresses.
+next request (its sessions are closed, and every request reads the list again). It
+prints how many operators and admins it stored, never the addresses.
 """
 
 from __future__ import annotations

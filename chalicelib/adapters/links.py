@@ -4,6 +4,11 @@ itsdangerous tokens: one salt per purpose (a token made for one use opens nothin
 an expiry, and key rotation (SECRET_KEY signs; PREVIOUS_SECRET_KEYS still verify, so
 links already sent keep working while a key is being replaced). Time comes from our clock,
 so expiry is testable.
+
+The forms' anti-forgery fields are HMACs under a key of their own per purpose (the
+answer form, the console's sign-in button, the console's session forms): a value one
+page shows is worth nothing to another. The sign-in button's page is shown to anyone
+holding any text as a link, so what it shows must open nothing after sign-in.
 """
 
 from __future__ import annotations
@@ -13,16 +18,16 @@ import hmac
 from typing import Any
 
 from ..config import Settings
+from ..services.console_auth import SESSION_SECONDS, SIGN_IN_MINUTES
 from ..services.ports import Assignment, InvalidLink
 
 ANSWER_SALT = "mentorat.answer.v1"
 ANSWER_KINDS = ("request", "mentor")  # the records an answer link may name
 CSRF_SALT = b"mentorat.answer-form.v1"
 SIGN_IN_SALT = "mentorat.console-sign-in.v1"
-SESSION_SALT = "mentorat.console-session.v1"
-CONSOLE_CSRF_SALT = b"mentorat.console-form.v1"
-SIGN_IN_MAX_AGE = 15 * 60  # contract section 10
-SESSION_MAX_AGE = 12 * 3600
+SESSION_SALT = "mentorat.console-session.v2"  # v2: the session's id only, its record on the server
+SIGN_IN_FORM_SALT = b"mentorat.console-sign-in-form.v1"
+CONSOLE_CSRF_SALT = b"mentorat.console-form.v2"  # v1 shared its HMAC with the sign-in button's page
 
 
 class SignedLinks:
@@ -76,12 +81,16 @@ class SignedLinks:
 
     def csrf_for(self, token: str) -> str:
         """The answer forms' anti-forgery field: bound to the link, unknowable without it."""
-        return _csrf(self.settings.secret_key, token)
+        return _csrf(self.settings.secret_key, CSRF_SALT, token)
 
     def csrf_ok(self, token: str, value: str) -> bool:
-        keys = [self.settings.secret_key, *self.settings.previous_secret_keys]
-        return any(hmac.compare_digest(_csrf(k, token), value or "") for k in keys)
+        return self._csrf_ok(CSRF_SALT, token, value)
 
+    def _csrf_ok(self, salt: bytes, bound_to: str, value: str) -> bool:
+        """Whether `value` is the `salt` form's field for `bound_to`, under any key still
+        verifying."""
+        keys = [self.settings.secret_key, *self.settings.previous_secret_keys]
+        return bool(value) and any(hmac.compare_digest(_csrf(k, salt, bound_to), value) for k in keys)
 
     # -- the console: sign-in links and sessions ------------------------------------
 
@@ -91,30 +100,38 @@ class SignedLinks:
 
     def read_sign_in_token(self, token: str) -> tuple[str, str]:
         """(email, nonce); InvalidLink when tampered with or older than 15 minutes."""
-        return self._read_console(token, SIGN_IN_SALT, SIGN_IN_MAX_AGE, "n")
-
-    def session_cookie(self, email: str, session_id: str) -> str:
-        return self._serializer(SESSION_SALT).dumps({"e": email, "s": session_id})
-
-    def read_session_cookie(self, value: str) -> tuple[str, str]:
-        """(email, session id); InvalidLink when tampered with or older than 12 hours."""
-        return self._read_console(value, SESSION_SALT, SESSION_MAX_AGE, "s")
-
-    def _read_console(self, token: str, salt: str, max_age: int, second: str) -> tuple[str, str]:
-        """A console token's email ("e") and its other field (`second`)."""
-        payload = self._read(token, salt, max_age)
+        payload = self._read(token, SIGN_IN_SALT, SIGN_IN_MINUTES * 60)
         try:
-            return str(payload["e"]), str(payload[second])
+            return str(payload["e"]), str(payload["n"])
         except (KeyError, TypeError):
             raise InvalidLink("invalid") from None
 
+    def session_cookie(self, session_id: str) -> str:
+        return self._serializer(SESSION_SALT).dumps({"s": session_id})
+
+    def read_session_cookie(self, value: str) -> str:
+        """The session's id; InvalidLink when tampered with or older than a session lives."""
+        payload = self._read(value, SESSION_SALT, SESSION_SECONDS)
+        try:
+            return str(payload["s"])
+        except (KeyError, TypeError):
+            raise InvalidLink("invalid") from None
+
+    def sign_in_csrf(self, token: str) -> str:
+        """The anti-forgery field of a sign-in link's button, bound to the link."""
+        return _csrf(self.settings.secret_key, SIGN_IN_FORM_SALT, token)
+
+    def sign_in_csrf_ok(self, token: str, value: str) -> bool:
+        return self._csrf_ok(SIGN_IN_FORM_SALT, token, value)
+
     def console_csrf(self, session_id: str) -> str:
         """The anti-forgery field of every console form, bound to the session."""
-        return hmac.new(self.settings.secret_key.encode(), CONSOLE_CSRF_SALT + session_id.encode(), hashlib.sha256).hexdigest()
+        return _csrf(self.settings.secret_key, CONSOLE_CSRF_SALT, session_id)
 
     def console_csrf_ok(self, session_id: str, value: str) -> bool:
-        return bool(value) and hmac.compare_digest(self.console_csrf(session_id), value)
+        return self._csrf_ok(CONSOLE_CSRF_SALT, session_id, value)
 
 
-def _csrf(key: str, token: str) -> str:
-    return hmac.new(key.encode() + CSRF_SALT, token.encode(), hashlib.sha256).hexdigest()[:32]
+def _csrf(key: str, salt: bytes, bound_to: str) -> str:
+    """An HMAC of `bound_to` under the key `key` + `salt`: one key per form's purpose."""
+    return hmac.new(key.encode() + salt, bound_to.encode(), hashlib.sha256).hexdigest()[:32]

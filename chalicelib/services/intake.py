@@ -28,13 +28,10 @@ from .concurrency import commit_with_retries
 from .directory import DirectoryService, DirectorySnapshot
 from .mails import MailComposer
 from .ports import IntakeWrite, MentorStore, Refusal, Rejected, RequestStore, SubmissionGuards
+from .rate_limit import RateLimited, rate_window
 from .transitions import mail_expires_at, stored_record
 
 log = logging.getLogger(__name__)
-
-
-class RateLimited(Exception):
-    """Too many anonymous submissions from one address in the window."""
 
 
 class IdempotencyConflict(Exception):
@@ -134,10 +131,8 @@ def hold_guards(
         write.idempotency_response = response
         write.idempotency_expires_at = at + settings.idempotency_hours * 3600
     if rate_key:
-        window = at // settings.rate_limit_seconds
-        write.rate_key = f"{rate_key}#{window}"
-        write.rate_limit = settings.rate_limit_count
-        write.rate_expires_at = (window + 1) * settings.rate_limit_seconds
+        window = rate_window(rate_key, at, settings)
+        write.rate_key, write.rate_limit, write.rate_expires_at = window.key, window.limit, window.expires_at
 
 
 def capacity_taken(change: Change | MentorChange) -> Optional[tuple[str, Optional[int]]]:

@@ -3,8 +3,15 @@
 Every console page or action calls `guard()` first: without a session it answers a
 redirect to /console/connexion; for an admin-only action, a 403 page to an operator; for
 a POST, it also checks the form's anti-forgery field (bound to the session) and the
-origin rules of web/security.py. The session cookie is signed (adapters/links.py),
-HttpOnly, SameSite=Strict, Secure outside the local stack, for /console only.
+origin rules of web/security.py. The session is kept on the server
+(services/console_auth.py); its cookie names it, signed (adapters/links.py), HttpOnly,
+SameSite=Strict, Secure outside the local stack, for /console only.
+
+The sign-in form counts on a per-IP limit: over it, a French 429 page. It may say so
+because the counter takes every post, whatever the address, before the address is
+looked up: it tells nothing about who the operators are. An address's own budget of
+links, which is counted only for operators, is never told: the page is the one a
+mailed link gets.
 """
 
 from __future__ import annotations
@@ -17,18 +24,20 @@ from typing import TYPE_CHECKING, Any, Callable, Concatenate, Mapping, Optional,
 from chalice import Response
 
 from ..config import Settings
-from ..services.console_auth import ConsoleAuth, ConsoleSession
+from ..services.console_auth import SESSION_SECONDS, ConsoleAuth, ConsoleSession
 from ..services.ports import InvalidLink
+from ..services.rate_limit import RateLimited
 from . import forms, security
 from .parsing import MAX_FORM_BYTES, BodyRefused
-from .responses import error_page, not_found_page, page
+from .responses import error_page, not_found_page, page, too_many
 
 if TYPE_CHECKING:
     from chalice.app import Request
 
 COOKIE = "mentorat_console"
 SIGN_IN = "/console/connexion"
-SESSION_SECONDS = 12 * 3600
+# Where ending every session leads: the sign-in page, saying that they ended.
+ALL_ENDED = f"{SIGN_IN}?sessions=fermees"
 
 
 def console_headers(settings: Settings) -> dict[str, str]:
@@ -136,7 +145,8 @@ class ConsoleDoor:
         session = self.auth.session(read_cookie(request.headers))
         if session is not None:
             return redirect("/console")
-        return console_page(self.settings, "sign_in", None, page_title="Connexion à la console")
+        ended = (request.query_params or {}).get("sessions") == "fermees"
+        return console_page(self.settings, "sign_in", None, page_title="Connexion à la console", all_ended=ended)
 
     def sign_in_post(self, request: Request) -> Response:
         values = self.form(request)
@@ -144,7 +154,12 @@ class ConsoleDoor:
             return values
         if not security.cross_site_post_allowed(request.headers, self.settings):
             return error_page(self.settings, 403, "Envoi refusé", "Ouvrez la page de connexion sur notre site.", SIGN_IN)
-        self.auth.request_link(str(values.get("email") or ""))
+        try:
+            self.auth.request_link(
+                str(values.get("email") or ""), client=security.client_key(security.source_ip(request), self.settings)
+            )
+        except RateLimited:
+            return too_many(self.settings, as_page=True)
         # The same page whatever the address: it tells nobody who the operators are.
         return console_page(self.settings, "sign_in", None, page_title="Connexion à la console", sent=True)
 
@@ -152,14 +167,14 @@ class ConsoleDoor:
         """GET changes nothing (mail scanners open links): a button signs in."""
         return console_page(
             self.settings, "sign_in_link", None, page_title="Connexion à la console",
-            action=f"/console/lien/{token}", csrf=self.auth.links.console_csrf(token),
+            action=f"/console/lien/{token}", csrf=self.auth.links.sign_in_csrf(token),
         )
 
     def link_post(self, token: str, request: Request) -> Response:
         values = self.form(request)
         if isinstance(values, Response):
             return values
-        if not security.cross_site_post_allowed(request.headers, self.settings) or not self.auth.links.console_csrf_ok(
+        if not security.cross_site_post_allowed(request.headers, self.settings) or not self.auth.links.sign_in_csrf_ok(
             token, str(values.get("csrf") or "")
         ):
             return error_page(self.settings, 403, "Envoi refusé", "Rouvrez le lien reçu par e-mail.", SIGN_IN)
@@ -178,7 +193,25 @@ class ConsoleDoor:
         posted = self.guard_post(request)
         if isinstance(posted, Response):
             return posted
+        self.auth.sign_out(posted[0])
         return redirect(SIGN_IN, self._cookie("", 0))
+
+    # -- every session (admins) -------------------------------------------------------------
+
+    def sessions_page(self, request: Request) -> Response:
+        """What ending every session does, and its button."""
+        session = self.guard(request, admin=True)
+        if isinstance(session, Response):
+            return session
+        return console_page(self.settings, "sessions", session, page_title="Sessions de la console", section="sessions")
+
+    def end_all_sessions(self, request: Request) -> Response:
+        posted = self.guard_post(request, admin=True)
+        if isinstance(posted, Response):
+            return posted
+        self.auth.end_all_sessions(posted[0].operator)
+        # The admin's own session ended too: the sign-in page, saying so.
+        return redirect(ALL_ENDED, self._cookie("", 0))
 
     def _cookie(self, value: str, max_age: int) -> str:
         secure = "" if self.settings.local else "; Secure"

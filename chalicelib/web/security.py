@@ -137,10 +137,14 @@ def client_key(source_ip: str, settings: Settings) -> str:
     return hmac.new(settings.secret_key.encode(), source_ip.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def source_ip(request: Request) -> str:
+    """The sender's address: API Gateway (and local/server.py) put the peer's address in
+    the request's context."""
+    return ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
+
+
 def rate_key(request: Request, settings: Settings) -> Optional[str]:
-    """Whose per-IP counter an anonymous submission counts on; None for a trusted submitter.
-    API Gateway (and local/server.py) put the peer's address in the request's context."""
+    """Whose per-IP counter an anonymous submission counts on; None for a trusted submitter."""
     if is_trusted_submitter(request.headers, settings):
         return None
-    ip = ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
-    return client_key(ip, settings)
+    return client_key(source_ip(request), settings)

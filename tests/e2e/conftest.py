@@ -45,9 +45,13 @@ class Stack:
     log_path: Optional[Path] = None  # what the server printed (stdout and stderr)
     endpoint: str = ""  # its DynamoDB Local
     table: str = ""
+    # The loopback address calls come from ("127.0.0.2"...): the server sees another IP.
+    # dataclasses.replace(stack, source_ip=...) is the same stack, called from there.
+    source_ip: str = ""
 
     def call(self, method: str, path: str, body: Optional[bytes] = None, headers: Optional[dict[str, str]] = None) -> Reply:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        source = (self.source_ip, 0) if self.source_ip else None
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=source)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             r = conn.getresponse()

@@ -57,7 +57,7 @@ def test_no_console_page_without_a_session(stack, reference):
     pages = [
         "/console", "/console/demandes", "/console/demandes?onglet=toutes", "/console/demandes?onglet=closes&besoin=scolaire",
         f"/console/demandes/{reference}", "/console/demandes/MNT-AAAA-AAAA", "/console/annuaire", "/console/statistiques",
-        "/console/quarantaine", "/console/export/demandes",
+        "/console/quarantaine", "/console/export/demandes", "/console/sessions",
     ]
     for path in pages:
         for cookie in ({}, {"Cookie": "mentorat_console=eyJlIjoiYSJ9.forged"}):

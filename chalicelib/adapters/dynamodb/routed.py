@@ -26,7 +26,7 @@ from ...domain.reference import is_reference
 from ...services.ports import Event, OutgoingMail, StoredIdempotency
 from ..page_cursor import decode_cursor, encode_cursor, record_id
 from . import directory, outbox
-from .table import DynamoTable, _expired, _json, _n, _s, _unjson
+from .table import DynamoTable, _expired, _json, _n, _s, _unjson, rate_counter_key
 
 Labelled = list[tuple[str, dict[str, Any]]]
 
@@ -131,14 +131,7 @@ class RoutedRecordStore:
             idempotency["Put"]["ExpressionAttributeValues"] = {":now": _n(w.at)}
             labelled.append(("idempotency", idempotency))
         if w.rate_key:
-            rate = {
-                "TableName": self.table.name,
-                "Key": {"pk": _s(f"RATE#{w.rate_key}"), "sk": _s("RATE")},
-                "UpdateExpression": "ADD n :one SET expires_at = :exp",
-                "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
-                "ExpressionAttributeValues": {":one": _n(1), ":limit": _n(w.rate_limit), ":exp": _n(w.rate_expires_at)},
-            }
-            labelled.append(("rate", {"Update": rate}))
+            labelled.append(("rate", self.table.counter(*rate_counter_key(w.rate_key), w.rate_limit, w.rate_expires_at)))
         if w.capacity_of:
             labelled.append(("capacity", directory.take_capacity(self.table.name, *w.capacity_of, prefix=kind.load)))
         return labelled

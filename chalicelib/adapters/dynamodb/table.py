@@ -145,6 +145,11 @@ def iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def rate_counter_key(key: str) -> tuple[str, str]:
+    """(pk, sk) of the per-IP counter `key` (services/rate_limit.py): RATE#<key> / RATE."""
+    return f"RATE#{key}", "RATE"
+
+
 def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -206,6 +211,18 @@ class DynamoTable:
         if new_only:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         return {"Put": put}
+
+    def counter(self, pk: str, sk: str, limit: int, expires_at: int) -> dict[str, Any]:
+        """A transaction's Update adding one to the counter item (pk, sk), refused when it
+        holds `limit` already (label it "rate"): per-IP limits and sign-in budgets. It
+        expires with its window. Its inner dict is also update_item's arguments."""
+        return {"Update": {
+            "TableName": self.name,
+            "Key": {"pk": _s(pk), "sk": _s(sk)},
+            "UpdateExpression": "ADD n :one SET expires_at = :exp",
+            "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
+            "ExpressionAttributeValues": {":one": _n(1), ":limit": _n(limit), ":exp": _n(expires_at)},
+        }}
 
     # -- time-ordered logs: one partition, <at>#<id> sort keys (quarantine, exports) ------
 

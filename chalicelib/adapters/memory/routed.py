@@ -13,7 +13,7 @@ from ...services.ports import Event, Refusal, StoredIdempotency
 from ...domain.reference import is_reference
 from ..page_cursor import decode_cursor, encode_cursor
 from . import directory, outbox
-from .state import MemoryState, StoredRequest, Transaction, dump, expired
+from .state import MemoryState, StoredRequest, Transaction, count_within, dump, expired
 
 
 class MemoryRoutedStore:
@@ -73,9 +73,7 @@ class MemoryRoutedStore:
             tx.require(held is None or expired(held[2], w.at), Refusal.IDEMPOTENCY)
             tx.then(lambda: st.idempotency.__setitem__(key, answer))
         if w.rate_key:
-            rate_key, counted = w.rate_key, st.rate.get(w.rate_key)
-            tx.require(counted is None or counted < w.rate_limit, Refusal.RATE)
-            tx.then(lambda: st.rate.__setitem__(rate_key, (counted or 0) + 1))
+            count_within(tx, st.rate, w.rate_key, w.rate_limit)
         if w.capacity_of:
             self._take(tx, *w.capacity_of)
 

@@ -120,3 +120,12 @@ class Transaction:
             raise Rejected(self._refused)
         for write in self._writes:
             write()
+
+
+def count_within(tx: Transaction, counters: dict[Any, int], key: Any, limit: int) -> None:
+    """A counter's +1 in `tx`, refused (Refusal.RATE) when it holds `limit` already: the
+    per-IP counters and the sign-in budgets, as DynamoTable.counter. Their keys name
+    their window, so an old window's count is never read again."""
+    counted = counters.get(key)
+    tx.require(counted is None or counted < limit, Refusal.RATE)
+    tx.then(lambda: counters.__setitem__(key, (counted or 0) + 1))

@@ -69,6 +69,14 @@ def test_the_per_ip_window_ends_on_its_boundary(settings, clock):
     assert count(s) == 2
 
 
+def test_a_per_ip_counter_is_kept_until_its_window_ends_and_no_longer(settings):
+    from chalicelib.services.rate_limit import rate_window
+
+    window = rate_window("ip-a", 1_799, replace(settings, rate_limit_count=3, rate_limit_seconds=600))
+    assert (window.key, window.limit, window.expires_at) == ("ip-a#2", 3, 1_800)  # storage's TTL drops it then
+    assert rate_window("ip-a", 1_800, replace(settings, rate_limit_seconds=600)).key == "ip-a#3"
+
+
 def volunteer(**overrides):
     from tests.unit.services.test_mentor_mail_texts import volunteer as v
 

@@ -61,9 +61,14 @@ def http(wired):
 
 
 def signed_in(services, email: str) -> tuple[dict[str, str], str]:
-    """(cookie header, csrf field) of a console session of `email`, as a sign-in leaves."""
-    sid = uuid.uuid4().hex
-    return {"Cookie": f"mentorat_console={services.links.session_cookie(email, sid)}"}, services.links.console_csrf(sid)
+    """(cookie header, csrf field) of a console session of `email`, as a sign-in leaves
+    it (its record on the server). An address off the list gets a session that its next
+    request refuses, as one whose operator was removed."""
+    from chalicelib.domain.operators import Operator, Role
+
+    operator = services.stores.console.operator(email) or Operator(email, Role.OPERATOR)
+    session = services.console_auth.open_session(operator)
+    return {"Cookie": f"mentorat_console={session.cookie}"}, session.csrf
 
 
 def body_text(r) -> str:

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served
+from tests.unit.web.conftest import in_process_settings, served, signed_in
 
 from tests.conftest import association, make_memory_services, youth
 from tests.integration.mail_stream import read_outbox
@@ -49,9 +49,7 @@ def wired(settings, clock, console_directory):
 
 
 def cookie_of(services, email: str) -> dict[str, str]:
-    from chalicelib.web.console import COOKIE
-
-    return {"Cookie": f"{COOKIE}={services.links.session_cookie(email, 'session-' + email)}"}
+    return signed_in(services, email)[0]
 
 
 def csrf_of(html: str) -> str:
@@ -75,11 +73,12 @@ def status_of(http, reference: str) -> dict:
 
 
 def act(http, services, reference: str, action: str, email: str = OPERATOR, **fields) -> object:
-    page = http.get(f"/console/demandes/{reference}", headers=cookie_of(services, email))
+    cookie = cookie_of(services, email)
+    page = http.get(f"/console/demandes/{reference}", headers=cookie)
     body = urlencode({"csrf": csrf_of(text(page)), **fields}).encode()
     return http.post(
         f"/console/demandes/{reference}/{action}", body=body,
-        headers={**cookie_of(services, email), "Content-Type": "application/x-www-form-urlencoded"},
+        headers={**cookie, "Content-Type": "application/x-www-form-urlencoded"},
     )
 
 

@@ -25,6 +25,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 CROSS_SITE = {"Sec-Fetch-Site": "cross-site", "Origin": "https://ailleurs.example.com"}
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 SESSION_COOKIE_ATTRIBUTES = "Path=/console; Max-Age=43200; HttpOnly; SameSite=Strict"
+DESK = "operator-desk"  # who asks: the keyed hash of an IP address (web/security.client_key)
 
 
 @pytest.fixture
@@ -53,12 +54,12 @@ def mails_to(services, address: str) -> list[str]:
 
 
 def link_token(services, address: str = OPERATOR) -> str:
-    services.console_auth.request_link(address)
+    services.console_auth.request_link(address, client=DESK)
     return mails_to(services, address)[-1].split("/console/lien/")[1].split()[0]
 
 
 def press_link(http, services, token: str, csrf=None, headers=None):
-    csrf = services.links.console_csrf(token) if csrf is None else csrf
+    csrf = services.links.sign_in_csrf(token) if csrf is None else csrf
     return http.post(f"/console/lien/{token}", body=urlencode({"csrf": csrf}).encode(),
                      headers={**FORM, **(headers or {})})
 
@@ -130,7 +131,7 @@ def test_the_link_page_shows_a_button_and_changes_nothing(http, wired):
     assert title_of(r) == "Connexion à la console – Réseau Mentorat"
     page = text(r)
     assert f'<form method="post" action="/console/lien/{token}">' in page
-    assert f'<input type="hidden" name="csrf" value="{wired.links.console_csrf(token)}">' in page
+    assert f'<input type="hidden" name="csrf" value="{wired.links.sign_in_csrf(token)}">' in page
     assert "Se connecter" in page and "Se déconnecter" not in page
     assert r.headers["X-Frame-Options"] == "DENY"
     assert press_link(http, wired, token).status_code == 303, "opening the page did not use the link"
@@ -161,7 +162,7 @@ def test_the_session_cookie_is_secure_outside_the_local_stack(tmp_path, clock):
     s.stores.console.replace_operators(parse_operators(OPERATOR))
     token = link_token(s)
     door = ConsoleDoor(settings=settings, auth=s.console_auth)
-    request = SimpleNamespace(raw_body=urlencode({"csrf": s.links.console_csrf(token)}).encode(), headers={})
+    request = SimpleNamespace(raw_body=urlencode({"csrf": s.links.sign_in_csrf(token)}).encode(), headers={})
     r = door.link_post(token, request)
     assert r.status_code == 303
     assert r.headers["Set-Cookie"].endswith(f"; {SESSION_COOKIE_ATTRIBUTES}; Secure")
