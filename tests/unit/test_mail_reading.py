@@ -36,8 +36,23 @@ def child_reader(read=READ, seconds=30.0, memory_mb=256, **kwargs) -> ChildProce
 
 
 def children() -> list[str]:
-    """This process's child processes still there (zombies included)."""
+    """This process's child processes still there (zombies included), other than those the
+    test session started before (DynamoDB Local, a served stack, the browser's driver)."""
+    return [pid for pid in _child_pids() if pid not in _BEFORE]
+
+
+def _child_pids() -> list[str]:
     return [pid for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()]
+
+
+_BEFORE: set[str] = set()
+
+
+@pytest.fixture(autouse=True)
+def _children_before():
+    _BEFORE.clear()
+    _BEFORE.update(_child_pids())
+    yield
 
 
 def outcome(reader, raw: bytes):
