@@ -333,7 +333,7 @@ class QuarantinedMail:
 
 QUARANTINE_PAGE = 100
 SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To", "Auto-Submitted",
-                 "Content-Type")
+                 "Content-Type", "Authentication-Results")
 SHOWN_TEXT_MAX = 50_000
 
 

@@ -42,6 +42,9 @@ SPF_FAILS = frozenset({"fail", "softfail"})
 # A signature that does not verify (fail), cannot be used (permerror), or is not there
 # (none): DKIM vouches for nothing.
 DKIM_FAILS = frozenset({"fail", "permerror", "none"})
+# Every method authres knows (DMARC among them), loaded once at import: before the mail
+# readers' child processes are forked (chalicelib/adapters/mail_reading.py), not in each.
+_FEATURES = authres.all_features()
 
 
 class Verification(str, Enum):
@@ -119,7 +122,7 @@ def verdict_from_headers(values: Iterable[str], trusted_authserv_id: str) -> Sen
 
 def _parsed(value: str) -> Any:
     try:
-        return authres.all_features().parse_value(value)
+        return _FEATURES.parse_value(value)
     except (authres.AuthResError, RecursionError, ValueError, TypeError, AttributeError):
         # SyntaxError and the others authres raises, nested comments past the stack, and
         # what it does not expect of odd text: no verdict.

@@ -193,3 +193,12 @@ def test_a_quarantined_mail_is_reprocessed_with_the_verdict_it_came_with(s, sett
     assert (outcome.kind, outcome.status, outcome.acknowledged) == ("request", "needs_triage", False)
     assert s.requests.get(outcome.reference)["triage_reason"] == "unverified sender"
     assert acks(s) == []
+
+
+def test_the_operator_reads_the_relays_verdict_on_a_quarantined_mail(s, settings):
+    for i in range(settings.mail_intake_limit_per_day + 1):
+        outcome = s.mail_intake.ingest(corpus_mail(FAILS_DMARC, message_id=f"<f{i}@x.example>"), CPE, INTAKE)
+    assert outcome.reason == "unverified senders over daily limit"
+    quarantine = Quarantine(mail_intake=s.mail_intake, store=s.stores.mail_log, clock=s.clock)
+    (item,) = quarantine.list()
+    assert ("Authentication-Results", FAILS_DMARC) in quarantine.read(item["key"]).headers
