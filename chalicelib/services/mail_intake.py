@@ -56,7 +56,7 @@ BOUNCE_REASON = re.compile(r"delivery-status|non-delivery|bounce|mailer-daemon|p
 REPLY_EXCERPT_MAX = 1000
 SEVERAL_YOUTHS = "plusieurs jeunes dans un même mail"
 OVER_SENDER_LIMIT = "sender over daily limit"
-UNVERIFIED_SENDER = "unverified sender"  # the triage reason (contract section 8)
+UNVERIFIED_SENDER = "unverified sender"  # the triage reason, word for word as the contract names it
 OVER_UNVERIFIED_LIMIT = "unverified senders over daily limit"
 # The per-sender budgets' key for every mail from a failed sender: an address always
 # holds an "@", so no sender's own key can be this one.
