@@ -212,7 +212,7 @@ class Services:
                 else:
                     raw_store = S3RawMailStore(self.settings.raw_mail_bucket, lambda: self._client("s3"))
             limits = Limits(max_bytes=self.settings.max_mail_bytes)
-            read = partial(read_mail, limits=limits)
+            read = partial(read_mail, limits=limits, trusted_authserv_id=self.settings.trusted_authserv_id)
             reader = self._mail_reader(read) if self._mail_reader else self._child_process_reader(read, partial(warm_up, limits))
             self._mail_intake = MailIntakeService(
                 intake=self.intake, requests=self.stores.requests, mail_log=self.stores.mail_log, raw_store=raw_store,

@@ -26,7 +26,7 @@ PLAIN_FIELDS = (
     "stage", "table_name", "outbox_dir", "mail_from", "admin_token", "secret_key", "secrets_path",
     "retention_days", "mentor_retention_days", "idempotency_hours", "mail_retention_days",
     "directory_cache_seconds", "simulation_days", "link_max_age_days", "reminder_days", "reroute_days",
-    "sweeper_seconds", "ack_limit_per_hour", "mail_intake_limit_per_day",
+    "sweeper_seconds", "ack_limit_per_hour", "mail_intake_limit_per_day", "trusted_authserv_id",
     "raw_mail_dir", "raw_mail_bucket", "max_mail_bytes", "mail_read_seconds", "mail_read_memory_mb",
     "ses_configuration_set", "mail_max_attempts",
     "mail_grace_seconds", "network_name", "legal_publisher", "legal_publisher_address", "legal_publisher_contact",
@@ -82,6 +82,11 @@ class Settings:
     sweeper_seconds: float = 15.0
     ack_limit_per_hour: int = 5  # acknowledgements to one mail sender
     mail_intake_limit_per_day: int = 10  # requests one mail sender may make a day; the rest wait for an operator
+    # Inbound mail's SPF, DKIM and DMARC results are read from the `Authentication-Results`
+    # header of this authserv-id (RFC 8601): the one the relay in front of the SMTP ingress
+    # adds (chalicelib/domain/inbound_mail/sender_verdict.py). Headers of any other id are
+    # ignored; empty: none is read. In AWS, SES's receipt verdicts are read instead.
+    trusted_authserv_id: str = "lementorat.fr"
     raw_mail_dir: str = ".local/raw-mail"  # local stand-in for the SES receiving bucket
     raw_mail_bucket: str = ""  # AWS: where SES receiving stores raw mail
     max_mail_bytes: int = 10 * 1024 * 1024

@@ -4,6 +4,10 @@ Accepts mail for the intake addresses only (550 otherwise), refuses messages ove
 size limit (552), and hands the raw bytes to the same use case SES mail reaches in AWS.
 A message is answered 250 once it is stored; if storage fails (DynamoDB down), 451 tells
 the sending server to try again later, so nothing is lost.
+
+It checks no sender itself: a filtering relay in front of it does, and writes what it
+found in an `Authentication-Results` header of its authserv-id, `TRUSTED_AUTHSERV_ID`,
+which the use case reads (chalicelib/domain/inbound_mail/sender_verdict.py).
 """
 
 from __future__ import annotations

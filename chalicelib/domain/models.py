@@ -161,6 +161,8 @@ class NewRequest:
     inbound: Optional[dict[str, Any]] = None  # mail intake: message id, subject, raw mail key
     acknowledge: bool = True
     triage_reason: Optional[str] = None  # known before routing: straight to triage, with this reason
+    # Timeline events the channel adds at intake, after routing's: (type, detail).
+    notes: tuple[tuple[str, dict[str, Any]], ...] = ()
 
     @staticmethod
     def from_submission(s: Submission, channel: Channel) -> "NewRequest":

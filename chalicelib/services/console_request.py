@@ -35,6 +35,9 @@ EVENT_LABELS = {
     "assigned": "Attribuée par l'équipe",
     "closed": "Close",
     "reply_received": "Réponse reçue par e-mail",
+    # services/mail_intake.py: the sender's SPF, DKIM and DMARC results (in the detail).
+    "sender_unverified": "Expéditeur non vérifié : authentification SPF, DKIM, DMARC en échec",
+    "sender_no_verdict": "Expéditeur non vérifié : aucun résultat SPF, DKIM ou DMARC concluant",
     "viewed": "Coordonnées consultées",
     "mail_resent": "E-mail renvoyé à l'association",
     "erased": "Données personnelles effacées",
@@ -176,7 +179,8 @@ def timeline_entry(event: Mapping[str, Any], labels: Mapping[str, str] = EVENT_L
     detail = dict(event.get("detail") or {})
     reply = None
     if event.get("type") == "reply_received":
-        reply = {"from": detail.get("from"), "subject": detail.get("subject"), "text": detail.get("excerpt")}
+        reply = {"from": detail.get("from"), "subject": detail.get("subject"), "text": detail.get("excerpt"),
+                 "unverified": detail.get("sender") == "unknown"}  # services/mail_intake.py: no verdict
     return TimelineEntry(
         at=french_time(str(event.get("at") or "")), at_iso=str(event.get("at") or ""), type=str(event.get("type")),
         label=labels.get(str(event.get("type")), str(event.get("type"))), actor=str(event.get("actor") or ""),

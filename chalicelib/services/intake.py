@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Generic, Optional, TypeVar
 
 from ..config import Settings
-from ..domain.change import MailIntent, Moment
+from ..domain.change import Event, MailIntent, Moment
 from ..domain.mentor import MentorChange, MentorSignup
 from ..domain.models import NewRequest
 from ..domain.request import Change, Request
@@ -218,7 +218,7 @@ class IntakeService:
             mails.append(self.mails.render(MailIntent("acknowledgement"), request))
         write = IntakeWrite(
             request=stored_record(request),
-            events=list(change.events),
+            events=[*change.events, *(Event(at.iso, kind, s.channel.value, detail) for kind, detail in s.notes)],
             mails=mails,
             expires_at=request.expires_at,
             mail_expires_at=mail_expires_at(at.epoch, self.settings),

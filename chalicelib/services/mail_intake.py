@@ -10,6 +10,19 @@ The content of a mail is read by `read_mail`, with no I/O, through a `MailReader
 gives it a bounded budget (a child process in the stack, chalicelib/adapters/mail_reading.py):
 a mail whose reading goes past it is quarantined like an unparseable one, never raised,
 so that a queue never retries it with the mails of its batch.
+
+Senders are verified (domain/inbound_mail/sender_verdict.py): the door hands the verdict
+it has (SES's, in AWS), else the trusted relay's `Authentication-Results` header is read.
+A mail whose sender is not verified (`failed`) still becomes a request, so that nothing a
+genuine sender wrote is lost (mail forwarded on the way often fails DMARC), but one that
+cannot cost a third party anything: no acknowledgement (it would go to whoever was
+forged), no association (it would fill a capacity), never a reply on a request (a forged
+association address would show as its answer; the mail becomes its own request in
+triage instead, reference in the subject, where an operator reads it), and one shared
+daily budget for all such mail (forged senders cannot use up a real sender's budget, nor
+make requests without end). A bounce from a failed sender moves no request on: it could
+be forged to push a request away from its association. A mail with no verdict at all is
+handled as before verdicts, and its request's timeline says so.
 """
 
 from __future__ import annotations
@@ -27,6 +40,7 @@ from ..config import Settings
 from ..domain.extraction import ACCEPT, Extraction, extract_request
 from ..domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_inbound
 from ..domain.inbound_mail.attachments import load_document_readers
+from ..domain.inbound_mail.sender_verdict import NO_VERDICT, SenderVerdict, Verification, verdict_from_headers
 from ..domain.models import NewRequest
 from ..domain.reference import REFERENCE_IN_TEXT, REFERENCE_PATTERN
 from ..domain.text_rules import MESSAGE_MAX  # the request's `message`, as on the forms
@@ -42,6 +56,15 @@ BOUNCE_REASON = re.compile(r"delivery-status|non-delivery|bounce|mailer-daemon|p
 REPLY_EXCERPT_MAX = 1000
 SEVERAL_YOUTHS = "plusieurs jeunes dans un même mail"
 OVER_SENDER_LIMIT = "sender over daily limit"
+UNVERIFIED_SENDER = "unverified sender"  # the triage reason, word for word as the contract names it
+OVER_UNVERIFIED_LIMIT = "unverified senders over daily limit"
+# The per-sender budgets' key for every mail from a failed sender: an address always
+# holds an "@", so no sender's own key can be this one.
+UNVERIFIED_BUDGET = "unverified senders"
+# Timeline events of a request from a sender that is not verified (console_request.py
+# names them): its verdict failed, or there was none at all.
+SENDER_UNVERIFIED = "sender_unverified"
+SENDER_NO_VERDICT = "sender_no_verdict"
 
 
 @dataclass(frozen=True)
@@ -86,31 +109,41 @@ class MailIntakeService:
         raw_key: Optional[str] = None,
         source_id: Optional[str] = None,
         sender_limit: bool = True,
+        verdict: Optional[SenderVerdict] = None,
     ) -> MailOutcome:
         """One inbound message. `raw_key`: where it is stored already (SES → S3).
-        `sender_limit`: False when an operator reprocesses a quarantined mail."""
+        `sender_limit`: False when an operator reprocesses a quarantined mail.
+        `verdict`: the door's own (SES's receipt); the mail's headers are then not read
+        for one, as nobody in front of that door vouches for them."""
         if recipients and not any(self.accepts_recipient(r) for r in recipients):
             return MailOutcome("not_for_us")
         raw_key = raw_key or self.raw_store.put(raw)
         try:
             reading = self.reader.read(raw, envelope_sender)
         except (UnparseableMail, MailOverBudget) as exc:
-            return self._quarantine(raw_key, exc.reason, envelope_sender)
+            return self._quarantine(raw_key, exc.reason, envelope_sender, verdict)
         mail = reading.mail
+        if verdict is None:
+            verdict = reading.verdict or NO_VERDICT
         if mail.automatic:
             # No request, no answer (RFC 3834): no loops with robots, no noise for people.
             # But a bounce of one of our association mails moves its request on (an
-            # out-of-office reply does not: the association is only away for a while).
+            # out-of-office reply does not: the association is only away for a while),
+            # unless its sender failed verification.
             if reading.bounce is not None:
-                self.on_bounce(reading.bounce.mail_id, reading.bounce.address, reading.bounce.reason)
+                if verdict.failed:
+                    log.warning("bounce from an unverified sender ignored")
+                else:
+                    self.on_bounce(reading.bounce.mail_id, reading.bounce.address, reading.bounce.reason)
             log.info("automatic mail ignored", extra={"why": mail.automatic})
             return MailOutcome("automatic", reason=mail.automatic)
         if mail.from_address is None:
-            return self._quarantine(raw_key, "no usable sender address", envelope_sender)
+            return self._quarantine(raw_key, "no usable sender address", envelope_sender, verdict)
 
-        threaded = self._as_reply(mail, raw_key)
-        if threaded is not None:
-            return threaded
+        if not verdict.failed:
+            threaded = self._as_reply(mail, raw_key, verdict)
+            if threaded is not None:
+                return threaded
 
         # A Message-ID that did not parse as one was dropped by the parser: then the SES
         # message id, else the raw bytes' hash, tell the same mail again.
@@ -118,11 +151,13 @@ class MailIntakeService:
         # personal data that would otherwise sit in a key for IDEMPOTENCY_HOURS.
         key = mail.message_id or source_id or hashlib.sha256(raw).hexdigest()
         idempotency = Idempotency.of_mail(hashlib.sha256(key.encode()).hexdigest())
-        if sender_limit and not self._sender_allowed(mail.from_address, idempotency):
+        budget = UNVERIFIED_BUDGET if verdict.failed else mail.from_address
+        if sender_limit and not self._sender_allowed(budget, idempotency):
             # One sender flooding the intake: the mail is kept for an operator, nothing is
             # routed and no association hears of it.
-            return self._quarantine(raw_key, OVER_SENDER_LIMIT, envelope_sender)
-        new = self._new_request(mail, reading.extraction, raw_key)  # read_mail extracts from every mail a person wrote
+            over = OVER_UNVERIFIED_LIMIT if verdict.failed else OVER_SENDER_LIMIT
+            return self._quarantine(raw_key, over, envelope_sender, verdict)
+        new = self._new_request(mail, reading.extraction, raw_key, verdict)  # read_mail extracts from every mail a person wrote
         result = self.intake.accept(new, idempotency, None)
         if result.replayed:
             return MailOutcome("duplicate", result.reference, result.status)
@@ -130,17 +165,20 @@ class MailIntakeService:
 
     # -- steps -----------------------------------------------------------------------
 
-    def _quarantine(self, raw_key: str, reason: str, envelope_sender: Optional[str]) -> MailOutcome:
+    def _quarantine(
+        self, raw_key: str, reason: str, envelope_sender: Optional[str], verdict: Optional[SenderVerdict]
+    ) -> MailOutcome:
+        """Kept for an operator, with the verdict it was read with, if any: reprocessing
+        hands it back (in AWS, SES's; the raw mail does not hold it)."""
         now = self.clock.now()
-        self.mail_log.quarantine(
-            now.iso,
-            {"reason": reason, "raw_key": raw_key, "envelope_sender": envelope_sender or ""},
-            now.epoch + self.settings.retention_days * 86400,
-        )
+        record = {"reason": reason, "raw_key": raw_key, "envelope_sender": envelope_sender or ""}
+        if verdict is not None:
+            record["sender_verdict"] = verdict.as_dict()
+        self.mail_log.quarantine(now.iso, record, now.epoch + self.settings.retention_days * 86400)
         log.warning("inbound mail quarantined", extra={"why": reason})
         return MailOutcome("quarantined", reason=reason)
 
-    def _as_reply(self, mail: InboundMail, raw_key: str) -> Optional[MailOutcome]:
+    def _as_reply(self, mail: InboundMail, raw_key: str, verdict: SenderVerdict) -> Optional[MailOutcome]:
         """A reply carrying a reference, or answering one of our mails, joins that request."""
         references: list[str] = []
         for mid in (*mail.in_reply_to, *mail.references):
@@ -159,6 +197,7 @@ class MailIntakeService:
                 "excerpt": (mail.own_text or mail.text)[:REPLY_EXCERPT_MAX],
                 "raw_key": raw_key,
                 "message_id": mail.message_id,
+                "sender": verdict.verification.value,  # "unknown": shown as not verified
             }
             event = Event(now.iso, "reply_received", "email", detail)
             if self.requests.append_event(request["id"], event, len(request["events"]), request["expires_at"]):
@@ -192,7 +231,7 @@ class MailIntakeService:
             self._sender_key(sender), day, self.settings.mail_intake_limit_per_day, (day + 1) * 86400
         )
 
-    def _new_request(self, mail: InboundMail, x: Extraction, raw_key: str) -> NewRequest:
+    def _new_request(self, mail: InboundMail, x: Extraction, raw_key: str, verdict: SenderVerdict) -> NewRequest:
         def accepted(found: Any) -> Any:
             return found.value if found is not None and found.confidence >= ACCEPT else None
 
@@ -225,27 +264,39 @@ class MailIntakeService:
                 "raw_key": raw_key,
                 "attachments": [d.as_dict() for d in mail.documents],
             },
-            acknowledge=self._ack_allowed(mail.from_address),
-            triage_reason=SEVERAL_YOUTHS if x.several_youths else None,
+            # Never to a sender that failed verification: it would go to whoever was forged
+            # (and it takes nothing from that address's budget).
+            acknowledge=not verdict.failed and self._ack_allowed(mail.from_address),
+            triage_reason=UNVERIFIED_SENDER if verdict.failed else SEVERAL_YOUTHS if x.several_youths else None,
+            notes=_verdict_notes(verdict),
         )
 
 
-def read_mail(raw: bytes, envelope_sender: Optional[str], limits: Limits) -> MailReading:
+def _verdict_notes(verdict: SenderVerdict) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The timeline event of a request whose sender is not verified: the results that
+    failed it, or that there were none."""
+    kind = {Verification.FAILED: SENDER_UNVERIFIED, Verification.UNKNOWN: SENDER_NO_VERDICT}.get(verdict.verification)
+    return ((kind, {k: v for k, v in verdict.as_dict().items() if v}),) if kind else ()
+
+
+def read_mail(raw: bytes, envelope_sender: Optional[str], limits: Limits, trusted_authserv_id: str = "") -> MailReading:
     """Everything intake reads from a mail's content, with no I/O: parsed (with its
-    attached documents), then what a person's mail says of the youth, or the bounce a
+    attached documents), the sender's verdict in the `Authentication-Results` header of
+    `trusted_authserv_id`, then what a person's mail says of the youth, or the bounce a
     robot's reports. What a MailReader runs within the mail's budget; raises
     UnparseableMail only."""
     mail = parse_inbound(raw, envelope_sender, limits)
+    verdict = verdict_from_headers(mail.authentication_results, trusted_authserv_id)
     if mail.automatic:
         bounce = None
         if BOUNCE_REASON.search(mail.automatic):
             bounce = bounce_from_report(raw[: limits.max_bytes].decode("latin-1"))
-        return MailReading(mail, None, bounce)
+        return MailReading(mail, None, bounce, verdict)
     extraction = extract_request(
         mail.subject, mail.own_text, mail.forwarded_text, mail.signature,
         attachments=[(d.name, d.text) for d in mail.documents if d.text],
     )
-    return MailReading(mail, extraction)
+    return MailReading(mail, extraction, verdict=verdict)
 
 
 WARM_UP_MAIL = (
@@ -282,7 +333,7 @@ class QuarantinedMail:
 
 QUARANTINE_PAGE = 100
 SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To", "Auto-Submitted",
-                 "Content-Type")
+                 "Content-Type", "Authentication-Results")
 SHOWN_TEXT_MAX = 50_000
 
 
@@ -335,7 +386,8 @@ class Quarantine:
             return None
         raw = self.mail_intake.raw_store.get(record["raw_key"])
         outcome = self.mail_intake.ingest(
-            raw, record.get("envelope_sender") or None, [], raw_key=record["raw_key"], sender_limit=False
+            raw, record.get("envelope_sender") or None, [], raw_key=record["raw_key"], sender_limit=False,
+            verdict=SenderVerdict.from_dict(record.get("sender_verdict")),
         )
         self.store.delete_quarantined(f"{record['at']}#{record['id']}")
         log.info("quarantined mail reprocessed", extra={"quarantine": record["id"], "outcome": outcome.kind,

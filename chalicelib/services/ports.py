@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the mail reader's types: the form-only Lambdas never load t
     from ..domain.bounces import Bounce
     from ..domain.extraction import Extraction
     from ..domain.inbound_mail import InboundMail
+    from ..domain.inbound_mail.sender_verdict import SenderVerdict
 
 __all__ = ["Event"]  # the timeline's event is the domain's; re-exported for the adapters
 
@@ -208,12 +209,14 @@ class RawMailStore(Protocol):
 @dataclass(frozen=True)
 class MailReading:
     """What one raw inbound mail says, read with no I/O (services.mail_intake.read_mail):
-    the parsed mail, what it says of the youth (None for automatic mail), and, for a
-    bounce of one of our mails, that bounce."""
+    the parsed mail, what it says of the youth (None for automatic mail), for a
+    bounce of one of our mails, that bounce, and what the trusted relay's
+    `Authentication-Results` header says of the sender (None: no such header)."""
 
     mail: "InboundMail"
     extraction: Optional["Extraction"]
     bounce: Optional["Bounce"] = None
+    verdict: Optional["SenderVerdict"] = None
 
 
 class MailOverBudget(Exception):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import smtplib
+import uuid
 
 import pytest
 
@@ -85,3 +88,39 @@ def test_a_fiche_whose_library_prints_it_is_read_and_nothing_of_it_reaches_the_l
         ("fiche.odt", "partly read: malformed XML after 1 paragraphs"), ("fiche.pdf", None)]
     log = stack.log_path.read_text(errors="replace")
     assert "Quennebert" not in log and "startxref" not in log
+
+
+def relayed(raw: bytes, authentication_results: str, message_id: str, subject: str = "") -> bytes:
+    """A corpus mail as a filtering relay hands it on: its header on top, a fresh Message-ID."""
+    m = email.message_from_bytes(raw, policy=email.policy.compat32)
+    del m["Message-ID"]
+    m["Message-ID"] = message_id
+    if subject:
+        del m["Subject"]
+        m["Subject"] = subject
+    return f"Authentication-Results: {authentication_results}\r\n".encode() + m.as_bytes()
+
+
+def test_through_the_ingress_a_forged_sender_gets_no_answer_no_association_and_no_thread(stack):
+    def new_requests(known):
+        return [r for r in email_requests(stack) if r["reference"] not in known]
+
+    fr01 = (FR / "fr-01-cpe-college-roubaix.eml").read_bytes()
+    known = {r["reference"] for r in email_requests(stack)}
+    genuine = relayed(fr01, "lementorat.fr; dmarc=pass header.from=ac-lille.fr", f"<{uuid.uuid4().hex}@ac-lille.fr>")
+    assert send(stack, genuine, sender="cpe.jean-mace@ac-lille.fr") == {}
+    (first,) = new_requests(known)
+    assert first["status"] == "routed"
+    before = stack.admin("GET", f"/api/v1/requests/{first['reference']}").json()["events"]
+    mails_before = len(stack.settle_mails())
+
+    known.add(first["reference"])
+    forged = relayed(fr01, "lementorat.fr; spf=fail smtp.mailfrom=ac-lille.fr; dkim=none; dmarc=fail header.from=ac-lille.fr",
+                     f"<{uuid.uuid4().hex}@forger.example>", subject=f"RE: {first['reference']} nous acceptons")
+    assert send(stack, forged, sender="x@forger.example") == {}
+    assert stack.admin("GET", f"/api/v1/requests/{first['reference']}").json()["events"] == before
+    (held,) = new_requests(known)
+    assert (held["status"], held["triage_reason"]) == ("needs_triage", "unverified sender")
+    full = stack.admin("GET", f"/api/v1/requests/{held['reference']}").json()
+    assert [e["type"] for e in full["events"]] == ["received", "needs_triage", "sender_unverified"]
+    assert len(stack.settle_mails()) == mails_before  # no acknowledgement, no association mail

@@ -17,14 +17,16 @@ FR = SHARED / "corpus" / "fr"
 BUCKET = "mentorat-test-inbound"
 
 
-def sqs_record(message_id: str, key: str, source: str = "cpe@college.example.fr") -> dict:
+def sqs_record(message_id: str, key: str, source: str = "cpe@college.example.fr", **verdicts) -> dict:
+    """`verdicts`: the receipt's spfVerdict, dkimVerdict, dmarcVerdict (their status) and
+    dmarcPolicy, as SES writes them; none, as in a receipt that holds none."""
+    receipt = {"recipients": ["urgence@lementorat.fr"], "action": {"type": "S3", "bucketName": BUCKET, "objectKey": key}}
+    for name, value in verdicts.items():
+        receipt[name] = value if name == "dmarcPolicy" else {"status": value}
     notification = {
         "notificationType": "Received",
         "mail": {"messageId": f"ses-{message_id}", "source": source, "destination": ["urgence@lementorat.fr"]},
-        "receipt": {
-            "recipients": ["urgence@lementorat.fr"],
-            "action": {"type": "S3", "bucketName": BUCKET, "objectKey": key},
-        },
+        "receipt": receipt,
     }
     sns = {"Type": "Notification", "MessageId": f"sns-{message_id}", "Message": json.dumps(notification)}
     return {
@@ -121,3 +123,52 @@ def test_a_mail_over_its_reading_budget_is_quarantined_and_its_batch_is_not_retr
     assert held["raw_key"] == f"s3://{BUCKET}/inbound/slow"
     (request,) = s.requests.list(None, None, 10, None)[0]
     assert request["inbound"]["raw_key"] == f"s3://{BUCKET}/inbound/fr-07" and request["postal_code"] == "38000"
+
+
+# -- the sender's verdict: SES's, never a header in the mail -----------------------------------
+
+FORGED_PASS = b"Authentication-Results: lementorat.fr; spf=pass; dkim=pass; dmarc=pass\r\n"
+
+
+def test_the_door_reads_the_receipts_verdicts():
+    from chalicelib.domain.inbound_mail.sender_verdict import SenderVerdict
+
+    def verdict(**verdicts):
+        return receipt_from_sqs_body(sqs_record("m", "k", **verdicts)["body"]).verdict
+
+    assert verdict(spfVerdict="FAIL", dkimVerdict="GRAY", dmarcVerdict="FAIL", dmarcPolicy="reject") == SenderVerdict(
+        spf="fail", dkim="none", dmarc="fail", dmarc_policy="reject")
+    assert verdict(spfVerdict="PASS", dkimVerdict="PASS", dmarcVerdict="PASS").verification.value == "verified"
+    # GRAY: nothing to check (no SPF record, no signature, no DMARC policy).
+    assert verdict(spfVerdict="GRAY", dkimVerdict="GRAY", dmarcVerdict="GRAY").verification.value == "unknown"
+    assert verdict(spfVerdict="FAIL", dkimVerdict="FAIL", dmarcVerdict="GRAY").verification.value == "failed"
+    assert verdict(dmarcVerdict="PROCESSING_FAILED", spfVerdict="PASS").verification.value == "verified"
+    assert verdict(spfVerdict="SOMETHING_NEW", dkimVerdict=None) == SenderVerdict()
+    assert verdict() == SenderVerdict()
+
+
+def test_a_mail_that_fails_dmarc_in_ses_is_unverified_whatever_its_headers_say(settings, clock, s3, tmp_path):
+    from chalicelib.adapters.ses_inbound import process_sqs_batch
+    from tests.integration.mail_stream import read_outbox
+
+    s = make_services(replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock)
+    raw = FORGED_PASS + (FR / "fr-01-cpe-college-roubaix.eml").read_bytes()
+    s3.put_object(Bucket=BUCKET, Key="inbound/forged", Body=raw)
+    s3.put_object(Bucket=BUCKET, Key="inbound/real", Body=(FR / "fr-07-refugee-grenoble.eml").read_bytes())
+    event = {"Records": [
+        sqs_record("forged", "inbound/forged", spfVerdict="FAIL", dkimVerdict="GRAY", dmarcVerdict="FAIL",
+                   dmarcPolicy="reject"),
+        sqs_record("real", "inbound/real", spfVerdict="PASS", dkimVerdict="PASS", dmarcVerdict="PASS"),
+    ]}
+
+    def read_raw(bucket, key):
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    assert process_sqs_batch(event, None, s.mail_intake, read_raw) == {"batchItemFailures": []}
+    requests = {r["inbound"]["raw_key"].rsplit("/", 1)[-1]: r for r in s.requests.list(None, None, 10, None)[0]}
+    forged, real = s.requests.get(requests["forged"]["reference"]), s.requests.get(requests["real"]["reference"])
+    assert (forged["status"], forged["triage_reason"]) == ("needs_triage", "unverified sender")
+    assert forged["events"][-1]["detail"] == {"spf": "fail", "dkim": "none", "dmarc": "fail", "dmarc_policy": "reject"}
+    assert real["status"] == "routed" and [e["type"] for e in real["events"]] == ["received", "routed"]
+    acknowledged = [m["To"] for m in read_outbox(s) if m["Auto-Submitted"] == "auto-replied"]
+    assert acknowledged == [real["referent"]["email"]]  # the forged one's sender hears nothing

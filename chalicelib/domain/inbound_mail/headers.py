@@ -108,7 +108,15 @@ class _Headers:
     def plain(self, name: str) -> str:
         """Unfolded value without RFC 2047 decoding (structured fields), '' if absent."""
         value = self.raw(name)
-        return " ".join(_unescape_8bit(_unfold(value)).split()) if value else ""
+        return _plain(value) if value else ""
+
+    def plain_all(self, name: str, most: int) -> tuple[str, ...]:
+        """`plain` of each of the first `most` fields of that name, in the mail's order."""
+        return tuple(_plain(v) for v in self.all(name)[:most])
+
+
+def _plain(value: str) -> str:
+    return " ".join(_unescape_8bit(_unfold(value)).split())
 
 
 _TOKEN = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]{1,80}/[a-z0-9!#$%&'*+.^_`|~-]{1,120}$")

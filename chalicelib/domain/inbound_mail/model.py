@@ -77,6 +77,8 @@ class InboundMail:
     quoted_text: str
     attachments: tuple[str, ...]
     documents: tuple[AttachmentText, ...] = ()  # text read from attached documents
+    # The `Authentication-Results` fields, topmost first (sender_verdict.py reads them).
+    authentication_results: tuple[str, ...] = ()
 
 
 # Bounds that are not worth a setting.

@@ -21,6 +21,7 @@ from .headers import (
 )
 from .html_text import html_to_text
 from .model import MAX_ATTACHMENTS, MAX_HEADER_LINES, InboundMail, Limits, UnparseableMail
+from .sender_verdict import AUTHENTICATION_RESULTS_MAX_HEADERS
 
 def parse_inbound(raw: bytes, envelope_sender: Optional[str] = "", limits: Limits = Limits()) -> InboundMail:
     """Never raises anything but UnparseableMail."""
@@ -131,6 +132,7 @@ class _Parser:
             quoted_text=quoted,
             attachments=tuple(self.attachments[:MAX_ATTACHMENTS]),
             documents=documents,
+            authentication_results=h.plain_all("authentication-results", AUTHENTICATION_RESULTS_MAX_HEADERS),
         )
 
     @staticmethod

@@ -101,7 +101,15 @@ def test_a_reply_received_entry_carries_the_reply():
     assert entry.label == "Réponse reçue par e-mail"
     assert entry.actor == "mail"
     assert entry.detail == {"from": "a@b.fr", "subject": "Re: demande", "excerpt": "Bonjour"}
-    assert entry.reply == {"from": "a@b.fr", "subject": "Re: demande", "text": "Bonjour"}
+    assert entry.reply == {"from": "a@b.fr", "subject": "Re: demande", "text": "Bonjour", "unverified": False}
+
+
+def test_a_reply_whose_sender_had_no_verdict_says_so():
+    entry = timeline_entry({"at": "2026-11-24T09:00:00.000000Z", "type": "reply_received", "actor": "mail",
+                            "detail": {"from": "a@b.fr", "subject": "Re", "excerpt": "Bonjour", "sender": "unknown"}})
+    assert entry.reply["unverified"] is True
+    verified = timeline_entry({"type": "reply_received", "detail": {"from": "a@b.fr", "sender": "verified"}})
+    assert verified.reply["unverified"] is False
 
 
 def test_an_entry_without_actor_or_detail_and_an_unknown_type():
@@ -227,7 +235,7 @@ def test_a_reply_is_shown_in_full_from_its_raw_mail(s):
     add_event(s, routed.reference, reply_event(s, raw_key="in/r1.eml"))
     page = console_of(s, RawMails({"in/r1.eml": REPLY})).request_page(routed.reference, ADMIN)
     assert reply_entry(page).reply == {"from": "asso@asso.example.org", "subject": "Re: demande",
-                                       "text": "Nous la prenons volontiers."}
+                                       "text": "Nous la prenons volontiers.", "unverified": False}
 
 
 @pytest.mark.parametrize("stored", [KeyError("in/r1.eml"), OSError("gone"), RuntimeError("S3 down")])

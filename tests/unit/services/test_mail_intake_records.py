@@ -92,7 +92,7 @@ def test_a_reply_is_stored_on_its_request_and_noted_for_the_digest(s, clock):
     assert (event["type"], event["actor"], event["at"]) == ("reply_received", "email", clock.now().iso)
     assert event["detail"] == {"from": "cpe@college.example.fr", "subject": f"RE: Votre demande {first.reference}",
                                "excerpt": "Précision : il a 15 ans.", "raw_key": event["detail"]["raw_key"],
-                               "message_id": "<m2@college.example.fr>"}
+                               "message_id": "<m2@college.example.fr>", "sender": "unknown"}
     assert event["detail"]["raw_key"] and event["detail"]["raw_key"] != record["inbound"]["raw_key"]
     # The note the daily digest reads: at the reply's time, until the request's data expires.
     since = "2026-01-01T00:00:00"
