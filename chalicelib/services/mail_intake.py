@@ -28,7 +28,7 @@ from ..domain.extraction import ACCEPT, Extraction, extract_request
 from ..domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_inbound
 from ..domain.inbound_mail.attachments import load_document_readers
 from ..domain.models import NewRequest
-from ..domain.reference import REFERENCE_IN_TEXT, REFERENCE_PATTERN
+from ..domain.reference import RECORD_REFERENCE_IN_TEXT, REFERENCE_IN_TEXT, REFERENCE_PATTERN
 from ..domain.text_rules import MESSAGE_MAX  # the request's `message`, as on the forms
 from ..domain.vocabulary import Channel, Need, Public, Situation
 from .clock import Clock
@@ -46,7 +46,8 @@ OVER_SENDER_LIMIT = "sender over daily limit"
 
 @dataclass(frozen=True)
 class MailOutcome:
-    kind: str  # "request", "duplicate", "reply", "automatic", "quarantined", "not_for_us"
+    # "request", "duplicate", "reply", "reply_to_erased", "automatic", "quarantined", "not_for_us"
+    kind: str
     reference: Optional[str] = None
     status: Optional[str] = None
     reason: Optional[str] = None
@@ -95,7 +96,7 @@ class MailIntakeService:
         try:
             reading = self.reader.read(raw, envelope_sender)
         except (UnparseableMail, MailOverBudget) as exc:
-            return self._quarantine(raw_key, exc.reason, envelope_sender)
+            return self._quarantine(raw_key, exc.reason, envelope_sender, raw=raw)
         mail = reading.mail
         if mail.automatic:
             # No request, no answer (RFC 3834): no loops with robots, no noise for people.
@@ -103,10 +104,14 @@ class MailIntakeService:
             # out-of-office reply does not: the association is only away for a while).
             if reading.bounce is not None:
                 self.on_bounce(reading.bounce.mail_id, reading.bounce.address, reading.bounce.reason)
-            log.info("automatic mail ignored", extra={"why": mail.automatic})
+            # Handled: nothing reads it again (a bounce's effect is its record's event and
+            # the address's flag). Its raw copy, which may quote the youth, is not kept.
+            self._forget_raw(raw_key)
+            # The kind of signal only: what follows it may be the mail's subject.
+            log.info("automatic mail ignored", extra={"why": mail.automatic.partition(":")[0]})
             return MailOutcome("automatic", reason=mail.automatic)
         if mail.from_address is None:
-            return self._quarantine(raw_key, "no usable sender address", envelope_sender)
+            return self._quarantine(raw_key, "no usable sender address", envelope_sender, raw=raw)
 
         threaded = self._as_reply(mail, raw_key)
         if threaded is not None:
@@ -121,20 +126,24 @@ class MailIntakeService:
         if sender_limit and not self._sender_allowed(mail.from_address, idempotency):
             # One sender flooding the intake: the mail is kept for an operator, nothing is
             # routed and no association hears of it.
-            return self._quarantine(raw_key, OVER_SENDER_LIMIT, envelope_sender)
+            return self._quarantine(raw_key, OVER_SENDER_LIMIT, envelope_sender, raw=raw)
         new = self._new_request(mail, reading.extraction, raw_key)  # read_mail extracts from every mail a person wrote
         result = self.intake.accept(new, idempotency, None)
         if result.replayed:
+            self._forget_duplicate(result.id, raw_key)
             return MailOutcome("duplicate", result.reference, result.status)
         return MailOutcome("request", result.reference, result.status, acknowledged=new.acknowledge)
 
     # -- steps -----------------------------------------------------------------------
 
-    def _quarantine(self, raw_key: str, reason: str, envelope_sender: Optional[str]) -> MailOutcome:
+    def _quarantine(self, raw_key: str, reason: str, envelope_sender: Optional[str], raw: bytes = b"") -> MailOutcome:
+        """Kept for an operator, with the references `raw` names: the erasure of one of
+        those records deletes it (Quarantine.erase_naming)."""
         now = self.clock.now()
         self.mail_log.quarantine(
             now.iso,
-            {"reason": reason, "raw_key": raw_key, "envelope_sender": envelope_sender or ""},
+            {"reason": reason, "raw_key": raw_key, "envelope_sender": envelope_sender or "",
+             "references": references_named(raw)},
             now.epoch + self.settings.retention_days * 86400,
         )
         log.warning("inbound mail quarantined", extra={"why": reason})
@@ -149,9 +158,13 @@ class MailIntakeService:
                 references.append(found.group(1))
         references += REFERENCE_IN_TEXT.findall(mail.subject.upper())
         now = self.clock.now()
+        erased = None  # a reference of an erased request: the reply is dropped
         for reference in dict.fromkeys(references):
             request = self.requests.get_request(reference, now.epoch)
             if request is None:
+                continue
+            if request.get("erased_at"):
+                erased = erased or reference
                 continue
             detail = {
                 "from": mail.from_address,
@@ -165,7 +178,33 @@ class MailIntakeService:
                 # The daily digest lists it until an operator acts on the request.
                 self.mail_log.note_reply(now.iso, request["id"], request["reference"], request["expires_at"])
                 return MailOutcome("reply", request["reference"], request["status"])
-        return None
+            if (self.requests.get_request(reference, now.epoch) or {}).get("erased_at"):
+                erased = erased or reference  # erased between the read and the write
+        return self._reply_to_erased(erased, raw_key) if erased else None
+
+    # -- what is not kept ------------------------------------------------------------
+
+    def _reply_to_erased(self, reference: str, raw_key: str) -> MailOutcome:
+        """A reply to a request whose data was erased: dropped, its raw copy deleted. The
+        stub takes nothing (sender, subject, text), and the person is not a new request."""
+        self._forget_raw(raw_key)
+        log.info("reply to an erased request dropped", extra={"reference": reference})
+        return MailOutcome("reply_to_erased", reference)
+
+    def _forget_duplicate(self, request_id: str, raw_key: str) -> None:
+        """A mail delivered again (SES, SMTP retries): its copy, unless it is the one the
+        request keeps (the same key), is linked to nothing that an erasure reaches."""
+        stored = self.requests.get_request(request_id, self.clock.now().epoch)
+        if ((stored or {}).get("inbound") or {}).get("raw_key") != raw_key:
+            self._forget_raw(raw_key)
+
+    def _forget_raw(self, raw_key: str) -> None:
+        """A raw mail nothing will read again, deleted now rather than at its retention's
+        end; a failure leaves it to that retention (logged)."""
+        try:
+            self.raw_store.delete(raw_key)
+        except Exception as exc:  # noqa: BLE001 - the mail itself is handled
+            log.warning("raw mail not deleted", extra={"error": type(exc).__name__})
 
     def _sender_key(self, sender: str) -> str:
         """A keyed hash of the address: counters never hold it."""
@@ -228,6 +267,12 @@ class MailIntakeService:
             acknowledge=self._ack_allowed(mail.from_address),
             triage_reason=SEVERAL_YOUTHS if x.several_youths else None,
         )
+
+
+def references_named(raw: bytes) -> list[str]:
+    """The references of requests and sign-ups a raw mail names anywhere (subject, our
+    Message-IDs it answers, quoted text), as far as its bytes show them undecoded."""
+    return sorted(set(RECORD_REFERENCE_IN_TEXT.findall(raw.decode("latin-1").upper())))
 
 
 def read_mail(raw: bytes, envelope_sender: Optional[str], limits: Limits) -> MailReading:
@@ -347,15 +392,24 @@ class Quarantine:
         record = self._record(key)
         if record is None:
             return False
-        delete_raw = getattr(self.mail_intake.raw_store, "delete", None)
-        if delete_raw is not None:
-            try:
-                delete_raw(record["raw_key"])
-            except KeyError:
-                pass
+        self._delete(record)
+        return True
+
+    def erase_naming(self, reference: str) -> int:
+        """The quarantined mails that name `reference` (its record is being erased:
+        services/erasure.py), raw mail and item, for good; how many."""
+        found = self.store.quarantine_naming(reference)
+        for record in found:
+            self._delete(record)
+        return len(found)
+
+    def _delete(self, record: dict[str, Any]) -> None:
+        try:
+            self.mail_intake.raw_store.delete(record["raw_key"])
+        except KeyError:
+            pass
         self.store.delete_quarantined(f"{record['at']}#{record['id']}")
         log.info("quarantined mail deleted", extra={"quarantine": record["id"]})
-        return True
 
 
 def _readable(raw: bytes) -> tuple[list[tuple[str, str]], str, bool]:
