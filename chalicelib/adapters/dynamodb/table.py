@@ -208,7 +208,7 @@ class DynamoTable:
         self._client_factory = client_factory
         self._client: Optional[_OutageAware] = None
         self._lock = threading.Lock()
-        self._sleep = sleep  # the pause between two sends of a batch's unprocessed writes
+        self.sleep = sleep  # the pause between two sends of a batch's unprocessed writes
 
     @property
     def client(self) -> Any:
@@ -247,7 +247,7 @@ class DynamoTable:
             for attempt in range(BATCH_ATTEMPTS):
                 if attempt:
                     pause = min(BATCH_PAUSE_MAX, BATCH_PAUSE_SECONDS * 2 ** (attempt - 1))
-                    self._sleep(pause * random.uniform(0.5, 1.0))
+                    self.sleep(pause * random.uniform(0.5, 1.0))
                 pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
                 if not pending:
                     break
