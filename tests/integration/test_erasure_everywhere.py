@@ -33,6 +33,7 @@ from chalicelib.services.ports import Assignment, StorageUnavailable
 from chalicelib.web import views
 from tests.conftest import association, make_services, youth
 from tests.integration.mail_stream import deliver_mails, read_outbox
+from tests.unit.services.test_answers import delivery_report
 from tests.unit.services.test_mail_intake import human_mail
 from tests.unit.web.conftest import body_text, served, signed_in
 from tests.unit.web.test_console_after_erasure import CONSOLE_PAGES
@@ -203,19 +204,6 @@ def out_of_office(to_association: email.message.EmailMessage, n: int) -> bytes:
                       Auto_Submitted="auto-replied", In_Reply_To=to_association["Message-ID"])
 
 
-def delivery_report_quoting(to_association: email.message.EmailMessage) -> bytes:
-    """A mail server's report that our mail bounced, with the whole mail quoted (RFC 3464)."""
-    return (
-        "From: MAILER-DAEMON@mx.asso.example.org\r\nTo: urgence@lementorat.fr\r\n"
-        "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
-        "--b\r\nContent-Type: text/plain\r\n\r\nThe mail system: user unknown.\r\n"
-        "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.asso.example.org\r\n\r\n"
-        f"Final-Recipient: rfc822; {to_association['To']}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-        f"--b\r\nContent-Type: message/rfc822\r\n\r\n{to_association.as_string()}\r\n--b--\r\n"
-    ).encode()
-
-
 def mails_to(s, address: str) -> list[email.message.EmailMessage]:
     return [m for m in read_outbox(s) if m["To"] == address]
 
@@ -226,8 +214,13 @@ def ingest(s, raw: bytes, sender: str, kind: str):
     return outcome
 
 
-def post(http, path: str, body: dict, headers: dict) -> Any:
-    return http.post(path, body=json.dumps(body).encode(), headers=headers)
+def api_submit(s, http, path: str, person: dict) -> tuple[dict, Any]:
+    """What the API answered, and the mail its association was sent (None: to triage)."""
+    r = http.post(path, body=json.dumps(person).encode(), headers=JSON)
+    assert r.status_code == 201, r.body
+    answer = json.loads(r.body)
+    association = answer["association"]
+    return answer, mails_to(s, f"{association['id']}@asso.example.org")[-1] if association else None
 
 
 def yanis_by_his_school(s, clock, replies: int = REPLIES) -> str:
@@ -259,12 +252,10 @@ def made(s, http, clock, admin) -> dict[str, Any]:
     records = {"yanis": (ref, "routed")}
     association_mails = {"yanis": to_yanis_association}
     for state, person in YOUTHS.items():
-        r = post(http, "/api/v1/requests", person, JSON)
-        assert r.status_code == 201, r.body
-        answer = json.loads(r.body)
+        answer, to_association = api_submit(s, http, "/api/v1/requests", person)
         records[person["last_name"]] = (answer["reference"], state)
-        if answer["association"]:
-            association_mails[person["last_name"]] = mails_to(s, f"{answer['association']['id']}@asso.example.org")[-1]
+        if to_association:
+            association_mails[person["last_name"]] = to_association
     assert s.requests.get(records["Quintard"][0])["triage_reason"] == "no association in the territory takes this age"
     closed = http.post(f"/console/demandes/{records['Ksouri'][0]}/clore", body=urlencode({"csrf": admin[1], "motif": "duplicate"}).encode(),
                        headers={**admin[0], **FORM})
@@ -278,18 +269,16 @@ def made(s, http, clock, admin) -> dict[str, Any]:
     ingest(s, human_mail(subject="Re: votre demande", body=f"Merci, c'est {brochard['first_name']} {brochard['last_name']}.",
                          sender=brochard["email"], message_id="<n1@example.net>", In_Reply_To=ack["Message-ID"]),
            brochard["email"], "reply")
-    ingest(s, delivery_report_quoting(association_mails["Brochard"]), "", "automatic")
+    bounced = association_mails["Brochard"]
+    ingest(s, delivery_report(bounced["Message-ID"], bounced["To"], quoted=bounced.as_string()), "", "automatic")
     assert s.requests.get(records["Brochard"][0])["status"] == "routed"  # on to the other association
 
     # Volunteers.
     signups = {}
     for state, person in VOLUNTEERS.items():
-        r = post(http, "/api/v1/mentors", person, JSON)
-        assert r.status_code == 201, r.body
-        answer = json.loads(r.body)
+        answer, to_association = api_submit(s, http, "/api/v1/mentors", person)
         signups[person["last_name"]] = (answer["reference"], state)
-        if answer["association"]:
-            to_association = mails_to(s, f"{answer['association']['id']}@asso.example.org")[-1]
+        if to_association:
             association_mails[person["last_name"]] = to_association
             ingest(s, out_of_office(to_association, len(association_mails)), to_association["To"], "automatic")
     marchadier = association_mails["Marchadier"]
