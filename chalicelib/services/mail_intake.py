@@ -146,7 +146,8 @@ class MailIntakeService:
              "references": references_named(raw)},
             now.epoch + self.settings.retention_days * 86400,
         )
-        log.warning("inbound mail quarantined", extra={"why": reason})
+        # The kind of reason only: a parser's error may quote the mail (the item keeps it all).
+        log.warning("inbound mail quarantined", extra={"why": reason.partition(":")[0]})
         return MailOutcome("quarantined", reason=reason)
 
     def _as_reply(self, mail: InboundMail, raw_key: str) -> Optional[MailOutcome]:

@@ -128,6 +128,21 @@ def test_the_log_of_automatic_mail_names_the_kind_of_signal_not_the_subject(s, c
     assert record.why == "subject" and "Belkacemi" not in str(vars(record))
 
 
+def test_the_log_of_a_quarantined_mail_names_the_kind_of_reason_not_what_the_parser_quoted(s, caplog, monkeypatch):
+    from chalicelib.domain.inbound_mail import UnparseableMail
+
+    def refusing(raw, envelope_sender):
+        raise UnparseableMail("parser error: HeaderParseError: invalid address 'Yanis Belkacemi <yanis@'")
+
+    caplog.set_level(logging.INFO, logger="chalicelib")
+    monkeypatch.setattr(s.mail_intake.reader, "read", refusing)
+    assert s.mail_intake.ingest(human_mail(), REFERENT, INTAKE).kind == "quarantined"
+    (record,) = [r for r in caplog.records if r.getMessage() == "inbound mail quarantined"]
+    assert record.why == "parser error" and "Belkacemi" not in str(vars(record))
+    (held,) = s.stores.mail_log.list_quarantine(s.clock.now().epoch, 10)
+    assert "Yanis Belkacemi" in held["reason"]  # the operator reads it all, in the item (RETENTION_DAYS)
+
+
 def test_a_mail_delivered_again_keeps_only_the_requests_own_raw_copy(s):
     raw = human_mail(body=BODY)
     reference = by_mail(s)
