@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.conftest import association
+from tests.unit.web.conftest import signed_in
 from tests.unit.web.test_console_queue import ADMIN_EMAIL, OPERATOR, cookie_of, settings, submit, text, wired  # noqa: F401
 from tests.unit.web.test_mentor_http import volunteer
 
@@ -92,10 +93,10 @@ def test_the_volunteers_statistics_count_sign_ups_only(http, wired):
 
 
 def erase(http, wired, reference: str, email: str, with_csrf: bool = True):
-    """POST "Effacer les données personnelles" on a sign-up's page, as `email`'s session."""
-    csrf = {"csrf": wired.links.console_csrf("session-" + email)} if with_csrf else {}
-    return http.post(f"/console/benevoles/{reference}/effacer", body=urlencode(csrf).encode(),
-                     headers={**cookie_of(wired, email), "Content-Type": "application/x-www-form-urlencoded"})
+    """POST "Effacer les données personnelles" on a sign-up's page, as a session of `email`."""
+    cookie, csrf = signed_in(wired, email)
+    return http.post(f"/console/benevoles/{reference}/effacer", body=urlencode({"csrf": csrf} if with_csrf else {}).encode(),
+                     headers={**cookie, "Content-Type": "application/x-www-form-urlencoded"})
 
 
 def test_only_an_admin_erases_a_sign_up_with_the_anti_forgery_field_and_again_harmlessly(http, wired):
