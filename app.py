@@ -302,6 +302,11 @@ def console_signup(reference):
     return console_volunteers().signup_page(app.current_request, reference)
 
 
+@app.route("/console/benevoles/{reference}/effacer", methods=["POST"], content_types=FORM)
+def console_signup_erase(reference):
+    return console_volunteers().erase(app.current_request, reference)
+
+
 @app.route("/console/statistiques/benevoles", methods=PAGE)
 def console_volunteer_statistics():
     return console_stats().volunteers_stats_page(app.current_request)

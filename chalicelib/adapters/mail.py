@@ -136,6 +136,11 @@ class EmlOutbox:
         """The file appears whole or not at all (rename): its presence is the outcome."""
         return self.path_of(mail.id).exists()
 
+    def forget(self, mail_id: str) -> None:
+        """Its record was erased: the sent message's file goes (it is the local stack's
+        only copy of what the mail said, kept under .local/ until MAIL_RETENTION_DAYS)."""
+        self.path_of(mail_id).unlink(missing_ok=True)
+
 
 class SesSender:
     """SES v2 SendEmail with the raw MIME message; the client is made on first use.
@@ -194,3 +199,6 @@ class SesSender:
     def delivered(self, mail: OutgoingMail) -> None:
         """SES cannot tell whether it took a message whose answer was lost."""
         return None
+
+    def forget(self, mail_id: str) -> None:
+        """SES keeps no copy of a message once delivered: nothing to erase here."""

@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .reference import REFERENCE_PATTERN
+from .reference import RECORD_REFERENCE_PATTERN
 
 # <mail-id.REFERENCE@domain>: a request's reference (MNT-), or a sign-up's (BEN-).
-_ANY_REFERENCE = REFERENCE_PATTERN.replace("MNT-", "(?:MNT|BEN)-", 1)
-OUR_MESSAGE_ID = re.compile(rf"<([0-9a-f]{{32}})\.{_ANY_REFERENCE}@[^>\s]+>")
+OUR_MESSAGE_ID = re.compile(rf"<([0-9a-f]{{32}})\.{RECORD_REFERENCE_PATTERN}@[^>\s]+>")
 MAIL_ID = re.compile(r"[0-9a-f]{32}")
 FINAL_RECIPIENT = re.compile(r"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE)
 

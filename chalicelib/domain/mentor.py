@@ -11,7 +11,8 @@ accepted sign-up is kept. Statuses are the requests' (`needs_triage`, `routed`,
 
 Retention: a sign-up nobody accepted is erased `mentor_retention_days` after it was made
 (`expires_at`, set by the service); an accepted one is kept as long as a request is
-(`keep_until`, given to `accept`).
+(`keep_until`, given to `accept`). An admin may erase it before (`erase`, shared with
+requests: what it keeps is KEPT_ON_ERASURE).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class MentorSignup(RoutedRecord):
     MAILS: ClassVar[RoutedMails] = RoutedMails(
         new="mentor_association_new_signup", reminder="mentor_reminder", accepted="mentor_accepted"
     )
+    # What the queue's filters and the statistics read; the volunteer's age (an adult's:
+    # no band to keep), occupation, hours, sector and message go with the contacts.
+    KEPT_ON_ERASURE: ClassVar[tuple[str, ...]] = ("needs", "youth_ages", "modes")
 
     def capacity_of(self, association: Association) -> Optional[int]:
         return association.mentor_capacity

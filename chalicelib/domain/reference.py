@@ -17,6 +17,10 @@ _BLOCK = "[2-9A-HJ-NP-Z]{4}"  # one character of REFERENCE_ALPHABET, four times
 # text or one of our Message-IDs.
 REFERENCE_PATTERN = f"MNT-{_BLOCK}-{_BLOCK}"
 REFERENCE_IN_TEXT = re.compile(rf"\b{REFERENCE_PATTERN}\b")
+# A request's reference or a volunteer's sign-up's (BEN-, domain/mentor.py), as found in a
+# mail: a delivery report quoting our Message-ID, a quarantined mail naming either.
+RECORD_REFERENCE_PATTERN = f"(?:MNT|BEN)-{_BLOCK}-{_BLOCK}"
+RECORD_REFERENCE_IN_TEXT = re.compile(rf"\b{RECORD_REFERENCE_PATTERN}\b")
 # What the contract promises a reference looks like (section 2). Pages and the API take
 # any text of this shape as a reference; a request id (32 lowercase hex digits) never has it.
 _CONTRACT_SHAPE = re.compile(r"[A-Z0-9-]{6,24}")

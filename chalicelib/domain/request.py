@@ -5,8 +5,9 @@ the transitions a request shares with a volunteer's sign-up (routed or sent to t
 arrival, accepted, declined, re-routed after silence, reminded) and the stored record's
 shared fields; this module adds what only a request has (the referent, the mail intake's
 extraction, the bounce of an association's mail, the operators' console: assign, close,
-route again, resend, erase). Each transition returns a `Change` (routed_record.Change)
-that a service commits in one conditional transaction.
+route again, resend) and what its erasure keeps (the erasure itself is shared). Each
+transition returns a `Change` (routed_record.Change) that a service commits in one
+conditional transaction.
 
 Routing itself (policy v1) is `domain.routing`; a transition that routes takes the
 decision the service computed with `routing_query()` and the associations to leave out.
@@ -18,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping, Optional
 
 from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
+from .erasure import age_band
 from .models import Association
 from .routed_record import Change, RoutedMails, RoutedRecord
 from .routing import RoutingDecision, RoutingQuery
@@ -46,6 +48,7 @@ class Request(RoutedRecord):
         new="association_new_request", reminder="association_reminder", accepted="requester_accepted"
     )
     OWN_KEYS: ClassVar[frozenset[str]] = _OWN_KEYS
+    KEPT_ON_ERASURE: ClassVar[tuple[str, ...]] = ("need", "situation", "publics")
 
     # -- what a request adds to a routed record ------------------------------------------
 
@@ -66,6 +69,22 @@ class Request(RoutedRecord):
         if self.closed_reason:
             record["closed_reason"] = self.closed_reason
         return record
+
+    def _erased_fields(self) -> dict[str, Any]:
+        """Its age as a band only (README: what an erased request keeps)."""
+        kept = super()._erased_fields()
+        if self.fields.get("age") is not None:
+            kept["age_band"] = age_band(int(self.fields["age"]))
+        return kept
+
+    def _erased_own(self) -> dict[str, Any]:
+        """The referent's kind of structure stays; the mail intake's extraction and
+        inbound references go."""
+        referent = {"structure_type": self.referent.get("structure_type")} if self.referent else None
+        return dict(referent=referent, extraction=None, inbound=None)
+
+    def _own_raw_mail_keys(self) -> tuple[Optional[str], ...]:
+        return ((self.inbound or {}).get("raw_key"),)
 
     def capacity_of(self, association: Association) -> Optional[int]:
         return association.capacity
@@ -130,11 +149,6 @@ class Request(RoutedRecord):
 
     # -- the console's request page (issue 12) ----------------------------------------
 
-    @property
-    def erased(self) -> bool:
-        """Its personal data was erased (GDPR art. 17): only a stub for statistics is left."""
-        return bool(self.extra.get("erased_at"))
-
     def reroute_by_operator(
         self, operator: str, decision: RoutingDecision, association: Optional[Association], at: Moment
     ) -> Change:
@@ -156,60 +170,6 @@ class Request(RoutedRecord):
         after = replace(self, updated_at=at.iso)
         event = Event(at.iso, "mail_resent", operator, {"association": association.id})
         return Change(self, after, (event,), (MailIntent(self.MAILS.new, association, self.attempt),))
-
-    def erase(self, admin: str, at: Moment) -> Change:
-        """An admin erases its personal data (GDPR art. 17): names, addresses, phone,
-        message, the referent's contacts, the commune, the inbound mail and extraction
-        are gone; what statistics count stays (status, channel, age band, département,
-        need, situation, publics, dates, routing). The stored timeline is scrubbed with
-        `scrub_event`."""
-        if self.erased:
-            raise InvalidTransition(f"{self.reference} is erased already")
-        f = self.fields
-        kept: dict[str, Any] = {k: f[k] for k in ("need", "situation", "publics") if f.get(k) is not None}
-        if f.get("age") is not None:
-            kept["age_band"] = age_band(int(f["age"]))
-        place = {k: self.place[k] for k in ("departement", "region") if self.place.get(k)} if self.place else None
-        referent = {"structure_type": self.referent.get("structure_type")} if self.referent else None
-        after = replace(
-            self, fields=kept, place=place or None, referent=referent, extraction=None, inbound=None,
-            updated_at=at.iso, extra={"erased_at": at.iso},
-        )
-        return Change(self, after, (Event(at.iso, "erased", admin, {}),))
-
-
-# -- erasure ------------------------------------------------------------------------------
-
-AGE_BANDS = ((6, 10), (11, 14), (15, 18), (19, 25), (26, 30))
-
-# What a scrubbed event keeps of its detail: association ids, modes and coded reasons.
-# Free text (a decline's comment, an assignment's motive, a reply's sender and text)
-# may name the young person, so it goes.
-_KEPT_DETAIL = {"association", "previous", "mode"}
-_CODED_REASON = {"closed", "declined", "needs_triage"}
-
-
-def age_band(age: int) -> str:
-    for low, high in AGE_BANDS:
-        if low <= age <= high:
-            return f"{low}-{high}"
-    return "autre"
-
-
-def scrubbed_mail_body(body: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored mail (the outbox's copy) once its request is erased: what it was (ids,
-    kind), nothing it said."""
-    kept = {k: body.get(k) for k in ("id", "message_id", "request_id", "kind", "auto_submitted")}
-    return {**kept, "to": [], "subject": "", "text": "", "html": "", "reply_to": None, "in_reply_to": None}
-
-
-def scrub_event(event: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored timeline event without personal data (Request.erase)."""
-    detail = event.get("detail") or {}
-    kept = {k: v for k, v in detail.items() if k in _KEPT_DETAIL}
-    if event.get("type") in _CODED_REASON and "reason" in detail:
-        kept["reason"] = detail["reason"]
-    return {**{k: v for k, v in event.items() if k != "detail"}, "detail": kept}
 
 
 __all__ = ["Change", "Event", "InvalidTransition", "LoadChange", "MailIntent", "Moment", "Request"]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Mapping, Optional, Protocol, TypeVar
 
 from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
+from .erasure import ErasedTriage, erased_reason, erased_routing, scrub_event
 from .models import Association
 from .territory import Place
 from .vocabulary import Status
@@ -95,6 +96,9 @@ class RoutedRecord:
 
     MAILS: ClassVar[RoutedMails]
     OWN_KEYS: ClassVar[frozenset[str]] = frozenset()
+    # The fields an erasure keeps: coded answers that statistics and the queues' filters
+    # read, never a name, an address, a phone, an exact age or free text.
+    KEPT_ON_ERASURE: ClassVar[tuple[str, ...]] = ()
 
     # -- what differs between the kinds ---------------------------------------------------
 
@@ -113,6 +117,14 @@ class RoutedRecord:
 
     def _own_record(self) -> dict[str, Any]:
         """The subclass's own keys of the stored record."""
+        return {}
+
+    def _erased_fields(self) -> dict[str, Any]:
+        """What an erasure keeps of `fields` (KEPT_ON_ERASURE; a subclass may add to it)."""
+        return {k: self.fields[k] for k in self.KEPT_ON_ERASURE if self.fields.get(k) is not None}
+
+    def _erased_own(self) -> dict[str, Any]:
+        """What an erasure changes of the subclass's own fields."""
         return {}
 
     # -- the stored record ----------------------------------------------------------------
@@ -218,8 +230,10 @@ class RoutedRecord:
     def decline(
         self, reason: str, comment: str, decision: Decision, association: Optional[Association], at: Moment
     ) -> Change:
-        """The routed association declines: the next candidate (`decision`), or triage."""
+        """The routed association declines: the next candidate (`decision`), or triage.
+        Once erased, its comment (free text, which may name the person) is not kept."""
         self._require(Status.ROUTED)
+        comment = "" if self.erased else comment
         declined = Event(at.iso, "declined", self.association_id or "", {"reason": reason, "comment": comment})
         return self._onward((declined,), decision, association, at)
 
@@ -255,6 +269,46 @@ class RoutedRecord:
             self, after, (Event(at.iso, "accepted", association.id, {}),), mails, (LoadChange(association.id, -1),)
         )
 
+    # -- erasure (GDPR art. 17) ------------------------------------------------------------
+
+    @property
+    def erased(self) -> bool:
+        """Its personal data was erased: only a stub for statistics is left."""
+        return bool(self.extra.get("erased_at"))
+
+    @property
+    def erasable(self) -> bool:
+        """Whether an erasure has anything left to do in the record: not erased yet, or a
+        timeline that holds what an erasure scrubs (a reply an older version threaded onto
+        the stub)."""
+        return not self.erased or any(scrub_event(e) != e for e in self.events)
+
+    def raw_mail_keys(self) -> tuple[str, ...]:
+        """Where the inbound mails that made or answered it are kept as received (each
+        once): what its erasure deletes with it."""
+        keys = [*self._own_raw_mail_keys(), *((e.get("detail") or {}).get("raw_key") for e in self.events)]
+        return tuple(dict.fromkeys(k for k in keys if k))
+
+    def _own_raw_mail_keys(self) -> tuple[Optional[str], ...]:
+        """The raw mails the subclass's own fields point to (a request's inbound mail)."""
+        return ()
+
+    def erase(self, admin: str, at: Moment) -> Change:
+        """An admin erases its personal data: names, addresses, phones, message, the
+        commune and every free text are gone; what statistics count stays (status,
+        channel, KEPT_ON_ERASURE, département and région, dates, routing without what its
+        reason spelt out). The stored timeline is scrubbed with domain/erasure.py's
+        `scrub_event`. Once erased, it is erased: a second erasure is no transition."""
+        if self.erased:
+            raise InvalidTransition(f"{self.reference} is erased already")
+        place = {k: self.place[k] for k in ("departement", "region") if self.place.get(k)} if self.place else None
+        after = replace(
+            self, fields=self._erased_fields(), place=place or None, routing=erased_routing(self.routing),
+            triage_reason=erased_reason(self.triage_reason), updated_at=at.iso, extra={"erased_at": at.iso},
+            **self._erased_own(),
+        )
+        return Change(self, after, (Event(at.iso, "erased", admin, {}),))
+
     # -- the steps transitions are made of ------------------------------------------------
 
     def _require(self, status: Status) -> None:
@@ -269,7 +323,10 @@ class RoutedRecord:
         self, events: tuple[Event, ...], decision: Decision, association: Optional[Association], at: Moment
     ) -> Change:
         """The present association lets it go (declined, silent, its mail bounced): routed
-        on to `association`, or to triage."""
+        on to `association`, or to triage; an erased record, to triage whatever `decision`
+        says (ErasedTriage)."""
+        if self.erased:
+            decision, association = ErasedTriage(), None
         leaving = self.association_id
         moved = replace(self, declined=self.excluding(leaving) if leaving else self.declined, reminded_at=None)
         return moved._routed(decision, association, at, events, releasing=leaving, before=self)

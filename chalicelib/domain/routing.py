@@ -154,7 +154,9 @@ def _triage_reason(rule: str, query: RoutingQuery) -> str:
             return f"no association covers département {query.departement}"
         return f"no association covers commune {query.commune}"
     if rule == "age":
-        return f"no association in the territory takes age {query.age}"
+        # Not the age itself: a reason is stored with the request and its timeline, and an
+        # erasure keeps only an age band (domain/erasure.py); the request page shows the age.
+        return "no association in the territory takes this age"
     if rule == "situation":
         what = query.situation.value if query.situation else "an unknown situation"
         return f"no association in the territory takes situation {what}"

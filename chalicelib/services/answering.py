@@ -187,7 +187,8 @@ class AnswerFlow(Generic[Entity, View]):
             waited = now.epoch - int(entity.assigned_at or now.epoch)
             if waited >= self.settings.reroute_days * 86400:
                 rerouted += self._route_onward(entity, lambda e, d, a, at: e.reroute_for_silence(d, a, at)) is not None
-            elif not entity.reminded_at:
+            elif not entity.reminded_at and not entity.erased:
+                # No reminder about an erased record: a mail about a person whose data is gone.
                 reminded += self._remind(entity, waited // 86400)
         return reminded, rerouted
 

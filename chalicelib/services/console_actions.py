@@ -9,16 +9,18 @@ and "Effacer les données personnelles" (admins, GDPR art. 17).
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Any, Callable
 
 from ..domain.change import InvalidTransition
 from ..domain.operators import Operator
-from ..domain.request import CLOSE_REASONS, Change, Request, scrub_event
+from ..domain.request import CLOSE_REASONS, Change, Request
+from ..domain.routed_record import RoutedRecord
 from ..domain.routing import route_request
 from ..domain.vocabulary import Status
 from .concurrency import commit_with_retries
 from .console_common import ConsoleParts, ConsoleRefusal
 from .directory import DirectorySnapshot
+from .erasure import Erasure
 from .ports import Refusal, Rejected
 from .transitions import request_transition
 
@@ -124,56 +126,35 @@ class RequestActions(ConsoleParts):
         log.info("console: association mail sent again", extra={"reference": request.reference})
         return change.after
 
-    def erase(self, reference: str, operator: Operator) -> Request:
-        """GDPR art. 17: the admin's erasure, and the timeline scrubbed with it."""
+    def erase(self, reference: str, operator: Operator) -> RoutedRecord:
+        """GDPR art. 17: the admin's erasure of the record (a request here; a sign-up in
+        the volunteers' console) and of every copy of its data (services/erasure.py).
+        Asked again, it is done again: the copies swept, nothing refused."""
         if not operator.is_admin:
             raise ConsoleRefusal("Cette action est réservée aux administrateurs du réseau.", 403)
-        request = self._load(reference)
-        change = self._transition(lambda: request.erase(operator.email, self._moment()))
-        scrubbed = [scrub_event(e) for e in request.events]
+        record = self._load_record(reference)
         try:
-            self.queue_store.erase_request(
-                request_transition(change, self.mails.render, self.clock, self.settings), scrubbed
-            )
+            erased = self._erasure().erase(record, operator.email)
         except Rejected as refused:
             if refused.what is Refusal.STALE:
                 raise changed_meanwhile() from None
             raise
-        self._delete_raw_mail(request)
-        self._scrub_mails(request)
-        log.info("console: personal data erased", extra={"reference": request.reference})
-        return change.after
+        log.info("console: personal data erased", extra={"reference": record.reference})
+        return erased
 
-    def _scrub_mails(self, request: Request) -> None:
-        """The outbox's copies of the request's mails: sent or given up, scrubbed; not sent
-        yet, cancelled (README: a mail about an erased person is not sent after the fact).
-        After the commit, as the raw mail: a failure is logged, the copy keeps its TTL."""
-        if self.outbox is None:
-            return
-        now = self.clock.now().epoch
-        try:
-            mail_ids = self.queue_store.request_mail_ids(request.id, now)
-        except Exception as exc:  # noqa: BLE001 - the erasure itself is committed
-            log.warning("console: mails not scrubbed on erasure", extra={"error": type(exc).__name__})
-            return
-        for mail_id in mail_ids:  # one failure leaves the others scrubbed
-            try:
-                self.outbox.erase_mail(mail_id, now)
-            except Exception as exc:  # noqa: BLE001
-                log.warning("console: a mail not scrubbed on erasure", extra={"mail_id": mail_id, "error": type(exc).__name__})
+    def _erasure(self) -> Erasure:
+        return Erasure(
+            store=self.queue_store, as_transition=self._as_transition,
+            timeline_expiry=self._timeline_expiry, clock=self.clock, raw_mail=self.raw_mail, outbox=self.outbox,
+            sent_mail=self.sent_mail, quarantine=self.quarantine,
+        )
 
-    def _delete_raw_mail(self, request: Request) -> None:
-        """The inbound mails that made or answered the request, as received: gone with it.
-        After the commit: a failure here leaves a raw mail to its own retention, logged."""
-        if self.raw_mail is None:
-            return
-        keys = [(request.inbound or {}).get("raw_key")]
-        keys += [(e.get("detail") or {}).get("raw_key") for e in request.events if e.get("type") == "reply_received"]
-        for key in dict.fromkeys(k for k in keys if k):
-            try:
-                self.raw_mail.delete(key)
-            except Exception as exc:  # noqa: BLE001 - the erasure itself is committed
-                log.warning("console: raw mail not deleted on erasure", extra={"error": type(exc).__name__})
+    def _as_transition(self, change: Change) -> Any:
+        """A change of this console's kind of record as its store commits it."""
+        return request_transition(change, self.mails.render, self.clock, self.settings)
+
+    def _timeline_expiry(self, record: RoutedRecord) -> int:
+        return record.expires_at
 
     # -- shared ---------------------------------------------------------------------
 

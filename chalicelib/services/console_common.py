@@ -3,15 +3,16 @@ refusals and the request they act on."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 from ..config import Settings
 from ..domain.change import Moment
 from ..domain.request import Request
+from ..domain.routed_record import RoutedRecord
 from .clock import Clock
 from .directory import DirectoryService
 from .mails import MailComposer
-from .ports import OutboxStore, QueueStore, RequestStore
+from .ports import MailSender, OutboxStore, QueueStore, RawMailStore, RequestStore
 from .transitions import moment_now
 
 
@@ -40,14 +41,20 @@ class ConsoleParts:
         mails: MailComposer,
         clock: Clock,
         settings: Settings,
-        raw_mail: Optional[Any] = None,
+        raw_mail: Optional[RawMailStore] = None,
         outbox: Optional[OutboxStore] = None,
+        sent_mail: Optional[MailSender] = None,
+        quarantine: Optional[Any] = None,
     ):
-        """`raw_mail`: the inbound mail as received (RawMailStore, with `delete`): replies
-        are read from it in full, and an erasure deletes the request's mails from it;
-        `outbox`: an erasure scrubs the stored copies of the request's mails."""
+        """`raw_mail`: the inbound mail as received: replies are read from it in full,
+        and an erasure deletes the record's mails from it; `outbox`: an erasure scrubs
+        the stored copies of the record's mails, `sent_mail` (the sender) forgets what it
+        keeps of them, and `quarantine` (services.mail_intake.Quarantine) deletes the
+        quarantined mails naming the record (services/erasure.py)."""
         self.raw_mail = raw_mail
         self.outbox = outbox
+        self.sent_mail = sent_mail
+        self.quarantine = quarantine
         self.requests = requests
         self.queue_store = queue  # `queue` is the queue's page (ConsoleService.queue)
         self.directory = directory
@@ -55,11 +62,22 @@ class ConsoleParts:
         self.clock = clock
         self.settings = settings
 
+    # The kind of record this console's queue lists (its `queue_store`'s): requests here,
+    # volunteers' sign-ups in services/console_volunteers.py.
+    record_type: ClassVar[type[RoutedRecord]] = Request
+
     def _load(self, reference: str) -> Request:
         record = self.requests.get_request(reference, self.clock.now().epoch) if reference else None
         if record is None:
             raise UnknownRequest(reference)
         return Request.from_record(record)
+
+    def _load_record(self, reference: str) -> RoutedRecord:
+        """A record of the queue's kind (`record_type`) by reference."""
+        record = self.queue_store.get_record(reference, self.clock.now().epoch) if reference else None
+        if record is None:
+            raise UnknownRequest(reference)
+        return self.record_type.from_record(record)
 
     def _moment(self) -> Moment:
         return moment_now(self.clock)

@@ -120,7 +120,7 @@ class RequestPageReads(ConsoleParts):
             "reroute": open_ and not request.erased,
             "close": request.status != Status.CLOSED,
             "resend": request.status == Status.ROUTED and not request.erased,
-            "erase": operator.is_admin and not request.erased,
+            "erase": operator.is_admin and request.erasable,
         }
         return RequestPage(
             record=request.to_record(), request=request, timeline=[self._entry(e) for e in request.events],

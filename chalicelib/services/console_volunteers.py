@@ -3,19 +3,23 @@ the requests' queue, on the sign-ups' store (MentorStore: its status counters, i
 pages), and a sign-up's page: its profile, the routing explanation, the timeline.
 
 The page holds no contact detail of the volunteer (the association sees them once it
-accepts, through its answer link), so opening it is no `viewed` event; and it offers no
-action yet ("Attribuer" and "Clore" are a request's transitions only).
+accepts, through its answer link), so opening it is no `viewed` event. Its one action is
+an admin's "Effacer les données personnelles", the requests' erasure (services/erasure.py)
+on the sign-ups' store ("Attribuer" and "Clore" are a request's transitions only).
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 from ..domain.mentor import MentorSignup
+from ..domain.operators import Operator
+from ..domain.routed_record import Change, RoutedRecord
 from .console import ConsoleService, RequestPage
 from .console_common import UnknownRequest
 from .console_request import EVENT_LABELS, routing_explanation
-from .ports import MentorStore
+from .ports import MentorStore, MentorTransition
+from .transitions import signup_keep_until, signup_transition
 
 MENTOR_CHANNEL_LABELS = {"form": "Formulaire bénévole", "api": "API partenaire"}
 
@@ -30,11 +34,13 @@ class VolunteerConsole(ConsoleService):
         "assigned": "Attribuée par l'équipe",
     }
 
+    record_type: ClassVar[type[RoutedRecord]] = MentorSignup
+
     @property
     def signups(self) -> MentorStore:
         return self.queue_store  # type: ignore[return-value]  # built with the MentorStore as its queue
 
-    def signup_page(self, reference: str) -> RequestPage:
+    def signup_page(self, reference: str, operator: Optional[Operator] = None) -> RequestPage:
         record: Optional[dict[str, Any]] = None
         if reference:
             record = self.signups.get_signup(reference, self.clock.now().epoch)
@@ -46,5 +52,14 @@ class VolunteerConsole(ConsoleService):
         return RequestPage(
             record=signup.to_record(), request=signup, timeline=[self._entry(e) for e in signup.events],  # type: ignore[arg-type]
             candidates=candidates, excluded=excluded, associations=[],
-            association=snapshot.get(signup.association_id or ""), actions={},
+            association=snapshot.get(signup.association_id or ""),
+            actions={"erase": bool(operator and operator.is_admin) and signup.erasable},
         )
+
+    # -- the erasure: the requests' (console_actions.py), on sign-ups ----------------------
+
+    def _as_transition(self, change: Change) -> MentorTransition:
+        return signup_transition(change, self.mails.render, self.clock, self.settings)
+
+    def _timeline_expiry(self, record: RoutedRecord) -> int:
+        return signup_keep_until(record, self.settings)  # type: ignore[arg-type]

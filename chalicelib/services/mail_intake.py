@@ -42,7 +42,7 @@ from ..domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_in
 from ..domain.inbound_mail.attachments import load_document_readers
 from ..domain.inbound_mail.sender_verdict import NO_VERDICT, SenderVerdict, Verification, verdict_from_headers
 from ..domain.models import NewRequest
-from ..domain.reference import REFERENCE_IN_TEXT, REFERENCE_PATTERN
+from ..domain.reference import RECORD_REFERENCE_IN_TEXT, REFERENCE_IN_TEXT, REFERENCE_PATTERN
 from ..domain.text_rules import MESSAGE_MAX  # the request's `message`, as on the forms
 from ..domain.vocabulary import Channel, Need, Public, Situation
 from .clock import Clock
@@ -69,7 +69,8 @@ SENDER_NO_VERDICT = "sender_no_verdict"
 
 @dataclass(frozen=True)
 class MailOutcome:
-    kind: str  # "request", "duplicate", "reply", "automatic", "quarantined", "not_for_us"
+    # "request", "duplicate", "reply", "reply_to_erased", "automatic", "quarantined", "not_for_us"
+    kind: str
     reference: Optional[str] = None
     status: Optional[str] = None
     reason: Optional[str] = None
@@ -121,7 +122,7 @@ class MailIntakeService:
         try:
             reading = self.reader.read(raw, envelope_sender)
         except (UnparseableMail, MailOverBudget) as exc:
-            return self._quarantine(raw_key, exc.reason, envelope_sender, verdict)
+            return self._quarantine(raw_key, exc.reason, envelope_sender, verdict, raw=raw)
         mail = reading.mail
         if verdict is None:
             verdict = reading.verdict or NO_VERDICT
@@ -135,10 +136,14 @@ class MailIntakeService:
                     log.warning("bounce from an unverified sender ignored")
                 else:
                     self.on_bounce(reading.bounce.mail_id, reading.bounce.address, reading.bounce.reason)
-            log.info("automatic mail ignored", extra={"why": mail.automatic})
+            # Handled: nothing reads it again (a bounce's effect is its record's event and
+            # the address's flag). Its raw copy, which may quote the youth, is not kept.
+            self._forget_raw(raw_key)
+            # The kind of signal only: what follows it may be the mail's subject.
+            log.info("automatic mail ignored", extra={"why": mail.automatic.partition(":")[0]})
             return MailOutcome("automatic", reason=mail.automatic)
         if mail.from_address is None:
-            return self._quarantine(raw_key, "no usable sender address", envelope_sender, verdict)
+            return self._quarantine(raw_key, "no usable sender address", envelope_sender, verdict, raw=raw)
 
         if not verdict.failed:
             threaded = self._as_reply(mail, raw_key, verdict)
@@ -156,26 +161,33 @@ class MailIntakeService:
             # One sender flooding the intake: the mail is kept for an operator, nothing is
             # routed and no association hears of it.
             over = OVER_UNVERIFIED_LIMIT if verdict.failed else OVER_SENDER_LIMIT
-            return self._quarantine(raw_key, over, envelope_sender, verdict)
+            return self._quarantine(raw_key, over, envelope_sender, verdict, raw=raw)
         new = self._new_request(mail, reading.extraction, raw_key, verdict)  # read_mail extracts from every mail a person wrote
         result = self.intake.accept(new, idempotency, None)
         if result.replayed:
+            self._forget_duplicate(result.id, raw_key)
             return MailOutcome("duplicate", result.reference, result.status)
         return MailOutcome("request", result.reference, result.status, acknowledged=new.acknowledge)
 
     # -- steps -----------------------------------------------------------------------
 
     def _quarantine(
-        self, raw_key: str, reason: str, envelope_sender: Optional[str], verdict: Optional[SenderVerdict]
+        self, raw_key: str, reason: str, envelope_sender: Optional[str], verdict: Optional[SenderVerdict],
+        raw: bytes = b"",
     ) -> MailOutcome:
-        """Kept for an operator, with the verdict it was read with, if any: reprocessing
-        hands it back (in AWS, SES's; the raw mail does not hold it)."""
+        """Kept for an operator, with the verdict it was read with, if any (reprocessing hands
+        it back: in AWS, SES's; the raw mail does not hold it), and the references `raw`
+        names: the erasure of one of those records deletes it (Quarantine.erase_naming)."""
         now = self.clock.now()
-        record = {"reason": reason, "raw_key": raw_key, "envelope_sender": envelope_sender or ""}
+        record = {
+            "reason": reason, "raw_key": raw_key, "envelope_sender": envelope_sender or "",
+            "references": references_named(raw),
+        }
         if verdict is not None:
             record["sender_verdict"] = verdict.as_dict()
         self.mail_log.quarantine(now.iso, record, now.epoch + self.settings.retention_days * 86400)
-        log.warning("inbound mail quarantined", extra={"why": reason})
+        # The kind of reason only: a parser's error may quote the mail (the item keeps it all).
+        log.warning("inbound mail quarantined", extra={"why": reason.partition(":")[0]})
         return MailOutcome("quarantined", reason=reason)
 
     def _as_reply(self, mail: InboundMail, raw_key: str, verdict: SenderVerdict) -> Optional[MailOutcome]:
@@ -187,9 +199,13 @@ class MailIntakeService:
                 references.append(found.group(1))
         references += REFERENCE_IN_TEXT.findall(mail.subject.upper())
         now = self.clock.now()
+        erased = None  # a reference of an erased request: the reply is dropped
         for reference in dict.fromkeys(references):
             request = self.requests.get_request(reference, now.epoch)
             if request is None:
+                continue
+            if request.get("erased_at"):
+                erased = erased or reference
                 continue
             detail = {
                 "from": mail.from_address,
@@ -204,7 +220,33 @@ class MailIntakeService:
                 # The daily digest lists it until an operator acts on the request.
                 self.mail_log.note_reply(now.iso, request["id"], request["reference"], request["expires_at"])
                 return MailOutcome("reply", request["reference"], request["status"])
-        return None
+            if (self.requests.get_request(reference, now.epoch) or {}).get("erased_at"):
+                erased = erased or reference  # erased between the read and the write
+        return self._reply_to_erased(erased, raw_key) if erased else None
+
+    # -- what is not kept ------------------------------------------------------------
+
+    def _reply_to_erased(self, reference: str, raw_key: str) -> MailOutcome:
+        """A reply to a request whose data was erased: dropped, its raw copy deleted. The
+        stub takes nothing (sender, subject, text), and the person is not a new request."""
+        self._forget_raw(raw_key)
+        log.info("reply to an erased request dropped", extra={"reference": reference})
+        return MailOutcome("reply_to_erased", reference)
+
+    def _forget_duplicate(self, request_id: str, raw_key: str) -> None:
+        """A mail delivered again (SES, SMTP retries): its copy, unless it is the one the
+        request keeps (the same key), is linked to nothing that an erasure reaches."""
+        stored = self.requests.get_request(request_id, self.clock.now().epoch)
+        if ((stored or {}).get("inbound") or {}).get("raw_key") != raw_key:
+            self._forget_raw(raw_key)
+
+    def _forget_raw(self, raw_key: str) -> None:
+        """A raw mail nothing will read again, deleted now rather than at its retention's
+        end; a failure leaves it to that retention (logged)."""
+        try:
+            self.raw_store.delete(raw_key)
+        except Exception as exc:  # noqa: BLE001 - the mail itself is handled
+            log.warning("raw mail not deleted", extra={"error": type(exc).__name__})
 
     def _sender_key(self, sender: str) -> str:
         """A keyed hash of the address: counters never hold it."""
@@ -277,6 +319,12 @@ def _verdict_notes(verdict: SenderVerdict) -> tuple[tuple[str, dict[str, Any]], 
     failed it, or that there were none."""
     kind = {Verification.FAILED: SENDER_UNVERIFIED, Verification.UNKNOWN: SENDER_NO_VERDICT}.get(verdict.verification)
     return ((kind, {k: v for k, v in verdict.as_dict().items() if v}),) if kind else ()
+
+
+def references_named(raw: bytes) -> list[str]:
+    """The references of requests and sign-ups a raw mail names anywhere (subject, our
+    Message-IDs it answers, quoted text), as far as its bytes show them undecoded."""
+    return sorted(set(RECORD_REFERENCE_IN_TEXT.findall(raw.decode("latin-1").upper())))
 
 
 def read_mail(raw: bytes, envelope_sender: Optional[str], limits: Limits, trusted_authserv_id: str = "") -> MailReading:
@@ -399,15 +447,24 @@ class Quarantine:
         record = self._record(key)
         if record is None:
             return False
-        delete_raw = getattr(self.mail_intake.raw_store, "delete", None)
-        if delete_raw is not None:
-            try:
-                delete_raw(record["raw_key"])
-            except KeyError:
-                pass
+        self._delete(record)
+        return True
+
+    def erase_naming(self, reference: str) -> int:
+        """The quarantined mails that name `reference` (its record is being erased:
+        services/erasure.py), raw mail and item, for good; how many."""
+        found = self.store.quarantine_naming(reference)
+        for record in found:
+            self._delete(record)
+        return len(found)
+
+    def _delete(self, record: dict[str, Any]) -> None:
+        try:
+            self.mail_intake.raw_store.delete(record["raw_key"])
+        except KeyError:
+            pass
         self.store.delete_quarantined(f"{record['at']}#{record['id']}")
         log.info("quarantined mail deleted", extra={"quarantine": record["id"]})
-        return True
 
 
 def _readable(raw: bytes) -> tuple[list[tuple[str, str]], str, bool]:

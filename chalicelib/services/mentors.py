@@ -27,9 +27,9 @@ from .clock import Clock
 from .concurrency import commit_on_load
 from .intake import Idempotency, IntakeResult, Received, capacity_taken, commit_submission, hold_guards
 from .mentor_mails import MentorMails
-from .ports import Assignment, InvalidLink, MentorStore, MentorTransition, MentorWrite, Rejected
+from .ports import Assignment, InvalidLink, MentorStore, MentorWrite, Rejected
 from .queries import read_page, record_view
-from .transitions import mail_expires_at, stored_record, transition_fields
+from .transitions import mail_expires_at, signup_keep_until, signup_transition, stored_record
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             events=list(change.events),
             mails=[self.mails.render(intent, signup) for intent in change.mails],
             expires_at=signup.expires_at,
-            keep_until=self._keep_until(signup),
+            keep_until=signup_keep_until(signup, self.settings),
             mail_expires_at=mail_expires_at(at.epoch, self.settings),
             capacity_of=capacity_taken(change),
             at=at.epoch,
@@ -111,11 +111,6 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         hold_guards(write, idempotency, rate_key, self._result(write.signup).as_response(), at.epoch, self.settings)
         return write
 
-    def _keep_until(self, signup: MentorSignup) -> int:
-        """The reference and timeline outlive the sign-up's data at most this long: an
-        acceptance (before the data expires) keeps the data `retention_days` more. They
-        hold no contact detail, and every read goes through the sign-up itself."""
-        return signup.expires_at + self.settings.retention_days * 86400
 
     @staticmethod
     def _result(record: dict[str, Any], mail_ids: tuple[str, ...] = ()) -> IntakeResult:
@@ -167,16 +162,7 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         )
 
     def _commit(self, change: MentorChange) -> None:
-        self.mentors.commit_mentor_transition(
-            MentorTransition(
-                signup=stored_record(change.after),
-                expires_at=change.after.expires_at,
-                from_expires_at=change.before.expires_at,
-                assigned_before=change.before.assigned_at,  # the time to answer, for the statistics
-                keep_until=self._keep_until(change.before),
-                **transition_fields(change, self.mails.render, self.clock, self.settings),
-            )
-        )
+        self.mentors.commit_mentor_transition(signup_transition(change, self.mails.render, self.clock, self.settings))
 
 
 def signup_view(stored: dict[str, Any]) -> dict[str, Any]:

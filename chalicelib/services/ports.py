@@ -200,10 +200,13 @@ class MailLogStore(Protocol):
 
 
 class RawMailStore(Protocol):
-    """Inbound mail as received (S3 in AWS, a folder locally), kept for its retention."""
+    """Inbound mail as received (S3 in AWS, a folder locally), kept for its retention,
+    or deleted before: with the record it made or answered (an erasure), once handled
+    (automatic mail), or by an operator (the quarantine)."""
 
     def put(self, raw: bytes) -> str: ...
     def get(self, key: str) -> bytes: ...
+    def delete(self, key: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -264,7 +267,7 @@ class OutboxStore(Protocol):
     def failed_mails(self, now: int, limit: int) -> list[dict[str, Any]]: ...
     def due_mails(self, now: int, limit: int) -> list[str]: ...
     def mail_state(self, mail_id: str) -> Optional[dict[str, Any]]: ...
-    # Its request was erased (GDPR art. 17): the stored body scrubbed (domain.request.scrubbed_mail_body),
+    # Its record was erased (GDPR art. 17): the stored body scrubbed (domain.erasure.scrubbed_mail_body),
     # off the sweeper's and operators' lists, `cancelled` if not sent; the state it was in.
     def erase_mail(self, mail_id: str, now: int) -> Optional[str]: ...
 
@@ -279,6 +282,11 @@ class MailSender(Protocol):
     def delivered(self, mail: OutgoingMail) -> Optional[bool]:
         """After an unknown outcome: True if it went out, False if it surely did not,
         None if this sender cannot tell (SES)."""
+        ...
+
+    def forget(self, mail_id: str) -> None:
+        """Its record was erased: any copy of the sent mail this sender keeps goes (the
+        local `.eml` outbox's file; SES keeps none)."""
         ...
 
 
@@ -343,24 +351,35 @@ class StatsStore(Protocol):
 # -- the console's queue and request page (issue 12) --------------------------------------
 
 
-class QueueStore(Protocol):
-    """What the console's queue reads and its erasure writes (RequestStore).
+class ErasableStore(Protocol):
+    """What an erasure (services/erasure.py) reads and writes of a routed record's store
+    (RequestStore's and MentorStore's stores, each for its kind).
 
-    `status_counts`: requests per status, from counters the intake and every transition
+    `erase_record`: an erasure's change (a Transition, a MentorTransition), with stored
+    timeline events rewritten (each as stored, `at` and `seq` kept, its detail scrubbed):
+    in the same commit while they fit, the rest right after, nothing left unwritten (else
+    StorageUnavailable). `scrub_timeline`: such events rewritten alone (a second erasure).
+    `record_mail_ids`: the outbox mails written with the record's transactions."""
+
+    def get_record(self, id_or_reference: str, now: int) -> Optional[dict[str, Any]]: ...
+    def erase_record(self, transition: Any, timeline: list[dict[str, Any]]) -> None: ...
+    def scrub_timeline(self, record_id: str, timeline: list[dict[str, Any]], expires_at: int) -> None: ...
+    def record_mail_ids(self, record_id: str, now: int) -> list[str]: ...
+
+
+class QueueStore(ErasableStore, Protocol):
+    """What the console's queue reads and its erasure writes (RequestStore, MentorStore).
+
+    `status_counts`: records per status, from counters the intake and every transition
     move in their own transactions (one read of one partition, never a Scan).
     `queue_page`: one page, newest first, of a status (or of an association, or all),
-    created in [created_from, created_to] (ISO text), each record with `last_event`.
-    `erase_request`: an erasure's transition, with the stored timeline rewritten (each
-    event as stored, `at` and `seq` kept, its detail scrubbed) in the same commit."""
+    created in [created_from, created_to] (ISO text), each record with `last_event`."""
 
     def status_counts(self, now: int) -> dict[str, int]: ...
     def queue_page(
         self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
         created_to: Optional[str], limit: int, cursor: Optional[str],
     ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
-    def erase_request(self, transition: Transition, timeline: list[dict[str, Any]]) -> None: ...
-    # The ids of the outbox mails written with the request's transactions (its erasure's).
-    def request_mail_ids(self, request_id: str, now: int) -> list[str]: ...
 
 
 # -- volunteer mentors (contract section 11) ------------------------------------------------
@@ -432,6 +451,9 @@ class QuarantineStore(Protocol):
 
     def quarantined(self, key: str, now: int) -> Optional[dict[str, Any]]: ...
     def delete_quarantined(self, key: str) -> bool: ...
+    # The quarantined mails whose headers or text name `reference` (their `references`),
+    # expired ones too (TTL deletion lags): what an erasure of that record deletes.
+    def quarantine_naming(self, reference: str) -> list[dict[str, Any]]: ...
     def note_reply(self, at: str, request_id: str, reference: str, expires_at: int) -> None: ...
     def replies_since(self, since: str, now: int) -> list[dict[str, Any]]: ...
 

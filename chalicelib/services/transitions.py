@@ -15,7 +15,7 @@ from ..domain.change import MailIntent, Moment
 from ..domain.mentor import MentorSignup
 from ..domain.request import Change, Request
 from .clock import Clock
-from .ports import OutgoingMail, Transition
+from .ports import MentorTransition, OutgoingMail, Transition
 
 RenderMail = Callable[[MailIntent, Any], OutgoingMail]
 
@@ -59,5 +59,24 @@ def request_transition(change: Change, render: RenderMail, clock: Clock, setting
         request=stored_record(change.after),
         expires_at=change.before.expires_at,
         assigned_before=change.before.assigned_at,  # the time to answer, for the statistics
+        **transition_fields(change, render, clock, settings),
+    )
+
+
+def signup_keep_until(signup: MentorSignup, settings: Settings) -> int:
+    """How long a sign-up's reference and timeline may outlive its data: an acceptance
+    (before the data expires) keeps the data `retention_days` more. They hold no contact
+    detail, and every read goes through the sign-up itself."""
+    return signup.expires_at + settings.retention_days * 86400
+
+
+def signup_transition(change: Change, render: RenderMail, clock: Clock, settings: Settings) -> MentorTransition:
+    """A sign-up's change as the transaction that commits it (answers, the console)."""
+    return MentorTransition(
+        signup=stored_record(change.after),
+        expires_at=change.after.expires_at,
+        from_expires_at=change.before.expires_at,
+        assigned_before=change.before.assigned_at,  # the time to answer, for the statistics
+        keep_until=signup_keep_until(change.before, settings),  # type: ignore[arg-type]
         **transition_fields(change, render, clock, settings),
     )

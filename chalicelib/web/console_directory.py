@@ -47,11 +47,11 @@ VERSIONS_PAGE = 20
 
 
 # The triage reasons of domain/routing.py, each with its French; `{}` stands for the
-# value the reason names (a code, an age, a situation).
+# value the reason names (a code, a situation).
 _REASONS = {
     "no association covers département {}": "aucune association ne couvre le département {}",
     "no association covers commune {}": "aucune association ne couvre la commune {}",
-    "no association in the territory takes age {}": "aucune association du territoire ne prend l'âge de {} ans",
+    "no association in the territory takes this age": "hors tranche d'âge : aucune association du territoire ne prend cet âge",
     "no association in the territory takes situation {}": "aucune association du territoire ne prend la situation {}",
     "no association in the territory offers need {}": "aucune association du territoire ne propose le besoin {}",
     "all candidates at capacity": "toutes les associations possibles sont à pleine capacité",

@@ -32,7 +32,7 @@ DONE = {
     "routee": "La demande a été routée à nouveau.",
     "close": "La demande est close.",
     "renvoye": "L'e-mail a été renvoyé à l'association.",
-    "effacee": "Les données personnelles de la demande sont effacées.",
+    "effacee": "Les données personnelles de la {noun} sont effacées.",
 }
 
 
@@ -44,6 +44,7 @@ class ConsoleQueue(ConsoleRoom):
     path: str = "/console/demandes"
     title: str = "Demandes"
     noun: str = "demande"
+    signups: bool = False  # a record's page is a sign-up's (signup_page), not a request's
 
     # -- pages ------------------------------------------------------------------------
 
@@ -70,24 +71,19 @@ class ConsoleQueue(ConsoleRoom):
     @guarded_page
     def signup_page(self, request: Request, session: ConsoleSession, reference: str) -> Response:
         """A volunteer's sign-up: profile, routing explanation, timeline (VolunteerConsole)."""
-        try:
-            page = self.service.signup_page(reference)  # type: ignore[attr-defined]
-        except UnknownRequest:
-            return console_page(
-                self.settings, "request_missing", session, 404, page_title="Candidature introuvable",
-                section="benevoles", reference=reference, back=self.path, noun=self.noun,
-            )
-        return console_page(
-            self.settings, "signup", session, page_title=f"Candidature {page.record['reference']}", section="benevoles",
-            page=page, statuses=STATUS_LABELS, channels=self.service.channel_labels, profile=mentor_profile(page.record),
-        )
+        return self._show(session, reference, done=self._done(request))
 
     @guarded_page
     def request_page(self, request: Request, session: ConsoleSession, reference: str) -> Response:
+        return self._show(session, reference, done=self._done(request))
+
+    def _done(self, request: Request) -> Any:
         done = DONE.get((request.query_params or {}).get("fait") or "")
-        return self._show(session, reference, done=done)
+        return done.format(noun=self.noun) if done else None
 
     def _show(self, session: ConsoleSession, reference: str, status: int = 200, **context: Any) -> Response:
+        if self.signups:
+            return self._show_signup(session, reference, status, **context)
         try:
             page = self.service.request_page(reference, session.operator)
         except UnknownRequest:
@@ -99,6 +95,20 @@ class ConsoleQueue(ConsoleRoom):
             self.settings, "request", session, status, page_title=f"Demande {page.request.reference}",
             section="demandes", page=page, close_reasons=CLOSE_REASONS, statuses=STATUS_LABELS, channels=self.service.channel_labels,
             needs=dict(Need.choices()), **context,
+        )
+
+    def _show_signup(self, session: ConsoleSession, reference: str, status: int = 200, **context: Any) -> Response:
+        try:
+            page = self.service.signup_page(reference, session.operator)  # type: ignore[attr-defined]
+        except UnknownRequest:
+            return console_page(
+                self.settings, "request_missing", session, 404, page_title="Candidature introuvable",
+                section="benevoles", reference=reference, back=self.path, noun=self.noun,
+            )
+        return console_page(
+            self.settings, "signup", session, status, page_title=f"Candidature {page.record['reference']}",
+            section="benevoles", page=page, statuses=STATUS_LABELS, channels=self.service.channel_labels,
+            profile=mentor_profile(page.record), **context,
         )
 
     # -- actions ------------------------------------------------------------------------
@@ -141,4 +151,4 @@ class ConsoleQueue(ConsoleRoom):
             return self._show(session, reference)
         except ConsoleRefusal as refused:
             return self._show(session, reference, refused.status, error=refused.message)
-        return redirect(f"/console/demandes/{quote(reference, safe='')}?fait={done}")
+        return redirect(f"{self.path}/{quote(reference, safe='')}?fait={done}")

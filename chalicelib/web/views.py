@@ -13,7 +13,7 @@ in web/: the views turn HTTP into calls of use cases, and their answers into HTT
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..bootstrap import Services
@@ -85,6 +85,19 @@ def console_stats(services: Services) -> ConsoleStats:
     )
 
 
+def _console_parts(services: Services) -> dict[str, Any]:
+    """What both queues' use cases are built of (services/console_common.py), with every
+    copy of a person's data their erasure reaches (services/erasure.py)."""
+    from ..services.mail_intake import Quarantine
+
+    intake = services.mail_intake
+    return dict(
+        directory=services.directory, mails=services.mails, clock=services.clock, settings=services.settings,
+        raw_mail=intake.raw_store, outbox=services.stores.outbox, sent_mail=services.outbox.sender,
+        quarantine=Quarantine(mail_intake=intake, store=services.stores.mail_log, clock=services.clock),
+    )
+
+
 def console_queue(services: Services) -> ConsoleQueue:
     """The queue and one request's page (web/console_queue.py)."""
     from ..services.console import ConsoleService
@@ -93,8 +106,7 @@ def console_queue(services: Services) -> ConsoleQueue:
     store = services.stores.requests
     service = ConsoleService(
         requests=store, queue=store,  # type: ignore[arg-type]  # both stores implement QueueStore
-        directory=services.directory, mails=services.mails, clock=services.clock, settings=services.settings,
-        raw_mail=services.mail_intake.raw_store, outbox=services.stores.outbox,
+        **_console_parts(services),
     )
     return ConsoleQueue(settings=services.settings, door=console(services), service=service)
 
@@ -107,11 +119,11 @@ def console_volunteers(services: Services) -> ConsoleQueue:
 
     service = VolunteerConsole(
         requests=services.stores.requests, queue=services._mentor_store(),  # type: ignore[arg-type]
-        directory=services.directory, mails=services.mails, clock=services.clock, settings=services.settings,
+        **_console_parts(services),
     )
     return ConsoleQueue(
         settings=services.settings, door=console(services), service=service, path="/console/benevoles",
-        title="Bénévoles", noun="candidature",
+        title="Bénévoles", noun="candidature", signups=True,
     )
 
 

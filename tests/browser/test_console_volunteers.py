@@ -1,6 +1,7 @@
 """The console's "Bénévoles" tab, clicked through in Chromium (issue 13): sign in, open
 "Bénévoles", its tabs with their counts, a sign-up's page (profile, routing explanation,
-timeline, no contact detail), then the volunteers' statistics; axe-core on each page."""
+timeline, no contact detail), then the volunteers' statistics; an admin erases a sign-up
+from its page; axe-core on each page."""
 
 from __future__ import annotations
 
@@ -53,3 +54,19 @@ def test_an_operator_opens_the_volunteers_tab_and_a_sign_up(desktop_page, web):
     assert page.get_by_role("heading", level=1, name="Statistiques des bénévoles").is_visible()
     assert page.get_by_role("table").first.is_visible()
     assert_accessible(page, "volunteers' statistics")
+
+
+def test_an_admin_erases_a_sign_up_from_its_page(desktop_page, web):
+    page = desktop_page
+    email = f"v-{uuid.uuid4().hex[:8]}@example.net"
+    reference = sign_up(web, email=email)
+    sign_in(page, web, "admin@reseau.example.org")
+    page.goto(f"{web.base}/console/benevoles/{reference}")
+    assert page.get_by_text("Informatique").first.is_visible()  # the sector, before
+    page.get_by_role("button", name="Effacer les données personnelles").click()
+    page.wait_for_url(re.compile(f"/console/benevoles/{reference}\\?fait=effacee$"))
+    assert page.get_by_role("status").get_by_text("Les données personnelles de la candidature sont effacées.").is_visible()
+    assert page.get_by_text("Les données personnelles de cette candidature ont été effacées.").is_visible()
+    assert page.get_by_text("Informatique").count() == 0 and page.get_by_text(email).count() == 0
+    assert page.get_by_role("button", name="Effacer les données personnelles").count() == 0  # nothing left to erase
+    assert_accessible(page, "an erased sign-up's page")

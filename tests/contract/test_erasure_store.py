@@ -27,9 +27,9 @@ def test_the_mails_of_a_request_are_found_from_it_intake_and_transitions_alike(s
     t = transition(seen, NOW + 10, "routed")
     t.mails = [mail(w.request["id"], kind="association_reminder")]
     stores.requests.commit_transition(t)
-    found = stores.requests.request_mail_ids(w.request["id"], NOW + 20)
+    found = stores.requests.record_mail_ids(w.request["id"], NOW + 20)
     assert sorted(found) == sorted([m.id for m in w.mails] + [t.mails[0].id])
-    assert stores.requests.request_mail_ids("no-such-request", NOW) == []
+    assert stores.requests.record_mail_ids("no-such-request", NOW) == []
     # The pointers are no part of the request as read.
     assert [e["type"] for e in stored(stores, w.request["id"], NOW + 20)["events"]] == ["received", "routed", "routed"]
 

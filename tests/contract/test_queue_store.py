@@ -95,7 +95,7 @@ def test_an_erasure_rewrites_the_timeline_with_its_transition(stores):
     erase = transition(seen, NOW + 10, "routed", fields={"need": "scolaire"})
     erase.events = [Event(iso(NOW + 10), "erased", "admin@reseau.example.org")]
     scrubbed = [{**e, "detail": {}} for e in seen["events"]]
-    stores.requests.erase_request(erase, scrubbed)
+    stores.requests.erase_record(erase, scrubbed)
     after = stored(stores, rid, NOW + 20)
     assert after["fields"] == {"need": "scolaire"}
     assert [e["type"] for e in after["events"]] == ["received", "routed", "reply_received", "erased"]

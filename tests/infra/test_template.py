@@ -34,9 +34,11 @@ FUNCTION_ACTIONS = {
     # and an erasure's long timeline (BatchWriteItem)
     "APIHandler": START | SEND | TABLE_WRITES | {"dynamodb:DeleteItem", "dynamodb:DescribeTable", "s3:GetObject",
                                                  "s3:DeleteObject", "dynamodb:BatchWriteItem"},
-    # SQS -> raw mail in S3 -> the intake use case (acknowledgement mail)
+    # SQS -> raw mail in S3 -> the intake use case (acknowledgement mail); raw mail kept
+    # for nothing deleted (automatic mail once handled, a reply to an erased request)
     "InboundMail": START | SEND | TABLE_WRITES
-    | {"s3:GetObject", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "kms:Decrypt"},
+    | {"s3:GetObject", "s3:DeleteObject", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+       "kms:Decrypt"},
     # SES bounce -> route onward (mail to the next association)
     "MailBounced": START | SEND | TABLE_WRITES,
     # the table's stream -> each new mail sent; failed batches to the on-failure queue (KMS-encrypted)

@@ -180,14 +180,14 @@ def test_requests_sent_to_triage_are_grouped_by_reason_most_first():
     requests = [request("MNT-1", "a-asso"), request("MNT-2", "a-asso"), Request.from_record(young)]
     sim = dc.simulate(requests, current, proposed, {})
     assert sim.to_triage == [("no association covers département 59", 2),
-                             ("no association in the territory takes age 15", 1)]
-    assert sim.moves[2] == dc.Move("MNT-Y", "a-asso", None, "no association in the territory takes age 15")
+                             ("no association in the territory takes this age", 1)]
+    assert sim.moves[2] == dc.Move("MNT-Y", "a-asso", None, "no association in the territory takes this age")
     one_each = dc.simulate([requests[2], requests[1]], current, proposed, {})  # ties: by reason
     assert one_each.to_triage == [("no association covers département 59", 1),
-                                  ("no association in the territory takes age 15", 1)]
+                                  ("no association in the territory takes this age", 1)]
     young["reference"] = "MNT-Z"
     mostly_young = dc.simulate(requests[1:] + [Request.from_record(young)], current, proposed, {})
-    assert mostly_young.to_triage == [("no association in the territory takes age 15", 2),
+    assert mostly_young.to_triage == [("no association in the territory takes this age", 2),
                                       ("no association covers département 59", 1)]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.request import InvalidTransition, LoadChange, Request, age_band, scrub_event
+from chalicelib.domain.erasure import age_band, scrub_event
+from chalicelib.domain.request import InvalidTransition, LoadChange, Request
 from chalicelib.domain.vocabulary import Status
 from tests.unit.test_request_entity import AT, LATER, A, B, decide, new_request, routed
 

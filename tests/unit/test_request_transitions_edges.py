@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain.erasure import age_band, scrub_event
 from chalicelib.domain.models import Association
-from chalicelib.domain.request import (
-    CLOSE_REASONS, InvalidTransition, LoadChange, Moment, Request, age_band, scrub_event,
-)
+from chalicelib.domain.request import CLOSE_REASONS, InvalidTransition, LoadChange, Moment, Request
 from chalicelib.domain.vocabulary import Status
 from tests.conftest import association
 from tests.unit.test_request_entity import AT, LATER, A, B, decide, new_request, routed

@@ -8,7 +8,8 @@ import pytest
 
 from chalicelib.domain.mail_headers import UnsendableMail, ascii_address, sender_address
 from chalicelib.domain.models import Association, NewRequest
-from chalicelib.domain.request import LoadChange, Moment, Request, scrubbed_mail_body
+from chalicelib.domain.erasure import scrubbed_mail_body
+from chalicelib.domain.request import LoadChange, Moment, Request
 from chalicelib.domain.routing import DirectoryIndex, RoutingQuery, RoutingWeights, route_request
 from chalicelib.domain.submission import parse_submission
 from chalicelib.domain.vocabulary import Channel, Need, Public, Situation
@@ -36,7 +37,7 @@ def test_each_rule_that_empties_the_candidates_says_why_in_the_triage_reason():
     assert route(association("a", active=False)).reason == "no active association in the directory"
     assert route(association("a", departements=["62"])).reason == "no association covers département 59"
     assert route(association("a", departements=["62"]), departement=None).reason == "no association covers commune 59512"
-    assert route(association("a", ages={"min": 18, "max": 25})).reason == "no association in the territory takes age 15"
+    assert route(association("a", ages={"min": 18, "max": 25})).reason == "no association in the territory takes this age"
     assert route(association("a", situations=["lycee"])).reason == "no association in the territory takes situation college"
     assert route(association("a", needs=["orientation"])).reason == "no association in the territory offers need scolaire"
     assert route(association("a", publics_required=["qpv"])).reason == "no association takes these publics"

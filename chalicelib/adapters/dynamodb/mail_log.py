@@ -1,6 +1,7 @@
 """MailLogStore over the table: what mail intake remembers besides requests.
 
-  QUARANTINE      / <at>#<id>               inbound mail that could not be parsed
+  QUARANTINE      / <at>#<id>               inbound mail that could not be parsed (or was held
+                                            back), with the references it names
   ACK#<sender>    / <window>                acknowledgements sent to one mail sender
   SENDER#<sender> / <day>                   requests made by one mail sender that day
   DIRECTORY       / FLAG#<id>#<address>     an association address whose mail bounced
@@ -94,6 +95,12 @@ class DynamoMailLogStore:
             TableName=self.table.name, Key={"pk": _s(QUARANTINE_PK), "sk": _s(key)}, ReturnValues="ALL_OLD"
         )
         return "Attributes" in out
+
+    def quarantine_naming(self, reference: str) -> list[dict[str, Any]]:
+        """The quarantined mails naming `reference`, expired ones too: one Query of the
+        QUARANTINE partition (it holds a retention's worth of broken mail, never requests)."""
+        items = self.table.query_all(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(QUARANTINE_PK)})
+        return [r for r in (_unjson(i) for i in items) if reference in (r.get("references") or ())]
 
     def note_reply(self, at: str, request_id: str, reference: str, expires_at: int) -> None:
         """A reply joined this request: the digest lists it until an operator acts."""

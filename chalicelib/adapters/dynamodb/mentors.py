@@ -3,6 +3,7 @@ routed records (routed.py) under prefixes of their own (MENTOR_KIND).
 
   MENTOR#<id>   / META                       the sign-up (status, association, routing, fields)
   MENTOR#<id>   / EVENT#<at>#<n>             its timeline
+  MENTOR#<id>   / MAIL#<mail id>             a mail written with the sign-up (what an erasure scrubs)
   MREF#<ref>    / REF                        reference -> id, and the reference's uniqueness
   DIRECTORY     / MENTOR_LOAD#<association>  sign-ups waiting on the association (`in_use`,
                                              directory.py)
@@ -31,7 +32,7 @@ from ...domain.statistics import change_counts
 from ...services.ports import MentorTransition, MentorWrite
 from ..counters import counter_expiry
 from . import directory, stats
-from .routed import RecordKind, RoutedRecordStore, meta_item
+from .routed import Labelled, RecordKind, RoutedRecordStore, meta_item
 from .table import DynamoTable, _n, _s, counter_shard
 
 MENTOR_FEED_PK = "MENTORS"
@@ -74,13 +75,21 @@ class DynamoMentorStore(RoutedRecordStore):
     def commit_mentor_transition(self, t: MentorTransition) -> None:
         """One change of a sign-up, all or nothing, and only from the status and attempt it
         was read in: two answers racing end in one outcome."""
+        self.table.transact(self._mentor_transition_items(t))
+
+    def erase_record(self, t: MentorTransition, timeline: list[dict[str, Any]]) -> None:
+        """An erasure: the change (the anonymised sign-up, its `erased` event) and the
+        timeline rewritten scrubbed (routed.RoutedRecordStore._erase)."""
+        self._erase(self._mentor_transition_items(t), t.signup["id"], timeline, t.keep_until)
+
+    def _mentor_transition_items(self, t: MentorTransition) -> Labelled:
         labelled = self._transition_items(t.signup, t, t.keep_until, new_expiry=t.expires_at)
         was = t.from_expires_at if t.from_expires_at is not None else t.expires_at
         if (t.from_status, was // 86400) != (t.signup["status"], t.expires_at // 86400):
             labelled.append(("count", self._count(t.from_status, was, -1)))
             labelled.append(("count", self._count(t.signup["status"], t.expires_at, 1)))
         labelled += stats.aggregate_updates(self.table.name, change_counts(t.events, t.signup, t.assigned_before), **MENTOR_STATS_PKS)
-        self.table.transact(labelled)
+        return labelled
 
     def _count(self, status: str, expires_at: int, delta: int) -> dict[str, Any]:
         """The Update moving the counter of (status, expiry day) by `delta`, on one shard

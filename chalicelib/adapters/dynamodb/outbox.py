@@ -15,7 +15,7 @@ import logging
 from datetime import datetime
 from typing import Any, Optional
 
-from ...domain.request import scrubbed_mail_body
+from ...domain.erasure import scrubbed_mail_body
 from ...services.ports import ClaimedMail, OutgoingMail
 from .table import DynamoTable, _expired, _json, _n, _s, _unjson, iso
 

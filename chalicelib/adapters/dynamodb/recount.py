@@ -21,7 +21,7 @@ from ..counters import counter_expiry
 from .requests import COUNTS_PK, REQUEST_KIND
 from .routed import _with_expiry
 from .stats import ASSOCIATION_PK, COUNTER, DAY_PK
-from .table import DynamoTable, _expired, _n, _s, _unjson, chunks
+from .table import DynamoTable, _expired, _n, _s, _unjson
 
 KEPT_SHARD = "#0"
 
@@ -95,7 +95,4 @@ class DynamoRecountStore:
         kept = {(i["pk"]["S"], i["sk"]["S"]) for i in puts}
         gone = [{"pk": i["pk"], "sk": i["sk"]} for i in held if (i["pk"]["S"], i["sk"]["S"]) not in kept]
         writes = [{"PutRequest": {"Item": i}} for i in puts] + [{"DeleteRequest": {"Key": k}} for k in gone]
-        for batch in chunks(writes, 25):
-            pending: dict[str, Any] = {self.table.name: batch}
-            while pending:  # what DynamoDB left unprocessed (throttled) is sent again
-                pending = self.table.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        self.table.write_all(writes)  # what DynamoDB leaves unprocessed is sent again

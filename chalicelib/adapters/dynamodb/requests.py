@@ -28,12 +28,12 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.statistics import change_counts
-from ...services.ports import Event, IntakeWrite, OutgoingMail, Transition
+from ...services.ports import Event, IntakeWrite, Transition
 from ..counters import counter_expiry
 from . import stats
 from .directory import LOAD_PREFIX
-from .routed import Labelled, RecordKind, RoutedRecordStore, event_item, meta_key, meta_item, stored_event_item
-from .table import _n, _s, chunks, counter_shard
+from .routed import Labelled, RecordKind, RoutedRecordStore, event_item, meta_key, meta_item
+from .table import _n, _s, counter_shard
 
 FEED_PK = "REQUESTS"
 COUNTS_PK = "COUNTS"
@@ -41,15 +41,6 @@ REQUEST_KIND = RecordKind(
     record="REQ#", reference="REF#", status="STATUS#", association="ASSOC#", feed=FEED_PK, load=LOAD_PREFIX,
     tracks_last_event=True,
 )
-
-
-def mail_pointers(table: Any, request_id: str, mails: list[OutgoingMail], expires_at: int) -> Labelled:
-    """One small item per mail in the request's partition, in the transaction that writes
-    the mail: an erasure finds the request's mails with one Query (no Scan of MAIL#)."""
-    return [
-        ("mail", table.put({"pk": _s(f"REQ#{request_id}"), "sk": _s(f"MAIL#{m.id}"), "expires_at": _n(expires_at)}))
-        for m in mails
-    ]
 
 
 def count_move(table_name: str, status: str, created_at: str, delta: int, expires_at: int) -> dict[str, Any]:
@@ -81,7 +72,6 @@ class DynamoRequestStore(RoutedRecordStore):
         if req.get("association_id"):
             meta["attempt"] = _n(req["attempt"])  # none before the first routing
         labelled = self._intake_items(meta, req, w, w.expires_at)
-        labelled += mail_pointers(self.table, req["id"], w.mails, w.mail_expires_at)
         labelled.append(("count", count_move(self.table.name, req["status"], req["created_at"], 1, w.expires_at)))
         labelled += stats.aggregate_updates(self.table.name, change_counts(w.events, req))  # console statistics
         self.table.transact(labelled)
@@ -94,7 +84,6 @@ class DynamoRequestStore(RoutedRecordStore):
     def _request_transition_items(self, t: Transition) -> Labelled:
         req = t.request
         labelled = self._transition_items(req, t, t.expires_at)
-        labelled += mail_pointers(self.table, req["id"], t.mails, t.mail_expires_at)
         if t.from_status != req["status"]:
             created = req["created_at"]
             labelled.append(("count", count_move(self.table.name, t.from_status, created, -1, t.expires_at)))
@@ -102,38 +91,21 @@ class DynamoRequestStore(RoutedRecordStore):
         labelled += stats.aggregate_updates(self.table.name, change_counts(t.events, req, t.assigned_before))
         return labelled
 
-    def erase_request(self, t: Transition, timeline: list[dict[str, Any]]) -> None:
-        """An erasure: the transition (the anonymised record, its `erased` event) and the
-        timeline's events rewritten in place (`timeline`: each stored event, scrubbed), in
-        one transaction while it fits; the rest of a very long timeline right after."""
-        labelled = self._request_transition_items(t)
-        room = max(0, 100 - len(labelled))
-        rid = t.request["id"]
-        items = [stored_event_item(REQUEST_KIND, rid, e, t.expires_at) for e in timeline]
-        labelled += [("rewrite", self.table.put(i, new_only=False)) for i in items[:room]]
-        self.table.transact(labelled)
-        for batch in chunks(items[room:], 25):
-            self.table.client.batch_write_item(RequestItems={self.table.name: [{"PutRequest": {"Item": i}} for i in batch]})
-
-    def request_mail_ids(self, request_id: str, now: int) -> list[str]:
-        """The mails written with the request, expired ones too (TTL deletion lags: their
-        items may still hold what they said)."""
-        items = self.table.query_all(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :mail)",
-            ExpressionAttributeValues={":pk": _s(f"REQ#{request_id}"), ":mail": _s("MAIL#")},
-        )
-        return [i["sk"]["S"][len("MAIL#"):] for i in items]
+    def erase_record(self, t: Transition, timeline: list[dict[str, Any]]) -> None:
+        """An erasure: the transition (the anonymised request, its `erased` event) and the
+        timeline rewritten scrubbed (routed.RoutedRecordStore._erase)."""
+        self._erase(self._request_transition_items(t), t.request["id"], timeline, t.expires_at)
 
     def append_event(self, request_id: str, event: Event, seq: int, expires_at: int) -> bool:
-        """Add a timeline event to an existing request; False if there is no such request
-        (or the rank is taken)."""
+        """Add a timeline event to an existing request; False if there is no such request,
+        it was erased (its stub takes no reply, no note: routed.py) or the rank is taken."""
         client = self.table.client
         # The request's newest event type moves with it (the queue's activity badge).
         exists = {
             "TableName": self.table.name,
             "Key": meta_key(REQUEST_KIND, request_id),
             "UpdateExpression": "SET last_event = :t",
-            "ConditionExpression": "attribute_exists(pk)",
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(erased_at)",
             "ExpressionAttributeValues": {":t": _s(event.type)},
         }
         try:

@@ -3,6 +3,7 @@ record, stored, changed and read the same way, under key prefixes of its own (Re
 
   <record><id>    / META              the record (status, association, routing, fields)
   <record><id>    / EVENT#<at>#<n>    its timeline
+  <record><id>    / MAIL#<mail id>    a mail written with the record (what an erasure scrubs)
   <reference><ref> / REF              reference -> id, and the reference's uniqueness
   IDEM#<key>      / IDEM              idempotency record (API key or form submission id)
   RATE#<key>      / RATE              per-IP submission counter of one time window
@@ -15,6 +16,11 @@ module names its prefixes (REQUEST_KIND, MENTOR_KIND) and writes what only it ha
 A record's intake and every later change are each ONE transaction, which also holds the
 mails (outbox.mail_item) and the load counter moves (directory.take_capacity /
 release_capacity): those item shapes stay written by their own port's module.
+
+An erasure (GDPR art. 17) is a change too, with its timeline rewritten scrubbed: in the
+same transaction while it fits, the rest of a long timeline in batches retried until
+nothing is left (table.write_all). Its META item then carries `erased_at`, which no later
+event may be appended past (requests.py, append_event).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from ...domain.reference import is_reference
 from ...services.ports import Event, OutgoingMail, StoredIdempotency
 from ..page_cursor import decode_cursor, encode_cursor, record_id
 from . import directory, outbox
-from .table import DynamoTable, _expired, _json, _n, _s, _unjson, rate_counter_key
+from .table import TRANSACTION_MAX, DynamoTable, _expired, _json, _n, _s, _unjson, rate_counter_key
 
 Labelled = list[tuple[str, dict[str, Any]]]
 
@@ -63,6 +69,12 @@ def event_item(kind: RecordKind, record_id: str, e: Event, n: int, expires_at: i
     """A new timeline event at rank `n`."""
     body = {"at": e.at, "seq": n, "type": e.type, "actor": e.actor, "detail": e.detail}
     return stored_event_item(kind, record_id, body, expires_at)
+
+
+def mail_pointer(kind: RecordKind, record_id: str, mail_id: str, expires_at: int) -> dict[str, Any]:
+    """One small item per mail in the record's partition, in the transaction that writes
+    the mail: an erasure finds the record's mails with one Query (no Scan of MAIL#)."""
+    return {"pk": _s(f"{kind.record}{record_id}"), "sk": _s(f"MAIL#{mail_id}"), "expires_at": _n(expires_at)}
 
 
 def meta_key(kind: RecordKind, record_id: str) -> dict[str, Any]:
@@ -117,7 +129,7 @@ class RoutedRecordStore:
         }
         labelled: Labelled = [("request", put(meta)), ("reference", put(reference))]
         labelled += [("event", put(event_item(kind, rid, e, i, keep_until))) for i, e in enumerate(w.events)]
-        labelled += self._mail_items(w.mails, record["created_at"], w.mail_expires_at)
+        labelled += self._mail_items(rid, w.mails, record["created_at"], w.mail_expires_at)
         if w.idempotency_key:
             idempotency = put({
                 "pk": _s(f"IDEM#{w.idempotency_key}"),
@@ -136,9 +148,14 @@ class RoutedRecordStore:
             labelled.append(("capacity", directory.take_capacity(self.table.name, *w.capacity_of, prefix=kind.load)))
         return labelled
 
-    def _mail_items(self, mails: list[OutgoingMail], created: str, expires_at: int) -> Labelled:
-        put = self.table.put
-        return [("mail", put(outbox.mail_item(m, created, expires_at, self.mail_grace_seconds))) for m in mails]
+    def _mail_items(self, record_id: str, mails: list[OutgoingMail], created: str, expires_at: int) -> Labelled:
+        """The outbox's mails, each with its pointer in the record's partition."""
+        put, kind = self.table.put, self.KIND
+        labelled: Labelled = []
+        for m in mails:
+            labelled.append(("mail", put(outbox.mail_item(m, created, expires_at, self.mail_grace_seconds))))
+            labelled.append(("mail", put(mail_pointer(kind, record_id, m.id, expires_at))))
+        return labelled
 
     def _transition_items(
         self, record: dict[str, Any], t: Any, keep_until: int, new_expiry: Optional[int] = None
@@ -164,6 +181,9 @@ class RoutedRecordStore:
         if kind.tracks_last_event and t.events:
             values[":last_event"] = _s(t.events[-1].type)
             sets.append("last_event = :last_event")
+        if record.get("erased_at"):
+            values[":erased_at"] = _s(record["erased_at"])  # top-level: append_event's condition
+            sets.append("erased_at = :erased_at")
         if record.get("association_id"):
             values[":assoc_pk"] = _s(f"{kind.association}{record['association_id']}")
             values[":attempt"] = _n(record["attempt"])
@@ -188,13 +208,36 @@ class RoutedRecordStore:
         }
         labelled: Labelled = [("request", {"Update": update})]
         labelled += [("event", put(event_item(kind, rid, e, t.event_seq + i, keep_until))) for i, e in enumerate(t.events)]
-        labelled += self._mail_items(t.mails, record["updated_at"], t.mail_expires_at)
+        labelled += self._mail_items(rid, t.mails, record["updated_at"], t.mail_expires_at)
         for association_id, delta, capacity in t.load_changes:
             if delta > 0:
                 labelled.append(("capacity", directory.take_capacity(self.table.name, association_id, capacity, prefix=kind.load)))
             else:
                 labelled.append(("release", directory.release_capacity(self.table.name, association_id, delta, prefix=kind.load)))
         return labelled
+
+    def _erase(self, labelled: Labelled, record_id: str, timeline: list[dict[str, Any]], expires_at: int) -> None:
+        """An erasure: its change's transaction (`labelled`), with the timeline's events
+        rewritten in place (`timeline`: each stored event, scrubbed) while they fit; the
+        rest of a long timeline right after, in batches sent again until none is left."""
+        items = [stored_event_item(self.KIND, record_id, e, expires_at) for e in timeline]
+        room = max(0, TRANSACTION_MAX - len(labelled))
+        self.table.transact(labelled + [("rewrite", self.table.put(i, new_only=False)) for i in items[:room]])
+        self.table.put_all(items[room:])
+
+    def scrub_timeline(self, record_id: str, timeline: list[dict[str, Any]], expires_at: int) -> None:
+        """Events of an erased record written again, scrubbed (`timeline`), in place: a
+        second erasure's, for what reached the timeline after the first."""
+        self.table.put_all([stored_event_item(self.KIND, record_id, e, expires_at) for e in timeline])
+
+    def record_mail_ids(self, record_id: str, now: int) -> list[str]:
+        """The mails written with the record, expired ones too (TTL deletion lags: their
+        items may still hold what they said)."""
+        items = self.table.query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :mail)",
+            ExpressionAttributeValues={":pk": _s(f"{self.KIND.record}{record_id}"), ":mail": _s("MAIL#")},
+        )
+        return [i["sk"]["S"][len("MAIL#"):] for i in items]
 
     # -- reading -------------------------------------------------------------------
 

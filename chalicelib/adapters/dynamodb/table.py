@@ -18,6 +18,7 @@ import json
 import logging
 import random
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Optional
@@ -50,6 +51,17 @@ _REFUSED_BY = {
 # concurrent transactions then rarely touch the same item, which DynamoDB would cancel
 # (TransactionConflict). Reads grow with the shards, never with the requests.
 COUNTER_SHARDS = 10
+
+
+# A transaction holds at most this many items, a BatchWriteItem this many writes.
+TRANSACTION_MAX = 100
+BATCH_MAX = 25
+# What DynamoDB leaves unprocessed in a batch (throttled) is sent again this many times at
+# most, after a pause that doubles from BATCH_PAUSE_SECONDS (with jitter) up to
+# BATCH_PAUSE_MAX: about 7 s in all before StorageUnavailable.
+BATCH_ATTEMPTS = 8
+BATCH_PAUSE_SECONDS = 0.05
+BATCH_PAUSE_MAX = 2.0
 
 
 def counter_shard() -> str:
@@ -191,11 +203,12 @@ class _OutageAware:
 class DynamoTable:
     """The table's name and its one client, shared by the four stores."""
 
-    def __init__(self, name: str, client_factory: Callable[[], Any]):
+    def __init__(self, name: str, client_factory: Callable[[], Any], sleep: Callable[[float], None] = time.sleep):
         self.name = name
         self._client_factory = client_factory
         self._client: Optional[_OutageAware] = None
         self._lock = threading.Lock()
+        self.sleep = sleep  # the pause between two sends of a batch's unprocessed writes
 
     @property
     def client(self) -> Any:
@@ -223,6 +236,29 @@ class DynamoTable:
             "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
             "ExpressionAttributeValues": {":one": _n(1), ":limit": _n(limit), ":exp": _n(expires_at)},
         }}
+
+    def write_all(self, writes: list[dict[str, Any]]) -> None:
+        """Every write of `writes` (BatchWriteItem's PutRequest / DeleteRequest), BATCH_MAX
+        at a time. What DynamoDB leaves unprocessed (throttled) is sent again after a
+        growing pause; still left after BATCH_ATTEMPTS sends, StorageUnavailable: no write
+        is ever dropped silently (an erasure's timeline, a recount's counters)."""
+        for batch in chunks(writes, BATCH_MAX):
+            pending: dict[str, Any] = {self.name: batch}
+            for attempt in range(BATCH_ATTEMPTS):
+                if attempt:
+                    pause = min(BATCH_PAUSE_MAX, BATCH_PAUSE_SECONDS * 2 ** (attempt - 1))
+                    self.sleep(pause * random.uniform(0.5, 1.0))
+                pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                if not pending:
+                    break
+            else:
+                left = sum(len(w) for w in pending.values())
+                log.warning("storage unavailable", extra={"call": "batch_write_item", "error": "unprocessed", "left": left})
+                raise StorageUnavailable("batch writes left unprocessed")
+
+    def put_all(self, items: list[dict[str, Any]]) -> None:
+        """Put every item of `items` (write_all)."""
+        self.write_all([{"PutRequest": {"Item": i}} for i in items])
 
     # -- time-ordered logs: one partition, <at>#<id> sort keys (quarantine, exports) ------
 

@@ -57,6 +57,11 @@ class MemoryMailLogStore:
         with self.state.lock:
             return self.state.quarantined.pop(key, None) is not None
 
+    def quarantine_naming(self, reference: str) -> list[dict[str, Any]]:
+        with self.state.lock:
+            records = [json.loads(body) for body, _ in self.state.quarantined.values()]
+        return [r for r in records if reference in (r.get("references") or ())]
+
     def note_reply(self, at: str, request_id: str, reference: str, expires_at: int) -> None:
         with self.state.lock:
             self.state.replies[f"{at}#{request_id}"] = (

@@ -51,12 +51,22 @@ class MemoryMentorStore(MemoryRoutedStore):
 
     def commit_mentor_transition(self, t: MentorTransition) -> None:
         with self.state.lock:
-            tx = self._transition(t.signup, t, t.keep_until, new_expiry=t.expires_at)
-            was = t.from_expires_at if t.from_expires_at is not None else t.expires_at
-            self._count(tx, t.from_status, was, -1)
-            self._count(tx, t.signup["status"], t.expires_at, 1)
-            stats.add_counts(self.state, tx, change_counts(t.events, t.signup, t.assigned_before), self.aggregates)
+            self._mentor_transition(t).commit()
+
+    def erase_record(self, t: MentorTransition, timeline: list[dict[str, Any]]) -> None:
+        """The change, and each stored event rewritten in place with its scrubbed content."""
+        with self.state.lock:
+            tx = self._mentor_transition(t)
+            self._rewrite(tx, t.signup["id"], timeline, t.keep_until)
             tx.commit()
+
+    def _mentor_transition(self, t: MentorTransition) -> Transaction:
+        tx = self._transition(t.signup, t, t.keep_until, new_expiry=t.expires_at)
+        was = t.from_expires_at if t.from_expires_at is not None else t.expires_at
+        self._count(tx, t.from_status, was, -1)
+        self._count(tx, t.signup["status"], t.expires_at, 1)
+        stats.add_counts(self.state, tx, change_counts(t.events, t.signup, t.assigned_before), self.aggregates)
+        return tx
 
     def _count(self, tx: Transaction, status: str, expires_at: int, delta: int) -> None:
         """The counter of (status, expiry day), as dynamodb.mentors keeps it."""

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from ...domain.request import scrubbed_mail_body
+from ...domain.erasure import scrubbed_mail_body
 from ...services.ports import ClaimedMail, OutgoingMail, Refusal
 from .state import MemoryState, StoredMail, Transaction, dump, expired
 

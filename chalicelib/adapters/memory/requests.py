@@ -8,10 +8,11 @@ What requests share with sign-ups is routed.py's; the status counters are here.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ...domain.statistics import change_counts
-from ...services.ports import Event, IntakeWrite, OutgoingMail, Refusal, Rejected, Transition
+from ...services.ports import Event, IntakeWrite, Refusal, Rejected, Transition
 from ..counters import counter_expiry
 from . import stats
 from .routed import MemoryRoutedStore
@@ -27,12 +28,6 @@ def count_move(state: MemoryState, tx: Transaction, status: str, created_at: str
         state.status_counts[key] = (n + delta, until)
 
     tx.then(move)
-
-
-def note_mails(state: MemoryState, tx: Transaction, request_id: str, mails: list[OutgoingMail]) -> None:
-    """The request's mails, noted with them (as dynamodb.requests.mail_pointers)."""
-    if mails:
-        tx.then(lambda: state.request_mails.setdefault(request_id, []).extend(m.id for m in mails))
 
 
 class MemoryRequestStore(MemoryRoutedStore):
@@ -58,7 +53,6 @@ class MemoryRequestStore(MemoryRoutedStore):
             tx = Transaction()
             self._intake(tx, stored, req, w, w.expires_at)
             count_move(s, tx, req["status"], req["created_at"], 1, w.expires_at)
-            note_mails(s, tx, req["id"], w.mails)
             stats.add_counts(s, tx, change_counts(w.events, req))  # console statistics
             tx.commit()
 
@@ -67,19 +61,11 @@ class MemoryRequestStore(MemoryRoutedStore):
             tx = self._request_transition(t)
             tx.commit()
 
-    def erase_request(self, t: Transition, timeline: list[dict[str, Any]]) -> None:
+    def erase_record(self, t: Transition, timeline: list[dict[str, Any]]) -> None:
         """The transition, and each stored event rewritten in place with its scrubbed content."""
-        rid = t.request["id"]
         with self.state.lock:
             tx = self._request_transition(t)
-
-            def rewrite() -> None:
-                stored = self.events.setdefault(rid, {})
-                for e in timeline:
-                    key = f"{e['at']}#{int(e['seq']):04d}"
-                    stored[key] = (dump(e), stored.get(key, ("", t.expires_at))[1])
-
-            tx.then(rewrite)
+            self._rewrite(tx, t.request["id"], timeline, t.expires_at)
             tx.commit()
 
     def _request_transition(self, t: Transition) -> Transaction:
@@ -88,23 +74,19 @@ class MemoryRequestStore(MemoryRoutedStore):
         req = t.request
         s = self.state
         tx = self._transition(req, t, t.expires_at)
-        note_mails(s, tx, req["id"], t.mails)
         if t.from_status != req["status"]:
             count_move(s, tx, t.from_status, req["created_at"], -1, t.expires_at)
             count_move(s, tx, req["status"], req["created_at"], 1, t.expires_at)
         stats.add_counts(s, tx, change_counts(t.events, req, t.assigned_before))
         return tx
 
-    def request_mail_ids(self, request_id: str, now: int) -> list[str]:
-        with self.state.lock:
-            return list(self.state.request_mails.get(request_id, []))
-
     def append_event(self, request_id: str, event: Event, seq: int, expires_at: int) -> bool:
         with self.state.lock:
             tx = Transaction()
-            tx.require(request_id in self.records, Refusal.STALE)
-            self._add_events(tx, request_id, [event], seq, expires_at)
             stored = self.records.get(request_id)
+            # As DynamoDB's condition: an erased request's stub takes no new event.
+            tx.require(stored is not None and not json.loads(stored.body).get("erased_at"), Refusal.STALE)
+            self._add_events(tx, request_id, [event], seq, expires_at)
             if stored is not None:
                 tx.then(lambda: setattr(stored, "last_event", event.type))
             try:

@@ -2,6 +2,7 @@
 dynamodb/routed.py does over the table: a routed record, its timeline and reference, the
 association's load counter, and the idempotency records and per-IP counters of the
 shared state. Each store hands over its own dicts; the conditions are DynamoDB's.
+An erasure is a change with its timeline rewritten scrubbed, as DynamoDB's.
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ class MemoryRoutedStore:
         tx.require(not any(key in timeline for key in new), Refusal.STALE)
         tx.then(lambda: self.events.setdefault(record_id, {}).update({k: (v, expires_at) for k, v in new.items()}))
 
+    def _insert_mails(self, tx: Transaction, record_id: str, mails: list[Any], created: str, expires_at: int) -> None:
+        """The outbox's mails, each noted with the record (dynamodb/routed.py's pointers)."""
+        for m in mails:
+            outbox.insert_mail(self.state, tx, m, created, expires_at, self.mail_grace_seconds)
+        if mails:
+            tx.then(lambda: self.state.record_mails.setdefault(record_id, []).extend(m.id for m in mails))
+
     def _take(self, tx: Transaction, association_id: str, capacity: Optional[int]) -> None:
         directory.take_capacity(self.load, tx, association_id, capacity)
 
@@ -64,8 +72,7 @@ class MemoryRoutedStore:
         tx.then(lambda: self.records.__setitem__(rid, stored))
         tx.then(lambda: self.references.__setitem__(reference, (rid, keep_until)))
         self._add_events(tx, rid, w.events, 0, keep_until)
-        for m in w.mails:
-            outbox.insert_mail(st, tx, m, record["created_at"], w.mail_expires_at, self.mail_grace_seconds)
+        self._insert_mails(tx, rid, w.mails, record["created_at"], w.mail_expires_at)
         if w.idempotency_key:
             key = w.idempotency_key
             held = st.idempotency.get(key)
@@ -103,14 +110,35 @@ class MemoryRoutedStore:
 
         tx.then(write)
         self._add_events(tx, rid, t.events, t.event_seq, keep_until)
-        for m in t.mails:
-            outbox.insert_mail(self.state, tx, m, record["updated_at"], t.mail_expires_at, self.mail_grace_seconds)
+        self._insert_mails(tx, rid, t.mails, record["updated_at"], t.mail_expires_at)
         for association_id, delta, capacity in t.load_changes:
             if delta > 0:
                 self._take(tx, association_id, capacity)
             else:
                 tx.then(lambda a=association_id, d=delta: directory.move_load(self.load, a, d))
         return tx
+
+    def _rewrite(self, tx: Transaction, record_id: str, timeline: list[dict[str, Any]], expires_at: int) -> None:
+        """Each event of `timeline` (as stored, scrubbed) written again at its own key."""
+
+        def rewrite() -> None:
+            stored = self.events.setdefault(record_id, {})
+            for e in timeline:
+                key = f"{e['at']}#{int(e['seq']):04d}"
+                stored[key] = (dump(e), stored.get(key, ("", expires_at))[1])
+
+        tx.then(rewrite)
+
+    def scrub_timeline(self, record_id: str, timeline: list[dict[str, Any]], expires_at: int) -> None:
+        """As DynamoDB's: events of an erased record written again, scrubbed."""
+        with self.state.lock:
+            tx = Transaction()
+            self._rewrite(tx, record_id, timeline, expires_at)
+            tx.commit()
+
+    def record_mail_ids(self, record_id: str, now: int) -> list[str]:
+        with self.state.lock:
+            return list(self.state.record_mails.get(record_id, []))
 
     # -- reading -------------------------------------------------------------------
 

@@ -96,7 +96,8 @@ class MemoryState:
     exports: dict[str, tuple[str, int]] = field(default_factory=dict)
     replies: dict[str, tuple[str, int]] = field(default_factory=dict)  # <at>#<request> -> (note, expires)
     digests: set[str] = field(default_factory=set)  # days whose operators' digest was stored
-    request_mails: dict[str, list[str]] = field(default_factory=dict)  # request id -> its mails' ids (an erasure's)
+    # record id (a request's, a sign-up's) -> its mails' ids (an erasure's)
+    record_mails: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Transaction:

@@ -191,9 +191,10 @@ def _association_mail(s, association_id):
     return next(m for m in read_outbox(s) if m["To"] == f"{association_id}@asso.example.org")
 
 
-def delivery_report(message_id: str, recipient: str) -> bytes:
+def delivery_report(message_id: str, recipient: str, quoted: str = "") -> bytes:
     """A mail server's report that our mail `message_id` to `recipient` bounced, as it
-    reaches the intake address (RFC 3464)."""
+    reaches the intake address (RFC 3464): with its headers, or the whole mail `quoted`."""
+    returned = f"message/rfc822\r\n\r\n{quoted}" if quoted else f"text/rfc822-headers\r\n\r\nMessage-ID: {message_id}"
     return (
         "From: MAILER-DAEMON@mx.asso.example.org\r\nTo: urgence@lementorat.fr\r\n"
         "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
@@ -201,7 +202,7 @@ def delivery_report(message_id: str, recipient: str) -> bytes:
         "--b\r\nContent-Type: text/plain\r\n\r\nThe mail system: user unknown.\r\n"
         "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.asso.example.org\r\n\r\n"
         f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-        f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {message_id}\r\n--b--\r\n"
+        f"--b\r\nContent-Type: {returned}\r\n--b--\r\n"
     ).encode()
 
 

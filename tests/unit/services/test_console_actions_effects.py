@@ -231,7 +231,7 @@ def test_only_an_admin_may_erase(s, console):
 
 def mail_states(s, reference):
     record = s.stores.requests.get_request(reference, s.clock.now().epoch)
-    ids = s.stores.requests.request_mail_ids(record["id"], s.clock.now().epoch)
+    ids = s.stores.requests.record_mail_ids(record["id"], s.clock.now().epoch)
     return [s.stores.outbox.mail_state(i) for i in ids]
 
 
@@ -263,7 +263,7 @@ class FailingOutbox:
 def test_one_mail_not_scrubbed_leaves_the_others_scrubbed(s):
     routed = submit(s)
     record = s.stores.requests.get_request(routed.reference, s.clock.now().epoch)
-    first, second = s.stores.requests.request_mail_ids(record["id"], s.clock.now().epoch)
+    first, second = s.stores.requests.record_mail_ids(record["id"], s.clock.now().epoch)
     console_of(s, outbox=FailingOutbox(s.stores.outbox, {first})).erase(routed.reference, ADMIN)
     assert s.stores.outbox.mail_state(first)["state"] == "pending"
     assert s.stores.outbox.mail_state(second)["state"] == "cancelled"
@@ -373,7 +373,7 @@ class ErasingRefused:
     def __init__(self, store):
         self.store = store
 
-    def erase_request(self, transition, timeline):
+    def erase_record(self, transition, timeline):
         raise Rejected(Refusal.STALE)
 
     def __getattr__(self, name):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.mentor_submission import parse_mentor_submission
+from chalicelib.domain.operators import Operator, Role
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.console_common import UnknownRequest
 from chalicelib.services.console_volunteers import VolunteerConsole
@@ -76,14 +77,20 @@ def volunteers(s):
                             mails=s.mails, clock=s.clock, settings=s.settings)
 
 
-def test_a_sign_up_s_page_shows_it_with_its_association_and_no_action(s, volunteers):
+def test_a_sign_up_s_page_shows_it_with_its_association_and_an_admin_s_erasure_only(s, volunteers):
     made = s.mentors.sign_up(parse_mentor_submission(volunteer(), json=True), "api")
     page = volunteers.signup_page(made.reference)
     assert page.request.reference == made.reference
     assert page.record["reference"] == made.reference
     assert page.association.id == "first"
     assert page.associations == []
-    assert page.actions == {}
+    assert page.actions == {"erase": False}
+    assert volunteers.signup_page(made.reference, Operator("op@reseau.example.org", Role.OPERATOR)).actions == {
+        "erase": False}
+    admin = Operator("admin@reseau.example.org", Role.ADMIN)
+    assert volunteers.signup_page(made.reference, admin).actions == {"erase": True}
+    volunteers.erase(made.reference, admin)
+    assert volunteers.signup_page(made.reference, admin).actions == {"erase": False}  # nothing left to erase
     assert [(e.type, e.label) for e in page.timeline][:2] == [
         ("received", "Candidature reçue"), ("routed", "Envoyée à une association")]
     assert [c["name"] for c in page.candidates if c["chosen"]] == ["Association first"]

@@ -1,13 +1,14 @@
 """After an admin's erasure, every console page still answers, in process: requests erased
 in every state (to triage, waiting on an association, accepted, closed; from the API, the
-referent's form and mail intake), then each page an operator may open — the queue's tabs,
-each request's page, the directory with "Simuler", its versions, the statistics and their
-CSV, the queue's CSV, the volunteers' queue and a sign-up, the quarantine — and what reads
-the records later: the association's answer link, the admin API, the digest, the sweeper.
+referent's form and mail intake) and volunteers' sign-ups (to triage, waiting, accepted),
+then each page an operator may open — the queues' tabs, each request's and sign-up's
+page, the directory with "Simuler", its versions, the statistics and their CSV, the
+queue's CSV, the quarantine — and what reads the records later: the association's answer
+links, the admin API, the digest, the sweeper.
 
-An erased request keeps only what statistics count (domain/request.py, Request.erase):
-its place is then its département and région alone, which the directory's "Simuler" and
-the sweeper once could not read (a 500 for the 30 days of the simulation window)."""
+An erased record keeps only what statistics count (domain/routed_record.py, erase): its
+place is then its département and région alone, which the directory's "Simuler" and the
+sweeper once could not read (a 500 for the 30 days of the simulation window)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from chalicelib.services.ports import Assignment
 from tests.conftest import association, youth
 from tests.unit.web.conftest import body_text, in_process_settings, served_with_operators, signed_in, title_of
 from tests.unit.web.test_form_door_answers import referent_form
+from tests.unit.web.test_mentor_http import volunteer
 
 ADMIN_EMAIL = "admin@reseau.example.org"
 ADMIN_API = {"Authorization": "Bearer test-admin-token"}
@@ -28,7 +30,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 INTAKE = "urgent@reseau.example.org"
 # Unique to the erased people ("Martin" alone would match "Martinique" on the Simuler page).
 SECRETS = ("Léa", "lea.martin@example.net", "06 12 34 56 78", "Roubaix", "Mme Dupont", "Collège Jean Macé",
-           "cpe@ac-lille.example.fr", "Yanis")
+           "cpe@ac-lille.example.fr", "Yanis", "Durand", "paul.durand@example.net", "06 98 76 54 32", "Ingénieur")
 MAIL = ("From: Claire Dupuis <cpe@ac-lille.example.fr>\r\nTo: urgent@reseau.example.org\r\nSubject: Demande de tutorat\r\n"
         "Message-ID: <erase-1@ac-lille.example.fr>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
         "Bonjour, Yanis, 15 ans, au collège à Roubaix (59100) cherche du soutien scolaire.\r\n").encode()
@@ -69,12 +71,13 @@ def erased(http, wired):
     assert wired.mail_intake.ingest(MAIL, "cpe@ac-lille.example.fr", [INTAKE]).kind == "request"
     assert wired.answers.accept(wired.links.answer_token(Assignment(accepted["id"], "nord-asso", 1))).state == "accepted"
     assert console_post(http, session, f"/console/demandes/{closed['reference']}/clore", motif="duplicate").status_code == 303
-    signup = http.post("/api/v1/mentors", body=json.dumps({
-        "first_name": "Paul", "last_name": "Durand", "email": "paul.durand@example.net", "age": 42, "postal_code": "59100",
-        "occupation": "actif", "modes": ["presentiel"], "hours_per_month": 4, "youth_ages": ["15-18"],
-        "needs": ["orientation"], "commitment": True, "consent": True,
-    }).encode(), headers={"Content-Type": "application/json"})
-    assert signup.status_code == 201
+    signups = [api_signup(http, **where) for where in ({}, {}, {"postal_code": "75019", "city": None})]
+    assert wired.mentors.accept(
+        wired.links.answer_token(Assignment(signups[1]["id"], "nord-asso", 1, kind="mentor"))).state == "accepted"
+    assert sorted(s["status"] for s in wired.mentor_queries.list()[0]) == ["accepted", "needs_triage", "routed"]
+    for signup in signups:
+        done = console_post(http, session, f"/console/benevoles/{signup['reference']}/effacer")
+        assert done.status_code == 303 and done.headers["Location"].endswith("?fait=effacee")
     stored = wired.requests.list(None, None, 100, None)[0]
     assert sorted(r["status"] for r in stored) == ["accepted", "closed", "needs_triage", "routed", "routed", "routed"]
     assert sorted(r["channel"] for r in stored) == ["api", "api", "api", "api", "email", "referent_form"]
@@ -83,32 +86,46 @@ def erased(http, wired):
         assert done.status_code == 303 and done.headers["Location"].endswith("?fait=effacee")
     return {
         "session": session, "references": [r["reference"] for r in stored], "ids": {r["reference"]: r["id"] for r in stored},
-        "routed": routed, "accepted": accepted, "signup": json.loads(signup.body)["reference"],
+        "routed": routed, "accepted": accepted, "signups": signups,
     }
 
 
-def read_as_admin(http, erased, path, erased_data_only=True):
-    """The page, answered 200 and holding none of the erased people's data (a volunteer's
-    sign-up, not erased, shows its own: `erased_data_only=False`)."""
+def api_signup(http, **overrides) -> dict:
+    r = http.post("/api/v1/mentors", body=json.dumps(volunteer(**overrides)).encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 201
+    return json.loads(r.body)
+
+
+def read_as_admin(http, erased, path):
+    """The page, answered 200 and holding none of the erased people's data."""
     r = http.get(path, headers={**erased["session"][0], **ADMIN_API})
     assert r.status_code == 200, f"{path}: {r.status_code}"
-    assert not erased_data_only or not any(s in body_text(r) for s in SECRETS), path
+    assert not any(s in body_text(r) for s in SECRETS), path
     return r
 
 
+# Every page of the console an operator may open besides a record's own (the directory's
+# entry: nord-asso's), with the queues' filters tests/integration/test_erasure_everywhere.py reads too.
+CONSOLE_PAGES = (
+    "/console", "/console/demandes?onglet=a-trier", "/console/demandes?onglet=en-attente",
+    "/console/demandes?onglet=acceptees", "/console/demandes?onglet=closes", "/console/demandes?onglet=toutes",
+    "/console/demandes?onglet=toutes&departement=59&besoin=scolaire&du=2026-11-01&au=2026-11-30",
+    "/console/annuaire", "/console/annuaire/nord-asso", "/console/annuaire/nouvelle", "/console/annuaire/versions",
+    "/console/statistiques", "/console/statistiques?periode=4", "/console/statistiques/benevoles",
+    "/console/export/demandes?onglet=toutes", "/console/export/statistiques", "/console/quarantaine",
+    "/console/benevoles", "/console/benevoles?onglet=a-trier", "/console/benevoles?onglet=en-attente",
+    "/console/benevoles?onglet=acceptees", "/console/benevoles?onglet=toutes",
+    "/console/benevoles?onglet=toutes&departement=59&besoin=orientation",
+)
+
+
 def test_every_console_page_answers_after_erasures_in_every_state(http, erased):
-    pages = [
-        "/console", "/console/demandes?onglet=a-trier", "/console/demandes?onglet=en-attente",
-        "/console/demandes?onglet=acceptees", "/console/demandes?onglet=closes", "/console/demandes?onglet=toutes",
-        "/console/demandes?onglet=toutes&departement=59&besoin=scolaire&du=2026-11-01&au=2026-11-30",
-        "/console/annuaire", "/console/annuaire/nord-asso", "/console/annuaire/nouvelle", "/console/annuaire/versions",
-        "/console/statistiques", "/console/statistiques?periode=4", "/console/statistiques/benevoles",
-        "/console/export/demandes?onglet=toutes", "/console/export/statistiques", "/console/quarantaine",
-        "/console/benevoles", "/console/benevoles?onglet=toutes",
-    ]
-    for path in pages:
+    for path in CONSOLE_PAGES:
         read_as_admin(http, erased, path)
-    read_as_admin(http, erased, f"/console/benevoles/{erased['signup']}", erased_data_only=False)
+    for signup in erased["signups"]:
+        page = read_as_admin(http, erased, f"/console/benevoles/{signup['reference']}")
+        assert title_of(page) == f"Candidature {signup['reference']} – Réseau Mentorat"
+        assert "Les données personnelles de cette candidature ont été effacées." in body_text(page)
     for reference in erased["references"]:
         page = read_as_admin(http, erased, f"/console/demandes/{reference}")
         assert title_of(page) == f"Demande {reference} – Réseau Mentorat"
@@ -144,6 +161,24 @@ def test_the_answer_links_and_the_admin_api_read_erased_requests(http, wired, er
     for reference in erased["references"]:
         read_as_admin(http, erased, f"/api/v1/requests/{reference}")
     read_as_admin(http, erased, "/api/v1/requests?limit=2")
+    for signup, state in zip(erased["signups"][:2], ("open", "accepted")):
+        token = wired.links.answer_token(Assignment(signup["id"], "nord-asso", 1, kind="mentor"))
+        page = http.get(f"/reponse/{token}")
+        assert page.status_code == 200 and not any(s in body_text(page) for s in SECRETS)
+        assert wired.mentors.view(token).state == state
+        read_as_admin(http, erased, f"/api/v1/mentors/{signup['reference']}")
+
+
+def test_an_erased_sign_up_declined_goes_to_triage_without_the_comment_nor_a_mail(http, wired, erased):
+    routed = erased["signups"][0]
+    token = wired.links.answer_token(Assignment(routed["id"], "nord-asso", 1, kind="mentor"))
+    for mail_id in wired.stores.outbox.take_inserted():
+        wired.send_new_mail(mail_id)
+    wired.mentors.decline(token, "autre", "Paul Durand nous a déjà appelés")
+    stored = wired.mentor_queries.get(routed["reference"])
+    assert stored["status"] == "needs_triage" and stored["triage_reason"] == "personal data erased"
+    assert "Durand" not in json.dumps(stored)
+    assert wired.stores.outbox.take_inserted() == []  # nobody is mailed about an erased volunteer
 
 
 def test_the_digest_and_the_sweeper_read_erased_requests(http, wired, erased, clock):
@@ -163,10 +198,12 @@ def test_the_digest_and_the_sweeper_read_erased_requests(http, wired, erased, cl
         wired.send_new_mail(mail_id)
     mails_before = mails_sent()
     reminded, rerouted = wired.answers.sweep_silence()
-    # Nothing left to route an erased request on (no age, no commune): to triage, and no
-    # association is sent a mail about a person whose data is gone.
+    # An erased request is never routed to another association: to triage, and no
+    # association is sent a mail about a person whose data is gone. Sign-ups alike.
     assert rerouted == 3 and reminded == 0
     assert {status(r) for r in erased["references"]} == {"needs_triage", "accepted", "closed"}
+    assert wired.mentors.sweep_silence() == (0, 1)
+    assert {wired.mentor_queries.get(s["reference"])["status"] for s in erased["signups"]} == {"needs_triage", "accepted"}
     for mail_id in wired.stores.outbox.take_inserted():
         wired.send_new_mail(mail_id)
     assert mails_sent() == mails_before

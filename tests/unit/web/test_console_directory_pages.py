@@ -217,7 +217,7 @@ def test_a_territory_with_nothing_is_summed_up_as_none():
 @pytest.mark.parametrize("reason, french", [
     ("no association covers département 59", "aucune association ne couvre le département 59"),
     ("no association covers commune 59350", "aucune association ne couvre la commune 59350"),
-    ("no association in the territory takes age 31", "aucune association du territoire ne prend l'âge de 31 ans"),
+    ("no association in the territory takes this age", "hors tranche d'âge : aucune association du territoire ne prend cet âge"),
     ("no association in the territory takes situation emploi",
      "aucune association du territoire ne prend la situation emploi"),
     ("no association in the territory offers need scolaire", "aucune association du territoire ne propose le besoin scolaire"),

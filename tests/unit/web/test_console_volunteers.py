@@ -1,17 +1,20 @@
 """The console's "Bénévoles" tab in process (chalice's test client, in-memory stores):
 tabs with counts from the sign-ups' counters, rows linking to a sign-up's page (profile,
-routing explanation, timeline, no contact detail), and the volunteers' statistics."""
+routing explanation, timeline, no contact detail), the volunteers' statistics, and an
+admin's erasure of a sign-up."""
 
 from __future__ import annotations
 
 import json
 import re
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 
 from tests.conftest import association
-from tests.unit.web.test_console_queue import OPERATOR, cookie_of, settings, submit, text, wired  # noqa: F401
+from tests.unit.web.conftest import signed_in
+from tests.unit.web.test_console_queue import ADMIN_EMAIL, OPERATOR, cookie_of, settings, submit, text, wired  # noqa: F401
 from tests.unit.web.test_mentor_http import volunteer
 
 
@@ -87,3 +90,35 @@ def test_the_volunteers_statistics_count_sign_ups_only(http, wired):
     assert "Derniers exports" not in page
     requests = text(http.get("/console/statistiques", headers=me))
     assert "1 demande reçue" in requests and 'href="/console/statistiques/benevoles"' in requests
+
+
+def erase(http, wired, reference: str, email: str, with_csrf: bool = True):
+    """POST "Effacer les données personnelles" on a sign-up's page, as a session of `email`."""
+    cookie, csrf = signed_in(wired, email)
+    return http.post(f"/console/benevoles/{reference}/effacer", body=urlencode({"csrf": csrf} if with_csrf else {}).encode(),
+                     headers={**cookie, "Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_only_an_admin_erases_a_sign_up_with_the_anti_forgery_field_and_again_harmlessly(http, wired):
+    reference = sign_up(http)
+    page = text(http.get(f"/console/benevoles/{reference}", headers=cookie_of(wired, OPERATOR)))
+    assert "Effacer les données personnelles" not in page  # an operator is no admin
+    assert erase(http, wired, reference, OPERATOR).status_code == 403
+    assert erase(http, wired, reference, ADMIN_EMAIL, with_csrf=False).status_code == 403
+    assert wired.mentor_queries.get(reference)["email"] == "paul.durand@example.net"
+    admin_page = text(http.get(f"/console/benevoles/{reference}", headers=cookie_of(wired, ADMIN_EMAIL)))
+    assert f'action="/console/benevoles/{reference}/effacer"' in admin_page
+    for _ in range(2):  # a second erasure: the same answer, nothing refused
+        done = erase(http, wired, reference, ADMIN_EMAIL)
+        assert (done.status_code, done.headers["Location"]) == (303, f"/console/benevoles/{reference}?fait=effacee")
+    shown = text(http.get(done.headers["Location"], headers=cookie_of(wired, ADMIN_EMAIL)))
+    assert "Les données personnelles de la candidature sont effacées." in shown
+    assert "Durand" not in shown and "Informatique" not in shown
+    stored = wired.mentor_queries.get(reference)
+    assert "email" not in stored and [e["type"] for e in stored["events"]].count("erased") == 1
+    assert [e["actor"] for e in stored["events"] if e["type"] == "erased"] == [ADMIN_EMAIL]
+
+
+def test_erasing_a_sign_up_that_does_not_exist_says_so(http, wired):
+    r = erase(http, wired, "BEN-2345-6789", ADMIN_EMAIL)
+    assert r.status_code == 404 and "Candidature introuvable" in text(r)
