@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import smtplib
-import time
 from dataclasses import replace
 
 import pytest
@@ -22,7 +21,6 @@ from tests.integration.mail_stream import read_outbox
 
 REAL = SHARED / "corpus" / "mail-real"
 BOUNCE_FOLDERS = ("sisimai/maildir/bsd", "sisimai/maildir/dos", "sisimai/maildir/mac", "sisimai/maildir/err")
-MAX_SECONDS_PER_MESSAGE = 2.0
 
 
 def corpus_files():
@@ -37,17 +35,16 @@ def as_relayed(raw: bytes) -> bytes:
 @pytest.fixture
 def ingress(settings, clock, tmp_path):
     s = make_services(replace(settings, raw_mail_dir=str(tmp_path / "raw"), ack_limit_per_hour=10**6), clock)
-    outcomes: dict[str, tuple[str, float]] = {}  # file -> (outcome, seconds)
+    outcomes: dict[str, tuple[str, str]] = {}  # file -> (outcome, reason)
     sending = {"file": None}  # which corpus file the client is sending now
     real_ingest = s.mail_intake.ingest
 
-    def timed_ingest(raw, sender, recipients, **kw):
-        start = time.perf_counter()
+    def noted_ingest(raw, sender, recipients, **kw):
         outcome = real_ingest(raw, sender, recipients, **kw)
-        outcomes[sending["file"]] = (outcome.kind, time.perf_counter() - start)
+        outcomes[sending["file"]] = (outcome.kind, outcome.reason or "")
         return outcome
 
-    s.mail_intake.ingest = timed_ingest
+    s.mail_intake.ingest = noted_ingest
     port = free_port()
     controller = start_ingress(s.mail_intake, port, s.settings.max_mail_bytes)
     yield s, port, outcomes, sending
@@ -71,8 +68,10 @@ def test_every_real_world_message_goes_through_and_no_robot_is_answered(ingress,
     # Every message was answered; only permanent refusals of malformed SMTP input, never a 451.
     assert all(code >= 500 for code in refused.values()), refused
     assert len(outcomes) + len(refused) == len(files)
-    slowest = max(outcomes.items(), key=lambda kv: kv[1][1])
-    assert slowest[1][1] < MAX_SECONDS_PER_MESSAGE, slowest
+    # Each mail is read in a child process within MAIL_READ_SECONDS (adapters/mail_reading.py):
+    # no real-world mail may need more than that budget (speed figures: `make bench`).
+    over_budget = {n: reason for n, (kind, reason) in outcomes.items() if reason.startswith("reading stopped")}
+    assert over_budget == {}
 
     bounces = {n: kind for n, (kind, _) in outcomes.items() if n.startswith(BOUNCE_FOLDERS)}
     assert bounces, "the sisimai bounces went through"
