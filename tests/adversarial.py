@@ -24,6 +24,7 @@ import pkgutil
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Callable, Iterator, Optional
 
@@ -118,6 +119,43 @@ def adversarial(unit: str, n: int) -> str:
     """`unit` repeated, closed by CLOSING: exactly `n` characters."""
     body = n - len(CLOSING)
     return (unit * (body // len(unit) + 1))[:body] + CLOSING
+
+
+def mail(body: str, content_type: str = "text/plain", subject: str = "Demande de mentorat") -> bytes:
+    """A referent's mail with this body, as SES stores it."""
+    return (
+        f"From: Sophie Lemaire <sophie@ac-lille.fr>\r\nTo: urgence@lementorat.fr\r\nSubject: {subject}\r\n"
+        f"Message-ID: <m1@ac-lille.fr>\r\nContent-Type: {content_type}; charset=utf-8\r\n\r\n"
+    ).encode() + body.encode("utf-8", "surrogateescape")
+
+
+def parse(raw: bytes):
+    """The parsed mail, or None when it is refused as unparseable (a header of 10,000 lines)."""
+    from chalicelib.domain.inbound_mail import UnparseableMail, parse_inbound
+
+    try:
+        return parse_inbound(raw, "sophie@ac-lille.fr")
+    except UnparseableMail:
+        return None
+
+
+def intake(raw: bytes) -> None:
+    """A mail as intake reads it (services/mail_intake.py, storage aside): parsed, then what
+    it says extracted."""
+    from chalicelib.domain.extraction import extract_request
+
+    parsed = parse(raw)
+    if parsed is not None:
+        extract_request(parsed.subject, parsed.own_text, parsed.forwarded_text, parsed.signature)
+
+
+def corpus_text() -> str:
+    """The texts of the fr corpus' mails (tests/corpus/fr), one after another: what intake
+    reads, as many times over as a length asks."""
+    from chalicelib.domain.inbound_mail import parse_inbound
+
+    folder = Path(__file__).resolve().parent / "corpus" / "fr"
+    return "\n\n".join(parse_inbound(p.read_bytes(), None).text for p in sorted(folder.glob("*.eml")))
 
 
 def source_of(pattern: object) -> str:

@@ -15,17 +15,15 @@ reason, below; `make bench` prints the times for whole mails.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from chalicelib.domain.extraction import extract_request
 from chalicelib.domain.extraction.departements import _named
-from chalicelib.domain.inbound_mail import UnparseableMail, html_to_text, parse_inbound
+from chalicelib.domain.inbound_mail import html_to_text
 from chalicelib.domain.text import redact_contacts
 from tests.adversarial import (
-    FAMILIES, LADDER, LARGE, MAX_GROWTH, SMALL, adversarial, climb, families_for, finds_all, growth,
-    inline_patterns, module_patterns, texts,
+    FAMILIES, LADDER, LARGE, MAX_GROWTH, SMALL, adversarial, climb, corpus_text, families_for, finds_all, growth,
+    inline_patterns, intake, mail, module_patterns, parse, texts,
 )
 
 PATTERNS = module_patterns()
@@ -120,7 +118,7 @@ def test_a_pattern_that_reads_a_window_takes_no_runaway_time_in_it(name):
 # -- whole functions --------------------------------------------------------------------------
 
 # The texts of the fr corpus' mails, one after another: what intake reads, many times over.
-CORPUS = "\n\n".join(parse_inbound(p.read_bytes(), None).text for p in sorted(Path("tests/corpus/fr").glob("*.eml")))
+CORPUS = corpus_text()
 # Whole functions take 10 to 20 times longer than one pattern: the shapes of the issue,
 # digit runs, and the structures their own loops walk over (lines, quotes, tags, encoded
 # words, words, letter-spaced text, dense finds), each pattern having met every family.
@@ -136,13 +134,6 @@ FUNCTION_FAMILIES = {
 } | {"the fr corpus": CORPUS}
 
 
-def mail(body: str, content_type: str = "text/plain", subject: str = "Demande de mentorat") -> bytes:
-    return (
-        f"From: Sophie Lemaire <sophie@ac-lille.fr>\r\nTo: urgence@lementorat.fr\r\nSubject: {subject}\r\n"
-        f"Message-ID: <m1@ac-lille.fr>\r\nContent-Type: {content_type}; charset=utf-8\r\n\r\n"
-    ).encode() + body.encode("utf-8", "surrogateescape")
-
-
 def headers_made_of(text: str) -> bytes:
     folded = text.replace("\r", "").replace("\n", "\r\n ")
     return (
@@ -150,21 +141,6 @@ def headers_made_of(text: str) -> bytes:
         f"References: {folded}\r\nIn-Reply-To: {folded}\r\nMessage-ID: {folded}\r\n"
         f"Content-Type: text/plain; charset=utf-8; name={folded}\r\n\r\nBonjour"
     ).encode("utf-8", "surrogateescape")
-
-
-def parse(raw: bytes):
-    """The parsed mail, or None when it is refused as unparseable (a header of 10,000 lines)."""
-    try:
-        return parse_inbound(raw, "sophie@ac-lille.fr")
-    except UnparseableMail:
-        return None
-
-
-def intake(raw: bytes) -> None:
-    """A mail as intake reads it: parsed, then what it says extracted."""
-    parsed = parse(raw)
-    if parsed is not None:
-        extract_request(parsed.subject, parsed.own_text, parsed.forwarded_text, parsed.signature)
 
 
 FUNCTIONS = {
