@@ -11,7 +11,9 @@
    pace of intakes, plus how long the backlog of the back-to-back run took to leave.
 2. Routing decisions per second over a 500-association directory (target >= 20,000).
 3. Mail intake: messages per second through parse, classify and extract over the
-   real-world corpus (../shared/corpus), and the slowest message's time.
+   real-world corpus (../shared/corpus), and the slowest message's time. Mails made to be
+   slow (tests/adversarial.py): a 200,000-character body of each shape, parsed and
+   extracted (goal: under 2 s each), and a 2,000-character form message masked.
 4. Cold import time of app.py against a hello-world Chalice app importing boto3
    (target <= 1.3x).
 5. Attached documents made to be slow or big (PDF, DOCX, ODT bombs), each in a mail read
@@ -429,6 +431,46 @@ def report_document_bombs(rows: list[dict]) -> None:
           f" most memory +{grown:.0f} MB (target <= {memory} MB: {verdict(grown <= memory)})")
 
 
+# The shapes of a body made to be slow (tests/adversarial.py): the issue's (no "@", "@"
+# repeated, "a@" repeated, digit runs with separators) and a few that slowed other readers.
+SLOW_SHAPES = (
+    "letters, no @", "@ repeated", "a@ repeated", "digits", "1 repeated", "1. repeated", "1- repeated",
+    "1/ repeated", "0 6 repeated", "+33 repeated", "letter-spaced", "A- repeated", "signature delimiters",
+    "a sentence with contacts", "ages", "phone numbers",
+)
+SLOW_BODY_CHARS = 200_000  # the parser's text limit (Limits.max_text_chars)
+SLOW_MESSAGE_CHARS = 2_000  # a form's message at its longest (text_rules.py)
+SLOW_MAIL_GOAL_S = 2.0
+
+
+def bench_slow_mails() -> dict[str, dict[str, float]]:
+    """A 200,000-character body of each shape, parsed and extracted as mail intake does
+    (storage aside), and redact_contacts on a 2,000-character form message of the same
+    shape: the wall time of one run each, after a warm-up. Last, a body holding every shape
+    in turn, as plain text and as HTML."""
+    from chalicelib.domain.text import redact_contacts
+    from tests.adversarial import FAMILIES, adversarial, corpus_text, intake, mail
+
+    intake(mail(corpus_text()))  # imports and the commune index load once, not in a figure
+    redact_contacts(corpus_text())
+
+    def timed(run) -> float:
+        start = time.perf_counter()
+        run()
+        return time.perf_counter() - start
+
+    out: dict[str, dict[str, float]] = {}
+    for shape in SLOW_SHAPES:
+        body = adversarial(FAMILIES[shape], SLOW_BODY_CHARS)
+        message = adversarial(FAMILIES[shape], SLOW_MESSAGE_CHARS)
+        out[shape] = {"mail_s": timed(lambda: intake(mail(body))), "message_ms": timed(lambda: redact_contacts(message)) * 1000}
+    run = SLOW_BODY_CHARS // len(SLOW_SHAPES)
+    every = "".join(adversarial(FAMILIES[shape], run) for shape in SLOW_SHAPES)
+    out["every shape in turn"] = {"mail_s": timed(lambda: intake(mail(every)))}
+    out["every shape in turn, HTML"] = {"mail_s": timed(lambda: intake(mail(every, "text/html")))}
+    return out
+
+
 HELLO = """
 import boto3
 from chalice import Chalice
@@ -613,6 +655,17 @@ def verdict(ok: bool) -> str:
     return "meets target" if ok else "MISSES target"
 
 
+def print_slow_mails(figures: dict[str, dict[str, float]]) -> None:
+    print(f"\nMails made to be slow: a {SLOW_BODY_CHARS:,}-character body of each shape, parsed and extracted"
+          f" (storage not included); redact_contacts on a {SLOW_MESSAGE_CHARS:,}-character form message:")
+    for shape, f in figures.items():
+        message = f"   form message {f['message_ms']:6.1f} ms" if "message_ms" in f else ""
+        print(f"  {shape:<28} mail {f['mail_s']:5.2f} s{message}")
+    slowest = max(figures, key=lambda shape: figures[shape]["mail_s"])
+    seconds = figures[slowest]["mail_s"]
+    print(f"  slowest mail {seconds:.2f} s ({slowest}; goal < {SLOW_MAIL_GOAL_S:g} s: {verdict(seconds < SLOW_MAIL_GOAL_S)})")
+
+
 def main() -> None:
     from local.dynamodb_local import DynamoDBLocal, free_port
 
@@ -633,6 +686,7 @@ def main() -> None:
     mail = bench_mail()
     attachment = bench_mail_attachment()
     bombs = bench_document_bombs()
+    slow_mails = bench_slow_mails()
     cold = bench_cold_import()
 
     import_ratio = cold["app_ms"] / cold["hello_ms"]
@@ -682,6 +736,7 @@ def main() -> None:
     print(f"  facts in the body {attachment['plain_per_s']:,.0f} messages/s;"
           f" facts in a 1-page PDF attachment {attachment['pdf_per_s']:,.0f} messages/s")
     report_document_bombs(bombs)
+    print_slow_mails(slow_mails)
     print("\nCold import (median of 15, interleaved):")
     print(f"  app.py {cold['app_ms']:.1f} ms   hello-world Chalice + boto3 {cold['hello_ms']:.1f} ms")
     print(f"  ratio {import_ratio:.2f} (target <= 1.3: {verdict(import_ratio <= 1.3)})")

@@ -12,10 +12,56 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
+
+
+class LocalPartFirst:
+    """A pattern that opens with an address's local part (a run of letters, digits and
+    "._+-"), with `re.finditer`'s matches, found in time linear in the text.
+
+    Tried at every position, the local part reads the rest of the run from each of its
+    characters before failing for want of an "@": quadratic on a long word, a long number,
+    any text without "@" (a 190,000-letter mail took minutes). Tried only where a run
+    starts, each run is read once, and the matches are the same: what follows the local
+    part never starts with a run character, so a match starting inside a run would reach
+    the same end as one from the run's first character, and `finditer` takes the leftmost.
+    Except where the previous match ended inside a run ("a@b.fr+c@d.fr"): `finditer` tries
+    that very position, and so does this. (google-re2 would be linear too, but its letters and
+    word boundaries are ASCII only and it has no lookarounds, which French text and these
+    patterns need.)
+    """
+
+    _RUN = r"[\w.+-]"
+
+    def __init__(self, rest: str, flags: int = 0, local_may_be_empty: bool = False):
+        # Possessive: no giving back, since `rest` never starts with a run character.
+        local = self._RUN + ("*+" if local_may_be_empty else "++")
+        self.pattern = local + rest
+        self._here = re.compile(self.pattern, flags)
+        self._at_run_start = re.compile(rf"(?<!{self._RUN})" + self.pattern, flags)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        pos = 0
+        while True:
+            found = self._here.match(text, pos) if pos else None
+            found = found or self._at_run_start.search(text, pos)
+            if found is None:
+                return
+            yield found
+            pos = found.end()  # never an empty match: "@" is always part of `rest`
+
+    def sub(self, repl: Callable[[re.Match[str]], str], text: str) -> str:
+        out: list[str] = []
+        pos = 0
+        for m in self.finditer(text):
+            out += (text[pos : m.start()], repl(m))
+            pos = m.end()
+        out.append(text[pos:])
+        return "".join(out)
+
 
 # Plain spellings, also used by mail extraction to blank contact details out of its view.
-EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL_IN_TEXT = LocalPartFirst(r"@[\w-]+(?:\.[\w-]+)+")
 # French phone numbers as people write them: 06 12 34 56 78, 06.12.34.56.78, +33 6 12...
 PHONE_IN_TEXT = re.compile(r"(?:\+33\s?|0033\s?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b")
 
@@ -23,7 +69,6 @@ EMAIL_MASK = "[adresse masquée]"
 PHONE_MASK = "[numéro masqué]"
 
 # -- email spellings, matched on the normalised view (case-insensitive) --------------
-_LOCAL = r"[\w.+-]+"
 _AT = (
     r"(?:\s*@\s*"  # lea@x, lea @ x (full-width ＠ and small ﹫ are @ after NFKC)
     r"|\s*[(\[{<]\s*(?:at|arobase|arobas|@)\s*[)\]}>]\s*"  # lea(at)x, lea [at] x, lea (arobase) x
@@ -38,13 +83,13 @@ _TLDS = (
 )
 _EMAIL_SPELLINGS = [
     # any at-spelling, then a domain with plain dots
-    re.compile(rf"{_LOCAL}{_AT}[\w-]+(?:\.[\w-]+)+", re.IGNORECASE),
+    LocalPartFirst(rf"{_AT}[\w-]+(?:\.[\w-]+)+", re.IGNORECASE),
     # any at-spelling, then a domain whose dots are spaced or spelled, ending on a TLD
-    re.compile(rf"{_LOCAL}{_AT}[\w-]+(?:{_DOT_LOOSE}[\w-]+)*?{_DOT_LOOSE}{_TLDS}\b", re.IGNORECASE),
+    LocalPartFirst(rf"{_AT}[\w-]+(?:{_DOT_LOOSE}[\w-]+)*?{_DOT_LOOSE}{_TLDS}\b", re.IGNORECASE),
     # a bracketed at is never ordinary prose: whatever word follows it is the domain
-    re.compile(rf"{_LOCAL}\s*[(\[{{<]\s*(?:at|arobase|arobas|@)\s*[)\]}}>]\s*[\w-]+(?:\.[\w-]+)*", re.IGNORECASE),
+    LocalPartFirst(r"\s*[(\[{<]\s*(?:at|arobase|arobas|@)\s*[)\]}>]\s*[\w-]+(?:\.[\w-]+)*", re.IGNORECASE),
     # a literal @ between words is an address or a handle, even without a domain
-    re.compile(r"[\w.+-]*@[\w-]+(?:\.[\w-]+)*"),
+    LocalPartFirst(r"@[\w-]+(?:\.[\w-]+)*", local_may_be_empty=True),
 ]
 
 # -- phone spellings --------------------------------------------------------------------
@@ -59,7 +104,9 @@ _CLEAR_BREAK = re.compile(r"\s[^\d\s]*\s|[^\d\s]\s|\s[^\d\s]")
 # Letter-spaced text, "l e a @ e x a m p l e . f r" or "0 6 1 2 ...": five or more
 # one-character tokens in a row are closed up in the view.
 _SPACED_OUT = re.compile(r"(?<!\S)(?:\S[ \t]+){4,}\S(?=[.,;:!?)\]]*(?:\s|$))")
-_UNDERSCORES_IN_DIGITS = re.compile(r"\d[\d_ ]*_[\d_ ]*\d")
+# A digit and the digits, underscores and spaces after it: "06_12_34" in one is "06 12 34".
+# Each run is read once (`\d[\d_ ]*_[\d_ ]*\d` read a digit run from each of its digits).
+_DIGITS_AND_GAPS = re.compile(r"\d[\d_ ]*+")
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
 
 
@@ -105,7 +152,7 @@ def _views(text: str) -> Iterable[tuple[str, list[int]]]:
             chars.append(n)
             origin.append(i)
     # 06_12_34 is 06 12 34 (same length: the map to `text` holds); lea_m@x.fr stays whole.
-    view = _UNDERSCORES_IN_DIGITS.sub(lambda m: m.group().replace("_", " "), "".join(chars))
+    view = _DIGITS_AND_GAPS.sub(_underscores_between_digits_as_spaces, "".join(chars))
     yield view, origin
 
     drop: set[int] = set()
@@ -114,6 +161,13 @@ def _views(text: str) -> Iterable[tuple[str, list[int]]]:
     if drop:
         kept = [i for i in range(len(view)) if i not in drop]
         yield "".join(view[i] for i in kept), [origin[i] for i in kept]
+
+
+def _underscores_between_digits_as_spaces(run: re.Match[str]) -> str:
+    """The underscores between the run's first digit and its last become spaces."""
+    text = run.group()
+    digits = text.rstrip("_ ")
+    return digits.replace("_", " ") + text[len(digits) :]
 
 
 def _found(view: str) -> Iterable[tuple[int, int, str]]:

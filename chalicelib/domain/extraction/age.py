@@ -38,10 +38,13 @@ _AGE_NOT_RIGHT = _rx(
     r"prison|anciennete|pratique|activite|benevolat|absence|errance|exil|vie|metier|contrat)"
     r"|^\s*(?:plus tot|plus tard|auparavant|de suite|d'affilee|qu|que)\b"
 )
+# Searched in the clause before an age (`_left`, which ends at the last comma): someone else
+# is named in it. (Ending on `[^,]*$` said the same, reading the rest of the text from
+# every name: quadratic on a long one.)
 _AGE_OTHER_PERSON = _rx(
     r"\b(?:frere|soeur|sœur|mere|pere|parents?|maman|papa|cousin|cousine|oncle|tante|"
     r"grand-mere|grand-pere|bebe|neveu|niece|demi-frere|demi-soeur|mari|epoux|epouse|"
-    r"conjoint|copain|copine|ami|amie|belle-mere|beau-pere)\b[^,]*$"
+    r"conjoint|copain|copine|ami|amie|belle-mere|beau-pere)\b"
 )
 _AGE_SELF = _rx(r"\b(?:j'ai|je suis age|je suis agee|j'aurai)\s*(?:de\s*)?$")
 _PARENT_WRITES = _rx(
@@ -127,7 +130,7 @@ def _pick_age(hits: list[_Hit], whole_folded: str) -> Optional[Found]:
     if not hits:
         return None
     strong = [h for h in hits if h.tag != "year" and h.confidence >= ACCEPT]
-    weak = [h for h in hits if h not in strong and h.tag != "year"]
+    weak = [h for h in hits if h.tag != "year" and h.confidence < ACCEPT]  # (not `not in strong`: quadratic)
     years = [h for h in hits if h.tag == "year"]
     if strong:
         values = {h.value for h in strong}

@@ -35,6 +35,11 @@ _RESIDENCE = _rx(
     r"\b(?:habite|habitent|vit|vivent|reside|residant|domicilie(?:e)?s?|demeurant|loge(?:e)?|heberge(?:e)?s?|"
     r"installe(?:e)?s?|place(?:e)?s?|accueilli(?:e)?s?|adresse|domicile|famille)\b"
 )
+# After a commune's name: "Saint-Denis (93)", "Saint-Denis 974", "Valence (Drôme)". A run of
+# spaces is read from its first only, and once: `\s*[(,-]?\s*` read it from each of its
+# spaces, in every way of sharing it between the two (cubic).
+_DEPARTEMENT_NUMBER_AFTER = re.compile(r"(?<!\s)\s*+[(,-]?\s*+(\d{2}|2[AB]|97[1-46])\b(?![ .]?\d)", re.I)
+_DEPARTEMENT_NAME_AFTER = re.compile(r"(?<!\s)\s*+[(,-]\s*+([A-Z][\w' -]{1,30}?)\s*\)")
 NAMED_CONFIDENCE = 0.75
 NUMBER_CONFIDENCE = 0.75
 RESIDENCE_BONUS = 0.1
@@ -117,11 +122,11 @@ def departement_after(part: _Part, end: int) -> Optional[str]:
     """The département written right after a commune's name: "Saint-Denis (93)", "Saint-Denis 974",
     "Valence (Drôme)"; None when there is none."""
     window = part.folded[end:end + 40]
-    number = re.match(r"\s*[(,-]?\s*(\d{2}|2[AB]|97[1-46])\b(?![ .]?\d)", window, re.I)
+    number = _DEPARTEMENT_NUMBER_AFTER.match(window)
     if number:
         place = territory.departement_place(number.group(1).upper())
         return place.departement if place else None
-    named = re.match(r"\s*[(,-]\s*([A-Z][\w' -]{1,30}?)\s*\)", window)
+    named = _DEPARTEMENT_NAME_AFTER.match(window)
     if named:
         _, by_folded = _named()
         return by_folded.get(territory.normalise_name(named.group(1)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Optional
 
 from ..vocabulary import Need as N
@@ -48,19 +49,24 @@ def _pick_need(parts: list[_Part]) -> Optional[Found]:
     for part in parts:
         if part.name == "signature":
             continue
-        taken: list[tuple[int, int]] = []
+        # The spans counted so far: apart from one another, in order (so that a new one
+        # is checked against its one neighbour on the left, not against them all).
+        taken_starts: list[int] = []
+        taken_ends: list[int] = []
         matches = []
         for rx, value, weight in _NEED_PATTERNS:
             for m in rx.finditer(part.folded):
                 matches.append((weight, m.start(), m.end(), value))
         for weight, start, end, value in sorted(matches, key=lambda x: (-x[0], x[1])):
-            if any(start < e and s < end for s, e in taken):
+            left = bisect_left(taken_starts, end)  # the spans that start before this one ends
+            if left and taken_ends[left - 1] > start:
                 continue  # one phrase counts once, for its strongest reading
             if _NEED_NEGATED_LEFT.search(_left(part.folded, start, 30)):
                 continue
             if _SENDER_ROLE_LEFT.search(part.folded[max(0, start - 40):start]):
                 continue  # "conseiller en insertion", "service orientation": the sender's job
-            taken.append((start, end))
+            taken_starts.insert(left, start)
+            taken_ends.insert(left, end)
             bonus = 0.5 if part.name == "subject" else 0.0
             score[value] = score.get(value, 0.0) + weight + bonus
             hit = _Hit(value, weight, part, start, end)

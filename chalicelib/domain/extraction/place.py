@@ -28,7 +28,10 @@ _RESIDENCE = _rx(
     r"installe|installee|demenage|demenagee)\b"
 )
 # "59100 Roubaix", "Roubaix, 59100", "Dijon (21000)": a commune name next to the code.
-_NAME = r"[A-Z][\w'-]*(?:[ -](?:(?:sur|sous|en|de|du|des|la|le|les|lez|d'|l'|aux|au|et)[ -])*[A-Z][\w'-]*)*"
+# Each word is read whole (possessive): "-" is both in words and between them, and giving
+# back made "A-A-A-...-A)" try every way of cutting it into words before failing at ")"
+# (exponential: minutes for 60 characters before a postal code).
+_NAME = r"[A-Z][\w'-]*+(?:[ -](?:(?:sur|sous|en|de|du|des|la|le|les|lez|d'|l'|aux|au|et)[ -])*[A-Z][\w'-]*+)*"
 _RES_NAME = re.compile(
     r"\b(?i:habite|habitent|vit|vivent|reside|resident|residant|domicilie(?:e)?s?|demeurant|"
     r"loge(?:e)?|heberge(?:e)?|installe(?:e)?s?|demenage(?:e)?)\s+"
@@ -36,6 +39,11 @@ _RES_NAME = re.compile(
     r"(?i:(?:a|au|aux|sur|dans|vers|pres\s+de|a\s+cote\s+de|sur\s+la\s+commune\s+de|dans\s+la\s+commune\s+de|"
     r"dans\s+la\s+ville\s+de|la\s+commune\s+de|la\s+ville\s+de)\s+)?(" + _NAME + ")"
 )
+# Around a postal code. Runs of gaps are read from their first character only (from each
+# of them, they were quadratic).
+_NAME_AFTER_CODE = re.compile(r"(?<![\s,-])[\s,-]*+(" + _NAME + ")")
+_TRAILING_GAP = re.compile(r"(?<![\s,(\-])[\s,(\-]++$")
+_NAME_BEFORE_CODE = re.compile(r"(" + _NAME + r")$")  # only ever in the 60 characters before a code
 _COMMUNE_OF = re.compile(r"\b(?i:commune|ville)\s+(?i:de\s+|d')(" + _NAME + ")")
 _STRUCTURE_OF = re.compile(
     r"\b(?i:CCAS|mairie|college|ecole|lycee|groupe\s+scolaire|centre\s+social|ville)\b"
@@ -102,9 +110,9 @@ def _name_words(text: str, from_start: bool) -> list[str]:
 def _city_next_to(part: _Part, start: int, end: int, code: str) -> tuple[Optional[str], Optional[_Hit]]:
     """The commune a name written next to the code picks (needed when a code covers several)."""
     f = part.folded
-    right = re.match(r"[\s,-]*(" + _NAME + ")", f[end:end + 60])
-    left_text = re.sub(r"[\s,(\-]+$", "", _left(f, start, 60, "\n.;:!?"))
-    left = re.search(r"(" + _NAME + r")$", left_text)
+    right = _NAME_AFTER_CODE.match(f[end:end + 60])
+    left_text = _TRAILING_GAP.sub("", _left(f, start, 60, "\n.;:!?"))
+    left = _NAME_BEFORE_CODE.search(left_text)
     candidates: list[tuple[str, int, int]] = []
     if right:
         for n in _name_words(right.group(1), True):
@@ -157,7 +165,8 @@ def _codes(part: _Part, signature_local: bool) -> list[_Place]:
     return out
 
 
-_ARRONDISSEMENT = re.compile(r"\s*(\d{1,2})\s?(?:e|eme|er|ieme)\b", re.I)
+# A run of spaces is read from its first only (from each of its spaces, it was quadratic).
+_ARRONDISSEMENT = re.compile(r"(?<!\s)\s*+(\d{1,2})\s?(?:e|eme|er|ieme)\b", re.I)
 _ARRONDISSEMENT_PREFIX = {"75056": "750", "69123": "6900", "13055": "130"}
 
 

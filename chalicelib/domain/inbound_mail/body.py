@@ -189,14 +189,20 @@ def _split_signature(lines: list[str], from_name: str) -> tuple[list[str], list[
     if len(content) < 2:
         return lines, []
     # 1. The conventional delimiter "-- " (or "--" once mail clients strip the space).
-    for k in content[1:]:
+    #    (Lines with words after it are counted, not listed: a list per "--" line was
+    #    quadratic on a mail of "--" lines.)
+    for idx, k in enumerate(content[1:], start=1):
         if lines[k].rstrip() in ("--", "-- ") or lines[k] == "-- ":
-            after = [m for m in content if m > k]
-            if len(after) <= 15:
+            if len(content) - idx - 1 <= 15:
                 return lines[:k], lines[k + 1 :]
     # 2. A sign-off ("Cordialement", "Bien à vous"...) followed by a short block; the
     #    line is the sign-off (and maybe a name), not a sentence that starts like one,
     #    and something more than a greeting stays above it.
+    #    (What is above and below a sign-off is counted once, not listed again for each:
+    #    quadratic on a mail of sign-off lines.)
+    greetings = 0  # content lines, from the first, that are greetings
+    while greetings < len(content) and _GREETING.match(lines[content[greetings]].strip()):
+        greetings += 1
     for idx, k in enumerate(content[1:], start=1):
         s = lines[k].strip()
         found = _SIGN_OFF.match(s.replace("’", "'")) if len(s) <= 80 else None
@@ -205,10 +211,9 @@ def _split_signature(lines: list[str], from_name: str) -> tuple[list[str], list[
         tail = s[found.end() :].strip(" ,.;:!-–")
         if len(tail.split()) > 4 or tail.endswith("?"):
             continue
-        if all(_GREETING.match(lines[m].strip()) for m in content[:idx]):
-            continue
-        after = content[idx + 1 :]
-        if len(after) <= 10 and all(len(lines[m].strip()) <= 120 for m in after):
+        if idx <= greetings:
+            continue  # only greetings above it
+        if len(content) - idx - 1 <= 10 and all(len(lines[m].strip()) <= 120 for m in content[idx + 1 :]):
             return lines[:k], lines[k:]
     # 3. "Envoyé de mon iPhone" and friends, at the very end.
     for k in content[-3:]:

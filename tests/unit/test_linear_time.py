@@ -1,0 +1,169 @@
+"""Every regular expression of chalicelib, and every function that reads what a stranger
+sends (a form's message, a mail's headers, body, HTML, quotes), takes time linear in the
+length of the text: on each adversarial family of tests/adversarial.py, ten times the text
+costs at most MAX_GROWTH times the time (a ratio measured in this run, in CPU time, best
+of a few runs; never a duration). Quadratic work costs about 100 times: one quadratic
+pattern made a 190,000-letter mail take minutes, past the Lambda's time limit, and SQS
+retried it with the urgent mails behind it.
+
+The patterns are not listed by hand, so that none can be forgotten: every pattern held at
+module level in chalicelib (`module_patterns`) and every one written in a function's body
+(`inline_patterns`, read from the source) is tried on every family, in the costliest way a
+pattern is used (all its matches, from every position). One is left out only with its
+reason, below; `make bench` prints the times for whole mails.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.extraction import extract_request
+from chalicelib.domain.extraction.departements import _named
+from chalicelib.domain.inbound_mail import html_to_text
+from chalicelib.domain.text import redact_contacts
+from tests.adversarial import (
+    FAMILIES, LADDER, LARGE, MAX_GROWTH, SMALL, adversarial, climb, corpus_text, families_for, finds_all, growth,
+    inline_patterns, intake, mail, module_patterns, parse, texts,
+)
+
+PATTERNS = module_patterns()
+INLINE = inline_patterns()
+
+# Patterns that only ever read a window of at most that many characters, whatever the
+# text's length: tried on every family at that length and at half of it, so that work
+# growing with the window's square passes and backtracking that tries every way to cut a
+# run (exponential) fails.
+WINDOWED: dict[str, tuple[int, str]] = {
+    "chalicelib.domain.extraction.place._NAME_BEFORE_CODE": (
+        60, "a commune's name ending the 60 characters before a postal code (place._city_next_to): from "
+            "every capital of a run of names it reads to the end of the window, so its time grows with the "
+            "window's square, never with the text's"),
+}
+
+# Patterns written in a function from its own variables, which the test cannot compile.
+BUILT_IN_A_FUNCTION: dict[str, str] = {
+    "chalicelib.domain.extraction.reading._rx": "compiles the extraction patterns held at module level, "
+                                                 "each tried there",
+    "chalicelib.domain.text.LocalPartFirst.__init__": "the two patterns of each LocalPartFirst, tried as the "
+                                                       "LocalPartFirst objects text.py holds",
+    "chalicelib.domain.extraction.departements._named": "the département names of the territory file: "
+                                                        "tried below (test_the_departement_names_pattern...)",
+    "chalicelib.domain.inbound_mail.parser._Parser._precheck": "counts the delimiter lines of the boundaries a "
+                                                               "message declares: literal alternatives, then "
+                                                               "[ \\t]* and a lookahead; the mail tests below "
+                                                               "run it",
+}
+
+
+def _too_slow(pattern: object) -> list[str]:
+    out = []
+    for family, unit in families_for(pattern).items():
+        step, ratio = climb(finds_all(pattern), texts(pattern, unit, LADDER))
+        if ratio > MAX_GROWTH:
+            out.append(f"{family}: x{ratio:.0f} from {LADDER[step - 1]:,} to {LADDER[step]:,} characters")
+    return out
+
+
+# -- patterns ---------------------------------------------------------------------------------
+
+
+def test_every_kind_of_pattern_is_found():
+    """The discovery sees patterns held in names, lists of tuples, dicts, and objects used
+    as patterns, and those written inside functions."""
+    for name in ("chalicelib.domain.text.EMAIL_IN_TEXT", "chalicelib.domain.text._EMAIL_SPELLINGS[3]",
+                 "chalicelib.domain.extraction.need._NEED_PATTERNS[0][0]",
+                 "chalicelib.domain.inbound_mail.headers._PARAM['filename']",
+                 "chalicelib.domain.inbound_mail.parser._BOUNDARY_DECL"):
+        assert name in PATTERNS
+    assert {"chalicelib.domain.extraction.place._name_words", "chalicelib.domain.inbound_mail.html_text.html_to_text",
+            "chalicelib.domain.phone.phone_value"} <= {f"{i.module}.{i.function}" for i in INLINE}
+
+
+def test_every_pattern_left_out_is_still_there():
+    assert set(WINDOWED) <= set(PATTERNS)
+    built = {f"{i.module}.{i.function}" for i in INLINE if i.pattern is None}
+    assert built == set(BUILT_IN_A_FUNCTION), "a pattern built in a function needs its reason here"
+
+
+@pytest.mark.parametrize("name", sorted(set(PATTERNS) - set(WINDOWED)))
+def test_each_pattern_takes_linear_time(name):
+    slow = _too_slow(PATTERNS[name])
+    assert not slow, f"{PATTERNS[name].pattern!r} grows faster than the text on: {slow}"
+
+
+@pytest.mark.parametrize("inline", [i for i in INLINE if i.pattern is not None], ids=lambda i: i.name)
+def test_each_pattern_written_in_a_function_takes_linear_time(inline):
+    slow = _too_slow(inline.pattern)
+    assert not slow, f"{inline.source!r} grows faster than the text on: {slow}"
+
+
+def test_the_departement_names_pattern_takes_linear_time():
+    pattern, _ = _named()
+    slow = _too_slow(pattern)
+    assert not slow, slow
+
+
+@pytest.mark.parametrize("name", sorted(WINDOWED))
+def test_a_pattern_that_reads_a_window_takes_no_runaway_time_in_it(name):
+    pattern, (window, _) = PATTERNS[name], WINDOWED[name]
+    slow = []
+    for family, unit in families_for(pattern).items():
+        small, large = texts(pattern, unit, (window // 2, window))
+        ratio = growth(finds_all(pattern), small, large)
+        if ratio > MAX_GROWTH:
+            slow.append(f"{family}: x{ratio:.0f}")
+    assert not slow, slow
+
+
+# -- whole functions --------------------------------------------------------------------------
+
+# The texts of the fr corpus' mails, one after another: what intake reads, many times over.
+CORPUS = corpus_text()
+# Whole functions take 10 to 20 times longer than one pattern: the shapes of the issue,
+# digit runs, and the structures their own loops walk over (lines, quotes, tags, encoded
+# words, words, letter-spaced text, dense finds), each pattern having met every family.
+FUNCTION_FAMILIES = {
+    name: FAMILIES[name] for name in (
+        "letters, no @", "@ repeated", "a@ repeated", ".a repeated", "A- repeated", "digits", "1 repeated",
+        "1. repeated", "1/ repeated", "0 6 repeated", "+33 repeated", "newlines", "blank lines with spaces",
+        "letter-spaced", "letter-spaced lines", "<a repeated", "=?a?b? repeated", "> a lines", "-- repeated",
+        "names and commas", "a sentence with contacts", "signature delimiters", "sign-offs", "greetings and sign-offs",
+        "header blocks", "attributions", "forward separators", "ages", "addresses", "phone numbers", "postal codes",
+        "needs",
+    )
+} | {"the fr corpus": CORPUS}
+
+
+def headers_made_of(text: str) -> bytes:
+    folded = text.replace("\r", "").replace("\n", "\r\n ")
+    return (
+        f"From: {folded} <sophie@ac-lille.fr>\r\nReply-To: {folded}\r\nSubject: {folded}\r\n"
+        f"References: {folded}\r\nIn-Reply-To: {folded}\r\nMessage-ID: {folded}\r\n"
+        f"Content-Type: text/plain; charset=utf-8; name={folded}\r\n\r\nBonjour"
+    ).encode("utf-8", "surrogateescape")
+
+
+FUNCTIONS = {
+    "redact_contacts": redact_contacts,
+    "extract_request": lambda text: extract_request("", text),
+    "a plain body, parsed and read": lambda text: intake(mail(text)),
+    "html_to_text": html_to_text,
+    # The same reading after parsing: parsing itself, of a reply (quotes), an HTML reply,
+    # a format=flowed body (its soft line breaks joined) and headers.
+    "a reply, parsed": lambda text: parse(mail(text, subject="RE: Demande de mentorat")),
+    "an HTML reply, parsed": lambda text: parse(mail(text, "text/html", "RE: Demande de mentorat")),
+    "a flowed body, parsed": lambda text: parse(mail(text, "text/plain; format=flowed; delsp=yes")),
+    "headers, parsed": lambda text: parse(headers_made_of(text)),
+}
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_function_over_what_a_stranger_sends_takes_linear_time(function):
+    work = FUNCTIONS[function]
+    work(adversarial(CORPUS, SMALL))  # first use: imports and tables load once, outside the figures
+    slow = []
+    for family, unit in FUNCTION_FAMILIES.items():
+        ratio = growth(work, adversarial(unit, SMALL), adversarial(unit, LARGE))
+        if ratio > MAX_GROWTH:
+            slow.append(f"{family}: x{ratio:.0f}")
+    assert not slow, f"{function} grows faster than the text on: {slow}"
