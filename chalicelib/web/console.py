@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from chalice.app import Request
 
 COOKIE = "mentorat_console"
+# No browser sends a cookie over 4096 bytes (RFC 6265, section 6.1), and http.cookies
+# unquotes a quoted value in time quadratic in its backslashes (CVE-2024-7592, before
+# Python 3.11.10): 60,000 of them took 7 s. A longer pair is not read.
+MAX_COOKIE_CHARS = 4096
 SIGN_IN = "/console/connexion"
 # Where ending every session leads: the sign-in page, saying that they ended.
 ALL_ENDED = f"{SIGN_IN}?sessions=fermees"
@@ -70,6 +74,8 @@ def read_cookie(headers: Mapping[str, str], name: str = COOKIE) -> Optional[str]
     Each pair is read on its own: http.cookies drops a whole header when one pair is not
     to its taste (a space in a value), and the browser sends every cookie of the host."""
     for pair in (headers.get("cookie") or "").split(";"):
+        if len(pair) > MAX_COOKIE_CHARS:
+            continue
         jar: SimpleCookie = SimpleCookie()
         try:
             jar.load(pair.strip())
