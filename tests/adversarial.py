@@ -342,6 +342,8 @@ def inline_patterns(package: str = "chalicelib") -> list[Inline]:
 def _calls_in_functions(tree: ast.AST) -> Iterator[tuple[str, ast.Call]]:
     def visit(node: ast.AST, function: Optional[str]) -> Iterator[tuple[str, ast.Call]]:
         for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and "__mutmut_" in child.name:
+                continue  # `make mutation`'s copies of a function (scripts/mutation.py): the function is there too
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 inner = child.name if function is None else f"{function}.{child.name}"
                 yield from visit(child, inner)
