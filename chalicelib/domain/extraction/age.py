@@ -130,7 +130,7 @@ def _pick_age(hits: list[_Hit], whole_folded: str) -> Optional[Found]:
     if not hits:
         return None
     strong = [h for h in hits if h.tag != "year" and h.confidence >= ACCEPT]
-    weak = [h for h in hits if h.tag != "year" and h.confidence < ACCEPT]  # (not `not in strong`: quadratic)
+    weak = [h for h in hits if h.tag != "year" and h.confidence < ACCEPT]  # by its own fields: `not in strong` was quadratic
     years = [h for h in hits if h.tag == "year"]
     if strong:
         values = {h.value for h in strong}
