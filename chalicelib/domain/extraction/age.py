@@ -47,6 +47,8 @@ _AGE_OTHER_PERSON = _rx(
     r"conjoint|copain|copine|ami|amie|belle-mere|beau-pere)\b"
 )
 _AGE_SELF = _rx(r"\b(?:j'ai|je suis age|je suis agee|j'aurai)\s*(?:de\s*)?$")
+# "à 16 ans", "à l'âge de": read in the original text (the accent tells "à" from "a").
+_AT_SOME_AGE = re.compile(r"[àÀ]\s$|[àÀ]\sl['’]$")
 _PARENT_WRITES = _rx(
     r"\b(?:mon|notre)\s+(?:fils|enfant|petit-fils|neveu|beau-fils)\b"
     r"|\b(?:ma|notre)\s+(?:fille|petite-fille|niece|belle-fille)\b"
@@ -85,12 +87,12 @@ def _ages(parts: list[_Part], today: date) -> list[_Hit]:
                 continue  # "depuis 2 ans", "de 16 à 25 ans", "à ses 18 ans": not an age now
             if _AGE_NOT_RIGHT.search(f[m.end():m.end() + 30]):
                 continue
-            if _AGE_OTHER_PERSON.search(_left(f, m.start(), 40)):
+            if _AGE_OTHER_PERSON.search(left):
                 continue
             tag = "self" if _AGE_SELF.search(left) else "stated"
             # "à 16 ans, il a quitté l'école": an age at some moment, not surely now.
             before = part.text[max(0, m.start() - 4):m.start()]
-            at_some_age = re.search(r"[àÀ]\s$|[àÀ]\sl['’]$", before)
+            at_some_age = _AT_SOME_AGE.search(before)
             confidence = 0.5 if at_some_age else 0.9
             hits.append(_Hit(value, confidence, part, m.start(), m.end(), tag))
         for m in _BIRTH_FULL.finditer(f):

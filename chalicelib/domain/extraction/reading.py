@@ -98,7 +98,7 @@ _SENTENCE_STOPS = ".;!?\n"
 def _left(folded: str, start: int, limit: int = 60, stops: str = _CLAUSE_STOPS) -> str:
     """The text before `start`, back to the clause (or sentence) start, at most `limit` chars."""
     window = folded[max(0, start - limit):start]
-    cut = max(window.rfind(c) for c in stops)
+    cut = max(map(window.rfind, stops))
     return window[cut + 1:] if cut >= 0 else window
 
 
