@@ -15,7 +15,9 @@ app = Chalice(app_name="mentorat")
 # mixing Chalice's Fn::Sub with the template's Fn::GetAtt.
 INBOUND_QUEUE_ARN = "arn:aws:sqs:eu-west-3:000000000000:replaced-by-infra-template"
 BOUNCE_TOPIC_ARN = "arn:aws:sns:eu-west-3:000000000000:replaced-by-infra-template"
-TABLE_STREAM_ARN = "arn:aws:dynamodb:eu-west-3:000000000000:table/replaced-by-infra-template/stream/2026-01-01T00:00:00.000"
+TABLE_STREAM_ARN = (
+    "arn:aws:dynamodb:eu-west-3:000000000000:table/replaced-by-infra-template/stream/2026-01-01T00:00:00.000"
+)
 
 FORM = ["application/x-www-form-urlencoded"]
 ANY = ["*/*"]  # the API answers 400 itself when the body is not JSON

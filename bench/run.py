@@ -58,8 +58,9 @@ class Client:
     """One keep-alive connection, as a browser or an API client holds one."""
 
     def __init__(self, port: int, source: str | None = None):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30,
-                                               source_address=(source, 0) if source else None)
+        self.conn = http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=30, source_address=(source, 0) if source else None
+        )
 
     def call(self, method: str, path: str, body: bytes = b"", headers: dict | None = None) -> tuple[int, float]:
         t = time.perf_counter()
@@ -91,11 +92,16 @@ def hello_app():
 
 def youth_body(rng: random.Random, i: int) -> dict:
     return {
-        "first_name": "Camille", "last_name": "Bench", "email": f"camille{i}@example.net",
-        "age": rng.randint(15, 25), "postal_code": rng.choice(["59100", "75011", "69003", "13008", "31000", "35000"]),
+        "first_name": "Camille",
+        "last_name": "Bench",
+        "email": f"camille{i}@example.net",
+        "age": rng.randint(15, 25),
+        "postal_code": rng.choice(["59100", "75011", "69003", "13008", "31000", "35000"]),
         "situation": rng.choice(["lycee", "etudiant", "recherche_emploi"]),
         "need": rng.choice(["scolaire", "orientation", "insertion_pro"]),
-        "publics": rng.choice([[], ["qpv"], ["rural"]]), "consent": True, "parental_consent": False,
+        "publics": rng.choice([[], ["qpv"], ["rural"]]),
+        "consent": True,
+        "parental_consent": False,
     }
 
 
@@ -116,8 +122,13 @@ def bench_intake(endpoint: str) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            table_name=f"bench-{uuid.uuid4().hex[:8]}", dynamodb_endpoint=endpoint, outbox_dir=tmp,
-            rate_limit_count=10**9, directory_cache_seconds=3600, admin_token="bench", secret_key="bench-secret",
+            table_name=f"bench-{uuid.uuid4().hex[:8]}",
+            dynamodb_endpoint=endpoint,
+            outbox_dir=tmp,
+            rate_limit_count=10**9,
+            directory_cache_seconds=3600,
+            admin_token="bench",
+            secret_key="bench-secret",
         )
         written: dict[str, float] = {}
 
@@ -184,12 +195,20 @@ def bench_intake(endpoint: str) -> dict:
                 measured = i >= WARM_UP  # warm-up: connections, caches, DynamoDB Local's JIT
                 counting["on"] = measured
                 body = youth_body(rng, i)
-                status, t_form = web.call("POST", "/demande", as_form(body, f"bench-form-{i}"),
-                                          {"Content-Type": "application/x-www-form-urlencoded"})
+                status, t_form = web.call(
+                    "POST",
+                    "/demande",
+                    as_form(body, f"bench-form-{i}"),
+                    {"Content-Type": "application/x-www-form-urlencoded"},
+                )
                 assert status == 303, status
                 form_items = recorded[-1]
-                status, t_api = web.call("POST", "/api/v1/requests", json.dumps(body).encode(),
-                                         {"Content-Type": "application/json", "Idempotency-Key": f"bench-api-{i}"})
+                status, t_api = web.call(
+                    "POST",
+                    "/api/v1/requests",
+                    json.dumps(body).encode(),
+                    {"Content-Type": "application/json", "Idempotency-Key": f"bench-api-{i}"},
+                )
                 assert status == 201, status
                 api_items = recorded[-1]
                 counting["on"] = False
@@ -211,8 +230,12 @@ def bench_intake(endpoint: str) -> dict:
             written.clear()
             for i in range(N_PACED):
                 body = youth_body(rng, 10**6 + i)
-                status, _ = web.call("POST", "/demande", as_form(body, f"bench-paced-{i}"),
-                                     {"Content-Type": "application/x-www-form-urlencoded"})
+                status, _ = web.call(
+                    "POST",
+                    "/demande",
+                    as_form(body, f"bench-paced-{i}"),
+                    {"Content-Type": "application/x-www-form-urlencoded"},
+                )
                 assert status == 303, status
                 time.sleep(PACE_SECONDS)
             deadline = time.monotonic() + 60
@@ -231,8 +254,12 @@ def bench_intake(endpoint: str) -> dict:
     return {
         "ms": ms,
         "calls_per_intake": {op: n / intakes for op, n in sorted(calls.items())},
-        "delay_p50": statistics.median(delays) * 1000, "delay_p99": percentile(delays, 99) * 1000,
-        "mails": len(delays), "not_written": lost, "backlog_s": backlog_s, "backlog_mails": backlog_mails,
+        "delay_p50": statistics.median(delays) * 1000,
+        "delay_p99": percentile(delays, 99) * 1000,
+        "mails": len(delays),
+        "not_written": lost,
+        "backlog_s": backlog_s,
+        "backlog_mails": backlog_mails,
     }
 
 
@@ -241,28 +268,45 @@ def random_directory(rng: random.Random, n: int):
 
     regions = ["11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94"]
     deps = ["59", "62", "75", "93", "69", "13", "31", "33", "38", "44", "35", "67", "974", "2A"]
-    situations = ["primaire", "college", "lycee", "lycee_pro", "etudiant", "apprenti", "recherche_emploi", "emploi", "sans_activite"]
+    situations = [
+        "primaire",
+        "college",
+        "lycee",
+        "lycee_pro",
+        "etudiant",
+        "apprenti",
+        "recherche_emploi",
+        "emploi",
+        "sans_activite",
+    ]
     needs = ["scolaire", "orientation", "insertion_pro"]
     publics = ["qpv", "rural", "handicap", "refugie", "ase", "femme"]
     out = []
     for i in range(n):
         level = rng.random()
         low = rng.randint(6, 20)
-        out.append(Association.model_validate({
-            "id": f"asso-{i:04d}", "name": f"Association {i}", "emails": [f"a{i}@example.org"], "active": rng.random() > 0.05,
-            "territory": {
-                "national": level < 0.05,
-                "regions": rng.sample(regions, 2) if 0.05 <= level < 0.3 else [],
-                "departements": rng.sample(deps, 3) if 0.3 <= level < 0.8 else [],
-                "communes": ["59512", "75056", "13055"] if level >= 0.8 else [],
-            },
-            "ages": {"min": low, "max": rng.randint(low, 30)},
-            "situations": rng.sample(situations, rng.randint(0, 4)),
-            "needs": rng.sample(needs, rng.randint(1, 3)),
-            "publics": rng.sample(publics, rng.randint(0, 2)),
-            "publics_required": rng.sample(publics, 1) if rng.random() < 0.1 else [],
-            "capacity": rng.choice([None, 10, 40]),
-        }))
+        out.append(
+            Association.model_validate(
+                {
+                    "id": f"asso-{i:04d}",
+                    "name": f"Association {i}",
+                    "emails": [f"a{i}@example.org"],
+                    "active": rng.random() > 0.05,
+                    "territory": {
+                        "national": level < 0.05,
+                        "regions": rng.sample(regions, 2) if 0.05 <= level < 0.3 else [],
+                        "departements": rng.sample(deps, 3) if 0.3 <= level < 0.8 else [],
+                        "communes": ["59512", "75056", "13055"] if level >= 0.8 else [],
+                    },
+                    "ages": {"min": low, "max": rng.randint(low, 30)},
+                    "situations": rng.sample(situations, rng.randint(0, 4)),
+                    "needs": rng.sample(needs, rng.randint(1, 3)),
+                    "publics": rng.sample(publics, rng.randint(0, 2)),
+                    "publics_required": rng.sample(publics, 1) if rng.random() < 0.1 else [],
+                    "capacity": rng.choice([None, 10, 40]),
+                }
+            )
+        )
     return out
 
 
@@ -278,11 +322,17 @@ def bench_routing() -> dict[str, float]:
     for code in ["59100", "75011", "13008", "69003", "38000", "97400", "20000", "35000", "44000", "31000"]:
         place = resolve_place(code)
         for _ in range(20):
-            queries.append(RoutingQuery(
-                age=rng.randint(8, 28), situation=rng.choice(list(Situation)), need=rng.choice(list(Need)),
-                publics=tuple(rng.sample(list(Public), rng.randint(0, 2))),
-                commune=place.commune_code, departement=place.departement, region=place.region,
-            ))
+            queries.append(
+                RoutingQuery(
+                    age=rng.randint(8, 28),
+                    situation=rng.choice(list(Situation)),
+                    need=rng.choice(list(Need)),
+                    publics=tuple(rng.sample(list(Public), rng.randint(0, 2))),
+                    commune=place.commune_code,
+                    departement=place.departement,
+                    region=place.region,
+                )
+            )
     routed = 0
     count = 0
     deadline = time.perf_counter() + 3.0
@@ -330,7 +380,11 @@ def bench_mail_attachment(seconds: float = 2.0) -> dict[str, float]:
     from chalicelib.domain.inbound_mail import parse_inbound
     from tests.corpus.documents import pdf_with_text
 
-    facts = ["Élève de 14 ans, en 4ème", "Domicile : 14 rue de l'Alma, 59100 Roubaix", "Besoin : soutien scolaire, REP+"]
+    facts = [
+        "Élève de 14 ans, en 4ème",
+        "Domicile : 14 rue de l'Alma, 59100 Roubaix",
+        "Besoin : soutien scolaire, REP+",
+    ]
 
     def message(body: str, pdf: bool) -> bytes:
         m = EmailMessage()
@@ -347,8 +401,13 @@ def bench_mail_attachment(seconds: float = 2.0) -> dict[str, float]:
         count, start = 0, time.perf_counter()
         while time.perf_counter() - start < seconds:
             mail = parse_inbound(raw, "cpe@college.example.fr")
-            extract_request(mail.subject, mail.own_text, mail.forwarded_text, mail.signature,
-                            attachments=[(d.name, d.text) for d in mail.documents if d.text])
+            extract_request(
+                mail.subject,
+                mail.own_text,
+                mail.forwarded_text,
+                mail.signature,
+                attachments=[(d.name, d.text) for d in mail.documents if d.text],
+            )
             count += 1
         return count / (time.perf_counter() - start)
 
@@ -371,8 +430,12 @@ def bench_document_bombs(rounds: int = 3) -> list[dict]:
     from chalicelib.domain.inbound_mail import Limits
     from chalicelib.services.mail_intake import read_mail, warm_up
     from tests.corpus.documents import (
-        docx_with_paragraphs, odt_with_malformed_content, odt_with_paragraphs, pdf_made_to_be_slow,
-        pdf_with_big_page, zip_bomb_docx,
+        docx_with_paragraphs,
+        odt_with_malformed_content,
+        odt_with_paragraphs,
+        pdf_made_to_be_slow,
+        pdf_with_big_page,
+        zip_bomb_docx,
     )
 
     pdf, docx, odt = "pdf", "vnd.openxmlformats-officedocument.wordprocessingml.document", "vnd.oasis.opendocument.text"
@@ -389,8 +452,12 @@ def bench_document_bombs(rounds: int = 3) -> list[dict]:
         ("ODT, content.xml cut short (odfpy prints it)", odt, odt_with_malformed_content(["Nom : Léo"] * 1000)),
     ]
     settings, limits = Settings(), Limits()
-    reader = ChildProcessMailReader(partial(read_mail, limits=limits), seconds=settings.mail_read_seconds,
-                                    memory_bytes=settings.mail_read_memory_mb * 2**20, warm=partial(warm_up, limits))
+    reader = ChildProcessMailReader(
+        partial(read_mail, limits=limits),
+        seconds=settings.mail_read_seconds,
+        memory_bytes=settings.mail_read_memory_mb * 2**20,
+        warm=partial(warm_up, limits),
+    )
     rows = []
     for name, subtype, data in bombs:
         m = EmailMessage()
@@ -420,23 +487,42 @@ def report_document_bombs(rows: list[dict]) -> None:
     from chalicelib.domain.inbound_mail import Limits
 
     budget, memory = Limits().attachment_seconds, Settings().mail_read_memory_mb
-    print(f"\nAttached documents made to be slow or big, each in a mail read as the stack reads it (a child"
-          f" process; best of 3). Budget: {budget:g} s for the documents + 20 %, {memory} MB of new memory:")
+    print(
+        f"\nAttached documents made to be slow or big, each in a mail read as the stack reads it (a child"
+        f" process; best of 3). Budget: {budget:g} s for the documents + 20 %, {memory} MB of new memory:"
+    )
     for r in rows:
-        print(f"  {r['name']:<52} {r['bytes'] / 1024:>7,.0f} KB  {r['s'] * 1000:>6,.0f} ms"
-              f" ({r['s'] / budget:>4.0%} of {budget:g} s)  +{r['grown_mb']:>5.1f} MB  {r['note']}")
+        print(
+            f"  {r['name']:<52} {r['bytes'] / 1024:>7,.0f} KB  {r['s'] * 1000:>6,.0f} ms"
+            f" ({r['s'] / budget:>4.0%} of {budget:g} s)  +{r['grown_mb']:>5.1f} MB  {r['note']}"
+        )
     worst = max(r["s"] for r in rows)
     grown = max(r["grown_mb"] for r in rows)
-    print(f"  slowest {worst:.2f} s (target <= {budget * 1.2:g} s: {verdict(worst <= budget * 1.2)}),"
-          f" most memory +{grown:.0f} MB (target <= {memory} MB: {verdict(grown <= memory)})")
+    print(
+        f"  slowest {worst:.2f} s (target <= {budget * 1.2:g} s: {verdict(worst <= budget * 1.2)}),"
+        f" most memory +{grown:.0f} MB (target <= {memory} MB: {verdict(grown <= memory)})"
+    )
 
 
 # The shapes of a body made to be slow (tests/adversarial.py): the issue's (no "@", "@"
 # repeated, "a@" repeated, digit runs with separators) and a few that slowed other readers.
 SLOW_SHAPES = (
-    "letters, no @", "@ repeated", "a@ repeated", "digits", "1 repeated", "1. repeated", "1- repeated",
-    "1/ repeated", "0 6 repeated", "+33 repeated", "letter-spaced", "A- repeated", "signature delimiters",
-    "a sentence with contacts", "ages", "phone numbers",
+    "letters, no @",
+    "@ repeated",
+    "a@ repeated",
+    "digits",
+    "1 repeated",
+    "1. repeated",
+    "1- repeated",
+    "1/ repeated",
+    "0 6 repeated",
+    "+33 repeated",
+    "letter-spaced",
+    "A- repeated",
+    "signature delimiters",
+    "a sentence with contacts",
+    "ages",
+    "phone numbers",
 )
 SLOW_MAIL_GOAL_S = 2.0
 
@@ -465,7 +551,10 @@ def bench_slow_mails() -> dict:
     for shape in SLOW_SHAPES:
         body = adversarial(FAMILIES[shape], body_chars)
         message = adversarial(FAMILIES[shape], MESSAGE_MAX)
-        out[shape] = {"mail_s": timed(lambda: intake(mail(body))), "message_ms": timed(lambda: redact_contacts(message)) * 1000}
+        out[shape] = {
+            "mail_s": timed(lambda: intake(mail(body))),
+            "message_ms": timed(lambda: redact_contacts(message)) * 1000,
+        }
     run = body_chars // len(SLOW_SHAPES)
     every = "".join(adversarial(FAMILIES[shape], run) for shape in SLOW_SHAPES)
     out["every shape in turn"] = {"mail_s": timed(lambda: intake(mail(every)))}
@@ -494,7 +583,9 @@ def bench_cold_import(rounds: int = 15) -> dict[str, float]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         for _ in range(rounds):  # interleaved, so machine noise hits both alike
             for cwd, out in ((ROOT, ours), (hello_dir, hello)):
-                r = subprocess.run([sys.executable, "-c", TIME_IMPORT], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+                r = subprocess.run(
+                    [sys.executable, "-c", TIME_IMPORT], cwd=cwd, env=env, capture_output=True, text=True, check=True
+                )
                 out.append(float(r.stdout))
     return {"app_ms": statistics.median(ours) * 1000, "hello_ms": statistics.median(hello) * 1000}
 
@@ -532,8 +623,13 @@ def bench_console_pages(endpoint: str, pages: tuple[str, ...], seed: int) -> dic
     for n in CONSOLE_SIZES:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(
-                table_name=f"bench-console-{uuid.uuid4().hex[:8]}", dynamodb_endpoint=endpoint, outbox_dir=tmp,
-                rate_limit_count=10**9, directory_cache_seconds=3600, admin_token="bench", secret_key="bench-secret",
+                table_name=f"bench-console-{uuid.uuid4().hex[:8]}",
+                dynamodb_endpoint=endpoint,
+                outbox_dir=tmp,
+                rate_limit_count=10**9,
+                directory_cache_seconds=3600,
+                admin_token="bench",
+                secret_key="bench-secret",
             )
             clock = SettableClock(datetime.now(timezone.utc) - timedelta(weeks=52))
             s = Services(settings, clock=clock)
@@ -573,8 +669,11 @@ def bench_console_pages(endpoint: str, pages: tuple[str, ...], seed: int) -> dic
                 set_services(None)
                 # DynamoDB Local slows down with every item it holds, whichever table.
                 s.table.client.delete_table(TableName=s.table.name)
-            out[n] = {"p50": percentile(times, 50), "calls": sum(calls.values()) / CONSOLE_GETS,
-                      "scans": calls.get("Scan", 0) / CONSOLE_GETS}
+            out[n] = {
+                "p50": percentile(times, 50),
+                "calls": sum(calls.values()) / CONSOLE_GETS,
+                "scans": calls.get("Scan", 0) / CONSOLE_GETS,
+            }
     return out
 
 
@@ -600,8 +699,13 @@ def bench_contention(endpoint: str, dynamodb_rule: bool = True, one_association:
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            table_name=f"bench-crowd-{uuid.uuid4().hex[:8]}", dynamodb_endpoint=endpoint, outbox_dir=tmp,
-            rate_limit_count=10**9, directory_cache_seconds=3600, admin_token="bench", secret_key="bench-secret",
+            table_name=f"bench-crowd-{uuid.uuid4().hex[:8]}",
+            dynamodb_endpoint=endpoint,
+            outbox_dir=tmp,
+            rate_limit_count=10**9,
+            directory_cache_seconds=3600,
+            admin_token="bench",
+            secret_key="bench-secret",
         )
         s = Services(settings)
         prepare(s, seed=False)
@@ -630,8 +734,14 @@ def bench_contention(endpoint: str, dynamodb_rule: bool = True, one_association:
             out = []
             for body in bodies[k::CROWD_CLIENTS]:
                 # Each client from its own address, as people are: its own per-IP counter.
-                out.append(Client(port, f"127.0.0.{k + 1}").call("POST", "/api/v1/requests", json.dumps(body).encode(),
-                                             {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}))
+                out.append(
+                    Client(port, f"127.0.0.{k + 1}").call(
+                        "POST",
+                        "/api/v1/requests",
+                        json.dumps(body).encode(),
+                        {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+                    )
+                )
             return out
 
         try:
@@ -647,9 +757,13 @@ def bench_contention(endpoint: str, dynamodb_rule: bool = True, one_association:
     times = [seconds * 1000 for _, seconds in outcomes]
     return {
         "accepted": sum(status == 201 for status, _ in outcomes),
-        "conflicts": tally["conflicts"] + (rule.conflicts if rule else 0), "on": dict(rule.on) if rule else {},
-        "transactions": tally["transactions"], "p50": percentile(times, 50), "p99": percentile(times, 99),
-        "wall_s": wall, "counted": sum(counts.values()),
+        "conflicts": tally["conflicts"] + (rule.conflicts if rule else 0),
+        "on": dict(rule.on) if rule else {},
+        "transactions": tally["transactions"],
+        "p50": percentile(times, 50),
+        "p99": percentile(times, 99),
+        "wall_s": wall,
+        "counted": sum(counts.values()),
     }
 
 
@@ -658,15 +772,19 @@ def verdict(ok: bool) -> str:
 
 
 def print_slow_mails(slow: dict) -> None:
-    print(f"\nMails made to be slow: a {slow['body_chars']:,}-character body of each shape, parsed and extracted"
-          f" (storage not included); redact_contacts on a {slow['message_chars']:,}-character form message:")
+    print(
+        f"\nMails made to be slow: a {slow['body_chars']:,}-character body of each shape, parsed and extracted"
+        f" (storage not included); redact_contacts on a {slow['message_chars']:,}-character form message:"
+    )
     shapes = slow["shapes"]
     for shape, f in shapes.items():
         message = f"   form message {f['message_ms']:6.1f} ms" if "message_ms" in f else ""
         print(f"  {shape:<28} mail {f['mail_s']:5.2f} s{message}")
     slowest = max(shapes, key=lambda shape: shapes[shape]["mail_s"])
     seconds = shapes[slowest]["mail_s"]
-    print(f"  slowest mail {seconds:.2f} s ({slowest}; goal < {SLOW_MAIL_GOAL_S:g} s: {verdict(seconds < SLOW_MAIL_GOAL_S)})")
+    print(
+        f"  slowest mail {seconds:.2f} s ({slowest}; goal < {SLOW_MAIL_GOAL_S:g} s: {verdict(seconds < SLOW_MAIL_GOAL_S)})"
+    )
 
 
 def main() -> None:
@@ -695,49 +813,71 @@ def main() -> None:
     import_ratio = cold["app_ms"] / cold["hello_ms"]
     ms = intake["ms"]
     floor = ms["bare"][0] + ms["hello"][0]
-    print(f"\nIntake through HTTP, as the sender waits for it ({N_INTAKES} of each door, one DynamoDB Local,"
-          " the stream worker running):")
+    print(
+        f"\nIntake through HTTP, as the sender waits for it ({N_INTAKES} of each door, one DynamoDB Local,"
+        " the stream worker running):"
+    )
     print(f"  youth form POST -> 303   p50 {ms['form'][0]:.2f} ms   p99 {ms['form'][1]:.2f} ms")
     print(f"  API POST -> 201          p50 {ms['api'][0]:.2f} ms   p99 {ms['api'][1]:.2f} ms")
     print(f"  bare TransactWriteItems of the same items   p50 {ms['bare'][0]:.2f} ms   p99 {ms['bare'][1]:.2f} ms")
-    print(f"  hello-world Chalice route served the same way   p50 {ms['hello'][0]:.2f} ms   p99 {ms['hello'][1]:.2f} ms")
+    print(
+        f"  hello-world Chalice route served the same way   p50 {ms['hello'][0]:.2f} ms   p99 {ms['hello'][1]:.2f} ms"
+    )
     for door in ("form", "api"):
         ratio = ms[door][0] / floor
         print(f"  {door}: p50 / (bare + hello) = {ratio:.2f} (goal <= 1.5: {verdict(ratio <= 1.5)})")
     per = intake["calls_per_intake"]
     writes = sum(n for op, n in per.items() if op in WRITE_CALLS)
     scans = per.get("Scan", 0)
-    print("  DynamoDB calls in the request path per intake: "
-          + ", ".join(f"{op} {n:.2f}" for op, n in per.items())
-          + f"  -> {writes:.2f} write call(s), {scans:.0f} Scan (goal 1 and 0: {verdict(round(writes, 2) == 1 and scans == 0)})")
-    print(f"  commit -> .eml written (the stream worker, after the answer), {N_PACED} intakes {PACE_SECONDS:g} s apart:"
-          f" p50 {intake['delay_p50']:.0f} ms   p99 {intake['delay_p99']:.0f} ms over {intake['mails']} mails"
-          + (f"; {intake['not_written']} NOT WRITTEN" if intake["not_written"] else ""))
-    print(f"  the back-to-back run's {intake['backlog_mails']} mails: the last written {intake['backlog_s']:.1f} s"
-          " after the last answer")
-    print(f"\n{N_CROWD} intakes at once ({CROWD_CLIENTS} clients, each from its own address), all adding to the"
-          " same counters (tabs' status counter, the day's statistics), served as `make run` serves them:")
+    print(
+        "  DynamoDB calls in the request path per intake: "
+        + ", ".join(f"{op} {n:.2f}" for op, n in per.items())
+        + f"  -> {writes:.2f} write call(s), {scans:.0f} Scan (goal 1 and 0: {verdict(round(writes, 2) == 1 and scans == 0)})"
+    )
+    print(
+        f"  commit -> .eml written (the stream worker, after the answer), {N_PACED} intakes {PACE_SECONDS:g} s apart:"
+        f" p50 {intake['delay_p50']:.0f} ms   p99 {intake['delay_p99']:.0f} ms over {intake['mails']} mails"
+        + (f"; {intake['not_written']} NOT WRITTEN" if intake["not_written"] else "")
+    )
+    print(
+        f"  the back-to-back run's {intake['backlog_mails']} mails: the last written {intake['backlog_s']:.1f} s"
+        " after the last answer"
+    )
+    print(
+        f"\n{N_CROWD} intakes at once ({CROWD_CLIENTS} clients, each from its own address), all adding to the"
+        " same counters (tabs' status counter, the day's statistics), served as `make run` serves them:"
+    )
     for rule, c in crowd.items():
         where = "under DynamoDB's conflict rule (local/conflict_rule.py, pessimistic)" if rule else "on DynamoDB Local"
-        print(f"  {where}: {c['accepted']:.0f} of {N_CROWD} accepted, {c['conflicts']:.0f} transactions cancelled"
-              f" for a conflict (retried) {c['on']}, p50 {c['p50']:.0f} ms, p99 {c['p99']:.0f} ms,"
-              f" counted {c['counted']:.0f}")
-    for title, figures_by_count in (("Console statistics page (52 weeks)", stats_page),
-                                    ("Console queue page (tab counts and a page of 25)", queue_page)):
+        print(
+            f"  {where}: {c['accepted']:.0f} of {N_CROWD} accepted, {c['conflicts']:.0f} transactions cancelled"
+            f" for a conflict (retried) {c['on']}, p50 {c['p50']:.0f} ms, p99 {c['p99']:.0f} ms,"
+            f" counted {c['counted']:.0f}"
+        )
+    for title, figures_by_count in (
+        ("Console statistics page (52 weeks)", stats_page),
+        ("Console queue page (tab counts and a page of 25)", queue_page),
+    ):
         print(f"\n{title}, served as `make run` serves it:")
         for n, figures in figures_by_count.items():
-            print(f"  {n:>5} stored requests: p50 {figures['p50']:.2f} ms, {figures['calls']:.1f} DynamoDB calls per page,"
-                  f" {figures['scans']:.0f} Scan")
+            print(
+                f"  {n:>5} stored requests: p50 {figures['p50']:.2f} ms, {figures['calls']:.1f} DynamoDB calls per page,"
+                f" {figures['scans']:.0f} Scan"
+            )
         same = len({round(f["calls"], 2) for f in figures_by_count.values()}) == 1
         print(f"  calls per page independent of the count: {verdict(same)}")
     print(f"\nRouting over a {N_ASSOCIATIONS}-association directory, one core:")
-    print(f"  {routing['decisions_per_s']:,.0f} decisions/s (target >= 20,000: {verdict(routing['decisions_per_s'] >= 20000)}),"
-          f" {routing['routed_share']:.0%} routed")
+    print(
+        f"  {routing['decisions_per_s']:,.0f} decisions/s (target >= 20,000: {verdict(routing['decisions_per_s'] >= 20000)}),"
+        f" {routing['routed_share']:.0%} routed"
+    )
     print(f"\nMail intake over the real-world corpus ({mail['messages']} messages: parse, classify, extract):")
     print(f"  {mail['per_s']:,.0f} messages/s; slowest {mail['slowest_ms']:.1f} ms ({mail['slowest']})")
     print("\nMail intake of one referent's mail (parse, classify, extract; storage not included):")
-    print(f"  facts in the body {attachment['plain_per_s']:,.0f} messages/s;"
-          f" facts in a 1-page PDF attachment {attachment['pdf_per_s']:,.0f} messages/s")
+    print(
+        f"  facts in the body {attachment['plain_per_s']:,.0f} messages/s;"
+        f" facts in a 1-page PDF attachment {attachment['pdf_per_s']:,.0f} messages/s"
+    )
     report_document_bombs(bombs)
     print_slow_mails(slow_mails)
     print("\nCold import (median of 15, interleaved):")

@@ -56,9 +56,15 @@ class Stores:
         from .adapters.dynamodb.stats import DynamoStatsStore
 
         return Stores._on(
-            table, mail_grace_seconds,
-            requests=DynamoRequestStore, outbox=DynamoOutboxStore, directory=DynamoDirectoryStore,
-            mail_log=DynamoMailLogStore, console=DynamoConsoleStore, mentors=DynamoMentorStore, stats=DynamoStatsStore,
+            table,
+            mail_grace_seconds,
+            requests=DynamoRequestStore,
+            outbox=DynamoOutboxStore,
+            directory=DynamoDirectoryStore,
+            mail_log=DynamoMailLogStore,
+            console=DynamoConsoleStore,
+            mentors=DynamoMentorStore,
+            stats=DynamoStatsStore,
             recount=DynamoRecountStore,
         )
 
@@ -66,7 +72,11 @@ class Stores:
     def in_memory(mail_grace_seconds: int = 120) -> "Stores":
         """Every port in memory, sharing one state (tests: use cases in milliseconds)."""
         from .adapters.memory import (
-            MemoryDirectoryStore, MemoryMailLogStore, MemoryOutboxStore, MemoryRequestStore, MemoryState,
+            MemoryDirectoryStore,
+            MemoryMailLogStore,
+            MemoryOutboxStore,
+            MemoryRequestStore,
+            MemoryState,
         )
         from .adapters.memory.console import MemoryConsoleStore
         from .adapters.memory.mentors import MemoryMentorStore
@@ -74,9 +84,15 @@ class Stores:
         from .adapters.memory.stats import MemoryStatsStore
 
         return Stores._on(
-            MemoryState(), mail_grace_seconds,
-            requests=MemoryRequestStore, outbox=MemoryOutboxStore, directory=MemoryDirectoryStore,
-            mail_log=MemoryMailLogStore, console=MemoryConsoleStore, mentors=MemoryMentorStore, stats=MemoryStatsStore,
+            MemoryState(),
+            mail_grace_seconds,
+            requests=MemoryRequestStore,
+            outbox=MemoryOutboxStore,
+            directory=MemoryDirectoryStore,
+            mail_log=MemoryMailLogStore,
+            console=MemoryConsoleStore,
+            mentors=MemoryMentorStore,
+            stats=MemoryStatsStore,
             recount=MemoryRecountStore,
         )
 
@@ -85,10 +101,12 @@ class Stores:
         """Each port's store built on the one backing they share (a table, a memory state);
         the stores that write mails to send also take the sweeper's grace."""
         takes_grace = {"requests", "console", "mentors", "stats", "directory"}
-        return Stores(**{
-            port: store(shared, mail_grace_seconds) if port in takes_grace else store(shared)
-            for port, store in store_classes.items()
-        })
+        return Stores(
+            **{
+                port: store(shared, mail_grace_seconds) if port in takes_grace else store(shared)
+                for port, store in store_classes.items()
+            }
+        )
 
 
 class Services:
@@ -130,25 +148,43 @@ class Services:
             stores = Stores.on_dynamodb(self.table, settings.mail_grace_seconds)
         self.stores = stores
         if sender is None:
-            sender = EmlOutbox(settings.outbox_dir) if settings.local else SesSender(self._ses_client, settings.ses_configuration_set)
+            sender = (
+                EmlOutbox(settings.outbox_dir)
+                if settings.local
+                else SesSender(self._ses_client, settings.ses_configuration_set)
+            )
         self.links = SignedLinks(settings, self.clock)
         self.mails = MailComposer(render_mail, settings, self.links.answer_url)
         self.directory = DirectoryService(
-            store=stores.directory, mail_log=stores.mail_log, monotonic=time.monotonic,
-            ttl_seconds=settings.directory_cache_seconds, clock=self.clock, mails=self.mails,
+            store=stores.directory,
+            mail_log=stores.mail_log,
+            monotonic=time.monotonic,
+            ttl_seconds=settings.directory_cache_seconds,
+            clock=self.clock,
+            mails=self.mails,
             mail_retention_days=settings.mail_retention_days,
         )
         self.intake = IntakeService(
             requests=stores.requests, directory=self.directory, mails=self.mails, clock=self.clock, settings=settings
         )
         self.outbox = OutboxService(
-            outbox=stores.outbox, requests=stores.requests, sender=sender, clock=self.clock,
-            mail_from=settings.mail_from, max_attempts=settings.mail_max_attempts,
+            outbox=stores.outbox,
+            requests=stores.requests,
+            sender=sender,
+            clock=self.clock,
+            mail_from=settings.mail_from,
+            max_attempts=settings.mail_max_attempts,
         )
         self.requests = RequestQueries(requests=stores.requests, mail_log=stores.mail_log, clock=self.clock)
         self.answers = AnswerService(
-            requests=stores.requests, outbox=stores.outbox, mail_log=stores.mail_log, directory=self.directory,
-            mails=self.mails, links=self.links, clock=self.clock, settings=settings,
+            requests=stores.requests,
+            outbox=stores.outbox,
+            mail_log=stores.mail_log,
+            directory=self.directory,
+            mails=self.mails,
+            links=self.links,
+            clock=self.clock,
+            settings=settings,
         )
         self._mentors: Optional[MentorService] = None
         self._mentor_queries: Optional[MentorQueries] = None
@@ -166,9 +202,14 @@ class Services:
             from .adapters.templates import render_mail
 
             self._mentors = MentorService(
-                mentors=self._mentor_store(), directory=self.directory,
-                mails=MentorMails(render_mail, self.settings, self.links.answer_url), links=self.links,
-                clock=self.clock, settings=self.settings, outbox=self.stores.outbox, mail_log=self.stores.mail_log,
+                mentors=self._mentor_store(),
+                directory=self.directory,
+                mails=MentorMails(render_mail, self.settings, self.links.answer_url),
+                links=self.links,
+                clock=self.clock,
+                settings=self.settings,
+                outbox=self.stores.outbox,
+                mail_log=self.stores.mail_log,
             )
         return self._mentors
 
@@ -213,10 +254,20 @@ class Services:
                     raw_store = S3RawMailStore(self.settings.raw_mail_bucket, lambda: self._client("s3"))
             limits = Limits(max_bytes=self.settings.max_mail_bytes)
             read = partial(read_mail, limits=limits, trusted_authserv_id=self.settings.trusted_authserv_id)
-            reader = self._mail_reader(read) if self._mail_reader else self._child_process_reader(read, partial(warm_up, limits))
+            reader = (
+                self._mail_reader(read)
+                if self._mail_reader
+                else self._child_process_reader(read, partial(warm_up, limits))
+            )
             self._mail_intake = MailIntakeService(
-                intake=self.intake, requests=self.stores.requests, mail_log=self.stores.mail_log, raw_store=raw_store,
-                on_bounce=self.association_mail_bounced, clock=self.clock, settings=self.settings, reader=reader,
+                intake=self.intake,
+                requests=self.stores.requests,
+                mail_log=self.stores.mail_log,
+                raw_store=raw_store,
+                on_bounce=self.association_mail_bounced,
+                clock=self.clock,
+                settings=self.settings,
+                reader=reader,
             )
         return self._mail_intake
 
@@ -226,7 +277,9 @@ class Services:
         from .adapters.mail_reading import ChildProcessMailReader
 
         return ChildProcessMailReader(
-            read, seconds=self.settings.mail_read_seconds, memory_bytes=self.settings.mail_read_memory_mb * 2**20,
+            read,
+            seconds=self.settings.mail_read_seconds,
+            memory_bytes=self.settings.mail_read_memory_mb * 2**20,
             warm=warm,
         )
 
@@ -289,7 +342,9 @@ class Services:
 
         # The raw store's S3 client, made once per warm Lambda, not once per batch.
         raw_store = self.mail_intake.raw_store
-        return process_sqs_batch(event, context, self.mail_intake, lambda bucket, key: raw_store.get(f"s3://{bucket}/{key}"))
+        return process_sqs_batch(
+            event, context, self.mail_intake, lambda bucket, key: raw_store.get(f"s3://{bucket}/{key}")
+        )
 
     def ses_bounce(self, message: str) -> int:
         from .domain.bounces import bounces_from_ses

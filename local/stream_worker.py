@@ -72,8 +72,12 @@ class StreamWorker:
     @classmethod
     def for_services(cls, services: Any, checkpoint: Optional[Path] = None, **kwargs: Any) -> "StreamWorker":
         return cls(
-            services.mail_stream_batch, services.table.client, services.streams_client(), services.settings.table_name,
-            checkpoint, **kwargs,
+            services.mail_stream_batch,
+            services.table.client,
+            services.streams_client(),
+            services.settings.table_name,
+            checkpoint,
+            **kwargs,
         )
 
     # -- running -----------------------------------------------------------------------
@@ -224,7 +228,9 @@ class StreamWorker:
             self._save()
         else:
             shard.iterator = self.streams.get_shard_iterator(
-                StreamArn=self.position.stream_arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",
+                StreamArn=self.position.stream_arn,
+                ShardId=shard_id,
+                ShardIteratorType="AT_SEQUENCE_NUMBER",
                 SequenceNumber=seq,
             )["ShardIterator"]
         return False

@@ -72,7 +72,9 @@ def npm_pack(destination: Path) -> Path:
     destination.mkdir(parents=True, exist_ok=True)
     out = subprocess.run(
         ["npm", "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(destination), "--json"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return destination / json.loads(out)[0]["filename"]
 
@@ -150,8 +152,9 @@ def build(raw: dict[str, object]) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("tarball", nargs="?", type=Path,
-                        help=f"{PACKAGE}-{VERSION} .tgz (default: npm pack into .cache/)")
+    parser.add_argument(
+        "tarball", nargs="?", type=Path, help=f"{PACKAGE}-{VERSION} .tgz (default: npm pack into .cache/)"
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
 

@@ -50,7 +50,9 @@ def ensure_secrets(ssm: Any, path: str, token: Callable[[], str] = lambda: secre
     return created
 
 
-def rotate_secret_key(ssm: Any, path: str, keep: int = 2, token: Callable[[], str] = lambda: secrets.token_urlsafe(48)) -> None:
+def rotate_secret_key(
+    ssm: Any, path: str, keep: int = 2, token: Callable[[], str] = lambda: secrets.token_urlsafe(48)
+) -> None:
     """New SECRET_KEY; the old one joins PREVIOUS_SECRET_KEYS (the newest `keep` are kept)."""
     current = ssm.get_parameter(Name=f"{path}/SECRET_KEY", WithDecryption=True)["Parameter"]["Value"]
     try:
@@ -75,12 +77,17 @@ def ensure_artifact_bucket(s3: Any, name: str, region: str) -> None:
     s3.put_public_access_block(
         Bucket=name,
         PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
         },
     )
     s3.put_bucket_encryption(
         Bucket=name,
-        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
     )
 
 
@@ -152,7 +159,9 @@ def seed_directory(dynamodb: Any, table: str) -> int:
 
     on_table = DynamoTable(table, lambda: dynamodb)
     directory = DirectoryService(
-        store=DynamoDirectoryStore(on_table), mail_log=DynamoMailLogStore(on_table), monotonic=time.monotonic,
+        store=DynamoDirectoryStore(on_table),
+        mail_log=DynamoMailLogStore(on_table),
+        monotonic=time.monotonic,
         ttl_seconds=0.0,
     )
     if directory.entries():
@@ -197,8 +206,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     ensure_artifact_bucket(s3, bucket, args.region)
     template_url = upload_artifacts(s3, bucket, args.template, stack)
     parameters = {"DomainName": args.domain, "CertificateArn": args.certificate_arn, "SecretsPath": path}
-    optional = {"MailDomain": args.mail_domain, "MailFrom": args.mail_from,
-                "IntakeAddresses": args.intake_addresses, "AlarmEmail": args.alarm_email}
+    optional = {
+        "MailDomain": args.mail_domain,
+        "MailFrom": args.mail_from,
+        "IntakeAddresses": args.intake_addresses,
+        "AlarmEmail": args.alarm_email,
+    }
     parameters.update({k: v for k, v in optional.items() if v})
     outputs = deploy_stack(session.client("cloudformation"), stack, template_url, parameters)
 

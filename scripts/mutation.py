@@ -101,15 +101,27 @@ def tree_files(worktree: bool) -> list[tuple[str, bytes]]:
     if worktree:
         out = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", *wanted],
-            cwd=ROOT, check=True, capture_output=True,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
         ).stdout
         paths = [p for p in out.decode().split("\0") if p and (ROOT / p).is_file()]
         return [(p, (ROOT / p).read_bytes()) for p in paths]
-    names = subprocess.run(
-        ["git", "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", *wanted], cwd=ROOT, check=True, capture_output=True
-    ).stdout.decode().split("\0")
-    return [(n, subprocess.run(["git", "show", f"HEAD:{n}"], cwd=ROOT, check=True, capture_output=True).stdout)
-            for n in names if n]
+    names = (
+        subprocess.run(
+            ["git", "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", *wanted],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    return [
+        (n, subprocess.run(["git", "show", f"HEAD:{n}"], cwd=ROOT, check=True, capture_output=True).stdout)
+        for n in names
+        if n
+    ]
 
 
 def prepare(only: list[str], tests: list[str], packages: list[str], worktree: bool) -> None:
@@ -177,7 +189,13 @@ def sample_names(per_package: int, seed: int, packages: list[str], max_children:
     mutants when it has fewer). Mutant sampling estimates the kill rate without running
     every mutant: the same seed on the same commit draws the same mutants. A draw whose
     survivors tests were written against reads high afterwards: measure with another seed."""
-    subprocess.run([sys.executable, "-c", GENERATE_SNIPPET, str(max_children)], cwd=WORK, check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-c", GENERATE_SNIPPET, str(max_children)],
+        cwd=WORK,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     by_package: dict[str, list[str]] = defaultdict(list)
     for name in json.loads((WORK / "mutant-names.json").read_text()):
         by_package[package_of(name)].append(name)
@@ -233,8 +251,9 @@ def wilson_interval(killed: int, judged: int, z: float = 1.96) -> tuple[float, f
     return 100 * (centre - half), 100 * (centre + half)
 
 
-def summarise(results: dict[str, dict], equivalents: dict[str, str], packages: list[str],
-              sampled: bool = False) -> tuple[list[str], str]:
+def summarise(
+    results: dict[str, dict], equivalents: dict[str, str], packages: list[str], sampled: bool = False
+) -> tuple[list[str], str]:
     by_package: dict[str, Counter] = defaultdict(Counter)
     survivors: dict[str, list[str]] = defaultdict(list)
     listed_equivalents: dict[str, list[str]] = defaultdict(list)
@@ -257,8 +276,11 @@ def summarise(results: dict[str, dict], equivalents: dict[str, str], packages: l
         score = 100.0 * c["killed"] / judged if judged else 0.0
         low, high = wilson_interval(c["killed"], judged)
         interval = f"sample's 95 % interval {low:.1f}-{high:.1f} %; " if sampled else ""
-        line = (f"{pkg}: {score:.1f} % killed ({c['killed']} of {judged}; {interval}{c['equivalent']} equivalent"
-                + (f", {c['not checked']} not checked" if c["not checked"] else "") + f"; goal {GOALS[pkg]:.0f} %)")
+        line = (
+            f"{pkg}: {score:.1f} % killed ({c['killed']} of {judged}; {interval}{c['equivalent']} equivalent"
+            + (f", {c['not checked']} not checked" if c["not checked"] else "")
+            + f"; goal {GOALS[pkg]:.0f} %)"
+        )
         lines.append(line)
         report.append(f"- {line}")
     stale = sorted(set(equivalents) - set(results))
@@ -283,8 +305,13 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=[], help="mutate only these files (globs)")
     parser.add_argument("--report-only", action="store_true", help="summarise the last run without running")
     parser.add_argument("--worktree", action="store_true", help="the working tree as it is, not the last commit")
-    parser.add_argument("--sample", type=int, default=0, metavar="N",
-                        help="run a seeded random sample of N mutants per package instead of all of them")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run a seeded random sample of N mutants per package instead of all of them",
+    )
     parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args()
 

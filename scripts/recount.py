@@ -47,8 +47,11 @@ def main(argv: Optional[list[str]] = None) -> None:
     where.add_argument("--stack", help="the stack whose table it is (mentorat-<stage>)")
     parser.add_argument("--region", default=None)
     parser.add_argument("--endpoint-url", default=None, help="DynamoDB Local (the stack of `make run`)")
-    parser.add_argument("--since", default=None, help="first day (YYYY-MM-DD, Paris) of statistics to rewrite; "
-                        "default: the oldest stored request's")
+    parser.add_argument(
+        "--since",
+        default=None,
+        help="first day (YYYY-MM-DD, Paris) of statistics to rewrite; default: the oldest stored request's",
+    )
     args = parser.parse_args(argv)
     import boto3
 

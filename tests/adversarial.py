@@ -299,14 +299,26 @@ def _assigned_names(module: ModuleType) -> set[str]:
         return set()
     out: set[str] = set()
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
         out.update(t.id for t in targets if isinstance(t, ast.Name))
     return out
 
 
 # -- the patterns written inside functions -------------------------------------------------
 
-_RE_API = {"compile": 1, "search": 2, "match": 2, "fullmatch": 2, "finditer": 2, "findall": 2, "split": 3, "sub": 4, "subn": 4}
+_RE_API = {
+    "compile": 1,
+    "search": 2,
+    "match": 2,
+    "fullmatch": 2,
+    "finditer": 2,
+    "findall": 2,
+    "split": 3,
+    "sub": 4,
+    "subn": 4,
+}
 # Functions of chalicelib that compile what they are given (their calls are patterns too).
 FACTORIES = {"_rx"}
 
@@ -336,8 +348,15 @@ def inline_patterns(package: str = "chalicelib") -> list[Inline]:
         except (OSError, TypeError):
             continue
         for function, call in _calls_in_functions(ast.parse(source)):
-            out.append(Inline(module.__name__, function, call.lineno, ast.get_source_segment(source, call) or "",
-                              _compiled(call, vars(module))))
+            out.append(
+                Inline(
+                    module.__name__,
+                    function,
+                    call.lineno,
+                    ast.get_source_segment(source, call) or "",
+                    _compiled(call, vars(module)),
+                )
+            )
     return out
 
 
@@ -375,7 +394,7 @@ def _compiled(call: ast.Call, namespace: dict) -> Optional[object]:
         if isinstance(call.func, ast.Name):
             return value(call)  # a FACTORIES function: compiles what it is given
         position = _RE_API[call.func.attr]
-        flags = [k.value for k in call.keywords if k.arg == "flags"] or call.args[position:position + 1]
+        flags = [k.value for k in call.keywords if k.arg == "flags"] or call.args[position : position + 1]
         return re.compile(value(call.args[0]), value(flags[0]) if flags else 0)
     except NameError:
         return None  # built from a function's own variables: listed by hand

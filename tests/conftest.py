@@ -93,8 +93,14 @@ def make_memory_services(settings, clock=None, sender=None, directory=None):
     from chalicelib.adapters.mail_reading import InProcessMailReader
     from chalicelib.bootstrap import Stores
 
-    return make_services(settings, clock, sender, directory, stores=Stores.in_memory(settings.mail_grace_seconds),
-                         mail_reader=InProcessMailReader)
+    return make_services(
+        settings,
+        clock,
+        sender,
+        directory,
+        stores=Stores.in_memory(settings.mail_grace_seconds),
+        mail_reader=InProcessMailReader,
+    )
 
 
 @pytest.fixture

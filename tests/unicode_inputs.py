@@ -80,7 +80,11 @@ def numbers_in_other_digits(max_size: int = 3) -> st.SearchStrategy[str]:
     """A number written with other digits or numerals only ("١٥", "¹⁵", "１５")."""
     return st.one_of(
         st.sampled_from(KNOWN_OTHER_NUMBERS),
-        st.text(st.one_of(other_digits(), other_numerals(), st.sampled_from("０１２３４５６７８９")), min_size=1, max_size=max_size),
+        st.text(
+            st.one_of(other_digits(), other_numerals(), st.sampled_from("０１２３４５６７８９")),
+            min_size=1,
+            max_size=max_size,
+        ),
     )
 
 
@@ -122,10 +126,22 @@ def b64(text: str | bytes) -> str:
 # JSON of the wrong types, of a sort key of another shape, of bytes that are no text,
 # other scripts' digits, and a huge one.
 CRAFTED_CURSORS = (
-    "not-a-cursor", "abc", "²", "１５", "A" * 5000, b64("{}"), b64("[1, 2]"), b64('"x"'), b64("123"), b64("null"),
+    "not-a-cursor",
+    "abc",
+    "²",
+    "１５",
+    "A" * 5000,
+    b64("{}"),
+    b64("[1, 2]"),
+    b64('"x"'),
+    b64("123"),
+    b64("null"),
     b64('{"pk": {"S": "REQ#x"}, "sk": {"S": "META"}, "feed_pk": {"S": "REQUESTS"}, "list_sk": {"S": "x"}}'),
-    b64('{"pk": {"N": "1"}, "sk": {"BOOL": true}}'), b64("2026-13-45T99:99:99.000000Z#" + "z" * 200),
-    b64("2026-11-24T09:00:00.000000Z#id\nwith\nbreaks"), b64(b"\xff\xfe"), b64("2026-11-24T09:00:00.000000Z#" + "é"),
+    b64('{"pk": {"N": "1"}, "sk": {"BOOL": true}}'),
+    b64("2026-13-45T99:99:99.000000Z#" + "z" * 200),
+    b64("2026-11-24T09:00:00.000000Z#id\nwith\nbreaks"),
+    b64(b"\xff\xfe"),
+    b64("2026-11-24T09:00:00.000000Z#" + "é"),
 )
 
 

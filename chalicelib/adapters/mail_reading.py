@@ -90,8 +90,15 @@ class ChildProcessMailReader:
     and `memory_bytes` of new memory. `warm` runs once in this process before the first
     child: imports and caches the children then share instead of redoing each."""
 
-    def __init__(self, read: ReadMail, *, seconds: float, memory_bytes: int, cpu_seconds: Optional[int] = None,
-                 warm: Optional[Callable[[], Any]] = None):
+    def __init__(
+        self,
+        read: ReadMail,
+        *,
+        seconds: float,
+        memory_bytes: int,
+        cpu_seconds: Optional[int] = None,
+        warm: Optional[Callable[[], Any]] = None,
+    ):
         self._read = read
         self.seconds = seconds
         self.cpu_seconds = cpu_seconds if cpu_seconds is not None else max(1, math.ceil(seconds))
@@ -169,10 +176,14 @@ class ChildProcessMailReader:
             # SIGKILL: the hard CPU limit, or the system out of memory; SIGSEGV, SIGBUS,
             # SIGABRT: a library failing an allocation past the memory limit. The mail's doing.
             if number in (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT):
-                return MailOverBudget(f"reading stopped by {signal.Signals(number).name}: over its budget of"
-                                      f" {self.cpu_seconds} s of CPU time or {self.memory_bytes // 2**20} MB of memory")
+                return MailOverBudget(
+                    f"reading stopped by {signal.Signals(number).name}: over its budget of"
+                    f" {self.cpu_seconds} s of CPU time or {self.memory_bytes // 2**20} MB of memory"
+                )
         # Stopped from outside (SIGTERM), or a fault of ours: not the mail's, so the door retries.
-        return RuntimeError(f"mail reading's child process ended without an answer (status {os.waitstatus_to_exitcode(status)})")
+        return RuntimeError(
+            f"mail reading's child process ended without an answer (status {os.waitstatus_to_exitcode(status)})"
+        )
 
 
 def _answer(readable: int, deadline: float) -> Optional[bytes]:
@@ -193,11 +204,12 @@ def _answer(readable: int, deadline: float) -> Optional[bytes]:
         if len(data) >= _LENGTH.size:
             (length,) = _LENGTH.unpack_from(data)
             if len(data) >= _LENGTH.size + length:
-                return bytes(data[_LENGTH.size:_LENGTH.size + length])
+                return bytes(data[_LENGTH.size : _LENGTH.size + length])
 
 
-def _child(writable: int, read: ReadMail, raw: bytes, envelope_sender: Optional[str], cpu_seconds: int,
-           memory_bytes: int) -> int:
+def _child(
+    writable: int, read: ReadMail, raw: bytes, envelope_sender: Optional[str], cpu_seconds: int, memory_bytes: int
+) -> int:
     """In the child: confine, read, answer. Returns the exit status."""
     gc.freeze()  # the parent's objects: collections skip them, so their pages stay shared
     # Not the parent's handlers (local/run.py's shutdown). A terminal's Ctrl-C reaches the
@@ -290,4 +302,4 @@ def _address_space() -> Optional[int]:
 def _write(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]

@@ -34,7 +34,7 @@ def pending_mail_id(record: dict[str, Any]) -> Optional[str]:
         return None
     if (image.get("state") or {}).get("S") != "pending":
         return None
-    return pk[len("MAIL#"):]
+    return pk[len("MAIL#") :]
 
 
 def process_stream_batch(event: dict[str, Any], context: Any, send: Callable[[str], Any]) -> dict:
@@ -47,6 +47,8 @@ def process_stream_batch(event: dict[str, Any], context: Any, send: Callable[[st
             send(mail_id)
 
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=BatchProcessor(event_type=EventType.DynamoDBStreams),
+        event=event,
+        record_handler=record_handler,
+        processor=BatchProcessor(event_type=EventType.DynamoDBStreams),
         context=context,
     )

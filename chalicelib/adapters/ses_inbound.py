@@ -60,13 +60,19 @@ def verdict_from_receipt(receipt: Mapping[str, Any]) -> SenderVerdict:
         status = verdict.get("status") if isinstance(verdict, Mapping) else None
         return SES_RESULTS.get(status.upper()) if isinstance(status, str) else None
 
-    return SenderVerdict.from_dict({
-        "spf": result("spfVerdict"), "dkim": result("dkimVerdict"), "dmarc": result("dmarcVerdict"),
-        "dmarc_policy": receipt.get("dmarcPolicy"),
-    })
+    return SenderVerdict.from_dict(
+        {
+            "spf": result("spfVerdict"),
+            "dkim": result("dkimVerdict"),
+            "dmarc": result("dmarcVerdict"),
+            "dmarc_policy": receipt.get("dmarcPolicy"),
+        }
+    )
 
 
-def process_sqs_batch(event: dict[str, Any], context: Any, mail_intake: Any, read_raw: Callable[[str, str], bytes]) -> dict:
+def process_sqs_batch(
+    event: dict[str, Any], context: Any, mail_intake: Any, read_raw: Callable[[str, str], bytes]
+) -> dict:
     """Powertools' BatchProcessor: returns {"batchItemFailures": [...]} for Lambda."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
@@ -74,8 +80,12 @@ def process_sqs_batch(event: dict[str, Any], context: Any, mail_intake: Any, rea
         receipt = receipt_from_sqs_body(record.body)
         raw = read_raw(receipt.bucket, receipt.key)
         mail_intake.ingest(
-            raw, receipt.envelope_sender, receipt.recipients, raw_key=f"s3://{receipt.bucket}/{receipt.key}",
-            source_id=receipt.ses_message_id, verdict=receipt.verdict,
+            raw,
+            receipt.envelope_sender,
+            receipt.recipients,
+            raw_key=f"s3://{receipt.bucket}/{receipt.key}",
+            source_id=receipt.ses_message_id,
+            verdict=receipt.verdict,
         )
 
     return process_partial_response(

@@ -17,7 +17,9 @@ from .reference import RECORD_REFERENCE_PATTERN
 # <mail-id.REFERENCE@domain>: a request's reference (MNT-), or a sign-up's (BEN-).
 OUR_MESSAGE_ID = re.compile(rf"<([0-9a-f]{{32}})\.{RECORD_REFERENCE_PATTERN}@[^>\s]+>")
 MAIL_ID = re.compile(r"[0-9a-f]{32}")
-FINAL_RECIPIENT = re.compile(r"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE)
+FINAL_RECIPIENT = re.compile(
+    r"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE
+)
 
 
 @dataclass(frozen=True)

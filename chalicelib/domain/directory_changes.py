@@ -119,9 +119,14 @@ def address_changes(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping
         a, b = old.get(aid) or {}, new.get(aid) or {}
         if aid in old and aid in new and _same("emails", a.get("emails"), b.get("emails")):
             continue
-        out.append(AddressChange(
-            aid, str(b.get("name") or a.get("name") or aid), tuple(a.get("emails") or ()), tuple(b.get("emails") or ()),
-        ))
+        out.append(
+            AddressChange(
+                aid,
+                str(b.get("name") or a.get("name") or aid),
+                tuple(a.get("emails") or ()),
+                tuple(b.get("emails") or ()),
+            )
+        )
     return out
 
 
@@ -293,9 +298,11 @@ def simulate(
         for aid in sorted(moving_in.keys() | moving_out.keys())
     ]
     sim.to_triage = sorted(to_triage.items(), key=lambda kv: (-kv[1], kv[0]))
-    scope = dict(all_departements) if all_departements is not None else {
-        d: departement_name(d) or d for d in seen_departements
-    }
+    scope = (
+        dict(all_departements)
+        if all_departements is not None
+        else {d: departement_name(d) or d for d in seen_departements}
+    )
     before_gaps = coverage_gaps(current, scope)
     after_gaps = coverage_gaps(proposed, scope)
     sim.new_gaps = [g for g in after_gaps if g not in before_gaps]
@@ -346,7 +353,7 @@ def commune_departement(code: str) -> Optional[str]:
 
 
 def split_codes(text: str) -> list[str]:
-    """"59, 62 ; 2a" -> ["59", "62", "2A"]: commas, semicolons or spaces separate."""
+    """ "59, 62 ; 2a" -> ["59", "62", "2A"]: commas, semicolons or spaces separate."""
     out: list[str] = []
     for part in text.replace(";", ",").replace("\n", ",").split(","):
         for code in part.split():

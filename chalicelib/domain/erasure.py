@@ -84,6 +84,12 @@ class ErasedTriage:
 
 
 __all__ = [
-    "AGE_BANDS", "ERASED_TRIAGE_REASON", "ErasedTriage", "age_band", "erased_reason", "erased_routing", "scrub_event",
+    "AGE_BANDS",
+    "ERASED_TRIAGE_REASON",
+    "ErasedTriage",
+    "age_band",
+    "erased_reason",
+    "erased_routing",
+    "scrub_event",
     "scrubbed_mail_body",
 ]

@@ -76,9 +76,7 @@ class MentorSignup(RoutedRecord):
 
     # -- transitions of its own (the shared ones: domain/routed_record.py) ---------------
 
-    def first_routing(
-        self, decision: MentorRoutingDecision, association: Optional[Association], at: Moment
-    ) -> Change:
+    def first_routing(self, decision: MentorRoutingDecision, association: Optional[Association], at: Moment) -> Change:
         """A new sign-up: received, then routed or sent to triage; the volunteer gets an
         acknowledgement with the reference either way."""
         change = super().first_routing(decision, association, at)

@@ -160,6 +160,10 @@ def _score(a: Association, q: MentorQuery, in_use: int, w: MentorWeights) -> Men
     territory = w.of_level(level)
     share = in_use / a.mentor_capacity if a.mentor_capacity else 0.0
     return MentorCandidate(
-        id=a.id, score=w.need * shared + territory, needs=w.need * shared, territory=territory,
-        territory_level=level, load_share=share,
+        id=a.id,
+        score=w.need * shared + territory,
+        needs=w.need * shared,
+        territory=territory,
+        territory_level=level,
+        load_share=share,
     )

@@ -16,11 +16,29 @@ from pydantic_core import PydanticCustomError
 from .mentor_vocabulary import MentorMode, Occupation, YouthAgeBand
 from .phone import phone_schema, phone_value
 from .submission import (
-    FieldError, InvalidSubmission, _field_name, _french, city_value, distinct_texts, postal_code_value, required,
-    required_email, strict_bool, whole_number_value,
+    FieldError,
+    InvalidSubmission,
+    _field_name,
+    _french,
+    city_value,
+    distinct_texts,
+    postal_code_value,
+    required,
+    required_email,
+    strict_bool,
+    whole_number_value,
 )
 from .submission_schema import postal_codes_pattern
-from .text_rules import BLANK_PATTERN, CITY_MAX, MESSAGE_MAX, NAME_MAX, email_schema, message_value, text_schema, text_value
+from .text_rules import (
+    BLANK_PATTERN,
+    CITY_MAX,
+    MESSAGE_MAX,
+    NAME_MAX,
+    email_schema,
+    message_value,
+    text_schema,
+    text_value,
+)
 from .vocabulary import Need
 
 AGE_MIN, AGE_MAX = 18, 99  # volunteers are adults
@@ -88,7 +106,8 @@ class MentorSubmission(BaseModel):
     def _adult(cls, v: int) -> int:
         if not AGE_MIN <= v <= AGE_MAX:
             raise PydanticCustomError(
-                "age_range", f"Le mentorat bénévole est ouvert aux adultes : l'âge doit être compris entre {AGE_MIN} et {AGE_MAX} ans."
+                "age_range",
+                f"Le mentorat bénévole est ouvert aux adultes : l'âge doit être compris entre {AGE_MIN} et {AGE_MAX} ans.",
             )
         return v
 
@@ -96,7 +115,9 @@ class MentorSubmission(BaseModel):
     @classmethod
     def _hours(cls, v: int) -> int:
         if not HOURS_MIN <= v <= HOURS_MAX:
-            raise PydanticCustomError("hours_range", f"Indiquez un nombre d'heures par mois entre {HOURS_MIN} et {HOURS_MAX}.")
+            raise PydanticCustomError(
+                "hours_range", f"Indiquez un nombre d'heures par mois entre {HOURS_MIN} et {HOURS_MAX}."
+            )
         return v
 
     _postal_code = field_validator("postal_code", mode="before")(postal_code_value)
@@ -154,6 +175,16 @@ def mentor_submission_schema(schema: dict[str, Any]) -> None:
         "consent": {"const": True},
     }
     schema["required"] = [
-        "first_name", "last_name", "email", "age", "postal_code", "occupation", "modes", "hours_per_month",
-        "youth_ages", "needs", "commitment", "consent",
+        "first_name",
+        "last_name",
+        "email",
+        "age",
+        "postal_code",
+        "occupation",
+        "modes",
+        "hours_per_month",
+        "youth_ages",
+        "needs",
+        "commitment",
+        "consent",
     ]

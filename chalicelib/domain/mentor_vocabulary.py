@@ -32,4 +32,3 @@ class YouthAgeBand(Labelled):
     def bounds(self) -> tuple[int, int]:
         low, _, high = self.value.partition("-")
         return int(low), int(high)
-

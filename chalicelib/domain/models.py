@@ -55,9 +55,7 @@ class AgeRange(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "anyOf": [
-                {"properties": {"min": {"maximum": k}, "max": {"minimum": k}}} for k in range(AGE_LIMIT + 1)
-            ]
+            "anyOf": [{"properties": {"min": {"maximum": k}, "max": {"minimum": k}}} for k in range(AGE_LIMIT + 1)]
         },
     )
 
@@ -128,7 +126,9 @@ class Association(BaseModel):
                 out.append(email_value(e))
             except PydanticCustomError as refused:
                 if refused.type == "email_non_ascii":
-                    raise ValueError("invalid email address: its local part is not ASCII (the mail service has no SMTPUTF8)") from None
+                    raise ValueError(
+                        "invalid email address: its local part is not ASCII (the mail service has no SMTPUTF8)"
+                    ) from None
                 raise ValueError("invalid email address") from None
         return out
 

@@ -18,10 +18,10 @@ from pydantic_core import PydanticCustomError
 
 from .text_rules import is_blank
 
-_D = "0-9\uFF10-\uFF19"
-_D19 = "1-9\uFF11-\uFF19"
-_SEP = " .\\-\u00A0\u202F\u3000\uFF0E\uFF0D"
-PHONE_PATTERN = f"^(?:[+\uFF0B][3\uFF13][3\uFF13][{_SEP}]?[{_D19}]|[0\uFF10][{_D19}])(?:[{_SEP}]?[{_D}]{{2}}){{4}}$"
+_D = "0-9\uff10-\uff19"
+_D19 = "1-9\uff11-\uff19"
+_SEP = " .\\-\u00a0\u202f\u3000\uff0e\uff0d"
+PHONE_PATTERN = f"^(?:[+\uff0b][3\uff13][3\uff13][{_SEP}]?[{_D19}]|[0\uff10][{_D19}])(?:[{_SEP}]?[{_D}]{{2}}){{4}}$"
 PHONE_RE = re.compile(PHONE_PATTERN)
 INVALID_PHONE = "Numéro de téléphone invalide (exemple : 06 12 34 56 78 ou +33 6 12 34 56 78)."
 

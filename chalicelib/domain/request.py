@@ -117,7 +117,9 @@ class Request(RoutedRecord):
 
     # -- the operators' console (contract section 10) -----------------------------------
 
-    def assign(self, association: Association, operator: str, reason: str, at: Moment, override_capacity: bool = False) -> Change:
+    def assign(
+        self, association: Association, operator: str, reason: str, at: Moment, override_capacity: bool = False
+    ) -> Change:
         """An operator routes it to `association` by hand: mailed as usual, and sticky
         (re-routing a directory leaves it where the operator put it). Capacity holds
         unless an admin overrides it."""
@@ -126,15 +128,26 @@ class Request(RoutedRecord):
         previous = self.association_id if self.status == Status.ROUTED else None
         attempt = self.attempt + 1
         after = replace(
-            self, status=Status.ROUTED, association_id=association.id, association_name=association.name,
-            attempt=attempt, assigned_at=at.epoch, reminded_at=None, manual=True, triage_reason=None, updated_at=at.iso,
+            self,
+            status=Status.ROUTED,
+            association_id=association.id,
+            association_name=association.name,
+            attempt=attempt,
+            assigned_at=at.epoch,
+            reminded_at=None,
+            manual=True,
+            triage_reason=None,
+            updated_at=at.iso,
         )
         detail = {"association": association.id, "previous": previous, "reason": reason, "mode": "manual"}
         load = [LoadChange(previous, -1)] if previous else []
         load.append(LoadChange(association.id, 1, None if override_capacity else self.capacity_of(association)))
         return Change(
-            self, after, (Event(at.iso, "assigned", operator, detail),),
-            (MailIntent(self.MAILS.new, association, attempt),), tuple(load),
+            self,
+            after,
+            (Event(at.iso, "assigned", operator, detail),),
+            (MailIntent(self.MAILS.new, association, attempt),),
+            tuple(load),
         )
 
     def close(self, operator: str, reason: str, at: Moment) -> Change:
@@ -163,7 +176,7 @@ class Request(RoutedRecord):
         return fresh._routed(decision, association, at, (event,), releasing=leaving, before=self)
 
     def resend_mail(self, operator: str, association: Association, at: Moment) -> Change:
-        """"Renvoyer l'e-mail": the association's mail again, for the same routing (its
+        """ "Renvoyer l'e-mail": the association's mail again, for the same routing (its
         link stays the one of this attempt)."""
         self._require(Status.ROUTED)
         self._require_holder(association)

@@ -64,11 +64,29 @@ class RoutedMails:
 # The record's keys every routed record knows; a subclass adds its own (`OWN_KEYS`). Any
 # other key is carried through untouched (`extra`), so a record written by a newer
 # version survives a change made by this one.
-_SHARED_KEYS = frozenset({
-    "id", "reference", "channel", "status", "created_at", "updated_at", "fields", "place", "association_id",
-    "association", "routing", "triage_reason", "attempt", "assigned_at", "reminded_at", "accepted_at", "declined",
-    "events", "expires_at",
-})
+_SHARED_KEYS = frozenset(
+    {
+        "id",
+        "reference",
+        "channel",
+        "status",
+        "created_at",
+        "updated_at",
+        "fields",
+        "place",
+        "association_id",
+        "association",
+        "routing",
+        "triage_reason",
+        "attempt",
+        "assigned_at",
+        "reminded_at",
+        "accepted_at",
+        "declined",
+        "events",
+        "expires_at",
+    }
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -248,7 +266,9 @@ class RoutedRecord:
     ) -> Change:
         """The association's mail could not be delivered: on at once, as if declined."""
         self._require(Status.ROUTED)
-        event = Event(at.iso, "bounced", "mail", {"association": self.association_id, "address": address, "reason": reason})
+        event = Event(
+            at.iso, "bounced", "mail", {"association": self.association_id, "address": address, "reason": reason}
+        )
         return self._onward((event,), decision, association, at)
 
     def remind(self, days_waiting: int, association: Association, at: Moment) -> Change:
@@ -256,7 +276,9 @@ class RoutedRecord:
         self._require(Status.ROUTED)
         after = replace(self, reminded_at=at.epoch, updated_at=at.iso)
         event = Event(at.iso, "reminded", "system", {"association": association.id})
-        return Change(self, after, (event,), (MailIntent(self.MAILS.reminder, association, self.attempt, days_waiting),))
+        return Change(
+            self, after, (event,), (MailIntent(self.MAILS.reminder, association, self.attempt, days_waiting),)
+        )
 
     def _accepted(self, association: Association, at: Moment, **also: Any) -> Change:
         """The routed association takes it: contact details are its own from now on, and
@@ -303,8 +325,13 @@ class RoutedRecord:
             raise InvalidTransition(f"{self.reference} is erased already")
         place = {k: self.place[k] for k in ("departement", "region") if self.place.get(k)} if self.place else None
         after = replace(
-            self, fields=self._erased_fields(), place=place or None, routing=erased_routing(self.routing),
-            triage_reason=erased_reason(self.triage_reason), updated_at=at.iso, extra={"erased_at": at.iso},
+            self,
+            fields=self._erased_fields(),
+            place=place or None,
+            routing=erased_routing(self.routing),
+            triage_reason=erased_reason(self.triage_reason),
+            updated_at=at.iso,
+            extra={"erased_at": at.iso},
             **self._erased_own(),
         )
         return Change(self, after, (Event(at.iso, "erased", admin, {}),))
@@ -348,8 +375,13 @@ class RoutedRecord:
         if association is not None:
             attempt = self.attempt + 1
             after = replace(
-                self, status=Status.ROUTED, association_id=association.id, association_name=association.name,
-                attempt=attempt, assigned_at=at.epoch, **common,
+                self,
+                status=Status.ROUTED,
+                association_id=association.id,
+                association_name=association.name,
+                attempt=attempt,
+                assigned_at=at.epoch,
+                **common,
             )
             step = Event(at.iso, "routed", "routing", {"association": association.id})
             mails: tuple[MailIntent, ...] = (MailIntent(self.MAILS.new, association, attempt),)

@@ -250,6 +250,11 @@ def _score(a: Association, q: RoutingQuery, in_use: int, w: RoutingWeights) -> C
     first_need = w.first_need if a.needs[0] == q.need else 0
     share = in_use / a.capacity if a.capacity else (1.0 if a.capacity == 0 else 0.0)
     return Candidate(
-        id=a.id, score=publics + territory + first_need, publics=publics, territory=territory,
-        territory_level=level, first_need=first_need, load_share=share,
+        id=a.id,
+        score=publics + territory + first_need,
+        publics=publics,
+        territory=territory,
+        territory_level=level,
+        first_need=first_need,
+        load_share=share,
     )

@@ -35,7 +35,12 @@ class TerritoryWeights:
 
     def of_level(self, level: str) -> int:
         """The weight of a level: "commune", "departement", "region" or "national"."""
-        return {"commune": self.commune, "departement": self.departement, "region": self.region, "national": self.national}[level]
+        return {
+            "commune": self.commune,
+            "departement": self.departement,
+            "region": self.region,
+            "national": self.national,
+        }[level]
 
 
 def local_level(territory: Territory, where: PlaceCodes) -> Optional[str]:

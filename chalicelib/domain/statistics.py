@@ -280,9 +280,14 @@ def build_report(
             add_counts(by_association[association], counters)
     figures = [
         AssociationFigures(
-            id=a, name=names.get(a, a), routed=c.get("routed", 0), accepted=c.get("accepted", 0),
-            declined=c.get("declined", 0), unanswered=c.get("silence", 0) + c.get("bounced", 0),
-            median_hours=quantile_hours(c, 0.5), p90_hours=quantile_hours(c, 0.9),
+            id=a,
+            name=names.get(a, a),
+            routed=c.get("routed", 0),
+            accepted=c.get("accepted", 0),
+            declined=c.get("declined", 0),
+            unanswered=c.get("silence", 0) + c.get("bounced", 0),
+            median_hours=quantile_hours(c, 0.5),
+            p90_hours=quantile_hours(c, 0.9),
         )
         for a, c in by_association.items()
     ]

@@ -101,7 +101,10 @@ def submission_schema(schema: dict[str, Any]) -> None:
     ]
     ages = [
         {"properties": {"age": {"minimum": 15, "maximum": 30}}},
-        {"required": ["parental_consent"], "properties": {"age": {"minimum": 13, "maximum": 14}, "parental_consent": {"const": True}}},
+        {
+            "required": ["parental_consent"],
+            "properties": {"age": {"minimum": 13, "maximum": 14}, "parental_consent": {"const": True}},
+        },
     ]
     branches: list[dict[str, Any]] = [
         {"required": ["referent"], "properties": {"referent": {"type": "object"}, "age": {"minimum": 6, "maximum": 30}}}
@@ -111,7 +114,12 @@ def submission_schema(schema: dict[str, Any]) -> None:
             branches.append(
                 {
                     "required": sorted({*youth["required"], *c["required"], *a.get("required", [])}),
-                    "properties": {**referent_absent["properties"], **youth["properties"], **c["properties"], **a["properties"]},
+                    "properties": {
+                        **referent_absent["properties"],
+                        **youth["properties"],
+                        **c["properties"],
+                        **a["properties"],
+                    },
                 }
             )
     schema["anyOf"] = branches

@@ -233,7 +233,11 @@ class AnswerFlow(Generic[Entity, View]):
         return True
 
     def _answer_view(
-        self, state: str, entity: Any, association: Optional[Association], assignment: Assignment,
+        self,
+        state: str,
+        entity: Any,
+        association: Optional[Association],
+        assignment: Assignment,
         just_done: Optional[str] = None,
     ) -> View:
         return self.view_type(state, entity.to_record(), association, assignment, just_done)  # type: ignore[return-value]

@@ -69,14 +69,18 @@ class AnswerService(AnswerFlow[Request, AnswerView]):
         self, entity: Request, snapshot: DirectorySnapshot, excluded: tuple[str, ...]
     ) -> tuple[RoutingDecision, Optional[Association]]:
         """Policy v1 on the snapshot's load counts."""
-        decision = route_request(entity.routing_query(), snapshot.index, snapshot.load, excluded, self.settings.routing_weights)
+        decision = route_request(
+            entity.routing_query(), snapshot.index, snapshot.load, excluded, self.settings.routing_weights
+        )
         return decision, snapshot.get(decision.association_id) if decision.association_id else None
 
     def _routed_onward(self, leaving: str, change: Change) -> None:
         self.directory.note_released(leaving)
         if change.after.association_id:
             self.directory.note_taken(change.after.association_id)
-        log.info("request routed onward", extra={"reference": change.after.reference, "status": change.after.status.value})
+        log.info(
+            "request routed onward", extra={"reference": change.after.reference, "status": change.after.status.value}
+        )
 
     def _commit(self, change: Change) -> None:
         """Commit: that is the outcome. The mails it stored leave through the table's

@@ -26,8 +26,21 @@ from .directory import DirectorySnapshot
 
 # The console's names the web imports from here (web/console_queue.py, console_volunteers.py).
 __all__ = [
-    "ACTIVITY_BADGES", "CHANNEL_LABELS", "MAX_READS_PER_PAGE", "PAGE_SIZE", "STATUS_LABELS", "TABS", "TAB_BY_SLUG",
-    "ConsoleRefusal", "ConsoleService", "QueueFilters", "QueueRow", "QueueView", "RequestPage", "Tab", "UnknownRequest",
+    "ACTIVITY_BADGES",
+    "CHANNEL_LABELS",
+    "MAX_READS_PER_PAGE",
+    "PAGE_SIZE",
+    "STATUS_LABELS",
+    "TABS",
+    "TAB_BY_SLUG",
+    "ConsoleRefusal",
+    "ConsoleService",
+    "QueueFilters",
+    "QueueRow",
+    "QueueView",
+    "RequestPage",
+    "Tab",
+    "UnknownRequest",
 ]
 
 PAGE_SIZE = 25
@@ -62,7 +75,10 @@ CHANNEL_LABELS = {
     Channel.EMAIL.value: "E-mail",
 }
 STATUS_LABELS = {
-    "needs_triage": "À trier", "routed": "En attente de l'association", "accepted": "Acceptée", "closed": "Close",
+    "needs_triage": "À trier",
+    "routed": "En attente de l'association",
+    "accepted": "Acceptée",
+    "closed": "Close",
 }
 # Events that no operator caused and that an operator should see: the queue's badge.
 ACTIVITY_BADGES = {
@@ -120,9 +136,13 @@ class QueueFilters:
         """The query string's fields (the tabs' links, the next page, the export)."""
         out = {"onglet": (tab or self.tab).slug}
         for name, value in (
-            ("canal", self.channel), ("association", self.association), ("departement", self.departement),
-            ("besoin", self.need), ("du", self.date_from.isoformat() if self.date_from else None),
-            ("au", self.date_to.isoformat() if self.date_to else None), ("page", cursor),
+            ("canal", self.channel),
+            ("association", self.association),
+            ("departement", self.departement),
+            ("besoin", self.need),
+            ("du", self.date_from.isoformat() if self.date_from else None),
+            ("au", self.date_to.isoformat() if self.date_to else None),
+            ("page", cursor),
         ):
             if value:
                 out[name] = value
@@ -202,7 +222,10 @@ class ConsoleService(RequestActions, RequestPageReads):
                 break
         snapshot = self.directory.snapshot()
         return QueueView(
-            filters, [(t, counts[t.slug]) for t in TABS], [self._row(r, snapshot) for r in records], cursor,
+            filters,
+            [(t, counts[t.slug]) for t in TABS],
+            [self._row(r, snapshot) for r in records],
+            cursor,
             list(snapshot.index.associations),
         )
 

@@ -38,7 +38,7 @@ class RequestActions(ConsoleParts):
     def assign(
         self, reference: str, operator: Operator, association_id: str, reason: str, override_capacity: bool = False
     ) -> Request:
-        """"Attribuer": routed to that association by hand (sticky), mailed as usual."""
+        """ "Attribuer": routed to that association by hand (sticky), mailed as usual."""
         reason = (reason or "").strip()[:500]
         if override_capacity and not operator.is_admin:
             raise ConsoleRefusal("Seuls les administrateurs peuvent dépasser la capacité d'une association.", 403)
@@ -57,7 +57,9 @@ class RequestActions(ConsoleParts):
                     + (", ou cochez « Dépasser la capacité »." if operator.is_admin else "."),
                     409,
                 )
-            change = self._transition(lambda: request.assign(association, operator.email, reason, self._moment(), override_capacity))
+            change = self._transition(
+                lambda: request.assign(association, operator.email, reason, self._moment(), override_capacity)
+            )
             try:
                 self._commit(change)
             except Rejected as refused:
@@ -73,7 +75,7 @@ class RequestActions(ConsoleParts):
         raise ConsoleRefusal("L'association est très sollicitée en ce moment : réessayez.", 503)
 
     def reroute(self, reference: str, operator: Operator, confirmed: bool = False) -> Request:
-        """"Router à nouveau": policy v1 again, leaving out only the associations that
+        """ "Router à nouveau": policy v1 again, leaving out only the associations that
         declined it. A manual assignment moves only once the operator confirms."""
         request = self._load(reference)
         self._not_erased(request)
@@ -91,7 +93,9 @@ class RequestActions(ConsoleParts):
             if request.status == Status.ROUTED and decision.association_id == request.association_id:
                 raise ConsoleRefusal("Le routage désigne la même association : rien n'a changé.", 409)
             association = snapshot.get(decision.association_id) if decision.association_id else None
-            change = self._transition(lambda: request.reroute_by_operator(operator.email, decision, association, self._moment()))
+            change = self._transition(
+                lambda: request.reroute_by_operator(operator.email, decision, association, self._moment())
+            )
             self._commit(change)
             return change
 
@@ -102,7 +106,9 @@ class RequestActions(ConsoleParts):
                 raise changed_meanwhile() from None
             raise
         self._moved(change)
-        log.info("console: request routed again", extra={"reference": request.reference, "status": change.after.status.value})
+        log.info(
+            "console: request routed again", extra={"reference": request.reference, "status": change.after.status.value}
+        )
         return change.after
 
     def close(self, reference: str, operator: Operator, reason: str) -> Request:
@@ -144,9 +150,14 @@ class RequestActions(ConsoleParts):
 
     def _erasure(self) -> Erasure:
         return Erasure(
-            store=self.queue_store, as_transition=self._as_transition,
-            timeline_expiry=self._timeline_expiry, clock=self.clock, raw_mail=self.raw_mail, outbox=self.outbox,
-            sent_mail=self.sent_mail, quarantine=self.quarantine,
+            store=self.queue_store,
+            as_transition=self._as_transition,
+            timeline_expiry=self._timeline_expiry,
+            clock=self.clock,
+            raw_mail=self.raw_mail,
+            outbox=self.outbox,
+            sent_mail=self.sent_mail,
+            quarantine=self.quarantine,
         )
 
     def _as_transition(self, change: Change) -> Any:
@@ -173,12 +184,16 @@ class RequestActions(ConsoleParts):
     def _moved(self, change: Change) -> None:
         """The directory's cached load follows the association the request left or reached."""
         before, after = change.before, change.after
-        if before.association_id and before.status == Status.ROUTED and (
-            after.association_id != before.association_id or after.status != Status.ROUTED
+        if (
+            before.association_id
+            and before.status == Status.ROUTED
+            and (after.association_id != before.association_id or after.status != Status.ROUTED)
         ):
             self.directory.note_released(before.association_id)
-        if after.status == Status.ROUTED and after.association_id and (
-            after.association_id != before.association_id or before.status != Status.ROUTED
+        if (
+            after.status == Status.ROUTED
+            and after.association_id
+            and (after.association_id != before.association_id or before.status != Status.ROUTED)
         ):
             self.directory.note_taken(after.association_id)
 

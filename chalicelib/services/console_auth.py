@@ -61,7 +61,14 @@ class ConsoleStore(Protocol):
         ...
 
     def open_sign_in(
-        self, nonce: str, email: str, created_at: str, expires_at: int, mail: OutgoingMail, budget_key: str, limit: int,
+        self,
+        nonce: str,
+        email: str,
+        created_at: str,
+        expires_at: int,
+        mail: OutgoingMail,
+        budget_key: str,
+        limit: int,
         budget_expires_at: int,
     ) -> None:
         """The nonce, its mail (outbox) and the budget `budget_key`, in one transaction;
@@ -135,13 +142,21 @@ class ConsoleAuth:
             log.info("console sign-in asked for an unknown address")  # the address is not logged
             return
         nonce = secrets.token_urlsafe(18)
-        mail = self.mails.console_sign_in(operator.email, self.links.sign_in_url(operator.email, nonce), SIGN_IN_MINUTES)
+        mail = self.mails.console_sign_in(
+            operator.email, self.links.sign_in_url(operator.email, nonce), SIGN_IN_MINUTES
+        )
         hour = now // 3600
         pair = hmac.new(self.settings.secret_key.encode(), f"{operator.email}\n{client}".encode(), hashlib.sha256)
         try:
             self.store.open_sign_in(
-                nonce, operator.email, moment.iso, now + SIGN_IN_MINUTES * 60, mail, f"{pair.hexdigest()[:32]}#{hour}",
-                SIGN_IN_LINKS_PER_HOUR, (hour + 1) * 3600,
+                nonce,
+                operator.email,
+                moment.iso,
+                now + SIGN_IN_MINUTES * 60,
+                mail,
+                f"{pair.hexdigest()[:32]}#{hour}",
+                SIGN_IN_LINKS_PER_HOUR,
+                (hour + 1) * 3600,
             )
         except Rejected as refused:
             if refused.what is not Refusal.RATE:
@@ -164,7 +179,9 @@ class ConsoleAuth:
         session_id = secrets.token_urlsafe(18)
         self.store.open_session(session_key(session_id), operator.email, self.clock.now().epoch + SESSION_SECONDS)
         log.info("console sign-in", extra={"role": operator.role.value})
-        return ConsoleSession(operator, session_id, self.links.session_cookie(session_id), self.links.console_csrf(session_id))
+        return ConsoleSession(
+            operator, session_id, self.links.session_cookie(session_id), self.links.console_csrf(session_id)
+        )
 
     def session(self, cookie: Optional[str]) -> Optional[ConsoleSession]:
         """The session a request's cookie opens: genuine, still recorded and young enough,

@@ -109,10 +109,14 @@ class RequestPageReads(ConsoleParts):
         candidates, excluded = routing_explanation(request.routing or {}, snapshot)
         active = [
             {
-                "id": a.id, "name": a.name, "capacity": a.capacity, "load": snapshot.load.get(a.id, 0),
+                "id": a.id,
+                "name": a.name,
+                "capacity": a.capacity,
+                "load": snapshot.load.get(a.id, 0),
                 "full": a.capacity is not None and snapshot.load.get(a.id, 0) >= a.capacity,
             }
-            for a in snapshot.index.associations if a.active
+            for a in snapshot.index.associations
+            if a.active
         ]
         open_ = request.status in {Status.NEEDS_TRIAGE, Status.ROUTED}
         actions = {
@@ -123,9 +127,14 @@ class RequestPageReads(ConsoleParts):
             "erase": operator.is_admin and request.erasable,
         }
         return RequestPage(
-            record=request.to_record(), request=request, timeline=[self._entry(e) for e in request.events],
-            candidates=candidates, excluded=excluded, associations=active,
-            association=snapshot.get(request.association_id or ""), actions=actions,
+            record=request.to_record(),
+            request=request,
+            timeline=[self._entry(e) for e in request.events],
+            candidates=candidates,
+            excluded=excluded,
+            associations=active,
+            association=snapshot.get(request.association_id or ""),
+            actions=actions,
         )
 
     def _entry(self, event: Mapping[str, Any]) -> TimelineEntry:
@@ -160,17 +169,24 @@ def routing_explanation(routing: Mapping[str, Any], snapshot: Any) -> tuple[list
     candidates = []
     for c in routing.get("candidates") or []:
         parts = c.get("parts") or {}
-        candidates.append({
-            "id": c["id"], "name": names.get(c["id"], c["id"]), "score": c.get("score"),
-            "publics": parts.get("publics"), "territory": parts.get("territory"),
-            "territory_level": TERRITORY_LEVELS.get(parts.get("territory_level") or "", ""),
-            "first_need": parts.get("first_need"), "needs": parts.get("needs"),  # a request's, a sign-up's
-            "load_share": round(100 * float(c.get("load_share") or 0)),
-            "chosen": c["id"] == routing.get("association"),
-        })
+        candidates.append(
+            {
+                "id": c["id"],
+                "name": names.get(c["id"], c["id"]),
+                "score": c.get("score"),
+                "publics": parts.get("publics"),
+                "territory": parts.get("territory"),
+                "territory_level": TERRITORY_LEVELS.get(parts.get("territory_level") or "", ""),
+                "first_need": parts.get("first_need"),
+                "needs": parts.get("needs"),  # a request's, a sign-up's
+                "load_share": round(100 * float(c.get("load_share") or 0)),
+                "chosen": c["id"] == routing.get("association"),
+            }
+        )
     excluded = [
         {"rule": RULE_LABELS.get(rule, rule), "associations": [names.get(i, i) for i in ids]}
-        for rule, ids in (routing.get("excluded") or {}).items() if ids
+        for rule, ids in (routing.get("excluded") or {}).items()
+        if ids
     ]
     return candidates, excluded
 
@@ -179,10 +195,18 @@ def timeline_entry(event: Mapping[str, Any], labels: Mapping[str, str] = EVENT_L
     detail = dict(event.get("detail") or {})
     reply = None
     if event.get("type") == "reply_received":
-        reply = {"from": detail.get("from"), "subject": detail.get("subject"), "text": detail.get("excerpt"),
-                 "unverified": detail.get("sender") == "unknown"}  # services/mail_intake.py: no verdict
+        reply = {
+            "from": detail.get("from"),
+            "subject": detail.get("subject"),
+            "text": detail.get("excerpt"),
+            "unverified": detail.get("sender") == "unknown",
+        }  # services/mail_intake.py: no verdict
     return TimelineEntry(
-        at=french_time(str(event.get("at") or "")), at_iso=str(event.get("at") or ""), type=str(event.get("type")),
-        label=labels.get(str(event.get("type")), str(event.get("type"))), actor=str(event.get("actor") or ""),
-        detail=detail, reply=reply,
+        at=french_time(str(event.get("at") or "")),
+        at_iso=str(event.get("at") or ""),
+        type=str(event.get("type")),
+        label=labels.get(str(event.get("type")), str(event.get("type"))),
+        actor=str(event.get("actor") or ""),
+        detail=detail,
+        reply=reply,
     )

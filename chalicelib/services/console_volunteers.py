@@ -30,7 +30,9 @@ class VolunteerConsole(ConsoleService):
 
     channel_labels = MENTOR_CHANNEL_LABELS
     event_labels = {
-        **EVENT_LABELS, "received": "Candidature reçue", "accepted": "Acceptée par l'association",
+        **EVENT_LABELS,
+        "received": "Candidature reçue",
+        "accepted": "Acceptée par l'association",
         "assigned": "Attribuée par l'équipe",
     }
 
@@ -50,8 +52,12 @@ class VolunteerConsole(ConsoleService):
         snapshot = self.directory.snapshot()
         candidates, excluded = routing_explanation(signup.routing or {}, snapshot)
         return RequestPage(
-            record=signup.to_record(), request=signup, timeline=[self._entry(e) for e in signup.events],  # type: ignore[arg-type]
-            candidates=candidates, excluded=excluded, associations=[],
+            record=signup.to_record(),
+            request=signup,
+            timeline=[self._entry(e) for e in signup.events],  # type: ignore[arg-type]
+            candidates=candidates,
+            excluded=excluded,
+            associations=[],
             association=snapshot.get(signup.association_id or ""),
             actions={"erase": bool(operator and operator.is_admin) and signup.erasable},
         )

@@ -85,7 +85,8 @@ class DigestService:
             log.info("operators' digest: nothing to send", extra={"empty": digest.empty, "operators": len(operators)})
             return 0
         context = {
-            "digest": digest, "console_url": f"{self.settings.public_base_url}/console",
+            "digest": digest,
+            "console_url": f"{self.settings.public_base_url}/console",
             "request_url": f"{self.settings.public_base_url}/console/demandes/",
             "time_label": french_time,
         }
@@ -94,9 +95,17 @@ class DigestService:
         stored = self.stats.store_digest(
             digest.day, mails, now.iso, now.epoch + self.settings.mail_retention_days * 86400
         )
-        log.info("operators' digest", extra={"stored": stored, "mails": len(mails), "triage": digest.triage_total,
-                                             "replies": len(digest.replies), "quarantined": digest.quarantined,
-                                             "bounced": len(digest.bounced)})
+        log.info(
+            "operators' digest",
+            extra={
+                "stored": stored,
+                "mails": len(mails),
+                "triage": digest.triage_total,
+                "replies": len(digest.replies),
+                "quarantined": digest.quarantined,
+                "bounced": len(digest.bounced),
+            },
+        )
         return len(mails) if stored else 0
 
     def _triage(self, digest: Digest, now: int) -> None:
@@ -145,6 +154,11 @@ def _iso_days_before(now: int, days: int) -> str:
 def digest_for(services: Any) -> DigestService:
     """The digest wired from the composition root's parts (app.py's schedule, local/run.py)."""
     return DigestService(
-        requests=services.stores.requests, mail_log=services.stores.mail_log, stats=services.stores.stats,
-        operators=services.stores.console, mails=services.mails, clock=services.clock, settings=services.settings,
+        requests=services.stores.requests,
+        mail_log=services.stores.mail_log,
+        stats=services.stores.stats,
+        operators=services.stores.console,
+        mails=services.mails,
+        clock=services.clock,
+        settings=services.settings,
     )

@@ -160,9 +160,16 @@ class DirectoryService:
                 summary = f"restauration de la version {restored_from} ({summary})"
             now = self._now()
             version = DirectoryVersion(
-                number=number, at=now.iso, author=author, summary=summary,
-                changes=tuple(changes[: directory_changes.MAX_STORED_CHANGES]), changes_total=len(changes),
-                count=len(after), restored_from=restored_from, entries=tuple(after), role=role.value,
+                number=number,
+                at=now.iso,
+                author=author,
+                summary=summary,
+                changes=tuple(changes[: directory_changes.MAX_STORED_CHANGES]),
+                changes_total=len(changes),
+                count=len(after),
+                restored_from=restored_from,
+                entries=tuple(after),
+                role=role.value,
             )
             notices = self._notices(moved, version)
             try:
@@ -176,9 +183,16 @@ class DirectoryService:
             with self._lock:
                 self._snapshot = None
             # No address in the log: the version names its author for those who may read it.
-            log.info("directory version saved", extra={"version": number, "associations": len(after),
-                                                       "changes": len(changes), "restored_from": restored_from,
-                                                       "address_notices": len(notices)})
+            log.info(
+                "directory version saved",
+                extra={
+                    "version": number,
+                    "associations": len(after),
+                    "changes": len(changes),
+                    "restored_from": restored_from,
+                    "address_notices": len(notices),
+                },
+            )
             return version
         raise Rejected(Refusal.CONFLICT)
 
@@ -192,15 +206,18 @@ class DirectoryService:
         if self._mails is None:
             raise RuntimeError("address changes need the mail composer to notify the previous addresses")
         return [
-            self._mails.directory_address_notice(address, {
-                "association_name": change.name,
-                "association_id": change.id,
-                "before": list(change.before),
-                "after": list(change.after),
-                "at": french_time(version.at, joiner=" à "),
-                "by_api": version.author == API_AUTHOR,
-                "restored": version.restored_from is not None,
-            })
+            self._mails.directory_address_notice(
+                address,
+                {
+                    "association_name": change.name,
+                    "association_id": change.id,
+                    "before": list(change.before),
+                    "after": list(change.after),
+                    "at": french_time(version.at, joiner=" à "),
+                    "by_api": version.author == API_AUTHOR,
+                    "restored": version.restored_from is not None,
+                },
+            )
             for change in told
             for address in dict.fromkeys(change.before)
         ]
@@ -338,6 +355,11 @@ class DirectoryPreview:
 
         current, load = self.directory.directory()
         return directory_changes.simulate(
-            self.recent_requests(), DirectoryIndex(current), DirectoryIndex(proposed), load, self.weights,
-            days=self.days, all_departements=departements() if all_departements else None,
+            self.recent_requests(),
+            DirectoryIndex(current),
+            DirectoryIndex(proposed),
+            load,
+            self.weights,
+            days=self.days,
+            all_departements=departements() if all_departements else None,
         )

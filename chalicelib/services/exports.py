@@ -22,7 +22,11 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 from ..config import Settings
 from ..domain.paris_time import french_time, paris_day
 from ..domain.statistics import (
-    CHANNEL_LABELS, DECLINE_REASON_LABELS, Report, hours_label, percent_label,
+    CHANNEL_LABELS,
+    DECLINE_REASON_LABELS,
+    Report,
+    hours_label,
+    percent_label,
 )
 from ..domain.vocabulary import Need, Status
 from .clock import Clock
@@ -50,7 +54,15 @@ STATUS_LABELS = {
     "closed": "Close",
 }
 QUEUE_HEADER = (
-    "Référence", "Reçue le", "Canal", "Statut", "Association", "Département", "Besoin", "Âge", "Motif de tri",
+    "Référence",
+    "Reçue le",
+    "Canal",
+    "Statut",
+    "Association",
+    "Département",
+    "Besoin",
+    "Âge",
+    "Motif de tri",
 )
 
 
@@ -199,7 +211,8 @@ class ExportService:
     def _record(self, kind: str, operator: str, rows: int, filters: dict[str, str]) -> None:
         now = self.clock.now()
         eid = self.stats.record_export(
-            now.iso, {"kind": kind, "operator": operator, "rows": rows, "filters": filters},
+            now.iso,
+            {"kind": kind, "operator": operator, "rows": rows, "filters": filters},
             now.epoch + EXPORT_RECORD_DAYS * 86400,
         )
         who = hmac.new(self.settings.secret_key.encode(), operator.encode(), hashlib.sha256).hexdigest()[:12]
@@ -212,8 +225,14 @@ def statistics_rows(report: Report) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for week in report.weeks:
         for channel in report.channels:
-            rows.append(["Demandes reçues par semaine", f"Semaine du {week}", CHANNEL_LABELS.get(channel, channel),
-                         report.weekly.get(week, {}).get(channel, 0)])
+            rows.append(
+                [
+                    "Demandes reçues par semaine",
+                    f"Semaine du {week}",
+                    CHANNEL_LABELS.get(channel, channel),
+                    report.weekly.get(week, {}).get(channel, 0),
+                ]
+            )
     rows += [
         ["Taux", "Demandes reçues", "Nombre", report.received],
         ["Taux", "Orientées dès la réception", "Part", percent_label(report.routed_rate)],

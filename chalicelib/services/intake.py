@@ -93,7 +93,10 @@ class Received(Generic[Record]):
 
 
 def commit_submission(
-    commit: Callable[[], IntakeResult], store: RequestStore | MentorStore, idempotency: Optional[Idempotency], now: int,
+    commit: Callable[[], IntakeResult],
+    store: RequestStore | MentorStore,
+    idempotency: Optional[Idempotency],
+    now: int,
 ) -> IntakeResult:
     """Commit a submission (a request, a sign-up), answering its transaction's guards: a
     full per-IP counter is RateLimited, a key used already gets the answer it got."""
@@ -120,8 +123,12 @@ def replay(store: RequestStore | MentorStore, idempotency: Idempotency, now: int
 
 
 def hold_guards(
-    write: SubmissionGuards, idempotency: Optional[Idempotency], rate_key: Optional[str], response: dict[str, Any],
-    at: int, settings: Settings,
+    write: SubmissionGuards,
+    idempotency: Optional[Idempotency],
+    rate_key: Optional[str],
+    response: dict[str, Any],
+    at: int,
+    settings: Settings,
 ) -> None:
     """Writes the idempotency record (with the answer to replay) and the per-IP counter of
     the window in the submission's own transaction (requests' and sign-ups' alike)."""
@@ -173,8 +180,10 @@ class IntakeService:
             return self._result(write)
 
         result = commit_submission(
-            lambda: commit_with_retries(self.directory, attempt, received.new_reference_if_taken), self.requests,
-            idempotency, now.epoch,
+            lambda: commit_with_retries(self.directory, attempt, received.new_reference_if_taken),
+            self.requests,
+            idempotency,
+            now.epoch,
         )
         if result.replayed:
             return result
@@ -183,8 +192,12 @@ class IntakeService:
         # Reference, channel, outcome: enough to follow a request, nothing personal.
         log.info(
             "request received",
-            extra={"reference": result.reference, "channel": new.channel.value, "status": result.status,
-                   "association": (result.association or {}).get("id")},
+            extra={
+                "reference": result.reference,
+                "channel": new.channel.value,
+                "status": result.status,
+                "association": (result.association or {}).get("id"),
+            },
         )
         return result
 

@@ -52,7 +52,9 @@ from .ports import Event, MailLogStore, MailOverBudget, MailReader, MailReading,
 log = logging.getLogger(__name__)
 
 REFERENCE_IN_MESSAGE_ID = re.compile(rf"\.({REFERENCE_PATTERN})@")
-BOUNCE_REASON = re.compile(r"delivery-status|non-delivery|bounce|mailer-daemon|postmaster|failed-recipients|empty envelope")
+BOUNCE_REASON = re.compile(
+    r"delivery-status|non-delivery|bounce|mailer-daemon|postmaster|failed-recipients|empty envelope"
+)
 REPLY_EXCERPT_MAX = 1000
 SEVERAL_YOUTHS = "plusieurs jeunes dans un même mail"
 OVER_SENDER_LIMIT = "sender over daily limit"
@@ -162,7 +164,9 @@ class MailIntakeService:
             # routed and no association hears of it.
             over = OVER_UNVERIFIED_LIMIT if verdict.failed else OVER_SENDER_LIMIT
             return self._quarantine(raw_key, over, envelope_sender, verdict, raw=raw)
-        new = self._new_request(mail, reading.extraction, raw_key, verdict)  # read_mail extracts from every mail a person wrote
+        new = self._new_request(
+            mail, reading.extraction, raw_key, verdict
+        )  # read_mail extracts from every mail a person wrote
         result = self.intake.accept(new, idempotency, None)
         if result.replayed:
             self._forget_duplicate(result.id, raw_key)
@@ -172,7 +176,11 @@ class MailIntakeService:
     # -- steps -----------------------------------------------------------------------
 
     def _quarantine(
-        self, raw_key: str, reason: str, envelope_sender: Optional[str], verdict: Optional[SenderVerdict],
+        self,
+        raw_key: str,
+        reason: str,
+        envelope_sender: Optional[str],
+        verdict: Optional[SenderVerdict],
         raw: bytes = b"",
     ) -> MailOutcome:
         """Kept for an operator, with the verdict it was read with, if any (reprocessing hands
@@ -180,7 +188,9 @@ class MailIntakeService:
         names: the erasure of one of those records deletes it (Quarantine.erase_naming)."""
         now = self.clock.now()
         record = {
-            "reason": reason, "raw_key": raw_key, "envelope_sender": envelope_sender or "",
+            "reason": reason,
+            "raw_key": raw_key,
+            "envelope_sender": envelope_sender or "",
             "references": references_named(raw),
         }
         if verdict is not None:
@@ -341,7 +351,10 @@ def read_mail(raw: bytes, envelope_sender: Optional[str], limits: Limits, truste
             bounce = bounce_from_report(raw[: limits.max_bytes].decode("latin-1"))
         return MailReading(mail, None, bounce, verdict)
     extraction = extract_request(
-        mail.subject, mail.own_text, mail.forwarded_text, mail.signature,
+        mail.subject,
+        mail.own_text,
+        mail.forwarded_text,
+        mail.signature,
         attachments=[(d.name, d.text) for d in mail.documents if d.text],
     )
     return MailReading(mail, extraction, verdict=verdict)
@@ -380,8 +393,19 @@ class QuarantinedMail:
 
 
 QUARANTINE_PAGE = 100
-SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To", "Auto-Submitted",
-                 "Content-Type", "Authentication-Results")
+SHOWN_HEADERS = (
+    "From",
+    "To",
+    "Cc",
+    "Reply-To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "Auto-Submitted",
+    "Content-Type",
+    "Authentication-Results",
+)
 SHOWN_TEXT_MAX = 50_000
 
 
@@ -423,7 +447,14 @@ class Quarantine:
             raw = b""
         headers, text, is_html = _readable(raw)
         return QuarantinedMail(
-            key, record["at"], record.get("reason", ""), record.get("envelope_sender", ""), headers, text, is_html, len(raw)
+            key,
+            record["at"],
+            record.get("reason", ""),
+            record.get("envelope_sender", ""),
+            headers,
+            text,
+            is_html,
+            len(raw),
         )
 
     def reprocess(self, key: str, operator: str) -> Optional[MailOutcome]:
@@ -434,12 +465,18 @@ class Quarantine:
             return None
         raw = self.mail_intake.raw_store.get(record["raw_key"])
         outcome = self.mail_intake.ingest(
-            raw, record.get("envelope_sender") or None, [], raw_key=record["raw_key"], sender_limit=False,
+            raw,
+            record.get("envelope_sender") or None,
+            [],
+            raw_key=record["raw_key"],
+            sender_limit=False,
             verdict=SenderVerdict.from_dict(record.get("sender_verdict")),
         )
         self.store.delete_quarantined(f"{record['at']}#{record['id']}")
-        log.info("quarantined mail reprocessed", extra={"quarantine": record["id"], "outcome": outcome.kind,
-                                                        "reference": outcome.reference})
+        log.info(
+            "quarantined mail reprocessed",
+            extra={"quarantine": record["id"], "outcome": outcome.kind, "reference": outcome.reference},
+        )
         return outcome
 
     def delete(self, key: str, operator: str) -> bool:

@@ -63,8 +63,15 @@ def requester_address(request: dict[str, Any]) -> Optional[str]:
 
 
 def compose_mail(
-    render_mail: RenderMail, settings: Settings, template: str, context: dict[str, Any], to: str,
-    record: Optional[dict[str, Any]], *, auto: str = "auto-generated", reply_to: Optional[str] = None,
+    render_mail: RenderMail,
+    settings: Settings,
+    template: str,
+    context: dict[str, Any],
+    to: str,
+    record: Optional[dict[str, Any]],
+    *,
+    auto: str = "auto-generated",
+    reply_to: Optional[str] = None,
     in_reply_to: Optional[str] = None,
 ) -> OutgoingMail:
     """One mail of the outbox, rendered now from `template` (subject, text and HTML), about
@@ -95,10 +102,25 @@ class MailComposer:
         self.settings = settings
         self.answer_url = answer_url
 
-    def _mail(self, template: str, context: dict[str, Any], to: str, request: Optional[dict[str, Any]],
-              auto: str = "auto-generated", reply_to: Optional[str] = None, in_reply_to: Optional[str] = None) -> OutgoingMail:
+    def _mail(
+        self,
+        template: str,
+        context: dict[str, Any],
+        to: str,
+        request: Optional[dict[str, Any]],
+        auto: str = "auto-generated",
+        reply_to: Optional[str] = None,
+        in_reply_to: Optional[str] = None,
+    ) -> OutgoingMail:
         return compose_mail(
-            self.render_mail, self.settings, template, context, to, request, auto=auto, reply_to=reply_to,
+            self.render_mail,
+            self.settings,
+            template,
+            context,
+            to,
+            request,
+            auto=auto,
+            reply_to=reply_to,
             in_reply_to=in_reply_to,
         )
 
@@ -126,7 +148,9 @@ class MailComposer:
         }
         return self._mail("association_new_request", context, association.emails[0], request)
 
-    def association_reminder(self, request: dict[str, Any], association: Association, attempt: int, days_waiting: int) -> OutgoingMail:
+    def association_reminder(
+        self, request: dict[str, Any], association: Association, attempt: int, days_waiting: int
+    ) -> OutgoingMail:
         context = {
             "reference": request["reference"],
             "association_name": association.name,
@@ -188,5 +212,9 @@ class MailComposer:
         """
         contact = self.settings.legal_publisher_contact
         return self._mail(
-            "directory_address_notice", {**context, "contact": contact}, to, None, reply_to=contact,
+            "directory_address_notice",
+            {**context, "contact": contact},
+            to,
+            None,
+            reply_to=contact,
         )

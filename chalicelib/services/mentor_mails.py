@@ -44,8 +44,9 @@ class MentorMails:
         self.settings = settings
         self.answer_url = answer_url
 
-    def _mail(self, template: str, context: dict[str, Any], to: str, signup: dict[str, Any],
-              reply_to: Optional[str] = None) -> OutgoingMail:
+    def _mail(
+        self, template: str, context: dict[str, Any], to: str, signup: dict[str, Any], reply_to: Optional[str] = None
+    ) -> OutgoingMail:
         # The outbox notes a mail given up on the record of this id; a sign-up's id
         # names no request, so that note is skipped rather than misfiled.
         return compose_mail(self.render_mail, self.settings, template, context, to, signup, reply_to=reply_to)

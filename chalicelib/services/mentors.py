@@ -52,7 +52,10 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
     # -- signing up ------------------------------------------------------------------
 
     def sign_up(
-        self, submission: MentorSubmission, channel: str, idempotency: Optional[Idempotency] = None,
+        self,
+        submission: MentorSubmission,
+        channel: str,
+        idempotency: Optional[Idempotency] = None,
         rate_key: Optional[str] = None,
     ) -> IntakeResult:
         """Route and store a sign-up in one transaction; its mails wait in the outbox."""
@@ -62,17 +65,20 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             idempotency = replace(idempotency, key=f"mentor-{idempotency.key}")
         at = self._moment()
         place = resolve_place(submission.postal_code, submission.city)
-        received = Received(MentorSignup(
-            id=uuid.uuid4().hex,
-            reference=new_mentor_reference(),
-            channel=channel,
-            status=Status.NEEDS_TRIAGE,  # until routed: the transition decides
-            created_at=at.iso,
-            updated_at=at.iso,
-            fields=submission.model_dump(mode="json"),
-            expires_at=at.epoch + self.settings.mentor_retention_days * 86400,
-            place=place.__dict__ if place else None,
-        ), new_mentor_reference)
+        received = Received(
+            MentorSignup(
+                id=uuid.uuid4().hex,
+                reference=new_mentor_reference(),
+                channel=channel,
+                status=Status.NEEDS_TRIAGE,  # until routed: the transition decides
+                created_at=at.iso,
+                updated_at=at.iso,
+                fields=submission.model_dump(mode="json"),
+                expires_at=at.epoch + self.settings.mentor_retention_days * 86400,
+                place=place.__dict__ if place else None,
+            ),
+            new_mentor_reference,
+        )
 
         def attempt(load: dict[str, int]) -> IntakeResult:
             decision = self._route(received.record, load, ())
@@ -89,8 +95,12 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         # Reference and outcome only: nothing personal in the log.
         log.info(
             "mentor sign-up received",
-            extra={"reference": result.reference, "channel": channel, "status": result.status,
-                   "association": (result.association or {}).get("id")},
+            extra={
+                "reference": result.reference,
+                "channel": channel,
+                "status": result.status,
+                "association": (result.association or {}).get("id"),
+            },
         )
         return result
 
@@ -110,7 +120,6 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         )
         hold_guards(write, idempotency, rate_key, self._result(write.signup).as_response(), at.epoch, self.settings)
         return write
-
 
     @staticmethod
     def _result(record: dict[str, Any], mail_ids: tuple[str, ...] = ()) -> IntakeResult:
@@ -158,7 +167,8 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
 
     def _routed_onward(self, leaving: str, change: MentorChange) -> None:
         log.info(
-            "mentor sign-up routed onward", extra={"reference": change.after.reference, "status": change.after.status.value}
+            "mentor sign-up routed onward",
+            extra={"reference": change.after.reference, "status": change.after.status.value},
         )
 
     def _commit(self, change: MentorChange) -> None:
@@ -167,13 +177,16 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
 
 def signup_view(stored: dict[str, Any]) -> dict[str, Any]:
     """The admin API's shape of a sign-up: its fields at the top, then the rest (as requests')."""
-    return record_view(stored, {
-        "association": stored.get("association"),
-        "declined": stored.get("declined", []),
-        "triage_reason": stored.get("triage_reason"),
-        "routing": stored.get("routing"),
-        "expires_at": stored.get("expires_at"),
-    })
+    return record_view(
+        stored,
+        {
+            "association": stored.get("association"),
+            "declined": stored.get("declined", []),
+            "triage_reason": stored.get("triage_reason"),
+            "routing": stored.get("routing"),
+            "expires_at": stored.get("expires_at"),
+        },
+    )
 
 
 @dataclass(eq=False, kw_only=True)
@@ -188,7 +201,11 @@ class MentorQueries:
         return signup_view(stored) if stored else None
 
     def list(
-        self, status: Optional[str] = None, association: Optional[str] = None, limit: int = 50, cursor: Optional[str] = None
+        self,
+        status: Optional[str] = None,
+        association: Optional[str] = None,
+        limit: int = 50,
+        cursor: Optional[str] = None,
     ) -> tuple[list[dict[str, Any]], Optional[str]]:
         """A page, newest first, with the next page's cursor (None on the last)."""
         return read_page(

@@ -319,8 +319,11 @@ class DirectoryHistoryStore(Protocol):
     of them when the number is refused."""
 
     def save_directory(
-        self, associations: Sequence[Association], version: DirectoryVersion,
-        mails: Sequence[OutgoingMail] = (), mail_expires_at: int = 0,
+        self,
+        associations: Sequence[Association],
+        version: DirectoryVersion,
+        mails: Sequence[OutgoingMail] = (),
+        mail_expires_at: int = 0,
     ) -> None: ...
     def versions(self, limit: int, before: Optional[int] = None) -> list[DirectoryVersion]: ...
     def version(self, number: int) -> Optional[DirectoryVersion]: ...
@@ -377,8 +380,14 @@ class QueueStore(ErasableStore, Protocol):
 
     def status_counts(self, now: int) -> dict[str, int]: ...
     def queue_page(
-        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
-        created_to: Optional[str], limit: int, cursor: Optional[str],
+        self,
+        now: int,
+        status: Optional[str],
+        association: Optional[str],
+        created_from: Optional[str],
+        created_to: Optional[str],
+        limit: int,
+        cursor: Optional[str],
     ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
 
 
@@ -438,8 +447,14 @@ class MentorStore(Protocol):
     # requests: counters and daily aggregates the sign-ups' own transactions keep.
     def status_counts(self, now: int) -> dict[str, int]: ...
     def queue_page(
-        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
-        created_to: Optional[str], limit: int, cursor: Optional[str],
+        self,
+        now: int,
+        status: Optional[str],
+        association: Optional[str],
+        created_from: Optional[str],
+        created_to: Optional[str],
+        limit: int,
+        cursor: Optional[str],
     ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
     def daily_counts(self, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]: ...
     def association_counts(self, first_day: str, last_day: str) -> list[tuple[str, str, dict[str, int]]]: ...

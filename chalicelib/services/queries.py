@@ -33,15 +33,18 @@ def record_view(stored: dict[str, Any], rest: dict[str, Any]) -> dict[str, Any]:
 
 def request_view(stored: dict[str, Any]) -> dict[str, Any]:
     """The admin API's shape of a request: its fields at the top, then the rest."""
-    return record_view(stored, {
-        "referent": stored.get("referent"),
-        "association": stored.get("association"),
-        "declined": stored.get("declined", []),  # associations that declined it, or went silent
-        "triage_reason": stored.get("triage_reason"),
-        "routing": stored.get("routing"),
-        "extraction": stored.get("extraction"),  # mail intake: what was found, in which words
-        "inbound": stored.get("inbound"),
-    })
+    return record_view(
+        stored,
+        {
+            "referent": stored.get("referent"),
+            "association": stored.get("association"),
+            "declined": stored.get("declined", []),  # associations that declined it, or went silent
+            "triage_reason": stored.get("triage_reason"),
+            "routing": stored.get("routing"),
+            "extraction": stored.get("extraction"),  # mail intake: what was found, in which words
+            "inbound": stored.get("inbound"),
+        },
+    )
 
 
 def _place_view(place: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
@@ -71,11 +74,10 @@ class RequestQueries:
         stored = self.requests.get_request(id_or_reference.strip(), self.clock.now().epoch)
         return request_view(stored) if stored else None
 
-    def list(
-        self, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]
-    ) -> Page:
+    def list(self, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]) -> Page:
         return read_page(
-            lambda: self.requests.list_requests(self.clock.now().epoch, status, association, limit, cursor), request_view
+            lambda: self.requests.list_requests(self.clock.now().epoch, status, association, limit, cursor),
+            request_view,
         )
 
     def quarantined(self, limit: int) -> list[dict[str, Any]]:

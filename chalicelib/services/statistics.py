@@ -28,8 +28,13 @@ def period_of(value: Any) -> int:
 
 class StatisticsService:
     def __init__(
-        self, *, stats: StatsStore, directory: DirectoryService, clock: Clock,
-        channel_labels: Mapping[str, str] = CHANNEL_LABELS, shown: Iterable[str] = ("form", "referent_form", "email"),
+        self,
+        *,
+        stats: StatsStore,
+        directory: DirectoryService,
+        clock: Clock,
+        channel_labels: Mapping[str, str] = CHANNEL_LABELS,
+        shown: Iterable[str] = ("form", "referent_form", "email"),
     ):
         """`stats`: whose daily aggregates (requests' StatsStore, or the sign-ups' MentorStore);
         `channel_labels`, `shown`: their channels (domain.statistics.build_report)."""
@@ -44,8 +49,13 @@ class StatisticsService:
         snapshot = self.directory.snapshot()
         names = {a.id: a.name for a in snapshot.index.associations}
         return build_report(
-            first, last, self.stats.daily_counts(first, last), self.stats.association_counts(first, last), names,
-            self.channel_labels, self.shown,
+            first,
+            last,
+            self.stats.daily_counts(first, last),
+            self.stats.association_counts(first, last),
+            names,
+            self.channel_labels,
+            self.shown,
         )
 
     def recent_exports(self, limit: int = 20) -> list[dict[str, Any]]:

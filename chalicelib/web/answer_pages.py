@@ -27,9 +27,19 @@ if TYPE_CHECKING:
 
 LINK_ERRORS = {
     "invalid": (400, "Lien invalide", "Ce lien n'est pas valide. Utilisez le lien reçu par e-mail, sans le modifier."),
-    "expired": (410, "Lien expiré", "Ce lien a expiré. Écrivez à l'équipe du réseau en indiquant la référence de la demande."),
-    "unknown": (404, "Demande introuvable", "Cette demande n'existe plus : elle a été close ou ses données ont été effacées."),
+    "expired": (
+        410,
+        "Lien expiré",
+        "Ce lien a expiré. Écrivez à l'équipe du réseau en indiquant la référence de la demande.",
+    ),
+    "unknown": (
+        404,
+        "Demande introuvable",
+        "Cette demande n'existe plus : elle a été close ou ses données ont été effacées.",
+    ),
 }
+
+
 def contact_details(request: dict[str, Any]) -> dict[str, Any]:
     """Shown to the association once it has accepted, and only then."""
     f = request["fields"]
@@ -97,7 +107,12 @@ class AnswerPages:
             values = forms.parse_form_body(raw)
         except BodyRefused as refused:
             return error_page(
-                self.settings, refused.status, "Réponse refusée", refused.french, f"/reponse/{token}", "Rouvrir la demande"
+                self.settings,
+                refused.status,
+                "Réponse refusée",
+                refused.french,
+                f"/reponse/{token}",
+                "Rouvrir la demande",
             )
         if not security.cross_site_post_allowed(request.headers, self.settings) or not self.links.csrf_ok(
             token, values.get("csrf", "")

@@ -43,7 +43,9 @@ class Api:
 
     def submit(self, request: Request) -> Response:
         return json_submission(
-            request, self.settings, lambda body: parse_submission(body, json=True),
+            request,
+            self.settings,
+            lambda body: parse_submission(body, json=True),
             lambda submission, idempotency, rate_key: self.intake.accept(
                 NewRequest.from_submission(submission, Channel.API), idempotency, rate_key
             ),

@@ -64,8 +64,12 @@ def failure_response(exc: BaseException, request: Any, settings: Optional[Settin
     status = 503 if outage else 500
     log.error(
         "storage unavailable" if outage else "unexpected error",
-        extra={"correlation_id": cid, "error": type(exc).__name__, "where": _where(exc),
-               "path": getattr(request, "path", "") or ""},
+        extra={
+            "correlation_id": cid,
+            "error": type(exc).__name__,
+            "where": _where(exc),
+            "path": getattr(request, "path", "") or "",
+        },
     )
     headers = {"X-Correlation-Id": cid, "Cache-Control": "no-store"}
     if outage:
@@ -75,7 +79,8 @@ def failure_response(exc: BaseException, request: Any, settings: Optional[Settin
         message = "service temporarily unavailable, retry later" if outage else "internal error"
         body = {"errors": [{"field": "body", "message": f"{message} (correlation id {cid})"}]}
         return Response(
-            body=json.dumps(body), status_code=status,
+            body=json.dumps(body),
+            status_code=status,
             headers={"Content-Type": "application/json; charset=utf-8", "X-Content-Type-Options": "nosniff", **headers},
         )
     return Response(body=failure_page(status, cid), status_code=status, headers={**_page_headers(settings), **headers})
@@ -86,18 +91,28 @@ def failure_page(status: int, cid: str) -> str:
 
     if status == 503:
         heading = "Service momentanément indisponible"
-        message = ("Nous n'avons pas pu traiter votre demande à cause d'une panne passagère. "
-                   "Réessayez dans une minute.")
+        message = "Nous n'avons pas pu traiter votre demande à cause d'une panne passagère. Réessayez dans une minute."
     else:
         heading = "Une erreur est survenue"
-        message = ("Nous n'avons pas pu afficher cette page à cause d'une erreur de notre côté. "
-                   "Réessayez dans quelques minutes.")
+        message = (
+            "Nous n'avons pas pu afficher cette page à cause d'une erreur de notre côté. "
+            "Réessayez dans quelques minutes."
+        )
     try:
-        return render_page("error", page_title=f"Erreur : {heading}", heading=heading, message=message,
-                           back_url="/", back_label="Revenir à l'accueil", correlation_id=cid)
+        return render_page(
+            "error",
+            page_title=f"Erreur : {heading}",
+            heading=heading,
+            message=message,
+            back_url="/",
+            back_label="Revenir à l'accueil",
+            correlation_id=cid,
+        )
     except Exception:  # the templates themselves are what failed: plain French still
-        return (f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{heading}</title></head>'
-                f"<body><main><h1>{heading}</h1><p>{message}</p><p>Code de suivi : {cid}</p></main></body></html>")
+        return (
+            f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{heading}</title></head>'
+            f"<body><main><h1>{heading}</h1><p>{message}</p><p>Code de suivi : {cid}</p></main></body></html>"
+        )
 
 
 def _page_headers(settings: Optional[Settings]) -> dict[str, str]:

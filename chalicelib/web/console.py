@@ -49,7 +49,9 @@ def console_headers(settings: Settings) -> dict[str, str]:
     return security.page_headers(settings, frame_ancestors="'none'")
 
 
-def console_page(settings: Settings, name: str, session: Optional[ConsoleSession], status: int = 200, **context: Any) -> Response:
+def console_page(
+    settings: Settings, name: str, session: Optional[ConsoleSession], status: int = 200, **context: Any
+) -> Response:
     response = page(settings, f"console/{name}", status, session=session, **context)
     response.headers.update(console_headers(settings))
     return response
@@ -59,10 +61,13 @@ def invalid_page_link(settings: Settings, first_page: str) -> Response:
     """400: a list's page link (`?page=`, `?avant=`) that is not one the console gave
     (changed, cut, or written by hand), with the way back to the list's first page."""
     response = error_page(
-        settings, 400, "Lien de page invalide",
+        settings,
+        400,
+        "Lien de page invalide",
         "Ce lien ne mène à aucune page de cette liste : il a sans doute été modifié ou coupé. "
         "Reprenez la liste depuis sa première page.",
-        first_page, "Revenir à la première page",
+        first_page,
+        "Revenir à la première page",
     )
     response.headers.update(console_headers(settings))
     return response
@@ -113,18 +118,27 @@ class ConsoleDoor:
             or not self.auth.form_ok(session, form.get("csrf"))
         ):
             return error_page(
-                self.settings, 403, "Action refusée",
+                self.settings,
+                403,
+                "Action refusée",
                 "Cette action doit être envoyée depuis une page de la console. Rechargez la page et recommencez.",
-                "/console", "Revenir à la console",
+                "/console",
+                "Revenir à la console",
             )
         if admin and not session.operator.is_admin:
             return error_page(
-                self.settings, 403, "Action réservée",
-                "Cette action est réservée aux administrateurs du réseau.", "/console", "Revenir à la console",
+                self.settings,
+                403,
+                "Action réservée",
+                "Cette action est réservée aux administrateurs du réseau.",
+                "/console",
+                "Revenir à la console",
             )
         return session
 
-    def guard_post(self, request: Request, admin: bool = False) -> Union[tuple[ConsoleSession, dict[str, Any]], Response]:
+    def guard_post(
+        self, request: Request, admin: bool = False
+    ) -> Union[tuple[ConsoleSession, dict[str, Any]], Response]:
         """(session, fields) of a console POST, or the answer refusing it: its body
         (form()), then the guard with its anti-forgery field."""
         values = self.form(request)
@@ -159,7 +173,9 @@ class ConsoleDoor:
         if isinstance(values, Response):
             return values
         if not security.cross_site_post_allowed(request.headers, self.settings):
-            return error_page(self.settings, 403, "Envoi refusé", "Ouvrez la page de connexion sur notre site.", SIGN_IN)
+            return error_page(
+                self.settings, 403, "Envoi refusé", "Ouvrez la page de connexion sur notre site.", SIGN_IN
+            )
         try:
             self.auth.request_link(
                 str(values.get("email") or ""), client=security.client_key(security.source_ip(request), self.settings)
@@ -172,8 +188,12 @@ class ConsoleDoor:
     def link_page(self, token: str) -> Response:
         """GET changes nothing (mail scanners open links): a button signs in."""
         return console_page(
-            self.settings, "sign_in_link", None, page_title="Connexion à la console",
-            action=f"/console/lien/{token}", csrf=self.auth.links.sign_in_csrf(token),
+            self.settings,
+            "sign_in_link",
+            None,
+            page_title="Connexion à la console",
+            action=f"/console/lien/{token}",
+            csrf=self.auth.links.sign_in_csrf(token),
         )
 
     def link_post(self, token: str, request: Request) -> Response:
@@ -192,7 +212,9 @@ class ConsoleDoor:
                 "used": "Ce lien de connexion a déjà servi.",
             }.get(bad.why, "Ce lien de connexion n'est pas valide.")
             status = 410 if bad.why in {"expired", "used"} else 400
-            return console_page(self.settings, "sign_in", None, status, page_title="Connexion à la console", reason=reason)
+            return console_page(
+                self.settings, "sign_in", None, status, page_title="Connexion à la console", reason=reason
+            )
         return redirect("/console", self._cookie(session.cookie, SESSION_SECONDS))
 
     def sign_out(self, request: Request) -> Response:

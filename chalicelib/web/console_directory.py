@@ -32,7 +32,12 @@ from ..domain.paris_time import french_time
 from ..domain.vocabulary import Need
 from ..services.console_auth import ConsoleSession
 from ..services.directory import (
-    API_AUTHOR, SYSTEM_AUTHOR, AddressChangeRefused, DirectoryPreview, DirectoryService, InvalidDirectory,
+    API_AUTHOR,
+    SYSTEM_AUTHOR,
+    AddressChangeRefused,
+    DirectoryPreview,
+    DirectoryService,
+    InvalidDirectory,
 )
 from ..services.ports import DirectoryVersion
 from .console import ConsoleRoom, console_page, guarded_page, invalid_page_link, redirect
@@ -71,7 +76,7 @@ def _translated(part: str) -> str:
             if part == english:
                 return french
         elif part.startswith(prefix) and part != prefix:
-            return french.format(part[len(prefix):])
+            return french.format(part[len(prefix) :])
     return part
 
 
@@ -125,8 +130,15 @@ class ConsoleDirectory(ConsoleRoom):
 
     def _page(self, name: str, session: Any, status: int = 200, **context: Any) -> Response:
         return console_page(
-            self.settings, name, session, status, section="annuaire", describe=directory_changes.describe,
-            paris_time=lambda iso: french_time(iso, joiner=" à "), french_reason=french_reason, author=author_label,
+            self.settings,
+            name,
+            session,
+            status,
+            section="annuaire",
+            describe=directory_changes.describe,
+            paris_time=lambda iso: french_time(iso, joiner=" à "),
+            french_reason=french_reason,
+            author=author_label,
             **context,
         )
 
@@ -166,8 +178,15 @@ class ConsoleDirectory(ConsoleRoom):
         q = request.query_params or {}
         cleared = q.get("signalement") == "efface"
         return self._page(
-            "directory", session, page_title="Annuaire", rows=rows, flags=flags, names=names,
-            need_labels=dict(Need.choices()), saved=whole_number(q.get("enregistre")), cleared=cleared,
+            "directory",
+            session,
+            page_title="Annuaire",
+            rows=rows,
+            flags=flags,
+            names=names,
+            need_labels=dict(Need.choices()),
+            saved=whole_number(q.get("enregistre")),
+            cleared=cleared,
         )
 
     def clear_flag(self, request: Request) -> Response:
@@ -183,8 +202,16 @@ class ConsoleDirectory(ConsoleRoom):
     @guarded_page
     def edit_page(self, request: Request, session: ConsoleSession, association_id: Optional[str]) -> Response:
         if association_id is None:
-            blank = {"id": "", "name": "", "emails": [], "active": True, "ages": {"min": 6, "max": 25},
-                     "needs": [], "territory": {}, "capacity": None}
+            blank = {
+                "id": "",
+                "name": "",
+                "emails": [],
+                "active": True,
+                "ages": {"min": 6, "max": 25},
+                "needs": [],
+                "territory": {},
+                "capacity": None,
+            }
             return self._form(session, None, form_values(blank))
         found = self.directory.entry(association_id)
         if found is None:
@@ -196,9 +223,17 @@ class ConsoleDirectory(ConsoleRoom):
     ) -> Response:
         title = f"Modifier : {found.name}" if found else "Nouvelle association"
         return self._page(
-            "directory_edit", session, status, page_title=title, association=found, v=shown, choices=CHOICES,
-            labels=FORM_LABELS, action=f"/console/annuaire/{quote(found.id)}" if found else "/console/annuaire/nouvelle",
-            days=self.preview.days, **context,
+            "directory_edit",
+            session,
+            status,
+            page_title=title,
+            association=found,
+            v=shown,
+            choices=CHOICES,
+            labels=FORM_LABELS,
+            action=f"/console/annuaire/{quote(found.id)}" if found else "/console/annuaire/nouvelle",
+            days=self.preview.days,
+            **context,
         )
 
     def edit_post(self, request: Request, association_id: Optional[str]) -> Response:
@@ -227,14 +262,25 @@ class ConsoleDirectory(ConsoleRoom):
             except InvalidDirectory as exc:  # another save took the id meanwhile
                 return self._form(session, found, shown, 422, errors=model_errors(exc))
             except AddressChangeRefused:
-                return self._form(session, found, shown, 403, errors=[{"field": "emails", "message": (
-                    "seul un administrateur peut ajouter une association : ses adresses recevraient des demandes. "
-                    "Rien n'a été enregistré ; demandez à un administrateur du réseau de l'ajouter"
-                    if new else
-                    "seul un administrateur peut changer les adresses d'une association : elles reçoivent les "
-                    "demandes et leurs liens de réponse. Rien n'a été enregistré ; demandez ce changement à un "
-                    "administrateur du réseau, ou remettez les adresses d'origine pour enregistrer vos autres changements"
-                )}])
+                return self._form(
+                    session,
+                    found,
+                    shown,
+                    403,
+                    errors=[
+                        {
+                            "field": "emails",
+                            "message": (
+                                "seul un administrateur peut ajouter une association : ses adresses recevraient des demandes. "
+                                "Rien n'a été enregistré ; demandez à un administrateur du réseau de l'ajouter"
+                                if new
+                                else "seul un administrateur peut changer les adresses d'une association : elles reçoivent les "
+                                "demandes et leurs liens de réponse. Rien n'a été enregistré ; demandez ce changement à un "
+                                "administrateur du réseau, ou remettez les adresses d'origine pour enregistrer vos autres changements"
+                            ),
+                        }
+                    ],
+                )
             return redirect(f"/console/annuaire?enregistre={version.number}")
         # "Simuler": nothing is written.
         changes = directory_changes.diff(
@@ -255,9 +301,13 @@ class ConsoleDirectory(ConsoleRoom):
         versions = self.directory.versions(VERSIONS_PAGE + 1, before)
         latest = versions[:1] if before is None else self.directory.versions(1)
         return self._page(
-            "directory_versions", session, page_title="Versions de l'annuaire", versions=versions[:VERSIONS_PAGE],
+            "directory_versions",
+            session,
+            page_title="Versions de l'annuaire",
+            versions=versions[:VERSIONS_PAGE],
             older=versions[VERSIONS_PAGE - 1].number if len(versions) > VERSIONS_PAGE else None,
-            latest=latest[0].number if latest else None, restored=whole_number(q.get("restauree")),
+            latest=latest[0].number if latest else None,
+            restored=whole_number(q.get("restauree")),
         )
 
     @guarded_page
@@ -272,10 +322,16 @@ class ConsoleDirectory(ConsoleRoom):
         latest = self.directory.versions(1)
         associations = sorted(version.entries or (), key=lambda e: str(e.get("name", "")).lower())
         return self._page(
-            "directory_version", session, page_title=f"Version {version.number} de l'annuaire", v=version,
-            latest=latest[0].number if latest else None, associations=associations,
-            restoring=restoring[: directory_changes.MAX_STORED_CHANGES], restoring_total=len(restoring),
-            moved=named(moved), reserved=bool(moved) and not session.operator.is_admin,
+            "directory_version",
+            session,
+            page_title=f"Version {version.number} de l'annuaire",
+            v=version,
+            latest=latest[0].number if latest else None,
+            associations=associations,
+            restoring=restoring[: directory_changes.MAX_STORED_CHANGES],
+            restoring_total=len(restoring),
+            moved=named(moved),
+            reserved=bool(moved) and not session.operator.is_admin,
         )
 
     def restore(self, request: Request, number: str) -> Response:
@@ -290,19 +346,25 @@ class ConsoleDirectory(ConsoleRoom):
             version = self.directory.restore(version_number, session.operator.email, role=session.operator.role)
         except AddressChangeRefused as refused:
             return error_page(
-                self.settings, 403, "Restauration réservée aux administrateurs",
+                self.settings,
+                403,
+                "Restauration réservée aux administrateurs",
                 f"Restaurer la version {number} changerait les adresses e-mail de {named(refused.changes)}. "
                 "Ces adresses reçoivent les demandes des jeunes et leurs liens de réponse : seul un administrateur "
                 "du réseau peut les changer. Rien n'a été modifié ; demandez à un administrateur de restaurer "
                 "cette version.",
-                f"/console/annuaire/versions/{number}", f"Revenir à la version {number}",
+                f"/console/annuaire/versions/{number}",
+                f"Revenir à la version {number}",
             )
         except InvalidDirectory:
             # Saved under rules that have changed since (a field now refused).
             return error_page(
-                self.settings, 422, "Version non restaurable",
+                self.settings,
+                422,
+                "Version non restaurable",
                 f"La version {version_number} ne respecte plus les règles de l'annuaire : elle ne peut pas être restaurée.",
-                "/console/annuaire/versions", "Revenir aux versions",
+                "/console/annuaire/versions",
+                "Revenir aux versions",
             )
         if version is None:
             return not_found_page(self.settings)

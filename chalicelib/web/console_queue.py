@@ -16,7 +16,11 @@ from chalice import Response
 from ..domain.request import CLOSE_REASONS
 from ..domain.vocabulary import Need
 from ..services.console import (
-    STATUS_LABELS, ConsoleRefusal, ConsoleService, QueueFilters, UnknownRequest,
+    STATUS_LABELS,
+    ConsoleRefusal,
+    ConsoleService,
+    QueueFilters,
+    UnknownRequest,
 )
 from ..services.console_auth import ConsoleSession
 from ..services.mentor_mails import mentor_profile
@@ -60,12 +64,22 @@ class ConsoleQueue(ConsoleRoom):
         next_url = f"{self.path}?" + urlencode(filters.query(cursor=view.next_cursor)) if view.next_cursor else None
         requests = self.path == "/console/demandes"
         return console_page(
-            self.settings, "queue", session, page_title=f"{self.title} : {filters.tab.label}", section=self.path[9:],
-            view=view, filters=filters, next_url=next_url,
+            self.settings,
+            "queue",
+            session,
+            page_title=f"{self.title} : {filters.tab.label}",
+            section=self.path[9:],
+            view=view,
+            filters=filters,
+            next_url=next_url,
             tab_url=lambda tab: f"{self.path}?" + urlencode(filters.query(tab=tab)),
             export_url="/console/export/demandes?" + urlencode(filters.query()) if requests else None,
-            channels=self.service.channel_labels, needs=Need.choices(), first_page=cursor is None,
-            path=self.path, title=self.title, noun=self.noun,
+            channels=self.service.channel_labels,
+            needs=Need.choices(),
+            first_page=cursor is None,
+            path=self.path,
+            title=self.title,
+            noun=self.noun,
         )
 
     @guarded_page
@@ -88,13 +102,27 @@ class ConsoleQueue(ConsoleRoom):
             page = self.service.request_page(reference, session.operator)
         except UnknownRequest:
             return console_page(
-                self.settings, "request_missing", session, 404, page_title="Demande introuvable", section="demandes",
+                self.settings,
+                "request_missing",
+                session,
+                404,
+                page_title="Demande introuvable",
+                section="demandes",
                 reference=reference,
             )
         return console_page(
-            self.settings, "request", session, status, page_title=f"Demande {page.request.reference}",
-            section="demandes", page=page, close_reasons=CLOSE_REASONS, statuses=STATUS_LABELS, channels=self.service.channel_labels,
-            needs=dict(Need.choices()), **context,
+            self.settings,
+            "request",
+            session,
+            status,
+            page_title=f"Demande {page.request.reference}",
+            section="demandes",
+            page=page,
+            close_reasons=CLOSE_REASONS,
+            statuses=STATUS_LABELS,
+            channels=self.service.channel_labels,
+            needs=dict(Need.choices()),
+            **context,
         )
 
     def _show_signup(self, session: ConsoleSession, reference: str, status: int = 200, **context: Any) -> Response:
@@ -102,43 +130,76 @@ class ConsoleQueue(ConsoleRoom):
             page = self.service.signup_page(reference, session.operator)  # type: ignore[attr-defined]
         except UnknownRequest:
             return console_page(
-                self.settings, "request_missing", session, 404, page_title="Candidature introuvable",
-                section="benevoles", reference=reference, back=self.path, noun=self.noun,
+                self.settings,
+                "request_missing",
+                session,
+                404,
+                page_title="Candidature introuvable",
+                section="benevoles",
+                reference=reference,
+                back=self.path,
+                noun=self.noun,
             )
         return console_page(
-            self.settings, "signup", session, status, page_title=f"Candidature {page.record['reference']}",
-            section="benevoles", page=page, statuses=STATUS_LABELS, channels=self.service.channel_labels,
-            profile=mentor_profile(page.record), **context,
+            self.settings,
+            "signup",
+            session,
+            status,
+            page_title=f"Candidature {page.record['reference']}",
+            section="benevoles",
+            page=page,
+            statuses=STATUS_LABELS,
+            channels=self.service.channel_labels,
+            profile=mentor_profile(page.record),
+            **context,
         )
 
     # -- actions ------------------------------------------------------------------------
 
     def assign(self, request: Request, reference: str) -> Response:
         return self._act(
-            request, reference, "attribuee", lambda s, v: self.service.assign(
-                reference, s.operator, str(v.get("association") or ""), str(v.get("motif") or ""),
+            request,
+            reference,
+            "attribuee",
+            lambda s, v: self.service.assign(
+                reference,
+                s.operator,
+                str(v.get("association") or ""),
+                str(v.get("motif") or ""),
                 override_capacity=v.get("depasser") == "on",
             ),
         )
 
     def reroute(self, request: Request, reference: str) -> Response:
         return self._act(
-            request, reference, "routee", lambda s, v: self.service.reroute(reference, s.operator, v.get("confirmer") == "on")
+            request,
+            reference,
+            "routee",
+            lambda s, v: self.service.reroute(reference, s.operator, v.get("confirmer") == "on"),
         )
 
     def close(self, request: Request, reference: str) -> Response:
         return self._act(
-            request, reference, "close", lambda s, v: self.service.close(reference, s.operator, str(v.get("motif") or ""))
+            request,
+            reference,
+            "close",
+            lambda s, v: self.service.close(reference, s.operator, str(v.get("motif") or "")),
         )
 
     def resend(self, request: Request, reference: str) -> Response:
         return self._act(request, reference, "renvoye", lambda s, v: self.service.resend(reference, s.operator))
 
     def erase(self, request: Request, reference: str) -> Response:
-        return self._act(request, reference, "effacee", lambda s, v: self.service.erase(reference, s.operator), admin=True)
+        return self._act(
+            request, reference, "effacee", lambda s, v: self.service.erase(reference, s.operator), admin=True
+        )
 
     def _act(
-        self, request: Request, reference: str, done: str, action: Callable[[ConsoleSession, dict[str, Any]], Any],
+        self,
+        request: Request,
+        reference: str,
+        done: str,
+        action: Callable[[ConsoleSession, dict[str, Any]], Any],
         admin: bool = False,
     ) -> Response:
         posted = self.door.guard_post(request, admin=admin)

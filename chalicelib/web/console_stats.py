@@ -36,11 +36,13 @@ def _params(request: Request) -> dict[str, str]:
 
 def csv_response(settings: Settings, export: Export) -> Response:
     headers = console_headers(settings)
-    headers.update({
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{export.filename}"',
-        "Cache-Control": "no-store",
-    })
+    headers.update(
+        {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Cache-Control": "no-store",
+        }
+    )
     # A str body (UTF-8 on the wire, its BOM included): API Gateway passes text as is.
     return Response(body=export.body.decode("utf-8"), status_code=200, headers=headers)
 
@@ -57,9 +59,7 @@ def charts_of(report: Report, labels: Mapping[str, str] = CHANNEL_LABELS, noun: 
     """The page's charts; `labels`, `noun`: the channels and the records counted
     ("demandes", or "candidatures" of volunteers)."""
     weeks = [f"{w[8:10]}/{w[5:7]}" for w in report.weeks]
-    series = [
-        (labels.get(c, c), [report.weekly.get(w, {}).get(c, 0) for w in report.weeks]) for c in report.channels
-    ]
+    series = [(labels.get(c, c), [report.weekly.get(w, {}).get(c, 0) for w in report.weeks]) for c in report.channels]
     rates = [
         ("Orientées dès la réception", report.routed_rate),
         ("Envoyées au tri", report.triage_rate),
@@ -69,24 +69,31 @@ def charts_of(report: Report, labels: Mapping[str, str] = CHANNEL_LABELS, noun: 
         weekly=svg_charts.stacked_columns(
             f"{noun.capitalize()} reçues par semaine et par canal",
             f"{report.received} {noun} reçues du {report.first_day} au {report.last_day}, par semaine et par canal.",
-            weeks, series, key="chart-weekly",
+            weeks,
+            series,
+            key="chart-weekly",
         ),
         rates=svg_charts.horizontal_bars(
             "Taux d'orientation, de tri et d'acceptation",
             "; ".join(f"{label} : {percent_label(v)}" for label, v in rates),
-            [(label, (v or 0) * 100, percent_label(v)) for label, v in rates], maximum=100, key="chart-rates",
+            [(label, (v or 0) * 100, percent_label(v)) for label, v in rates],
+            maximum=100,
+            key="chart-rates",
         ),
         acceptance=svg_charts.horizontal_bars(
             "Taux d'acceptation par association",
             "; ".join(f"{a.name} : {percent_label(a.acceptance)}" for a in report.associations[:15]) or "Aucune donnée",
             [(a.name, (a.acceptance or 0) * 100, percent_label(a.acceptance)) for a in report.associations[:15]],
-            maximum=100, key="chart-associations", color=svg_charts.PALETTE[2],
+            maximum=100,
+            key="chart-associations",
+            color=svg_charts.PALETTE[2],
         ),
         declines=svg_charts.horizontal_bars(
             "Refus par motif",
             "; ".join(f"{DECLINE_REASON_LABELS.get(r, r)} : {n}" for r, n in report.declines.items()) or "Aucun refus",
             [(DECLINE_REASON_LABELS.get(r, r), n, str(n)) for r, n in report.declines.items()],
-            key="chart-declines", color=svg_charts.PALETTE[1],
+            key="chart-declines",
+            color=svg_charts.PALETTE[1],
         ),
     )
 
@@ -103,7 +110,12 @@ class ConsoleStats(ConsoleRoom):
     @guarded_page
     def stats_page(self, request: Request, session: ConsoleSession) -> Response:
         return self._stats_page(
-            request, session, self.statistics, "Statistiques", "demande", "/console/statistiques",
+            request,
+            session,
+            self.statistics,
+            "Statistiques",
+            "demande",
+            "/console/statistiques",
             exports=self.statistics.recent_exports(),
         )
 
@@ -113,22 +125,46 @@ class ConsoleStats(ConsoleRoom):
         if self.volunteer_statistics is None:
             return not_found_page(self.settings)
         return self._stats_page(
-            request, session, self.volunteer_statistics, "Statistiques des bénévoles", "candidature",
-            "/console/statistiques/benevoles", exports=None,
+            request,
+            session,
+            self.volunteer_statistics,
+            "Statistiques des bénévoles",
+            "candidature",
+            "/console/statistiques/benevoles",
+            exports=None,
         )
 
     def _stats_page(
-        self, request: Request, session: ConsoleSession, statistics: StatisticsService, title: str, noun: str, path: str,
+        self,
+        request: Request,
+        session: ConsoleSession,
+        statistics: StatisticsService,
+        title: str,
+        noun: str,
+        path: str,
         exports: Optional[list[dict[str, Any]]],
     ) -> Response:
         """`noun`: what is counted ("demande", "candidature"); `exports`: the requests' only."""
         weeks = period_of(_params(request).get("periode"))
         report = statistics.report(weeks)
         return console_page(
-            self.settings, "stats", session, page_title=title, section="statistiques",
-            report=report, charts=charts_of(report, statistics.channel_labels, noun + "s"), weeks=weeks, periods=PERIODS,
-            channel_labels=statistics.channel_labels, decline_labels=DECLINE_REASON_LABELS, hours=hours_label,
-            percent=percent_label, exports=exports, time_label=french_time, noun=noun, path=path,
+            self.settings,
+            "stats",
+            session,
+            page_title=title,
+            section="statistiques",
+            report=report,
+            charts=charts_of(report, statistics.channel_labels, noun + "s"),
+            weeks=weeks,
+            periods=PERIODS,
+            channel_labels=statistics.channel_labels,
+            decline_labels=DECLINE_REASON_LABELS,
+            hours=hours_label,
+            percent=percent_label,
+            exports=exports,
+            time_label=french_time,
+            noun=noun,
+            path=path,
         )
 
     # -- exports: a notice (GET), then the file (POST) --------------------------------------
@@ -142,9 +178,15 @@ class ConsoleStats(ConsoleRoom):
             query = {"periode": str(period_of(_params(request).get("periode")))}
             back, what = "/console/statistiques?" + urlencode(query), "les statistiques de la période"
         return console_page(
-            self.settings, "export_notice", session, page_title="Exporter en CSV",
+            self.settings,
+            "export_notice",
+            session,
+            page_title="Exporter en CSV",
             section="demandes" if kind == "demandes" else "statistiques",
-            action=f"/console/export/{kind}?{urlencode(query)}", back=back, what=what, kind=kind,
+            action=f"/console/export/{kind}?{urlencode(query)}",
+            back=back,
+            what=what,
+            kind=kind,
         )
 
     def export_post(self, request: Request, kind: str) -> Response:
@@ -165,8 +207,14 @@ class ConsoleStats(ConsoleRoom):
     def quarantine_list(self, request: Request, session: ConsoleSession) -> Response:
         done = _params(request).get("fait")
         return console_page(
-            self.settings, "quarantine", session, page_title="Quarantaine", section="quarantaine",
-            items=self.quarantine.list(), time_label=french_time, done=done,
+            self.settings,
+            "quarantine",
+            session,
+            page_title="Quarantaine",
+            section="quarantaine",
+            items=self.quarantine.list(),
+            time_label=french_time,
+            done=done,
         )
 
     @guarded_page
@@ -175,8 +223,14 @@ class ConsoleStats(ConsoleRoom):
         if mail is None:
             return not_found_page(self.settings)
         return console_page(
-            self.settings, "quarantine_mail", session, page_title="Message en quarantaine", section="quarantaine",
-            mail=mail, key=key, time_label=french_time,
+            self.settings,
+            "quarantine_mail",
+            session,
+            page_title="Message en quarantaine",
+            section="quarantaine",
+            mail=mail,
+            key=key,
+            time_label=french_time,
         )
 
     def quarantine_action(self, request: Request, key: str, action: str) -> Response:

@@ -42,7 +42,6 @@ FORM_LABELS = {
 }
 
 
-
 def form_values(entry: dict[str, Any]) -> dict[str, Any]:
     """An entry (contract section 5) as the form's fields."""
     t = entry.get("territory") or {}
@@ -194,5 +193,7 @@ def model_errors(exc: InvalidDirectory) -> list[dict[str, str]]:
         elif field == "emails":
             out.append({"field": "emails", "message": "une adresse n'est pas valide"})
         else:
-            out.append({"field": field if field in FORM_LABELS else "id", "message": f"valeur refusée ({e['message']})"})
+            out.append(
+                {"field": field if field in FORM_LABELS else "id", "message": f"valeur refusée ({e['message']})"}
+            )
     return out

@@ -30,9 +30,18 @@ ShowForm = Callable[[dict[str, Any], list[FieldError], int, Optional[str], bool]
 
 
 def form_page(
-    settings: Settings, template: str, title: str, action: str, page_order: Iterable[str],
-    values: dict[str, Any], errors: list[FieldError], status: int, return_to: Optional[str], unavailable: bool,
-    field_of: Callable[[str], str] = str, **context: Any,
+    settings: Settings,
+    template: str,
+    title: str,
+    action: str,
+    page_order: Iterable[str],
+    values: dict[str, Any],
+    errors: list[FieldError],
+    status: int,
+    return_to: Optional[str],
+    unavailable: bool,
+    field_of: Callable[[str], str] = str,
+    **context: Any,
 ) -> Response:
     """The form, with one message a field (the first), summed up in the page's order.
     `field_of`: the form's field an error names (the API's names may differ)."""
@@ -61,10 +70,16 @@ def form_page(
 
 
 def post_form(
-    settings: Settings, request: Request, *, path: str, too_long_title: str,
-    read: Callable[[bytes], dict[str, Any]], parse: Callable[[dict[str, Any]], Submission],
+    settings: Settings,
+    request: Request,
+    *,
+    path: str,
+    too_long_title: str,
+    read: Callable[[bytes], dict[str, Any]],
+    parse: Callable[[dict[str, Any]], Submission],
     store: Callable[[Submission, Optional[Idempotency], Optional[str]], Any],
-    new_reference: Callable[[], str], show_form: ShowForm,
+    new_reference: Callable[[], str],
+    show_form: ShowForm,
 ) -> Response:
     """A form's post: `read` its fields (BodyRefused), `parse` them into a submission
     (InvalidSubmission: the form again, 422), `store` it (submission, idempotency,
@@ -72,15 +87,21 @@ def post_form(
     raw = request.raw_body or b""
     if len(raw) > MAX_FORM_BYTES:
         return error_page(
-            settings, 413, too_long_title, "Le formulaire envoyé est trop long. Raccourcissez le message et réessayez.",
+            settings,
+            413,
+            too_long_title,
+            "Le formulaire envoyé est trop long. Raccourcissez le message et réessayez.",
         )
     if not security.cross_site_post_allowed(request.headers, settings):
         return error_page(
-            settings, 403, "Envoi refusé",
+            settings,
+            403,
+            "Envoi refusé",
             "Pour votre sécurité, ce formulaire n'a pas été accepté : il a été envoyé depuis une page "
             "qui n'est pas la nôtre. Rien n'a été enregistré. Ouvrez le formulaire directement sur notre "
             "site, remplissez-le à nouveau et envoyez-le.",
-            path, "Ouvrir le formulaire",
+            path,
+            "Ouvrir le formulaire",
         )
     try:
         values = read(raw)

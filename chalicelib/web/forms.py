@@ -7,14 +7,26 @@ from typing import Any
 from ..domain.vocabulary import Need, Public, Situation, StructureType
 
 YOUTH_FIELDS = (
-    "first_name", "last_name", "email", "phone", "age", "postal_code", "city",
-    "situation", "need", "publics", "message", "consent", "parental_consent",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "age",
+    "postal_code",
+    "city",
+    "situation",
+    "need",
+    "publics",
+    "message",
+    "consent",
+    "parental_consent",
 )
 # Order of the fields on the page, for the error summary (referent first on /orienter).
 PAGE_ORDER = {
     "youth": YOUTH_FIELDS,
     "referent": tuple(f"referent_{f}" if f in {"name", "email", "phone"} else f for f in ("name", "email", "phone"))
-    + ("structure_name", "structure_type") + YOUTH_FIELDS,
+    + ("structure_name", "structure_type")
+    + YOUTH_FIELDS,
 }
 CHOICES = {
     "situation": Situation.choices(),
@@ -28,7 +40,10 @@ def choices_for(form_kind: str) -> dict[str, list]:
     """The options each form shows. A youth writing for themselves is 13 to 30: primary
     school is not offered there (a referent still can choose it for a younger child)."""
     if form_kind == "youth":
-        return {**CHOICES, "situation": [(v, label) for v, label in CHOICES["situation"] if v != Situation.PRIMAIRE.value]}
+        return {
+            **CHOICES,
+            "situation": [(v, label) for v, label in CHOICES["situation"] if v != Situation.PRIMAIRE.value],
+        }
     return CHOICES
 
 

@@ -30,8 +30,12 @@ def volunteer_contact(signup: dict[str, Any]) -> dict[str, Any]:
 
 
 def mentor_answer_page(
-    settings: Settings, links: AnswerLinks, view: MentorAnswerView, token: str,
-    errors: Optional[list[FieldError]] = None, status: int = 200,
+    settings: Settings,
+    links: AnswerLinks,
+    view: MentorAnswerView,
+    token: str,
+    errors: Optional[list[FieldError]] = None,
+    status: int = 200,
 ) -> Response:
 
     signup = view.signup

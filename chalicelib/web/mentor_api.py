@@ -28,7 +28,9 @@ class MentorApi:
 
     def submit(self, request: Request) -> Response:
         return json_submission(
-            request, self.settings, lambda body: parse_mentor_submission(body, json=True),
+            request,
+            self.settings,
+            lambda body: parse_mentor_submission(body, json=True),
             lambda submission, idempotency, rate_key: self.mentors.sign_up(submission, "api", idempotency, rate_key),
         )
 

@@ -30,15 +30,38 @@ if TYPE_CHECKING:
 MENTOR_PATH = "/devenir-mentor"
 MENTOR_TITLE = "Devenir mentor"
 TEXT_FIELDS = (
-    "first_name", "last_name", "email", "phone", "age", "postal_code", "city", "occupation", "hours_per_month",
-    "sector", "message",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "age",
+    "postal_code",
+    "city",
+    "occupation",
+    "hours_per_month",
+    "sector",
+    "message",
 )
 LIST_FIELDS = ("modes", "youth_ages", "needs")
 BOXES = ("commitment", "consent")
 # Order of the fields on the page, for the error summary.
 PAGE_ORDER = (
-    "first_name", "last_name", "email", "phone", "age", "postal_code", "city", "occupation", "sector", "modes",
-    "hours_per_month", "youth_ages", "needs", "message", "commitment", "consent",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "age",
+    "postal_code",
+    "city",
+    "occupation",
+    "sector",
+    "modes",
+    "hours_per_month",
+    "youth_ages",
+    "needs",
+    "message",
+    "commitment",
+    "consent",
 )
 CHOICES = {
     "occupation": Occupation.choices(),
@@ -100,23 +123,46 @@ class MentorPages:
 
     def form_page(self, request: Request) -> Response:
         query = request.query_params or {}
-        return self._form({name: [] for name in LIST_FIELDS}, [], 200, security.safe_return_url(query.get("return_to"), self.settings))
+        return self._form(
+            {name: [] for name in LIST_FIELDS}, [], 200, security.safe_return_url(query.get("return_to"), self.settings)
+        )
 
     def _form(
-        self, values: dict[str, Any], errors: list[FieldError], status: int, return_to: Optional[str],
+        self,
+        values: dict[str, Any],
+        errors: list[FieldError],
+        status: int,
+        return_to: Optional[str],
         unavailable: bool = False,
     ) -> Response:
         return form_page(
-            self.settings, "mentor_form", MENTOR_TITLE, MENTOR_PATH, PAGE_ORDER, values, errors, status, return_to,
-            unavailable, choices=CHOICES, field_labels=FIELD_LABELS,
+            self.settings,
+            "mentor_form",
+            MENTOR_TITLE,
+            MENTOR_PATH,
+            PAGE_ORDER,
+            values,
+            errors,
+            status,
+            return_to,
+            unavailable,
+            choices=CHOICES,
+            field_labels=FIELD_LABELS,
         )
 
     def form_post(self, request: Request) -> Response:
         return post_form(
-            self.settings, request, path=MENTOR_PATH, too_long_title="Envoi trop long", read=form_values,
+            self.settings,
+            request,
+            path=MENTOR_PATH,
+            too_long_title="Envoi trop long",
+            read=form_values,
             parse=lambda values: parse_mentor_submission(submission_data(values)),
-            store=lambda submission, idempotency, rate_key: self.mentors.sign_up(submission, "form", idempotency, rate_key),
-            new_reference=new_mentor_reference, show_form=self._form,
+            store=lambda submission, idempotency, rate_key: self.mentors.sign_up(
+                submission, "form", idempotency, rate_key
+            ),
+            new_reference=new_mentor_reference,
+            show_form=self._form,
         )
 
     def thanks_page(self, request: Request) -> Response:

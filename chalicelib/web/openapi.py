@@ -85,7 +85,11 @@ def _admin_read(summary: str, found: str, missing: str) -> dict[str, Any]:
         "summary": summary,
         "security": [{"bearer": []}],
         "parameters": [{"name": "id_or_reference", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": _answer(found), "401": _answer(_UNAUTHORIZED, "Errors"), "404": _answer(missing, "Errors")},
+        "responses": {
+            "200": _answer(found),
+            "401": _answer(_UNAUTHORIZED, "Errors"),
+            "404": _answer(missing, "Errors"),
+        },
     }
 
 
@@ -120,7 +124,12 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "List requests, newest first",
                     "security": admin,
                     "parameters": [
-                        {"name": "status", "in": "query", "required": False, "schema": {"type": "string", "enum": _STATUSES}},
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": _STATUSES},
+                        },
                         {"name": "association", "in": "query", "required": False, "schema": _ASSOCIATION_FILTER},
                         {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
                         {
@@ -134,7 +143,9 @@ def openapi_document() -> dict[str, Any]:
                         "200": _answer("a page of requests and the `next` cursor"),
                         "401": unauthorized,
                         "404": _answer("the cursor names no page (not a `next` value we gave)", "Errors"),
-                        "422": _answer("unknown status, association not an id, or limit not a whole number from 1 to 200", "Errors"),
+                        "422": _answer(
+                            "unknown status, association not an id, or limit not a whole number from 1 to 200", "Errors"
+                        ),
                     },
                 },
             },
@@ -145,13 +156,16 @@ def openapi_document() -> dict[str, Any]:
             },
             "/api/v1/mentors": {
                 "post": _submission_post(
-                    "Sign up as a volunteer mentor (contract section 11)", "MentorSubmission",
+                    "Sign up as a volunteer mentor (contract section 11)",
+                    "MentorSubmission",
                     "stored and routed under mentor v1 (or waiting in triage)",
                 ),
             },
             "/api/v1/mentors/{id_or_reference}": {
                 "get": _admin_read(
-                    "One sign-up with its routing explanation (mentor v1) and timeline", "the sign-up", "no such sign-up"
+                    "One sign-up with its routing explanation (mentor v1) and timeline",
+                    "the sign-up",
+                    "no such sign-up",
                 ),
             },
             "/api/v1/admin/associations": {

@@ -26,7 +26,11 @@ if TYPE_CHECKING:
 
 FORM_KINDS = {
     "youth": {"path": "/demande", "channel": Channel.FORM, "title": "Demander un mentor"},
-    "referent": {"path": "/orienter", "channel": Channel.REFERENT_FORM, "title": "Orienter un ou une jeune vers un mentor"},
+    "referent": {
+        "path": "/orienter",
+        "channel": Channel.REFERENT_FORM,
+        "title": "Orienter un ou une jeune vers un mentor",
+    },
 }
 LEGAL_PAGES = {
     "legal_notice": "Mentions légales",
@@ -82,27 +86,48 @@ class Pages:
 
     def form_page(self, kind: str, request: Request) -> Response:
         query = request.query_params or {}
-        return self._form(kind, {"publics": []}, [], 200, security.safe_return_url(query.get("return_to"), self.settings))
+        return self._form(
+            kind, {"publics": []}, [], 200, security.safe_return_url(query.get("return_to"), self.settings)
+        )
 
     def _form(
-        self, kind: str, values: dict[str, Any], errors: list[FieldError], status: int, return_to: Optional[str],
+        self,
+        kind: str,
+        values: dict[str, Any],
+        errors: list[FieldError],
+        status: int,
+        return_to: Optional[str],
         unavailable: bool = False,
     ) -> Response:
         return form_page(
-            self.settings, "request_form", FORM_KINDS[kind]["title"], FORM_KINDS[kind]["path"], forms.PAGE_ORDER[kind],
-            values, errors, status, return_to, unavailable, field_of=forms.form_field,
-            form_kind=kind, choices=forms.choices_for(kind),
+            self.settings,
+            "request_form",
+            FORM_KINDS[kind]["title"],
+            FORM_KINDS[kind]["path"],
+            forms.PAGE_ORDER[kind],
+            values,
+            errors,
+            status,
+            return_to,
+            unavailable,
+            field_of=forms.form_field,
+            form_kind=kind,
+            choices=forms.choices_for(kind),
         )
 
     def form_post(self, kind: str, request: Request) -> Response:
         return post_form(
-            self.settings, request, path=FORM_KINDS[kind]["path"], too_long_title="Demande trop longue",
+            self.settings,
+            request,
+            path=FORM_KINDS[kind]["path"],
+            too_long_title="Demande trop longue",
             read=forms.parse_form_body,
             parse=lambda values: parse_submission(forms.submission_data(values, kind)),
             store=lambda submission, idempotency, rate_key: self.intake.accept(
                 NewRequest.from_submission(submission, FORM_KINDS[kind]["channel"]), idempotency, rate_key
             ),
-            new_reference=new_reference, show_form=partial(self._form, kind),
+            new_reference=new_reference,
+            show_form=partial(self._form, kind),
         )
 
     def thanks_page(self, kind: str, request: Request) -> Response:

@@ -86,9 +86,7 @@ def parse_json(raw: bytes, max_bytes: int, max_depth: int = MAX_JSON_DEPTH) -> A
     except UnicodeDecodeError:
         raise BodyRefused(400, "body", "body is not JSON (UTF-8 expected)", "Envoi illisible.") from None
     if json_depth(text) > max_depth:
-        raise BodyRefused(
-            400, "body", f"JSON nested deeper than {max_depth} levels", "Envoi illisible."
-        )
+        raise BodyRefused(400, "body", f"JSON nested deeper than {max_depth} levels", "Envoi illisible.")
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
@@ -102,14 +100,18 @@ def parse_form(raw: bytes, max_bytes: int = MAX_FORM_BYTES, max_fields: int = MA
     """Field -> value (the last one), `publics` -> list. Undecodable bytes do not crash."""
     if len(raw) > max_bytes:
         raise BodyRefused(
-            413, "body", "form larger than 64 KiB",
+            413,
+            "body",
+            "form larger than 64 KiB",
             "Le formulaire envoyé est trop long. Raccourcissez le message et réessayez.",
         )
     text = raw.decode("utf-8", errors="replace") if raw else ""
     # Counted before parsing, as urllib counts them (every `&` separates).
     if text.count("&") + 1 > max_fields:
         raise BodyRefused(
-            400, "body", f"more than {max_fields} form fields",
+            400,
+            "body",
+            f"more than {max_fields} form fields",
             "Le formulaire envoyé contient trop de champs : il ne vient pas de notre site. "
             "Ouvrez le formulaire sur notre site, remplissez-le et envoyez-le.",
         )

@@ -38,12 +38,22 @@ def page(settings: Settings, name: str, status: int = 200, **context: Any) -> Re
 
 
 def error_page(
-    settings: Settings, status: int, heading: str, message: str,
-    back_url: Optional[str] = None, back_label: Optional[str] = None,
+    settings: Settings,
+    status: int,
+    heading: str,
+    message: str,
+    back_url: Optional[str] = None,
+    back_label: Optional[str] = None,
 ) -> Response:
     return page(
-        settings, "error", status, page_title=f"Erreur : {heading}", heading=heading, message=message,
-        back_url=back_url, back_label=back_label,
+        settings,
+        "error",
+        status,
+        page_title=f"Erreur : {heading}",
+        heading=heading,
+        message=message,
+        back_url=back_url,
+        back_label=back_label,
     )
 
 
@@ -56,7 +66,9 @@ def too_many(settings: Settings, as_page: bool) -> Response:
     retry = {"Retry-After": str(settings.rate_limit_seconds)}
     if as_page:
         response = error_page(
-            settings, 429, "Trop de demandes",
+            settings,
+            429,
+            "Trop de demandes",
             "Trop de demandes ont été envoyées depuis cette connexion. Réessayez dans quelques minutes.",
         )
         response.headers.update(retry)

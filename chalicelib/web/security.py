@@ -22,8 +22,7 @@ def page_headers(settings: Settings, frame_ancestors: Optional[str] = None) -> d
     partners = " ".join(settings.partner_origins)
     frame_ancestors = frame_ancestors or partners or "'none'"
     csp = (
-        "default-src 'none'; style-src 'self'; img-src 'self'; "
-        f"form-action 'self' {partners}".rstrip() + "; "
+        f"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' {partners}".rstrip() + "; "
         f"frame-ancestors {frame_ancestors}; base-uri 'none'"
     )
     headers = {

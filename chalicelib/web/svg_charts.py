@@ -64,7 +64,9 @@ def horizontal_bars(
         parts.append(_text(label_w - 8, y + row_h / 2 + 4, _clip(label, 34), anchor="end"))
         parts.append(f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" fill="{color}"/>')
         parts.append(_text(label_w + w + 6, y + row_h / 2 + 4, shown))
-    parts.append(f'<line x1="{label_w}" y1="{pad - 2}" x2="{label_w}" y2="{height - pad + 2}" stroke="{AXIS}" stroke-width="1"/>')
+    parts.append(
+        f'<line x1="{label_w}" y1="{pad - 2}" x2="{label_w}" y2="{height - pad + 2}" stroke="{AXIS}" stroke-width="1"/>'
+    )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -88,7 +90,9 @@ def stacked_columns(
     parts = [head]
     for tick in (0, peak // 2, peak):
         y = top + plot_h - plot_h * tick / peak
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#dddddd" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#dddddd" stroke-width="1"/>'
+        )
         parts.append(_text(left - 6, y + 4, str(tick), size=11, anchor="end"))
     every = max(1, len(categories) // 8)  # at most ~8 labels under the axis
     for i, category in enumerate(categories):

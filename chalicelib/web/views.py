@@ -47,8 +47,12 @@ def api(services: Services) -> Api:
     from .api import Api
 
     return Api(
-        settings=services.settings, intake=services.intake, requests=services.requests,
-        directory=services.directory, outbox=services.outbox, healthy=services.healthy,
+        settings=services.settings,
+        intake=services.intake,
+        requests=services.requests,
+        directory=services.directory,
+        outbox=services.outbox,
+        healthy=services.healthy,
     )
 
 
@@ -71,14 +75,22 @@ def console_stats(services: Services) -> ConsoleStats:
         from ..services.console_volunteers import MENTOR_CHANNEL_LABELS
 
         volunteers = StatisticsService(
-            stats=services.stores.mentors, directory=services.directory, clock=services.clock,  # type: ignore[arg-type]
-            channel_labels=MENTOR_CHANNEL_LABELS, shown=MENTOR_CHANNEL_LABELS,
+            stats=services.stores.mentors,
+            directory=services.directory,
+            clock=services.clock,  # type: ignore[arg-type]
+            channel_labels=MENTOR_CHANNEL_LABELS,
+            shown=MENTOR_CHANNEL_LABELS,
         )
     return ConsoleStats(
-        settings=services.settings, door=console(services), statistics=statistics,
+        settings=services.settings,
+        door=console(services),
+        statistics=statistics,
         exports=ExportService(
-            requests=services.stores.requests, stats=services.stores.stats, statistics=statistics,
-            clock=services.clock, settings=services.settings,
+            requests=services.stores.requests,
+            stats=services.stores.stats,
+            statistics=statistics,
+            clock=services.clock,
+            settings=services.settings,
         ),
         quarantine=Quarantine(mail_intake=services.mail_intake, store=services.stores.mail_log, clock=services.clock),
         volunteer_statistics=volunteers,
@@ -92,8 +104,13 @@ def _console_parts(services: Services) -> dict[str, Any]:
 
     intake = services.mail_intake
     return dict(
-        directory=services.directory, mails=services.mails, clock=services.clock, settings=services.settings,
-        raw_mail=intake.raw_store, outbox=services.stores.outbox, sent_mail=services.outbox.sender,
+        directory=services.directory,
+        mails=services.mails,
+        clock=services.clock,
+        settings=services.settings,
+        raw_mail=intake.raw_store,
+        outbox=services.stores.outbox,
+        sent_mail=services.outbox.sender,
         quarantine=Quarantine(mail_intake=intake, store=services.stores.mail_log, clock=services.clock),
     )
 
@@ -105,7 +122,8 @@ def console_queue(services: Services) -> ConsoleQueue:
 
     store = services.stores.requests
     service = ConsoleService(
-        requests=store, queue=store,  # type: ignore[arg-type]  # both stores implement QueueStore
+        requests=store,
+        queue=store,  # type: ignore[arg-type]  # both stores implement QueueStore
         **_console_parts(services),
     )
     return ConsoleQueue(settings=services.settings, door=console(services), service=service)
@@ -118,12 +136,18 @@ def console_volunteers(services: Services) -> ConsoleQueue:
     from .console_queue import ConsoleQueue
 
     service = VolunteerConsole(
-        requests=services.stores.requests, queue=services._mentor_store(),  # type: ignore[arg-type]
+        requests=services.stores.requests,
+        queue=services._mentor_store(),  # type: ignore[arg-type]
         **_console_parts(services),
     )
     return ConsoleQueue(
-        settings=services.settings, door=console(services), service=service, path="/console/benevoles",
-        title="Bénévoles", noun="candidature", signups=True,
+        settings=services.settings,
+        door=console(services),
+        service=service,
+        path="/console/benevoles",
+        title="Bénévoles",
+        noun="candidature",
+        signups=True,
     )
 
 
@@ -133,9 +157,14 @@ def console_directory(services: Services) -> ConsoleDirectory:
     from .console_directory import ConsoleDirectory
 
     return ConsoleDirectory(
-        settings=services.settings, door=console(services), directory=services.directory,
+        settings=services.settings,
+        door=console(services),
+        directory=services.directory,
         preview=DirectoryPreview(
-            directory=services.directory, requests=services.stores.requests, clock=services.clock,
-            weights=services.settings.routing_weights, days=services.settings.simulation_days,
+            directory=services.directory,
+            requests=services.stores.requests,
+            clock=services.clock,
+            weights=services.settings.routing_weights,
+            days=services.settings.simulation_days,
         ),
     )

@@ -87,14 +87,49 @@ REAL_SHAPES: list[tuple[str, str]] = [
 ]
 
 # The same shapes with a local part SES cannot write to (no SMTPUTF8): refused, with why.
-NON_ASCII_LOCAL = ["zoé.martin@orange.fr", "hélène@mairie-saint-remy-de-provence.fr", "lеa@example.fr", "ölçü@örnek.com.tr"]
+NON_ASCII_LOCAL = [
+    "zoé.martin@orange.fr",
+    "hélène@mairie-saint-remy-de-provence.fr",
+    "lеa@example.fr",
+    "ölçü@örnek.com.tr",
+]
 
 _ATEXT = string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~"
 # Words that make the hyphenated labels of town halls and intercommunalités.
 _WORDS = (
-    "mairie", "ville", "communaute", "de", "communes", "du", "pays", "la", "les", "saint", "sainte", "sur", "en",
-    "agglomeration", "metropole", "college", "lycee", "ecole", "elementaire", "academie", "mission", "locale",
-    "villeneuve", "montigny", "bretonneux", "provence", "zorn", "remy", "germain", "laye", "val", "loire", "ccas",
+    "mairie",
+    "ville",
+    "communaute",
+    "de",
+    "communes",
+    "du",
+    "pays",
+    "la",
+    "les",
+    "saint",
+    "sainte",
+    "sur",
+    "en",
+    "agglomeration",
+    "metropole",
+    "college",
+    "lycee",
+    "ecole",
+    "elementaire",
+    "academie",
+    "mission",
+    "locale",
+    "villeneuve",
+    "montigny",
+    "bretonneux",
+    "provence",
+    "zorn",
+    "remy",
+    "germain",
+    "laye",
+    "val",
+    "loire",
+    "ccas",
 )
 # Letters of one script each: a label mixing scripts is seldom valid IDNA (bidi rules).
 _SCRIPTS = (
@@ -127,7 +162,9 @@ def dot_atoms() -> st.SearchStrategy[str]:
 
 def unicode_labels() -> st.SearchStrategy[str]:
     """Internationalised labels: letters of one script, or any letters of Unicode."""
-    one_script = st.sampled_from(_SCRIPTS).flatmap(lambda letters: st.text(st.sampled_from(letters), min_size=1, max_size=15))
+    one_script = st.sampled_from(_SCRIPTS).flatmap(
+        lambda letters: st.text(st.sampled_from(letters), min_size=1, max_size=15)
+    )
     any_letters = st.text(st.characters(categories=("Ll", "Lu", "Lo", "Lm", "Nd")), min_size=1, max_size=8)
     return st.one_of(one_script, any_letters).filter(_idna_ok)
 
@@ -167,8 +204,10 @@ def non_ascii_local_addresses() -> st.SearchStrategy[str]:
     """Valid addresses whose local part has non-ASCII letters (they need SMTPUTF8)."""
     letters = st.sampled_from(_SCRIPTS).flatmap(lambda s: st.text(st.sampled_from(s + "._-"), min_size=1, max_size=12))
     local = st.tuples(dot_atoms(), letters).map("".join).filter(lambda local: not local.isascii())
-    return st.tuples(local, domains()).map("@".join).filter(
-        lambda a: len(a) <= 254 and oracle(a, smtputf8=True) is not None
+    return (
+        st.tuples(local, domains())
+        .map("@".join)
+        .filter(lambda a: len(a) <= 254 and oracle(a, smtputf8=True) is not None)
     )
 
 

@@ -31,7 +31,12 @@ from tests.e2e.conftest import start_stack, stop_stack
 AXE_PACKAGE = "axe-core@4.11.0"
 AXE_HOME = ROOT / ".cache" / "axe-core"
 VIEWPORTS = {
-    "phone": {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2},
+    "phone": {
+        "viewport": {"width": 375, "height": 740},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
     "desktop": {"viewport": {"width": 1280, "height": 900}},
 }
 LINK = re.compile(r"https?://[^/\s]+(/reponse/[A-Za-z0-9_.\-]+)")
@@ -50,8 +55,11 @@ def axe_source() -> str:
     if not script.is_file():
         AXE_HOME.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run(["npm", "pack", AXE_PACKAGE, "--pack-destination", tmp, "--silent"], check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                ["npm", "pack", AXE_PACKAGE, "--pack-destination", tmp, "--silent"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             (tarball,) = Path(tmp).glob("*.tgz")
             with tarfile.open(tarball) as tar:
                 member = tar.getmember("package/axe.min.js")
@@ -204,7 +212,9 @@ def sign_in(page, stack, address: str = "operatrice@reseau.example.org") -> None
     page.get_by_label("Adresse e-mail").fill(address)
     page.get_by_role("button", name="Recevoir un lien de connexion").click()
     page.get_by_role("status").wait_for()
-    found = wait_for_mails(stack, lambda m: m["To"] == address and "connexion" in m["Subject"] and m["Message-ID"] not in before)
+    found = wait_for_mails(
+        stack, lambda m: m["To"] == address and "connexion" in m["Subject"] and m["Message-ID"] not in before
+    )
     page.goto(stack.base + SIGN_IN_LINK.search(text_of(found[-1])).group(1))
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(re.compile(r"/console(/demandes.*)?$"))

@@ -29,7 +29,10 @@ def test_edit_simulate_save_then_restore_the_previous_version(desktop_page, web)
     page.get_by_role("button", name="Simuler").click()
     simulation = page.get_by_role("region", name="Simulation : l'effet de ce changement")
     simulation.wait_for()
-    assert f"capacité : {before[target['id']]['capacity'] if before[target['id']]['capacity'] is not None else 'sans limite'} → 0" in simulation.inner_text()
+    assert (
+        f"capacité : {before[target['id']]['capacity'] if before[target['id']]['capacity'] is not None else 'sans limite'} → 0"
+        in simulation.inner_text()
+    )
     effects = page.get_by_role("table", name="Par association : demandes qui arriveraient et qui partiraient")
     row = effects.get_by_role("row").filter(has=page.get_by_role("rowheader", name=target["name"], exact=True))
     moving_in, moving_out = (int(c) for c in row.get_by_role("cell").all_inner_texts())
@@ -60,9 +63,12 @@ def test_edit_simulate_save_then_restore_the_previous_version(desktop_page, web)
 
 def test_the_directory_pages_fit_a_phone_and_a_desktop(page, web):
     sign_in(page, web)
-    for path, what in (("/console/annuaire", "directory list"), ("/console/annuaire/versions", "versions"),
-                       ("/console/annuaire/versions/1", "one version"),
-                       ("/console/annuaire/nouvelle", "new association form")):
+    for path, what in (
+        ("/console/annuaire", "directory list"),
+        ("/console/annuaire/versions", "versions"),
+        ("/console/annuaire/versions/1", "one version"),
+        ("/console/annuaire/nouvelle", "new association form"),
+    ):
         assert page.goto(f"{web.base}{path}").status == 200, path
         assert_accessible(page, f"{what} ({page.device})")
         assert_no_sideways_scroll(page, f"{what} ({page.device})")

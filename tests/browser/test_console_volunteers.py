@@ -44,7 +44,9 @@ def test_an_operator_opens_the_volunteers_tab_and_a_sign_up(desktop_page, web):
     assert page.get_by_role("heading", name="Explication du routage").is_visible()
     assert page.get_by_role("heading", name="Historique").is_visible()
     assert page.get_by_text("Candidature reçue").is_visible()
-    assert page.get_by_text("Durand").count() == 0 and page.get_by_text("06 98 76 54 32").count() == 0, "no contact detail"
+    assert page.get_by_text("Durand").count() == 0 and page.get_by_text("06 98 76 54 32").count() == 0, (
+        "no contact detail"
+    )
     assert_accessible(page, "a sign-up's page")
     assert_no_sideways_scroll(page, "a sign-up's page")
 
@@ -65,7 +67,9 @@ def test_an_admin_erases_a_sign_up_from_its_page(desktop_page, web):
     assert page.get_by_text("Informatique").first.is_visible()  # the sector, before
     page.get_by_role("button", name="Effacer les données personnelles").click()
     page.wait_for_url(re.compile(f"/console/benevoles/{reference}\\?fait=effacee$"))
-    assert page.get_by_role("status").get_by_text("Les données personnelles de la candidature sont effacées.").is_visible()
+    assert (
+        page.get_by_role("status").get_by_text("Les données personnelles de la candidature sont effacées.").is_visible()
+    )
     assert page.get_by_text("Les données personnelles de cette candidature ont été effacées.").is_visible()
     assert page.get_by_text("Informatique").count() == 0 and page.get_by_text(email).count() == 0
     assert page.get_by_role("button", name="Effacer les données personnelles").count() == 0  # nothing left to erase

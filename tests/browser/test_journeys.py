@@ -193,8 +193,15 @@ def test_the_form_embedded_in_a_partner_page_submits(page, web, partner):
 def test_a_partner_form_posting_cross_site_lands_on_its_thank_you_page(page, web, partner):
     email = unique_email("partenaire")
     fields = {
-        "first_name": "Lina", "last_name": "Morel", "email": email, "age": "17", "postal_code": "59100",
-        "city": "Roubaix", "situation": "lycee", "need": "orientation", "consent": "on",
+        "first_name": "Lina",
+        "last_name": "Morel",
+        "email": email,
+        "age": "17",
+        "postal_code": "59100",
+        "city": "Roubaix",
+        "situation": "lycee",
+        "need": "orientation",
+        "consent": "on",
         "return_to": f"{partner.origin}/merci",
     }
     inputs = "".join(f"<input type='hidden' name='{k}' value='{v}'>" for k, v in fields.items())

@@ -14,8 +14,14 @@ from tests.browser.test_journeys import DIRECTORY, reference_in
 from tests.conftest import association
 
 MENTOR_DIRECTORY = DIRECTORY + [
-    association("mentors-roubaix", name="Mentorat Roubaix", emails=["mentors-roubaix@asso.example.org"],
-                recruits_mentors=True, communes=["59512"], departements=[]),
+    association(
+        "mentors-roubaix",
+        name="Mentorat Roubaix",
+        emails=["mentors-roubaix@asso.example.org"],
+        recruits_mentors=True,
+        communes=["59512"],
+        departements=[],
+    ),
 ]
 
 

@@ -32,8 +32,11 @@ def stores(request):
 
     endpoint = request.getfixturevalue("dynamodb_endpoint")
     client = boto3.client(
-        "dynamodb", endpoint_url=endpoint, region_name="eu-west-3",
-        aws_access_key_id="local", aws_secret_access_key="local",
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name="eu-west-3",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
     )
     table = DynamoTable(f"c-{uuid.uuid4().hex[:12]}", lambda: client)
     ensure_table(client, table.name)
@@ -42,8 +45,14 @@ def stores(request):
 
 def mail(request_id: Optional[str] = None, **overrides: Any) -> OutgoingMail:
     fields: dict[str, Any] = dict(
-        id=uuid.uuid4().hex, message_id=f"<{uuid.uuid4().hex}@lementorat.fr>", to=("asso@example.org",),
-        subject="Nouvelle demande", text="texte", html="<p>texte</p>", request_id=request_id, kind="association_new_request",
+        id=uuid.uuid4().hex,
+        message_id=f"<{uuid.uuid4().hex}@lementorat.fr>",
+        to=("asso@example.org",),
+        subject="Nouvelle demande",
+        text="texte",
+        html="<p>texte</p>",
+        request_id=request_id,
+        kind="association_new_request",
     )
     fields.update(overrides)
     return OutgoingMail(**fields)
@@ -56,10 +65,17 @@ def record(
     rid = uuid.uuid4().hex
     reference = "MNT-" + uuid.uuid4().hex[:4].upper() + "-" + uuid.uuid4().hex[:4].upper()
     r: dict[str, Any] = {
-        "id": rid, "reference": reference, "channel": "form", "status": status,
-        "created_at": iso(created), "updated_at": iso(created), "fields": {"age": 15},
-        "association_id": association, "association": {"id": association, "name": association} if association else None,
-        "declined": [], **extra,
+        "id": rid,
+        "reference": reference,
+        "channel": "form",
+        "status": status,
+        "created_at": iso(created),
+        "updated_at": iso(created),
+        "fields": {"age": 15},
+        "association_id": association,
+        "association": {"id": association, "name": association} if association else None,
+        "declined": [],
+        **extra,
     }
     if association:
         r.update(attempt=attempt, assigned_at=created)
@@ -67,7 +83,10 @@ def record(
 
 
 def intake(
-    created: int = NOW, mails: int = 1, retention: int = 30 * DAY, capacity_of: Optional[tuple[str, Optional[int]]] = ("asso", None),
+    created: int = NOW,
+    mails: int = 1,
+    retention: int = 30 * DAY,
+    capacity_of: Optional[tuple[str, Optional[int]]] = ("asso", None),
     **request: Any,
 ) -> IntakeWrite:
     r = record(created, **request)

@@ -19,9 +19,14 @@ def entries(*ids, **overrides):
 
 def version(number, associations, author="operatrice@reseau.example.org", **overrides):
     fields = dict(
-        number=number, at=iso(NOW + number), author=author, summary=f"version {number}",
-        changes=({"kind": "added", "id": "a-asso", "name": "Association a-asso"},), changes_total=1,
-        count=len(associations), entries=tuple(a.model_dump(mode="json") for a in associations),
+        number=number,
+        at=iso(NOW + number),
+        author=author,
+        summary=f"version {number}",
+        changes=({"kind": "added", "id": "a-asso", "name": "Association a-asso"},),
+        changes_total=1,
+        count=len(associations),
+        entries=tuple(a.model_dump(mode="json") for a in associations),
     )
     fields.update(overrides)
     return DirectoryVersion(**fields)
@@ -69,7 +74,9 @@ def test_a_large_directory_is_kept_whole_in_its_version(stores, monkeypatch):
     monkeypatch.setattr(dynamo_directory, "PART_BYTES", 4000)
     communes = [f"59{n:03d}" for n in range(1, 200)]
     directory = [
-        Association.model_validate(association(f"asso-{i:03d}", name=f"Association {i} " + "x" * 150, communes=communes))
+        Association.model_validate(
+            association(f"asso-{i:03d}", name=f"Association {i} " + "x" * 150, communes=communes)
+        )
         for i in range(450)
     ]
     stores.directory.save_directory(directory, version(1, directory))
@@ -84,20 +91,29 @@ def test_a_version_keeps_its_authors_role_and_one_saved_without_a_role_reads_non
     stores.directory.save_directory(directory, version(2, directory, role="admin"))
     stores.directory.save_directory(directory, version(3, directory, author="api", role="admin"))
     assert [(v.number, v.author, v.role) for v in stores.directory.versions(5)] == [
-        (3, "api", "admin"), (2, "operatrice@reseau.example.org", "admin"), (1, "operatrice@reseau.example.org", None)]
+        (3, "api", "admin"),
+        (2, "operatrice@reseau.example.org", "admin"),
+        (1, "operatrice@reseau.example.org", None),
+    ]
     assert stores.directory.version(2) == version(2, directory, role="admin")
     assert stores.directory.version(1).role is None
 
 
 def test_the_notices_of_a_version_wait_in_the_outbox_and_a_refused_number_writes_none(stores):
     directory = entries("a-asso")
-    notices = [mail(kind="directory_address_notice", to=("old@a.example.org",)),
-               mail(kind="directory_address_notice", to=("other@a.example.org",))]
+    notices = [
+        mail(kind="directory_address_notice", to=("old@a.example.org",)),
+        mail(kind="directory_address_notice", to=("other@a.example.org",)),
+    ]
     stores.directory.save_directory(directory, version(1, directory, role="admin"), notices, NOW + 30 * DAY)
     for m in notices:
         stored = stores.outbox.mail_state(m.id)
         assert (stored["state"], stored["to"], stored["kind"], stored["request_id"]) == (
-            "pending", list(m.to), "directory_address_notice", None)
+            "pending",
+            list(m.to),
+            "directory_address_notice",
+            None,
+        )
     # Due for the sweeper once the stream had its grace (120 s here), from the version's time.
     assert stores.outbox.due_mails(NOW + 1 + 119, 10) == []
     assert sorted(stores.outbox.due_mails(NOW + 1 + 120, 10)) == sorted(m.id for m in notices)

@@ -13,13 +13,22 @@ from chalicelib.services.ports import Event, MentorTransition, MentorWrite, Refu
 from tests.contract.conftest import DAY, NOW, iso, mail
 
 
-def signup(created: int = NOW, status: str = "routed", association: Optional[str] = "asso", **extra: Any) -> dict[str, Any]:
+def signup(
+    created: int = NOW, status: str = "routed", association: Optional[str] = "asso", **extra: Any
+) -> dict[str, Any]:
     sid = uuid.uuid4().hex
     record: dict[str, Any] = {
-        "id": sid, "reference": f"BEN-{sid[:4].upper()}-{sid[4:8].upper()}", "channel": "api", "status": status,
-        "created_at": iso(created), "updated_at": iso(created), "fields": {"age": 42, "email": "v@example.net"},
-        "association_id": association, "association": {"id": association, "name": association} if association else None,
-        "declined": [], **extra,
+        "id": sid,
+        "reference": f"BEN-{sid[:4].upper()}-{sid[4:8].upper()}",
+        "channel": "api",
+        "status": status,
+        "created_at": iso(created),
+        "updated_at": iso(created),
+        "fields": {"age": 42, "email": "v@example.net"},
+        "association_id": association,
+        "association": {"id": association, "name": association} if association else None,
+        "declined": [],
+        **extra,
     }
     if association:
         record.update(attempt=1, assigned_at=created)
@@ -79,7 +88,11 @@ def test_a_taken_reference_and_a_taken_idempotency_key_refuse_it(stores):
         stores.mentors.commit_signup(same_reference)
     assert raised.value.what is Refusal.REFERENCE
     same_key = write()
-    same_key.idempotency_key, same_key.idempotency_fingerprint, same_key.idempotency_response = "mentor-api:k", "g", {"id": "y"}
+    same_key.idempotency_key, same_key.idempotency_fingerprint, same_key.idempotency_response = (
+        "mentor-api:k",
+        "g",
+        {"id": "y"},
+    )
     with pytest.raises(Rejected) as raised:
         stores.mentors.commit_signup(same_key)
     assert raised.value.what is Refusal.IDEMPOTENCY
@@ -91,9 +104,15 @@ def transition(stored: dict[str, Any], at: int, **changes: Any) -> MentorTransit
     after = {k: v for k, v in stored.items() if k not in {"events", "expires_at"}}
     after.update(updated_at=iso(at), **changes)
     return MentorTransition(
-        signup=after, from_status=stored["status"], from_attempt=stored.get("attempt", 0),
-        events=[Event(iso(at), after["status"], "asso")], mails=[], expires_at=stored["expires_at"],
-        keep_until=stored["expires_at"] + 365 * DAY, mail_expires_at=at + 30 * DAY, event_seq=len(stored["events"]),
+        signup=after,
+        from_status=stored["status"],
+        from_attempt=stored.get("attempt", 0),
+        events=[Event(iso(at), after["status"], "asso")],
+        mails=[],
+        expires_at=stored["expires_at"],
+        keep_until=stored["expires_at"] + 365 * DAY,
+        mail_expires_at=at + 30 * DAY,
+        event_seq=len(stored["events"]),
         from_expires_at=stored["expires_at"],
     )
 
@@ -152,7 +171,10 @@ def test_lists_are_newest_first_with_a_cursor_and_filters_and_counts(stores):
     assert [s["id"] for s in page] == [c.signup["id"], b.signup["id"]] and cursor
     rest, _ = stores.mentors.list_signups(NOW + 3, None, None, 2, cursor)
     assert [s["id"] for s in rest] == [a.signup["id"]]
-    assert [s["id"] for s in stores.mentors.list_signups(NOW + 3, "routed", None, 10, None)[0]] == [c.signup["id"], a.signup["id"]]
+    assert [s["id"] for s in stores.mentors.list_signups(NOW + 3, "routed", None, 10, None)[0]] == [
+        c.signup["id"],
+        a.signup["id"],
+    ]
     assert [s["id"] for s in stores.mentors.list_signups(NOW + 3, None, "other", 10, None)[0]] == [c.signup["id"]]
     assert stores.mentors.count_signups(NOW + 3) == {"needs_triage": 1, "routed": 2, "accepted": 0, "closed": 0}
     waiting = stores.mentors.signups_waiting_since(NOW + 1, NOW + 3)
@@ -193,10 +215,12 @@ def test_the_queue_page_carries_the_newest_event_and_the_statistics_are_the_sign
     assert [(r["id"], r["last_event"]) for r in page] == [(w.signup["id"], "accepted")]
     assert stores.mentors.queue_page(NOW + 61, None, None, iso(NOW + 1), None, 10, None)[0] == []
     day = iso(NOW)[:10]
-    (only_day, counters), = stores.mentors.daily_counts(day, day)
+    ((only_day, counters),) = stores.mentors.daily_counts(day, day)
     assert only_day == day and counters["received_api"] == 1 and counters["first_routed"] == 1
     assert counters["accepted"] == 1
-    assert [(a, c["routed"], c["accepted"]) for _, a, c in stores.mentors.association_counts(day, day)] == [("asso", 1, 1)]
+    assert [(a, c["routed"], c["accepted"]) for _, a, c in stores.mentors.association_counts(day, day)] == [
+        ("asso", 1, 1)
+    ]
     assert stores.stats.daily_counts(day, day) == []  # the requests' statistics count no sign-up
 
 
@@ -205,9 +229,20 @@ def test_a_decline_routed_onward_counts_the_time_to_answer_from_the_first_assign
     stores.mentors.commit_signup(w)
     seen = stores.mentors.get_signup(w.signup["id"], NOW)
     at = NOW + 30 * 3600  # declined 30 hours after it was routed, and routed on at once
-    onward = transition(seen, at, status="routed", association_id="other", attempt=2, assigned_at=at,
-                        association={"id": "other", "name": "other"}, declined=["asso"])
-    onward.events = [Event(iso(at), "declined", "asso", {"reason": "complet"}), Event(iso(at), "routed", "routing", {"association": "other"})]
+    onward = transition(
+        seen,
+        at,
+        status="routed",
+        association_id="other",
+        attempt=2,
+        assigned_at=at,
+        association={"id": "other", "name": "other"},
+        declined=["asso"],
+    )
+    onward.events = [
+        Event(iso(at), "declined", "asso", {"reason": "complet"}),
+        Event(iso(at), "routed", "routing", {"association": "other"}),
+    ]
     onward.load_changes = [("asso", -1, None), ("other", 1, None)]
     onward.assigned_before = seen["assigned_at"]
     stores.mentors.commit_mentor_transition(onward)

@@ -77,8 +77,14 @@ def test_a_mail_given_up_is_listed_for_operators_newest_first(stores):
     listed = stores.outbox.failed_mails(NOW + 30, 10)
     assert [f["id"] for f in listed] == [late.id, early.id]
     assert listed[1] == {
-        "id": early.id, "kind": "association_new_request", "request_id": early.request_id, "to": ["asso@example.org"],
-        "state": "failed", "attempts": 1, "failed_at": "2026-11-24T09:00:10Z", "error": "outcome unknown (interrupted)",
+        "id": early.id,
+        "kind": "association_new_request",
+        "request_id": early.request_id,
+        "to": ["asso@example.org"],
+        "state": "failed",
+        "attempts": 1,
+        "failed_at": "2026-11-24T09:00:10Z",
+        "error": "outcome unknown (interrupted)",
     }
     assert [f["id"] for f in stores.outbox.failed_mails(NOW + 30, 1)] == [late.id]
     assert stores.outbox.failed_mails(NOW + 31 * DAY, 10) == []  # past the mails' retention

@@ -30,7 +30,10 @@ def every_list(stores):
         ("requests", lambda c: stores.requests.list_requests(LATER, None, None, 2, c)),
         ("requests by status", lambda c: stores.requests.list_requests(LATER, "routed", None, 2, c)),
         ("requests by association", lambda c: stores.requests.list_requests(LATER, None, "asso", 2, c)),
-        ("queue in a window", lambda c: stores.requests.queue_page(LATER, "routed", None, iso(NOW), iso(NOW + 300), 2, c)),
+        (
+            "queue in a window",
+            lambda c: stores.requests.queue_page(LATER, "routed", None, iso(NOW), iso(NOW + 300), 2, c),
+        ),
         ("sign-ups", lambda c: stores.mentors.list_signups(LATER, None, None, 2, c)),
         ("sign-ups' queue", lambda c: stores.mentors.queue_page(LATER, None, "asso", None, None, 2, c)),
     ]

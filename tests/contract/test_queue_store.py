@@ -81,7 +81,9 @@ def test_queue_pages_are_newest_first_by_status_with_a_window_and_last_event(sto
 def test_an_appended_event_becomes_the_last_event(stores):
     w = intake()
     stores.requests.commit_intake(w)
-    assert stores.requests.append_event(w.request["id"], Event(iso(NOW + 5), "reply_received", "email"), 2, w.expires_at)
+    assert stores.requests.append_event(
+        w.request["id"], Event(iso(NOW + 5), "reply_received", "email"), 2, w.expires_at
+    )
     page, _ = stores.requests.queue_page(NOW + 10, "routed", None, None, None, 10, None)
     assert page[0]["last_event"] == "reply_received"
 
@@ -90,7 +92,9 @@ def test_an_erasure_rewrites_the_timeline_with_its_transition(stores):
     w = intake()
     stores.requests.commit_intake(w)
     rid = w.request["id"]
-    assert stores.requests.append_event(rid, Event(iso(NOW + 5), "reply_received", "email", {"from": "lea@example.net"}), 2, w.expires_at)
+    assert stores.requests.append_event(
+        rid, Event(iso(NOW + 5), "reply_received", "email", {"from": "lea@example.net"}), 2, w.expires_at
+    )
     seen = stored(stores, rid, NOW + 10)
     erase = transition(seen, NOW + 10, "routed", fields={"need": "scolaire"})
     erase.events = [Event(iso(NOW + 10), "erased", "admin@reseau.example.org")]

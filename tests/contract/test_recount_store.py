@@ -28,7 +28,9 @@ def seed(stores) -> None:
     routed.events[1] = Event(at, "routed", "routing", {"association": "asso"})
     stores.requests.commit_intake(routed)
     triaged = intake(status="needs_triage", association=None, created=NOW + 60)
-    triaged.events[1] = Event(triaged.request["created_at"], "needs_triage", "routing", {"reason": "aucune association"})
+    triaged.events[1] = Event(
+        triaged.request["created_at"], "needs_triage", "routing", {"reason": "aucune association"}
+    )
     stores.requests.commit_intake(triaged)
     stored = stores.requests.get_request(routed.request["id"], NOW + DAY)
     accepted = transition(stored, NOW + DAY, "accepted")
@@ -39,7 +41,9 @@ def seed(stores) -> None:
 
 def counted(stores):
     return (
-        {status: n for status, n in stores.requests.status_counts(NOW + DAY).items() if n},  # a counter moved to 0 stays
+        {
+            status: n for status, n in stores.requests.status_counts(NOW + DAY).items() if n
+        },  # a counter moved to 0 stays
         stores.stats.daily_counts(LONG_AGO, TOMORROW),
         stores.stats.association_counts(LONG_AGO, TOMORROW),
     )
@@ -51,7 +55,9 @@ def test_a_recount_replaces_wrong_counters_with_the_stored_requests_counts_twice
     assert right[0] == {"accepted": 1, "needs_triage": 1}
     # An upgraded deployment: counters missing or wrong, and an old day the window leaves alone.
     stores.recount.replace_status_counts({("routed", TODAY): (7, NOW + DAY), ("closed", "2026-11-20"): (2, NOW + DAY)})
-    stores.recount.replace_aggregates(TODAY, TOMORROW, {(TODAY, None): {"received_form": 99}, (TODAY, "other"): {"routed": 4}})
+    stores.recount.replace_aggregates(
+        TODAY, TOMORROW, {(TODAY, None): {"received_form": 99}, (TODAY, "other"): {"routed": 4}}
+    )
     stores.recount.replace_aggregates(LONG_AGO, LONG_AGO, {(LONG_AGO, None): {"received_api": 3}})
     assert counted(stores) != right
 

@@ -222,4 +222,10 @@ def test_an_event_is_appended_to_an_existing_request_only(stores):
     assert not stores.requests.append_event(w.request["id"], event, 2, w.expires_at)  # that rank is taken
     assert not stores.requests.append_event("0" * 32, event, 0, w.expires_at)
     events = stores.requests.get_request(w.request["id"], NOW)["events"]
-    assert events[-1] == {"at": iso(NOW + 5), "seq": 2, "type": "mail_failed", "actor": "system", "detail": {"mail_id": "m1"}}
+    assert events[-1] == {
+        "at": iso(NOW + 5),
+        "seq": 2,
+        "type": "mail_failed",
+        "actor": "system",
+        "detail": {"mail_id": "m1"},
+    }

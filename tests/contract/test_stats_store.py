@@ -30,8 +30,9 @@ def triaged(**overrides):
 def test_an_intake_adds_its_counts_in_its_own_transaction(stores):
     stores.requests.commit_intake(intake())
     stores.requests.commit_intake(triaged())
-    assert day_counts(stores) == {TODAY: {"received_form": 2, "routed": 1, "first_routed": 1, "triage": 1,
-                                          "first_triage": 1}}
+    assert day_counts(stores) == {
+        TODAY: {"received_form": 2, "routed": 1, "first_routed": 1, "triage": 1, "first_triage": 1}
+    }
     assert stores.stats.association_counts(TODAY, TODAY) == [(TODAY, "asso", {"routed": 1})]
 
 
@@ -68,15 +69,21 @@ def test_a_period_reads_only_its_days_each_day_apart(stores):
         stores.requests.commit_intake(intake(created=created, retention=90 * DAY))
     got = stores.stats.daily_counts("2026-11-23", TODAY)
     assert [d for d, _ in got] == ["2026-11-23", TODAY]
-    assert [d for d, _, _ in stores.stats.association_counts("2026-11-22", "2026-11-23")] == ["2026-11-22", "2026-11-23"]
+    assert [d for d, _, _ in stores.stats.association_counts("2026-11-22", "2026-11-23")] == [
+        "2026-11-22",
+        "2026-11-23",
+    ]
     assert [d for d, _ in stores.stats.daily_counts("2026-12-01", "2027-01-31")] == ["2027-01-03"]
     assert stores.stats.daily_counts("2027-02-01", "2027-02-28") == []
 
 
 def test_exports_are_listed_newest_first_until_they_expire(stores):
-    stores.stats.record_export(iso(NOW), {"kind": "demandes", "operator": "op@x.org", "rows": 3, "filters": {}}, NOW + DAY)
-    stores.stats.record_export(iso(NOW + 60), {"kind": "statistiques", "operator": "op@x.org", "rows": 9, "filters": {}},
-                               NOW + 2 * DAY)
+    stores.stats.record_export(
+        iso(NOW), {"kind": "demandes", "operator": "op@x.org", "rows": 3, "filters": {}}, NOW + DAY
+    )
+    stores.stats.record_export(
+        iso(NOW + 60), {"kind": "statistiques", "operator": "op@x.org", "rows": 9, "filters": {}}, NOW + 2 * DAY
+    )
     listed = stores.stats.list_exports(NOW + 120, 10)
     assert [(e["kind"], e["rows"]) for e in listed] == [("statistiques", 9), ("demandes", 3)]
     assert [e["kind"] for e in stores.stats.list_exports(NOW + DAY, 10)] == ["statistiques"]
@@ -113,4 +120,6 @@ def test_replies_are_noted_for_the_digest_oldest_first_after_a_time(stores):
 def test_every_operator_is_listed(stores):
     stores.console.replace_operators([Operator("b@x.org", Role.ADMIN), Operator("a@x.org", Role.OPERATOR)])
     assert sorted(stores.console.list_operators(), key=lambda o: o.email) == [
-        Operator("a@x.org", Role.OPERATOR), Operator("b@x.org", Role.ADMIN)]
+        Operator("a@x.org", Role.OPERATOR),
+        Operator("b@x.org", Role.ADMIN),
+    ]

@@ -112,7 +112,10 @@ def zip_bomb_docx(unzipped_mb: int = 200) -> bytes:
     """A "document" whose document.xml inflates to `unzipped_mb` MB of one repeated byte."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
         chunk = b" " * (1024 * 1024)
         with z.open("word/document.xml", "w", force_zip64=True) as member:
             for _ in range(unzipped_mb):
@@ -142,7 +145,9 @@ def _zip_with(container: bytes, member: str, content: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(container)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = content if info.filename == member else source.read(info)
-            target.writestr(info, data, compress_type=zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED)
+            target.writestr(
+                info, data, compress_type=zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            )
     return out.getvalue()
 
 

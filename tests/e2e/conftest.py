@@ -49,7 +49,9 @@ class Stack:
     # dataclasses.replace(stack, source_ip=...) is the same stack, called from there.
     source_ip: str = ""
 
-    def call(self, method: str, path: str, body: Optional[bytes] = None, headers: Optional[dict[str, str]] = None) -> Reply:
+    def call(
+        self, method: str, path: str, body: Optional[bytes] = None, headers: Optional[dict[str, str]] = None
+    ) -> Reply:
         source = (self.source_ip, 0) if self.source_ip else None
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=source)
         try:
@@ -64,7 +66,9 @@ class Stack:
         return self.call("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
 
     def post_json(self, path: str, data: Any, headers: Optional[dict[str, str]] = None) -> Reply:
-        return self.call("POST", path, json.dumps(data).encode(), {"Content-Type": "application/json", **(headers or {})})
+        return self.call(
+            "POST", path, json.dumps(data).encode(), {"Content-Type": "application/json", **(headers or {})}
+        )
 
     def admin(self, method: str, path: str, data: Any = None) -> Reply:
         body = json.dumps(data).encode() if data is not None else None
@@ -95,12 +99,18 @@ class Stack:
             import boto3
 
             self._client = boto3.client(
-                "dynamodb", endpoint_url=self.endpoint, region_name="eu-west-3",
-                aws_access_key_id="local", aws_secret_access_key="local",
+                "dynamodb",
+                endpoint_url=self.endpoint,
+                region_name="eu-west-3",
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
             )
         out = self._client.query(
-            TableName=self.table, IndexName="outbox_due", KeyConditionExpression="due_pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": OUTBOX_DUE_PK}}, Select="COUNT",
+            TableName=self.table,
+            IndexName="outbox_due",
+            KeyConditionExpression="due_pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": OUTBOX_DUE_PK}},
+            Select="COUNT",
         )
         return out["Count"]
 
@@ -128,7 +138,9 @@ def start_stack(endpoint: str, tmp: Path, **env: str) -> Stack:
         **env,
     }
     log = open(tmp / "server.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.run"], cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT
+    )
     stack = Stack(port, outbox, process, smtp_port, tmp / "server.log", endpoint, full_env["TABLE_NAME"])
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -19,7 +19,9 @@ def mails(stack):
 
 def answer_path(stack, reference):
     """The link of the newest association mail about this request."""
-    found = [m for m in mails(stack) if reference in m["Subject"] and "/reponse/" in m.get_body(("plain",)).get_content()]
+    found = [
+        m for m in mails(stack) if reference in m["Subject"] and "/reponse/" in m.get_body(("plain",)).get_content()
+    ]
     newest = sorted(found, key=lambda m: (m["Date"], m["Message-ID"]))[-1]
     return LINK.search(newest.get_body(("plain",)).get_content()).group(1), newest["To"]
 
@@ -75,7 +77,9 @@ def test_a_decline_mails_the_next_association(stack):
     page = stack.call("GET", path)
     missing_reason = stack.post_form(path, {"decision": "decline", "csrf": csrf_of(page.text)})
     assert missing_reason.status == 422 and 'href="#reason"' in missing_reason.text
-    done = stack.post_form(path, {"decision": "decline", "reason": "complet", "comment": "Complet", "csrf": csrf_of(page.text)})
+    done = stack.post_form(
+        path, {"decision": "decline", "reason": "complet", "comment": "Complet", "csrf": csrf_of(page.text)}
+    )
     assert done.status == 200
     full = stack.admin("GET", f"/api/v1/requests/{ref}").json()
     assert full["events"][2]["type"] == "declined"
@@ -96,6 +100,8 @@ def test_forged_expired_or_cross_site_answers_get_a_clear_page(stack):
     page = stack.call("GET", path)
     no_csrf = stack.post_form(path, {"decision": "accept"})
     assert no_csrf.status == 403
-    cross = stack.post_form(path, {"decision": "accept", "csrf": csrf_of(page.text)}, {"Origin": "https://evil.example.com"})
+    cross = stack.post_form(
+        path, {"decision": "accept", "csrf": csrf_of(page.text)}, {"Origin": "https://evil.example.com"}
+    )
     assert cross.status == 403
     assert stack.admin("GET", f"/api/v1/requests/{ref}").json()["status"] == "routed"

@@ -42,7 +42,8 @@ def test_a_put_directory_is_a_version_and_the_previous_one_restores(stack):
 
     def restore(cookie: str, versions: str):
         return stack.call(
-            "POST", f"/console/annuaire/versions/{newest - 1}/restaurer",
+            "POST",
+            f"/console/annuaire/versions/{newest - 1}/restaurer",
             f"csrf={csrf_of(versions)}".encode(),
             {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
         )
@@ -58,7 +59,9 @@ def test_a_put_directory_is_a_version_and_the_previous_one_restores(stack):
     after = page(stack, admin, r.headers["location"])
     assert f"Version {newest + 1} (en vigueur)" in after
     assert f"restauration de la version {newest - 1}" in after.lower()
-    assert re.search(rf"Version {newest + 1} \(en vigueur\).*?admin@reseau\.example\.org \(administrateur\)", after, re.S)
+    assert re.search(
+        rf"Version {newest + 1} \(en vigueur\).*?admin@reseau\.example\.org \(administrateur\)", after, re.S
+    )
 
 
 def test_directory_pages_and_actions_without_a_session_lead_to_the_sign_in_page(stack):

@@ -37,7 +37,7 @@ def table_items(stack) -> list[dict]:
 
 
 def holding_secrets(stack) -> list[str]:
-    return [f'{i["pk"]["S"]} / {i["sk"]["S"]}' for i in table_items(stack) if any(s in str(i) for s in SECRETS)]
+    return [f"{i['pk']['S']} / {i['sk']['S']}" for i in table_items(stack) if any(s in str(i) for s in SECRETS)]
 
 
 def test_after_an_erasure_no_stored_copy_holds_the_persons_data(stack):
@@ -48,10 +48,14 @@ def test_after_an_erasure_no_stored_copy_holds_the_persons_data(stack):
         f"Il a besoin d'aide pour ses devoirs (soutien scolaire). Vous pouvez me joindre au {PHONE}.\n"
         "Cordialement,\nClaire Dupuis, CPE\n"
     )
-    assert send(stack, referent_mail("Demande de mentorat", body, "<erasure-1@college-erasure.example.fr>"), ADDRESS) == {}
+    assert (
+        send(stack, referent_mail("Demande de mentorat", body, "<erasure-1@college-erasure.example.fr>"), ADDRESS) == {}
+    )
     (listed,) = [r for r in email_requests(stack) if r.get("referent", {}).get("email") == ADDRESS or NAME in str(r)]
     reference = listed["reference"]
-    reply = referent_mail(f"Re: {reference}", f"Merci ! {NAME} est disponible le mercredi.\n", "<erasure-2@college-erasure.example.fr>")
+    reply = referent_mail(
+        f"Re: {reference}", f"Merci ! {NAME} est disponible le mercredi.\n", "<erasure-2@college-erasure.example.fr>"
+    )
     assert send(stack, reply, ADDRESS) == {}
     stack.settle_mails()
     assert [e["type"] for e in state(stack, reference)["events"]][-1] == "reply_received"

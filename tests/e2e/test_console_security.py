@@ -55,9 +55,17 @@ def reference(stack):
 
 def test_no_console_page_without_a_session(stack, reference):
     pages = [
-        "/console", "/console/demandes", "/console/demandes?onglet=toutes", "/console/demandes?onglet=closes&besoin=scolaire",
-        f"/console/demandes/{reference}", "/console/demandes/MNT-AAAA-AAAA", "/console/annuaire", "/console/statistiques",
-        "/console/quarantaine", "/console/export/demandes", "/console/sessions",
+        "/console",
+        "/console/demandes",
+        "/console/demandes?onglet=toutes",
+        "/console/demandes?onglet=closes&besoin=scolaire",
+        f"/console/demandes/{reference}",
+        "/console/demandes/MNT-AAAA-AAAA",
+        "/console/annuaire",
+        "/console/statistiques",
+        "/console/quarantaine",
+        "/console/export/demandes",
+        "/console/sessions",
     ]
     for path in pages:
         for cookie in ({}, {"Cookie": "mentorat_console=eyJlIjoiYSJ9.forged"}):
@@ -68,7 +76,9 @@ def test_no_console_page_without_a_session(stack, reference):
 
 def test_no_console_action_without_a_session(stack, reference):
     for action in ACTIONS:
-        r = stack.post_form(f"/console/demandes/{reference}/{action}", {"motif": "duplicate", "association": "x", "csrf": "x"})
+        r = stack.post_form(
+            f"/console/demandes/{reference}/{action}", {"motif": "duplicate", "association": "x", "csrf": "x"}
+        )
         assert leads_to_sign_in(r), (action, r.status)
     after = state(stack, reference)
     assert after["status"] == "routed" and after["email"] == "lea.martin@example.net"
@@ -88,7 +98,9 @@ def test_a_post_without_the_session_form_field_is_refused_and_changes_nothing(st
 def test_a_form_field_of_another_session_is_refused(stack, reference):
     mine, theirs = sign_in(stack), sign_in(stack, ADMIN_EMAIL)
     their_field = csrf_of(stack.call("GET", "/console/demandes", headers={"Cookie": theirs}).text)
-    r = stack.post_form(f"/console/demandes/{reference}/clore", {"motif": "duplicate", "csrf": their_field}, {"Cookie": mine})
+    r = stack.post_form(
+        f"/console/demandes/{reference}/clore", {"motif": "duplicate", "csrf": their_field}, {"Cookie": mine}
+    )
     assert r.status == 403 and state(stack, reference)["status"] == "routed"
 
 
@@ -114,7 +126,9 @@ def test_an_operator_action_names_the_operator_in_the_api_events(stack):
     ref = submit(stack)
     cookie = sign_in(stack)
     page = stack.call("GET", f"/console/demandes/{ref}", headers={"Cookie": cookie})
-    r = stack.post_form(f"/console/demandes/{ref}/clore", {"csrf": csrf_of(page.text), "motif": "unreachable"}, {"Cookie": cookie})
+    r = stack.post_form(
+        f"/console/demandes/{ref}/clore", {"csrf": csrf_of(page.text), "motif": "unreachable"}, {"Cookie": cookie}
+    )
     assert r.status == 303 and r.headers["location"] == f"/console/demandes/{ref}?fait=close"
     after = state(stack, ref)
     assert after["status"] == "closed"
@@ -152,7 +166,10 @@ def test_an_expired_sign_in_link_is_refused(stack):
 
 
 def test_the_sign_in_page_answers_the_same_for_any_address(stack):
-    answers = [ask_link(stack, address) for address in (OPERATOR, "personne@example.org", ADMIN_EMAIL.upper(), "pas-une-adresse")]
+    answers = [
+        ask_link(stack, address)
+        for address in (OPERATOR, "personne@example.org", ADMIN_EMAIL.upper(), "pas-une-adresse")
+    ]
     assert {a.status for a in answers} == {200}
     assert len({a.text for a in answers}) == 1
     assert not sign_in_mails(stack, "personne@example.org")

@@ -52,8 +52,13 @@ def test_removing_an_operator_from_the_list_refuses_their_copied_cookie_at_once(
 
     from scripts.operators import set_operators
 
-    client = boto3.client("dynamodb", endpoint_url=stack.endpoint, region_name="eu-west-3",
-                          aws_access_key_id="local", aws_secret_access_key="local")
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.endpoint,
+        region_name="eu-west-3",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     theirs, admin = sign_in(stack), sign_in(stack, ADMIN_EMAIL)
     set_operators(client, stack.table, f"{ADMIN_EMAIL}:admin")
     try:

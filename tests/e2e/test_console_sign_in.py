@@ -88,7 +88,9 @@ def test_a_link_signs_in_once_and_the_cookie_is_locked_down(stack):
     done = stack.post_form(path, {"csrf": csrf_of(opened.text)})
     assert done.status == 303
     cookie = done.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/console" in cookie and "Max-Age=43200" in cookie
+    assert (
+        "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/console" in cookie and "Max-Age=43200" in cookie
+    )
     console = stack.call("GET", "/console", headers={"Cookie": cookie.split(";")[0]})
     assert console.status == 200 and OPERATOR in console.text
     again = stack.post_form(path, {"csrf": csrf_of(opened.text)})

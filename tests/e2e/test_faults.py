@@ -53,17 +53,30 @@ def submit_until_stored(port: int, n: int, outcomes: list, answers: list) -> Non
     use_form = n % 2 == 0
     for _ in range(40):
         if use_form:
-            fields = {**{k: v for k, v in youth(first_name=name).items() if k not in {"publics", "consent", "parental_consent"}},
-                      "consent": "on", "submission_id": f"fault-{n}", "website": ""}
-            status, headers, body = post(port, "/demande", urlencode(fields).encode(),
-                                         {"Content-Type": "application/x-www-form-urlencoded"})
+            fields = {
+                **{
+                    k: v
+                    for k, v in youth(first_name=name).items()
+                    if k not in {"publics", "consent", "parental_consent"}
+                },
+                "consent": "on",
+                "submission_id": f"fault-{n}",
+                "website": "",
+            }
+            status, headers, body = post(
+                port, "/demande", urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+            )
             answers.append(("form", status, headers, body))
             if status == 303:
                 outcomes.append((name, parse_qs(urlsplit(headers["location"]).query)["ref"][0]))
                 return
         else:
-            status, headers, body = post(port, "/api/v1/requests", json.dumps(youth(first_name=name)).encode(),
-                                         {"Content-Type": "application/json", "Idempotency-Key": f"fault-{n}"})
+            status, headers, body = post(
+                port,
+                "/api/v1/requests",
+                json.dumps(youth(first_name=name)).encode(),
+                {"Content-Type": "application/json", "Idempotency-Key": f"fault-{n}"},
+            )
             answers.append(("api", status, headers, body))
             if status == 201:
                 outcomes.append((name, json.loads(body)["reference"]))
@@ -87,8 +100,11 @@ def test_storage_killed_and_restarted_under_a_crowd(fragile):
     outcomes: list = []
     answers: list = []
     threads = [
-        threading.Thread(target=lambda c=c: [submit_until_stored(stack.port, c * PER_CLIENT + i, outcomes, answers)
-                                             for i in range(PER_CLIENT)])
+        threading.Thread(
+            target=lambda c=c: [
+                submit_until_stored(stack.port, c * PER_CLIENT + i, outcomes, answers) for i in range(PER_CLIENT)
+            ]
+        )
         for c in range(CLIENTS)
     ]
     for t in threads:

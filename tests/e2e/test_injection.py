@@ -39,8 +39,17 @@ HOSTILE = {
 }
 
 ALLOWED_TOP = {
-    "from", "to", "subject", "date", "message-id", "reply-to", "in-reply-to", "references",
-    "auto-submitted", "mime-version", "content-type",
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "reply-to",
+    "in-reply-to",
+    "references",
+    "auto-submitted",
+    "mime-version",
+    "content-type",
 }
 ALLOWED_PART = {"content-type", "content-transfer-encoding", "mime-version"}
 
@@ -129,8 +138,11 @@ def test_api(stack, field, value):
     before = outbox_names(stack)
     body = youth()
     body["referent"] = {
-        "name": "Mme Dupont", "email": "cpe@college.example.fr", "phone": None,
-        "structure_name": "Collège", "structure_type": "etablissement_scolaire",
+        "name": "Mme Dupont",
+        "email": "cpe@college.example.fr",
+        "phone": None,
+        "structure_name": "Collège",
+        "structure_type": "etablissement_scolaire",
     }
     if field.startswith("referent."):
         body["referent"][field.split(".")[1]] = value
@@ -179,7 +191,7 @@ SMTP_CASES = {
     "in-reply-to": {"In-Reply-To": f"<{encoded_word(PAYLOAD)}@x>"},
     "references": {"References": f"<a@b> <{encoded_word(PAYLOAD)}@x>"},
     "from-display-name": {"From": f"{encoded_word(PAYLOAD)} <cpe@college.example.fr>"},
-    "from-display-name-crlf": {"From": f"\"Mme\\r\\nBcc: x@{ATTACKER}\" <cpe@college.example.fr>"},
+    "from-display-name-crlf": {"From": f'"Mme\\r\\nBcc: x@{ATTACKER}" <cpe@college.example.fr>'},
     "subject": {"Subject": encoded_word("Demande\r\nBcc: x@" + ATTACKER)},
     "long-message-id": {"Message-ID": "<" + "x" * 900 + "@college.example.fr>"},
     "non-ascii-from": {"From": "Jöe <jöe@college.example.fr>"},

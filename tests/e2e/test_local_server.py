@@ -44,7 +44,9 @@ def post_from(stack: Stack, source_ip: str, data: Any) -> Reply:
     """One API submission on a fresh connection whose client socket is bound to source_ip."""
     conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=60, source_address=(source_ip, 0))
     try:
-        conn.request("POST", "/api/v1/requests", body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+        conn.request(
+            "POST", "/api/v1/requests", body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
+        )
         r = conn.getresponse()
         return Reply(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
     finally:

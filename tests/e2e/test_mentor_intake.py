@@ -37,7 +37,9 @@ def mails(stack) -> list:
 
 def test_the_directory_keeps_the_two_mentor_fields(recruiting):
     entries = {a["id"]: a for a in recruiting.admin("GET", "/api/v1/admin/associations").json()["associations"]}
-    assert entries["mentors-roubaix"]["recruits_mentors"] is True and entries["mentors-roubaix"]["mentor_capacity"] == 10
+    assert (
+        entries["mentors-roubaix"]["recruits_mentors"] is True and entries["mentors-roubaix"]["mentor_capacity"] == 10
+    )
     assert entries["mentors-nord"]["mentor_capacity"] is None
     some_seed = next(a for i, a in entries.items() if not i.startswith("mentors-"))
     assert some_seed["recruits_mentors"] is False  # the default
@@ -53,12 +55,18 @@ def test_a_wrong_mentor_field_in_the_directory_is_refused_naming_it(recruiting):
 def test_the_form_signs_up_and_the_volunteer_gets_the_reference(recruiting):
     page = recruiting.call("GET", "/devenir-mentor")
     assert page.status == 200 and 'lang="fr"' in page.text
-    r = recruiting.post_form("/devenir-mentor", form_of(volunteer(email="form.volunteer@example.net"), submission_id="e2e-m1"))
+    r = recruiting.post_form(
+        "/devenir-mentor", form_of(volunteer(email="form.volunteer@example.net"), submission_id="e2e-m1")
+    )
     assert r.status == 303 and r.headers["location"].startswith("/devenir-mentor/merci?ref=")
     ref = parse_qs(urlsplit(r.headers["location"]).query)["ref"][0]
     assert ref in recruiting.call("GET", r.headers["location"]).text
     stored = recruiting.admin("GET", f"/api/v1/mentors/{ref}").json()
-    assert stored["status"] == "routed" and stored["association"]["id"] == "mentors-roubaix" and stored["channel"] == "form"
+    assert (
+        stored["status"] == "routed"
+        and stored["association"]["id"] == "mentors-roubaix"
+        and stored["channel"] == "form"
+    )
     acks = [m for m in mails(recruiting) if m["To"] == "form.volunteer@example.net"]
     assert len(acks) == 1 and ref in acks[0]["Subject"] and acks[0]["Auto-Submitted"] == "auto-generated"
 
@@ -73,7 +81,9 @@ def test_the_api_with_an_idempotency_key_makes_one_sign_up(recruiting):
     assert len([m for m in mails(recruiting) if m["To"] == "api.volunteer@example.net"]) == 1
 
 
-@pytest.mark.parametrize("change, field", [({"age": 16}, "age"), ({"modes": []}, "modes"), ({"commitment": False}, "commitment")])
+@pytest.mark.parametrize(
+    "change, field", [({"age": 16}, "age"), ({"modes": []}, "modes"), ({"commitment": False}, "commitment")]
+)
 def test_the_api_answers_422_naming_the_field(recruiting, change, field):
     r = recruiting.post_json("/api/v1/mentors", volunteer(**change))
     assert r.status == 422 and [e["field"] for e in r.json()["errors"]] == [field]
@@ -85,8 +95,14 @@ def test_the_admin_read_needs_the_token(recruiting):
 
 
 def test_accepting_shows_the_contact_and_tells_the_volunteer_who_will_call(recruiting):
-    made = recruiting.post_json("/api/v1/mentors", volunteer(email="accept.me@example.net", phone="07 11 22 33 44")).json()
-    to_association = [m for m in mails(recruiting) if made["reference"] in m["Subject"] and m["To"] == "mentors-roubaix@asso.example.org"]
+    made = recruiting.post_json(
+        "/api/v1/mentors", volunteer(email="accept.me@example.net", phone="07 11 22 33 44")
+    ).json()
+    to_association = [
+        m
+        for m in mails(recruiting)
+        if made["reference"] in m["Subject"] and m["To"] == "mentors-roubaix@asso.example.org"
+    ]
     assert len(to_association) == 1
     text = to_association[0].get_body(("plain",)).get_content()
     assert "accept.me@example.net" not in text and "07 11 22 33 44" not in text and "0711223344" not in text

@@ -33,19 +33,28 @@ def test_the_deployment_package_renders_pages_and_mails_from_its_own_templates(t
     out = tmp_path / "package"
     subprocess.run(
         [str(Path(sys.executable).parent / "chalice"), "package", "--stage", "prod", str(out)],
-        cwd=ROOT, check=True, capture_output=True, env={"AWS_DEFAULT_REGION": "eu-west-3", "PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={"AWS_DEFAULT_REGION": "eu-west-3", "PATH": "/usr/bin:/bin"},
     )
     with zipfile.ZipFile(out / "deployment.zip") as z:
         names = set(z.namelist())
-        assert {"app.py", "templates/pages/request_form.html", "templates/mail/acknowledgement.txt",
-                "templates/static/site.css", "chalicelib/data/territory.json"} <= names
+        assert {
+            "app.py",
+            "templates/pages/request_form.html",
+            "templates/mail/acknowledgement.txt",
+            "templates/static/site.css",
+            "chalicelib/data/territory.json",
+        } <= names
         assert not any(n.startswith(("tests/", "local/", ".local/")) for n in names)
         z.extractall(tmp_path / "unzipped")
     # -S: no site-packages; only what the package itself carries (chalice runtime, pydantic,
     # jinja2...) is importable, as in Lambda (boto3 apart, which app.py does not import).
     result = subprocess.run(
         [sys.executable, "-S", "-c", RENDER_FROM_PACKAGE, str(tmp_path / "unzipped")],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["1", "True", "True"]

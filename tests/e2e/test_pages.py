@@ -18,7 +18,20 @@ from tests.e2e.test_web_intake import form_fields, referent_fields, reference_fr
 
 PAGES = ["/", "/demande", "/orienter", "/mentions-legales", "/donnees-personnelles", "/accessibilite"]
 THANKS = ["/demande/merci?ref=MNT-ABCD-EFGH", "/orienter/merci?ref=MNT-ABCD-EFGH"]
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 class Outline(HTMLParser):
@@ -113,7 +126,14 @@ def test_legal_notice_names_publisher_director_and_host(stack):
 
 def test_privacy_page_says_who_why_on_what_basis_how_long_and_which_rights(stack):
     text = stack.call("GET", "/donnees-personnelles").text
-    for heading in ("Qui est responsable", "Pourquoi", "Sur quelle base", "Combien de temps", "Vos droits", "moins de 15 ans"):
+    for heading in (
+        "Qui est responsable",
+        "Pourquoi",
+        "Sur quelle base",
+        "Combien de temps",
+        "Vos droits",
+        "moins de 15 ans",
+    ):
         assert heading in text, heading
     assert "consentement" in text and "article 6.1.a du RGPD" in text
     assert "un an après son envoi" in text  # RETENTION_DAYS=365, the stack's default
@@ -135,7 +155,9 @@ def test_accessibility_statement_follows_the_rgaa_model(stack):
     assert outline(stack.call("GET", "/").text).links["/accessibilite"] == "Accessibilité : non conforme"
 
 
-@pytest.mark.parametrize("path", ["/nope", "/index.html", "/demande/autre", "/a/b/c/d", "/reponse/x/y", "/static/nope.css"])
+@pytest.mark.parametrize(
+    "path", ["/nope", "/index.html", "/demande/autre", "/a/b/c/d", "/reponse/x/y", "/static/nope.css"]
+)
 def test_unknown_paths_get_a_french_404_page(stack, path):
     r = stack.call("GET", path)
     assert r.status == 404

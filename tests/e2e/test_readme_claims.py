@@ -22,8 +22,11 @@ SECRET_KEY = "e2e-secret"  # the stack's (tests/e2e/conftest.py), to mint links 
 @pytest.fixture(scope="module")
 def claims_stack(dynamodb_endpoint, tmp_path_factory):
     s = start_stack(
-        dynamodb_endpoint, tmp_path_factory.mktemp("claims"),
-        RATE_LIMIT="2/600", PARTNER_TOKENS=f"other-token,{PARTNER_TOKEN}", PARTNER_ORIGINS=PARTNER,
+        dynamodb_endpoint,
+        tmp_path_factory.mktemp("claims"),
+        RATE_LIMIT="2/600",
+        PARTNER_TOKENS=f"other-token,{PARTNER_TOKEN}",
+        PARTNER_ORIGINS=PARTNER,
     )
     yield s
     stop_stack(s)
@@ -33,8 +36,17 @@ def pages_people_land_on(stack):
     made = stack.post_form("/demande", form_fields(), {"Authorization": f"Bearer {ADMIN}"})
     assert made.status == 303
     ref = reference_from(made.headers["location"])
-    return ["/", "/demande", "/orienter", f"/demande/merci?ref={ref}", "/mentions-legales",
-            "/donnees-personnelles", "/accessibilite", "/no-such-page", "/reponse/not-a-token"]
+    return [
+        "/",
+        "/demande",
+        "/orienter",
+        f"/demande/merci?ref={ref}",
+        "/mentions-legales",
+        "/donnees-personnelles",
+        "/accessibilite",
+        "/no-such-page",
+        "/reponse/not-a-token",
+    ]
 
 
 def test_every_page_forbids_framing_but_by_partners_caching_and_leaking_its_url(claims_stack):
@@ -93,6 +105,7 @@ def _links(days_ago: float):
     from chalicelib.adapters.clock import SettableClock
     from chalicelib.adapters.links import SignedLinks
     from chalicelib.config import Settings
+
     past = datetime.fromtimestamp(time.time() - days_ago * 86400, tz=timezone.utc)
     return SignedLinks(Settings(secret_key=SECRET_KEY), SettableClock(past))
 
@@ -107,7 +120,9 @@ def test_an_answer_link_opens_for_30_days_then_answers_410(claims_stack):
     admin = {"Authorization": f"Bearer {ADMIN}"}
     directory = [association("answers-here", needs=["insertion_pro"])]
     assert claims_stack.admin("PUT", "/api/v1/admin/associations", {"associations": directory}).status == 200
-    made = claims_stack.post_json("/api/v1/requests", youth(need="insertion_pro", age=19, situation="recherche_emploi"), admin)
+    made = claims_stack.post_json(
+        "/api/v1/requests", youth(need="insertion_pro", age=19, situation="recherche_emploi"), admin
+    )
     request_id = made.json()["id"]
     assert made.json()["association"]["id"] == "answers-here"
 

@@ -58,7 +58,7 @@ def test_a_message_over_the_size_limit_is_refused_with_552(stack):
 
 
 def test_hostile_mail_is_quarantined_and_the_ingress_keeps_serving(stack):
-    hostile = b"From: \x00\x00\r\nContent-Type: multipart/mixed; boundary=\"\x00\"\r\n\r\n" + b"\x00\xff" * 500
+    hostile = b'From: \x00\x00\r\nContent-Type: multipart/mixed; boundary="\x00"\r\n\r\n' + b"\x00\xff" * 500
     assert send(stack, hostile) == {}
     items = stack.admin("GET", "/api/v1/admin/quarantine").json()["items"]
     assert items and items[0]["reason"]
@@ -77,15 +77,22 @@ def test_a_fiche_whose_library_prints_it_is_read_and_nothing_of_it_reaches_the_l
     m["Subject"] = "Fiche de liaison"
     m["Message-ID"] = "<fiche-odt@college.example.fr>"
     m.set_content("Bonjour,\n\nci-joint la fiche.")
-    m.add_attachment(odt_with_malformed_content(["Élève : Zéphyrine Quennebert, 15 ans, 59100 Roubaix", "Tél. : 06"]),
-                     maintype="application", subtype="vnd.oasis.opendocument.text", filename="fiche.odt")
-    m.add_attachment(pdf_with_stale_startxref(["Zéphyrine Quennebert"]), maintype="application", subtype="pdf",
-                     filename="fiche.pdf")
+    m.add_attachment(
+        odt_with_malformed_content(["Élève : Zéphyrine Quennebert, 15 ans, 59100 Roubaix", "Tél. : 06"]),
+        maintype="application",
+        subtype="vnd.oasis.opendocument.text",
+        filename="fiche.odt",
+    )
+    m.add_attachment(
+        pdf_with_stale_startxref(["Zéphyrine Quennebert"]), maintype="application", subtype="pdf", filename="fiche.pdf"
+    )
     assert send(stack, m.as_bytes()) == {}
     (request,) = [r for r in email_requests(stack) if r["postal_code"] == "59100" and r["age"] == 15]
     full = stack.admin("GET", f"/api/v1/requests/{request['reference']}").json()
     assert [(a["name"], a["note"]) for a in full["inbound"]["attachments"]] == [
-        ("fiche.odt", "partly read: malformed XML after 1 paragraphs"), ("fiche.pdf", None)]
+        ("fiche.odt", "partly read: malformed XML after 1 paragraphs"),
+        ("fiche.pdf", None),
+    ]
     log = stack.log_path.read_text(errors="replace")
     assert "Quennebert" not in log and "startxref" not in log
 
@@ -115,8 +122,12 @@ def test_through_the_ingress_a_forged_sender_gets_no_answer_no_association_and_n
     mails_before = len(stack.settle_mails())
 
     known.add(first["reference"])
-    forged = relayed(fr01, "lementorat.fr; spf=fail smtp.mailfrom=ac-lille.fr; dkim=none; dmarc=fail header.from=ac-lille.fr",
-                     f"<{uuid.uuid4().hex}@forger.example>", subject=f"RE: {first['reference']} nous acceptons")
+    forged = relayed(
+        fr01,
+        "lementorat.fr; spf=fail smtp.mailfrom=ac-lille.fr; dkim=none; dmarc=fail header.from=ac-lille.fr",
+        f"<{uuid.uuid4().hex}@forger.example>",
+        subject=f"RE: {first['reference']} nous acceptons",
+    )
     assert send(stack, forged, sender="x@forger.example") == {}
     assert stack.admin("GET", f"/api/v1/requests/{first['reference']}").json()["events"] == before
     (held,) = new_requests(known)

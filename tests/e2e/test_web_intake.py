@@ -80,8 +80,23 @@ def test_the_form_page_is_french_accessible_and_locked_down(stack):
     r = stack.call("GET", "/demande")
     assert r.status == 200
     assert '<html lang="fr"' in r.text
-    for name in ("first_name", "last_name", "email", "phone", "age", "postal_code", "city", "situation", "need",
-                 "publics", "message", "consent", "parental_consent", "submission_id", "website"):
+    for name in (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "age",
+        "postal_code",
+        "city",
+        "situation",
+        "need",
+        "publics",
+        "message",
+        "consent",
+        "parental_consent",
+        "submission_id",
+        "website",
+    ):
         assert f'name="{name}"' in r.text, name
     assert 'autocomplete="given-name"' in r.text and "<fieldset" in r.text and "<legend" in r.text
     assert "<script" not in r.text and "style=" not in r.text
@@ -112,7 +127,9 @@ def test_a_youth_submits_sees_the_reference_and_both_mails_are_written(stack):
 
 
 def test_errors_come_back_with_the_values_kept_and_a_summary_linking_each_field(stack):
-    r = stack.post_form("/demande", form_fields(first_name="", postal_code="591", age=15, city="Roubaix") | {"consent": ""})
+    r = stack.post_form(
+        "/demande", form_fields(first_name="", postal_code="591", age=15, city="Roubaix") | {"consent": ""}
+    )
     assert r.status in (400, 422)
     page = parse(r.text)
     assert page.values["city"] == ["Roubaix"] and page.values["age"] == ["15"]
@@ -171,8 +188,12 @@ def test_cross_site_posts_only_from_partner_origins_and_redirects_only_there(sta
     )
     assert partner.status == 303
     assert partner.headers["location"].startswith("https://partenaire.example.org/merci?ref=")
-    api_from_evil = stack.call("POST", "/api/v1/requests", json.dumps(youth()).encode(),
-                               {"Content-Type": "text/plain", "Origin": "https://evil.example.com"})
+    api_from_evil = stack.call(
+        "POST",
+        "/api/v1/requests",
+        json.dumps(youth()).encode(),
+        {"Content-Type": "text/plain", "Origin": "https://evil.example.com"},
+    )
     assert api_from_evil.status == 403  # a page elsewhere posting without a preflight
     sneaky = stack.post_form("/demande", form_fields() | {"return_to": "https://evil.example.com/"})
     assert sneaky.status == 303 and sneaky.headers["location"].startswith("/demande/merci?ref=")
@@ -249,8 +270,13 @@ def test_anonymous_submissions_over_the_limit_get_429_but_admin_does_not(limited
 
 
 def test_the_server_logs_hold_no_personal_data(stack):
-    fields = form_fields(first_name="Zélie", last_name="Quintard", email="zelie.quintard@example.net",
-                         phone="07 55 44 33 22", message="Je m'appelle Zélie Quintard")
+    fields = form_fields(
+        first_name="Zélie",
+        last_name="Quintard",
+        email="zelie.quintard@example.net",
+        phone="07 55 44 33 22",
+        message="Je m'appelle Zélie Quintard",
+    )
     r = stack.post_form("/demande", fields)
     ref = reference_from(r.headers["location"])
     stack.call("GET", f"/demande/merci?ref={ref}")

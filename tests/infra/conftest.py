@@ -38,7 +38,11 @@ def package_dir(tmp_path_factory):
     # -o: the app's venv counts as installed (make test has just made sure of it).
     result = subprocess.run(
         ["make", "--no-print-directory", "-o", ".venv/.installed", "package", f"PACKAGE_DIR={out}"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return out

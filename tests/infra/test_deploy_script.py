@@ -26,7 +26,10 @@ def test_absent_secrets_are_created_random_and_present_ones_kept(aws, capsys):
     assert deploy.ensure_secrets(ssm, "/mentorat/prod") == ["SECRET_KEY"]
     key = ssm.get_parameter(Name="/mentorat/prod/SECRET_KEY", WithDecryption=True)["Parameter"]
     assert key["Type"] == "SecureString" and len(key["Value"]) >= 48
-    assert ssm.get_parameter(Name="/mentorat/prod/ADMIN_TOKEN", WithDecryption=True)["Parameter"]["Value"] == "kept-admin-token"
+    assert (
+        ssm.get_parameter(Name="/mentorat/prod/ADMIN_TOKEN", WithDecryption=True)["Parameter"]["Value"]
+        == "kept-admin-token"
+    )
     assert deploy.ensure_secrets(ssm, "/mentorat/prod") == []  # a redeploy changes nothing
     assert key["Value"] not in capsys.readouterr().out
 
@@ -37,8 +40,10 @@ def test_rotation_keeps_the_old_key_verifying_links(aws):
     first = ssm.get_parameter(Name="/mentorat/prod/SECRET_KEY", WithDecryption=True)["Parameter"]["Value"]
     deploy.rotate_secret_key(ssm, "/mentorat/prod")
     deploy.rotate_secret_key(ssm, "/mentorat/prod")
-    values = {n: ssm.get_parameter(Name=f"/mentorat/prod/{n}", WithDecryption=True)["Parameter"]["Value"]
-              for n in ("SECRET_KEY", "PREVIOUS_SECRET_KEYS")}
+    values = {
+        n: ssm.get_parameter(Name=f"/mentorat/prod/{n}", WithDecryption=True)["Parameter"]["Value"]
+        for n in ("SECRET_KEY", "PREVIOUS_SECRET_KEYS")
+    }
     previous = values["PREVIOUS_SECRET_KEYS"].split(",")
     assert len(previous) == 2 and previous[1] == first and values["SECRET_KEY"] not in previous
 

@@ -14,8 +14,13 @@ from scripts.operators import set_operators
 
 
 def test_the_list_replaces_the_stored_one_and_names_nobody(dynamodb_endpoint, capsys):
-    client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name="eu-west-3",
-                          aws_access_key_id="local", aws_secret_access_key="local")
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=dynamodb_endpoint,
+        region_name="eu-west-3",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     name = f"ops-{uuid.uuid4().hex[:10]}"
     ensure_table(client, name)
     store = DynamoConsoleStore(DynamoTable(name, lambda: client), 120)

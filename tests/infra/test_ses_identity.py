@@ -43,20 +43,27 @@ def test_the_message_id_ses_returns_is_stored_with_the_mail(settings, clock, ses
 
 
 def test_an_ses_bounce_event_names_our_mail_by_its_tag_and_routes_onward(settings, clock, ses):
-    directory = [association("first-asso", emails=["first@asso.example.org"], capacity=5),
-                 association("second-asso", emails=["second@asso.example.org"], capacity=5)]
+    directory = [
+        association("first-asso", emails=["first@asso.example.org"], capacity=5),
+        association("second-asso", emails=["second@asso.example.org"], capacity=5),
+    ]
     sender = SesSender(lambda: boto3.client("sesv2", region_name="eu-west-3"), "mentorat-prod")
     s = make_services(settings, clock, sender=sender, directory=directory)
     result = s.submit(request_of(youth(postal_code="59000"), Channel.FORM))
     s.outbox.dispatch(result.mail_ids)  # what the stream consumer does with the inserted mails
     first = s.requests.get(result.reference)["association"]["id"]
-    to_association = next(m for m in result.mail_ids if s.stores.outbox.mail_state(m)["kind"] == "association_new_request")
+    to_association = next(
+        m for m in result.mail_ids if s.stores.outbox.mail_state(m)["kind"] == "association_new_request"
+    )
     state = s.stores.outbox.mail_state(to_association)
     # An SES event (configuration set -> SNS): SES's own ids, our tag, no Message-ID of ours.
     event = {
         "eventType": "Bounce",
-        "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
-                   "bouncedRecipients": [{"emailAddress": state["to"][0]}]},
+        "bounce": {
+            "bounceType": "Permanent",
+            "bounceSubType": "General",
+            "bouncedRecipients": [{"emailAddress": state["to"][0]}],
+        },
         "mail": {
             "messageId": state["provider_message_id"],
             "commonHeaders": {"messageId": f"<{state['provider_message_id']}@eu-west-3.amazonses.com>"},

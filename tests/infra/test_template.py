@@ -32,13 +32,23 @@ FUNCTION_ACTIONS = {
     # forms, API, answer links, directory replacement (DeleteItem), /health (DescribeTable)
     # and the console's quarantine (raw mail read, reprocessed, deleted)
     # and an erasure's long timeline (BatchWriteItem)
-    "APIHandler": START | SEND | TABLE_WRITES | {"dynamodb:DeleteItem", "dynamodb:DescribeTable", "s3:GetObject",
-                                                 "s3:DeleteObject", "dynamodb:BatchWriteItem"},
+    "APIHandler": START
+    | SEND
+    | TABLE_WRITES
+    | {"dynamodb:DeleteItem", "dynamodb:DescribeTable", "s3:GetObject", "s3:DeleteObject", "dynamodb:BatchWriteItem"},
     # SQS -> raw mail in S3 -> the intake use case (acknowledgement mail); raw mail kept
     # for nothing deleted (automatic mail once handled, a reply to an erased request)
-    "InboundMail": START | SEND | TABLE_WRITES
-    | {"s3:GetObject", "s3:DeleteObject", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-       "kms:Decrypt"},
+    "InboundMail": START
+    | SEND
+    | TABLE_WRITES
+    | {
+        "s3:GetObject",
+        "s3:DeleteObject",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "kms:Decrypt",
+    },
     # SES bounce -> route onward (mail to the next association)
     "MailBounced": START | SEND | TABLE_WRITES,
     # the table's stream -> each new mail sent; failed batches to the on-failure queue (KMS-encrypted)
@@ -81,13 +91,15 @@ def granted(role) -> set[str]:
 def store_actions() -> set[str]:
     """The DynamoDB IAM actions the chalicelib/adapters/dynamodb/ package needs, read from its code."""
     source = "\n".join(
-        p.read_text(encoding="utf-8") for p in sorted((ROOT / "chalicelib" / "adapters" / "dynamodb").glob("*.py"))
+        p.read_text(encoding="utf-8")
+        for p in sorted((ROOT / "chalicelib" / "adapters" / "dynamodb").glob("*.py"))
         if p.name not in ADMIN_ONLY_MODULES
     )
     calls = {
         node.func.attr
         for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
         and isinstance(node.func.value, (ast.Name, ast.Attribute))
         and (getattr(node.func.value, "id", None) == "client" or getattr(node.func.value, "attr", None) == "client")
     }
@@ -114,8 +126,12 @@ def test_the_queue_reports_partial_batch_failures_and_redrives_to_a_watched_dead
     assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["InboundDeadLetterQueue", "Arn"]}
     assert 1 <= redrive["maxReceiveCount"] <= 10
     alarms = resources(template, "AWS::CloudWatch::Alarm").values()
-    dlq = [a["Properties"] for a in alarms if {"Name": "QueueName", "Value": {"Fn::GetAtt": ["InboundDeadLetterQueue", "QueueName"]}}
-           in a["Properties"].get("Dimensions", [])]
+    dlq = [
+        a["Properties"]
+        for a in alarms
+        if {"Name": "QueueName", "Value": {"Fn::GetAtt": ["InboundDeadLetterQueue", "QueueName"]}}
+        in a["Properties"].get("Dimensions", [])
+    ]
     assert len(dlq) == 1 and dlq[0]["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert dlq[0]["Threshold"] == 0 and dlq[0]["ComparisonOperator"] == "GreaterThanThreshold"
 
@@ -148,9 +164,15 @@ def test_mail_arrives_through_ses_s3_sns_and_sqs(template):
     assert action["S3Action"]["BucketName"] == {"Ref": "RawMailBucket"}
     assert action["S3Action"]["TopicArn"] == {"Ref": "InboundTopic"}
     assert r["InboundSubscription"]["Properties"] == {
-        "TopicArn": {"Ref": "InboundTopic"}, "Protocol": "sqs", "Endpoint": {"Fn::GetAtt": ["InboundQueue", "Arn"]}}
-    ses_write = next(s for s in r["RawMailBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-                     if s.get("Principal") == {"Service": "ses.amazonaws.com"})
+        "TopicArn": {"Ref": "InboundTopic"},
+        "Protocol": "sqs",
+        "Endpoint": {"Fn::GetAtt": ["InboundQueue", "Arn"]},
+    }
+    ses_write = next(
+        s
+        for s in r["RawMailBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Principal") == {"Service": "ses.amazonaws.com"}
+    )
     assert ses_write["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
     bucket = r["RawMailBucket"]["Properties"]
     assert all(bucket["PublicAccessBlockConfiguration"].values())
@@ -181,7 +203,8 @@ def test_the_table_matches_the_code_and_keeps_its_data(template):
     assert props["KeySchema"] == code["KeySchema"]
     assert sorted(props["AttributeDefinitions"], key=str) == sorted(code["AttributeDefinitions"], key=str)
     assert sorted(props["GlobalSecondaryIndexes"], key=lambda i: i["IndexName"]) == sorted(
-        code["GlobalSecondaryIndexes"], key=lambda i: i["IndexName"])
+        code["GlobalSecondaryIndexes"], key=lambda i: i["IndexName"]
+    )
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["DeletionProtectionEnabled"] is True and table["DeletionPolicy"] == "Retain"
@@ -251,12 +274,20 @@ def test_the_stream_consumer_sends_new_mails_reports_failures_and_is_watched(tem
     assert kms["Resource"] == {"Fn::GetAtt": ["MessagingKey", "Arn"]}
     # Watched: its errors, how far behind it reads, and records it gave up.
     alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
-    on_it = {a["MetricName"] for a in alarms if {"Name": "FunctionName", "Value": {"Ref": "MailStream"}} in a.get("Dimensions", [])}
+    on_it = {
+        a["MetricName"]
+        for a in alarms
+        if {"Name": "FunctionName", "Value": {"Ref": "MailStream"}} in a.get("Dimensions", [])
+    }
     assert on_it == {"Errors", "IteratorAge"}
     (age,) = [a for a in alarms if a["MetricName"] == "IteratorAge"]
     assert age["Statistic"] == "Maximum" and 0 < age["Threshold"] <= 120_000  # below the sweeper's grace
-    queued = [a for a in alarms if {"Name": "QueueName", "Value": {"Fn::GetAtt": ["MailStreamFailureQueue", "QueueName"]}}
-              in a.get("Dimensions", [])]
+    queued = [
+        a
+        for a in alarms
+        if {"Name": "QueueName", "Value": {"Fn::GetAtt": ["MailStreamFailureQueue", "QueueName"]}}
+        in a.get("Dimensions", [])
+    ]
     assert len(queued) == 1 and queued[0]["Threshold"] == 0
 
 
@@ -264,7 +295,10 @@ def test_the_stream_filter_and_the_code_agree_on_what_is_a_new_mail():
     from chalicelib.adapters.mail_stream import pending_mail_id
 
     def record(event="INSERT", pk="MAIL#m1", state="pending"):
-        return {"eventName": event, "dynamodb": {"NewImage": {"pk": {"S": pk}, "sk": {"S": "MAIL"}, "state": {"S": state}}}}
+        return {
+            "eventName": event,
+            "dynamodb": {"NewImage": {"pk": {"S": pk}, "sk": {"S": "MAIL"}, "state": {"S": state}}},
+        }
 
     assert pending_mail_id(record()) == "m1"
     assert pending_mail_id(record(event="MODIFY")) is None  # a retry is the sweeper's
@@ -321,8 +355,11 @@ def test_alarms_reach_the_alarm_topic(template):
     watched = {d["Value"]["Ref"] for a in alarms.values() if a["MetricName"] == "Errors" for d in a["Dimensions"]}
     assert watched == set(functions(template))
     metrics = {(a["Namespace"], a["MetricName"]) for a in alarms.values()}
-    assert {("AWS/ApiGateway", "5XXError"), ("AWS/SES", "Reputation.BounceRate"),
-            ("AWS/SQS", "ApproximateNumberOfMessagesVisible")} <= metrics
+    assert {
+        ("AWS/ApiGateway", "5XXError"),
+        ("AWS/SES", "Reputation.BounceRate"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+    } <= metrics
 
 
 def test_every_function_keeps_its_logs_a_limited_time(template):

@@ -46,7 +46,9 @@ def read_outbox(services) -> list[email.message.EmailMessage]:
     assert Path(written_to) == path, f"the sender writes to {written_to}, not {path}"
     if not path.exists():
         later = services.clock.now().epoch + 3650 * 86400
-        assert services.stores.outbox.due_mails(later, 10) == [], "mails wait unsent: the folder is empty for that reason"
+        assert services.stores.outbox.due_mails(later, 10) == [], (
+            "mails wait unsent: the folder is empty for that reason"
+        )
         return []
     # In the order they were written: a mail's Date has whole seconds, so two mails sent in
     # the same second would otherwise come in the order of their random file names.

@@ -33,13 +33,26 @@ def routed_intake(association_id: str, capacity: int) -> IntakeWrite:
     """One intake routed to `association_id`, as the intake use case hands it to storage."""
     rid = uuid.uuid4().hex
     request = {
-        "id": rid, "reference": f"MNT-{rid[:4].upper()}-{rid[4:8].upper()}", "channel": "api", "status": "routed",
-        "created_at": AT, "updated_at": AT, "fields": {"age": 15}, "association_id": association_id,
-        "association": {"id": association_id, "name": association_id}, "declined": [], "attempt": 1, "assigned_at": NOW,
+        "id": rid,
+        "reference": f"MNT-{rid[:4].upper()}-{rid[4:8].upper()}",
+        "channel": "api",
+        "status": "routed",
+        "created_at": AT,
+        "updated_at": AT,
+        "fields": {"age": 15},
+        "association_id": association_id,
+        "association": {"id": association_id, "name": association_id},
+        "declined": [],
+        "attempt": 1,
+        "assigned_at": NOW,
     }
     return IntakeWrite(
-        request=request, events=[Event(AT, "received", "api"), Event(AT, "routed", "routing")], mails=[],
-        expires_at=NOW + 86400, mail_expires_at=NOW + 86400, capacity_of=(association_id, capacity),
+        request=request,
+        events=[Event(AT, "received", "api"), Event(AT, "routed", "routing")],
+        mails=[],
+        expires_at=NOW + 86400,
+        mail_expires_at=NOW + 86400,
+        capacity_of=(association_id, capacity),
     )
 
 

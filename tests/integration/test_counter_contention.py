@@ -22,8 +22,12 @@ N, CLIENTS = 200, 50
 def post(port: int, source: str, body: dict) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=(source, 0))
     try:
-        conn.request("POST", "/api/v1/requests", json.dumps(body).encode(),
-                     {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+        conn.request(
+            "POST",
+            "/api/v1/requests",
+            json.dumps(body).encode(),
+            {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+        )
         r = conn.getresponse()
         r.read()
         return r.status
@@ -71,7 +75,11 @@ def test_concurrent_intakes_are_all_counted_exactly_once(settings, clock):
             break
     assert len(stored) == accepted == len({r["reference"] for r in stored})
     console = ConsoleService(
-        requests=s.stores.requests, queue=s.stores.requests, directory=s.directory, mails=s.mails, clock=clock,
+        requests=s.stores.requests,
+        queue=s.stores.requests,
+        directory=s.directory,
+        mails=s.mails,
+        clock=clock,
         settings=s.settings,
     )
     counts = console.counts()

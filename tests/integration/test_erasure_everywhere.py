@@ -49,38 +49,105 @@ DIRECTORY = [association(i, ages={"min": 6, "max": 25}, recruits_mentors=True) f
 # more than one batch after it.
 REPLIES = TRANSACTION_MAX + BATCH_MAX
 
-REFERENT = {"name": "Clémence Vaubourg", "email": "clemence.vaubourg@college-erasure.example.fr", "phone": "03 20 47 58 69"}
+REFERENT = {
+    "name": "Clémence Vaubourg",
+    "email": "clemence.vaubourg@college-erasure.example.fr",
+    "phone": "03 20 47 58 69",
+}
 YANIS = {"name": "Yanis Belkacemi", "age": 15, "text": "Il collectionne les xylophones anciens."}
 # The API's youths: (what each one says, the state it is erased in).
 YOUTHS = {
-    "needs_triage": youth(first_name="Ophélie", last_name="Quintard", email="ophelie.quintard@example.net",
-                          phone="07 81 92 03 14", age=29, situation="emploi", need="insertion_pro",
-                          message="Je rêve de devenir funambule."),
-    "accepted": youth(first_name="Maëlys", last_name="Tronchet", email="maelys.tronchet@example.net",
-                      phone="06 44 55 66 77", age=16, situation="lycee", message="Passionnée d'origami japonais."),
-    "closed": youth(first_name="Ibrahim", last_name="Ksouri", email="ibrahim.ksouri@example.net",
-                    phone="06 11 22 33 44", age=17, situation="lycee", message="Je joue du oud le soir."),
-    "routed": youth(first_name="Nathanaël", last_name="Brochard", email="nathanael.brochard@example.net",
-                    phone="06 55 44 33 22", age=13, parental_consent=True, message="Fan de spéléologie."),
+    "needs_triage": youth(
+        first_name="Ophélie",
+        last_name="Quintard",
+        email="ophelie.quintard@example.net",
+        phone="07 81 92 03 14",
+        age=29,
+        situation="emploi",
+        need="insertion_pro",
+        message="Je rêve de devenir funambule.",
+    ),
+    "accepted": youth(
+        first_name="Maëlys",
+        last_name="Tronchet",
+        email="maelys.tronchet@example.net",
+        phone="06 44 55 66 77",
+        age=16,
+        situation="lycee",
+        message="Passionnée d'origami japonais.",
+    ),
+    "closed": youth(
+        first_name="Ibrahim",
+        last_name="Ksouri",
+        email="ibrahim.ksouri@example.net",
+        phone="06 11 22 33 44",
+        age=17,
+        situation="lycee",
+        message="Je joue du oud le soir.",
+    ),
+    "routed": youth(
+        first_name="Nathanaël",
+        last_name="Brochard",
+        email="nathanael.brochard@example.net",
+        phone="06 55 44 33 22",
+        age=13,
+        parental_consent=True,
+        message="Fan de spéléologie.",
+    ),
 }
 VOLUNTEERS = {
-    "routed": volunteer(first_name="Gwenaëlle", last_name="Kerbrat", email="gwenaelle.kerbrat@example.net",
-                        phone="06 31 41 59 26", age=47, sector="Ébénisterie", message="Je restaure des orgues."),
-    "accepted": volunteer(first_name="Théophile", last_name="Marchadier", email="theophile.marchadier@example.net",
-                          phone="06 27 18 28 18", age=58, sector="Lutherie", message="Ancien luthier de Mirecourt."),
-    "needs_triage": volunteer(first_name="Sidonie", last_name="Vautrin", email="sidonie.vautrin@example.net",
-                              phone="06 62 83 18 53", age=35, postal_code="75019", city=None, sector="Apiculture",
-                              message="Je garde des abeilles sur les toits."),
+    "routed": volunteer(
+        first_name="Gwenaëlle",
+        last_name="Kerbrat",
+        email="gwenaelle.kerbrat@example.net",
+        phone="06 31 41 59 26",
+        age=47,
+        sector="Ébénisterie",
+        message="Je restaure des orgues.",
+    ),
+    "accepted": volunteer(
+        first_name="Théophile",
+        last_name="Marchadier",
+        email="theophile.marchadier@example.net",
+        phone="06 27 18 28 18",
+        age=58,
+        sector="Lutherie",
+        message="Ancien luthier de Mirecourt.",
+    ),
+    "needs_triage": volunteer(
+        first_name="Sidonie",
+        last_name="Vautrin",
+        email="sidonie.vautrin@example.net",
+        phone="06 62 83 18 53",
+        age=35,
+        postal_code="75019",
+        city=None,
+        sector="Apiculture",
+        message="Je garde des abeilles sur les toits.",
+    ),
 }
 
 
 def secrets() -> set[str]:
     """What names each person or says what they wrote: names, addresses, phones (as typed
     and as stored), free text; exact ages are looked for as values (`ages_in`)."""
-    found = {REFERENT["name"], REFERENT["email"], REFERENT["phone"], REFERENT["phone"].replace(" ", ""), YANIS["name"],
-             YANIS["text"], "Belkacemi"}
+    found = {
+        REFERENT["name"],
+        REFERENT["email"],
+        REFERENT["phone"],
+        REFERENT["phone"].replace(" ", ""),
+        YANIS["name"],
+        YANIS["text"],
+        "Belkacemi",
+    }
     for person in (*YOUTHS.values(), *VOLUNTEERS.values()):
-        found |= {person["last_name"], person["email"], person["phone"], person["phone"].replace(" ", ""), person["message"]}
+        found |= {
+            person["last_name"],
+            person["email"],
+            person["phone"],
+            person["phone"].replace(" ", ""),
+            person["message"],
+        }
         found |= {person["sector"]} if person.get("sector") else set()
     return found
 
@@ -92,7 +159,9 @@ AGES = {YANIS["age"], *(p["age"] for p in YOUTHS.values()), *(p["age"] for p in 
 def s(settings, clock, tmp_path):
     wired = make_services(
         replace(settings, raw_mail_dir=str(tmp_path / "raw"), intake_addresses=(INTAKE,), rate_limit_count=1000),
-        clock, directory=DIRECTORY, mail_reader=InProcessMailReader,
+        clock,
+        directory=DIRECTORY,
+        mail_reader=InProcessMailReader,
     )
     wired.stores.console.replace_operators(parse_operators(f"{ADMIN}:admin"))
     with served(wired):
@@ -191,17 +260,23 @@ def folders(s) -> dict[str, str]:
 
 
 def referent_mail(subject: str, body: str, n: int, **headers: str) -> bytes:
-    return human_mail(subject=subject, body=body, sender=REFERENT["email"], message_id=f"<m{n}@college-erasure.example.fr>",
-                      **headers)
+    return human_mail(
+        subject=subject, body=body, sender=REFERENT["email"], message_id=f"<m{n}@college-erasure.example.fr>", **headers
+    )
 
 
 def out_of_office(to_association: email.message.EmailMessage, n: int) -> bytes:
     """The association's out-of-office reply, quoting the mail it answers (the youth's age,
     commune and message)."""
     quoted = "> " + to_association.get_body(("plain",)).get_content().replace("\n", "\n> ")
-    return human_mail(subject=f"Réponse automatique : {to_association['Subject']}", sender=to_association["To"],
-                      body=f"Je suis absente jusqu'au 2 janvier.\n\n{quoted}", message_id=f"<ooo{n}@asso.example.org>",
-                      Auto_Submitted="auto-replied", In_Reply_To=to_association["Message-ID"])
+    return human_mail(
+        subject=f"Réponse automatique : {to_association['Subject']}",
+        sender=to_association["To"],
+        body=f"Je suis absente jusqu'au 2 janvier.\n\n{quoted}",
+        message_id=f"<ooo{n}@asso.example.org>",
+        Auto_Submitted="auto-replied",
+        In_Reply_To=to_association["Message-ID"],
+    )
 
 
 def mails_to(s, address: str) -> list[email.message.EmailMessage]:
@@ -225,14 +300,20 @@ def api_submit(s, http, path: str, person: dict) -> tuple[dict, Any]:
 
 def yanis_by_his_school(s, clock, replies: int = REPLIES) -> str:
     """Yanis's request, by his school's mail: routed, with `replies` replies; its reference."""
-    text = (f"Bonjour,\nJe vous écris pour {YANIS['name']}, {YANIS['age']} ans, en 3ème, à Roubaix (59100). "
-            f"Il a besoin de soutien scolaire. {YANIS['text']}\n{REFERENT['name']}, CPE, {REFERENT['phone']}\n")
+    text = (
+        f"Bonjour,\nJe vous écris pour {YANIS['name']}, {YANIS['age']} ans, en 3ème, à Roubaix (59100). "
+        f"Il a besoin de soutien scolaire. {YANIS['text']}\n{REFERENT['name']}, CPE, {REFERENT['phone']}\n"
+    )
     yanis = ingest(s, referent_mail("Demande de mentorat", text, 0), REFERENT["email"], "request")
     ref = yanis.reference
     for n in range(1, replies + 1):
         clock.advance(seconds=30)
-        ingest(s, referent_mail(f"Re: {ref}", f"Merci ! {YANIS['name']} est disponible le mercredi ({n}).", n),
-               REFERENT["email"], "reply")
+        ingest(
+            s,
+            referent_mail(f"Re: {ref}", f"Merci ! {YANIS['name']} est disponible le mercredi ({n}).", n),
+            REFERENT["email"],
+            "reply",
+        )
     return ref
 
 
@@ -242,8 +323,10 @@ def made(s, http, clock, admin) -> dict[str, Any]:
     sent about them."""
     # Yanis: his replies, a quarantined mail naming him, an out-of-office quoting him.
     ref = yanis_by_his_school(s, clock)
-    no_sender = (f"From: {REFERENT['name']}\r\nTo: {INTAKE}\r\nSubject: Re: {ref}\r\n"
-                 f"Content-Type: text/plain; charset=utf-8\r\n\r\n{YANIS['name']} sera absent lundi.\r\n").encode()
+    no_sender = (
+        f"From: {REFERENT['name']}\r\nTo: {INTAKE}\r\nSubject: Re: {ref}\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{YANIS['name']} sera absent lundi.\r\n"
+    ).encode()
     ingest(s, no_sender, REFERENT["email"], "quarantined")
     (to_yanis_association,) = mails_to(s, f"{s.requests.get(ref)['association']['id']}@asso.example.org")
     ingest(s, out_of_office(to_yanis_association, 1), to_yanis_association["To"], "automatic")
@@ -257,8 +340,11 @@ def made(s, http, clock, admin) -> dict[str, Any]:
         if to_association:
             association_mails[person["last_name"]] = to_association
     assert s.requests.get(records["Quintard"][0])["triage_reason"] == "no association in the territory takes this age"
-    closed = http.post(f"/console/demandes/{records['Ksouri'][0]}/clore", body=urlencode({"csrf": admin[1], "motif": "duplicate"}).encode(),
-                       headers={**admin[0], **FORM})
+    closed = http.post(
+        f"/console/demandes/{records['Ksouri'][0]}/clore",
+        body=urlencode({"csrf": admin[1], "motif": "duplicate"}).encode(),
+        headers={**admin[0], **FORM},
+    )
     assert closed.status_code == 303
     tronchet = s.requests.get(records["Tronchet"][0])
     token = s.links.answer_token(Assignment(tronchet["id"], tronchet["association"]["id"], 1))
@@ -266,9 +352,18 @@ def made(s, http, clock, admin) -> dict[str, Any]:
     # Nathanaël: a reply by In-Reply-To to his acknowledgement, and his association's mail bounced.
     brochard = YOUTHS["routed"]
     (ack,) = mails_to(s, brochard["email"])
-    ingest(s, human_mail(subject="Re: votre demande", body=f"Merci, c'est {brochard['first_name']} {brochard['last_name']}.",
-                         sender=brochard["email"], message_id="<n1@example.net>", In_Reply_To=ack["Message-ID"]),
-           brochard["email"], "reply")
+    ingest(
+        s,
+        human_mail(
+            subject="Re: votre demande",
+            body=f"Merci, c'est {brochard['first_name']} {brochard['last_name']}.",
+            sender=brochard["email"],
+            message_id="<n1@example.net>",
+            In_Reply_To=ack["Message-ID"],
+        ),
+        brochard["email"],
+        "reply",
+    )
     bounced = association_mails["Brochard"]
     ingest(s, delivery_report(bounced["Message-ID"], bounced["To"], quoted=bounced.as_string()), "", "automatic")
     assert s.requests.get(records["Brochard"][0])["status"] == "routed"  # on to the other association
@@ -287,7 +382,9 @@ def made(s, http, clock, admin) -> dict[str, Any]:
     return {"records": records, "signups": signups, "association_mails": association_mails, "ack": ack["Message-ID"]}
 
 
-def test_an_erasure_leaves_nothing_of_anyone_in_the_table_the_folders_or_the_logs(s, http, clock, caplog, capfd, monkeypatch):
+def test_an_erasure_leaves_nothing_of_anyone_in_the_table_the_folders_or_the_logs(
+    s, http, clock, caplog, capfd, monkeypatch
+):
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="chalicelib")
     admin = signed_in(s, ADMIN)
@@ -308,19 +405,34 @@ def test_an_erasure_leaves_nothing_of_anyone_in_the_table_the_folders_or_the_log
     monkeypatch.setattr(s.table, "_client", handing_back)
     for base, erased in (("/console/demandes", records), ("/console/benevoles", signups)):
         for reference, _ in erased.values():
-            r = http.post(f"{base}/{reference}/effacer", body=urlencode({"csrf": admin[1]}).encode(), headers={**admin[0], **FORM})
+            r = http.post(
+                f"{base}/{reference}/effacer", body=urlencode({"csrf": admin[1]}).encode(), headers={**admin[0], **FORM}
+            )
             assert (r.status_code, r.headers["Location"]) == (303, f"{base}/{reference}?fait=effacee")
     assert handing_back.handed_back == 1 and handing_back.batches >= 3  # handed back once, sent again, drained
 
     # After: replies and automatic mails that still quote them.
     clock.advance(hours=1)
     for n, (reference, _) in enumerate(records.values()):
-        ingest(s, referent_mail(f"Re: {reference}", f"{YANIS['name']} vous remercie.", 1000 + n), REFERENT["email"],
-               "reply_to_erased")
+        ingest(
+            s,
+            referent_mail(f"Re: {reference}", f"{YANIS['name']} vous remercie.", 1000 + n),
+            REFERENT["email"],
+            "reply_to_erased",
+        )
     brochard = YOUTHS["routed"]
-    ingest(s, human_mail(subject="Re: votre demande", body=f"Encore moi, {brochard['last_name']}.", sender=brochard["email"],
-                         message_id="<n2@example.net>", In_Reply_To=people["ack"]),
-           brochard["email"], "reply_to_erased")
+    ingest(
+        s,
+        human_mail(
+            subject="Re: votre demande",
+            body=f"Encore moi, {brochard['last_name']}.",
+            sender=brochard["email"],
+            message_id="<n2@example.net>",
+            In_Reply_To=people["ack"],
+        ),
+        brochard["email"],
+        "reply_to_erased",
+    )
     for n, mail in enumerate(people["association_mails"].values()):
         ingest(s, out_of_office(mail, 100 + n), mail["To"], "automatic")
     deliver_mails(s)
@@ -351,8 +463,9 @@ def test_an_erasure_leaves_nothing_of_anyone_in_the_table_the_folders_or_the_log
         for reference, _ in erased.values():
             page = http.get(f"{base}/{reference}", headers=admin[0])
             assert page.status_code == 200 and not holding({reference: body_text(page)})
-            again = http.post(f"{base}/{reference}/effacer", body=urlencode({"csrf": admin[1]}).encode(),
-                              headers={**admin[0], **FORM})
+            again = http.post(
+                f"{base}/{reference}/effacer", body=urlencode({"csrf": admin[1]}).encode(), headers={**admin[0], **FORM}
+            )
             assert again.status_code == 303
 
 

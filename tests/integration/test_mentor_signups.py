@@ -37,7 +37,9 @@ def sign_up_together(services, n: int) -> list:
 
 @pytest.mark.parametrize("round", range(2))
 def test_exactly_mentor_capacity_sign_ups_of_many_take_the_association(settings, clock, round):
-    s = make_services(settings, clock, directory=[association("small", recruits_mentors=True, mentor_capacity=3, capacity=0)])
+    s = make_services(
+        settings, clock, directory=[association("small", recruits_mentors=True, mentor_capacity=3, capacity=0)]
+    )
     results = sign_up_together(s, 10)
     routed = [r for r in results if r.association]
     assert len(routed) == 3 and {r.association["id"] for r in routed} == {"small"}
@@ -48,10 +50,14 @@ def test_exactly_mentor_capacity_sign_ups_of_many_take_the_association(settings,
 
 
 def test_the_overflow_goes_to_the_next_candidate(settings, clock):
-    s = make_services(settings, clock, directory=[
-        association("small", recruits_mentors=True, mentor_capacity=2, communes=["59512"]),
-        association("large", recruits_mentors=True),
-    ])
+    s = make_services(
+        settings,
+        clock,
+        directory=[
+            association("small", recruits_mentors=True, mentor_capacity=2, communes=["59512"]),
+            association("large", recruits_mentors=True),
+        ],
+    )
     results = sign_up_together(s, 8)
     by = [r.association["id"] for r in results]
     assert by.count("small") == 2 and by.count("large") == 6
@@ -59,10 +65,14 @@ def test_the_overflow_goes_to_the_next_candidate(settings, clock):
 
 
 def test_a_decline_routes_onward_and_moves_both_counters(settings, clock):
-    s = make_services(settings, clock, directory=[
-        association("first", recruits_mentors=True, mentor_capacity=5, communes=["59512"]),
-        association("second", recruits_mentors=True, mentor_capacity=5),
-    ])
+    s = make_services(
+        settings,
+        clock,
+        directory=[
+            association("first", recruits_mentors=True, mentor_capacity=5, communes=["59512"]),
+            association("second", recruits_mentors=True, mentor_capacity=5),
+        ],
+    )
     made = s.mentors.sign_up(parse_mentor_submission(volunteer(), json=True), "form")
     mail = [m for m in read_outbox(s) if m["To"] == "first@asso.example.org"][0]
     token = LINK.search(mail.get_body(("plain",)).get_content()).group(1)
@@ -90,16 +100,28 @@ def test_the_status_counters_are_sharded_and_summed_with_the_unsharded_ones_writ
     from chalicelib.adapters.dynamodb.table import COUNTER_SHARDS
 
     s = make_services(settings, clock, directory=[association("first", recruits_mentors=True)])
-    made = [s.mentors.sign_up(parse_mentor_submission(volunteer(email=f"v{i}@example.net"), json=True), "api") for i in range(12)]
+    made = [
+        s.mentors.sign_up(parse_mentor_submission(volunteer(email=f"v{i}@example.net"), json=True), "api")
+        for i in range(12)
+    ]
     table, now = s.stores.mentors.table, clock.now().epoch
     expires = s.mentor_queries.get(made[0].id)["expires_at"]
     # An item of the release before the shards: counted along with the shards.
-    table.client.put_item(TableName=table.name, Item={
-        "pk": {"S": MENTOR_COUNTS_PK}, "sk": {"S": f"STATUS#routed#{counter_expiry(expires)}"},
-        "n": {"N": "2"}, "expires_at": {"N": str(counter_expiry(expires))},
-    })
-    keys = [i["sk"]["S"].split("#") for i in table.query_all(
-        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": MENTOR_COUNTS_PK}})]
+    table.client.put_item(
+        TableName=table.name,
+        Item={
+            "pk": {"S": MENTOR_COUNTS_PK},
+            "sk": {"S": f"STATUS#routed#{counter_expiry(expires)}"},
+            "n": {"N": "2"},
+            "expires_at": {"N": str(counter_expiry(expires))},
+        },
+    )
+    keys = [
+        i["sk"]["S"].split("#")
+        for i in table.query_all(
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": MENTOR_COUNTS_PK}}
+        )
+    ]
     shards = {k[3] for k in keys if len(k) == 4}
     assert len(keys) - 1 == len(shards) > 1 and shards <= {str(n) for n in range(COUNTER_SHARDS)}
     assert s.stores.mentors.status_counts(now)["routed"] == 14

@@ -141,12 +141,19 @@ def lambda_record(mail_id: str, sequence: str, event: str = "INSERT", state: str
     """A record as the Lambda event source delivers it from the table's stream."""
     image = {"pk": {"S": f"MAIL#{mail_id}"}, "sk": {"S": "MAIL"}, "state": {"S": state}}
     return {
-        "eventID": sequence, "eventName": event, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+        "eventID": sequence,
+        "eventName": event,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
         "awsRegion": "eu-west-3",
         "eventSourceARN": "arn:aws:dynamodb:eu-west-3:123456789012:table/mentorat/stream/2026-11-27T00:00:00.000",
         "dynamodb": {
-            "ApproximateCreationDateTime": 1795776000.0, "Keys": {"pk": image["pk"], "sk": image["sk"]},
-            "NewImage": image, "SequenceNumber": sequence, "SizeBytes": 100, "StreamViewType": "NEW_IMAGE",
+            "ApproximateCreationDateTime": 1795776000.0,
+            "Keys": {"pk": image["pk"], "sk": image["sk"]},
+            "NewImage": image,
+            "SequenceNumber": sequence,
+            "SizeBytes": 100,
+            "StreamViewType": "NEW_IMAGE",
         },
     }
 
@@ -170,13 +177,22 @@ def test_the_lambda_on_the_stream_sends_new_mails_and_reports_only_the_failed_re
     monkeypatch.setattr(s.stores.outbox, "claim_mail", claim)
     set_services(s)
     try:
-        event = {"Records": [
-            lambda_record(first[0], "100"), lambda_record(first[1], "101"),
-            lambda_record(second[0], "102"), lambda_record(second[1], "103"),
-            lambda_record(first[0], "104", event="MODIFY", state="pending"),  # a retry's change: the sweeper's
-            {**lambda_record("x", "105"), "dynamodb": {**lambda_record("x", "105")["dynamodb"],
-                                                        "NewImage": {"pk": {"S": "REQ#r"}, "sk": {"S": "META"}}}},
-        ]}
+        event = {
+            "Records": [
+                lambda_record(first[0], "100"),
+                lambda_record(first[1], "101"),
+                lambda_record(second[0], "102"),
+                lambda_record(second[1], "103"),
+                lambda_record(first[0], "104", event="MODIFY", state="pending"),  # a retry's change: the sweeper's
+                {
+                    **lambda_record("x", "105"),
+                    "dynamodb": {
+                        **lambda_record("x", "105")["dynamodb"],
+                        "NewImage": {"pk": {"S": "REQ#r"}, "sk": {"S": "META"}},
+                    },
+                },
+            ]
+        }
         answer = app_module.mail_stream(event, None)
     finally:
         set_services(None)
@@ -185,8 +201,9 @@ def test_the_lambda_on_the_stream_sends_new_mails_and_reports_only_the_failed_re
     monkeypatch.setattr(s.stores.outbox, "claim_mail", real_claim)
     set_services(s)
     try:  # Lambda retries the failed record: sent now, and the others are not sent again
-        assert app_module.mail_stream({"Records": [lambda_record(m, str(200 + i)) for i, m in enumerate([*first, *second])]},
-                                      None) == {"batchItemFailures": []}
+        assert app_module.mail_stream(
+            {"Records": [lambda_record(m, str(200 + i)) for i, m in enumerate([*first, *second])]}, None
+        ) == {"batchItemFailures": []}
     finally:
         set_services(None)
     assert sorted(recorder.sent) == sorted([*first, *second])

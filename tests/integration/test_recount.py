@@ -34,7 +34,11 @@ def counter_items(s) -> list[dict]:
 
 def readings(s, clock):
     console = ConsoleService(
-        requests=s.stores.requests, queue=s.stores.requests, directory=s.directory, mails=s.mails, clock=clock,
+        requests=s.stores.requests,
+        queue=s.stores.requests,
+        directory=s.directory,
+        mails=s.mails,
+        clock=clock,
         settings=s.settings,
     )
     stats = StatisticsService(stats=s.stores.stats, directory=s.directory, clock=clock)
@@ -50,7 +54,11 @@ def test_recount_restores_the_tab_counts_and_statistics_and_is_idempotent(s, set
     s.answers.decline(link_for(s, "commune-asso"), "complet", None)
     closed = submit(s, postal_code="59000", city="Lille")
     console = ConsoleService(
-        requests=s.stores.requests, queue=s.stores.requests, directory=s.directory, mails=s.mails, clock=clock,
+        requests=s.stores.requests,
+        queue=s.stores.requests,
+        directory=s.directory,
+        mails=s.mails,
+        clock=clock,
         settings=s.settings,
     )
     console.close(closed.reference, Operator("op@reseau.example.org", Role.OPERATOR), "duplicate")
@@ -65,8 +73,18 @@ def test_recount_restores_the_tab_counts_and_statistics_and_is_idempotent(s, set
     assert readings(s, clock)[0]["toutes"] == 0
     day = clock.now().iso[:10]
     skewed = [  # ... or wrong ones, some from before the counters had shards
-        {"pk": _s("COUNTS"), "sk": _s(f"STATUS#routed#{day}#3"), "n": _n(5), "expires_at": _n(clock.now().epoch + 86400)},
-        {"pk": _s("COUNTS"), "sk": _s(f"STATUS#accepted#{day}"), "n": _n(2), "expires_at": _n(clock.now().epoch + 86400)},
+        {
+            "pk": _s("COUNTS"),
+            "sk": _s(f"STATUS#routed#{day}#3"),
+            "n": _n(5),
+            "expires_at": _n(clock.now().epoch + 86400),
+        },
+        {
+            "pk": _s("COUNTS"),
+            "sk": _s(f"STATUS#accepted#{day}"),
+            "n": _n(2),
+            "expires_at": _n(clock.now().epoch + 86400),
+        },
         {"pk": _s("STATS#DAY"), "sk": _s("2026-11-25#7"), "c_received_form": _n(4)},
         {"pk": _s("STATS#ASSOC"), "sk": _s("2026-11-24#far-asso"), "c_routed": _n(9)},
     ]

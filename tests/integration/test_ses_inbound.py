@@ -20,7 +20,10 @@ BUCKET = "mentorat-test-inbound"
 def sqs_record(message_id: str, key: str, source: str = "cpe@college.example.fr", **verdicts) -> dict:
     """`verdicts`: the receipt's spfVerdict, dkimVerdict, dmarcVerdict (their status) and
     dmarcPolicy, as SES writes them; none, as in a receipt that holds none."""
-    receipt = {"recipients": ["urgence@lementorat.fr"], "action": {"type": "S3", "bucketName": BUCKET, "objectKey": key}}
+    receipt = {
+        "recipients": ["urgence@lementorat.fr"],
+        "action": {"type": "S3", "bucketName": BUCKET, "objectKey": key},
+    }
     for name, value in verdicts.items():
         receipt[name] = value if name == "dmarcPolicy" else {"status": value}
     notification = {
@@ -137,7 +140,8 @@ def test_the_door_reads_the_receipts_verdicts():
         return receipt_from_sqs_body(sqs_record("m", "k", **verdicts)["body"]).verdict
 
     assert verdict(spfVerdict="FAIL", dkimVerdict="GRAY", dmarcVerdict="FAIL", dmarcPolicy="reject") == SenderVerdict(
-        spf="fail", dkim="none", dmarc="fail", dmarc_policy="reject")
+        spf="fail", dkim="none", dmarc="fail", dmarc_policy="reject"
+    )
     assert verdict(spfVerdict="PASS", dkimVerdict="PASS", dmarcVerdict="PASS").verification.value == "verified"
     # GRAY: nothing to check (no SPF record, no signature, no DMARC policy).
     assert verdict(spfVerdict="GRAY", dkimVerdict="GRAY", dmarcVerdict="GRAY").verification.value == "unknown"
@@ -155,11 +159,19 @@ def test_a_mail_that_fails_dmarc_in_ses_is_unverified_whatever_its_headers_say(s
     raw = FORGED_PASS + (FR / "fr-01-cpe-college-roubaix.eml").read_bytes()
     s3.put_object(Bucket=BUCKET, Key="inbound/forged", Body=raw)
     s3.put_object(Bucket=BUCKET, Key="inbound/real", Body=(FR / "fr-07-refugee-grenoble.eml").read_bytes())
-    event = {"Records": [
-        sqs_record("forged", "inbound/forged", spfVerdict="FAIL", dkimVerdict="GRAY", dmarcVerdict="FAIL",
-                   dmarcPolicy="reject"),
-        sqs_record("real", "inbound/real", spfVerdict="PASS", dkimVerdict="PASS", dmarcVerdict="PASS"),
-    ]}
+    event = {
+        "Records": [
+            sqs_record(
+                "forged",
+                "inbound/forged",
+                spfVerdict="FAIL",
+                dkimVerdict="GRAY",
+                dmarcVerdict="FAIL",
+                dmarcPolicy="reject",
+            ),
+            sqs_record("real", "inbound/real", spfVerdict="PASS", dkimVerdict="PASS", dmarcVerdict="PASS"),
+        ]
+    }
 
     def read_raw(bucket, key):
         return s3.get_object(Bucket=bucket, Key=key)["Body"].read()

@@ -10,11 +10,18 @@ ASSIGNED = 1_796_083_200  # 2026-12-01T00:00:00Z
 
 
 def request(**record) -> Request:
-    return Request.from_record({
-        "id": "r1", "reference": "MNT-ABCD-EFGH", "channel": "form", "status": "routed",
-        "created_at": "2026-11-30T23:30:00.000000Z", "expires_at": ASSIGNED + 86400 * 365,
-        "fields": {"age": 16}, **record,
-    })
+    return Request.from_record(
+        {
+            "id": "r1",
+            "reference": "MNT-ABCD-EFGH",
+            "channel": "form",
+            "status": "routed",
+            "created_at": "2026-11-30T23:30:00.000000Z",
+            "expires_at": ASSIGNED + 86400 * 365,
+            "fields": {"age": 16},
+            **record,
+        }
+    )
 
 
 def test_silence_sends_it_on_reroute_days_after_it_was_routed_here():

@@ -13,23 +13,32 @@ import pytest
 from chalicelib.domain.inbound_mail.attachments import _Budget, _docx, _odt, _pdf, document_kind, read_documents
 from chalicelib.domain.inbound_mail.model import AttachmentText, Document, Limits
 from tests.corpus.documents import (
-    docx_with, docx_with_paragraphs, encrypted_pdf, odt_with, odt_with_malformed_content, odt_with_paragraphs,
-    pdf_with_big_page, pdf_with_text,
+    docx_with,
+    docx_with_paragraphs,
+    encrypted_pdf,
+    odt_with,
+    odt_with_malformed_content,
+    odt_with_paragraphs,
+    pdf_with_big_page,
+    pdf_with_text,
 )
 
 SPENT = _Budget(-1.0)  # a message whose time budget for documents is already spent
 
 
-@pytest.mark.parametrize("ctype, name, kind", [
-    ("application/pdf", None, "pdf"),
-    ("application/octet-stream", None, None),
-    ("application/octet-stream", " Fiche.PDF ", "pdf"),
-    ("application/download", "fiche.docx", "docx"),
-    ("binary/octet-stream", "fiche.odt", "odt"),
-    ("application/octet-stream", "photo.jpg", None),
-    ("image/png", "photo.pdf", None),  # a picture named .pdf is still a picture
-    ("text/plain", "notes.bin", "text"),
-])
+@pytest.mark.parametrize(
+    "ctype, name, kind",
+    [
+        ("application/pdf", None, "pdf"),
+        ("application/octet-stream", None, None),
+        ("application/octet-stream", " Fiche.PDF ", "pdf"),
+        ("application/download", "fiche.docx", "docx"),
+        ("binary/octet-stream", "fiche.odt", "odt"),
+        ("application/octet-stream", "photo.jpg", None),
+        ("image/png", "photo.pdf", None),  # a picture named .pdf is still a picture
+        ("text/plain", "notes.bin", "text"),
+    ],
+)
 def test_the_reader_comes_from_the_type_or_for_generic_types_the_name(ctype, name, kind):
     assert document_kind(ctype, name) == kind
 
@@ -138,12 +147,27 @@ FIRST_PARAGRAPHS = "\n".join(str(n) for n in range(LIMITS.attachment_max_paragra
 # the operator is told. A line of the PDF inflates to 31 bytes: 4,500 lines make 140 KB
 # (read until the character cap, inside the page), 45,000 the 1.4 MB of a 4 KB file.
 BOMBS = {
-    "pdf": (pdf_with_big_page, 4_500, lambda doc: (len(doc.text) <= LIMITS.attachment_max_chars, doc.note),
-            [(True, None), (True, f"page 1 not read: a stream over {PIECE} bytes once decompressed, or {PIECE // 4} tokens")]),
-    "docx": (docx_with_paragraphs, 6_000, lambda doc: (doc.text, doc.note),
-             [(FIRST_PARAGRAPHS, "partly read: first 2000 paragraphs (limit)")] * 2),
-    "odt": (odt_with_paragraphs, 6_000, lambda doc: (doc.text, doc.note),
-            [(FIRST_PARAGRAPHS, "partly read: first 2000 paragraphs (limit)")] * 2),
+    "pdf": (
+        pdf_with_big_page,
+        4_500,
+        lambda doc: (len(doc.text) <= LIMITS.attachment_max_chars, doc.note),
+        [
+            (True, None),
+            (True, f"page 1 not read: a stream over {PIECE} bytes once decompressed, or {PIECE // 4} tokens"),
+        ],
+    ),
+    "docx": (
+        docx_with_paragraphs,
+        6_000,
+        lambda doc: (doc.text, doc.note),
+        [(FIRST_PARAGRAPHS, "partly read: first 2000 paragraphs (limit)")] * 2,
+    ),
+    "odt": (
+        odt_with_paragraphs,
+        6_000,
+        lambda doc: (doc.text, doc.note),
+        [(FIRST_PARAGRAPHS, "partly read: first 2000 paragraphs (limit)")] * 2,
+    ),
 }
 
 
@@ -197,8 +221,9 @@ def test_an_odt_space_count_gives_that_many_spaces_at_most_the_cap():
 
 
 def test_a_malformed_odt_keeps_the_paragraphs_before_the_fault_and_says_so():
-    [doc] = read_documents([Document("fiche.odt", "odt", odt_with_malformed_content(["Nom : Léo", "Âge : 15 ans"]))],
-                           LIMITS)
+    [doc] = read_documents(
+        [Document("fiche.odt", "odt", odt_with_malformed_content(["Nom : Léo", "Âge : 15 ans"]))], LIMITS
+    )
     assert doc == AttachmentText("fiche.odt", "odt", "Nom : Léo", "partly read: malformed XML after 1 paragraphs")
 
 

@@ -11,4 +11,3 @@ def test_a_counter_lives_until_the_end_of_the_utc_day_its_records_expire():
     assert counter_expiry(day + 86399) == day + 86400
     assert counter_expiry(day - 1) == day
     assert counter_expiry(float(day + 5)) == day + 86400  # stored numbers may come back as floats
-

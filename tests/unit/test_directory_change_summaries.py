@@ -19,37 +19,57 @@ def index(*entries):
 
 
 def request(ref, association_id):
-    return Request.from_record({
-        "id": ref.lower(), "reference": ref, "channel": "form", "status": "routed", "created_at": AT, "updated_at": AT,
-        "fields": {"age": 15, "need": "scolaire", "situation": "college", "publics": []},
-        "place": {"postal_code": None, "commune_code": "59350", "commune_name": None, "departement": "59",
-                  "region": "32"},
-        "association_id": association_id, "association": {"id": association_id, "name": association_id},
-        "routing": {"excluded": {"territory": ["x"]}}, "declined": [], "manual": False,
-    })
+    return Request.from_record(
+        {
+            "id": ref.lower(),
+            "reference": ref,
+            "channel": "form",
+            "status": "routed",
+            "created_at": AT,
+            "updated_at": AT,
+            "fields": {"age": 15, "need": "scolaire", "situation": "college", "publics": []},
+            "place": {
+                "postal_code": None,
+                "commune_code": "59350",
+                "commune_name": None,
+                "departement": "59",
+                "region": "32",
+            },
+            "association_id": association_id,
+            "association": {"id": association_id, "name": association_id},
+            "routing": {"excluded": {"territory": ["x"]}},
+            "declined": [],
+            "manual": False,
+        }
+    )
 
 
 def changes(added=0, removed=0, modified=(), fields_each=1):
     out = [{"kind": "added", "id": f"n{i}", "name": None} for i in range(added)]
     out += [{"kind": "removed", "id": f"r{i}", "name": None} for i in range(removed)]
     for aid in modified:
-        out += [{"kind": "changed", "id": aid, "name": None, "field": "capacity", "old": i, "new": i + 1}
-                for i in range(fields_each)]
+        out += [
+            {"kind": "changed", "id": aid, "name": None, "field": "capacity", "old": i, "new": i + 1}
+            for i in range(fields_each)
+        ]
     return out
 
 
-@pytest.mark.parametrize("kwargs, text", [
-    ({}, "aucun changement"),
-    ({"added": 1}, "1 ajoutée"),
-    ({"added": 2}, "2 ajoutées"),
-    ({"removed": 1}, "1 retirée"),
-    ({"removed": 3}, "3 retirées"),
-    ({"modified": ["a"]}, "1 association modifiée"),
-    ({"modified": ["a"], "fields_each": 4}, "1 association modifiée"),  # associations, not fields
-    ({"modified": ["a", "b"]}, "2 associations modifiées"),
-    ({"added": 2, "removed": 1, "modified": ["a", "b", "c"]}, "3 associations modifiées, 2 ajoutées, 1 retirée"),
-    ({"added": 1, "removed": 2}, "1 ajoutée, 2 retirées"),
-])
+@pytest.mark.parametrize(
+    "kwargs, text",
+    [
+        ({}, "aucun changement"),
+        ({"added": 1}, "1 ajoutée"),
+        ({"added": 2}, "2 ajoutées"),
+        ({"removed": 1}, "1 retirée"),
+        ({"removed": 3}, "3 retirées"),
+        ({"modified": ["a"]}, "1 association modifiée"),
+        ({"modified": ["a"], "fields_each": 4}, "1 association modifiée"),  # associations, not fields
+        ({"modified": ["a", "b"]}, "2 associations modifiées"),
+        ({"added": 2, "removed": 1, "modified": ["a", "b", "c"]}, "3 associations modifiées, 2 ajoutées, 1 retirée"),
+        ({"added": 1, "removed": 2}, "1 ajoutée, 2 retirées"),
+    ],
+)
 def test_a_version_is_summed_up_in_one_french_line_with_its_plurals(kwargs, text):
     assert dc.summary(changes(**kwargs)) == text
 
@@ -62,12 +82,21 @@ def test_a_field_without_french_name_is_shown_by_its_own_name_and_an_empty_value
     ]
 
 
-@pytest.mark.parametrize("name, value, text", [
-    ("capacity", None, "sans limite"), ("mentor_capacity", None, "sans limite"), ("publics", None, "—"),
-    ("active", False, "non"), ("recruits_mentors", True, "oui"), ("ages", {"min": 6, "max": 25}, "6 à 25 ans"),
-    ("situations", [], "toutes"), ("publics", [], "aucun"), ("needs", ["scolaire", "orientation"], "scolaire, orientation"),
-    ("capacity", 0, "0"),
-])
+@pytest.mark.parametrize(
+    "name, value, text",
+    [
+        ("capacity", None, "sans limite"),
+        ("mentor_capacity", None, "sans limite"),
+        ("publics", None, "—"),
+        ("active", False, "non"),
+        ("recruits_mentors", True, "oui"),
+        ("ages", {"min": 6, "max": 25}, "6 à 25 ans"),
+        ("situations", [], "toutes"),
+        ("publics", [], "aucun"),
+        ("needs", ["scolaire", "orientation"], "scolaire, orientation"),
+        ("capacity", 0, "0"),
+    ],
+)
 def test_values_read_as_people_say_them(name, value, text):
     assert dc.format_value(name, value) == text
 
@@ -79,10 +108,12 @@ def test_a_change_without_a_name_is_named_by_its_id():
 
 def test_simulation_routes_before_and_after_with_the_configured_weights():
     # Nationals weigh 10 here: b-asso (national, first need scolaire) beats a-asso (département, 6).
-    directory = index(association("a-asso", needs=["orientation", "scolaire"]),
-                      association("b-asso", departements=[], national=True))
-    sim = dc.simulate([request("MNT-1", "b-asso")], directory, directory, {"b-asso": 1},
-                      weights=RoutingWeights(national=10))
+    directory = index(
+        association("a-asso", needs=["orientation", "scolaire"]), association("b-asso", departements=[], national=True)
+    )
+    sim = dc.simulate(
+        [request("MNT-1", "b-asso")], directory, directory, {"b-asso": 1}, weights=RoutingWeights(national=10)
+    )
     assert (sim.rerouted, sim.unchanged, sim.moved, sim.moves) == (1, 1, 0, [])
 
 
@@ -90,7 +121,9 @@ def test_a_departement_without_any_local_association_is_a_gap_for_every_need():
     elsewhere = index(association("a-asso", departements=["62"]))
     sim = dc.simulate([], elsewhere, elsewhere, {}, all_departements={"59": "Nord", "62": "Pas-de-Calais"})
     assert [(g.departement, g.departement_name, g.need) for g in sim.remaining_gaps] == [
-        ("59", "Nord", "scolaire"), ("59", "Nord", "orientation"), ("59", "Nord", "insertion_pro"),
+        ("59", "Nord", "scolaire"),
+        ("59", "Nord", "orientation"),
+        ("59", "Nord", "insertion_pro"),
     ]
     assert dc.coverage_gaps(elsewhere.__class__([]), {"62": ""})[0].departement_name == "62"
 
@@ -99,8 +132,11 @@ def test_a_commune_listed_makes_its_departement_served_but_not_the_others():
     local = index(association("a-asso", departements=[], communes=["62041"], needs=["scolaire"]))
     gaps = dc.coverage_gaps(local, {"59": "Nord", "62": "Pas-de-Calais"})
     assert [(g.departement, g.need) for g in gaps] == [
-        ("59", "scolaire"), ("59", "orientation"), ("59", "insertion_pro"),
-        ("62", "orientation"), ("62", "insertion_pro"),
+        ("59", "scolaire"),
+        ("59", "orientation"),
+        ("59", "insertion_pro"),
+        ("62", "orientation"),
+        ("62", "insertion_pro"),
     ]
     inactive = index(association("a-asso", departements=[], communes=["62041"], needs=["scolaire"], active=False))
     assert len(dc.coverage_gaps(inactive, {"62": "Pas-de-Calais"})) == 3
@@ -133,8 +169,12 @@ def test_values_the_page_does_not_know_are_shown_as_written():
 
 def test_a_simulation_counts_each_kind_of_request_and_keeps_its_window():
     directory = index(association("a-asso"))
-    sim = dc.simulate([manual_request("MNT-M1"), manual_request("MNT-M2"), held_request("MNT-H1"),
-                       held_request("MNT-H2")], directory, directory, {"a-asso": 2})
+    sim = dc.simulate(
+        [manual_request("MNT-M1"), manual_request("MNT-M2"), held_request("MNT-H1"), held_request("MNT-H2")],
+        directory,
+        directory,
+        {"a-asso": 2},
+    )
     assert (sim.days, sim.requests, sim.manual, sim.held, sim.rerouted) == (30, 4, 2, 2, 0)
     assert dc.simulate([], directory, directory, {}, days=7).days == 7
 
@@ -147,8 +187,9 @@ def test_a_request_s_own_place_is_freed_once_not_more():
     sim = dc.simulate([request("MNT-1", "a-asso")], current, grown, {"a-asso": 1})
     assert (sim.unchanged, sim.moves) == (1, [])
     # Another request holds a second place: today a-asso is full without this one's, tomorrow it is not.
-    sim = dc.simulate([request("MNT-1", "a-asso")], current, index(association("a-asso", capacity=2), second),
-                      {"a-asso": 2})
+    sim = dc.simulate(
+        [request("MNT-1", "a-asso")], current, index(association("a-asso", capacity=2), second), {"a-asso": 2}
+    )
     assert sim.moves == [dc.Move("MNT-1", "b-asso", "a-asso", None)]
 
 
@@ -166,7 +207,10 @@ def test_moves_name_associations_and_reasons_and_show_the_first_twenty():
     sim = dc.simulate([request(f"MNT-{i:02d}", "a-asso") for i in range(21)], current, proposed, {})
     assert sim.moved == 21 and len(sim.moves) == 20
     assert sim.moves[0] == dc.Move("MNT-00", "a-asso", "c-asso", None)
-    assert sim.effects == [dc.AssociationEffect("a-asso", "Tremplin", 0, 21), dc.AssociationEffect("c-asso", "Envol", 21, 0)]
+    assert sim.effects == [
+        dc.AssociationEffect("a-asso", "Tremplin", 0, 21),
+        dc.AssociationEffect("c-asso", "Envol", 21, 0),
+    ]
     assert sim.names == {"a-asso": "Tremplin", "c-asso": "Envol"}
     assert (sim.name("c-asso"), sim.name("x-asso"), sim.name(None)) == ("Envol", "x-asso", "")
 
@@ -179,21 +223,29 @@ def test_requests_sent_to_triage_are_grouped_by_reason_most_first():
     young["place"] = {**young["place"], "departement": "62", "commune_code": "62041", "region": "32"}
     requests = [request("MNT-1", "a-asso"), request("MNT-2", "a-asso"), Request.from_record(young)]
     sim = dc.simulate(requests, current, proposed, {})
-    assert sim.to_triage == [("no association covers département 59", 2),
-                             ("no association in the territory takes this age", 1)]
+    assert sim.to_triage == [
+        ("no association covers département 59", 2),
+        ("no association in the territory takes this age", 1),
+    ]
     assert sim.moves[2] == dc.Move("MNT-Y", "a-asso", None, "no association in the territory takes this age")
     one_each = dc.simulate([requests[2], requests[1]], current, proposed, {})  # ties: by reason
-    assert one_each.to_triage == [("no association covers département 59", 1),
-                                  ("no association in the territory takes this age", 1)]
+    assert one_each.to_triage == [
+        ("no association covers département 59", 1),
+        ("no association in the territory takes this age", 1),
+    ]
     young["reference"] = "MNT-Z"
     mostly_young = dc.simulate(requests[1:] + [Request.from_record(young)], current, proposed, {})
-    assert mostly_young.to_triage == [("no association in the territory takes this age", 2),
-                                      ("no association covers département 59", 1)]
+    assert mostly_young.to_triage == [
+        ("no association in the territory takes this age", 2),
+        ("no association covers département 59", 1),
+    ]
 
 
 def test_communes_of_several_associations_together_serve_a_departement():
-    two = index(association("a-asso", departements=[], communes=["62041"], needs=["scolaire"]),
-                association("b-asso", departements=[], communes=["62193"], needs=["orientation", "insertion_pro"]))
+    two = index(
+        association("a-asso", departements=[], communes=["62041"], needs=["scolaire"]),
+        association("b-asso", departements=[], communes=["62193"], needs=["orientation", "insertion_pro"]),
+    )
     assert dc.coverage_gaps(two, {"62": "Pas-de-Calais"}) == []
 
 
@@ -216,4 +268,6 @@ def test_an_unknown_commune_in_the_directory_serves_no_departement():
 def test_a_departement_code_the_territory_data_does_not_know_is_served_only_by_national_associations():
     national = index(association("n-asso", departements=[], national=True, needs=["scolaire"]))
     assert [(g.departement, g.need) for g in dc.coverage_gaps(national, {"99": ""})] == [
-        ("99", "orientation"), ("99", "insertion_pro")]
+        ("99", "orientation"),
+        ("99", "insertion_pro"),
+    ]

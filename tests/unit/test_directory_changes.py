@@ -15,16 +15,39 @@ def index(*entries):
     return DirectoryIndex([Association.model_validate(e) for e in entries])
 
 
-def request(ref, status="routed", association_id=None, manual=False, need="scolaire", age=15, departement="59",
-            commune="59350", region="32", excluded=None, declined=()):
+def request(
+    ref,
+    status="routed",
+    association_id=None,
+    manual=False,
+    need="scolaire",
+    age=15,
+    departement="59",
+    commune="59350",
+    region="32",
+    excluded=None,
+    declined=(),
+):
     record = {
-        "id": ref.lower(), "reference": ref, "channel": "form", "status": status, "created_at": AT, "updated_at": AT,
+        "id": ref.lower(),
+        "reference": ref,
+        "channel": "form",
+        "status": status,
+        "created_at": AT,
+        "updated_at": AT,
         "fields": {"age": age, "need": need, "situation": "college", "publics": []},
-        "place": {"postal_code": None, "commune_code": commune, "commune_name": None, "departement": departement,
-                  "region": region},
-        "association_id": association_id, "association": {"id": association_id, "name": association_id},
+        "place": {
+            "postal_code": None,
+            "commune_code": commune,
+            "commune_name": None,
+            "departement": departement,
+            "region": region,
+        },
+        "association_id": association_id,
+        "association": {"id": association_id, "name": association_id},
         "routing": {"excluded": excluded if excluded is not None else {"territory": ["x"]}},
-        "declined": list(declined), "manual": manual,
+        "declined": list(declined),
+        "manual": manual,
     }
     return Request.from_record(record)
 
@@ -74,13 +97,23 @@ def test_reordered_addresses_are_a_change_since_the_first_one_receives_the_reque
 
 
 def test_address_changes_name_each_association_mailed_elsewhere_and_which_were_there_before():
-    before = [association("kept"), association("moved", emails=["un@m.example.org", "deux@m.example.org"]),
-              association("gone"), association("other", capacity=3)]
-    after = [association("kept", capacity=1), association("moved", emails=["deux@m.example.org"]),
-             association("new", name="Nouvelle"), association("other", capacity=4)]
+    before = [
+        association("kept"),
+        association("moved", emails=["un@m.example.org", "deux@m.example.org"]),
+        association("gone"),
+        association("other", capacity=3),
+    ]
+    after = [
+        association("kept", capacity=1),
+        association("moved", emails=["deux@m.example.org"]),
+        association("new", name="Nouvelle"),
+        association("other", capacity=4),
+    ]
     assert dc.address_changes(before, after) == [
         dc.AddressChange("gone", "Association gone", ("gone@asso.example.org",), ()),
-        dc.AddressChange("moved", "Association moved", ("un@m.example.org", "deux@m.example.org"), ("deux@m.example.org",)),
+        dc.AddressChange(
+            "moved", "Association moved", ("un@m.example.org", "deux@m.example.org"), ("deux@m.example.org",)
+        ),
         dc.AddressChange("new", "Nouvelle", (), ("new@asso.example.org",)),
     ]
     assert [c.kept for c in dc.address_changes(before, after)] == [False, True, False]
@@ -115,8 +148,11 @@ def test_a_capacity_cut_moves_routed_requests_out_and_names_where_they_go():
 def test_requests_that_would_go_to_triage_are_counted_by_reason():
     current = index(association("a-asso"), association("b-asso", departements=["62"]))
     proposed = index(association("b-asso", departements=["62"]))
-    requests = [request("MNT-1", association_id="a-asso"), request("MNT-2", association_id="a-asso"),
-                request("MNT-3", association_id="b-asso", departement="62", commune="62041")]
+    requests = [
+        request("MNT-1", association_id="a-asso"),
+        request("MNT-2", association_id="a-asso"),
+        request("MNT-3", association_id="b-asso", departement="62", commune="62041"),
+    ]
     sim = dc.simulate(requests, current, proposed, {"a-asso": 2, "b-asso": 1})
     assert sim.to_triage == [("no association covers département 59", 2)]
     assert [(e.id, e.moving_in, e.moving_out) for e in sim.effects] == [("a-asso", 0, 2)]
@@ -164,12 +200,18 @@ def test_each_request_is_routed_as_if_its_own_place_were_free():
 
 
 def test_coverage_gaps_new_closed_and_remaining_over_the_requests_departements():
-    current = index(association("a-asso", needs=["scolaire", "orientation"]),
-                    association("b-asso", departements=[], communes=["62041"], needs=["scolaire"]))
-    proposed = index(association("a-asso", needs=["orientation", "insertion_pro"]),
-                     association("b-asso", departements=[], communes=["62041"], needs=["scolaire"]))
-    requests = [request("MNT-1", association_id="a-asso"),
-                request("MNT-2", status="closed", departement="62", commune="62041")]
+    current = index(
+        association("a-asso", needs=["scolaire", "orientation"]),
+        association("b-asso", departements=[], communes=["62041"], needs=["scolaire"]),
+    )
+    proposed = index(
+        association("a-asso", needs=["orientation", "insertion_pro"]),
+        association("b-asso", departements=[], communes=["62041"], needs=["scolaire"]),
+    )
+    requests = [
+        request("MNT-1", association_id="a-asso"),
+        request("MNT-2", status="closed", departement="62", commune="62041"),
+    ]
     sim = dc.simulate(requests, current, proposed, {})
     assert [(g.departement, g.need) for g in sim.new_gaps] == [("59", "scolaire")]
     assert [(g.departement, g.need) for g in sim.closed_gaps] == [("59", "insertion_pro")]
@@ -182,7 +224,10 @@ def test_coverage_gaps_over_every_departement_on_request():
     national = index(association("n-asso", departements=[], national=True, needs=["scolaire"]))
     sim = dc.simulate([], national, national, {}, all_departements={"59": "Nord", "976": "Mayotte"})
     assert [(g.departement, g.need) for g in sim.remaining_gaps] == [
-        ("59", "orientation"), ("59", "insertion_pro"), ("976", "orientation"), ("976", "insertion_pro")
+        ("59", "orientation"),
+        ("59", "insertion_pro"),
+        ("976", "orientation"),
+        ("976", "insertion_pro"),
     ]
     assert sim.gap_scope == "all" and sim.new_gaps == []
 

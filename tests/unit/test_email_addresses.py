@@ -19,7 +19,13 @@ from chalicelib.domain.operators import operator_key, parse_operators
 from chalicelib.domain.text_rules import INVALID_EMAIL, email_value
 from chalicelib.web.directory_form import entry_from_form, form_values
 from tests.addresses import (
-    NON_ASCII_LOCAL, REAL_SHAPES, addresses, email_validator_cases, iana_tlds, non_ascii_local_addresses, oracle,
+    NON_ASCII_LOCAL,
+    REAL_SHAPES,
+    addresses,
+    email_validator_cases,
+    iana_tlds,
+    non_ascii_local_addresses,
+    oracle,
 )
 from tests.conftest import association
 
@@ -120,7 +126,11 @@ def test_the_real_shapes_are_taken(address):
 
 
 def test_a_unicode_domain_and_its_punycode_are_one_address_stored_in_punycode():
-    assert stored("accueil@mairie-lœuilly.fr") == stored("accueil@xn--mairie-luilly-woc.fr") == "accueil@xn--mairie-luilly-woc.fr"
+    assert (
+        stored("accueil@mairie-lœuilly.fr")
+        == stored("accueil@xn--mairie-luilly-woc.fr")
+        == "accueil@xn--mairie-luilly-woc.fr"
+    )
     assert stored("Direction@CRÈCHE-LES-PITCHOUNS.FR") == "Direction@xn--crche-les-pitchouns-ryb.fr"
     assert address_key("Accueil@MAIRIE-LŒUILLY.fr") == address_key("accueil@xn--mairie-luilly-woc.fr")
 

@@ -112,7 +112,10 @@ def test_split_parts_give_the_same_reading_as_the_whole_text():
     signature = "Sophie Lemaire\nConseillère principale d'éducation\nCollège Jean Macé - 12 rue de l'Alma - 59100 Roubaix\n03 20 00 00 00"
     x = extract_request("Demande de mentorat pour un élève de 4e", own, "", signature, today=TODAY)
     assert (accepted(x.age), accepted(x.situation), accepted(x.postal_code), accepted(x.need)) == (
-        14, "college", "59100", "scolaire"
+        14,
+        "college",
+        "59100",
+        "scolaire",
     )
     assert x.postal_code.confidence >= 0.9  # from the youth's address, not the signature
     assert accepted_publics(x) == {"qpv"}
@@ -126,7 +129,10 @@ def test_forwarded_parents_mail_is_read():
     )
     x = extract_request("TR: demande d'accompagnement scolaire", own, forwarded, "Service Education", today=TODAY)
     assert (accepted(x.age), accepted(x.situation), accepted(x.postal_code), accepted(x.need)) == (
-        10, "primaire", "21000", "scolaire"
+        10,
+        "primaire",
+        "21000",
+        "scolaire",
     )
     assert x.city.value == "Dijon"
 
@@ -302,7 +308,9 @@ def test_no_situation(text):
 def test_school_in_signature_is_a_hint_not_the_class():
     lycee = extract_request("Demande", "Bonjour, un élève a besoin d'aide.", "", "Lycée Jean Moulin\n59100 Roubaix")
     assert accepted(lycee.situation) is None  # général or pro? do not guess
-    college = extract_request("Demande", "Bonjour, un élève a besoin d'aide.", "", "CPE\nCollège Jean Macé\n59100 Roubaix")
+    college = extract_request(
+        "Demande", "Bonjour, un élève a besoin d'aide.", "", "CPE\nCollège Jean Macé\n59100 Roubaix"
+    )
     assert college.situation.value == "college" and college.situation.confidence < 0.9
     explicit = extract_request("Demande", "Elle est en 3e.", "", "Lycée Jean Moulin")
     assert accepted(explicit.situation) == "college"
@@ -341,12 +349,17 @@ def test_two_places_with_nothing_to_choose_stay_a_hint():
 
 
 def test_code_in_the_signature_alone():
-    local = extract_request("Élève de 4e", "Un élève de 4e a besoin d'aide aux devoirs.", "",
-                            "Collège Jean Macé\n12 rue de l'Alma\n59100 Roubaix\n03 20 00 00 00")
+    local = extract_request(
+        "Élève de 4e",
+        "Un élève de 4e a besoin d'aide aux devoirs.",
+        "",
+        "Collège Jean Macé\n12 rue de l'Alma\n59100 Roubaix\n03 20 00 00 00",
+    )
     assert local.postal_code.value == "59100"
     assert ACCEPT <= local.postal_code.confidence < 0.85  # usable, but less sure than in the text
-    far = extract_request("Jeune", "Une jeune a besoin d'aide aux devoirs.", "",
-                          "Association Entraide\n5 rue de Paris\n75011 Paris")
+    far = extract_request(
+        "Jeune", "Une jeune a besoin d'aide aux devoirs.", "", "Association Entraide\n5 rue de Paris\n75011 Paris"
+    )
     assert far.postal_code.value == "75011" and far.postal_code.confidence < ACCEPT  # head office
     text_wins = extract_request("Élève", "Elle habite à Tourcoing (59200).", "", "Collège Jean Macé\n59100 Roubaix")
     assert accepted(text_wins.postal_code) == "59200"
@@ -426,7 +439,9 @@ def test_need(text, need):
 
 
 def test_referral_is_not_an_orientation_need():
-    x = read("Je vous adresse ce jeune pour une aide à trouver un emploi.", subject="Orientation d'un jeune vers le mentorat")
+    x = read(
+        "Je vous adresse ce jeune pour une aide à trouver un emploi.", subject="Orientation d'un jeune vers le mentorat"
+    )
     assert accepted(x.need) == "insertion_pro"
     assert read("", subject="Orientation d'un jeune vers votre association").need is None
 

@@ -23,12 +23,23 @@ def errors_of(data: dict) -> dict[str, str]:
 
 def test_texts_are_trimmed_normalised_and_cleaned():
     s = parse_submission(
-        youth(first_name="  Le\u0301a  ", last_name=" Martin ", city=" Roubaix ",
-              message="  Bonjour\r\nça va\rmerci\x07\u202e\t!  ", email="Lea.Martin@EXAMPLE.NET", phone="+33 6 12 34 56 78"),
+        youth(
+            first_name="  Le\u0301a  ",
+            last_name=" Martin ",
+            city=" Roubaix ",
+            message="  Bonjour\r\nça va\rmerci\x07\u202e\t!  ",
+            email="Lea.Martin@EXAMPLE.NET",
+            phone="+33 6 12 34 56 78",
+        ),
         json=True,
     )
     assert (s.first_name, s.last_name, s.city, s.message, s.email, s.phone) == (
-        "Léa", "Martin", "Roubaix", "Bonjour\nça va\nmerci\t!", "Lea.Martin@example.net", "0612345678",
+        "Léa",
+        "Martin",
+        "Roubaix",
+        "Bonjour\nça va\nmerci\t!",
+        "Lea.Martin@example.net",
+        "0612345678",
     )
 
 
@@ -51,7 +62,10 @@ def test_blank_optional_texts_are_absent():
         ({"email": 3}, {"email": "Texte attendu."}),
         ({"first_name": 3}, {"first_name": "Texte attendu."}),
         ({"message": 3}, {"message": "Texte attendu."}),
-        ({"phone": "06 12 34 56 7"}, {"phone": "Numéro de téléphone invalide (exemple : 06 12 34 56 78 ou +33 6 12 34 56 78)."}),
+        (
+            {"phone": "06 12 34 56 7"},
+            {"phone": "Numéro de téléphone invalide (exemple : 06 12 34 56 78 ou +33 6 12 34 56 78)."},
+        ),
     ],
 )
 def test_the_refusal_of_each_bad_text(change, expected):

@@ -87,7 +87,14 @@ def test_list_or_object_inside_publics_is_a_field_error(publics):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("age", "17"), ("age", True), ("consent", "on"), ("consent", 1), ("parental_consent", "on"), ("postal_code", 59100)],
+    [
+        ("age", "17"),
+        ("age", True),
+        ("consent", "on"),
+        ("consent", 1),
+        ("parental_consent", "on"),
+        ("postal_code", 59100),
+    ],
 )
 def test_json_types_are_exact_on_the_api(field, value):
     data = youth(age=14, parental_consent=True) if field == "parental_consent" else youth()
@@ -140,7 +147,14 @@ def test_message_keeps_lines_and_tabs_and_loses_other_controls():
 
 
 @pytest.mark.parametrize(
-    "typed", ["０６１２３４５６７８", "06 12 34 56 78", "+33 6 12 34 56 78", "＋３３ ６ １２ ３４ ５６ ７８", "06\u00a012\u00a034\u00a056\u00a078"]
+    "typed",
+    [
+        "０６１２３４５６７８",
+        "06 12 34 56 78",
+        "+33 6 12 34 56 78",
+        "＋３３ ６ １２ ３４ ５６ ７８",
+        "06\u00a012\u00a034\u00a056\u00a078",
+    ],
 )
 def test_phones_are_stored_in_one_canonical_form(typed):
     parsed = parse_submission(youth(phone=typed, email=None), json=True)
@@ -207,8 +221,19 @@ def _submission_validator():
         {
             "first_name": st.sampled_from(["Léa", "  ", "\u200b", "A" * 101, None, "Zoé "]),
             "last_name": st.sampled_from(["Martin", "", None, "\x1b[0m"]),
-            "email": st.sampled_from(["lea@example.net", "", None, "lea@", "a@b.test", " lea@example.net",
-                                      "a.b.c.d@mairie-saint-remy-de-provence.fr", "x@exämple.quebec", "zoé@b.fr"]),
+            "email": st.sampled_from(
+                [
+                    "lea@example.net",
+                    "",
+                    None,
+                    "lea@",
+                    "a@b.test",
+                    " lea@example.net",
+                    "a.b.c.d@mairie-saint-remy-de-provence.fr",
+                    "x@exämple.quebec",
+                    "zoé@b.fr",
+                ]
+            ),
             "phone": st.sampled_from(["06 12 34 56 78", "０６１２３４５６７８", "", None, "12345", "06\t12345678"]),
             "age": st.sampled_from([5, 6, 12, 13, 14, 15, 30, 31, "17", 17.0, True]),
             "postal_code": st.sampled_from(["59100", "99999", "59 100", "7501", 59100]),
@@ -262,7 +287,13 @@ def test_directory_types_are_exact_and_ages_ordered():
     from tests.conftest import association
 
     assert Association.model_validate(association("a", ages={"min": 8.0, "max": 29.0})).ages.min == 8
-    for bad in ({"active": "yes"}, {"capacity": "5"}, {"ages": {"min": True, "max": 20}}, {"ages": {"min": 20, "max": 8}},
-                {"emails": ["x@y.test"]}, {"name": "\u200b"}):
+    for bad in (
+        {"active": "yes"},
+        {"capacity": "5"},
+        {"ages": {"min": True, "max": 20}},
+        {"ages": {"min": 20, "max": 8}},
+        {"emails": ["x@y.test"]},
+        {"name": "\u200b"},
+    ):
         with pytest.raises(ValidationError):
             Association.model_validate(association("a", **bad))

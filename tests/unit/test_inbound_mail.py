@@ -28,6 +28,7 @@ BOUNCE_FOLDERS = ("bsd", "dos", "mac", "err")
 # opened whole), which takes minutes or hours, not a loaded machine's few seconds.
 MAX_SECONDS = 30.0
 
+
 def needs_corpus(test):
     """The shared corpus is always beside the checkout (CI too): a missing one must fail."""
     assert REAL.is_dir() and FR.is_dir(), f"shared corpus missing at {REAL.parent}"
@@ -146,7 +147,10 @@ def test_fr07_prefers_plain_text_and_keeps_team_signature_apart():
 def test_fr08_mailer_daemon_is_automatic():
     m = fr("fr-08-mailer-daemon")
     assert m.automatic is not None
-    assert parse_inbound((FR / "fr-08-mailer-daemon.eml").read_bytes(), None).from_address == "mailer-daemon@smtp.example.fr"
+    assert (
+        parse_inbound((FR / "fr-08-mailer-daemon.eml").read_bytes(), None).from_address
+        == "mailer-daemon@smtp.example.fr"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -249,7 +253,9 @@ def test_auto_submitted_no_overrides_subject_heuristics():
     assert mail("Auto-Submitted: no\nSubject: Out of office\n").automatic is None
 
 
-@pytest.mark.parametrize("value", ["auto-replied", "auto-generated", "Auto-Replied; owner-email=x@y.fr", "auto-notified"])
+@pytest.mark.parametrize(
+    "value", ["auto-replied", "auto-generated", "Auto-Replied; owner-email=x@y.fr", "auto-notified"]
+)
 def test_auto_submitted_other_than_no_is_automatic(value):
     assert mail(f"Auto-Submitted: {value}\n").automatic.startswith("auto-submitted: auto-")
 
@@ -387,7 +393,7 @@ def test_nul_bytes_in_content_type_parameter():
 def test_nul_bytes_in_multipart_boundary_and_filename():
     raw = (
         b'From: a@ecole.fr\nSubject: x\nContent-Type: multipart/mixed; boundary="b\x00"\n\n'
-        b'--b\x00\nContent-Type: text/plain\n\nhello\n'
+        b"--b\x00\nContent-Type: text/plain\n\nhello\n"
         b'--b\x00\nContent-Type: application/pdf; name="x\x00.pdf"\nContent-Disposition: attachment; filename="x\x00.pdf"\n\nAAAA\n'
         b"--b\x00--\n"
     )
@@ -397,15 +403,15 @@ def test_nul_bytes_in_multipart_boundary_and_filename():
 
 def test_malformed_address_group_in_to():
     raw = (
-        b"From: Sophie <sophie@ac-lille.fr>\nTo: undisclosed-recipients:; , group: a@b, (c <d@e>;;, \"x\" <@>, :;\n"
-        b"Cc: <<>>, @@, \"unterminated\nSubject: x\n\nhello\n"
+        b'From: Sophie <sophie@ac-lille.fr>\nTo: undisclosed-recipients:; , group: a@b, (c <d@e>;;, "x" <@>, :;\n'
+        b'Cc: <<>>, @@, "unterminated\nSubject: x\n\nhello\n'
     )
     m = parse_inbound(raw, None)
     assert m.from_address == "sophie@ac-lille.fr" and m.text == "hello"
 
 
 def test_malformed_from_degrades():
-    m = parse_inbound(b"From: \"unterminated <a@b\nSubject: x\n\nhello\n", None)
+    m = parse_inbound(b'From: "unterminated <a@b\nSubject: x\n\nhello\n', None)
     assert m.text == "hello"
     group = parse_inbound(b"From: parents: ;\nSubject: x\n\nhello\n", None)
     assert group.from_address is None
@@ -450,7 +456,13 @@ def test_message_rfc822_nesting_refused():
 
 @pytest.mark.parametrize(
     "raw",
-    [b"", b"\n\n\n", bytes(range(256)) * 20, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"just some text without headers\n"],
+    [
+        b"",
+        b"\n\n\n",
+        bytes(range(256)) * 20,
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"just some text without headers\n",
+    ],
 )
 def test_no_headers_is_unparseable(raw):
     with pytest.raises(UnparseableMail):
@@ -576,7 +588,9 @@ def test_message_ids():
     assert m.references == ("<r1@a.fr>", "<r2@b.fr>", "<x.MNT-ABCD-EFGH@lementorat.fr>")
 
 
-@pytest.mark.parametrize("value, expected", [("", None), ("   ", None), ("<>", None), ("garbage", None), ("id@host.fr", "<id@host.fr>")])
+@pytest.mark.parametrize(
+    "value, expected", [("", None), ("   ", None), ("<>", None), ("garbage", None), ("id@host.fr", "<id@host.fr>")]
+)
 def test_message_id_absent_or_garbage(value, expected):
     raw = f"From: a@b.fr\nMessage-ID: {value}\n\nx\n".encode()
     assert parse_inbound(raw, None).message_id == expected
@@ -664,8 +678,8 @@ def test_html_charset_from_meta():
 def test_attachments_listed_with_decoded_names():
     body = (
         "--m\nContent-Type: text/plain; charset=utf-8\n\nVoir la fiche jointe.\n"
-        "--m\nContent-Type: application/pdf; name=\"=?utf-8?q?fiche_=C3=A9l=C3=A8ve.pdf?=\"\n"
-        "Content-Disposition: attachment; filename=\"=?utf-8?q?fiche_=C3=A9l=C3=A8ve.pdf?=\"\n"
+        '--m\nContent-Type: application/pdf; name="=?utf-8?q?fiche_=C3=A9l=C3=A8ve.pdf?="\n'
+        'Content-Disposition: attachment; filename="=?utf-8?q?fiche_=C3=A9l=C3=A8ve.pdf?="\n'
         "Content-Transfer-Encoding: base64\n\nJVBERi0=\n"
         "--m\nContent-Type: image/png\nContent-Disposition: attachment; filename*=utf-8''photo%20%C3%A9t%C3%A9.png\n\nAAAA\n"
         "--m\nContent-Type: text/plain\nContent-Disposition: attachment; filename=notes.txt\n\nnot in the text\n--m--\n"
@@ -763,7 +777,9 @@ def test_outlook_forward_header_block_is_forwarded():
     ],
 )
 def test_forward_separators(separator):
-    body = f"Voir ci-dessous.\n\n{separator}\nDe: Parent <p@example.fr>\nDate: lundi\nObjet: aide\n\nMa fille a 12 ans.\n"
+    body = (
+        f"Voir ci-dessous.\n\n{separator}\nDe: Parent <p@example.fr>\nDate: lundi\nObjet: aide\n\nMa fille a 12 ans.\n"
+    )
     m = mail("Subject: Fwd: aide\n", body)
     assert m.own_text == "Voir ci-dessous."
     assert "Ma fille a 12 ans." in m.forwarded_text and separator not in m.forwarded_text
@@ -782,7 +798,15 @@ def test_dash_dash_space_signature():
 
 @pytest.mark.parametrize(
     "sign_off",
-    ["Cordialement", "Bien cordialement,", "Bien à vous", "Sincères salutations.", "Respectueusement,", "Bonne journée !", "Très cordialement"],
+    [
+        "Cordialement",
+        "Bien cordialement,",
+        "Bien à vous",
+        "Sincères salutations.",
+        "Respectueusement,",
+        "Bonne journée !",
+        "Très cordialement",
+    ],
 )
 def test_sign_offs(sign_off):
     m = mail(body=f"Bonjour,\n\nUn élève de 3e à Lille.\n\n{sign_off}\nSophie Lemaire\nCPE - Collège Jean Macé\n")
@@ -830,39 +854,97 @@ def test_text_is_capped():
 HEADER_NAMES = st.one_of(
     st.sampled_from(
         [
-            "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
-            "Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "MIME-Version",
-            "Auto-Submitted", "Precedence", "List-Id", "Return-Path", "X-Autoreply", "Received",
+            "From",
+            "To",
+            "Cc",
+            "Reply-To",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "In-Reply-To",
+            "References",
+            "Content-Type",
+            "Content-Transfer-Encoding",
+            "Content-Disposition",
+            "MIME-Version",
+            "Auto-Submitted",
+            "Precedence",
+            "List-Id",
+            "Return-Path",
+            "X-Autoreply",
+            "Received",
         ]
     ),
-    st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters=":"), min_size=1, max_size=20),
+    st.text(
+        alphabet=st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters=":"), min_size=1, max_size=20
+    ),
 )
 HEADER_VALUES = st.one_of(
     st.text(max_size=200),
     st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
     st.sampled_from(
         [
-            "a@b.fr", "Sophie <sophie@ac-lille.fr>", "undisclosed-recipients:;", "g: a@b, c@d;", "\"x\" <@>", "<>",
-            "=?utf-8?q?=C3=A9?=", "=?x-bogus?b?!!!?=", "=?utf-8?B?w6k?=", "multipart/mixed; boundary=\"b\"",
-            "text/plain; charset=\"\x00\"", "text/html; charset=x-unknown", "message/rfc822", "base64",
-            "quoted-printable", "attachment; filename*=utf-8''%C3%A9.pdf", "auto-replied", "no", "bulk",
+            "a@b.fr",
+            "Sophie <sophie@ac-lille.fr>",
+            "undisclosed-recipients:;",
+            "g: a@b, c@d;",
+            '"x" <@>',
+            "<>",
+            "=?utf-8?q?=C3=A9?=",
+            "=?x-bogus?b?!!!?=",
+            "=?utf-8?B?w6k?=",
+            'multipart/mixed; boundary="b"',
+            'text/plain; charset="\x00"',
+            "text/html; charset=x-unknown",
+            "message/rfc822",
+            "base64",
+            "quoted-printable",
+            "attachment; filename*=utf-8''%C3%A9.pdf",
+            "auto-replied",
+            "no",
+            "bulk",
         ]
     ),
 )
 CONTENT_TYPES = st.sampled_from(
     [
-        "text/plain", "text/html", "multipart/mixed", "multipart/alternative", "multipart/report", "message/rfc822",
-        "message/delivery-status", "application/octet-stream", "text/enriched", "multipart/", "/", "garbage",
+        "text/plain",
+        "text/html",
+        "multipart/mixed",
+        "multipart/alternative",
+        "multipart/report",
+        "message/rfc822",
+        "message/delivery-status",
+        "application/octet-stream",
+        "text/enriched",
+        "multipart/",
+        "/",
+        "garbage",
     ]
 )
 CHARSETS = st.sampled_from(
-    ["utf-8", "iso-8859-1", "windows-1252", "us-ascii", "x-unknown", "utf-16", "utf-7", "gb2312", "iso-2022-jp", "base64", "", "\x00"]
+    [
+        "utf-8",
+        "iso-8859-1",
+        "windows-1252",
+        "us-ascii",
+        "x-unknown",
+        "utf-16",
+        "utf-7",
+        "gb2312",
+        "iso-2022-jp",
+        "base64",
+        "",
+        "\x00",
+    ]
 )
 ENCODINGS = st.sampled_from(["7bit", "8bit", "base64", "quoted-printable", "x-uuencode", "binary", "bogus"])
 BODIES = st.one_of(
     st.binary(max_size=500),
     st.text(max_size=500).map(lambda t: t.encode("utf-8", "surrogatepass")),
-    st.sampled_from([b"<html><a <!-- <b>x", b"--b\n\n--b--\n", b"> quote\nLe x a \xc3\xa9crit :\n", b"=\n=E9=Z", b"begin 644 x\n"]),
+    st.sampled_from(
+        [b"<html><a <!-- <b>x", b"--b\n\n--b--\n", b"> quote\nLe x a \xc3\xa9crit :\n", b"=\n=E9=Z", b"begin 644 x\n"]
+    ),
 )
 
 
@@ -881,8 +963,16 @@ def raw_messages(draw):
     body = draw(BODIES)
     if ctype.startswith("multipart") and draw(st.booleans()):
         parts = [
-            b"--" + boundary.encode() + newline + b"Content-Type: " + draw(CONTENT_TYPES).encode()
-            + b"; charset=" + draw(CHARSETS).encode() + newline + newline + draw(BODIES)
+            b"--"
+            + boundary.encode()
+            + newline
+            + b"Content-Type: "
+            + draw(CONTENT_TYPES).encode()
+            + b"; charset="
+            + draw(CHARSETS).encode()
+            + newline
+            + newline
+            + draw(BODIES)
             for _ in range(draw(st.integers(0, 4)))
         ]
         body = newline.join(parts) + newline + b"--" + boundary.encode() + b"--" + newline
@@ -937,14 +1027,23 @@ def with_document(name: str, maintype: str, subtype: str, data, **params) -> Inb
     return parse_inbound(m.as_bytes(), None)
 
 
-@pytest.mark.parametrize(("name", "maintype", "subtype", "data", "params"), [
-    ("fiche.pdf", "application", "pdf", pdf_with_text(FICHE), {}),
-    ("fiche.docx", "application", "vnd.openxmlformats-officedocument.wordprocessingml.document", docx_with(FICHE), {}),
-    ("fiche.odt", "application", "vnd.oasis.opendocument.text", odt_with(FICHE), {}),
-    ("fiche.txt", "text", "plain", "\n".join(FICHE), {"charset": "windows-1252"}),
-    ("fiche.html", "text", "html", "<p>" + "</p><p>".join(FICHE) + "</p>", {}),
-    ("fiche.pdf", "application", "octet-stream", pdf_with_text(FICHE), {}),  # generic type: read by its name
-])
+@pytest.mark.parametrize(
+    ("name", "maintype", "subtype", "data", "params"),
+    [
+        ("fiche.pdf", "application", "pdf", pdf_with_text(FICHE), {}),
+        (
+            "fiche.docx",
+            "application",
+            "vnd.openxmlformats-officedocument.wordprocessingml.document",
+            docx_with(FICHE),
+            {},
+        ),
+        ("fiche.odt", "application", "vnd.oasis.opendocument.text", odt_with(FICHE), {}),
+        ("fiche.txt", "text", "plain", "\n".join(FICHE), {"charset": "windows-1252"}),
+        ("fiche.html", "text", "html", "<p>" + "</p><p>".join(FICHE) + "</p>", {}),
+        ("fiche.pdf", "application", "octet-stream", pdf_with_text(FICHE), {}),  # generic type: read by its name
+    ],
+)
 def test_each_attachment_format_gives_its_text(name, maintype, subtype, data, params):
     parsed = with_document(name, maintype, subtype, data, **params)
     (doc,) = parsed.documents
@@ -953,12 +1052,15 @@ def test_each_attachment_format_gives_its_text(name, maintype, subtype, data, pa
     assert "59100" not in parsed.own_text  # the body is the body
 
 
-@pytest.mark.parametrize(("name", "subtype", "data", "note"), [
-    ("x.pdf", "pdf", encrypted_pdf(FICHE), "encrypted"),
-    ("x.pdf", "pdf", pdf_with_text(FICHE, pages=2000), "2000 pages"),
-    ("x.docx", "vnd.openxmlformats-officedocument.wordprocessingml.document", zip_bomb_docx(300), "unzipped"),
-    ("x.pdf", "pdf", b"%PDF-1.7 garbage \x00\xff" * 50, "unreadable"),
-])
+@pytest.mark.parametrize(
+    ("name", "subtype", "data", "note"),
+    [
+        ("x.pdf", "pdf", encrypted_pdf(FICHE), "encrypted"),
+        ("x.pdf", "pdf", pdf_with_text(FICHE, pages=2000), "2000 pages"),
+        ("x.docx", "vnd.openxmlformats-officedocument.wordprocessingml.document", zip_bomb_docx(300), "unzipped"),
+        ("x.pdf", "pdf", b"%PDF-1.7 garbage \x00\xff" * 50, "unreadable"),
+    ],
+)
 def test_hostile_documents_give_no_text_a_note_and_no_exception(name, subtype, data, note):
     m = EmailMessage()
     m["From"] = "Sophie Lemaire <sophie@ac-lille.fr>"
@@ -989,19 +1091,24 @@ def _raw_with_pdf() -> bytes:
 
 
 def test_robots_attachments_are_not_read():
-    parsed = parse_inbound(_raw_with_pdf().replace(b"Subject: Fiche", b"Auto-Submitted: auto-replied\nSubject: Fiche"), None)
+    parsed = parse_inbound(
+        _raw_with_pdf().replace(b"Subject: Fiche", b"Auto-Submitted: auto-replied\nSubject: Fiche"), None
+    )
     assert parsed.automatic and parsed.documents == ()
 
 
-@pytest.mark.parametrize("value", [
-    "<=?utf-8?b?YQ0KQmNjOiB4QGF0dGFja2VyLmV4YW1wbGUNCg==?=@x>",
-    "<a\r\n Bcc: x@attacker.example@x>",
-    "<no-at-sign>",
-    "<é@accents.fr>",
-    "<" + "a" * 300 + "@x.fr>",
-    "<a@b@c>",
-    "<a b@c.fr>",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "<=?utf-8?b?YQ0KQmNjOiB4QGF0dGFja2VyLmV4YW1wbGUNCg==?=@x>",
+        "<a\r\n Bcc: x@attacker.example@x>",
+        "<no-at-sign>",
+        "<é@accents.fr>",
+        "<" + "a" * 300 + "@x.fr>",
+        "<a@b@c>",
+        "<a b@c.fr>",
+    ],
+)
 def test_a_message_id_that_is_not_a_msg_id_is_dropped_everywhere(value):
     parsed = mail(f"Message-ID: {value}\nIn-Reply-To: {value}\nReferences: <ok@ok.fr> {value}\n")
     assert parsed.message_id is None

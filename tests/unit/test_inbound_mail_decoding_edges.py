@@ -82,8 +82,12 @@ def test_enriched_text_loses_its_formatting_commands():
 
 def test_flowed_text_joins_soft_breaks_and_with_delsp_drops_their_space():
     body = b"Un eleve de 15 ans cherche un men \ntor en maths.\n"
-    assert leaf("text/plain; format=flowed; delsp=yes", body).own_text == "Un eleve de 15 ans cherche un mentor en maths."
-    assert leaf("text/plain; format=flowed; DelSp=YES", body).own_text == "Un eleve de 15 ans cherche un mentor en maths."
+    assert (
+        leaf("text/plain; format=flowed; delsp=yes", body).own_text == "Un eleve de 15 ans cherche un mentor en maths."
+    )
+    assert (
+        leaf("text/plain; format=flowed; DelSp=YES", body).own_text == "Un eleve de 15 ans cherche un mentor en maths."
+    )
     assert leaf("text/plain; format=flowed", body).own_text == "Un eleve de 15 ans cherche un men tor en maths."
     assert leaf("text/plain", body).own_text == "Un eleve de 15 ans cherche un men\ntor en maths."
 
@@ -92,7 +96,10 @@ def test_flowed_text_joins_soft_breaks_and_with_delsp_drops_their_space():
 
 
 def test_preformatted_html_keeps_its_lines():
-    assert html_to_text("<p>Fiche :</p><pre>Nom  : Léo\nAge  : 15</pre><p>Merci</p>") == "Fiche :\nNom  : Léo\nAge  : 15\nMerci"
+    assert (
+        html_to_text("<p>Fiche :</p><pre>Nom  : Léo\nAge  : 15</pre><p>Merci</p>")
+        == "Fiche :\nNom  : Léo\nAge  : 15\nMerci"
+    )
 
 
 def test_an_html_comment_hides_everything_in_it_even_a_greater_than_sign():
@@ -130,28 +137,36 @@ def test_a_bounce_s_copy_of_headers_is_neither_text_nor_an_attachment():
 
 
 def test_a_named_text_part_of_another_kind_is_an_attachment_not_text():
-    raw = multipart("Content-Type: text/plain\n\nCi-joint la fiche.",
-                    "Content-Type: text/x-plain; name=memo.txt\n\nNe pas lire ici.")
+    raw = multipart(
+        "Content-Type: text/plain\n\nCi-joint la fiche.",
+        "Content-Type: text/x-plain; name=memo.txt\n\nNe pas lire ici.",
+    )
     parsed = parse(raw)
     assert parsed.attachments == ("memo.txt",) and parsed.text == "Ci-joint la fiche."
 
 
 def encoded_message(inner: str) -> str:
     letters = base64.b64encode(inner.encode("utf-8")).decode("ascii").rstrip("=")
-    return multipart("Content-Type: text/plain\n\nVoir le message joint.",
-                     f"Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n{letters}")
+    return multipart(
+        "Content-Type: text/plain\n\nVoir le message joint.",
+        f"Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n{letters}",
+    )
 
 
 def test_a_base64_attached_message_without_its_padding_is_still_read():
     for extra in range(8):  # base64 of every length modulo 4 and 5
         inner = f"From: Paul <paul@college.fr>\nSubject: Eleve\n\nLeo a besoin d'aide{'!' * extra}\n"
         parsed = parse(encoded_message(inner))
-        assert parsed.forwarded_text == f"De : Paul <paul@college.fr>\nObjet : Eleve\n\nLeo a besoin d'aide{'!' * extra}"
+        assert (
+            parsed.forwarded_text == f"De : Paul <paul@college.fr>\nObjet : Eleve\n\nLeo a besoin d'aide{'!' * extra}"
+        )
 
 
 def test_an_encoded_attached_message_counts_its_nesting_from_where_it_is():
-    inner = ("From: Paul <paul@college.fr>\nSubject: Eleve\nContent-Type: multipart/mixed; boundary=in\n\n"
-             "--in\nContent-Type: text/plain\n\nLeo a besoin d'aide\n--in--\n")
+    inner = (
+        "From: Paul <paul@college.fr>\nSubject: Eleve\nContent-Type: multipart/mixed; boundary=in\n\n"
+        "--in\nContent-Type: text/plain\n\nLeo a besoin d'aide\n--in--\n"
+    )
     # The outer multipart (0), the message/rfc822 (1), its message (2), that one's text (3).
     assert "Leo a besoin d'aide" in parse(encoded_message(inner), Limits(max_depth=3)).forwarded_text
     with pytest.raises(UnparseableMail, match=r"^MIME nesting too deep \(over 2 levels\)$"):
@@ -200,21 +215,28 @@ def test_a_header_section_ended_by_two_carriage_returns_leaves_the_body_as_writt
 
 
 def test_an_encoded_attached_message_too_deep_is_refused_even_past_the_text_cap():
-    inner = ("From: Paul <paul@college.fr>\nSubject: Eleve\nContent-Type: multipart/mixed; boundary=in\n\n"
-             "--in\nContent-Type: text/plain\n\n" + "Leo a besoin d'aide en maths. " * 2 + "\n"
-             "--in\nContent-Type: multipart/alternative; boundary=in2\n\n"
-             "--in2\nContent-Type: text/plain\n\nsuite\n--in2--\n--in--\n")
+    inner = (
+        "From: Paul <paul@college.fr>\nSubject: Eleve\nContent-Type: multipart/mixed; boundary=in\n\n"
+        "--in\nContent-Type: text/plain\n\n" + "Leo a besoin d'aide en maths. " * 2 + "\n"
+        "--in\nContent-Type: multipart/alternative; boundary=in2\n\n"
+        "--in2\nContent-Type: text/plain\n\nsuite\n--in2--\n--in--\n"
+    )
     with pytest.raises(UnparseableMail, match=r"^MIME nesting too deep \(over 3 levels\)$"):
         parse(encoded_message(inner), Limits(max_depth=3, max_text_chars=40))
-    assert parse(encoded_message(inner), Limits(max_depth=4, max_text_chars=40)).text.startswith("Voir le message joint.")
+    assert parse(encoded_message(inner), Limits(max_depth=4, max_text_chars=40)).text.startswith(
+        "Voir le message joint."
+    )
 
 
 def test_an_attachment_name_in_raw_latin1_is_decoded():
-    raw = multipart("Content-Type: text/plain\n\nCi-joint la fiche.",
-                    "Content-Type: application/pdf; name=r\xe9sum\xe9.pdf\n\nxx").encode("latin-1")
+    raw = multipart(
+        "Content-Type: text/plain\n\nCi-joint la fiche.", "Content-Type: application/pdf; name=r\xe9sum\xe9.pdf\n\nxx"
+    ).encode("latin-1")
     assert parse(raw).attachments == ("résumé.pdf",)
-    encoded = multipart("Content-Type: text/plain\n\nCi-joint.",
-                        'Content-Type: application/pdf; name="=?utf-8?q?fiche_d=C3=A9l=C3=A8ve.pdf?="\n\nxx')
+    encoded = multipart(
+        "Content-Type: text/plain\n\nCi-joint.",
+        'Content-Type: application/pdf; name="=?utf-8?q?fiche_d=C3=A9l=C3=A8ve.pdf?="\n\nxx',
+    )
     assert parse(encoded).attachments == ("fiche délève.pdf",)
 
 

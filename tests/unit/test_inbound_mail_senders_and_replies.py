@@ -8,10 +8,19 @@ import pytest
 from chalicelib.domain.inbound_mail import parse_inbound
 
 
-def mail(body: str = "Bonjour,\n\nUn eleve a besoin d'aide.\n", *, sender="Sophie Lemaire <sophie@ac-lille.fr>",
-         subject="Demande", headers="", envelope=None, mbox=""):
-    raw = (f"{mbox}{headers}From: {sender}\nTo: urgence@lementorat.fr\nSubject: {subject}\n"
-           f"Content-Type: text/plain; charset=utf-8\n\n{body}")
+def mail(
+    body: str = "Bonjour,\n\nUn eleve a besoin d'aide.\n",
+    *,
+    sender="Sophie Lemaire <sophie@ac-lille.fr>",
+    subject="Demande",
+    headers="",
+    envelope=None,
+    mbox="",
+):
+    raw = (
+        f"{mbox}{headers}From: {sender}\nTo: urgence@lementorat.fr\nSubject: {subject}\n"
+        f"Content-Type: text/plain; charset=utf-8\n\n{body}"
+    )
     return parse_inbound(raw.encode("utf-8"), envelope)
 
 
@@ -30,7 +39,7 @@ def test_a_bare_address_listed_first_is_the_sender():
 
 def test_quotes_around_the_sender_s_name_are_dropped():
     assert mail(sender="'Sophie Lemaire' <sophie@ac-lille.fr>").from_name == "Sophie Lemaire"
-    assert mail(sender='"\'Sophie\'" <sophie@ac-lille.fr>').from_name == "Sophie"
+    assert mail(sender="\"'Sophie'\" <sophie@ac-lille.fr>").from_name == "Sophie"
 
 
 @pytest.mark.parametrize("address", ["sophie@.ac-lille.fr", "sophie@ac-lille.fr.", "sophie@ac..lille.fr"])
@@ -80,7 +89,8 @@ def test_a_forwarded_robot_mail_is_automatic_unless_the_sender_wrote_more_than_t
     subject = "TR: Réponse automatique : absent"
     assert mail("Pour info.\n", subject=subject).automatic == "forwarded automatic mail: Réponse automatique : absent"
     assert mail("Voir ci-dessous.\n", subject=subject).automatic == (
-        "forwarded automatic mail: Réponse automatique : absent")
+        "forwarded automatic mail: Réponse automatique : absent"
+    )
     assert mail("Voici le message reçu.\n", subject=subject).automatic is None
 
 
@@ -88,22 +98,32 @@ def test_a_forwarded_robot_mail_is_automatic_unless_the_sender_wrote_more_than_t
 
 
 def test_an_attribution_without_le_or_on_counts_when_a_quote_follows():
-    parsed = mail("Je vous transmets sa demande.\n\nSophie Martin a écrit :\n> Mon fils a besoin d'aide.\n",
-                  subject="RE: Demande", sender="Paul <paul@college.fr>")
+    parsed = mail(
+        "Je vous transmets sa demande.\n\nSophie Martin a écrit :\n> Mon fils a besoin d'aide.\n",
+        subject="RE: Demande",
+        sender="Paul <paul@college.fr>",
+    )
     assert parsed.own_text == "Je vous transmets sa demande."
     assert parsed.quoted_text == "Sophie Martin a écrit :\n> Mon fils a besoin d'aide."
 
 
 def test_an_attribution_followed_by_unquoted_text_quotes_all_that_follows():
-    parsed = mail("Merci pour votre retour.\n\nLe 3 mars 2026, Sophie <sophie@ac-lille.fr> a écrit :\n"
-                  "Bonjour,\nvoici la fiche.\n", subject="RE: Demande", sender="Paul <paul@college.fr>")
+    parsed = mail(
+        "Merci pour votre retour.\n\nLe 3 mars 2026, Sophie <sophie@ac-lille.fr> a écrit :\n"
+        "Bonjour,\nvoici la fiche.\n",
+        subject="RE: Demande",
+        sender="Paul <paul@college.fr>",
+    )
     assert parsed.own_text == "Merci pour votre retour."
     assert parsed.quoted_text == "Le 3 mars 2026, Sophie <sophie@ac-lille.fr> a écrit :\nBonjour,\nvoici la fiche."
 
 
 def test_a_forwarded_message_starts_right_after_its_separator():
-    parsed = mail("Pour suite à donner.\n\n---------- Message transféré ---------\nDe : Paul <paul@college.fr>\n"
-                  "Objet : Leo\n\nLeo a 15 ans.\n", subject="TR: Leo")
+    parsed = mail(
+        "Pour suite à donner.\n\n---------- Message transféré ---------\nDe : Paul <paul@college.fr>\n"
+        "Objet : Leo\n\nLeo a 15 ans.\n",
+        subject="TR: Leo",
+    )
     assert parsed.own_text == "Pour suite à donner."
     assert parsed.forwarded_text == "De : Paul <paul@college.fr>\nObjet : Leo\n\nLeo a 15 ans."
 

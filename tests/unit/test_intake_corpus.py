@@ -34,8 +34,14 @@ def _read(folder: str, name: str) -> tuple[Any, Optional[Extraction]]:
     mail = parse_inbound((CORPUS / folder / f"{name}.eml").read_bytes(), "sender@example.fr")
     if mail.automatic:
         return mail, None
-    x = extract_request(mail.subject, mail.own_text, mail.forwarded_text, mail.signature, today=TODAY,
-                        attachments=[(d.name, d.text) for d in mail.documents if d.text])
+    x = extract_request(
+        mail.subject,
+        mail.own_text,
+        mail.forwarded_text,
+        mail.signature,
+        today=TODAY,
+        attachments=[(d.name, d.text) for d in mail.documents if d.text],
+    )
     return mail, x
 
 

@@ -30,8 +30,39 @@ PLAIN_DEPARTEMENT_NAME_AFTER = re.compile(r"\s*[(,-]\s*([A-Z][\w' -]{1,30}?)\s*\
 PLAIN_AGE_OTHER_PERSON = re.compile(age._AGE_OTHER_PERSON.pattern + r"[^,]*$", re.I)
 
 ADDRESS_PIECES = [
-    "a", "Lé", "x9", "1", ".", "..", "+", "-", "_", "@", "＠", " ", "  ", "\n", "(", ")", "[", "]", "<", ">", "{", "}",
-    "at", "AT", "arobase", "dot", "point", "fr", "net", "com", "example", "lea.martin", "é",
+    "a",
+    "Lé",
+    "x9",
+    "1",
+    ".",
+    "..",
+    "+",
+    "-",
+    "_",
+    "@",
+    "＠",
+    " ",
+    "  ",
+    "\n",
+    "(",
+    ")",
+    "[",
+    "]",
+    "<",
+    ">",
+    "{",
+    "}",
+    "at",
+    "AT",
+    "arobase",
+    "dot",
+    "point",
+    "fr",
+    "net",
+    "com",
+    "example",
+    "lea.martin",
+    "é",
 ]
 addresses = st.lists(st.sampled_from(ADDRESS_PIECES), max_size=14).map("".join)
 
@@ -68,7 +99,28 @@ def test_underscores_between_digits_become_spaces_as_before(sample):
     assert text._DIGITS_AND_GAPS.sub(text._underscores_between_digits_as_spaces, sample) == before
 
 
-NAME_PIECES = ["A", "Ab", "Roubaix", "a", "-", " ", "'", "sur", "de", "d'", "l'", "la", "x", ")", ",", "É", "é", "B-", "lez", "\n"]
+NAME_PIECES = [
+    "A",
+    "Ab",
+    "Roubaix",
+    "a",
+    "-",
+    " ",
+    "'",
+    "sur",
+    "de",
+    "d'",
+    "l'",
+    "la",
+    "x",
+    ")",
+    ",",
+    "É",
+    "é",
+    "B-",
+    "lez",
+    "\n",
+]
 names = st.lists(st.sampled_from(NAME_PIECES), max_size=12).map("".join)
 
 
@@ -90,8 +142,12 @@ def test_commune_names_are_read_as_before(sample):
 
 
 @settings(max_examples=2000, deadline=None)
-@given(st.lists(st.sampled_from([" ", "  ", "\n", "(", ",", "-", "93", "2A", "974", "9", "Drome", "A", "'", ")", ".", "x"]),
-                max_size=10).map("".join))
+@given(
+    st.lists(
+        st.sampled_from([" ", "  ", "\n", "(", ",", "-", "93", "2A", "974", "9", "Drome", "A", "'", ")", ".", "x"]),
+        max_size=10,
+    ).map("".join)
+)
 def test_departements_after_a_commune_are_read_as_before(sample):
     for plain, rewritten in [
         (PLAIN_DEPARTEMENT_NUMBER_AFTER, departements._DEPARTEMENT_NUMBER_AFTER),
@@ -102,8 +158,12 @@ def test_departements_after_a_commune_are_read_as_before(sample):
 
 
 @settings(max_examples=2000, deadline=None)
-@given(st.lists(st.sampled_from(["sa ", "mere", "frere", " ", ",", ".", "a", "15 ans", "\n", "amie", "(", "x"]),
-                max_size=12).map("".join), st.integers(0, 40))
+@given(
+    st.lists(
+        st.sampled_from(["sa ", "mere", "frere", " ", ",", ".", "a", "15 ans", "\n", "amie", "(", "x"]), max_size=12
+    ).map("".join),
+    st.integers(0, 40),
+)
 def test_another_person_before_an_age_is_seen_as_before(sample, at):
     # As it is used: in the clause before a position (reading._left).
     window = _left(sample, min(at, len(sample)), 40)

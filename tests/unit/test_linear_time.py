@@ -27,8 +27,23 @@ from chalicelib.domain.text import redact_contacts
 from chalicelib.web.console import COOKIE, read_cookie
 from chalicelib.web.parsing import MAX_DIRECTORY_BYTES, BodyRefused, parse_form, parse_json
 from tests.adversarial import (
-    FAMILIES, LADDER, LARGE, MAX_GROWTH, SMALL, adversarial, climb, corpus_text, families_for, finds_all, growth,
-    inline_patterns, intake, mail, module_patterns, parse, texts,
+    FAMILIES,
+    LADDER,
+    LARGE,
+    MAX_GROWTH,
+    SMALL,
+    adversarial,
+    climb,
+    corpus_text,
+    families_for,
+    finds_all,
+    growth,
+    inline_patterns,
+    intake,
+    mail,
+    module_patterns,
+    parse,
+    texts,
 )
 
 PATTERNS = module_patterns()
@@ -40,23 +55,25 @@ INLINE = inline_patterns()
 # run (exponential) fails.
 WINDOWED: dict[str, tuple[int, str]] = {
     "chalicelib.domain.extraction.place._NAME_BEFORE_CODE": (
-        60, "a commune's name ending the 60 characters before a postal code (place._city_next_to): from "
-            "every capital of a run of names it reads to the end of the window, so its time grows with the "
-            "window's square, never with the text's"),
+        60,
+        "a commune's name ending the 60 characters before a postal code (place._city_next_to): from "
+        "every capital of a run of names it reads to the end of the window, so its time grows with the "
+        "window's square, never with the text's",
+    ),
 }
 
 # Patterns written in a function from its own variables, which the test cannot compile.
 BUILT_IN_A_FUNCTION: dict[str, str] = {
     "chalicelib.domain.extraction.reading._rx": "compiles the extraction patterns held at module level, "
-                                                 "each tried there",
+    "each tried there",
     "chalicelib.domain.text.LocalPartFirst.__init__": "the two patterns of each LocalPartFirst, tried as the "
-                                                       "LocalPartFirst objects text.py holds",
+    "LocalPartFirst objects text.py holds",
     "chalicelib.domain.extraction.departements._named": "the département names of the territory file: "
-                                                        "tried below (test_the_departement_names_pattern...)",
+    "tried below (test_the_departement_names_pattern...)",
     "chalicelib.domain.inbound_mail.parser._Parser._precheck": "counts the delimiter lines of the boundaries a "
-                                                               "message declares: literal alternatives, then "
-                                                               "[ \\t]* and a lookahead; run by the multipart "
-                                                               "mail below",
+    "message declares: literal alternatives, then "
+    "[ \\t]* and a lookahead; run by the multipart "
+    "mail below",
 }
 
 
@@ -75,13 +92,19 @@ def _too_slow(pattern: object) -> list[str]:
 def test_every_kind_of_pattern_is_found():
     """The discovery sees patterns held in names, lists of tuples, dicts, and objects used
     as patterns, and those written inside functions."""
-    for name in ("chalicelib.domain.text.EMAIL_IN_TEXT", "chalicelib.domain.text._EMAIL_SPELLINGS[3]",
-                 "chalicelib.domain.extraction.need._NEED_PATTERNS[0][0]",
-                 "chalicelib.domain.inbound_mail.headers._PARAM['filename']",
-                 "chalicelib.domain.inbound_mail.parser._BOUNDARY_DECL"):
+    for name in (
+        "chalicelib.domain.text.EMAIL_IN_TEXT",
+        "chalicelib.domain.text._EMAIL_SPELLINGS[3]",
+        "chalicelib.domain.extraction.need._NEED_PATTERNS[0][0]",
+        "chalicelib.domain.inbound_mail.headers._PARAM['filename']",
+        "chalicelib.domain.inbound_mail.parser._BOUNDARY_DECL",
+    ):
         assert name in PATTERNS
-    assert {"chalicelib.domain.extraction.place._name_words", "chalicelib.domain.inbound_mail.html_text.html_to_text",
-            "chalicelib.domain.phone.phone_value"} <= {f"{i.module}.{i.function}" for i in INLINE}
+    assert {
+        "chalicelib.domain.extraction.place._name_words",
+        "chalicelib.domain.inbound_mail.html_text.html_to_text",
+        "chalicelib.domain.phone.phone_value",
+    } <= {f"{i.module}.{i.function}" for i in INLINE}
 
 
 def test_every_pattern_left_out_is_still_there():
@@ -129,11 +152,33 @@ CORPUS = corpus_text()
 # encoded words, words, letter-spaced text, backslashes and quotes, dense finds), each
 # pattern having met every family.
 FUNCTION_FAMILIES = {
-    name: FAMILIES[name] for name in (
-        "letters, no @", "@ repeated", "a@ repeated", "A- repeated", "digits", "1 repeated", "1/ repeated",
-        "0 6 repeated", "newlines", "letter-spaced", "<a repeated", "=?a?b? repeated", "> a lines",
-        "a sentence with contacts", "signature delimiters", "sign-offs", "header blocks", "attributions",
-        "forward separators", "backslashes", "ages", "addresses", "phone numbers", "postal codes", "needs",
+    name: FAMILIES[name]
+    for name in (
+        "letters, no @",
+        "@ repeated",
+        "a@ repeated",
+        "A- repeated",
+        "digits",
+        "1 repeated",
+        "1/ repeated",
+        "0 6 repeated",
+        "newlines",
+        "letter-spaced",
+        "<a repeated",
+        "=?a?b? repeated",
+        "> a lines",
+        "a sentence with contacts",
+        "signature delimiters",
+        "sign-offs",
+        "header blocks",
+        "attributions",
+        "forward separators",
+        "backslashes",
+        "ages",
+        "addresses",
+        "phone numbers",
+        "postal codes",
+        "needs",
     )
 } | {"the fr corpus": CORPUS}
 

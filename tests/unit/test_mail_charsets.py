@@ -12,8 +12,10 @@ def test_nothing_decodes_to_nothing():
     assert _decode_bytes(b"", "utf-8") == "" and _decode_bytes(b"", None) == ""
 
 
-@pytest.mark.parametrize("label", ["iso-8859-15", "ISO-8859-15", '"iso-8859-15"', "'iso-8859-15'", " iso-8859-15 ",
-                                   "<iso-8859-15>", "iso-8859-15;"])
+@pytest.mark.parametrize(
+    "label",
+    ["iso-8859-15", "ISO-8859-15", '"iso-8859-15"', "'iso-8859-15'", " iso-8859-15 ", "<iso-8859-15>", "iso-8859-15;"],
+)
 def test_a_label_is_read_whatever_its_case_quotes_or_stray_signs(label):
     assert _decode_bytes(b"10 \xa4", label) == "10 €"
 
@@ -37,10 +39,14 @@ def test_bytes_without_any_meaning_become_replacement_characters():
     assert _decode_bytes(b"\x81caf\xe9", "iso-8859-1") == "\ufffdcafé"
 
 
-@pytest.mark.parametrize("data, text", [
-    (b"ab" + "😀".encode("utf-8")[:3], "ab"), (b"ab" + "😀".encode("utf-8")[:2], "ab"),
-    ("àb".encode("utf-8") + "é".encode("utf-8")[:1], "àb"),
-])
+@pytest.mark.parametrize(
+    "data, text",
+    [
+        (b"ab" + "😀".encode("utf-8")[:3], "ab"),
+        (b"ab" + "😀".encode("utf-8")[:2], "ab"),
+        ("àb".encode("utf-8") + "é".encode("utf-8")[:1], "àb"),
+    ],
+)
 def test_a_utf8_sequence_cut_at_the_very_end_is_dropped(data, text):
     assert _decode_bytes(data, None) == text
     assert _decode_bytes(data, "utf-8") == text

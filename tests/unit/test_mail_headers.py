@@ -16,14 +16,27 @@ SENDER = "Réseau Mentorat <ne-pas-repondre@lementorat.fr>"
 HIDDEN = "<=?utf-8?b?" + base64.b64encode(b"a\r\nBcc: x@attacker.example\r\n\r\n<h1>x</h1>").decode() + "?=@x>"
 
 
-@pytest.mark.parametrize("value", ["<abc.MNT-2345-6789@lementorat.fr>", "<CAF+x=y_z@mail.gmail.com>", "<a@[127.0.0.1]>"])
+@pytest.mark.parametrize(
+    "value", ["<abc.MNT-2345-6789@lementorat.fr>", "<CAF+x=y_z@mail.gmail.com>", "<a@[127.0.0.1]>"]
+)
 def test_clean_msg_ids_are_kept_as_written(value):
     assert clean_msg_id(f" {value} ") == value
 
 
 @pytest.mark.parametrize(
     "value",
-    [HIDDEN, "<a\r\nBcc: x@y>", "<a@b>\x00", "<a b@c>", "a@b", "<a@b> <c@d>", "<" + "x" * 300 + "@b>", "<jöe@b>", None, 42],
+    [
+        HIDDEN,
+        "<a\r\nBcc: x@y>",
+        "<a@b>\x00",
+        "<a b@c>",
+        "a@b",
+        "<a@b> <c@d>",
+        "<" + "x" * 300 + "@b>",
+        "<jöe@b>",
+        None,
+        42,
+    ],
 )
 def test_anything_else_is_dropped(value):
     assert clean_msg_id(value) is None
@@ -34,7 +47,8 @@ def test_non_ascii_domains_go_out_in_punycode():
 
 
 @pytest.mark.parametrize(
-    "value", ["jöe@example.fr", "a@b.fr\r\nBcc: c@d.fr", "a@b.fr, c@d.fr", "<a@b.fr>", "a@b", "a\x00@b.fr", "", "a@-b.fr"]
+    "value",
+    ["jöe@example.fr", "a@b.fr\r\nBcc: c@d.fr", "a@b.fr, c@d.fr", "<a@b.fr>", "a@b", "a\x00@b.fr", "", "a@-b.fr"],
 )
 def test_addresses_that_cannot_be_sent_to_are_refused_without_echoing_them(value):
     with pytest.raises(UnsendableMail) as refused:
@@ -48,9 +62,15 @@ def test_header_text_is_one_line_and_never_an_encoded_word():
 
 def mail(**overrides):
     base = dict(
-        id="m1", message_id="<m1.MNT-2345-6789@lementorat.fr>", to=("lea@example.net",),
-        subject="Votre demande MNT-2345-6789", text="Bonjour Léa\x00\r\n", html="<p>Bonjour</p>",
-        auto_submitted="auto-replied", reply_to="urgence@lementorat.fr", in_reply_to=None,
+        id="m1",
+        message_id="<m1.MNT-2345-6789@lementorat.fr>",
+        to=("lea@example.net",),
+        subject="Votre demande MNT-2345-6789",
+        text="Bonjour Léa\x00\r\n",
+        html="<p>Bonjour</p>",
+        auto_submitted="auto-replied",
+        reply_to="urgence@lementorat.fr",
+        in_reply_to=None,
     )
     base.update(overrides)
     return OutgoingMail(**base)
@@ -61,8 +81,19 @@ def test_a_built_message_holds_exactly_the_expected_headers():
     msg = email.message_from_bytes(data, policy=policy.default)
     assert recipients == ("lea@example.net",)
     assert sorted(k.lower() for k in msg.keys()) == sorted(
-        ["from", "to", "subject", "date", "message-id", "reply-to", "in-reply-to", "references",
-         "auto-submitted", "mime-version", "content-type"]
+        [
+            "from",
+            "to",
+            "subject",
+            "date",
+            "message-id",
+            "reply-to",
+            "in-reply-to",
+            "references",
+            "auto-submitted",
+            "mime-version",
+            "content-type",
+        ]
     )
     assert msg["In-Reply-To"] == msg["References"] == "<orig@college.example.fr>"
     assert msg["From"].addresses[0].display_name == "Réseau Mentorat"

@@ -11,7 +11,9 @@ TODAY = date(2026, 11, 16)
 
 
 def test_an_attachments_values_name_the_file_and_its_words():
-    x = extract_request("", "Bonjour", attachments=[("fiche.pdf", "Besoin : soutien\n   scolaire. Il habite à Tourcoing.")], today=TODAY)
+    x = extract_request(
+        "", "Bonjour", attachments=[("fiche.pdf", "Besoin : soutien\n   scolaire. Il habite à Tourcoing.")], today=TODAY
+    )
     assert x.need == Found("scolaire", "soutien scolaire", 0.9, "attachment:fiche.pdf")
     assert x.postal_code == Found("59200", "Tourcoing", 0.7, "attachment:fiche.pdf")
 
@@ -24,7 +26,9 @@ def test_an_attachment_without_a_name():
 def test_only_the_first_20000_characters_of_an_attachment_are_read():
     cut = extract_request("", "Bonjour", attachments=[("f.txt", "x" * 19984 + " soutien scolaire")], today=TODAY)
     assert cut.need is None  # 20,001 characters: "scolair" is what is read
-    near_the_end = extract_request("", "Bonjour", attachments=[("f.txt", "x" * 19983 + " soutien scolaire")], today=TODAY)
+    near_the_end = extract_request(
+        "", "Bonjour", attachments=[("f.txt", "x" * 19983 + " soutien scolaire")], today=TODAY
+    )
     assert near_the_end.need == Found("scolaire", "soutien scolaire", 0.9, "attachment:f.txt")
 
 
@@ -39,7 +43,9 @@ def test_a_blank_mail_says_nothing():
 
 def test_several_youths_keep_age_situation_and_place_as_hints_only():
     x = extract_request(
-        "", "Nous suivons plusieurs élèves de 15 ans en 3e, ils habitent à Tourcoing, en QPV, pour du soutien scolaire.", today=TODAY
+        "",
+        "Nous suivons plusieurs élèves de 15 ans en 3e, ils habitent à Tourcoing, en QPV, pour du soutien scolaire.",
+        today=TODAY,
     )
     assert x == Extraction(
         age=Found(15, "15 ans", 0.5, "body"),

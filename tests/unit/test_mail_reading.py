@@ -31,8 +31,9 @@ PDF = ("pdf", "fiche.pdf")
 
 
 def child_reader(read=READ, seconds=30.0, memory_mb=256, **kwargs) -> ChildProcessMailReader:
-    return ChildProcessMailReader(read, seconds=seconds, memory_bytes=memory_mb * 2**20,
-                                  warm=partial(warm_up, LIMITS), **kwargs)
+    return ChildProcessMailReader(
+        read, seconds=seconds, memory_bytes=memory_mb * 2**20, warm=partial(warm_up, LIMITS), **kwargs
+    )
 
 
 def children() -> list[str]:
@@ -86,7 +87,9 @@ def test_children_forked_from_threads_at_once_each_read_their_own_mail():
     child, in_process = child_reader(), InProcessMailReader(READ)
     raws = [path.read_bytes() for path in CORPUS[:8]]
     got: dict[int, object] = {}
-    threads = [threading.Thread(target=lambda i=i: got.__setitem__(i, outcome(child, raws[i]))) for i in range(len(raws))]
+    threads = [
+        threading.Thread(target=lambda i=i: got.__setitem__(i, outcome(child, raws[i]))) for i in range(len(raws))
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -131,8 +134,10 @@ def test_a_reading_past_its_memory_is_stopped_and_said():
 def test_a_document_inflating_past_the_memory_budget_ends_as_its_note_and_the_mail_is_read():
     # As if the bounds on a document failed: a page inflating to 64 MB, in a child given 8 MB.
     unbounded = Limits(attachment_max_piece_bytes=2**30, attachment_max_unzipped_bytes=2**30)
-    raw = mail_with((PDF, pdf_with_page_inflating_to(64 * 2**20)),
-                    body="Bonjour, une élève de 14 ans à Roubaix (59100), soutien scolaire.")
+    raw = mail_with(
+        (PDF, pdf_with_page_inflating_to(64 * 2**20)),
+        body="Bonjour, une élève de 14 ans à Roubaix (59100), soutien scolaire.",
+    )
     reading = child_reader(partial(read_mail, limits=unbounded), memory_mb=8).read(raw, None)
     assert [d.note for d in reading.mail.documents] == ["unreadable pdf: MemoryError"]
     assert (reading.extraction.age.value, reading.extraction.postal_code.value) == (14, "59100")
@@ -154,12 +159,16 @@ def test_a_fault_of_the_reading_is_raised_by_its_type_alone_never_its_words():
 def test_nothing_the_document_libraries_print_or_log_reaches_stdout_stderr_or_the_log(capfd, caplog, make_reader):
     # odfpy prints a malformed content.xml whole; pypdf warns of a stale cross-reference
     # through logging (to stderr when nothing configured it, to CloudWatch in Lambda).
-    raw = mail_with((ODT, odt_with_malformed_content(["Nom : Léo Marchand", "Tél. : 06 12 34 56 78"])),
-                    (PDF, pdf_with_stale_startxref(["Élève : Léo Marchand"])))
+    raw = mail_with(
+        (ODT, odt_with_malformed_content(["Nom : Léo Marchand", "Tél. : 06 12 34 56 78"])),
+        (PDF, pdf_with_stale_startxref(["Élève : Léo Marchand"])),
+    )
     with caplog.at_level(logging.DEBUG):
         reading = make_reader().read(raw, "cpe@college.example.fr")
     assert [(d.text, d.note) for d in reading.mail.documents] == [
-        ("Nom : Léo Marchand", "partly read: malformed XML after 1 paragraphs"), ("Élève : Léo Marchand", None)]
+        ("Nom : Léo Marchand", "partly read: malformed XML after 1 paragraphs"),
+        ("Élève : Léo Marchand", None),
+    ]
     assert capfd.readouterr() == ("", "")
     assert caplog.records == []
 

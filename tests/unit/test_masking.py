@@ -139,7 +139,13 @@ def spelled_mobile(draw):
     return national, spelled
 
 
-AROUND = [("Appelle-moi au ", " après 18h."), ("", ""), ("tel: ", ""), ("Mon numéro (", ") merci"), ("J'ai 15 ans, ", ", 59100")]
+AROUND = [
+    ("Appelle-moi au ", " après 18h."),
+    ("", ""),
+    ("tel: ", ""),
+    ("Mon numéro (", ") merci"),
+    ("J'ai 15 ans, ", ", 59100"),
+]
 
 
 @settings(max_examples=400, deadline=None)

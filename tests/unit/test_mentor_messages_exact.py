@@ -41,9 +41,18 @@ def errors_of(data: dict, json: bool = True) -> dict[str, str]:
         (volunteer(youth_ages=[]), True, {"youth_ages": AT_LEAST_ONE}),
         (volunteer(modes=["x"]), True, {"modes": "Choisissez une des propositions."}),
         (volunteer(modes="distance"), True, {"modes": "Une liste est attendue."}),
-        (volunteer(commitment=False), True,
-         {"commitment": "Le mentorat demande un engagement d'au moins 6 mois : cochez cette case si vous le pouvez."}),
-        (volunteer(consent=False), True, {"consent": "Votre accord est nécessaire pour transmettre votre profil à une association."}),
+        (
+            volunteer(commitment=False),
+            True,
+            {
+                "commitment": "Le mentorat demande un engagement d'au moins 6 mois : cochez cette case si vous le pouvez."
+            },
+        ),
+        (
+            volunteer(consent=False),
+            True,
+            {"consent": "Votre accord est nécessaire pour transmettre votre profil à une association."},
+        ),
         (volunteer(commitment="on"), True, {"commitment": "Valeur invalide."}),
         (volunteer(commitment="on", consent="on"), False, {}),
         (volunteer(occupation="x"), True, {"occupation": "Choisissez une des propositions."}),

@@ -88,7 +88,12 @@ def test_no_shared_need_leaves_it_out_under_need():
 
 
 def test_one_shared_need_is_enough():
-    assert route([asso("a", needs=["scolaire", "insertion_pro"])], query(needs=("orientation", "insertion_pro"))).association_id == "a"
+    assert (
+        route(
+            [asso("a", needs=["scolaire", "insertion_pro"])], query(needs=("orientation", "insertion_pro"))
+        ).association_id
+        == "a"
+    )
 
 
 @pytest.mark.parametrize(
@@ -120,7 +125,11 @@ def test_mentor_capacity_is_its_own_counter_and_a_full_association_is_left_out()
     a = asso("a", mentor_capacity=2, capacity=100)
     assert route([a], load={"a": 1}).association_id == "a"
     d = route([a], load={"a": 2})
-    assert d.association_id is None and d.excluded["capacity"] == ("a",) and d.reason == "all candidates at mentor capacity"
+    assert (
+        d.association_id is None
+        and d.excluded["capacity"] == ("a",)
+        and d.reason == "all candidates at mentor capacity"
+    )
 
 
 def test_no_mentor_capacity_means_no_limit_and_zero_means_none():
@@ -152,8 +161,10 @@ def test_no_place_goes_to_triage():
 
 
 def test_each_shared_need_scores_4():
-    d = route([asso("a", needs=["orientation"]), asso("b", needs=["orientation", "insertion_pro", "scolaire"])],
-              query(needs=("orientation", "insertion_pro", "scolaire")))
+    d = route(
+        [asso("a", needs=["orientation"]), asso("b", needs=["orientation", "insertion_pro", "scolaire"])],
+        query(needs=("orientation", "insertion_pro", "scolaire")),
+    )
     scores = {c.id: c.needs for c in d.candidates}
     assert scores == {"a": 4, "b": 12} and d.association_id == "b"
 
@@ -182,7 +193,9 @@ def test_a_commune_beats_a_departement_and_two_needs_beat_a_commune():
     q = query(needs=("orientation", "scolaire"))
     d = route([asso("commune", communes=["59512"], needs=["orientation"]), asso("dep", needs=["orientation"])], q)
     assert d.association_id == "commune"  # 8+4 > 6+4
-    d = route([asso("commune", communes=["59512"], needs=["orientation"]), asso("dep", needs=["orientation", "scolaire"])], q)
+    d = route(
+        [asso("commune", communes=["59512"], needs=["orientation"]), asso("dep", needs=["orientation", "scolaire"])], q
+    )
     assert d.association_id == "dep"  # 6+8 > 8+4
 
 

@@ -17,15 +17,27 @@ def errors(data, json=True) -> dict[str, str]:
 
 
 def test_a_valid_sign_up_is_read_and_normalised():
-    s = parse_mentor_submission(volunteer(first_name="  Paul ", phone="+33 6 98 76 54 32", modes=["distance", "distance"]), json=True)
+    s = parse_mentor_submission(
+        volunteer(first_name="  Paul ", phone="+33 6 98 76 54 32", modes=["distance", "distance"]), json=True
+    )
     assert s.first_name == "Paul" and s.phone == "0698765432" and [m.value for m in s.modes] == ["distance"]
 
 
 def test_every_missing_field_is_named_at_once_in_french():
     found = errors({})
     assert set(found) == {
-        "first_name", "last_name", "email", "age", "postal_code", "occupation", "modes", "hours_per_month",
-        "youth_ages", "needs", "commitment", "consent",
+        "first_name",
+        "last_name",
+        "email",
+        "age",
+        "postal_code",
+        "occupation",
+        "modes",
+        "hours_per_month",
+        "youth_ages",
+        "needs",
+        "commitment",
+        "consent",
     }
     assert found["first_name"] == "Champ obligatoire."
     assert "6 mois" in found["commitment"]
@@ -76,8 +88,18 @@ def test_texts_refuse_invisible_characters_and_lengths_count():
 def test_the_schema_requires_what_the_rules_require():
     schema = MentorSubmission.model_json_schema()
     assert set(schema["required"]) == {
-        "first_name", "last_name", "email", "age", "postal_code", "occupation", "modes", "hours_per_month",
-        "youth_ages", "needs", "commitment", "consent",
+        "first_name",
+        "last_name",
+        "email",
+        "age",
+        "postal_code",
+        "occupation",
+        "modes",
+        "hours_per_month",
+        "youth_ages",
+        "needs",
+        "commitment",
+        "consent",
     }
     props = schema["properties"]
     assert (props["age"]["minimum"], props["age"]["maximum"]) == (18, 99)

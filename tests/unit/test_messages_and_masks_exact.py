@@ -10,7 +10,9 @@ from chalicelib.domain.submission import InvalidSubmission, parse_submission
 from chalicelib.domain.text import redact_contacts
 from tests.conftest import youth
 
-AGE_13_30 = "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande."
+AGE_13_30 = (
+    "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande."
+)
 
 
 def errors_of(data: dict, json: bool = True) -> dict[str, str]:
@@ -36,7 +38,10 @@ def _without(data: dict, *keys: str) -> dict:
         (_without(youth(), "email", "phone"), {"email": "Indiquez une adresse e-mail ou un numéro de téléphone."}),
         (youth(age=12), {"age": AGE_13_30}),
         (youth(age=31), {"age": AGE_13_30}),
-        (youth(age=14), {"parental_consent": "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire."}),
+        (
+            youth(age=14),
+            {"parental_consent": "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire."},
+        ),
         (youth(consent=False), {"consent": "Votre accord est nécessaire pour transmettre la demande."}),
     ],
 )

@@ -36,10 +36,20 @@ NEEDS = [
     # Two needs: how far ahead the first is.
     ("Soutien scolaire, aide aux devoirs et orientation.", "", "", ("scolaire", "Soutien scolaire", 0.85, "body")),
     ("Soutien scolaire, des devoirs et orientation.", "", "", ("scolaire", "Soutien scolaire", 0.7, "body")),
-    ("Aide en maths, méthodes de travail, et orientation.", "", "", ("scolaire", "Aide en maths", 0.7, "body")),  # 1.5 to 1
+    (
+        "Aide en maths, méthodes de travail, et orientation.",
+        "",
+        "",
+        ("scolaire", "Aide en maths", 0.7, "body"),
+    ),  # 1.5 to 1
     ("Soutien scolaire et orientation.", "", "", ("scolaire", "Soutien scolaire", 0.45, "body")),
     ("Orientation, puis soutien scolaire.", "", "", ("orientation", "Orientation", 0.45, "body")),
-    ("Il cherche un emploi et a besoin de soutien scolaire.", "", "", ("insertion_pro", "cherche un emploi", 0.45, "body")),
+    (
+        "Il cherche un emploi et a besoin de soutien scolaire.",
+        "",
+        "",
+        ("insertion_pro", "cherche un emploi", 0.45, "body"),
+    ),
     # The subject weighs more.
     ("Il a des devoirs.", "Orientation", "", ("orientation", "Orientation", 0.85, "subject")),
     # Negated, or the sender's job: not the need.

@@ -21,60 +21,214 @@ def _read(own: str = "", subject: str = "", signature: str = ""):
 
 PLACES = [
     # A code next to a name: the name's words, nearest first.
-    ("Il habite 59100 Roubaix Cedex.", "", "", ("59100", "59100 Roubaix", 0.9, "body"), ("Roubaix", "59100 Roubaix", 0.9, "body"), None),
-    ("Adresse : 59100 Roubaix France", "", "", ("59100", "59100 Roubaix", 0.9, "body"), ("Roubaix", "59100 Roubaix", 0.9, "body"), None),
-    ("Il habite à Dijon (21000).", "", "", ("21000", "Dijon (21000)", 0.9, "body"), ("Dijon", "Dijon (21000)", 0.9, "body"), None),
-    ("Il est à Roubaix, 59100.", "", "", ("59100", "Roubaix, 59100", 0.85, "body"), ("Roubaix", "Roubaix, 59100", 0.85, "body"), None),
+    (
+        "Il habite 59100 Roubaix Cedex.",
+        "",
+        "",
+        ("59100", "59100 Roubaix", 0.9, "body"),
+        ("Roubaix", "59100 Roubaix", 0.9, "body"),
+        None,
+    ),
+    (
+        "Adresse : 59100 Roubaix France",
+        "",
+        "",
+        ("59100", "59100 Roubaix", 0.9, "body"),
+        ("Roubaix", "59100 Roubaix", 0.9, "body"),
+        None,
+    ),
+    (
+        "Il habite à Dijon (21000).",
+        "",
+        "",
+        ("21000", "Dijon (21000)", 0.9, "body"),
+        ("Dijon", "Dijon (21000)", 0.9, "body"),
+        None,
+    ),
+    (
+        "Il est à Roubaix, 59100.",
+        "",
+        "",
+        ("59100", "Roubaix, 59100", 0.85, "body"),
+        ("Roubaix", "Roubaix, 59100", 0.85, "body"),
+        None,
+    ),
     # A code in the subject: 0.8, whatever the words around it.
-    ("", "Demande pour un jeune 59100", "", ("59100", "59100", 0.8, "subject"), ("Roubaix", "59100", 0.8, "subject"), None),
+    (
+        "",
+        "Demande pour un jeune 59100",
+        "",
+        ("59100", "59100", 0.8, "subject"),
+        ("Roubaix", "59100", 0.8, "subject"),
+        None,
+    ),
     ("", "Il habite 59100", "", ("59100", "59100", 0.8, "subject"), ("Roubaix", "59100", 0.8, "subject"), None),
     # Where the body says the youth lives comes before a code in the subject.
-    ("Il habite à Tourcoing.", "Demande 59100", "", ("59200", "Tourcoing", 0.7, "body"), ("Tourcoing", "Tourcoing", 0.7, "body"), None),
+    (
+        "Il habite à Tourcoing.",
+        "Demande 59100",
+        "",
+        ("59200", "Tourcoing", 0.7, "body"),
+        ("Tourcoing", "Tourcoing", 0.7, "body"),
+        None,
+    ),
     # Numbers that are not postal codes.
     ("Dossier n° 59100 à traiter.", "", "", None, None, None),
     ("Il paie 59100 euros.", "", "", None, None, None),
     ("SIRET : 59100 123 45678", "", "", None, None, None),
     # The sender's address: sure only from a local structure.
-    ("", "", "Collège Jean Macé\n12 rue des Écoles\n59100 Roubaix",
-     ("59100", "59100 Roubaix", 0.6, "signature"), ("Roubaix", "59100 Roubaix", 0.6, "signature"), None),
-    ("", "", "Association Les Amis\n12 rue des Écoles\n59100 Roubaix",
-     ("59100", "59100 Roubaix", 0.45, "signature"), ("Roubaix", "59100 Roubaix", 0.45, "signature"), None),
-    ("", "", "Mairie de Roubaix\n59100 Roubaix\nantenne 59200 Tourcoing",
-     ("59100", "59100 Roubaix", 0.45, "signature"), ("Roubaix", "59100 Roubaix", 0.45, "signature"), None),
+    (
+        "",
+        "",
+        "Collège Jean Macé\n12 rue des Écoles\n59100 Roubaix",
+        ("59100", "59100 Roubaix", 0.6, "signature"),
+        ("Roubaix", "59100 Roubaix", 0.6, "signature"),
+        None,
+    ),
+    (
+        "",
+        "",
+        "Association Les Amis\n12 rue des Écoles\n59100 Roubaix",
+        ("59100", "59100 Roubaix", 0.45, "signature"),
+        ("Roubaix", "59100 Roubaix", 0.45, "signature"),
+        None,
+    ),
+    (
+        "",
+        "",
+        "Mairie de Roubaix\n59100 Roubaix\nantenne 59200 Tourcoing",
+        ("59100", "59100 Roubaix", 0.45, "signature"),
+        ("Roubaix", "59100 Roubaix", 0.45, "signature"),
+        None,
+    ),
     # Communes named without a code.
     ("Il habite au Mans.", "", "", ("72000", "Mans", 0.7, "body"), ("Le Mans", "Mans", 0.7, "body"), None),
     ("Il va au Havre demain.", "", "", ("76600", "Havre", 0.5, "body"), ("Le Havre", "Havre", 0.5, "body"), None),
     ("Il a Roubaix en tête.", "", "", None, None, None),  # "a" is "has"
     ("Il a Tourcoing comme ville préférée.", "", "", None, None, None),
     ("Il est à Roubaix.", "", "", ("59100", "Roubaix", 0.5, "body"), ("Roubaix", "Roubaix", 0.5, "body"), None),
-    ("Il est scolarisé à Roubaix.", "", "", ("59100", "Roubaix", 0.6, "body"), ("Roubaix", "Roubaix", 0.6, "body"), None),
-    ("Il vit avec sa mère. Il est à Roubaix.", "", "", ("59100", "Roubaix", 0.5, "body"), ("Roubaix", "Roubaix", 0.5, "body"), None),
-    ("Il est à Roubaix. Il vit là.", "", "", ("59100", "Roubaix", 0.5, "body"), ("Roubaix", "Roubaix", 0.5, "body"), None),
-    ("Il est à Roubaix (vit là).", "", "", ("59100", "Roubaix", 0.6, "body"), ("Roubaix", "Roubaix", 0.6, "body"), None),
-    ("Il vit avec sa mère à Roubaix.", "", "", ("59100", "Roubaix", 0.7, "body"), ("Roubaix", "Roubaix", 0.7, "body"), None),
+    (
+        "Il est scolarisé à Roubaix.",
+        "",
+        "",
+        ("59100", "Roubaix", 0.6, "body"),
+        ("Roubaix", "Roubaix", 0.6, "body"),
+        None,
+    ),
+    (
+        "Il vit avec sa mère. Il est à Roubaix.",
+        "",
+        "",
+        ("59100", "Roubaix", 0.5, "body"),
+        ("Roubaix", "Roubaix", 0.5, "body"),
+        None,
+    ),
+    (
+        "Il est à Roubaix. Il vit là.",
+        "",
+        "",
+        ("59100", "Roubaix", 0.5, "body"),
+        ("Roubaix", "Roubaix", 0.5, "body"),
+        None,
+    ),
+    (
+        "Il est à Roubaix (vit là).",
+        "",
+        "",
+        ("59100", "Roubaix", 0.6, "body"),
+        ("Roubaix", "Roubaix", 0.6, "body"),
+        None,
+    ),
+    (
+        "Il vit avec sa mère à Roubaix.",
+        "",
+        "",
+        ("59100", "Roubaix", 0.7, "body"),
+        ("Roubaix", "Roubaix", 0.7, "body"),
+        None,
+    ),
     # Arrondissements: only those that exist.
     ("Il habite à Paris 19e.", "", "", ("75019", "Paris 19e", 0.7, "body"), ("Paris", "Paris 19e", 0.7, "body"), None),
     ("Il habite à Paris 25e.", "", "", ("75001", "Paris", 0.7, "body"), ("Paris", "Paris", 0.7, "body"), None),
     ("Il habite à Lyon 12e.", "", "", ("69001", "Lyon", 0.7, "body"), ("Lyon", "Lyon", 0.7, "body"), None),
     # Homonyms: a hint, unless a département settles it.
     ("Il vit à Saint-Denis.", "", "", None, ("Saint-Denis", "Saint-Denis", 0.4, "body"), None),
-    ("Il vit à Saint-Denis. La famille habite en Seine-Saint-Denis.", "", "",
-     ("93200", "Saint-Denis", 0.7, "body"), ("Saint-Denis", "Saint-Denis", 0.7, "body"), None),
-    ("Le collège de Saint-Denis nous écrit. Il est en Seine-Saint-Denis.", "", "",
-     ("93200", "Saint-Denis", 0.7, "body"), ("Saint-Denis", "Saint-Denis", 0.7, "body"), None),
+    (
+        "Il vit à Saint-Denis. La famille habite en Seine-Saint-Denis.",
+        "",
+        "",
+        ("93200", "Saint-Denis", 0.7, "body"),
+        ("Saint-Denis", "Saint-Denis", 0.7, "body"),
+        None,
+    ),
+    (
+        "Le collège de Saint-Denis nous écrit. Il est en Seine-Saint-Denis.",
+        "",
+        "",
+        ("93200", "Saint-Denis", 0.7, "body"),
+        ("Saint-Denis", "Saint-Denis", 0.7, "body"),
+        None,
+    ),
     # Two places: the first said, as a hint.
-    ("Il est souvent à Roubaix et à Tourcoing.", "", "", ("59100", "Roubaix", 0.45, "body"), ("Roubaix", "Roubaix", 0.45, "body"), None),
-    ("Il habite à Tourcoing, 59100 Roubaix.", "", "", ("59200", "Tourcoing", 0.45, "body"), ("Tourcoing", "Tourcoing", 0.45, "body"), None),
-    ("Il habite à Roubaix. La famille vit dans le 93.", "", "", ("59100", "Roubaix", 0.45, "body"), ("Roubaix", "Roubaix", 0.45, "body"), None),
+    (
+        "Il est souvent à Roubaix et à Tourcoing.",
+        "",
+        "",
+        ("59100", "Roubaix", 0.45, "body"),
+        ("Roubaix", "Roubaix", 0.45, "body"),
+        None,
+    ),
+    (
+        "Il habite à Tourcoing, 59100 Roubaix.",
+        "",
+        "",
+        ("59200", "Tourcoing", 0.45, "body"),
+        ("Tourcoing", "Tourcoing", 0.45, "body"),
+        None,
+    ),
+    (
+        "Il habite à Roubaix. La famille vit dans le 93.",
+        "",
+        "",
+        ("59100", "Roubaix", 0.45, "body"),
+        ("Roubaix", "Roubaix", 0.45, "body"),
+        None,
+    ),
     # The commune named within the département said.
-    ("Il habite dans le 93. Il est au collège de Bobigny.", "", "",
-     ("93000", "Bobigny", 0.6, "body"), ("Bobigny", "Bobigny", 0.6, "body"), None),
+    (
+        "Il habite dans le 93. Il est au collège de Bobigny.",
+        "",
+        "",
+        ("93000", "Bobigny", 0.6, "body"),
+        ("Bobigny", "Bobigny", 0.6, "body"),
+        None,
+    ),
     # The sender's address when the text names no sure place; a hint beside the text's.
-    ("Il est à Roubaix.", "", "Collège Jean Macé\n59200 Tourcoing",
-     ("59200", "59200 Tourcoing", 0.6, "signature"), ("Tourcoing", "59200 Tourcoing", 0.6, "signature"), None),
-    ("Il est à Roubaix.", "", "Association X\n59200 Tourcoing", ("59100", "Roubaix", 0.45, "body"), ("Roubaix", "Roubaix", 0.45, "body"), None),
+    (
+        "Il est à Roubaix.",
+        "",
+        "Collège Jean Macé\n59200 Tourcoing",
+        ("59200", "59200 Tourcoing", 0.6, "signature"),
+        ("Tourcoing", "59200 Tourcoing", 0.6, "signature"),
+        None,
+    ),
+    (
+        "Il est à Roubaix.",
+        "",
+        "Association X\n59200 Tourcoing",
+        ("59100", "Roubaix", 0.45, "body"),
+        ("Roubaix", "Roubaix", 0.45, "body"),
+        None,
+    ),
     ("Il habite dans le 93.", "", "Collège Jean Macé\n59200 Tourcoing", None, None, ("93", "93", 0.85, "body")),
-    ("Il habite 59100 Roubaix.", "Demande 59200", "", ("59100", "59100 Roubaix", 0.9, "body"), ("Roubaix", "59100 Roubaix", 0.9, "body"), None),
+    (
+        "Il habite 59100 Roubaix.",
+        "Demande 59200",
+        "",
+        ("59100", "59100 Roubaix", 0.9, "body"),
+        ("Roubaix", "59100 Roubaix", 0.9, "body"),
+        None,
+    ),
     ("Le lycée du Nord et la mission locale de la Manche.", "", "", None, None, ("59", "Nord", 0.45, "body")),
     ("Il habite en Seine-Saint-Denis et dans le 59.", "", "", None, None, ("93", "Seine-Saint-Denis", 0.45, "body")),
     # A département only.
@@ -84,7 +238,9 @@ PLACES = [
 ]
 
 
-@pytest.mark.parametrize("own, subject, signature, code, city, departement", [pytest.param(*p, id=p[0] or p[1] or p[2]) for p in PLACES])
+@pytest.mark.parametrize(
+    "own, subject, signature, code, city, departement", [pytest.param(*p, id=p[0] or p[1] or p[2]) for p in PLACES]
+)
 def test_place_read_from_a_mail(own, subject, signature, code, city, departement):
     assert _read(own, subject, signature) == (code, city, departement)
 
@@ -131,7 +287,7 @@ def test_departement_mentions(text, expected):
     assert found == expected
     for d in departement_mentions(part):
         assert d.hit.part is part
-        assert part.text[d.hit.start:d.hit.end] == d.hit.evidence
+        assert part.text[d.hit.start : d.hit.end] == d.hit.evidence
 
 
 def test_a_signature_names_no_departement():
@@ -162,22 +318,56 @@ def test_the_departement_written_after_a_commune(text, end, expected):
 
 NUMBERS = [
     # The forms people use for a département's number.
-    ("Il est du 62.", "62"), ("département 62", "62"), ("dept. 62", "62"), ("dpt 62", "62"),
-    ("département : 62", "62"), ("Dpt: 62", "62"), ("département du 62", "62"), ("département n° 62", "62"),
-    ("département no 62", "62"), ("dans le 62 ", "62"), ("dans le 2A", "2A"), ("dans le 2b", "2B"), ("dans le 971", "971"),
-    ("le 62", None), ("dans le 20", None), ("dans le 975", None), ("dans le 96", None),
+    ("Il est du 62.", "62"),
+    ("département 62", "62"),
+    ("dept. 62", "62"),
+    ("dpt 62", "62"),
+    ("département : 62", "62"),
+    ("Dpt: 62", "62"),
+    ("département du 62", "62"),
+    ("département n° 62", "62"),
+    ("département no 62", "62"),
+    ("dans le 62 ", "62"),
+    ("dans le 2A", "2A"),
+    ("dans le 2b", "2B"),
+    ("dans le 971", "971"),
+    ("le 62", None),
+    ("dans le 20", None),
+    ("dans le 975", None),
+    ("dans le 96", None),
     # A date, an age, an amount, a time, an address: not a département.
-    ("dans le 13 ans", None), ("dans le 13 a", None), ("du 13 au 15", None), ("dans le 13 er", None),
-    ("dans le 13 %", None), ("dans le 13 euros", None), ("dans le 13 €", None), ("dans le 13 h", None),
-    ("dans le 13 heures", None), ("dans le 13 km", None), ("dans le 13 mois", None), ("dans le 13 jours", None),
-    ("dans le 13 semaines", None), ("dans le 13/", None), ("dans le 13-", None), ("dans le 13.5", None),
-    ("dans le 13,5", None), ("dans le 13 et 14", None), ("dans le 13 rue", None), ("dans le 13 avenue", None),
-    ("dans le 13 bd", None), ("dans le 13 janvier", None), ("dans le 13 juin", None), ("dans le 13 août", None),
+    ("dans le 13 ans", None),
+    ("dans le 13 a", None),
+    ("du 13 au 15", None),
+    ("dans le 13 er", None),
+    ("dans le 13 %", None),
+    ("dans le 13 euros", None),
+    ("dans le 13 €", None),
+    ("dans le 13 h", None),
+    ("dans le 13 heures", None),
+    ("dans le 13 km", None),
+    ("dans le 13 mois", None),
+    ("dans le 13 jours", None),
+    ("dans le 13 semaines", None),
+    ("dans le 13/", None),
+    ("dans le 13-", None),
+    ("dans le 13.5", None),
+    ("dans le 13,5", None),
+    ("dans le 13 et 14", None),
+    ("dans le 13 rue", None),
+    ("dans le 13 avenue", None),
+    ("dans le 13 bd", None),
+    ("dans le 13 janvier", None),
+    ("dans le 13 juin", None),
+    ("dans le 13 août", None),
     ("dans le 13 décembre", None),
     # Words that only begin like those: the département stands (bug fixed: "avec" read as "a").
-    ("Il habite dans le 93 avec sa mère.", "93"), ("Il habite dans le 93 actuellement.", "93"),
-    ("Il habite dans le 93 mais étudie ailleurs.", "93"), ("Il est dans le 93 aujourd'hui.", "93"),
-    ("Il est dans le 93 entre deux foyers.", "93"), ("Il est du 59 heureusement.", "59"),
+    ("Il habite dans le 93 avec sa mère.", "93"),
+    ("Il habite dans le 93 actuellement.", "93"),
+    ("Il habite dans le 93 mais étudie ailleurs.", "93"),
+    ("Il est dans le 93 aujourd'hui.", "93"),
+    ("Il est dans le 93 entre deux foyers.", "93"),
+    ("Il est du 59 heureusement.", "59"),
     ("Il est dans le 93, avec sa mère.", "93"),
 ]
 
@@ -189,22 +379,47 @@ def test_a_departement_number(text, code):
 
 @pytest.mark.parametrize(
     "text",
-    ["Il vit dans le 62", "Ils vivent dans le 62", "Il réside dans le 62", "résidant dans le 62", "domiciliée dans le 62",
-     "demeurant dans le 62", "logé dans le 62", "hébergés dans le 62", "installée dans le 62", "placé dans le 62",
-     "accueillie dans le 62", "adresse dans le 62", "domicile dans le 62", "habitent dans le 62", "famille dans le 62"],
+    [
+        "Il vit dans le 62",
+        "Ils vivent dans le 62",
+        "Il réside dans le 62",
+        "résidant dans le 62",
+        "domiciliée dans le 62",
+        "demeurant dans le 62",
+        "logé dans le 62",
+        "hébergés dans le 62",
+        "installée dans le 62",
+        "placé dans le 62",
+        "accueillie dans le 62",
+        "adresse dans le 62",
+        "domicile dans le 62",
+        "habitent dans le 62",
+        "famille dans le 62",
+    ],
 )
 def test_where_the_youth_lives_is_said_more_surely(text):
-    assert [(d.hit.value, d.hit.confidence, d.residence) for d in departement_mentions(_part(text))] == [("62", 0.85, True)]
+    assert [(d.hit.value, d.hit.confidence, d.residence) for d in departement_mentions(_part(text))] == [
+        ("62", 0.85, True)
+    ]
 
 
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("en Corse-du-Sud", ("2A", "Corse-du-Sud")), ("en Charente-Maritime", ("17", "Charente-Maritime")),
-        ("en Charente", ("16", "Charente")), ("dans la Manche", ("50", "Manche")), ("dans les Landes", ("40", "Landes")),
-        ("dans l'Aisne", ("02", "Aisne")), ("en Guadeloupe", ("971", "Guadeloupe")), ("à la Martinique", ("972", "Martinique")),
-        ("à Guyane", ("973", "Guyane")), ("Lens (Pas-de-Calais)", ("62", "Pas-de-Calais")), ("(Nord)", ("59", "Nord")),
-        ("Il étudie dans le 62", ("62", "62")), ("en nord", None), ("à la Manche", None),
+        ("en Corse-du-Sud", ("2A", "Corse-du-Sud")),
+        ("en Charente-Maritime", ("17", "Charente-Maritime")),
+        ("en Charente", ("16", "Charente")),
+        ("dans la Manche", ("50", "Manche")),
+        ("dans les Landes", ("40", "Landes")),
+        ("dans l'Aisne", ("02", "Aisne")),
+        ("en Guadeloupe", ("971", "Guadeloupe")),
+        ("à la Martinique", ("972", "Martinique")),
+        ("à Guyane", ("973", "Guyane")),
+        ("Lens (Pas-de-Calais)", ("62", "Pas-de-Calais")),
+        ("(Nord)", ("59", "Nord")),
+        ("Il étudie dans le 62", ("62", "62")),
+        ("en nord", None),
+        ("à la Manche", None),
     ],
 )
 def test_a_departement_named(text, expected):

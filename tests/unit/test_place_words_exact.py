@@ -21,9 +21,41 @@ TOURCOING_CODE = (("59200", "59200", 0.85), ("Tourcoing", "59200", 0.85))
 
 @pytest.mark.parametrize(
     "word",
-    ["n°", "no", "num", "numéro", "ref", "référence", "dossier", "siret", "siren", "tel", "téléphone", "fax", "uai",
-     "rne", "matricule", "id", "identifiant", "compte", "facture", "commande", "ticket", "badge", "allocataire", "caf",
-     "sécu", "sécurité sociale", "bp", "cs", "iban", "rib", "dossier :", "ref.", "n° #"],
+    [
+        "n°",
+        "no",
+        "num",
+        "numéro",
+        "ref",
+        "référence",
+        "dossier",
+        "siret",
+        "siren",
+        "tel",
+        "téléphone",
+        "fax",
+        "uai",
+        "rne",
+        "matricule",
+        "id",
+        "identifiant",
+        "compte",
+        "facture",
+        "commande",
+        "ticket",
+        "badge",
+        "allocataire",
+        "caf",
+        "sécu",
+        "sécurité sociale",
+        "bp",
+        "cs",
+        "iban",
+        "rib",
+        "dossier :",
+        "ref.",
+        "n° #",
+    ],
 )
 def test_a_number_after_a_reference_word_is_no_postal_code(word):
     assert _place(f"Son {word} 59200 est là.") == (None, None)
@@ -36,7 +68,7 @@ def test_a_number_after_other_words_is_a_postal_code(word):
 
 @pytest.mark.parametrize("word", ["€", "euros", "euro", "eur", "ans", "km", "m2", "habitants", "élèves", "personnes"])
 def test_an_amount_or_a_count_is_no_postal_code(word):
-    """"59200 €" was read as Tourcoing's postal code (bug fixed: "€" then a space never matched)."""
+    """ "59200 €" was read as Tourcoing's postal code (bug fixed: "€" then a space never matched)."""
     assert _place(f"Il y a 59200 {word} ici.") == (None, None)
 
 
@@ -46,8 +78,18 @@ def test_a_number_before_another_word_is_a_postal_code():
 
 @pytest.mark.parametrize(
     "text",
-    ["Écrire à lea59200@mail.fr", "Voir https://ex.fr/59200 ici", "Voir www.ex.fr/59200", "Tel +33 (0)5 59 20 00 00",
-     "Tel 05 59 20 01 23", "SIRET 123 456 789 59200", "Code 592001 ici", "Code 59200-1", "#59200", "Il habite 59 100 roubaix."],
+    [
+        "Écrire à lea59200@mail.fr",
+        "Voir https://ex.fr/59200 ici",
+        "Voir www.ex.fr/59200",
+        "Tel +33 (0)5 59 20 00 00",
+        "Tel 05 59 20 01 23",
+        "SIRET 123 456 789 59200",
+        "Code 592001 ici",
+        "Code 59200-1",
+        "#59200",
+        "Il habite 59 100 roubaix.",
+    ],
 )
 def test_digits_in_addresses_numbers_and_links_are_no_postal_code(text):
     assert _place(text) == (None, None)
@@ -62,8 +104,27 @@ TOURCOING_SAID = (("59200", "Tourcoing", 0.7), ("Tourcoing", "Tourcoing", 0.7))
 
 @pytest.mark.parametrize(
     "verb",
-    ["habite", "habitent", "vit", "vivent", "réside", "résident", "résidant", "domicilié", "domiciliée", "domiciliés",
-     "demeurant", "logé", "logée", "hébergé", "hébergée", "installé", "installées", "déménagé", "déménagée"],
+    [
+        "habite",
+        "habitent",
+        "vit",
+        "vivent",
+        "réside",
+        "résident",
+        "résidant",
+        "domicilié",
+        "domiciliée",
+        "domiciliés",
+        "demeurant",
+        "logé",
+        "logée",
+        "hébergé",
+        "hébergée",
+        "installé",
+        "installées",
+        "déménagé",
+        "déménagée",
+    ],
 )
 def test_where_the_youth_lives_without_a_preposition(verb):
     assert _place(f"Il {verb} Tourcoing.") == TOURCOING_SAID
@@ -71,8 +132,25 @@ def test_where_the_youth_lives_without_a_preposition(verb):
 
 @pytest.mark.parametrize(
     "words",
-    ["à", "au", "aux", "sur", "dans", "vers", "près de", "à côté de", "sur la commune de", "dans la commune de",
-     "dans la ville de", "la commune de", "la ville de", "actuellement à", "maintenant à", "aujourd'hui à", "désormais à"],
+    [
+        "à",
+        "au",
+        "aux",
+        "sur",
+        "dans",
+        "vers",
+        "près de",
+        "à côté de",
+        "sur la commune de",
+        "dans la commune de",
+        "dans la ville de",
+        "la commune de",
+        "la ville de",
+        "actuellement à",
+        "maintenant à",
+        "aujourd'hui à",
+        "désormais à",
+    ],
 )
 def test_where_the_youth_lives_after_a_preposition(words):
     assert _place(f"Il habite {words} Tourcoing.") == TOURCOING_SAID

@@ -45,13 +45,29 @@ def test_only_open_requests_route_again_and_only_a_routed_one_is_mailed_again():
 
 
 def test_erasure_keeps_what_statistics_count_and_nothing_that_names_anyone():
-    request = Request.from_record({
-        **routed().to_record(),
-        "referent": {"name": "M. Durand", "email": "cpe@college.fr", "phone": "0600000000", "structure_type": "ase"},
-        "inbound": {"raw_key": "inbound/x.eml", "subject": "Léa"}, "extraction": {"age": {"words": "Léa, 15 ans"}},
-        "fields": {**routed().fields, "first_name": "Léa", "last_name": "Martin", "phone": "0612345678",
-                   "message": "Léa", "city": "Roubaix", "postal_code": "59100", "publics": ["qpv"]},
-    })
+    request = Request.from_record(
+        {
+            **routed().to_record(),
+            "referent": {
+                "name": "M. Durand",
+                "email": "cpe@college.fr",
+                "phone": "0600000000",
+                "structure_type": "ase",
+            },
+            "inbound": {"raw_key": "inbound/x.eml", "subject": "Léa"},
+            "extraction": {"age": {"words": "Léa, 15 ans"}},
+            "fields": {
+                **routed().fields,
+                "first_name": "Léa",
+                "last_name": "Martin",
+                "phone": "0612345678",
+                "message": "Léa",
+                "city": "Roubaix",
+                "postal_code": "59100",
+                "publics": ["qpv"],
+            },
+        }
+    )
     change = request.erase("admin@reseau.example.org", LATER)
     after = change.after
     assert after.fields == {"need": "scolaire", "situation": "college", "publics": ["qpv"], "age_band": "15-18"}
@@ -65,17 +81,34 @@ def test_erasure_keeps_what_statistics_count_and_nothing_that_names_anyone():
 
 
 def test_a_scrubbed_event_keeps_ids_and_coded_reasons_only():
-    reply = {"at": AT.iso, "seq": 3, "type": "reply_received", "actor": "email",
-             "detail": {"from": "lea@example.net", "excerpt": "Léa", "raw_key": "k", "subject": "Léa"}}
+    reply = {
+        "at": AT.iso,
+        "seq": 3,
+        "type": "reply_received",
+        "actor": "email",
+        "detail": {"from": "lea@example.net", "excerpt": "Léa", "raw_key": "k", "subject": "Léa"},
+    }
     assert scrub_event(reply) == {**reply, "detail": {}}
-    declined = {"at": AT.iso, "seq": 4, "type": "declined", "actor": "asso-a",
-                "detail": {"reason": "complet", "comment": "Léa est trop loin"}}
+    declined = {
+        "at": AT.iso,
+        "seq": 4,
+        "type": "declined",
+        "actor": "asso-a",
+        "detail": {"reason": "complet", "comment": "Léa est trop loin"},
+    }
     assert scrub_event(declined)["detail"] == {"reason": "complet"}
-    assigned = {"at": AT.iso, "seq": 5, "type": "assigned", "actor": OPERATOR,
-                "detail": {"association": "asso-b", "previous": None, "reason": "la maman de Léa a appelé", "mode": "manual"}}
+    assigned = {
+        "at": AT.iso,
+        "seq": 5,
+        "type": "assigned",
+        "actor": OPERATOR,
+        "detail": {"association": "asso-b", "previous": None, "reason": "la maman de Léa a appelé", "mode": "manual"},
+    }
     assert scrub_event(assigned)["detail"] == {"association": "asso-b", "previous": None, "mode": "manual"}
 
 
-@pytest.mark.parametrize("age, band", [(6, "6-10"), (10, "6-10"), (11, "11-14"), (18, "15-18"), (19, "19-25"), (30, "26-30"), (31, "autre")])
+@pytest.mark.parametrize(
+    "age, band", [(6, "6-10"), (10, "6-10"), (11, "11-14"), (18, "15-18"), (19, "19-25"), (30, "26-30"), (31, "autre")]
+)
 def test_age_bands(age, band):
     assert age_band(age) == band

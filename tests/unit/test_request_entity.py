@@ -18,12 +18,31 @@ WEIGHTS = RoutingWeights()
 
 
 def new_request(**fields) -> Request:
-    return Request.from_record({
-        "id": "r1", "reference": "MNT-TEST-0001", "channel": "form", "status": "needs_triage",
-        "created_at": AT.iso, "expires_at": AT.epoch + 86400,
-        "fields": {"age": 15, "situation": "college", "need": "scolaire", "publics": [], "email": "lea@example.net", **fields},
-        "place": {"postal_code": "59100", "commune_code": "59512", "commune_name": "Roubaix", "departement": "59", "region": "32"},
-    })
+    return Request.from_record(
+        {
+            "id": "r1",
+            "reference": "MNT-TEST-0001",
+            "channel": "form",
+            "status": "needs_triage",
+            "created_at": AT.iso,
+            "expires_at": AT.epoch + 86400,
+            "fields": {
+                "age": 15,
+                "situation": "college",
+                "need": "scolaire",
+                "publics": [],
+                "email": "lea@example.net",
+                **fields,
+            },
+            "place": {
+                "postal_code": "59100",
+                "commune_code": "59512",
+                "commune_name": "Roubaix",
+                "departement": "59",
+                "region": "32",
+            },
+        }
+    )
 
 
 def decide(request: Request, directory=(A, B), declined=()):
@@ -113,7 +132,12 @@ def test_an_operator_assigns_by_hand_and_the_assignment_is_sticky():
     change = triaged.assign(B, "operatrice@reseau.example.org", "Connue de l'association", LATER)
     assert change.after.status is Status.ROUTED and change.after.association_id == "asso-b" and change.after.manual
     assert change.events[0].type == "assigned" and change.events[0].actor == "operatrice@reseau.example.org"
-    assert change.events[0].detail == {"association": "asso-b", "previous": None, "reason": "Connue de l'association", "mode": "manual"}
+    assert change.events[0].detail == {
+        "association": "asso-b",
+        "previous": None,
+        "reason": "Connue de l'association",
+        "mode": "manual",
+    }
     assert [(m.kind, m.association.id) for m in change.mails] == [("association_new_request", "asso-b")]
     assert change.load == (LoadChange("asso-b", 1, None),)
 

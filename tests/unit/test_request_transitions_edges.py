@@ -58,7 +58,9 @@ def test_a_reassignment_mails_the_new_association_with_the_new_attempts_link():
     request = routed()
     change = request.assign(SMALL, OPERATOR, "", LATER)
     assert change.after.attempt == request.attempt + 1 == 2
-    assert [(m.kind, m.association.id, m.attempt) for m in change.mails] == [("association_new_request", "asso-small", 2)]
+    assert [(m.kind, m.association.id, m.attempt) for m in change.mails] == [
+        ("association_new_request", "asso-small", 2)
+    ]
     assert change.before == request
 
 
@@ -202,13 +204,24 @@ def test_erasure_is_dated_and_its_event_holds_no_detail():
 
 
 def test_erasing_a_request_without_place_referent_or_age_keeps_only_what_it_had():
-    request = Request.from_record({
-        **new_request().to_record(), "channel": "email", "place": None, "referent": None,
-        "fields": {"first_name": "Léa", "email": "lea@example.net", "age": None, "need": "scolaire",
-                   "situation": None, "message": "Bonjour, je suis Léa"},
-        "inbound": {"raw_key": "inbound/x.eml", "from": "lea@example.net"},
-        "extraction": {"first_name": {"value": "Léa", "words": "je suis Léa"}},
-    })
+    request = Request.from_record(
+        {
+            **new_request().to_record(),
+            "channel": "email",
+            "place": None,
+            "referent": None,
+            "fields": {
+                "first_name": "Léa",
+                "email": "lea@example.net",
+                "age": None,
+                "need": "scolaire",
+                "situation": None,
+                "message": "Bonjour, je suis Léa",
+            },
+            "inbound": {"raw_key": "inbound/x.eml", "from": "lea@example.net"},
+            "extraction": {"first_name": {"value": "Léa", "words": "je suis Léa"}},
+        }
+    )
     after = request.erase(ADMIN, LATER).after
     assert after.fields == {"need": "scolaire"}
     assert after.place is None and after.referent is None and after.inbound is None and after.extraction is None
@@ -217,7 +230,9 @@ def test_erasing_a_request_without_place_referent_or_age_keeps_only_what_it_had(
 
 
 def test_erasure_keeps_a_place_without_region_as_its_departement():
-    request = Request.from_record({**new_request().to_record(), "place": {"commune_code": "59512", "departement": "59"}})
+    request = Request.from_record(
+        {**new_request().to_record(), "place": {"commune_code": "59512", "departement": "59"}}
+    )
     assert request.erase(ADMIN, LATER).after.place == {"departement": "59"}
 
 
@@ -235,26 +250,52 @@ def test_an_erased_request_read_back_is_still_erased():
 @pytest.mark.parametrize("type_", ["closed", "declined", "needs_triage"])
 def test_a_scrubbed_event_keeps_the_coded_reason_of_a_closing_a_decline_or_a_triage(type_):
     event = {"at": AT.iso, "seq": 2, "type": type_, "actor": "x", "detail": {"reason": "duplicate", "comment": "Léa"}}
-    assert scrub_event(event) == {"at": AT.iso, "seq": 2, "type": type_, "actor": "x", "detail": {"reason": "duplicate"}}
+    assert scrub_event(event) == {
+        "at": AT.iso,
+        "seq": 2,
+        "type": type_,
+        "actor": "x",
+        "detail": {"reason": "duplicate"},
+    }
 
 
 @pytest.mark.parametrize("type_", ["rerouted", "bounced", "assigned", "mail_failed"])
 def test_a_scrubbed_event_of_another_type_loses_its_reason(type_):
-    event = {"at": AT.iso, "type": type_, "actor": "mail",
-             "detail": {"association": "asso-a", "address": "lea@example.net", "reason": "Léa a déménagé"}}
+    event = {
+        "at": AT.iso,
+        "type": type_,
+        "actor": "mail",
+        "detail": {"association": "asso-a", "address": "lea@example.net", "reason": "Léa a déménagé"},
+    }
     assert scrub_event(event)["detail"] == {"association": "asso-a"}
 
 
 def test_a_scrubbed_event_without_detail_gets_an_empty_one():
     assert scrub_event({"at": AT.iso, "type": "received", "actor": "form"})["detail"] == {}
     assert scrub_event({"at": AT.iso, "type": "received", "actor": "form", "detail": None})["detail"] == {}
-    assert scrub_event({"at": AT.iso, "type": "declined", "actor": "asso-a", "detail": {"comment": "x"}})["detail"] == {}
+    assert (
+        scrub_event({"at": AT.iso, "type": "declined", "actor": "asso-a", "detail": {"comment": "x"}})["detail"] == {}
+    )
 
 
-@pytest.mark.parametrize("age, band", [
-    (5, "autre"), (6, "6-10"), (10, "6-10"), (11, "11-14"), (14, "11-14"), (15, "15-18"), (18, "15-18"),
-    (19, "19-25"), (25, "19-25"), (26, "26-30"), (30, "26-30"), (31, "autre"), (0, "autre"),
-])
+@pytest.mark.parametrize(
+    "age, band",
+    [
+        (5, "autre"),
+        (6, "6-10"),
+        (10, "6-10"),
+        (11, "11-14"),
+        (14, "11-14"),
+        (15, "15-18"),
+        (18, "15-18"),
+        (19, "19-25"),
+        (25, "19-25"),
+        (26, "26-30"),
+        (30, "26-30"),
+        (31, "autre"),
+        (0, "autre"),
+    ],
+)
 def test_each_age_band_at_both_edges(age, band):
     assert age_band(age) == band
 
@@ -264,9 +305,16 @@ def test_each_age_band_at_both_edges(age, band):
 
 def test_every_field_of_a_finished_request_survives_the_stored_record():
     record = {
-        **routed().to_record(), "status": "closed", "closed_reason": "unreachable", "accepted_at": LATER.iso,
-        "updated_at": LATER.iso, "triage_reason": "no candidate", "extraction": {"age": {"value": 15, "words": "15 ans"}},
-        "inbound": {"raw_key": "inbound/x.eml", "subject": "Demande"}, "manual": True, "reminded_at": AT.epoch,
+        **routed().to_record(),
+        "status": "closed",
+        "closed_reason": "unreachable",
+        "accepted_at": LATER.iso,
+        "updated_at": LATER.iso,
+        "triage_reason": "no candidate",
+        "extraction": {"age": {"value": 15, "words": "15 ans"}},
+        "inbound": {"raw_key": "inbound/x.eml", "subject": "Demande"},
+        "manual": True,
+        "reminded_at": AT.epoch,
     }
     request = Request.from_record(record)
     assert (request.status, request.closed_reason, request.accepted_at) == (Status.CLOSED, "unreachable", LATER.iso)
@@ -286,7 +334,8 @@ def test_a_reminder_is_the_systems_and_mails_the_link_of_the_present_attempt():
     change = request.remind(5, A, LATER)
     assert [(e.type, e.actor, e.detail) for e in change.events] == [("reminded", "system", {"association": "asso-a"})]
     assert [(m.kind, m.association.id, m.attempt, m.days_waiting) for m in change.mails] == [
-        ("association_reminder", "asso-a", 2, 5)]
+        ("association_reminder", "asso-a", 2, 5)
+    ]
     assert change.after.updated_at == LATER.iso and change.after.reminded_at == LATER.epoch and change.load == ()
 
 
@@ -297,7 +346,9 @@ def test_an_acceptance_is_the_associations_and_dated():
 
 
 def test_nobody_is_told_of_an_acceptance_when_the_request_left_no_address():
-    request = Request.from_record({**routed().to_record(), "fields": {**routed().fields, "email": None, "phone": "0612345678"}})
+    request = Request.from_record(
+        {**routed().to_record(), "fields": {**routed().fields, "email": None, "phone": "0612345678"}}
+    )
     change = request.accept(A, LATER)
     assert change.after.status is Status.ACCEPTED and change.mails == ()
 

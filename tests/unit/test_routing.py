@@ -127,7 +127,13 @@ def test_candidate_rule(entry, q, declined, load, rule):
 FIRST_RULE_CASES = [
     (
         "active-first",
-        {"active": False, "departements": ["62"], "ages": {"min": 20, "max": 25}, "needs": ["orientation"], "capacity": 0},
+        {
+            "active": False,
+            "departements": ["62"],
+            "ages": {"min": 20, "max": 25},
+            "needs": ["orientation"],
+            "capacity": 0,
+        },
         ("x",),
         {},
         "active",
@@ -139,8 +145,20 @@ FIRST_RULE_CASES = [
         {},
         "territory",
     ),
-    ("age-before-situation", {"ages": {"min": 20, "max": 25}, "situations": ["lycee"], "needs": ["orientation"]}, (), {}, "age"),
-    ("situation-before-need", {"situations": ["lycee"], "needs": ["orientation"], "publics_required": ["ase"]}, (), {}, "situation"),
+    (
+        "age-before-situation",
+        {"ages": {"min": 20, "max": 25}, "situations": ["lycee"], "needs": ["orientation"]},
+        (),
+        {},
+        "age",
+    ),
+    (
+        "situation-before-need",
+        {"situations": ["lycee"], "needs": ["orientation"], "publics_required": ["ase"]},
+        (),
+        {},
+        "situation",
+    ),
     ("need-before-publics", {"needs": ["orientation"], "publics_required": ["ase"]}, ("x",), {}, "need"),
     ("publics-before-declined", {"publics_required": ["ase"], "capacity": 0}, ("x",), {}, "publics_required"),
     ("declined-before-capacity", {"capacity": 1}, ("x",), {"x": 1}, "declined"),
@@ -486,9 +504,7 @@ def directory_entries(draw):
 def _first_failed_rule(a: Association, q: RoutingQuery, declined, load) -> str | None:
     """An independent reading of section 6, step 1."""
     t = a.territory
-    covered = (
-        t.national or q.region in t.regions or q.departement in t.departements or q.commune in t.communes
-    )
+    covered = t.national or q.region in t.regions or q.departement in t.departements or q.commune in t.communes
     checks = [
         ("active", a.active),
         ("territory", covered),
@@ -565,6 +581,7 @@ def test_property_choice_is_best_and_obeys_every_rule(
         best = max(c.score for c in decision.candidates)
         assert decision.candidates[0].id == decision.association_id
         assert decision.candidates[0].score == best
+
         # Among the best, the lower share of capacity in use, then the smaller id.
         def share(i):
             cap = associations[i].capacity

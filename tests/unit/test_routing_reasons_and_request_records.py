@@ -19,8 +19,15 @@ AT = Moment(1_790_000_000, "2026-09-21T10:13:20.000000Z")
 
 
 def query(**overrides):
-    q = dict(age=15, situation=Situation("college"), need=Need("scolaire"), publics=(), commune="59512",
-             departement="59", region="32")
+    q = dict(
+        age=15,
+        situation=Situation("college"),
+        need=Need("scolaire"),
+        publics=(),
+        commune="59512",
+        departement="59",
+        region="32",
+    )
     q.update(overrides)
     return RoutingQuery(**q)
 
@@ -36,10 +43,19 @@ def route(*entries, load=None, declined=(), **q):
 def test_each_rule_that_empties_the_candidates_says_why_in_the_triage_reason():
     assert route(association("a", active=False)).reason == "no active association in the directory"
     assert route(association("a", departements=["62"])).reason == "no association covers département 59"
-    assert route(association("a", departements=["62"]), departement=None).reason == "no association covers commune 59512"
-    assert route(association("a", ages={"min": 18, "max": 25})).reason == "no association in the territory takes this age"
-    assert route(association("a", situations=["lycee"])).reason == "no association in the territory takes situation college"
-    assert route(association("a", needs=["orientation"])).reason == "no association in the territory offers need scolaire"
+    assert (
+        route(association("a", departements=["62"]), departement=None).reason == "no association covers commune 59512"
+    )
+    assert (
+        route(association("a", ages={"min": 18, "max": 25})).reason == "no association in the territory takes this age"
+    )
+    assert (
+        route(association("a", situations=["lycee"])).reason
+        == "no association in the territory takes situation college"
+    )
+    assert (
+        route(association("a", needs=["orientation"])).reason == "no association in the territory offers need scolaire"
+    )
     assert route(association("a", publics_required=["qpv"])).reason == "no association takes these publics"
     assert route(association("a"), declined=["a"]).reason == "every candidate declined this request"
     assert route(association("a", capacity=2), load={"a": 2}).reason == "all candidates at capacity"
@@ -61,13 +77,30 @@ def test_a_required_public_the_request_has_lets_it_through():
 
 def test_routing_a_request_takes_a_place_counted_against_the_association_s_capacity():
     a = Association.model_validate(association("asso-a", capacity=7))
-    request = Request.from_record({
-        "id": "r1", "reference": "MNT-TEST-0001", "channel": "form", "status": "needs_triage",
-        "created_at": AT.iso, "expires_at": AT.epoch + 86400,
-        "fields": {"age": 15, "situation": "college", "need": "scolaire", "publics": [], "email": "lea@example.net"},
-        "place": {"postal_code": "59100", "commune_code": "59512", "commune_name": "Roubaix", "departement": "59",
-                  "region": "32"},
-    })
+    request = Request.from_record(
+        {
+            "id": "r1",
+            "reference": "MNT-TEST-0001",
+            "channel": "form",
+            "status": "needs_triage",
+            "created_at": AT.iso,
+            "expires_at": AT.epoch + 86400,
+            "fields": {
+                "age": 15,
+                "situation": "college",
+                "need": "scolaire",
+                "publics": [],
+                "email": "lea@example.net",
+            },
+            "place": {
+                "postal_code": "59100",
+                "commune_code": "59512",
+                "commune_name": "Roubaix",
+                "departement": "59",
+                "region": "32",
+            },
+        }
+    )
     decision = route_request(request.routing_query(), DirectoryIndex([a]), {}, (), RoutingWeights())
     change = request.first_routing(decision, a, AT)
     assert change.load == (LoadChange("asso-a", 1, 7),)
@@ -81,9 +114,19 @@ def test_every_field_of_a_submission_reaches_the_new_request():
     s = parse_submission(youth(city="Roubaix", publics=["qpv"]), json=True)
     new = NewRequest.from_submission(s, Channel.FORM)
     assert new.fields() == {
-        "first_name": "Léa", "last_name": "Martin", "email": "lea.martin@example.net", "phone": s.phone,
-        "age": 15, "postal_code": "59100", "city": "Roubaix", "situation": "college", "need": "scolaire",
-        "publics": ["qpv"], "message": "J'ai besoin d'aide en maths.", "consent": True, "parental_consent": False,
+        "first_name": "Léa",
+        "last_name": "Martin",
+        "email": "lea.martin@example.net",
+        "phone": s.phone,
+        "age": 15,
+        "postal_code": "59100",
+        "city": "Roubaix",
+        "situation": "college",
+        "need": "scolaire",
+        "publics": ["qpv"],
+        "message": "J'ai besoin d'aide en maths.",
+        "consent": True,
+        "parental_consent": False,
     }
     assert s.phone and s.phone.replace(" ", "").endswith("612345678")
     assert (new.channel, new.referent) == (Channel.FORM, None)
@@ -93,12 +136,32 @@ def test_every_field_of_a_submission_reaches_the_new_request():
 
 
 def test_an_erased_mail_keeps_what_it_was_and_nothing_it_said():
-    body = {"id": "m1", "message_id": "<m1@x>", "request_id": "r1", "kind": "new_request", "auto_submitted": None,
-            "to": ["lea@example.net"], "subject": "Léa", "text": "Bonjour Léa", "html": "<p>Léa</p>",
-            "reply_to": "lea@example.net", "in_reply_to": "<prev@x>", "extra": "secret"}
+    body = {
+        "id": "m1",
+        "message_id": "<m1@x>",
+        "request_id": "r1",
+        "kind": "new_request",
+        "auto_submitted": None,
+        "to": ["lea@example.net"],
+        "subject": "Léa",
+        "text": "Bonjour Léa",
+        "html": "<p>Léa</p>",
+        "reply_to": "lea@example.net",
+        "in_reply_to": "<prev@x>",
+        "extra": "secret",
+    }
     assert scrubbed_mail_body(body) == {
-        "id": "m1", "message_id": "<m1@x>", "request_id": "r1", "kind": "new_request", "auto_submitted": None,
-        "to": [], "subject": "", "text": "", "html": "", "reply_to": None, "in_reply_to": None,
+        "id": "m1",
+        "message_id": "<m1@x>",
+        "request_id": "r1",
+        "kind": "new_request",
+        "auto_submitted": None,
+        "to": [],
+        "subject": "",
+        "text": "",
+        "html": "",
+        "reply_to": None,
+        "in_reply_to": None,
     }
 
 

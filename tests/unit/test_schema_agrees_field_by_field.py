@@ -115,17 +115,49 @@ YOUTH_CASES = [
     ("referent absent, age 10", _without(_by_referent(), "referent"), False),
     ("referent as text, age 10", _by_referent(referent="Collège"), False),
     ("referent with a bad email", _by_referent(referent={"email": "c.durand@", "structure_name": "Collège"}), False),
-    ("referent of a town hall", _by_referent(referent={"email": REAL["more than three hyphens"], "structure_name": "Mairie"}), True),
+    (
+        "referent of a town hall",
+        _by_referent(referent={"email": REAL["more than three hyphens"], "structure_name": "Mairie"}),
+        True,
+    ),
     ("referent under .coop", _by_referent(referent={"email": REAL["a .coop"], "structure_name": "MJC"}), True),
-    ("referent with an accent before the @", _by_referent(referent={"email": "hélène@mairie.fr", "structure_name": "Mairie"}), False),
+    (
+        "referent with an accent before the @",
+        _by_referent(referent={"email": "hélène@mairie.fr", "structure_name": "Mairie"}),
+        False,
+    ),
     ("referent without an email", _by_referent(referent={"structure_name": "Collège"}), False),
     ("referent without a structure", _by_referent(referent={"email": "c.durand@college.example.fr"}), False),
-    ("referent with a blank structure", _by_referent(referent={"email": "c@college.example.fr", "structure_name": " "}), False),
-    ("referent with a bad phone", _by_referent(referent={"email": "c@college.example.fr", "structure_name": "C", "phone": "12"}), False),
-    ("referent with an unknown field", _by_referent(referent={"email": "c@college.example.fr", "structure_name": "C", "x": 1}), False),
-    ("referent with an unknown type", _by_referent(referent={"email": "c@college.example.fr", "structure_name": "C", "structure_type": "zoo"}), False),
-    ("referent with a blank type", _by_referent(referent={"email": "c@college.example.fr", "structure_name": "C", "structure_type": " "}), True),
-    ("referent with an invisible name", _by_referent(referent={"email": "c@college.example.fr", "structure_name": "C", "name": "\u200b"}), False),
+    (
+        "referent with a blank structure",
+        _by_referent(referent={"email": "c@college.example.fr", "structure_name": " "}),
+        False,
+    ),
+    (
+        "referent with a bad phone",
+        _by_referent(referent={"email": "c@college.example.fr", "structure_name": "C", "phone": "12"}),
+        False,
+    ),
+    (
+        "referent with an unknown field",
+        _by_referent(referent={"email": "c@college.example.fr", "structure_name": "C", "x": 1}),
+        False,
+    ),
+    (
+        "referent with an unknown type",
+        _by_referent(referent={"email": "c@college.example.fr", "structure_name": "C", "structure_type": "zoo"}),
+        False,
+    ),
+    (
+        "referent with a blank type",
+        _by_referent(referent={"email": "c@college.example.fr", "structure_name": "C", "structure_type": " "}),
+        True,
+    ),
+    (
+        "referent with an invisible name",
+        _by_referent(referent={"email": "c@college.example.fr", "structure_name": "C", "name": "\u200b"}),
+        False,
+    ),
 ]
 
 
@@ -219,13 +251,17 @@ def test_volunteer_schema_allows_what_the_api_accepts(volunteer_schema, data, ex
 
 @settings(max_examples=60, deadline=None)
 @given(address=addresses(), where=st.sampled_from(["youth", "referent", "volunteer"]))
-def test_the_schemas_and_the_server_accept_every_address_email_validator_accepts(youth_schema, volunteer_schema, address, where):
+def test_the_schemas_and_the_server_accept_every_address_email_validator_accepts(
+    youth_schema, volunteer_schema, address, where
+):
     data = {
         "youth": _without(youth(email=address), "phone"),
         "referent": _by_referent(referent={"email": address, "structure_name": "Mairie"}),
         "volunteer": volunteer(email=address),
     }[where]
-    parse, schema = (parse_mentor_submission, volunteer_schema) if where == "volunteer" else (parse_submission, youth_schema)
+    parse, schema = (
+        (parse_mentor_submission, volunteer_schema) if where == "volunteer" else (parse_submission, youth_schema)
+    )
     assert _accepted(parse, data) and schema.is_valid(data)
 
 
@@ -237,7 +273,9 @@ def test_the_schemas_and_the_server_refuse_a_non_ascii_local_part(youth_schema, 
         "referent": _by_referent(referent={"email": address, "structure_name": "Mairie"}),
         "volunteer": volunteer(email=address),
     }[where]
-    parse, schema = (parse_mentor_submission, volunteer_schema) if where == "volunteer" else (parse_submission, youth_schema)
+    parse, schema = (
+        (parse_mentor_submission, volunteer_schema) if where == "volunteer" else (parse_submission, youth_schema)
+    )
     assert not _accepted(parse, data) and not schema.is_valid(data)
 
 
@@ -255,7 +293,14 @@ def test_the_postal_code_pattern_is_the_digit_trie(codes, pattern):
 
 
 def test_the_postal_code_pattern_holds_only_digits():
-    validator = jsonschema_rs.validator_for({"type": "string", "pattern": postal_codes_pattern(["10000", "10002", "10004", "10005"])})
-    assert [c for c in ("10000", "10002", "10004", "10005", "10001", "10003", "1000X", "1000-") if validator.is_valid(c)] == [
-        "10000", "10002", "10004", "10005",
+    validator = jsonschema_rs.validator_for(
+        {"type": "string", "pattern": postal_codes_pattern(["10000", "10002", "10004", "10005"])}
+    )
+    assert [
+        c for c in ("10000", "10002", "10004", "10005", "10001", "10003", "1000X", "1000-") if validator.is_valid(c)
+    ] == [
+        "10000",
+        "10002",
+        "10004",
+        "10005",
     ]

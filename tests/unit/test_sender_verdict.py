@@ -12,7 +12,11 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.inbound_mail import UnparseableMail, parse_inbound
 from chalicelib.domain.inbound_mail.sender_verdict import (
-    AUTHENTICATION_RESULTS_MAX_CHARS, NO_VERDICT, SenderVerdict, Verification, verdict_from_headers,
+    AUTHENTICATION_RESULTS_MAX_CHARS,
+    NO_VERDICT,
+    SenderVerdict,
+    Verification,
+    verdict_from_headers,
 )
 from tests.conftest import SHARED
 from tests.unicode_inputs import with_foreign
@@ -25,34 +29,39 @@ def read(*values: str, trusted: str = TRUSTED) -> SenderVerdict:
     return verdict_from_headers(values, trusted)
 
 
-@pytest.mark.parametrize("spf, dkim, dmarc, outcome", [
-    # DMARC decides when it gave a result, whatever SPF and DKIM said.
-    (None, None, "pass", VERIFIED),
-    ("fail", "fail", "pass", VERIFIED),
-    (None, None, "fail", FAILED),
-    ("pass", "pass", "fail", FAILED),  # aligned with nothing: the From's domain says no
-    # No DMARC policy (none), or none could be read: SPF and DKIM.
-    ("fail", "fail", None, FAILED),
-    ("fail", "fail", "none", FAILED),
-    ("softfail", "fail", "temperror", FAILED),
-    ("fail", "none", None, FAILED),  # unsigned, from a host the domain does not send from
-    ("fail", None, None, FAILED),
-    ("fail", "permerror", "permerror", FAILED),
-    ("pass", "fail", None, VERIFIED),
-    ("fail", "pass", "none", VERIFIED),
-    ("none", "fail", None, UNKNOWN),  # no SPF record: SPF did not fail
-    ("neutral", "none", None, UNKNOWN),
-    ("fail", "temperror", None, UNKNOWN),  # DKIM could not be checked this time
-    ("temperror", "temperror", "temperror", UNKNOWN),
-    (None, None, None, UNKNOWN),
-])
+@pytest.mark.parametrize(
+    "spf, dkim, dmarc, outcome",
+    [
+        # DMARC decides when it gave a result, whatever SPF and DKIM said.
+        (None, None, "pass", VERIFIED),
+        ("fail", "fail", "pass", VERIFIED),
+        (None, None, "fail", FAILED),
+        ("pass", "pass", "fail", FAILED),  # aligned with nothing: the From's domain says no
+        # No DMARC policy (none), or none could be read: SPF and DKIM.
+        ("fail", "fail", None, FAILED),
+        ("fail", "fail", "none", FAILED),
+        ("softfail", "fail", "temperror", FAILED),
+        ("fail", "none", None, FAILED),  # unsigned, from a host the domain does not send from
+        ("fail", None, None, FAILED),
+        ("fail", "permerror", "permerror", FAILED),
+        ("pass", "fail", None, VERIFIED),
+        ("fail", "pass", "none", VERIFIED),
+        ("none", "fail", None, UNKNOWN),  # no SPF record: SPF did not fail
+        ("neutral", "none", None, UNKNOWN),
+        ("fail", "temperror", None, UNKNOWN),  # DKIM could not be checked this time
+        ("temperror", "temperror", "temperror", UNKNOWN),
+        (None, None, None, UNKNOWN),
+    ],
+)
 def test_the_rule(spf, dkim, dmarc, outcome):
     assert SenderVerdict(spf=spf, dkim=dkim, dmarc=dmarc).verification is outcome
 
 
 def test_the_trusted_header_gives_its_results():
-    verdict = read("lementorat.fr; spf=pass smtp.mailfrom=college.example.fr; dkim=none;"
-                   " dmarc=fail (p=reject dis=none) policy.dmarc=reject header.from=college.example.fr")
+    verdict = read(
+        "lementorat.fr; spf=pass smtp.mailfrom=college.example.fr; dkim=none;"
+        " dmarc=fail (p=reject dis=none) policy.dmarc=reject header.from=college.example.fr"
+    )
     assert verdict == SenderVerdict(spf="pass", dkim="none", dmarc="fail", dmarc_policy="reject")
     assert verdict.failed
 
@@ -64,7 +73,10 @@ def test_the_authserv_id_and_the_results_are_read_in_any_case_with_a_version_and
 
 
 def test_one_dkim_signature_that_verifies_is_enough():
-    assert read("lementorat.fr; spf=fail; dkim=fail header.d=list.example; dkim=pass header.d=college.example.fr").dkim == "pass"
+    assert (
+        read("lementorat.fr; spf=fail; dkim=fail header.d=list.example; dkim=pass header.d=college.example.fr").dkim
+        == "pass"
+    )
     assert read("lementorat.fr; spf=fail; dkim=fail header.d=a.example; dkim=none").dkim == "fail"
 
 
@@ -78,17 +90,23 @@ def test_headers_of_another_authserv_id_are_ignored():
 def test_of_several_trusted_headers_the_topmost_counts():
     # Our relay adds its own on top; one below it with our id was there before: forged.
     assert read("lementorat.fr; dmarc=fail", "lementorat.fr; dmarc=pass").failed
-    assert read("other.example; spf=pass", "lementorat.fr; dmarc=pass", "lementorat.fr; dmarc=fail").verification is VERIFIED
+    assert (
+        read("other.example; spf=pass", "lementorat.fr; dmarc=pass", "lementorat.fr; dmarc=fail").verification
+        is VERIFIED
+    )
 
 
-@pytest.mark.parametrize("ours", [
-    "lementorat.fr; dmarc=",  # no result
-    "lementorat.fr; dmarc=pass (unclosed comment",
-    "lementorat.fr 2; dmarc=pass",  # a version RFC 8601 does not have
-    "lementorat.fr; spf=pass client-ip=192.0.2.1;",  # SES's own style: not RFC 8601
-    "lementorat.fr; spf=pass (" + "(" * 5000 + ")" * 5000 + ")",  # past the stack
-    "lementorat.fr; dmarc=pass " + "x" * AUTHENTICATION_RESULTS_MAX_CHARS,  # too long to read
-])
+@pytest.mark.parametrize(
+    "ours",
+    [
+        "lementorat.fr; dmarc=",  # no result
+        "lementorat.fr; dmarc=pass (unclosed comment",
+        "lementorat.fr 2; dmarc=pass",  # a version RFC 8601 does not have
+        "lementorat.fr; spf=pass client-ip=192.0.2.1;",  # SES's own style: not RFC 8601
+        "lementorat.fr; spf=pass (" + "(" * 5000 + ")" * 5000 + ")",  # past the stack
+        "lementorat.fr; dmarc=pass " + "x" * AUTHENTICATION_RESULTS_MAX_CHARS,  # too long to read
+    ],
+)
 def test_a_trusted_header_that_cannot_be_read_is_no_verdict_and_hides_no_forged_one(ours):
     assert read(ours) == NO_VERDICT
     # A readable one with our id further down was there before ours: it never counts.
@@ -134,25 +152,32 @@ def test_any_text_is_read_without_raising(value):
 
 # -- through the mail parser, and against real mail ------------------------------------------------
 
+
 def mail_with(*values: str) -> bytes:
     fields = "".join(f"Authentication-Results: {v}\r\n" for v in values)
-    return (f"{fields}From: CPE <cpe@college.example.fr>\r\nTo: urgence@lementorat.fr\r\nSubject: Demande\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour.\r\n").encode()
+    return (
+        f"{fields}From: CPE <cpe@college.example.fr>\r\nTo: urgence@lementorat.fr\r\nSubject: Demande\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour.\r\n"
+    ).encode()
 
 
 def test_the_parser_keeps_the_fields_unfolded_topmost_first():
     raw = mail_with("lementorat.fr;\r\n\tspf=fail smtp.mailfrom=a.example;\r\n dmarc=fail", "mx.example; dmarc=pass")
     mail = parse_inbound(raw)
-    assert mail.authentication_results == ("lementorat.fr; spf=fail smtp.mailfrom=a.example; dmarc=fail",
-                                           "mx.example; dmarc=pass")
+    assert mail.authentication_results == (
+        "lementorat.fr; spf=fail smtp.mailfrom=a.example; dmarc=fail",
+        "mx.example; dmarc=pass",
+    )
     assert verdict_from_headers(mail.authentication_results, TRUSTED).failed
 
 
 def test_a_header_in_an_attached_message_is_not_the_mails():
     inner = mail_with("lementorat.fr; dmarc=pass").decode()
-    raw = ("From: x@example.fr\r\nTo: urgence@lementorat.fr\r\nSubject: Fwd\r\nMIME-Version: 1.0\r\n"
-           'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nVoir.\r\n'
-           f"--b\r\nContent-Type: message/rfc822\r\n\r\n{inner}\r\n--b--\r\n").encode()
+    raw = (
+        "From: x@example.fr\r\nTo: urgence@lementorat.fr\r\nSubject: Fwd\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nVoir.\r\n'
+        f"--b\r\nContent-Type: message/rfc822\r\n\r\n{inner}\r\n--b--\r\n"
+    ).encode()
     assert parse_inbound(raw).authentication_results == ()
 
 

@@ -13,10 +13,17 @@ OUR_MID = f"<{MAIL_ID}.MNT-ABCD-EF23@lementorat.fr>"
 
 
 def notification(bounce=None, mail=None, **top):
-    n = {"notificationType": "Bounce",
-         "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
-                    "bouncedRecipients": [{"emailAddress": "asso@example.org"}]} if bounce is None else bounce,
-         "mail": {"commonHeaders": {"messageId": OUR_MID}} if mail is None else mail}
+    n = {
+        "notificationType": "Bounce",
+        "bounce": {
+            "bounceType": "Permanent",
+            "bounceSubType": "General",
+            "bouncedRecipients": [{"emailAddress": "asso@example.org"}],
+        }
+        if bounce is None
+        else bounce,
+        "mail": {"commonHeaders": {"messageId": OUR_MID}} if mail is None else mail,
+    }
     n.update(top)
     return json.dumps(n)
 
@@ -26,8 +33,11 @@ def test_a_permanent_bounce_names_our_mail_its_recipient_and_the_reason():
 
 
 def test_each_bounced_recipient_is_one_bounce_with_its_own_address():
-    bounce = {"bounceType": "Permanent", "bounceSubType": "NoEmail",
-              "bouncedRecipients": [{"emailAddress": "a@example.org"}, {"emailAddress": "b@example.org"}]}
+    bounce = {
+        "bounceType": "Permanent",
+        "bounceSubType": "NoEmail",
+        "bouncedRecipients": [{"emailAddress": "a@example.org"}, {"emailAddress": "b@example.org"}],
+    }
     assert bounces_from_ses(notification(bounce)) == [
         Bounce(MAIL_ID, "a@example.org", "Permanent/NoEmail"),
         Bounce(MAIL_ID, "b@example.org", "Permanent/NoEmail"),
@@ -63,15 +73,20 @@ def test_other_notifications_and_transient_bounces_are_not_bounces():
     assert bounces_from_ses(notification(notificationType="Complaint")) == []
     n["eventType"] = "Delivery"
     assert bounces_from_ses(json.dumps(n)) == []
-    transient = {"bounceType": "Transient", "bounceSubType": "MailboxFull",
-                 "bouncedRecipients": [{"emailAddress": "a@example.org"}]}
+    transient = {
+        "bounceType": "Transient",
+        "bounceSubType": "MailboxFull",
+        "bouncedRecipients": [{"emailAddress": "a@example.org"}],
+    }
     assert bounces_from_ses(notification(transient)) == []
 
 
 def test_the_mail_id_tag_names_the_mail_when_ses_rewrote_the_message_id():
-    mail = {"commonHeaders": {"messageId": "<0100018c.abc@email.amazonses.com>"},
-            "headers": [{"name": "Message-ID", "value": "<0100018c.abc@email.amazonses.com>"}],
-            "tags": {"mail_id": [OTHER_ID]}}
+    mail = {
+        "commonHeaders": {"messageId": "<0100018c.abc@email.amazonses.com>"},
+        "headers": [{"name": "Message-ID", "value": "<0100018c.abc@email.amazonses.com>"}],
+        "tags": {"mail_id": [OTHER_ID]},
+    }
     assert bounces_from_ses(notification(mail=mail)) == [Bounce(OTHER_ID, "asso@example.org", "Permanent/General")]
 
 
@@ -88,20 +103,26 @@ def test_our_message_id_wins_over_the_tag():
 
 
 def test_the_message_id_is_also_found_among_the_raw_headers_whatever_their_case():
-    mail = {"commonHeaders": {}, "headers": [
-        {"name": "From", "value": "x@lementorat.fr"},
-        {"value": "no name at all"},
-        {"name": "message-id", "value": f"<{OTHER_ID}.BEN-ABCD-EF23@lementorat.fr>"},
-    ]}
+    mail = {
+        "commonHeaders": {},
+        "headers": [
+            {"name": "From", "value": "x@lementorat.fr"},
+            {"value": "no name at all"},
+            {"name": "message-id", "value": f"<{OTHER_ID}.BEN-ABCD-EF23@lementorat.fr>"},
+        ],
+    }
     assert bounces_from_ses(notification(mail=mail)) == [Bounce(OTHER_ID, "asso@example.org", "Permanent/General")]
     mail = {"headers": [{"name": "MESSAGE-ID", "value": OUR_MID}]}
     assert [b.mail_id for b in bounces_from_ses(notification(mail=mail))] == [MAIL_ID]
 
 
 def test_a_mail_that_is_not_ours_is_no_bounce():
-    for mail in ({}, {"commonHeaders": {"messageId": "<abc@elsewhere.org>"}},
-                 {"commonHeaders": {"messageId": f"<{MAIL_ID}.XYZ-ABCD-EF23@lementorat.fr>"}},
-                 {"headers": [{"name": "Subject", "value": OUR_MID}]}):
+    for mail in (
+        {},
+        {"commonHeaders": {"messageId": "<abc@elsewhere.org>"}},
+        {"commonHeaders": {"messageId": f"<{MAIL_ID}.XYZ-ABCD-EF23@lementorat.fr>"}},
+        {"headers": [{"name": "Subject", "value": OUR_MID}]},
+    ):
         assert bounces_from_ses(notification(mail=mail)) == []
 
 

@@ -7,7 +7,12 @@ import pytest
 
 from chalicelib.domain.change import Event
 from chalicelib.domain.statistics import (
-    AssociationFigures, build_report, change_counts, hours_label, percent_label, replay_counts,
+    AssociationFigures,
+    build_report,
+    change_counts,
+    hours_label,
+    percent_label,
+    replay_counts,
 )
 
 T0 = "2026-11-24T09:00:00Z"  # 10:00 in Paris
@@ -56,8 +61,11 @@ def test_a_routing_step_at_another_instant_is_a_change_of_its_own():
 
 
 def test_an_answer_without_actor_goes_to_the_association_holding_the_request():
-    events = [ev(1, T0, "received", actor="form"), ev(2, T0, "routed", association="a1"),
-              ev(3, T1, "accepted", actor="")]
+    events = [
+        ev(1, T0, "received", actor="form"),
+        ev(2, T0, "routed", association="a1"),
+        ev(3, T1, "accepted", actor=""),
+    ]
     assert replay_counts({"channel": "form"}, events) == {
         ("2026-11-24", None): {"received_form": 1, "routed": 1, "first_routed": 1, "accepted": 1},
         ("2026-11-24", "a1"): {"routed": 1, "accepted": 1, "h8": 1},
@@ -65,13 +73,22 @@ def test_an_answer_without_actor_goes_to_the_association_holding_the_request():
 
 
 def test_after_triage_nobody_holds_the_request_until_an_operator_assigns_it():
-    events = [ev(1, T0, "received", actor="form"), ev(2, T0, "needs_triage", reason="aucune"),
-              ev(3, T1, "declined", actor="", reason="profil"),
-              ev(4, T1, "assigned", actor="op@reseau.example.org", association="a3"),
-              ev(5, T2, "declined", actor="", reason="territoire")]
+    events = [
+        ev(1, T0, "received", actor="form"),
+        ev(2, T0, "needs_triage", reason="aucune"),
+        ev(3, T1, "declined", actor="", reason="profil"),
+        ev(4, T1, "assigned", actor="op@reseau.example.org", association="a3"),
+        ev(5, T2, "declined", actor="", reason="territoire"),
+    ]
     assert replay_counts({"channel": "form"}, events) == {
-        ("2026-11-24", None): {"received_form": 1, "triage": 1, "first_triage": 1, "declined_profil": 1,
-                               "routed": 1, "assigned": 1},
+        ("2026-11-24", None): {
+            "received_form": 1,
+            "triage": 1,
+            "first_triage": 1,
+            "declined_profil": 1,
+            "routed": 1,
+            "assigned": 1,
+        },
         ("2026-11-24", "a3"): {"routed": 1},
         ("2026-11-26", None): {"declined_territoire": 1},
         ("2026-11-26", "a3"): {"declined": 1, "h48": 1},
@@ -79,8 +96,12 @@ def test_after_triage_nobody_holds_the_request_until_an_operator_assigns_it():
 
 
 def test_a_routing_after_triage_gives_the_request_to_the_routed_association():
-    events = [ev(1, T0, "received", actor="form"), ev(2, T0, "needs_triage", reason="x"),
-              ev(3, T1, "routed", association="a4"), ev(4, T2, "accepted", actor="")]
+    events = [
+        ev(1, T0, "received", actor="form"),
+        ev(2, T0, "needs_triage", reason="x"),
+        ev(3, T1, "routed", association="a4"),
+        ev(4, T2, "accepted", actor=""),
+    ]
     assert replay_counts({"channel": "form"}, events)[("2026-11-26", "a4")] == {"accepted": 1, "h48": 1}
 
 
@@ -88,11 +109,17 @@ def test_a_routing_after_triage_gives_the_request_to_the_routed_association():
 
 
 def test_a_bounce_counts_against_the_association_whose_mail_bounced():
-    counts = change_counts([Event(T0, "bounced", "system", {"association": "a1"}),
-                            Event(T0, "needs_triage", "routing", {"reason": "bounce"})], {"channel": "form"})
+    counts = change_counts(
+        [
+            Event(T0, "bounced", "system", {"association": "a1"}),
+            Event(T0, "needs_triage", "routing", {"reason": "bounce"}),
+        ],
+        {"channel": "form"},
+    )
     assert counts == {("2026-11-24", None): {"bounced": 1, "triage": 1}, ("2026-11-24", "a1"): {"bounced": 1}}
     assert change_counts([Event(T0, "bounced", "system", {})], {"channel": "form"}) == {
-        ("2026-11-24", None): {"bounced": 1}}
+        ("2026-11-24", None): {"bounced": 1}
+    }
 
 
 def test_an_answer_times_from_the_request_s_assignment_when_no_earlier_one_is_given():
@@ -117,9 +144,21 @@ def test_a_closing_without_reason_counts_as_other_and_an_unknown_channel_as_its_
 def period():
     days = [
         ("2026-11-24", {"received_form": 9, "first_routed": 9}),  # the day before the period
-        ("2026-11-25", {"received_form": 2, "received_api": 1, "first_routed": 2, "first_triage": 1, "accepted": 1,
-                        "declined_complet": 1, "declined_autre": 0, "closed_duplicate": 1, "bounced": 1,
-                        "silence": 1}),
+        (
+            "2026-11-25",
+            {
+                "received_form": 2,
+                "received_api": 1,
+                "first_routed": 2,
+                "first_triage": 1,
+                "accepted": 1,
+                "declined_complet": 1,
+                "declined_autre": 0,
+                "closed_duplicate": 1,
+                "bounced": 1,
+                "silence": 1,
+            },
+        ),
         ("2026-12-08", {"received_email": 1, "received_fax": 1, "closed_other": 2, "closed_spam": 0, "bounced": 1}),
         ("2026-12-09", {"received_email": 5}),  # the day after
     ]
@@ -178,30 +217,59 @@ def test_an_empty_period_reports_zeros_and_no_rates():
 
 
 def test_a_report_shows_the_channels_asked_for():
-    r = build_report("2026-11-23", "2026-11-29", [("2026-11-24", {"received_api": 2})], [], {},
-                     channel_labels={"form": "F", "api": "A"}, shown=("form",))
+    r = build_report(
+        "2026-11-23",
+        "2026-11-29",
+        [("2026-11-24", {"received_api": 2})],
+        [],
+        {},
+        channel_labels={"form": "F", "api": "A"},
+        shown=("form",),
+    )
     assert r.channels == ["form", "api"] and r.weekly == {"2026-11-23": {"api": 2}} and r.received == 2
 
 
 # -- labels -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("hours, label", [
-    (0.0, "1 min"), (0.001, "1 min"), (0.5, "30 min"), (0.999, "60 min"), (1.0, "1,0 h"), (1.5, "1,5 h"),
-    (1.99, "2,0 h"), (9.94, "9,9 h"), (10.0, "10 h"), (47.4, "47 h"), (48.0, "2,0 j"), (84.0, "3,5 j"),
-])
+@pytest.mark.parametrize(
+    "hours, label",
+    [
+        (0.0, "1 min"),
+        (0.001, "1 min"),
+        (0.5, "30 min"),
+        (0.999, "60 min"),
+        (1.0, "1,0 h"),
+        (1.5, "1,5 h"),
+        (1.99, "2,0 h"),
+        (9.94, "9,9 h"),
+        (10.0, "10 h"),
+        (47.4, "47 h"),
+        (48.0, "2,0 j"),
+        (84.0, "3,5 j"),
+    ],
+)
 def test_durations_read_in_minutes_hours_or_days(hours, label):
     assert hours_label(hours) == label
 
 
 def test_percentages_read_rounded():
-    assert (percent_label(None), percent_label(0.0), percent_label(0.666), percent_label(1.0)) == ("—", "0 %", "67 %", "100 %")
+    assert (percent_label(None), percent_label(0.0), percent_label(0.666), percent_label(1.0)) == (
+        "—",
+        "0 %",
+        "67 %",
+        "100 %",
+    )
 
 
 def test_a_request_sent_back_to_triage_is_no_longer_held_by_its_association():
-    events = [ev(1, T0, "received", actor="form"), ev(2, T0, "routed", association="a1"),
-              ev(3, T1, "rerouted", actor="system", association="a1"), ev(4, T1, "needs_triage", reason="x"),
-              ev(5, T2, "declined", actor="", reason="autre")]
+    events = [
+        ev(1, T0, "received", actor="form"),
+        ev(2, T0, "routed", association="a1"),
+        ev(3, T1, "rerouted", actor="system", association="a1"),
+        ev(4, T1, "needs_triage", reason="x"),
+        ev(5, T2, "declined", actor="", reason="autre"),
+    ]
     assert replay_counts({"channel": "form"}, events) == {
         ("2026-11-24", None): {"received_form": 1, "routed": 1, "first_routed": 1, "silence": 1, "triage": 1},
         ("2026-11-24", "a1"): {"routed": 1, "silence": 1},
@@ -212,23 +280,41 @@ def test_a_request_sent_back_to_triage_is_no_longer_held_by_its_association():
 def test_the_counts_of_a_change_add_up_event_by_event():
     assigned_at = 1_795_510_800  # T0
     events = [
-        Event(T1, "received", "form"), Event(T1, "received", "form"),
-        Event(T1, "routed", "routing", {"association": "a1"}), Event(T1, "routed", "routing", {}),
-        Event(T1, "assigned", "op", {"association": "a1"}), Event(T1, "assigned", "op", {"association": "a1"}),
-        Event(T1, "needs_triage", "routing", {}), Event(T1, "needs_triage", "routing", {}),
-        Event(T1, "accepted", "a1"), Event(T1, "accepted", "a1"),
-        Event(T1, "declined", "a1", {"reason": "complet"}), Event(T1, "declined", "a1", {"reason": "complet"}),
+        Event(T1, "received", "form"),
+        Event(T1, "received", "form"),
+        Event(T1, "routed", "routing", {"association": "a1"}),
+        Event(T1, "routed", "routing", {}),
+        Event(T1, "assigned", "op", {"association": "a1"}),
+        Event(T1, "assigned", "op", {"association": "a1"}),
+        Event(T1, "needs_triage", "routing", {}),
+        Event(T1, "needs_triage", "routing", {}),
+        Event(T1, "accepted", "a1"),
+        Event(T1, "accepted", "a1"),
+        Event(T1, "declined", "a1", {"reason": "complet"}),
+        Event(T1, "declined", "a1", {"reason": "complet"}),
         Event(T1, "rerouted", "op", {"association": "a1", "mode": "operator"}),
         Event(T1, "rerouted", "op", {"association": "a1", "mode": "operator"}),
-        Event(T1, "rerouted", "system", {"association": "a1"}), Event(T1, "rerouted", "system", {"association": "a1"}),
-        Event(T1, "bounced", "system", {"association": "a1"}), Event(T1, "bounced", "system", {"association": "a1"}),
-        Event(T1, "closed", "op", {"reason": "duplicate"}), Event(T1, "closed", "op", {"reason": "duplicate"}),
+        Event(T1, "rerouted", "system", {"association": "a1"}),
+        Event(T1, "rerouted", "system", {"association": "a1"}),
+        Event(T1, "bounced", "system", {"association": "a1"}),
+        Event(T1, "bounced", "system", {"association": "a1"}),
+        Event(T1, "closed", "op", {"reason": "duplicate"}),
+        Event(T1, "closed", "op", {"reason": "duplicate"}),
     ]
     counts = change_counts(events, {"channel": "email", "association_id": "a1", "assigned_at": assigned_at})
     assert counts == {
         ("2026-11-24", None): {
-            "received_email": 2, "routed": 4, "assigned": 2, "first_routed": 4, "triage": 2, "first_triage": 2,
-            "accepted": 2, "declined_complet": 2, "rerouted_by_operator": 2, "silence": 2, "bounced": 2,
+            "received_email": 2,
+            "routed": 4,
+            "assigned": 2,
+            "first_routed": 4,
+            "triage": 2,
+            "first_triage": 2,
+            "accepted": 2,
+            "declined_complet": 2,
+            "rerouted_by_operator": 2,
+            "silence": 2,
+            "bounced": 2,
             "closed_duplicate": 2,
         },
         ("2026-11-24", "a1"): {"routed": 4, "accepted": 2, "declined": 2, "h8": 4, "silence": 2, "bounced": 2},
@@ -241,15 +327,21 @@ def test_a_routing_that_names_no_association_counts_for_the_request_s_associatio
 
 
 def test_events_between_a_routing_and_the_answer_leave_the_request_with_its_association():
-    events = [ev(1, T0, "received", actor="form"), ev(2, T0, "routed", association="a1"),
-              ev(3, T1, "reminded", actor="system"), ev(4, T2, "accepted", actor="")]
+    events = [
+        ev(1, T0, "received", actor="form"),
+        ev(2, T0, "routed", association="a1"),
+        ev(3, T1, "reminded", actor="system"),
+        ev(4, T2, "accepted", actor=""),
+    ]
     assert replay_counts({"channel": "form"}, events)[("2026-11-26", "a1")] == {"accepted": 1, "h72": 1}  # 49 hours
 
 
 def test_an_old_timeline_without_sequence_numbers_is_replayed_in_time_order():
-    events = [{"at": T2, "type": "accepted", "actor": "a1", "detail": {}},
-              {"at": T0, "type": "received", "actor": "form", "detail": {}},
-              {"at": T0, "type": "routed", "actor": "routing", "detail": {"association": "a1"}}]
+    events = [
+        {"at": T2, "type": "accepted", "actor": "a1", "detail": {}},
+        {"at": T0, "type": "received", "actor": "form", "detail": {}},
+        {"at": T0, "type": "routed", "actor": "routing", "detail": {"association": "a1"}},
+    ]
     assert replay_counts({"channel": "form"}, events) == {
         ("2026-11-24", None): {"received_form": 1, "routed": 1, "first_routed": 1},
         ("2026-11-24", "a1"): {"routed": 1},
@@ -259,8 +351,11 @@ def test_an_old_timeline_without_sequence_numbers_is_replayed_in_time_order():
 
 
 def test_a_period_ending_on_a_monday_includes_that_week_and_that_day():
-    days = [("2026-11-24", {"received_form": 1}), ("2026-11-26", {"received_form": 2, "received_email": 1}),
-            ("2026-11-30", {"received_form": 4})]
+    days = [
+        ("2026-11-24", {"received_form": 1}),
+        ("2026-11-26", {"received_form": 2, "received_email": 1}),
+        ("2026-11-30", {"received_form": 4}),
+    ]
     per = [("2026-11-30", "a1", {"routed": 2}), ("2026-11-23", "a1", {"routed": 1})]
     r = build_report("2026-11-23", "2026-11-30", days, per, {"a1": "Une"})
     assert r.weeks == ["2026-11-23", "2026-11-30"]

@@ -51,28 +51,86 @@ C = {
     "form bad postal + blank names": form(first_name=" ", last_name=" ", postal_code="99999"),
     "form bad postal + consent off": _without(form(postal_code="99999"), "consent"),
     "form bad postal + consent yes": form(postal_code="99999", consent="yes"),
-    "form bad postal + referent": {**_without(form(age=5, postal_code="99999"), "last_name", "email", "phone"), "referent": REFERENT},
+    "form bad postal + referent": {
+        **_without(form(age=5, postal_code="99999"), "last_name", "email", "phone"),
+        "referent": REFERENT,
+    },
     "json bad postal + age True": youth(age=True, postal_code="99999"),
 }
 EXPECTED = [
-    ('form valid', {}),
-    ('form age 14 consent on', {}),
-    ('form age 14 consent true', {}),
-    ('form age 14 consent 1', {}),
-    ('form age 14 consent yes', {}),
-    ('form age 14 consent non', {'parental_consent': 'Valeur invalide.'}),
-    ('form age 14 no consent', {'parental_consent': "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire."}),
-    ('form age 12', {'age': "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande."}),
-    ('form age x + no last name', {'age': 'Indiquez un nombre entier.', 'last_name': 'Champ obligatoire.'}),
-    ('form age x + age-14-like', {'age': 'Indiquez un nombre entier.', 'postal_code': 'Code postal invalide : 5 chiffres (exemple : 59100).', 'email': 'Indiquez une adresse e-mail ou un numéro de téléphone.'}),
-    ('form bad postal + age 14', {'postal_code': 'Code postal invalide : 5 chiffres (exemple : 59100).', 'parental_consent': "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire."}),
-    ('form bad postal + age 31', {'postal_code': 'Code postal invalide : 5 chiffres (exemple : 59100).', 'age': "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande."}),
-    ("form bad postal + age ' 14 '", {'postal_code': 'Code postal invalide : 5 chiffres (exemple : 59100).', 'parental_consent': "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire."}),
-    ('form bad postal + blank names', {'postal_code': 'Code postal invalide : 5 chiffres (exemple : 59100).', 'first_name': 'Champ obligatoire.', 'last_name': 'Champ obligatoire.'}),
-    ('form bad postal + consent off', {'postal_code': 'Code postal invalide : 5 chiffres (exemple : 59100).', 'consent': 'Votre accord est nécessaire pour transmettre la demande.'}),
-    ('form bad postal + consent yes', {'postal_code': 'Code postal invalide : 5 chiffres (exemple : 59100).'}),
-    ('form bad postal + referent', {'postal_code': 'Code postal invalide : 5 chiffres (exemple : 59100).', 'age': "L'âge doit être compris entre 6 et 30 ans."}),
-    ('json bad postal + age True', {'age': 'Indiquez un nombre entier.', 'postal_code': 'Code postal invalide : 5 chiffres (exemple : 59100).'}),
+    ("form valid", {}),
+    ("form age 14 consent on", {}),
+    ("form age 14 consent true", {}),
+    ("form age 14 consent 1", {}),
+    ("form age 14 consent yes", {}),
+    ("form age 14 consent non", {"parental_consent": "Valeur invalide."}),
+    (
+        "form age 14 no consent",
+        {"parental_consent": "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire."},
+    ),
+    (
+        "form age 12",
+        {
+            "age": "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande."
+        },
+    ),
+    ("form age x + no last name", {"age": "Indiquez un nombre entier.", "last_name": "Champ obligatoire."}),
+    (
+        "form age x + age-14-like",
+        {
+            "age": "Indiquez un nombre entier.",
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "email": "Indiquez une adresse e-mail ou un numéro de téléphone.",
+        },
+    ),
+    (
+        "form bad postal + age 14",
+        {
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "parental_consent": "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire.",
+        },
+    ),
+    (
+        "form bad postal + age 31",
+        {
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "age": "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande.",
+        },
+    ),
+    (
+        "form bad postal + age ' 14 '",
+        {
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "parental_consent": "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire.",
+        },
+    ),
+    (
+        "form bad postal + blank names",
+        {
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "first_name": "Champ obligatoire.",
+            "last_name": "Champ obligatoire.",
+        },
+    ),
+    (
+        "form bad postal + consent off",
+        {
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "consent": "Votre accord est nécessaire pour transmettre la demande.",
+        },
+    ),
+    ("form bad postal + consent yes", {"postal_code": "Code postal invalide : 5 chiffres (exemple : 59100)."}),
+    (
+        "form bad postal + referent",
+        {
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "age": "L'âge doit être compris entre 6 et 30 ans.",
+        },
+    ),
+    (
+        "json bad postal + age True",
+        {"age": "Indiquez un nombre entier.", "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100)."},
+    ),
 ]
 
 

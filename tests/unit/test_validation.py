@@ -173,9 +173,7 @@ REJECTED = [
 ]
 
 
-@pytest.mark.parametrize(
-    "overrides, field", [c[1:] for c in REJECTED], ids=[c[0] for c in REJECTED]
-)
+@pytest.mark.parametrize("overrides, field", [c[1:] for c in REJECTED], ids=[c[0] for c in REJECTED])
 def test_youth_rejected(overrides, field):
     assert set(errors_of(submission(**overrides))) == {field}
 
@@ -197,9 +195,7 @@ REFERENT_ACCEPTED = [
 ]
 
 
-@pytest.mark.parametrize(
-    "ref, overrides", [c[1:] for c in REFERENT_ACCEPTED], ids=[c[0] for c in REFERENT_ACCEPTED]
-)
+@pytest.mark.parametrize("ref, overrides", [c[1:] for c in REFERENT_ACCEPTED], ids=[c[0] for c in REFERENT_ACCEPTED])
 def test_referent_accepted(ref, overrides):
     parsed = parse_submission(with_referent(referent(**ref), **overrides))
     assert parsed.referent is not None
@@ -300,9 +296,7 @@ MESSAGES = [
 ENGLISH = re.compile(r"\b(field required|input should|value error|invalid|string should|not a valid)\b", re.I)
 
 
-@pytest.mark.parametrize(
-    "data, field, exact, words", [c[1:] for c in MESSAGES], ids=[c[0] for c in MESSAGES]
-)
+@pytest.mark.parametrize("data, field, exact, words", [c[1:] for c in MESSAGES], ids=[c[0] for c in MESSAGES])
 def test_messages_are_french(data, field, exact, words):
     message = errors_of(data)[field]
     if exact is not None:
@@ -345,7 +339,12 @@ REDACT = [
     ),
     ("phone-compact", "Mon numéro : 0612345678.", ["0612345678", "12345678"], ["Mon numéro :"]),
     ("phone-dots", "Tel 06.12.34.56.78 ou mail", ["06.12.34.56.78", "34.56.78"], ["Tel", "ou mail"]),
-    ("phone-plus33", "joignable au +33 6 12 34 56 78 le soir", ["+33 6 12 34 56 78", "12 34 56 78"], ["joignable au", "le soir"]),
+    (
+        "phone-plus33",
+        "joignable au +33 6 12 34 56 78 le soir",
+        ["+33 6 12 34 56 78", "12 34 56 78"],
+        ["joignable au", "le soir"],
+    ),
     (
         "both",
         "J'ai 16 ans, j'habite à Roubaix (59100). Contact : lea@example.net ou 07 98 76 54 32. Merci !",
@@ -355,9 +354,7 @@ REDACT = [
 ]
 
 
-@pytest.mark.parametrize(
-    "text, gone, kept", [c[1:] for c in REDACT], ids=[c[0] for c in REDACT]
-)
+@pytest.mark.parametrize("text, gone, kept", [c[1:] for c in REDACT], ids=[c[0] for c in REDACT])
 def test_redact_contacts(text, gone, kept):
     out = redact_contacts(text)
     for contact in gone:

@@ -18,7 +18,17 @@ from .requests import FEED_PK, DynamoRequestStore
 from .table import INDEXES, STREAM, DynamoTable, ensure_table, table_definition
 
 __all__ = [
-    "DIRECTORY_PK", "FEED_PK", "INDEXES", "OUTBOX_DUE_PK", "OUTBOX_FAILED_PK", "STREAM",
-    "DynamoDirectoryStore", "DynamoMailLogStore", "DynamoOutboxStore", "DynamoRequestStore", "DynamoTable",
-    "ensure_table", "table_definition",
+    "DIRECTORY_PK",
+    "FEED_PK",
+    "INDEXES",
+    "OUTBOX_DUE_PK",
+    "OUTBOX_FAILED_PK",
+    "STREAM",
+    "DynamoDirectoryStore",
+    "DynamoMailLogStore",
+    "DynamoOutboxStore",
+    "DynamoRequestStore",
+    "DynamoTable",
+    "ensure_table",
+    "table_definition",
 ]

@@ -38,16 +38,23 @@ class DynamoConsoleStore:
 
     def list_operators(self) -> list[Operator]:
         """Every operator (the daily digest's recipients): one Query of the staff list."""
-        items = self.table.query_all(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(OPERATORS_PK)})
+        items = self.table.query_all(
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(OPERATORS_PK)}
+        )
         return [Operator(i["sk"]["S"], Role(i["role"]["S"])) for i in items]
 
     def replace_operators(self, operators: list[Operator]) -> None:
         """The list as given: new ones added, roles updated, the others removed with their
         sessions."""
         wanted = {o.email: o for o in operators}
-        present = {i["sk"]["S"] for i in self.table.query_all(
-            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(OPERATORS_PK)}, ConsistentRead=True,
-        )}
+        present = {
+            i["sk"]["S"]
+            for i in self.table.query_all(
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": _s(OPERATORS_PK)},
+                ConsistentRead=True,
+            )
+        }
         for email in present - set(wanted):
             self.table.client.delete_item(TableName=self.table.name, Key={"pk": _s(OPERATORS_PK), "sk": _s(email)})
         for o in wanted.values():
@@ -66,17 +73,34 @@ class DynamoConsoleStore:
             raise Rejected(Refusal.RATE) from None
 
     def open_sign_in(
-        self, nonce: str, email: str, created_at: str, expires_at: int, mail: OutgoingMail, budget_key: str, limit: int,
+        self,
+        nonce: str,
+        email: str,
+        created_at: str,
+        expires_at: int,
+        mail: OutgoingMail,
+        budget_key: str,
+        limit: int,
         budget_expires_at: int,
     ) -> None:
         key, _, window = budget_key.rpartition("#")
-        self.table.transact([
-            ("mail", self.table.put({
-                "pk": _s(f"SIGNIN#{nonce}"), "sk": _s("SIGNIN"), "email": _s(email), "expires_at": _n(expires_at),
-            })),
-            ("mail", self.table.put(mail_item(mail, created_at, expires_at, self.mail_grace_seconds))),
-            ("rate", self.table.counter(f"SIGNIN_BUDGET#{key}", window, limit, budget_expires_at)),
-        ])
+        self.table.transact(
+            [
+                (
+                    "mail",
+                    self.table.put(
+                        {
+                            "pk": _s(f"SIGNIN#{nonce}"),
+                            "sk": _s("SIGNIN"),
+                            "email": _s(email),
+                            "expires_at": _n(expires_at),
+                        }
+                    ),
+                ),
+                ("mail", self.table.put(mail_item(mail, created_at, expires_at, self.mail_grace_seconds))),
+                ("rate", self.table.counter(f"SIGNIN_BUDGET#{key}", window, limit, budget_expires_at)),
+            ]
+        )
 
     def consume_sign_in(self, nonce: str, now: int) -> Optional[str]:
         client = self.table.client
@@ -103,7 +127,9 @@ class DynamoConsoleStore:
 
     def session_email(self, session_key: str, now: int) -> Optional[str]:
         item = self.table.client.get_item(
-            TableName=self.table.name, Key={"pk": _s(SESSIONS_PK), "sk": _s(session_key)}, ConsistentRead=True,
+            TableName=self.table.name,
+            Key={"pk": _s(SESSIONS_PK), "sk": _s(session_key)},
+            ConsistentRead=True,
         ).get("Item")
         # TTL deletes an expired session up to days later: until then it is refused here.
         return item["email"]["S"] if item and not _expired(item, now) else None
@@ -117,7 +143,9 @@ class DynamoConsoleStore:
     def _close_sessions(self, which: Callable[[dict[str, Any]], bool]) -> int:
         """Deletes the sessions `which(item)` picks (expired ones too); how many it deleted."""
         items = self.table.query_all(
-            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(SESSIONS_PK)}, ConsistentRead=True,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": _s(SESSIONS_PK)},
+            ConsistentRead=True,
         )
         closing = [i for i in items if which(i)]
         for item in closing:

@@ -37,7 +37,9 @@ def load_key(association_id: str, prefix: str = LOAD_PREFIX) -> dict[str, Any]:
     return {"pk": _s(DIRECTORY_PK), "sk": _s(f"{prefix}{association_id}")}
 
 
-def take_capacity(table: str, association_id: str, capacity: Optional[int], prefix: str = LOAD_PREFIX) -> dict[str, Any]:
+def take_capacity(
+    table: str, association_id: str, capacity: Optional[int], prefix: str = LOAD_PREFIX
+) -> dict[str, Any]:
     """One more request (sign-up) waiting on the association, refused at its capacity."""
     update: dict[str, Any] = {
         "TableName": table,
@@ -74,7 +76,7 @@ def load_counters(table: DynamoTable, prefix: str = LOAD_PREFIX) -> dict[str, in
         ExpressionAttributeValues={":pk": _s(DIRECTORY_PK), ":load": _s(prefix)},
         ConsistentRead=True,
     )
-    return {i["sk"]["S"][len(prefix):]: int(i.get("in_use", {"N": "0"})["N"]) for i in items}
+    return {i["sk"]["S"][len(prefix) :]: int(i.get("in_use", {"N": "0"})["N"]) for i in items}
 
 
 class DynamoDirectoryStore:
@@ -94,7 +96,7 @@ class DynamoDirectoryStore:
             if sk.startswith("ASSOC#"):
                 associations.append(Association.model_validate(_unjson(item)))
             elif sk.startswith(LOAD_PREFIX):
-                load[sk[len(LOAD_PREFIX):]] = int(item.get("in_use", {"N": "0"})["N"])
+                load[sk[len(LOAD_PREFIX) :]] = int(item.get("in_use", {"N": "0"})["N"])
         return associations, load
 
     def load_counts(self) -> dict[str, int]:
@@ -109,8 +111,11 @@ class DynamoDirectoryStore:
         self._write(self._replacing(associations))
 
     def save_directory(
-        self, associations: Sequence[Association], version: DirectoryVersion,
-        mails: Sequence[OutgoingMail] = (), mail_expires_at: int = 0,
+        self,
+        associations: Sequence[Association],
+        version: DirectoryVersion,
+        mails: Sequence[OutgoingMail] = (),
+        mail_expires_at: int = 0,
     ) -> None:
         """The entries, their version and its mails, in the same transaction when they
         fit (the version first, then the mails: a larger directory's first chunk holds

@@ -1,11 +1,11 @@
 """MailLogStore over the table: what mail intake remembers besides requests.
 
-  QUARANTINE      / <at>#<id>               inbound mail that could not be parsed (or was held
-                                            back), with the references it names
-  ACK#<sender>    / <window>                acknowledgements sent to one mail sender
-  SENDER#<sender> / <day>                   requests made by one mail sender that day
-  DIRECTORY       / FLAG#<id>#<address>     an association address whose mail bounced
-  REPLIES         / <at>#<request id>       a reply joined a request (the daily digest)
+QUARANTINE      / <at>#<id>               inbound mail that could not be parsed (or was held
+                                          back), with the references it names
+ACK#<sender>    / <window>                acknowledgements sent to one mail sender
+SENDER#<sender> / <day>                   requests made by one mail sender that day
+DIRECTORY       / FLAG#<id>#<address>     an association address whose mail bounced
+REPLIES         / <at>#<request id>       a reply joined a request (the daily digest)
 """
 
 from __future__ import annotations
@@ -99,7 +99,9 @@ class DynamoMailLogStore:
     def quarantine_naming(self, reference: str) -> list[dict[str, Any]]:
         """The quarantined mails naming `reference`, expired ones too: one Query of the
         QUARANTINE partition (it holds a retention's worth of broken mail, never requests)."""
-        items = self.table.query_all(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(QUARANTINE_PK)})
+        items = self.table.query_all(
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(QUARANTINE_PK)}
+        )
         return [r for r in (_unjson(i) for i in items) if reference in (r.get("references") or ())]
 
     def note_reply(self, at: str, request_id: str, reference: str, expires_at: int) -> None:
@@ -107,8 +109,10 @@ class DynamoMailLogStore:
         self.table.client.put_item(
             TableName=self.table.name,
             Item={
-                "pk": _s(REPLIES_PK), "sk": _s(f"{at}#{request_id}"),
-                "body": _json({"at": at, "request_id": request_id, "reference": reference}), "expires_at": _n(expires_at),
+                "pk": _s(REPLIES_PK),
+                "sk": _s(f"{at}#{request_id}"),
+                "body": _json({"at": at, "request_id": request_id, "reference": reference}),
+                "expires_at": _n(expires_at),
             },
         )
 

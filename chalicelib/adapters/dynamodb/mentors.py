@@ -38,8 +38,13 @@ from .table import DynamoTable, _n, _s, counter_shard
 MENTOR_FEED_PK = "MENTORS"
 MENTOR_LOAD_PREFIX = "MENTOR_LOAD#"
 MENTOR_KIND = RecordKind(
-    record="MENTOR#", reference="MREF#", status="MENTOR_STATUS#", association="MENTOR_ASSOC#", feed=MENTOR_FEED_PK,
-    load=MENTOR_LOAD_PREFIX, tracks_last_event=True,
+    record="MENTOR#",
+    reference="MREF#",
+    status="MENTOR_STATUS#",
+    association="MENTOR_ASSOC#",
+    feed=MENTOR_FEED_PK,
+    load=MENTOR_LOAD_PREFIX,
+    tracks_last_event=True,
 )
 MENTOR_COUNTS_PK = "MENTOR_COUNTS"
 MENTOR_STATS_PKS = {"day_pk": "STATS#MENTOR_DAY", "association_pk": "STATS#MENTOR_ASSOC"}
@@ -88,7 +93,9 @@ class DynamoMentorStore(RoutedRecordStore):
         if (t.from_status, was // 86400) != (t.signup["status"], t.expires_at // 86400):
             labelled.append(("count", self._count(t.from_status, was, -1)))
             labelled.append(("count", self._count(t.signup["status"], t.expires_at, 1)))
-        labelled += stats.aggregate_updates(self.table.name, change_counts(t.events, t.signup, t.assigned_before), **MENTOR_STATS_PKS)
+        labelled += stats.aggregate_updates(
+            self.table.name, change_counts(t.events, t.signup, t.assigned_before), **MENTOR_STATS_PKS
+        )
         return labelled
 
     def _count(self, status: str, expires_at: int, delta: int) -> dict[str, Any]:
@@ -96,12 +103,14 @@ class DynamoMentorStore(RoutedRecordStore):
         drawn for this write (as requests' counters: table.counter_shard); the item lives
         until the end of that day."""
         day_end = counter_expiry(expires_at)
-        return {"Update": {
-            "TableName": self.table.name,
-            "Key": {"pk": _s(MENTOR_COUNTS_PK), "sk": _s(f"STATUS#{status}#{day_end}{counter_shard()}")},
-            "UpdateExpression": "ADD n :d SET expires_at = :exp",
-            "ExpressionAttributeValues": {":d": _n(delta), ":exp": _n(day_end)},
-        }}
+        return {
+            "Update": {
+                "TableName": self.table.name,
+                "Key": {"pk": _s(MENTOR_COUNTS_PK), "sk": _s(f"STATUS#{status}#{day_end}{counter_shard()}")},
+                "UpdateExpression": "ADD n :d SET expires_at = :exp",
+                "ExpressionAttributeValues": {":d": _n(delta), ":exp": _n(day_end)},
+            }
+        }
 
     # -- the console's "Bénévoles" queue -------------------------------------------------
 

@@ -154,7 +154,10 @@ class DynamoOutboxStore:
                     ConditionExpression="#state = :seen",
                     ExpressionAttributeNames={"#state": "state"},
                     ExpressionAttributeValues={
-                        ":body": _json(scrubbed_mail_body(_unjson(item))), ":state": _s(state), ":now": _n(now), ":seen": _s(seen),
+                        ":body": _json(scrubbed_mail_body(_unjson(item))),
+                        ":state": _s(state),
+                        ":now": _n(now),
+                        ":seen": _s(seen),
                     },
                 )
             except client.exceptions.ConditionalCheckFailedException:
@@ -181,7 +184,9 @@ class DynamoOutboxStore:
             sets += ", failed_at = :failed_at"
             values[":failed_at"] = _n(failed_at)
         # Erased while it was being sent: cancelled, it is never tried again.
-        self._mark(mail_id, f"SET {sets} ADD attempts :one REMOVE lease_until", values, "attribute_not_exists(erased_at)")
+        self._mark(
+            mail_id, f"SET {sets} ADD attempts :one REMOVE lease_until", values, "attribute_not_exists(erased_at)"
+        )
 
     def _mark(self, mail_id: str, update: str, values: dict[str, Any], condition: str) -> None:
         """One update of a mail's item (`#state`: its state), under `condition` if any,
@@ -192,8 +197,12 @@ class DynamoOutboxStore:
         client = self.table.client
         try:
             client.update_item(
-                TableName=self.table.name, Key=mail_key(mail_id), UpdateExpression=update, ConditionExpression=condition,
-                ExpressionAttributeNames={"#state": "state"}, ExpressionAttributeValues=values,
+                TableName=self.table.name,
+                Key=mail_key(mail_id),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=values,
             )
         except client.exceptions.ConditionalCheckFailedException:
             return

@@ -62,8 +62,10 @@ class DynamoRecountStore:
     def replace_status_counts(self, counts: dict[tuple[str, str], tuple[int, int]]) -> None:
         puts = [
             {
-                "pk": _s(COUNTS_PK), "sk": _s(f"STATUS#{status}#{day}{KEPT_SHARD}"),
-                "n": _n(n), "expires_at": _n(counter_expiry(until)),
+                "pk": _s(COUNTS_PK),
+                "sk": _s(f"STATUS#{status}#{day}{KEPT_SHARD}"),
+                "n": _n(n),
+                "expires_at": _n(counter_expiry(until)),
             }
             for (status, day), (n, until) in sorted(counts.items())
         ]

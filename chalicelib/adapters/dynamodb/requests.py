@@ -38,7 +38,12 @@ from .table import _n, _s, counter_shard
 FEED_PK = "REQUESTS"
 COUNTS_PK = "COUNTS"
 REQUEST_KIND = RecordKind(
-    record="REQ#", reference="REF#", status="STATUS#", association="ASSOC#", feed=FEED_PK, load=LOAD_PREFIX,
+    record="REQ#",
+    reference="REF#",
+    status="STATUS#",
+    association="ASSOC#",
+    feed=FEED_PK,
+    load=LOAD_PREFIX,
     tracks_last_event=True,
 )
 
@@ -110,7 +115,10 @@ class DynamoRequestStore(RoutedRecordStore):
         }
         try:
             client.transact_write_items(
-                TransactItems=[{"Update": exists}, self.table.put(event_item(REQUEST_KIND, request_id, event, seq, expires_at))]
+                TransactItems=[
+                    {"Update": exists},
+                    self.table.put(event_item(REQUEST_KIND, request_id, event, seq, expires_at)),
+                ]
             )
         except client.exceptions.TransactionCanceledException:
             return False

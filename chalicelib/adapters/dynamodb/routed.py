@@ -81,7 +81,9 @@ def meta_key(kind: RecordKind, record_id: str) -> dict[str, Any]:
     return {"pk": _s(f"{kind.record}{record_id}"), "sk": _s("META")}
 
 
-def meta_item(kind: RecordKind, record: dict[str, Any], expires_at: int, events: Sequence[Event] = ()) -> dict[str, Any]:
+def meta_item(
+    kind: RecordKind, record: dict[str, Any], expires_at: int, events: Sequence[Event] = ()
+) -> dict[str, Any]:
     """The record's META item as first written, with `events` (its first timeline): the
     newest one's type when the kind tracks it. The port adds what only it keeps."""
     rid, created = record["id"], record["created_at"]
@@ -125,25 +127,32 @@ class RoutedRecordStore:
         kind, put = self.KIND, self.table.put
         rid = record["id"]
         reference = {
-            "pk": _s(f"{kind.reference}{record['reference']}"), "sk": _s("REF"), "id": _s(rid), "expires_at": _n(keep_until),
+            "pk": _s(f"{kind.reference}{record['reference']}"),
+            "sk": _s("REF"),
+            "id": _s(rid),
+            "expires_at": _n(keep_until),
         }
         labelled: Labelled = [("request", put(meta)), ("reference", put(reference))]
         labelled += [("event", put(event_item(kind, rid, e, i, keep_until))) for i, e in enumerate(w.events)]
         labelled += self._mail_items(rid, w.mails, record["created_at"], w.mail_expires_at)
         if w.idempotency_key:
-            idempotency = put({
-                "pk": _s(f"IDEM#{w.idempotency_key}"),
-                "sk": _s("IDEM"),
-                "fingerprint": _s(w.idempotency_fingerprint or ""),
-                "body": _json(w.idempotency_response),
-                "expires_at": _n(w.idempotency_expires_at),
-            })
+            idempotency = put(
+                {
+                    "pk": _s(f"IDEM#{w.idempotency_key}"),
+                    "sk": _s("IDEM"),
+                    "fingerprint": _s(w.idempotency_fingerprint or ""),
+                    "body": _json(w.idempotency_response),
+                    "expires_at": _n(w.idempotency_expires_at),
+                }
+            )
             # Taken only while unexpired: DynamoDB deletes expired items up to days later.
             idempotency["Put"]["ConditionExpression"] = "attribute_not_exists(pk) OR expires_at <= :now"
             idempotency["Put"]["ExpressionAttributeValues"] = {":now": _n(w.at)}
             labelled.append(("idempotency", idempotency))
         if w.rate_key:
-            labelled.append(("rate", self.table.counter(*rate_counter_key(w.rate_key), w.rate_limit, w.rate_expires_at)))
+            labelled.append(
+                ("rate", self.table.counter(*rate_counter_key(w.rate_key), w.rate_limit, w.rate_expires_at))
+            )
         if w.capacity_of:
             labelled.append(("capacity", directory.take_capacity(self.table.name, *w.capacity_of, prefix=kind.load)))
         return labelled
@@ -202,18 +211,28 @@ class RoutedRecordStore:
             "UpdateExpression": "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
             # A record never routed (triage from the start) may have no attempt yet: attempt 0.
             "ConditionExpression": "#status = :seen_status AND "
-            + ("(attempt = :seen_attempt OR attribute_not_exists(attempt))" if t.from_attempt == 0 else "attempt = :seen_attempt"),
+            + (
+                "(attempt = :seen_attempt OR attribute_not_exists(attempt))"
+                if t.from_attempt == 0
+                else "attempt = :seen_attempt"
+            ),
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": values,
         }
         labelled: Labelled = [("request", {"Update": update})]
-        labelled += [("event", put(event_item(kind, rid, e, t.event_seq + i, keep_until))) for i, e in enumerate(t.events)]
+        labelled += [
+            ("event", put(event_item(kind, rid, e, t.event_seq + i, keep_until))) for i, e in enumerate(t.events)
+        ]
         labelled += self._mail_items(rid, t.mails, record["updated_at"], t.mail_expires_at)
         for association_id, delta, capacity in t.load_changes:
             if delta > 0:
-                labelled.append(("capacity", directory.take_capacity(self.table.name, association_id, capacity, prefix=kind.load)))
+                labelled.append(
+                    ("capacity", directory.take_capacity(self.table.name, association_id, capacity, prefix=kind.load))
+                )
             else:
-                labelled.append(("release", directory.release_capacity(self.table.name, association_id, delta, prefix=kind.load)))
+                labelled.append(
+                    ("release", directory.release_capacity(self.table.name, association_id, delta, prefix=kind.load))
+                )
         return labelled
 
     def _erase(self, labelled: Labelled, record_id: str, timeline: list[dict[str, Any]], expires_at: int) -> None:
@@ -237,7 +256,7 @@ class RoutedRecordStore:
             KeyConditionExpression="pk = :pk AND begins_with(sk, :mail)",
             ExpressionAttributeValues={":pk": _s(f"{self.KIND.record}{record_id}"), ":mail": _s("MAIL#")},
         )
-        return [i["sk"]["S"][len("MAIL#"):] for i in items]
+        return [i["sk"]["S"][len("MAIL#") :] for i in items]
 
     # -- reading -------------------------------------------------------------------
 
@@ -255,14 +274,17 @@ class RoutedRecordStore:
         kind, rid = self.KIND, id_or_reference
         if is_reference(id_or_reference):
             ref = self.table.client.get_item(
-                TableName=self.table.name, Key={"pk": _s(f"{kind.reference}{id_or_reference}"), "sk": _s("REF")},
+                TableName=self.table.name,
+                Key={"pk": _s(f"{kind.reference}{id_or_reference}"), "sk": _s("REF")},
                 ConsistentRead=True,
             ).get("Item")
             if not ref or _expired(ref, now):
                 return None
             rid = ref["id"]["S"]
         items = self.table.query_all(
-            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(f"{kind.record}{rid}")}, ConsistentRead=True
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": _s(f"{kind.record}{rid}")},
+            ConsistentRead=True,
         )
         meta = next((i for i in items if i["sk"]["S"] == "META"), None)
         if meta is None or _expired(meta, now):
@@ -272,8 +294,15 @@ class RoutedRecordStore:
         return record
 
     def list_records(
-        self, now: int, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str],
-        created_from: Optional[str] = None, created_to: Optional[str] = None, with_last_event: bool = False,
+        self,
+        now: int,
+        status: Optional[str],
+        association: Optional[str],
+        limit: int,
+        cursor: Optional[str],
+        created_from: Optional[str] = None,
+        created_to: Optional[str] = None,
+        with_last_event: bool = False,
     ) -> tuple[list[dict[str, Any]], Optional[str]]:
         """One page, newest first: a status, an association (its index, the status
         filtered), or every record; creation times in [from, to] as a key condition.
@@ -313,7 +342,11 @@ class RoutedRecordStore:
             # The start key rebuilt from the sort key the cursor names (adapters/page_cursor.py):
             # the META item's own key and the index's, whatever the cursor held.
             list_sk = decode_cursor(cursor, low, high)
-            args["ExclusiveStartKey"] = {**meta_key(kind, record_id(list_sk)), key[0]: _s(key[1]), "list_sk": _s(list_sk)}
+            args["ExclusiveStartKey"] = {
+                **meta_key(kind, record_id(list_sk)),
+                key[0]: _s(key[1]),
+                "list_sk": _s(list_sk),
+            }
         out = self.table.client.query(**args)
         rows = []
         for item in out.get("Items", []):
@@ -325,15 +358,23 @@ class RoutedRecordStore:
         return rows, encode_cursor(last["list_sk"]["S"]) if last else None
 
     def queue_page(
-        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
-        created_to: Optional[str], limit: int, cursor: Optional[str],
+        self,
+        now: int,
+        status: Optional[str],
+        association: Optional[str],
+        created_from: Optional[str],
+        created_to: Optional[str],
+        limit: int,
+        cursor: Optional[str],
     ) -> tuple[list[dict[str, Any]], Optional[str]]:
         """One page of the console's queue (requests', or volunteers' sign-ups'), newest
         first: a status, an association (its index, the status filtered), or every record;
         creation times in [from, to) as a key condition. Each record has `last_event` (the
         activity badge). As a Query with a filter, `limit` counts the items read, expired
         ones included."""
-        return self.list_records(now, status, association, limit, cursor, created_from, created_to, with_last_event=True)
+        return self.list_records(
+            now, status, association, limit, cursor, created_from, created_to, with_last_event=True
+        )
 
     def records_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]:
         """Records waiting on an association since before `before_epoch` (the sweeper)."""
@@ -342,7 +383,9 @@ class RoutedRecordStore:
             KeyConditionExpression="status_pk = :pk",
             FilterExpression="assigned_at <= :before AND expires_at > :now",
             ExpressionAttributeValues={
-                ":pk": _s(f"{self.KIND.status}routed"), ":before": _n(before_epoch), ":now": _n(now),
+                ":pk": _s(f"{self.KIND.status}routed"),
+                ":before": _n(before_epoch),
+                ":now": _n(now),
             },
         )
         return [_with_expiry(i) for i in items]

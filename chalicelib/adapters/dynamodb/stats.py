@@ -39,9 +39,11 @@ def aggregate_updates(
     to the partitions named (requests' by default)."""
     updates: list[tuple[str, dict[str, Any]]] = []
     for (day, association), counters in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        key = {"pk": _s(day_pk), "sk": _s(day + counter_shard())} if association is None else {
-            "pk": _s(association_pk), "sk": _s(f"{day}#{association}")
-        }
+        key = (
+            {"pk": _s(day_pk), "sk": _s(day + counter_shard())}
+            if association is None
+            else {"pk": _s(association_pk), "sk": _s(f"{day}#{association}")}
+        )
         names = {f"#c{i}": COUNTER + name for i, name in enumerate(sorted(counters))}
         values = {f":v{i}": _n(counters[name]) for i, name in enumerate(sorted(counters))}
         update = {
@@ -56,12 +58,16 @@ def aggregate_updates(
 
 
 def _counters(item: dict[str, Any]) -> dict[str, int]:
-    return {k[len(COUNTER):]: int(v["N"]) for k, v in item.items() if k.startswith(COUNTER) and "N" in v}
+    return {k[len(COUNTER) :]: int(v["N"]) for k, v in item.items() if k.startswith(COUNTER) and "N" in v}
 
 
 class DynamoStatsStore:
     def __init__(
-        self, table: DynamoTable, mail_grace_seconds: int = 120, day_pk: str = DAY_PK, association_pk: str = ASSOCIATION_PK
+        self,
+        table: DynamoTable,
+        mail_grace_seconds: int = 120,
+        day_pk: str = DAY_PK,
+        association_pk: str = ASSOCIATION_PK,
     ):
         """`day_pk`, `association_pk`: whose aggregates it reads (requests', or sign-ups')."""
         self.table = table

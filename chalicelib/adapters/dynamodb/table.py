@@ -28,10 +28,16 @@ from ...services.ports import Refusal, Rejected, StorageUnavailable
 log = logging.getLogger(__name__)
 
 # Error codes that mean "DynamoDB cannot take this now" once botocore's retries are spent.
-_OUTAGE_CODES = frozenset({
-    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-    "InternalServerError", "ServiceUnavailable", "TransactionInProgressException",
-})
+_OUTAGE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
 _THROTTLED_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
 
 # The label of each conditional item of a transaction -> what its refusal means. An event
@@ -122,9 +128,7 @@ def ensure_table(client: Any, name: str) -> bool:
         return False
     client.create_table(**table_definition(name))
     client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-    client.update_time_to_live(
-        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-    )
+    client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
     return True
 
 
@@ -229,13 +233,15 @@ class DynamoTable:
         """A transaction's Update adding one to the counter item (pk, sk), refused when it
         holds `limit` already (label it "rate"): per-IP limits and sign-in budgets. It
         expires with its window. Its inner dict is also update_item's arguments."""
-        return {"Update": {
-            "TableName": self.name,
-            "Key": {"pk": _s(pk), "sk": _s(sk)},
-            "UpdateExpression": "ADD n :one SET expires_at = :exp",
-            "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
-            "ExpressionAttributeValues": {":one": _n(1), ":limit": _n(limit), ":exp": _n(expires_at)},
-        }}
+        return {
+            "Update": {
+                "TableName": self.name,
+                "Key": {"pk": _s(pk), "sk": _s(sk)},
+                "UpdateExpression": "ADD n :one SET expires_at = :exp",
+                "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
+                "ExpressionAttributeValues": {":one": _n(1), ":limit": _n(limit), ":exp": _n(expires_at)},
+            }
+        }
 
     def write_all(self, writes: list[dict[str, Any]]) -> None:
         """Every write of `writes` (BatchWriteItem's PutRequest / DeleteRequest), BATCH_MAX
@@ -253,7 +259,9 @@ class DynamoTable:
                     break
             else:
                 left = sum(len(w) for w in pending.values())
-                log.warning("storage unavailable", extra={"call": "batch_write_item", "error": "unprocessed", "left": left})
+                log.warning(
+                    "storage unavailable", extra={"call": "batch_write_item", "error": "unprocessed", "left": left}
+                )
                 raise StorageUnavailable("batch writes left unprocessed")
 
     def put_all(self, items: list[dict[str, Any]]) -> None:

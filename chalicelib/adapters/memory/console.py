@@ -40,7 +40,14 @@ class MemoryConsoleStore:
             tx.commit()
 
     def open_sign_in(
-        self, nonce: str, email: str, created_at: str, expires_at: int, mail: OutgoingMail, budget_key: str, limit: int,
+        self,
+        nonce: str,
+        email: str,
+        created_at: str,
+        expires_at: int,
+        mail: OutgoingMail,
+        budget_key: str,
+        limit: int,
         budget_expires_at: int,
     ) -> None:
         s = self.state

@@ -47,8 +47,11 @@ class MemoryDirectoryStore:
             self.state.associations = entries
 
     def save_directory(
-        self, associations: Sequence[Association], version: DirectoryVersion,
-        mails: Sequence[OutgoingMail] = (), mail_expires_at: int = 0,
+        self,
+        associations: Sequence[Association],
+        version: DirectoryVersion,
+        mails: Sequence[OutgoingMail] = (),
+        mail_expires_at: int = 0,
     ) -> None:
         """The entries, their version and its mails at once; a number already taken:
         Rejected, nothing written."""

@@ -65,7 +65,8 @@ class MemoryMailLogStore:
     def note_reply(self, at: str, request_id: str, reference: str, expires_at: int) -> None:
         with self.state.lock:
             self.state.replies[f"{at}#{request_id}"] = (
-                dump({"at": at, "request_id": request_id, "reference": reference}), expires_at
+                dump({"at": at, "request_id": request_id, "reference": reference}),
+                expires_at,
             )
 
     def replies_since(self, since: str, now: int) -> list[dict[str, Any]]:

@@ -39,7 +39,9 @@ class MemoryMentorStore(MemoryRoutedStore):
     def commit_signup(self, w: MentorWrite) -> None:
         s = w.signup
         # Unlike a request, a sign-up always has an attempt (0 before any routing).
-        stored = StoredRequest(dump(s), s["status"], w.expires_at, f"{s['created_at']}#{s['id']}", attempt=s.get("attempt") or 0)
+        stored = StoredRequest(
+            dump(s), s["status"], w.expires_at, f"{s['created_at']}#{s['id']}", attempt=s.get("attempt") or 0
+        )
         if s.get("association_id"):
             stored.association_id, stored.assigned_at = s["association_id"], s["assigned_at"]
         with self.state.lock:

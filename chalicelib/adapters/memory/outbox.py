@@ -95,14 +95,25 @@ class MemoryOutboxStore:
 
     def mark_failed(self, mail_id: str, now: int, retry_at: int, error: str) -> None:
         self._update(
-            mail_id, state="pending", queue="due", queued_at=retry_at, last_error=error[:500], lease_until=None,
+            mail_id,
+            state="pending",
+            queue="due",
+            queued_at=retry_at,
+            last_error=error[:500],
+            lease_until=None,
             failed_attempt=True,
         )
 
     def mark_failed_permanently(self, mail_id: str, now: int, error: str) -> None:
         self._update(
-            mail_id, state="failed", failed_at=now, last_error=error[:500], queue="failed", queued_at=now,
-            lease_until=None, failed_attempt=True,
+            mail_id,
+            state="failed",
+            failed_at=now,
+            last_error=error[:500],
+            queue="failed",
+            queued_at=now,
+            lease_until=None,
+            failed_attempt=True,
         )
 
     def _queue(self, queue: str) -> list[tuple[int, str, StoredMail]]:
@@ -116,11 +127,18 @@ class MemoryOutboxStore:
                 if expired(m.expires_at, now):
                     continue
                 body = json.loads(m.body)
-                listed.append({
-                    "id": mail_id, "kind": body.get("kind", ""), "request_id": body.get("request_id"),
-                    "to": body.get("to", []), "state": m.state, "attempts": m.attempts,
-                    "failed_at": _utc(m.failed_at or 0), "error": m.last_error or "",
-                })
+                listed.append(
+                    {
+                        "id": mail_id,
+                        "kind": body.get("kind", ""),
+                        "request_id": body.get("request_id"),
+                        "to": body.get("to", []),
+                        "state": m.state,
+                        "attempts": m.attempts,
+                        "failed_at": _utc(m.failed_at or 0),
+                        "error": m.last_error or "",
+                    }
+                )
         return listed
 
     def due_mails(self, now: int, limit: int) -> list[str]:
@@ -133,6 +151,10 @@ class MemoryOutboxStore:
             if m is None:
                 return None
             state: dict[str, Any] = {"state": m.state, "attempts": m.attempts, **json.loads(m.body)}
-            optional = {"provider_message_id": m.provider_message_id, "last_error": m.last_error, "attempt_at": m.attempt_at}
+            optional = {
+                "provider_message_id": m.provider_message_id,
+                "last_error": m.last_error,
+                "attempt_at": m.attempt_at,
+            }
         state.update({k: v for k, v in optional.items() if v is not None})
         return state

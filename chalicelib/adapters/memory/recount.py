@@ -22,7 +22,9 @@ class MemoryRecountStore:
                     continue
                 record = {**json.loads(r.body), "expires_at": r.expires_at}
                 timeline = s.events.get(rid, {})
-                record["events"] = [json.loads(timeline[k][0]) for k in sorted(timeline) if not expired(timeline[k][1], now)]
+                record["events"] = [
+                    json.loads(timeline[k][0]) for k in sorted(timeline) if not expired(timeline[k][1], now)
+                ]
                 stored.append(record)
         return stored
 

@@ -47,7 +47,11 @@ class MemoryRequestStore(MemoryRoutedStore):
         req = w.request
         stored = StoredRequest(dump(req), req["status"], w.expires_at, f"{req['created_at']}#{req['id']}")
         if req.get("association_id"):
-            stored.association_id, stored.attempt, stored.assigned_at = req["association_id"], req["attempt"], req["assigned_at"]
+            stored.association_id, stored.attempt, stored.assigned_at = (
+                req["association_id"],
+                req["attempt"],
+                req["assigned_at"],
+            )
         s = self.state
         with s.lock:
             tx = Transaction()

@@ -26,8 +26,13 @@ class MemoryRoutedStore:
     tracks_last_event = False
 
     def __init__(
-        self, state: MemoryState, mail_grace_seconds: int, records: dict[str, StoredRequest],
-        events: dict[str, dict[str, tuple[str, int]]], references: dict[str, tuple[str, int]], load: dict[str, int],
+        self,
+        state: MemoryState,
+        mail_grace_seconds: int,
+        records: dict[str, StoredRequest],
+        events: dict[str, dict[str, tuple[str, int]]],
+        references: dict[str, tuple[str, int]],
+        load: dict[str, int],
     ):
         self.state = state
         self.mail_grace_seconds = mail_grace_seconds
@@ -43,7 +48,9 @@ class MemoryRoutedStore:
         # As DynamoDB's sort key: events of one instant still read in their rank's order,
         # and a rank is taken only at the same instant.
         new = {
-            f"{e.at}#{first + i:04d}": dump({"at": e.at, "seq": first + i, "type": e.type, "actor": e.actor, "detail": e.detail})
+            f"{e.at}#{first + i:04d}": dump(
+                {"at": e.at, "seq": first + i, "type": e.type, "actor": e.actor, "detail": e.detail}
+            )
             for i, e in enumerate(events)
         }
         tx.require(not any(key in timeline for key in new), Refusal.STALE)
@@ -84,7 +91,9 @@ class MemoryRoutedStore:
         if w.capacity_of:
             self._take(tx, *w.capacity_of)
 
-    def _transition(self, record: dict[str, Any], t: Any, keep_until: int, new_expiry: Optional[int] = None) -> Transaction:
+    def _transition(
+        self, record: dict[str, Any], t: Any, keep_until: int, new_expiry: Optional[int] = None
+    ) -> Transaction:
         """A change's conditions and writes, to commit under the state's lock: only from
         the status and attempt it was read in. `t` is the port's change (Transition,
         MentorTransition); `keep_until`: the new events' expiry; `new_expiry`: the
@@ -168,8 +177,15 @@ class MemoryRoutedStore:
             return {**self._record(stored), "events": events}
 
     def list_records(
-        self, now: int, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str],
-        created_from: Optional[str] = None, created_to: Optional[str] = None, with_last_event: bool = False,
+        self,
+        now: int,
+        status: Optional[str],
+        association: Optional[str],
+        limit: int,
+        cursor: Optional[str],
+        created_from: Optional[str] = None,
+        created_to: Optional[str] = None,
+        with_last_event: bool = False,
     ) -> tuple[list[dict[str, Any]], Optional[str]]:
         """Newest first; creation times in [from, to]. Like a DynamoDB Query with a filter,
         `limit` counts the records read, expired ones included, and a full page always
@@ -178,7 +194,8 @@ class MemoryRoutedStore:
         after = decode_cursor(cursor, low, high) if cursor else None
         with self.state.lock:
             listed = [
-                r for r in self.records.values()
+                r
+                for r in self.records.values()
                 if (association is None or r.association_id == association)
                 and (status is None or r.status == status)
                 and low <= r.list_sk <= high
@@ -197,19 +214,32 @@ class MemoryRoutedStore:
         return items, next_cursor
 
     def queue_page(
-        self, now: int, status: Optional[str], association: Optional[str], created_from: Optional[str],
-        created_to: Optional[str], limit: int, cursor: Optional[str],
+        self,
+        now: int,
+        status: Optional[str],
+        association: Optional[str],
+        created_from: Optional[str],
+        created_to: Optional[str],
+        limit: int,
+        cursor: Optional[str],
     ) -> tuple[list[dict[str, Any]], Optional[str]]:
         """The console queue's page (dynamodb/routed.py): `list_records` with `last_event`."""
-        return self.list_records(now, status, association, limit, cursor, created_from, created_to, with_last_event=True)
+        return self.list_records(
+            now, status, association, limit, cursor, created_from, created_to, with_last_event=True
+        )
 
     def records_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]:
         """Records waiting on an association since before `before_epoch` (the sweeper)."""
         with self.state.lock:
             waiting = sorted(
-                (r for r in self.records.values()
-                 if r.status == "routed" and r.assigned_at is not None and r.assigned_at <= before_epoch
-                 and not expired(r.expires_at, now)),
+                (
+                    r
+                    for r in self.records.values()
+                    if r.status == "routed"
+                    and r.assigned_at is not None
+                    and r.assigned_at <= before_epoch
+                    and not expired(r.expires_at, now)
+                ),
                 key=lambda r: r.list_sk,
             )
             return [self._record(r) for r in waiting]

@@ -25,7 +25,9 @@ def expired(expires_at: Optional[int], now: int) -> bool:
     return expires_at is not None and expires_at <= now
 
 
-def add_to_log(state: "MemoryState", log: dict[str, tuple[str, int]], at: str, record: dict[str, Any], expires_at: int) -> str:
+def add_to_log(
+    state: "MemoryState", log: dict[str, tuple[str, int]], at: str, record: dict[str, Any], expires_at: int
+) -> str:
     """Put `record` (given an id and `at`) in a time-ordered log (<at>#<id> -> (record,
     expires): the quarantine, the exports), as DynamoTable.add_to_log; its id."""
     entry_id = uuid.uuid4().hex

@@ -37,7 +37,8 @@ class MemoryStatsStore:
     def daily_counts(self, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]:
         with self.state.lock:
             return [
-                (day, dict(c)) for (day, association), c in sorted(self.aggregates.items(), key=lambda kv: kv[0][0])
+                (day, dict(c))
+                for (day, association), c in sorted(self.aggregates.items(), key=lambda kv: kv[0][0])
                 if association is None and first_day <= day <= last_day
             ]
 

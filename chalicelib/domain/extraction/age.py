@@ -12,12 +12,36 @@ from .reading import _Hit, _Part, _found, _left, _rx
 # --- Age ---------------------------------------------------------------------------------
 
 _NUMBER_WORDS = {
-    "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12,
-    "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "dix-sept": 17, "dix sept": 17,
-    "dix-huit": 18, "dix huit": 18, "dix-neuf": 19, "dix neuf": 19, "vingt": 20,
-    "vingt et un": 21, "vingt-et-un": 21, "vingt-deux": 22, "vingt-trois": 23,
-    "vingt-quatre": 24, "vingt-cinq": 25, "vingt-six": 26, "vingt-sept": 27,
-    "vingt-huit": 28, "vingt-neuf": 29, "trente": 30,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "treize": 13,
+    "quatorze": 14,
+    "quinze": 15,
+    "seize": 16,
+    "dix-sept": 17,
+    "dix sept": 17,
+    "dix-huit": 18,
+    "dix huit": 18,
+    "dix-neuf": 19,
+    "dix neuf": 19,
+    "vingt": 20,
+    "vingt et un": 21,
+    "vingt-et-un": 21,
+    "vingt-deux": 22,
+    "vingt-trois": 23,
+    "vingt-quatre": 24,
+    "vingt-cinq": 25,
+    "vingt-six": 26,
+    "vingt-sept": 27,
+    "vingt-huit": 28,
+    "vingt-neuf": 29,
+    "trente": 30,
 }
 _NUMBER_ALT = "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True))
 _AGE = _rx(
@@ -55,8 +79,18 @@ _PARENT_WRITES = _rx(
 )
 
 _MONTHS = {
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
-    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
+    "janvier": 1,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "decembre": 12,
 }
 _MONTH_ALT = "|".join(_MONTHS)
 _BORN = r"(?:\bne(?:e|\(e\)|-e|\.e)?s?\s+(?:le\s+)?|date\s+de\s+naissance\s*:?\s*(?:le\s+)?|\bDDN\s*:?\s*|\bnaissance\s*:\s*)"
@@ -85,13 +119,13 @@ def _ages(parts: list[_Part], today: date) -> list[_Hit]:
             left = _left(f, m.start(), 40)
             if not m.group(0).lower().startswith("age") and _AGE_NOT_LEFT.search(left):
                 continue  # "depuis 2 ans", "de 16 à 25 ans", "à ses 18 ans": not an age now
-            if _AGE_NOT_RIGHT.search(f[m.end():m.end() + 30]):
+            if _AGE_NOT_RIGHT.search(f[m.end() : m.end() + 30]):
                 continue
             if _AGE_OTHER_PERSON.search(left):
                 continue
             tag = "self" if _AGE_SELF.search(left) else "stated"
             # "à 16 ans, il a quitté l'école": an age at some moment, not surely now.
-            before = part.text[max(0, m.start() - 4):m.start()]
+            before = part.text[max(0, m.start() - 4) : m.start()]
             at_some_age = _AT_SOME_AGE.search(before)
             confidence = 0.5 if at_some_age else 0.9
             hits.append(_Hit(value, confidence, part, m.start(), m.end(), tag))
@@ -132,7 +166,9 @@ def _pick_age(hits: list[_Hit], whole_folded: str) -> Optional[Found]:
     if not hits:
         return None
     strong = [h for h in hits if h.tag != "year" and h.confidence >= ACCEPT]
-    weak = [h for h in hits if h.tag != "year" and h.confidence < ACCEPT]  # by its own fields: `not in strong` was quadratic
+    weak = [
+        h for h in hits if h.tag != "year" and h.confidence < ACCEPT
+    ]  # by its own fields: `not in strong` was quadratic
     years = [h for h in hits if h.tag == "year"]
     if strong:
         values = {h.value for h in strong}

@@ -20,9 +20,7 @@ from .reading import _SENTENCE_STOPS, _Hit, _Part, _fold, _left, _rx
 # Overseas départements are named after "à" or "à la" as well ("à Mayotte", "à la Réunion").
 _OVERSEAS = {"971", "972", "973", "974", "976"}
 _DEP_WORD = r"(?:departement|dept|dpt)\.?"
-_NUMBER_BEFORE = (
-    r"(?:\bdans\s+le\s+|\bdu\s+|\b" + _DEP_WORD + r"\s+(?:du\s+|n°\s*|no\s*)?|\b" + _DEP_WORD + r"\s*:\s*)"
-)
+_NUMBER_BEFORE = r"(?:\bdans\s+le\s+|\bdu\s+|\b" + _DEP_WORD + r"\s+(?:du\s+|n°\s*|no\s*)?|\b" + _DEP_WORD + r"\s*:\s*)"
 _NUMBER = _rx(_NUMBER_BEFORE + r"(\d{2}|2[AB]|97[1-46])\b")
 _PAREN_NUMBER = re.compile(r"(?<=[A-Za-z'\-])\s*\(\s*(\d{2}|2[AB]|97[1-46])\s*\)")
 # What follows a number that is not a département: a date, an age, an amount, a time.
@@ -66,7 +64,9 @@ def _named() -> tuple[re.Pattern[str], dict[str, str]]:
     alternatives.sort(key=len, reverse=True)  # "Charente-Maritime" before "Charente"
     names = "|".join(alternatives)
     pattern = re.compile(
-        r"(?:\b(?i:en|dans\s+(?:le|la|les|l')|de\s+la|de\s+l'|du|des|(?:du\s+)?" + _DEP_WORD + r"\s+(?:du|de\s+la|des|de\s+l'|de|d'))"
+        r"(?:\b(?i:en|dans\s+(?:le|la|les|l')|de\s+la|de\s+l'|du|des|(?:du\s+)?"
+        + _DEP_WORD
+        + r"\s+(?:du|de\s+la|des|de\s+l'|de|d'))"
         r"\s*(?:(?i:la)\s+)?"
         r"|(?<=\()\s*"
         r"|\b(?i:a|à)\s+(?:(?i:la)\s+)?(?=(?:Reunion|Mayotte|Guadeloupe|Martinique|Guyane)\b))"
@@ -86,24 +86,26 @@ def departement_mentions(part: _Part) -> list[DepartementHit]:
         code = by_folded.get(territory.normalise_name(m.group(1)))
         if code is None:
             continue
-        via_a = re.search(r"(?i)\ba\s+(?:la\s+)?$", f[m.start():m.start(1)])
+        via_a = re.search(r"(?i)\ba\s+(?:la\s+)?$", f[m.start() : m.start(1)])
         if via_a and code not in _OVERSEAS:
             continue
-        if f[m.start():m.start(1)].lower().strip() in ("du", "des", "de la", "de l'") and not _residence(f, m.start()):
+        if f[m.start() : m.start(1)].lower().strip() in ("du", "des", "de la", "de l'") and not _residence(
+            f, m.start()
+        ):
             # "le lycée du Nord", "la mission locale de la Manche": the structure's, say less
             out.append(_hit(part, code, m.start(1), m.end(1), NAMED_CONFIDENCE - 0.2, False))
             continue
         out.append(_hit(part, code, m.start(1), m.end(1), NAMED_CONFIDENCE, _residence(f, m.start())))
     for rx in (_NUMBER, _PAREN_NUMBER):
         for m in rx.finditer(f):
-            if _NOT_A_NUMBER_AFTER.search(f[m.end():m.end() + 12]):
+            if _NOT_A_NUMBER_AFTER.search(f[m.end() : m.end() + 12]):
                 continue
             raw = m.group(1).upper()
             place = territory.departement_place(raw)
             if place is None or place.departement is None:
                 continue
             start = m.start(1) - (1 if rx is _PAREN_NUMBER else 0)
-            end = m.end(1) + (1 if rx is _PAREN_NUMBER and f[m.end(1):m.end(1) + 1] == ")" else 0)
+            end = m.end(1) + (1 if rx is _PAREN_NUMBER and f[m.end(1) : m.end(1) + 1] == ")" else 0)
             out.append(_hit(part, place.departement, max(0, start), end, NUMBER_CONFIDENCE, _residence(f, m.start())))
     return out
 
@@ -121,7 +123,7 @@ def _hit(part: _Part, code: str, start: int, end: int, confidence: float, reside
 def departement_after(part: _Part, end: int) -> Optional[str]:
     """The département written right after a commune's name: "Saint-Denis (93)", "Saint-Denis 974",
     "Valence (Drôme)"; None when there is none."""
-    window = part.folded[end:end + 40]
+    window = part.folded[end : end + 40]
     number = _DEPARTEMENT_NUMBER_AFTER.match(window)
     if number:
         place = territory.departement_place(number.group(1).upper())

@@ -56,12 +56,66 @@ _PLACE_CONTEXT = _rx(
 )
 # Capitalised words after "à" that are not communes even when a commune bears the name.
 _NOT_PLACES = {
-    "ecole", "college", "lycee", "mairie", "mission", "maison", "centre", "service", "association",
-    "universite", "aide", "accueil", "foyer", "ville", "commune", "quartier", "rue", "avenue",
-    "place", "france", "pole", "travail", "ase", "noel", "paques", "toussaint", "madame",
-    "monsieur", "mme", "mr", "m", "marie", "pierre", "vous", "nous", "la", "le", "les", "l", "bac", "cap",
-    "cpe", "mdph", "cfa", "iut", "fac", "bts", "rep", "qpv", "mna", "y", "eu",
-    *_MONTHS, "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    "ecole",
+    "college",
+    "lycee",
+    "mairie",
+    "mission",
+    "maison",
+    "centre",
+    "service",
+    "association",
+    "universite",
+    "aide",
+    "accueil",
+    "foyer",
+    "ville",
+    "commune",
+    "quartier",
+    "rue",
+    "avenue",
+    "place",
+    "france",
+    "pole",
+    "travail",
+    "ase",
+    "noel",
+    "paques",
+    "toussaint",
+    "madame",
+    "monsieur",
+    "mme",
+    "mr",
+    "m",
+    "marie",
+    "pierre",
+    "vous",
+    "nous",
+    "la",
+    "le",
+    "les",
+    "l",
+    "bac",
+    "cap",
+    "cpe",
+    "mdph",
+    "cfa",
+    "iut",
+    "fac",
+    "bts",
+    "rep",
+    "qpv",
+    "mna",
+    "y",
+    "eu",
+    *_MONTHS,
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
 }
 # A structure whose address is its commune's: its postal code says where the youth lives.
 _LOCAL_STRUCTURE = _rx(
@@ -91,9 +145,7 @@ def _masked(folded: str) -> str:
     out = folded
     for rx in (EMAIL_IN_TEXT, _URL, _PHONE_INTL, PHONE_IN_TEXT):
         out = rx.sub(lambda m: "#" * len(m.group(0)), out)
-    out = re.sub(
-        r"(?i)\b(?:siret|siren|n°\s*siret)\s*:?\s*[\d ]{9,20}", lambda m: "#" * len(m.group(0)), out
-    )
+    out = re.sub(r"(?i)\b(?:siret|siren|n°\s*siret)\s*:?\s*[\d ]{9,20}", lambda m: "#" * len(m.group(0)), out)
     return out
 
 
@@ -110,7 +162,7 @@ def _name_words(text: str, from_start: bool) -> list[str]:
 def _city_next_to(part: _Part, start: int, end: int, code: str) -> tuple[Optional[str], Optional[_Hit]]:
     """The commune a name written next to the code picks (needed when a code covers several)."""
     f = part.folded
-    right = _NAME_AFTER_CODE.match(f[end:end + 60])
+    right = _NAME_AFTER_CODE.match(f[end : end + 60])
     left_text = _TRAILING_GAP.sub("", _left(f, start, 60, "\n.;:!?"))
     left = _NAME_BEFORE_CODE.search(left_text)
     candidates: list[tuple[str, int, int]] = []
@@ -142,7 +194,9 @@ def _codes(part: _Part, signature_local: bool) -> list[_Place]:
         code = m.group(1).replace(" ", "")
         if not territory.is_known_postal_code(code):
             continue
-        if _CODE_NOT_LEFT.search(masked[max(0, m.start() - 25):m.start()]) or _CODE_NOT_RIGHT.search(masked[m.end():m.end() + 15]):
+        if _CODE_NOT_LEFT.search(masked[max(0, m.start() - 25) : m.start()]) or _CODE_NOT_RIGHT.search(
+            masked[m.end() : m.end() + 15]
+        ):
             continue
         if part.name == "signature":
             confidence, residence = (0.6 if signature_local else 0.45), False
@@ -158,7 +212,7 @@ def _codes(part: _Part, signature_local: bool) -> list[_Place]:
         elif city is not None:
             place = territory.resolve_place(code, city)
         start, end = (city_hit.start, city_hit.end) if city_hit is not None else (m.start(), m.end())
-        if part.text[end:end + 1] == ")" and "(" in part.text[start:end]:
+        if part.text[end : end + 1] == ")" and "(" in part.text[start:end]:
             end += 1  # "Dijon (21000)"
         hit = _Hit(code, confidence, part, start, end)
         out.append(_Place(hit, place, city, hit if city else None, residence))
@@ -175,12 +229,17 @@ def _named_communes(part: _Part) -> list[_Place]:
     out: list[_Place] = []
     f = part.folded
     seen: set[int] = set()
-    for rx, kind in ((_RES_NAME, "residence"), (_COMMUNE_OF, "commune"), (_STRUCTURE_OF, "structure"), (_BARE_A, "bare")):
+    for rx, kind in (
+        (_RES_NAME, "residence"),
+        (_COMMUNE_OF, "commune"),
+        (_STRUCTURE_OF, "structure"),
+        (_BARE_A, "bare"),
+    ):
         for m in rx.finditer(f):
             if m.start(1) in seen:
                 continue
             if kind == "bare" and not (
-                part.text[m.start():m.start() + 1] in "àÀ" or f[m.start():m.start() + 2].lower() == "au"
+                part.text[m.start() : m.start() + 1] in "àÀ" or f[m.start() : m.start() + 2].lower() == "au"
             ):
                 continue  # "a" is "has" unless written "à"
             words = m.group(1)
@@ -204,7 +263,7 @@ def _named_communes(part: _Part) -> list[_Place]:
                 span = (m.start(1), m.start(1) + len(name))
                 if len(places) == 1:
                     place, confidence = places[0], base
-                    arr = _ARRONDISSEMENT.match(f[span[1]:span[1] + 8])
+                    arr = _ARRONDISSEMENT.match(f[span[1] : span[1] + 8])
                     prefix = _ARRONDISSEMENT_PREFIX.get(place.commune_code or "")
                     code = prefix + arr.group(1).zfill(5 - len(prefix)) if arr and prefix else ""
                     if code and territory.is_known_postal_code(code):
@@ -222,8 +281,16 @@ def _named_communes(part: _Part) -> list[_Place]:
                     else:
                         # Homonyms (4 Saint-Denis): the name is a hint, no postal code.
                         name_hit = _Hit(places[0].commune_name, 0.4, part, *span)
-                        out.append(_Place(_Hit(None, 0.4, part, *span), None, places[0].commune_name, name_hit,
-                                          residence, tuple(places)))
+                        out.append(
+                            _Place(
+                                _Hit(None, 0.4, part, *span),
+                                None,
+                                places[0].commune_name,
+                                name_hit,
+                                residence,
+                                tuple(places),
+                            )
+                        )
                         break
                 hit = _Hit(place.postal_code, confidence, part, *span)
                 out.append(_Place(hit, place, place.commune_name, hit, residence))

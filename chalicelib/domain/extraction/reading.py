@@ -13,9 +13,23 @@ from .model import Found
 # --- Folding -------------------------------------------------------------------------------
 
 _SAME_LENGTH = {
-    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'", "\u2032": "'",
-    "\u2013": "-", "\u2014": "-", "\u2010": "-", "\u2011": "-", "\u2212": "-",
-    "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ", "\t": " ", "\r": " ",
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u02bc": "'",
+    "\u00b4": "'",
+    "`": "'",
+    "\u2032": "'",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2212": "-",
+    "\u00a0": " ",
+    "\u202f": " ",
+    "\u2007": " ",
+    "\u2009": " ",
+    "\t": " ",
+    "\r": " ",
     "\u1d49": "e",  # "4ᵉ"
 }
 _fold_cache: dict[str, str] = {}
@@ -97,15 +111,15 @@ _SENTENCE_STOPS = ".;!?\n"
 
 def _left(folded: str, start: int, limit: int = 60, stops: str = _CLAUSE_STOPS) -> str:
     """The text before `start`, back to the clause (or sentence) start, at most `limit` chars."""
-    window = folded[max(0, start - limit):start]
+    window = folded[max(0, start - limit) : start]
     cut = max(map(window.rfind, stops))
-    return window[cut + 1:] if cut >= 0 else window
+    return window[cut + 1 :] if cut >= 0 else window
 
 
 def _right(folded: str, end: int, limit: int = 40, stops: str = _CLAUSE_STOPS) -> str:
-    window = folded[end:end + limit]
+    window = folded[end : end + limit]
     cuts = [i for i in (window.find(c) for c in stops) if i >= 0]
-    return window[:min(cuts)] if cuts else window
+    return window[: min(cuts)] if cuts else window
 
 
 def _rx(pattern: str, case: bool = False) -> re.Pattern[str]:
@@ -113,11 +127,13 @@ def _rx(pattern: str, case: bool = False) -> re.Pattern[str]:
 
 
 # Negation just before a word: "pas de handicap", "n'est pas placé", "sans MDPH", "hors QPV".
-_NEGATED_LEFT = _rx(r"(?:\b(?:pas|sans|aucun|aucune|ni|non|jamais|hors)|(?:\bne\s|\bn')\S*\s+plus)\b(?:\s*[\w']+){0,3}\s*$")
+_NEGATED_LEFT = _rx(
+    r"(?:\b(?:pas|sans|aucun|aucune|ni|non|jamais|hors)|(?:\bne\s|\bn')\S*\s+plus)\b(?:\s*[\w']+){0,3}\s*$"
+)
 # For needs, only a negation right before the words: "pas de difficultés", "sans CV".
 _NEED_NEGATED_LEFT = _rx(r"\b(?:pas\s+(?:de|d'|besoin\s+d[e']|besoin\s+d'une?)|sans|aucun|aucune|ni)\s*$")
 _NEGATED_RIGHT = _rx(r"^\s*:\s*(?:non|aucun|aucune|neant|pas)\b")
 
 
 def _negated(folded: str, start: int, end: int) -> bool:
-    return bool(_NEGATED_LEFT.search(_left(folded, start, 45)) or _NEGATED_RIGHT.search(folded[end:end + 15]))
+    return bool(_NEGATED_LEFT.search(_left(folded, start, 45)) or _NEGATED_RIGHT.search(folded[end : end + 15]))

@@ -35,43 +35,117 @@ _SITUATION_PATTERNS: list[tuple[re.Pattern[str], str, float, str]] = [
     (_rx(r"\bcollegien(?:ne)?s?\b|\bSEGPA\b"), S.COLLEGE, 0.8, ""),
     (_rx(r"\bcollege\b"), S.COLLEGE, 0.6, "generic"),
     # Lycée (a level: general or vocational decided by what follows, see _situations)
-    (_rx(r"\b(?:en|sa|classe\s+de|eleve\s+de|eleves\s+de|redouble)\s+(?:seconde|premiere|terminale)\b" + _NOT_A_CLASS_NEXT), S.LYCEE, 0.85, "level"),
+    (
+        _rx(
+            r"\b(?:en|sa|classe\s+de|eleve\s+de|eleves\s+de|redouble)\s+(?:seconde|premiere|terminale)\b"
+            + _NOT_A_CLASS_NEXT
+        ),
+        S.LYCEE,
+        0.85,
+        "level",
+    ),
     (_rx(_CLASS_PREFIX + r"(?:2nde|2de|1re|1ere|1ère)\b" + _NOT_A_CLASS_NEXT), S.LYCEE, 0.85, "level"),
     (_rx(r"\b(?i:en|de)\s+Tle\b", case=True), S.LYCEE, 0.85, "level"),
-    (_rx(r"\b(?:seconde|premiere|terminale|2nde|1re|1ere)\s+(?:generale|technologique|STMG|STI2D|ST2S|STL|STHR|STD2A)\b"
-         r"|\bbac(?:calaureat)?\s+(?:general|technologique|STMG|STI2D|ST2S)\b|\blycee\s+(?:general|d'enseignement\s+general)\b"), S.LYCEE, 0.9, ""),
+    (
+        _rx(
+            r"\b(?:seconde|premiere|terminale|2nde|1re|1ere)\s+(?:generale|technologique|STMG|STI2D|ST2S|STL|STHR|STD2A)\b"
+            r"|\bbac(?:calaureat)?\s+(?:general|technologique|STMG|STI2D|ST2S)\b|\blycee\s+(?:general|d'enseignement\s+general)\b"
+        ),
+        S.LYCEE,
+        0.9,
+        "",
+    ),
     (_rx(r"\blyceen(?:ne)?s?\b"), S.LYCEE, 0.6, "generic"),
     (_rx(r"\blycee\b(?!\s+(?:pro|professionnel|des\s+metiers|agricole))"), S.LYCEE, 0.5, "generic"),
     # Lycée professionnel
-    (_rx(r"\bbac(?:calaureat)?\s+pro(?:fessionnel)?\b|\blycee\s+(?:pro|professionnel|des\s+metiers)\b|\bBEP\b"), S.LYCEE_PRO, 0.85, ""),
+    (
+        _rx(r"\bbac(?:calaureat)?\s+pro(?:fessionnel)?\b|\blycee\s+(?:pro|professionnel|des\s+metiers)\b|\bBEP\b"),
+        S.LYCEE_PRO,
+        0.85,
+        "",
+    ),
     (_rx(r"\b(?:seconde|premiere|terminale|2nde|2de|1re|1ere|Tle)\s+(?:pro|professionnelle)\b"), S.LYCEE_PRO, 0.9, ""),
     (_rx(r"\b(?i:en|un|son|d'un|prepare)\s+CAP\b", case=True), S.LYCEE_PRO, 0.85, ""),
     (_rx(r"\bCAP\b", case=True), S.LYCEE_PRO, 0.7, ""),
     # Étudiant
     (_rx(r"\betudiant(?:e)?s?\b"), S.ETUDIANT, 0.85, ""),
-    (_rx(r"\b(?:en|de|un|son|d'un|prepare)\s+(?:BTS|DUT|licence|master|L1|L2|L3|M1|M2|IUT|prepa|classe\s+preparatoire)\b"), S.ETUDIANT, 0.85, ""),
+    (
+        _rx(
+            r"\b(?:en|de|un|son|d'un|prepare)\s+(?:BTS|DUT|licence|master|L1|L2|L3|M1|M2|IUT|prepa|classe\s+preparatoire)\b"
+        ),
+        S.ETUDIANT,
+        0.85,
+        "",
+    ),
     (_rx(r"\b(?i:en|un|son|d'un|prepare)\s+BUT\b", case=True), S.ETUDIANT, 0.85, ""),
-    (_rx(r"\bBTS\b|\bDUT\b|\bIUT\b|\blicence\s+(?:pro|professionnelle)\b|\bclasse\s+preparatoire\b"), S.ETUDIANT, 0.6, ""),
-    (_rx(r"\b(?:a\s+la|en)\s+fac\b|\b(?:a\s+l'|inscrit(?:e)?\s+a\s+l')universite\b|\becole\s+d'ingenieurs?\b"), S.ETUDIANT, 0.8, ""),
+    (
+        _rx(r"\bBTS\b|\bDUT\b|\bIUT\b|\blicence\s+(?:pro|professionnelle)\b|\bclasse\s+preparatoire\b"),
+        S.ETUDIANT,
+        0.6,
+        "",
+    ),
+    (
+        _rx(r"\b(?:a\s+la|en)\s+fac\b|\b(?:a\s+l'|inscrit(?:e)?\s+a\s+l')universite\b|\becole\s+d'ingenieurs?\b"),
+        S.ETUDIANT,
+        0.8,
+        "",
+    ),
     # Apprenti
     (_rx(r"\bapprenti(?:e)?s?\b"), S.APPRENTI, 0.85, ""),
-    (_rx(r"\ben\s+(?:apprentissage|alternance)\b|\bcontrat\s+(?:d'apprentissage|de\s+professionnalisation)\b"), S.APPRENTI, 0.85, ""),
+    (
+        _rx(r"\ben\s+(?:apprentissage|alternance)\b|\bcontrat\s+(?:d'apprentissage|de\s+professionnalisation)\b"),
+        S.APPRENTI,
+        0.85,
+        "",
+    ),
     (_rx(r"\bCFA\b", case=True), S.APPRENTI, 0.7, ""),
     # Recherche d'emploi
-    (_rx(r"\b(?:en|a\s+la)\s+recherche\s+d'(?:un\s+)?(?:emploi|travail)\b|\bdemandeu(?:r|se)s?\s+d'emploi\b"), S.RECHERCHE_EMPLOI, 0.9, ""),
+    (
+        _rx(r"\b(?:en|a\s+la)\s+recherche\s+d'(?:un\s+)?(?:emploi|travail)\b|\bdemandeu(?:r|se)s?\s+d'emploi\b"),
+        S.RECHERCHE_EMPLOI,
+        0.9,
+        "",
+    ),
     (_rx(r"\b(?:cherche|recherche)\s+(?:un|une|du)\s+(?:emploi|travail|job|poste)\b"), S.RECHERCHE_EMPLOI, 0.8, ""),
-    (_rx(r"\binscrit(?:e)?\s+(?:a|au|chez)\s+(?:France\s+Travail|Pole\s+emploi)\b|\bau\s+chomage\b"), S.RECHERCHE_EMPLOI, 0.85, ""),
+    (
+        _rx(r"\binscrit(?:e)?\s+(?:a|au|chez)\s+(?:France\s+Travail|Pole\s+emploi)\b|\bau\s+chomage\b"),
+        S.RECHERCHE_EMPLOI,
+        0.85,
+        "",
+    ),
     (_rx(r"\bsans\s+emploi\b(?!\s+ni)"), S.RECHERCHE_EMPLOI, 0.7, ""),
     # Sans activité
-    (_rx(r"\bni\s+en\s+emploi,?\s+ni\s+en\s+formation\b|\bni\s+emploi,?\s+ni\s+formation\b|"
-         r"\bsans\s+(?:emploi|activite)\s+ni\s+formation\b|\bdecrocheu(?:r|se)s?\b|\bdescolarise(?:e)?s?\b|"
-         r"\bsans\s+activite\b|\bn'est\s+plus\s+scolarise(?:e)?\b|\bsorti(?:e)?\s+du\s+systeme\s+scolaire\b"), S.SANS_ACTIVITE, 0.85, ""),
-    (_rx(r"\bne\s+fait\s+(?:plus\s+)?rien\b|\bsans\s+solution\b|\baucune\s+activite\b|\binacti(?:f|ve)\b"), S.SANS_ACTIVITE, 0.7, ""),
+    (
+        _rx(
+            r"\bni\s+en\s+emploi,?\s+ni\s+en\s+formation\b|\bni\s+emploi,?\s+ni\s+formation\b|"
+            r"\bsans\s+(?:emploi|activite)\s+ni\s+formation\b|\bdecrocheu(?:r|se)s?\b|\bdescolarise(?:e)?s?\b|"
+            r"\bsans\s+activite\b|\bn'est\s+plus\s+scolarise(?:e)?\b|\bsorti(?:e)?\s+du\s+systeme\s+scolaire\b"
+        ),
+        S.SANS_ACTIVITE,
+        0.85,
+        "",
+    ),
+    (
+        _rx(r"\bne\s+fait\s+(?:plus\s+)?rien\b|\bsans\s+solution\b|\baucune\s+activite\b|\binacti(?:f|ve)\b"),
+        S.SANS_ACTIVITE,
+        0.7,
+        "",
+    ),
     (_rx(r"\bNEET\b", case=True), S.SANS_ACTIVITE, 0.85, ""),
-    (_rx(r"\ba\s+decroche\s+(?:du|de\s+la|de\s+l')\s*(?:lycee|college|ecole|systeme|scolarite|formation)\b"), S.SANS_ACTIVITE, 0.75, ""),
+    (
+        _rx(r"\ba\s+decroche\s+(?:du|de\s+la|de\s+l')\s*(?:lycee|college|ecole|systeme|scolarite|formation)\b"),
+        S.SANS_ACTIVITE,
+        0.75,
+        "",
+    ),
     # Emploi
     (_rx(r"\ben\s+(?:emploi|CDD|CDI|interim)\b|\bsalarie(?:e)?\b"), S.EMPLOI, 0.8, ""),
-    (_rx(r"\btravaille\s+(?:comme|chez|en\s+tant\s+que|dans\s+(?:un|une)|a\s+(?:temps|mi-temps))\b"), S.EMPLOI, 0.75, ""),
+    (
+        _rx(r"\btravaille\s+(?:comme|chez|en\s+tant\s+que|dans\s+(?:un|une)|a\s+(?:temps|mi-temps))\b"),
+        S.EMPLOI,
+        0.75,
+        "",
+    ),
 ]
 # In a signature, only the structure's kind says something (a CPE of a collège writes about
 # a collégien); a lycée may be general or vocational.
@@ -97,7 +171,9 @@ _PROJECT_LEFT = _rx(
     r"cherche|chercher|recherche|trouver|trouve|obtenir|decrocher|inscrire|admis|admise|"
     r"reve|revait|pense|penser|idee|comme|vise|viser|visant|objectif|ambition|souhait)\b"
 )
-_NOT_NOW_LEFT = _rx(r"(?:\bne\s+|\bn')[\w']*\s+(?:pas|plus|jamais)\b(?:\s*[\w']+){0,2}\s*$|\b(?:pas|sans|plus|ni)\s+(?:en\s+|de\s+|d')?$")
+_NOT_NOW_LEFT = _rx(
+    r"(?:\bne\s+|\bn')[\w']*\s+(?:pas|plus|jamais)\b(?:\s*[\w']+){0,2}\s*$|\b(?:pas|sans|plus|ni)\s+(?:en\s+|de\s+|d')?$"
+)
 
 
 def _situation_current(part: _Part, start: int, end: int, value: str) -> bool:
@@ -109,9 +185,13 @@ def _situation_current(part: _Part, start: int, end: int, value: str) -> bool:
         return True  # these phrases already say "now" ("déscolarisé depuis", "au chômage")
     if _PAST_LEFT.search(left) or _PROJECT_LEFT.search(left):
         return False
-    if re.match(r"^[^.;!\n]{0,12}\?", f[end:end + 14]):
+    if re.match(r"^[^.;!\n]{0,12}\?", f[end : end + 14]):
         return False  # "(BTS ? apprentissage ?)": options, not the present
-    if re.match(r"^\s*(?:\w+\s+){0,3}?(?:apres\s+(?:son|le|sa)\b|plus\s+tard|l'an(?:nee)?\s+prochaine?)", f[end:end + 40], re.I):
+    if re.match(
+        r"^\s*(?:\w+\s+){0,3}?(?:apres\s+(?:son|le|sa)\b|plus\s+tard|l'an(?:nee)?\s+prochaine?)",
+        f[end : end + 40],
+        re.I,
+    ):
         return False  # "un BTS après son bac": what comes next
     return True
 
@@ -174,11 +254,31 @@ def _pick_situation(hits: list[_Hit]) -> Optional[Found]:
 
 
 _AGE_OF_CLASS = {
-    "cp": 6, "ce1": 7, "ce2": 8, "cm1": 9, "cm2": 10, "6": 11, "sixieme": 11, "5": 12,
-    "cinquieme": 12, "4": 13, "quatrieme": 13, "3": 14, "troisieme": 14, "seconde": 15,
-    "2nde": 15, "2de": 15, "premiere": 16, "1re": 16, "1ere": 16, "terminale": 17, "tle": 17,
+    "cp": 6,
+    "ce1": 7,
+    "ce2": 8,
+    "cm1": 9,
+    "cm2": 10,
+    "6": 11,
+    "sixieme": 11,
+    "5": 12,
+    "cinquieme": 12,
+    "4": 13,
+    "quatrieme": 13,
+    "3": 14,
+    "troisieme": 14,
+    "seconde": 15,
+    "2nde": 15,
+    "2de": 15,
+    "premiere": 16,
+    "1re": 16,
+    "1ere": 16,
+    "terminale": 17,
+    "tle": 17,
 }
-_CLASS_WORD = _rx(r"\b(?:(cp|ce1|ce2|cm1|cm2|sixieme|cinquieme|quatrieme|troisieme|seconde|2nde|2de|premiere|1re|1ere|terminale|tle)\b|([6543])\s?(?:e|eme|em|ieme)\b)")
+_CLASS_WORD = _rx(
+    r"\b(?:(cp|ce1|ce2|cm1|cm2|sixieme|cinquieme|quatrieme|troisieme|seconde|2nde|2de|premiere|1re|1ere|terminale|tle)\b|([6543])\s?(?:e|eme|em|ieme)\b)"
+)
 
 
 def _age_from_class(situation: Optional[Found]) -> Optional[Found]:

@@ -149,8 +149,9 @@ def _pdf(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, Optional[st
         for number in range(1, pages + 1):
             if not budget.left():
                 return "\n".join(texts), f"{SPENT} at page {number}"
-            page_text, note = _pdf_page(reader.pages[number - 1], number, limits, budget,
-                                        limits.attachment_max_chars - size)
+            page_text, note = _pdf_page(
+                reader.pages[number - 1], number, limits, budget, limits.attachment_max_chars - size
+            )
             texts.append(page_text)
             size += len(page_text)
             if note:
@@ -171,10 +172,14 @@ def _pdf_stream_limits(most: int) -> dict[str, int]:
 
     current = get_configuration()
     return {
-        name: min(value, getattr(current, name)) for name, value in {
-            "zlib_maximum_output_length": most, "lzw_maximum_output_length": most,
-            "run_length_maximum_output_length": most, "brotli_maximum_output_length": most,
-            "array_based_stream_maximum_output_length": most, "stream_decoding_work_maximum_length": 2 * most,
+        name: min(value, getattr(current, name))
+        for name, value in {
+            "zlib_maximum_output_length": most,
+            "lzw_maximum_output_length": most,
+            "run_length_maximum_output_length": most,
+            "brotli_maximum_output_length": most,
+            "array_based_stream_maximum_output_length": most,
+            "stream_decoding_work_maximum_length": 2 * most,
             "stream_parsing_work_maximum_count": most // 4,
         }.items()
     }
@@ -207,8 +212,10 @@ def _pdf_page(page: Any, number: int, limits: Limits, budget: _Budget, room: int
     except _Stop:
         return "".join(pieces), None if read >= room else f"{SPENT} at page {number}"
     except LimitReachedError:
-        return "", (f"page {number} not read: a stream over {limited['zlib_maximum_output_length']} bytes once"
-                    f" decompressed, or {limited['stream_parsing_work_maximum_count']} tokens")
+        return "", (
+            f"page {number} not read: a stream over {limited['zlib_maximum_output_length']} bytes once"
+            f" decompressed, or {limited['stream_parsing_work_maximum_count']} tokens"
+        )
 
 
 # -- DOCX and ODT: zip containers of XML, read as a stream -------------------------------
@@ -228,8 +235,9 @@ def _zip_checked(archive: zipfile.ZipFile, limits: Limits) -> Optional[str]:
     return None
 
 
-def _xml_lines(member: IO[bytes], parser: Any, line_of: Callable[[Any], Optional[str]], limits: Limits,
-               budget: _Budget) -> tuple[str, Optional[str]]:
+def _xml_lines(
+    member: IO[bytes], parser: Any, line_of: Callable[[Any], Optional[str]], limits: Limits, budget: _Budget
+) -> tuple[str, Optional[str]]:
     """The lines `line_of` makes of the elements lxml's pull `parser` reports, fed a chunk
     of the zip `member` at a time. Stops at the limits; what was read is kept."""
     from lxml.etree import XMLSyntaxError
@@ -270,8 +278,9 @@ def _pull_parser(tags: tuple[str, ...], lookup: Any = None) -> Any:
     from lxml import etree
 
     # No entity is expanded and nothing is fetched: the settings python-docx parses with.
-    parser = etree.XMLPullParser(events=("end",), tag=tags, remove_blank_text=True, resolve_entities=False,
-                                 no_network=True)
+    parser = etree.XMLPullParser(
+        events=("end",), tag=tags, remove_blank_text=True, resolve_entities=False, no_network=True
+    )
     if lookup is not None:
         parser.set_element_class_lookup(lookup)
     return parser

@@ -55,8 +55,17 @@ _AUTORESPONDER_HEADERS = (
 )
 # RFC 2369/2919 and the older list managers' own (ezmlm, fml, Sympa...): mailing-list mail.
 _LIST_HEADERS = (
-    "list-id", "list-unsubscribe", "list-subscribe", "list-post", "list-help", "list-owner", "list-archive",
-    "mailing-list", "x-mailing-list", "x-ml-name", "x-mlserver",
+    "list-id",
+    "list-unsubscribe",
+    "list-subscribe",
+    "list-post",
+    "list-help",
+    "list-owner",
+    "list-archive",
+    "mailing-list",
+    "x-mailing-list",
+    "x-ml-name",
+    "x-mlserver",
 )
 _FALSE = {"no", "false", "0", "off", "none"}
 _MAILER_VACATION = re.compile(r"\b(?:vacation|autorespond|auto[-\s]?reply|autoresponder|out[-\s]of[-\s]office)\b", re.I)
@@ -159,7 +168,7 @@ def _forwarded_robot(subject: str, own_text: str) -> Optional[str]:
         match = _FWD_SUBJECT.match(stripped) or _REPLY_SUBJECT.match(stripped)
         if not match:
             break
-        stripped = stripped[match.end():].lstrip()
+        stripped = stripped[match.end() :].lstrip()
     if stripped is subject or not _AUTO_SUBJECT.match(stripped[:300]):
         return None
     if len(re.findall(r"\w+", own_text)) > 3:  # more than "Forward the message."

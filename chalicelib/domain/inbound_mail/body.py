@@ -28,9 +28,7 @@ _HDR_TO_SUBJ = re.compile(
 )
 _UNDERSCORES = re.compile(r"^[_\-=]{8,}\s*$")
 _ATTRIBUTION_START = re.compile(r"^(?:le|on|am|el|il|em)\s", re.IGNORECASE)
-_ATTRIBUTION = re.compile(
-    r"(?:a\s+[ée]crit|wrote|schrieb|escribi[óo]|ha\s+scritto|escreveu)\s*:?\s*$", re.IGNORECASE
-)
+_ATTRIBUTION = re.compile(r"(?:a\s+[ée]crit|wrote|schrieb|escribi[óo]|ha\s+scritto|escreveu)\s*:?\s*$", re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|r[ée]f?|aw|sv|antw|rif|res)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
 _FWD_SUBJECT = re.compile(r"^\s*(?:tr|fw|fwd|wg|rv|enc)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
 
@@ -54,7 +52,9 @@ _MOBILE_SIGNATURE = re.compile(
 _GREETING = re.compile(
     r"^(?:bonjour|bonsoir|madame|monsieur|mesdames|messieurs|hello|hi|salut|ch[eè]re?s?|dear)\b.{0,60}$", re.IGNORECASE
 )
-_TEAM_LINE = re.compile(r"^(?:l['’][ée]quipe|le\s+service|la\s+direction|le\s+secr[ée]tariat|le\s+p[ôo]le)\b", re.IGNORECASE)
+_TEAM_LINE = re.compile(
+    r"^(?:l['’][ée]quipe|le\s+service|la\s+direction|le\s+secr[ée]tariat|le\s+p[ôo]le)\b", re.IGNORECASE
+)
 _NAME_TOKEN = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -227,7 +227,10 @@ def _split_signature(lines: list[str], from_name: str) -> tuple[list[str], list[
         first = lines[block[0]].strip()
         tokens = _NAME_TOKEN.findall(from_name or "")
         starts_with_name = (
-            bool(tokens) and first.lower().startswith(tokens[0].lower()) and len(first.split()) <= 6 and "?" not in first
+            bool(tokens)
+            and first.lower().startswith(tokens[0].lower())
+            and len(first.split()) <= 6
+            and "?" not in first
         )
         if starts_with_name or _TEAM_LINE.match(first):
             return lines[:last_blank], lines[last_blank + 1 :]

@@ -123,9 +123,13 @@ _TOKEN = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]{1,80}/[a-z0-9!#$%&'*+.^_`|~-]{1,1
 _PARAM = {
     name: re.compile(r"(?:^|;)\s*" + name + r"\s*=\s*(?:\"([^\"]{0,300})\"|(" + value + r"{1,300}))", re.I)
     for name, value in (
-        ("charset", r"[^\s;\"]"), ("boundary", r"[^\s;\"]"), ("report-type", r"[^\s;\"]"),
-        ("format", r"[^\s;\"]"), ("delsp", r"[^\s;\"]"),
-        ("name", r"[^;\"]"), ("filename", r"[^;\"]"),  # unquoted names with blanks happen
+        ("charset", r"[^\s;\"]"),
+        ("boundary", r"[^\s;\"]"),
+        ("report-type", r"[^\s;\"]"),
+        ("format", r"[^\s;\"]"),
+        ("delsp", r"[^\s;\"]"),
+        ("name", r"[^;\"]"),
+        ("filename", r"[^;\"]"),  # unquoted names with blanks happen
     )
 }
 

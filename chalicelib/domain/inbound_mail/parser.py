@@ -16,12 +16,22 @@ from .automatic import _REPORT_TYPES, _classify, _forwarded_robot, _localpart
 from .body import _split_body, _unflow
 from .charsets import _decode_bytes, _unescape_8bit
 from .headers import (
-    _NON_B64, _Headers, _addresses, _clean_header_text, _content_type, _decode_header, _filename,
-    _message_id, _message_ids, _param, _usable_address,
+    _NON_B64,
+    _Headers,
+    _addresses,
+    _clean_header_text,
+    _content_type,
+    _decode_header,
+    _filename,
+    _message_id,
+    _message_ids,
+    _param,
+    _usable_address,
 )
 from .html_text import html_to_text
 from .model import MAX_ATTACHMENTS, MAX_HEADER_LINES, InboundMail, Limits, UnparseableMail
 from .sender_verdict import AUTHENTICATION_RESULTS_MAX_HEADERS
+
 
 def parse_inbound(raw: bytes, envelope_sender: Optional[str] = "", limits: Limits = Limits()) -> InboundMail:
     """Never raises anything but UnparseableMail."""
@@ -101,8 +111,13 @@ class _Parser:
         except Exception:  # noqa: BLE001
             unixfrom = None
         automatic = _classify(
-            h, envelope_sender, unixfrom if isinstance(unixfrom, str) else None,
-            localparts, subject, self.report, from_name or "",
+            h,
+            envelope_sender,
+            unixfrom if isinstance(unixfrom, str) else None,
+            localparts,
+            subject,
+            self.report,
+            from_name or "",
             empty_from="<>" in "".join(h.plain("from").split()),
         )
 
@@ -286,7 +301,9 @@ class _Parser:
         """text/plain first, then HTML, then anything else that yields text."""
         kinds = [(_content_type(_Headers(c)), c) for c in children]
         order = ("text/plain", "text/html", "multipart/related", "multipart/mixed", "multipart/alternative")
-        ranked = sorted(range(len(kinds)), key=lambda k: (order.index(kinds[k][0]) if kinds[k][0] in order else len(order), k))
+        ranked = sorted(
+            range(len(kinds)), key=lambda k: (order.index(kinds[k][0]) if kinds[k][0] in order else len(order), k)
+        )
         for k in ranked:
             text = self._text_of(kinds[k][1], depth + 1)
             if text.strip():

@@ -117,7 +117,8 @@ def test_silence_moving_a_request_on_says_so_in_its_timeline(s, settings, clock)
 
 def association_mail_id(s, association_id: str, subject_start: str = "") -> str:
     mail = next(
-        m for m in read_outbox(s)
+        m
+        for m in read_outbox(s)
         if m["To"] == f"{association_id}@asso.example.org" and m["Subject"].startswith(subject_start)
     )
     return mail["Message-ID"].strip("<>").split(".")[0]

@@ -94,7 +94,14 @@ def test_decline_goes_to_the_next_candidate_of_policy_v1_then_to_triage(s):
     assert stored["status"] == "needs_triage" and stored["association"] is None
     assert "declined" in stored["triage_reason"]
     assert event_types(s, result.reference) == [
-        "received", "routed", "declined", "routed", "declined", "routed", "declined", "needs_triage",
+        "received",
+        "routed",
+        "declined",
+        "routed",
+        "declined",
+        "routed",
+        "declined",
+        "needs_triage",
     ]
     assert s.stores.directory.load_counts() == {"commune-asso": 0, "dep-asso": 0, "region-asso": 0}
     # The first association's old link now says it declined; nothing is re-opened.
@@ -182,7 +189,13 @@ def test_no_youth_contact_detail_in_any_association_mail_before_acceptance(s, se
     assert len(to_associations) == 3  # first routing, second routing, reminder
     for m in to_associations:
         raw = m.as_string()
-        for secret in ("lea.martin@example.net", "06 12 34 56 78", "0612345678", "lea.perso@example.com", "06 11 22 33 44"):
+        for secret in (
+            "lea.martin@example.net",
+            "06 12 34 56 78",
+            "0612345678",
+            "lea.perso@example.com",
+            "06 11 22 33 44",
+        ):
             assert secret not in raw, (m["Subject"], secret)
     assert s.requests.get(result.reference)["status"] == "routed"
 
@@ -222,8 +235,11 @@ def test_an_ses_bounce_notification_routes_onward(s):
     sent = _association_mail(s, "commune-asso")
     notification = {
         "notificationType": "Bounce",
-        "bounce": {"bounceType": "Permanent", "bounceSubType": "NoEmail",
-                   "bouncedRecipients": [{"emailAddress": "commune-asso@asso.example.org"}]},
+        "bounce": {
+            "bounceType": "Permanent",
+            "bounceSubType": "NoEmail",
+            "bouncedRecipients": [{"emailAddress": "commune-asso@asso.example.org"}],
+        },
         "mail": {"messageId": "ses-id", "commonHeaders": {"messageId": sent["Message-ID"]}},
     }
     assert s.ses_bounce(json.dumps(notification)) == 1

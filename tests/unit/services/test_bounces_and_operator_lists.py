@@ -33,7 +33,9 @@ def test_a_bounce_is_in_the_timeline_with_the_address_and_its_reason(s):
     (bounced,) = [e for e in events if e["type"] == "bounced"]
     assert bounced["actor"] == "mail"
     assert bounced["detail"] == {
-        "association": "first-asso", "address": "first-asso@asso.example.org", "reason": "Permanent: no such user",
+        "association": "first-asso",
+        "address": "first-asso@asso.example.org",
+        "reason": "Permanent: no such user",
     }
     assert s.requests.get(result.reference)["association"]["id"] == "second-asso"
 
@@ -44,8 +46,12 @@ def test_a_bounce_for_an_association_gone_from_the_directory_flags_the_address_a
     s.directory.replace([DIRECTORY[1]])  # first-asso left the directory; the request still waits on it
     assert not s.answers.association_mail_bounced(mail_id, None, "Permanent")
     (flag,) = s.stores.mail_log.address_flags()
-    assert flag == {"association": "unknown", "address": "first-asso@asso.example.org", "at": clock.now().iso,
-                    "reason": "Permanent"}
+    assert flag == {
+        "association": "unknown",
+        "address": "first-asso@asso.example.org",
+        "at": clock.now().iso,
+        "reason": "Permanent",
+    }
     assert "bounced" not in [e["type"] for e in s.requests.get(result.reference)["events"]]
 
 
@@ -65,8 +71,9 @@ def test_a_report_without_recipient_about_a_scrubbed_mail_moves_nothing_and_does
 
 def quarantine(s, n: int, expires_in: int) -> None:
     now = s.clock.now()
-    s.stores.mail_log.quarantine(f"{now.iso}-{n:02d}", {"reason": f"reason {n}", "raw_key": f"q/{n}.eml"},
-                                 now.epoch + expires_in)
+    s.stores.mail_log.quarantine(
+        f"{now.iso}-{n:02d}", {"reason": f"reason {n}", "raw_key": f"q/{n}.eml"}, now.epoch + expires_in
+    )
 
 
 def test_the_quarantine_is_listed_newest_first_up_to_the_limit(s):

@@ -33,8 +33,12 @@ def s(settings, clock):
 
 def console_of(s, requests=None, directory=None, outbox="default"):
     return ConsoleService(
-        requests=requests or s.stores.requests, queue=s.stores.requests, directory=directory or s.directory,
-        mails=s.mails, clock=s.clock, settings=s.settings,
+        requests=requests or s.stores.requests,
+        queue=s.stores.requests,
+        directory=directory or s.directory,
+        mails=s.mails,
+        clock=s.clock,
+        settings=s.settings,
         outbox=s.stores.outbox if outbox == "default" else outbox,
     )
 
@@ -72,8 +76,12 @@ def test_an_assignment_keeps_its_reason_trimmed_and_moves_the_request(s, console
     assert after.association_id == "second-asso"
     event = last_event(s, routed.reference)
     assert (event["type"], event["actor"]) == ("assigned", OPERATOR.email)
-    assert event["detail"] == {"association": "second-asso", "previous": "first-asso", "reason": "r" * 500,
-                               "mode": "manual"}
+    assert event["detail"] == {
+        "association": "second-asso",
+        "previous": "first-asso",
+        "reason": "r" * 500,
+        "mode": "manual",
+    }
     assert stored(s, routed.reference)["association"]["id"] == "second-asso"
 
 
@@ -82,20 +90,28 @@ def test_an_assignment_without_reason_keeps_an_empty_one(s, console, reason):
     nowhere = submit(s, **PARIS)
     console.assign(nowhere.reference, OPERATOR, "second-asso", reason)
     assert last_event(s, nowhere.reference)["detail"] == {
-        "association": "second-asso", "previous": None, "reason": "", "mode": "manual"}
+        "association": "second-asso",
+        "previous": None,
+        "reason": "",
+        "mode": "manual",
+    }
 
 
 def test_only_an_admin_may_override_capacity(s, console):
     routed = submit(s, **LILLE)
     assert refusal(console.assign, routed.reference, OPERATOR, "first-asso", "", override_capacity=True) == (
-        "Seuls les administrateurs peuvent dépasser la capacité d'une association.", 403)
+        "Seuls les administrateurs peuvent dépasser la capacité d'une association.",
+        403,
+    )
 
 
 @pytest.mark.parametrize("target", ["sleeping-asso", "nobody", "", None])
 def test_an_assignment_to_an_inactive_or_unknown_association_is_refused(s, console, target):
     nowhere = submit(s, **PARIS)
     assert refusal(console.assign, nowhere.reference, OPERATOR, target, "") == (
-        "Choisissez une association active de l'annuaire.", 422)
+        "Choisissez une association active de l'annuaire.",
+        422,
+    )
 
 
 def test_a_full_association_is_refused_with_its_load_and_capacity(s, console):
@@ -103,10 +119,14 @@ def test_a_full_association_is_refused_with_its_load_and_capacity(s, console):
     nowhere = submit(s, **PARIS)
     assert refusal(console.assign, nowhere.reference, OPERATOR, "first-asso", "") == (
         "Association first-asso est complète (1 demandes en attente pour une capacité de 1). "
-        "Choisissez une autre association.", 409)
+        "Choisissez une autre association.",
+        409,
+    )
     assert refusal(console.assign, nowhere.reference, ADMIN, "first-asso", "") == (
         "Association first-asso est complète (1 demandes en attente pour une capacité de 1). "
-        "Choisissez une autre association, ou cochez « Dépasser la capacité ».", 409)
+        "Choisissez une autre association, ou cochez « Dépasser la capacité ».",
+        409,
+    )
     after = console.assign(nowhere.reference, ADMIN, "first-asso", "urgent", override_capacity=True)
     assert after.association_id == "first-asso"
     assert s.directory.directory()[1]["first-asso"] == 2
@@ -135,7 +155,9 @@ def test_an_assignment_refused_by_contention_each_time_gives_up_after_five_tries
     nowhere = submit(s, **PARIS)
     store = Refusing(s.stores.requests, Refusal.CAPACITY)
     assert refusal(console_of(s, requests=store).assign, nowhere.reference, OPERATOR, "second-asso", "") == (
-        "L'association est très sollicitée en ce moment : réessayez.", 503)
+        "L'association est très sollicitée en ce moment : réessayez.",
+        503,
+    )
     assert store.commits == 5
     assert stored(s, nowhere.reference)["status"] == "needs_triage"
 
@@ -144,7 +166,9 @@ def test_an_assignment_on_a_request_that_moved_meanwhile_says_so(s):
     nowhere = submit(s, **PARIS)
     store = Refusing(s.stores.requests, Refusal.STALE)
     assert refusal(console_of(s, requests=store).assign, nowhere.reference, OPERATOR, "second-asso", "") == (
-        "La demande a changé entre-temps : rechargez la page.", 409)
+        "La demande a changé entre-temps : rechargez la page.",
+        409,
+    )
     assert store.commits == 1
 
 
@@ -164,7 +188,9 @@ def test_a_manual_assignment_is_routed_again_only_once_confirmed(s, console):
     routed = submit(s, **PARIS)
     console.assign(routed.reference, OPERATOR, "second-asso", "")
     assert refusal(console.reroute, routed.reference, OPERATOR) == (
-        "Cette demande a été attribuée à la main : cochez « Confirmer » pour la router à nouveau.", 409)
+        "Cette demande a été attribuée à la main : cochez « Confirmer » pour la router à nouveau.",
+        409,
+    )
     after = console.reroute(routed.reference, OPERATOR, confirmed=True)
     assert after.status.value == "needs_triage"
     assert [(e["type"], e["actor"], e["detail"]) for e in stored(s, routed.reference)["events"][-2:]] == [
@@ -176,7 +202,9 @@ def test_a_manual_assignment_is_routed_again_only_once_confirmed(s, console):
 def test_routing_again_to_the_same_association_is_refused(s, console):
     routed = submit(s, **LILLE)
     assert refusal(console.reroute, routed.reference, OPERATOR) == (
-        "Le routage désigne la même association : rien n'a changé.", 409)
+        "Le routage désigne la même association : rien n'a changé.",
+        409,
+    )
 
 
 def test_a_request_nobody_covers_can_be_routed_again_and_stays_to_triage(s, console):
@@ -193,7 +221,9 @@ def test_a_closed_request_cannot_be_routed_again(s, console):
     nowhere = submit(s, **PARIS)
     console.close(nowhere.reference, OPERATOR, "duplicate")
     assert refusal(console.reroute, nowhere.reference, OPERATOR) == (
-        "Seule une demande à trier ou en attente peut être routée à nouveau.", 409)
+        "Seule une demande à trier ou en attente peut être routée à nouveau.",
+        409,
+    )
 
 
 # -- Clore, Renvoyer ------------------------------------------------------------------------------
@@ -205,17 +235,23 @@ def test_closing_needs_a_listed_reason_and_happens_once(s, console):
     after = console.close(nowhere.reference, OPERATOR, "unreachable")
     assert after.status.value == "closed"
     assert refusal(console.close, nowhere.reference, OPERATOR, "duplicate") == (
-        "Cette action n'est pas possible dans l'état actuel de la demande.", 409)
+        "Cette action n'est pas possible dans l'état actuel de la demande.",
+        409,
+    )
 
 
 def test_the_association_mail_is_sent_again_only_while_an_association_waits(s, console):
     routed = submit(s)
     console.resend(routed.reference, OPERATOR)
     assert (last_event(s, routed.reference)["type"], last_event(s, routed.reference)["actor"]) == (
-        "mail_resent", OPERATOR.email)
+        "mail_resent",
+        OPERATOR.email,
+    )
     nowhere = submit(s, **PARIS)
     assert refusal(console.resend, nowhere.reference, OPERATOR) == (
-        "Aucune association n'attend de réponse sur cette demande.", 409)
+        "Aucune association n'attend de réponse sur cette demande.",
+        409,
+    )
 
 
 # -- Effacer --------------------------------------------------------------------------------------
@@ -224,7 +260,9 @@ def test_the_association_mail_is_sent_again_only_while_an_association_waits(s, c
 def test_only_an_admin_may_erase(s, console):
     routed = submit(s)
     assert refusal(console.erase, routed.reference, OPERATOR) == (
-        "Cette action est réservée aux administrateurs du réseau.", 403)
+        "Cette action est réservée aux administrateurs du réseau.",
+        403,
+    )
     assert stored(s, routed.reference)["status"] == "routed"
     assert "erased" not in [e["type"] for e in stored(s, routed.reference)["events"]]
 
@@ -276,8 +314,9 @@ def test_one_mail_not_scrubbed_leaves_the_others_scrubbed(s):
 @pytest.fixture
 def cached(s, clock):
     """A directory cache that never expires: its load counts move only with the actions."""
-    return DirectoryService(store=s.stores.directory, mail_log=s.stores.mail_log, monotonic=lambda: 0.0,
-                            ttl_seconds=3600, clock=clock)
+    return DirectoryService(
+        store=s.stores.directory, mail_log=s.stores.mail_log, monotonic=lambda: 0.0, ttl_seconds=3600, clock=clock
+    )
 
 
 def loads(directory):
@@ -346,7 +385,9 @@ def test_a_reroute_on_a_request_that_moved_meanwhile_says_so(s):
     nowhere = submit(s, **PARIS)
     console = console_of(s, requests=Refusing(s.stores.requests, Refusal.STALE))
     assert refusal(console.reroute, nowhere.reference, OPERATOR) == (
-        "La demande a changé entre-temps : rechargez la page.", 409)
+        "La demande a changé entre-temps : rechargez la page.",
+        409,
+    )
 
 
 @pytest.mark.parametrize("what", [Refusal.STALE, Refusal.CONFLICT])
@@ -354,9 +395,13 @@ def test_a_close_or_resend_that_lost_a_race_says_so(s, what):
     routed = submit(s)
     console = console_of(s, requests=Refusing(s.stores.requests, what))
     assert refusal(console.close, routed.reference, OPERATOR, "duplicate") == (
-        "La demande a changé entre-temps : rechargez la page.", 409)
+        "La demande a changé entre-temps : rechargez la page.",
+        409,
+    )
     assert refusal(console.resend, routed.reference, OPERATOR) == (
-        "La demande a changé entre-temps : rechargez la page.", 409)
+        "La demande a changé entre-temps : rechargez la page.",
+        409,
+    )
     assert stored(s, routed.reference)["status"] == "routed"
 
 
@@ -382,11 +427,19 @@ class ErasingRefused:
 
 def test_an_erasure_that_lost_a_race_says_so_and_scrubs_nothing(s):
     routed = submit(s)
-    console = ConsoleService(requests=s.stores.requests, queue=ErasingRefused(s.stores.requests),
-                             directory=s.directory, mails=s.mails, clock=s.clock, settings=s.settings,
-                             outbox=s.stores.outbox)
+    console = ConsoleService(
+        requests=s.stores.requests,
+        queue=ErasingRefused(s.stores.requests),
+        directory=s.directory,
+        mails=s.mails,
+        clock=s.clock,
+        settings=s.settings,
+        outbox=s.stores.outbox,
+    )
     assert refusal(console.erase, routed.reference, ADMIN) == (
-        "La demande a changé entre-temps : rechargez la page.", 409)
+        "La demande a changé entre-temps : rechargez la page.",
+        409,
+    )
     assert [m["state"] for m in mail_states(s, routed.reference)] == ["pending", "pending"]
 
 
@@ -405,8 +458,11 @@ def add_reply(s, reference, raw_key):
 
     record = s.stores.requests.get_request(reference, s.clock.now().epoch)
     assert s.stores.requests.append_event(
-        record["id"], Event(s.clock.now().iso, "reply_received", "mail", {"raw_key": raw_key, "excerpt": "ok"}),
-        len(record["events"]), int(record["expires_at"]))
+        record["id"],
+        Event(s.clock.now().iso, "reply_received", "mail", {"raw_key": raw_key, "excerpt": "ok"}),
+        len(record["events"]),
+        int(record["expires_at"]),
+    )
 
 
 def test_an_erasure_deletes_each_raw_reply_once_and_goes_on_after_a_failure(s):
@@ -414,8 +470,16 @@ def test_an_erasure_deletes_each_raw_reply_once_and_goes_on_after_a_failure(s):
     for key in ("in/a.eml", "in/b.eml", "in/a.eml", ""):
         add_reply(s, routed.reference, key)
     raw = RawMails(failing={"in/a.eml"})
-    console = ConsoleService(requests=s.stores.requests, queue=s.stores.requests, directory=s.directory,
-                             mails=s.mails, clock=s.clock, settings=s.settings, raw_mail=raw, outbox=s.stores.outbox)
+    console = ConsoleService(
+        requests=s.stores.requests,
+        queue=s.stores.requests,
+        directory=s.directory,
+        mails=s.mails,
+        clock=s.clock,
+        settings=s.settings,
+        raw_mail=raw,
+        outbox=s.stores.outbox,
+    )
     console.erase(routed.reference, ADMIN)
     assert raw.deleted == ["in/a.eml", "in/b.eml"]
     assert [m["state"] for m in mail_states(s, routed.reference)] == ["cancelled", "cancelled"]
@@ -431,4 +495,6 @@ def test_no_mail_is_sent_again_to_an_association_gone_from_the_directory(s, cons
     routed = submit(s)
     s.directory.replace(DIRECTORY[1:])
     assert refusal(console.resend, routed.reference, OPERATOR) == (
-        "Aucune association n'attend de réponse sur cette demande.", 409)
+        "Aucune association n'attend de réponse sur cette demande.",
+        409,
+    )

@@ -29,7 +29,8 @@ def last_token(services) -> str:
 
 def test_operators_come_from_the_setting_with_their_roles():
     assert parse_operators("a@x.org, B@X.org:admin,not-an-address, a@x.org") == [
-        Operator("a@x.org", Role.OPERATOR), Operator("b@x.org", Role.ADMIN)
+        Operator("a@x.org", Role.OPERATOR),
+        Operator("b@x.org", Role.ADMIN),
     ]
 
 

@@ -25,8 +25,9 @@ def s(settings, clock):
 @pytest.fixture
 def exports(s, clock, settings):
     statistics = StatisticsService(stats=s.stores.stats, directory=s.directory, clock=clock)
-    return ExportService(requests=s.stores.requests, stats=s.stores.stats, statistics=statistics, clock=clock,
-                         settings=settings)
+    return ExportService(
+        requests=s.stores.requests, stats=s.stores.stats, statistics=statistics, clock=clock, settings=settings
+    )
 
 
 def recorded(s, clock):
@@ -61,9 +62,14 @@ def test_a_missing_value_is_an_empty_cell():
 
 def record(**overrides):
     r = {
-        "reference": "MNT-AAAA-BBBB", "created_at": "2026-11-24T09:00:00.000000Z", "channel": "referent_form",
-        "status": "accepted", "association": {"id": "a", "name": "Les Amis"}, "place": {"departement": "59"},
-        "fields": {"need": "orientation", "age": 17}, "triage_reason": "why",
+        "reference": "MNT-AAAA-BBBB",
+        "created_at": "2026-11-24T09:00:00.000000Z",
+        "channel": "referent_form",
+        "status": "accepted",
+        "association": {"id": "a", "name": "Les Amis"},
+        "place": {"departement": "59"},
+        "fields": {"need": "orientation", "age": 17},
+        "triage_reason": "why",
     }
     r.update(overrides)
     return r
@@ -71,8 +77,15 @@ def record(**overrides):
 
 def test_a_queue_row_holds_each_column_in_french():
     assert queue_row(record()) == [
-        "MNT-AAAA-BBBB", "24/11/2026 10:00", "Formulaire référent", "Acceptée", "Les Amis", "59",
-        "Orientation (choisir une voie, un métier)", 17, "why",
+        "MNT-AAAA-BBBB",
+        "24/11/2026 10:00",
+        "Formulaire référent",
+        "Acceptée",
+        "Les Amis",
+        "59",
+        "Orientation (choisir une voie, un métier)",
+        17,
+        "why",
     ]
 
 
@@ -91,8 +104,10 @@ def test_a_queue_row_of_an_unknown_need_and_age_zero():
     assert row[6:8] == ["", 0]
 
 
-@pytest.mark.parametrize("status,label", [("needs_triage", "À trier"), ("routed", "En attente"),
-                                          ("accepted", "Acceptée"), ("closed", "Close")])
+@pytest.mark.parametrize(
+    "status,label",
+    [("needs_triage", "À trier"), ("routed", "En attente"), ("accepted", "Acceptée"), ("closed", "Close")],
+)
 def test_each_status_has_its_label(status, label):
     assert queue_row(record(status=status))[3] == label
 
@@ -106,17 +121,41 @@ def test_each_channel_has_its_label(channel, label):
 
 
 def test_filters_from_the_query_string():
-    f = QueueFilters.from_query({"onglet": "closes", "canal": "email", "association": " asso-1 ",
-                                 "departement": "2a", "besoin": "scolaire", "du": "2026-11-01", "au": "2026-11-30"})
-    assert f == QueueFilters(onglet="closes", canal="email", association="asso-1", departement="2A",
-                             besoin="scolaire", du="2026-11-01", au="2026-11-30")
-    assert f.as_query() == {"onglet": "closes", "canal": "email", "association": "asso-1", "departement": "2A",
-                            "besoin": "scolaire", "du": "2026-11-01", "au": "2026-11-30"}
+    f = QueueFilters.from_query(
+        {
+            "onglet": "closes",
+            "canal": "email",
+            "association": " asso-1 ",
+            "departement": "2a",
+            "besoin": "scolaire",
+            "du": "2026-11-01",
+            "au": "2026-11-30",
+        }
+    )
+    assert f == QueueFilters(
+        onglet="closes",
+        canal="email",
+        association="asso-1",
+        departement="2A",
+        besoin="scolaire",
+        du="2026-11-01",
+        au="2026-11-30",
+    )
+    assert f.as_query() == {
+        "onglet": "closes",
+        "canal": "email",
+        "association": "asso-1",
+        "departement": "2A",
+        "besoin": "scolaire",
+        "du": "2026-11-01",
+        "au": "2026-11-30",
+    }
 
 
 def test_unknown_filter_values_fall_back_to_the_defaults():
-    f = QueueFilters.from_query({"onglet": "nope", "canal": "fax", "besoin": "astrologie", "du": "demain",
-                                 "au": "2026-13-01"})
+    f = QueueFilters.from_query(
+        {"onglet": "nope", "canal": "fax", "besoin": "astrologie", "du": "demain", "au": "2026-13-01"}
+    )
     assert f == QueueFilters()
     assert QueueFilters.from_query(None) == QueueFilters()
     assert QueueFilters.from_query({}).as_query() == {"onglet": "a-trier"}
@@ -127,12 +166,30 @@ def test_unknown_filter_values_fall_back_to_the_defaults():
 
 def test_the_statistics_rows_name_each_table_line_and_column():
     report = Report(
-        first_day="2026-11-16", last_day="2026-11-24", weeks=["2026-11-16", "2026-11-23"],
-        channels=["form", "carrier_pigeon"], weekly={"2026-11-23": {"form": 3, "carrier_pigeon": 1}},
-        received=4, first_routed=3, first_triage=1, accepted=1, concluded=2,
-        declines={"complet": 2, "mystery": 1}, closed={},
-        associations=[AssociationFigures(id="a", name="Les Amis", routed=3, accepted=1, declined=1, unanswered=0,
-                                         median_hours=5.0, p90_hours=72.0)],
+        first_day="2026-11-16",
+        last_day="2026-11-24",
+        weeks=["2026-11-16", "2026-11-23"],
+        channels=["form", "carrier_pigeon"],
+        weekly={"2026-11-23": {"form": 3, "carrier_pigeon": 1}},
+        received=4,
+        first_routed=3,
+        first_triage=1,
+        accepted=1,
+        concluded=2,
+        declines={"complet": 2, "mystery": 1},
+        closed={},
+        associations=[
+            AssociationFigures(
+                id="a",
+                name="Les Amis",
+                routed=3,
+                accepted=1,
+                declined=1,
+                unanswered=0,
+                median_hours=5.0,
+                p90_hours=72.0,
+            )
+        ],
     )
     assert statistics_rows(report) == [
         ["Demandes reçues par semaine", "Semaine du 2026-11-16", "Formulaire jeune", 0],
@@ -167,8 +224,15 @@ def test_the_queue_export_lists_every_request_of_the_tab_newest_first_and_is_rec
     lines = text.split("\r\n")[1:-1]
     assert len(lines) == 2
     assert sorted(line.split(";")[0] for line in lines) == sorted([first.reference, nowhere.reference])
-    assert recorded(s, clock) == [{"at": "2026-11-24T09:00:00.000000Z", "kind": "demandes",
-                                   "operator": "op@example.org", "rows": 2, "filters": {"onglet": "toutes"}}]
+    assert recorded(s, clock) == [
+        {
+            "at": "2026-11-24T09:00:00.000000Z",
+            "kind": "demandes",
+            "operator": "op@example.org",
+            "rows": 2,
+            "filters": {"onglet": "toutes"},
+        }
+    ]
 
 
 def test_the_triage_tab_export_holds_only_what_waits_for_triage(s, exports, clock):
@@ -212,19 +276,23 @@ def test_the_date_filters_keep_the_requests_of_their_days(s, exports, clock):
 def test_a_date_filter_on_a_single_stored_request(s, exports):
     only = s.submit(request_of(youth(), Channel.FORM))
     assert [r["reference"] for r in exports.queue_rows(QueueFilters(onglet="toutes", du="2026-11-01"))] == [
-        only.reference]
+        only.reference
+    ]
 
 
 def test_the_other_filters_keep_what_matches(s, exports):
     roubaix = s.submit(request_of(youth(), Channel.FORM))
     paris = s.submit(request_of(youth(postal_code="75001", city="Paris", need="orientation"), Channel.FORM))
     assert [r["reference"] for r in exports.queue_rows(QueueFilters(onglet="toutes", departement="75"))] == [
-        paris.reference]
+        paris.reference
+    ]
     assert [r["reference"] for r in exports.queue_rows(QueueFilters(onglet="toutes", besoin="orientation"))] == [
-        paris.reference]
+        paris.reference
+    ]
     assert exports.queue_rows(QueueFilters(onglet="toutes", canal="email")) == []
-    assert [r["reference"] for r in exports.queue_rows(
-        QueueFilters(onglet="toutes", association="first-asso"))] == [roubaix.reference]
+    assert [r["reference"] for r in exports.queue_rows(QueueFilters(onglet="toutes", association="first-asso"))] == [
+        roubaix.reference
+    ]
 
 
 def test_the_statistics_export_is_named_after_its_period_and_recorded(s, exports, clock):
@@ -235,8 +303,15 @@ def test_the_statistics_export_is_named_after_its_period_and_recorded(s, exports
     assert lines[0] == "Tableau;Ligne;Colonne;Valeur"
     assert "Demandes reçues par semaine;Semaine du 2026-11-23;Formulaire jeune;1" in lines
     assert export.rows == len(lines) - 2
-    assert recorded(s, clock) == [{"at": "2026-11-24T09:00:00.000000Z", "kind": "statistiques",
-                                   "operator": "op@example.org", "rows": export.rows, "filters": {"periode": "4"}}]
+    assert recorded(s, clock) == [
+        {
+            "at": "2026-11-24T09:00:00.000000Z",
+            "kind": "statistiques",
+            "operator": "op@example.org",
+            "rows": export.rows,
+            "filters": {"periode": "4"},
+        }
+    ]
 
 
 # -- past one page of storage, the statistics service ---------------------------------------------
@@ -270,12 +345,31 @@ def test_the_recent_exports_are_listed_newest_first_up_to_the_limit(s, exports, 
         clock.advance(seconds=1)
         exports.statistics_export(weeks, f"op{weeks}@example.org")
     assert [e["operator"] for e in exports.statistics.recent_exports()] == [
-        "op52@example.org", "op12@example.org", "op4@example.org"]
+        "op52@example.org",
+        "op12@example.org",
+        "op4@example.org",
+    ]
     assert [e["filters"] for e in exports.statistics.recent_exports(2)] == [{"periode": "52"}, {"periode": "12"}]
 
 
-@pytest.mark.parametrize("value,weeks", [("4", 4), ("12", 12), ("52", 52), (52, 52), ("5", 12), ("", 12),
-                                         (None, 12), ("quatre", 12), ("５２", 12), ("٥٢", 12), ("²", 12), ("1_2", 12), (" 52", 12)])
+@pytest.mark.parametrize(
+    "value,weeks",
+    [
+        ("4", 4),
+        ("12", 12),
+        ("52", 52),
+        (52, 52),
+        ("5", 12),
+        ("", 12),
+        (None, 12),
+        ("quatre", 12),
+        ("５２", 12),
+        ("٥٢", 12),
+        ("²", 12),
+        ("1_2", 12),
+        (" 52", 12),
+    ],
+)
 def test_the_period_asked_for_or_twelve_weeks(value, weeks):
     from chalicelib.services.statistics import period_of
 
@@ -291,9 +385,15 @@ def test_the_query_values_are_trimmed_and_cut_at_100_characters():
 
 
 def test_a_filter_matches_on_each_field_and_the_paris_day():
-    r = {"created_at": "2026-11-24T23:30:00.000000Z", "channel": "email", "place": {"departement": "2a"},
-         "fields": {"need": "orientation"}}
-    assert QueueFilters(departement="2A", canal="email", besoin="orientation", du="2026-11-25", au="2026-11-25").matches(r)
+    r = {
+        "created_at": "2026-11-24T23:30:00.000000Z",
+        "channel": "email",
+        "place": {"departement": "2a"},
+        "fields": {"need": "orientation"},
+    }
+    assert QueueFilters(
+        departement="2A", canal="email", besoin="orientation", du="2026-11-25", au="2026-11-25"
+    ).matches(r)
     assert not QueueFilters(departement="2B").matches(r)
     assert not QueueFilters(canal="form").matches(r)
     assert not QueueFilters(besoin="scolaire").matches(r)

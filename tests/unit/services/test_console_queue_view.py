@@ -11,7 +11,11 @@ import pytest
 from chalicelib.domain.operators import Operator, Role
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.console import (
-    TAB_BY_SLUG, TABS, ConsoleService, QueueFilters, QueueRow,
+    TAB_BY_SLUG,
+    TABS,
+    ConsoleService,
+    QueueFilters,
+    QueueRow,
 )
 from chalicelib.services.console import needs_of
 from tests.conftest import association, make_memory_services, request_of, youth
@@ -31,8 +35,14 @@ def s(settings, clock):
 
 @pytest.fixture
 def console(s):
-    return ConsoleService(requests=s.stores.requests, queue=s.stores.requests, directory=s.directory, mails=s.mails,
-                          clock=s.clock, settings=s.settings)
+    return ConsoleService(
+        requests=s.stores.requests,
+        queue=s.stores.requests,
+        directory=s.directory,
+        mails=s.mails,
+        clock=s.clock,
+        settings=s.settings,
+    )
 
 
 def submit(s, channel=Channel.FORM, **overrides):
@@ -43,22 +53,59 @@ def submit(s, channel=Channel.FORM, **overrides):
 
 
 def test_the_filters_are_read_from_the_form_and_written_back_to_the_links():
-    f = QueueFilters.parse({"onglet": "closes", "canal": " email ", "association": "first-asso",
-                            "departement": "2a", "besoin": "orientation", "du": "2026-11-01", "au": "2026-11-30"})
-    assert f == QueueFilters(tab=TAB_BY_SLUG["closes"], channel="email", association="first-asso",
-                             departement="2A", need="orientation", date_from=date(2026, 11, 1),
-                             date_to=date(2026, 11, 30))
+    f = QueueFilters.parse(
+        {
+            "onglet": "closes",
+            "canal": " email ",
+            "association": "first-asso",
+            "departement": "2a",
+            "besoin": "orientation",
+            "du": "2026-11-01",
+            "au": "2026-11-30",
+        }
+    )
+    assert f == QueueFilters(
+        tab=TAB_BY_SLUG["closes"],
+        channel="email",
+        association="first-asso",
+        departement="2A",
+        need="orientation",
+        date_from=date(2026, 11, 1),
+        date_to=date(2026, 11, 30),
+    )
     assert f.filtered
-    assert f.query() == {"onglet": "closes", "canal": "email", "association": "first-asso", "departement": "2A",
-                         "besoin": "orientation", "du": "2026-11-01", "au": "2026-11-30"}
+    assert f.query() == {
+        "onglet": "closes",
+        "canal": "email",
+        "association": "first-asso",
+        "departement": "2A",
+        "besoin": "orientation",
+        "du": "2026-11-01",
+        "au": "2026-11-30",
+    }
     assert f.query(TAB_BY_SLUG["toutes"], "abc") == {
-        "onglet": "toutes", "canal": "email", "association": "first-asso", "departement": "2A",
-        "besoin": "orientation", "du": "2026-11-01", "au": "2026-11-30", "page": "abc"}
+        "onglet": "toutes",
+        "canal": "email",
+        "association": "first-asso",
+        "departement": "2A",
+        "besoin": "orientation",
+        "du": "2026-11-01",
+        "au": "2026-11-30",
+        "page": "abc",
+    }
 
 
 def test_unknown_filter_values_are_dropped():
-    f = QueueFilters.parse({"onglet": "nope", "canal": "fax", "departement": "7-5", "besoin": "astrologie",
-                            "du": "hier", "au": "2026-02-30"})
+    f = QueueFilters.parse(
+        {
+            "onglet": "nope",
+            "canal": "fax",
+            "departement": "7-5",
+            "besoin": "astrologie",
+            "du": "hier",
+            "au": "2026-02-30",
+        }
+    )
     assert f == QueueFilters()
     assert not f.filtered
     assert f.query() == {"onglet": "a-trier"}
@@ -84,22 +131,48 @@ def test_a_request_need_and_a_volunteer_needs_are_one_list():
 def test_a_row_shows_the_request_in_french(s, console):
     routed = submit(s, age=17)
     view = console.queue(QueueFilters(tab=TAB_BY_SLUG["en-attente"]))
-    assert view.rows == [QueueRow(
-        reference=routed.reference, created="24/11/2026 10:00", created_iso="2026-11-24T09:00:00.000000Z",
-        channel="Formulaire jeune", age=17, departement="59", need="Soutien scolaire",
-        association="Association first-asso", status="En attente de l'association", badge=None,
-    )]
+    assert view.rows == [
+        QueueRow(
+            reference=routed.reference,
+            created="24/11/2026 10:00",
+            created_iso="2026-11-24T09:00:00.000000Z",
+            channel="Formulaire jeune",
+            age=17,
+            departement="59",
+            need="Soutien scolaire",
+            association="Association first-asso",
+            status="En attente de l'association",
+            badge=None,
+        )
+    ]
     assert view.next_cursor is None
     assert [a.id for a in view.associations] == ["first-asso", "second-asso"]
 
 
 def test_a_row_of_a_sparse_record_shows_raw_values(s, console):
-    row = console._row({"reference": "MNT-X", "created_at": "2026-07-01T22:30:00.000000Z", "channel": "fax",
-                        "status": "weird", "last_event": "declined", "fields": {"needs": ["orientation", "x"]}},
-                       s.directory.snapshot())
-    assert row == QueueRow(reference="MNT-X", created="02/07/2026 00:30", created_iso="2026-07-01T22:30:00.000000Z",
-                           channel="fax", age=None, departement=None, need="Orientation (choisir une voie, un métier)",
-                           association=None, status="weird", badge="Refusée par une association")
+    row = console._row(
+        {
+            "reference": "MNT-X",
+            "created_at": "2026-07-01T22:30:00.000000Z",
+            "channel": "fax",
+            "status": "weird",
+            "last_event": "declined",
+            "fields": {"needs": ["orientation", "x"]},
+        },
+        s.directory.snapshot(),
+    )
+    assert row == QueueRow(
+        reference="MNT-X",
+        created="02/07/2026 00:30",
+        created_iso="2026-07-01T22:30:00.000000Z",
+        channel="fax",
+        age=None,
+        departement=None,
+        need="Orientation (choisir une voie, un métier)",
+        association=None,
+        status="weird",
+        badge="Refusée par une association",
+    )
     bare = console._row({"reference": "MNT-Y", "created_at": "2026-07-01T22:30:00.000000Z"}, s.directory.snapshot())
     assert (bare.channel, bare.need, bare.status, bare.badge) == ("", None, "", None)
 
@@ -110,7 +183,12 @@ def test_the_tabs_count_the_requests_of_each_status(s, console):
     submit(s, **PARIS)
     view = console.queue(QueueFilters())
     assert [(t.slug, n) for t, n in view.counts] == [
-        ("a-trier", 2), ("en-attente", 1), ("acceptees", 0), ("closes", 0), ("toutes", 3)]
+        ("a-trier", 2),
+        ("en-attente", 1),
+        ("acceptees", 0),
+        ("closes", 0),
+        ("toutes", 3),
+    ]
     assert [t.label for t in TABS] == ["À trier", "En attente", "Acceptées", "Closes", "Toutes"]
     assert [r.status for r in view.rows] == ["À trier", "À trier"]
 
@@ -135,11 +213,11 @@ def test_the_filters_the_indexes_cannot_answer_apply_to_each_row(s, console):
     mail = submit(s, Channel.API, **PARIS)
     toutes = TAB_BY_SLUG["toutes"]
     assert [r.reference for r in console.queue(QueueFilters(tab=toutes, departement="59")).rows] == [lille.reference]
-    assert [r.reference for r in console.queue(QueueFilters(tab=toutes, need="orientation")).rows] == [
-        lille.reference]
+    assert [r.reference for r in console.queue(QueueFilters(tab=toutes, need="orientation")).rows] == [lille.reference]
     assert [r.reference for r in console.queue(QueueFilters(tab=toutes, channel="api")).rows] == [mail.reference]
     assert [r.reference for r in console.queue(QueueFilters(tab=toutes, association="second-asso")).rows] == [
-        lille.reference]
+        lille.reference
+    ]
 
 
 def test_a_filtered_page_is_filled_over_several_reads_up_to_the_page_size(s, console, clock):
@@ -159,14 +237,25 @@ def test_a_filtered_page_is_filled_over_several_reads_up_to_the_page_size(s, con
 
 def test_a_counter_below_zero_counts_as_none(s, console, clock):
     submit(s, **PARIS)
-    s.stores.recount.replace_status_counts({("routed", "2026-11-24"): (-2, clock.now().epoch + 86400),
-                                            ("needs_triage", "2026-11-24"): (1, clock.now().epoch + 86400)})
+    s.stores.recount.replace_status_counts(
+        {
+            ("routed", "2026-11-24"): (-2, clock.now().epoch + 86400),
+            ("needs_triage", "2026-11-24"): (1, clock.now().epoch + 86400),
+        }
+    )
     assert console.counts() == {"a-trier": 1, "en-attente": 0, "acceptees": 0, "closes": 0, "toutes": 1}
 
 
 def test_the_form_s_values_are_cut_to_their_size():
-    f = QueueFilters.parse({"departement": "9741", "association": "a" * 80, "canal": "form" + " " * 30,
-                            "besoin": "scolaire", "onglet": "en-attente"})
+    f = QueueFilters.parse(
+        {
+            "departement": "9741",
+            "association": "a" * 80,
+            "canal": "form" + " " * 30,
+            "besoin": "scolaire",
+            "onglet": "en-attente",
+        }
+    )
     assert f.departement == "974"
     assert f.association == "a" * 64
     assert f.channel == "form"

@@ -33,8 +33,16 @@ def s(settings, clock):
 
 
 def console_of(s, raw_mail=None):
-    return ConsoleService(requests=s.stores.requests, queue=s.stores.requests, directory=s.directory, mails=s.mails,
-                          clock=s.clock, settings=s.settings, raw_mail=raw_mail, outbox=s.stores.outbox)
+    return ConsoleService(
+        requests=s.stores.requests,
+        queue=s.stores.requests,
+        directory=s.directory,
+        mails=s.mails,
+        clock=s.clock,
+        settings=s.settings,
+        raw_mail=raw_mail,
+        outbox=s.stores.outbox,
+    )
 
 
 @pytest.fixture
@@ -57,19 +65,48 @@ def test_the_routing_explanation_names_candidates_and_exclusions():
     routing = {
         "association": "a",
         "candidates": [
-            {"id": "a", "score": 0.9, "load_share": 0.25,
-             "parts": {"publics": 0.1, "territory": 0.5, "territory_level": "departement", "first_need": 0.2,
-                       "needs": 0.3}},
+            {
+                "id": "a",
+                "score": 0.9,
+                "load_share": 0.25,
+                "parts": {
+                    "publics": 0.1,
+                    "territory": 0.5,
+                    "territory_level": "departement",
+                    "first_need": 0.2,
+                    "needs": 0.3,
+                },
+            },
             {"id": "gone", "score": 0.4},
         ],
         "excluded": {"territory": ["b", "gone"], "capacity": [], "mystery": ["a"]},
     }
     candidates, excluded = routing_explanation(routing, snapshot_of(("a", "Les Amis"), ("b", "Les Bons")))
     assert candidates == [
-        {"id": "a", "name": "Les Amis", "score": 0.9, "publics": 0.1, "territory": 0.5,
-         "territory_level": "département", "first_need": 0.2, "needs": 0.3, "load_share": 25, "chosen": True},
-        {"id": "gone", "name": "gone", "score": 0.4, "publics": None, "territory": None, "territory_level": "",
-         "first_need": None, "needs": None, "load_share": 0, "chosen": False},
+        {
+            "id": "a",
+            "name": "Les Amis",
+            "score": 0.9,
+            "publics": 0.1,
+            "territory": 0.5,
+            "territory_level": "département",
+            "first_need": 0.2,
+            "needs": 0.3,
+            "load_share": 25,
+            "chosen": True,
+        },
+        {
+            "id": "gone",
+            "name": "gone",
+            "score": 0.4,
+            "publics": None,
+            "territory": None,
+            "territory_level": "",
+            "first_need": None,
+            "needs": None,
+            "load_share": 0,
+            "chosen": False,
+        },
     ]
     assert excluded == [
         {"rule": "Territoire non couvert", "associations": ["Les Bons", "gone"]},
@@ -77,11 +114,13 @@ def test_the_routing_explanation_names_candidates_and_exclusions():
     ]
 
 
-@pytest.mark.parametrize("level,label", [("commune", "commune"), ("region", "région"), ("national", "national"),
-                                         ("planet", "")])
+@pytest.mark.parametrize(
+    "level,label", [("commune", "commune"), ("region", "région"), ("national", "national"), ("planet", "")]
+)
 def test_each_territory_level_has_its_word(level, label):
-    candidates, _ = routing_explanation({"candidates": [{"id": "a", "parts": {"territory_level": level}}]},
-                                        snapshot_of())
+    candidates, _ = routing_explanation(
+        {"candidates": [{"id": "a", "parts": {"territory_level": level}}]}, snapshot_of()
+    )
     assert candidates[0]["territory_level"] == label
 
 
@@ -93,8 +132,14 @@ def test_no_routing_explains_nothing():
 
 
 def test_a_reply_received_entry_carries_the_reply():
-    entry = timeline_entry({"at": "2026-11-24T09:00:00.000000Z", "type": "reply_received", "actor": "mail",
-                            "detail": {"from": "a@b.fr", "subject": "Re: demande", "excerpt": "Bonjour"}})
+    entry = timeline_entry(
+        {
+            "at": "2026-11-24T09:00:00.000000Z",
+            "type": "reply_received",
+            "actor": "mail",
+            "detail": {"from": "a@b.fr", "subject": "Re: demande", "excerpt": "Bonjour"},
+        }
+    )
     assert entry.at == "24/11/2026 10:00"
     assert entry.at_iso == "2026-11-24T09:00:00.000000Z"
     assert entry.type == "reply_received"
@@ -105,8 +150,14 @@ def test_a_reply_received_entry_carries_the_reply():
 
 
 def test_a_reply_whose_sender_had_no_verdict_says_so():
-    entry = timeline_entry({"at": "2026-11-24T09:00:00.000000Z", "type": "reply_received", "actor": "mail",
-                            "detail": {"from": "a@b.fr", "subject": "Re", "excerpt": "Bonjour", "sender": "unknown"}})
+    entry = timeline_entry(
+        {
+            "at": "2026-11-24T09:00:00.000000Z",
+            "type": "reply_received",
+            "actor": "mail",
+            "detail": {"from": "a@b.fr", "subject": "Re", "excerpt": "Bonjour", "sender": "unknown"},
+        }
+    )
     assert entry.reply["unverified"] is True
     verified = timeline_entry({"type": "reply_received", "detail": {"from": "a@b.fr", "sender": "verified"}})
     assert verified.reply["unverified"] is False
@@ -115,7 +166,13 @@ def test_a_reply_whose_sender_had_no_verdict_says_so():
 def test_an_entry_without_actor_or_detail_and_an_unknown_type():
     entry = timeline_entry({"at": "2026-07-01T22:30:00.000000Z", "type": "teleported"})
     assert (entry.at, entry.at_iso, entry.label, entry.actor, entry.detail, entry.reply) == (
-        "02/07/2026 00:30", "2026-07-01T22:30:00.000000Z", "teleported", "", {}, None)
+        "02/07/2026 00:30",
+        "2026-07-01T22:30:00.000000Z",
+        "teleported",
+        "",
+        {},
+        None,
+    )
 
 
 # -- the page -------------------------------------------------------------------------------------
@@ -136,18 +193,43 @@ def test_the_page_lists_the_active_associations_with_their_load(s, console):
 def test_the_actions_offered_follow_the_state_and_the_role(s, console):
     routed = submit(s)
     assert console.request_page(routed.reference, OPERATOR).actions == {
-        "assign": True, "reroute": True, "close": True, "resend": True, "erase": False}
+        "assign": True,
+        "reroute": True,
+        "close": True,
+        "resend": True,
+        "erase": False,
+    }
     assert console.request_page(routed.reference, ADMIN).actions == {
-        "assign": True, "reroute": True, "close": True, "resend": True, "erase": True}
+        "assign": True,
+        "reroute": True,
+        "close": True,
+        "resend": True,
+        "erase": True,
+    }
     nowhere = submit(s, postal_code="75001", city="Paris")
     assert console.request_page(nowhere.reference, OPERATOR).actions == {
-        "assign": True, "reroute": True, "close": True, "resend": False, "erase": False}
+        "assign": True,
+        "reroute": True,
+        "close": True,
+        "resend": False,
+        "erase": False,
+    }
     console.close(nowhere.reference, OPERATOR, _a_close_reason())
     assert console.request_page(nowhere.reference, ADMIN).actions == {
-        "assign": False, "reroute": False, "close": False, "resend": False, "erase": True}
+        "assign": False,
+        "reroute": False,
+        "close": False,
+        "resend": False,
+        "erase": True,
+    }
     console.erase(routed.reference, ADMIN)
     assert console.request_page(routed.reference, ADMIN).actions == {  # erased, still routed: only closing
-        "assign": False, "reroute": False, "close": True, "resend": False, "erase": False}
+        "assign": False,
+        "reroute": False,
+        "close": True,
+        "resend": False,
+        "erase": False,
+    }
 
 
 def _a_close_reason():
@@ -215,14 +297,20 @@ class RawMails:
         return value
 
 
-REPLY = (b"From: asso@asso.example.org\r\nTo: contact@reseau.example.org\r\nSubject: Re: demande\r\n"
-         b"Message-ID: <r1@asso.example.org>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0100\r\n"
-         b"Content-Type: text/plain; charset=utf-8\r\n\r\nNous la prenons volontiers.\r\n")
+REPLY = (
+    b"From: asso@asso.example.org\r\nTo: contact@reseau.example.org\r\nSubject: Re: demande\r\n"
+    b"Message-ID: <r1@asso.example.org>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0100\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\nNous la prenons volontiers.\r\n"
+)
 
 
 def reply_event(s, **detail):
-    return Event(s.clock.now().iso, "reply_received", "mail",
-                 {"from": "asso@asso.example.org", "subject": "Re: demande", "excerpt": "Nous la…", **detail})
+    return Event(
+        s.clock.now().iso,
+        "reply_received",
+        "mail",
+        {"from": "asso@asso.example.org", "subject": "Re: demande", "excerpt": "Nous la…", **detail},
+    )
 
 
 def reply_entry(page):
@@ -234,8 +322,12 @@ def test_a_reply_is_shown_in_full_from_its_raw_mail(s):
     routed = submit(s)
     add_event(s, routed.reference, reply_event(s, raw_key="in/r1.eml"))
     page = console_of(s, RawMails({"in/r1.eml": REPLY})).request_page(routed.reference, ADMIN)
-    assert reply_entry(page).reply == {"from": "asso@asso.example.org", "subject": "Re: demande",
-                                       "text": "Nous la prenons volontiers.", "unverified": False}
+    assert reply_entry(page).reply == {
+        "from": "asso@asso.example.org",
+        "subject": "Re: demande",
+        "text": "Nous la prenons volontiers.",
+        "unverified": False,
+    }
 
 
 @pytest.mark.parametrize("stored", [KeyError("in/r1.eml"), OSError("gone"), RuntimeError("S3 down")])
@@ -264,8 +356,13 @@ def test_an_event_with_a_raw_key_that_is_no_reply_has_no_reply(s):
 def test_an_association_with_room_is_not_full(s, console):
     nowhere = submit(s, postal_code="75001", city="Paris")
     page = console.request_page(nowhere.reference, OPERATOR)
-    assert page.associations[0] == {"id": "first-asso", "name": "Association first-asso", "capacity": 1, "load": 0,
-                                    "full": False}
+    assert page.associations[0] == {
+        "id": "first-asso",
+        "name": "Association first-asso",
+        "capacity": 1,
+        "load": 0,
+        "full": False,
+    }
     assert page.association is None
 
 
@@ -274,10 +371,12 @@ def test_a_whole_load_share_is_a_hundred_percent():
     assert candidates[0]["load_share"] == 100
 
 
-QUOTED = (b"From: asso@asso.example.org\r\nTo: contact@reseau.example.org\r\nSubject: Re: demande\r\n"
-          b"Message-ID: <r2@asso.example.org>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0100\r\n"
-          b"Content-Type: text/plain; charset=utf-8\r\n\r\nOui, avec plaisir.\r\n\r\n"
-          b"Le 24/11/2026, contact@reseau.example.org a \xc3\xa9crit :\r\n> Une demande vous attend.\r\n")
+QUOTED = (
+    b"From: asso@asso.example.org\r\nTo: contact@reseau.example.org\r\nSubject: Re: demande\r\n"
+    b"Message-ID: <r2@asso.example.org>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0100\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\nOui, avec plaisir.\r\n\r\n"
+    b"Le 24/11/2026, contact@reseau.example.org a \xc3\xa9crit :\r\n> Une demande vous attend.\r\n"
+)
 
 
 def test_a_reply_shows_its_own_text_without_the_quoted_history(s):
@@ -297,8 +396,9 @@ def test_a_replys_attached_documents_are_not_read_when_its_page_opens(s, caplog)
     m = EmailMessage()
     m["From"], m["To"], m["Subject"] = "asso@asso.example.org", "contact@reseau.example.org", "Re: demande"
     m.set_content("Oui, ci-joint notre fiche.")
-    m.add_attachment(pdf_with_stale_startxref(["Léo Marchand"]), maintype="application", subtype="pdf",
-                     filename="fiche.pdf")
+    m.add_attachment(
+        pdf_with_stale_startxref(["Léo Marchand"]), maintype="application", subtype="pdf", filename="fiche.pdf"
+    )
     routed = submit(s)
     add_event(s, routed.reference, reply_event(s, raw_key="in/r3.eml"))
     with caplog.at_level("DEBUG"):

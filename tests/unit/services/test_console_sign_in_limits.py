@@ -19,15 +19,18 @@ from tests.unit.services.test_console_auth import DESK
 
 ONE = "une@reseau.example.org"
 TWO = "deux@reseau.example.org"
-LONG = "a" * 64 + "@" + "b" * 60 + "." + "c" * 60 + "." + "d" * 55 + ".example.org"  # 254 characters, the most an address holds
+LONG = (
+    "a" * 64 + "@" + "b" * 60 + "." + "c" * 60 + "." + "d" * 55 + ".example.org"
+)  # 254 characters, the most an address holds
 STRANGER = "stranger-desk"  # another sender than DESK
 
 
 @pytest.fixture
 def services(settings, clock):
     s = make_memory_services(settings, clock)
-    s.stores.console.replace_operators([Operator(ONE, Role.OPERATOR), Operator(TWO, Role.ADMIN),
-                                        Operator(LONG, Role.OPERATOR)])
+    s.stores.console.replace_operators(
+        [Operator(ONE, Role.OPERATOR), Operator(TWO, Role.ADMIN), Operator(LONG, Role.OPERATOR)]
+    )
     return s
 
 
@@ -161,4 +164,3 @@ def test_only_an_admin_ends_every_session(services, auth):
     assert auth.session(one.cookie) is not None and auth.session(two.cookie) is not None
     auth.end_all_sessions(two.operator)
     assert auth.session(one.cookie) is None and auth.session(two.cookie) is None
-

@@ -26,13 +26,18 @@ def submit(services, **overrides):
     from chalicelib.domain.submission import parse_submission
     from chalicelib.domain.vocabulary import Channel
 
-    return services.intake.accept(NewRequest.from_submission(parse_submission(youth(**overrides), json=True), Channel.FORM))
+    return services.intake.accept(
+        NewRequest.from_submission(parse_submission(youth(**overrides), json=True), Channel.FORM)
+    )
 
 
 def digest_mails(services):
     s = services.stores.outbox.state
-    return [services.stores.outbox.mail_state(i) for i in s.inserted_mails
-            if services.stores.outbox.mail_state(i)["kind"] == "console_digest"]
+    return [
+        services.stores.outbox.mail_state(i)
+        for i in s.inserted_mails
+        if services.stores.outbox.mail_state(i)["kind"] == "console_digest"
+    ]
 
 
 def reply(services, result, text="Merci, je rappelle demain."):
@@ -61,8 +66,9 @@ def test_the_digest_lists_old_triage_unanswered_replies_quarantine_and_bounces_t
     acted = Event(clock.now().iso, "viewed", "operatrice@reseau.example.org")
     wired.stores.requests.append_event(answered.id, acted, len(record["events"]), record["expires_at"])
     now = clock.now()
-    wired.stores.mail_log.quarantine(now.iso, {"reason": "no usable sender address", "raw_key": "x.eml",
-                                               "envelope_sender": ""}, now.epoch + 86400)
+    wired.stores.mail_log.quarantine(
+        now.iso, {"reason": "no usable sender address", "raw_key": "x.eml", "envelope_sender": ""}, now.epoch + 86400
+    )
     wired.stores.mail_log.flag_address("first-asso", "contact@first.example.org", now.iso, "mailbox full")
 
     assert digest_for(wired).send() == 2

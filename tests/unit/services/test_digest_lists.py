@@ -30,7 +30,9 @@ def submit(services, **overrides):
     from chalicelib.domain.submission import parse_submission
     from chalicelib.domain.vocabulary import Channel
 
-    return services.intake.accept(NewRequest.from_submission(parse_submission(youth(**overrides), json=True), Channel.FORM))
+    return services.intake.accept(
+        NewRequest.from_submission(parse_submission(youth(**overrides), json=True), Channel.FORM)
+    )
 
 
 def in_paris(services):
@@ -48,8 +50,11 @@ def append(services, result, event):
 
 def digest_text(services):
     assert digest_for(services).send() == 1
-    (mail,) = [services.stores.outbox.mail_state(i) for i in services.stores.outbox.take_inserted()
-               if services.stores.outbox.mail_state(i)["kind"] == "console_digest"]
+    (mail,) = [
+        services.stores.outbox.mail_state(i)
+        for i in services.stores.outbox.take_inserted()
+        if services.stores.outbox.mail_state(i)["kind"] == "console_digest"
+    ]
     return mail
 
 
@@ -61,7 +66,11 @@ def test_a_triage_line_gives_the_reference_the_time_and_the_reason(wired, clock)
     digest = digest_for(wired).compose()
     assert digest.triage_total == 1
     (line,) = digest.triage
-    assert (line.reference, line.since, line.detail) == (waiting.reference, record_of(wired, waiting)["created_at"], reason)
+    assert (line.reference, line.since, line.detail) == (
+        waiting.reference,
+        record_of(wired, waiting)["created_at"],
+        reason,
+    )
     text = digest_text(wired)["text"]
     (shown,) = [t for t in text.splitlines() if t.startswith(f"- {waiting.reference}")]
     assert shown.endswith(f" ({reason}) : http://127.0.0.1:8000/console/demandes/{waiting.reference}")
@@ -136,7 +145,9 @@ def reply_event(services, text="Merci."):
 def test_a_reply_counts_from_the_newest_one_on_the_timeline(wired, clock):
     routed = submit(wired)
     append(wired, routed, reply_event(wired))
-    wired.stores.mail_log.note_reply(clock.now().iso, routed.id, routed.reference, record_of(wired, routed)["expires_at"])
+    wired.stores.mail_log.note_reply(
+        clock.now().iso, routed.id, routed.reference, record_of(wired, routed)["expires_at"]
+    )
     clock.advance(hours=1)
     append(wired, routed, Event(clock.now().iso, "viewed", OPERATOR.email))  # an operator read it
     clock.advance(hours=1)
@@ -160,7 +171,9 @@ def test_a_noted_reply_missing_from_the_timeline_is_dated_by_its_note(wired, clo
 def test_a_reply_an_operator_acted_on_afterwards_is_not_listed(wired, clock):
     routed = submit(wired)
     append(wired, routed, reply_event(wired))
-    wired.stores.mail_log.note_reply(clock.now().iso, routed.id, routed.reference, record_of(wired, routed)["expires_at"])
+    wired.stores.mail_log.note_reply(
+        clock.now().iso, routed.id, routed.reference, record_of(wired, routed)["expires_at"]
+    )
     append(wired, routed, Event(clock.now().iso, "viewed", OPERATOR.email))  # the same instant counts
     assert digest_for(wired).compose().replies == []
 
@@ -201,14 +214,17 @@ def test_nothing_to_say_marks_nothing_for_the_day(wired, clock):
     assert digest_for(wired).send() == 0
     clock.advance(hours=1)  # the same day, a reply comes in
     append(wired, routed, reply_event(wired))
-    wired.stores.mail_log.note_reply(clock.now().iso, routed.id, routed.reference, record_of(wired, routed)["expires_at"])
+    wired.stores.mail_log.note_reply(
+        clock.now().iso, routed.id, routed.reference, record_of(wired, routed)["expires_at"]
+    )
     assert digest_for(wired).send() == 1
 
 
 def note(services, result):
     append(services, result, reply_event(services))
-    services.stores.mail_log.note_reply(services.clock.now().iso, result.id, result.reference,
-                                        record_of(services, result)["expires_at"])
+    services.stores.mail_log.note_reply(
+        services.clock.now().iso, result.id, result.reference, record_of(services, result)["expires_at"]
+    )
 
 
 def test_replies_are_listed_once_per_request_oldest_first_within_fourteen_days(wired, clock):
@@ -241,11 +257,13 @@ def test_replies_show_at_most_fifty_requests(wired, clock, monkeypatch):
 
 def test_the_quarantine_line_counts_and_dates_the_oldest(wired, clock):
     first_at = clock.now().iso
-    wired.stores.mail_log.quarantine(first_at, {"reason": "r", "raw_key": "a.eml", "envelope_sender": ""},
-                                     clock.now().epoch + 86400 * 30)
+    wired.stores.mail_log.quarantine(
+        first_at, {"reason": "r", "raw_key": "a.eml", "envelope_sender": ""}, clock.now().epoch + 86400 * 30
+    )
     clock.advance(hours=3)
-    wired.stores.mail_log.quarantine(clock.now().iso, {"reason": "r", "raw_key": "b.eml", "envelope_sender": ""},
-                                     clock.now().epoch + 86400 * 30)
+    wired.stores.mail_log.quarantine(
+        clock.now().iso, {"reason": "r", "raw_key": "b.eml", "envelope_sender": ""}, clock.now().epoch + 86400 * 30
+    )
     digest = digest_for(wired).compose()
     assert (digest.quarantined, digest.oldest_quarantined) == (2, first_at)
     mail = digest_text(wired)

@@ -65,7 +65,12 @@ def test_each_save_is_a_version_with_its_author_and_plain_entries(s, clock):
     s.directory.replace([*DIRECTORY, association("third-asso")], author="op@reseau.example.org")
     (latest, first) = s.directory.versions(2)
     assert (latest.number, latest.author, latest.at, latest.count, latest.summary) == (
-        2, "op@reseau.example.org", clock.now().iso, 3, "1 ajoutée")
+        2,
+        "op@reseau.example.org",
+        clock.now().iso,
+        3,
+        "1 ajoutée",
+    )
     assert first.number == 1
     stored = s.directory.version(2)
     assert (stored.number, stored.author, stored.summary) == (2, "op@reseau.example.org", "1 ajoutée")
@@ -96,8 +101,7 @@ def test_a_restore_is_a_new_version_by_its_author(s):
 
 
 def test_a_save_without_a_clock_is_dated_now(s):
-    plain = DirectoryService(store=s.stores.directory, mail_log=s.stores.mail_log, monotonic=lambda: 0.0,
-                             ttl_seconds=0)
+    plain = DirectoryService(store=s.stores.directory, mail_log=s.stores.mail_log, monotonic=lambda: 0.0, ttl_seconds=0)
     version = plain.save([], "op", role=Role.ADMIN)
     assert version.at[:2] == "20" and version.at.endswith("Z")
     assert version.count == 0
@@ -121,10 +125,14 @@ def test_an_entry_added_must_be_new_and_one_changed_must_exist(s):
     with pytest.raises(InvalidDirectory) as missing:
         s.directory.save_entry(association("nobody"), "op", new=False, role=Role.OPERATOR)
     assert missing.value.errors == [{"field": "id", "id": "nobody", "message": "no such association"}]
-    version = s.directory.save_entry(association("first-asso", name="Les Premiers"), "op", new=False, role=Role.OPERATOR)
+    version = s.directory.save_entry(
+        association("first-asso", name="Les Premiers"), "op", new=False, role=Role.OPERATOR
+    )
     assert version.author == "op"
     assert [(e["id"], [str(n) for n in e["needs"]]) for e in version.entries] == [
-        ("first-asso", ["scolaire", "orientation", "insertion_pro"]), ("second-asso", ["scolaire"])]
+        ("first-asso", ["scolaire", "orientation", "insertion_pro"]),
+        ("second-asso", ["scolaire"]),
+    ]
     assert s.directory.entry("first-asso").name == "Les Premiers"
     assert s.directory.entry("nobody") is None
 
@@ -133,8 +141,9 @@ def test_an_entry_added_must_be_new_and_one_changed_must_exist(s):
 
 
 def test_the_cached_load_counts_what_is_taken_and_released_never_below_zero(s):
-    cached = DirectoryService(store=s.stores.directory, mail_log=s.stores.mail_log, monotonic=lambda: 0.0,
-                              ttl_seconds=3600, clock=s.clock)
+    cached = DirectoryService(
+        store=s.stores.directory, mail_log=s.stores.mail_log, monotonic=lambda: 0.0, ttl_seconds=3600, clock=s.clock
+    )
     cached.note_taken("second-asso")  # nothing cached yet: nothing to count
     assert cached.snapshot().load.get("second-asso", 0) == 0
     cached.note_taken("second-asso")
@@ -150,8 +159,9 @@ def test_the_cached_load_counts_what_is_taken_and_released_never_below_zero(s):
 
 
 def test_a_save_empties_the_cache(s):
-    cached = DirectoryService(store=s.stores.directory, mail_log=s.stores.mail_log, monotonic=lambda: 0.0,
-                              ttl_seconds=3600, clock=s.clock)
+    cached = DirectoryService(
+        store=s.stores.directory, mail_log=s.stores.mail_log, monotonic=lambda: 0.0, ttl_seconds=3600, clock=s.clock
+    )
     assert cached.snapshot().get("third-asso") is None
     cached.replace([*DIRECTORY, association("third-asso")])
     assert cached.snapshot().get("third-asso").name == "Association third-asso"
@@ -161,8 +171,9 @@ def test_a_save_empties_the_cache(s):
 
 
 def preview(s, days):
-    return DirectoryPreview(directory=s.directory, requests=s.stores.requests, clock=s.clock,
-                            weights=s.settings.routing_weights, days=days)
+    return DirectoryPreview(
+        directory=s.directory, requests=s.stores.requests, clock=s.clock, weights=s.settings.routing_weights, days=days
+    )
 
 
 def test_a_simulation_routes_the_window_s_requests_under_the_proposed_directory(s, clock):
@@ -202,8 +213,9 @@ class Conflicting:
 
 def racing(s, n, what):
     store = Conflicting(s.stores.directory, n, what)
-    return store, DirectoryService(store=store, mail_log=s.stores.mail_log, monotonic=lambda: 0.0, ttl_seconds=0,
-                                   clock=s.clock)
+    return store, DirectoryService(
+        store=store, mail_log=s.stores.mail_log, monotonic=lambda: 0.0, ttl_seconds=0, clock=s.clock
+    )
 
 
 def test_a_save_that_lost_its_number_tries_again_up_to_five_times(s):

@@ -67,11 +67,19 @@ def test_a_reply_after_the_erasure_is_dropped_and_its_raw_copy_deleted(s, consol
     stub = s.requests.get(reference)
     assert raw_files(s) == {}
     clock.advance(minutes=5)
-    for n, mail in enumerate((
-        human_mail(subject=f"RE: {reference}", body="Yanis Belkacemi a déménagé.", message_id="<r1@college.example.fr>"),
-        human_mail(subject="Re: merci", body="Yanis Belkacemi a déménagé.", message_id="<r2@college.example.fr>",
-                   In_Reply_To=ack["Message-ID"]),
-    )):
+    for n, mail in enumerate(
+        (
+            human_mail(
+                subject=f"RE: {reference}", body="Yanis Belkacemi a déménagé.", message_id="<r1@college.example.fr>"
+            ),
+            human_mail(
+                subject="Re: merci",
+                body="Yanis Belkacemi a déménagé.",
+                message_id="<r2@college.example.fr>",
+                In_Reply_To=ack["Message-ID"],
+            ),
+        )
+    ):
         outcome = s.mail_intake.ingest(mail, REFERENT, INTAKE)
         assert (outcome.kind, outcome.reference) == ("reply_to_erased", reference), n
     assert s.requests.get(reference) == stub  # nothing attached to the stub
@@ -87,15 +95,33 @@ def test_a_second_erasure_is_harmless_and_cleans_what_an_older_version_threaded_
     assert again.erased and replace(again, events=()) == replace(first, events=())
     assert [e["type"] for e in events(s, reference)].count("erased") == 1
     # What an older version did: a reply threaded onto the stub, its raw mail kept.
-    raw = human_mail(subject=f"Re: {reference}", body="Yanis Belkacemi est malade.", message_id="<old@college.example.fr>")
+    raw = human_mail(
+        subject=f"Re: {reference}", body="Yanis Belkacemi est malade.", message_id="<old@college.example.fr>"
+    )
     key = s.mail_intake.raw_store.put(raw)
     store = s.stores.requests
     stub = store.get_request(reference, clock.now().epoch)
     with store.state.lock:
         tx = Transaction()
-        store._add_events(tx, stub["id"], [Event(clock.now().iso, "reply_received", "email", {
-            "from": REFERENT, "subject": f"Re: {reference}", "excerpt": "Yanis Belkacemi est malade.", "raw_key": key})],
-            len(stub["events"]), stub["expires_at"])
+        store._add_events(
+            tx,
+            stub["id"],
+            [
+                Event(
+                    clock.now().iso,
+                    "reply_received",
+                    "email",
+                    {
+                        "from": REFERENT,
+                        "subject": f"Re: {reference}",
+                        "excerpt": "Yanis Belkacemi est malade.",
+                        "raw_key": key,
+                    },
+                )
+            ],
+            len(stub["events"]),
+            stub["expires_at"],
+        )
         tx.commit()
     assert console.request_page(reference, ADMIN).actions["erase"]  # offered again: something is left
     console.erase(reference, ADMIN)
@@ -108,9 +134,13 @@ def test_automatic_mail_is_not_kept_once_handled(s):
     reference = by_mail(s)
     (to_association,) = [m for m in read_outbox(s) if m["To"] == "nord-asso@asso.example.org"]
     out_of_office = human_mail(
-        subject=f"Réponse automatique : {to_association['Subject']}", sender="nord-asso@asso.example.org",
+        subject=f"Réponse automatique : {to_association['Subject']}",
+        sender="nord-asso@asso.example.org",
         body="Je suis absente.\n> " + to_association.get_body(("plain",)).get_content().replace("\n", "\n> "),
-        message_id="<ooo@asso.example.org>", Auto_Submitted="auto-replied", In_Reply_To=to_association["Message-ID"])
+        message_id="<ooo@asso.example.org>",
+        Auto_Submitted="auto-replied",
+        In_Reply_To=to_association["Message-ID"],
+    )
     assert b"Roubaix" in out_of_office
     before = set(raw_files(s))
     assert s.mail_intake.ingest(out_of_office, "nord-asso@asso.example.org", INTAKE).kind == "automatic"
@@ -157,10 +187,14 @@ def test_a_mail_delivered_again_keeps_only_the_requests_own_raw_copy(s):
 
 def test_the_quarantined_mail_that_names_a_record_goes_with_its_erasure(s, console):
     reference = by_mail(s)
-    naming = (f"From: Claire Dupuis\r\nTo: urgence@lementorat.fr\r\nSubject: Re: {reference}\r\n"
-              "Content-Type: text/plain; charset=utf-8\r\n\r\nYanis Belkacemi sera absent.\r\n").encode()
-    other = (b"From: Claire Dupuis\r\nTo: urgence@lementorat.fr\r\nSubject: Bonjour\r\n"
-             b"Content-Type: text/plain; charset=utf-8\r\n\r\nAutre chose.\r\n")
+    naming = (
+        f"From: Claire Dupuis\r\nTo: urgence@lementorat.fr\r\nSubject: Re: {reference}\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nYanis Belkacemi sera absent.\r\n"
+    ).encode()
+    other = (
+        b"From: Claire Dupuis\r\nTo: urgence@lementorat.fr\r\nSubject: Bonjour\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nAutre chose.\r\n"
+    )
     for raw in (naming, other):
         assert s.mail_intake.ingest(raw, "someone@example.fr", INTAKE).kind == "quarantined"
     now = s.clock.now().epoch
@@ -191,7 +225,11 @@ def test_a_sign_up_erased_loses_its_mails_and_their_sent_copies(s, volunteers):
     outbox = Path(s.settings.outbox_dir)
     assert len(list(outbox.glob("*.eml"))) == 2
     erased = volunteers.erase(made.reference, ADMIN)
-    assert erased.erased and erased.fields == {"needs": ["orientation"], "youth_ages": ["15-18"], "modes": ["presentiel"]}
+    assert erased.erased and erased.fields == {
+        "needs": ["orientation"],
+        "youth_ages": ["15-18"],
+        "modes": ["presentiel"],
+    }
     assert list(outbox.glob("*.eml")) == []
     mail_ids = s.stores.mentors.record_mail_ids(made.id, s.clock.now().epoch)
     states = [s.stores.outbox.mail_state(i) for i in mail_ids]

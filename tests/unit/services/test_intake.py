@@ -51,7 +51,9 @@ def test_a_routed_request_is_stored_with_its_explanation_timeline_and_mails(serv
 def test_contact_details_typed_in_the_message_do_not_reach_the_association(services, settings):
     message = "Écrivez-moi à lea.perso@example.com ou au 07.11.22.33.44, merci"
     result = services.submit(request_of(youth(message=message), Channel.FORM))
-    association_mail = next(m for m in read_outbox(services) if result.reference in m["Subject"] and "lea.martin" not in m["To"])
+    association_mail = next(
+        m for m in read_outbox(services) if result.reference in m["Subject"] and "lea.martin" not in m["To"]
+    )
     raw = association_mail.get_body(("plain",)).get_content()
     assert "lea.perso@example.com" not in raw and "07.11.22.33.44" not in raw
     assert "merci" in raw

@@ -24,7 +24,9 @@ def stored(s, result):
     return s.stores.requests.get_request(result.id, s.clock.now().epoch)
 
 
-@pytest.mark.parametrize(("city", "code", "name"), [("Hondschoote", "59309", "Hondschoote"), ("Killem", "59326", "Killem")])
+@pytest.mark.parametrize(
+    ("city", "code", "name"), [("Hondschoote", "59309", "Hondschoote"), ("Killem", "59326", "Killem")]
+)
 def test_a_postal_code_of_several_communes_takes_the_city_named(s, city, code, name):
     result = s.submit(request_of(youth(postal_code="59122", city=city), Channel.FORM))
     place = stored(s, result)["place"]

@@ -22,8 +22,13 @@ def mail_services(settings, clock, tmp_path):
     return make_services(replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock)
 
 
-def human_mail(subject="Demande de mentorat", body="Bonjour, un élève de 4e, 14 ans, à Roubaix 59100, a besoin de soutien scolaire.",
-               sender="cpe@college.example.fr", message_id="<m1@college.example.fr>", **headers) -> bytes:
+def human_mail(
+    subject="Demande de mentorat",
+    body="Bonjour, un élève de 4e, 14 ans, à Roubaix 59100, a besoin de soutien scolaire.",
+    sender="cpe@college.example.fr",
+    message_id="<m1@college.example.fr>",
+    **headers,
+) -> bytes:
     m = EmailMessage()
     m["From"] = f"Mme CPE <{sender}>"
     m["To"] = "urgence@lementorat.fr"
@@ -89,13 +94,20 @@ def test_the_idempotency_key_of_a_mail_holds_a_hash_not_its_message_id(mail_serv
 def test_a_reply_joins_its_request_by_subject_or_by_in_reply_to(mail_services, settings, clock):
     first = mail_services.mail_intake.ingest(human_mail(), "cpe@college.example.fr", ["urgence@lementorat.fr"])
     clock.advance(minutes=5)
-    by_subject = human_mail(subject=f"RE: Votre demande {first.reference}", body="Précision : il habite Tourcoing.",
-                            message_id="<m2@college.example.fr>")
-    assert mail_services.mail_intake.ingest(by_subject, "cpe@college.example.fr", ["urgence@lementorat.fr"]).kind == "reply"
+    by_subject = human_mail(
+        subject=f"RE: Votre demande {first.reference}",
+        body="Précision : il habite Tourcoing.",
+        message_id="<m2@college.example.fr>",
+    )
+    assert (
+        mail_services.mail_intake.ingest(by_subject, "cpe@college.example.fr", ["urgence@lementorat.fr"]).kind
+        == "reply"
+    )
     ack = next(m for m in read_outbox(mail_services) if m["Auto-Submitted"] == "auto-replied")
     clock.advance(minutes=5)
-    by_header = human_mail(subject="Re: réponse", body="Merci !", message_id="<m3@college.example.fr>",
-                           In_Reply_To=ack["Message-ID"])
+    by_header = human_mail(
+        subject="Re: réponse", body="Merci !", message_id="<m3@college.example.fr>", In_Reply_To=ack["Message-ID"]
+    )
     outcome = mail_services.mail_intake.ingest(by_header, "cpe@college.example.fr", ["urgence@lementorat.fr"])
     assert outcome.kind == "reply" and outcome.reference == first.reference
     stored = mail_services.requests.get(first.reference)
@@ -106,24 +118,33 @@ def test_a_reply_joins_its_request_by_subject_or_by_in_reply_to(mail_services, s
 
 def test_acknowledgements_are_rate_limited_per_sender(mail_services, settings):
     for i in range(settings.ack_limit_per_hour + 2):
-        outcome = mail_services.mail_intake.ingest(human_mail(message_id=f"<n{i}@x.example.fr>"), "cpe@college.example.fr",
-                                                   ["urgence@lementorat.fr"])
+        outcome = mail_services.mail_intake.ingest(
+            human_mail(message_id=f"<n{i}@x.example.fr>"), "cpe@college.example.fr", ["urgence@lementorat.fr"]
+        )
         assert outcome.kind == "request"
     acks = [m for m in read_outbox(mail_services) if m["Auto-Submitted"] == "auto-replied"]
     assert len(acks) == settings.ack_limit_per_hour
 
 
 def test_automatic_mail_makes_nothing(mail_services, settings):
-    for headers, sender in (({"Auto_Submitted": "auto-replied"}, "x@example.fr"), ({"Precedence": "bulk"}, "x@example.fr"),
-                            ({"List_Id": "<liste.example.fr>"}, "x@example.fr"), ({}, ""), ({"Auto_Submitted": "no"}, "x@example.fr")):
-        outcome = mail_services.mail_intake.ingest(human_mail(message_id=f"<{len(str(headers))}{sender}@a>", **headers), sender,
-                                                   ["urgence@lementorat.fr"])
+    for headers, sender in (
+        ({"Auto_Submitted": "auto-replied"}, "x@example.fr"),
+        ({"Precedence": "bulk"}, "x@example.fr"),
+        ({"List_Id": "<liste.example.fr>"}, "x@example.fr"),
+        ({}, ""),
+        ({"Auto_Submitted": "no"}, "x@example.fr"),
+    ):
+        outcome = mail_services.mail_intake.ingest(
+            human_mail(message_id=f"<{len(str(headers))}{sender}@a>", **headers), sender, ["urgence@lementorat.fr"]
+        )
         expected = "request" if headers.get("Auto_Submitted") == "no" else "automatic"
         assert outcome.kind == expected, headers
 
 
 def test_unparseable_mail_is_quarantined_with_its_reason(mail_services, settings, tmp_path):
-    outcome = mail_services.mail_intake.ingest(b"\x00\x01\x02 not a mail at all" * 10, "x@example.fr", ["urgence@lementorat.fr"])
+    outcome = mail_services.mail_intake.ingest(
+        b"\x00\x01\x02 not a mail at all" * 10, "x@example.fr", ["urgence@lementorat.fr"]
+    )
     assert outcome.kind == "quarantined" and outcome.reason
     items = mail_services.stores.mail_log.list_quarantine(mail_services.clock.now().epoch, 10)
     assert items and items[0]["reason"] == outcome.reason
@@ -132,7 +153,9 @@ def test_unparseable_mail_is_quarantined_with_its_reason(mail_services, settings
 
 
 def test_other_recipients_are_not_for_us(mail_services):
-    assert mail_services.mail_intake.ingest(human_mail(), "x@example.fr", ["someone@lementorat.fr"]).kind == "not_for_us"
+    assert (
+        mail_services.mail_intake.ingest(human_mail(), "x@example.fr", ["someone@lementorat.fr"]).kind == "not_for_us"
+    )
 
 
 # --- Issue 15: what professionals actually send; issue 8: hostile identifiers, floods ----------
@@ -147,8 +170,14 @@ OWN = ROOT / "tests" / "corpus"
 INTAKE = ["urgence@lementorat.fr"]
 
 
-def with_attachment(body: str, name: str, data: bytes, subtype: str, sender="cpe@college.example.fr",
-                    message_id="<att@college.example.fr>") -> bytes:
+def with_attachment(
+    body: str,
+    name: str,
+    data: bytes,
+    subtype: str,
+    sender="cpe@college.example.fr",
+    message_id="<att@college.example.fr>",
+) -> bytes:
     m = EmailMessage()
     m["From"] = f"Mme CPE <{sender}>"
     m["To"] = "urgence@lementorat.fr"
@@ -183,15 +212,25 @@ def test_the_projects_french_corpus_meets_expected_up_to_the_stored_request(mail
 
 
 def test_a_place_known_only_to_its_departement_routes_there(settings, clock, tmp_path):
-    s = make_services(replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock,
-                      directory=[association("afev-93", departements=["93"]), association("afev-59")])
-    raw = human_mail(body="Bonjour, une élève de 15 ans en 3e, dont la famille habite dans le 93, "
-                          "a besoin de soutien scolaire.")
+    s = make_services(
+        replace(settings, raw_mail_dir=str(tmp_path / "raw")),
+        clock,
+        directory=[association("afev-93", departements=["93"]), association("afev-59")],
+    )
+    raw = human_mail(
+        body="Bonjour, une élève de 15 ans en 3e, dont la famille habite dans le 93, a besoin de soutien scolaire."
+    )
     outcome = s.mail_intake.ingest(raw, "cpe@college.example.fr", INTAKE)
     stored = s.requests.get(outcome.reference)
     assert stored["status"] == "routed" and stored["association"]["id"] == "afev-93"
-    assert stored["place"] == {"commune": None, "postal_code": None, "commune_code": None, "commune_name": None,
-                               "departement": "93", "region": "11"}
+    assert stored["place"] == {
+        "commune": None,
+        "postal_code": None,
+        "commune_code": None,
+        "commune_name": None,
+        "departement": "93",
+        "region": "11",
+    }
     chosen = stored["routing"]["candidates"][0]
     assert chosen["parts"]["territory_level"] == "departement"  # no commune score
     mail = next(m for m in read_outbox(s) if "afev-93" in m["To"])
@@ -199,15 +238,23 @@ def test_a_place_known_only_to_its_departement_routes_there(settings, clock, tmp
 
 
 def test_a_fiche_in_a_pdf_fills_the_request_and_never_reaches_the_association(mail_services, settings):
-    fiche = pdf_with_text(["Élève de 14 ans, en 4ème", "Domicile : 14 rue de l'Alma, 59100 Roubaix",
-                           "Besoin : soutien scolaire", "Téléphone de la mère : 06 11 22 33 44"])
+    fiche = pdf_with_text(
+        [
+            "Élève de 14 ans, en 4ème",
+            "Domicile : 14 rue de l'Alma, 59100 Roubaix",
+            "Besoin : soutien scolaire",
+            "Téléphone de la mère : 06 11 22 33 44",
+        ]
+    )
     raw = with_attachment("Bonjour,\n\nVeuillez trouver ci-joint la fiche.\n\nCordialement", "fiche.pdf", fiche, "pdf")
     outcome = mail_services.mail_intake.ingest(raw, "cpe@college.example.fr", INTAKE)
     stored = mail_services.requests.get(outcome.reference)
     assert (stored["age"], stored["postal_code"], stored["need"]) == (14, "59100", "scolaire")
     assert stored["status"] == "routed"
     assert stored["extraction"]["postal_code"]["source"] == "attachment:fiche.pdf"
-    assert stored["inbound"]["attachments"] == [{"name": "fiche.pdf", "kind": "pdf", "chars": stored["inbound"]["attachments"][0]["chars"], "note": None}]
+    assert stored["inbound"]["attachments"] == [
+        {"name": "fiche.pdf", "kind": "pdf", "chars": stored["inbound"]["attachments"][0]["chars"], "note": None}
+    ]
     assert "Alma" not in (stored["message"] or "")  # the document is not the message
     to_association = [m for m in read_outbox(mail_services) if m["Auto-Submitted"] != "auto-replied"]
     assert to_association
@@ -217,15 +264,20 @@ def test_a_fiche_in_a_pdf_fills_the_request_and_never_reaches_the_association(ma
         assert "Alma" not in text and "06 11 22 33 44" not in text
 
 
-@pytest.mark.parametrize(("name", "subtype", "make"), [
-    ("chiffre.pdf", "pdf", lambda: encrypted_pdf(["Élève de 14 ans, 59100 Roubaix, soutien scolaire"])),
-    ("2000-pages.pdf", "pdf", lambda: pdf_with_text(["Élève de 14 ans, 59100 Roubaix"], pages=2000)),
-    ("bombe.docx", "vnd.openxmlformats-officedocument.wordprocessingml.document", lambda: zip_bomb_docx(300)),
-    ("casse.pdf", "pdf", lambda: b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF"),
-    ("casse.odt", "vnd.oasis.opendocument.text", lambda: b"PK\x03\x04 not really a zip"),
-])
-
-
+@pytest.mark.parametrize(
+    ("name", "subtype", "make"),
+    [
+        ("chiffre.pdf", "pdf", lambda: encrypted_pdf(["Élève de 14 ans, 59100 Roubaix, soutien scolaire"])),
+        ("2000-pages.pdf", "pdf", lambda: pdf_with_text(["Élève de 14 ans, 59100 Roubaix"], pages=2000)),
+        ("bombe.docx", "vnd.openxmlformats-officedocument.wordprocessingml.document", lambda: zip_bomb_docx(300)),
+        (
+            "casse.pdf",
+            "pdf",
+            lambda: b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF",
+        ),
+        ("casse.odt", "vnd.oasis.opendocument.text", lambda: b"PK\x03\x04 not really a zip"),
+    ],
+)
 def test_a_hostile_attachment_ends_in_a_field_less_request_in_time(mail_services, name, subtype, make):
     raw = with_attachment("Bonjour,\n\nci-joint la fiche.\n", name, make(), subtype, message_id=f"<{name}@x.fr>")
     start = time.perf_counter()
@@ -254,8 +306,10 @@ def test_an_encoded_word_message_id_is_dropped_never_stored_or_copied(mail_servi
 
 def test_one_sender_over_the_daily_limit_is_kept_for_an_operator_not_routed(mail_services, settings, clock):
     limit = settings.mail_intake_limit_per_day
-    outcomes = [mail_services.mail_intake.ingest(human_mail(message_id=f"<flood{i}@x.fr>"), "cpe@college.example.fr", INTAKE)
-                for i in range(limit + 3)]
+    outcomes = [
+        mail_services.mail_intake.ingest(human_mail(message_id=f"<flood{i}@x.fr>"), "cpe@college.example.fr", INTAKE)
+        for i in range(limit + 3)
+    ]
     assert [o.kind for o in outcomes] == ["request"] * limit + ["quarantined"] * 3
     assert all(o.reason == "sender over daily limit" for o in outcomes[limit:])
     assert len(mail_services.requests.list(None, None, 50, None)[0]) == limit
@@ -286,8 +340,13 @@ def test_a_mail_read_past_its_budget_is_quarantined_for_an_operator_never_raised
     # would take the documents' whole three seconds.
     budget = replace(settings, raw_mail_dir=str(tmp_path / "raw"), mail_read_seconds=1.0)
     s = conftest.make_services(budget, clock, stores=Stores.in_memory(budget.mail_grace_seconds))
-    slow = with_attachment("Bonjour,\n\nLéo Marchand, 14 ans, 59100 Roubaix : ci-joint sa fiche.", "fiche.pdf",
-                           pdf_made_to_be_slow(), "pdf", message_id="<slow@college.example.fr>")
+    slow = with_attachment(
+        "Bonjour,\n\nLéo Marchand, 14 ans, 59100 Roubaix : ci-joint sa fiche.",
+        "fiche.pdf",
+        pdf_made_to_be_slow(),
+        "pdf",
+        message_id="<slow@college.example.fr>",
+    )
     with caplog.at_level(logging.DEBUG):
         outcome = s.mail_intake.ingest(slow, "cpe@college.example.fr", INTAKE)
     assert outcome == MailOutcome("quarantined", reason="reading stopped: over its time budget of 1 s")

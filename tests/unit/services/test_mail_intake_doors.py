@@ -15,8 +15,9 @@ BODY = "Bonjour, un élève de 4e, 14 ans, à Roubaix 59100, a besoin de soutien
 
 @pytest.fixture
 def s(settings, clock, tmp_path):
-    return make_memory_services(replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock,
-                                directory=[association("asso-a")])
+    return make_memory_services(
+        replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock, directory=[association("asso-a")]
+    )
 
 
 def record(s, outcome):
@@ -26,8 +27,12 @@ def record(s, outcome):
 def test_a_mail_to_several_recipients_is_taken_when_one_is_ours(s):
     outcome = s.mail_intake.ingest(mail(), "cpe@college.example.fr", ["contact@lementorat.fr", "urgence@lementorat.fr"])
     assert outcome.kind == "request"
-    assert s.mail_intake.ingest(mail(message_id="<m9@x.fr>"), "cpe@college.example.fr",
-                                ["contact@lementorat.fr", "autre@lementorat.fr"]).kind == "not_for_us"
+    assert (
+        s.mail_intake.ingest(
+            mail(message_id="<m9@x.fr>"), "cpe@college.example.fr", ["contact@lementorat.fr", "autre@lementorat.fr"]
+        ).kind
+        == "not_for_us"
+    )
 
 
 def test_a_mail_without_recipients_given_is_taken(s):
@@ -35,8 +40,11 @@ def test_a_mail_without_recipients_given_is_taken(s):
 
 
 def test_an_intake_address_set_in_capitals_takes_the_mail(settings, clock, tmp_path):
-    s = make_memory_services(replace(settings, raw_mail_dir=str(tmp_path / "raw"), intake_addresses=("Urgence@LeMentorat.fr",)),
-                             clock, directory=[association("asso-a")])
+    s = make_memory_services(
+        replace(settings, raw_mail_dir=str(tmp_path / "raw"), intake_addresses=("Urgence@LeMentorat.fr",)),
+        clock,
+        directory=[association("asso-a")],
+    )
     assert s.mail_intake.accepts_recipient("urgence@lementorat.fr")
     assert not s.mail_intake.accepts_recipient("urgence@lementorat.fr.example")
 
@@ -70,5 +78,7 @@ def test_one_sender_however_capitalised_has_one_daily_budget(s, settings):
         assert outcome.kind == "request"
     held = s.mail_intake.ingest(from_("Cpe@college.example.fr", "<c-over@x.fr>"), None, [])
     assert (held.kind, held.reason) == ("quarantined", "sender over daily limit")
-    acked = [m for m in map(s.stores.outbox.mail_state, s.stores.outbox.take_inserted()) if m["kind"] == "acknowledgement"]
+    acked = [
+        m for m in map(s.stores.outbox.mail_state, s.stores.outbox.take_inserted()) if m["kind"] == "acknowledgement"
+    ]
     assert len(acked) == settings.ack_limit_per_hour  # one hourly budget of acknowledgements too

@@ -19,8 +19,9 @@ INTAKE = ["urgence@lementorat.fr"]
 
 @pytest.fixture
 def s(settings, clock, tmp_path):
-    return make_memory_services(replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock,
-                                directory=[association("asso-a")])
+    return make_memory_services(
+        replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock, directory=[association("asso-a")]
+    )
 
 
 @pytest.fixture
@@ -28,9 +29,14 @@ def quarantine(s):
     return Quarantine(mail_intake=s.mail_intake, store=s.stores.mail_log, clock=s.clock)
 
 
-def mail(body="Bonjour, un élève de 4e, 14 ans, habite à Hondschoote 59122, a besoin de soutien scolaire.",
-         subject="Demande de mentorat", sender="Mme CPE <cpe@college.example.fr>", message_id="<m1@college.example.fr>",
-         html=None, **headers) -> bytes:
+def mail(
+    body="Bonjour, un élève de 4e, 14 ans, habite à Hondschoote 59122, a besoin de soutien scolaire.",
+    subject="Demande de mentorat",
+    sender="Mme CPE <cpe@college.example.fr>",
+    message_id="<m1@college.example.fr>",
+    html=None,
+    **headers,
+) -> bytes:
     m = EmailMessage()
     if sender is not None:
         m["From"] = sender
@@ -58,14 +64,28 @@ def test_a_mail_makes_a_request_with_its_sender_as_referent_and_its_inbound_reco
     assert (outcome.kind, outcome.status, outcome.acknowledged) == ("request", "routed", True)
     record = stored(s, outcome.reference)
     assert record["channel"] == "email"
-    assert record["referent"] == {"name": "Mme CPE", "email": "cpe@college.example.fr", "phone": None,
-                                  "structure_name": None, "structure_type": None}
-    assert record["inbound"] == {"message_id": "<m1@college.example.fr>", "subject": "Demande de mentorat",
-                                 "raw_key": record["inbound"]["raw_key"], "attachments": []}
+    assert record["referent"] == {
+        "name": "Mme CPE",
+        "email": "cpe@college.example.fr",
+        "phone": None,
+        "structure_name": None,
+        "structure_type": None,
+    }
+    assert record["inbound"] == {
+        "message_id": "<m1@college.example.fr>",
+        "subject": "Demande de mentorat",
+        "raw_key": record["inbound"]["raw_key"],
+        "attachments": [],
+    }
     assert record["inbound"]["raw_key"]
     # 59122 holds several communes: the city the mail names picks the one.
-    assert record["place"] == {"postal_code": "59122", "commune_code": "59309", "commune_name": "Hondschoote",
-                               "departement": "59", "region": "32"}
+    assert record["place"] == {
+        "postal_code": "59122",
+        "commune_code": "59309",
+        "commune_name": "Hondschoote",
+        "departement": "59",
+        "region": "32",
+    }
     assert record["fields"]["city"] == "Hondschoote" and record["fields"]["postal_code"] == "59122"
 
 
@@ -74,7 +94,9 @@ def test_a_long_subject_is_kept_to_200_characters(s):
     assert stored(s, outcome.reference)["inbound"]["subject"] == ("Demande " + "x" * 300)[:200]
 
 
-@pytest.mark.parametrize("recipient", ["<urgence@lementorat.fr>", " URGENCE@Lementorat.fr ", " <urgence@lementorat.fr> "])
+@pytest.mark.parametrize(
+    "recipient", ["<urgence@lementorat.fr>", " URGENCE@Lementorat.fr ", " <urgence@lementorat.fr> "]
+)
 def test_the_intake_address_is_taken_however_it_is_written(s, recipient):
     assert s.mail_intake.accepts_recipient(recipient)
     assert s.mail_intake.ingest(mail(), "cpe@college.example.fr", [recipient]).kind == "request"
@@ -83,16 +105,24 @@ def test_the_intake_address_is_taken_however_it_is_written(s, recipient):
 def test_a_reply_is_stored_on_its_request_and_noted_for_the_digest(s, clock):
     first = s.mail_intake.ingest(mail(), "cpe@college.example.fr", INTAKE)
     clock.advance(minutes=7)
-    reply = mail(subject=f"RE: Votre demande {first.reference}", body="Précision : il a 15 ans.",
-                 message_id="<m2@college.example.fr>")
+    reply = mail(
+        subject=f"RE: Votre demande {first.reference}",
+        body="Précision : il a 15 ans.",
+        message_id="<m2@college.example.fr>",
+    )
     outcome = s.mail_intake.ingest(reply, "cpe@college.example.fr", INTAKE)
     assert (outcome.kind, outcome.reference, outcome.status) == ("reply", first.reference, "routed")
     record = stored(s, first.reference)
     event = record["events"][-1]
     assert (event["type"], event["actor"], event["at"]) == ("reply_received", "email", clock.now().iso)
-    assert event["detail"] == {"from": "cpe@college.example.fr", "subject": f"RE: Votre demande {first.reference}",
-                               "excerpt": "Précision : il a 15 ans.", "raw_key": event["detail"]["raw_key"],
-                               "message_id": "<m2@college.example.fr>", "sender": "unknown"}
+    assert event["detail"] == {
+        "from": "cpe@college.example.fr",
+        "subject": f"RE: Votre demande {first.reference}",
+        "excerpt": "Précision : il a 15 ans.",
+        "raw_key": event["detail"]["raw_key"],
+        "message_id": "<m2@college.example.fr>",
+        "sender": "unknown",
+    }
     assert event["detail"]["raw_key"] and event["detail"]["raw_key"] != record["inbound"]["raw_key"]
     # The note the daily digest reads: at the reply's time, until the request's data expires.
     since = "2026-01-01T00:00:00"

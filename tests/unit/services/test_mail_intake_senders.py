@@ -21,19 +21,27 @@ from tests.unit.services.test_answers import delivery_report
 FR = SHARED / "corpus" / "fr"
 INTAKE = ["urgence@lementorat.fr"]
 CPE = "cpe.jean-mace@ac-lille.fr"  # fr-01's sender
-FAILS_DMARC = "lementorat.fr; spf=fail smtp.mailfrom=ac-lille.fr; dkim=none; dmarc=fail (p=reject) header.from=ac-lille.fr"
+FAILS_DMARC = (
+    "lementorat.fr; spf=fail smtp.mailfrom=ac-lille.fr; dkim=none; dmarc=fail (p=reject) header.from=ac-lille.fr"
+)
 PASSES_DMARC = "lementorat.fr; spf=pass smtp.mailfrom=ac-lille.fr; dkim=pass header.d=ac-lille.fr; dmarc=pass header.from=ac-lille.fr"
 
 
 @pytest.fixture
 def s(settings, clock, tmp_path):
     # One association for Roubaix (fr-01's youth), three places.
-    return make_memory_services(replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock,
-                                directory=[association("asso-a", capacity=3)])
+    return make_memory_services(
+        replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock, directory=[association("asso-a", capacity=3)]
+    )
 
 
-def corpus_mail(*authentication_results: str, sender: str = CPE, message_id: str = "<fr-01@ac-lille.fr>",
-                subject: str = "", name: str = "fr-01-cpe-college-roubaix") -> bytes:
+def corpus_mail(
+    *authentication_results: str,
+    sender: str = CPE,
+    message_id: str = "<fr-01@ac-lille.fr>",
+    subject: str = "",
+    name: str = "fr-01-cpe-college-roubaix",
+) -> bytes:
     """A mail of the corpus as it reaches the ingress: the relay's header on top."""
     m = email.message_from_bytes((FR / f"{name}.eml").read_bytes(), policy=email.policy.compat32)
     for field, value in (("From", f"Sophie Lemaire <{sender}>"), ("Message-ID", message_id), ("Subject", subject)):
@@ -76,8 +84,12 @@ def test_a_forged_reply_is_never_threaded_onto_its_request(s, clock):
     before = events(s, first.reference)
     clock.advance(minutes=5)
     # The association's address, forged, with the reference in the subject.
-    forged = corpus_mail(FAILS_DMARC, sender="asso-a@asso.example.org", message_id="<forged@x.example>",
-                         subject=f"RE: Nouvelle demande {first.reference} - nous acceptons")
+    forged = corpus_mail(
+        FAILS_DMARC,
+        sender="asso-a@asso.example.org",
+        message_id="<forged@x.example>",
+        subject=f"RE: Nouvelle demande {first.reference} - nous acceptons",
+    )
     outcome = s.mail_intake.ingest(forged, "asso-a@asso.example.org", INTAKE)
     assert outcome.kind == "request" and outcome.reference != first.reference
     assert events(s, first.reference) == before  # no "Réponse reçue"
@@ -109,11 +121,17 @@ def test_a_header_of_another_authserv_id_is_ignored(s):
     assert s.mail_intake.ingest(forged, CPE, INTAKE).status == "needs_triage"
 
 
-@pytest.mark.parametrize("results, status", [
-    ("lementorat.fr; spf=fail smtp.mailfrom=ac-lille.fr; dkim=fail header.d=ac-lille.fr; dmarc=none", "needs_triage"),
-    ("lementorat.fr; spf=softfail smtp.mailfrom=ac-lille.fr; dkim=fail header.d=ac-lille.fr", "needs_triage"),
-    ("lementorat.fr; spf=fail smtp.mailfrom=ac-lille.fr; dkim=pass header.d=ac-lille.fr; dmarc=none", "routed"),
-])
+@pytest.mark.parametrize(
+    "results, status",
+    [
+        (
+            "lementorat.fr; spf=fail smtp.mailfrom=ac-lille.fr; dkim=fail header.d=ac-lille.fr; dmarc=none",
+            "needs_triage",
+        ),
+        ("lementorat.fr; spf=softfail smtp.mailfrom=ac-lille.fr; dkim=fail header.d=ac-lille.fr", "needs_triage"),
+        ("lementorat.fr; spf=fail smtp.mailfrom=ac-lille.fr; dkim=pass header.d=ac-lille.fr; dmarc=none", "routed"),
+    ],
+)
 def test_without_dmarc_failing_both_spf_and_dkim_is_unverified(s, results, status):
     outcome = s.mail_intake.ingest(corpus_mail(results), CPE, INTAKE)
     assert outcome.status == status
@@ -139,8 +157,12 @@ def test_no_verdict_keeps_todays_behaviour_and_says_so_on_the_timeline(s, clock,
 
 def test_fifteen_forged_senders_fill_no_association_send_no_acknowledgement_nor_use_a_real_budget(s, settings):
     forged = [f"prof{i}@college{i}.example.fr" for i in range(14)] + [CPE]
-    outcomes = [s.mail_intake.ingest(corpus_mail(FAILS_DMARC, sender=sender, message_id=f"<forged-{i}@x.example>"),
-                                     sender, INTAKE) for i, sender in enumerate(forged)]
+    outcomes = [
+        s.mail_intake.ingest(
+            corpus_mail(FAILS_DMARC, sender=sender, message_id=f"<forged-{i}@x.example>"), sender, INTAKE
+        )
+        for i, sender in enumerate(forged)
+    ]
     assert acks(s) == []
     made = [o for o in outcomes if o.kind == "request"]
     # One budget for all of them, however many senders they claim.
@@ -161,12 +183,18 @@ def test_fifteen_forged_senders_fill_no_association_send_no_acknowledgement_nor_
 
 
 def test_a_bounce_from_an_unverified_sender_moves_no_request_on(settings, clock, tmp_path):
-    s = make_memory_services(replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock,
-                             directory=[association("asso-a"), association("asso-b")])
+    s = make_memory_services(
+        replace(settings, raw_mail_dir=str(tmp_path / "raw")),
+        clock,
+        directory=[association("asso-a"), association("asso-b")],
+    )
     routed = s.submit(request_of(youth(), Channel.FORM))
     holder = routed.association["id"]
-    (sent,) = [m for m in (s.stores.outbox.mail_state(i) for i in s.stores.outbox.take_inserted())
-               if m["to"] == [f"{holder}@asso.example.org"]]
+    (sent,) = [
+        m
+        for m in (s.stores.outbox.mail_state(i) for i in s.stores.outbox.take_inserted())
+        if m["to"] == [f"{holder}@asso.example.org"]
+    ]
     report = delivery_report(sent["message_id"], f"{holder}@asso.example.org")
     forged = b"Authentication-Results: lementorat.fr; spf=fail smtp.helo=mx.asso.example.org; dmarc=fail\r\n" + report
     assert s.mail_intake.ingest(forged, "", INTAKE).kind == "automatic"
@@ -182,8 +210,9 @@ def test_a_quarantined_mail_is_reprocessed_with_the_verdict_it_came_with(s, sett
     # In AWS the verdict is SES's, not in the mail: the quarantine keeps it.
     failed = SenderVerdict(spf="fail", dkim="none", dmarc="fail", dmarc_policy="reject")
     for i in range(settings.mail_intake_limit_per_day):
-        s.mail_intake.ingest(corpus_mail(sender=f"p{i}@x.example", message_id=f"<f{i}@x.example>"), None, INTAKE,
-                             verdict=failed)
+        s.mail_intake.ingest(
+            corpus_mail(sender=f"p{i}@x.example", message_id=f"<f{i}@x.example>"), None, INTAKE, verdict=failed
+        )
     held = s.mail_intake.ingest(corpus_mail(message_id="<last@x.example>"), None, INTAKE, verdict=failed)
     assert held.kind == "quarantined"
     quarantine = Quarantine(mail_intake=s.mail_intake, store=s.stores.mail_log, clock=s.clock)

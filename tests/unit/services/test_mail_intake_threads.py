@@ -20,8 +20,9 @@ BODY = "Bonjour, un élève de 4e, 14 ans, à Roubaix 59100, a besoin de soutien
 
 @pytest.fixture
 def s(settings, clock, tmp_path):
-    return make_memory_services(replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock,
-                                directory=[association("asso-a")])
+    return make_memory_services(
+        replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock, directory=[association("asso-a")]
+    )
 
 
 def mail(body=BODY, subject="Demande de mentorat", message_id="<m1@college.example.fr>", **headers) -> bytes:
@@ -51,8 +52,10 @@ def test_the_acknowledgement_of_a_mail_answers_in_its_thread(s):
     assert ack["reply_to"] == "urgence@lementorat.fr"
     assert ack["subject"] == f"Votre demande de mentorat {outcome.reference} est bien reçue"
     # The From's display name is unverified: never echoed in our greeting.
-    assert ack["text"].startswith("Bonjour,\n\nNous avons bien reçu la demande de mentorat que vous avez faite pour "
-                                  "le ou la jeune que vous accompagnez.\n")
+    assert ack["text"].startswith(
+        "Bonjour,\n\nNous avons bien reçu la demande de mentorat que vous avez faite pour "
+        "le ou la jeune que vous accompagnez.\n"
+    )
     assert "Jean Dupont" not in ack["text"] and "Jean Dupont" not in ack["html"]
 
 
@@ -73,8 +76,12 @@ def test_a_reply_found_by_its_references_header(s, clock):
     first = s.mail_intake.ingest(mail(), "cpe@college.example.fr", INTAKE)
     (ack,) = acks(s)
     clock.advance(minutes=1)
-    reply = mail(subject="Re: réponse", body="Merci.", message_id="<m2@college.example.fr>",
-                 References=f"<other@x.fr> {ack['message_id']}")
+    reply = mail(
+        subject="Re: réponse",
+        body="Merci.",
+        message_id="<m2@college.example.fr>",
+        References=f"<other@x.fr> {ack['message_id']}",
+    )
     outcome = s.mail_intake.ingest(reply, "cpe@college.example.fr", INTAKE)
     assert (outcome.kind, outcome.reference) == ("reply", first.reference)
     assert acks(s) == []  # a reply is not acknowledged
@@ -114,8 +121,10 @@ def test_without_any_id_the_same_bytes_are_the_same_mail(s):
 
 
 def test_a_mail_for_several_youths_goes_to_triage_with_that_reason(s):
-    body = ("Bonjour, je vous signale deux élèves : Tom, 14 ans, en 4e, et Lina, 16 ans, en seconde, "
-            "à Roubaix 59100, qui ont besoin de soutien scolaire.")
+    body = (
+        "Bonjour, je vous signale deux élèves : Tom, 14 ans, en 4e, et Lina, 16 ans, en seconde, "
+        "à Roubaix 59100, qui ont besoin de soutien scolaire."
+    )
     outcome = s.mail_intake.ingest(mail(body=body), "cpe@college.example.fr", INTAKE)
     record = s.requests.get(outcome.reference)
     assert (record["status"], record["triage_reason"]) == ("needs_triage", "plusieurs jeunes dans un même mail")

@@ -18,11 +18,22 @@ DIRECTORY = [association("first", recruits_mentors=True), association("second", 
 
 def volunteer(**overrides):
     data = {
-        "first_name": "Paul", "last_name": "Durand", "email": "paul.durand@example.net", "phone": "06 98 76 54 32",
-        "age": 42, "postal_code": "59100", "city": "Roubaix", "occupation": "retraite",
-        "modes": ["presentiel", "distance"], "hours_per_month": 4, "youth_ages": ["11-14", "15-18"],
-        "needs": ["scolaire", "orientation"], "sector": "Informatique",
-        "message": "Ingénieur, j'aimerais aider des lycéens.", "commitment": True, "consent": True,
+        "first_name": "Paul",
+        "last_name": "Durand",
+        "email": "paul.durand@example.net",
+        "phone": "06 98 76 54 32",
+        "age": 42,
+        "postal_code": "59100",
+        "city": "Roubaix",
+        "occupation": "retraite",
+        "modes": ["presentiel", "distance"],
+        "hours_per_month": 4,
+        "youth_ages": ["11-14", "15-18"],
+        "needs": ["scolaire", "orientation"],
+        "sector": "Informatique",
+        "message": "Ingénieur, j'aimerais aider des lycéens.",
+        "commitment": True,
+        "consent": True,
     }
     data.update(overrides)
     return data
@@ -83,8 +94,7 @@ def test_the_volunteers_acknowledgement_when_routed(s, settings):
     assert text.startswith("Bonjour Paul,\n\nMerci de vouloir devenir mentor !")
     assert "Votre profil a été transmis à une association de mentorat du réseau près de chez vous." in text
     assert f"Écrivez au réseau, contact@lementorat.fr, en rappelant la référence {made.reference}." in text
-    assert (f"sans association, elles sont supprimées au bout de {settings.mentor_retention_days} jours."
-            in text)
+    assert f"sans association, elles sont supprimées au bout de {settings.mentor_retention_days} jours." in text
 
 
 def test_the_volunteers_acknowledgement_when_nobody_fits(s):
@@ -92,7 +102,10 @@ def test_the_volunteers_acknowledgement_when_nobody_fits(s):
     assert made.status == "needs_triage" and made.association is None
     mails = new_mails(s)
     assert list(mails) == ["mentor_acknowledgement"] and list(made.mail_ids) == [mails["mentor_acknowledgement"]["id"]]
-    assert "Une personne du réseau va chercher l'association qui pourra vous accueillir." in mails["mentor_acknowledgement"]["text"]
+    assert (
+        "Une personne du réseau va chercher l'association qui pourra vous accueillir."
+        in mails["mentor_acknowledgement"]["text"]
+    )
 
 
 def test_the_reminder_to_the_association(s, clock, settings):
@@ -128,8 +141,10 @@ def test_the_accepted_volunteer_reads_the_associations_name_and_address(s):
     assert "Pour joindre l'association : first@asso.example.org\n" in mail["text"]
 
 
-@pytest.mark.parametrize("kind", ["nothing_known", "requester_accepted", "mentor_accepted", "mentor_reminder",
-                                  "mentor_association_new_signup"])
+@pytest.mark.parametrize(
+    "kind",
+    ["nothing_known", "requester_accepted", "mentor_accepted", "mentor_reminder", "mentor_association_new_signup"],
+)
 def test_a_mail_the_sign_up_cannot_have_is_refused(s, kind):
     from chalicelib.domain.mentor import MentorSignup
 
@@ -140,8 +155,16 @@ def test_a_mail_the_sign_up_cannot_have_is_refused(s, kind):
 
 
 def test_a_short_profile_without_sector_or_message(s):
-    made = sign_up(s, modes=["distance"], hours_per_month=1, youth_ages=["6-10"], needs=["insertion_pro"],
-                   sector=None, message=None, occupation="etudiant")
+    made = sign_up(
+        s,
+        modes=["distance"],
+        hours_per_month=1,
+        youth_ages=["6-10"],
+        needs=["insertion_pro"],
+        sector=None,
+        message=None,
+        occupation="etudiant",
+    )
     text = new_mails(s)["mentor_association_new_signup"]["text"]
     assert [line for line in text.splitlines() if line.startswith("- ")] == [
         "- Âge : 42 ans",

@@ -32,8 +32,11 @@ def test_a_sign_up_is_read_with_its_expiry_and_channel(s, settings, clock):
 
 def test_an_accepted_sign_up_is_kept_retention_days_from_the_acceptance(s, settings, clock):
     made = sign_up(s)
-    (link,) = [LINK.search(m["text"]).group(1) for m in map(s.stores.outbox.mail_state, made.mail_ids)
-               if m["kind"] == "mentor_association_new_signup"]
+    (link,) = [
+        LINK.search(m["text"]).group(1)
+        for m in map(s.stores.outbox.mail_state, made.mail_ids)
+        if m["kind"] == "mentor_association_new_signup"
+    ]
     clock.advance(days=3)
     s.mentors.accept(link)
     view = s.mentor_queries.get(made.id)

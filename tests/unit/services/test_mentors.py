@@ -42,7 +42,10 @@ def test_a_sign_up_is_routed_by_mentor_v1_and_acknowledged(services):
     stored = services.mentor_queries.get(made.reference)
     assert stored["routing"]["association"] == "first" and stored["place"]["commune"] == "59512"
     kinds = sorted(m["Subject"].split(" BEN-")[0] for m in read_outbox(services))
-    assert kinds == ["Un ou une bénévole souhaite devenir mentor", "Votre candidature pour devenir mentor est bien reçue"]
+    assert kinds == [
+        "Un ou une bénévole souhaite devenir mentor",
+        "Votre candidature pour devenir mentor est bien reçue",
+    ]
 
 
 def test_nobody_fits_sends_it_to_triage_with_the_reason_and_still_acknowledges(services):
@@ -184,7 +187,9 @@ def test_a_decline_routed_onward_counts_its_time_to_answer_from_the_routing(serv
     view = services.mentors.decline(token_for(services, "first"), "complet", None)
     assert view.state == "declined"
     assert services.mentor_queries.get(made.id)["association"]["id"] == "second"  # routed onward
-    declined = {a: c for _, a, c in services.stores.mentors.association_counts(day, clock.now().iso[:10]) if c.get("declined")}
+    declined = {
+        a: c for _, a, c in services.stores.mentors.association_counts(day, clock.now().iso[:10]) if c.get("declined")
+    }
     assert declined == {"first": {"declined": 1, "h36": 1}}
 
 
@@ -207,4 +212,8 @@ def test_a_sign_up_refused_by_a_conflict_waits_a_random_while_and_retries_on_fre
     monkeypatch.setattr(concurrency.time, "sleep", waits.append)
     made = sign_up(services)
     assert made.status == "routed" and len(reads) == 3
-    assert len(waits) == 2 and 0 <= waits[0] <= concurrency.CONFLICT_WAIT and 0 <= waits[1] <= 2 * concurrency.CONFLICT_WAIT
+    assert (
+        len(waits) == 2
+        and 0 <= waits[0] <= concurrency.CONFLICT_WAIT
+        and 0 <= waits[1] <= 2 * concurrency.CONFLICT_WAIT
+    )

@@ -139,14 +139,17 @@ def test_an_ses_answer_lost_after_the_request_left_is_not_sent_again(settings, c
     assert ses.calls == 2  # neither the sweeper nor the stream sends it again
 
 
-@pytest.mark.parametrize("make_error", [
-    lambda: __import__("botocore.exceptions").exceptions.EndpointConnectionError(endpoint_url="https://email"),
-    lambda: __import__("botocore.exceptions").exceptions.ConnectTimeoutError(endpoint_url="https://email"),
-    lambda: __import__("botocore.exceptions").exceptions.ClientError(
-        {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendEmail"),
-], ids=["no-connection", "connect-timeout", "ses-refused"])
-
-
+@pytest.mark.parametrize(
+    "make_error",
+    [
+        lambda: __import__("botocore.exceptions").exceptions.EndpointConnectionError(endpoint_url="https://email"),
+        lambda: __import__("botocore.exceptions").exceptions.ConnectTimeoutError(endpoint_url="https://email"),
+        lambda: __import__("botocore.exceptions").exceptions.ClientError(
+            {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendEmail"
+        ),
+    ],
+    ids=["no-connection", "connect-timeout", "ses-refused"],
+)
 def test_a_send_that_surely_failed_is_retried_later(settings, clock, make_error):
     ses = FakeSes(make_error())
     s = make_services(settings, clock, sender=SesSender(lambda: ses))
@@ -273,9 +276,15 @@ def test_a_hostile_stored_in_reply_to_is_dropped_not_copied(settings, clock, tmp
     hostile = "<=?utf-8?b?" + base64.b64encode(payload.encode()).decode() + "?=@x>"
     outbox = EmlOutbox(str(tmp_path))
     mail = OutgoingMail(
-        id="m1", message_id="<m1.MNT-2345-6789@lementorat.fr>", to=("cpe@college.example.fr",),
-        subject="Votre demande MNT-2345-6789 est bien reçue", text="Bonjour", html="<p>Bonjour</p>",
-        auto_submitted="auto-replied", reply_to="urgence@lementorat.fr", in_reply_to=hostile,
+        id="m1",
+        message_id="<m1.MNT-2345-6789@lementorat.fr>",
+        to=("cpe@college.example.fr",),
+        subject="Votre demande MNT-2345-6789 est bien reçue",
+        text="Bonjour",
+        html="<p>Bonjour</p>",
+        auto_submitted="auto-replied",
+        reply_to="urgence@lementorat.fr",
+        in_reply_to=hostile,
     )
     outbox.send(mail, settings.mail_from)
     raw = (tmp_path / "m1.eml").read_bytes()
@@ -294,8 +303,13 @@ def test_a_mail_failing_for_good_after_its_request_was_erased_adds_nothing_to_it
     s = make_services(settings, clock, sender=AlwaysDown())
     result = s.submit(request_of(youth(), Channel.FORM))
     console = ConsoleService(
-        requests=s.stores.requests, queue=s.stores.requests, directory=s.directory, mails=s.mails, clock=clock,
-        settings=s.settings, outbox=s.stores.outbox,
+        requests=s.stores.requests,
+        queue=s.stores.requests,
+        directory=s.directory,
+        mails=s.mails,
+        clock=clock,
+        settings=s.settings,
+        outbox=s.stores.outbox,
     )
 
     class ErasedMidSend:

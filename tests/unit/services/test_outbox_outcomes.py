@@ -76,11 +76,17 @@ def test_an_unsendable_mail_is_given_up_at_once_and_the_next_one_still_goes(sett
     assert mails["acknowledgement"]["state"] == "sent"
     (event,) = mail_failed_events(s, result)
     assert event["actor"] == "system" and event["at"] == clock.now().iso
-    assert event["detail"] == {"mail_id": failed["id"], "kind": "association_new_request",
-                               "reason": "To: no usable address"}
+    assert event["detail"] == {
+        "mail_id": failed["id"],
+        "kind": "association_new_request",
+        "reason": "To: no usable address",
+    }
     (listed,) = s.outbox.failed_mails()
-    assert (listed["id"], listed["kind"], listed["error"]) == (failed["id"], "association_new_request",
-                                                               "To: no usable address")
+    assert (listed["id"], listed["kind"], listed["error"]) == (
+        failed["id"],
+        "association_new_request",
+        "To: no usable address",
+    )
 
 
 def test_a_mail_about_no_request_given_up_touches_no_timeline(settings, clock):
@@ -112,8 +118,11 @@ def test_each_failed_send_waits_the_next_backoff_then_the_last_one_repeats(setti
     assert (state["state"], state["attempts"]) == ("failed", 7)
     assert state["last_error"] == "MailNotSent after 7 attempts"
     (event,) = mail_failed_events(s, result)
-    assert event["detail"] == {"mail_id": mail_id, "kind": "association_new_request",
-                               "reason": "MailNotSent after 7 attempts"}
+    assert event["detail"] == {
+        "mail_id": mail_id,
+        "kind": "association_new_request",
+        "reason": "MailNotSent after 7 attempts",
+    }
     clock.advance(days=3)
     assert s.outbox.sweep().failed == 0 and len(sender.sends) == 7
 
@@ -205,10 +214,13 @@ def test_a_sweep_goes_on_after_a_batch_of_unknown_outcomes(settings, clock, batc
     assert (report.sent, report.unknown) == (0, 2)
 
 
-@pytest.mark.parametrize(("error", "reason"), [
-    (MailOutcomeUnknown("connection closed mid-way"), "outcome unknown (connection closed mid-way)"),
-    (MailOutcomeUnknown(), "outcome unknown (MailOutcomeUnknown)"),
-])
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (MailOutcomeUnknown("connection closed mid-way"), "outcome unknown (connection closed mid-way)"),
+        (MailOutcomeUnknown(), "outcome unknown (MailOutcomeUnknown)"),
+    ],
+)
 def test_a_send_of_unknown_outcome_is_given_up_with_its_reason(settings, clock, error, reason):
     sender = Scripted(default=error)
     s = wired(settings, clock, sender)

@@ -57,7 +57,11 @@ def test_a_listed_request_has_the_same_view(s):
     (listed,), cursor = s.requests.list(None, None, 10, None)
     assert cursor is None
     assert (listed["reference"], listed["created_at"], listed["declined"], listed["triage_reason"]) == (
-        made.reference, "2026-11-24T09:00:00.000000Z", [], "no association covers département 75")
+        made.reference,
+        "2026-11-24T09:00:00.000000Z",
+        [],
+        "no association covers département 75",
+    )
 
 
 @pytest.mark.parametrize("cursor", ["not-a-cursor!", "e30"])
@@ -73,8 +77,14 @@ def test_a_cursor_that_is_not_ours_is_refused(s, cursor):
 
 @pytest.fixture
 def volunteers(s):
-    return VolunteerConsole(requests=s.stores.requests, queue=s.stores.mentors, directory=s.directory,
-                            mails=s.mails, clock=s.clock, settings=s.settings)
+    return VolunteerConsole(
+        requests=s.stores.requests,
+        queue=s.stores.mentors,
+        directory=s.directory,
+        mails=s.mails,
+        clock=s.clock,
+        settings=s.settings,
+    )
 
 
 def test_a_sign_up_s_page_shows_it_with_its_association_and_an_admin_s_erasure_only(s, volunteers):
@@ -86,13 +96,16 @@ def test_a_sign_up_s_page_shows_it_with_its_association_and_an_admin_s_erasure_o
     assert page.associations == []
     assert page.actions == {"erase": False}
     assert volunteers.signup_page(made.reference, Operator("op@reseau.example.org", Role.OPERATOR)).actions == {
-        "erase": False}
+        "erase": False
+    }
     admin = Operator("admin@reseau.example.org", Role.ADMIN)
     assert volunteers.signup_page(made.reference, admin).actions == {"erase": True}
     volunteers.erase(made.reference, admin)
     assert volunteers.signup_page(made.reference, admin).actions == {"erase": False}  # nothing left to erase
     assert [(e.type, e.label) for e in page.timeline][:2] == [
-        ("received", "Candidature reçue"), ("routed", "Envoyée à une association")]
+        ("received", "Candidature reçue"),
+        ("routed", "Envoyée à une association"),
+    ]
     assert [c["name"] for c in page.candidates if c["chosen"]] == ["Association first"]
 
 
@@ -127,7 +140,8 @@ def test_a_recount_puts_back_the_tab_counts_and_the_aggregates(s, clock):
     assert (report.requests, report.by_status) == (3, {"routed": 1, "needs_triage": 2})
     assert (report.first_day, report.last_day) == ("2026-11-24", "2026-11-25")
     assert {k: v for k, v in s.stores.requests.status_counts(epoch).items() if v} == {
-        k: v for k, v in right_counts.items() if v}
+        k: v for k, v in right_counts.items() if v
+    }
     assert s.stores.stats.daily_counts("2026-11-01", "2026-11-30") == right_days
 
 
@@ -161,8 +175,13 @@ def test_the_volunteers_statistics_list_their_own_channels(s):
     from chalicelib.services.statistics import StatisticsService
 
     s.mentors.sign_up(parse_mentor_submission(volunteer(), json=True), "form")
-    stats = StatisticsService(stats=s.stores.mentors, directory=s.directory, clock=s.clock,
-                              channel_labels=MENTOR_CHANNEL_LABELS, shown=MENTOR_CHANNEL_LABELS)
+    stats = StatisticsService(
+        stats=s.stores.mentors,
+        directory=s.directory,
+        clock=s.clock,
+        channel_labels=MENTOR_CHANNEL_LABELS,
+        shown=MENTOR_CHANNEL_LABELS,
+    )
     report = stats.report(4)
     assert report.channels == ["form", "api"]
     assert report.weekly["2026-11-23"] == {"form": 1}

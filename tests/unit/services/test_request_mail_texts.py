@@ -13,8 +13,13 @@ from chalicelib.domain.vocabulary import Channel
 from tests.conftest import association, make_memory_services, request_of, youth
 
 LINK = re.compile(r"http://127\.0\.0\.1:8000/reponse/([A-Za-z0-9_.\-]+)")
-REFERENT = {"name": "Mme Roux", "email": "roux@college.example.fr", "phone": "0320000000",
-            "structure_name": "Collège Jean Macé", "structure_type": "ase"}
+REFERENT = {
+    "name": "Mme Roux",
+    "email": "roux@college.example.fr",
+    "phone": "0320000000",
+    "structure_name": "Collège Jean Macé",
+    "structure_type": "ase",
+}
 
 
 @pytest.fixture
@@ -73,9 +78,14 @@ def test_the_associations_mail_of_a_youths_own_request(s):
 
 def test_a_referent_of_no_stated_structure_is_a_professional(s, settings):
     # A request from another door may hold a referent without a structure type.
-    record = {"id": "r1", "reference": "MNT-2345-6789", "fields": {"age": 14, "postal_code": "59100"},
-              "place": {"commune_name": "Roubaix", "postal_code": "59100", "departement": "59"},
-              "referent": {"name": "X", "email": "x@example.fr", "structure_type": None}, "channel": "api"}
+    record = {
+        "id": "r1",
+        "reference": "MNT-2345-6789",
+        "fields": {"age": 14, "postal_code": "59100"},
+        "place": {"commune_name": "Roubaix", "postal_code": "59100", "departement": "59"},
+        "referent": {"name": "X", "email": "x@example.fr", "structure_type": None},
+        "channel": "api",
+    }
     asso = s.directory.snapshot().get("asso-a")
     mail = s.mails.association_new_request(record, asso, 1)
     assert "- Demande faite par : un professionnel\n" in mail.text
@@ -83,8 +93,14 @@ def test_a_referent_of_no_stated_structure_is_a_professional(s, settings):
 
 
 def test_a_postal_code_without_a_known_commune_is_shown_as_such(s):
-    record = {"id": "r1", "reference": "MNT-2345-6789", "fields": {"age": 14, "postal_code": "59999", "situation": "college"},
-              "place": None, "referent": None, "channel": "form"}
+    record = {
+        "id": "r1",
+        "reference": "MNT-2345-6789",
+        "fields": {"age": 14, "postal_code": "59999", "situation": "college"},
+        "place": None,
+        "referent": None,
+        "channel": "form",
+    }
     mail = s.mails.association_new_request(record, s.directory.snapshot().get("asso-a"), 1)
     assert "- Commune : code postal 59999\n" in mail.text and "- Situation : Au collège\n" in mail.text
     assert "- Demande faite par : le ou la jeune\n" in mail.text
@@ -101,8 +117,10 @@ def test_the_youths_acknowledgement_of_a_routed_request(s):
     text = ack["text"]
     assert text.startswith("Bonjour Léa,\n\nNous avons bien reçu votre demande de mentorat.\n")
     assert f"Votre référence : {result.reference}\n" in text
-    assert ("Elle a été transmise à une association de mentorat du réseau. "
-            "L'association va étudier votre demande et vous contactera.") in text
+    assert (
+        "Elle a été transmise à une association de mentorat du réseau. "
+        "L'association va étudier votre demande et vous contactera."
+    ) in text
     assert "Une personne du réseau va chercher" not in text
 
 
@@ -131,16 +149,20 @@ def test_no_intake_address_no_reply_to(settings, clock):
 
 
 def test_the_message_id_names_the_domain_of_the_from_address(settings, clock):
-    s = make_memory_services(replace(settings, mail_from="Réseau <ne-pas-repondre@MAIL.EXAMPLE.FX>"), clock,
-                             directory=[association("asso-a")])
+    s = make_memory_services(
+        replace(settings, mail_from="Réseau <ne-pas-repondre@MAIL.EXAMPLE.FX>"),
+        clock,
+        directory=[association("asso-a")],
+    )
     result = s.submit(request_of(youth(), Channel.FORM))
     for mail in stored_mails(s, result).values():
         assert mail["message_id"] == f"<{mail['id']}.{result.reference}@MAIL.EXAMPLE.FX>"
 
 
 def test_a_from_address_without_a_domain_gives_localhost(settings, clock):
-    s = make_memory_services(replace(settings, mail_from="Réseau <ne-pas-repondre@>"), clock,
-                             directory=[association("asso-a")])
+    s = make_memory_services(
+        replace(settings, mail_from="Réseau <ne-pas-repondre@>"), clock, directory=[association("asso-a")]
+    )
     result = s.submit(request_of(youth(), Channel.FORM))
     for mail in stored_mails(s, result).values():
         assert mail["message_id"] == f"<{mail['id']}.{result.reference}@localhost>"
@@ -196,23 +218,34 @@ def test_the_referent_told_of_the_acceptance_reads_for_whom(s):
     told = [s.stores.outbox.mail_state(m) for m in s.stores.outbox.take_inserted()]
     (mail,) = [m for m in told if m["kind"] == "requester_accepted"]
     assert mail["to"] == ["roux@college.example.fr"]
-    assert ("Bonne nouvelle : l'association Association asso-a a accepté la demande de mentorat que vous avez "
-            "faite pour Léa.") in mail["text"]
+    assert (
+        "Bonne nouvelle : l'association Association asso-a a accepté la demande de mentorat que vous avez "
+        "faite pour Léa."
+    ) in mail["text"]
 
 
 def referent_record(channel="referent_form", name="Mme Roux", first_name=None, association=None):
-    return {"id": "r1", "reference": "MNT-2345-6789", "channel": channel, "association": association,
-            "fields": {"first_name": first_name, "age": 12},
-            "referent": {**REFERENT, "name": name}, "inbound": None}
+    return {
+        "id": "r1",
+        "reference": "MNT-2345-6789",
+        "channel": channel,
+        "association": association,
+        "fields": {"first_name": first_name, "age": 12},
+        "referent": {**REFERENT, "name": name},
+        "inbound": None,
+    }
 
 
-@pytest.mark.parametrize(("name", "hello"), [
-    ("Mme Roux", "Bonjour Mme Roux,"),
-    ("  Mme\tRoux\n ", "Bonjour Mme Roux,"),
-    ("M. " + "x" * 100, "Bonjour M. " + "x" * 77 + ","),
-    (None, "Bonjour,"),
-    ("", "Bonjour,"),
-])
+@pytest.mark.parametrize(
+    ("name", "hello"),
+    [
+        ("Mme Roux", "Bonjour Mme Roux,"),
+        ("  Mme\tRoux\n ", "Bonjour Mme Roux,"),
+        ("M. " + "x" * 100, "Bonjour M. " + "x" * 77 + ","),
+        (None, "Bonjour,"),
+        ("", "Bonjour,"),
+    ],
+)
 def test_the_referents_greeting_is_their_name_on_one_line_at_most_80_characters(s, name, hello):
     mail = s.mails.acknowledgement(referent_record(name=name), "roux@college.example.fr")
     assert mail.text.splitlines()[0] == hello
@@ -228,8 +261,10 @@ def test_a_mails_sender_is_never_greeted_by_the_name_it_claims(s):
 def test_the_referent_told_of_an_acceptance_without_the_youths_first_name(s):
     asso = s.directory.snapshot().get("asso-a")
     mail = s.mails.requester_accepted(referent_record(), asso, "roux@college.example.fr")
-    assert ("l'association Association asso-a a accepté la demande de mentorat que vous avez faite pour "
-            "le ou la jeune que vous accompagnez.") in mail.text
+    assert (
+        "l'association Association asso-a a accepté la demande de mentorat que vous avez faite pour "
+        "le ou la jeune que vous accompagnez."
+    ) in mail.text
     assert mail.to == ("roux@college.example.fr",) and mail.request_id == "r1"
 
 
@@ -239,8 +274,10 @@ def request_entity(s, result):
     return Request.from_record(s.stores.requests.get_request(result.id, s.clock.now().epoch))
 
 
-@pytest.mark.parametrize("kind", ["nothing_known", "association_new_request", "association_reminder",
-                                  "requester_accepted", "mentor_accepted"])
+@pytest.mark.parametrize(
+    "kind",
+    ["nothing_known", "association_new_request", "association_reminder", "requester_accepted", "mentor_accepted"],
+)
 def test_a_mail_the_request_cannot_have_is_refused(s, kind):
     from chalicelib.domain.request import MailIntent
 
@@ -265,8 +302,12 @@ def test_the_associations_mail_says_what_a_mailed_request_left_unsaid(s):
     a situation or a need: the association reads "non précisé", never "None"."""
     from chalicelib.domain.models import Association
 
-    request = {"id": "r1", "reference": "MEN-2026-ABCDEF", "fields": {"message": "Un élève a besoin d'aide."},
-               "referent": {"name": "Mme Roux", "email": "roux@college.example.fr"}}
+    request = {
+        "id": "r1",
+        "reference": "MEN-2026-ABCDEF",
+        "fields": {"message": "Un élève a besoin d'aide."},
+        "referent": {"name": "Mme Roux", "email": "roux@college.example.fr"},
+    }
     asso = Association(**association("asso-a"))
     mail = s.mails.association_new_request(request, asso, 1)
     assert lines(mail.text) == [

@@ -13,8 +13,10 @@ from chalicelib.domain.vocabulary import Channel
 from tests.conftest import association, make_memory_services, request_of, youth
 
 LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
-DIRECTORY = [association("asso-a", recruits_mentors=True, communes=["59512"]),
-             association("asso-b", recruits_mentors=True)]
+DIRECTORY = [
+    association("asso-a", recruits_mentors=True, communes=["59512"]),
+    association("asso-b", recruits_mentors=True),
+]
 
 
 @pytest.fixture

@@ -34,7 +34,11 @@ def test_a_replayed_submission_answers_the_first_and_stores_no_mail(s):
     inserted = s.stores.outbox.take_inserted()
     again = s.submit(request_of(body, Channel.API), Idempotency.of_api("k1", body))
     assert (again.id, again.reference, again.status, again.association) == (
-        first.id, first.reference, first.status, first.association)
+        first.id,
+        first.reference,
+        first.status,
+        first.association,
+    )
     assert again.replayed and not first.replayed and again.mail_ids == ()
     assert len(inserted) == 2 and s.stores.outbox.take_inserted() == []
 

@@ -18,8 +18,12 @@ def in_process_settings(tmp_path, **overrides: Any):
     from chalicelib.config import Settings
 
     base: dict[str, Any] = dict(
-        stage="local", table_name=f"t-{uuid.uuid4().hex[:12]}", outbox_dir=str(tmp_path / "outbox"),
-        admin_token="test-admin-token", public_base_url="http://127.0.0.1:8000", secret_key="test-secret",
+        stage="local",
+        table_name=f"t-{uuid.uuid4().hex[:12]}",
+        outbox_dir=str(tmp_path / "outbox"),
+        admin_token="test-admin-token",
+        public_base_url="http://127.0.0.1:8000",
+        secret_key="test-secret",
         directory_cache_seconds=0.0,
     )
     return Settings(**{**base, **overrides})

@@ -6,7 +6,16 @@ from __future__ import annotations
 import re
 
 from tests.unit.web.test_answer_page_texts import (  # noqa: F401
-    accept, csrf_of, facts, post_form, settings, submit, text, token_for, volunteer, wired,
+    accept,
+    csrf_of,
+    facts,
+    post_form,
+    settings,
+    submit,
+    text,
+    token_for,
+    volunteer,
+    wired,
 )
 
 from tests.conftest import youth
@@ -18,8 +27,12 @@ def test_a_decline_is_confirmed_once_and_the_link_then_says_what_happened(http, 
     submit(http, youth())
     token = token_for(wired, "first-asso")
     page = text(http.get(f"/reponse/{token}"))
-    declined = text(post_form(http, f"/reponse/{token}", {"decision": "decline", "reason": "complet", "csrf": csrf_of(page)}))
-    assert NOTICE.findall(declined) == ["Votre refus est bien enregistré. La demande est proposée à une autre association."]
+    declined = text(
+        post_form(http, f"/reponse/{token}", {"decision": "decline", "reason": "complet", "csrf": csrf_of(page)})
+    )
+    assert NOTICE.findall(declined) == [
+        "Votre refus est bien enregistré. La demande est proposée à une autre association."
+    ]
     lead = "Association first-asso a refusé cette demande. Merci d'avoir répondu."
     assert f'<p class="lead">{lead}</p>' in declined
     reopened = text(http.get(f"/reponse/{token}"))
@@ -43,14 +56,23 @@ def test_the_volunteers_profile_facts_word_for_word(http, wired):
     token = token_for(wired, "lille-mentors")
     page = text(http.get(f"/reponse/{token}"))
     assert facts(page) == [
-        ("Âge", "42 ans"), ("Commune", "Roubaix (59100)"), ("Situation", "En activité professionnelle"),
-        ("Secteur ou métier", "Informatique"), ("Mentorat", "En présentiel, près de chez moi"),
-        ("Disponibilité", "4 heures par mois, pendant au moins 6 mois"), ("Âges des jeunes", "15 à 18 ans (lycée)"),
-        ("Pour aider en", "Orientation (choisir une voie, un métier)"), ("Reçue le", "24/11/2026"),
+        ("Âge", "42 ans"),
+        ("Commune", "Roubaix (59100)"),
+        ("Situation", "En activité professionnelle"),
+        ("Secteur ou métier", "Informatique"),
+        ("Mentorat", "En présentiel, près de chez moi"),
+        ("Disponibilité", "4 heures par mois, pendant au moins 6 mois"),
+        ("Âges des jeunes", "15 à 18 ans (lycée)"),
+        ("Pour aider en", "Orientation (choisir une voie, un métier)"),
+        ("Reçue le", "24/11/2026"),
     ]
     assert "Merci de répondre avant le <strong>" in page
-    declined = text(post_form(http, f"/reponse/{token}", {"decision": "decline", "reason": "profil", "csrf": csrf_of(page)}))
-    assert NOTICE.findall(declined) == ["Votre refus est bien enregistré. Le profil est proposé à une autre association."]
+    declined = text(
+        post_form(http, f"/reponse/{token}", {"decision": "decline", "reason": "profil", "csrf": csrf_of(page)})
+    )
+    assert NOTICE.findall(declined) == [
+        "Votre refus est bien enregistré. Le profil est proposé à une autre association."
+    ]
     assert "Merci de répondre avant" not in declined
 
 
@@ -58,10 +80,16 @@ def test_a_decline_keeps_the_reason_and_comment_the_association_gave(http, wired
     made = submit(http, youth())
     token = token_for(wired, "first-asso")
     page = text(http.get(f"/reponse/{token}"))
-    r = post_form(http, f"/reponse/{token}", {"decision": "decline", "reason": "autre", "comment": "Trop loin", "csrf": csrf_of(page)})
+    r = post_form(
+        http,
+        f"/reponse/{token}",
+        {"decision": "decline", "reason": "autre", "comment": "Trop loin", "csrf": csrf_of(page)},
+    )
     assert r.status_code == 200
     declined = [e for e in wired.requests.get(made["id"])["events"] if e["type"] == "declined"]
-    assert [(e["actor"], e["detail"]) for e in declined] == [("first-asso", {"reason": "autre", "comment": "Trop loin"})]
+    assert [(e["actor"], e["detail"]) for e in declined] == [
+        ("first-asso", {"reason": "autre", "comment": "Trop loin"})
+    ]
 
 
 def test_a_reason_not_offered_is_named_in_the_error_summary(http, wired):

@@ -25,8 +25,11 @@ DIRECTORY = [
     association("lille-mentors", recruits_mentors=True, mentor_capacity=3),
 ]
 REFERENT = {
-    "name": "Mme Dupont", "email": "cpe@ac-lille.example.fr", "phone": "03 20 00 00 00",
-    "structure_name": "Collège Jean Macé", "structure_type": "etablissement_scolaire",
+    "name": "Mme Dupont",
+    "email": "cpe@ac-lille.example.fr",
+    "phone": "03 20 00 00 00",
+    "structure_name": "Collège Jean Macé",
+    "structure_type": "etablissement_scolaire",
 }
 
 
@@ -100,13 +103,23 @@ def test_the_open_page_names_the_request_its_facts_its_forms_and_the_refusal_rea
     assert h1_of(page) == f'Demande de mentorat <span class="nowrap">{ref}</span>'
     assert "Le réseau propose cette demande à Association first-asso. Lisez-la, puis acceptez-la ou refusez-la." in page
     assert facts(page) == [
-        ("Âge", "15 ans"), ("Commune", "Roubaix (59100)"), ("Situation", "Au collège"), ("Besoin", "Soutien scolaire"),
-        ("Situation particulière", "Aucune indiquée"), ("Demande faite par", "le ou la jeune"), ("Reçue le", "24/11/2026"),
+        ("Âge", "15 ans"),
+        ("Commune", "Roubaix (59100)"),
+        ("Situation", "Au collège"),
+        ("Besoin", "Soutien scolaire"),
+        ("Situation particulière", "Aucune indiquée"),
+        ("Demande faite par", "le ou la jeune"),
+        ("Reçue le", "24/11/2026"),
     ]
     assert re.findall(r'<form class="answer-form" method="post" action="([^"]+)"', page) == [f"/reponse/{token}"] * 2
     assert re.findall(r'name="csrf" value="([^"]+)"', page) == [wired.links.csrf_for(token)] * 2
     reasons = re.findall(r'<input type="radio" id="([^"]+)" name="reason" value="([^"]+)"', page)
-    assert reasons == [("reason", "complet"), ("reason-territoire", "territoire"), ("reason-profil", "profil"), ("reason-autre", "autre")]
+    assert reasons == [
+        ("reason", "complet"),
+        ("reason-territoire", "territoire"),
+        ("reason-profil", "profil"),
+        ("reason-autre", "autre"),
+    ]
     labels = re.findall(r'<label for="reason[^"]*">(.*?)</label>', page)
     assert labels == [
         str(escape("Nous n'avons plus de place pour le moment")),
@@ -129,7 +142,7 @@ def test_a_refusal_without_reason_comes_back_422_with_its_error_named(http, wire
     assert title_of(again) == (
         f"Erreur : le formulaire contient 1 erreur – Erreur : Demande de mentorat {ref} – {settings.network_name}"
     )
-    assert "<h2 id=\"error-summary-title\">Le formulaire contient 1 erreur</h2>" in again
+    assert '<h2 id="error-summary-title">Le formulaire contient 1 erreur</h2>' in again
     assert re.search(r'<li><a href="#reason">Motif du refus : [^<]+</a></li>', again)
     assert 'id="reason-error"' in again
     assert wired.requests.get(made["id"])["status"] == "routed"
@@ -158,7 +171,9 @@ def test_once_accepted_a_referents_request_shows_the_professional_and_the_struct
     page = text(accept(http, token_for(wired, "first-asso")))
     contacts = page.split("<h2>Coordonnées</h2>")[1].split("<h2>Rappel de la demande</h2>")[0]
     assert facts(contacts) == [
-        ("Nom", "Léa"), ("E-mail", "Non indiqué"), ("Téléphone", "Non indiqué"),
+        ("Nom", "Léa"),
+        ("E-mail", "Non indiqué"),
+        ("Téléphone", "Non indiqué"),
         ("Nom", "Mme Dupont"),
         ("Structure", "Collège Jean Macé (Établissement scolaire)"),
         ("E-mail", '<a href="mailto:cpe@ac-lille.example.fr">cpe@ac-lille.example.fr</a>'),
@@ -178,8 +193,16 @@ def test_an_association_no_longer_in_the_directory_is_called_votre_association(h
 # -- the link's errors ------------------------------------------------------------------------
 
 INVALID = (400, "Lien invalide", "Ce lien n'est pas valide. Utilisez le lien reçu par e-mail, sans le modifier.")
-EXPIRED = (410, "Lien expiré", "Ce lien a expiré. Écrivez à l'équipe du réseau en indiquant la référence de la demande.")
-UNKNOWN = (404, "Demande introuvable", "Cette demande n'existe plus : elle a été close ou ses données ont été effacées.")
+EXPIRED = (
+    410,
+    "Lien expiré",
+    "Ce lien a expiré. Écrivez à l'équipe du réseau en indiquant la référence de la demande.",
+)
+UNKNOWN = (
+    404,
+    "Demande introuvable",
+    "Cette demande n'existe plus : elle a été close ou ses données ont été effacées.",
+)
 
 
 def assert_error_page(r, settings, status, heading, message, back=()):
@@ -218,7 +241,9 @@ def test_each_broken_link_answers_the_same_page_when_posted_to(http, wired, sett
         r = post_form(http, f"/reponse/{bad}", {"decision": "accept", "csrf": wired.links.csrf_for(bad)})
         assert_error_page(r, settings, *expected)
     clock.advance(days=settings.link_max_age_days, seconds=1)
-    r = post_form(http, f"/reponse/{token}", {"decision": "decline", "reason": "complet", "csrf": wired.links.csrf_for(token)})
+    r = post_form(
+        http, f"/reponse/{token}", {"decision": "decline", "reason": "complet", "csrf": wired.links.csrf_for(token)}
+    )
     assert_error_page(r, settings, *EXPIRED)
 
 
@@ -228,8 +253,16 @@ def test_each_broken_link_answers_the_same_page_when_posted_to(http, wired, sett
 def test_a_post_over_64_kib_is_refused_413(http, wired, settings):
     made = submit(http, youth())
     token = token_for(wired, "first-asso")
-    body = urlencode({"decision": "decline", "reason": "autre", "csrf": wired.links.csrf_for(token), "comment": "x" * (65 * 1024)})
-    assert_error_page(post_form(http, f"/reponse/{token}", body.encode()), settings, 413, "Envoi trop long", "Le texte envoyé est trop long.")
+    body = urlencode(
+        {"decision": "decline", "reason": "autre", "csrf": wired.links.csrf_for(token), "comment": "x" * (65 * 1024)}
+    )
+    assert_error_page(
+        post_form(http, f"/reponse/{token}", body.encode()),
+        settings,
+        413,
+        "Envoi trop long",
+        "Le texte envoyé est trop long.",
+    )
     assert wired.requests.get(made["id"])["status"] == "routed"
 
 
@@ -239,7 +272,10 @@ def test_a_post_with_too_many_fields_is_refused_with_a_way_back(http, wired, set
     fields = [("decision", "accept"), ("csrf", wired.links.csrf_for(token))] + [(f"f{i}", "x") for i in range(100)]
     r = post_form(http, f"/reponse/{token}", urlencode(fields).encode())
     assert_error_page(
-        r, settings, 400, "Réponse refusée",
+        r,
+        settings,
+        400,
+        "Réponse refusée",
         "Le formulaire envoyé contient trop de champs : il ne vient pas de notre site. "
         "Ouvrez le formulaire sur notre site, remplissez-le et envoyez-le.",
         [(f"/reponse/{token}", "Rouvrir la demande")],
@@ -248,7 +284,8 @@ def test_a_post_with_too_many_fields_is_refused_with_a_way_back(http, wired, set
 
 
 FORGED = (
-    403, "Envoi refusé",
+    403,
+    "Envoi refusé",
     "Pour votre sécurité, cette réponse n'a pas été prise en compte : elle doit être envoyée depuis la "
     "page ouverte par le lien reçu par e-mail. Rouvrez ce lien, puis cliquez à nouveau sur "
     "« Accepter » ou « Refuser ».",
@@ -260,9 +297,13 @@ def test_a_post_without_the_pages_field_or_from_elsewhere_is_refused_403(http, w
     token = token_for(wired, "first-asso")
     back = [(f"/reponse/{token}", "Rouvrir la demande")]
     assert_error_page(post_form(http, f"/reponse/{token}", {"decision": "accept"}), settings, *FORGED, back)
-    assert_error_page(post_form(http, f"/reponse/{token}", {"decision": "accept", "csrf": "0" * 32}), settings, *FORGED, back)
+    assert_error_page(
+        post_form(http, f"/reponse/{token}", {"decision": "accept", "csrf": "0" * 32}), settings, *FORGED, back
+    )
     r = post_form(
-        http, f"/reponse/{token}", {"decision": "accept", "csrf": wired.links.csrf_for(token)},
+        http,
+        f"/reponse/{token}",
+        {"decision": "accept", "csrf": wired.links.csrf_for(token)},
         {"Origin": "https://evil.example.com"},
     )
     assert_error_page(r, settings, *FORGED, back)
@@ -284,10 +325,22 @@ def test_a_post_without_a_decision_is_not_understood(http, wired, settings, deci
 
 def volunteer(**overrides):
     data = {
-        "first_name": "Paul", "last_name": "Durand", "email": "paul.durand@example.net", "phone": "06 98 76 54 32",
-        "age": 42, "postal_code": "59100", "city": "Roubaix", "occupation": "actif", "modes": ["presentiel"],
-        "hours_per_month": 4, "youth_ages": ["15-18"], "needs": ["orientation"], "sector": "Informatique",
-        "message": "Ingénieur.", "commitment": True, "consent": True,
+        "first_name": "Paul",
+        "last_name": "Durand",
+        "email": "paul.durand@example.net",
+        "phone": "06 98 76 54 32",
+        "age": 42,
+        "postal_code": "59100",
+        "city": "Roubaix",
+        "occupation": "actif",
+        "modes": ["presentiel"],
+        "hours_per_month": 4,
+        "youth_ages": ["15-18"],
+        "needs": ["orientation"],
+        "sector": "Informatique",
+        "message": "Ingénieur.",
+        "commitment": True,
+        "consent": True,
     }
     return data | overrides
 

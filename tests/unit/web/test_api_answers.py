@@ -18,7 +18,11 @@ from tests.unicode_inputs import CRAFTED_CURSORS
 OURS = "http://127.0.0.1:8000"
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 JSON = {"Content-Type": "application/json"}
-API_HEADERS = {"Content-Type": "application/json; charset=utf-8", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+API_HEADERS = {
+    "Content-Type": "application/json; charset=utf-8",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
 DIRECTORY = [association("first-asso"), association("lille-mentors", recruits_mentors=True)]
 
 
@@ -78,7 +82,9 @@ def test_a_cross_site_submission_is_refused_403(http, wired):
 def test_a_body_that_is_not_an_object_or_too_long_is_refused(http, wired):
     assert_api(post_json(http, "/api/v1/requests", [youth()]), 400, errors("body", "a JSON object is expected"))
     assert_api(
-        post_json(http, "/api/v1/requests", youth(message="x" * (65 * 1024))), 413, errors("body", "body larger than 64 KiB")
+        post_json(http, "/api/v1/requests", youth(message="x" * (65 * 1024))),
+        413,
+        errors("body", "body larger than 64 KiB"),
     )
     r = http.post("/api/v1/requests", body=b"{not json", headers=JSON)
     assert_api(r, 400, errors("body", "body is not JSON"))
@@ -100,8 +106,14 @@ def test_a_key_reused_with_another_body_is_a_409(http, wired):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/requests", "/api/v1/requests/MNT-2222-2222", "/api/v1/admin/associations", "/api/v1/admin/quarantine",
-     "/api/v1/admin/outbox", "/api/v1/mentors/BEN-2222-2222"],
+    [
+        "/api/v1/requests",
+        "/api/v1/requests/MNT-2222-2222",
+        "/api/v1/admin/associations",
+        "/api/v1/admin/quarantine",
+        "/api/v1/admin/outbox",
+        "/api/v1/mentors/BEN-2222-2222",
+    ],
 )
 def test_every_admin_read_without_the_token_is_a_401_asking_for_a_bearer(http, wired, path):
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic test-admin-token"}):
@@ -120,8 +132,23 @@ def test_an_unknown_status_is_refused_with_the_known_ones(http, wired):
     assert_api(r, 422, errors("status", "one of ['needs_triage', 'routed', 'accepted', 'closed']"))
 
 
-@pytest.mark.parametrize("limit, ok", [("1", True), ("200", True), ("50", True), ("0", False), ("201", False), ("abc", False), ("-1", False), ("1000000", False),
-                                       ("²", False), ("١٥", False), ("１５", False), ("1" * 5000, False)])
+@pytest.mark.parametrize(
+    "limit, ok",
+    [
+        ("1", True),
+        ("200", True),
+        ("50", True),
+        ("0", False),
+        ("201", False),
+        ("abc", False),
+        ("-1", False),
+        ("1000000", False),
+        ("²", False),
+        ("١٥", False),
+        ("１５", False),
+        ("1" * 5000, False),
+    ],
+)
 def test_a_page_holds_1_to_200_items(http, wired, limit, ok):
     r = http.get("/api/v1/requests?" + urlencode({"limit": limit}), headers=ADMIN)
     if ok:
@@ -192,7 +219,8 @@ def test_a_page_with_partners_names_them_and_https_adds_hsts(tmp_path, clock):
     from app import app
 
     settings = in_process_settings(
-        tmp_path, public_base_url="https://mentorat.example.fr",
+        tmp_path,
+        public_base_url="https://mentorat.example.fr",
         partner_origins=("https://a.example.org", "https://b.example.org"),
     )
     with served(make_memory_services(settings, clock, directory=DIRECTORY)), Client(app) as client:
@@ -208,7 +236,11 @@ def test_a_page_with_partners_names_them_and_https_adds_hsts(tmp_path, clock):
 
 @pytest.mark.parametrize(
     "path, kind",
-    [("/static/site.css", "text/css; charset=utf-8"), ("/static/favicon.svg", "image/svg+xml"), ("/favicon.ico", "image/svg+xml")],
+    [
+        ("/static/site.css", "text/css; charset=utf-8"),
+        ("/static/favicon.svg", "image/svg+xml"),
+        ("/favicon.ico", "image/svg+xml"),
+    ],
 )
 def test_static_files_are_cached_an_hour_and_run_nothing(http, wired, path, kind):
     r = http.get(path)
@@ -223,7 +255,11 @@ def test_static_files_are_cached_an_hour_and_run_nothing(http, wired, path, kind
 
 @pytest.mark.parametrize(
     "path, title",
-    [("/mentions-legales", "Mentions légales"), ("/donnees-personnelles", "Données personnelles"), ("/accessibilite", "Accessibilité")],
+    [
+        ("/mentions-legales", "Mentions légales"),
+        ("/donnees-personnelles", "Données personnelles"),
+        ("/accessibilite", "Accessibilité"),
+    ],
 )
 def test_the_legal_pages_are_served_with_their_titles(http, wired, settings, path, title):
     r = http.get(path)

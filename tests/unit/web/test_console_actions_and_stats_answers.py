@@ -33,10 +33,14 @@ def settings(tmp_path):
 def wired(settings, clock):
     from chalicelib.domain.operators import parse_operators
 
-    s = make_memory_services(settings, clock, directory=[
-        association("nord-asso", name="Nord", needs=["scolaire"], capacity=5),
-        association("autre-asso", name="Autre", needs=["scolaire"], capacity=5),
-    ])
+    s = make_memory_services(
+        settings,
+        clock,
+        directory=[
+            association("nord-asso", name="Nord", needs=["scolaire"], capacity=5),
+            association("autre-asso", name="Autre", needs=["scolaire"], capacity=5),
+        ],
+    )
     s.stores.console.replace_operators(parse_operators(f"{OPERATOR},{ADMIN_EMAIL}:admin"))
     with served(s):
         yield s
@@ -48,8 +52,11 @@ def session(wired):
 
 
 def submit(http, **overrides) -> str:
-    r = http.post("/api/v1/requests", body=json.dumps(youth(**overrides)).encode(),
-                  headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+    r = http.post(
+        "/api/v1/requests",
+        body=json.dumps(youth(**overrides)).encode(),
+        headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 201
     return json.loads(r.body)["reference"]
 
@@ -62,13 +69,20 @@ def act(http, session, path, **fields):
 # -- request actions ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("action, fields, done, notice", [
-    ("router", {"confirmer": "on"}, "routee", "La demande a été routée à nouveau."),
-    ("clore", {"motif": "duplicate"}, "close", "La demande est close."),
-    ("renvoyer", {}, "renvoye", "L'e-mail a été renvoyé à l'association."),
-    ("attribuer", {"association": "autre-asso", "motif": "plus proche"}, "attribuee",
-     "La demande est attribuée : l'association va recevoir l'e-mail."),
-])
+@pytest.mark.parametrize(
+    "action, fields, done, notice",
+    [
+        ("router", {"confirmer": "on"}, "routee", "La demande a été routée à nouveau."),
+        ("clore", {"motif": "duplicate"}, "close", "La demande est close."),
+        ("renvoyer", {}, "renvoye", "L'e-mail a été renvoyé à l'association."),
+        (
+            "attribuer",
+            {"association": "autre-asso", "motif": "plus proche"},
+            "attribuee",
+            "La demande est attribuée : l'association va recevoir l'e-mail.",
+        ),
+    ],
+)
 def test_each_action_leads_back_to_the_request_with_its_notice(http, session, action, fields, done, notice):
     ref = submit(http)
     r = act(http, session, f"/console/demandes/{ref}/{action}", **fields)
@@ -77,7 +91,9 @@ def test_each_action_leads_back_to_the_request_with_its_notice(http, session, ac
     page = http.get(r.headers["Location"], headers=session[0])
     assert page.status_code == 200
     assert title_of(page) == f"Demande {ref} – Réseau Mentorat"
-    assert f'<div class="notice notice--success" role="status" tabindex="-1" autofocus><p>{notice}</p></div>' in text(page)
+    assert f'<div class="notice notice--success" role="status" tabindex="-1" autofocus><p>{notice}</p></div>' in text(
+        page
+    )
     assert '<a href="/console/demandes" aria-current="page">Demandes</a>' in text(page)
 
 
@@ -147,8 +163,11 @@ def test_the_quarantine_answers_unknown_mails_with_not_found(http, session):
 def test_deleting_a_quarantined_mail_leads_back_to_the_quarantine(http, session, wired):
     key = wired.mail_intake.raw_store.put(b"From: x@example.net\r\nSubject: test\r\n\r\nBonjour\r\n")
     now = wired.clock.now()
-    wired.stores.mail_log.quarantine(now.iso, {"reason": "no usable sender address", "raw_key": key,
-                                               "envelope_sender": "x@example.net"}, now.epoch + 86400)
+    wired.stores.mail_log.quarantine(
+        now.iso,
+        {"reason": "no usable sender address", "raw_key": key, "envelope_sender": "x@example.net"},
+        now.epoch + 86400,
+    )
     listing = text(http.get("/console/quarantaine", headers=session[0]))
     link = re.search(r'href="/console/quarantaine/([A-Za-z0-9_-]+)"', listing).group(1)
     r = act(http, session, f"/console/quarantaine/{link}/supprimer")
@@ -161,11 +180,17 @@ def test_deleting_a_quarantined_mail_leads_back_to_the_quarantine(http, session,
 
 def report(**overrides):
     base = dict(
-        weeks=["2026-11-02", "2026-11-09"], channels=["form", "api"],
+        weeks=["2026-11-02", "2026-11-09"],
+        channels=["form", "api"],
         weekly={"2026-11-02": {"form": 2, "api": 1}, "2026-11-09": {"form": 1}},
-        received=4, first_day="02/11/2026", last_day="15/11/2026",
-        routed_rate=0.75, triage_rate=0.25, acceptance_rate=None,
-        associations=[], declines={},
+        received=4,
+        first_day="02/11/2026",
+        last_day="15/11/2026",
+        routed_rate=0.75,
+        triage_rate=0.25,
+        acceptance_rate=None,
+        associations=[],
+        declines={},
     )
     base.update(overrides)
     return SimpleNamespace(**base)
@@ -181,13 +206,19 @@ def test_the_charts_of_a_report_name_their_figures():
     charts = charts_of(report(), {"form": "Formulaire", "api": "API"}, "demandes")
     weekly = str(charts.weekly)
     assert '<title id="chart-weekly-title">Demandes reçues par semaine et par canal</title>' in weekly
-    assert ('<desc id="chart-weekly-desc">4 demandes reçues du 02/11/2026 au 15/11/2026, '
-            "par semaine et par canal.</desc>") in weekly
+    assert (
+        '<desc id="chart-weekly-desc">4 demandes reçues du 02/11/2026 au 15/11/2026, par semaine et par canal.</desc>'
+    ) in weekly
     assert svg_texts(weekly)[-4:] == ["02/11", "09/11", "Formulaire", "API"]
     rates = str(charts.rates)
-    assert '<title id="chart-rates-title">Taux d\'orientation, de tri et d\'acceptation</title>' in rates
+    assert "<title id=\"chart-rates-title\">Taux d'orientation, de tri et d'acceptation</title>" in rates
     assert svg_texts(rates) == [
-        "Orientées dès la réception", "75 %", "Envoyées au tri", "25 %", "Acceptées par l'association", "—",
+        "Orientées dès la réception",
+        "75 %",
+        "Envoyées au tri",
+        "25 %",
+        "Acceptées par l'association",
+        "—",
     ]
     acceptance = str(charts.acceptance)
     assert '<desc id="chart-associations-desc">Aucune donnée</desc>' in acceptance
@@ -213,9 +244,13 @@ def test_the_acceptance_chart_shows_the_first_fifteen_associations():
 
 def test_an_assignment_keeps_the_operators_reason_in_the_timeline(http, session):
     ref = submit(http)
-    r = act(http, session, f"/console/demandes/{ref}/attribuer", association="autre-asso", motif="plus proche du collège")
+    r = act(
+        http, session, f"/console/demandes/{ref}/attribuer", association="autre-asso", motif="plus proche du collège"
+    )
     assert r.status_code == 303
     page = text(http.get(r.headers["Location"], headers=session[0]))
     assert "plus proche du collège" in page
-    events = json.loads(http.get(f"/api/v1/requests/{ref}", headers={"Authorization": "Bearer test-admin-token"}).body)["events"]
+    events = json.loads(http.get(f"/api/v1/requests/{ref}", headers={"Authorization": "Bearer test-admin-token"}).body)[
+        "events"
+    ]
     assert any("plus proche du collège" in json.dumps(e, ensure_ascii=False) for e in events)

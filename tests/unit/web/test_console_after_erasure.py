@@ -29,16 +29,32 @@ ADMIN_API = {"Authorization": "Bearer test-admin-token"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 INTAKE = "urgent@reseau.example.org"
 # Unique to the erased people ("Martin" alone would match "Martinique" on the Simuler page).
-SECRETS = ("Léa", "lea.martin@example.net", "06 12 34 56 78", "Roubaix", "Mme Dupont", "Collège Jean Macé",
-           "cpe@ac-lille.example.fr", "Yanis", "Durand", "paul.durand@example.net", "06 98 76 54 32", "Ingénieur")
-MAIL = ("From: Claire Dupuis <cpe@ac-lille.example.fr>\r\nTo: urgent@reseau.example.org\r\nSubject: Demande de tutorat\r\n"
-        "Message-ID: <erase-1@ac-lille.example.fr>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-        "Bonjour, Yanis, 15 ans, au collège à Roubaix (59100) cherche du soutien scolaire.\r\n").encode()
+SECRETS = (
+    "Léa",
+    "lea.martin@example.net",
+    "06 12 34 56 78",
+    "Roubaix",
+    "Mme Dupont",
+    "Collège Jean Macé",
+    "cpe@ac-lille.example.fr",
+    "Yanis",
+    "Durand",
+    "paul.durand@example.net",
+    "06 98 76 54 32",
+    "Ingénieur",
+)
+MAIL = (
+    "From: Claire Dupuis <cpe@ac-lille.example.fr>\r\nTo: urgent@reseau.example.org\r\nSubject: Demande de tutorat\r\n"
+    "Message-ID: <erase-1@ac-lille.example.fr>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    "Bonjour, Yanis, 15 ans, au collège à Roubaix (59100) cherche du soutien scolaire.\r\n"
+).encode()
 
 
 @pytest.fixture
 def settings(tmp_path):
-    return in_process_settings(tmp_path, rate_limit_count=1000, raw_mail_dir=str(tmp_path / "raw"), intake_addresses=(INTAKE,))
+    return in_process_settings(
+        tmp_path, rate_limit_count=1000, raw_mail_dir=str(tmp_path / "raw"), intake_addresses=(INTAKE,)
+    )
 
 
 @pytest.fixture
@@ -49,13 +65,17 @@ def wired(settings, clock):
 
 
 def api_request(http, **fields) -> dict:
-    r = http.post("/api/v1/requests", body=json.dumps(youth(**fields)).encode(), headers={"Content-Type": "application/json"})
+    r = http.post(
+        "/api/v1/requests", body=json.dumps(youth(**fields)).encode(), headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 201
     return json.loads(r.body)
 
 
 def console_post(http, session, path, **fields):
-    return http.post(path, body=urlencode({"csrf": session[1], **fields}, doseq=True).encode(), headers={**session[0], **FORM})
+    return http.post(
+        path, body=urlencode({"csrf": session[1], **fields}, doseq=True).encode(), headers={**session[0], **FORM}
+    )
 
 
 @pytest.fixture
@@ -69,11 +89,20 @@ def erased(http, wired):
     by_referent = http.post("/orienter", body=urlencode(referent_form(), doseq=True).encode(), headers=FORM)
     assert by_referent.status_code == 303
     assert wired.mail_intake.ingest(MAIL, "cpe@ac-lille.example.fr", [INTAKE]).kind == "request"
-    assert wired.answers.accept(wired.links.answer_token(Assignment(accepted["id"], "nord-asso", 1))).state == "accepted"
-    assert console_post(http, session, f"/console/demandes/{closed['reference']}/clore", motif="duplicate").status_code == 303
+    assert (
+        wired.answers.accept(wired.links.answer_token(Assignment(accepted["id"], "nord-asso", 1))).state == "accepted"
+    )
+    assert (
+        console_post(http, session, f"/console/demandes/{closed['reference']}/clore", motif="duplicate").status_code
+        == 303
+    )
     signups = [api_signup(http, **where) for where in ({}, {}, {"postal_code": "75019", "city": None})]
-    assert wired.mentors.accept(
-        wired.links.answer_token(Assignment(signups[1]["id"], "nord-asso", 1, kind="mentor"))).state == "accepted"
+    assert (
+        wired.mentors.accept(
+            wired.links.answer_token(Assignment(signups[1]["id"], "nord-asso", 1, kind="mentor"))
+        ).state
+        == "accepted"
+    )
     assert sorted(s["status"] for s in wired.mentor_queries.list()[0]) == ["accepted", "needs_triage", "routed"]
     for signup in signups:
         done = console_post(http, session, f"/console/benevoles/{signup['reference']}/effacer")
@@ -85,13 +114,21 @@ def erased(http, wired):
         done = console_post(http, session, f"/console/demandes/{r['reference']}/effacer")
         assert done.status_code == 303 and done.headers["Location"].endswith("?fait=effacee")
     return {
-        "session": session, "references": [r["reference"] for r in stored], "ids": {r["reference"]: r["id"] for r in stored},
-        "routed": routed, "accepted": accepted, "signups": signups,
+        "session": session,
+        "references": [r["reference"] for r in stored],
+        "ids": {r["reference"]: r["id"] for r in stored},
+        "routed": routed,
+        "accepted": accepted,
+        "signups": signups,
     }
 
 
 def api_signup(http, **overrides) -> dict:
-    r = http.post("/api/v1/mentors", body=json.dumps(volunteer(**overrides)).encode(), headers={"Content-Type": "application/json"})
+    r = http.post(
+        "/api/v1/mentors",
+        body=json.dumps(volunteer(**overrides)).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 201
     return json.loads(r.body)
 
@@ -107,14 +144,28 @@ def read_as_admin(http, erased, path):
 # Every page of the console an operator may open besides a record's own (the directory's
 # entry: nord-asso's), with the queues' filters tests/integration/test_erasure_everywhere.py reads too.
 CONSOLE_PAGES = (
-    "/console", "/console/demandes?onglet=a-trier", "/console/demandes?onglet=en-attente",
-    "/console/demandes?onglet=acceptees", "/console/demandes?onglet=closes", "/console/demandes?onglet=toutes",
+    "/console",
+    "/console/demandes?onglet=a-trier",
+    "/console/demandes?onglet=en-attente",
+    "/console/demandes?onglet=acceptees",
+    "/console/demandes?onglet=closes",
+    "/console/demandes?onglet=toutes",
     "/console/demandes?onglet=toutes&departement=59&besoin=scolaire&du=2026-11-01&au=2026-11-30",
-    "/console/annuaire", "/console/annuaire/nord-asso", "/console/annuaire/nouvelle", "/console/annuaire/versions",
-    "/console/statistiques", "/console/statistiques?periode=4", "/console/statistiques/benevoles",
-    "/console/export/demandes?onglet=toutes", "/console/export/statistiques", "/console/quarantaine",
-    "/console/benevoles", "/console/benevoles?onglet=a-trier", "/console/benevoles?onglet=en-attente",
-    "/console/benevoles?onglet=acceptees", "/console/benevoles?onglet=toutes",
+    "/console/annuaire",
+    "/console/annuaire/nord-asso",
+    "/console/annuaire/nouvelle",
+    "/console/annuaire/versions",
+    "/console/statistiques",
+    "/console/statistiques?periode=4",
+    "/console/statistiques/benevoles",
+    "/console/export/demandes?onglet=toutes",
+    "/console/export/statistiques",
+    "/console/quarantaine",
+    "/console/benevoles",
+    "/console/benevoles?onglet=a-trier",
+    "/console/benevoles?onglet=en-attente",
+    "/console/benevoles?onglet=acceptees",
+    "/console/benevoles?onglet=toutes",
     "/console/benevoles?onglet=toutes&departement=59&besoin=orientation",
 )
 
@@ -134,9 +185,18 @@ def test_every_console_page_answers_after_erasures_in_every_state(http, erased):
 
 def test_simuler_routes_the_window_again_with_erased_requests_in_it(http, erased):
     fields = {
-        "action": "simuler", "name": "Nord", "emails": "nord-asso@asso.example.org", "active": "on", "departements": "59, 75",
-        "age_min": "6", "age_max": "30", "needs[]": ["scolaire", "orientation", "insertion_pro"], "first_need": "scolaire",
-        "capacity": "", "mentor_capacity": "", "recruits_mentors": "on",
+        "action": "simuler",
+        "name": "Nord",
+        "emails": "nord-asso@asso.example.org",
+        "active": "on",
+        "departements": "59, 75",
+        "age_min": "6",
+        "age_max": "30",
+        "needs[]": ["scolaire", "orientation", "insertion_pro"],
+        "first_need": "scolaire",
+        "capacity": "",
+        "mentor_capacity": "",
+        "recruits_mentors": "on",
     }
     for couverture in ("", "tous"):
         r = console_post(http, erased["session"], "/console/annuaire/nord-asso", couverture=couverture, **fields)
@@ -192,7 +252,9 @@ def test_the_digest_and_the_sweeper_read_erased_requests(http, wired, erased, cl
 
     clock.advance(days=2)
     digest = digest_for(wired).compose()
-    assert {line.reference for line in digest.triage} == {r for r in erased["references"] if status(r) == "needs_triage"}
+    assert {line.reference for line in digest.triage} == {
+        r for r in erased["references"] if status(r) == "needs_triage"
+    }
     clock.advance(days=9)
     for mail_id in wired.stores.outbox.take_inserted():
         wired.send_new_mail(mail_id)
@@ -203,10 +265,12 @@ def test_the_digest_and_the_sweeper_read_erased_requests(http, wired, erased, cl
     assert rerouted == 3 and reminded == 0
     assert {status(r) for r in erased["references"]} == {"needs_triage", "accepted", "closed"}
     assert wired.mentors.sweep_silence() == (0, 1)
-    assert {wired.mentor_queries.get(s["reference"])["status"] for s in erased["signups"]} == {"needs_triage", "accepted"}
+    assert {wired.mentor_queries.get(s["reference"])["status"] for s in erased["signups"]} == {
+        "needs_triage",
+        "accepted",
+    }
     for mail_id in wired.stores.outbox.take_inserted():
         wired.send_new_mail(mail_id)
     assert mails_sent() == mails_before
     signed_again = {**erased, "session": signed_in(wired, ADMIN_EMAIL)}  # 11 days on: a new session
     read_as_admin(http, signed_again, "/console/demandes?onglet=a-trier")
-

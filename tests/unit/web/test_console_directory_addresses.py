@@ -20,7 +20,13 @@ from tests.unit.web.test_console_directory_in_process import admin_session as ad
 from tests.unit.web.test_console_directory_in_process import session as agent  # noqa: F401
 from tests.unit.web.test_console_directory_in_process import settings  # noqa: F401
 from tests.unit.web.test_console_directory_in_process import (
-    console_of, edit_fields, get, post, shown, submit, with_value,
+    console_of,
+    edit_fields,
+    get,
+    post,
+    shown,
+    submit,
+    with_value,
 )
 
 TOKEN = {"Authorization": "Bearer test-admin-token", "Content-Type": "application/json"}
@@ -60,12 +66,18 @@ def addresses(wired, association_id):
 # -- an operator who is not an admin ---------------------------------------------------
 
 
-@pytest.mark.parametrize("association_id, emails", [
-    ("first-asso", PERSONAL),  # replaced
-    ("first-asso", f"{OLD}\n{PERSONAL}"),  # one added
-    ("pair-asso", "direction@deux.example.org"),  # one removed
-    ("pair-asso", "direction@deux.example.org\naccueil@deux.example.org"),  # reordered: the first one gets the requests
-])
+@pytest.mark.parametrize(
+    "association_id, emails",
+    [
+        ("first-asso", PERSONAL),  # replaced
+        ("first-asso", f"{OLD}\n{PERSONAL}"),  # one added
+        ("pair-asso", "direction@deux.example.org"),  # one removed
+        (
+            "pair-asso",
+            "direction@deux.example.org\naccueil@deux.example.org",
+        ),  # reordered: the first one gets the requests
+    ],
+)
 def test_an_agents_address_change_is_refused_and_loses_nothing(http, agent, wired, association_id, emails):
     before = addresses(wired, association_id)
     r = save_emails(http, agent, association_id, emails)
@@ -73,15 +85,26 @@ def test_an_agents_address_change_is_refused_and_loses_nothing(http, agent, wire
     page = shown(r)
     assert "seul un administrateur peut changer les adresses d'une association" in page
     assert "Rien n'a été enregistré" in page and "demandez ce changement à un administrateur du réseau" in page
-    assert re.search(r'<textarea[^>]*id="emails"[^>]*>([^<]*)</textarea>', page).group(1) == emails, "what was typed is kept"
+    assert re.search(r'<textarea[^>]*id="emails"[^>]*>([^<]*)</textarea>', page).group(1) == emails, (
+        "what was typed is kept"
+    )
     assert addresses(wired, association_id) == before
     assert wired.directory.versions(5)[0].number == 1, "no version saved"
     assert notices(wired) == []
 
 
 def test_an_agent_cannot_add_an_association(http, agent, wired):
-    fields = [("id", "perso-asso"), ("name", "Perso"), ("emails", PERSONAL), ("active", "on"), ("national", "on"),
-              ("age_min", "6"), ("age_max", "30"), ("needs[]", "scolaire"), ("first_need", "scolaire")]
+    fields = [
+        ("id", "perso-asso"),
+        ("name", "Perso"),
+        ("emails", PERSONAL),
+        ("active", "on"),
+        ("national", "on"),
+        ("age_min", "6"),
+        ("age_max", "30"),
+        ("needs[]", "scolaire"),
+        ("first_need", "scolaire"),
+    ]
     r = submit(http, agent, "/console/annuaire/nouvelle", fields, "enregistrer")
     assert r.status_code == 403
     assert "seul un administrateur peut ajouter une association" in shown(r)
@@ -171,8 +194,7 @@ def test_an_agent_sees_who_may_restore_a_version_that_changes_addresses(http, ag
 
 @pytest.mark.parametrize("name", ["Première", "Cœur d'or ²", "Ａｓｓｏ　Ｌｉｌｌｅ", "Ассоциация 北", "Ａ" * 200])
 def test_an_api_put_changing_an_address_mails_the_notice(http, wired, name):
-    changed = [association("first-asso", name=name, needs=["scolaire"], capacity=5, emails=[PERSONAL]),
-               DIRECTORY[1]]
+    changed = [association("first-asso", name=name, needs=["scolaire"], capacity=5, emails=[PERSONAL]), DIRECTORY[1]]
     r = http.put("/api/v1/admin/associations", body=json.dumps({"associations": changed}).encode(), headers=TOKEN)
     assert r.status_code == 200
     (notice,) = notices(wired)
@@ -193,19 +215,39 @@ def test_an_api_put_changing_an_address_mails_the_notice(http, wired, name):
 def test_versions_name_who_saved_them_and_with_which_role(http, agent, admin, wired):
     from dataclasses import replace
 
-    assert submit(http, agent, "/console/annuaire/first-asso",
-                  with_value(edit_fields(http, agent, "first-asso"), "capacity", "2"), "enregistrer").status_code == 303
+    assert (
+        submit(
+            http,
+            agent,
+            "/console/annuaire/first-asso",
+            with_value(edit_fields(http, agent, "first-asso"), "capacity", "2"),
+            "enregistrer",
+        ).status_code
+        == 303
+    )
     assert save_emails(http, admin, "first-asso", PERSONAL).status_code == 303
-    assert http.put("/api/v1/admin/associations", body=json.dumps({"associations": DIRECTORY}).encode(),
-                    headers=TOKEN).status_code == 200
+    assert (
+        http.put(
+            "/api/v1/admin/associations", body=json.dumps({"associations": DIRECTORY}).encode(), headers=TOKEN
+        ).status_code
+        == 200
+    )
     # Saved before roles were kept: an author and no role; and one with no author at all.
     current, _ = wired.directory.directory()
-    wired.stores.directory.save_directory(current, replace(wired.directory.version(4), number=5, author=ADMIN, role=None))
+    wired.stores.directory.save_directory(
+        current, replace(wired.directory.version(4), number=5, author=ADMIN, role=None)
+    )
     wired.stores.directory.save_directory(current, replace(wired.directory.version(4), number=6, author="", role=None))
 
     listed = shown(get(http, agent, "/console/annuaire/versions"))
-    expected = {1: "par le système", 2: f"par {AGENT} (opérateur)", 3: f"par {ADMIN} (administrateur)",
-                4: "par l'API (jeton d'administration)", 5: f"par {ADMIN} (rôle inconnu)", 6: "par un auteur inconnu"}
+    expected = {
+        1: "par le système",
+        2: f"par {AGENT} (opérateur)",
+        3: f"par {ADMIN} (administrateur)",
+        4: "par l'API (jeton d'administration)",
+        5: f"par {ADMIN} (rôle inconnu)",
+        6: "par un auteur inconnu",
+    }
     for number, who in expected.items():
         entry = listed.split(f'id="version-{number}"', 1)[1].split('class="version"', 1)[0]
         assert who in entry, (number, who)

@@ -120,8 +120,10 @@ def routed_request(wired, **overrides):
 # -- the guard ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/console/annuaire", "/console/annuaire/first-asso", "/console/annuaire/nouvelle",
-                                  "/console/annuaire/versions"])
+@pytest.mark.parametrize(
+    "path",
+    ["/console/annuaire", "/console/annuaire/first-asso", "/console/annuaire/nouvelle", "/console/annuaire/versions"],
+)
 def test_every_directory_page_needs_a_session(http, path):
     r = http.get(path)
     assert r.status_code == 303 and r.headers["Location"] == "/console/connexion"
@@ -130,7 +132,8 @@ def test_every_directory_page_needs_a_session(http, path):
 def test_a_post_without_its_csrf_field_changes_nothing(http, session, wired):
     fields = with_value(edit_fields(http, session, "first-asso"), "capacity", "0")
     r = http.post(
-        "/console/annuaire/first-asso", body=urlencode([*fields, ("action", "enregistrer")]).encode(),
+        "/console/annuaire/first-asso",
+        body=urlencode([*fields, ("action", "enregistrer")]).encode(),
         headers={**session[0], "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert r.status_code == 403
@@ -189,8 +192,12 @@ def test_versions_list_the_diff_and_restore_makes_a_new_version(http, session, w
     restored = wired.directory.entry("second-asso")
     assert restored.capacity is None and restored.territory.departements == ["59"]
     latest = wired.directory.versions(1)[0]
-    assert latest.number == 3 and latest.restored_from == 1 and latest.summary.startswith("restauration de la version 1")
-    assert "La version 1 est restaurée : c'est maintenant la version 3" in shown(get(http, session, r.headers["Location"]))
+    assert (
+        latest.number == 3 and latest.restored_from == 1 and latest.summary.startswith("restauration de la version 1")
+    )
+    assert "La version 1 est restaurée : c'est maintenant la version 3" in shown(
+        get(http, session, r.headers["Location"])
+    )
 
 
 def test_unknown_territory_codes_and_other_mistakes_are_named_in_french(http, session, wired):
@@ -207,17 +214,30 @@ def test_unknown_territory_codes_and_other_mistakes_are_named_in_french(http, se
 
 def test_a_new_association_is_added_by_an_admin_and_its_id_cannot_be_taken_twice(http, admin_session, wired):
     session = admin_session
-    fields = [("id", "nouvelle-asso"), ("name", "Nouvelle"), ("emails", "contact@nouvelle.example.org"),
-              ("active", "on"), ("departements", "2a"), ("age_min", "11"), ("age_max", "18"),
-              ("needs[]", "orientation"), ("needs[]", "scolaire"), ("first_need", "orientation"), ("capacity", ""),
-              ("recruits_mentors", "on"), ("mentor_capacity", "4")]
+    fields = [
+        ("id", "nouvelle-asso"),
+        ("name", "Nouvelle"),
+        ("emails", "contact@nouvelle.example.org"),
+        ("active", "on"),
+        ("departements", "2a"),
+        ("age_min", "11"),
+        ("age_max", "18"),
+        ("needs[]", "orientation"),
+        ("needs[]", "scolaire"),
+        ("first_need", "orientation"),
+        ("capacity", ""),
+        ("recruits_mentors", "on"),
+        ("mentor_capacity", "4"),
+    ]
     r = submit(http, session, "/console/annuaire/nouvelle", fields, "enregistrer")
     assert r.status_code == 303
     added = wired.directory.entry("nouvelle-asso")
     assert added.territory.departements == ["2A"] and [n.value for n in added.needs] == ["orientation", "scolaire"]
     assert (added.capacity, added.recruits_mentors, added.mentor_capacity) == (None, True, 4)
     # Its form shows what was saved: saving it unchanged changes nothing.
-    same = submit(http, session, "/console/annuaire/nouvelle-asso", edit_fields(http, session, "nouvelle-asso"), "enregistrer")
+    same = submit(
+        http, session, "/console/annuaire/nouvelle-asso", edit_fields(http, session, "nouvelle-asso"), "enregistrer"
+    )
     assert same.status_code == 303 and wired.directory.versions(1)[0].changes == ()
     assert wired.directory.entry("nouvelle-asso") == added
     assert wired.directory.versions(2)[1].changes[0] == {"kind": "added", "id": "nouvelle-asso", "name": "Nouvelle"}
@@ -226,11 +246,17 @@ def test_a_new_association_is_added_by_an_admin_and_its_id_cannot_be_taken_twice
 
 
 def test_a_bounce_flag_is_listed_and_cleared(http, session, wired):
-    wired.stores.mail_log.flag_address("first-asso", "first-asso@asso.example.org", "2026-11-24T08:00:00.000000Z", "5.1.1")
+    wired.stores.mail_log.flag_address(
+        "first-asso", "first-asso@asso.example.org", "2026-11-24T08:00:00.000000Z", "5.1.1"
+    )
     page = text(get(http, session, "/console/annuaire"))
     assert "Adresse en échec : first-asso@asso.example.org" in page and "Effacer le signalement" in page
-    r = post(http, session, "/console/annuaire/signalements/effacer",
-             {"association": "first-asso", "address": "first-asso@asso.example.org"})
+    r = post(
+        http,
+        session,
+        "/console/annuaire/signalements/effacer",
+        {"association": "first-asso", "address": "first-asso@asso.example.org"},
+    )
     assert r.status_code == 303
     assert wired.directory.address_flags() == []
     assert "Adresse en échec" not in text(get(http, session, "/console/annuaire"))

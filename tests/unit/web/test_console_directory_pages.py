@@ -17,9 +17,17 @@ from tests.unit.web.conftest import title_of
 OPERATOR = "operatrice@reseau.example.org"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 DIRECTORY = [association("first-asso", name="Première", needs=["scolaire"], capacity=5)]
-FIELDS = [("name", "Première"), ("emails", "first-asso@asso.example.org"), ("active", "on"),
-          ("departements", "59"), ("age_min", "6"), ("age_max", "30"), ("needs[]", "scolaire"),
-          ("first_need", "scolaire"), ("capacity", "5")]
+FIELDS = [
+    ("name", "Première"),
+    ("emails", "first-asso@asso.example.org"),
+    ("active", "on"),
+    ("departements", "59"),
+    ("age_min", "6"),
+    ("age_max", "30"),
+    ("needs[]", "scolaire"),
+    ("first_need", "scolaire"),
+    ("capacity", "5"),
+]
 
 
 @pytest.fixture
@@ -115,7 +123,9 @@ def test_simuler_looks_for_gaps_where_requests_came_from_unless_asked_for_all(ht
     page = text(here)
     assert "Départements examinés : ceux d'où viennent les demandes de la période." in page
     assert 'name="couverture" value="tous">' in page, "the box stays unchecked"
-    everywhere = post(http, session, "/console/annuaire/first-asso", [*fields, ("couverture", "tous"), ("action", "simuler")])
+    everywhere = post(
+        http, session, "/console/annuaire/first-asso", [*fields, ("couverture", "tous"), ("action", "simuler")]
+    )
     page = text(everywhere)
     assert everywhere.status_code == 200
     assert "Départements examinés : tous les départements." in page
@@ -142,18 +152,26 @@ def test_versions_are_dated_in_paris_time(http, session, wired):
     r = get(http, session, "/console/annuaire/versions")
     assert r.status_code == 200
     assert title_of(r) == "Versions de l'annuaire – Réseau Mentorat"
-    saved = post(http, session, "/console/annuaire/first-asso", [*with_value(FIELDS, "capacity", "4"), ("action", "enregistrer")])
+    saved = post(
+        http, session, "/console/annuaire/first-asso", [*with_value(FIELDS, "capacity", "4"), ("action", "enregistrer")]
+    )
     assert saved.status_code == 303
     page = text(get(http, session, "/console/annuaire/versions"))
     assert f"Le 24/11/2026 à 10:00, par {OPERATOR}" in page
 
 
 def test_clearing_a_flag_returns_to_the_flags_with_a_notice(http, session, wired):
-    wired.stores.mail_log.flag_address("first-asso", "first-asso@asso.example.org", "2026-11-24T08:00:00.000000Z", "5.1.1")
+    wired.stores.mail_log.flag_address(
+        "first-asso", "first-asso@asso.example.org", "2026-11-24T08:00:00.000000Z", "5.1.1"
+    )
     listed = text(get(http, session, "/console/annuaire"))
     assert "24/11/2026 à 09:00" in listed
-    r = post(http, session, "/console/annuaire/signalements/effacer",
-             [("association", "first-asso"), ("address", "first-asso@asso.example.org")])
+    r = post(
+        http,
+        session,
+        "/console/annuaire/signalements/effacer",
+        [("association", "first-asso"), ("address", "first-asso@asso.example.org")],
+    )
     assert r.status_code == 303
     assert r.headers["Location"] == "/console/annuaire?signalement=efface#signalements"
     assert wired.directory.address_flags() == []
@@ -171,8 +189,9 @@ def test_a_version_the_rules_now_refuse_is_not_restored(http, session, wired, mo
     assert r.status_code == 422
     assert title_of(r) == "Erreur : Version non restaurable – Réseau Mentorat"
     page = text(r)
-    assert ('<p class="lead">La version 1 ne respecte plus les règles de l\'annuaire : '
-            "elle ne peut pas être restaurée.</p>") in page
+    assert (
+        '<p class="lead">La version 1 ne respecte plus les règles de l\'annuaire : elle ne peut pas être restaurée.</p>'
+    ) in page
     assert '<a href="/console/annuaire/versions">Revenir aux versions</a>' in page
     assert len(wired.directory.versions(10)) == 1
 
@@ -200,7 +219,8 @@ def test_each_territory_is_summed_up_in_french():
     assert summary(national=True, departements=[]) == "national"
     assert summary(departements=[], regions=["32", "11"]) == "régions : Hauts-de-France, Île-de-France"
     assert summary(national=True, regions=["32"], departements=["59", "62"], communes=["59350", "59512", "59009"]) == (
-        "national ; régions : Hauts-de-France ; départements : 59, 62 ; communes : 59350, 59512, 59009")
+        "national ; régions : Hauts-de-France ; départements : 59, 62 ; communes : 59350, 59512, 59009"
+    )
     assert summary(departements=[], communes=["59350", "59512", "59009", "59599"]) == "4 communes"
     assert summary(departements=[], communes=["59350"]) == "communes : 59350"
 
@@ -214,28 +234,41 @@ def test_a_territory_with_nothing_is_summed_up_as_none():
     assert territory_summary(empty) == "aucun"
 
 
-@pytest.mark.parametrize("reason, french", [
-    ("no association covers département 59", "aucune association ne couvre le département 59"),
-    ("no association covers commune 59350", "aucune association ne couvre la commune 59350"),
-    ("no association in the territory takes this age", "hors tranche d'âge : aucune association du territoire ne prend cet âge"),
-    ("no association in the territory takes situation emploi",
-     "aucune association du territoire ne prend la situation emploi"),
-    ("no association in the territory offers need scolaire", "aucune association du territoire ne propose le besoin scolaire"),
-    ("all candidates at capacity", "toutes les associations possibles sont à pleine capacité"),
-    ("every candidate declined this request", "toutes les associations possibles l'ont refusée"),
-    ("no association takes these publics", "aucune association ne prend ces publics"),
-    ("no active association in the directory", "aucune association active dans l'annuaire"),
-    ("no usable postal code", "pas de code postal utilisable"),
-    ("no need given", "besoin non indiqué"),
-    ("no age given", "âge non indiqué"),
-    ("no association covers département ", "no association covers département "),
-    ("something new", "something new"),
-    ("no need given, really", "no need given, really"),
-    (None, ""),
-    ("all candidates at capacity; national associations: every candidate declined this request",
-     "toutes les associations possibles sont à pleine capacité ; associations nationales : "
-     "toutes les associations possibles l'ont refusée"),
-])
+@pytest.mark.parametrize(
+    "reason, french",
+    [
+        ("no association covers département 59", "aucune association ne couvre le département 59"),
+        ("no association covers commune 59350", "aucune association ne couvre la commune 59350"),
+        (
+            "no association in the territory takes this age",
+            "hors tranche d'âge : aucune association du territoire ne prend cet âge",
+        ),
+        (
+            "no association in the territory takes situation emploi",
+            "aucune association du territoire ne prend la situation emploi",
+        ),
+        (
+            "no association in the territory offers need scolaire",
+            "aucune association du territoire ne propose le besoin scolaire",
+        ),
+        ("all candidates at capacity", "toutes les associations possibles sont à pleine capacité"),
+        ("every candidate declined this request", "toutes les associations possibles l'ont refusée"),
+        ("no association takes these publics", "aucune association ne prend ces publics"),
+        ("no active association in the directory", "aucune association active dans l'annuaire"),
+        ("no usable postal code", "pas de code postal utilisable"),
+        ("no need given", "besoin non indiqué"),
+        ("no age given", "âge non indiqué"),
+        ("no association covers département ", "no association covers département "),
+        ("something new", "something new"),
+        ("no need given, really", "no need given, really"),
+        (None, ""),
+        (
+            "all candidates at capacity; national associations: every candidate declined this request",
+            "toutes les associations possibles sont à pleine capacité ; associations nationales : "
+            "toutes les associations possibles l'ont refusée",
+        ),
+    ],
+)
 def test_triage_reasons_read_in_french(reason, french):
     from chalicelib.web.console_directory import french_reason
 
@@ -249,7 +282,9 @@ def test_a_save_refused_at_the_last_moment_shows_the_form_again(http, session, w
         raise InvalidDirectory([{"field": "id", "id": "first-asso", "message": "id already in use"}])
 
     monkeypatch.setattr(wired.directory, "save_entry", taken)
-    r = post(http, session, "/console/annuaire/first-asso", [*with_value(FIELDS, "capacity", "4"), ("action", "enregistrer")])
+    r = post(
+        http, session, "/console/annuaire/first-asso", [*with_value(FIELDS, "capacity", "4"), ("action", "enregistrer")]
+    )
     assert r.status_code == 422
     assert title_of(r) == "Modifier : Première – Réseau Mentorat"
     assert "une association a déjà cet identifiant" in text(r)

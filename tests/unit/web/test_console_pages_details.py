@@ -31,10 +31,14 @@ def settings(tmp_path):
 def wired(settings, clock):
     from chalicelib.domain.operators import parse_operators
 
-    s = make_memory_services(settings, clock, directory=[
-        association("zeta-asso", name="Zêta", needs=["scolaire"], capacity=3),
-        association("alpha-asso", name="alpha", needs=["scolaire"]),
-    ])
+    s = make_memory_services(
+        settings,
+        clock,
+        directory=[
+            association("zeta-asso", name="Zêta", needs=["scolaire"], capacity=3),
+            association("alpha-asso", name="alpha", needs=["scolaire"]),
+        ],
+    )
     s.stores.console.replace_operators(parse_operators(OPERATOR))
     with served(s):
         yield s
@@ -50,8 +54,11 @@ def current_section(r) -> list[str]:
 
 
 def submit(http, **overrides) -> str:
-    r = http.post("/api/v1/requests", body=json.dumps(youth(**overrides)).encode(),
-                  headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+    r = http.post(
+        "/api/v1/requests",
+        body=json.dumps(youth(**overrides)).encode(),
+        headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 201
     return json.loads(r.body)["reference"]
 
@@ -66,8 +73,9 @@ def test_the_session_cookie_is_found_among_the_browsers_other_cookies(http, sess
     assert r.status_code == 200 and OPERATOR in text(r)
 
 
-@pytest.mark.parametrize("cookie", ["", "theme=sombre", "mentorat_console=", "xmentorat_console=abc",
-                                    "mentorat_console=forged.value.here"])
+@pytest.mark.parametrize(
+    "cookie", ["", "theme=sombre", "mentorat_console=", "xmentorat_console=abc", "mentorat_console=forged.value.here"]
+)
 def test_without_a_genuine_session_cookie_the_console_asks_to_sign_in(http, wired, cookie):
     r = http.get("/console/demandes", headers={"Cookie": cookie} if cookie else {})
     assert r.status_code == 303
@@ -81,7 +89,11 @@ def test_a_console_address_that_does_not_exist(http, session):
     r = http.get("/console/nulle-part", headers=session[0])
     assert r.status_code == 404
     assert title_of(r) == "Erreur : page introuvable – Réseau Mentorat"
-    unknown_action = http.post("/console/demandes/MNT-X/danser", body=b"", headers={**session[0], "Content-Type": "application/x-www-form-urlencoded"})
+    unknown_action = http.post(
+        "/console/demandes/MNT-X/danser",
+        body=b"",
+        headers={**session[0], "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert unknown_action.status_code == 404
 
 
@@ -107,7 +119,9 @@ def test_the_queue_is_titled_by_its_tab_and_exports_its_filtered_view(http, sess
 @pytest.mark.parametrize("cursor", CRAFTED_CURSORS)
 def test_a_cursor_that_is_not_ours_gets_a_page_saying_so_with_the_way_back(http, session, path, cursor):
     submit(http)
-    r = http.get(f"{path}?" + urlencode({"onglet": "en-attente", "besoin": "scolaire", "page": cursor}), headers=session[0])
+    r = http.get(
+        f"{path}?" + urlencode({"onglet": "en-attente", "besoin": "scolaire", "page": cursor}), headers=session[0]
+    )
     assert r.status_code == 400
     assert title_of(r) == "Erreur : Lien de page invalide – Réseau Mentorat"
     page = text(r)
@@ -140,7 +154,10 @@ def test_the_queue_export_notice_names_what_the_file_holds(http, session):
     assert r.status_code == 200
     assert title_of(r) == "Exporter en CSV – Réseau Mentorat"
     page = text(r)
-    assert "Le fichier contiendra la liste des demandes telle qu'elle est filtrée. Il décrit des demandes de jeunes" in page
+    assert (
+        "Le fichier contiendra la liste des demandes telle qu'elle est filtrée. Il décrit des demandes de jeunes"
+        in page
+    )
     assert '<form method="post" action="/console/export/demandes?onglet=en-attente&besoin=scolaire">' in page
     assert '<a href="/console/demandes?onglet=en-attente&besoin=scolaire">Annuler</a>' in page
     assert current_section(r) == ["/console/demandes"]
@@ -202,7 +219,9 @@ def test_the_versions_page_pages_twenty_at_a_time(http, session, wired):
     current, _ = wired.directory.directory()
     for n in range(2, 23):
         wired.directory.save(
-            validate_entries([{**a.model_dump(mode="json"), "capacity": n} for a in current]), OPERATOR, role=Role.OPERATOR
+            validate_entries([{**a.model_dump(mode="json"), "capacity": n} for a in current]),
+            OPERATOR,
+            role=Role.OPERATOR,
         )
     first = text(http.get("/console/annuaire/versions", headers=session[0]))
     assert re.findall(r"<h2>Version (\d+)", first) == [str(n) for n in range(22, 2, -1)]
@@ -217,8 +236,7 @@ def test_the_versions_page_pages_twenty_at_a_time(http, session, wired):
 
 def test_a_new_associations_form_starts_active_for_ages_6_to_25(http, session):
     page = text(http.get("/console/annuaire/nouvelle", headers=session[0]))
-    tags = {name: tag for tag in re.findall(r"<input[^>]*>", page)
-            for name in re.findall(r'name="([^"]+)"', tag)}
+    tags = {name: tag for tag in re.findall(r"<input[^>]*>", page) for name in re.findall(r'name="([^"]+)"', tag)}
     assert re.search(r'value="6"', tags["age_min"]) and re.search(r'value="25"', tags["age_max"])
     assert " checked" in tags["active"]
     assert re.search(r'value=""', tags["id"]) and re.search(r'value=""', tags["capacity"])

@@ -29,7 +29,9 @@ DIRECTORY = [
 
 @pytest.fixture
 def settings(tmp_path):
-    return in_process_settings(tmp_path, rate_limit_count=1000, rate_limit_seconds=600, raw_mail_dir=str(tmp_path / "raw"))
+    return in_process_settings(
+        tmp_path, rate_limit_count=1000, rate_limit_seconds=600, raw_mail_dir=str(tmp_path / "raw")
+    )
 
 
 @pytest.fixture
@@ -57,8 +59,11 @@ def csrf_of(html: str) -> str:
 
 
 def submit(http, **overrides) -> str:
-    r = http.post("/api/v1/requests", body=json.dumps(youth(**overrides)).encode(),
-                  headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+    r = http.post(
+        "/api/v1/requests",
+        body=json.dumps(youth(**overrides)).encode(),
+        headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 201, text(r)
     return json.loads(r.body)["reference"]
 
@@ -77,7 +82,8 @@ def act(http, services, reference: str, action: str, email: str = OPERATOR, **fi
     page = http.get(f"/console/demandes/{reference}", headers=cookie)
     body = urlencode({"csrf": csrf_of(text(page)), **fields}).encode()
     return http.post(
-        f"/console/demandes/{reference}/{action}", body=body,
+        f"/console/demandes/{reference}/{action}",
+        body=body,
         headers={**cookie, "Content-Type": "application/x-www-form-urlencoded"},
     )
 
@@ -123,7 +129,9 @@ def test_the_queue_pages_with_the_storage_cursor(http, wired, monkeypatch):
         wired.clock.advance(seconds=1)
     first = text(http.get("/console/demandes?onglet=en-attente", headers=cookie_of(wired, OPERATOR)))
     assert refs[2] in first and refs[1] in first and refs[0] not in first  # newest first
-    next_url = re.search(r'href="(/console/demandes\?[^"]*page=[^"]+)">Page suivante', first).group(1).replace("&amp;", "&")
+    next_url = (
+        re.search(r'href="(/console/demandes\?[^"]*page=[^"]+)">Page suivante', first).group(1).replace("&amp;", "&")
+    )
     second = text(http.get(next_url, headers=cookie_of(wired, OPERATOR)))
     assert refs[0] in second and refs[2] not in second
 
@@ -169,7 +177,9 @@ def test_a_full_association_is_refused_unless_an_admin_overrides(http, wired):
     assert status_of(http, second)["status"] == "needs_triage"
     sneaky = act(http, wired, second, "attribuer", association="petite-asso", motif="", depasser="on")
     assert sneaky.status_code == 403 and status_of(http, second)["status"] == "needs_triage"
-    forced = act(http, wired, second, "attribuer", ADMIN_EMAIL, association="petite-asso", motif="urgence", depasser="on")
+    forced = act(
+        http, wired, second, "attribuer", ADMIN_EMAIL, association="petite-asso", motif="urgence", depasser="on"
+    )
     assert forced.status_code == 303 and status_of(http, second)["association"]["id"] == "petite-asso"
 
 
@@ -188,8 +198,10 @@ def test_closing_needs_a_reason_and_names_the_operator(http, wired):
 def test_routing_again_applies_policy_v1_and_asks_before_moving_a_manual_assignment(http, wired):
     ref = submit(http, postal_code="75001", city="Paris")
     wired.directory.replace(
-        [association("nord-asso", needs=["scolaire"], capacity=5),
-         association("paris-asso", needs=["scolaire"], departements=["75"])]
+        [
+            association("nord-asso", needs=["scolaire"], capacity=5),
+            association("paris-asso", needs=["scolaire"], departements=["75"]),
+        ]
     )
     assert act(http, wired, ref, "router").status_code == 303
     state = status_of(http, ref)
@@ -238,7 +250,12 @@ def test_actions_need_a_session_and_the_form_field(http, wired):
     body = urlencode({"motif": "duplicate"}).encode()
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     assert http.post(f"/console/demandes/{ref}/clore", body=body, headers=form).status_code == 303
-    assert http.post(f"/console/demandes/{ref}/clore", body=body, headers={**form, **cookie_of(wired, OPERATOR)}).status_code == 403
+    assert (
+        http.post(
+            f"/console/demandes/{ref}/clore", body=body, headers={**form, **cookie_of(wired, OPERATOR)}
+        ).status_code
+        == 403
+    )
     assert status_of(http, ref)["status"] == "routed"
 
 
@@ -273,14 +290,21 @@ def test_a_reply_after_the_last_visit_shows_a_badge(http, wired):
     reply["Subject"] = f"RE: {ref}"
     reply["Message-ID"] = "<reply-2@example.net>"
     reply.set_content("Merci.")
-    assert wired.mail_intake.ingest(reply.as_bytes(), "lea.martin@example.net", ["urgence@lementorat.fr"]).kind == "reply"
+    assert (
+        wired.mail_intake.ingest(reply.as_bytes(), "lea.martin@example.net", ["urgence@lementorat.fr"]).kind == "reply"
+    )
     queue = text(http.get("/console/demandes?onglet=en-attente", headers=cookie_of(wired, OPERATOR)))
     assert '<span class="badge">Réponse reçue</span>' in queue
 
 
-@pytest.mark.parametrize("kind, badge", [
-    ("bounced", "E-mail rejeté"), ("reminded", "Relance envoyée"), ("mail_failed", "E-mail non envoyé"),
-])
+@pytest.mark.parametrize(
+    "kind, badge",
+    [
+        ("bounced", "E-mail rejeté"),
+        ("reminded", "Relance envoyée"),
+        ("mail_failed", "E-mail non envoyé"),
+    ],
+)
 def test_a_bounce_a_reminder_or_a_mail_given_up_after_the_last_visit_shows_a_badge(http, wired, kind, badge):
     from chalicelib.services.ports import Event
 

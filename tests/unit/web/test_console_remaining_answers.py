@@ -22,14 +22,18 @@ OPERATOR = "operatrice@reseau.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 INTAKE = "urgent@reseau.example.org"
-GOOD_MAIL = (b"From: Prof <prof@college.example.fr>\r\nTo: urgent@reseau.example.org\r\nSubject: Demande de tutorat\r\n"
-             b"Message-ID: <q1@college.example.fr>\r\n\r\nBonjour, un eleve de 15 ans a Roubaix (59100) au college "
-             b"cherche du soutien scolaire.\r\n")
+GOOD_MAIL = (
+    b"From: Prof <prof@college.example.fr>\r\nTo: urgent@reseau.example.org\r\nSubject: Demande de tutorat\r\n"
+    b"Message-ID: <q1@college.example.fr>\r\n\r\nBonjour, un eleve de 15 ans a Roubaix (59100) au college "
+    b"cherche du soutien scolaire.\r\n"
+)
 
 
 @pytest.fixture
 def settings(tmp_path):
-    return in_process_settings(tmp_path, rate_limit_count=1000, raw_mail_dir=str(tmp_path / "raw"), intake_addresses=(INTAKE,))
+    return in_process_settings(
+        tmp_path, rate_limit_count=1000, raw_mail_dir=str(tmp_path / "raw"), intake_addresses=(INTAKE,)
+    )
 
 
 @pytest.fixture
@@ -43,8 +47,11 @@ def wired(settings, clock):
 
 
 def submit(http) -> str:
-    r = http.post("/api/v1/requests", body=json.dumps(youth()).encode(),
-                  headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+    r = http.post(
+        "/api/v1/requests",
+        body=json.dumps(youth()).encode(),
+        headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 201
     return json.loads(r.body)["reference"]
 
@@ -67,7 +74,9 @@ def test_an_oversized_console_post_is_refused_before_anything_else(http, wired):
 def test_an_erased_request_says_so(http, wired):
     ref = submit(http)
     cookie, csrf = signed_in(wired, ADMIN_EMAIL)
-    r = http.post(f"/console/demandes/{ref}/effacer", body=urlencode({"csrf": csrf}).encode(), headers={**cookie, **FORM})
+    r = http.post(
+        f"/console/demandes/{ref}/effacer", body=urlencode({"csrf": csrf}).encode(), headers={**cookie, **FORM}
+    )
     assert r.headers["Location"] == f"/console/demandes/{ref}?fait=effacee"
     page = text(http.get(r.headers["Location"], headers=cookie))
     assert "<p>Les données personnelles de la demande sont effacées.</p>" in page
@@ -89,8 +98,11 @@ def test_a_quarantined_mail_is_shown_then_reprocessed_into_a_request(http, wired
     cookie, csrf = signed_in(wired, OPERATOR)
     key = wired.mail_intake.raw_store.put(GOOD_MAIL)
     now = wired.clock.now()
-    wired.stores.mail_log.quarantine(now.iso, {"reason": "sender over daily limit", "raw_key": key,
-                                               "envelope_sender": "prof@college.example.fr"}, now.epoch + 86400)
+    wired.stores.mail_log.quarantine(
+        now.iso,
+        {"reason": "sender over daily limit", "raw_key": key, "envelope_sender": "prof@college.example.fr"},
+        now.epoch + 86400,
+    )
     listing = text(http.get("/console/quarantaine", headers=cookie))
     link = re.search(r'href="/console/quarantaine/([A-Za-z0-9_-]+)"', listing).group(1)
     shown = http.get(f"/console/quarantaine/{link}", headers=cookie)
@@ -98,10 +110,14 @@ def test_a_quarantined_mail_is_shown_then_reprocessed_into_a_request(http, wired
     assert title_of(shown) == "Message en quarantaine – Réseau Mentorat"
     assert '<a href="/console/quarantaine" aria-current="page">Quarantaine</a>' in text(shown)
     assert http.get("/console/quarantaine/inconnu", headers=cookie).status_code == 404
-    r = http.post(f"/console/quarantaine/{link}/retraiter", body=urlencode({"csrf": csrf}).encode(), headers={**cookie, **FORM})
+    r = http.post(
+        f"/console/quarantaine/{link}/retraiter", body=urlencode({"csrf": csrf}).encode(), headers={**cookie, **FORM}
+    )
     assert r.status_code == 303
     assert r.headers["Location"] == "/console/quarantaine?fait=retraite-request"
-    assert "<p>Le message a été traité à nouveau : il est devenu une demande.</p>" in text(http.get(r.headers["Location"], headers=cookie))
+    assert "<p>Le message a été traité à nouveau : il est devenu une demande.</p>" in text(
+        http.get(r.headers["Location"], headers=cookie)
+    )
 
 
 # -- the figures each chart draws --------------------------------------------------------------
@@ -109,8 +125,13 @@ def test_a_quarantined_mail_is_shown_then_reprocessed_into_a_request(http, wired
 
 def bars(markup) -> list[tuple[str, str]]:
     """(width, fill) of each drawn bar (the white background left out)."""
-    return [(w, f) for w, f in re.findall(r'<rect x="[^"]+" y="[^"]+" width="([^"]+)" height="[^"]+" fill="([^"]+)"/>', str(markup))
-            if f != "#ffffff"]
+    return [
+        (w, f)
+        for w, f in re.findall(
+            r'<rect x="[^"]+" y="[^"]+" width="([^"]+)" height="[^"]+" fill="([^"]+)"/>', str(markup)
+        )
+        if f != "#ffffff"
+    ]
 
 
 def test_each_chart_draws_the_reports_figures():
@@ -118,9 +139,15 @@ def test_each_chart_draws_the_reports_figures():
     from chalicelib.web.console_stats import charts_of
 
     report = SimpleNamespace(
-        weeks=["2026-11-02", "2026-11-09"], channels=["form", "fax"],
-        weekly={"2026-11-02": {"form": 2, "fax": 2}}, received=4, first_day="02/11/2026", last_day="15/11/2026",
-        routed_rate=0.75, triage_rate=0.25, acceptance_rate=0.5,
+        weeks=["2026-11-02", "2026-11-09"],
+        channels=["form", "fax"],
+        weekly={"2026-11-02": {"form": 2, "fax": 2}},
+        received=4,
+        first_day="02/11/2026",
+        last_day="15/11/2026",
+        routed_rate=0.75,
+        triage_rate=0.25,
+        acceptance_rate=0.5,
         associations=[SimpleNamespace(name="Nord", acceptance=0.5), SimpleNamespace(name="Sud", acceptance=None)],
         declines={"complet": 2, "inconnu": 1},
     )
@@ -130,12 +157,21 @@ def test_each_chart_draws_the_reports_figures():
     assert "4 candidatures reçues du 02/11/2026" in weekly
     assert re.findall(r"<text [^>]*>([^<]*)</text>", weekly)[-2:] == ["Formulaire jeune", "fax"]
     # week one: 2 + 2 on an axis topped at 4; week two: nothing.
-    assert [(h, f) for h, f in re.findall(r'height="([^"]+)" fill="(#[0-9a-f]+)"/>', weekly)
-            if f in svg_charts.PALETTE and h not in ("12",)] == [("107.0", svg_charts.PALETTE[0]), ("107.0", svg_charts.PALETTE[1])]
+    assert [
+        (h, f)
+        for h, f in re.findall(r'height="([^"]+)" fill="(#[0-9a-f]+)"/>', weekly)
+        if f in svg_charts.PALETTE and h not in ("12",)
+    ] == [("107.0", svg_charts.PALETTE[0]), ("107.0", svg_charts.PALETTE[1])]
     rates = str(charts.rates)
-    assert ('<desc id="chart-rates-desc">Orientées dès la réception : 75 %; Envoyées au tri : 25 %; '
-            "Acceptées par l&apos;association : 50 %</desc>").replace("&apos;", "'") in rates
-    assert bars(rates) == [("240.0", svg_charts.PALETTE[0]), ("80.0", svg_charts.PALETTE[0]), ("160.0", svg_charts.PALETTE[0])]
+    assert (
+        '<desc id="chart-rates-desc">Orientées dès la réception : 75 %; Envoyées au tri : 25 %; '
+        "Acceptées par l&apos;association : 50 %</desc>"
+    ).replace("&apos;", "'") in rates
+    assert bars(rates) == [
+        ("240.0", svg_charts.PALETTE[0]),
+        ("80.0", svg_charts.PALETTE[0]),
+        ("160.0", svg_charts.PALETTE[0]),
+    ]
     acceptance = str(charts.acceptance)
     assert '<desc id="chart-associations-desc">Nord : 50 %; Sud : —</desc>' in acceptance
     assert bars(acceptance) == [("160.0", svg_charts.PALETTE[2]), ("0.0", svg_charts.PALETTE[2])]
@@ -150,11 +186,16 @@ def test_a_volunteer_sign_up_page_is_in_the_volunteers_section(http, settings, c
 
     from tests.unit.web.test_mentor_http import volunteer
 
-    s = make_memory_services(settings, clock, directory=[association("nord-asso", recruits_mentors=True, needs=["scolaire"])])
+    s = make_memory_services(
+        settings, clock, directory=[association("nord-asso", recruits_mentors=True, needs=["scolaire"])]
+    )
     s.stores.console.replace_operators(parse_operators(OPERATOR))
     with served(s):
-        r = http.post("/api/v1/mentors", body=json.dumps(volunteer()).encode(),
-                      headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+        r = http.post(
+            "/api/v1/mentors",
+            body=json.dumps(volunteer()).encode(),
+            headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+        )
         assert r.status_code == 201
         reference = json.loads(r.body)["reference"]
         cookie, _ = signed_in(s, OPERATOR)

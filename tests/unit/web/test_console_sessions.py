@@ -41,8 +41,9 @@ def ask_link(wired, address: str, ip: str):
     from chalicelib.web.console import ConsoleDoor
 
     door = ConsoleDoor(settings=wired.settings, auth=wired.console_auth)
-    request = SimpleNamespace(raw_body=urlencode({"email": address}).encode(), headers={},
-                              context={"identity": {"sourceIp": ip}})
+    request = SimpleNamespace(
+        raw_body=urlencode({"email": address}).encode(), headers={}, context={"identity": {"sourceIp": ip}}
+    )
     return door.sign_in_post(request)
 
 
@@ -54,8 +55,11 @@ def sign_in(http, wired, address: str = OPERATOR) -> tuple[dict[str, str], str]:
     # The new mail, whatever the outbox's order (mails of one second come in any order).
     (mail,) = set(mails_to(wired, address)) - before
     token = mail.split("/console/lien/")[1].split()[0]
-    pressed = http.post(f"/console/lien/{token}", body=urlencode({"csrf": csrf_of(http.get(f"/console/lien/{token}"))}).encode(),
-                        headers=FORM)
+    pressed = http.post(
+        f"/console/lien/{token}",
+        body=urlencode({"csrf": csrf_of(http.get(f"/console/lien/{token}"))}).encode(),
+        headers=FORM,
+    )
     assert pressed.status_code == 303
     cookie = {"Cookie": pressed.headers["Set-Cookie"].split(";")[0]}
     return cookie, csrf_of(http.get("/console/demandes", headers=cookie))
@@ -75,7 +79,9 @@ def opens_the_console(http, cookie) -> bool:
 
 def test_a_hundred_requests_from_one_ip_leave_the_operator_their_link_from_another(http, wired, settings):
     answers = [ask_link(wired, OPERATOR, STRANGER_IP) for _ in range(100)]
-    assert [r.status_code for r in answers] == [200] * settings.rate_limit_count + [429] * (100 - settings.rate_limit_count)
+    assert [r.status_code for r in answers] == [200] * settings.rate_limit_count + [429] * (
+        100 - settings.rate_limit_count
+    )
     unknown = ask_link(wired, "inconnu@example.net", OPERATOR_IP)
     assert {text(r) for r in answers[: settings.rate_limit_count]} == {text(unknown)}, "the page never tells"
     before = mails_to(wired, OPERATOR)
@@ -91,7 +97,9 @@ def test_over_the_per_ip_limit_a_french_429_page_the_same_for_any_address(wired,
     assert operator.status_code == unknown.status_code == 429
     assert text(operator) == text(unknown)
     assert title_of(operator) == "Erreur : Trop de demandes – Réseau Mentorat"
-    assert "Trop de demandes ont été envoyées depuis cette connexion. Réessayez dans quelques minutes." in text(operator)
+    assert "Trop de demandes ont été envoyées depuis cette connexion. Réessayez dans quelques minutes." in text(
+        operator
+    )
     assert operator.headers["Retry-After"] == str(settings.rate_limit_seconds)
     assert mails_to(wired, OPERATOR) == []
 
@@ -150,7 +158,9 @@ def test_an_admin_ends_every_session_their_own_included(http, wired):
     forged = http.post("/console/sessions/fermer", body=b"csrf=forged", headers={**admin, **FORM})
     assert forged.status_code == 403 and opens_the_console(http, operator)
 
-    done = http.post("/console/sessions/fermer", body=urlencode({"csrf": csrf_of(page)}).encode(), headers={**admin, **FORM})
+    done = http.post(
+        "/console/sessions/fermer", body=urlencode({"csrf": csrf_of(page)}).encode(), headers={**admin, **FORM}
+    )
     assert done.status_code == 303
     assert done.headers["Location"] == "/console/connexion?sessions=fermees"
     assert done.headers["Set-Cookie"] == SIGNED_OUT
@@ -172,6 +182,8 @@ def test_the_value_shown_on_a_link_page_is_no_session_s_form_field(http, wired):
         page = http.get(f"/console/lien/{shown_for}")  # anyone may open it, signed in or not
         assert page.status_code == 200
         assert csrf_of(page) != csrf
-        r = http.post("/console/deconnexion", body=urlencode({"csrf": csrf_of(page)}).encode(), headers={**cookie, **FORM})
+        r = http.post(
+            "/console/deconnexion", body=urlencode({"csrf": csrf_of(page)}).encode(), headers={**cookie, **FORM}
+        )
         assert r.status_code == 403 and "Set-Cookie" not in r.headers
     assert opens_the_console(http, cookie), "the refused posts ended nothing"

@@ -60,8 +60,9 @@ def link_token(services, address: str = OPERATOR) -> str:
 
 def press_link(http, services, token: str, csrf=None, headers=None):
     csrf = services.links.sign_in_csrf(token) if csrf is None else csrf
-    return http.post(f"/console/lien/{token}", body=urlencode({"csrf": csrf}).encode(),
-                     headers={**FORM, **(headers or {})})
+    return http.post(
+        f"/console/lien/{token}", body=urlencode({"csrf": csrf}).encode(), headers={**FORM, **(headers or {})}
+    )
 
 
 # -- the sign-in page -------------------------------------------------------------------
@@ -91,10 +92,15 @@ def test_the_sign_in_page_sends_a_signed_in_operator_to_the_console(http, wired)
 
 
 def test_asking_a_link_mails_it_to_an_operator_and_answers_the_same_to_anyone(http, wired):
-    asked = http.post("/console/connexion", body=urlencode({"email": OPERATOR}).encode(), headers={**FORM, **SAME_ORIGIN})
+    asked = http.post(
+        "/console/connexion", body=urlencode({"email": OPERATOR}).encode(), headers={**FORM, **SAME_ORIGIN}
+    )
     assert asked.status_code == 200
     assert title_of(asked) == "Connexion à la console – Réseau Mentorat"
-    assert "Si cette adresse est celle d'un membre de l'équipe du réseau, un lien de connexion vient de lui être envoyé." in text(asked)
+    assert (
+        "Si cette adresse est celle d'un membre de l'équipe du réseau, un lien de connexion vient de lui être envoyé."
+        in text(asked)
+    )
     [mail] = mails_to(wired, OPERATOR)
     assert "/console/lien/" in mail
 
@@ -253,8 +259,11 @@ def test_signing_out_needs_the_session_and_its_field(http, wired):
 
 
 def submit_request(http) -> str:
-    r = http.post("/api/v1/requests", body=json.dumps(youth()).encode(),
-                  headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+    r = http.post(
+        "/api/v1/requests",
+        body=json.dumps(youth()).encode(),
+        headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 201
     return json.loads(r.body)["reference"]
 
@@ -262,21 +271,29 @@ def submit_request(http) -> str:
 def test_a_forged_console_form_is_refused_with_a_way_back(http, wired):
     ref = submit_request(http)
     cookie, _ = signed_in(wired, OPERATOR)
-    r = http.post(f"/console/demandes/{ref}/clore", body=urlencode({"csrf": "forged", "motif": "doublon"}).encode(),
-                  headers={**cookie, **FORM})
+    r = http.post(
+        f"/console/demandes/{ref}/clore",
+        body=urlencode({"csrf": "forged", "motif": "doublon"}).encode(),
+        headers={**cookie, **FORM},
+    )
     assert r.status_code == 403
     assert title_of(r) == "Erreur : Action refusée – Réseau Mentorat"
     page = text(r)
-    assert ('<p class="lead">Cette action doit être envoyée depuis une page de la console. '
-            "Rechargez la page et recommencez.</p>") in page
+    assert (
+        '<p class="lead">Cette action doit être envoyée depuis une page de la console. '
+        "Rechargez la page et recommencez.</p>"
+    ) in page
     assert '<a href="/console">Revenir à la console</a>' in page
 
 
 def test_a_console_form_from_another_site_is_refused_even_with_its_field(http, wired):
     ref = submit_request(http)
     cookie, csrf = signed_in(wired, OPERATOR)
-    r = http.post(f"/console/demandes/{ref}/clore", body=urlencode({"csrf": csrf, "motif": "doublon"}).encode(),
-                  headers={**cookie, **FORM, **CROSS_SITE})
+    r = http.post(
+        f"/console/demandes/{ref}/clore",
+        body=urlencode({"csrf": csrf, "motif": "doublon"}).encode(),
+        headers={**cookie, **FORM, **CROSS_SITE},
+    )
     assert r.status_code == 403
     assert "<h1>Action refusée</h1>" in text(r)
 
@@ -284,14 +301,18 @@ def test_a_console_form_from_another_site_is_refused_even_with_its_field(http, w
 def test_an_operator_cannot_erase_a_request_an_admin_can(http, wired):
     ref = submit_request(http)
     cookie, csrf = signed_in(wired, OPERATOR)
-    r = http.post(f"/console/demandes/{ref}/effacer", body=urlencode({"csrf": csrf}).encode(), headers={**cookie, **FORM})
+    r = http.post(
+        f"/console/demandes/{ref}/effacer", body=urlencode({"csrf": csrf}).encode(), headers={**cookie, **FORM}
+    )
     assert r.status_code == 403
     assert title_of(r) == "Erreur : Action réservée – Réseau Mentorat"
     page = text(r)
     assert '<p class="lead">Cette action est réservée aux administrateurs du réseau.</p>' in page
     assert '<a href="/console">Revenir à la console</a>' in page
     cookie, csrf = signed_in(wired, ADMIN_EMAIL)
-    erased = http.post(f"/console/demandes/{ref}/effacer", body=urlencode({"csrf": csrf}).encode(), headers={**cookie, **FORM})
+    erased = http.post(
+        f"/console/demandes/{ref}/effacer", body=urlencode({"csrf": csrf}).encode(), headers={**cookie, **FORM}
+    )
     assert erased.status_code == 303
     assert erased.headers["Location"] == f"/console/demandes/{ref}?fait=effacee"
 

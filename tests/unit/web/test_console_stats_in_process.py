@@ -25,7 +25,12 @@ DIRECTORY = [
 
 @pytest.fixture
 def settings(tmp_path):
-    return in_process_settings(tmp_path, raw_mail_dir=str(tmp_path / "raw"), rate_limit_count=100, intake_addresses=("urgent@reseau.example.org",))
+    return in_process_settings(
+        tmp_path,
+        raw_mail_dir=str(tmp_path / "raw"),
+        rate_limit_count=100,
+        intake_addresses=("urgent@reseau.example.org",),
+    )
 
 
 @pytest.fixture
@@ -51,8 +56,9 @@ def post(http, session, path, fields=None, csrf=True):
     data = dict(fields or {})
     if csrf:
         data["csrf"] = session[1]
-    return http.post(path, body=urlencode(data).encode(),
-                     headers={**session[0], "Content-Type": "application/x-www-form-urlencoded"})
+    return http.post(
+        path, body=urlencode(data).encode(), headers={**session[0], "Content-Type": "application/x-www-form-urlencoded"}
+    )
 
 
 def submit(wired, **overrides):
@@ -74,15 +80,24 @@ def answer_token(wired, result):
 # -- the guard --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/console/statistiques", "/console/export/demandes", "/console/export/statistiques",
-                                  "/console/quarantaine", "/console/quarantaine/abc"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/statistiques",
+        "/console/export/demandes",
+        "/console/export/statistiques",
+        "/console/quarantaine",
+        "/console/quarantaine/abc",
+    ],
+)
 def test_every_page_needs_a_session(http, path):
     r = http.get(path)
     assert r.status_code == 303 and r.headers["Location"] == "/console/connexion"
 
 
-@pytest.mark.parametrize("path", ["/console/export/demandes", "/console/export/statistiques",
-                                  "/console/quarantaine/abc/supprimer"])
+@pytest.mark.parametrize(
+    "path", ["/console/export/demandes", "/console/export/statistiques", "/console/quarantaine/abc/supprimer"]
+)
 def test_every_action_needs_a_session_and_its_csrf_field(http, session, path):
     anonymous = http.post(path, body=b"csrf=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert anonymous.status_code == 303 and anonymous.headers["Location"] == "/console/connexion"
@@ -110,7 +125,9 @@ def test_the_page_shows_what_happened_with_a_chart_and_its_table(http, session, 
     # 2 routed at once out of 3; 1 accepted out of 2 answers; the association's row.
     assert re.search(r"Orientées dès la réception</th><td>67 %</td><td>2 sur 3</td>", page)
     assert re.search(r"Acceptées par l'association</th><td>50 %</td><td>1 sur 2 ", page)
-    assert re.search(r"Première; et fils</th><td>2</td><td>1</td><td>1</td><td>0</td><td>50 %</td><td>[0-9,]+ h</td>", page)
+    assert re.search(
+        r"Première; et fils</th><td>2</td><td>1</td><td>1</td><td>0</td><td>50 %</td><td>[0-9,]+ h</td>", page
+    )
     assert re.search(r"Plus de place</th><td>1</td>", page)
     assert "style=" not in r.body.decode() and "<script" not in r.body.decode()
 
@@ -142,8 +159,10 @@ def test_the_queue_export_is_a_notice_then_a_csv_file_of_the_filtered_view(http,
     assert triaged.reference not in r.body.decode()
 
     everything = post(http, session, "/console/export/demandes?onglet=toutes")
-    assert {routed.reference, triaged.reference} <= set(everything.body.decode().split(";") + [
-        row[0] for row in csv.reader(io.StringIO(everything.body.decode("utf-8-sig")), delimiter=";")])
+    assert {routed.reference, triaged.reference} <= set(
+        everything.body.decode().split(";")
+        + [row[0] for row in csv.reader(io.StringIO(everything.body.decode("utf-8-sig")), delimiter=";")]
+    )
 
     stats = shown(http.get("/console/statistiques", headers=session[0]))
     assert re.search(rf"<td>{OPERATOR}</td><td>Demandes</td><td>1</td>", stats), "the export is recorded"
@@ -162,14 +181,18 @@ def test_the_statistics_export_holds_the_page_tables(http, session, wired):
 # -- quarantine -------------------------------------------------------------------------
 
 
-BROKEN = (b"From: Someone <someone@example.net>\r\nTo: urgent@reseau.example.org\r\nSubject: =?utf-8?b?QWlkZQ==?=\r\n"
-          b"Content-Type: text/html; charset=utf-8\r\n\r\n<p onclick=\"x()\">Bonjour <script>alert(1)</script></p>\r\n")
+BROKEN = (
+    b"From: Someone <someone@example.net>\r\nTo: urgent@reseau.example.org\r\nSubject: =?utf-8?b?QWlkZQ==?=\r\n"
+    b'Content-Type: text/html; charset=utf-8\r\n\r\n<p onclick="x()">Bonjour <script>alert(1)</script></p>\r\n'
+)
 
 
 def quarantine(wired, raw=BROKEN, reason="no usable sender address", sender="someone@example.net"):
     key = wired.mail_intake.raw_store.put(raw)
     now = wired.clock.now()
-    wired.stores.mail_log.quarantine(now.iso, {"reason": reason, "raw_key": key, "envelope_sender": sender}, now.epoch + 86400)
+    wired.stores.mail_log.quarantine(
+        now.iso, {"reason": reason, "raw_key": key, "envelope_sender": sender}, now.epoch + 86400
+    )
     return key
 
 
@@ -186,11 +209,15 @@ def test_quarantine_lists_and_reads_a_mail_as_text_never_as_html(http, session, 
 
 
 def test_reprocess_makes_a_request_past_the_sender_limit_and_delete_removes_mail_and_item(http, session, wired):
-    good = (b"From: Prof <prof@college.example.fr>\r\nTo: urgent@reseau.example.org\r\nSubject: Demande de tutorat\r\n"
-            b"Message-ID: <q1@college.example.fr>\r\n\r\nBonjour, un eleve de 15 ans a Roubaix (59100) au college "
-            b"cherche du soutien scolaire.\r\n")
+    good = (
+        b"From: Prof <prof@college.example.fr>\r\nTo: urgent@reseau.example.org\r\nSubject: Demande de tutorat\r\n"
+        b"Message-ID: <q1@college.example.fr>\r\n\r\nBonjour, un eleve de 15 ans a Roubaix (59100) au college "
+        b"cherche du soutien scolaire.\r\n"
+    )
     quarantine(wired, good, reason="sender over daily limit")
-    link = re.search(r'href="/console/quarantaine/([A-Za-z0-9_-]+)"', shown(http.get("/console/quarantaine", headers=session[0]))).group(1)
+    link = re.search(
+        r'href="/console/quarantaine/([A-Za-z0-9_-]+)"', shown(http.get("/console/quarantaine", headers=session[0]))
+    ).group(1)
     refused = post(http, session, f"/console/quarantaine/{link}/retraiter", csrf=False)
     assert refused.status_code == 403
     done = post(http, session, f"/console/quarantaine/{link}/retraiter")
@@ -200,7 +227,9 @@ def test_reprocess_makes_a_request_past_the_sender_limit_and_delete_removes_mail
     assert [r["channel"] for r in feed] == ["email"]
 
     raw_key = quarantine(wired)
-    link = re.search(r'href="/console/quarantaine/([A-Za-z0-9_-]+)"', shown(http.get("/console/quarantaine", headers=session[0]))).group(1)
+    link = re.search(
+        r'href="/console/quarantaine/([A-Za-z0-9_-]+)"', shown(http.get("/console/quarantaine", headers=session[0]))
+    ).group(1)
     gone = post(http, session, f"/console/quarantaine/{link}/supprimer")
     assert gone.status_code == 303
     assert wired.stores.mail_log.list_quarantine(wired.clock.now().epoch, 10) == []

@@ -27,20 +27,25 @@ def console_directory():
 
 
 def sign_up(http, **overrides) -> str:
-    r = http.post("/api/v1/mentors", body=json.dumps(volunteer(**overrides)).encode(),
-                  headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+    r = http.post(
+        "/api/v1/mentors",
+        body=json.dumps(volunteer(**overrides)).encode(),
+        headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 201, text(r)
     return json.loads(r.body)["reference"]
 
 
 def tabs(html: str) -> dict[str, int]:
-    return {label: int(n) for label, n in re.findall(r'>([^<>]+?) \((\d+)\)</a>', html)}
+    return {label: int(n) for label, n in re.findall(r">([^<>]+?) \((\d+)\)</a>", html)}
 
 
 def test_without_a_session_the_volunteers_pages_lead_to_the_sign_in(http):
     for path in ("/console/benevoles", "/console/benevoles/BEN-2345-6789", "/console/statistiques/benevoles"):
         r = http.get(path)
-        assert r.status_code in {302, 303, 401, 403} and "/console/connexion" in (r.headers.get("Location", "") + text(r))
+        assert r.status_code in {302, 303, 401, 403} and "/console/connexion" in (
+            r.headers.get("Location", "") + text(r)
+        )
 
 
 def test_the_volunteers_tab_lists_sign_ups_with_their_counts_apart_from_requests(http, wired):
@@ -95,8 +100,11 @@ def test_the_volunteers_statistics_count_sign_ups_only(http, wired):
 def erase(http, wired, reference: str, email: str, with_csrf: bool = True):
     """POST "Effacer les données personnelles" on a sign-up's page, as a session of `email`."""
     cookie, csrf = signed_in(wired, email)
-    return http.post(f"/console/benevoles/{reference}/effacer", body=urlencode({"csrf": csrf} if with_csrf else {}).encode(),
-                     headers={**cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    return http.post(
+        f"/console/benevoles/{reference}/effacer",
+        body=urlencode({"csrf": csrf} if with_csrf else {}).encode(),
+        headers={**cookie, "Content-Type": "application/x-www-form-urlencoded"},
+    )
 
 
 def test_only_an_admin_erases_a_sign_up_with_the_anti_forgery_field_and_again_harmlessly(http, wired):

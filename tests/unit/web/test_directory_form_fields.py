@@ -10,38 +10,91 @@ from chalicelib.services.directory import InvalidDirectory
 from chalicelib.web.directory_form import entry_from_form, form_values, model_errors
 
 FULL = {
-    "id": "nord-asso", "name": "Nord Asso", "emails": ["a@nord.example.org", "b@nord.example.org"], "active": False,
-    "territory": {"national": True, "regions": ["32", "11"], "departements": ["59", "62"], "communes": ["59350", "59512"]},
-    "ages": {"min": 11, "max": 18}, "situations": ["college", "lycee"], "needs": ["orientation", "scolaire"],
-    "publics": ["qpv", "rural"], "publics_required": ["qpv"], "capacity": 0, "recruits_mentors": True,
+    "id": "nord-asso",
+    "name": "Nord Asso",
+    "emails": ["a@nord.example.org", "b@nord.example.org"],
+    "active": False,
+    "territory": {
+        "national": True,
+        "regions": ["32", "11"],
+        "departements": ["59", "62"],
+        "communes": ["59350", "59512"],
+    },
+    "ages": {"min": 11, "max": 18},
+    "situations": ["college", "lycee"],
+    "needs": ["orientation", "scolaire"],
+    "publics": ["qpv", "rural"],
+    "publics_required": ["qpv"],
+    "capacity": 0,
+    "recruits_mentors": True,
     "mentor_capacity": 7,
 }
 
 GOOD = {
-    "id": "nouvelle-asso", "name": " Nouvelle ", "emails": "x@n.example.org, y@n.example.org;\nz@n.example.org",
-    "active": "on", "national": "on", "regions": "32", "departements": "59, 5", "communes": "59350",
-    "age_min": " 11 ", "age_max": "18", "first_need": "scolaire", "capacity": " 4 ", "recruits_mentors": "on",
+    "id": "nouvelle-asso",
+    "name": " Nouvelle ",
+    "emails": "x@n.example.org, y@n.example.org;\nz@n.example.org",
+    "active": "on",
+    "national": "on",
+    "regions": "32",
+    "departements": "59, 5",
+    "communes": "59350",
+    "age_min": " 11 ",
+    "age_max": "18",
+    "first_need": "scolaire",
+    "capacity": " 4 ",
+    "recruits_mentors": "on",
     "mentor_capacity": "2",
-    "situations[]": ["college", "inconnue"], "needs[]": ["orientation", "scolaire"], "publics[]": ["qpv", "rural"],
+    "situations[]": ["college", "inconnue"],
+    "needs[]": ["orientation", "scolaire"],
+    "publics[]": ["qpv", "rural"],
     "publics_required[]": ["qpv", "pas-un-public"],
 }
 
 
 def test_a_stored_entry_becomes_the_forms_fields():
     assert form_values(FULL) == {
-        "id": "nord-asso", "name": "Nord Asso", "emails": "a@nord.example.org\nb@nord.example.org", "active": False,
-        "national": True, "regions": "32, 11", "departements": "59, 62", "communes": "59350, 59512",
-        "age_min": "11", "age_max": "18", "situations": ["college", "lycee"], "needs": ["orientation", "scolaire"],
-        "first_need": "orientation", "publics": ["qpv", "rural"], "publics_required": ["qpv"], "capacity": "0",
-        "recruits_mentors": True, "mentor_capacity": "7",
+        "id": "nord-asso",
+        "name": "Nord Asso",
+        "emails": "a@nord.example.org\nb@nord.example.org",
+        "active": False,
+        "national": True,
+        "regions": "32, 11",
+        "departements": "59, 62",
+        "communes": "59350, 59512",
+        "age_min": "11",
+        "age_max": "18",
+        "situations": ["college", "lycee"],
+        "needs": ["orientation", "scolaire"],
+        "first_need": "orientation",
+        "publics": ["qpv", "rural"],
+        "publics_required": ["qpv"],
+        "capacity": "0",
+        "recruits_mentors": True,
+        "mentor_capacity": "7",
     }
 
 
 def test_an_empty_entry_becomes_empty_fields_active_by_default():
     assert form_values({}) == {
-        "id": "", "name": "", "emails": "", "active": True, "national": False, "regions": "", "departements": "",
-        "communes": "", "age_min": "", "age_max": "", "situations": [], "needs": [], "first_need": "", "publics": [],
-        "publics_required": [], "capacity": "", "recruits_mentors": False, "mentor_capacity": "",
+        "id": "",
+        "name": "",
+        "emails": "",
+        "active": True,
+        "national": False,
+        "regions": "",
+        "departements": "",
+        "communes": "",
+        "age_min": "",
+        "age_max": "",
+        "situations": [],
+        "needs": [],
+        "first_need": "",
+        "publics": [],
+        "publics_required": [],
+        "capacity": "",
+        "recruits_mentors": False,
+        "mentor_capacity": "",
     }
 
 
@@ -50,19 +103,40 @@ def test_posted_fields_become_an_entry_with_the_first_need_leading():
     entry, shown, errors = entry_from_form(GOOD, base, new=True)
     assert errors == []
     assert entry == {
-        "id": "nouvelle-asso", "notes": "kept", "name": "Nouvelle",
-        "emails": ["x@n.example.org", "y@n.example.org", "z@n.example.org"], "active": True,
+        "id": "nouvelle-asso",
+        "notes": "kept",
+        "name": "Nouvelle",
+        "emails": ["x@n.example.org", "y@n.example.org", "z@n.example.org"],
+        "active": True,
         "territory": {"national": True, "regions": ["32"], "departements": ["59", "05"], "communes": ["59350"]},
-        "ages": {"min": 11, "max": 18}, "situations": ["college"], "needs": ["scolaire", "orientation"],
-        "publics": ["qpv", "rural"], "publics_required": ["qpv"], "capacity": 4, "recruits_mentors": True,
+        "ages": {"min": 11, "max": 18},
+        "situations": ["college"],
+        "needs": ["scolaire", "orientation"],
+        "publics": ["qpv", "rural"],
+        "publics_required": ["qpv"],
+        "capacity": 4,
+        "recruits_mentors": True,
         "mentor_capacity": 2,
     }
     assert shown == {
-        "id": "nouvelle-asso", "name": "Nouvelle", "emails": "x@n.example.org, y@n.example.org;\nz@n.example.org",
-        "active": True, "national": True, "regions": "32", "departements": "59, 5", "communes": "59350",
-        "age_min": "11", "age_max": "18", "first_need": "scolaire", "capacity": "4", "recruits_mentors": True,
-        "mentor_capacity": "2", "situations": ["college"], "needs": ["orientation", "scolaire"],
-        "publics": ["qpv", "rural"], "publics_required": ["qpv"],
+        "id": "nouvelle-asso",
+        "name": "Nouvelle",
+        "emails": "x@n.example.org, y@n.example.org;\nz@n.example.org",
+        "active": True,
+        "national": True,
+        "regions": "32",
+        "departements": "59, 5",
+        "communes": "59350",
+        "age_min": "11",
+        "age_max": "18",
+        "first_need": "scolaire",
+        "capacity": "4",
+        "recruits_mentors": True,
+        "mentor_capacity": "2",
+        "situations": ["college"],
+        "needs": ["orientation", "scolaire"],
+        "publics": ["qpv", "rural"],
+        "publics_required": ["qpv"],
     }
 
 
@@ -77,9 +151,24 @@ def test_an_empty_post_names_every_missing_field():
         {"field": "needs", "message": "cochez au moins un besoin"},
     ]
     assert shown == {
-        "id": "", "name": "", "emails": "", "active": False, "national": False, "regions": "", "departements": "",
-        "communes": "", "age_min": "", "age_max": "", "first_need": "", "capacity": "", "recruits_mentors": False,
-        "mentor_capacity": "", "situations": [], "needs": [], "publics": [], "publics_required": [],
+        "id": "",
+        "name": "",
+        "emails": "",
+        "active": False,
+        "national": False,
+        "regions": "",
+        "departements": "",
+        "communes": "",
+        "age_min": "",
+        "age_max": "",
+        "first_need": "",
+        "capacity": "",
+        "recruits_mentors": False,
+        "mentor_capacity": "",
+        "situations": [],
+        "needs": [],
+        "publics": [],
+        "publics_required": [],
     }
     assert entry["ages"] == {"min": 0, "max": 0}
     assert entry["territory"] == {"national": False, "regions": [], "departements": [], "communes": []}
@@ -100,13 +189,16 @@ def test_an_existing_association_keeps_its_id_whatever_is_posted():
     assert no_check == []
 
 
-@pytest.mark.parametrize("posted, message", [
-    ("Nord Asso", "lettres minuscules sans accent, chiffres et tirets (par exemple afev-59)"),
-    ("-nord", "lettres minuscules sans accent, chiffres et tirets (par exemple afev-59)"),
-    ("nouvelle", "cet identifiant est réservé, choisissez-en un autre"),
-    ("versions", "cet identifiant est réservé, choisissez-en un autre"),
-    ("signalements", "cet identifiant est réservé, choisissez-en un autre"),
-])
+@pytest.mark.parametrize(
+    "posted, message",
+    [
+        ("Nord Asso", "lettres minuscules sans accent, chiffres et tirets (par exemple afev-59)"),
+        ("-nord", "lettres minuscules sans accent, chiffres et tirets (par exemple afev-59)"),
+        ("nouvelle", "cet identifiant est réservé, choisissez-en un autre"),
+        ("versions", "cet identifiant est réservé, choisissez-en un autre"),
+        ("signalements", "cet identifiant est réservé, choisissez-en un autre"),
+    ],
+)
 def test_a_new_id_must_be_a_free_slug(posted, message):
     _, _, errors = entry_from_form({**GOOD, "id": posted}, {}, new=True)
     assert errors == [{"field": "id", "message": message}]
@@ -129,16 +221,25 @@ def test_a_one_digit_departement_gets_its_leading_zero():
     assert entry["territory"]["departements"] == ["01", "09", "2A", "971"]
 
 
-@pytest.mark.parametrize("age_min, age_max, errors", [
-    ("0", "120", []),
-    ("120", "120", []),
-    ("121", "121", [{"field": "age_min", "message": "un nombre entier de 0 à 120"},
-                    {"field": "age_max", "message": "un nombre entier de 0 à 120"}]),
-    ("douze", "18", [{"field": "age_min", "message": "un nombre entier de 0 à 120"}]),
-    ("12", "-3", [{"field": "age_max", "message": "un nombre entier de 0 à 120"}]),
-    ("18", "17", [{"field": "age_max", "message": "l'âge maximum doit être au moins l'âge minimum"}]),
-    ("18", "18", []),
-])
+@pytest.mark.parametrize(
+    "age_min, age_max, errors",
+    [
+        ("0", "120", []),
+        ("120", "120", []),
+        (
+            "121",
+            "121",
+            [
+                {"field": "age_min", "message": "un nombre entier de 0 à 120"},
+                {"field": "age_max", "message": "un nombre entier de 0 à 120"},
+            ],
+        ),
+        ("douze", "18", [{"field": "age_min", "message": "un nombre entier de 0 à 120"}]),
+        ("12", "-3", [{"field": "age_max", "message": "un nombre entier de 0 à 120"}]),
+        ("18", "17", [{"field": "age_max", "message": "l'âge maximum doit être au moins l'âge minimum"}]),
+        ("18", "18", []),
+    ],
+)
 def test_ages_are_whole_numbers_up_to_120_in_order(age_min, age_max, errors):
     entry, _, found = entry_from_form({**GOOD, "age_min": age_min, "age_max": age_max}, {}, new=True)
     assert found == errors
@@ -177,17 +278,19 @@ def test_unchecked_boxes_are_off_and_only_on_means_checked():
 
 
 def test_the_models_refusals_land_on_the_forms_fields():
-    exc = InvalidDirectory([
-        {"field": "associations[0].id", "message": "id already in use"},
-        {"field": "associations[0]", "message": "no such association"},
-        {"field": "x.emails.0", "message": "value is not a valid email address"},
-        {"field": "x.territory.departements", "message": "unknown code"},
-        {"field": "x.territory", "message": "territory is empty"},
-        {"field": "x.ages", "message": "min above max"},
-        {"field": "x.capacity", "message": "negative"},
-        {"field": "x.colour", "message": "not a field of the form"},
-        {"field": "toplevel", "message": "broken"},
-    ])
+    exc = InvalidDirectory(
+        [
+            {"field": "associations[0].id", "message": "id already in use"},
+            {"field": "associations[0]", "message": "no such association"},
+            {"field": "x.emails.0", "message": "value is not a valid email address"},
+            {"field": "x.territory.departements", "message": "unknown code"},
+            {"field": "x.territory", "message": "territory is empty"},
+            {"field": "x.ages", "message": "min above max"},
+            {"field": "x.capacity", "message": "negative"},
+            {"field": "x.colour", "message": "not a field of the form"},
+            {"field": "toplevel", "message": "broken"},
+        ]
+    )
     assert model_errors(exc) == [
         {"field": "id", "message": "une association a déjà cet identifiant"},
         {"field": "id", "message": "cette association n'est plus dans l'annuaire"},
@@ -202,14 +305,21 @@ def test_the_models_refusals_land_on_the_forms_fields():
 
 
 def test_a_territory_refusal_two_levels_deep_lands_on_its_list():
-    exc = InvalidDirectory([{"field": "x.territory.communes", "message": "bad"},
-                            {"field": "x.territory.communes.3", "message": "worse"}])
-    assert model_errors(exc) == [{"field": "communes", "message": "valeur refusée (bad)"},
-                                 {"field": "communes", "message": "valeur refusée (worse)"}]
+    exc = InvalidDirectory(
+        [{"field": "x.territory.communes", "message": "bad"}, {"field": "x.territory.communes.3", "message": "worse"}]
+    )
+    assert model_errors(exc) == [
+        {"field": "communes", "message": "valeur refusée (bad)"},
+        {"field": "communes", "message": "valeur refusée (worse)"},
+    ]
 
 
-@pytest.mark.parametrize("posted, stored", [("0", 0), ("999999", 999999), ("1234567", None), ("4.5", None), ("-1", None)])
+@pytest.mark.parametrize(
+    "posted, stored", [("0", 0), ("999999", 999999), ("1234567", None), ("4.5", None), ("-1", None)]
+)
 def test_a_capacity_is_at_most_six_digits(posted, stored):
     entry, _, errors = entry_from_form({**GOOD, "capacity": posted}, {}, new=True)
     assert entry["capacity"] == stored
-    assert errors == ([] if stored is not None else [{"field": "capacity", "message": "un nombre entier, ou vide pour sans limite"}])
+    assert errors == (
+        [] if stored is not None else [{"field": "capacity", "message": "un nombre entier, ou vide pour sans limite"}]
+    )

@@ -35,8 +35,12 @@ MANY = hypothesis_settings(max_examples=25, deadline=None, suppress_health_check
 @pytest.fixture
 def settings(tmp_path):
     return in_process_settings(
-        tmp_path, rate_limit_count=1_000_000, ack_limit_per_hour=1_000_000, mail_intake_limit_per_day=1_000_000,
-        raw_mail_dir=str(tmp_path / "raw"), operators=("op@exämple.fr:admin",),
+        tmp_path,
+        rate_limit_count=1_000_000,
+        ack_limit_per_hour=1_000_000,
+        mail_intake_limit_per_day=1_000_000,
+        raw_mail_dir=str(tmp_path / "raw"),
+        operators=("op@exämple.fr:admin",),
     )
 
 
@@ -49,15 +53,19 @@ def wired(settings, clock):
 
 def _referent_form(address: str) -> dict:
     return form(email="", phone="", last_name="", age=11, situation="primaire") | {
-        "referent_name": "Mme Dupont", "referent_email": address, "structure_name": "Mairie",
+        "referent_name": "Mme Dupont",
+        "referent_email": address,
+        "structure_name": "Mairie",
         "structure_type": "etablissement_scolaire",
     }
 
 
 def _mail(address: str) -> bytes:
-    raw = (f"From: Mme Dupont <{address}>\r\nTo: urgence@lementorat.fr\r\nSubject: Demande de mentorat\r\n"
-           f"Message-ID: <{uuid.uuid4().hex}@mairie.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-           "Bonjour, un élève de 4e, 14 ans, à Roubaix 59100, a besoin de soutien scolaire.\r\n")
+    raw = (
+        f"From: Mme Dupont <{address}>\r\nTo: urgence@lementorat.fr\r\nSubject: Demande de mentorat\r\n"
+        f"Message-ID: <{uuid.uuid4().hex}@mairie.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Bonjour, un élève de 4e, 14 ans, à Roubaix 59100, a besoin de soutien scolaire.\r\n"
+    )
     return raw.encode("utf-8")
 
 
@@ -76,7 +84,9 @@ def submit(http, wired, door: str, address: str):
     if door in {"API", "API with a referent", "volunteer API"}:
         path, data = "/api/v1/requests", youth(email=address)
         if door == "API with a referent":
-            data = youth(email=None, phone=None, last_name=None, age=11, referent={"email": address, "structure_name": "Mairie"})
+            data = youth(
+                email=None, phone=None, last_name=None, age=11, referent={"email": address, "structure_name": "Mairie"}
+            )
         elif door == "volunteer API":
             path, data = "/api/v1/mentors", volunteer(email=address)
         r = post_json(http, path, data)
@@ -117,13 +127,26 @@ def test_the_real_shapes_pass_every_door_and_are_acknowledged(http, wired, addre
 def test_what_is_stored_is_the_ascii_form(http, wired):
     r = post_form(http, "/demande", form(email="Lea.Martin@SAINT-ÉTIENNE-DE-TINÉE.fr"))
     assert wired.requests.get(_ref(r))["email"] == "Lea.Martin@xn--saint-tienne-de-tine-g2bn.fr"
-    r = post_json(http, "/api/v1/requests", youth(email=None, phone=None, last_name=None, age=11,
-                                                  referent={"email": "accueil@mairie-lœuilly.fr", "structure_name": "Mairie"}))
-    assert wired.requests.get(json.loads(r.body)["reference"])["referent"]["email"] == "accueil@xn--mairie-luilly-woc.fr"
+    r = post_json(
+        http,
+        "/api/v1/requests",
+        youth(
+            email=None,
+            phone=None,
+            last_name=None,
+            age=11,
+            referent={"email": "accueil@mairie-lœuilly.fr", "structure_name": "Mairie"},
+        ),
+    )
+    assert (
+        wired.requests.get(json.loads(r.body)["reference"])["referent"]["email"] == "accueil@xn--mairie-luilly-woc.fr"
+    )
 
 
 @pytest.mark.parametrize("address", NON_ASCII_LOCAL)
-@pytest.mark.parametrize("door, field", [("youth form", "email"), ("referent form", "referent_email"), ("volunteer form", "email")])
+@pytest.mark.parametrize(
+    "door, field", [("youth form", "email"), ("referent form", "referent_email"), ("volunteer form", "email")]
+)
 def test_a_form_refuses_a_local_part_with_non_ascii_letters_saying_why(http, wired, address, door, field):
     answer, reference = submit(http, wired, door, address)
     page = shown(answer)
@@ -133,7 +156,9 @@ def test_a_form_refuses_a_local_part_with_non_ascii_letters_saying_why(http, wir
     assert read_outbox(wired) == []
 
 
-@pytest.mark.parametrize("door, field", [("API", "email"), ("API with a referent", "referent.email"), ("volunteer API", "email")])
+@pytest.mark.parametrize(
+    "door, field", [("API", "email"), ("API with a referent", "referent.email"), ("volunteer API", "email")]
+)
 def test_the_api_refuses_a_local_part_with_non_ascii_letters_saying_why(http, wired, door, field):
     answer, _ = submit(http, wired, door, "zoé.martin@orange.fr")
     errors = {e["field"]: e["message"] for e in json.loads(answer.body)["errors"]}
@@ -152,8 +177,11 @@ def test_mail_intake_keeps_the_request_of_a_sender_ses_cannot_answer(http, wired
 @pytest.mark.parametrize("address", SHAPES, ids=SHAPE_IDS)
 def test_the_directory_api_takes_the_real_shapes(http, address):
     directory = [association("first-asso", emails=[address, "autre@asso.example.org"])]
-    r = http.put("/api/v1/admin/associations", body=json.dumps({"associations": directory}).encode(),
-                 headers={**ADMIN, "Content-Type": "application/json"})
+    r = http.put(
+        "/api/v1/admin/associations",
+        body=json.dumps({"associations": directory}).encode(),
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
     assert r.status_code == 200, r.body
     listed = json.loads(http.get("/api/v1/admin/associations", headers=ADMIN).body)["associations"]
     assert listed[0]["emails"] == [oracle(address).ascii_email, "autre@asso.example.org"]

@@ -19,8 +19,9 @@ from tests.conftest import association, make_memory_services
 from tests.unit.web.conftest import shown as text
 
 PARTNER = "https://partenaire.example.org"
-GENERIC_500 = ("Nous n'avons pas pu afficher cette page à cause d'une erreur de notre côté. "
-               "Réessayez dans quelques minutes.")
+GENERIC_500 = (
+    "Nous n'avons pas pu afficher cette page à cause d'une erreur de notre côté. Réessayez dans quelques minutes."
+)
 GENERIC_503 = "Nous n'avons pas pu traiter votre demande à cause d'une panne passagère. Réessayez dans une minute."
 
 
@@ -55,7 +56,9 @@ def test_a_failing_page_is_a_french_500_with_its_correlation_id(http, wired, mon
     # The page's headers are those of the settings in force (the partner may frame it).
     assert f"frame-ancestors {PARTNER};" in r.headers["Content-Security-Policy"]
     page = text(r)
-    assert re.search(r"<title>(.*?)</title>", page, re.S).group(1).strip() == "Erreur : Une erreur est survenue – Mentorat"
+    assert (
+        re.search(r"<title>(.*?)</title>", page, re.S).group(1).strip() == "Erreur : Une erreur est survenue – Mentorat"
+    )
     assert "<h1>Une erreur est survenue</h1>" in page
     assert f'<p class="lead">{GENERIC_500}</p>' in page
     assert f'Code de suivi : <span class="nowrap">{cid}</span>.' in page
@@ -71,14 +74,17 @@ def test_storage_down_is_a_503_to_retry_in_thirty_seconds(http, wired, monkeypat
     monkeypatch.setattr(wired.console_auth, "session", failing(StorageUnavailable("throttled")))
     with caplog.at_level(logging.ERROR, logger="chalicelib.web.boundary"):
         r = http.get("/console/connexion")
-    assert [rec.getMessage() for rec in caplog.records if rec.name == "chalicelib.web.boundary"] == ["storage unavailable"]
+    assert [rec.getMessage() for rec in caplog.records if rec.name == "chalicelib.web.boundary"] == [
+        "storage unavailable"
+    ]
     assert r.status_code == 503
     assert r.headers["Retry-After"] == "30"
     assert r.headers["Cache-Control"] == "no-store"
     cid = r.headers["X-Correlation-Id"]
     page = text(r)
     assert re.search(r"<title>(.*?)</title>", page, re.S).group(1).strip() == (
-        "Erreur : Service momentanément indisponible – Mentorat")
+        "Erreur : Service momentanément indisponible – Mentorat"
+    )
     assert "<h1>Service momentanément indisponible</h1>" in page
     assert f'<p class="lead">{GENERIC_503}</p>' in page
     assert f'Code de suivi : <span class="nowrap">{cid}</span>.' in page
@@ -132,7 +138,9 @@ def test_the_gateways_request_id_is_the_correlation_id(settings):
     assert r.headers["X-Correlation-Id"] == "c0ffee-42"
     assert 'Code de suivi : <span class="nowrap">c0ffee-42</span>.' in text(r)
     assert f"frame-ancestors {PARTNER};" in r.headers["Content-Security-Policy"]
-    api = GuardedViews(lambda: room, SimpleNamespace(context={"requestId": "c0ffee-43"}, path="/api/v1/requests")).show()
+    api = GuardedViews(
+        lambda: room, SimpleNamespace(context={"requestId": "c0ffee-43"}, path="/api/v1/requests")
+    ).show()
     assert json.loads(api.body)["errors"][0]["message"] == "internal error (correlation id c0ffee-43)"
 
 
@@ -161,7 +169,9 @@ def test_a_header_value_with_a_control_character_is_answered_by_the_boundary(set
 
     from chalicelib.web.boundary import GuardedViews
 
-    room = SimpleNamespace(settings=settings, show=lambda: Response(body="", status_code=303, headers={"Location": value}))
+    room = SimpleNamespace(
+        settings=settings, show=lambda: Response(body="", status_code=303, headers={"Location": value})
+    )
     with caplog.at_level(logging.ERROR):
         r = GuardedViews(lambda: room, SimpleNamespace(path="/demande", context={})).show()
     assert r.status_code == 500 and "Location" not in r.headers

@@ -54,18 +54,34 @@ def youth_form(**overrides):
 
 def referent_form(**overrides):
     fields = youth_form(email="", phone="", last_name="", age=11, situation="primaire") | {
-        "referent_name": "Mme Dupont", "referent_email": "cpe@ac-lille.example.fr", "referent_phone": "03 20 00 00 00",
-        "structure_name": "Collège Jean Macé", "structure_type": "etablissement_scolaire",
+        "referent_name": "Mme Dupont",
+        "referent_email": "cpe@ac-lille.example.fr",
+        "referent_phone": "03 20 00 00 00",
+        "structure_name": "Collège Jean Macé",
+        "structure_type": "etablissement_scolaire",
     }
     return fields | overrides
 
 
 def volunteer_form(**overrides):
     fields = {
-        "first_name": "Paul", "last_name": "Durand", "email": "paul.durand@example.net", "phone": "06 98 76 54 32",
-        "age": "42", "postal_code": "59100", "city": "Roubaix", "occupation": "actif", "modes": ["presentiel"],
-        "hours_per_month": "4", "youth_ages": ["15-18"], "needs": ["orientation"], "sector": "Informatique",
-        "message": "Ingénieur.", "commitment": "on", "consent": "on", "website": "",
+        "first_name": "Paul",
+        "last_name": "Durand",
+        "email": "paul.durand@example.net",
+        "phone": "06 98 76 54 32",
+        "age": "42",
+        "postal_code": "59100",
+        "city": "Roubaix",
+        "occupation": "actif",
+        "modes": ["presentiel"],
+        "hours_per_month": "4",
+        "youth_ages": ["15-18"],
+        "needs": ["orientation"],
+        "sector": "Informatique",
+        "message": "Ingénieur.",
+        "commitment": "on",
+        "consent": "on",
+        "website": "",
     }
     return fields | overrides
 
@@ -100,7 +116,9 @@ FORMS = [("/demande", youth_form, "Demande trop longue"), ("/devenir-mentor", vo
 @pytest.mark.parametrize("path, fields, too_long", FORMS)
 def test_a_form_over_64_kib_is_refused_413_with_its_own_title(http, wired, settings, path, fields, too_long):
     r = post(http, path, fields(message="x" * (65 * 1024)))
-    assert_error_page(r, settings, 413, too_long, "Le formulaire envoyé est trop long. Raccourcissez le message et réessayez.")
+    assert_error_page(
+        r, settings, 413, too_long, "Le formulaire envoyé est trop long. Raccourcissez le message et réessayez."
+    )
     assert stored(wired) == [] and read_outbox(wired) == []
 
 
@@ -108,7 +126,10 @@ def test_a_form_over_64_kib_is_refused_413_with_its_own_title(http, wired, setti
 def test_a_form_posted_from_another_site_is_refused_403_with_a_way_back(http, wired, settings, path, fields, too_long):
     r = post(http, path, fields(), {"Origin": "https://evil.example.com"})
     assert_error_page(
-        r, settings, 403, "Envoi refusé",
+        r,
+        settings,
+        403,
+        "Envoi refusé",
         "Pour votre sécurité, ce formulaire n'a pas été accepté : il a été envoyé depuis une page "
         "qui n'est pas la nôtre. Rien n'a été enregistré. Ouvrez le formulaire directement sur notre "
         "site, remplissez-le à nouveau et envoyez-le.",
@@ -122,7 +143,10 @@ def test_a_form_with_too_many_fields_is_refused_400_with_a_way_back(http, wired,
     many = list(fields().items()) + [(f"extra{i}", "x") for i in range(100)]
     r = post(http, path, urlencode(many, doseq=True).encode())
     assert_error_page(
-        r, settings, 400, "Formulaire refusé",
+        r,
+        settings,
+        400,
+        "Formulaire refusé",
         "Le formulaire envoyé contient trop de champs : il ne vient pas de notre site. "
         "Ouvrez le formulaire sur notre site, remplissez-le et envoyez-le.",
         [(path, "Ouvrir le formulaire")],
@@ -145,7 +169,11 @@ def test_a_thank_you_page_without_a_reference_is_a_french_404_back_to_the_form(h
     for query in ("", "?ref=", "?ref=nothing"):
         r = http.get(f"{path}/merci{query}")
         assert_error_page(
-            r, settings, 404, "Référence inconnue", "Cette page de confirmation n'existe pas.",
+            r,
+            settings,
+            404,
+            "Référence inconnue",
+            "Cette page de confirmation n'existe pas.",
             [(path, "Revenir à la page précédente")],
         )
 
@@ -214,7 +242,7 @@ def test_storage_down_shows_the_form_as_typed_503_with_retry_after(
     assert r.status_code == 503
     assert r.headers["Retry-After"] == "30"
     page = text(r)
-    assert f"<h2 id=\"unavailable-title\">Votre {what} n'a pas pu être envoyée</h2>" in page
+    assert f'<h2 id="unavailable-title">Votre {what} n\'a pas pu être envoyée</h2>' in page
     assert f"« {button} »" in page
     assert '<input type="hidden" name="submission_id" value="sid-9">' in page
     assert f'<input type="hidden" name="return_to" value="{PARTNER}/merci">' in page
@@ -239,7 +267,9 @@ def test_the_volunteer_api_counts_on_the_per_ip_limit(http, wired):
     def send():
         data = {k: v for k, v in volunteer_form().items() if k != "website"}
         data |= {"age": 42, "hours_per_month": 4, "commitment": True, "consent": True}
-        return http.post("/api/v1/mentors", body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+        return http.post(
+            "/api/v1/mentors", body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
+        )
 
     assert [send().status_code for _ in range(2)] == [201, 201]
     r = send()
@@ -274,14 +304,19 @@ def test_a_referent_form_stores_the_referent_and_never_a_parents_consent(http, w
 
 
 def test_a_referents_wrong_email_is_shown_at_the_referents_email_field(http, wired):
-    r = post(http, "/orienter", referent_form(referent_email="pas-une-adresse", structure_name="", referent_name="x" * 101))
+    r = post(
+        http, "/orienter", referent_form(referent_email="pas-une-adresse", structure_name="", referent_name="x" * 101)
+    )
     assert r.status_code == 422
     page = text(r)
     assert re.findall(r'<p class="error-message" id="([^"]+)-error">', page) == [
-        "referent_name", "referent_email", "structure_name",
+        "referent_name",
+        "referent_email",
+        "structure_name",
     ]
     assert re.findall(r'<li><a href="#([^"]+)">([^<:]+?) :', page) == [
-        ("referent_name", "Vos prénom et nom"), ("referent_email", "Votre e-mail professionnel"),
+        ("referent_name", "Vos prénom et nom"),
+        ("referent_email", "Votre e-mail professionnel"),
         ("structure_name", "Nom de la structure"),
     ]
 
@@ -289,9 +324,13 @@ def test_a_referents_wrong_email_is_shown_at_the_referents_email_field(http, wir
 @pytest.mark.parametrize(
     "error_field, shown_at",
     [
-        ("referent.name", "referent_name"), ("referent.email", "referent_email"), ("referent.phone", "referent_phone"),
-        ("referent.structure_name", "structure_name"), ("referent.structure_type", "structure_type"),
-        ("referent", "referent_email"), ("age", "age"),
+        ("referent.name", "referent_name"),
+        ("referent.email", "referent_email"),
+        ("referent.phone", "referent_phone"),
+        ("referent.structure_name", "structure_name"),
+        ("referent.structure_type", "structure_type"),
+        ("referent", "referent_email"),
+        ("age", "age"),
     ],
 )
 def test_where_each_api_error_is_shown_on_the_referent_form(error_field, shown_at):
@@ -305,7 +344,11 @@ def test_the_volunteer_forms_error_summary_names_its_own_fields(http, wired):
     r = post(http, "/devenir-mentor", fields)
     assert r.status_code == 422
     items = re.findall(r'<li><a href="#([^"]+)">([^<]*?) : ', text(r))
-    assert items == [("occupation", "Votre situation"), ("modes", "Comment mentorer"), ("hours_per_month", "Heures par mois")]
+    assert items == [
+        ("occupation", "Votre situation"),
+        ("modes", "Comment mentorer"),
+        ("hours_per_month", "Heures par mois"),
+    ]
 
 
 @pytest.mark.parametrize("value", ["yes", "true", "1", ""])
@@ -318,8 +361,12 @@ def test_only_the_ticked_box_is_consent_on_the_form(http, wired, value):
 
 def test_the_volunteer_form_is_stored_tidied_with_its_lists_and_boxes(http, wired):
     fields = volunteer_form(
-        postal_code=" 59 100 ", first_name="  Paul ", sector="", modes=["", "presentiel", "distance"],
-        needs=["orientation", ""], submission_id="sid-volunteer",
+        postal_code=" 59 100 ",
+        first_name="  Paul ",
+        sector="",
+        modes=["", "presentiel", "distance"],
+        needs=["orientation", ""],
+        submission_id="sid-volunteer",
     )
     r = post(http, "/devenir-mentor", fields)
     assert r.status_code == 303
@@ -327,7 +374,11 @@ def test_the_volunteer_form_is_stored_tidied_with_its_lists_and_boxes(http, wire
     made = json.loads(http.get(f"/api/v1/mentors/{ref}", headers={"Authorization": "Bearer test-admin-token"}).body)
     assert made["postal_code"] == "59100" and made["first_name"] == "Paul"
     assert made["sector"] is None
-    assert made["modes"] == ["presentiel", "distance"] and made["needs"] == ["orientation"] and made["youth_ages"] == ["15-18"]
+    assert (
+        made["modes"] == ["presentiel", "distance"]
+        and made["needs"] == ["orientation"]
+        and made["youth_ages"] == ["15-18"]
+    )
     assert made["commitment"] is True and made["consent"] is True and made["channel"] == "form"
 
 
@@ -356,4 +407,6 @@ def test_spaces_typed_around_a_youths_values_are_dropped(http, wired):
 def test_a_referent_may_leave_the_structure_type_unchosen(http, wired):
     r = post(http, "/orienter", referent_form(structure_type=""))
     assert r.status_code == 303
-    assert wired.requests.get(ref_of(r.headers["Location"]))["referent"]["structure_type"] == "autre"  # stored as "other"
+    assert (
+        wired.requests.get(ref_of(r.headers["Location"]))["referent"]["structure_type"] == "autre"
+    )  # stored as "other"

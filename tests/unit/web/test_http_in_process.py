@@ -26,7 +26,9 @@ DIRECTORY = [association("first-asso", needs=["scolaire"], capacity=5), associat
 @pytest.fixture
 def settings(tmp_path):
     """No DynamoDB endpoint: nothing starts DynamoDB Local."""
-    return in_process_settings(tmp_path, public_base_url=OURS, rate_limit_count=3, rate_limit_seconds=600, partner_origins=(PARTNER,))
+    return in_process_settings(
+        tmp_path, public_base_url=OURS, rate_limit_count=3, rate_limit_seconds=600, partner_origins=(PARTNER,)
+    )
 
 
 @pytest.fixture
@@ -49,7 +51,9 @@ def post_form(http, path, fields, headers=None):
 
 
 def post_json(http, path, data, headers=None):
-    return http.post(path, body=json.dumps(data).encode(), headers={"Content-Type": "application/json", **(headers or {})})
+    return http.post(
+        path, body=json.dumps(data).encode(), headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def ref_of(location: str) -> str:
@@ -138,7 +142,9 @@ def test_the_per_ip_limit_answers_429_and_tokens_are_exempt(http, settings):
 
 def test_the_referent_form_stores_the_referent(http, wired):
     fields = form(email="", phone="", last_name="", age=11, situation="primaire") | {
-        "referent_name": "Mme Dupont", "referent_email": "cpe@ac-lille.example.fr", "structure_name": "Collège",
+        "referent_name": "Mme Dupont",
+        "referent_email": "cpe@ac-lille.example.fr",
+        "structure_name": "Collège",
         "structure_type": "etablissement_scolaire",
     }
     r = post_form(http, "/orienter", fields)
@@ -165,7 +171,10 @@ def test_the_api_refuses_bad_input_with_the_right_status(http, wired):
     invalid = post_json(http, "/api/v1/requests", youth(age=40, need="cuisine"))
     assert invalid.status_code == 422
     assert {"age", "need"} <= {e["field"] for e in json.loads(invalid.body)["errors"]}
-    assert http.post("/api/v1/requests", body=b"{not json", headers={"Content-Type": "application/json"}).status_code == 400
+    assert (
+        http.post("/api/v1/requests", body=b"{not json", headers={"Content-Type": "application/json"}).status_code
+        == 400
+    )
     assert post_json(http, "/api/v1/requests", youth(message="x" * (65 * 1024))).status_code == 413
     assert stored_count(wired) == 0
 
@@ -200,12 +209,20 @@ def test_a_list_is_paginated_newest_first(http, clock):
 
 def test_the_directory_is_replaced_all_or_nothing(http):
     broken = {"associations": DIRECTORY + [{"id": "Not Valid"}]}
-    r = http.put("/api/v1/admin/associations", body=json.dumps(broken).encode(), headers={**ADMIN, "Content-Type": "application/json"})
+    r = http.put(
+        "/api/v1/admin/associations",
+        body=json.dumps(broken).encode(),
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
     assert r.status_code == 422
     listed = json.loads(http.get("/api/v1/admin/associations", headers=ADMIN).body)["associations"]
     assert sorted(a["id"] for a in listed) == ["first-asso", "second-asso"]
     one = {"associations": [association("only-one")]}
-    r = http.put("/api/v1/admin/associations", body=json.dumps(one).encode(), headers={**ADMIN, "Content-Type": "application/json"})
+    r = http.put(
+        "/api/v1/admin/associations",
+        body=json.dumps(one).encode(),
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
     assert r.status_code == 200 and json.loads(r.body) == {"count": 1}
 
 
@@ -239,7 +256,9 @@ def test_the_link_shows_the_request_without_contact_and_accepts_once(http, wired
     accepted = post_form(http, f"/reponse/{token}", {"decision": "accept", "csrf": csrf_of(text(page))})
     assert accepted.status_code == 200 and "lea.martin@example.net" in text(accepted)
     assert wired.requests.get(made["id"])["status"] == "accepted"
-    again = post_form(http, f"/reponse/{token}", {"decision": "decline", "reason": "complet", "csrf": csrf_of(text(page))})
+    again = post_form(
+        http, f"/reponse/{token}", {"decision": "decline", "reason": "complet", "csrf": csrf_of(text(page))}
+    )
     assert again.status_code in (200, 409) and wired.requests.get(made["id"])["status"] == "accepted"
 
 
@@ -266,5 +285,10 @@ def test_a_cross_site_answer_is_refused(http, wired):
     made = json.loads(post_json(http, "/api/v1/requests", youth(), ADMIN).body)
     token = answer_token(wired)
     page = http.get(f"/reponse/{token}")
-    r = post_form(http, f"/reponse/{token}", {"decision": "accept", "csrf": csrf_of(text(page))}, {"Origin": "https://evil.example.com"})
+    r = post_form(
+        http,
+        f"/reponse/{token}",
+        {"decision": "accept", "csrf": csrf_of(text(page))},
+        {"Origin": "https://evil.example.com"},
+    )
     assert r.status_code == 403 and wired.requests.get(made["id"])["status"] == "routed"

@@ -86,8 +86,9 @@ def wired(tmp_path, clock):
 
 def _post(http, session, path, fields=None):
     data = {**(fields or {}), "csrf": session[1]}
-    return http.post(path, body=urlencode(data).encode(),
-                     headers={**session[0], "Content-Type": "application/x-www-form-urlencoded"})
+    return http.post(
+        path, body=urlencode(data).encode(), headers={**session[0], "Content-Type": "application/x-www-form-urlencoded"}
+    )
 
 
 def _submit(wired, **fields):
@@ -95,8 +96,9 @@ def _submit(wired, **fields):
     from chalicelib.domain.submission import parse_submission
     from chalicelib.domain.vocabulary import Channel
 
-    return wired.intake.accept(NewRequest.from_submission(parse_submission(youth(**fields), json=True), Channel.FORM),
-                               None, None)
+    return wired.intake.accept(
+        NewRequest.from_submission(parse_submission(youth(**fields), json=True), Channel.FORM), None, None
+    )
 
 
 def test_an_export_is_logged_with_the_operator_as_a_keyed_hash(http, wired, caplog):
@@ -119,7 +121,9 @@ def test_console_actions_log_the_reference_and_no_personal_data(http, wired, cap
         r = _post(http, session, f"/console/demandes/{request.reference}/effacer")
     assert r.status_code == 303
 
-    [line] = [r for r in records(caplog, "chalicelib.services.console") if r.getMessage() == "console: personal data erased"]
+    [line] = [
+        r for r in records(caplog, "chalicelib.services.console") if r.getMessage() == "console: personal data erased"
+    ]
     assert line.reference == request.reference
     everything = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert "lea.martin" not in everything and "Léa" not in everything

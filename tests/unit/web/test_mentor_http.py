@@ -29,10 +29,22 @@ DIRECTORY = [
 def volunteer(**overrides):
     """A valid sign-up as the API takes it (contract section 11)."""
     data = {
-        "first_name": "Paul", "last_name": "Durand", "email": "paul.durand@example.net", "phone": "06 98 76 54 32",
-        "age": 42, "postal_code": "59100", "city": "Roubaix", "occupation": "actif", "modes": ["presentiel"],
-        "hours_per_month": 4, "youth_ages": ["15-18"], "needs": ["orientation"], "sector": "Informatique",
-        "message": "Ingénieur, j'aimerais aider des lycéens à choisir leur voie.", "commitment": True, "consent": True,
+        "first_name": "Paul",
+        "last_name": "Durand",
+        "email": "paul.durand@example.net",
+        "phone": "06 98 76 54 32",
+        "age": 42,
+        "postal_code": "59100",
+        "city": "Roubaix",
+        "occupation": "actif",
+        "modes": ["presentiel"],
+        "hours_per_month": 4,
+        "youth_ages": ["15-18"],
+        "needs": ["orientation"],
+        "sector": "Informatique",
+        "message": "Ingénieur, j'aimerais aider des lycéens à choisir leur voie.",
+        "commitment": True,
+        "consent": True,
     }
     data.update(overrides)
     return data
@@ -57,12 +69,17 @@ def wired(settings, clock):
 
 
 def post_form(http, path, fields, headers=None):
-    return http.post(path, body=urlencode(fields, doseq=True).encode(),
-                     headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
+    return http.post(
+        path,
+        body=urlencode(fields, doseq=True).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
+    )
 
 
 def post_json(http, path, data, headers=None):
-    return http.post(path, body=json.dumps(data).encode(), headers={"Content-Type": "application/json", **(headers or {})})
+    return http.post(
+        path, body=json.dumps(data).encode(), headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def mails_to(wired, address):
@@ -74,9 +91,26 @@ def test_the_form_page_is_french_and_asks_every_field_of_the_contract(http):
     assert r.status_code == 200
     page = text(r)
     assert 'lang="fr"' in page and "<h1>Devenir mentor</h1>" in page
-    for name in ("first_name", "last_name", "email", "phone", "age", "postal_code", "city", "occupation", "modes",
-                 "hours_per_month", "youth_ages", "needs", "sector", "message", "commitment", "consent",
-                 "submission_id", "website"):
+    for name in (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "age",
+        "postal_code",
+        "city",
+        "occupation",
+        "modes",
+        "hours_per_month",
+        "youth_ages",
+        "needs",
+        "sector",
+        "message",
+        "commitment",
+        "consent",
+        "submission_id",
+        "website",
+    ):
         assert f'name="{name}"' in page, name
     assert "casier" not in page.lower()  # associations run the honour checks themselves
 
@@ -134,7 +168,10 @@ def test_the_api_answers_201_and_the_same_key_replays_or_conflicts(http):
     assert first.status_code == 201
     made = json.loads(first.body)
     assert set(made) == {"id", "reference", "status", "association"}
-    assert made["status"] == "routed" and made["association"] == {"id": "lille-mentors", "name": "Association lille-mentors"}
+    assert made["status"] == "routed" and made["association"] == {
+        "id": "lille-mentors",
+        "name": "Association lille-mentors",
+    }
     replay = post_json(http, "/api/v1/mentors", volunteer(), key)
     assert replay.status_code == 201 and json.loads(replay.body) == made
     other = post_json(http, "/api/v1/mentors", volunteer(age=43), key)
@@ -198,7 +235,9 @@ def test_the_associations_mail_and_page_show_the_profile_never_the_contact_until
     made = json.loads(post_json(http, "/api/v1/mentors", volunteer()).body)
     association_mail = mails_to(wired, "lille-mentors@asso.example.org")
     assert len(association_mail) == 1 and made["reference"] in association_mail[0]["Subject"]
-    body = association_mail[0].get_body(("plain",)).get_content() + association_mail[0].get_body(("html",)).get_content()
+    body = (
+        association_mail[0].get_body(("plain",)).get_content() + association_mail[0].get_body(("html",)).get_content()
+    )
     assert "42 ans" in body and "Roubaix" in body and "Informatique" in body and "4 heures par mois" in body
     for secret in ("paul.durand@example.net", "06 98 76 54 32", "0698765432", "Durand"):
         assert secret not in body
@@ -216,7 +255,9 @@ def test_the_associations_mail_and_page_show_the_profile_never_the_contact_until
     stored = json.loads(http.get(f"/api/v1/mentors/{made['reference']}", headers=ADMIN).body)
     assert stored["status"] == "accepted"
     # Acting once: a second click changes nothing and sends nothing.
-    again = post_form(http, f"/reponse/{token}", {"decision": "decline", "reason": "complet", "csrf": csrf_of(text(page))})
+    again = post_form(
+        http, f"/reponse/{token}", {"decision": "decline", "reason": "complet", "csrf": csrf_of(text(page))}
+    )
     assert again.status_code == 200
     assert json.loads(http.get(f"/api/v1/mentors/{made['id']}", headers=ADMIN).body)["status"] == "accepted"
 
@@ -236,7 +277,14 @@ def test_a_decline_routes_to_the_next_candidate_then_to_triage(http, wired):
     post_form(http, f"/reponse/{second}", {"decision": "decline", "reason": "profil", "csrf": csrf_of(page)})
     stored = json.loads(http.get(f"/api/v1/mentors/{made['id']}", headers=ADMIN).body)
     assert stored["status"] == "needs_triage" and stored["triage_reason"] == "every candidate declined this sign-up"
-    assert [e["type"] for e in stored["events"]] == ["received", "routed", "declined", "routed", "declined", "needs_triage"]
+    assert [e["type"] for e in stored["events"]] == [
+        "received",
+        "routed",
+        "declined",
+        "routed",
+        "declined",
+        "needs_triage",
+    ]
     # The first link now shows what happened, and acts no more.
     assert "a refusé ce profil" in text(http.get(f"/reponse/{first}"))
 

@@ -81,8 +81,11 @@ def test_the_document_names_its_version_and_the_bearer_scheme(document):
     assert document["info"] == {"title": "Mentorat intake API", "version": "1.0.0"}
     assert document["components"]["securitySchemes"] == {"bearer": {"type": "http", "scheme": "bearer"}}
     assert sorted(document["paths"]) == [
-        "/api/v1/admin/associations", "/api/v1/mentors", "/api/v1/mentors/{id_or_reference}",
-        "/api/v1/requests", "/api/v1/requests/{id_or_reference}",
+        "/api/v1/admin/associations",
+        "/api/v1/mentors",
+        "/api/v1/mentors/{id_or_reference}",
+        "/api/v1/requests",
+        "/api/v1/requests/{id_or_reference}",
     ]
 
 
@@ -92,7 +95,8 @@ def test_the_two_submission_doors_describe_every_answer(document):
     )
     assert document["paths"]["/api/v1/mentors"] == {
         "post": submission_post(
-            "Sign up as a volunteer mentor (contract section 11)", "MentorSubmission",
+            "Sign up as a volunteer mentor (contract section 11)",
+            "MentorSubmission",
             "stored and routed under mentor v1 (or waiting in triage)",
         )
     }
@@ -114,13 +118,25 @@ def test_the_list_of_requests_and_its_bounds(document):
         "summary": "List requests, newest first",
         "security": [{"bearer": []}],
         "parameters": [
-            {"name": "status", "in": "query", "required": False,
-             "schema": {"type": "string", "enum": ["needs_triage", "routed", "accepted", "closed"]}},
-            {"name": "association", "in": "query", "required": False,
-             "schema": {"type": "string", "pattern": "^(?:[a-z0-9][a-z0-9-]{0,63})?$"}},
+            {
+                "name": "status",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "enum": ["needs_triage", "routed", "accepted", "closed"]},
+            },
+            {
+                "name": "association",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "pattern": "^(?:[a-z0-9][a-z0-9-]{0,63})?$"},
+            },
             {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
-            {"name": "limit", "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+            },
         ],
         "responses": {
             "200": answer("a page of requests and the `next` cursor"),
@@ -156,12 +172,21 @@ def test_the_directory_read_and_replace(document):
 def test_the_answer_schemas(document):
     schemas = document["components"]["schemas"]
     assert schemas["Errors"] == {
-        "properties": {"errors": {"items": {"$ref": "#/components/schemas/FieldError"}, "title": "Errors", "type": "array"}},
-        "required": ["errors"], "title": "Errors", "type": "object",
+        "properties": {
+            "errors": {"items": {"$ref": "#/components/schemas/FieldError"}, "title": "Errors", "type": "array"}
+        },
+        "required": ["errors"],
+        "title": "Errors",
+        "type": "object",
     }
     assert schemas["FieldError"] == {
-        "properties": {"field": {"title": "Field", "type": "string"}, "message": {"title": "Message", "type": "string"}},
-        "required": ["field", "message"], "title": "FieldError", "type": "object",
+        "properties": {
+            "field": {"title": "Field", "type": "string"},
+            "message": {"title": "Message", "type": "string"},
+        },
+        "required": ["field", "message"],
+        "title": "FieldError",
+        "type": "object",
     }
     assert schemas["IntakeResponse"] == {
         "properties": {
@@ -170,20 +195,38 @@ def test_the_answer_schemas(document):
             "status": {"title": "Status", "type": "string"},
             "association": {"anyOf": [{"$ref": "#/components/schemas/AssociationRef"}, {"type": "null"}]},
         },
-        "required": ["id", "reference", "status", "association"], "title": "IntakeResponse", "type": "object",
+        "required": ["id", "reference", "status", "association"],
+        "title": "IntakeResponse",
+        "type": "object",
     }
     assert schemas["AssociationRef"]["required"] == ["id", "name"]
     assert schemas["DirectoryCount"] == {
-        "properties": {"count": {"title": "Count", "type": "integer"}}, "required": ["count"],
-        "title": "DirectoryCount", "type": "object",
+        "properties": {"count": {"title": "Count", "type": "integer"}},
+        "required": ["count"],
+        "title": "DirectoryCount",
+        "type": "object",
     }
     assert schemas["Directory"]["properties"]["associations"]["items"] == {"$ref": "#/components/schemas/Association"}
     assert schemas["Submission"]["required"] == ["first_name", "age", "postal_code", "situation", "need", "consent"]
     assert schemas["MentorSubmission"]["required"] == [
-        "first_name", "last_name", "email", "age", "postal_code", "occupation", "modes", "hours_per_month",
-        "youth_ages", "needs", "commitment", "consent",
+        "first_name",
+        "last_name",
+        "email",
+        "age",
+        "postal_code",
+        "occupation",
+        "modes",
+        "hours_per_month",
+        "youth_ages",
+        "needs",
+        "commitment",
+        "consent",
     ]
-    assert schemas["MentorSubmission"]["properties"]["hours_per_month"] == {"maximum": 40, "minimum": 1, "type": "integer"}
+    assert schemas["MentorSubmission"]["properties"]["hours_per_month"] == {
+        "maximum": 40,
+        "minimum": 1,
+        "type": "integer",
+    }
 
 
 def test_every_reference_names_a_schema_of_the_document(document):

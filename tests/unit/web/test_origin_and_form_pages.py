@@ -23,8 +23,12 @@ EVIL = "https://evil.example.com"
 @pytest.fixture
 def settings(tmp_path):
     return in_process_settings(
-        tmp_path, public_base_url=OURS, partner_origins=(PARTNER,), partner_tokens=("partner-token",),
-        rate_limit_count=1, rate_limit_seconds=600,
+        tmp_path,
+        public_base_url=OURS,
+        partner_origins=(PARTNER,),
+        partner_tokens=("partner-token",),
+        rate_limit_count=1,
+        rate_limit_seconds=600,
     )
 
 
@@ -36,7 +40,9 @@ def wired(settings, clock):
 
 
 def api_post(http, headers):
-    return http.post("/api/v1/requests", body=json.dumps(youth()).encode(), headers={"Content-Type": "application/json", **headers})
+    return http.post(
+        "/api/v1/requests", body=json.dumps(youth()).encode(), headers={"Content-Type": "application/json", **headers}
+    )
 
 
 @pytest.mark.parametrize(
@@ -100,7 +106,9 @@ def test_partner_and_admin_tokens_skip_the_per_ip_limit_and_others_do_not(http, 
 def test_only_a_partners_page_is_followed_after_the_form(http, wired, return_to, kept):
     fields = {k: v for k, v in youth().items() if k not in {"consent", "parental_consent", "publics"}}
     fields |= {"consent": "on", "return_to": return_to, "age": "16"}
-    r = http.post("/demande", body=urlencode(fields).encode(), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = http.post(
+        "/demande", body=urlencode(fields).encode(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert r.status_code == 303
     location = r.headers["Location"]
     if kept:
@@ -117,8 +125,11 @@ def title_of(page: str) -> str:
 
 
 def test_each_form_page_has_its_title_and_heading(http, wired, settings):
-    for path, title in (("/demande", "Demander un mentor"), ("/orienter", "Orienter un ou une jeune vers un mentor"),
-                        ("/devenir-mentor", "Devenir mentor")):
+    for path, title in (
+        ("/demande", "Demander un mentor"),
+        ("/orienter", "Orienter un ou une jeune vers un mentor"),
+        ("/devenir-mentor", "Devenir mentor"),
+    ):
         page = text(http.get(path))
         assert title_of(page) == f"{title} – {settings.network_name}"
         assert re.search(r"<h1>(.*?)</h1>", page, re.S).group(1) == title
@@ -126,9 +137,18 @@ def test_each_form_page_has_its_title_and_heading(http, wired, settings):
 
 
 def test_the_error_summary_follows_the_pages_order_and_counts_the_errors(http, wired, settings):
-    fields = {"age": "40", "consent": "on", "postal_code": "59100", "need": "scolaire", "situation": "college",
-              "email": "a@b.fr", "first_name": ""}
-    r = http.post("/demande", body=urlencode(fields).encode(), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    fields = {
+        "age": "40",
+        "consent": "on",
+        "postal_code": "59100",
+        "need": "scolaire",
+        "situation": "college",
+        "email": "a@b.fr",
+        "first_name": "",
+    }
+    r = http.post(
+        "/demande", body=urlencode(fields).encode(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert r.status_code == 422
     page = text(r)
     assert title_of(page) == f"Erreur : le formulaire contient 3 erreurs – Demander un mentor – {settings.network_name}"

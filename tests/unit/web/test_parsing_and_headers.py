@@ -12,7 +12,12 @@ from chalicelib.config import Settings
 from chalicelib.web import parsing
 from chalicelib.web.parsing import BodyRefused, json_depth, parse_form, parse_json
 from chalicelib.web.security import (
-    api_headers, bearer_token, cross_site_post_allowed, is_admin, is_trusted_submitter, origin_of,
+    api_headers,
+    bearer_token,
+    cross_site_post_allowed,
+    is_admin,
+    is_trusted_submitter,
+    origin_of,
 )
 
 UNREADABLE = "Envoi illisible."
@@ -32,7 +37,12 @@ def test_a_json_body_of_exactly_the_limit_is_read_and_one_byte_more_is_413():
     assert len(at_limit) == 1024
     assert parse_json(at_limit, 1024) == {"m": "x" * 1015}
     r = refusal(parse_json, at_limit + b" ", 1024)
-    assert (r.status, r.field, r.message, r.french) == (413, "body", "body larger than 1 KiB", "Envoi trop long : 1 KiB au plus.")
+    assert (r.status, r.field, r.message, r.french) == (
+        413,
+        "body",
+        "body larger than 1 KiB",
+        "Envoi trop long : 1 KiB au plus.",
+    )
     assert r.api_errors() == {"errors": [{"field": "body", "message": "body larger than 1 KiB"}]}
     assert str(r) == "body larger than 1 KiB"
 
@@ -71,7 +81,9 @@ def test_what_is_not_json_is_400(body):
     assert (r.status, r.field, r.message, r.french) == (400, "body", "body is not JSON", UNREADABLE)
 
 
-@pytest.mark.parametrize("body", [b'"\\ud800"', b'{"\\ud800": 1}', b'{"a": ["ok", "\\udfff"]}', b'[{"k": {"x": "\\ud83d"}}]'])
+@pytest.mark.parametrize(
+    "body", [b'"\\ud800"', b'{"\\ud800": 1}', b'{"a": ["ok", "\\udfff"]}', b'[{"k": {"x": "\\ud83d"}}]']
+)
 def test_a_lone_surrogate_anywhere_is_400(body):
     r = refusal(parse_json, body, 1024)
     assert (r.status, r.field, r.french) == (400, "body", UNREADABLE)
@@ -117,8 +129,17 @@ def test_form_values_blank_kept_last_one_wins_publics_listed_bad_bytes_replaced(
 
 @pytest.mark.parametrize(
     "header, token",
-    [("Bearer abc", "abc"), ("bearer  abc ", "abc"), ("BEARER abc", "abc"), ("Basic abc", None), ("Bearer ", None),
-     ("Bearer", None), ("", None), ("abc", None), ("Token Bearer abc", None)],
+    [
+        ("Bearer abc", "abc"),
+        ("bearer  abc ", "abc"),
+        ("BEARER abc", "abc"),
+        ("Basic abc", None),
+        ("Bearer ", None),
+        ("Bearer", None),
+        ("", None),
+        ("abc", None),
+        ("Token Bearer abc", None),
+    ],
 )
 def test_bearer_tokens(header, token):
     assert bearer_token({"authorization": header} if header else {}) == token
@@ -139,8 +160,14 @@ def test_admin_needs_the_admin_token_and_a_configured_one():
 
 @pytest.mark.parametrize(
     "url, origin",
-    [("https://Exemple.FR/page?x=1", "https://exemple.fr"), ("http://127.0.0.1:8000/demande", "http://127.0.0.1:8000"),
-     ("about:blank", ""), ("/relative/path", ""), ("", ""), ("https://", "")],
+    [
+        ("https://Exemple.FR/page?x=1", "https://exemple.fr"),
+        ("http://127.0.0.1:8000/demande", "http://127.0.0.1:8000"),
+        ("about:blank", ""),
+        ("/relative/path", ""),
+        ("", ""),
+        ("https://", ""),
+    ],
 )
 def test_origin_of(url, origin):
     assert origin_of(url) == origin
@@ -162,7 +189,9 @@ def test_fetch_metadata_from_our_page_or_the_browser_itself_passes_whatever_the_
 def test_fetch_metadata_from_elsewhere_needs_a_partner_origin(site):
     settings = Settings(partner_origins=("https://partenaire.example.org",))
     assert cross_site_post_allowed({"sec-fetch-site": site, "origin": "https://partenaire.example.org"}, settings)
-    assert not cross_site_post_allowed({"sec-fetch-site": site, "origin": "http://127.0.0.1:8000", "host": "127.0.0.1:8000"}, settings)
+    assert not cross_site_post_allowed(
+        {"sec-fetch-site": site, "origin": "http://127.0.0.1:8000", "host": "127.0.0.1:8000"}, settings
+    )
 
 
 def test_an_unknown_fetch_metadata_value_falls_back_to_the_origin():
@@ -178,5 +207,7 @@ def test_no_header_at_all_is_not_a_browser_and_passes():
 
 def test_the_api_headers():
     assert api_headers() == {
-        "Content-Type": "application/json; charset=utf-8", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
     }

@@ -34,9 +34,15 @@ def lines(svg: ET.Element) -> list[tuple]:
 
 
 def test_bars_are_drawn_to_scale_with_their_labels_and_values():
-    svg = parsed(svg_charts.horizontal_bars(
-        "Taux", "A : 50 %; B : 100 %", [("A", 50, "50 %"), ("B", 100, "100 %")], maximum=100, key="k",
-    ))
+    svg = parsed(
+        svg_charts.horizontal_bars(
+            "Taux",
+            "A : 50 %; B : 100 %",
+            [("A", 50, "50 %"), ("B", 100, "100 %")],
+            maximum=100,
+            key="k",
+        )
+    )
     assert svg.get("viewBox") == "0 0 640 80"
     assert svg.get("role") == "img" and svg.get("aria-labelledby") == "k-title k-desc"
     assert svg.find(f"{NS}title").get("id") == "k-title" and svg.find(f"{NS}title").text == "Taux"
@@ -47,8 +53,10 @@ def test_bars_are_drawn_to_scale_with_their_labels_and_values():
         ("230", "45", "320.0", "18", PALETTE[0]),
     ]
     assert texts(svg) == [
-        ("222.0", "30.0", "end", "12", "A"), ("396.0", "30.0", "start", "12", "50 %"),
-        ("222.0", "58.0", "end", "12", "B"), ("556.0", "58.0", "start", "12", "100 %"),
+        ("222.0", "30.0", "end", "12", "A"),
+        ("396.0", "30.0", "start", "12", "50 %"),
+        ("222.0", "58.0", "end", "12", "B"),
+        ("556.0", "58.0", "start", "12", "100 %"),
     ]
     assert lines(svg) == [("230", "10", "230", "70", "#666666")]
     for t in svg.iter(f"{NS}text"):
@@ -59,7 +67,9 @@ def test_bars_are_drawn_to_scale_with_their_labels_and_values():
 def test_bars_without_a_maximum_scale_to_the_largest_value_even_below_one():
     svg = parsed(svg_charts.horizontal_bars("T", "D", [("x", 0.5, "0,5"), ("y", 0.25, "0,25")], key="k"))
     assert [r[2] for r in rects(svg)[1:]] == ["320.0", "160.0"]
-    counts = parsed(svg_charts.horizontal_bars("T", "D", [("x", 4, "4"), ("y", 1, "1"), ("z", -2, "-2")], color="#123456"))
+    counts = parsed(
+        svg_charts.horizontal_bars("T", "D", [("x", 4, "4"), ("y", 1, "1"), ("z", -2, "-2")], color="#123456")
+    )
     assert [(r[2], r[4]) for r in rects(counts)[1:]] == [("320.0", "#123456"), ("80.0", "#123456"), ("0.0", "#123456")]
     assert counts.get("viewBox") == "0 0 640 108"
     assert lines(counts)[0][3] == "98"
@@ -99,9 +109,15 @@ def test_a_chart_without_a_key_gets_an_id_of_its_own():
 
 
 def test_columns_stack_their_series_on_a_round_axis_with_a_legend():
-    svg = parsed(svg_charts.stacked_columns(
-        "Demandes reçues", "5 demandes", ["01/12", "08/12"], [("Formulaire", [3, 1]), ("API", [1, 0])], key="w",
-    ))
+    svg = parsed(
+        svg_charts.stacked_columns(
+            "Demandes reçues",
+            "5 demandes",
+            ["01/12", "08/12"],
+            [("Formulaire", [3, 1]), ("API", [1, 0])],
+            key="w",
+        )
+    )
     assert svg.get("viewBox") == "0 0 640 300"
     assert svg.find(f"{NS}title").text == "Demandes reçues" and svg.find(f"{NS}desc").text == "5 demandes"
     assert lines(svg) == [
@@ -156,12 +172,38 @@ def test_no_week_at_all_still_draws_the_axis():
     assert rects(svg) == [("0", "0", "640", "300", "#ffffff")]
 
 
-@pytest.mark.parametrize("total, top", [
-    (0, 2), (1, 2), (2, 2), (3, 4), (4, 4), (5, 10), (10, 10), (11, 20), (20, 20), (21, 50), (50, 50),
-    (51, 100), (100, 100), (101, 200), (200, 200), (201, 500), (500, 500), (501, 1000), (1000, 1000),
-    (1001, 2000), (2000, 2000), (2001, 5000), (5000, 5000), (5001, 10000), (10000, 10000), (10001, 20000),
-    (25000, 30000),
-])
+@pytest.mark.parametrize(
+    "total, top",
+    [
+        (0, 2),
+        (1, 2),
+        (2, 2),
+        (3, 4),
+        (4, 4),
+        (5, 10),
+        (10, 10),
+        (11, 20),
+        (20, 20),
+        (21, 50),
+        (50, 50),
+        (51, 100),
+        (100, 100),
+        (101, 200),
+        (200, 200),
+        (201, 500),
+        (500, 500),
+        (501, 1000),
+        (1000, 1000),
+        (1001, 2000),
+        (2000, 2000),
+        (2001, 5000),
+        (5000, 5000),
+        (5001, 10000),
+        (10000, 10000),
+        (10001, 20000),
+        (25000, 30000),
+    ],
+)
 def test_the_axis_top_is_a_round_even_number_at_or_above_the_tallest_column(total, top):
     svg = parsed(svg_charts.stacked_columns("T", "D", ["01/01"], [("F", [total])], key="w"))
     assert [t[4] for t in texts(svg) if t[2] == "end"] == ["0", str(top // 2), str(top)]

@@ -36,12 +36,16 @@ WHOLE = "Indiquez un nombre entier."
 OTHER_DIGITS = "Écrivez ce nombre avec les chiffres de 0 à 9."
 BAD_POSTAL_CODE = "Code postal invalide : 5 chiffres (exemple : 59100)."
 UNKNOWN_POSTAL_CODE = "Ce code postal n'existe pas : vérifiez-le (5 chiffres, exemple : 59100)."
-YOUTH_AGE = "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande."
+YOUTH_AGE = (
+    "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande."
+)
 REFERENT_AGE = "L'âge doit être compris entre 6 et 30 ans."
 VOLUNTEER_AGE = "Le mentorat bénévole est ouvert aux adultes : l'âge doit être compris entre 18 et 99 ans."
 HOURS = "Indiquez un nombre d'heures par mois entre 1 et 40."
 
-EXAMPLES = hypothesis_settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+EXAMPLES = hypothesis_settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.fixture
@@ -90,7 +94,9 @@ POSTAL_CODES = st.sampled_from(known_postal_codes())
 
 def field_error(r, name: str):
     """The message shown under field `name`, or None."""
-    found = re.search(rf'id="{name}-error"><span class="[^"]+">[^<]*</span>\s*(.*?)</p>', html.unescape(body_text(r)), re.S)
+    found = re.search(
+        rf'id="{name}-error"><span class="[^"]+">[^<]*</span>\s*(.*?)</p>', html.unescape(body_text(r)), re.S
+    )
     return found.group(1).strip() if found else None
 
 
@@ -113,7 +119,9 @@ def stored_count(wired) -> int:
 # -- the inputs that gave a 500 ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path, form", [("/demande", youth_form), ("/orienter", referent_form), ("/devenir-mentor", volunteer_form)])
+@pytest.mark.parametrize(
+    "path, form", [("/demande", youth_form), ("/orienter", referent_form), ("/devenir-mentor", volunteer_form)]
+)
 def test_a_superscript_two_as_an_age_on_each_form_gets_the_ages_message(http, wired, path, form):
     r = post_form(http, path, form(age="²"))
     assert r.status_code == 422
@@ -147,8 +155,11 @@ def test_the_versions_page_of_a_superscript_says_the_link_is_wrong(http, session
 
 @pytest.mark.parametrize("number", ["²", "１", "١", "99999999999999999999", "1" * 5000])
 def test_restoring_a_version_of_no_number_is_not_found(http, session, number):
-    r = http.post(f"/console/annuaire/versions/{number}/restaurer", body=urlencode({"csrf": session[1]}).encode(),
-                  headers={**session[0], **FORM})
+    r = http.post(
+        f"/console/annuaire/versions/{number}/restaurer",
+        body=urlencode({"csrf": session[1]}).encode(),
+        headers={**session[0], **FORM},
+    )
     assert r.status_code == 404
 
 
@@ -224,15 +235,27 @@ def api_errors(r) -> dict[str, str]:
 
 
 MENTOR_JSON = {
-    "first_name": "Paul", "last_name": "Durand", "email": "paul.durand@example.net", "age": 42, "postal_code": "59100",
-    "occupation": "actif", "modes": ["presentiel"], "hours_per_month": 4, "youth_ages": ["15-18"], "needs": ["orientation"],
-    "commitment": True, "consent": True,
+    "first_name": "Paul",
+    "last_name": "Durand",
+    "email": "paul.durand@example.net",
+    "age": 42,
+    "postal_code": "59100",
+    "occupation": "actif",
+    "modes": ["presentiel"],
+    "hours_per_month": 4,
+    "youth_ages": ["15-18"],
+    "needs": ["orientation"],
+    "commitment": True,
+    "consent": True,
 }
 
 
 @EXAMPLES
-@given(value=numeric_texts(st.integers(0, 130)), path=st.sampled_from(["/api/v1/requests", "/api/v1/mentors"]),
-       field=st.sampled_from(["age", "hours_per_month"]))
+@given(
+    value=numeric_texts(st.integers(0, 130)),
+    path=st.sampled_from(["/api/v1/requests", "/api/v1/mentors"]),
+    field=st.sampled_from(["age", "hours_per_month"]),
+)
 def test_an_api_number_written_as_text_in_any_digits_is_refused_naming_it(http, wired, value, path, field):
     if path == "/api/v1/requests" and field == "hours_per_month":
         field = "age"
@@ -279,9 +302,20 @@ def test_a_return_to_in_any_characters_is_followed_only_when_it_is_a_plain_partn
 
 def directory_fields(session, **overrides):
     fields = {
-        "csrf": session[1], "action": "simuler", "name": "Nord", "emails": "nord-asso@asso.example.org", "active": "on",
-        "departements": "59", "regions": "", "communes": "", "age_min": "6", "age_max": "30",
-        "needs[]": ["scolaire"], "first_need": "scolaire", "capacity": "", "mentor_capacity": "",
+        "csrf": session[1],
+        "action": "simuler",
+        "name": "Nord",
+        "emails": "nord-asso@asso.example.org",
+        "active": "on",
+        "departements": "59",
+        "regions": "",
+        "communes": "",
+        "age_min": "6",
+        "age_max": "30",
+        "needs[]": ["scolaire"],
+        "first_need": "scolaire",
+        "capacity": "",
+        "mentor_capacity": "",
     }
     return {**fields, **overrides}
 
@@ -292,12 +326,17 @@ def post_directory(http, session, **overrides):
 
 
 def directory_error(r, name):
-    found = re.search(rf'id="{name}-error"><span class="visually-hidden">Erreur : </span>(.*?)</p>', html.unescape(body_text(r)))
+    found = re.search(
+        rf'id="{name}-error"><span class="visually-hidden">Erreur : </span>(.*?)</p>', html.unescape(body_text(r))
+    )
     return found.group(1) if found else None
 
 
 @EXAMPLES
-@given(value=numeric_texts(st.integers(0, 200), max_size=7), field=st.sampled_from(["capacity", "mentor_capacity", "age_min", "age_max"]))
+@given(
+    value=numeric_texts(st.integers(0, 200), max_size=7),
+    field=st.sampled_from(["capacity", "mentor_capacity", "age_min", "age_max"]),
+)
 def test_the_directorys_numbers_in_any_digits(http, session, value, field):
     r = post_directory(http, session, **{field: value})
     typed = value.strip()
@@ -312,13 +351,20 @@ def test_the_directorys_numbers_in_any_digits(http, session, value, field):
     assert r.status_code == 422
     if number is None:
         other = any(ord(c) > 127 and unicodedata.numeric(c, None) is not None for c in typed)
-        assert directory_error(r, field) == "écrivez ce nombre avec les chiffres de 0 à 9" if other else directory_error(r, field)
+        assert (
+            directory_error(r, field) == "écrivez ce nombre avec les chiffres de 0 à 9"
+            if other
+            else directory_error(r, field)
+        )
     else:  # a number out of range: its own field's message, or the maximum's when the minimum passes it
         assert directory_error(r, field) or directory_error(r, "age_max")
 
 
 @EXAMPLES
-@given(codes=code_texts(st.sampled_from(["59", "62", "2A", "971", "75"])), kind=st.sampled_from(["departements", "communes", "regions"]))
+@given(
+    codes=code_texts(st.sampled_from(["59", "62", "2A", "971", "75"])),
+    kind=st.sampled_from(["departements", "communes", "regions"]),
+)
 def test_the_directorys_codes_in_any_digits(http, session, codes, kind):
     r = post_directory(http, session, **{kind: codes, "departements": codes if kind == "departements" else "59"})
     assert r.status_code in {200, 422}
@@ -344,8 +390,11 @@ def test_the_versions_page_number_in_any_digits(http, session, before):
 def test_the_version_to_restore_in_any_digits(http, wired, session, number):
     version = written_number(number)
     exists = version is not None and wired.directory.version(version) is not None
-    r = http.post(f"/console/annuaire/versions/{quote(number, safe='')}/restaurer",
-                  body=urlencode({"csrf": session[1]}).encode(), headers={**session[0], **FORM})
+    r = http.post(
+        f"/console/annuaire/versions/{quote(number, safe='')}/restaurer",
+        body=urlencode({"csrf": session[1]}).encode(),
+        headers={**session[0], **FORM},
+    )
     assert r.status_code == (303 if exists else 404)
     assert headers_are_clean(r)
 
@@ -360,8 +409,11 @@ def test_the_statistics_period_in_any_digits(http, session, value):
 
 
 @EXAMPLES
-@given(day=code_texts(st.just("2026-11-24")), departement=code_texts(st.sampled_from(["59", "2A", "974"])),
-       path=st.sampled_from(["/console/demandes", "/console/benevoles", "/console/export/demandes"]))
+@given(
+    day=code_texts(st.just("2026-11-24")),
+    departement=code_texts(st.sampled_from(["59", "2A", "974"])),
+    path=st.sampled_from(["/console/demandes", "/console/benevoles", "/console/export/demandes"]),
+)
 def test_the_queue_filters_in_any_digits(http, session, day, departement, path):
     query = urlencode({"onglet": "toutes", "du": day, "au": day, "departement": departement})
     r = http.get(f"{path}?{query}", headers=session[0])
@@ -405,4 +457,3 @@ def test_a_reference_in_any_characters_is_no_page(http, session, reference):
     thanks = http.get("/demande/merci?" + urlencode({"ref": reference}))
     # The thank-you page shows any reference of the contract's shape, [A-Z0-9-]{6,24} (ASCII).
     assert thanks.status_code == (200 if re.fullmatch(r"[A-Z0-9-]{6,24}", reference, re.ASCII) else 404)
-
