@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .reference import RECORD_REFERENCE_PATTERN
+from .record_kind import ANY_REFERENCE_PATTERN
 
-# <mail-id.REFERENCE@domain>: a request's reference (MNT-), or a sign-up's (BEN-).
-OUR_MESSAGE_ID = re.compile(rf"<([0-9a-f]{{32}})\.{RECORD_REFERENCE_PATTERN}@[^>\s]+>")
+# <mail-id.REFERENCE@domain>: the reference of a record of any kind (domain/record_kind.py).
+OUR_MESSAGE_ID = re.compile(rf"<([0-9a-f]{{32}})\.{ANY_REFERENCE_PATTERN}@[^>\s]+>")
 MAIL_ID = re.compile(r"[0-9a-f]{32}")
 FINAL_RECIPIENT = re.compile(
     r"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE

@@ -17,7 +17,6 @@ requests: what it keeps is KEPT_ON_ERASURE).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, replace
 from typing import ClassVar, Optional
 
@@ -25,17 +24,14 @@ from .change import MailIntent, Moment
 from .mentor_routing import MentorQuery, MentorRoutingDecision
 from .mentor_vocabulary import MentorMode, YouthAgeBand
 from .models import Association
-from .reference import REFERENCE_ALPHABET
-from .routed_record import Change, RoutedMails, RoutedRecord
+from .record_kind import VOLUNTEER, RecordKind, RoutedMails
+from .routed_record import Change, RoutedRecord
 from .vocabulary import Need
-
-MENTOR_REFERENCE_PREFIX = "BEN"  # bénévole: told apart from a request's MNT- at a glance
 
 
 def new_mentor_reference() -> str:
-    """BEN-XXXX-XXXX: the contract's reference shape, [A-Z0-9-]{6,24}."""
-    chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(8)]
-    return f"{MENTOR_REFERENCE_PREFIX}-{''.join(chars[:4])}-{''.join(chars[4:])}"
+    """BEN-XXXX-XXXX (record_kind.VOLUNTEER): told apart from a request's MNT- at a glance."""
+    return VOLUNTEER.new_reference()
 
 
 # One change for both kinds of routed record: the name services and tests import.
@@ -47,15 +43,11 @@ class MentorSignup(RoutedRecord):
     """A volunteer's sign-up: the shared fields of a routed record (channel "form" or
     "api"), its own being the volunteer's answers in `fields`."""
 
-    MAILS: ClassVar[RoutedMails] = RoutedMails(
-        new="mentor_association_new_signup", reminder="mentor_reminder", accepted="mentor_accepted"
-    )
+    KIND: ClassVar[RecordKind] = VOLUNTEER
+    MAILS: ClassVar[RoutedMails] = VOLUNTEER.mails
     # What the queue's filters and the statistics read; the volunteer's age (an adult's:
     # no band to keep), occupation, hours, sector and message go with the contacts.
     KEPT_ON_ERASURE: ClassVar[tuple[str, ...]] = ("needs", "youth_ages", "modes")
-
-    def capacity_of(self, association: Association) -> Optional[int]:
-        return association.mentor_capacity
 
     def volunteer_address(self) -> Optional[str]:
         return self.fields.get("email")

@@ -21,7 +21,8 @@ from typing import Any, ClassVar, Mapping, Optional
 from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
 from .erasure import age_band
 from .models import Association
-from .routed_record import Change, RoutedMails, RoutedRecord
+from .record_kind import REQUEST, RecordKind, RoutedMails
+from .routed_record import Change, RoutedRecord
 from .routing import RoutingDecision, RoutingQuery
 from .vocabulary import Need, Public, Situation, Status
 
@@ -44,9 +45,8 @@ class Request(RoutedRecord):
     manual: bool = False  # an operator chose the association: automatic re-routing leaves it
     closed_reason: Optional[str] = None
 
-    MAILS: ClassVar[RoutedMails] = RoutedMails(
-        new="association_new_request", reminder="association_reminder", accepted="requester_accepted"
-    )
+    KIND: ClassVar[RecordKind] = REQUEST
+    MAILS: ClassVar[RoutedMails] = REQUEST.mails
     OWN_KEYS: ClassVar[frozenset[str]] = _OWN_KEYS
     KEPT_ON_ERASURE: ClassVar[tuple[str, ...]] = ("need", "situation", "publics")
 
@@ -85,9 +85,6 @@ class Request(RoutedRecord):
 
     def _own_raw_mail_keys(self) -> tuple[Optional[str], ...]:
         return ((self.inbound or {}).get("raw_key"),)
-
-    def capacity_of(self, association: Association) -> Optional[int]:
-        return association.capacity
 
     def requester_address(self) -> Optional[str]:
         """Who hears from us about it: the referent who asked, else the youth."""

@@ -10,9 +10,9 @@ counters to move. A service loads a record, calls one method, and commits the `C
 one conditional transaction, which storage refuses if the stored status or attempt moved
 meanwhile.
 
-What differs between the two kinds is said by each subclass: the mails it asks for
-(`MAILS`), which capacity of an association it takes a place of (`capacity_of`), who is
-told of an acceptance (`contact_address`), its own fields and record keys, and the
+What differs between the two kinds is said by each subclass: its kind (`KIND`,
+domain/record_kind.py: the mails it asks for, which capacity of an association it takes
+a place of, its retention, routing policy and storage keys), who is told of an acceptance (`contact_address`), its own fields and record keys, and the
 transitions only it has (domain/request.py: the console's; domain/mentor.py: the
 volunteer's acknowledgement, the kept-until of an accepted sign-up).
 """
@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Mapping, Optional, Protocol, TypeVar
 from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
 from .erasure import ErasedTriage, erased_reason, erased_routing, scrub_event
 from .models import Association
+from .record_kind import RecordKind, RoutedMails
 from .territory import Place
 from .vocabulary import Status
 
@@ -50,15 +51,6 @@ class Change:
     events: tuple[Event, ...]
     mails: tuple[MailIntent, ...] = ()
     load: tuple[LoadChange, ...] = ()
-
-
-@dataclass(frozen=True)
-class RoutedMails:
-    """The kinds of the mails a record's transitions ask for (services render them)."""
-
-    new: str  # to the association it is routed to, with the answer link
-    reminder: str  # to that association, when it has not answered yet
-    accepted: str  # to whoever submitted it, once an association takes it
 
 
 # The record's keys every routed record knows; a subclass adds its own (`OWN_KEYS`). Any
@@ -112,7 +104,8 @@ class RoutedRecord:
     events: tuple[Mapping[str, Any], ...] = ()  # the stored timeline, oldest first
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    MAILS: ClassVar[RoutedMails]
+    KIND: ClassVar[RecordKind]  # its reference, mails, capacity, retention, routing, storage keys
+    MAILS: ClassVar[RoutedMails]  # KIND.mails
     OWN_KEYS: ClassVar[frozenset[str]] = frozenset()
     # The fields an erasure keeps: coded answers that statistics and the queues' filters
     # read, never a name, an address, a phone, an exact age or free text.
@@ -122,7 +115,7 @@ class RoutedRecord:
 
     def capacity_of(self, association: Association) -> Optional[int]:
         """How many records of this kind `association` takes at once (None: no limit)."""
-        raise NotImplementedError
+        return self.KIND.capacity_of(association)
 
     def contact_address(self) -> Optional[str]:
         """Who hears from us once an association takes it (None: nobody to tell)."""

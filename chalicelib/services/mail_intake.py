@@ -42,7 +42,8 @@ from ..domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_in
 from ..domain.inbound_mail.attachments import load_document_readers
 from ..domain.inbound_mail.sender_verdict import NO_VERDICT, SenderVerdict, Verification, verdict_from_headers
 from ..domain.models import NewRequest
-from ..domain.reference import RECORD_REFERENCE_IN_TEXT, REFERENCE_IN_TEXT, REFERENCE_PATTERN
+from ..domain.record_kind import ANY_REFERENCE_IN_TEXT
+from ..domain.reference import REFERENCE_IN_TEXT, REFERENCE_PATTERN
 from ..domain.text_rules import MESSAGE_MAX  # the request's `message`, as on the forms
 from ..domain.vocabulary import Channel, Need, Public, Situation
 from .clock import Clock
@@ -334,7 +335,7 @@ def _verdict_notes(verdict: SenderVerdict) -> tuple[tuple[str, dict[str, Any]], 
 def references_named(raw: bytes) -> list[str]:
     """The references of requests and sign-ups a raw mail names anywhere (subject, our
     Message-IDs it answers, quoted text), as far as its bytes show them undecoded."""
-    return sorted(set(RECORD_REFERENCE_IN_TEXT.findall(raw.decode("latin-1").upper())))
+    return sorted(set(ANY_REFERENCE_IN_TEXT.findall(raw.decode("latin-1").upper())))
 
 
 def read_mail(raw: bytes, envelope_sender: Optional[str], limits: Limits, trusted_authserv_id: str = "") -> MailReading:

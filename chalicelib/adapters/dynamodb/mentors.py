@@ -28,26 +28,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...domain.record_kind import VOLUNTEER
 from ...domain.statistics import change_counts
 from ...services.ports import MentorTransition, MentorWrite
 from ..counters import counter_expiry
 from . import directory, stats
-from .routed import Labelled, RecordKind, RoutedRecordStore, meta_item
+from .routed import Labelled, RoutedRecordStore, meta_item
 from .table import DynamoTable, _n, _s, counter_shard
 
-MENTOR_FEED_PK = "MENTORS"
-MENTOR_LOAD_PREFIX = "MENTOR_LOAD#"
-MENTOR_KIND = RecordKind(
-    record="MENTOR#",
-    reference="MREF#",
-    status="MENTOR_STATUS#",
-    association="MENTOR_ASSOC#",
-    feed=MENTOR_FEED_PK,
-    load=MENTOR_LOAD_PREFIX,
-    tracks_last_event=True,
-)
-MENTOR_COUNTS_PK = "MENTOR_COUNTS"
-MENTOR_STATS_PKS = {"day_pk": "STATS#MENTOR_DAY", "association_pk": "STATS#MENTOR_ASSOC"}
+MENTOR_KIND = VOLUNTEER
+MENTOR_COUNTS_PK = VOLUNTEER.keys.counts
+MENTOR_STATS_PKS = {"day_pk": VOLUNTEER.keys.stats_day, "association_pk": VOLUNTEER.keys.stats_association}
 STATUSES = ("needs_triage", "routed", "accepted", "closed")
 
 
@@ -138,7 +129,7 @@ class DynamoMentorStore(RoutedRecordStore):
                 "IndexName": "by_status",
                 "KeyConditionExpression": "status_pk = :k",
                 "FilterExpression": "expires_at > :now",
-                "ExpressionAttributeValues": {":k": _s(f"{MENTOR_KIND.status}{status}"), ":now": _n(now)},
+                "ExpressionAttributeValues": {":k": _s(f"{MENTOR_KIND.keys.status}{status}"), ":now": _n(now)},
                 "Select": "COUNT",
             }
             total = 0
@@ -152,4 +143,4 @@ class DynamoMentorStore(RoutedRecordStore):
         return counts
 
     def mentor_load(self) -> dict[str, int]:
-        return directory.load_counters(self.table, MENTOR_LOAD_PREFIX)
+        return directory.load_counters(self.table, MENTOR_KIND.keys.load)

@@ -37,7 +37,11 @@ class DynamoRecountStore:
         args: dict[str, Any] = {
             "TableName": self.table.name,
             "FilterExpression": "begins_with(pk, :req) AND (sk = :meta OR begins_with(sk, :event))",
-            "ExpressionAttributeValues": {":req": _s(REQUEST_KIND.record), ":meta": _s("META"), ":event": _s("EVENT#")},
+            "ExpressionAttributeValues": {
+                ":req": _s(REQUEST_KIND.keys.record),
+                ":meta": _s("META"),
+                ":event": _s("EVENT#"),
+            },
         }
         while True:
             out = self.table.client.scan(**args)

@@ -27,25 +27,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...domain.record_kind import REQUEST
 from ...domain.statistics import change_counts
 from ...services.ports import Event, IntakeWrite, Transition
 from ..counters import counter_expiry
 from . import stats
-from .directory import LOAD_PREFIX
-from .routed import Labelled, RecordKind, RoutedRecordStore, event_item, meta_key, meta_item
+from .routed import Labelled, RoutedRecordStore, event_item, meta_key, meta_item
 from .table import _n, _s, counter_shard
 
-FEED_PK = "REQUESTS"
-COUNTS_PK = "COUNTS"
-REQUEST_KIND = RecordKind(
-    record="REQ#",
-    reference="REF#",
-    status="STATUS#",
-    association="ASSOC#",
-    feed=FEED_PK,
-    load=LOAD_PREFIX,
-    tracks_last_event=True,
-)
+REQUEST_KIND = REQUEST
+FEED_PK = REQUEST.keys.feed
+COUNTS_PK = REQUEST.keys.counts
 
 
 def count_move(table_name: str, status: str, created_at: str, delta: int, expires_at: int) -> dict[str, Any]:

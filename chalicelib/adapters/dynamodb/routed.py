@@ -1,5 +1,5 @@
 """What requests (requests.py) and volunteers' sign-ups (mentors.py) share: a routed
-record, stored, changed and read the same way, under key prefixes of its own (RecordKind).
+record, stored, changed and read the same way, under key prefixes of its own (domain/record_kind.py, RecordKind.keys).
 
   <record><id>    / META              the record (status, association, routing, fields)
   <record><id>    / EVENT#<at>#<n>    its timeline
@@ -11,7 +11,7 @@ record, stored, changed and read the same way, under key prefixes of its own (Re
 The META item also carries the index keys (`status_pk` = <status><status>, `feed_pk` =
 <feed>, `association_pk` = <association><id>, `list_sk` = <created_at>#<id>), so that
 lists are Queries, never a Scan, and never mix one kind with the other. Each port's
-module names its prefixes (REQUEST_KIND, MENTOR_KIND) and writes what only it has.
+module writes what only its kind has.
 
 A record's intake and every later change are each ONE transaction, which also holds the
 mails (outbox.mail_item) and the load counter moves (directory.take_capacity /
@@ -25,9 +25,9 @@ event may be appended past (requests.py, append_event).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
+from ...domain.record_kind import RecordKind
 from ...domain.reference import is_reference
 from ...services.ports import Event, OutgoingMail, StoredIdempotency
 from ..page_cursor import decode_cursor, encode_cursor, record_id
@@ -37,26 +37,11 @@ from .table import TRANSACTION_MAX, DynamoTable, _expired, _json, _n, _s, _unjso
 Labelled = list[tuple[str, dict[str, Any]]]
 
 
-@dataclass(frozen=True)
-class RecordKind:
-    """The key prefixes that keep one kind of routed record apart in the one table."""
-
-    record: str  # pk of the record and of its timeline: "REQ#"
-    reference: str  # pk of its reference: "REF#"
-    status: str  # by_status partition: "STATUS#"
-    association: str  # by_association partition: "ASSOC#"
-    feed: str  # by_created partition, every record of the kind: "REQUESTS"
-    load: str  # sort key prefix of the association's load counter (directory.py): "LOAD#"
-    # Whether the record keeps the type of its newest event (`last_event`) on its META
-    # item: the console queues' activity badge (requests' and sign-ups' both have one).
-    tracks_last_event: bool = False
-
-
 def stored_event_item(kind: RecordKind, record_id: str, event: dict[str, Any], expires_at: int) -> dict[str, Any]:
     """A timeline event's item, from the event as stored (an erasure writes it again,
     scrubbed, at its own key)."""
     return {
-        "pk": _s(f"{kind.record}{record_id}"),
+        "pk": _s(f"{kind.keys.record}{record_id}"),
         # seq: the event's rank in the timeline, so that events written in the same
         # instant still read in the order they happened.
         "sk": _s(f"EVENT#{event['at']}#{int(event['seq']):04d}"),
@@ -74,18 +59,18 @@ def event_item(kind: RecordKind, record_id: str, e: Event, n: int, expires_at: i
 def mail_pointer(kind: RecordKind, record_id: str, mail_id: str, expires_at: int) -> dict[str, Any]:
     """One small item per mail in the record's partition, in the transaction that writes
     the mail: an erasure finds the record's mails with one Query (no Scan of MAIL#)."""
-    return {"pk": _s(f"{kind.record}{record_id}"), "sk": _s(f"MAIL#{mail_id}"), "expires_at": _n(expires_at)}
+    return {"pk": _s(f"{kind.keys.record}{record_id}"), "sk": _s(f"MAIL#{mail_id}"), "expires_at": _n(expires_at)}
 
 
 def meta_key(kind: RecordKind, record_id: str) -> dict[str, Any]:
-    return {"pk": _s(f"{kind.record}{record_id}"), "sk": _s("META")}
+    return {"pk": _s(f"{kind.keys.record}{record_id}"), "sk": _s("META")}
 
 
 def meta_item(
     kind: RecordKind, record: dict[str, Any], expires_at: int, events: Sequence[Event] = ()
 ) -> dict[str, Any]:
     """The record's META item as first written, with `events` (its first timeline): the
-    newest one's type when the kind tracks it. The port adds what only it keeps."""
+    newest one's type (the queue's activity badge). The port adds what only it keeps."""
     rid, created = record["id"], record["created_at"]
     meta = {
         **meta_key(kind, rid),
@@ -94,15 +79,15 @@ def meta_item(
         "created_at": _s(created),
         "body": _json(record),
         "expires_at": _n(expires_at),
-        "status_pk": _s(f"{kind.status}{record['status']}"),
-        "feed_pk": _s(kind.feed),
+        "status_pk": _s(f"{kind.keys.status}{record['status']}"),
+        "feed_pk": _s(kind.keys.feed),
         "list_sk": _s(f"{created}#{rid}"),
     }
     if record.get("association_id"):
-        meta["association_pk"] = _s(f"{kind.association}{record['association_id']}")
+        meta["association_pk"] = _s(f"{kind.keys.association}{record['association_id']}")
         # Top-level, for the conditions of the association's answer and the sweeper.
         meta["assigned_at"] = _n(record["assigned_at"])
-    if kind.tracks_last_event and events:
+    if events:
         meta["last_event"] = _s(events[-1].type)  # the queue's activity badge
     return meta
 
@@ -127,7 +112,7 @@ class RoutedRecordStore:
         kind, put = self.KIND, self.table.put
         rid = record["id"]
         reference = {
-            "pk": _s(f"{kind.reference}{record['reference']}"),
+            "pk": _s(f"{kind.keys.reference}{record['reference']}"),
             "sk": _s("REF"),
             "id": _s(rid),
             "expires_at": _n(keep_until),
@@ -154,7 +139,9 @@ class RoutedRecordStore:
                 ("rate", self.table.counter(*rate_counter_key(w.rate_key), w.rate_limit, w.rate_expires_at))
             )
         if w.capacity_of:
-            labelled.append(("capacity", directory.take_capacity(self.table.name, *w.capacity_of, prefix=kind.load)))
+            labelled.append(
+                ("capacity", directory.take_capacity(self.table.name, *w.capacity_of, prefix=kind.keys.load))
+            )
         return labelled
 
     def _mail_items(self, record_id: str, mails: list[OutgoingMail], created: str, expires_at: int) -> Labelled:
@@ -179,7 +166,7 @@ class RoutedRecordStore:
             ":seen_status": _s(t.from_status),
             ":seen_attempt": _n(t.from_attempt),
             ":status": _s(record["status"]),
-            ":status_pk": _s(f"{kind.status}{record['status']}"),
+            ":status_pk": _s(f"{kind.keys.status}{record['status']}"),
             ":body": _json({k: v for k, v in record.items() if k not in {"events", "expires_at"}}),
         }
         sets = ["#status = :status", "status_pk = :status_pk", "body = :body"]
@@ -187,14 +174,14 @@ class RoutedRecordStore:
         if new_expiry is not None:
             values[":exp"] = _n(new_expiry)
             sets.append("expires_at = :exp")
-        if kind.tracks_last_event and t.events:
+        if t.events:  # the queue's activity badge
             values[":last_event"] = _s(t.events[-1].type)
             sets.append("last_event = :last_event")
         if record.get("erased_at"):
             values[":erased_at"] = _s(record["erased_at"])  # top-level: append_event's condition
             sets.append("erased_at = :erased_at")
         if record.get("association_id"):
-            values[":assoc_pk"] = _s(f"{kind.association}{record['association_id']}")
+            values[":assoc_pk"] = _s(f"{kind.keys.association}{record['association_id']}")
             values[":attempt"] = _n(record["attempt"])
             values[":assigned_at"] = _n(record["assigned_at"])
             sets += ["association_pk = :assoc_pk", "attempt = :attempt", "assigned_at = :assigned_at"]
@@ -227,11 +214,17 @@ class RoutedRecordStore:
         for association_id, delta, capacity in t.load_changes:
             if delta > 0:
                 labelled.append(
-                    ("capacity", directory.take_capacity(self.table.name, association_id, capacity, prefix=kind.load))
+                    (
+                        "capacity",
+                        directory.take_capacity(self.table.name, association_id, capacity, prefix=kind.keys.load),
+                    )
                 )
             else:
                 labelled.append(
-                    ("release", directory.release_capacity(self.table.name, association_id, delta, prefix=kind.load))
+                    (
+                        "release",
+                        directory.release_capacity(self.table.name, association_id, delta, prefix=kind.keys.load),
+                    )
                 )
         return labelled
 
@@ -254,7 +247,7 @@ class RoutedRecordStore:
         items may still hold what they said)."""
         items = self.table.query_all(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :mail)",
-            ExpressionAttributeValues={":pk": _s(f"{self.KIND.record}{record_id}"), ":mail": _s("MAIL#")},
+            ExpressionAttributeValues={":pk": _s(f"{self.KIND.keys.record}{record_id}"), ":mail": _s("MAIL#")},
         )
         return [i["sk"]["S"][len("MAIL#") :] for i in items]
 
@@ -275,7 +268,7 @@ class RoutedRecordStore:
         if is_reference(id_or_reference):
             ref = self.table.client.get_item(
                 TableName=self.table.name,
-                Key={"pk": _s(f"{kind.reference}{id_or_reference}"), "sk": _s("REF")},
+                Key={"pk": _s(f"{kind.keys.reference}{id_or_reference}"), "sk": _s("REF")},
                 ConsistentRead=True,
             ).get("Item")
             if not ref or _expired(ref, now):
@@ -283,7 +276,7 @@ class RoutedRecordStore:
             rid = ref["id"]["S"]
         items = self.table.query_all(
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": _s(f"{kind.record}{rid}")},
+            ExpressionAttributeValues={":pk": _s(f"{kind.keys.record}{rid}")},
             ConsistentRead=True,
         )
         meta = next((i for i in items if i["sk"]["S"] == "META"), None)
@@ -312,15 +305,15 @@ class RoutedRecordStore:
         values: dict[str, Any] = {":now": _n(now)}
         filters = ["#exp > :now"]
         if association:
-            index, key = "by_association", ("association_pk", f"{kind.association}{association}")
+            index, key = "by_association", ("association_pk", f"{kind.keys.association}{association}")
             if status:
                 names["#st"] = "status"
                 values[":st"] = _s(status)
                 filters.append("#st = :st")
         elif status:
-            index, key = "by_status", ("status_pk", f"{kind.status}{status}")
+            index, key = "by_status", ("status_pk", f"{kind.keys.status}{status}")
         else:
-            index, key = "by_created", ("feed_pk", kind.feed)
+            index, key = "by_created", ("feed_pk", kind.keys.feed)
         values[":k"] = _s(key[1])
         condition = f"{key[0]} = :k"
         low, high = created_from or "", created_to or "\uffff"
@@ -383,7 +376,7 @@ class RoutedRecordStore:
             KeyConditionExpression="status_pk = :pk",
             FilterExpression="assigned_at <= :before AND expires_at > :now",
             ExpressionAttributeValues={
-                ":pk": _s(f"{self.KIND.status}routed"),
+                ":pk": _s(f"{self.KIND.keys.status}routed"),
                 ":before": _n(before_epoch),
                 ":now": _n(now),
             },

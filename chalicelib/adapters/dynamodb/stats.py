@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...domain.record_kind import REQUEST
 from ...domain.statistics import Counts
 from ...services.ports import OutgoingMail, Refusal, Rejected
 from .outbox import mail_item
 from .table import DynamoTable, _n, _s, counter_shard
 
-DAY_PK = "STATS#DAY"
-ASSOCIATION_PK = "STATS#ASSOC"
+DAY_PK = REQUEST.keys.stats_day
+ASSOCIATION_PK = REQUEST.keys.stats_association
 EXPORTS_PK = "EXPORTS"
 DIGEST_PK = "DIGEST"
 COUNTER = "c_"  # counters are stored as c_<name>: never a reserved word, never pk/sk

@@ -23,8 +23,6 @@ STATUSES = ("needs_triage", "routed", "accepted", "closed")
 class MemoryMentorStore(MemoryRoutedStore):
     """MentorStore: sign-ups with their own timeline, references and load counters."""
 
-    tracks_last_event = True  # the console queue's badge
-
     get_signup = MemoryRoutedStore.get_record
     list_signups = MemoryRoutedStore.list_records
     signups_waiting_since = MemoryRoutedStore.records_waiting_since  # the sweeper's

@@ -33,8 +33,6 @@ def count_move(state: MemoryState, tx: Transaction, status: str, created_at: str
 class MemoryRequestStore(MemoryRoutedStore):
     """RequestStore on the shared state's requests; the status counters move with them."""
 
-    tracks_last_event = True
-
     get_request = MemoryRoutedStore.get_record
     list_requests = MemoryRoutedStore.list_records
     routed_waiting_since = MemoryRoutedStore.records_waiting_since  # the sweeper's

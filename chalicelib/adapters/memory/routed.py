@@ -22,9 +22,6 @@ class MemoryRoutedStore:
     reads its port's names (get_request = get_record, ...); `idempotency` is the same
     for both."""
 
-    # Whether a record keeps its newest event's type (the console queue's badge).
-    tracks_last_event = False
-
     def __init__(
         self,
         state: MemoryState,
@@ -74,7 +71,7 @@ class MemoryRoutedStore:
         rid, reference = record["id"], record["reference"]
         tx.require(rid not in self.records, Refusal.STALE)
         tx.require(reference not in self.references, Refusal.REFERENCE)
-        if self.tracks_last_event and w.events:
+        if w.events:
             stored.last_event = w.events[-1].type  # the queue's activity badge
         tx.then(lambda: self.records.__setitem__(rid, stored))
         tx.then(lambda: self.references.__setitem__(reference, (rid, keep_until)))
@@ -114,7 +111,7 @@ class MemoryRoutedStore:
             seen.association_id = record.get("association_id") or None
             if seen.association_id:
                 seen.attempt, seen.assigned_at = record["attempt"], record["assigned_at"]
-            if self.tracks_last_event and t.events:
+            if t.events:  # the queue's activity badge
                 seen.last_event = t.events[-1].type
 
         tx.then(write)
