@@ -38,32 +38,30 @@ class Stores:
     client); the in-memory ones (adapters/memory, tests) share one lock."""
 
     requests: RequestStore
+    mentors: MentorStore  # volunteers' sign-ups: the same store, of their kind
     outbox: OutboxStore
     directory: DirectoryStore
     mail_log: MailLogStore
     console: ConsoleStore
     stats: StatsStore  # the console's daily aggregates and export log
-    mentors: Optional["MentorStore"] = None  # volunteers' sign-ups (contract 11)
     recount: Optional["RecountStore"] = None  # the offline recount of the counters (scripts/recount.py)
 
     @staticmethod
     def on_dynamodb(table: "DynamoTable", mail_grace_seconds: int) -> "Stores":
         """Every port on the one table (one client)."""
-        from .adapters.dynamodb import DynamoDirectoryStore, DynamoMailLogStore, DynamoOutboxStore, DynamoRequestStore
+        from .adapters.dynamodb import DynamoDirectoryStore, DynamoMailLogStore, DynamoOutboxStore, DynamoRoutedStore
         from .adapters.dynamodb.console import DynamoConsoleStore
-        from .adapters.dynamodb.mentors import DynamoMentorStore
         from .adapters.dynamodb.recount import DynamoRecountStore
         from .adapters.dynamodb.stats import DynamoStatsStore
 
         return Stores._on(
             table,
             mail_grace_seconds,
-            requests=DynamoRequestStore,
+            routed=DynamoRoutedStore,
             outbox=DynamoOutboxStore,
             directory=DynamoDirectoryStore,
             mail_log=DynamoMailLogStore,
             console=DynamoConsoleStore,
-            mentors=DynamoMentorStore,
             stats=DynamoStatsStore,
             recount=DynamoRecountStore,
         )
@@ -75,37 +73,41 @@ class Stores:
             MemoryDirectoryStore,
             MemoryMailLogStore,
             MemoryOutboxStore,
-            MemoryRequestStore,
+            MemoryRoutedStore,
             MemoryState,
         )
         from .adapters.memory.console import MemoryConsoleStore
-        from .adapters.memory.mentors import MemoryMentorStore
         from .adapters.memory.recount import MemoryRecountStore
         from .adapters.memory.stats import MemoryStatsStore
 
         return Stores._on(
             MemoryState(),
             mail_grace_seconds,
-            requests=MemoryRequestStore,
+            routed=MemoryRoutedStore,
             outbox=MemoryOutboxStore,
             directory=MemoryDirectoryStore,
             mail_log=MemoryMailLogStore,
             console=MemoryConsoleStore,
-            mentors=MemoryMentorStore,
             stats=MemoryStatsStore,
             recount=MemoryRecountStore,
         )
 
     @staticmethod
-    def _on(shared: Any, mail_grace_seconds: int, **store_classes: Any) -> "Stores":
-        """Each port's store built on the one backing they share (a table, a memory state);
-        the stores that write mails to send also take the sweeper's grace."""
-        takes_grace = {"requests", "console", "mentors", "stats", "directory"}
+    def _on(shared: Any, mail_grace_seconds: int, routed: Any, **store_classes: Any) -> "Stores":
+        """Each port's store built on the one backing they share (a table, a memory state),
+        `routed` once per kind of routed record; the stores that write mails to send also
+        take the sweeper's grace."""
+        from .domain.mentor import MentorSignup
+        from .domain.request import Request
+
+        takes_grace = {"console", "stats", "directory"}
         return Stores(
+            requests=routed(shared, Request, mail_grace_seconds),
+            mentors=routed(shared, MentorSignup, mail_grace_seconds),
             **{
                 port: store(shared, mail_grace_seconds) if port in takes_grace else store(shared)
                 for port, store in store_classes.items()
-            }
+            },
         )
 
 
@@ -202,7 +204,7 @@ class Services:
             from .adapters.templates import render_mail
 
             self._mentors = MentorService(
-                mentors=self._mentor_store(),
+                mentors=self.stores.mentors,
                 directory=self.directory,
                 mails=MentorMails(render_mail, self.settings, self.links.answer_url),
                 links=self.links,
@@ -219,13 +221,8 @@ class Services:
         if self._mentor_queries is None:
             from .services.mentors import MentorQueries
 
-            self._mentor_queries = MentorQueries(mentors=self._mentor_store(), clock=self.clock)
+            self._mentor_queries = MentorQueries(mentors=self.stores.mentors, clock=self.clock)
         return self._mentor_queries
-
-    def _mentor_store(self) -> "MentorStore":
-        if self.stores.mentors is None:
-            raise RuntimeError("these stores have no mentor store")
-        return self.stores.mentors
 
     @property
     def console_auth(self) -> "ConsoleAuth":
@@ -356,7 +353,7 @@ class Services:
         flow recognises its own mails by their kind in the outbox)."""
         if self.answers.association_mail_bounced(mail_id, address, reason):
             return True
-        return self.stores.mentors is not None and self.mentors.association_mail_bounced(mail_id, address, reason)
+        return self.mentors.association_mail_bounced(mail_id, address, reason)
 
     def healthy(self) -> bool:
         if self.table is None:

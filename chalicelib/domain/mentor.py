@@ -18,7 +18,7 @@ requests: what it keeps is KEPT_ON_ERASURE).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import ClassVar, Optional
+from typing import ClassVar, Optional, Self
 
 from .change import MailIntent, Moment
 from .mentor_routing import MentorQuery, MentorRoutingDecision
@@ -68,14 +68,16 @@ class MentorSignup(RoutedRecord):
 
     # -- transitions of its own (the shared ones: domain/routed_record.py) ---------------
 
-    def first_routing(self, decision: MentorRoutingDecision, association: Optional[Association], at: Moment) -> Change:
+    def first_routing(
+        self, decision: MentorRoutingDecision, association: Optional[Association], at: Moment
+    ) -> Change[Self]:
         """A new sign-up: received, then routed or sent to triage; the volunteer gets an
         acknowledgement with the reference either way."""
         change = super().first_routing(decision, association, at)
         ack = (MailIntent("mentor_acknowledgement"),) if self.volunteer_address() else ()
         return replace(change, mails=(*change.mails, *ack))
 
-    def accept(self, association: Association, at: Moment, keep_until: int) -> Change:
+    def accept(self, association: Association, at: Moment, keep_until: int) -> Change[Self]:
         """The routed association takes the volunteer: it sees the contact details from now
         on, the volunteer is told who will call, and the sign-up is kept until `keep_until`."""
         return self._accepted(association, at, expires_at=max(self.expires_at, keep_until))

@@ -46,6 +46,9 @@ class StorageKeys:
     counts: str  # partition of the status counters (the console's tabs)
     stats_day: str  # the console's statistics: the network's counters of one day
     stats_association: str  # ... and one association's
+    # Its record item carries `attempt` (0) before any routing too: how sign-ups have
+    # always been stored (a request's item has it once routed).
+    attempt_from_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ VOLUNTEER = RecordKind(
         counts="MENTOR_COUNTS",
         stats_day="STATS#MENTOR_DAY",
         stats_association="STATS#MENTOR_ASSOC",
+        attempt_from_start=True,
     ),
 )
 

@@ -16,7 +16,7 @@ decision the service computed with `routing_query()` and the associations to lea
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Mapping, Optional
+from typing import Any, ClassVar, Mapping, Optional, Self
 
 from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
 from .erasure import age_band
@@ -108,7 +108,7 @@ class Request(RoutedRecord):
 
     # -- transitions of its own (the shared ones: domain/routed_record.py) ---------------
 
-    def accept(self, association: Association, at: Moment) -> Change:
+    def accept(self, association: Association, at: Moment) -> Change[Self]:
         """The routed association takes it: contact details are its own from now on."""
         return self._accepted(association, at)
 
@@ -116,7 +116,7 @@ class Request(RoutedRecord):
 
     def assign(
         self, association: Association, operator: str, reason: str, at: Moment, override_capacity: bool = False
-    ) -> Change:
+    ) -> Change[Self]:
         """An operator routes it to `association` by hand: mailed as usual, and sticky
         (re-routing a directory leaves it where the operator put it). Capacity holds
         unless an admin overrides it."""
@@ -147,7 +147,7 @@ class Request(RoutedRecord):
             tuple(load),
         )
 
-    def close(self, operator: str, reason: str, at: Moment) -> Change:
+    def close(self, operator: str, reason: str, at: Moment) -> Change[Self]:
         """An operator closes it (duplicate, unreachable, out of scope, other)."""
         if reason not in CLOSE_REASONS:
             raise InvalidTransition(f"unknown close reason {reason!r}")
@@ -161,7 +161,7 @@ class Request(RoutedRecord):
 
     def reroute_by_operator(
         self, operator: str, decision: RoutingDecision, association: Optional[Association], at: Moment
-    ) -> Change:
+    ) -> Change[Self]:
         """An operator asks for policy v1 again ("Router à nouveau"): `decision` leaves out
         the associations that declined it, not the present one. A manual assignment is
         no longer sticky once an operator re-routes it."""
@@ -172,7 +172,7 @@ class Request(RoutedRecord):
         fresh = replace(self, manual=False, reminded_at=None)
         return fresh._routed(decision, association, at, (event,), releasing=leaving, before=self)
 
-    def resend_mail(self, operator: str, association: Association, at: Moment) -> Change:
+    def resend_mail(self, operator: str, association: Association, at: Moment) -> Change[Self]:
         """ "Renvoyer l'e-mail": the association's mail again, for the same routing (its
         link stays the one of this attempt)."""
         self._require(Status.ROUTED)

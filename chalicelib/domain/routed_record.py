@@ -20,7 +20,7 @@ volunteer's acknowledgement, the kept-until of an accepted sign-up).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Mapping, Optional, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Mapping, Optional, Protocol, Self, TypeVar
 
 from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
 from .erasure import ErasedTriage, erased_reason, erased_routing, scrub_event
@@ -43,11 +43,11 @@ class Decision(Protocol):
 
 
 @dataclass(frozen=True)
-class Change:
+class Change(Generic[Record]):
     """What one transition does: committed whole, or not at all."""
 
-    before: "RoutedRecord"  # of the record's own kind: a Request, a MentorSignup
-    after: "RoutedRecord"
+    before: Record  # of the record's own kind: a Request, a MentorSignup
+    after: Record
     events: tuple[Event, ...]
     mails: tuple[MailIntent, ...] = ()
     load: tuple[LoadChange, ...] = ()
@@ -233,14 +233,14 @@ class RoutedRecord:
 
     # -- transitions ----------------------------------------------------------------------
 
-    def first_routing(self, decision: Decision, association: Optional[Association], at: Moment) -> Change:
+    def first_routing(self, decision: Decision, association: Optional[Association], at: Moment) -> Change[Self]:
         """A new record: received, then routed or sent to triage."""
         received = Event(at.iso, "received", self.channel, {})
         return self._routed(decision, association, at, (received,), releasing=None)
 
     def decline(
         self, reason: str, comment: str, decision: Decision, association: Optional[Association], at: Moment
-    ) -> Change:
+    ) -> Change[Self]:
         """The routed association declines: the next candidate (`decision`), or triage.
         Once erased, its comment (free text, which may name the person) is not kept."""
         self._require(Status.ROUTED)
@@ -248,7 +248,7 @@ class RoutedRecord:
         declined = Event(at.iso, "declined", self.association_id or "", {"reason": reason, "comment": comment})
         return self._onward((declined,), decision, association, at)
 
-    def reroute_for_silence(self, decision: Decision, association: Optional[Association], at: Moment) -> Change:
+    def reroute_for_silence(self, decision: Decision, association: Optional[Association], at: Moment) -> Change[Self]:
         """No answer after the delay: on as if declined."""
         self._require(Status.ROUTED)
         event = Event(at.iso, "rerouted", "system", {"association": self.association_id, "reason": "no answer"})
@@ -256,7 +256,7 @@ class RoutedRecord:
 
     def bounce(
         self, address: str, reason: str, decision: Decision, association: Optional[Association], at: Moment
-    ) -> Change:
+    ) -> Change[Self]:
         """The association's mail could not be delivered: on at once, as if declined."""
         self._require(Status.ROUTED)
         event = Event(
@@ -264,7 +264,7 @@ class RoutedRecord:
         )
         return self._onward((event,), decision, association, at)
 
-    def remind(self, days_waiting: int, association: Association, at: Moment) -> Change:
+    def remind(self, days_waiting: int, association: Association, at: Moment) -> Change[Self]:
         """The association has not answered yet: one reminder, with the same link."""
         self._require(Status.ROUTED)
         after = replace(self, reminded_at=at.epoch, updated_at=at.iso)
@@ -273,7 +273,7 @@ class RoutedRecord:
             self, after, (event,), (MailIntent(self.MAILS.reminder, association, self.attempt, days_waiting),)
         )
 
-    def _accepted(self, association: Association, at: Moment, **also: Any) -> Change:
+    def _accepted(self, association: Association, at: Moment, **also: Any) -> Change[Self]:
         """The routed association takes it: contact details are its own from now on, and
         whoever submitted it is told. `also`: what the subclass changes besides."""
         self._require(Status.ROUTED)
@@ -308,7 +308,7 @@ class RoutedRecord:
         """The raw mails the subclass's own fields point to (a request's inbound mail)."""
         return ()
 
-    def erase(self, admin: str, at: Moment) -> Change:
+    def erase(self, admin: str, at: Moment) -> Change[Self]:
         """An admin erases its personal data: names, addresses, phones, message, the
         commune and every free text are gone; what statistics count stays (status,
         channel, KEPT_ON_ERASURE, département and région, dates, routing without what its
@@ -341,7 +341,7 @@ class RoutedRecord:
 
     def _onward(
         self, events: tuple[Event, ...], decision: Decision, association: Optional[Association], at: Moment
-    ) -> Change:
+    ) -> Change[Self]:
         """The present association lets it go (declined, silent, its mail bounced): routed
         on to `association`, or to triage; an erased record, to triage whatever `decision`
         says (ErasedTriage)."""
@@ -358,13 +358,13 @@ class RoutedRecord:
         at: Moment,
         events: tuple[Event, ...],
         releasing: Optional[str],
-        before: Optional["RoutedRecord"] = None,
-    ) -> Change:
+        before: Optional[Self] = None,
+    ) -> Change[Self]:
         """Routed to `association` as `decision` chose it (a place taken of its capacity,
         its mail with a new attempt's link), or to triage when `association` is None;
         `releasing` gives back the place the previous association held."""
         load = [LoadChange(releasing, -1)] if releasing else []
-        common = dict(updated_at=at.iso, routing=decision.as_dict(), triage_reason=decision.reason)
+        common: dict[str, Any] = dict(updated_at=at.iso, routing=decision.as_dict(), triage_reason=decision.reason)
         if association is not None:
             attempt = self.attempt + 1
             after = replace(

@@ -22,7 +22,7 @@ from .console_common import ConsoleParts, ConsoleRefusal
 from .directory import DirectorySnapshot
 from .erasure import Erasure
 from .ports import Refusal, Rejected
-from .transitions import request_transition
+from .transitions import record_change
 
 log = logging.getLogger(f"{__package__}.console")  # one logger for the console's use cases
 
@@ -151,21 +151,14 @@ class RequestActions(ConsoleParts):
     def _erasure(self) -> Erasure:
         return Erasure(
             store=self.queue_store,
-            as_transition=self._as_transition,
-            timeline_expiry=self._timeline_expiry,
+            render=self.mails.render,
             clock=self.clock,
+            settings=self.settings,
             raw_mail=self.raw_mail,
             outbox=self.outbox,
             sent_mail=self.sent_mail,
             quarantine=self.quarantine,
         )
-
-    def _as_transition(self, change: Change) -> Any:
-        """A change of this console's kind of record as its store commits it."""
-        return request_transition(change, self.mails.render, self.clock, self.settings)
-
-    def _timeline_expiry(self, record: RoutedRecord) -> int:
-        return record.expires_at
 
     # -- shared ---------------------------------------------------------------------
 
@@ -206,4 +199,4 @@ class RequestActions(ConsoleParts):
             raise
 
     def _commit(self, change: Change) -> None:
-        self.requests.commit_transition(request_transition(change, self.mails.render, self.clock, self.settings))
+        self.requests.commit_change(record_change(change, self.mails.render, self.clock, self.settings))

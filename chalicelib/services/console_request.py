@@ -12,6 +12,7 @@ from ..domain.change import Event
 from ..domain.models import Association
 from ..domain.operators import Operator
 from ..domain.request import Request
+from ..domain.routed_record import RoutedRecord
 from ..domain.vocabulary import Status
 from ..domain.paris_time import french_time, parse_iso
 from .console_common import ConsoleParts
@@ -71,7 +72,7 @@ class TimelineEntry:
 @dataclass(frozen=True)
 class RequestPage:
     record: dict[str, Any]
-    request: Request
+    request: RoutedRecord  # a Request, or a sign-up (console_volunteers.py)
     timeline: list[TimelineEntry]
     candidates: list[dict[str, Any]]
     excluded: list[dict[str, Any]]

@@ -19,6 +19,7 @@ from ..domain.change import Event, MailIntent, Moment
 from ..domain.mentor import MentorChange, MentorSignup
 from ..domain.models import NewRequest
 from ..domain.request import Change, Request
+from ..domain.routed_record import RoutedRecord
 from ..domain.routing import RoutingDecision, route_request
 from ..domain.territory import Place, departement_place, resolve_place
 from ..domain.reference import new_reference
@@ -27,9 +28,9 @@ from .clock import Clock
 from .concurrency import commit_with_retries
 from .directory import DirectoryService, DirectorySnapshot
 from .mails import MailComposer
-from .ports import IntakeWrite, MentorStore, Refusal, Rejected, RequestStore, SubmissionGuards
+from .ports import NewRecord, Refusal, Rejected, RequestStore, RoutedStore, SubmissionGuards
 from .rate_limit import RateLimited, rate_window
-from .transitions import mail_expires_at, stored_record
+from .transitions import mail_expires_at, timeline_expiry
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +66,18 @@ class IntakeResult:
     id: str
     reference: str
     status: str
-    association: Optional[dict[str, str]]
+    association: Optional[dict[str, Optional[str]]]
     mail_ids: tuple[str, ...] = ()
     replayed: bool = False  # the same submission again: this is the first one's answer
 
     def as_response(self) -> dict[str, Any]:
         return {"id": self.id, "reference": self.reference, "status": self.status, "association": self.association}
+
+    @staticmethod
+    def of(record: RoutedRecord, mail_ids: tuple[str, ...] = ()) -> "IntakeResult":
+        """The answer to a submission that made `record` (as routed)."""
+        association = {"id": record.association_id, "name": record.association_name} if record.association_id else None
+        return IntakeResult(record.id, record.reference, record.status.value, association, mail_ids)
 
 
 Record = TypeVar("Record", Request, MentorSignup)
@@ -94,7 +101,7 @@ class Received(Generic[Record]):
 
 def commit_submission(
     commit: Callable[[], IntakeResult],
-    store: RequestStore | MentorStore,
+    store: RoutedStore[Any],
     idempotency: Optional[Idempotency],
     now: int,
 ) -> IntakeResult:
@@ -110,7 +117,7 @@ def commit_submission(
         raise
 
 
-def replay(store: RequestStore | MentorStore, idempotency: Idempotency, now: int) -> IntakeResult:
+def replay(store: RoutedStore[Any], idempotency: Idempotency, now: int) -> IntakeResult:
     """The answer the first submission with this key got, stored with it; another body
     where the API's key must come with the same one is a conflict."""
     stored = store.idempotency(idempotency.key, now)
@@ -176,8 +183,8 @@ class IntakeService:
             association = snapshot.get(decision.association_id) if decision.association_id else None
             change = received.record.first_routing(decision, association, at)
             write = self._write(new, change, at, idempotency, rate_key)
-            self.requests.commit_intake(write)
-            return self._result(write)
+            self.requests.commit_new(write)
+            return IntakeResult.of(write.record, tuple(m.id for m in write.mails))
 
         result = commit_submission(
             lambda: commit_with_retries(self.directory, attempt, received.new_reference_if_taken),
@@ -187,7 +194,7 @@ class IntakeService:
         )
         if result.replayed:
             return result
-        if result.association:
+        if result.association and result.association["id"]:
             self.directory.note_taken(result.association["id"])
         # Reference, channel, outcome: enough to follow a request, nothing personal.
         log.info(
@@ -224,23 +231,19 @@ class IntakeService:
 
     def _write(
         self, s: NewRequest, change: Change, at: Moment, idempotency: Optional[Idempotency], rate_key: Optional[str]
-    ) -> IntakeWrite:
+    ) -> NewRecord[Request]:
         request = change.after
         mails = [self.mails.render(intent, request) for intent in change.mails]
         if s.acknowledge and request.requester_address():
             mails.append(self.mails.render(MailIntent("acknowledgement"), request))
-        write = IntakeWrite(
-            request=stored_record(request),
+        write = NewRecord(
+            record=request,
             events=[*change.events, *(Event(at.iso, kind, s.channel.value, detail) for kind, detail in s.notes)],
             mails=mails,
-            expires_at=request.expires_at,
+            keep_until=timeline_expiry(request, self.settings),
             mail_expires_at=mail_expires_at(at.epoch, self.settings),
             capacity_of=capacity_taken(change),
             at=at.epoch,
         )
-        hold_guards(write, idempotency, rate_key, self._result(write).as_response(), at.epoch, self.settings)
+        hold_guards(write, idempotency, rate_key, IntakeResult.of(request).as_response(), at.epoch, self.settings)
         return write
-
-    def _result(self, w: IntakeWrite) -> IntakeResult:
-        r = w.request
-        return IntakeResult(r["id"], r["reference"], r["status"], r["association"], tuple(m.id for m in w.mails))

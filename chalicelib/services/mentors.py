@@ -27,9 +27,9 @@ from .clock import Clock
 from .concurrency import commit_on_load
 from .intake import Idempotency, IntakeResult, Received, capacity_taken, commit_submission, hold_guards
 from .mentor_mails import MentorMails
-from .ports import Assignment, InvalidLink, MentorStore, MentorWrite, Rejected
+from .ports import MentorStore, NewRecord, Rejected
 from .queries import read_page, record_view
-from .transitions import mail_expires_at, signup_keep_until, signup_transition, stored_record
+from .transitions import RenderMail, mail_expires_at, timeline_expiry
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,8 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             decision = self._route(received.record, load, ())
             change = received.record.first_routing(decision, self._association(decision.association_id), at)
             write = self._write(change, at, idempotency, rate_key)
-            self.mentors.commit_signup(write)
-            return self._result(write.signup, tuple(m.id for m in write.mails))
+            self.mentors.commit_new(write)
+            return self._result(write.record, tuple(m.id for m in write.mails))
 
         result = commit_submission(
             lambda: self._with_retries(attempt, received.new_reference_if_taken), self.mentors, idempotency, at.epoch
@@ -106,24 +106,23 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
 
     def _write(
         self, change: MentorChange, at: Moment, idempotency: Optional[Idempotency], rate_key: Optional[str]
-    ) -> MentorWrite:
+    ) -> NewRecord[MentorSignup]:
         signup = change.after
-        write = MentorWrite(
-            signup=stored_record(signup),
+        write = NewRecord(
+            record=signup,
             events=list(change.events),
             mails=[self.mails.render(intent, signup) for intent in change.mails],
-            expires_at=signup.expires_at,
-            keep_until=signup_keep_until(signup, self.settings),
+            keep_until=timeline_expiry(signup, self.settings),
             mail_expires_at=mail_expires_at(at.epoch, self.settings),
             capacity_of=capacity_taken(change),
             at=at.epoch,
         )
-        hold_guards(write, idempotency, rate_key, self._result(write.signup).as_response(), at.epoch, self.settings)
+        hold_guards(write, idempotency, rate_key, self._result(signup).as_response(), at.epoch, self.settings)
         return write
 
     @staticmethod
-    def _result(record: dict[str, Any], mail_ids: tuple[str, ...] = ()) -> IntakeResult:
-        return IntakeResult(record["id"], record["reference"], record["status"], record["association"], mail_ids)
+    def _result(signup: MentorSignup, mail_ids: tuple[str, ...] = ()) -> IntakeResult:
+        return IntakeResult.of(signup, mail_ids)
 
     # -- routing -----------------------------------------------------------------------
 
@@ -137,26 +136,21 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         """Route on the mentor load counters as read now, commit; a full association or a
         concurrent write refuses the commit (nothing written): read them again, route again
         (services/concurrency.py, requests' helper)."""
-        return commit_on_load(self.mentors.mentor_load, attempt, retry_also)
+        return commit_on_load(self.mentors.load_counts, attempt, retry_also)
 
     # -- the association's answer: the same link and page as requests' (services/answering.py)
 
-    def _check_link(self, assignment: Assignment) -> None:
-        if assignment.kind != "mentor":
-            raise InvalidLink("invalid")
+    @property
+    def store(self) -> MentorStore:
+        return self.mentors
 
-    def _read(self, record_id: str, now: int) -> Optional[dict[str, Any]]:
-        return self.mentors.get_signup(record_id, now)
-
-    def _from_record(self, record: dict[str, Any]) -> MentorSignup:
-        return MentorSignup.from_record(record)
+    @property
+    def render(self) -> RenderMail:
+        return self.mails.render
 
     def _accepted(self, entity: MentorSignup, association: Association, at: Moment) -> MentorChange:
         keep_until = at.epoch + self.settings.retention_days * 86400
         return entity.accept(association, at, keep_until)
-
-    def _waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]:
-        return self.mentors.signups_waiting_since(before_epoch, now)
 
     def _decide(
         self, entity: MentorSignup, load: dict[str, int], excluded: tuple[str, ...]
@@ -171,12 +165,10 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             extra={"reference": change.after.reference, "status": change.after.status.value},
         )
 
-    def _commit(self, change: MentorChange) -> None:
-        self.mentors.commit_mentor_transition(signup_transition(change, self.mails.render, self.clock, self.settings))
 
-
-def signup_view(stored: dict[str, Any]) -> dict[str, Any]:
+def signup_view(signup: MentorSignup, with_timeline: bool = True) -> dict[str, Any]:
     """The admin API's shape of a sign-up: its fields at the top, then the rest (as requests')."""
+    stored = signup.to_record()
     return record_view(
         stored,
         {
@@ -186,6 +178,7 @@ def signup_view(stored: dict[str, Any]) -> dict[str, Any]:
             "routing": stored.get("routing"),
             "expires_at": stored.get("expires_at"),
         },
+        with_timeline,
     )
 
 
@@ -197,7 +190,7 @@ class MentorQueries:
     clock: Clock
 
     def get(self, id_or_reference: str) -> Optional[dict[str, Any]]:
-        stored = self.mentors.get_signup(id_or_reference.strip(), self.clock.now().epoch)
+        stored = self.mentors.get(id_or_reference.strip(), self.clock.now().epoch)
         return signup_view(stored) if stored else None
 
     def list(
@@ -209,9 +202,10 @@ class MentorQueries:
     ) -> tuple[list[dict[str, Any]], Optional[str]]:
         """A page, newest first, with the next page's cursor (None on the last)."""
         return read_page(
-            lambda: self.mentors.list_signups(self.clock.now().epoch, status, association, limit, cursor), signup_view
+            lambda: self.mentors.page(self.clock.now().epoch, status, association, limit, cursor),
+            lambda signup: signup_view(signup, with_timeline=False),
         )
 
     def counts(self) -> dict[str, int]:
         """Sign-ups per status, past their retention left out."""
-        return self.mentors.count_signups(self.clock.now().epoch)
+        return self.mentors.count_by_status(self.clock.now().epoch)

@@ -10,6 +10,7 @@ from chalice import Response
 
 from ..config import Settings
 from ..domain.paris_time import french_date, french_long_date
+from ..domain.record_kind import VOLUNTEER
 from ..domain.request import Request as StoredRequest
 from ..domain.submission import FieldError
 from ..services.answers import DECLINE_REASONS, AnswerView, InvalidAnswer, UnknownRequest
@@ -66,9 +67,9 @@ class AnswerPages:
     settings: Settings
     answers: AnswerService
     links: AnswerLinks  # the CSRF token bound to each link
-    # A link naming a volunteer's sign-up (its assignment's kind "mentor") is answered by
-    # this use case, on its own page (web/mentor_answer_pages.py).
-    mentors: Optional[MentorService] = None
+    # A link naming a volunteer's sign-up (its assignment's kind, VOLUNTEER.name) is
+    # answered by this use case, on its own page (web/mentor_answer_pages.py).
+    mentors: MentorService
 
     def _for(self, token: str) -> Any:
         """The use case a link's record belongs to. A link that does not read at all goes
@@ -77,7 +78,7 @@ class AnswerPages:
             kind = self.links.read_answer_token(token).kind
         except InvalidLink:
             return self.answers
-        return self.mentors if kind == "mentor" and self.mentors is not None else self.answers
+        return self.mentors if kind == VOLUNTEER.name else self.answers
 
     def _render(self, view: Any, token: str, errors: Optional[list[FieldError]] = None, status: int = 200) -> Response:
         if isinstance(view, AnswerView):

@@ -19,6 +19,7 @@ from ..domain.statistics import CHANNEL_LABELS, DECLINE_REASON_LABELS, Report, h
 from ..domain.paris_time import french_time
 from ..services.exports import Export, ExportService, QueueFilters
 from ..services.console_auth import ConsoleSession
+from ..services.ports import StatsStore
 from ..services.statistics import PERIODS, StatisticsService, period_of
 from . import svg_charts
 from .console import ConsoleRoom, console_headers, console_page, guarded_page, redirect
@@ -100,10 +101,10 @@ def charts_of(report: Report, labels: Mapping[str, str] = CHANNEL_LABELS, noun: 
 
 @dataclass(frozen=True, kw_only=True)
 class ConsoleStats(ConsoleRoom):
-    statistics: StatisticsService
+    statistics: StatisticsService[StatsStore]
     exports: ExportService
     quarantine: Quarantine
-    volunteer_statistics: Optional[StatisticsService] = None  # the sign-ups' (issue 13)
+    volunteer_statistics: Optional[StatisticsService[Any]] = None  # the sign-ups' (issue 13)
 
     # -- statistics ---------------------------------------------------------------------
 
@@ -138,7 +139,7 @@ class ConsoleStats(ConsoleRoom):
         self,
         request: Request,
         session: ConsoleSession,
-        statistics: StatisticsService,
+        statistics: StatisticsService[Any],
         title: str,
         noun: str,
         path: str,

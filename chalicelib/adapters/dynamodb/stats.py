@@ -4,12 +4,12 @@
                                          one shard of COUNTER_SHARDS drawn per write (every
                                          intake adds to it: table.py), summed on read
   STATS#ASSOC  / <day>#<association>     one association's counters of that day
-  STATS#MENTOR_DAY, STATS#MENTOR_ASSOC   the same of volunteers' sign-ups (mentors.py)
+  STATS#MENTOR_DAY, STATS#MENTOR_ASSOC   the same of volunteers' sign-ups (routed.py)
   EXPORTS      / <at>#<id>               a CSV export: who, what, how many rows
   DIGEST       / <day>                   the operators' daily digest was stored that day
 
 The counters are numbers added (ADD) inside the intake's and every transition's own
-transaction (`aggregate_updates`, called by requests.py): they move with the changes
+transaction (`aggregate_updates`, called by routed.py): they move with the changes
 they count, never apart. A period is read with one Query per partition, a range of
 sort keys: at most one item per day (and association), whatever the number of requests.
 Counters hold no personal data and do not expire; an export's record names the operator

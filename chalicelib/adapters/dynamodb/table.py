@@ -1,6 +1,6 @@
 """The one DynamoDB table every store shares: its definition, the client, the codecs.
 
-Each port's store (requests.py, outbox.py, directory.py, mail_log.py) writes its own
+Each port's store (routed.py, outbox.py, directory.py, mail_log.py) writes its own
 item shapes; what they have in common lives here: the lazily created client that turns
 "unreachable or throttled" into the service layer's StorageUnavailable, the attribute
 codecs, the TTL read filter, and the labelled transaction whose refused condition says
