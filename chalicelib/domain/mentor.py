@@ -76,8 +76,3 @@ class MentorSignup(RoutedRecord):
         change = super().first_routing(decision, association, at)
         ack = (MailIntent("mentor_acknowledgement"),) if self.volunteer_address() else ()
         return replace(change, mails=(*change.mails, *ack))
-
-    def accept(self, association: Association, at: Moment, keep_until: int) -> Change[Self]:
-        """The routed association takes the volunteer: it sees the contact details from now
-        on, the volunteer is told who will call, and the sign-up is kept until `keep_until`."""
-        return self._accepted(association, at, expires_at=max(self.expires_at, keep_until))

@@ -108,10 +108,6 @@ class Request(RoutedRecord):
 
     # -- transitions of its own (the shared ones: domain/routed_record.py) ---------------
 
-    def accept(self, association: Association, at: Moment) -> Change[Self]:
-        """The routed association takes it: contact details are its own from now on."""
-        return self._accepted(association, at)
-
     # -- the operators' console (contract section 10) -----------------------------------
 
     def assign(

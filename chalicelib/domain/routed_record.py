@@ -273,12 +273,14 @@ class RoutedRecord:
             self, after, (event,), (MailIntent(self.MAILS.reminder, association, self.attempt, days_waiting),)
         )
 
-    def _accepted(self, association: Association, at: Moment, **also: Any) -> Change[Self]:
+    def accept(self, association: Association, at: Moment, keep_until: Optional[int] = None) -> Change[Self]:
         """The routed association takes it: contact details are its own from now on, and
-        whoever submitted it is told. `also`: what the subclass changes besides."""
+        whoever submitted it is told. `keep_until`: for a kind whose acceptance keeps its
+        data longer (RecordKind.accepted_retention_setting, a sign-up's), until when."""
+        expires_at = self.expires_at if keep_until is None else max(self.expires_at, keep_until)
         self._require(Status.ROUTED)
         self._require_holder(association)
-        after = replace(self, status=Status.ACCEPTED, accepted_at=at.iso, updated_at=at.iso, **also)
+        after = replace(self, status=Status.ACCEPTED, accepted_at=at.iso, updated_at=at.iso, expires_at=expires_at)
         mails = (MailIntent(self.MAILS.accepted, association),) if self.contact_address() else ()
         return Change(
             self, after, (Event(at.iso, "accepted", association.id, {}),), mails, (LoadChange(association.id, -1),)

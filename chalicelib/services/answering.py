@@ -21,7 +21,7 @@ from ..domain.routed_record import Change, RoutedRecord
 from .clock import Clock
 from .directory import DirectoryService
 from .ports import AnswerLinks, Assignment, InvalidLink, MailLogStore, OutboxStore, Refusal, Rejected, RoutedStore
-from .transitions import RenderMail, moment_now, record_change
+from .transitions import RenderMail, moment_now, record_change, retention_seconds
 
 DECLINE_REASONS = (
     ("complet", "Nous n'avons plus de place pour le moment"),
@@ -86,10 +86,6 @@ class AnswerFlow(Generic[Entity, View]):
         """How the kind's mails are written."""
         raise NotImplementedError
 
-    def _accepted(self, entity: Entity, association: Association, at: Moment) -> Change:
-        """The acceptance's change."""
-        raise NotImplementedError
-
     def _after_accept(self, association: Association) -> None:
         """What follows a committed acceptance (the directory's cached load)."""
 
@@ -114,7 +110,9 @@ class AnswerFlow(Generic[Entity, View]):
         view, entity, association, assignment = self._open_to_answer(token)
         if entity is None or association is None:
             return view  # a second click, or an answer after another outcome: show what happened
-        change = self._accepted(entity, association, self._moment())
+        at = self._moment()
+        longer = self.record_type.KIND.accepted_retention_setting  # a sign-up is kept longer once accepted
+        change = entity.accept(association, at, at.epoch + retention_seconds(longer, self.settings) if longer else None)
         if not self._committed(change):
             return self.view(token)  # another answer won the race: show it
         self._after_accept(association)

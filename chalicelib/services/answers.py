@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from ..domain.change import Moment
 from ..domain.models import Association
 from ..domain.request import Change, Request
 from ..domain.routing import RoutingDecision, route_request
@@ -54,9 +53,6 @@ class AnswerService(AnswerFlow[Request, AnswerView]):
     @property
     def render(self) -> RenderMail:
         return self.mails.render
-
-    def _accepted(self, entity: Request, association: Association, at: Moment) -> Change:
-        return entity.accept(association, at)
 
     def _after_accept(self, association: Association) -> None:
         self.directory.note_released(association.id)

@@ -9,7 +9,7 @@ and "Effacer les données personnelles" (admins, GDPR art. 17).
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Callable
 
 from ..domain.change import InvalidTransition
 from ..domain.operators import Operator

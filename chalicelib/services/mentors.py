@@ -148,10 +148,6 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
     def render(self) -> RenderMail:
         return self.mails.render
 
-    def _accepted(self, entity: MentorSignup, association: Association, at: Moment) -> MentorChange:
-        keep_until = at.epoch + self.settings.retention_days * 86400
-        return entity.accept(association, at, keep_until)
-
     def _decide(
         self, entity: MentorSignup, load: dict[str, int], excluded: tuple[str, ...]
     ) -> tuple[MentorRoutingDecision, Optional[Association]]:

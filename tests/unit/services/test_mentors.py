@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.mentor import MentorSignup
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.request import InvalidTransition, Moment
 from chalicelib.domain.vocabulary import Status
