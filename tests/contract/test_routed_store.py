@@ -22,6 +22,13 @@ def refused(call, *args) -> Refusal:
     return caught.value.what
 
 
+def committed(store, **write):
+    """A new record committed, and as read back."""
+    w = intake(**write)
+    store.commit_new(w)
+    return w, store.get(w.record.id, NOW)
+
+
 def other_kind(kind):
     return MentorSignup if kind is Request else Request
 
@@ -182,9 +189,7 @@ def test_lists_are_newest_first_paginated_filtered_and_counted(stores, kind):
 
 def test_a_transition_moves_the_record_and_its_load_all_at_once(stores, kind):
     store = store_of(stores, kind)
-    w = intake(capacity_of=("asso", 2), kind=kind)
-    store.commit_new(w)
-    seen = store.get(w.record.id, NOW)
+    w, seen = committed(store, capacity_of=("asso", 2), kind=kind)
     t = transition(seen, NOW + 60, "accepted", accepted_at=iso(NOW + 60))
     t.load_changes = [("asso", -1, None)]
     t.mails = [replace(w.mails[0], id="told-" + w.record.id)]
@@ -201,9 +206,7 @@ def test_a_transition_moves_the_record_and_its_load_all_at_once(stores, kind):
 
 def test_a_transition_from_a_state_that_moved_on_is_refused_and_writes_nothing(stores, kind):
     store = store_of(stores, kind)
-    w = intake(kind=kind)
-    store.commit_new(w)
-    seen = store.get(w.record.id, NOW)
+    w, seen = committed(store, kind=kind)
     store.commit_change(transition(seen, NOW + 60, "accepted"))
     late = transition(seen, NOW + 61, "needs_triage", association_id=None)  # read before the accept
     late.load_changes = [("asso", -1, None)]
@@ -215,9 +218,7 @@ def test_a_transition_from_a_state_that_moved_on_is_refused_and_writes_nothing(s
 
 def test_an_attempt_that_moved_on_or_a_taken_event_rank_refuses(stores, kind):
     store = store_of(stores, kind)
-    w = intake(kind=kind)
-    store.commit_new(w)
-    seen = store.get(w.record.id, NOW)
+    w, seen = committed(store, kind=kind)
     other_attempt = transition(replace(seen, attempt=2), NOW + 60, "routed")
     assert refused(store.commit_change, other_attempt) is Refusal.STALE
     assert store.append_event(w.record.id, Event(iso(NOW + 60), "note", "operator"), 2, w.keep_until)
@@ -229,9 +230,7 @@ def test_an_attempt_that_moved_on_or_a_taken_event_rank_refuses(stores, kind):
 def test_a_rerouting_onto_a_full_association_is_refused(stores, kind):
     store = store_of(stores, kind)
     store.commit_new(intake(capacity_of=("full", 1), association="full", kind=kind))
-    w = intake(kind=kind)
-    store.commit_new(w)
-    seen = store.get(w.record.id, NOW)
+    w, seen = committed(store, kind=kind)
     onward = transition(seen, NOW + 60, "routed", association_id="full", attempt=2, assigned_at=NOW + 60)
     onward.load_changes = [("asso", -1, None), ("full", 1, 1)]
     assert refused(store.commit_change, onward) is Refusal.CAPACITY
@@ -289,9 +288,7 @@ def test_the_queue_page_carries_the_newest_event_and_the_statistics_are_the_kind
 
 def test_a_decline_routed_onward_counts_the_time_to_answer_from_the_first_assignment(stores, kind):
     store = store_of(stores, kind)
-    w = intake(kind=kind)
-    store.commit_new(w)
-    seen = store.get(w.record.id, NOW)
+    w, seen = committed(store, kind=kind)
     at = NOW + 30 * 3600  # declined 30 hours after it was routed, and routed on at once
     onward = transition(
         seen,
@@ -316,9 +313,7 @@ def test_a_decline_routed_onward_counts_the_time_to_answer_from_the_first_assign
 
 def test_a_mail_written_with_a_change_is_the_records(stores, kind):
     store = store_of(stores, kind)
-    w = intake(kind=kind)
-    store.commit_new(w)
-    seen = store.get(w.record.id, NOW)
+    w, seen = committed(store, kind=kind)
     t = transition(seen, NOW + 60, "routed")
     t.mails = [mail(w.record.id, kind=kind.KIND.mails.reminder)]
     store.commit_change(t)
