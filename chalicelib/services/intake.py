@@ -16,7 +16,7 @@ from typing import Any, Callable, Generic, Optional, TypeVar
 
 from ..config import Settings
 from ..domain.change import Event, MailIntent, Moment
-from ..domain.mentor import MentorChange, MentorSignup
+from ..domain.mentor import MentorSignup
 from ..domain.models import NewRequest
 from ..domain.request import Change, Request
 from ..domain.routed_record import RoutedRecord
@@ -28,7 +28,7 @@ from .clock import Clock
 from .concurrency import commit_with_retries
 from .directory import DirectoryService, DirectorySnapshot
 from .mails import MailComposer
-from .ports import NewRecord, Refusal, Rejected, RequestStore, RoutedStore, SubmissionGuards
+from .ports import NewRecord, OutgoingMail, Refusal, Rejected, RequestStore, RoutedStore, SubmissionGuards
 from .rate_limit import RateLimited, rate_window
 from .transitions import mail_expires_at, timeline_expiry
 
@@ -149,7 +149,32 @@ def hold_guards(
         write.rate_key, write.rate_limit, write.rate_expires_at = window.key, window.limit, window.expires_at
 
 
-def capacity_taken(change: Change | MentorChange) -> Optional[tuple[str, Optional[int]]]:
+def submission_write(
+    change: Change[Record],
+    mails: list[OutgoingMail],
+    events: list[Event],
+    at: Moment,
+    idempotency: Optional[Idempotency],
+    rate_key: Optional[str],
+    settings: Settings,
+) -> NewRecord[Record]:
+    """A submission's first commit (a request's, a sign-up's): the record as routed, its
+    timeline and mails, the place it takes of its association's capacity, and its guards."""
+    record = change.after
+    write = NewRecord(
+        record=record,
+        events=events,
+        mails=mails,
+        keep_until=timeline_expiry(record, settings),
+        mail_expires_at=mail_expires_at(at.epoch, settings),
+        capacity_of=capacity_taken(change),
+        at=at.epoch,
+    )
+    hold_guards(write, idempotency, rate_key, IntakeResult.of(record).as_response(), at.epoch, settings)
+    return write
+
+
+def capacity_taken(change: Change[Any]) -> Optional[tuple[str, Optional[int]]]:
     """The association a first routing gives a place to, with its capacity: the
     transaction's condition that it is not full."""
     taken = next((c for c in change.load if c.delta > 0), None)
@@ -236,14 +261,5 @@ class IntakeService:
         mails = [self.mails.render(intent, request) for intent in change.mails]
         if s.acknowledge and request.requester_address():
             mails.append(self.mails.render(MailIntent("acknowledgement"), request))
-        write = NewRecord(
-            record=request,
-            events=[*change.events, *(Event(at.iso, kind, s.channel.value, detail) for kind, detail in s.notes)],
-            mails=mails,
-            keep_until=timeline_expiry(request, self.settings),
-            mail_expires_at=mail_expires_at(at.epoch, self.settings),
-            capacity_of=capacity_taken(change),
-            at=at.epoch,
-        )
-        hold_guards(write, idempotency, rate_key, IntakeResult.of(request).as_response(), at.epoch, self.settings)
-        return write
+        events = [*change.events, *(Event(at.iso, kind, s.channel.value, detail) for kind, detail in s.notes)]
+        return submission_write(change, mails, events, at, idempotency, rate_key, self.settings)

@@ -25,11 +25,11 @@ from ..domain.vocabulary import Status
 from .answering import AnswerFlow, AnswerPageState
 from .clock import Clock
 from .concurrency import commit_on_load
-from .intake import Idempotency, IntakeResult, Received, capacity_taken, commit_submission, hold_guards
+from .intake import Idempotency, IntakeResult, Received, commit_submission, submission_write
 from .mentor_mails import MentorMails
 from .ports import MentorStore, NewRecord, Rejected
 from .queries import read_page, record_view
-from .transitions import RenderMail, mail_expires_at, timeline_expiry
+from .transitions import RenderMail
 
 log = logging.getLogger(__name__)
 
@@ -107,18 +107,8 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
     def _write(
         self, change: MentorChange, at: Moment, idempotency: Optional[Idempotency], rate_key: Optional[str]
     ) -> NewRecord[MentorSignup]:
-        signup = change.after
-        write = NewRecord(
-            record=signup,
-            events=list(change.events),
-            mails=[self.mails.render(intent, signup) for intent in change.mails],
-            keep_until=timeline_expiry(signup, self.settings),
-            mail_expires_at=mail_expires_at(at.epoch, self.settings),
-            capacity_of=capacity_taken(change),
-            at=at.epoch,
-        )
-        hold_guards(write, idempotency, rate_key, self._result(signup).as_response(), at.epoch, self.settings)
-        return write
+        mails = [self.mails.render(intent, change.after) for intent in change.mails]
+        return submission_write(change, mails, list(change.events), at, idempotency, rate_key, self.settings)
 
     @staticmethod
     def _result(signup: MentorSignup, mail_ids: tuple[str, ...] = ()) -> IntakeResult:
