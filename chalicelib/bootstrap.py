@@ -43,7 +43,7 @@ class Stores:
     mail_log: MailLogStore
     console: ConsoleStore
     stats: StatsStore  # the console's daily aggregates and export log
-    mentors: Optional["MentorStore"] = None  # volunteers' sign-ups (contract 11)
+    mentors: Optional["MentorStore"] = None  # volunteers' sign-ups (docs/contract.md §11)
     recount: Optional["RecountStore"] = None  # the offline recount of the counters (scripts/recount.py)
 
     @staticmethod
@@ -195,7 +195,7 @@ class Services:
 
     @property
     def mentors(self) -> "MentorService":
-        """Volunteers' sign-ups (contract 11): built on first use."""
+        """Volunteers' sign-ups (docs/contract.md §11): built on first use."""
         if self._mentors is None:
             from .services.mentor_mails import MentorMails
             from .services.mentors import MentorService

@@ -1,4 +1,4 @@
-"""Configuration, read once from the environment (contract section 1).
+"""Configuration, read once from the environment (docs/contract.md §1).
 
 Local mode and AWS differ only here and in the adapters `bootstrap` picks from it.
 """

@@ -1,7 +1,7 @@
 """DynamoDB Local, the official engine: fetched once from npm, run with Java.
 
 The jar ships inside the npm package `amplify-dynamodb-simulator` (folder `emulator/`);
-`npm pack` downloads that one tarball and installs nothing (contract section 1).
+`npm pack` downloads that one tarball and installs nothing (docs/contract.md §1).
 """
 
 from __future__ import annotations

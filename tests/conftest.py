@@ -132,7 +132,7 @@ def association(id: str, **overrides):
 
 
 def youth(**overrides):
-    """A valid youth-form submission (contract section 2), as the API takes it."""
+    """A valid youth-form submission (docs/contract.md §2), as the API takes it."""
     data = {
         "first_name": "Léa",
         "last_name": "Martin",

@@ -1,6 +1,6 @@
 """Sending mail: SES (sesv2) in AWS, one `.eml` file per message locally.
 
-Both send the same MIME message (contract section 7): From, To, Subject, Date,
+Both send the same MIME message (docs/contract.md §7): From, To, Subject, Date,
 Message-ID, UTF-8 text and HTML parts, Auto-Submitted on automatic mail.
 
 Every header value goes through `domain/mail_headers` (parsed, checked, re-serialised by

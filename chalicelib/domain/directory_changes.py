@@ -1,6 +1,6 @@
 """What a change of the directory does: its readable diff, and its effect on routing.
 
-Pure functions over directory entries (the JSON shape of contract section 5) and
+Pure functions over directory entries (the JSON shape of docs/contract.md §5) and
 requests; no I/O. The console shows `diff` on each saved version ("capacité : 40 → 30"),
 and `simulate` before a change is saved ("Simuler"): the recent requests routed under
 the directory as it is and as it would be, with the same load counts, so that what the

@@ -1,4 +1,4 @@
-"""A volunteer's sign-up to mentor, and every way its status changes (contract section 11).
+"""A volunteer's sign-up to mentor, and every way its status changes (docs/contract.md §11).
 
 The twin of domain/request.py for volunteers, and routed the same way: its transitions
 (routed or sent to triage on arrival, accepted, declined, re-routed after silence,
@@ -33,7 +33,7 @@ MENTOR_REFERENCE_PREFIX = "BEN"  # bénévole: told apart from a request's MNT- 
 
 
 def new_mentor_reference() -> str:
-    """BEN-XXXX-XXXX: the contract's reference shape, [A-Z0-9-]{6,24}."""
+    """BEN-XXXX-XXXX: docs/contract.md §2's reference shape, [A-Z0-9-]{6,24}."""
     chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(8)]
     return f"{MENTOR_REFERENCE_PREFIX}-{''.join(chars[:4])}-{''.join(chars[4:])}"
 

@@ -1,8 +1,8 @@
-"""Routing policy "mentor v1" (contract section 11): which association gets a volunteer.
+"""Routing policy "mentor v1" (docs/contract.md §11): which association gets a volunteer.
 
 A pure function over the directory, as domain/routing.py is for requests. The directory
 holds a few hundred associations at most and a sign-up is far rarer than a request, so
-each rule is a plain test per association, in the contract's order: the first rule that
+each rule is a plain test per association, in docs/contract.md §11's order: the first rule that
 leaves an association out is the one the explanation names. What both policies share (the
 territory levels and their weights, the candidates' ranking, the stored explanation) is
 domain/routing_common.py.
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 POLICY_VERSION = "mentor-v1"
 
-# In the contract's order; "capacity" last, the one rule that reads live load.
+# In docs/contract.md §11's order; "capacity" last, the one rule that reads live load.
 RULES = ("active", "recruits_mentors", "territory", "need", "age", "declined", "capacity")
 
 

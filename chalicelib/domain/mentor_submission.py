@@ -1,4 +1,4 @@
-"""A volunteer's sign-up, from the mentor form or the API, and its rules (contract 11).
+"""A volunteer's sign-up, from the mentor form or the API, and its rules (docs/contract.md §11).
 
 Pure validation, in the style of domain/submission.py: French messages, one per field,
 and the JSON types of the API taken exactly (an age is a number, a box a boolean) while
@@ -68,7 +68,7 @@ def _sector_value(value: Any) -> Optional[str]:
 
 
 class MentorSubmission(BaseModel):
-    """A volunteer who wants to mentor (contract section 11)."""
+    """A volunteer who wants to mentor (docs/contract.md §11)."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=lambda s: mentor_submission_schema(s))
 

@@ -1,6 +1,6 @@
 """The directory's associations, and a new request as every channel hands it to intake.
 
-Pure data and validation rules (contract sections 2 and 5); no I/O. The submission of the
+Pure data and validation rules (docs/contract.md §2 and §5); no I/O. The submission of the
 forms and the API, with its French messages, is domain/submission.py.
 """
 
@@ -76,7 +76,7 @@ ASSOCIATION_NAME_MAX = 200
 
 
 class Association(BaseModel):
-    """One member association of the directory (contract section 5)."""
+    """One member association of the directory (docs/contract.md §5)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -94,7 +94,7 @@ class Association(BaseModel):
     publics: list[Public] = Field(default_factory=list)
     publics_required: list[Public] = Field(default_factory=list)
     capacity: Optional[int] = Field(default=None, ge=0)
-    # Volunteer mentors (contract section 11): whether it takes sign-ups, and how many may
+    # Volunteer mentors (docs/contract.md §11): whether it takes sign-ups, and how many may
     # wait on it at once (None: no limit). A load counter of their own, apart from requests'.
     recruits_mentors: bool = False
     mentor_capacity: Optional[int] = Field(default=None, ge=0)
@@ -185,7 +185,7 @@ class NewRequest:
         )
 
     def fields(self) -> dict[str, Any]:
-        """The youth's fields as stored and shown by the admin API (contract section 2 names)."""
+        """The youth's fields as stored and shown by the admin API (docs/contract.md §2 names)."""
         return {
             "first_name": self.first_name,
             "last_name": self.last_name,

@@ -1,4 +1,4 @@
-"""The network's operators: who may open the console, and with which role (contract 10)."""
+"""The network's operators: who may open the console, and with which role (docs/contract.md §10)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def operator_key(address: str) -> Optional[str]:
 
 
 def parse_operators(setting: str | Iterable[str]) -> list[Operator]:
-    """`OPERATORS`: comma separated `email` or `email:admin` (contract section 10)."""
+    """`OPERATORS`: comma separated `email` or `email:admin` (docs/contract.md §10)."""
     entries = setting.split(",") if isinstance(setting, str) else list(setting)
     found: dict[str, Operator] = {}
     for entry in entries:

@@ -1,4 +1,4 @@
-"""A request for a mentor, and every way its status changes (contract sections 6 to 10).
+"""A request for a mentor, and every way its status changes (docs/contract.md §6 to §10).
 
 A request's status changes in two files, and only there: domain/routed_record.py holds
 the transitions a request shares with a volunteer's sign-up (routed or sent to triage on
@@ -115,7 +115,7 @@ class Request(RoutedRecord):
         """The routed association takes it: contact details are its own from now on."""
         return self._accepted(association, at)
 
-    # -- the operators' console (contract section 10) -----------------------------------
+    # -- the operators' console (docs/contract.md §10) -----------------------------------
 
     def assign(
         self, association: Association, operator: str, reason: str, at: Moment, override_capacity: bool = False

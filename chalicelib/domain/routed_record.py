@@ -1,5 +1,5 @@
 """A record routed to an association that answers it (a youth's request, a volunteer's
-sign-up), and the transitions both kinds share (contract sections 6 to 9 and 11).
+sign-up), and the transitions both kinds share (docs/contract.md §6 to §9 and §11).
 
 This is the one file where the answer path changes a status: a new record routed or sent
 to triage, the association's accept and decline, re-routing after silence or a bounce of

@@ -1,4 +1,4 @@
-"""Routing policy v1 (contract section 6): which association gets a request, and why.
+"""Routing policy v1 (docs/contract.md §6): which association gets a request, and why.
 
 A pure function over the directory. The directory is compiled once into bit masks (one
 bit per association, Python ints as bit sets) so that each rule of the policy is one
@@ -21,14 +21,14 @@ if TYPE_CHECKING:  # the pydantic models are not needed to route, only to type
 
 POLICY_VERSION = "v1"
 
-# The rules in the order the contract lists them: an association left out is reported
+# The rules in the order docs/contract.md §6 lists them: an association left out is reported
 # with the first rule that left it out.
 RULES = ("active", "territory", "age", "situation", "need", "publics_required", "declined", "capacity")
 
 
 @dataclass(frozen=True)
 class RoutingWeights(TerritoryWeights):
-    """Score weights; configuration (ROUTING_WEIGHTS), defaults from the contract. The
+    """Score weights; configuration (ROUTING_WEIGHTS), defaults from docs/contract.md §6. The
     territory's (commune, departement, region, national) are routing_common's."""
 
     public: int = 10
@@ -74,7 +74,7 @@ class RoutingDecision:
         return {rule: self.index.ids(mask) for rule, mask in self.excluded.items() if mask}
 
     def as_dict(self) -> dict:
-        """The explanation stored with the request (contract section 6, last line)."""
+        """The explanation stored with the request (docs/contract.md §6, last line)."""
         return explanation(POLICY_VERSION, self.association_id, self.reason, self.candidates, self.excluded_ids())
 
 

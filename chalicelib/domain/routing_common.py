@@ -26,7 +26,7 @@ class PlaceCodes(Protocol):
 
 @dataclass(frozen=True)
 class TerritoryWeights:
-    """How much nearness scores, by territory level; configuration, defaults from the contract."""
+    """How much nearness scores, by territory level; configuration, defaults from docs/contract.md §6."""
 
     commune: int = 8
     departement: int = 6
@@ -86,7 +86,7 @@ def explanation(
     candidates: Iterable[ScoredCandidate],
     excluded: Mapping[str, list[str]],
 ) -> dict:
-    """The explanation stored with the record (contract section 6, last line)."""
+    """The explanation stored with the record (docs/contract.md §6, last line)."""
     return {
         "policy": policy,
         "association": association_id,

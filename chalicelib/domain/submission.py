@@ -1,4 +1,4 @@
-"""A submission of the forms and the API, and its rules (contract sections 2 to 4).
+"""A submission of the forms and the API, and its rules (docs/contract.md §2 to §4).
 
 Pure validation; no I/O. Error messages are in French because they are shown, field by
 field, to the person who filled the form. The same rules, as JSON Schema, are in
@@ -115,7 +115,7 @@ def distinct_texts(value: Any) -> Any:
 
 
 class Referent(BaseModel):
-    """The professional who submits for a youth (contract section 3)."""
+    """The professional who submits for a youth (docs/contract.md §3)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=lambda s: referent_schema(s))
 
@@ -138,7 +138,7 @@ class Referent(BaseModel):
 
 
 class Submission(BaseModel):
-    """A request as the forms and the API take it (contract sections 2 to 4).
+    """A request as the forms and the API take it (docs/contract.md §2 to §4).
 
     The rules differ when a referent submits: younger children allowed, the youth's own
     contact optional. They are checked together in `_channel_rules`.

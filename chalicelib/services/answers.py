@@ -1,4 +1,4 @@
-"""Use case: the association answers (contract section 9), or does not.
+"""Use case: the association answers (docs/contract.md §9), or does not.
 
 Accept: the request is the association's, its contact details are shown, the requester is
 told. Decline: the request goes to the next candidate under policy v1, never back to an

@@ -1,4 +1,4 @@
-"""Use case: an operator signs in to the console by a link sent by mail (contract 10).
+"""Use case: an operator signs in to the console by a link sent by mail (docs/contract.md §10).
 
 No password. The sign-in page answers the same whatever the address, so it tells nobody
 who the operators are. An operator's link is single use (a nonce consumed by a
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 SIGN_IN_MINUTES = 15
 SESSION_SECONDS = 12 * 3600
-# "An address may ask for at least 10 sign-in links an hour" (contract 10); more than
+# "An address may ask for at least 10 sign-in links an hour" (docs/contract.md §10); more than
 # that for one address from one sender in an hour is someone else pressing the button.
 SIGN_IN_LINKS_PER_HOUR = 12
 # The sign-in form's per-IP counters, apart from the intake's (services/rate_limit.py).

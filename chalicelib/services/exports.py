@@ -1,4 +1,4 @@
-"""Use case: the console's CSV exports (contract section 10): the queue as filtered, and
+"""Use case: the console's CSV exports (docs/contract.md §10): the queue as filtered, and
 the statistics of a period.
 
 A French spreadsheet opens them as they are: UTF-8 with a byte order mark, `;` between

@@ -168,7 +168,7 @@ class IntakeService:
         at = Moment(now.epoch, now.iso)
         place = resolve_place(new.postal_code, new.city) if new.postal_code else None
         if place is None and new.departement:
-            place = departement_place(new.departement)  # routes on the département (contract 6)
+            place = departement_place(new.departement)  # routes on the département (docs/contract.md §6)
         received = Received(self._received(new, place, at), new_reference)
 
         def attempt(snapshot: DirectorySnapshot) -> IntakeResult:

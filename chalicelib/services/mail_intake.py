@@ -1,4 +1,4 @@
-"""Use case: ingest a mail sent to the urgent-request address (contract section 8).
+"""Use case: ingest a mail sent to the urgent-request address (docs/contract.md §8).
 
 SES receiving (through S3, SNS and SQS) and the local SMTP ingress both hand raw bytes
 here. A human's mail becomes a request through the same intake use case as the forms;
@@ -58,7 +58,7 @@ BOUNCE_REASON = re.compile(
 REPLY_EXCERPT_MAX = 1000
 SEVERAL_YOUTHS = "plusieurs jeunes dans un même mail"
 OVER_SENDER_LIMIT = "sender over daily limit"
-UNVERIFIED_SENDER = "unverified sender"  # the triage reason, word for word as the contract names it
+UNVERIFIED_SENDER = "unverified sender"  # the triage reason, word for word as docs/contract.md §8 names it
 OVER_UNVERIFIED_LIMIT = "unverified senders over daily limit"
 # The per-sender budgets' key for every mail from a failed sender: an address always
 # holds an "@", so no sender's own key can be this one.

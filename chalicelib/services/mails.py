@@ -1,4 +1,4 @@
-"""The mails the service writes, composed from a stored request (contract sections 7, 9).
+"""The mails the service writes, composed from a stored request (docs/contract.md §7, §9).
 
 Rendered before the transaction that stores them in the outbox: what is committed is
 exactly what will be sent, however late the sweeper sends it.

@@ -1,4 +1,4 @@
-"""Use cases of volunteer mentors (contract section 11), with the machinery of requests.
+"""Use cases of volunteer mentors (docs/contract.md §11), with the machinery of requests.
 
 - `MentorService.sign_up`: route under mentor v1, then ONE transaction (the sign-up, its
   reference, timeline, mails, idempotency record, per-IP counter and the association's

@@ -104,7 +104,7 @@ class SubmissionGuards:
 
 @dataclass
 class IntakeWrite(SubmissionGuards):
-    """Everything one intake writes, committed in a single transaction (contract 7)."""
+    """Everything one intake writes, committed in a single transaction (docs/contract.md §7)."""
 
     request: dict[str, Any]  # id, reference, status, association_id, created_at, ...
     events: list[Event]
@@ -391,7 +391,7 @@ class QueueStore(ErasableStore, Protocol):
     ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
 
 
-# -- volunteer mentors (contract section 11) ------------------------------------------------
+# -- volunteer mentors (docs/contract.md §11) ------------------------------------------------
 
 
 @dataclass

@@ -48,7 +48,7 @@ def request_view(stored: dict[str, Any]) -> dict[str, Any]:
 
 
 def _place_view(place: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
-    """The stored place with the contract's names (section 6): commune, departement, region."""
+    """The stored place with the names of docs/contract.md §6: commune, departement, region."""
     if not place:
         return None
     return {"commune": place.get("commune_code"), **place}

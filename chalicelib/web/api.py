@@ -1,4 +1,4 @@
-"""The JSON API (contract section 4): submissions from partners, and the operators' reads
+"""The JSON API (docs/contract.md §4): submissions from partners, and the operators' reads
 and directory (admin token)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The console's queue and request pages (contract section 10): HTTP in, use cases out.
+"""The console's queue and request pages (docs/contract.md §10): HTTP in, use cases out.
 
 Every page and action passes ConsoleDoor.guard first (no session: to /console/connexion;
 a POST without the session's anti-forgery field: 403; an admin action asked by an

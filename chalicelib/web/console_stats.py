@@ -1,4 +1,4 @@
-"""The console's statistics, CSV exports and quarantine pages (contract section 10).
+"""The console's statistics, CSV exports and quarantine pages (docs/contract.md §10).
 
 Every page and action passes the console door's guard first (web/console.py): without a
 session, to /console/connexion; every POST carries the session's anti-forgery field. An

@@ -43,7 +43,7 @@ FORM_LABELS = {
 
 
 def form_values(entry: dict[str, Any]) -> dict[str, Any]:
-    """An entry (contract section 5) as the form's fields."""
+    """An entry (docs/contract.md §5) as the form's fields."""
     t = entry.get("territory") or {}
     needs = list(entry.get("needs") or [])
     capacity = entry.get("capacity")

@@ -1,5 +1,5 @@
-"""What the JSON API's doors share: an anonymous submission's way in (requests, contract
-section 4; volunteers' sign-ups, section 11) and the admin token's check."""
+"""What the JSON API's doors share: an anonymous submission's way in (requests, docs/contract.md
+§4; volunteers' sign-ups, §11) and the admin token's check."""
 
 from __future__ import annotations
 

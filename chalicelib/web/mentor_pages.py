@@ -1,4 +1,4 @@
-"""The volunteer's pages: `/devenir-mentor`, its post and its thank-you page (contract 11).
+"""The volunteer's pages: `/devenir-mentor`, its post and its thank-you page (docs/contract.md §11).
 
 The same door as the youth's form (web/form_door.py serves both): body limits, the
 cross-site check, the honeypot, the submission id issued with the form, the per-IP limit,

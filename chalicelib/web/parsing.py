@@ -4,7 +4,7 @@ Every door that reads a body goes through here, so that a hostile body (deeply n
 JSON, thousands of form fields, megabytes of directory) gets a clear 400 or 413 instead of
 an exception deep inside a parser. Limits:
 
-- API submission: 64 KiB (contract section 4); the admin directory: 1 MiB;
+- API submission: 64 KiB (docs/contract.md §4); the admin directory: 1 MiB;
 - JSON nesting: 20 levels (a submission needs 3, the directory 4). Python's json module
   recurses once per level and a 2 KB body of brackets reaches its recursion limit;
 - JSON strings must be Unicode text: a lone surrogate escape (`"\\ud800"`) is refused,

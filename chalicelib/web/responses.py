@@ -22,7 +22,7 @@ def json_response(body: Any, status: int = 200, headers: Optional[dict[str, str]
 
 
 def api_error(field: str, message: str, status: int, headers: Optional[dict[str, str]] = None) -> Response:
-    """The API's one error shape (contract section 4): `{"errors": [{"field", "message"}]}`."""
+    """The API's one error shape (docs/contract.md §4): `{"errors": [{"field", "message"}]}`."""
     return api_errors([FieldError(field=field, message=message)], status, headers)
 
 

@@ -18,7 +18,7 @@ def page_headers(settings: Settings, frame_ancestors: Optional[str] = None) -> d
     """Security headers of every HTML page: no script at all, our own stylesheet only.
 
     `frame_ancestors`: who may embed the page in a frame; by default the partners' origins
-    (contract section 2), and nobody when there are none."""
+    (docs/contract.md §2), and nobody when there are none."""
     partners = " ".join(settings.partner_origins)
     frame_ancestors = frame_ancestors or partners or "'none'"
     csp = (

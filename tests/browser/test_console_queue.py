@@ -1,4 +1,4 @@
-"""The console's queue and request page, clicked through in Chromium (contract 10):
+"""The console's queue and request page, clicked through in Chromium (docs/contract.md §10):
 sign in with the link from the outbox, open "À trier", pick a request, "Attribuer" it
 (the association's mail goes out), close another request; axe-core on each page."""
 

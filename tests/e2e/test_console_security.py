@@ -1,4 +1,4 @@
-"""The console's locks over real HTTP, on the stack `make run` serves (contract 10):
+"""The console's locks over real HTTP, on the stack `make run` serves (docs/contract.md §10):
 no page or action without a session, sign-in links that serve once and for 15 minutes,
 no POST without the session's form field, admin-only erasure, and a sign-in page that
 answers the same for any address."""

@@ -1,4 +1,4 @@
-"""Inbound mail parsing (contract section 8): never falls over, decodes faithfully,
+"""Inbound mail parsing (docs/contract.md §8): never falls over, decodes faithfully,
 keeps the sender's own words apart, and recognises automatic mail.
 
 Real-world corpus: /work/shared/corpus (the French samples and 1,434 files collected by

@@ -1,6 +1,6 @@
 """DirectoryStore over the table: the directory, its load counters and its versions.
 
-  DIRECTORY         / ASSOC#<id>                 one association (contract section 5)
+  DIRECTORY         / ASSOC#<id>                 one association (docs/contract.md §5)
   DIRECTORY         / LOAD#<id>                  its load counter (requests waiting on it)
   DIRECTORY         / MENTOR_LOAD#<id>           its mentor load counter (sign-ups waiting on it)
   DIRECTORY_HISTORY / VERSION#<n:010d>           a saved directory's head: author (and role), time, summary, its

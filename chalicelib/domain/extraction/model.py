@@ -9,7 +9,7 @@ from ..vocabulary import Public
 
 ACCEPT = 0.6  # below this confidence a value is stored as a hint but not used to route
 
-# The contract's order of publics (vocabulary.Public), used to list what was found.
+# docs/contract.md §2's order of publics (vocabulary.Public), used to list what was found.
 PUBLICS = tuple(p.value for p in Public)
 
 AGE_MIN, AGE_MAX = 5, 30

@@ -1,4 +1,4 @@
-"""The answer page in each state an association can find it in (contract section 9): just
+"""The answer page in each state an association can find it in (docs/contract.md §9): just
 declined, reopened after a decline or an acceptance, and the volunteer's profile facts."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The association's answer page (`/reponse/<token>`, contract section 9) as the association
+"""The association's answer page (`/reponse/<token>`, docs/contract.md §9) as the association
 reads it: its title, heading, the facts and contact details word for word, the forms'
 target, the refusal reasons, and each French error page of the link and of the post."""
 

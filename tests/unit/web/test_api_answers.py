@@ -1,4 +1,4 @@
-"""The JSON API as a client reads it (contract section 4): each status with its exact error
+"""The JSON API as a client reads it (docs/contract.md §4): each status with its exact error
 body and headers, the health check, the admin reads' refusals and bounds, the outbox list,
 the directory's refusals; and the headers of pages and static files."""
 

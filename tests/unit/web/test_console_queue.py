@@ -1,6 +1,6 @@
 """The console's queue and request page in process (chalice's test client, in-memory
 stores): tabs and their counts, filters, the request page, and each action with its
-timeline event naming the operator (contract section 10)."""
+timeline event naming the operator (docs/contract.md §10)."""
 
 from __future__ import annotations
 

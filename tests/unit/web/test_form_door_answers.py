@@ -1,5 +1,5 @@
-"""The public forms' door as a youth, a referent or a volunteer meets it (contract sections 2,
-3 and 11): each refusal page word for word, the way back, the redirect to the thank-you
+"""The public forms' door as a youth, a referent or a volunteer meets it (docs/contract.md §2,
+§3 and §11): each refusal page word for word, the way back, the redirect to the thank-you
 page, the form kept as typed after a failure (with its submission id and partner page),
 the per-IP limit on each door, and what the form's fields become once stored."""
 

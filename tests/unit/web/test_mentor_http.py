@@ -27,7 +27,7 @@ DIRECTORY = [
 
 
 def volunteer(**overrides):
-    """A valid sign-up as the API takes it (contract section 11)."""
+    """A valid sign-up as the API takes it (docs/contract.md §11)."""
     data = {
         "first_name": "Paul",
         "last_name": "Durand",

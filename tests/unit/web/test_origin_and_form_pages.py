@@ -1,4 +1,4 @@
-"""Who may post (contract section 2: our pages, a partner's, or no browser at all), which
+"""Who may post (docs/contract.md §2: our pages, a partner's, or no browser at all), which
 partner pages a form returns to, which tokens skip the per-IP limit; and the form pages'
 titles, error summary order and the choices each form offers."""
 

@@ -455,5 +455,5 @@ def test_a_reference_in_any_characters_is_no_page(http, session, reference):
         r = http.get(path + quote(reference, safe=""), headers={**session[0], **ADMIN_API})
         assert r.status_code == 404
     thanks = http.get("/demande/merci?" + urlencode({"ref": reference}))
-    # The thank-you page shows any reference of the contract's shape, [A-Z0-9-]{6,24} (ASCII).
+    # The thank-you page shows any reference of docs/contract.md §2's shape, [A-Z0-9-]{6,24} (ASCII).
     assert thanks.status_code == (200 if re.fullmatch(r"[A-Z0-9-]{6,24}", reference, re.ASCII) else 404)
