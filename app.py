@@ -285,7 +285,7 @@ def console_request_action(reference, action):
     return getattr(console_queue(), actions[action])(app.current_request, reference)
 
 
-# -- console: volunteers' sign-ups (issue 13) --------------------------------------------
+# -- console: volunteers' sign-ups (docs/volunteers.md) ----------------------------------
 
 
 def console_volunteers():

@@ -590,7 +590,7 @@ def bench_cold_import(rounds: int = 15) -> dict[str, float]:
     return {"app_ms": statistics.median(ours) * 1000, "hello_ms": statistics.median(hello) * 1000}
 
 
-# -- the console's pages (issue 12) -----------------------------------------------------
+# -- the console's pages (docs/console.md) ----------------------------------------------
 
 CONSOLE_SIZES = (100, 5000)
 CONSOLE_GETS = 30

@@ -160,7 +160,7 @@ class Request(RoutedRecord):
         after = replace(self, status=Status.CLOSED, closed_reason=reason, updated_at=at.iso)
         return Change(self, after, (Event(at.iso, "closed", operator, {"reason": reason}),), (), load)
 
-    # -- the console's request page (issue 12) ----------------------------------------
+    # -- the console's request page (docs/console.md) ---------------------------------
 
     def reroute_by_operator(
         self, operator: str, decision: RoutingDecision, association: Optional[Association], at: Moment

@@ -1,5 +1,5 @@
 """The console's statistics, as arithmetic only: what a change adds to the daily
-aggregates, and what a period's aggregates say (docs/contract.md §10, issue 12).
+aggregates, and what a period's aggregates say (docs/contract.md §10).
 
 Storage keeps, per Europe/Paris day, one item of network counters and one item per
 association (adapters/*/stats.py). Each intake and each transition adds its counts to

@@ -1,4 +1,4 @@
-"""Use cases of the console's queue and request page (docs/contract.md §10, issue 12).
+"""Use cases of the console's queue and request page (docs/contract.md §10).
 
 The queue (here): tabs with counts read from the status counters the transactions keep
 (never a Scan), pages newest first from the by_status / by_association / by_created

@@ -1,4 +1,4 @@
-"""The console's actions on a request (docs/contract.md §10, issue 12).
+"""The console's actions on a request (docs/contract.md §10).
 
 Each is a Request transition committed as the other use cases commit theirs, a timeline
 event whose actor is the operator's address: "Attribuer" (sticky, capacity held unless an

@@ -1,4 +1,4 @@
-"""The console's request page (docs/contract.md §10, issue 12): its fields, the routing
+"""The console's request page (docs/contract.md §10): its fields, the routing
 explanation, the timeline; viewing a page with contact details is a `viewed` timeline
 event naming the operator. A reply received by mail is shown in full from its raw mail."""
 

@@ -1,4 +1,4 @@
-"""The console's "Bénévoles" tab (docs/contract.md §11, issue 13): volunteers' sign-ups in
+"""The console's "Bénévoles" tab (docs/contract.md §11): volunteers' sign-ups in
 the requests' queue, on the sign-ups' store (MentorStore: its status counters, its queue
 pages), and a sign-up's page: its profile, the routing explanation, the timeline.
 

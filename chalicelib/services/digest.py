@@ -1,4 +1,4 @@
-"""Use case: the operators' daily digest, so that nothing sits unseen (issue 12).
+"""Use case: the operators' daily digest, so that nothing sits unseen (docs/console.md).
 
 Once a day (a chalice schedule in AWS, a step of the local runner), each operator gets
 one mail listing what waits on the network: requests in triage for more than a day,

@@ -375,7 +375,7 @@ def warm_up(limits: Limits) -> None:
     read_mail(WARM_UP_MAIL, None, limits)
 
 
-# -- the console's quarantine (issue 12) ---------------------------------------------------
+# -- the console's quarantine (docs/console.md) --------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -335,7 +335,7 @@ class FlagClearing(Protocol):
     def clear_flag(self, association_id: str, address: str) -> bool: ...
 
 
-# -- the console's statistics, exports and quarantine (issue 12) ---------------------------
+# -- the console's statistics, exports and quarantine (docs/console.md) --------------------
 
 
 class StatsStore(Protocol):
@@ -351,7 +351,7 @@ class StatsStore(Protocol):
         ...
 
 
-# -- the console's queue and request page (issue 12) --------------------------------------
+# -- the console's queue and request page (docs/console.md) -------------------------------
 
 
 class ErasableStore(Protocol):

@@ -1,4 +1,4 @@
-"""Use case: the console's statistics (docs/contract.md §10, issue 12).
+"""Use case: the console's statistics (docs/contract.md §10).
 
 Everything is read from the daily aggregates the requests' transactions keep
 (domain/statistics.py, StatsStore): two Queries of a range of days, whatever the number

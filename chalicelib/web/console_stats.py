@@ -103,7 +103,7 @@ class ConsoleStats(ConsoleRoom):
     statistics: StatisticsService
     exports: ExportService
     quarantine: Quarantine
-    volunteer_statistics: Optional[StatisticsService] = None  # the sign-ups' (issue 13)
+    volunteer_statistics: Optional[StatisticsService] = None  # the sign-ups' (docs/volunteers.md)
 
     # -- statistics ---------------------------------------------------------------------
 

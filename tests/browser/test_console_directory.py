@@ -1,4 +1,4 @@
-"""The console's directory clicked through in Chromium (issue 12): sign in, edit an
+"""The console's directory clicked through in Chromium (docs/console.md): sign in, edit an
 association's capacity, "Simuler" shows the effect, "Enregistrer", then restore the
 previous version. axe-core on each directory page, a version's own page too."""
 

@@ -1,4 +1,4 @@
-"""The JSON API against its own OpenAPI document, with schemathesis (issue 8).
+"""The JSON API against its own OpenAPI document, with schemathesis (docs/privacy-and-abuse.md).
 
 Schemathesis reads the served document and sends what it allows (the server must accept
 it) and what it forbids (the server must refuse it), plus methods the document does not

@@ -201,7 +201,7 @@ def test_age_from_birth_date(text, today, age, at_least):
 
 
 def test_a_birth_year_alone_is_never_turned_into_an_age():
-    # Issue 15: "né en 2011" is 14 or 15 depending on a date nobody wrote; do not guess.
+    # docs/mail.md: "né en 2011" is 14 or 15 depending on a date nobody wrote; do not guess.
     assert read("Élève née en 2011.", today=TODAY).age is None
     assert read("Élève née en 2011.", today=date(2026, 2, 1)).age is None
     assert read("Né en novembre 2011, suivi par le CMP.", today=TODAY).age is None  # this month: either

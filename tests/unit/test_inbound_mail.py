@@ -1004,7 +1004,7 @@ def test_property_random_bytes(raw):
 
 
 # ---------------------------------------------------------------------------------------
-# Attached documents (issue 15) and identifiers that are not msg-ids (issue 8)
+# Attached documents and identifiers that are not msg-ids (docs/mail.md)
 # ---------------------------------------------------------------------------------------
 
 from email.message import EmailMessage  # noqa: E402

@@ -1,6 +1,6 @@
 """Contact details never reach an association before it accepts, however they are spelled.
 
-The spellings of issue 8 (finding 3) as examples, a property over generated spellings of
+The spellings docs/mail.md ("Masking") lists as examples, a property over generated spellings of
 French mobile numbers, and ordinary text that must come out untouched.
 """
 

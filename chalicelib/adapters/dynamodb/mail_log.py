@@ -81,7 +81,7 @@ class DynamoMailLogStore:
         )
         return "Attributes" in out
 
-    # -- the console: quarantine, replies for the digest (issue 12) ----------------------
+    # -- the console: quarantine, replies for the digest (docs/console.md) ---------------
 
     def quarantined(self, key: str, now: int) -> Optional[dict[str, Any]]:
         """One quarantined mail by its sort key (<at>#<id>), unless expired."""

@@ -46,7 +46,7 @@ class MemoryMailLogStore:
         with self.state.lock:
             return self.state.flags.pop(f"{association_id}#{address}", None) is not None
 
-    # -- the console: quarantine, replies for the digest (issue 12) ----------------------
+    # -- the console: quarantine, replies for the digest (docs/console.md) ---------------
 
     def quarantined(self, key: str, now: int) -> Optional[dict[str, Any]]:
         with self.state.lock:

@@ -1,4 +1,4 @@
-"""What operators read after a bounce and in their lists (issue 14: mutation survivors):
+"""What operators read after a bounce and in their lists (docs/testing.md: mutation survivors):
 the bounce's timeline event, the flag of an address whose association left the
 directory, the quarantine and the failed mails listed newest first, cut at the limit,
 without what expired, with the time each mail was given up. In-memory stores."""

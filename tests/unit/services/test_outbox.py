@@ -184,7 +184,7 @@ def test_a_cut_off_local_send_is_settled_by_its_eml(settings, clock):
 
 
 def test_a_mark_lost_after_an_ses_send_does_not_send_it_twice(settings, clock, ses):
-    """Issue 8: storage failed right after the send; the sweeper once sent such mails again."""
+    """At most once (docs/mail.md): storage failed right after the send; the sweeper once sent such mails again."""
     ses.create_email_identity(EmailIdentity="lementorat.fr")
     s = make_services(settings, clock, sender=SesSender(lambda: boto3.client("sesv2", region_name="eu-west-3")))
     result = s.intake.accept(request_of(youth(), Channel.FORM))
