@@ -172,7 +172,7 @@ def seed_directory(dynamodb: Any, table: str) -> int:
 def main(argv: Optional[list[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", default="prod")
-    parser.add_argument("--region", required=True, help="a region with SES receiving (README)")
+    parser.add_argument("--region", required=True, help="a region with SES receiving (docs/deploy.md)")
     parser.add_argument("--template", default="build/package/sam.yaml", type=Path)
     parser.add_argument("--stack-name", help="default mentorat-<stage>")
     parser.add_argument("--artifact-bucket", help="default mentorat-artifacts-<account>-<region>")

@@ -163,7 +163,7 @@ def prepare(only: list[str], tests: list[str], packages: list[str], worktree: bo
         "    -x",
         "    -q",
         # A logger call's words are read by the team, not by the people the service is for;
-        # what the README promises of the logs (the correlation id, the operator's keyed hash,
+        # what docs/privacy-and-abuse.md promises of the logs (the correlation id, the operator's keyed hash,
         # no personal data) is pinned by tests/unit/web/test_log_claims.py instead. mutmut
         # leaves out the whole statement that starts on a matching line.
         "do_not_mutate_patterns =",

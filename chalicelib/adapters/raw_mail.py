@@ -2,7 +2,7 @@
 
 The raw message is what an operator opens when parsing failed (quarantine) or when a
 request's extraction needs checking. It holds personal data: the bucket has a lifecycle
-rule (README) and the local folder lives under .local/.
+rule (docs/deploy.md) and the local folder lives under .local/.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ class Request(RoutedRecord):
         return record
 
     def _erased_fields(self) -> dict[str, Any]:
-        """Its age as a band only (README: what an erased request keeps)."""
+        """Its age as a band only (docs/privacy-and-abuse.md: what an erased request keeps)."""
         kept = super()._erased_fields()
         if self.fields.get("age") is not None:
             kept["age_band"] = age_band(int(self.fields["age"]))

@@ -1,4 +1,4 @@
-"""README claims about behaviour, each shown over HTTP on the served stack: the headers of
+"""Claims of the README and docs/ about behaviour, each shown over HTTP on the served stack: the headers of
 the pages people land on, the partner token's exemption from the per-IP limit, the access
 log without query strings, load counters kept across a directory replacement, and an
 expired answer link answered 410."""
@@ -136,7 +136,7 @@ def test_an_answer_link_opens_for_30_days_then_answers_410(claims_stack):
     assert claims_stack.admin("GET", f"/api/v1/requests/{request_id}").json()["status"] == "routed"
 
 
-# -- "Decisions where the contract is silent" and "Abuse and safety" ---------------------
+# -- README "Decisions where the contract is silent", docs/privacy-and-abuse.md -------------
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=201", "limit=ten", "limit=2.5", "status=lost"])

@@ -1,4 +1,4 @@
-"""An admin's erasure reaches everything (README "Personal data"), on DynamoDB Local, the
+"""An admin's erasure reaches everything (docs/privacy-and-abuse.md), on DynamoDB Local, the
 raw-mail and outbox folders of the local stack, and the logs, through the console's doors.
 
 Requests in every state (to triage, waiting on an association, accepted, closed) and
