@@ -35,6 +35,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -604,8 +605,9 @@ def bench_console_pages(endpoint: str, pages: tuple[str, ...], seed: int) -> dic
     the DynamoDB calls per page and the p50. The statistics read daily aggregates and the
     queue reads its counters and one page of an index, so the calls must not grow with
     the count."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
+    from app import app
     from chalicelib.adapters.clock import SettableClock
     from chalicelib.bootstrap import Services, set_services
     from chalicelib.config import Settings
@@ -615,8 +617,6 @@ def bench_console_pages(endpoint: str, pages: tuple[str, ...], seed: int) -> dic
     from chalicelib.domain.vocabulary import Channel
     from local.dynamodb_local import free_port
     from local.setup import prepare
-
-    from app import app
 
     out: dict[int, dict[str, float]] = {}
     rng = random.Random(seed)
@@ -631,7 +631,7 @@ def bench_console_pages(endpoint: str, pages: tuple[str, ...], seed: int) -> dic
                 admin_token="bench",
                 secret_key="bench-secret",
             )
-            clock = SettableClock(datetime.now(timezone.utc) - timedelta(weeks=52))
+            clock = SettableClock(datetime.now(UTC) - timedelta(weeks=52))
             s = Services(settings, clock=clock)
             prepare(s)
             s.stores.console.replace_operators([Operator("bench@reseau.example.org", Role.OPERATOR)])
@@ -689,13 +689,12 @@ def bench_contention(endpoint: str, dynamodb_rule: bool = True, one_association:
     TransactionConflict (each one retried by the intake), and the posts' p50/p99."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from app import app
     from chalicelib.bootstrap import Services, set_services
     from chalicelib.config import Settings
     from local.conflict_rule import ConflictRule
     from local.dynamodb_local import free_port
     from local.setup import prepare, seed_entries
-
-    from app import app
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 

@@ -11,7 +11,6 @@ prefix.
 
 from __future__ import annotations
 
-from typing import List
 from urllib.parse import parse_qs, urlparse
 
 import chalice.local
@@ -24,7 +23,7 @@ def _is_greedy(route: str) -> bool:
 
 
 class GreedyRouteMatcher(RouteMatcher):
-    def __init__(self, route_urls: List[str]) -> None:
+    def __init__(self, route_urls: list[str]) -> None:
         super().__init__([r for r in route_urls if not _is_greedy(r)])
         # Longest prefix first: /api/{proxy+} before /{proxy+}.
         self.greedy = sorted((r for r in route_urls if _is_greedy(r)), key=len, reverse=True)

@@ -21,9 +21,10 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 log = logging.getLogger("stream_worker")
 
@@ -33,15 +34,15 @@ SHARD_REFRESH_SECONDS = 1.0
 
 @dataclass
 class _Shard:
-    parent: Optional[str]
-    after: Optional[str] = None  # last sequence number handled (the checkpoint)
+    parent: str | None
+    after: str | None = None  # last sequence number handled (the checkpoint)
     done: bool = False  # closed and read to its end
-    iterator: Optional[str] = None
+    iterator: str | None = None
 
 
 @dataclass
 class _Position:
-    stream_arn: Optional[str] = None
+    stream_arn: str | None = None
     shards: dict[str, _Shard] = field(default_factory=dict)
 
 
@@ -52,7 +53,7 @@ class StreamWorker:
         dynamodb: Any,
         streams: Any,
         table: str,
-        checkpoint: Optional[Path] = None,
+        checkpoint: Path | None = None,
         poll_seconds: float = 0.1,
         max_retries: int = 3,
     ):
@@ -66,11 +67,11 @@ class StreamWorker:
         self.position = self._load()
         self._retries: dict[str, int] = {}
         self._shards_read_at = 0.0
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
     @classmethod
-    def for_services(cls, services: Any, checkpoint: Optional[Path] = None, **kwargs: Any) -> "StreamWorker":
+    def for_services(cls, services: Any, checkpoint: Path | None = None, **kwargs: Any) -> StreamWorker:
         return cls(
             services.mail_stream_batch,
             services.table.client,
@@ -82,7 +83,7 @@ class StreamWorker:
 
     # -- running -----------------------------------------------------------------------
 
-    def start(self) -> "StreamWorker":
+    def start(self) -> StreamWorker:
         self._stop.clear()
         self._thread = threading.Thread(target=self.run, name="stream-worker", daemon=True)
         self._thread.start()
@@ -141,7 +142,7 @@ class StreamWorker:
         self._shards_read_at = time.monotonic()
         if arn is None:
             return
-        listed: dict[str, Optional[str]] = {}
+        listed: dict[str, str | None] = {}
         kwargs: dict[str, Any] = {"StreamArn": arn}
         while True:
             description = self.streams.describe_stream(**kwargs)["StreamDescription"]

@@ -15,12 +15,13 @@ import email
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from email import policy
 from email.headerregistry import Address, HeaderRegistry, MessageIDHeader
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..domain.mail_headers import (
     AUTO_SUBMITTED,

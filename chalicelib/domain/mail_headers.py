@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from email.headerregistry import Address, HeaderRegistry
-from typing import Optional
 
 from .email_address import NotAnAddress, read_email
 
@@ -40,7 +39,7 @@ class UnsendableMail(ValueError):
     never its value."""
 
 
-def clean_msg_id(value: object) -> Optional[str]:
+def clean_msg_id(value: object) -> str | None:
     """A msg-id as the email package parses and writes it back, or None to drop it."""
     if not isinstance(value, str):
         return None

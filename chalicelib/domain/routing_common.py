@@ -9,8 +9,9 @@ each rule left out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from .models import Territory
@@ -19,9 +20,9 @@ if TYPE_CHECKING:
 class PlaceCodes(Protocol):
     """Where a request or a sign-up is, as routing reads it (a routing query)."""
 
-    commune: Optional[str]
-    departement: Optional[str]
-    region: Optional[str]
+    commune: str | None
+    departement: str | None
+    region: str | None
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class TerritoryWeights:
         }[level]
 
 
-def local_level(territory: Territory, where: PlaceCodes) -> Optional[str]:
+def local_level(territory: Territory, where: PlaceCodes) -> str | None:
     """The most specific level at which `territory` lists the place: "commune",
     "departement" or "region"; None when it does not list it (a national association
     covers it or not: each policy says)."""
@@ -81,8 +82,8 @@ def best_first(candidates: Iterable[ScoredCandidate]) -> list:
 
 def explanation(
     policy: str,
-    association_id: Optional[str],
-    reason: Optional[str],
+    association_id: str | None,
+    reason: str | None,
     candidates: Iterable[ScoredCandidate],
     excluded: Mapping[str, list[str]],
 ) -> dict:

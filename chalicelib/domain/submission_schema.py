@@ -4,7 +4,8 @@ text patterns, the known postal codes, the rules that depend on who submits)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .phone import phone_schema
 from .text_rules import BLANK_PATTERN, CITY_MAX, MESSAGE_MAX, NAME_MAX, email_schema, text_schema

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .digits import ascii_digits
 
@@ -33,7 +34,7 @@ class Place:
     region: str | None  # e.g. "32"; overseas collectivités carry their own code ("987")
 
     @classmethod
-    def from_stored(cls, stored: Mapping[str, Any]) -> "Place":
+    def from_stored(cls, stored: Mapping[str, Any]) -> Place:
         """A place as a record stores it. Any field may be missing: an erased request keeps
         only its département and région (domain/request.py, Request.erase), and a record
         written by another version may hold keys this one does not know (left out)."""

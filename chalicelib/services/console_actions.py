@@ -9,7 +9,8 @@ and "Effacer les données personnelles" (admins, GDPR art. 17).
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..domain.change import InvalidTransition
 from ..domain.operators import Operator

@@ -28,8 +28,8 @@ and lists it for the operators (`GET /api/v1/admin/outbox?state=failed`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 from ..domain.mail_headers import UnsendableMail
 from .clock import Clock
@@ -115,7 +115,7 @@ class OutboxService:
 
     def _reconcile(self, mail: OutgoingMail, now: int, why: str, report: SweepReport) -> None:
         """An attempt whose outcome is unknown: ask the sender; never send blindly again."""
-        delivered: Optional[bool] = None
+        delivered: bool | None = None
         ask = getattr(self.sender, "delivered", None)
         if ask is not None:
             delivered = ask(mail)

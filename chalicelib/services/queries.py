@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .clock import Clock
 from .ports import MailLogStore, RequestStore
@@ -47,14 +48,14 @@ def request_view(stored: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def _place_view(place: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+def _place_view(place: dict[str, Any] | None) -> dict[str, Any] | None:
     """The stored place with the contract's names (section 6): commune, departement, region."""
     if not place:
         return None
     return {"commune": place.get("commune_code"), **place}
 
 
-Page = tuple[list[dict[str, Any]], Optional[str]]
+Page = tuple[list[dict[str, Any]], str | None]
 
 
 def read_page(read: Callable[[], Page], view: Callable[[dict[str, Any]], dict[str, Any]]) -> Page:
@@ -70,11 +71,11 @@ class RequestQueries:
     mail_log: MailLogStore
     clock: Clock
 
-    def get(self, id_or_reference: str) -> Optional[dict[str, Any]]:
+    def get(self, id_or_reference: str) -> dict[str, Any] | None:
         stored = self.requests.get_request(id_or_reference.strip(), self.clock.now().epoch)
         return request_view(stored) if stored else None
 
-    def list(self, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]) -> Page:
+    def list(self, status: str | None, association: str | None, limit: int, cursor: str | None) -> Page:
         return read_page(
             lambda: self.requests.list_requests(self.clock.now().epoch, status, association, limit, cursor),
             request_view,

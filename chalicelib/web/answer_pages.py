@@ -4,7 +4,7 @@ accept or decline posted from it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -68,7 +68,7 @@ class AnswerPages:
     links: AnswerLinks  # the CSRF token bound to each link
     # A link naming a volunteer's sign-up (its assignment's kind "mentor") is answered by
     # this use case, on its own page (web/mentor_answer_pages.py).
-    mentors: Optional[MentorService] = None
+    mentors: MentorService | None = None
 
     def _for(self, token: str) -> Any:
         """The use case a link's record belongs to. A link that does not read at all goes
@@ -79,7 +79,7 @@ class AnswerPages:
             return self.answers
         return self.mentors if kind == "mentor" and self.mentors is not None else self.answers
 
-    def _render(self, view: Any, token: str, errors: Optional[list[FieldError]] = None, status: int = 200) -> Response:
+    def _render(self, view: Any, token: str, errors: list[FieldError] | None = None, status: int = 200) -> Response:
         if isinstance(view, AnswerView):
             return self._answer(view, token, errors, status)
         from .mentor_answer_pages import mentor_answer_page
@@ -146,7 +146,7 @@ class AnswerPages:
         return self._render(view, token)
 
     def _answer(
-        self, view: AnswerView, token: str, errors: Optional[list[FieldError]] = None, status: int = 200
+        self, view: AnswerView, token: str, errors: list[FieldError] | None = None, status: int = 200
     ) -> Response:
         request = view.request
         facts = {**request_facts(request), "received_at": french_date(request["created_at"])}

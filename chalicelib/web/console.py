@@ -16,10 +16,11 @@ mailed link gets.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any, Callable, Concatenate, Mapping, Optional, ParamSpec, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from chalice import Response
 
@@ -50,7 +51,7 @@ def console_headers(settings: Settings) -> dict[str, str]:
 
 
 def console_page(
-    settings: Settings, name: str, session: Optional[ConsoleSession], status: int = 200, **context: Any
+    settings: Settings, name: str, session: ConsoleSession | None, status: int = 200, **context: Any
 ) -> Response:
     response = page(settings, f"console/{name}", status, session=session, **context)
     response.headers.update(console_headers(settings))
@@ -73,7 +74,7 @@ def invalid_page_link(settings: Settings, first_page: str) -> Response:
     return response
 
 
-def read_cookie(headers: Mapping[str, str], name: str = COOKIE) -> Optional[str]:
+def read_cookie(headers: Mapping[str, str], name: str = COOKIE) -> str | None:
     """The value of the cookie `name` in the request's Cookie header, if any.
 
     Each pair is read on its own: http.cookies drops a whole header when one pair is not
@@ -91,7 +92,7 @@ def read_cookie(headers: Mapping[str, str], name: str = COOKIE) -> Optional[str]
     return None
 
 
-def redirect(location: str, cookie: Optional[str] = None) -> Response:
+def redirect(location: str, cookie: str | None = None) -> Response:
     headers = {"Location": location, "Cache-Control": "no-store"}
     if cookie is not None:
         headers["Set-Cookie"] = cookie
@@ -106,8 +107,8 @@ class ConsoleDoor:
     # -- the guard of every console page and action --------------------------------------
 
     def guard(
-        self, request: Request, admin: bool = False, form: Optional[Mapping[str, Any]] = None
-    ) -> Union[ConsoleSession, Response]:
+        self, request: Request, admin: bool = False, form: Mapping[str, Any] | None = None
+    ) -> ConsoleSession | Response:
         """The request's session, or the answer to send instead. `form`: a POST's parsed
         fields, whose anti-forgery field must match the session."""
         session = self.auth.session(read_cookie(request.headers))
@@ -136,9 +137,7 @@ class ConsoleDoor:
             )
         return session
 
-    def guard_post(
-        self, request: Request, admin: bool = False
-    ) -> Union[tuple[ConsoleSession, dict[str, Any]], Response]:
+    def guard_post(self, request: Request, admin: bool = False) -> tuple[ConsoleSession, dict[str, Any]] | Response:
         """(session, fields) of a console POST, or the answer refusing it: its body
         (form()), then the guard with its anti-forgery field."""
         values = self.form(request)
@@ -149,7 +148,7 @@ class ConsoleDoor:
             return session
         return session, values
 
-    def form(self, request: Request) -> Union[dict[str, Any], Response]:
+    def form(self, request: Request) -> dict[str, Any] | Response:
         """A console POST's fields, or the page refusing an oversized or malformed body."""
         raw = request.raw_body or b""
         if len(raw) > MAX_FORM_BYTES:
@@ -266,8 +265,8 @@ Args = ParamSpec("Args")
 
 
 def guarded_page(
-    view: Callable[Concatenate[AnyRoom, "Request", ConsoleSession, Args], Response],
-) -> Callable[Concatenate[AnyRoom, "Request", Args], Response]:
+    view: Callable[Concatenate[AnyRoom, Request, ConsoleSession, Args], Response],
+) -> Callable[Concatenate[AnyRoom, Request, Args], Response]:
     """A console page (GET): the door's guard first, then the view, given the session."""
 
     @wraps(view)

@@ -19,7 +19,7 @@ is refused with 403 (services/directory.py: AddressChangeRefused), the form kept
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote
 
 from chalice import Response
@@ -80,7 +80,7 @@ def _translated(part: str) -> str:
     return part
 
 
-def french_reason(reason: Optional[str]) -> str:
+def french_reason(reason: str | None) -> str:
     """A triage reason of domain/routing.py as operators read it; unknown ones as they are."""
     return " ; associations nationales : ".join(
         _translated(part) for part in (reason or "").split("; national associations: ")
@@ -142,7 +142,7 @@ class ConsoleDirectory(ConsoleRoom):
             **context,
         )
 
-    def _post(self, request: Request, admin: bool = False) -> Union[tuple[Any, dict[str, Any]], Response]:
+    def _post(self, request: Request, admin: bool = False) -> tuple[Any, dict[str, Any]] | Response:
         """(session, fields) of a console POST, or the answer refusing it. Repeated
         fields (checkboxes named `x[]`) are lists."""
         posted = self.door.guard_post(request, admin=admin)
@@ -200,7 +200,7 @@ class ConsoleDirectory(ConsoleRoom):
     # -- one association's form ----------------------------------------------------------
 
     @guarded_page
-    def edit_page(self, request: Request, session: ConsoleSession, association_id: Optional[str]) -> Response:
+    def edit_page(self, request: Request, session: ConsoleSession, association_id: str | None) -> Response:
         if association_id is None:
             blank = {
                 "id": "",
@@ -219,7 +219,7 @@ class ConsoleDirectory(ConsoleRoom):
         return self._form(session, found, form_values(found.model_dump(mode="json")))
 
     def _form(
-        self, session: Any, found: Optional[Association], shown: dict[str, Any], status: int = 200, **context: Any
+        self, session: Any, found: Association | None, shown: dict[str, Any], status: int = 200, **context: Any
     ) -> Response:
         title = f"Modifier : {found.name}" if found else "Nouvelle association"
         return self._page(
@@ -236,7 +236,7 @@ class ConsoleDirectory(ConsoleRoom):
             **context,
         )
 
-    def edit_post(self, request: Request, association_id: Optional[str]) -> Response:
+    def edit_post(self, request: Request, association_id: str | None) -> Response:
         posted = self._post(request)
         if isinstance(posted, Response):
             return posted
@@ -248,7 +248,7 @@ class ConsoleDirectory(ConsoleRoom):
         base = found.model_dump(mode="json") if found else {}
         entry, shown, errors = entry_from_form(values, base, new)
         current, _ = self.directory.directory()
-        proposed: Optional[list[Association]] = None
+        proposed: list[Association] | None = None
         if not errors:
             try:
                 proposed = DirectoryService.with_entry(current, entry, new)

@@ -6,7 +6,8 @@ form kept as typed), the redirect to the thank-you page and that page."""
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from chalice import Response
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 Submission = TypeVar("Submission")
 # Shows the form again: (values, errors, status, return_to, unavailable) -> the page.
-ShowForm = Callable[[dict[str, Any], list[FieldError], int, Optional[str], bool], Response]
+ShowForm = Callable[[dict[str, Any], list[FieldError], int, str | None, bool], Response]
 
 
 def form_page(
@@ -38,7 +39,7 @@ def form_page(
     values: dict[str, Any],
     errors: list[FieldError],
     status: int,
-    return_to: Optional[str],
+    return_to: str | None,
     unavailable: bool,
     field_of: Callable[[str], str] = str,
     **context: Any,
@@ -77,7 +78,7 @@ def post_form(
     too_long_title: str,
     read: Callable[[bytes], dict[str, Any]],
     parse: Callable[[dict[str, Any]], Submission],
-    store: Callable[[Submission, Optional[Idempotency], Optional[str]], Any],
+    store: Callable[[Submission, Idempotency | None, str | None], Any],
     new_reference: Callable[[], str],
     show_form: ShowForm,
 ) -> Response:
@@ -130,7 +131,7 @@ def post_form(
     return redirect_to_thanks(settings, path, result.reference, return_to)
 
 
-def redirect_to_thanks(settings: Settings, path: str, reference: str, return_to: Optional[str]) -> Response:
+def redirect_to_thanks(settings: Settings, path: str, reference: str, return_to: str | None) -> Response:
     """303 to the partner's page (`return_to`, its `ref` added) or to our own `{path}/merci`."""
     if return_to:
         sep = "&" if "?" in return_to else "?"

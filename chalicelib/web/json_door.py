@@ -3,7 +3,8 @@ section 4; volunteers' sign-ups, section 11) and the admin token's check."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice import Response
 
@@ -24,7 +25,7 @@ def json_submission(
     request: Request,
     settings: Settings,
     parse: Callable[[dict[str, Any]], Submission],
-    submit: Callable[[Submission, Optional[Idempotency], Optional[str]], Any],
+    submit: Callable[[Submission, Idempotency | None, str | None], Any],
 ) -> Response:
     """One anonymous JSON submission: body limits, the cross-site check, a JSON object whose
     fields `parse` reads (InvalidSubmission: 422, one message a field), the Idempotency-Key,
@@ -56,7 +57,7 @@ def json_submission(
     return json_response(result.as_response(), 201)
 
 
-def admin_refusal(request: Request, settings: Settings) -> Optional[Response]:
+def admin_refusal(request: Request, settings: Settings) -> Response | None:
     """The 401 answer to a request without the admin token; None when it has it."""
     if not security.is_admin(request.headers, settings):
         return api_error("Authorization", "admin token required", 401, {"WWW-Authenticate": "Bearer"})

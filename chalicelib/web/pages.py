@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
+from ..adapters.templates import static_file
 from ..config import Settings
 from ..domain.models import NewRequest
 from ..domain.reference import new_reference
@@ -16,7 +17,6 @@ from ..domain.submission import FieldError, parse_submission
 from ..domain.vocabulary import Channel
 from . import forms, security
 from .form_door import form_page, post_form, thanks_page
-from ..adapters.templates import static_file
 from .responses import api_error, not_found_page, page
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class Pages:
         values: dict[str, Any],
         errors: list[FieldError],
         status: int,
-        return_to: Optional[str],
+        return_to: str | None,
         unavailable: bool = False,
     ) -> Response:
         return form_page(

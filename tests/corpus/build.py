@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 import zlib
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from pathlib import Path
 
 from tests.corpus.documents import docx_with, encrypted_pdf, odt_with, pdf_with_text
@@ -31,7 +31,7 @@ def mail(sender, subject, body, *, html=None, charset="utf-8", attachments=(), n
     m["From"] = sender
     m["To"] = "urgence@lementorat.fr"
     m["Subject"] = subject
-    m["Date"] = format_datetime(datetime(2026, 11, 16, 9, n % 60, tzinfo=timezone.utc))
+    m["Date"] = format_datetime(datetime(2026, 11, 16, 9, n % 60, tzinfo=UTC))
     m["Message-ID"] = f"<corpus-{zlib.crc32(subject.encode())}-{n}@{sender.split('@')[1].rstrip('>')}>"
     for k, v in (headers or {}).items():
         m[k] = v

@@ -13,7 +13,7 @@ import json
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -44,7 +44,7 @@ def _rough_text_of(path: Path) -> tuple[str, str]:
     return str(msg["subject"] or ""), text
 
 
-def accepted(found: Optional[Found]) -> Any:
+def accepted(found: Found | None) -> Any:
     return found.value if found is not None and found.confidence >= ACCEPT else None
 
 

@@ -35,8 +35,8 @@ Unsure means below ACCEPT, with the value kept for the operators:
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable, Optional
 
 from .age import _ages, _pick_age
 from .model import ACCEPT, SEVERAL_CAP, Extraction, Found
@@ -56,7 +56,7 @@ def extract_request(
     own_text: str,
     forwarded_text: str = "",
     signature: str = "",
-    today: Optional[date] = None,
+    today: date | None = None,
     attachments: Iterable[tuple[str, str]] = (),
 ) -> Extraction:
     """What the mail says about the one youth it is about. See the module docstring.
@@ -92,7 +92,7 @@ def extract_request(
     return Extraction(age, situation, postal_code, city, need, publics, several, departement)
 
 
-def _capped(found: Optional[Found]) -> Optional[Found]:
+def _capped(found: Found | None) -> Found | None:
     if found is None:
         return None
     return Found(found.value, found.evidence, min(found.confidence, SEVERAL_CAP), found.source)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Optional
 
 from .model import ACCEPT, AGE_MAX, AGE_MIN, Found
-from .reading import _Hit, _Part, _found, _left, _rx
+from .reading import _found, _Hit, _left, _Part, _rx
 
 # --- Age ---------------------------------------------------------------------------------
 
@@ -159,7 +158,7 @@ def _ages(parts: list[_Part], today: date) -> list[_Hit]:
     return hits
 
 
-def _pick_age(hits: list[_Hit], whole_folded: str) -> Optional[Found]:
+def _pick_age(hits: list[_Hit], whole_folded: str) -> Found | None:
     others = [h for h in hits if h.tag != "self"]
     if others or _PARENT_WRITES.search(whole_folded):
         hits = others  # "j'ai 42 ans, mon fils a 12 ans": the youth's age, not the writer's

@@ -111,7 +111,7 @@ class _HTMLText(HTMLParser):
         if line or force:
             self.lines.append("> " * min(self.quote, 10) + line if line else ("> " * min(self.quote, 10)).rstrip())
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:  # noqa: ARG002
+    def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag in _SKIP_TAGS:
             self.skip += 1
             return

@@ -13,9 +13,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served
-
 from tests.conftest import association, make_memory_services
+from tests.unit.web.conftest import in_process_settings, served
 from tests.unit.web.conftest import shown as text
 
 PARTNER = "https://partenaire.example.org"
