@@ -42,7 +42,7 @@ class GreedyRouteMatcher(RouteMatcher):
             if path.startswith(prefix + "/") and len(path) > len(prefix) + 1:
                 captured = {variable[1:-2]: path[len(prefix) + 1 :]}
                 return MatchResult(route, captured, parse_qs(parsed.query, keep_blank_values=True))
-        raise ValueError("No matching route found for: %s" % url)
+        raise ValueError(f"No matching route found for: {url}")
 
 
 def install() -> None:

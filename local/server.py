@@ -178,7 +178,7 @@ class LocalRequestHandler(ChaliceRequestHandler):
     def _refuse(self, refused: BodyRefused) -> None:
         """Answers and closes the connection; the rest of the request is never read."""
         self.close_connection = True
-        body = ('{"message":"%s"}' % refused.message).encode()
+        body = f'{{"message":"{refused.message}"}}'.encode()
         try:
             self.connection.settimeout(1.0)
             self._send_http_response(refused.status, {"Content-Type": "application/json", "Connection": "close"}, body)

@@ -100,7 +100,7 @@ class StreamWorker:
             try:
                 handled = self.poll_once()
                 failures = 0
-            except Exception as exc:  # DynamoDB Local restarting, say: try again, slower
+            except Exception as exc:  # noqa: BLE001 - DynamoDB Local restarting, say: try again, slower
                 failures += 1
                 handled = 0
                 log.warning("stream read failed", extra={"error": type(exc).__name__})
@@ -207,7 +207,7 @@ class StreamWorker:
         try:
             answer = self.handle_batch(event, None) or {}
             failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
-        except Exception as exc:  # every record failed (Powertools raises then)
+        except Exception as exc:  # noqa: BLE001 - every record failed (Powertools raises then)
             log.warning("stream batch failed", extra={"shard": shard_id, "error": type(exc).__name__})
             failed = {r["dynamodb"]["SequenceNumber"] for r in records}
         first_failed = next((r for r in records if r["dynamodb"]["SequenceNumber"] in failed), None)

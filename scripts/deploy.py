@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     if activate_rule_set(session.client("ses"), outputs["ReceiptRuleSetName"]):
         print(f"receipt rule set {outputs['ReceiptRuleSetName']}: activated")
     seeded = seed_directory(session.client("dynamodb"), outputs["TableName"])
-    print(f"directory: {'seeded with %d associations' % seeded if seeded else 'kept as it is'}")
+    print(f"directory: {f'seeded with {seeded} associations' if seeded else 'kept as it is'}")
     print(f"point {args.domain} (CNAME) to {outputs['DomainTarget']}; the service is {outputs['PublicURL']}")
 
 

@@ -522,6 +522,6 @@ def _readable(raw: bytes) -> tuple[list[tuple[str, str]], str, bool]:
         text = part.get_content() if part is not None else ""
         if not isinstance(text, str):
             text = ""
-    except Exception:  # the mail is in quarantine because it is broken: show its start as text
+    except Exception:  # noqa: BLE001 - the mail is in quarantine because it is broken: show its start as text
         headers, text, is_html = [], raw[:SHOWN_TEXT_MAX].decode("utf-8", "replace"), False
     return headers, text[:SHOWN_TEXT_MAX], is_html and bool(text)

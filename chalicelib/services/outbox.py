@@ -94,7 +94,7 @@ class OutboxService:
             except MailOutcomeUnknown as exc:
                 self._reconcile(mail, now, str(exc) or type(exc).__name__, report)
                 continue
-            except Exception as exc:  # MailNotSent, or any other failure before the mail left
+            except Exception as exc:  # noqa: BLE001 - MailNotSent, or any other failure before the mail left
                 self._retry_later(mail, now, exc)
                 report.failed += 1
                 continue

@@ -109,7 +109,7 @@ def failure_page(status: int, cid: str) -> str:
             back_label="Revenir à l'accueil",
             correlation_id=cid,
         )
-    except Exception:  # the templates themselves are what failed: plain French still
+    except Exception:  # noqa: BLE001 - the templates themselves are what failed: plain French still
         return (
             f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{heading}</title></head>'
             f"<body><main><h1>{heading}</h1><p>{message}</p><p>Code de suivi : {cid}</p></main></body></html>"
@@ -147,7 +147,7 @@ class GuardedViews:
                 if any(_CONTROL.search(str(v)) for vs in headers.values() for v in _listed(vs)):
                     raise UnsafeHeader()
                 return response
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure becomes a French page or body, never a trace
                 return failure_response(exc, self._request, settings)
 
         return call

@@ -56,7 +56,9 @@ VERSIONS_PAGE = 20
 _REASONS = {
     "no association covers département {}": "aucune association ne couvre le département {}",
     "no association covers commune {}": "aucune association ne couvre la commune {}",
-    "no association in the territory takes this age": "hors tranche d'âge : aucune association du territoire ne prend cet âge",
+    "no association in the territory takes this age": (
+        "hors tranche d'âge : aucune association du territoire ne prend cet âge"
+    ),
     "no association in the territory takes situation {}": "aucune association du territoire ne prend la situation {}",
     "no association in the territory offers need {}": "aucune association du territoire ne propose le besoin {}",
     "all candidates at capacity": "toutes les associations possibles sont à pleine capacité",
@@ -271,12 +273,14 @@ class ConsoleDirectory(ConsoleRoom):
                         {
                             "field": "emails",
                             "message": (
-                                "seul un administrateur peut ajouter une association : ses adresses recevraient des demandes. "
-                                "Rien n'a été enregistré ; demandez à un administrateur du réseau de l'ajouter"
+                                "seul un administrateur peut ajouter une association : ses adresses recevraient "
+                                "des demandes. Rien n'a été enregistré ; demandez à un administrateur du réseau de "
+                                "l'ajouter"
                                 if new
-                                else "seul un administrateur peut changer les adresses d'une association : elles reçoivent les "
-                                "demandes et leurs liens de réponse. Rien n'a été enregistré ; demandez ce changement à un "
-                                "administrateur du réseau, ou remettez les adresses d'origine pour enregistrer vos autres changements"
+                                else "seul un administrateur peut changer les adresses d'une association : "
+                                "elles reçoivent les demandes et leurs liens de réponse. Rien n'a été enregistré ; "
+                                "demandez ce changement à un administrateur du réseau, ou remettez les adresses "
+                                "d'origine pour enregistrer vos autres changements"
                             ),
                         }
                     ],
@@ -362,7 +366,8 @@ class ConsoleDirectory(ConsoleRoom):
                 self.settings,
                 422,
                 "Version non restaurable",
-                f"La version {version_number} ne respecte plus les règles de l'annuaire : elle ne peut pas être restaurée.",
+                f"La version {version_number} ne respecte plus les règles de l'annuaire : elle ne peut pas être "
+                "restaurée.",
                 "/console/annuaire/versions",
                 "Revenir aux versions",
             )

@@ -103,12 +103,14 @@ def stacked_columns(
             if h > 0:
                 y -= h
                 parts.append(
-                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{PALETTE[s % len(PALETTE)]}"/>'
+                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                    f'fill="{PALETTE[s % len(PALETTE)]}"/>'
                 )
         if i % every == 0:
             parts.append(_text(x + bar_w / 2, top + plot_h + 16, category, size=11, anchor="middle"))
     parts.append(
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{AXIS}" stroke-width="1"/>'
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{AXIS}" '
+        'stroke-width="1"/>'
     )
     lx = left
     for s, (name, _) in enumerate(series):

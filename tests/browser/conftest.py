@@ -190,7 +190,8 @@ def assert_accessible(page, what: str) -> None:
             const r = await axe.run(document, {resultTypes: ['violations']});
             return r.violations
               .filter(v => v.impact === 'serious' || v.impact === 'critical')
-              .map(v => `${v.impact} ${v.id}: ${v.help} -> ${v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}`);
+              .map(v => `${v.impact} ${v.id}: ${v.help} -> `
+                        + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '));
         }"""
     )
     assert result == [], f"{what}: {result}"

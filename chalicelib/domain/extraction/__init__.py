@@ -2,10 +2,11 @@
 
 Pure: text in, `Extraction` out. One module per concern: `reading` (folding, parts, hits),
 `age`, `situation`, `need`, `publics`, `place` (postal codes and communes), `departements`,
-`several` (several young people in one mail); `model` holds what is returned. The only data read is the official territory file, through
-`territory` (lazily, on the first place lookup). Each value found carries the words it came
-from (`evidence`, as written in the mail) and a `confidence`: the caller routes only on
-values at or above `ACCEPT`; anything below is kept as a hint for the operators who triage.
+`several` (several young people in one mail); `model` holds what is returned. The only data
+read is the official territory file, through `territory` (lazily, on the first place lookup).
+Each value found carries the words it came from (`evidence`, as written in the mail) and a
+`confidence`: the caller routes only on values at or above `ACCEPT`; anything below is kept
+as a hint for the operators who triage.
 A wrong guess sends a child to the wrong association, so when the text is unclear a field
 stays empty (or a low-confidence hint) rather than a likely-looking value.
 

@@ -92,7 +92,10 @@ _MONTHS = {
     "decembre": 12,
 }
 _MONTH_ALT = "|".join(_MONTHS)
-_BORN = r"(?:\bne(?:e|\(e\)|-e|\.e)?s?\s+(?:le\s+)?|date\s+de\s+naissance\s*:?\s*(?:le\s+)?|\bDDN\s*:?\s*|\bnaissance\s*:\s*)"
+_BORN = (
+    r"(?:\bne(?:e|\(e\)|-e|\.e)?s?\s+(?:le\s+)?|date\s+de\s+naissance\s*:?\s*(?:le\s+)?"
+    r"|\bDDN\s*:?\s*|\bnaissance\s*:\s*)"
+)
 _BIRTH_FULL = _rx(
     rf"{_BORN}(?:(\d{{1,2}})(?:er)?\s+({_MONTH_ALT})\s+(\d{{4}})"
     rf"|(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{4}}|\d{{2}})\b)"

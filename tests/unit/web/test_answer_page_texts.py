@@ -371,7 +371,8 @@ def test_a_sign_up_refused_without_reason_has_an_error_title(http, wired, settin
     r = post_form(http, f"/reponse/{token}", {"decision": "decline", "csrf": csrf_of(page)})
     assert r.status_code == 422
     assert title_of(text(r)) == (
-        f"Erreur : le formulaire contient 1 erreur – Erreur : Candidature de mentor {made['reference']} – {settings.network_name}"
+        f"Erreur : le formulaire contient 1 erreur – Erreur : Candidature de mentor {made['reference']} – "
+        f"{settings.network_name}"
     )
 
 

@@ -40,7 +40,7 @@ DIRECTORY = [
 
 
 @pytest.fixture
-def wired(settings, clock):  # noqa: F811
+def wired(settings, clock):
     for s in console_of(settings, clock, DIRECTORY):
         read_outbox(s)  # nothing mailed by the seed; the folder starts empty
         yield s
