@@ -51,6 +51,8 @@ _LENGTH = struct.Struct("!Q")  # the pickled answer's length, before it
 _FAILED = 70  # the child's exit status when it could not even answer (EX_SOFTWARE)
 # glibc's allocator, looked up here rather than in a child (the loader's lock may be held
 # by another thread when it is forked); None elsewhere (musl, macOS).
+_MALLOPT: Callable[[int, int], int] | None
+_MALLOC_TRIM: Callable[[int], int] | None
 try:
     _LIBC = ctypes.CDLL(None)
     _MALLOPT, _MALLOC_TRIM = _LIBC.mallopt, _LIBC.malloc_trim

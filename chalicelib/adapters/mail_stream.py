@@ -13,7 +13,7 @@ refused is no stream failure: it is `pending` again, with a backoff, for the swe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 # What the Lambda's filter lets through (infra/template.yaml, FilterCriteria): the same
@@ -38,7 +38,7 @@ def pending_mail_id(record: dict[str, Any]) -> str | None:
     return pk[len("MAIL#") :]
 
 
-def process_stream_batch(event: dict[str, Any], context: Any, send: Callable[[str], Any]) -> dict:
+def process_stream_batch(event: dict[str, Any], context: Any, send: Callable[[str], Any]) -> Mapping[str, Any]:
     """Powertools' BatchProcessor: returns {"batchItemFailures": [...]} (sequence numbers)."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 

@@ -61,7 +61,7 @@ def verdict_from_receipt(receipt: Mapping[str, Any]) -> SenderVerdict:
         status = verdict.get("status") if isinstance(verdict, Mapping) else None
         return SES_RESULTS.get(status.upper()) if isinstance(status, str) else None
 
-    return SenderVerdict.from_dict(
+    verdict = SenderVerdict.from_dict(
         {
             "spf": result("spfVerdict"),
             "dkim": result("dkimVerdict"),
@@ -69,11 +69,13 @@ def verdict_from_receipt(receipt: Mapping[str, Any]) -> SenderVerdict:
             "dmarc_policy": receipt.get("dmarcPolicy"),
         }
     )
+    assert verdict is not None, "from_dict reads any mapping"
+    return verdict
 
 
 def process_sqs_batch(
     event: dict[str, Any], context: Any, mail_intake: Any, read_raw: Callable[[str, str], bytes]
-) -> dict:
+) -> Mapping[str, Any]:
     """Powertools' BatchProcessor: returns {"batchItemFailures": [...]} for Lambda."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 

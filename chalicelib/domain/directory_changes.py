@@ -91,7 +91,7 @@ def diff(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]
 def _same(name: str, a: Any, b: Any) -> bool:
     if isinstance(a, list) and isinstance(b, list) and name not in _ORDERED:
         return sorted(map(str, a)) == sorted(map(str, b))
-    return a == b
+    return bool(a == b)
 
 
 @dataclass(frozen=True)

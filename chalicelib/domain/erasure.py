@@ -80,7 +80,7 @@ class ErasedTriage:
 
     reason: str = ERASED_TRIAGE_REASON
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"policy": None, "association": None, "reason": self.reason, "candidates": [], "excluded": {}}
 
 

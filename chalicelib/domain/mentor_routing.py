@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .mentor_vocabulary import MentorMode, YouthAgeBand
 from .routing_common import ScoredCandidate, TerritoryWeights, best_first, explanation, local_level
@@ -54,7 +54,7 @@ class MentorQuery:
 class MentorCandidate(ScoredCandidate):
     needs: int
 
-    def parts(self) -> dict:
+    def parts(self) -> dict[str, Any]:
         return {"needs": self.needs, "territory": self.territory, "territory_level": self.territory_level}
 
 
@@ -65,7 +65,7 @@ class MentorRoutingDecision:
     candidates: tuple[MentorCandidate, ...] = ()  # best first
     excluded: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # rule -> association ids
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The explanation stored with the sign-up, as requests store theirs."""
         excluded = {rule: list(ids) for rule, ids in self.excluded.items() if ids}
         return explanation(POLICY_VERSION, self.association_id, self.reason, self.candidates, excluded)

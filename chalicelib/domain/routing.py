@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .routing_common import ScoredCandidate, TerritoryWeights, best_first, explanation, local_level
 from .vocabulary import Need, Public, Situation
@@ -54,7 +54,7 @@ class Candidate(ScoredCandidate):
     publics: int
     first_need: int
 
-    def parts(self) -> dict:
+    def parts(self) -> dict[str, Any]:
         return {
             "publics": self.publics,
             "territory": self.territory,
@@ -74,7 +74,7 @@ class RoutingDecision:
     def excluded_ids(self) -> dict[str, list[str]]:
         return {rule: self.index.ids(mask) for rule, mask in self.excluded.items() if mask}
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The explanation stored with the request (contract section 6, last line)."""
         return explanation(POLICY_VERSION, self.association_id, self.reason, self.candidates, self.excluded_ids())
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from .models import Territory
@@ -20,9 +20,13 @@ if TYPE_CHECKING:
 class PlaceCodes(Protocol):
     """Where a request or a sign-up is, as routing reads it (a routing query)."""
 
-    commune: str | None
-    departement: str | None
-    region: str | None
+    # Read-only, so that frozen dataclasses (the routing queries) match.
+    @property
+    def commune(self) -> str | None: ...
+    @property
+    def departement(self) -> str | None: ...
+    @property
+    def region(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -67,15 +71,18 @@ class ScoredCandidate:
     territory_level: str
     load_share: float  # the share of its capacity in use: ties go to the less loaded
 
-    def parts(self) -> dict:
+    def parts(self) -> dict[str, Any]:
         """The parts of the score, as the stored explanation lists them."""
         raise NotImplementedError
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "score": self.score, "parts": self.parts(), "load_share": round(self.load_share, 4)}
 
 
-def best_first(candidates: Iterable[ScoredCandidate]) -> list:
+Candidate = TypeVar("Candidate", bound=ScoredCandidate)
+
+
+def best_first(candidates: Iterable[Candidate]) -> list[Candidate]:
     """Highest score first; ties: lower share of capacity in use, then smaller id."""
     return sorted(candidates, key=lambda c: (-c.score, c.load_share, c.id))
 
@@ -86,7 +93,7 @@ def explanation(
     reason: str | None,
     candidates: Iterable[ScoredCandidate],
     excluded: Mapping[str, list[str]],
-) -> dict:
+) -> dict[str, Any]:
     """The explanation stored with the record (contract section 6, last line)."""
     return {
         "policy": policy,

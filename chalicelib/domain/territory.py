@@ -44,7 +44,8 @@ class Place:
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
     with DATA_FILE.open(encoding="utf-8") as f:
-        return json.load(f)
+        data: dict[str, Any] = json.load(f)
+    return data
 
 
 # --- Names -------------------------------------------------------------------------------
@@ -199,4 +200,5 @@ def departement_name(code: str) -> str | None:
 
 
 def region_name(code: str) -> str | None:
-    return _data()["regions"].get(code)
+    name: str | None = _data()["regions"].get(code)
+    return name

@@ -165,9 +165,9 @@ class MailIntakeService:
             # routed and no association hears of it.
             over = OVER_UNVERIFIED_LIMIT if verdict.failed else OVER_SENDER_LIMIT
             return self._quarantine(raw_key, over, envelope_sender, verdict, raw=raw)
-        new = self._new_request(
-            mail, reading.extraction, raw_key, verdict
-        )  # read_mail extracts from every mail a person wrote
+        extraction = reading.extraction
+        assert extraction is not None, "read_mail extracts from every mail a person wrote"
+        new = self._new_request(mail, mail.from_address, extraction, raw_key, verdict)
         result = self.intake.accept(new, idempotency, None)
         if result.replayed:
             self._forget_duplicate(result.id, raw_key)
@@ -188,7 +188,7 @@ class MailIntakeService:
         it back: in AWS, SES's; the raw mail does not hold it), and the references `raw`
         names: the erasure of one of those records deletes it (Quarantine.erase_naming)."""
         now = self.clock.now()
-        record = {
+        record: dict[str, Any] = {
             "reason": reason,
             "raw_key": raw_key,
             "envelope_sender": envelope_sender or "",
@@ -284,7 +284,9 @@ class MailIntakeService:
             self._sender_key(sender), day, self.settings.mail_intake_limit_per_day, (day + 1) * 86400
         )
 
-    def _new_request(self, mail: InboundMail, x: Extraction, raw_key: str, verdict: SenderVerdict) -> NewRequest:
+    def _new_request(
+        self, mail: InboundMail, sender: str, x: Extraction, raw_key: str, verdict: SenderVerdict
+    ) -> NewRequest:
         def accepted(found: Any) -> Any:
             return found.value if found is not None and found.confidence >= ACCEPT else None
 
@@ -319,7 +321,7 @@ class MailIntakeService:
             },
             # Never to a sender that failed verification: it would go to whoever was forged
             # (and it takes nothing from that address's budget).
-            acknowledge=not verdict.failed and self._ack_allowed(mail.from_address),
+            acknowledge=not verdict.failed and self._ack_allowed(sender),
             triage_reason=UNVERIFIED_SENDER if verdict.failed else SEVERAL_YOUTHS if x.several_youths else None,
             notes=_verdict_notes(verdict),
         )
@@ -436,7 +438,8 @@ class Quarantine:
         at, sep, qid = sort_key.rpartition("#")
         if not sep or not re.fullmatch(r"[0-9a-f]{32}", qid):
             return None
-        return self.store.quarantined(f"{at}#{qid}", self.clock.now().epoch)
+        found: dict[str, Any] | None = self.store.quarantined(f"{at}#{qid}", self.clock.now().epoch)
+        return found
 
     def read(self, key: str) -> QuarantinedMail | None:
         record = self._record(key)

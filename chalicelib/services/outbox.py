@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain.mail_headers import UnsendableMail
 from .clock import Clock
@@ -151,7 +152,7 @@ class OutboxService:
             if self.requests.append_event(request["id"], event, len(request["events"]), request["expires_at"]):
                 return
 
-    def failed_mails(self, limit: int = 100) -> list[dict]:
+    def failed_mails(self, limit: int = 100) -> list[dict[str, Any]]:
         """Mails given up, newest first, for an operator."""
         return self.store.failed_mails(self.clock.now().epoch, limit)
 

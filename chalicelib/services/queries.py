@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -81,7 +82,7 @@ class RequestQueries:
             request_view,
         )
 
-    def quarantined(self, limit: int) -> list[dict[str, Any]]:
+    def quarantined(self, limit: int) -> builtins.list[dict[str, Any]]:  # `list` here is the method above
         """Inbound mail that could not be parsed, newest first, with the reason and where
         the raw mail is kept."""
         return self.mail_log.list_quarantine(self.clock.now().epoch, limit)

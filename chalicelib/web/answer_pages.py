@@ -16,7 +16,7 @@ from ..services.answers import DECLINE_REASONS, AnswerView, InvalidAnswer, Unkno
 from ..services.mails import request_facts, structure_label
 from ..services.ports import AnswerLinks, InvalidLink
 from . import forms, security
-from .parsing import MAX_FORM_BYTES, BodyRefused
+from .parsing import MAX_FORM_BYTES, BodyRefused, body_bytes
 from .responses import error_page, page
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ class AnswerPages:
         return self._render(view, token)
 
     def post(self, token: str, request: Request) -> Response:
-        raw = request.raw_body or b""
+        raw = body_bytes(request)
         if len(raw) > MAX_FORM_BYTES:
             return error_page(self.settings, 413, "Envoi trop long", "Le texte envoyé est trop long.")
         try:

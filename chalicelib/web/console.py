@@ -29,7 +29,7 @@ from ..services.console_auth import SESSION_SECONDS, ConsoleAuth, ConsoleSession
 from ..services.ports import InvalidLink
 from ..services.rate_limit import RateLimited
 from . import forms, security
-from .parsing import MAX_FORM_BYTES, BodyRefused
+from .parsing import MAX_FORM_BYTES, BodyRefused, body_bytes, query_of
 from .responses import error_page, not_found_page, page, too_many
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def read_cookie(headers: Mapping[str, str], name: str = COOKIE) -> str | None:
 
 
 def redirect(location: str, cookie: str | None = None) -> Response:
-    headers = {"Location": location, "Cache-Control": "no-store"}
+    headers: dict[str, str | list[str]] = {"Location": location, "Cache-Control": "no-store"}
     if cookie is not None:
         headers["Set-Cookie"] = cookie
     return Response(body="", status_code=303, headers=headers)
@@ -150,7 +150,7 @@ class ConsoleDoor:
 
     def form(self, request: Request) -> dict[str, Any] | Response:
         """A console POST's fields, or the page refusing an oversized or malformed body."""
-        raw = request.raw_body or b""
+        raw = body_bytes(request)
         if len(raw) > MAX_FORM_BYTES:
             return error_page(self.settings, 413, "Envoi trop long", "Le formulaire envoyé est trop long.")
         try:
@@ -164,7 +164,7 @@ class ConsoleDoor:
         session = self.auth.session(read_cookie(request.headers))
         if session is not None:
             return redirect("/console")
-        ended = (request.query_params or {}).get("sessions") == "fermees"
+        ended = query_of(request).get("sessions") == "fermees"
         return console_page(self.settings, "sign_in", None, page_title="Connexion à la console", all_ended=ended)
 
     def sign_in_post(self, request: Request) -> Response:

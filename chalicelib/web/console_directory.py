@@ -42,6 +42,7 @@ from ..services.directory import (
 from ..services.ports import DirectoryVersion
 from .console import ConsoleRoom, console_page, guarded_page, invalid_page_link, redirect
 from .directory_form import CHOICES, FORM_LABELS, entry_from_form, form_values, model_errors
+from .parsing import body_bytes, query_of
 from .responses import error_page, not_found_page
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ class ConsoleDirectory(ConsoleRoom):
             return posted
         session, values = posted
         lists: dict[str, list[str]] = {}
-        raw = (request.raw_body or b"").decode("utf-8", errors="replace")
+        raw = body_bytes(request).decode("utf-8", errors="replace")
         for key, value in parse_qsl(raw, keep_blank_values=True, max_num_fields=1000):
             if key.endswith("[]"):
                 lists.setdefault(key, []).append(value)
@@ -177,7 +178,7 @@ class ConsoleDirectory(ConsoleRoom):
             for a in sorted(associations, key=lambda a: a.name.lower())
         ]
         names = {a.id: a.name for a in associations}
-        q = request.query_params or {}
+        q = query_of(request)
         cleared = q.get("signalement") == "efface"
         return self._page(
             "directory",
@@ -298,7 +299,7 @@ class ConsoleDirectory(ConsoleRoom):
 
     @guarded_page
     def versions_page(self, request: Request, session: ConsoleSession) -> Response:
-        q = request.query_params or {}
+        q = query_of(request)
         before = whole_number(q["avant"]) if q.get("avant") else None
         if q.get("avant") and before is None:
             return invalid_page_link(self.settings, "/console/annuaire/versions")

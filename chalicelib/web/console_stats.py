@@ -36,7 +36,7 @@ def _params(request: Request) -> dict[str, str]:
 
 
 def csv_response(settings: Settings, export: Export) -> Response:
-    headers = console_headers(settings)
+    headers: dict[str, str | list[str]] = {**console_headers(settings)}
     headers.update(
         {
             "Content-Type": "text/csv; charset=utf-8",

@@ -84,7 +84,7 @@ def entry_from_form(
     """(the entry, the form's values to show again, French errors by form field).
 
     `base`: the association as stored (fields this form does not show are kept)."""
-    shown = {
+    shown: dict[str, Any] = {
         "id": str(values.get("id", base.get("id", ""))).strip() if new else base.get("id", ""),
         "name": str(values.get("name", "")).strip(),
         "emails": str(values.get("emails", "")),

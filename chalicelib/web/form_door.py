@@ -15,11 +15,12 @@ from chalice import Response
 from ..config import Settings
 from ..domain.reference import is_reference
 from ..domain.submission import FieldError, InvalidSubmission
-from ..services.intake import Idempotency, RateLimited
+from ..services.intake import Idempotency
 from ..services.ports import StorageUnavailable
+from ..services.rate_limit import RateLimited
 from . import security
 from .boundary import RETRY_AFTER_SECONDS
-from .parsing import MAX_FORM_BYTES, BodyRefused
+from .parsing import MAX_FORM_BYTES, BodyRefused, body_bytes, query_of
 from .responses import error_page, page, too_many
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def post_form(
     """A form's post: `read` its fields (BodyRefused), `parse` them into a submission
     (InvalidSubmission: the form again, 422), `store` it (submission, idempotency,
     rate_key) and redirect to the thank-you page with the result's reference."""
-    raw = request.raw_body or b""
+    raw = body_bytes(request)
     if len(raw) > MAX_FORM_BYTES:
         return error_page(
             settings,
@@ -143,7 +144,7 @@ def redirect_to_thanks(settings: Settings, path: str, reference: str, return_to:
 
 def thanks_page(settings: Settings, request: Request, path: str, template: str, title: str, **context: Any) -> Response:
     """The thank-you page, showing the reference of `?ref=`; 404 for what is no reference."""
-    ref = (request.query_params or {}).get("ref", "")
+    ref = query_of(request).get("ref", "")
     if not is_reference(ref):
         return error_page(settings, 404, "Référence inconnue", "Cette page de confirmation n'existe pas.", path)
     return page(settings, template, page_title=title, reference=ref, **context)

@@ -10,9 +10,10 @@ from chalice import Response
 
 from ..config import Settings
 from ..domain.submission import InvalidSubmission
-from ..services.intake import Idempotency, IdempotencyConflict, RateLimited
+from ..services.intake import Idempotency, IdempotencyConflict
+from ..services.rate_limit import RateLimited
 from . import security
-from .parsing import MAX_API_BYTES, BodyRefused, parse_json
+from .parsing import MAX_API_BYTES, BodyRefused, body_bytes, parse_json
 from .responses import api_error, api_errors, json_response, too_many
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def json_submission(
     """One anonymous JSON submission: body limits, the cross-site check, a JSON object whose
     fields `parse` reads (InvalidSubmission: 422, one message a field), the Idempotency-Key,
     then `submit(submission, idempotency, rate_key)`, whose result answers 201."""
-    raw = request.raw_body or b""
+    raw = body_bytes(request)
     if len(raw) > MAX_API_BYTES:
         return api_error("body", "body larger than 64 KiB", 413)
     if not security.cross_site_post_allowed(request.headers, settings):

@@ -105,7 +105,7 @@ def openapi_document() -> dict[str, Any]:
         ],
         ref_template="#/components/schemas/{model}",
     )
-    admin = [{"bearer": []}]
+    admin: list[dict[str, list[str]]] = [{"bearer": []}]
     unauthorized = _answer(_UNAUTHORIZED, "Errors")
     bad_json = _answer(_BAD_JSON, "Errors")
     return {

@@ -34,7 +34,7 @@ def page(settings: Settings, name: str, status: int = 200, **context: Any) -> Re
     # `site`: the footer's network name; `field_labels`: what the error summary names each
     # field (a page with fields of its own passes its own).
     body = render_page(name, **{"site": settings, "field_labels": forms.FIELD_LABELS, **context})
-    return Response(body=body, status_code=status, headers=security.page_headers(settings))
+    return Response(body=body, status_code=status, headers={**security.page_headers(settings)})
 
 
 def error_page(

@@ -147,9 +147,9 @@ def _ages(parts: list[_Part], today: date) -> list[_Hit]:
                 hits.append(_Hit(value, 0.95, part, m.start(), m.end(), "date"))
         for m in _BIRTH_YEAR.finditer(f):
             y = int(m.group(2))
-            mo = _MONTHS[m.group(1).lower()] if m.group(1) else None
-            if mo is not None and mo != today.month:
-                value = today.year - y - (today.month < mo)
+            month = _MONTHS[m.group(1).lower()] if m.group(1) else None
+            if month is not None and month != today.month:
+                value = today.year - y - (today.month < month)
                 if AGE_MIN <= value <= AGE_MAX:
                     hits.append(_Hit(value, 0.85, part, m.start(), m.end(), "month"))
                 continue

@@ -265,7 +265,7 @@ def _named_communes(part: _Part) -> list[_Place]:
                     arr = _ARRONDISSEMENT.match(f[span[1] : span[1] + 8])
                     prefix = _ARRONDISSEMENT_PREFIX.get(place.commune_code or "")
                     code = prefix + arr.group(1).zfill(5 - len(prefix)) if arr and prefix else ""
-                    if code and territory.is_known_postal_code(code):
+                    if arr and code and territory.is_known_postal_code(code):
                         place = territory.resolve_place(code) or place  # "Paris 19e" is 75019
                         span = (span[0], span[1] + arr.end())
                 else:

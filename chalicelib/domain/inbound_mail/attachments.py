@@ -126,17 +126,18 @@ def _pdf(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, str | None]
     # The structure (cross-reference and object streams) inflates at most as much as a zip
     # container may; each page's streams at most one piece.
     whole = limits.attachment_max_unzipped_bytes
-    with apply_configuration(**_pdf_stream_limits(whole)):
+    with apply_configuration(None, **_pdf_stream_limits(whole)):
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:
-                opened = reader.decrypt("")
+                opened: int = reader.decrypt("")
             except Exception:  # noqa: BLE001 - unsupported cipher, broken encryption dictionary
                 opened = 0
             if not opened:
                 return "", "not read: encrypted PDF"
         try:  # the declared count first: counting pages walks the whole page tree
-            declared = int(reader.trailer["/Root"]["/Pages"]["/Count"])
+            trailer: Any = reader.trailer  # any shape at all: read inside this try
+            declared = int(trailer["/Root"]["/Pages"]["/Count"])
         except Exception:  # noqa: BLE001 - a broken tree: counted below
             declared = 0
         if declared > limits.attachment_max_pages:
@@ -208,7 +209,7 @@ def _pdf_page(page: Any, number: int, limits: Limits, budget: _Budget, room: int
 
     limited = _pdf_stream_limits(limits.attachment_max_piece_bytes)
     try:
-        with apply_configuration(**limited):
+        with apply_configuration(None, **limited):
             return page.extract_text(visitor_operand_before=before_operator, visitor_text=on_text) or "", None
     except _Stop:
         return "".join(pieces), None if read >= room else f"{SPENT} at page {number}"
@@ -303,12 +304,12 @@ def _docx(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, str | None
         def line_of(element: Any) -> str | None:
             parent = element.getparent()
             if element.tag == paragraph and parent.tag == body:
-                text = element.text
+                text: str | None = element.text
                 element.clear()  # read: its memory goes back
                 return text
             if element.tag == row and parent.tag == table and parent.getparent().tag == body:
                 cells: list[str] = []
-                for cell in _Row(element, Table(parent, None)).cells:
+                for cell in _Row(element, Table(parent, None)).cells:  # type: ignore[arg-type]  # no document part while streaming: cells' text needs none
                     if cell.text not in cells:  # merged cells repeat their text
                         cells.append(cell.text)
                 return " : ".join(c.strip() for c in cells if c.strip())

@@ -143,9 +143,9 @@ def _classify(
     if explicit_human:
         return None  # the sender said so; no weaker signal overrides it
     for header in ("x-mailer", "user-agent"):
-        value = h.text(header)
-        if value and _MAILER_VACATION.search(value[:300]):
-            return f"{header}: {value[:40].lower()}"
+        mailer = h.text(header)
+        if mailer and _MAILER_VACATION.search(mailer[:300]):
+            return f"{header}: {mailer[:40].lower()}"
     if subject and _AUTO_SUBJECT.match(subject[:300]):
         return f"subject: {subject[:40]}"
     name = "-".join(from_name.lower().split())

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from email.message import Message
 
-from .attachments import Document, document_kind, read_documents
+from .attachments import document_kind, read_documents
 from .automatic import _REPORT_TYPES, _classify, _forwarded_robot, _localpart
 from .body import _split_body, _unflow
 from .charsets import _decode_bytes, _unescape_8bit
@@ -28,7 +28,7 @@ from .headers import (
     _usable_address,
 )
 from .html_text import html_to_text
-from .model import MAX_ATTACHMENTS, MAX_HEADER_LINES, InboundMail, Limits, UnparseableMail
+from .model import MAX_ATTACHMENTS, MAX_HEADER_LINES, Document, InboundMail, Limits, UnparseableMail
 from .sender_verdict import AUTHENTICATION_RESULTS_MAX_HEADERS
 
 
