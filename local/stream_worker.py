@@ -242,11 +242,11 @@ class StreamWorker:
         self._shards_read_at = 0.0
 
     @staticmethod
-    def _as_lambda_record(record: dict) -> dict:
+    def _as_lambda_record(record: dict[str, Any]) -> dict[str, Any]:
         """What the Lambda event source delivers: the same record, times as epoch seconds."""
         out = dict(record)
         body = dict(record["dynamodb"])
-        created = body.get("ApproximateCreationDateTime")
+        created: Any = body.get("ApproximateCreationDateTime")  # a datetime, from boto3
         if hasattr(created, "timestamp"):
             body["ApproximateCreationDateTime"] = created.timestamp()
         out["dynamodb"] = body

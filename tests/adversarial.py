@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 # name -> the unit repeated. The shapes of the issue ("no @", "@ repeated", "a@ repeated",
 # digits and separators), the characters mail headers, HTML and quotes are made of,
@@ -217,7 +218,7 @@ def growth(work: Callable[[object], object], small: object, large: object, limit
     return lowest
 
 
-def finds_all(pattern: object) -> Callable[[object], int]:
+def finds_all(pattern: re.Pattern[str]) -> Callable[[str], int]:
     """The costliest way a pattern is used: every match, from every position."""
     return lambda text: sum(1 for _ in pattern.finditer(text))
 
@@ -387,11 +388,11 @@ def _is_pattern_call(call: ast.Call) -> bool:
 
 
 def _compiled(call: ast.Call, namespace: dict) -> object | None:
-    def value(node: ast.AST) -> object:
+    def value(node: ast.expr) -> Any:
         return eval(compile(ast.Expression(node), "<pattern>", "eval"), dict(namespace))
 
     try:
-        if isinstance(call.func, ast.Name):
+        if not isinstance(call.func, ast.Attribute):
             return value(call)  # a FACTORIES function: compiles what it is given
         position = _RE_API[call.func.attr]
         flags = [k.value for k in call.keywords if k.arg == "flags"] or call.args[position : position + 1]
