@@ -35,4 +35,4 @@ def configure_logging(local: bool) -> None:
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     root.propagate = False
-    root._configured = True  # type: ignore[attr-defined]
+    root._configured = True  # type: ignore[attr-defined]  # marks the logger itself: once per process, whoever asks

@@ -47,4 +47,4 @@ class GreedyRouteMatcher(RouteMatcher):
 
 def install() -> None:
     """LocalGateway builds its matcher from chalice.local's module name at each request."""
-    chalice.local.RouteMatcher = GreedyRouteMatcher  # type: ignore[misc]
+    chalice.local.RouteMatcher = GreedyRouteMatcher  # type: ignore[misc]  # replacing a class is the point here

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
+from fnmatch import fnmatch
 
 import pytest
 
@@ -32,12 +34,26 @@ def test_the_tree_passes(command):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_each_type_ignore_names_its_error_and_says_why():
-    files = [ROOT / "app.py"] + [
-        p for folder in ("chalicelib", "local", "scripts", "bench", "tests") for p in (ROOT / folder).rglob("*.py")
+def _unchecked_modules() -> list[str]:
+    """The module patterns pyproject.toml tells mypy to skip (`ignore_errors`)."""
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return [
+        pattern
+        for block in settings["tool"]["mypy"].get("overrides", [])
+        if block.get("ignore_errors")
+        for pattern in ([block["module"]] if isinstance(block["module"], str) else block["module"])
     ]
+
+
+def test_each_type_ignore_names_its_error_and_says_why():
+    """Where mypy checks: a module it skips is judged once it checks it again."""
+    unchecked = _unchecked_modules()
+    folders = ("chalicelib", "local", "scripts", "bench", "tests")
     bare = []
-    for path in sorted(files):
+    for path in sorted([ROOT / "app.py", *(p for folder in folders for p in (ROOT / folder).rglob("*.py"))]):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        if any(fnmatch(module, pattern) for pattern in unchecked):
+            continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             found = _IGNORE.search(line)
             if found and not (found["codes"] and found["after"].strip(" #-:")):

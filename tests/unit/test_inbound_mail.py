@@ -475,7 +475,7 @@ def test_no_headers_is_unparseable(raw):
 
 def test_not_bytes_is_unparseable():
     with pytest.raises(UnparseableMail):
-        parse_inbound(12345, None)  # type: ignore[arg-type]
+        parse_inbound(12345, None)  # type: ignore[arg-type]  # the wrong type is what is tested
 
 
 def test_bad_multipart_is_read_as_text():
