@@ -58,7 +58,8 @@ class RequestActions(ConsoleParts):
                     + (", ou cochez « Dépasser la capacité »." if operator.is_admin else "."),
                     409,
                 )
-            change = self._transition(  # calls the lambda at once, inside this iteration
+            # _transition calls the lambda at once, inside this iteration.
+            change = self._transition(
                 lambda: request.assign(association, operator.email, reason, self._moment(), override_capacity)  # noqa: B023
             )
             try:

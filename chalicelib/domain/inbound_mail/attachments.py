@@ -309,7 +309,7 @@ def _docx(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, str | None
                 return text
             if element.tag == row and parent.tag == table and parent.getparent().tag == body:
                 cells: list[str] = []
-                for cell in _Row(element, Table(parent, None)).cells:  # type: ignore[arg-type]  # no document part while streaming: cells' text needs none
+                for cell in _Row(element, Table(parent, None)).cells:  # type: ignore[arg-type]  # no part when streaming
                     if cell.text not in cells:  # merged cells repeat their text
                         cells.append(cell.text)
                 return " : ".join(c.strip() for c in cells if c.strip())
