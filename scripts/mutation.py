@@ -4,10 +4,10 @@ mutmut (3.x) changes the code one small edit at a time (a `<` made `<=`, a const
 changed, a call dropped...) and runs the tests that reach the changed function; a mutant
 the tests still pass on ("survived") is behaviour no test pins down.
 
-It runs on a copy of the last commit (or, with --worktree, of the working tree) under build/mutation/ (mutmut writes its `mutants/`
-folder and a `setup.cfg` beside the code: nothing of that belongs in the checkout), with
-the fast tests only (tests/unit: pure domain, web helpers and the use cases on the
-in-memory stores), each mutant under a timeout (`timeout_multiplier` x its tests' clean
+It runs on a copy of the last commit (or, with --worktree, of the working tree) under
+build/mutation/ (mutmut writes its `mutants/` folder and a `setup.cfg` beside the code: nothing
+of that belongs in the checkout), with the fast tests only (tests/unit: pure domain, web
+helpers and the use cases on the in-memory stores), each mutant under a timeout (`timeout_multiplier` x its tests' clean
 time + `timeout_constant` seconds). Lines that call the logger are not mutated (see
 prepare()).
 

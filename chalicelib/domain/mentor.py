@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
-from typing import ClassVar, Optional
+from typing import ClassVar
 
 from .change import MailIntent, Moment
 from .mentor_routing import MentorQuery, MentorRoutingDecision
@@ -54,13 +54,13 @@ class MentorSignup(RoutedRecord):
     # no band to keep), occupation, hours, sector and message go with the contacts.
     KEPT_ON_ERASURE: ClassVar[tuple[str, ...]] = ("needs", "youth_ages", "modes")
 
-    def capacity_of(self, association: Association) -> Optional[int]:
+    def capacity_of(self, association: Association) -> int | None:
         return association.mentor_capacity
 
-    def volunteer_address(self) -> Optional[str]:
+    def volunteer_address(self) -> str | None:
         return self.fields.get("email")
 
-    def contact_address(self) -> Optional[str]:
+    def contact_address(self) -> str | None:
         return self.volunteer_address()
 
     # -- what routing reads ------------------------------------------------------------
@@ -76,7 +76,7 @@ class MentorSignup(RoutedRecord):
 
     # -- transitions of its own (the shared ones: domain/routed_record.py) ---------------
 
-    def first_routing(self, decision: MentorRoutingDecision, association: Optional[Association], at: Moment) -> Change:
+    def first_routing(self, decision: MentorRoutingDecision, association: Association | None, at: Moment) -> Change:
         """A new sign-up: received, then routed or sent to triage; the volunteer gets an
         acknowledgement with the reference either way."""
         change = super().first_routing(decision, association, at)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Optional
 
 from .email_address import NotAnAddress, read_email
 
@@ -29,7 +29,7 @@ class Operator:
         return self.role is Role.ADMIN
 
 
-def operator_key(address: str) -> Optional[str]:
+def operator_key(address: str) -> str | None:
     """How an operator is known: their address under the one rule (domain/email_address.py),
     in its ASCII form and lower case, so that `Op@EXÄMPLE.fr` and `op@xn--exmple-cua.fr` are
     one operator; None when it is not an address a sign-in link can be mailed to."""

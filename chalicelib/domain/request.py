@@ -15,8 +15,9 @@ decision the service computed with `routing_query()` and the associations to lea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Mapping, Optional
+from typing import Any, ClassVar
 
 from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
 from .erasure import age_band
@@ -38,11 +39,11 @@ CLOSE_REASONS = {
 
 @dataclass(frozen=True, kw_only=True)
 class Request(RoutedRecord):
-    referent: Optional[Mapping[str, Any]] = None
-    extraction: Optional[Mapping[str, Any]] = None
-    inbound: Optional[Mapping[str, Any]] = None
+    referent: Mapping[str, Any] | None = None
+    extraction: Mapping[str, Any] | None = None
+    inbound: Mapping[str, Any] | None = None
     manual: bool = False  # an operator chose the association: automatic re-routing leaves it
-    closed_reason: Optional[str] = None
+    closed_reason: str | None = None
 
     MAILS: ClassVar[RoutedMails] = RoutedMails(
         new="association_new_request", reminder="association_reminder", accepted="requester_accepted"
@@ -83,17 +84,17 @@ class Request(RoutedRecord):
         referent = {"structure_type": self.referent.get("structure_type")} if self.referent else None
         return dict(referent=referent, extraction=None, inbound=None)
 
-    def _own_raw_mail_keys(self) -> tuple[Optional[str], ...]:
+    def _own_raw_mail_keys(self) -> tuple[str | None, ...]:
         return ((self.inbound or {}).get("raw_key"),)
 
-    def capacity_of(self, association: Association) -> Optional[int]:
+    def capacity_of(self, association: Association) -> int | None:
         return association.capacity
 
-    def requester_address(self) -> Optional[str]:
+    def requester_address(self) -> str | None:
         """Who hears from us about it: the referent who asked, else the youth."""
         return (self.referent or {}).get("email") if self.referent else self.fields.get("email")
 
-    def contact_address(self) -> Optional[str]:
+    def contact_address(self) -> str | None:
         return self.requester_address()
 
     # -- what routing reads ------------------------------------------------------------
@@ -163,7 +164,7 @@ class Request(RoutedRecord):
     # -- the console's request page (docs/console.md) ---------------------------------
 
     def reroute_by_operator(
-        self, operator: str, decision: RoutingDecision, association: Optional[Association], at: Moment
+        self, operator: str, decision: RoutingDecision, association: Association | None, at: Moment
     ) -> Change:
         """An operator asks for policy v1 again ("Router à nouveau"): `decision` leaves out
         the associations that declined it, not the present one. A manual assignment is

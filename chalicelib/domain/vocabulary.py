@@ -14,7 +14,7 @@ class Labelled(str, Enum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> "Labelled":
+    def __new__(cls, value: str, label: str) -> Labelled:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

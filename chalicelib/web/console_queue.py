@@ -7,8 +7,9 @@ operator: 403). The use cases are services/console.py's; nothing here reads stor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from chalice import Response

@@ -16,14 +16,31 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
+
+if TYPE_CHECKING:
+    from chalice.app import Request
 
 MAX_API_BYTES = 64 * 1024
 MAX_DIRECTORY_BYTES = 1024 * 1024
 MAX_FORM_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 20
 MAX_FORM_FIELDS = 100
+
+
+def body_bytes(request: Request) -> bytes:
+    """The request's body. Chalice types `raw_body` as str or bytes but always gives bytes
+    (it decodes base64 and encodes text as UTF-8); a str would be encoded the same way."""
+    raw = request.raw_body or b""
+    return raw.encode("utf-8") if isinstance(raw, str) else raw
+
+
+def query_of(request: Request) -> Mapping[str, str]:
+    """The query string's parameters (the last value of each), empty when there are none."""
+    return request.query_params or {}
+
 
 # A JSON string (skipped whole, brackets inside it do not count) or a bracket.
 _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)

@@ -9,8 +9,8 @@ expected two parts.
 from __future__ import annotations
 
 import base64
-import re
 import email
+import re
 import smtplib
 import uuid
 from email import policy

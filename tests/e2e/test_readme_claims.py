@@ -6,7 +6,7 @@ expired answer link answered 410."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -106,7 +106,7 @@ def _links(days_ago: float):
     from chalicelib.adapters.links import SignedLinks
     from chalicelib.config import Settings
 
-    past = datetime.fromtimestamp(time.time() - days_ago * 86400, tz=timezone.utc)
+    past = datetime.fromtimestamp(time.time() - days_ago * 86400, tz=UTC)
     return SignedLinks(Settings(secret_key=SECRET_KEY), SettableClock(past))
 
 

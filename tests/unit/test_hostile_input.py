@@ -9,7 +9,8 @@ import unicodedata
 
 import jsonschema_rs
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic_core import PydanticCustomError
 
 from chalicelib.domain import phone, text_rules

@@ -549,7 +549,7 @@ def test_property_choice_is_best_and_obeys_every_rule(
     entries, place, age, situation, need, publics, load_values, declined
 ):
     associations = {e["id"]: Association.model_validate(e) for e in entries}
-    load = dict(zip(IDS, load_values))
+    load = dict(zip(IDS, load_values, strict=True))
     q = query(age=age, situation=situation, need=need, publics=tuple(publics), **place)
     decision = route_request(q, DirectoryIndex(associations.values()), load, declined=declined)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from ..vocabulary import Public
 
@@ -37,17 +37,17 @@ class Found:
 
 @dataclass(frozen=True)
 class Extraction:
-    age: Optional[Found]
-    situation: Optional[Found]
-    postal_code: Optional[Found]
-    city: Optional[Found]
-    need: Optional[Found]
+    age: Found | None
+    situation: Found | None
+    postal_code: Found | None
+    city: Found | None
+    need: Found | None
     publics: tuple[Found, ...]
     several_youths: bool
-    departement: Optional[Found] = None  # the place when only the département is said
+    departement: Found | None = None  # the place when only the département is said
 
     def as_dict(self) -> dict[str, Any]:
-        def one(f: Optional[Found]) -> Optional[dict[str, Any]]:
+        def one(f: Found | None) -> dict[str, Any] | None:
             return f.as_dict() if f is not None else None
 
         return {

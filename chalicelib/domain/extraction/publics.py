@@ -6,7 +6,7 @@ import re
 
 from ..vocabulary import Public as P
 from .model import PUBLICS, Found
-from .reading import _Hit, _Part, _found, _negated, _rx
+from .reading import _found, _Hit, _negated, _Part, _rx
 
 # --- Publics -------------------------------------------------------------------------------
 

@@ -217,9 +217,9 @@ class AlwaysDown:
 
 def test_an_address_ses_cannot_take_fails_once_and_for_all(settings, clock):
     # A non-ASCII local part: SES has no SMTPUTF8, and an encoded-word in To is no address.
-    from chalicelib.adapters.mail import EmlOutbox
-
     from dataclasses import replace
+
+    from chalicelib.adapters.mail import EmlOutbox
 
     s = make_services(settings, clock, sender=EmlOutbox(settings.outbox_dir))
     # The forms refuse it now; a request stored before, or from another door, may hold it.

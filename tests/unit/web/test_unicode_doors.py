@@ -19,7 +19,9 @@ import unicodedata
 from urllib.parse import quote, urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tests.conftest import association, youth
 from tests.unicode_inputs import KNOWN_OTHER_NUMBERS, code_texts, cursors, numeric_texts, urls_with_foreign
