@@ -9,26 +9,36 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 
 if TYPE_CHECKING:  # types only: the ports import the domain, which app.py loads lazily
-    from .domain.models import NewRequest
-    from .services.intake import Idempotency, IntakeResult
     from .adapters.dynamodb import DynamoTable
+    from .adapters.mail_reading import ReadMail
+    from .domain.models import NewRequest
     from .services.clock import Clock
     from .services.console_auth import ConsoleAuth, ConsoleStore
+    from .services.intake import Idempotency, IntakeResult
+    from .services.mail_intake import MailIntakeService
     from .services.mentors import MentorQueries, MentorService
-    from .services.ports import DirectoryStore, MailLogStore, MailSender, OutboxStore, RawMailStore, RequestStore
-    from .services.ports import MentorStore, RecountStore
-    from .services.ports import StatsStore
-    from .services.ports import MailReader
-    from .adapters.mail_reading import ReadMail
+    from .services.ports import (
+        DirectoryStore,
+        MailLogStore,
+        MailReader,
+        MailSender,
+        MentorStore,
+        OutboxStore,
+        RawMailStore,
+        RecountStore,
+        RequestStore,
+        StatsStore,
+    )
 
-_services: Optional["Services"] = None
+_services: Services | None = None
 _lock = threading.Lock()
 
 
@@ -44,10 +54,10 @@ class Stores:
     mail_log: MailLogStore
     console: ConsoleStore
     stats: StatsStore  # the console's daily aggregates and export log
-    recount: Optional["RecountStore"] = None  # the offline recount of the counters (scripts/recount.py)
+    recount: RecountStore | None = None  # the offline recount of the counters (scripts/recount.py)
 
     @staticmethod
-    def on_dynamodb(table: "DynamoTable", mail_grace_seconds: int) -> "Stores":
+    def on_dynamodb(table: DynamoTable, mail_grace_seconds: int) -> Stores:
         """Every port on the one table (one client)."""
         from .adapters.dynamodb import DynamoDirectoryStore, DynamoMailLogStore, DynamoOutboxStore, DynamoRoutedStore
         from .adapters.dynamodb.console import DynamoConsoleStore
@@ -67,7 +77,7 @@ class Stores:
         )
 
     @staticmethod
-    def in_memory(mail_grace_seconds: int = 120) -> "Stores":
+    def in_memory(mail_grace_seconds: int = 120) -> Stores:
         """Every port in memory, sharing one state (tests: use cases in milliseconds)."""
         from .adapters.memory import (
             MemoryDirectoryStore,
@@ -93,7 +103,7 @@ class Stores:
         )
 
     @staticmethod
-    def _on(shared: Any, mail_grace_seconds: int, routed: Any, **store_classes: Any) -> "Stores":
+    def _on(shared: Any, mail_grace_seconds: int, routed: Any, **store_classes: Any) -> Stores:
         """Each port's store built on the one backing they share (a table, a memory state),
         `routed` once per kind of routed record; the stores that write mails to send also
         take the sweeper's grace."""
@@ -115,12 +125,12 @@ class Services:
     def __init__(
         self,
         settings: Settings,
-        clock: Optional[Clock] = None,
-        sender: Optional[MailSender] = None,
+        clock: Clock | None = None,
+        sender: MailSender | None = None,
         boto_session: Any = None,
-        raw_store: Optional[RawMailStore] = None,
-        stores: Optional[Stores] = None,
-        mail_reader: Optional[Callable[["ReadMail"], "MailReader"]] = None,
+        raw_store: RawMailStore | None = None,
+        stores: Stores | None = None,
+        mail_reader: Callable[[ReadMail], MailReader] | None = None,
     ):
         """`stores`: the storage ports to use (tests pass in-memory ones); by default the
         DynamoDB table of `settings`. `mail_reader`: what makes the MailReader of the pure
@@ -129,20 +139,20 @@ class Services:
         from .adapters.clock import SystemClock
         from .adapters.links import SignedLinks
         from .adapters.mail import EmlOutbox, SesSender
+        from .adapters.templates import render_mail
         from .services.answers import AnswerService
         from .services.directory import DirectoryService
         from .services.intake import IntakeService
         from .services.mails import MailComposer
         from .services.outbox import OutboxService
         from .services.queries import RequestQueries
-        from .adapters.templates import render_mail
 
         self.settings = settings
         self.clock = clock or SystemClock()
         self._boto_session = boto_session
         # The table (its client: health, the local stream worker, set-up), None when the
         # stores are not DynamoDB's.
-        self.table: Optional[DynamoTable] = None
+        self.table: DynamoTable | None = None
         if stores is None:
             from .adapters.dynamodb import DynamoTable
 
@@ -188,20 +198,20 @@ class Services:
             clock=self.clock,
             settings=settings,
         )
-        self._mentors: Optional[MentorService] = None
-        self._mentor_queries: Optional[MentorQueries] = None
+        self._mentors: MentorService | None = None
+        self._mentor_queries: MentorQueries | None = None
         self._raw_store = raw_store
         self._mail_reader = mail_reader
-        self._mail_intake = None
-        self._console_auth: Optional[ConsoleAuth] = None
+        self._mail_intake: MailIntakeService | None = None
+        self._console_auth: ConsoleAuth | None = None
 
     @property
-    def mentors(self) -> "MentorService":
-        """Volunteers' sign-ups (contract 11): built on first use."""
+    def mentors(self) -> MentorService:
+        """Volunteers' sign-ups (docs/contract.md §11): built on first use."""
         if self._mentors is None:
+            from .adapters.templates import render_mail
             from .services.mentor_mails import MentorMails
             from .services.mentors import MentorService
-            from .adapters.templates import render_mail
 
             self._mentors = MentorService(
                 mentors=self.stores.mentors,
@@ -216,7 +226,7 @@ class Services:
         return self._mentors
 
     @property
-    def mentor_queries(self) -> "MentorQueries":
+    def mentor_queries(self) -> MentorQueries:
         """Sign-ups for operators: one, a page, counts per status (admin API, console)."""
         if self._mentor_queries is None:
             from .services.mentors import MentorQueries
@@ -225,7 +235,7 @@ class Services:
         return self._mentor_queries
 
     @property
-    def console_auth(self) -> "ConsoleAuth":
+    def console_auth(self) -> ConsoleAuth:
         """Built on first use: only the console's pages need it."""
         if self._console_auth is None:
             from .services.console_auth import ConsoleAuth
@@ -268,7 +278,7 @@ class Services:
             )
         return self._mail_intake
 
-    def _child_process_reader(self, read: "ReadMail", warm: Callable[[], None]) -> "MailReader":
+    def _child_process_reader(self, read: ReadMail, warm: Callable[[], None]) -> MailReader:
         """Each mail read in a child process within the budget of the settings; `warm` runs
         before the first, so that children share the libraries and caches it loads."""
         from .adapters.mail_reading import ChildProcessMailReader
@@ -315,8 +325,8 @@ class Services:
         )
 
     def submit(
-        self, new: "NewRequest", idempotency: Optional["Idempotency"] = None, rate_key: Optional[str] = None
-    ) -> "IntakeResult":
+        self, new: NewRequest, idempotency: Idempotency | None = None, rate_key: str | None = None
+    ) -> IntakeResult:
         """`IntakeService.accept`, the one intake path (forms, API, mail call it directly):
         route and commit; that is the answer. Kept here for tests and tools.
 
@@ -324,7 +334,7 @@ class Services:
         request (`mail_stream_batch`; the sweeper behind it)."""
         return self.intake.accept(new, idempotency, rate_key)
 
-    def mail_stream_batch(self, event: dict, context: Any) -> dict:
+    def mail_stream_batch(self, event: dict[str, Any], context: Any) -> Mapping[str, Any]:
         """A batch of the table's stream (Lambda, or local/stream_worker.py): sends each
         mail inserted `pending`; answers {"batchItemFailures": [...]}."""
         from .adapters.mail_stream import process_stream_batch
@@ -334,7 +344,7 @@ class Services:
     def send_new_mail(self, mail_id: str) -> None:
         self.outbox.dispatch([mail_id])
 
-    def inbound_sqs_batch(self, event: dict, context: Any) -> dict:
+    def inbound_sqs_batch(self, event: dict[str, Any], context: Any) -> Mapping[str, Any]:
         from .adapters.ses_inbound import process_sqs_batch
 
         # The raw store's S3 client, made once per warm Lambda, not once per batch.
@@ -348,7 +358,7 @@ class Services:
 
         return sum(self.association_mail_bounced(b.mail_id, b.address, b.reason) for b in bounces_from_ses(message))
 
-    def association_mail_bounced(self, mail_id: str, address: Optional[str], reason: str) -> bool:
+    def association_mail_bounced(self, mail_id: str, address: str | None, reason: str) -> bool:
         """A bounce of our mail to an association: a request's, else a sign-up's (each
         flow recognises its own mails by their kind in the outbox)."""
         if self.answers.association_mail_bounced(mail_id, address, reason):
@@ -361,7 +371,7 @@ class Services:
         try:
             self.table.client.describe_table(TableName=self.settings.table_name)
             return True
-        except Exception as exc:  # unreachable, throttled, or the table is missing: not ready
+        except Exception as exc:  # noqa: BLE001 - unreachable, throttled, or the table is missing: not ready
             logging.getLogger(__name__).warning("health check failed", extra={"error": type(exc).__name__})
             return False
 
@@ -379,7 +389,7 @@ def services() -> Services:
     return _services
 
 
-def set_services(value: Optional[Services]) -> None:
+def set_services(value: Services | None) -> None:
     """Tests and `make bench` install their own wiring (None: built again on next use)."""
     global _services
     _services = value

@@ -1,8 +1,9 @@
 """Bounces of the mail we sent, read from SES notifications (AWS) or delivery reports (local).
 
 Both lead to the same use case, `association_mail_bounced` (services/answering.py, for a
-request's mail and for a volunteer's sign-up's), with the id of our outbox mail: the `mail_id` tag SES events carry (AWS), or the Message-ID we write
-(`<mail-id.REF@domain>`), which SES does not keep but a delivery report quotes (local).
+request's mail and for a volunteer's sign-up's), with the id of our outbox mail: the
+`mail_id` tag SES events carry (AWS), or the Message-ID we write (`<mail-id.REF@domain>`),
+which SES does not keep but a delivery report quotes (local).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 from .record_kind import ANY_REFERENCE_PATTERN
 
@@ -25,7 +25,7 @@ FINAL_RECIPIENT = re.compile(
 @dataclass(frozen=True)
 class Bounce:
     mail_id: str
-    address: Optional[str]
+    address: str | None
     reason: str
 
 
@@ -52,7 +52,7 @@ def bounces_from_ses(message: str) -> list[Bounce]:
     ]
 
 
-def bounce_from_report(text: str) -> Optional[Bounce]:
+def bounce_from_report(text: str) -> Bounce | None:
     """A delivery-status report that came back to the intake address (local stack)."""
     ours = OUR_MESSAGE_ID.search(text)
     if not ours:

@@ -1,4 +1,4 @@
-"""A volunteer's sign-up to mentor, and every way its status changes (contract section 11).
+"""A volunteer's sign-up to mentor, and every way its status changes (docs/contract.md §11).
 
 The twin of domain/request.py for volunteers, and routed the same way: its transitions
 (routed or sent to triage on arrival, accepted, declined, re-routed after silence,
@@ -18,24 +18,20 @@ requests: what it keeps is KEPT_ON_ERASURE).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import ClassVar, Optional, Self
+from typing import ClassVar, Self
 
 from .change import MailIntent, Moment
-from .mentor_routing import MentorQuery, MentorRoutingDecision
+from .mentor_routing import MentorQuery
 from .mentor_vocabulary import MentorMode, YouthAgeBand
 from .models import Association
 from .record_kind import VOLUNTEER, RecordKind, RoutedMails
-from .routed_record import Change, RoutedRecord
+from .routed_record import Change, Decision, RoutedRecord
 from .vocabulary import Need
 
 
 def new_mentor_reference() -> str:
     """BEN-XXXX-XXXX (record_kind.VOLUNTEER): told apart from a request's MNT- at a glance."""
     return VOLUNTEER.new_reference()
-
-
-# One change for both kinds of routed record: the name services and tests import.
-MentorChange = Change
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,10 +45,10 @@ class MentorSignup(RoutedRecord):
     # no band to keep), occupation, hours, sector and message go with the contacts.
     KEPT_ON_ERASURE: ClassVar[tuple[str, ...]] = ("needs", "youth_ages", "modes")
 
-    def volunteer_address(self) -> Optional[str]:
+    def volunteer_address(self) -> str | None:
         return self.fields.get("email")
 
-    def contact_address(self) -> Optional[str]:
+    def contact_address(self) -> str | None:
         return self.volunteer_address()
 
     # -- what routing reads ------------------------------------------------------------
@@ -68,9 +64,7 @@ class MentorSignup(RoutedRecord):
 
     # -- transitions of its own (the shared ones: domain/routed_record.py) ---------------
 
-    def first_routing(
-        self, decision: MentorRoutingDecision, association: Optional[Association], at: Moment
-    ) -> Change[Self]:
+    def first_routing(self, decision: Decision, association: Association | None, at: Moment) -> Change[Self]:
         """A new sign-up: received, then routed or sent to triage; the volunteer gets an
         acknowledgement with the reference either way."""
         change = super().first_routing(decision, association, at)

@@ -11,8 +11,9 @@ adapters/memory/routed.py) is one store per backend, given a kind.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
 from .mentor_routing import route_mentor
 from .reference import REQUEST_PREFIX, new_reference, reference_pattern
@@ -62,13 +63,13 @@ class RecordKind:
     # How long its data is kept: the Settings field (chalicelib/config.py) counted from its
     # creation, and the one an acceptance extends it by (None: acceptance keeps its expiry).
     retention_setting: str
-    accepted_retention_setting: Optional[str]
+    accepted_retention_setting: str | None
     route: Callable[..., Any]  # its routing policy (domain/routing.py, domain/mentor_routing.py)
     keys: StorageKeys
 
-    def capacity_of(self, association: "Association") -> Optional[int]:
+    def capacity_of(self, association: Association) -> int | None:
         """How many records of this kind `association` takes at once (None: no limit)."""
-        capacity: Optional[int] = getattr(association, self.capacity_field)
+        capacity: int | None = getattr(association, self.capacity_field)
         return capacity
 
     @property

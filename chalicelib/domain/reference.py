@@ -26,7 +26,7 @@ def reference_pattern(prefix: str) -> str:
 # A request's reference (any kind's: domain/record_kind.py ANY_REFERENCE_PATTERN).
 REFERENCE_PATTERN = reference_pattern(REQUEST_PREFIX)
 REFERENCE_IN_TEXT = re.compile(rf"\b{REFERENCE_PATTERN}\b")
-# What the contract promises a reference looks like (section 2). Pages and the API take
+# What docs/contract.md §2 promises a reference looks like. Pages and the API take
 # any text of this shape as a reference; a request id (32 lowercase hex digits) never has it.
 _CONTRACT_SHAPE = re.compile(r"[A-Z0-9-]{6,24}")
 

@@ -1,5 +1,5 @@
 """A record routed to an association that answers it (a youth's request, a volunteer's
-sign-up), and the transitions both kinds share (contract sections 6 to 9 and 11).
+sign-up), and the transitions both kinds share (docs/contract.md §6 to §9 and §11).
 
 This is the one file where the answer path changes a status: a new record routed or sent
 to triage, the association's accept and decline, re-routing after silence or a bounce of
@@ -12,15 +12,17 @@ meanwhile.
 
 What differs between the two kinds is said by each subclass: its kind (`KIND`,
 domain/record_kind.py: the mails it asks for, which capacity of an association it takes
-a place of, its retention, routing policy and storage keys), who is told of an acceptance (`contact_address`), its own fields and record keys, and the
-transitions only it has (domain/request.py: the console's; domain/mentor.py: the
-volunteer's acknowledgement, the kept-until of an accepted sign-up).
+a place of, its retention, routing policy and storage keys), who is told of an
+acceptance (`contact_address`), its own fields and record keys, and the transitions only
+it has (domain/request.py: the console's; domain/mentor.py: the volunteer's
+acknowledgement).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Generic, Mapping, Optional, Protocol, Self, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
 from .erasure import ErasedTriage, erased_reason, erased_routing, scrub_event
@@ -37,9 +39,9 @@ class Decision(Protocol):
     request, mentor_routing.MentorRoutingDecision for a sign-up)."""
 
     @property
-    def reason(self) -> Optional[str]: ...  # why triage, when no association was chosen
+    def reason(self) -> str | None: ...  # why triage, when no association was chosen
 
-    def as_dict(self) -> dict: ...  # the explanation stored with the record
+    def as_dict(self) -> dict[str, Any]: ...  # the explanation stored with the record
 
 
 @dataclass(frozen=True)
@@ -91,15 +93,15 @@ class RoutedRecord:
     updated_at: str
     fields: Mapping[str, Any]
     expires_at: int
-    place: Optional[Mapping[str, Any]] = None
-    association_id: Optional[str] = None
-    association_name: Optional[str] = None
-    routing: Optional[Mapping[str, Any]] = None
-    triage_reason: Optional[str] = None
+    place: Mapping[str, Any] | None = None
+    association_id: str | None = None
+    association_name: str | None = None
+    routing: Mapping[str, Any] | None = None
+    triage_reason: str | None = None
     attempt: int = 0  # how many times it was routed to an association
-    assigned_at: Optional[int] = None
-    reminded_at: Optional[int] = None
-    accepted_at: Optional[str] = None
+    assigned_at: int | None = None
+    reminded_at: int | None = None
+    accepted_at: str | None = None
     declined: tuple[str, ...] = ()  # associations that declined it, or let it go unanswered
     events: tuple[Mapping[str, Any], ...] = ()  # the stored timeline, oldest first
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -113,11 +115,11 @@ class RoutedRecord:
 
     # -- what differs between the kinds ---------------------------------------------------
 
-    def capacity_of(self, association: Association) -> Optional[int]:
+    def capacity_of(self, association: Association) -> int | None:
         """How many records of this kind `association` takes at once (None: no limit)."""
         return self.KIND.capacity_of(association)
 
-    def contact_address(self) -> Optional[str]:
+    def contact_address(self) -> str | None:
         """Who hears from us once an association takes it (None: nobody to tell)."""
         raise NotImplementedError
 
@@ -200,7 +202,7 @@ class RoutedRecord:
 
     # -- what routing reads ---------------------------------------------------------------
 
-    def _place_codes(self) -> dict[str, Optional[str]]:
+    def _place_codes(self) -> dict[str, str | None]:
         """Where it is, as routing reads it: the codes of its commune, département, région."""
         place = Place.from_stored(self.place) if self.place else None
         return dict(
@@ -223,7 +225,7 @@ class RoutedRecord:
             return "declined"
         return "elsewhere"
 
-    def answer_deadline(self, reroute_days: int) -> Optional[int]:
+    def answer_deadline(self, reroute_days: int) -> int | None:
         """The epoch after which silence sends it to another association: `reroute_days`
         after it was routed to the present one (the services' sweep of silence). None when
         no association holds it."""
@@ -233,13 +235,13 @@ class RoutedRecord:
 
     # -- transitions ----------------------------------------------------------------------
 
-    def first_routing(self, decision: Decision, association: Optional[Association], at: Moment) -> Change[Self]:
+    def first_routing(self, decision: Decision, association: Association | None, at: Moment) -> Change[Self]:
         """A new record: received, then routed or sent to triage."""
         received = Event(at.iso, "received", self.channel, {})
         return self._routed(decision, association, at, (received,), releasing=None)
 
     def decline(
-        self, reason: str, comment: str, decision: Decision, association: Optional[Association], at: Moment
+        self, reason: str, comment: str, decision: Decision, association: Association | None, at: Moment
     ) -> Change[Self]:
         """The routed association declines: the next candidate (`decision`), or triage.
         Once erased, its comment (free text, which may name the person) is not kept."""
@@ -248,14 +250,14 @@ class RoutedRecord:
         declined = Event(at.iso, "declined", self.association_id or "", {"reason": reason, "comment": comment})
         return self._onward((declined,), decision, association, at)
 
-    def reroute_for_silence(self, decision: Decision, association: Optional[Association], at: Moment) -> Change[Self]:
+    def reroute_for_silence(self, decision: Decision, association: Association | None, at: Moment) -> Change[Self]:
         """No answer after the delay: on as if declined."""
         self._require(Status.ROUTED)
         event = Event(at.iso, "rerouted", "system", {"association": self.association_id, "reason": "no answer"})
         return self._onward((event,), decision, association, at)
 
     def bounce(
-        self, address: str, reason: str, decision: Decision, association: Optional[Association], at: Moment
+        self, address: str, reason: str, decision: Decision, association: Association | None, at: Moment
     ) -> Change[Self]:
         """The association's mail could not be delivered: on at once, as if declined."""
         self._require(Status.ROUTED)
@@ -273,7 +275,7 @@ class RoutedRecord:
             self, after, (event,), (MailIntent(self.MAILS.reminder, association, self.attempt, days_waiting),)
         )
 
-    def accept(self, association: Association, at: Moment, keep_until: Optional[int] = None) -> Change[Self]:
+    def accept(self, association: Association, at: Moment, keep_until: int | None = None) -> Change[Self]:
         """The routed association takes it: contact details are its own from now on, and
         whoever submitted it is told. `keep_until`: for a kind whose acceptance keeps its
         data longer (RecordKind.accepted_retention_setting, a sign-up's), until when."""
@@ -306,7 +308,7 @@ class RoutedRecord:
         keys = [*self._own_raw_mail_keys(), *((e.get("detail") or {}).get("raw_key") for e in self.events)]
         return tuple(dict.fromkeys(k for k in keys if k))
 
-    def _own_raw_mail_keys(self) -> tuple[Optional[str], ...]:
+    def _own_raw_mail_keys(self) -> tuple[str | None, ...]:
         """The raw mails the subclass's own fields point to (a request's inbound mail)."""
         return ()
 
@@ -342,7 +344,7 @@ class RoutedRecord:
             raise InvalidTransition(f"{self.reference} waits on {self.association_id}, not {association.id}")
 
     def _onward(
-        self, events: tuple[Event, ...], decision: Decision, association: Optional[Association], at: Moment
+        self, events: tuple[Event, ...], decision: Decision, association: Association | None, at: Moment
     ) -> Change[Self]:
         """The present association lets it go (declined, silent, its mail bounced): routed
         on to `association`, or to triage; an erased record, to triage whatever `decision`
@@ -356,11 +358,11 @@ class RoutedRecord:
     def _routed(
         self,
         decision: Decision,
-        association: Optional[Association],
+        association: Association | None,
         at: Moment,
         events: tuple[Event, ...],
-        releasing: Optional[str],
-        before: Optional[Self] = None,
+        releasing: str | None,
+        before: Self | None = None,
     ) -> Change[Self]:
         """Routed to `association` as `decision` chose it (a place taken of its capacity,
         its mail with a new attempt's link), or to triage when `association` is None;

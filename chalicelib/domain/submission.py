@@ -1,4 +1,4 @@
-"""A submission of the forms and the API, and its rules (contract sections 2 to 4).
+"""A submission of the forms and the API, and its rules (docs/contract.md §2 to §4).
 
 Pure validation; no I/O. Error messages are in French because they are shown, field by
 field, to the person who filled the form. The same rules, as JSON Schema, are in
@@ -8,7 +8,7 @@ domain/submission_schema.py.
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -74,15 +74,15 @@ def whole_number_value(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
-def _name(value: Any) -> Optional[str]:
+def _name(value: Any) -> str | None:
     return text_value(value, NAME_MAX)
 
 
-def city_value(value: Any) -> Optional[str]:
+def city_value(value: Any) -> str | None:
     return text_value(value, CITY_MAX)
 
 
-def required(value: Optional[str]) -> str:
+def required(value: str | None) -> str:
     if value is None:
         raise PydanticCustomError("missing", REQUIRED)
     return value
@@ -115,15 +115,15 @@ def distinct_texts(value: Any) -> Any:
 
 
 class Referent(BaseModel):
-    """The professional who submits for a youth (contract section 3)."""
+    """The professional who submits for a youth (docs/contract.md §3)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=lambda s: referent_schema(s))
 
-    name: Optional[str] = None
+    name: str | None = None
     # Validated when absent too: their validators say "Champ obligatoire."
-    email: Optional[str] = Field(default=None, validate_default=True)
-    phone: Optional[str] = None
-    structure_name: Optional[str] = Field(default=None, validate_default=True)
+    email: str | None = Field(default=None, validate_default=True)
+    phone: str | None = None
+    structure_name: str | None = Field(default=None, validate_default=True)
     structure_type: StructureType = StructureType.AUTRE
 
     _names = field_validator("name", "structure_name", mode="before")(_name)
@@ -138,7 +138,7 @@ class Referent(BaseModel):
 
 
 class Submission(BaseModel):
-    """A request as the forms and the API take it (contract sections 2 to 4).
+    """A request as the forms and the API take it (docs/contract.md §2 to §4).
 
     The rules differ when a referent submits: younger children allowed, the youth's own
     contact optional. They are checked together in `_channel_rules`.
@@ -146,20 +146,20 @@ class Submission(BaseModel):
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=lambda s: submission_schema(s))
 
-    first_name: Optional[str] = None
-    last_name: Optional[str] = None
-    email: Optional[str] = None
-    phone: Optional[str] = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
     age: int
     postal_code: str
-    city: Optional[str] = None
+    city: str | None = None
     situation: Situation
     need: Need
     publics: list[Public] = Field(default_factory=list)
-    message: Optional[str] = None
+    message: str | None = None
     consent: bool = False
     parental_consent: bool = False
-    referent: Optional[Referent] = None
+    referent: Referent | None = None
 
     _names = field_validator("first_name", "last_name", mode="before")(_name)
     _email_ok = field_validator("email", mode="before")(email_value)
@@ -172,7 +172,7 @@ class Submission(BaseModel):
     _age = field_validator("age", mode="before")(whole_number_value)
 
     @model_validator(mode="after")
-    def _channel_rules(self) -> "Submission":
+    def _channel_rules(self) -> Submission:
         errors = channel_rule_errors(self.model_dump())
         if errors:
             raise _Collected(errors)
@@ -267,7 +267,7 @@ def parse_submission(data: dict[str, Any], json: bool = False) -> Submission:
         return Submission.model_validate(data, context={"json": json})
     except ValidationError as exc:
         found: dict[str, str] = {}
-        rules: Optional[list[tuple[str, str]]] = None
+        rules: list[tuple[str, str]] | None = None
         for error in exc.errors():
             collected = (error.get("ctx") or {}).get("error")
             if isinstance(collected, _Collected):

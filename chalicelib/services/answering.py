@@ -5,13 +5,15 @@ The link's page only reads (mail scanners open every link). Accept: one conditio
 transaction. Decline: routed onward, never back to an association that let it go.
 Silence: a reminder after REMINDER_DAYS, the next candidate after REROUTE_DAYS. A bounce
 of the association's mail (SES notification, or a delivery report reaching the intake
-address): the next candidate at once, and the address is flagged. A change that lost the race to another answer shows what happened instead.
+address): the next candidate at once, and the address is flagged. A change that lost the
+race to another answer shows what happened instead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Generic, Optional, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from ..config import Settings
 from ..domain.change import Moment
@@ -48,15 +50,15 @@ class AnswerPageState:
 
     state: str  # "open", "accepted", "declined", "elsewhere"
     record: dict[str, Any]
-    association: Optional[Association]
+    association: Association | None
     assignment: Assignment
-    just_done: Optional[str] = None
+    just_done: str | None = None
 
 
 Entity = TypeVar("Entity", bound=RoutedRecord)  # Request or MentorSignup
 View = TypeVar("View", bound=AnswerPageState)  # AnswerView or MentorAnswerView
 # A move away from the association: (record, routing decision, next association, when) -> change.
-Move = Callable[[Entity, Any, Optional[Association], Moment], Change]
+Move = Callable[[Entity, Any, Association | None, Moment], Change[Entity]]
 
 
 @dataclass(eq=False, kw_only=True)
@@ -89,15 +91,15 @@ class AnswerFlow(Generic[Entity, View]):
     def _after_accept(self, association: Association) -> None:
         """What follows a committed acceptance (the directory's cached load)."""
 
-    def _with_retries(self, attempt: Callable[[Any], Change]) -> Change:
+    def _with_retries(self, attempt: Callable[[Any], Change[Entity]]) -> Change[Entity]:
         """Run `attempt` on fresh load counts until it commits (or is refused otherwise)."""
         raise NotImplementedError
 
-    def _decide(self, entity: Entity, load_source: Any, excluded: tuple[str, ...]) -> tuple[Any, Optional[Association]]:
+    def _decide(self, entity: Entity, load_source: Any, excluded: tuple[str, ...]) -> tuple[Any, Association | None]:
         """Route again without `excluded`: the decision and the association it names."""
         raise NotImplementedError
 
-    def _routed_onward(self, leaving: str, change: Change) -> None:
+    def _routed_onward(self, leaving: str, change: Change[Entity]) -> None:
         """What follows a committed move onward (the directory's cached load, the log)."""
 
     # -- the association's page -----------------------------------------------------------
@@ -118,7 +120,7 @@ class AnswerFlow(Generic[Entity, View]):
         self._after_accept(association)
         return self._answer_view("accepted", change.after, association, assignment, "accepted")
 
-    def decline(self, token: str, reason: Optional[str], comment: Optional[str]) -> View:
+    def decline(self, token: str, reason: str | None, comment: str | None) -> View:
         if reason not in {value for value, _ in DECLINE_REASONS}:
             raise InvalidAnswer("reason", "Choisissez la raison du refus.")
         view, entity, association, assignment = self._open_to_answer(token)
@@ -130,7 +132,7 @@ class AnswerFlow(Generic[Entity, View]):
             return self.view(token)
         return self._answer_view("declined", after, association, assignment, "declined")
 
-    def _open(self, token: str) -> tuple[View, Entity, Optional[Association], Assignment, str]:
+    def _open(self, token: str) -> tuple[View, Entity, Association | None, Assignment, str]:
         assignment = self.links.read_answer_token(token)  # InvalidLink: tampered or expired
         if assignment.kind != self.record_type.KIND.name:
             raise InvalidLink("invalid")  # a link meant for another kind of record
@@ -139,14 +141,14 @@ class AnswerFlow(Generic[Entity, View]):
         state = entity.answer_state(assignment.association_id, assignment.attempt)
         return self._answer_view(state, entity, association, assignment), entity, association, assignment, state
 
-    def _open_to_answer(self, token: str) -> tuple[View, Optional[Entity], Optional[Association], Assignment]:
+    def _open_to_answer(self, token: str) -> tuple[View, Entity | None, Association | None, Assignment]:
         """The page, and the record if it still waits on this link's association."""
         view, entity, association, assignment, state = self._open(token)
         return view, (entity if state == "open" else None), association, assignment
 
     # -- a bounce of the association's mail ------------------------------------------------
 
-    def association_mail_bounced(self, mail_id: str, address: Optional[str], reason: str) -> bool:
+    def association_mail_bounced(self, mail_id: str, address: str | None, reason: str) -> bool:
         """Our mail `mail_id` (outbox) could not be delivered: if it is one of this kind's
         mails to the association the record waits on, route onward now; flag the address.
         False for another kind's mail, or an old one (the record has moved on)."""
@@ -194,14 +196,14 @@ class AnswerFlow(Generic[Entity, View]):
 
     # -- shared ---------------------------------------------------------------------------
 
-    def _route_onward(self, entity: Entity, move: Move[Entity]) -> Optional[RoutedRecord]:
+    def _route_onward(self, entity: Entity, move: Move[Entity]) -> RoutedRecord | None:
         """Route again without the association that lets it go, nor any that declined it,
         and apply `move` (decline, silence, bounce); None if another change of the record
         won meanwhile."""
         leaving = entity.association_id or ""
         excluded = entity.excluding(leaving)
 
-        def attempt(load_source: Any) -> Change:
+        def attempt(load_source: Any) -> Change[Entity]:
             decision, association = self._decide(entity, load_source, excluded)
             change = move(entity, decision, association, self._moment())
             self._commit(change)
@@ -216,12 +218,12 @@ class AnswerFlow(Generic[Entity, View]):
         self._routed_onward(leaving, change)
         return change.after
 
-    def _commit(self, change: Change) -> None:
+    def _commit(self, change: Change[Entity]) -> None:
         """Commit the change in one conditional transaction of the kind's store: that is
         the outcome. The mails it stored leave through the table's stream (services/outbox.py)."""
         self.store.commit_change(record_change(change, self.render, self.clock, self.settings))
 
-    def _committed(self, change: Change) -> bool:
+    def _committed(self, change: Change[Entity]) -> bool:
         """Commit; False if the record moved on since it was read (another change won)."""
         try:
             self._commit(change)
@@ -235,13 +237,13 @@ class AnswerFlow(Generic[Entity, View]):
         self,
         state: str,
         entity: RoutedRecord,
-        association: Optional[Association],
+        association: Association | None,
         assignment: Assignment,
-        just_done: Optional[str] = None,
+        just_done: str | None = None,
     ) -> View:
         return cast(View, self.view_type(state, entity.to_record(), association, assignment, just_done))
 
-    def _association(self, association_id: Optional[str]) -> Optional[Association]:
+    def _association(self, association_id: str | None) -> Association | None:
         return self.directory.snapshot().get(association_id) if association_id else None
 
     def _load(self, record_id: str) -> Entity:

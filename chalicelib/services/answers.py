@@ -1,4 +1,4 @@
-"""Use case: the association answers (contract section 9), or does not.
+"""Use case: the association answers (docs/contract.md §9), or does not.
 
 Accept: the request is the association's, its contact details are shown, the requester is
 told. Decline: the request goes to the next candidate under policy v1, never back to an
@@ -10,8 +10,9 @@ once, and the address is flagged. Every change is one conditional transaction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from ..domain.models import Association
 from ..domain.request import Change, Request
@@ -57,19 +58,19 @@ class AnswerService(AnswerFlow[Request, AnswerView]):
     def _after_accept(self, association: Association) -> None:
         self.directory.note_released(association.id)
 
-    def _with_retries(self, attempt: Callable[[DirectorySnapshot], Change]) -> Change:
+    def _with_retries(self, attempt: Callable[[DirectorySnapshot], Change[Request]]) -> Change[Request]:
         return commit_with_retries(self.directory, attempt)
 
     def _decide(
         self, entity: Request, snapshot: DirectorySnapshot, excluded: tuple[str, ...]
-    ) -> tuple[RoutingDecision, Optional[Association]]:
+    ) -> tuple[RoutingDecision, Association | None]:
         """Policy v1 on the snapshot's load counts."""
         decision = route_request(
             entity.routing_query(), snapshot.index, snapshot.load, excluded, self.settings.routing_weights
         )
         return decision, snapshot.get(decision.association_id) if decision.association_id else None
 
-    def _routed_onward(self, leaving: str, change: Change) -> None:
+    def _routed_onward(self, leaving: str, change: Change[Request]) -> None:
         self.directory.note_released(leaving)
         if change.after.association_id:
             self.directory.note_taken(change.after.association_id)

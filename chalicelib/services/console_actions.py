@@ -1,4 +1,4 @@
-"""The console's actions on a request (contract section 10, issue 12).
+"""The console's actions on a request (docs/contract.md §10).
 
 Each is a Request transition committed as the other use cases commit theirs, a timeline
 event whose actor is the operator's address: "Attribuer" (sticky, capacity held unless an
@@ -9,7 +9,7 @@ and "Effacer les données personnelles" (admins, GDPR art. 17).
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from ..domain.change import InvalidTransition
 from ..domain.operators import Operator
@@ -57,8 +57,9 @@ class RequestActions(ConsoleParts):
                     + (", ou cochez « Dépasser la capacité »." if operator.is_admin else "."),
                     409,
                 )
+            # _transition calls the lambda at once, inside this iteration.
             change = self._transition(
-                lambda: request.assign(association, operator.email, reason, self._moment(), override_capacity)
+                lambda: request.assign(association, operator.email, reason, self._moment(), override_capacity)  # noqa: B023
             )
             try:
                 self._commit(change)
@@ -86,7 +87,7 @@ class RequestActions(ConsoleParts):
                 "Cette demande a été attribuée à la main : cochez « Confirmer » pour la router à nouveau.", 409
             )
 
-        def attempt(snapshot: DirectorySnapshot) -> Change:
+        def attempt(snapshot: DirectorySnapshot) -> Change[Request]:
             decision = route_request(
                 request.routing_query(), snapshot.index, snapshot.load, request.declined, self.settings.routing_weights
             )
@@ -168,13 +169,13 @@ class RequestActions(ConsoleParts):
             raise ConsoleRefusal("Les données de cette demande ont été effacées : elle ne peut plus être routée.")
 
     @staticmethod
-    def _transition(make: Callable[[], Change]) -> Change:
+    def _transition(make: Callable[[], Change[Request]]) -> Change[Request]:
         try:
             return make()
         except InvalidTransition:
             raise ConsoleRefusal("Cette action n'est pas possible dans l'état actuel de la demande.") from None
 
-    def _moved(self, change: Change) -> None:
+    def _moved(self, change: Change[Request]) -> None:
         """The directory's cached load follows the association the request left or reached."""
         before, after = change.before, change.after
         if (
@@ -190,7 +191,7 @@ class RequestActions(ConsoleParts):
         ):
             self.directory.note_taken(after.association_id)
 
-    def _commit_once(self, change: Change) -> None:
+    def _commit_once(self, change: Change[Request]) -> None:
         try:
             self._commit(change)
         except Rejected as refused:
@@ -198,5 +199,5 @@ class RequestActions(ConsoleParts):
                 raise changed_meanwhile() from None
             raise
 
-    def _commit(self, change: Change) -> None:
+    def _commit(self, change: Change[Request]) -> None:
         self.requests.commit_change(record_change(change, self.mails.render, self.clock, self.settings))

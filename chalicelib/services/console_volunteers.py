@@ -1,4 +1,4 @@
-"""The console's "Bénévoles" tab (contract section 11, issue 13): volunteers' sign-ups in
+"""The console's "Bénévoles" tab (docs/contract.md §11, docs/volunteers.md): volunteers' sign-ups in
 the requests' queue, on the sign-ups' store (its status counters, its queue pages), and a
 sign-up's page: its profile, the routing explanation, the timeline.
 
@@ -9,8 +9,6 @@ on the sign-ups' store ("Attribuer" and "Clore" are a request's transitions only
 """
 
 from __future__ import annotations
-
-from typing import Optional
 
 from ..domain.operators import Operator
 from .console import ConsoleService, RequestPage
@@ -31,7 +29,7 @@ class VolunteerConsole(ConsoleService):
         "assigned": "Attribuée par l'équipe",
     }
 
-    def signup_page(self, reference: str, operator: Optional[Operator] = None) -> RequestPage:
+    def signup_page(self, reference: str, operator: Operator | None = None) -> RequestPage:
         signup = self._load_record(reference)
         snapshot = self.directory.snapshot()
         candidates, excluded = routing_explanation(signup.routing or {}, snapshot)

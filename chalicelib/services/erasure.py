@@ -20,7 +20,8 @@ scrubbed again (what an older version threaded onto the stub) and every copy swe
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ..config import Settings
 from ..domain.erasure import scrub_event
@@ -40,10 +41,10 @@ class Erasure:
         render: RenderMail,
         clock: Clock,
         settings: Settings,
-        raw_mail: Optional[RawMailStore] = None,
-        outbox: Optional[OutboxStore] = None,
-        sent_mail: Optional[MailSender] = None,
-        quarantine: Optional[Any] = None,
+        raw_mail: RawMailStore | None = None,
+        outbox: OutboxStore | None = None,
+        sent_mail: MailSender | None = None,
+        quarantine: Any | None = None,
     ):
         """`store`: the record's kind's store; `render`: how its kind's mails are written
         (an erasure sends none); `quarantine`: services.mail_intake.Quarantine."""

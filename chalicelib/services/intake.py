@@ -11,18 +11,19 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Generic, Optional, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..config import Settings
 from ..domain.change import Event, MailIntent, Moment
 from ..domain.mentor import MentorSignup
 from ..domain.models import NewRequest
+from ..domain.reference import new_reference
 from ..domain.request import Change, Request
 from ..domain.routed_record import RoutedRecord
 from ..domain.routing import RoutingDecision, route_request
 from ..domain.territory import Place, departement_place, resolve_place
-from ..domain.reference import new_reference
 from ..domain.vocabulary import Status
 from .clock import Clock
 from .concurrency import commit_with_retries
@@ -48,16 +49,16 @@ class Idempotency:
     must_match_body: bool = False
 
     @staticmethod
-    def of_api(key: str, body: Any) -> "Idempotency":
+    def of_api(key: str, body: Any) -> Idempotency:
         canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return Idempotency(f"api:{key}", hashlib.sha256(canonical.encode()).hexdigest(), must_match_body=True)
 
     @staticmethod
-    def of_form(submission_id: str) -> "Idempotency":
+    def of_form(submission_id: str) -> Idempotency:
         return Idempotency(f"form:{submission_id}", "")
 
     @staticmethod
-    def of_mail(message_key: str) -> "Idempotency":
+    def of_mail(message_key: str) -> Idempotency:
         return Idempotency(f"mail:{message_key}", "")
 
 
@@ -66,7 +67,7 @@ class IntakeResult:
     id: str
     reference: str
     status: str
-    association: Optional[dict[str, Optional[str]]]
+    association: dict[str, str | None] | None
     mail_ids: tuple[str, ...] = ()
     replayed: bool = False  # the same submission again: this is the first one's answer
 
@@ -74,7 +75,7 @@ class IntakeResult:
         return {"id": self.id, "reference": self.reference, "status": self.status, "association": self.association}
 
     @staticmethod
-    def of(record: RoutedRecord, mail_ids: tuple[str, ...] = ()) -> "IntakeResult":
+    def of(record: RoutedRecord, mail_ids: tuple[str, ...] = ()) -> IntakeResult:
         """The answer to a submission that made `record` (as routed)."""
         association = {"id": record.association_id, "name": record.association_name} if record.association_id else None
         return IntakeResult(record.id, record.reference, record.status.value, association, mail_ids)
@@ -102,7 +103,7 @@ class Received(Generic[Record]):
 def commit_submission(
     commit: Callable[[], IntakeResult],
     store: RoutedStore[Any],
-    idempotency: Optional[Idempotency],
+    idempotency: Idempotency | None,
     now: int,
 ) -> IntakeResult:
     """Commit a submission (a request, a sign-up), answering its transaction's guards: a
@@ -131,8 +132,8 @@ def replay(store: RoutedStore[Any], idempotency: Idempotency, now: int) -> Intak
 
 def hold_guards(
     write: SubmissionGuards,
-    idempotency: Optional[Idempotency],
-    rate_key: Optional[str],
+    idempotency: Idempotency | None,
+    rate_key: str | None,
     response: dict[str, Any],
     at: int,
     settings: Settings,
@@ -154,8 +155,8 @@ def submission_write(
     mails: list[OutgoingMail],
     events: list[Event],
     at: Moment,
-    idempotency: Optional[Idempotency],
-    rate_key: Optional[str],
+    idempotency: Idempotency | None,
+    rate_key: str | None,
     settings: Settings,
 ) -> NewRecord[Record]:
     """A submission's first commit (a request's, a sign-up's): the record as routed, its
@@ -174,7 +175,7 @@ def submission_write(
     return write
 
 
-def capacity_taken(change: Change[Any]) -> Optional[tuple[str, Optional[int]]]:
+def capacity_taken(change: Change[Any]) -> tuple[str, int | None] | None:
     """The association a first routing gives a place to, with its capacity: the
     transaction's condition that it is not full."""
     taken = next((c for c in change.load if c.delta > 0), None)
@@ -192,15 +193,15 @@ class IntakeService:
     def accept(
         self,
         new: NewRequest,
-        idempotency: Optional[Idempotency] = None,
-        rate_key: Optional[str] = None,
+        idempotency: Idempotency | None = None,
+        rate_key: str | None = None,
     ) -> IntakeResult:
         """Route and store a request in one transaction; its mails wait in the outbox."""
         now = self.clock.now()
         at = Moment(now.epoch, now.iso)
         place = resolve_place(new.postal_code, new.city) if new.postal_code else None
         if place is None and new.departement:
-            place = departement_place(new.departement)  # routes on the département (contract 6)
+            place = departement_place(new.departement)  # routes on the département (docs/contract.md §6)
         received = Received(self._received(new, place, at), new_reference)
 
         def attempt(snapshot: DirectorySnapshot) -> IntakeResult:
@@ -233,7 +234,7 @@ class IntakeService:
         )
         return result
 
-    def _received(self, s: NewRequest, place: Optional[Place], at: Moment) -> Request:
+    def _received(self, s: NewRequest, place: Place | None, at: Moment) -> Request:
         return Request(
             id=uuid.uuid4().hex,
             reference=new_reference(),
@@ -255,7 +256,7 @@ class IntakeService:
         return route_request(request.routing_query(), snapshot.index, snapshot.load, (), self.settings.routing_weights)
 
     def _write(
-        self, s: NewRequest, change: Change, at: Moment, idempotency: Optional[Idempotency], rate_key: Optional[str]
+        self, s: NewRequest, change: Change[Request], at: Moment, idempotency: Idempotency | None, rate_key: str | None
     ) -> NewRecord[Request]:
         request = change.after
         mails = [self.mails.render(intent, request) for intent in change.mails]

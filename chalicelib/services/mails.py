@@ -1,4 +1,4 @@
-"""The mails the service writes, composed from a stored request (contract sections 7, 9).
+"""The mails the service writes, composed from a stored request (docs/contract.md §7, §9).
 
 Rendered before the transaction that stores them in the outbox: what is committed is
 exactly what will be sent, however late the sweeper sends it.
@@ -7,7 +7,8 @@ exactly what will be sent, however late the sweeper sends it.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from ..config import Settings
 from ..domain.mail_headers import clean_msg_id, header_text
@@ -20,12 +21,12 @@ from .ports import Assignment, OutgoingMail
 RenderMail = Callable[[str, dict[str, Any]], tuple[str, str, str]]
 
 
-def message_id_for(mail_id: str, reference: Optional[str], domain: str) -> str:
+def message_id_for(mail_id: str, reference: str | None, domain: str) -> str:
     """Our Message-IDs carry the reference: a reply's In-Reply-To finds its request."""
     return f"<{mail_id}.{reference}@{domain}>" if reference else f"<{mail_id}@{domain}>"
 
 
-def structure_label(referent: Optional[dict[str, Any]]) -> Optional[str]:
+def structure_label(referent: dict[str, Any] | None) -> str | None:
     if not referent or not referent.get("structure_type"):
         return None
     return StructureType(referent["structure_type"]).label
@@ -48,7 +49,7 @@ def request_facts(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _departement_only(place: dict[str, Any]) -> Optional[str]:
+def _departement_only(place: dict[str, Any]) -> str | None:
     """A place known only to its département (mail intake): "Seine-Saint-Denis (93)"."""
     from ..domain.territory import departement_name
 
@@ -56,7 +57,7 @@ def _departement_only(place: dict[str, Any]) -> Optional[str]:
     return f"{departement_name(code)} ({code})" if code and not place.get("postal_code") else None
 
 
-def requester_address(request: dict[str, Any]) -> Optional[str]:
+def requester_address(request: dict[str, Any]) -> str | None:
     """Who hears from us about a request: the referent who asked, else the youth."""
     referent = request.get("referent")
     return referent.get("email") if referent else request["fields"].get("email")
@@ -68,11 +69,11 @@ def compose_mail(
     template: str,
     context: dict[str, Any],
     to: str,
-    record: Optional[dict[str, Any]],
+    record: dict[str, Any] | None,
     *,
     auto: str = "auto-generated",
-    reply_to: Optional[str] = None,
-    in_reply_to: Optional[str] = None,
+    reply_to: str | None = None,
+    in_reply_to: str | None = None,
 ) -> OutgoingMail:
     """One mail of the outbox, rendered now from `template` (subject, text and HTML), about
     `record` (a request or a sign-up: its reference in the Message-ID), or about none."""
@@ -107,10 +108,10 @@ class MailComposer:
         template: str,
         context: dict[str, Any],
         to: str,
-        request: Optional[dict[str, Any]],
+        request: dict[str, Any] | None,
         auto: str = "auto-generated",
-        reply_to: Optional[str] = None,
-        in_reply_to: Optional[str] = None,
+        reply_to: str | None = None,
+        in_reply_to: str | None = None,
     ) -> OutgoingMail:
         return compose_mail(
             self.render_mail,

@@ -1,4 +1,4 @@
-"""The mails of a volunteer's sign-up (contract section 11), composed from the stored record.
+"""The mails of a volunteer's sign-up (docs/contract.md §11), composed from the stored record.
 
 As services/mails.py for requests: rendered before the transaction that stores them in
 the outbox. The association's mails hold the volunteer's profile and never their email
@@ -7,7 +7,8 @@ address or phone number; those are on the answer page once the association accep
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from ..config import Settings
 from ..domain.mentor import MentorSignup
@@ -45,7 +46,7 @@ class MentorMails:
         self.answer_url = answer_url
 
     def _mail(
-        self, template: str, context: dict[str, Any], to: str, signup: dict[str, Any], reply_to: Optional[str] = None
+        self, template: str, context: dict[str, Any], to: str, signup: dict[str, Any], reply_to: str | None = None
     ) -> OutgoingMail:
         # The outbox notes a mail given up on the record of this id; a sign-up's id
         # names no request, so that note is skipped rather than misfiled.

@@ -1,4 +1,4 @@
-"""Use cases of volunteer mentors (contract section 11), with the machinery of requests.
+"""Use cases of volunteer mentors (docs/contract.md §11), with the machinery of requests.
 
 - `MentorService.sign_up`: route under mentor v1, then ONE transaction (the sign-up, its
   reference, timeline, mails, idempotency record, per-IP counter and the association's
@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Optional
+from typing import Any
 
 from ..domain.change import Moment
-from ..domain.mentor import MentorChange, MentorSignup, new_mentor_reference
+from ..domain.mentor import MentorSignup, new_mentor_reference
 from ..domain.mentor_routing import MentorRoutingDecision, route_mentor
 from ..domain.mentor_submission import MentorSubmission
 from ..domain.models import Association
+from ..domain.routed_record import Change
 from ..domain.territory import resolve_place
 from ..domain.vocabulary import Status
 from .answering import AnswerFlow, AnswerPageState
@@ -55,8 +57,8 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         self,
         submission: MentorSubmission,
         channel: str,
-        idempotency: Optional[Idempotency] = None,
-        rate_key: Optional[str] = None,
+        idempotency: Idempotency | None = None,
+        rate_key: str | None = None,
     ) -> IntakeResult:
         """Route and store a sign-up in one transaction; its mails wait in the outbox."""
         if idempotency:
@@ -105,7 +107,7 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         return result
 
     def _write(
-        self, change: MentorChange, at: Moment, idempotency: Optional[Idempotency], rate_key: Optional[str]
+        self, change: Change[MentorSignup], at: Moment, idempotency: Idempotency | None, rate_key: str | None
     ) -> NewRecord[MentorSignup]:
         mails = [self.mails.render(intent, change.after) for intent in change.mails]
         return submission_write(change, mails, list(change.events), at, idempotency, rate_key, self.settings)
@@ -140,12 +142,12 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
 
     def _decide(
         self, entity: MentorSignup, load: dict[str, int], excluded: tuple[str, ...]
-    ) -> tuple[MentorRoutingDecision, Optional[Association]]:
+    ) -> tuple[MentorRoutingDecision, Association | None]:
         """Mentor v1 on the mentor load counters."""
         decision = self._route(entity, load, excluded)
         return decision, self._association(decision.association_id)
 
-    def _routed_onward(self, leaving: str, change: MentorChange) -> None:
+    def _routed_onward(self, leaving: str, change: Change[MentorSignup]) -> None:
         log.info(
             "mentor sign-up routed onward",
             extra={"reference": change.after.reference, "status": change.after.status.value},
@@ -175,17 +177,17 @@ class MentorQueries:
     mentors: MentorStore
     clock: Clock
 
-    def get(self, id_or_reference: str) -> Optional[dict[str, Any]]:
+    def get(self, id_or_reference: str) -> dict[str, Any] | None:
         stored = self.mentors.get(id_or_reference.strip(), self.clock.now().epoch)
         return signup_view(stored) if stored else None
 
     def list(
         self,
-        status: Optional[str] = None,
-        association: Optional[str] = None,
+        status: str | None = None,
+        association: str | None = None,
         limit: int = 50,
-        cursor: Optional[str] = None,
-    ) -> tuple[list[dict[str, Any]], Optional[str]]:
+        cursor: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """A page, newest first, with the next page's cursor (None on the last)."""
         return read_page(
             lambda: self.mentors.page(self.clock.now().epoch, status, association, limit, cursor),

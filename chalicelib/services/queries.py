@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
-from .clock import Clock
 from ..domain.request import Request
+from .clock import Clock
 from .ports import MailLogStore, Record, RequestStore
 
 # A page of the request list: its size unless asked, and the most one may ask.
@@ -51,17 +53,17 @@ def request_view(request: Request, with_timeline: bool = True) -> dict[str, Any]
     )
 
 
-def _place_view(place: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
-    """The stored place with the contract's names (section 6): commune, departement, region."""
+def _place_view(place: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored place with the names of docs/contract.md §6: commune, departement, region."""
     if not place:
         return None
     return {"commune": place.get("commune_code"), **place}
 
 
-Page = tuple[list[dict[str, Any]], Optional[str]]
+Page = tuple[list[dict[str, Any]], str | None]
 
 
-def read_page(read: Callable[[], tuple[list[Record], Optional[str]]], view: Callable[[Record], dict[str, Any]]) -> Page:
+def read_page(read: Callable[[], tuple[list[Record], str | None]], view: Callable[[Record], dict[str, Any]]) -> Page:
     """One page of a store's list in the admin API's shape, with the next page's cursor; a
     cursor that is not one of ours is the store's InvalidCursor (a ValueError)."""
     items, next_cursor = read()
@@ -74,17 +76,17 @@ class RequestQueries:
     mail_log: MailLogStore
     clock: Clock
 
-    def get(self, id_or_reference: str) -> Optional[dict[str, Any]]:
+    def get(self, id_or_reference: str) -> dict[str, Any] | None:
         stored = self.requests.get(id_or_reference.strip(), self.clock.now().epoch)
         return request_view(stored) if stored else None
 
-    def list(self, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]) -> Page:
+    def list(self, status: str | None, association: str | None, limit: int, cursor: str | None) -> Page:
         return read_page(
             lambda: self.requests.page(self.clock.now().epoch, status, association, limit, cursor),
             lambda request: request_view(request, with_timeline=False),
         )
 
-    def quarantined(self, limit: int) -> list[dict[str, Any]]:
+    def quarantined(self, limit: int) -> builtins.list[dict[str, Any]]:  # `list` here is the method above
         """Inbound mail that could not be parsed, newest first, with the reason and where
         the raw mail is kept."""
         return self.mail_log.list_quarantine(self.clock.now().epoch, limit)

@@ -9,7 +9,8 @@ kind of record, given its kind (domain/record_kind.py).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..config import Settings
 from ..domain.change import MailIntent, Moment
@@ -45,7 +46,7 @@ def timeline_expiry(record: RoutedRecord, settings: Settings) -> int:
     return record.expires_at + (retention_seconds(longer, settings) if longer else 0)
 
 
-def record_change(change: Change, render: RenderMail, clock: Clock, settings: Settings) -> RecordChange[Any]:
+def record_change(change: Change[Any], render: RenderMail, clock: Clock, settings: Settings) -> RecordChange[Any]:
     """A change as the transaction that commits it (answers, the console, an erasure): the
     write is refused unless the record is still in the state it was read in."""
     before, after = change.before, change.after

@@ -4,7 +4,7 @@ accept or decline posted from it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -17,7 +17,7 @@ from ..services.answers import DECLINE_REASONS, AnswerView, InvalidAnswer, Unkno
 from ..services.mails import request_facts, structure_label
 from ..services.ports import AnswerLinks, InvalidLink
 from . import forms, security
-from .parsing import MAX_FORM_BYTES, BodyRefused
+from .parsing import MAX_FORM_BYTES, BodyRefused, body_bytes
 from .responses import error_page, page
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class AnswerPages:
             return self.answers
         return self.mentors if kind == VOLUNTEER.name else self.answers
 
-    def _render(self, view: Any, token: str, errors: Optional[list[FieldError]] = None, status: int = 200) -> Response:
+    def _render(self, view: Any, token: str, errors: list[FieldError] | None = None, status: int = 200) -> Response:
         if isinstance(view, AnswerView):
             return self._answer(view, token, errors, status)
         from .mentor_answer_pages import mentor_answer_page
@@ -101,7 +101,7 @@ class AnswerPages:
         return self._render(view, token)
 
     def post(self, token: str, request: Request) -> Response:
-        raw = request.raw_body or b""
+        raw = body_bytes(request)
         if len(raw) > MAX_FORM_BYTES:
             return error_page(self.settings, 413, "Envoi trop long", "Le texte envoyé est trop long.")
         try:
@@ -147,7 +147,7 @@ class AnswerPages:
         return self._render(view, token)
 
     def _answer(
-        self, view: AnswerView, token: str, errors: Optional[list[FieldError]] = None, status: int = 200
+        self, view: AnswerView, token: str, errors: list[FieldError] | None = None, status: int = 200
     ) -> Response:
         request = view.request
         facts = {**request_facts(request), "received_at": french_date(request["created_at"])}

@@ -1,11 +1,12 @@
-"""The JSON API (contract section 4): submissions from partners, and the operators' reads
+"""The JSON API (docs/contract.md §4): submissions from partners, and the operators' reads
 and directory (admin token)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING
 
 from chalice import Response
 
@@ -53,7 +54,7 @@ class Api:
 
     # -- the operators' reads and the directory (admin token) ----------------------------
 
-    def _admin_only(self, request: Request) -> Optional[Response]:
+    def _admin_only(self, request: Request) -> Response | None:
         return admin_refusal(request, self.settings)
 
     def get_request(self, request: Request, id_or_reference: str) -> Response:

@@ -1,4 +1,4 @@
-"""The console's queue and request pages (contract section 10): HTTP in, use cases out.
+"""The console's queue and request pages (docs/contract.md §10): HTTP in, use cases out.
 
 Every page and action passes ConsoleDoor.guard first (no session: to /console/connexion;
 a POST without the session's anti-forgery field: 403; an admin action asked by an
@@ -7,8 +7,9 @@ operator: 403). The use cases are services/console.py's; nothing here reads stor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from chalice import Response
@@ -27,6 +28,7 @@ from ..services.console_volunteers import VolunteerConsole
 from ..services.mentor_mails import mentor_profile
 from ..services.ports import InvalidCursor
 from .console import ConsoleRoom, console_page, guarded_page, invalid_page_link, redirect
+from .parsing import query_of
 
 if TYPE_CHECKING:
     from chalice.app import Request
@@ -93,7 +95,7 @@ class ConsoleQueue(ConsoleRoom):
         return self._show(session, reference, done=self._done(request))
 
     def _done(self, request: Request) -> Any:
-        done = DONE.get((request.query_params or {}).get("fait") or "")
+        done = DONE.get(query_of(request).get("fait") or "")
         return done.format(noun=self.noun) if done else None
 
     def _show(self, session: ConsoleSession, reference: str, status: int = 200, **context: Any) -> Response:

@@ -6,7 +6,8 @@ form kept as typed), the redirect to the thank-you page and that page."""
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from chalice import Response
@@ -14,11 +15,12 @@ from chalice import Response
 from ..config import Settings
 from ..domain.reference import is_reference
 from ..domain.submission import FieldError, InvalidSubmission
-from ..services.intake import Idempotency, RateLimited
+from ..services.intake import Idempotency
 from ..services.ports import StorageUnavailable
+from ..services.rate_limit import RateLimited
 from . import security
 from .boundary import RETRY_AFTER_SECONDS
-from .parsing import MAX_FORM_BYTES, BodyRefused
+from .parsing import MAX_FORM_BYTES, BodyRefused, body_bytes, query_of
 from .responses import error_page, page, too_many
 
 if TYPE_CHECKING:
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 
 Submission = TypeVar("Submission")
 # Shows the form again: (values, errors, status, return_to, unavailable) -> the page.
-ShowForm = Callable[[dict[str, Any], list[FieldError], int, Optional[str], bool], Response]
+ShowForm = Callable[[dict[str, Any], list[FieldError], int, str | None, bool], Response]
 
 
 def form_page(
@@ -38,7 +40,7 @@ def form_page(
     values: dict[str, Any],
     errors: list[FieldError],
     status: int,
-    return_to: Optional[str],
+    return_to: str | None,
     unavailable: bool,
     field_of: Callable[[str], str] = str,
     **context: Any,
@@ -77,14 +79,14 @@ def post_form(
     too_long_title: str,
     read: Callable[[bytes], dict[str, Any]],
     parse: Callable[[dict[str, Any]], Submission],
-    store: Callable[[Submission, Optional[Idempotency], Optional[str]], Any],
+    store: Callable[[Submission, Idempotency | None, str | None], Any],
     new_reference: Callable[[], str],
     show_form: ShowForm,
 ) -> Response:
     """A form's post: `read` its fields (BodyRefused), `parse` them into a submission
     (InvalidSubmission: the form again, 422), `store` it (submission, idempotency,
     rate_key) and redirect to the thank-you page with the result's reference."""
-    raw = request.raw_body or b""
+    raw = body_bytes(request)
     if len(raw) > MAX_FORM_BYTES:
         return error_page(
             settings,
@@ -130,7 +132,7 @@ def post_form(
     return redirect_to_thanks(settings, path, result.reference, return_to)
 
 
-def redirect_to_thanks(settings: Settings, path: str, reference: str, return_to: Optional[str]) -> Response:
+def redirect_to_thanks(settings: Settings, path: str, reference: str, return_to: str | None) -> Response:
     """303 to the partner's page (`return_to`, its `ref` added) or to our own `{path}/merci`."""
     if return_to:
         sep = "&" if "?" in return_to else "?"
@@ -142,7 +144,7 @@ def redirect_to_thanks(settings: Settings, path: str, reference: str, return_to:
 
 def thanks_page(settings: Settings, request: Request, path: str, template: str, title: str, **context: Any) -> Response:
     """The thank-you page, showing the reference of `?ref=`; 404 for what is no reference."""
-    ref = (request.query_params or {}).get("ref", "")
+    ref = query_of(request).get("ref", "")
     if not is_reference(ref):
         return error_page(settings, 404, "Référence inconnue", "Cette page de confirmation n'existe pas.", path)
     return page(settings, template, page_title=title, reference=ref, **context)

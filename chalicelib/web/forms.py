@@ -61,7 +61,7 @@ def _typed(value: Any) -> Any:
 
 
 def submission_data(values: dict[str, Any], form_kind: str) -> dict[str, Any]:
-    """The form's flat fields as the nested submission of the API (contract section 4)."""
+    """The form's flat fields as the nested submission of the API (docs/contract.md §4)."""
     data = {k: _typed(values.get(k)) for k in YOUTH_FIELDS}
     if isinstance(data["postal_code"], str):
         data["postal_code"] = "".join(data["postal_code"].split())

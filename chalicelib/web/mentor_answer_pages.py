@@ -4,7 +4,7 @@ the door (body limits, cross-site and anti-forgery checks, the decision); this r
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from chalice import Response
 
@@ -34,7 +34,7 @@ def mentor_answer_page(
     links: AnswerLinks,
     view: MentorAnswerView,
     token: str,
-    errors: Optional[list[FieldError]] = None,
+    errors: list[FieldError] | None = None,
     status: int = 200,
 ) -> Response:
 

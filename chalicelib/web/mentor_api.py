@@ -1,4 +1,4 @@
-"""The JSON API of volunteer mentors (contract section 11): `POST /api/v1/mentors` (the
+"""The JSON API of volunteer mentors (docs/contract.md §11): `POST /api/v1/mentors` (the
 same door as `POST /api/v1/requests`: body limits, cross-site check, Idempotency-Key,
 per-IP limit) and the admin read `GET /api/v1/mentors/{id_or_reference}`."""
 

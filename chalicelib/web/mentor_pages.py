@@ -1,4 +1,4 @@
-"""The volunteer's pages: `/devenir-mentor`, its post and its thank-you page (contract 11).
+"""The volunteer's pages: `/devenir-mentor`, its post and its thank-you page (docs/contract.md §11).
 
 The same door as the youth's form (web/form_door.py serves both): body limits, the
 cross-site check, the honeypot, the submission id issued with the form, the per-IP limit,
@@ -8,7 +8,7 @@ cross-site check, the honeypot, the submission id issued with the form, the per-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from chalice import Response
@@ -132,7 +132,7 @@ class MentorPages:
         values: dict[str, Any],
         errors: list[FieldError],
         status: int,
-        return_to: Optional[str],
+        return_to: str | None,
         unavailable: bool = False,
     ) -> Response:
         return form_page(

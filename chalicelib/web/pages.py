@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from chalice import Response
 
+from ..adapters.templates import static_file
 from ..config import Settings
 from ..domain.models import NewRequest
 from ..domain.reference import new_reference
@@ -16,7 +17,7 @@ from ..domain.submission import FieldError, parse_submission
 from ..domain.vocabulary import Channel
 from . import forms, security
 from .form_door import form_page, post_form, thanks_page
-from ..adapters.templates import static_file
+from .parsing import query_of
 from .responses import api_error, not_found_page, page
 
 if TYPE_CHECKING:
@@ -24,7 +25,14 @@ if TYPE_CHECKING:
 
     from ..services.intake import IntakeService
 
-FORM_KINDS = {
+
+class FormKind(TypedDict):
+    path: str
+    channel: Channel
+    title: str
+
+
+FORM_KINDS: dict[str, FormKind] = {
     "youth": {"path": "/demande", "channel": Channel.FORM, "title": "Demander un mentor"},
     "referent": {
         "path": "/orienter",
@@ -69,7 +77,7 @@ class Pages:
             body = static_file(name) if kind else None
         except FileNotFoundError:
             body = None
-        if body is None:
+        if kind is None or body is None:
             return not_found_page(self.settings)
         return Response(
             body=body.decode("utf-8"),
@@ -85,7 +93,7 @@ class Pages:
     # -- the two forms -------------------------------------------------------------------
 
     def form_page(self, kind: str, request: Request) -> Response:
-        query = request.query_params or {}
+        query = query_of(request)
         return self._form(
             kind, {"publics": []}, [], 200, security.safe_return_url(query.get("return_to"), self.settings)
         )
@@ -96,7 +104,7 @@ class Pages:
         values: dict[str, Any],
         errors: list[FieldError],
         status: int,
-        return_to: Optional[str],
+        return_to: str | None,
         unavailable: bool = False,
     ) -> Response:
         return form_page(

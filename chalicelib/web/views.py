@@ -124,7 +124,7 @@ def console_queue(services: Services) -> ConsoleQueue:
 
 
 def console_volunteers(services: Services) -> ConsoleQueue:
-    """The volunteers' queue and one sign-up's page (issue 13): the requests' room on the
+    """The volunteers' queue and one sign-up's page (docs/volunteers.md): the requests' room on the
     sign-ups' store (services/console_volunteers.py)."""
     from ..services.console_volunteers import VolunteerConsole
     from .console_queue import ConsoleQueue

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -17,12 +17,12 @@ from chalicelib.domain.routed_record import RoutedRecord
 from chalicelib.domain.vocabulary import Status
 from chalicelib.services.ports import Event, NewRecord, OutgoingMail, RecordChange
 
-NOW = int(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc).timestamp())
+NOW = int(datetime(2026, 11, 24, 9, 0, tzinfo=UTC).timestamp())
 DAY = 86400
 
 
 def iso(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # The kinds of routed record, each with its store's name in Stores: the twins' tests run on both.
@@ -62,7 +62,7 @@ def stores(request):
     return Stores.on_dynamodb(table, mail_grace_seconds=120)
 
 
-def mail(request_id: Optional[str] = None, **overrides: Any) -> OutgoingMail:
+def mail(request_id: str | None = None, **overrides: Any) -> OutgoingMail:
     fields: dict[str, Any] = dict(
         id=uuid.uuid4().hex,
         message_id=f"<{uuid.uuid4().hex}@lementorat.fr>",
@@ -80,7 +80,7 @@ def mail(request_id: Optional[str] = None, **overrides: Any) -> OutgoingMail:
 def record(
     created: int = NOW,
     status: str = "routed",
-    association: Optional[str] = "asso",
+    association: str | None = "asso",
     attempt: int = 1,
     retention: int = 30 * DAY,
     kind: type[RoutedRecord] = Request,
@@ -113,7 +113,7 @@ def intake(
     created: int = NOW,
     mails: int = 1,
     retention: int = 30 * DAY,
-    capacity_of: Optional[tuple[str, Optional[int]]] = ("asso", None),
+    capacity_of: tuple[str, int | None] | None = ("asso", None),
     kind: type[RoutedRecord] = Request,
     keep: int = 0,
     **request: Any,

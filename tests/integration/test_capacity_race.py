@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from chalicelib.domain.request import Request
 from chalicelib.services.ports import Event, NewRecord, Refusal, Rejected
 
-NOW = int(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc).timestamp())
+NOW = int(datetime(2026, 11, 24, 9, 0, tzinfo=UTC).timestamp())
 AT = "2026-11-24T09:00:00.000000Z"
 
 

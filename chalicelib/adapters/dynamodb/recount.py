@@ -15,10 +15,10 @@ mended by running it again, since each run writes the same items.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
-from ..counters import counter_expiry
 from ...domain.record_kind import REQUEST
+from ..counters import counter_expiry
 from .routed import _with_expiry
 from .stats import ASSOCIATION_PK, COUNTER, DAY_PK
 from .table import DynamoTable, _expired, _n, _s, _unjson
@@ -33,7 +33,7 @@ class DynamoRecountStore:
     def stored_requests(self, now: int) -> list[dict[str, Any]]:
         """Every unexpired request with its events (oldest first) and expiry."""
         metas: dict[str, dict[str, Any]] = {}
-        events: dict[str, list[dict[str, Any]]] = {}
+        events: dict[str, list[tuple[str, dict[str, Any]]]] = {}  # record pk -> (sort key, event)
         args: dict[str, Any] = {
             "TableName": self.table.name,
             "FilterExpression": "begins_with(pk, :req) AND (sk = :meta OR begins_with(sk, :event))",
@@ -80,7 +80,7 @@ class DynamoRecountStore:
         self._replace(puts, held)
 
     def replace_aggregates(
-        self, first_day: str, last_day: str, counts: dict[tuple[str, Optional[str]], dict[str, int]]
+        self, first_day: str, last_day: str, counts: dict[tuple[str, str | None], dict[str, int]]
     ) -> None:
         puts = []
         for (day, association), counters in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):

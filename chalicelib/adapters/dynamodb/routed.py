@@ -43,7 +43,8 @@ event may be appended past (append_event).
 
 from __future__ import annotations
 
-from typing import Any, Generic, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, Generic
 
 from ...domain.record_kind import RecordKind
 from ...domain.reference import is_reference
@@ -345,7 +346,7 @@ class DynamoRoutedStore(Generic[Record]):
 
     # -- reading -------------------------------------------------------------------
 
-    def idempotency(self, key: str, now: int) -> Optional[StoredIdempotency]:
+    def idempotency(self, key: str, now: int) -> StoredIdempotency | None:
         item = self.table.client.get_item(
             TableName=self.table.name, Key={"pk": _s(f"IDEM#{key}"), "sk": _s("IDEM")}, ConsistentRead=True
         ).get("Item")
@@ -353,7 +354,7 @@ class DynamoRoutedStore(Generic[Record]):
             return None
         return StoredIdempotency(item["fingerprint"]["S"], _unjson(item))
 
-    def get(self, id_or_reference: str, now: int) -> Optional[Record]:
+    def get(self, id_or_reference: str, now: int) -> Record | None:
         """The record with its timeline; None once expired, whatever TTL deletion has done yet."""
         kind, rid = self.kind, id_or_reference
         if is_reference(id_or_reference):
@@ -378,8 +379,8 @@ class DynamoRoutedStore(Generic[Record]):
         return self.record_type.from_record(record)
 
     def page(
-        self, now: int, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]
-    ) -> tuple[list[Record], Optional[str]]:
+        self, now: int, status: str | None, association: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[Record], str | None]:
         """One page, newest first: a status, an association (its index, the status
         filtered), or every record. As a Query with a filter, `limit` counts the items
         read, expired ones included."""
@@ -389,13 +390,13 @@ class DynamoRoutedStore(Generic[Record]):
     def queue_page(
         self,
         now: int,
-        status: Optional[str],
-        association: Optional[str],
-        created_from: Optional[str],
-        created_to: Optional[str],
+        status: str | None,
+        association: str | None,
+        created_from: str | None,
+        created_to: str | None,
         limit: int,
-        cursor: Optional[str],
-    ) -> tuple[list[QueuedRecord[Record]], Optional[str]]:
+        cursor: str | None,
+    ) -> tuple[list[QueuedRecord[Record]], str | None]:
         """One page of the console's queue, as `page`, with creation times in [from, to]
         as a key condition, each record with its `last_event` (the activity badge)."""
         items, next_cursor = self._query_page(now, status, association, limit, cursor, created_from, created_to)
@@ -407,13 +408,13 @@ class DynamoRoutedStore(Generic[Record]):
     def _query_page(
         self,
         now: int,
-        status: Optional[str],
-        association: Optional[str],
+        status: str | None,
+        association: str | None,
         limit: int,
-        cursor: Optional[str],
-        created_from: Optional[str],
-        created_to: Optional[str],
-    ) -> tuple[list[dict[str, Any]], Optional[str]]:
+        cursor: str | None,
+        created_from: str | None,
+        created_to: str | None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
         kind = self.kind
         names: dict[str, str] = {"#exp": "expires_at"}
         values: dict[str, Any] = {":now": _n(now)}

@@ -20,8 +20,9 @@ import random
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from ...services.ports import Refusal, Rejected, StorageUnavailable
 
@@ -158,7 +159,7 @@ def _expired(item: dict[str, Any], now: int) -> bool:
 
 def iso(ts: int) -> str:
     """Sort keys carry times as fixed-width UTC text, so that they sort as they happened."""
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def rate_counter_key(key: str) -> tuple[str, str]:
@@ -210,7 +211,7 @@ class DynamoTable:
     def __init__(self, name: str, client_factory: Callable[[], Any], sleep: Callable[[float], None] = time.sleep):
         self.name = name
         self._client_factory = client_factory
-        self._client: Optional[_OutageAware] = None
+        self._client: _OutageAware | None = None
         self._lock = threading.Lock()
         self.sleep = sleep  # the pause between two sends of a batch's unprocessed writes
 
@@ -314,7 +315,8 @@ class DynamoTable:
             client.transact_write_items(TransactItems=[item for _, item in labelled])
         except client.exceptions.TransactionCanceledException as exc:
             reasons = exc.response.get("CancellationReasons", [])
-            for (label, _), reason in zip(labelled, reasons):
+            # One reason per item when DynamoDB gives them; none at all otherwise.
+            for (label, _), reason in zip(labelled, reasons, strict=False):
                 if reason.get("Code") == "ConditionalCheckFailed":
                     raise Rejected(_REFUSED_BY[label]) from None
             if any(r.get("Code") in _THROTTLED_REASONS for r in reasons):

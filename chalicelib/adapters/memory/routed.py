@@ -11,7 +11,8 @@ event rank already taken. An erasure is a change with its timeline rewritten scr
 from __future__ import annotations
 
 import json
-from typing import Any, Generic, Optional
+from functools import partial
+from typing import Any, Generic
 
 from ...domain.reference import is_reference
 from ...domain.statistics import change_counts
@@ -120,7 +121,7 @@ class MemoryRoutedStore(Generic[Record]):
             if delta > 0:
                 directory.take_capacity(self.load, tx, association_id, capacity)
             else:
-                tx.then(lambda a=association_id, d=delta: directory.move_load(self.load, a, d))
+                tx.then(partial(directory.move_load, self.load, association_id, delta))
         if (before.status, counter_day(self.kind, before)) != (after.status, counter_day(self.kind, after)):
             self._count(tx, before, -1)
             self._count(tx, after, 1)
@@ -196,23 +197,23 @@ class MemoryRoutedStore(Generic[Record]):
 
     # -- reading -------------------------------------------------------------------
 
-    def idempotency(self, key: str, now: int) -> Optional[StoredIdempotency]:
+    def idempotency(self, key: str, now: int) -> StoredIdempotency | None:
         with self.state.lock:
             found = self.state.idempotency.get(key)
         if found is None or expired(found[2], now):
             return None
         return StoredIdempotency(found[0], json.loads(found[1]))
 
-    def _record(self, stored: StoredRequest, events: Optional[list[dict[str, Any]]] = None) -> Record:
+    def _record(self, stored: StoredRequest, events: list[dict[str, Any]] | None = None) -> Record:
         record = {**json.loads(stored.body), "expires_at": stored.expires_at}
         if events is not None:
             record["events"] = events
         return self.record_type.from_record(record)
 
-    def get(self, id_or_reference: str, now: int) -> Optional[Record]:
+    def get(self, id_or_reference: str, now: int) -> Record | None:
         """The record with its timeline; None once expired."""
         with self.state.lock:
-            rid: Optional[str] = id_or_reference
+            rid: str | None = id_or_reference
             if is_reference(id_or_reference):
                 ref = self.references.get(id_or_reference)
                 rid = ref[0] if ref and not expired(ref[1], now) else None
@@ -224,8 +225,8 @@ class MemoryRoutedStore(Generic[Record]):
             return self._record(stored, events)
 
     def page(
-        self, now: int, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]
-    ) -> tuple[list[Record], Optional[str]]:
+        self, now: int, status: str | None, association: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[Record], str | None]:
         """Newest first. Like a DynamoDB Query with a filter, `limit` counts the records
         read, expired ones included, and a full page always gives a cursor."""
         rows, next_cursor = self.queue_page(now, status, association, None, None, limit, cursor)
@@ -234,13 +235,13 @@ class MemoryRoutedStore(Generic[Record]):
     def queue_page(
         self,
         now: int,
-        status: Optional[str],
-        association: Optional[str],
-        created_from: Optional[str],
-        created_to: Optional[str],
+        status: str | None,
+        association: str | None,
+        created_from: str | None,
+        created_to: str | None,
         limit: int,
-        cursor: Optional[str],
-    ) -> tuple[list[QueuedRecord[Record]], Optional[str]]:
+        cursor: str | None,
+    ) -> tuple[list[QueuedRecord[Record]], str | None]:
         """`page` with creation times in [from, to], each record with `last_event` (the
         queue's activity badge)."""
         low, high = created_from or "", created_to or "\uffff"
