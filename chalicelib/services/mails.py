@@ -133,26 +133,10 @@ class RecordMails:
     # -- what every kind does alike --------------------------------------------------------
 
     def _mail(
-        self,
-        template: str,
-        context: dict[str, Any],
-        to: str,
-        record: Optional[dict[str, Any]],
-        auto: str = "auto-generated",
-        reply_to: Optional[str] = None,
-        in_reply_to: Optional[str] = None,
+        self, template: str, context: dict[str, Any], to: str, record: Optional[dict[str, Any]], **headers: Any
     ) -> OutgoingMail:
-        return compose_mail(
-            self.render_mail,
-            self.settings,
-            template,
-            context,
-            to,
-            record,
-            auto=auto,
-            reply_to=reply_to,
-            in_reply_to=in_reply_to,
-        )
+        """`headers`: compose_mail's `auto`, `reply_to` and `in_reply_to`."""
+        return compose_mail(self.render_mail, self.settings, template, context, to, record, **headers)
 
     def render(self, intent: MailIntent, entity: RoutedRecord) -> OutgoingMail:
         """The mail a transition asked for, rendered from the record's new state."""
@@ -248,7 +232,15 @@ class MailComposer(RecordMails):
         inbound_id = (request.get("inbound") or {}).get("message_id")
         # An answer to a mail is "auto-replied" (RFC 3834) and threads under it.
         auto = "auto-replied" if request["channel"] == Channel.EMAIL.value else "auto-generated"
-        return self._mail(self.acknowledgement_kind, context, to, request, auto, self._reply_to(), inbound_id)
+        return self._mail(
+            self.acknowledgement_kind,
+            context,
+            to,
+            request,
+            auto=auto,
+            reply_to=self._reply_to(),
+            in_reply_to=inbound_id,
+        )
 
     def console_sign_in(self, to: str, url: str, minutes: int) -> OutgoingMail:
         """An operator's one-time sign-in link: about no request."""
