@@ -146,7 +146,7 @@ def api_list_requests():
 
 @app.route("/api/v1/requests/{id_or_reference}", methods=["GET"])
 def api_get_request(id_or_reference):
-    return api().get_request(app.current_request, id_or_reference)
+    return api().get_record(app.current_request, id_or_reference)
 
 
 @app.route("/api/v1/admin/associations", methods=["PUT"], content_types=ANY)
@@ -463,4 +463,4 @@ def api_mentor_submit():
 
 @app.route("/api/v1/mentors/{id_or_reference}", methods=["GET"])
 def api_get_mentor(id_or_reference):
-    return mentor_api().get_signup(app.current_request, id_or_reference)
+    return mentor_api().get_record(app.current_request, id_or_reference)

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from chalice import Response
 
-from ..config import Settings
 from ..domain.digits import whole_number
 from ..domain.models import ASSOCIATION_ID_PATTERN, NewRequest
-from ..domain.submission import parse_submission
+from ..domain.submission import Submission, parse_submission
 from ..domain.vocabulary import Channel, Status
 from ..services.directory import API_AUTHOR, InvalidDirectory
 from ..services.ports import InvalidCursor
 from ..services.queries import DEFAULT_PAGE, MAX_PAGE
-from .json_door import admin_refusal, json_submission
+from .json_door import RecordApi, admin_refusal
 from .parsing import MAX_DIRECTORY_BYTES, BodyRefused, parse_json
 from .responses import api_error, json_response
 
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from chalice.app import Request
 
     from ..services.directory import DirectoryService
-    from ..services.intake import IntakeService
+    from ..services.intake import Idempotency, IntakeResult, IntakeService
     from ..services.outbox import OutboxService
     from ..services.queries import RequestQueries
 
@@ -33,36 +32,31 @@ LISTED_AT_MOST = 100  # quarantined and failed mails: the newest, for an operato
 
 
 @dataclass(frozen=True, kw_only=True)
-class Api:
-    settings: Settings
+class Api(RecordApi):
+    """A request's doors (web/json_door.py: `submit`, `get_record`), and the operators'."""
+
     intake: IntakeService
     requests: RequestQueries
     directory: DirectoryService
     outbox: OutboxService
     healthy: Callable[[], bool]  # storage answers (the composition root knows how to ask)
+    missing = "no such request"
 
-    def submit(self, request: Request) -> Response:
-        return json_submission(
-            request,
-            self.settings,
-            lambda body: parse_submission(body, json=True),
-            lambda submission, idempotency, rate_key: self.intake.accept(
-                NewRequest.from_submission(submission, Channel.API), idempotency, rate_key
-            ),
-        )
+    def _parse(self, body: dict[str, Any]) -> Submission:
+        return parse_submission(body, json=True)
+
+    def _store(
+        self, submission: Submission, idempotency: Optional[Idempotency], rate_key: Optional[str]
+    ) -> IntakeResult:
+        return self.intake.accept(NewRequest.from_submission(submission, Channel.API), idempotency, rate_key)
+
+    def _find(self, id_or_reference: str) -> Optional[dict[str, Any]]:
+        return self.requests.get(id_or_reference)
 
     # -- the operators' reads and the directory (admin token) ----------------------------
 
     def _admin_only(self, request: Request) -> Optional[Response]:
         return admin_refusal(request, self.settings)
-
-    def get_request(self, request: Request, id_or_reference: str) -> Response:
-        if (denied := self._admin_only(request)) is not None:
-            return denied
-        found = self.requests.get(id_or_reference)
-        if found is None:
-            return api_error("id", "no such request", 404)
-        return json_response(found)
 
     def list_requests(self, request: Request) -> Response:
         if (denied := self._admin_only(request)) is not None:
