@@ -443,17 +443,17 @@ def mentor_api():
 
 @app.route("/devenir-mentor", methods=PAGE)
 def mentor_form():
-    return mentor_pages().form_page(app.current_request)
+    return mentor_pages().form_page("mentor", app.current_request)
 
 
 @app.route("/devenir-mentor", methods=["POST"], content_types=FORM)
 def mentor_form_post():
-    return mentor_pages().form_post(app.current_request)
+    return mentor_pages().form_post("mentor", app.current_request)
 
 
 @app.route("/devenir-mentor/merci", methods=PAGE)
 def mentor_thanks():
-    return mentor_pages().thanks_page(app.current_request)
+    return mentor_pages().thanks_page("mentor", app.current_request)
 
 
 @app.route("/api/v1/mentors", methods=["POST"], content_types=ANY)

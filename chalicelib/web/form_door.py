@@ -1,12 +1,16 @@
 """What the anonymous forms share (the youth's and referent's, web/pages.py; the
 volunteer's, web/mentor_pages.py): the form page with its error summary, the post's way
 in (body limits, cross-site check, honeypot, submission id, per-IP limit, 503 with the
-form kept as typed), the redirect to the thank-you page and that page."""
+form kept as typed), the redirect to the thank-you page and that page. `AnonymousForm`
+holds what is each form's own; `FormRoom` serves a room's forms by their kind."""
 
 from __future__ import annotations
 
+import copy
 import secrets
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Optional, TypeVar
 from urllib.parse import urlencode
 
 from chalice import Response
@@ -14,7 +18,7 @@ from chalice import Response
 from ..config import Settings
 from ..domain.reference import is_reference
 from ..domain.submission import FieldError, InvalidSubmission
-from ..services.intake import Idempotency, RateLimited
+from ..services.intake import Idempotency, IntakeResult, RateLimited
 from ..services.ports import StorageUnavailable
 from . import security
 from .boundary import RETRY_AFTER_SECONDS
@@ -146,3 +150,90 @@ def thanks_page(settings: Settings, request: Request, path: str, template: str, 
     if not is_reference(ref):
         return error_page(settings, 404, "Référence inconnue", "Cette page de confirmation n'existe pas.", path)
     return page(settings, template, page_title=title, reference=ref, **context)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnonymousForm:
+    """What one anonymous form has of its own: its address, titles and templates, its
+    fields (how the body is read, the order of the error summary, the empty form's values
+    and the page's context) and how they make a submission."""
+
+    path: str
+    title: str
+    template: str
+    page_order: Iterable[str]
+    empty: Mapping[str, Any]  # the values of the form before anything is typed
+    read: Callable[[bytes], dict[str, Any]]
+    parse: Callable[[dict[str, Any]], Any]
+    new_reference: Callable[[], str]
+    too_long_title: str
+    thanks_template: str
+    thanks_title: str
+    field_of: Callable[[str], str] = str
+    context: Mapping[str, Any] = field(default_factory=dict)  # what the form's page also reads
+    thanks_context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormRoom:
+    """A room serving anonymous forms by kind ("youth", "referent", "mentor"): each page,
+    post and thank-you page; a subclass lists its forms and stores their submissions."""
+
+    settings: Settings
+    FORMS: ClassVar[Mapping[str, AnonymousForm]]
+
+    def _store(
+        self, kind: str, submission: Any, idempotency: Optional[Idempotency], rate_key: Optional[str]
+    ) -> IntakeResult:
+        raise NotImplementedError
+
+    def form_page(self, kind: str, request: Request) -> Response:
+        query = request.query_params or {}
+        return_to = security.safe_return_url(query.get("return_to"), self.settings)
+        # A copy: the page's values are this request's, never the form's shared empty ones.
+        return self._form(kind, copy.deepcopy(dict(self.FORMS[kind].empty)), [], 200, return_to)
+
+    def _form(
+        self,
+        kind: str,
+        values: dict[str, Any],
+        errors: list[FieldError],
+        status: int,
+        return_to: Optional[str],
+        unavailable: bool = False,
+    ) -> Response:
+        form = self.FORMS[kind]
+        return form_page(
+            self.settings,
+            form.template,
+            form.title,
+            form.path,
+            form.page_order,
+            values,
+            errors,
+            status,
+            return_to,
+            unavailable,
+            field_of=form.field_of,
+            **form.context,
+        )
+
+    def form_post(self, kind: str, request: Request) -> Response:
+        form = self.FORMS[kind]
+        return post_form(
+            self.settings,
+            request,
+            path=form.path,
+            too_long_title=form.too_long_title,
+            read=form.read,
+            parse=form.parse,
+            store=partial(self._store, kind),
+            new_reference=form.new_reference,
+            show_form=partial(self._form, kind),
+        )
+
+    def thanks_page(self, kind: str, request: Request) -> Response:
+        form = self.FORMS[kind]
+        return thanks_page(
+            self.settings, request, form.path, form.thanks_template, form.thanks_title, **form.thanks_context
+        )
