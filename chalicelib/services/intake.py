@@ -69,8 +69,26 @@ class IntakeResult:
     mail_ids: tuple[str, ...] = ()
     replayed: bool = False  # the same submission again: this is the first one's answer
 
+    @staticmethod
+    def of_record(record: dict[str, Any], mail_ids: tuple[str, ...] = ()) -> "IntakeResult":
+        """The answer to a submission stored as `record` (a request, a sign-up)."""
+        return IntakeResult(record["id"], record["reference"], record["status"], record["association"], mail_ids)
+
     def as_response(self) -> dict[str, Any]:
         return {"id": self.id, "reference": self.reference, "status": self.status, "association": self.association}
+
+    def log_received(self, logger: logging.Logger, what: str, channel: str) -> None:
+        """`what` ("request received") with its reference, channel and outcome: enough to
+        follow a submission, nothing personal. On the use case's own logger."""
+        logger.info(
+            what,
+            extra={
+                "reference": self.reference,
+                "channel": channel,
+                "status": self.status,
+                "association": (self.association or {}).get("id"),
+            },
+        )
 
 
 Record = TypeVar("Record", Request, MentorSignup)
@@ -189,16 +207,7 @@ class IntakeService:
             return result
         if result.association:
             self.directory.note_taken(result.association["id"])
-        # Reference, channel, outcome: enough to follow a request, nothing personal.
-        log.info(
-            "request received",
-            extra={
-                "reference": result.reference,
-                "channel": new.channel.value,
-                "status": result.status,
-                "association": (result.association or {}).get("id"),
-            },
-        )
+        result.log_received(log, "request received", new.channel.value)
         return result
 
     def _received(self, s: NewRequest, place: Optional[Place], at: Moment) -> Request:
@@ -242,5 +251,4 @@ class IntakeService:
         return write
 
     def _result(self, w: IntakeWrite) -> IntakeResult:
-        r = w.request
-        return IntakeResult(r["id"], r["reference"], r["status"], r["association"], tuple(m.id for m in w.mails))
+        return IntakeResult.of_record(w.request, tuple(m.id for m in w.mails))

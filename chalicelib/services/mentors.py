@@ -85,23 +85,14 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             change = received.record.first_routing(decision, self._association(decision.association_id), at)
             write = self._write(change, at, idempotency, rate_key)
             self.mentors.commit_signup(write)
-            return self._result(write.signup, tuple(m.id for m in write.mails))
+            return IntakeResult.of_record(write.signup, tuple(m.id for m in write.mails))
 
         result = commit_submission(
             lambda: self._with_retries(attempt, received.new_reference_if_taken), self.mentors, idempotency, at.epoch
         )
         if result.replayed:
             return result
-        # Reference and outcome only: nothing personal in the log.
-        log.info(
-            "mentor sign-up received",
-            extra={
-                "reference": result.reference,
-                "channel": channel,
-                "status": result.status,
-                "association": (result.association or {}).get("id"),
-            },
-        )
+        result.log_received(log, "mentor sign-up received", channel)
         return result
 
     def _write(
@@ -118,12 +109,9 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             capacity_of=capacity_taken(change),
             at=at.epoch,
         )
-        hold_guards(write, idempotency, rate_key, self._result(write.signup).as_response(), at.epoch, self.settings)
+        response = IntakeResult.of_record(write.signup).as_response()
+        hold_guards(write, idempotency, rate_key, response, at.epoch, self.settings)
         return write
-
-    @staticmethod
-    def _result(record: dict[str, Any], mail_ids: tuple[str, ...] = ()) -> IntakeResult:
-        return IntakeResult(record["id"], record["reference"], record["status"], record["association"], mail_ids)
 
     # -- routing -----------------------------------------------------------------------
 

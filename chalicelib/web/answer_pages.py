@@ -140,17 +140,16 @@ class AnswerPages:
             **{kind.facts_name: {**kind.facts(record), "received_at": french_date(record["created_at"])}},
         )
 
-    def _link_error(self, why: str) -> Response:
-        status, heading, message = LINK_ERRORS[why]
+    def _link_error(self, bad: InvalidLink | UnknownRequest) -> Response:
+        """A link that is not valid, has expired, or names a record no longer there."""
+        status, heading, message = LINK_ERRORS[bad.why if isinstance(bad, InvalidLink) else "unknown"]
         return error_page(self.settings, status, heading, message)
 
     def show(self, token: str, request: Request) -> Response:
         try:
             view = self._for(token).view(token)
-        except InvalidLink as bad:
-            return self._link_error(bad.why)
-        except UnknownRequest:
-            return self._link_error("unknown")
+        except (InvalidLink, UnknownRequest) as bad:
+            return self._link_error(bad)
         return self._render(view, token)
 
     def post(self, token: str, request: Request) -> Response:
@@ -190,10 +189,8 @@ class AnswerPages:
                 view = answers.decline(token, values.get("reason"), values.get("comment"))
             else:
                 return error_page(self.settings, 400, "Réponse incomprise", "Choisissez « Accepter » ou « Refuser ».")
-        except InvalidLink as bad:
-            return self._link_error(bad.why)
-        except UnknownRequest:
-            return self._link_error("unknown")
+        except (InvalidLink, UnknownRequest) as bad:
+            return self._link_error(bad)
         except InvalidAnswer as wrong:
             view = answers.view(token)
             return self._render(view, token, [FieldError(field=wrong.field, message=wrong.message)], 422)
