@@ -71,10 +71,6 @@ class MentorSubmission(PersonFields):
     first_name: Optional[str] = Field(default=None, validate_default=True)
     last_name: Optional[str] = Field(default=None, validate_default=True)
     email: Optional[str] = Field(default=None, validate_default=True)
-    phone: Optional[str] = None
-    age: int
-    postal_code: str
-    city: Optional[str] = None
     occupation: Occupation
     modes: list[MentorMode]
     hours_per_month: int

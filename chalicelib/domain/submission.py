@@ -138,15 +138,25 @@ class Referent(BaseModel):
 
 
 class PersonFields(BaseModel):
-    """The checks of the fields every submission has (the youth's here, the volunteer's in
-    domain/mentor_submission.py): a phone, an age, where they live, a message, the consent.
-    Each subclass declares the fields, in its own order, and checks its own."""
+    """Who submits and where they live, the fields every submission begins with (the
+    youth's here, the volunteer's in domain/mentor_submission.py), with the checks of
+    those and of the message and consent every submission has. A subclass adds its own
+    fields after these, and may declare a name or the email again with its own default (a
+    field declared again keeps its place)."""
 
-    _phone_ok = field_validator("phone", mode="before", check_fields=False)(phone_value)
+    first_name: Optional[str] = None
+    last_name: Optional[str] = None
+    email: Optional[str] = None
+    phone: Optional[str] = None
+    age: int
+    postal_code: str
+    city: Optional[str] = None
+
+    _phone_ok = field_validator("phone", mode="before")(phone_value)
     _message = field_validator("message", mode="before", check_fields=False)(message_value)
-    _postal_code_ok = field_validator("postal_code", mode="before", check_fields=False)(postal_code_value)
-    _city = field_validator("city", mode="before", check_fields=False)(city_value)
-    _age = field_validator("age", mode="before", check_fields=False)(whole_number_value)
+    _postal_code_ok = field_validator("postal_code", mode="before")(postal_code_value)
+    _city = field_validator("city", mode="before")(city_value)
+    _age = field_validator("age", mode="before")(whole_number_value)
     _consent = field_validator("consent", mode="before", check_fields=False)(strict_bool)
 
 
@@ -159,13 +169,6 @@ class Submission(PersonFields):
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=lambda s: submission_schema(s))
 
-    first_name: Optional[str] = None
-    last_name: Optional[str] = None
-    email: Optional[str] = None
-    phone: Optional[str] = None
-    age: int
-    postal_code: str
-    city: Optional[str] = None
     situation: Situation
     need: Need
     publics: list[Public] = Field(default_factory=list)
