@@ -430,15 +430,15 @@ def console_directory_edit_post(association_id):
 
 
 def mentor_pages():
-    from chalicelib.web import mentor_views
+    from chalicelib.web import views
 
-    return guarded(mentor_views.mentor_pages)
+    return guarded(views.mentor_pages)
 
 
 def mentor_api():
-    from chalicelib.web import mentor_views
+    from chalicelib.web import views
 
-    return guarded(mentor_views.mentor_api)
+    return guarded(views.mentor_api)
 
 
 @app.route("/devenir-mentor", methods=PAGE)
