@@ -14,17 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping, Optional
 
 from .mentor_vocabulary import MentorMode, YouthAgeBand
-from .routing_common import (
-    NO_PLACE,
-    ScoredCandidate,
-    TerritoryWeights,
-    at_capacity,
-    best_first,
-    explanation,
-    load_share,
-    local_level,
-    unplaced,
-)
+from . import routing_common
+from .routing_common import ScoredCandidate, TerritoryWeights, best_first, explanation, local_level
 from .vocabulary import Need
 
 if TYPE_CHECKING:
@@ -139,8 +130,8 @@ def route_mentor(
     weights: MentorWeights = MentorWeights(),
 ) -> MentorRoutingDecision:
     """Pick the association for a volunteer under mentor v1, with the explanation."""
-    if unplaced(query):
-        return MentorRoutingDecision(None, NO_PLACE)
+    if routing_common.unplaced(query):
+        return MentorRoutingDecision(None, routing_common.NO_PLACE)
     left_out: dict[str, list[str]] = {rule: [] for rule in RULES}
     candidates: list[MentorCandidate] = []
     refused = set(declined)
@@ -149,7 +140,7 @@ def route_mentor(
         rule = _rule_failed(a, query, refused)
         if rule is None:
             in_use = load.get(a.id, 0)
-            if at_capacity(in_use, a.mentor_capacity):
+            if routing_common.at_capacity(in_use, a.mentor_capacity):
                 rule = "capacity"
             else:
                 candidates.append(_score(a, query, in_use, weights))
@@ -175,5 +166,5 @@ def _score(a: Association, q: MentorQuery, in_use: int, w: MentorWeights) -> Men
         territory=territory,
         territory_level=level,
         # A capacity of 0 never gets here (at_capacity): the share is requests' alike.
-        load_share=load_share(in_use, a.mentor_capacity),
+        load_share=routing_common.load_share(in_use, a.mentor_capacity),
     )

@@ -13,17 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping, Optional
 
-from .routing_common import (
-    NO_PLACE,
-    ScoredCandidate,
-    TerritoryWeights,
-    at_capacity,
-    best_first,
-    explanation,
-    load_share,
-    local_level,
-    unplaced,
-)
+from . import routing_common
+from .routing_common import ScoredCandidate, TerritoryWeights, best_first, explanation, local_level
 from .vocabulary import Need, Public, Situation
 
 if TYPE_CHECKING:  # the pydantic models are not needed to route, only to type
@@ -187,8 +178,8 @@ def route_request(
     weights: RoutingWeights = RoutingWeights(),
 ) -> RoutingDecision:
     """Pick the association for a request under policy v1, with the explanation."""
-    if unplaced(query):
-        return RoutingDecision(None, NO_PLACE, (), {}, index)
+    if routing_common.unplaced(query):
+        return RoutingDecision(None, routing_common.NO_PLACE, (), {}, index)
     if query.need is None:
         return RoutingDecision(None, "no need given", (), {}, index)
     if query.age is None:
@@ -229,7 +220,7 @@ def route_request(
     for pos in _bits(remaining):
         a = index.associations[pos]
         in_use = load.get(a.id, 0)
-        if at_capacity(in_use, a.capacity):
+        if routing_common.at_capacity(in_use, a.capacity):
             full |= 1 << pos
             continue
         candidates.append(_score(a, query, in_use, weights))
@@ -265,5 +256,5 @@ def _score(a: Association, q: RoutingQuery, in_use: int, w: RoutingWeights) -> C
         territory=territory,
         territory_level=level,
         first_need=first_need,
-        load_share=load_share(in_use, a.capacity),
+        load_share=routing_common.load_share(in_use, a.capacity),
     )

@@ -153,30 +153,28 @@ class RecordMails:
             return self.acknowledgement(record, to)
         raise ValueError(f"no mail for {intent.kind}")
 
-    def _answer_link(self, record: dict[str, Any], association: Association, attempt: int) -> str:
-        return self.answer_url(Assignment(record["id"], association.id, attempt, kind=self.link_kind))
+    def _to_association(
+        self, template: str, record: dict[str, Any], association: Association, attempt: int, **context: Any
+    ) -> OutgoingMail:
+        """A mail to the association the record is routed to, with its answer link."""
+        context.update(
+            reference=record["reference"],
+            association_name=association.name,
+            answer_url=self.answer_url(Assignment(record["id"], association.id, attempt, kind=self.link_kind)),
+        )
+        return self._mail(template, context, association.emails[0], record)
 
     def _routed(self, template: str, record: dict[str, Any], association: Association, attempt: int) -> OutgoingMail:
         # No contact detail of whoever submitted: shown once the association accepts.
-        context = {
-            **self.facts(record),
-            "reference": record["reference"],
-            "association_name": association.name,
-            "answer_url": self._answer_link(record, association, attempt),
-        }
-        return self._mail(template, context, association.emails[0], record)
+        return self._to_association(template, record, association, attempt, **self.facts(record))
 
     def _reminder(
         self, template: str, record: dict[str, Any], association: Association, attempt: int, days_waiting: int
     ) -> OutgoingMail:
-        context = {
-            "reference": record["reference"],
-            "association_name": association.name,
-            "answer_url": self._answer_link(record, association, attempt),
-            "days_waiting": days_waiting,
-            "reroute_in_days": max(self.settings.reroute_days - days_waiting, 1),
-        }
-        return self._mail(template, context, association.emails[0], record)
+        reroute_in_days = max(self.settings.reroute_days - days_waiting, 1)
+        return self._to_association(
+            template, record, association, attempt, days_waiting=days_waiting, reroute_in_days=reroute_in_days
+        )
 
     def _accepted(self, template: str, record: dict[str, Any], association: Association, to: str) -> OutgoingMail:
         context = {
