@@ -198,7 +198,7 @@ def send_outbox(event):
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def unanswered_requests(event):
     """Reminds associations that have not answered, routes onward after longer silence:
-    requests, then volunteers' sign-ups (contract 11)."""
+    requests, then volunteers' sign-ups (docs/contract.md §11)."""
     services().answers.sweep_silence()
     services().mentors.sweep_silence()
 
@@ -215,7 +215,7 @@ def mail_bounced(event):
     services().ses_bounce(event.message)
 
 
-# -- the operators' console (contract section 10) -------------------------------------
+# -- the operators' console (docs/contract.md §10) -------------------------------------
 
 
 @app.route("/console", methods=PAGE)
@@ -285,7 +285,7 @@ def console_request_action(reference, action):
     return getattr(console_queue(), actions[action])(app.current_request, reference)
 
 
-# -- console: volunteers' sign-ups (issue 13) --------------------------------------------
+# -- console: volunteers' sign-ups (docs/volunteers.md) ----------------------------------
 
 
 def console_volunteers():
@@ -426,7 +426,7 @@ def console_directory_edit_post(association_id):
     return console_directory().edit_post(app.current_request, association_id)
 
 
-# -- volunteers who want to mentor (contract section 11) --------------------------------
+# -- volunteers who want to mentor (docs/contract.md §11) --------------------------------
 
 
 def mentor_pages():

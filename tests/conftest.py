@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -72,7 +72,7 @@ def settings(dynamodb_endpoint, tmp_path):
 def clock():
     from chalicelib.adapters.clock import SettableClock
 
-    return SettableClock(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc))
+    return SettableClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
 
 
 def make_services(settings, clock=None, sender=None, directory=None, stores=None, mail_reader=None):
@@ -132,7 +132,7 @@ def association(id: str, **overrides):
 
 
 def youth(**overrides):
-    """A valid youth-form submission (contract section 2), as the API takes it."""
+    """A valid youth-form submission (docs/contract.md §2), as the API takes it."""
     data = {
         "first_name": "Léa",
         "last_name": "Martin",

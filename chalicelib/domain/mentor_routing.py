@@ -1,8 +1,8 @@
-"""Routing policy "mentor v1" (contract section 11): which association gets a volunteer.
+"""Routing policy "mentor v1" (docs/contract.md §11): which association gets a volunteer.
 
 A pure function over the directory, as domain/routing.py is for requests. The directory
 holds a few hundred associations at most and a sign-up is far rarer than a request, so
-each rule is a plain test per association, in the contract's order: the first rule that
+each rule is a plain test per association, in docs/contract.md §11's order: the first rule that
 leaves an association out is the one the explanation names. What both policies share (the
 territory levels and their weights, the candidates' ranking, the stored explanation) is
 domain/routing_common.py.
@@ -10,11 +10,12 @@ domain/routing_common.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Any
 
-from .mentor_vocabulary import MentorMode, YouthAgeBand
 from . import routing_common
+from .mentor_vocabulary import MentorMode, YouthAgeBand
 from .routing_common import ScoredCandidate, TerritoryWeights, best_first, explanation, local_level
 from .vocabulary import Need
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 POLICY_VERSION = "mentor-v1"
 
-# In the contract's order; "capacity" last, the one rule that reads live load.
+# In docs/contract.md §11's order; "capacity" last, the one rule that reads live load.
 RULES = ("active", "recruits_mentors", "territory", "need", "age", "declined", "capacity")
 
 
@@ -41,9 +42,9 @@ class MentorQuery:
     needs: tuple[Need, ...]
     youth_ages: tuple[YouthAgeBand, ...]
     modes: tuple[MentorMode, ...]
-    commune: Optional[str]
-    departement: Optional[str]
-    region: Optional[str]
+    commune: str | None
+    departement: str | None
+    region: str | None
 
     @property
     def remote(self) -> bool:
@@ -54,24 +55,24 @@ class MentorQuery:
 class MentorCandidate(ScoredCandidate):
     needs: int
 
-    def parts(self) -> dict:
+    def parts(self) -> dict[str, Any]:
         return {"needs": self.needs, "territory": self.territory, "territory_level": self.territory_level}
 
 
 @dataclass(frozen=True)
 class MentorRoutingDecision:
-    association_id: Optional[str]
-    reason: Optional[str]  # why triage, when association_id is None
+    association_id: str | None
+    reason: str | None  # why triage, when association_id is None
     candidates: tuple[MentorCandidate, ...] = ()  # best first
     excluded: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # rule -> association ids
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The explanation stored with the sign-up, as requests store theirs."""
         excluded = {rule: list(ids) for rule, ids in self.excluded.items() if ids}
         return explanation(POLICY_VERSION, self.association_id, self.reason, self.candidates, excluded)
 
 
-def territory_level(a: Association, q: MentorQuery) -> Optional[str]:
+def territory_level(a: Association, q: MentorQuery) -> str | None:
     """The most specific way `a` covers the volunteer; national only for remote mentoring
     (a national association is no candidate for a volunteer who offers only presentiel)."""
     level = local_level(a.territory, q)
@@ -84,7 +85,7 @@ def _ages_overlap(a: Association, bands: Iterable[YouthAgeBand]) -> bool:
     return any(low <= a.ages.max and a.ages.min <= high for low, high in (b.bounds for b in bands))
 
 
-def _rule_failed(a: Association, q: MentorQuery, declined: set[str]) -> Optional[str]:
+def _rule_failed(a: Association, q: MentorQuery, declined: set[str]) -> str | None:
     """The first rule of mentor v1 that leaves `a` out, before capacity; None if none does."""
     if not a.active:
         return "active"

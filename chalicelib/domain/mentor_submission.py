@@ -1,4 +1,4 @@
-"""A volunteer's sign-up, from the mentor form or the API, and its rules (contract 11).
+"""A volunteer's sign-up, from the mentor form or the API, and its rules (docs/contract.md §11).
 
 Pure validation, in the style of domain/submission.py: French messages, one per field,
 and the JSON types of the API taken exactly (an age is a number, a box a boolean) while
@@ -8,7 +8,7 @@ the OpenAPI document, so that a client learns them there rather than by trial.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -58,26 +58,26 @@ def _required_name(value: Any) -> str:
     return required(text_value(value, NAME_MAX))
 
 
-def _sector_value(value: Any) -> Optional[str]:
+def _sector_value(value: Any) -> str | None:
     return text_value(value, SECTOR_MAX)
 
 
 class MentorSubmission(PersonFields):
-    """A volunteer who wants to mentor (contract section 11)."""
+    """A volunteer who wants to mentor (docs/contract.md §11)."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=lambda s: mentor_submission_schema(s))
 
     # Validated when absent too: their validators say "Champ obligatoire."
-    first_name: Optional[str] = Field(default=None, validate_default=True)
-    last_name: Optional[str] = Field(default=None, validate_default=True)
-    email: Optional[str] = Field(default=None, validate_default=True)
+    first_name: str | None = Field(default=None, validate_default=True)
+    last_name: str | None = Field(default=None, validate_default=True)
+    email: str | None = Field(default=None, validate_default=True)
     occupation: Occupation
     modes: list[MentorMode]
     hours_per_month: int
     youth_ages: list[YouthAgeBand]
     needs: list[Need]
-    sector: Optional[str] = None
-    message: Optional[str] = None
+    sector: str | None = None
+    message: str | None = None
     commitment: bool = Field(default=False, validate_default=True)
     consent: bool = Field(default=False, validate_default=True)
 

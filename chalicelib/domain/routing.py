@@ -1,4 +1,4 @@
-"""Routing policy v1 (contract section 6): which association gets a request, and why.
+"""Routing policy v1 (docs/contract.md §6): which association gets a request, and why.
 
 A pure function over the directory. The directory is compiled once into bit masks (one
 bit per association, Python ints as bit sets) so that each rule of the policy is one
@@ -10,8 +10,9 @@ the stored explanation) is domain/routing_common.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Any
 
 from . import routing_common
 from .routing_common import ScoredCandidate, TerritoryWeights, best_first, explanation, local_level
@@ -22,14 +23,14 @@ if TYPE_CHECKING:  # the pydantic models are not needed to route, only to type
 
 POLICY_VERSION = "v1"
 
-# The rules in the order the contract lists them: an association left out is reported
+# The rules in the order docs/contract.md §6 lists them: an association left out is reported
 # with the first rule that left it out.
 RULES = ("active", "territory", "age", "situation", "need", "publics_required", "declined", "capacity")
 
 
 @dataclass(frozen=True)
 class RoutingWeights(TerritoryWeights):
-    """Score weights; configuration (ROUTING_WEIGHTS), defaults from the contract. The
+    """Score weights; configuration (ROUTING_WEIGHTS), defaults from docs/contract.md §6. The
     territory's (commune, departement, region, national) are routing_common's."""
 
     public: int = 10
@@ -40,13 +41,13 @@ class RoutingWeights(TerritoryWeights):
 class RoutingQuery:
     """What routing needs to know of a request; no contact details."""
 
-    age: Optional[int]
-    situation: Optional[Situation]
-    need: Optional[Need]
+    age: int | None
+    situation: Situation | None
+    need: Need | None
     publics: tuple[Public, ...]
-    commune: Optional[str]
-    departement: Optional[str]
-    region: Optional[str]
+    commune: str | None
+    departement: str | None
+    region: str | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +55,7 @@ class Candidate(ScoredCandidate):
     publics: int
     first_need: int
 
-    def parts(self) -> dict:
+    def parts(self) -> dict[str, Any]:
         return {
             "publics": self.publics,
             "territory": self.territory,
@@ -65,17 +66,17 @@ class Candidate(ScoredCandidate):
 
 @dataclass(frozen=True)
 class RoutingDecision:
-    association_id: Optional[str]
-    reason: Optional[str]  # why triage, when association_id is None
+    association_id: str | None
+    reason: str | None  # why triage, when association_id is None
     candidates: tuple[Candidate, ...]  # best first
     excluded: Mapping[str, int] = field(repr=False)  # rule -> mask of associations
-    index: "DirectoryIndex" = field(repr=False, compare=False)
+    index: DirectoryIndex = field(repr=False, compare=False)
 
     def excluded_ids(self) -> dict[str, list[str]]:
         return {rule: self.index.ids(mask) for rule, mask in self.excluded.items() if mask}
 
-    def as_dict(self) -> dict:
-        """The explanation stored with the request (contract section 6, last line)."""
+    def as_dict(self) -> dict[str, Any]:
+        """The explanation stored with the request (docs/contract.md §6, last line)."""
         return explanation(POLICY_VERSION, self.association_id, self.reason, self.candidates, self.excluded_ids())
 
 
@@ -92,7 +93,7 @@ class DirectoryIndex:
         self.by_departement: dict[str, int] = {}
         self.by_commune: dict[str, int] = {}
         self.by_age = [0] * 121
-        self.by_situation: dict[Optional[str], int] = {}
+        self.by_situation: dict[str | None, int] = {}
         self.by_need: dict[str, int] = {}
         self.no_public_required = 0
         self.by_public_required: dict[str, int] = {}

@@ -1,4 +1,4 @@
-"""A submission of the forms and the API, and its rules (contract sections 2 to 4).
+"""A submission of the forms and the API, and its rules (docs/contract.md §2 to §4).
 
 Pure validation; no I/O. Error messages are in French because they are shown, field by
 field, to the person who filled the form. The same rules, as JSON Schema, are in
@@ -8,7 +8,8 @@ domain/submission_schema.py.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Optional, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -74,15 +75,15 @@ def whole_number_value(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
-def _name(value: Any) -> Optional[str]:
+def _name(value: Any) -> str | None:
     return text_value(value, NAME_MAX)
 
 
-def city_value(value: Any) -> Optional[str]:
+def city_value(value: Any) -> str | None:
     return text_value(value, CITY_MAX)
 
 
-def required(value: Optional[str]) -> str:
+def required(value: str | None) -> str:
     if value is None:
         raise PydanticCustomError("missing", REQUIRED)
     return value
@@ -115,15 +116,15 @@ def distinct_texts(value: Any) -> Any:
 
 
 class Referent(BaseModel):
-    """The professional who submits for a youth (contract section 3)."""
+    """The professional who submits for a youth (docs/contract.md §3)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=lambda s: referent_schema(s))
 
-    name: Optional[str] = None
+    name: str | None = None
     # Validated when absent too: their validators say "Champ obligatoire."
-    email: Optional[str] = Field(default=None, validate_default=True)
-    phone: Optional[str] = None
-    structure_name: Optional[str] = Field(default=None, validate_default=True)
+    email: str | None = Field(default=None, validate_default=True)
+    phone: str | None = None
+    structure_name: str | None = Field(default=None, validate_default=True)
     structure_type: StructureType = StructureType.AUTRE
 
     _names = field_validator("name", "structure_name", mode="before")(_name)
@@ -144,13 +145,13 @@ class PersonFields(BaseModel):
     fields after these, and may declare a name or the email again with its own default (a
     field declared again keeps its place)."""
 
-    first_name: Optional[str] = None
-    last_name: Optional[str] = None
-    email: Optional[str] = None
-    phone: Optional[str] = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
     age: int
     postal_code: str
-    city: Optional[str] = None
+    city: str | None = None
 
     _phone_ok = field_validator("phone", mode="before")(phone_value)
     _message = field_validator("message", mode="before", check_fields=False)(message_value)
@@ -161,7 +162,7 @@ class PersonFields(BaseModel):
 
 
 class Submission(PersonFields):
-    """A request as the forms and the API take it (contract sections 2 to 4).
+    """A request as the forms and the API take it (docs/contract.md §2 to §4).
 
     The rules differ when a referent submits: younger children allowed, the youth's own
     contact optional. They are checked together in `_channel_rules`.
@@ -172,10 +173,10 @@ class Submission(PersonFields):
     situation: Situation
     need: Need
     publics: list[Public] = Field(default_factory=list)
-    message: Optional[str] = None
+    message: str | None = None
     consent: bool = False
     parental_consent: bool = False
-    referent: Optional[Referent] = None
+    referent: Referent | None = None
 
     _names = field_validator("first_name", "last_name", mode="before")(_name)
     _email_ok = field_validator("email", mode="before")(email_value)
@@ -183,7 +184,7 @@ class Submission(PersonFields):
     _dedupe_publics = field_validator("publics", mode="before")(distinct_texts)
 
     @model_validator(mode="after")
-    def _channel_rules(self) -> "Submission":
+    def _channel_rules(self) -> Submission:
         errors = channel_rule_errors(self.model_dump())
         if errors:
             raise _Collected(errors)
@@ -276,7 +277,7 @@ def parse_fields(
     model: type[Model],
     data: dict[str, Any],
     json: bool = False,
-    rules: Optional[Callable[[dict[str, Any]], list[tuple[str, str]]]] = None,
+    rules: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
 ) -> Model:
     """Validate a submission of `model` (a request, a sign-up), raising InvalidSubmission
     with one French message per field.
@@ -290,7 +291,7 @@ def parse_fields(
         return model.model_validate(data, context={"json": json})
     except ValidationError as exc:
         found: dict[str, str] = {}
-        collected_rules: Optional[list[tuple[str, str]]] = None
+        collected_rules: list[tuple[str, str]] | None = None
         for error in exc.errors():
             collected = (error.get("ctx") or {}).get("error")
             if isinstance(collected, _Collected):

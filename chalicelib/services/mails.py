@@ -1,4 +1,4 @@
-"""The mails the service writes, composed from a stored request (contract sections 7, 9).
+"""The mails the service writes, composed from a stored request (docs/contract.md §7, §9).
 
 Rendered before the transaction that stores them in the outbox: what is committed is
 exactly what will be sent, however late the sweeper sends it.
@@ -7,7 +7,8 @@ exactly what will be sent, however late the sweeper sends it.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable, ClassVar, Optional
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from ..config import Settings
 from ..domain.mail_headers import clean_msg_id, header_text
@@ -21,12 +22,12 @@ from .ports import Assignment, OutgoingMail
 RenderMail = Callable[[str, dict[str, Any]], tuple[str, str, str]]
 
 
-def message_id_for(mail_id: str, reference: Optional[str], domain: str) -> str:
+def message_id_for(mail_id: str, reference: str | None, domain: str) -> str:
     """Our Message-IDs carry the reference: a reply's In-Reply-To finds its request."""
     return f"<{mail_id}.{reference}@{domain}>" if reference else f"<{mail_id}@{domain}>"
 
 
-def structure_label(referent: Optional[dict[str, Any]]) -> Optional[str]:
+def structure_label(referent: dict[str, Any] | None) -> str | None:
     if not referent or not referent.get("structure_type"):
         return None
     return StructureType(referent["structure_type"]).label
@@ -49,7 +50,7 @@ def request_facts(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _departement_only(place: dict[str, Any]) -> Optional[str]:
+def _departement_only(place: dict[str, Any]) -> str | None:
     """A place known only to its département (mail intake): "Seine-Saint-Denis (93)"."""
     from ..domain.territory import departement_name
 
@@ -57,7 +58,7 @@ def _departement_only(place: dict[str, Any]) -> Optional[str]:
     return f"{departement_name(code)} ({code})" if code and not place.get("postal_code") else None
 
 
-def requester_address(request: dict[str, Any]) -> Optional[str]:
+def requester_address(request: dict[str, Any]) -> str | None:
     """Who hears from us about a request: the referent who asked, else the youth."""
     referent = request.get("referent")
     return referent.get("email") if referent else request["fields"].get("email")
@@ -69,11 +70,11 @@ def compose_mail(
     template: str,
     context: dict[str, Any],
     to: str,
-    record: Optional[dict[str, Any]],
+    record: dict[str, Any] | None,
     *,
     auto: str = "auto-generated",
-    reply_to: Optional[str] = None,
-    in_reply_to: Optional[str] = None,
+    reply_to: str | None = None,
+    in_reply_to: str | None = None,
 ) -> OutgoingMail:
     """One mail of the outbox, rendered now from `template` (subject, text and HTML), about
     `record` (a request or a sign-up: its reference in the Message-ID), or about none."""
@@ -126,14 +127,14 @@ class RecordMails:
         """What the acceptance says beyond the reference, the name and the association."""
         return {}
 
-    def _reply_to(self) -> Optional[str]:
+    def _reply_to(self) -> str | None:
         """Where a reply to the acceptance goes (None: to no one in particular)."""
         return None
 
     # -- what every kind does alike --------------------------------------------------------
 
     def _mail(
-        self, template: str, context: dict[str, Any], to: str, record: Optional[dict[str, Any]], **headers: Any
+        self, template: str, context: dict[str, Any], to: str, record: dict[str, Any] | None, **headers: Any
     ) -> OutgoingMail:
         """`headers`: compose_mail's `auto`, `reply_to` and `in_reply_to`."""
         return compose_mail(self.render_mail, self.settings, template, context, to, record, **headers)
@@ -196,7 +197,7 @@ class MailComposer(RecordMails):
     def facts(self, record: dict[str, Any]) -> dict[str, Any]:
         return request_facts(record)
 
-    def _reply_to(self) -> Optional[str]:
+    def _reply_to(self) -> str | None:
         # Replies go to the intake address, where the reference in the subject threads them.
         return self.settings.intake_addresses[0] if self.settings.intake_addresses else None
 

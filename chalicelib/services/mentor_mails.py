@@ -1,4 +1,4 @@
-"""The mails of a volunteer's sign-up (contract section 11), composed from the stored record.
+"""The mails of a volunteer's sign-up (docs/contract.md §11), composed from the stored record.
 
 As services/mails.py for requests: rendered before the transaction that stores them in
 the outbox. The association's mails hold the volunteer's profile and never their email

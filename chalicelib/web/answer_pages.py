@@ -3,8 +3,9 @@ accept or decline posted from it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -18,7 +19,7 @@ from ..services.answers import DECLINE_REASONS, InvalidAnswer, UnknownRequest
 from ..services.mails import request_facts, structure_label
 from ..services.ports import AnswerLinks, InvalidLink
 from . import forms, security
-from .parsing import MAX_FORM_BYTES, BodyRefused
+from .parsing import MAX_FORM_BYTES, BodyRefused, body_bytes
 from .responses import error_page, page
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class AnswerPages:
     links: AnswerLinks  # the CSRF token bound to each link
     # A link naming a volunteer's sign-up (its assignment's kind "mentor") is answered by
     # this use case, on its own page (web/mentor_answer_pages.py).
-    mentors: Optional[MentorService] = None
+    mentors: MentorService | None = None
 
     def _for(self, token: str) -> Any:
         """The use case a link's record belongs to. A link that does not read at all goes
@@ -117,7 +118,7 @@ class AnswerPages:
         return self.mentors if kind == "mentor" and self.mentors is not None else self.answers
 
     def _render(
-        self, view: AnswerPageState, token: str, errors: Optional[list[FieldError]] = None, status: int = 200
+        self, view: AnswerPageState, token: str, errors: list[FieldError] | None = None, status: int = 200
     ) -> Response:
         kind = answer_page_kind(view.assignment.kind)
         record = view.record
@@ -153,7 +154,7 @@ class AnswerPages:
         return self._render(view, token)
 
     def post(self, token: str, request: Request) -> Response:
-        raw = request.raw_body or b""
+        raw = body_bytes(request)
         if len(raw) > MAX_FORM_BYTES:
             return error_page(self.settings, 413, "Envoi trop long", "Le texte envoyé est trop long.")
         try:

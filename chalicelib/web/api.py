@@ -1,11 +1,12 @@
-"""The JSON API (contract section 4): submissions from partners, and the operators' reads
+"""The JSON API (docs/contract.md §4): submissions from partners, and the operators' reads
 and directory (admin token)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -45,17 +46,15 @@ class Api(RecordApi):
     def _parse(self, body: dict[str, Any]) -> Submission:
         return parse_submission(body, json=True)
 
-    def _store(
-        self, submission: Submission, idempotency: Optional[Idempotency], rate_key: Optional[str]
-    ) -> IntakeResult:
+    def _store(self, submission: Submission, idempotency: Idempotency | None, rate_key: str | None) -> IntakeResult:
         return self.intake.accept(NewRequest.from_submission(submission, Channel.API), idempotency, rate_key)
 
-    def _find(self, id_or_reference: str) -> Optional[dict[str, Any]]:
+    def _find(self, id_or_reference: str) -> dict[str, Any] | None:
         return self.requests.get(id_or_reference)
 
     # -- the operators' reads and the directory (admin token) ----------------------------
 
-    def _admin_only(self, request: Request) -> Optional[Response]:
+    def _admin_only(self, request: Request) -> Response | None:
         return admin_refusal(request, self.settings)
 
     def list_requests(self, request: Request) -> Response:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import copy
 import secrets
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
 from chalice import Response
@@ -17,11 +18,12 @@ from chalice import Response
 from ..config import Settings
 from ..domain.reference import is_reference
 from ..domain.submission import FieldError, InvalidSubmission
-from ..services.intake import Idempotency, IntakeResult, RateLimited
+from ..services.intake import Idempotency, IntakeResult
 from ..services.ports import StorageUnavailable
+from ..services.rate_limit import RateLimited
 from . import security
 from .boundary import RETRY_AFTER_SECONDS
-from .parsing import MAX_FORM_BYTES, BodyRefused
+from .parsing import MAX_FORM_BYTES, BodyRefused, body_bytes, query_of
 from .responses import error_page, page, too_many
 
 if TYPE_CHECKING:
@@ -58,14 +60,11 @@ class FormRoom:
     settings: Settings
     FORMS: ClassVar[Mapping[str, AnonymousForm]]
 
-    def _store(
-        self, kind: str, submission: Any, idempotency: Optional[Idempotency], rate_key: Optional[str]
-    ) -> IntakeResult:
+    def _store(self, kind: str, submission: Any, idempotency: Idempotency | None, rate_key: str | None) -> IntakeResult:
         raise NotImplementedError
 
     def form_page(self, kind: str, request: Request) -> Response:
-        query = request.query_params or {}
-        return_to = security.safe_return_url(query.get("return_to"), self.settings)
+        return_to = security.safe_return_url(query_of(request).get("return_to"), self.settings)
         # A copy: the page's values are this request's, never the form's shared empty ones.
         return self._form(kind, copy.deepcopy(dict(self.FORMS[kind].empty)), [], 200, return_to)
 
@@ -75,7 +74,7 @@ class FormRoom:
         values: dict[str, Any],
         errors: list[FieldError],
         status: int,
-        return_to: Optional[str],
+        return_to: str | None,
         unavailable: bool = False,
     ) -> Response:
         """The form, with one message a field (the first), summed up in the page's order."""
@@ -108,7 +107,7 @@ class FormRoom:
         (InvalidSubmission: the form again, 422), store it and redirect to the thank-you
         page with the result's reference."""
         form, settings = self.FORMS[kind], self.settings
-        raw = request.raw_body or b""
+        raw = body_bytes(request)
         if len(raw) > MAX_FORM_BYTES:
             return error_page(
                 settings,
@@ -158,7 +157,7 @@ class FormRoom:
     def thanks_page(self, kind: str, request: Request) -> Response:
         """The thank-you page, showing the reference of `?ref=`; 404 for what is no reference."""
         form = self.FORMS[kind]
-        ref = (request.query_params or {}).get("ref", "")
+        ref = query_of(request).get("ref", "")
         if not is_reference(ref):
             return error_page(
                 self.settings, 404, "Référence inconnue", "Cette page de confirmation n'existe pas.", form.path
@@ -168,7 +167,7 @@ class FormRoom:
         )
 
 
-def redirect_to_thanks(settings: Settings, path: str, reference: str, return_to: Optional[str]) -> Response:
+def redirect_to_thanks(settings: Settings, path: str, reference: str, return_to: str | None) -> Response:
     """303 to the partner's page (`return_to`, its `ref` added) or to our own `{path}/merci`."""
     if return_to:
         sep = "&" if "?" in return_to else "?"

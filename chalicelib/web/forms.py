@@ -66,7 +66,7 @@ def typed_fields(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, An
 
 
 def submission_data(values: dict[str, Any], form_kind: str) -> dict[str, Any]:
-    """The form's flat fields as the nested submission of the API (contract section 4)."""
+    """The form's flat fields as the nested submission of the API (docs/contract.md §4)."""
     data = typed_fields(values, YOUTH_FIELDS)
     data["consent"] = values.get("consent") == "on"
     data["parental_consent"] = values.get("parental_consent") == "on"

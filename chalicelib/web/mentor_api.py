@@ -1,11 +1,11 @@
-"""The JSON API of volunteer mentors (contract section 11): `POST /api/v1/mentors` (the
+"""The JSON API of volunteer mentors (docs/contract.md §11): `POST /api/v1/mentors` (the
 same door as `POST /api/v1/requests`: body limits, cross-site check, Idempotency-Key,
 per-IP limit) and the admin read `GET /api/v1/mentors/{id_or_reference}`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from ..domain.mentor_submission import MentorSubmission, parse_mentor_submission
 from .json_door import RecordApi
@@ -28,9 +28,9 @@ class MentorApi(RecordApi):
         return parse_mentor_submission(body, json=True)
 
     def _store(
-        self, submission: MentorSubmission, idempotency: Optional[Idempotency], rate_key: Optional[str]
+        self, submission: MentorSubmission, idempotency: Idempotency | None, rate_key: str | None
     ) -> IntakeResult:
         return self.mentors.sign_up(submission, "api", idempotency, rate_key)
 
-    def _find(self, id_or_reference: str) -> Optional[dict[str, Any]]:
+    def _find(self, id_or_reference: str) -> dict[str, Any] | None:
         return self.queries.get(id_or_reference)

@@ -1,4 +1,4 @@
-"""The volunteer's pages: `/devenir-mentor`, its post and its thank-you page (contract 11).
+"""The volunteer's pages: `/devenir-mentor`, its post and its thank-you page (docs/contract.md §11).
 
 The same door as the youth's form (web/form_door.py serves both): body limits, the
 cross-site check, the honeypot, the submission id issued with the form, the per-IP limit,
@@ -8,7 +8,7 @@ cross-site check, the honeypot, the submission id issued with the form, the per-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from ..domain.mentor import new_mentor_reference
@@ -98,6 +98,6 @@ class MentorPages(FormRoom):
     FORMS = {"mentor": MENTOR_FORM}
 
     def _store(
-        self, kind: str, submission: MentorSubmission, idempotency: Optional[Idempotency], rate_key: Optional[str]
+        self, kind: str, submission: MentorSubmission, idempotency: Idempotency | None, rate_key: str | None
     ) -> IntakeResult:
         return self.mentors.sign_up(submission, "form", idempotency, rate_key)

@@ -4,17 +4,17 @@ pages, static files, and the French 404 of any other path."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from chalice import Response
 
+from ..adapters.templates import static_file
 from ..domain.models import NewRequest
 from ..domain.reference import new_reference
 from ..domain.submission import Submission, parse_submission
 from ..domain.vocabulary import Channel
 from . import forms
 from .form_door import AnonymousForm, FormRoom
-from ..adapters.templates import static_file
 from .responses import api_error, not_found_page, page
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class Pages(FormRoom):
             body = static_file(name) if kind else None
         except FileNotFoundError:
             body = None
-        if body is None:
+        if kind is None or body is None:
             return not_found_page(self.settings)
         return Response(
             body=body.decode("utf-8"),
@@ -100,6 +100,6 @@ class Pages(FormRoom):
     # -- the two forms (web/form_door.py serves them) -------------------------------------
 
     def _store(
-        self, kind: str, submission: Submission, idempotency: Optional[Idempotency], rate_key: Optional[str]
+        self, kind: str, submission: Submission, idempotency: Idempotency | None, rate_key: str | None
     ) -> IntakeResult:
         return self.intake.accept(NewRequest.from_submission(submission, FORM_CHANNELS[kind]), idempotency, rate_key)

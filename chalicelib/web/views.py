@@ -74,7 +74,7 @@ def console_stats(services: Services) -> ConsoleStats:
 
     statistics = StatisticsService(stats=services.stores.stats, directory=services.directory, clock=services.clock)
     volunteers = None
-    if services.stores.mentors is not None:  # the sign-ups' own aggregates (issue 13)
+    if services.stores.mentors is not None:  # the sign-ups' own aggregates (docs/volunteers.md)
         from ..services.console_volunteers import MENTOR_CHANNEL_LABELS
 
         volunteers = StatisticsService(
@@ -133,7 +133,7 @@ def console_queue(services: Services) -> ConsoleQueue:
 
 
 def console_volunteers(services: Services) -> ConsoleQueue:
-    """The volunteers' queue and one sign-up's page (issue 13): the requests' room on the
+    """The volunteers' queue and one sign-up's page (docs/volunteers.md): the requests' room on the
     sign-ups' store (services/console_volunteers.py)."""
     from ..services.console_volunteers import VolunteerConsole
     from .console_queue import ConsoleQueue

@@ -1,4 +1,4 @@
-"""The console's "Bénévoles" tab, clicked through in Chromium (issue 13): sign in, open
+"""The console's "Bénévoles" tab, clicked through in Chromium (docs/volunteers.md): sign in, open
 "Bénévoles", its tabs with their counts, a sign-up's page (profile, routing explanation,
 timeline, no contact detail), then the volunteers' statistics; an admin erases a sign-up
 from its page; axe-core on each page."""

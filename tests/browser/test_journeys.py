@@ -1,4 +1,4 @@
-"""The journeys of the README, clicked through in Chromium, phone-sized and desktop.
+"""The journeys of docs/testing.md, clicked through in Chromium, phone-sized and desktop.
 
 Each test fills the forms by their labels as a person would, and checks what that person
 (and the association, through its mail) then sees.

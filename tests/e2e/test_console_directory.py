@@ -1,4 +1,4 @@
-"""The console's directory over HTTP on the served stack (contract 10): a directory PUT
+"""The console's directory over HTTP on the served stack (docs/contract.md §10): a directory PUT
 through the API is a version, listed with its author and diff, and any version restores;
 one that would change where an association's requests are mailed (here: bring back an
 association removed) only by an admin."""

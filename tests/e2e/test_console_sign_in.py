@@ -1,4 +1,4 @@
-"""The console's door over HTTP: sign-in by emailed link, session cookie, guard (contract 10)."""
+"""The console's door over HTTP: sign-in by emailed link, session cookie, guard (docs/contract.md §10)."""
 
 from __future__ import annotations
 

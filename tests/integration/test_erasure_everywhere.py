@@ -1,4 +1,4 @@
-"""An admin's erasure reaches everything (README "Personal data"), on DynamoDB Local, the
+"""An admin's erasure reaches everything (docs/privacy-and-abuse.md), on DynamoDB Local, the
 raw-mail and outbox folders of the local stack, and the logs, through the console's doors.
 
 Requests in every state (to triage, waiting on an association, accepted, closed) and
@@ -17,16 +17,17 @@ from __future__ import annotations
 import email
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import replace
 from email import policy
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from chalice.test import Client
 
-from chalicelib.adapters.dynamodb.table import TRANSACTION_MAX, BATCH_MAX
+from chalicelib.adapters.dynamodb.table import BATCH_MAX, TRANSACTION_MAX
 from chalicelib.adapters.mail_reading import InProcessMailReader
 from chalicelib.domain.operators import Operator, Role, parse_operators
 from chalicelib.services.ports import Assignment, StorageUnavailable

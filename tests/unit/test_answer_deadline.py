@@ -3,8 +3,8 @@ French date. Pure."""
 
 from __future__ import annotations
 
-from chalicelib.domain.request import Request
 from chalicelib.domain.paris_time import french_date, french_long_date
+from chalicelib.domain.request import Request
 
 ASSIGNED = 1_796_083_200  # 2026-12-01T00:00:00Z
 

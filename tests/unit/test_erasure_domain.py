@@ -138,7 +138,8 @@ def test_policy_v1_never_writes_the_age_into_a_reason():
         ("no association covers commune 2A004", "no association covers this commune"),
         (
             "no association covers département 59; national associations: no association in the territory takes age 31",
-            "no association covers département 59; national associations: no association in the territory takes this age",
+            "no association covers département 59; national associations: no association in the territory takes this "
+            "age",
         ),
         ("no association in the territory takes this age", "no association in the territory takes this age"),
         ("all candidates at capacity", "all candidates at capacity"),

@@ -46,7 +46,7 @@ def test_the_declared_charset_decodes_the_text():
 
 def test_latin1_and_ascii_labels_read_windows_1252_or_utf8():
     assert leaf("text/plain; charset=646", b"caf\xe9 \x80").text == "café €"  # 646: another name of ASCII
-    assert leaf("text/plain; charset=us-ascii", "café".encode("utf-8")).text == "café"
+    assert leaf("text/plain; charset=us-ascii", "café".encode()).text == "café"
     assert leaf("text/plain; charset=iso-8859-1", b"\x93oui\x94").text == "“oui”"
 
 

@@ -78,7 +78,7 @@ def spans(found) -> list[tuple[int, int]]:
 @example("lea.martin at example dot fr")
 def test_the_address_patterns_find_what_the_plain_ones_found(sample):
     assert spans(text.EMAIL_IN_TEXT.finditer(sample)) == spans(re.finditer(PLAIN_EMAIL_IN_TEXT, sample))
-    for rewritten, plain in zip(text._EMAIL_SPELLINGS, PLAIN_SPELLINGS):
+    for rewritten, plain in zip(text._EMAIL_SPELLINGS, PLAIN_SPELLINGS, strict=True):
         assert spans(rewritten.finditer(sample)) == spans(re.finditer(plain, sample, re.IGNORECASE)), plain
 
 

@@ -2,9 +2,9 @@
 sends (a form's message, a mail's headers, body, HTML, quotes, a request's body and
 cookie), takes time linear in the length of the text: on each adversarial family of
 tests/adversarial.py, ten times the text costs at most MAX_GROWTH times the time (a ratio
-measured in this run, in CPU time, best of a few runs; never a duration). Quadratic work costs about 100 times: one quadratic
-pattern made a 190,000-letter mail take minutes, past the Lambda's time limit, and SQS
-retried it with the urgent mails behind it.
+measured in this run, in CPU time, best of a few runs; never a duration). Quadratic work
+costs about 100 times: one quadratic pattern made a 190,000-letter mail take minutes, past
+the Lambda's time limit, and SQS retried it with the urgent mails behind it.
 
 The patterns are not listed by hand, so that none can be forgotten: every pattern held at
 module level in chalicelib (`module_patterns`) and every one written in a function's body

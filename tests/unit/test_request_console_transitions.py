@@ -1,4 +1,4 @@
-"""The Request's console transitions (issue 12): an operator's re-routing, a mail sent
+"""The Request's console transitions (docs/console.md): an operator's re-routing, a mail sent
 again, and an admin's erasure with its scrubbed timeline."""
 
 from __future__ import annotations

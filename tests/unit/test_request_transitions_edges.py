@@ -1,4 +1,4 @@
-"""The Request's transitions in the details a person notices (issue 14: mutation survivors).
+"""The Request's transitions in the details a person notices (docs/testing.md: mutation survivors).
 
 What an operator reads in the timeline (each event's actor and detail), what the
 association receives (the mail of which attempt), which places are taken and released,

@@ -1,4 +1,4 @@
-"""Routing policy v1 (contract section 6), table driven; pure, no I/O.
+"""Routing policy v1 (docs/contract.md §6), table driven; pure, no I/O.
 
 Directories are built with `Association.model_validate(association(...))`; places are given
 directly as INSEE codes (Roubaix: commune 59512, département 59, région 32).
@@ -549,7 +549,7 @@ def test_property_choice_is_best_and_obeys_every_rule(
     entries, place, age, situation, need, publics, load_values, declined
 ):
     associations = {e["id"]: Association.model_validate(e) for e in entries}
-    load = dict(zip(IDS, load_values))
+    load = dict(zip(IDS, load_values, strict=True))
     q = query(age=age, situation=situation, need=need, publics=tuple(publics), **place)
     decision = route_request(q, DirectoryIndex(associations.values()), load, declined=declined)
 
@@ -562,7 +562,7 @@ def test_property_choice_is_best_and_obeys_every_rule(
     assert sorted(candidates + excluded_flat) == sorted(associations)
     assert set(excluded) <= set(RULES)
 
-    # Every candidate obeys every rule, with the contract's score; each left-out one is
+    # Every candidate obeys every rule, with docs/contract.md §6's score; each left-out one is
     # reported under the first rule that leaves it out.
     for c in decision.candidates:
         assert _first_failed_rule(associations[c.id], q, declined, load) is None

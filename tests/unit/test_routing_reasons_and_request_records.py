@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain.erasure import scrubbed_mail_body
 from chalicelib.domain.mail_headers import UnsendableMail, ascii_address, sender_address
 from chalicelib.domain.models import Association, NewRequest
-from chalicelib.domain.erasure import scrubbed_mail_body
 from chalicelib.domain.request import LoadChange, Moment, Request
 from chalicelib.domain.routing import DirectoryIndex, RoutingQuery, RoutingWeights, route_request
 from chalicelib.domain.submission import parse_submission

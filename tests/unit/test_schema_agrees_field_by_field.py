@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import jsonschema_rs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib.domain.mentor_submission import MentorSubmission, parse_mentor_submission
 from chalicelib.domain.submission import InvalidSubmission, Submission, parse_submission
 from chalicelib.domain.submission_schema import postal_codes_pattern
-from hypothesis import given, settings, strategies as st
-
 from tests.addresses import REAL_SHAPES, addresses, email_format, non_ascii_local_addresses
 from tests.conftest import youth
 from tests.unit.web.test_mentor_http import volunteer

@@ -71,7 +71,10 @@ EXPECTED = [
     (
         "form age 12",
         {
-            "age": "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande."
+            "age": (
+                "L'âge doit être compris entre 13 et 30 ans. "
+                "Pour un enfant plus jeune, un professionnel peut faire la demande."
+            )
         },
     ),
     ("form age x + no last name", {"age": "Indiquez un nombre entier.", "last_name": "Champ obligatoire."}),
@@ -94,7 +97,10 @@ EXPECTED = [
         "form bad postal + age 31",
         {
             "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
-            "age": "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande.",
+            "age": (
+                "L'âge doit être compris entre 13 et 30 ans. "
+                "Pour un enfant plus jeune, un professionnel peut faire la demande."
+            ),
         },
     ),
     (

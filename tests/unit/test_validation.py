@@ -1,4 +1,4 @@
-"""Validation of submissions (contract sections 2 to 4) and the small text helpers; pure."""
+"""Validation of submissions (docs/contract.md §2 to §4) and the small text helpers; pure."""
 
 from __future__ import annotations
 

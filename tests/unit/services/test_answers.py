@@ -253,7 +253,8 @@ def test_an_out_of_office_reply_from_the_association_does_not_move_the_request(s
     sent = _association_mail(s, "commune-asso")
     away = (
         "From: commune-asso@asso.example.org\r\nTo: urgence@lementorat.fr\r\nAuto-Submitted: auto-replied\r\n"
-        f"Subject: Absence du bureau\r\nIn-Reply-To: {sent['Message-ID']}\r\n\r\nJe suis absente jusqu'au 2 décembre.\r\n"
+        f"Subject: Absence du bureau\r\nIn-Reply-To: {sent['Message-ID']}\r\n\r\nJe suis absente jusqu'au 2 "
+        "décembre.\r\n"
     ).encode()
     assert s.mail_intake.ingest(away, "commune-asso@asso.example.org", ["urgence@lementorat.fr"]).kind == "automatic"
     assert s.requests.get(result.reference)["association"]["id"] == "commune-asso"

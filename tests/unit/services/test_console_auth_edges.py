@@ -1,4 +1,4 @@
-"""The console's time limits at both edges, one second either side (issue 14): a session
+"""The console's time limits at both edges, one second either side (docs/testing.md): a session
 lasts twelve hours, a sign-in link fifteen minutes, and an address's budget of sign-in
 links is the clock's hour: spent, it stays spent until the hour's last second and is
 new at the next. In-memory stores, the settable clock."""

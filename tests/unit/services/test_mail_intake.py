@@ -158,7 +158,7 @@ def test_other_recipients_are_not_for_us(mail_services):
     )
 
 
-# --- Issue 15: what professionals actually send; issue 8: hostile identifiers, floods ----------
+# --- What professionals actually send; hostile identifiers, floods (docs/mail.md) ------------
 
 import base64  # noqa: E402
 import time  # noqa: E402

@@ -24,7 +24,10 @@ CPE = "cpe.jean-mace@ac-lille.fr"  # fr-01's sender
 FAILS_DMARC = (
     "lementorat.fr; spf=fail smtp.mailfrom=ac-lille.fr; dkim=none; dmarc=fail (p=reject) header.from=ac-lille.fr"
 )
-PASSES_DMARC = "lementorat.fr; spf=pass smtp.mailfrom=ac-lille.fr; dkim=pass header.d=ac-lille.fr; dmarc=pass header.from=ac-lille.fr"
+PASSES_DMARC = (
+    "lementorat.fr; spf=pass smtp.mailfrom=ac-lille.fr; dkim=pass header.d=ac-lille.fr; "
+    "dmarc=pass header.from=ac-lille.fr"
+)
 
 
 @pytest.fixture

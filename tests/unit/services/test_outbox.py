@@ -184,7 +184,7 @@ def test_a_cut_off_local_send_is_settled_by_its_eml(settings, clock):
 
 
 def test_a_mark_lost_after_an_ses_send_does_not_send_it_twice(settings, clock, ses):
-    """Issue 8: storage failed right after the send; the sweeper once sent such mails again."""
+    """At most once (docs/mail.md): storage failed right after the send; the sweeper once sent such mails again."""
     ses.create_email_identity(EmailIdentity="lementorat.fr")
     s = make_services(settings, clock, sender=SesSender(lambda: boto3.client("sesv2", region_name="eu-west-3")))
     result = s.intake.accept(request_of(youth(), Channel.FORM))
@@ -217,9 +217,9 @@ class AlwaysDown:
 
 def test_an_address_ses_cannot_take_fails_once_and_for_all(settings, clock):
     # A non-ASCII local part: SES has no SMTPUTF8, and an encoded-word in To is no address.
-    from chalicelib.adapters.mail import EmlOutbox
-
     from dataclasses import replace
+
+    from chalicelib.adapters.mail import EmlOutbox
 
     s = make_services(settings, clock, sender=EmlOutbox(settings.outbox_dir))
     # The forms refuse it now; a request stored before, or from another door, may hold it.

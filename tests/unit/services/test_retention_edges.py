@@ -1,6 +1,6 @@
 """A request's personal data is kept `retention_days` from its creation: readable (by id,
 by reference, in lists) until one second before, gone one second after, even before
-storage deletes it (issue 14: both edges of every time limit). In-memory stores."""
+storage deletes it (docs/testing.md: both edges of every time limit). In-memory stores."""
 
 from __future__ import annotations
 

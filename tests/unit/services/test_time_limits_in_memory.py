@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_time_limits import *  # noqa: F401,F403 - the tests themselves
+from tests.integration.test_time_limits import *  # noqa: F403 - the tests themselves
 
 
 @pytest.fixture

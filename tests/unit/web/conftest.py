@@ -7,8 +7,9 @@ from __future__ import annotations
 import html
 import re
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

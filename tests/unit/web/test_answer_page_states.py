@@ -1,10 +1,11 @@
-"""The answer page in each state an association can find it in (contract section 9): just
+"""The answer page in each state an association can find it in (docs/contract.md §9): just
 declined, reopened after a decline or an acceptance, and the volunteer's profile facts."""
 
 from __future__ import annotations
 
 import re
 
+from tests.conftest import youth
 from tests.unit.web.test_answer_page_texts import (  # noqa: F401
     accept,
     csrf_of,
@@ -17,8 +18,6 @@ from tests.unit.web.test_answer_page_texts import (  # noqa: F401
     volunteer,
     wired,
 )
-
-from tests.conftest import youth
 
 NOTICE = re.compile(r'<div class="notice notice--success" role="status">\s*<p>(.*?)</p>', re.S)
 

@@ -1,4 +1,4 @@
-"""The JSON API as a client reads it (contract section 4): each status with its exact error
+"""The JSON API as a client reads it (docs/contract.md §4): each status with its exact error
 body and headers, the health check, the admin reads' refusals and bounds, the outbox list,
 the directory's refusals; and the headers of pages and static files."""
 
@@ -10,10 +10,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served
-
 from tests.conftest import association, make_memory_services, youth
 from tests.unicode_inputs import CRAFTED_CURSORS
+from tests.unit.web.conftest import in_process_settings, served
 
 OURS = "http://127.0.0.1:8000"
 ADMIN = {"Authorization": "Bearer test-admin-token"}

@@ -13,11 +13,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served, signed_in
-
 from tests.conftest import association, make_memory_services, youth
+from tests.unit.web.conftest import in_process_settings, served, signed_in, title_of
 from tests.unit.web.conftest import shown as text
-from tests.unit.web.conftest import title_of
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"

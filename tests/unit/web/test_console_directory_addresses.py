@@ -17,17 +17,17 @@ from tests.integration.mail_stream import read_outbox
 from tests.unit.web.test_console_directory_in_process import ADMIN_OPERATOR as ADMIN
 from tests.unit.web.test_console_directory_in_process import OPERATOR as AGENT
 from tests.unit.web.test_console_directory_in_process import admin_session as admin  # noqa: F401
-from tests.unit.web.test_console_directory_in_process import session as agent  # noqa: F401
-from tests.unit.web.test_console_directory_in_process import settings  # noqa: F401
 from tests.unit.web.test_console_directory_in_process import (
     console_of,
     edit_fields,
     get,
     post,
+    settings,  # noqa: F401
     shown,
     submit,
     with_value,
 )
+from tests.unit.web.test_console_directory_in_process import session as agent  # noqa: F401
 
 TOKEN = {"Authorization": "Bearer test-admin-token", "Content-Type": "application/json"}
 OLD = "first-asso@asso.example.org"
@@ -40,7 +40,7 @@ DIRECTORY = [
 
 
 @pytest.fixture
-def wired(settings, clock):  # noqa: F811
+def wired(settings, clock):
     for s in console_of(settings, clock, DIRECTORY):
         read_outbox(s)  # nothing mailed by the seed; the folder starts empty
         yield s

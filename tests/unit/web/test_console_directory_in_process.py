@@ -11,10 +11,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served, signed_in
-
 from tests.conftest import association, make_memory_services, youth
 from tests.unit.web.conftest import body_text as text
+from tests.unit.web.conftest import in_process_settings, served, signed_in
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_OPERATOR = "admin@reseau.example.org"
@@ -109,8 +108,8 @@ def submit(http, session, path, fields, action):
 
 
 def routed_request(wired, **overrides):
-    from chalicelib.domain.submission import parse_submission
     from chalicelib.domain.models import NewRequest
+    from chalicelib.domain.submission import parse_submission
     from chalicelib.domain.vocabulary import Channel
 
     s = parse_submission(youth(need="scolaire", **overrides), json=True)

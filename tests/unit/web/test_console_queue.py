@@ -1,6 +1,6 @@
 """The console's queue and request page in process (chalice's test client, in-memory
 stores): tabs and their counts, filters, the request page, and each action with its
-timeline event naming the operator (contract section 10)."""
+timeline event naming the operator (docs/contract.md §10)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served, signed_in
-
 from tests.conftest import association, make_memory_services, youth
 from tests.integration.mail_stream import read_outbox
 from tests.unit.web.conftest import body_text as text
+from tests.unit.web.conftest import in_process_settings, served, signed_in
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"

@@ -12,11 +12,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served, signed_in
-
 from tests.conftest import association, make_memory_services, youth
+from tests.unit.web.conftest import in_process_settings, served, signed_in, title_of
 from tests.unit.web.conftest import shown as text
-from tests.unit.web.conftest import title_of
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"
@@ -183,7 +181,6 @@ def test_each_chart_draws_the_reports_figures():
 
 def test_a_volunteer_sign_up_page_is_in_the_volunteers_section(http, settings, clock):
     from chalicelib.domain.operators import parse_operators
-
     from tests.unit.web.test_mentor_http import volunteer
 
     s = make_memory_services(

@@ -12,9 +12,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served, signed_in
-
 from tests.conftest import association, make_memory_services, youth
+from tests.unit.web.conftest import in_process_settings, served, signed_in
 
 OPERATOR = "operatrice@reseau.example.org"
 DIRECTORY = [

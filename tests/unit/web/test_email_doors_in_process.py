@@ -15,14 +15,17 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 
 from tests.addresses import NON_ASCII_LOCAL, REAL_SHAPES, addresses, oracle
 from tests.conftest import association, make_memory_services, youth
 from tests.integration.mail_stream import read_outbox
-from tests.unit.web.conftest import in_process_settings, served, shown, signed_in
-from tests.unit.web.test_http_in_process import DIRECTORY as REQUEST_DIRECTORY, form, post_form, post_json
-from tests.unit.web.test_mentor_http import DIRECTORY as MENTOR_DIRECTORY, form_of, volunteer
+from tests.unit.web.conftest import in_process_settings, served, shown
+from tests.unit.web.test_http_in_process import DIRECTORY as REQUEST_DIRECTORY
+from tests.unit.web.test_http_in_process import form, post_form, post_json
+from tests.unit.web.test_mentor_http import DIRECTORY as MENTOR_DIRECTORY
+from tests.unit.web.test_mentor_http import form_of, volunteer
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 SHAPES = [address for _, address in REAL_SHAPES]

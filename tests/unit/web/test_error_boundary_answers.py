@@ -13,9 +13,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served
-
 from tests.conftest import association, make_memory_services
+from tests.unit.web.conftest import in_process_settings, served
 from tests.unit.web.conftest import shown as text
 
 PARTNER = "https://partenaire.example.org"
@@ -232,5 +231,6 @@ def test_when_the_templates_fail_the_page_is_plain_french(settings, monkeypatch)
     assert r.status_code == 500
     assert r.body == (
         '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Une erreur est survenue</title></head>'
-        f"<body><main><h1>Une erreur est survenue</h1><p>{GENERIC_500}</p><p>Code de suivi : r-1</p></main></body></html>"
+        f"<body><main><h1>Une erreur est survenue</h1><p>{GENERIC_500}</p><p>Code de suivi : "
+        "r-1</p></main></body></html>"
     )

@@ -10,11 +10,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served
-
 from tests.conftest import association, make_memory_services, youth
 from tests.integration.mail_stream import read_outbox
 from tests.unit.web.conftest import body_text as text
+from tests.unit.web.conftest import in_process_settings, served
 
 OURS = "http://127.0.0.1:8000"
 PARTNER = "https://partenaire.example.org"

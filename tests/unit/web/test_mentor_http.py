@@ -10,11 +10,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served
-
 from tests.conftest import association, make_memory_services
 from tests.integration.mail_stream import read_outbox
 from tests.unit.web.conftest import body_text as text
+from tests.unit.web.conftest import in_process_settings, served
 
 OURS = "http://127.0.0.1:8000"
 ADMIN = {"Authorization": "Bearer test-admin-token"}
@@ -27,7 +26,7 @@ DIRECTORY = [
 
 
 def volunteer(**overrides):
-    """A valid sign-up as the API takes it (contract section 11)."""
+    """A valid sign-up as the API takes it (docs/contract.md §11)."""
     data = {
         "first_name": "Paul",
         "last_name": "Durand",

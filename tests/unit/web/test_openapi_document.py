@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served
-
 from tests.conftest import make_memory_services
+from tests.unit.web.conftest import in_process_settings, served
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Who may post (contract section 2: our pages, a partner's, or no browser at all), which
+"""Who may post (docs/contract.md §2: our pages, a partner's, or no browser at all), which
 partner pages a form returns to, which tokens skip the per-IP limit; and the form pages'
 titles, error summary order and the choices each form offers."""
 
@@ -10,10 +10,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served
-
 from tests.conftest import association, make_memory_services, youth
 from tests.unit.web.conftest import body_text as text
+from tests.unit.web.conftest import in_process_settings, served
 
 OURS = "http://127.0.0.1:8000"
 PARTNER = "https://partenaire.example.org"
