@@ -61,7 +61,8 @@ def _departement_only(place: dict[str, Any]) -> str | None:
 def requester_address(request: dict[str, Any]) -> str | None:
     """Who hears from us about a request: the referent who asked, else the youth."""
     referent = request.get("referent")
-    return referent.get("email") if referent else request["fields"].get("email")
+    address: str | None = referent.get("email") if referent else request["fields"].get("email")
+    return address
 
 
 def compose_mail(

@@ -18,7 +18,7 @@ from ..services.directory import API_AUTHOR, InvalidDirectory
 from ..services.ports import InvalidCursor
 from ..services.queries import DEFAULT_PAGE, MAX_PAGE
 from .json_door import RecordApi, admin_refusal
-from .parsing import MAX_DIRECTORY_BYTES, BodyRefused, parse_json
+from .parsing import MAX_DIRECTORY_BYTES, BodyRefused, body_bytes, parse_json, query_of
 from .responses import api_error, json_response
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class Api(RecordApi):
     def list_requests(self, request: Request) -> Response:
         if (denied := self._admin_only(request)) is not None:
             return denied
-        q = request.query_params or {}
+        q = query_of(request)
         status = q.get("status")
         if status is not None and status not in {s.value for s in Status}:
             return api_error("status", f"one of {[s.value for s in Status]}", 422)
@@ -83,7 +83,7 @@ class Api(RecordApi):
         if (denied := self._admin_only(request)) is not None:
             return denied
         try:
-            body = parse_json(request.raw_body or b"", MAX_DIRECTORY_BYTES)
+            body = parse_json(body_bytes(request), MAX_DIRECTORY_BYTES)
         except BodyRefused as refused:
             return json_response(refused.api_errors(), refused.status)
         if not isinstance(body, dict) or "associations" not in body:
@@ -111,7 +111,7 @@ class Api(RecordApi):
         """Mails given up (`?state=failed`, the only state listed), newest first."""
         if (denied := self._admin_only(request)) is not None:
             return denied
-        if (request.query_params or {}).get("state", "failed") != "failed":
+        if query_of(request).get("state", "failed") != "failed":
             return api_error("state", "only 'failed' is listed", 422)
         return json_response({"items": self.outbox.failed_mails(LISTED_AT_MOST)})
 
