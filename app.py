@@ -146,7 +146,7 @@ def api_list_requests():
 
 @app.route("/api/v1/requests/{id_or_reference}", methods=["GET"])
 def api_get_request(id_or_reference):
-    return api().get_request(app.current_request, id_or_reference)
+    return api().get_record(app.current_request, id_or_reference)
 
 
 @app.route("/api/v1/admin/associations", methods=["PUT"], content_types=ANY)
@@ -430,30 +430,30 @@ def console_directory_edit_post(association_id):
 
 
 def mentor_pages():
-    from chalicelib.web import mentor_views
+    from chalicelib.web import views
 
-    return guarded(mentor_views.mentor_pages)
+    return guarded(views.mentor_pages)
 
 
 def mentor_api():
-    from chalicelib.web import mentor_views
+    from chalicelib.web import views
 
-    return guarded(mentor_views.mentor_api)
+    return guarded(views.mentor_api)
 
 
 @app.route("/devenir-mentor", methods=PAGE)
 def mentor_form():
-    return mentor_pages().form_page(app.current_request)
+    return mentor_pages().form_page("mentor", app.current_request)
 
 
 @app.route("/devenir-mentor", methods=["POST"], content_types=FORM)
 def mentor_form_post():
-    return mentor_pages().form_post(app.current_request)
+    return mentor_pages().form_post("mentor", app.current_request)
 
 
 @app.route("/devenir-mentor/merci", methods=PAGE)
 def mentor_thanks():
-    return mentor_pages().thanks_page(app.current_request)
+    return mentor_pages().thanks_page("mentor", app.current_request)
 
 
 @app.route("/api/v1/mentors", methods=["POST"], content_types=ANY)
@@ -463,4 +463,4 @@ def api_mentor_submit():
 
 @app.route("/api/v1/mentors/{id_or_reference}", methods=["GET"])
 def api_get_mentor(id_or_reference):
-    return mentor_api().get_signup(app.current_request, id_or_reference)
+    return mentor_api().get_record(app.current_request, id_or_reference)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import routing_common
 from .mentor_vocabulary import MentorMode, YouthAgeBand
 from .routing_common import ScoredCandidate, TerritoryWeights, best_first, explanation, local_level
 from .vocabulary import Need
@@ -130,8 +131,8 @@ def route_mentor(
     weights: MentorWeights = MentorWeights(),
 ) -> MentorRoutingDecision:
     """Pick the association for a volunteer under mentor v1, with the explanation."""
-    if query.departement is None and query.commune is None:
-        return MentorRoutingDecision(None, "no usable postal code")
+    if routing_common.unplaced(query):
+        return MentorRoutingDecision(None, routing_common.NO_PLACE)
     left_out: dict[str, list[str]] = {rule: [] for rule in RULES}
     candidates: list[MentorCandidate] = []
     refused = set(declined)
@@ -140,7 +141,7 @@ def route_mentor(
         rule = _rule_failed(a, query, refused)
         if rule is None:
             in_use = load.get(a.id, 0)
-            if a.mentor_capacity is not None and in_use >= a.mentor_capacity:
+            if routing_common.at_capacity(in_use, a.mentor_capacity):
                 rule = "capacity"
             else:
                 candidates.append(_score(a, query, in_use, weights))
@@ -159,12 +160,12 @@ def _score(a: Association, q: MentorQuery, in_use: int, w: MentorWeights) -> Men
     shared = sum(1 for n in q.needs if n in a.needs)
     level = territory_level(a, q) or "national"
     territory = w.of_level(level)
-    share = in_use / a.mentor_capacity if a.mentor_capacity else 0.0
     return MentorCandidate(
         id=a.id,
         score=w.need * shared + territory,
         needs=w.need * shared,
         territory=territory,
         territory_level=level,
-        load_share=share,
+        # A capacity of 0 never gets here (at_capacity): the share is requests' alike.
+        load_share=routing_common.load_share(in_use, a.mentor_capacity),
     )

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import routing_common
 from .routing_common import ScoredCandidate, TerritoryWeights, best_first, explanation, local_level
 from .vocabulary import Need, Public, Situation
 
@@ -178,8 +179,8 @@ def route_request(
     weights: RoutingWeights = RoutingWeights(),
 ) -> RoutingDecision:
     """Pick the association for a request under policy v1, with the explanation."""
-    if query.departement is None and query.commune is None:
-        return RoutingDecision(None, "no usable postal code", (), {}, index)
+    if routing_common.unplaced(query):
+        return RoutingDecision(None, routing_common.NO_PLACE, (), {}, index)
     if query.need is None:
         return RoutingDecision(None, "no need given", (), {}, index)
     if query.age is None:
@@ -220,7 +221,7 @@ def route_request(
     for pos in _bits(remaining):
         a = index.associations[pos]
         in_use = load.get(a.id, 0)
-        if a.capacity is not None and in_use >= a.capacity:
+        if routing_common.at_capacity(in_use, a.capacity):
             full |= 1 << pos
             continue
         candidates.append(_score(a, query, in_use, weights))
@@ -249,7 +250,6 @@ def _score(a: Association, q: RoutingQuery, in_use: int, w: RoutingWeights) -> C
     level = local_level(a.territory, q) or "national"  # past the territory rule: national covers it
     territory = w.of_level(level)
     first_need = w.first_need if a.needs[0] == q.need else 0
-    share = in_use / a.capacity if a.capacity else (1.0 if a.capacity == 0 else 0.0)
     return Candidate(
         id=a.id,
         score=publics + territory + first_need,
@@ -257,5 +257,5 @@ def _score(a: Association, q: RoutingQuery, in_use: int, w: RoutingWeights) -> C
         territory=territory,
         territory_level=level,
         first_need=first_need,
-        load_share=share,
+        load_share=routing_common.load_share(in_use, a.capacity),
     )

@@ -61,6 +61,25 @@ def local_level(territory: Territory, where: PlaceCodes) -> str | None:
     return None
 
 
+NO_PLACE = "no usable postal code"  # the triage reason of a record routing cannot place
+
+
+def unplaced(where: PlaceCodes) -> bool:
+    """Neither commune nor département: no territory rule can read the record."""
+    return where.departement is None and where.commune is None
+
+
+def at_capacity(in_use: int, capacity: int | None) -> bool:
+    """Whether an association holds as many records of a kind as it takes (None: no limit)."""
+    return capacity is not None and in_use >= capacity
+
+
+def load_share(in_use: int, capacity: int | None) -> float:
+    """The share of its capacity in use, which breaks ties: none when it has no limit, all
+    of it when it takes none."""
+    return in_use / capacity if capacity else (1.0 if capacity == 0 else 0.0)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ScoredCandidate:
     """An association that passed every rule, with its score and what it is made of."""

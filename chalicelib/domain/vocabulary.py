@@ -14,7 +14,9 @@ class Labelled(str, Enum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> Labelled:
+    # `label` has a default only for type checkers: after the class is built, `Need("scolaire")`
+    # is Enum's lookup by value, which mypy reads as a call to this constructor.
+    def __new__(cls, value: str, label: str = "") -> Labelled:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

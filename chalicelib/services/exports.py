@@ -141,6 +141,7 @@ def queue_row(r: Mapping[str, Any]) -> list[Any]:
     fields = r.get("fields") or {}
     place = r.get("place") or {}
     need = fields.get("need")
+    need_label = Need(need).label if isinstance(need, str) and need in {n.value for n in Need} else ""
     return [
         r["reference"],
         french_time(r["created_at"]),
@@ -148,7 +149,7 @@ def queue_row(r: Mapping[str, Any]) -> list[Any]:
         STATUS_LABELS.get(r.get("status") or "", r.get("status")),
         (r.get("association") or {}).get("name") or "",
         place.get("departement") or "",
-        Need(need).label if need in {n.value for n in Need} else "",
+        need_label,
         fields.get("age") if fields.get("age") is not None else "",
         r.get("triage_reason") or "",
     ]

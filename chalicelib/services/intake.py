@@ -80,6 +80,19 @@ class IntakeResult:
         association = {"id": record.association_id, "name": record.association_name} if record.association_id else None
         return IntakeResult(record.id, record.reference, record.status.value, association, mail_ids)
 
+    def log_received(self, logger: logging.Logger, what: str, channel: str) -> None:
+        """`what` ("request received") with its reference, channel and outcome: enough to
+        follow a submission, nothing personal. On the use case's own logger."""
+        logger.info(
+            what,
+            extra={
+                "reference": self.reference,
+                "channel": channel,
+                "status": self.status,
+                "association": (self.association or {}).get("id"),
+            },
+        )
+
 
 Record = TypeVar("Record", Request, MentorSignup)
 
@@ -222,16 +235,7 @@ class IntakeService:
             return result
         if result.association and result.association["id"]:
             self.directory.note_taken(result.association["id"])
-        # Reference, channel, outcome: enough to follow a request, nothing personal.
-        log.info(
-            "request received",
-            extra={
-                "reference": result.reference,
-                "channel": new.channel.value,
-                "status": result.status,
-                "association": (result.association or {}).get("id"),
-            },
-        )
+        result.log_received(log, "request received", new.channel.value)
         return result
 
     def _received(self, s: NewRequest, place: Place | None, at: Moment) -> Request:

@@ -87,23 +87,14 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             change = received.record.first_routing(decision, self._association(decision.association_id), at)
             write = self._write(change, at, idempotency, rate_key)
             self.mentors.commit_new(write)
-            return self._result(write.record, tuple(m.id for m in write.mails))
+            return IntakeResult.of(write.record, tuple(m.id for m in write.mails))
 
         result = commit_submission(
             lambda: self._with_retries(attempt, received.new_reference_if_taken), self.mentors, idempotency, at.epoch
         )
         if result.replayed:
             return result
-        # Reference and outcome only: nothing personal in the log.
-        log.info(
-            "mentor sign-up received",
-            extra={
-                "reference": result.reference,
-                "channel": channel,
-                "status": result.status,
-                "association": (result.association or {}).get("id"),
-            },
-        )
+        result.log_received(log, "mentor sign-up received", channel)
         return result
 
     def _write(
@@ -111,10 +102,6 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
     ) -> NewRecord[MentorSignup]:
         mails = [self.mails.render(intent, change.after) for intent in change.mails]
         return submission_write(change, mails, list(change.events), at, idempotency, rate_key, self.settings)
-
-    @staticmethod
-    def _result(signup: MentorSignup, mail_ids: tuple[str, ...] = ()) -> IntakeResult:
-        return IntakeResult.of(signup, mail_ids)
 
     # -- routing -----------------------------------------------------------------------
 

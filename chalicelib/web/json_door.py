@@ -1,16 +1,18 @@
 """What the JSON API's doors share: an anonymous submission's way in (requests, docs/contract.md
-§4; volunteers' sign-ups, §11) and the admin token's check."""
+§4; volunteers' sign-ups, §11), the admin token's check, and one kind of
+record's two doors (`RecordApi`: its submission and the admin read of one record)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from chalice import Response
 
 from ..config import Settings
 from ..domain.submission import InvalidSubmission
-from ..services.intake import Idempotency, IdempotencyConflict
+from ..services.intake import Idempotency, IdempotencyConflict, IntakeResult
 from ..services.rate_limit import RateLimited
 from . import security
 from .parsing import MAX_API_BYTES, BodyRefused, body_bytes, parse_json
@@ -63,3 +65,36 @@ def admin_refusal(request: Request, settings: Settings) -> Response | None:
     if not security.is_admin(request.headers, settings):
         return api_error("Authorization", "admin token required", 401, {"WWW-Authenticate": "Bearer"})
     return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordApi:
+    """The JSON doors of one kind of routed record (a request, a volunteer's sign-up): its
+    anonymous submission and the admin token's read of one record. A subclass says how its
+    body is read, which use case stores it, where one record is found, and what the 404
+    names."""
+
+    settings: Settings
+    missing: ClassVar[str]  # the 404's message: "no such request"
+
+    def _parse(self, body: dict[str, Any]) -> Any:
+        """The submission of a JSON body (InvalidSubmission: 422, one message a field)."""
+        raise NotImplementedError
+
+    def _store(self, submission: Any, idempotency: Idempotency | None, rate_key: str | None) -> IntakeResult:
+        raise NotImplementedError
+
+    def _find(self, id_or_reference: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def submit(self, request: Request) -> Response:
+        return json_submission(request, self.settings, self._parse, self._store)
+
+    def get_record(self, request: Request, id_or_reference: str) -> Response:
+        """One record by its id or reference (admin token)."""
+        if (denied := admin_refusal(request, self.settings)) is not None:
+            return denied
+        found = self._find(id_or_reference)
+        if found is None:
+            return api_error("id", self.missing, 404)
+        return json_response(found)
