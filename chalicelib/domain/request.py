@@ -120,19 +120,7 @@ class Request(RoutedRecord):
         if self.status not in {Status.NEEDS_TRIAGE, Status.ROUTED}:
             raise InvalidTransition(f"{self.reference} is {self.status.value}: it cannot be assigned")
         previous = self.association_id if self.status == Status.ROUTED else None
-        attempt = self.attempt + 1
-        after = replace(
-            self,
-            status=Status.ROUTED,
-            association_id=association.id,
-            association_name=association.name,
-            attempt=attempt,
-            assigned_at=at.epoch,
-            reminded_at=None,
-            manual=True,
-            triage_reason=None,
-            updated_at=at.iso,
-        )
+        after = self._held_by(association, at, reminded_at=None, manual=True, triage_reason=None)
         detail = {"association": association.id, "previous": previous, "reason": reason, "mode": "manual"}
         load = [LoadChange(previous, -1)] if previous else []
         load.append(LoadChange(association.id, 1, None if override_capacity else self.capacity_of(association)))
@@ -140,7 +128,7 @@ class Request(RoutedRecord):
             self,
             after,
             (Event(at.iso, "assigned", operator, detail),),
-            (MailIntent(self.MAILS.new, association, attempt),),
+            (MailIntent(self.MAILS.new, association, after.attempt),),
             tuple(load),
         )
 

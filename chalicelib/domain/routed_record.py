@@ -343,6 +343,19 @@ class RoutedRecord:
         if association.id != self.association_id:
             raise InvalidTransition(f"{self.reference} waits on {self.association_id}, not {association.id}")
 
+    def _held_by(self, association: Association, at: Moment, **also: Any) -> Self:
+        """Routed to `association` now: a new attempt (its link), waiting from `at`."""
+        return replace(
+            self,
+            status=Status.ROUTED,
+            association_id=association.id,
+            association_name=association.name,
+            attempt=self.attempt + 1,
+            assigned_at=at.epoch,
+            updated_at=at.iso,
+            **also,
+        )
+
     def _onward(
         self, events: tuple[Event, ...], decision: Decision, association: Association | None, at: Moment
     ) -> Change[Self]:
@@ -368,23 +381,21 @@ class RoutedRecord:
         its mail with a new attempt's link), or to triage when `association` is None;
         `releasing` gives back the place the previous association held."""
         load = [LoadChange(releasing, -1)] if releasing else []
-        common: dict[str, Any] = dict(updated_at=at.iso, routing=decision.as_dict(), triage_reason=decision.reason)
+        common: dict[str, Any] = dict(routing=decision.as_dict(), triage_reason=decision.reason)
         if association is not None:
-            attempt = self.attempt + 1
-            after = replace(
-                self,
-                status=Status.ROUTED,
-                association_id=association.id,
-                association_name=association.name,
-                attempt=attempt,
-                assigned_at=at.epoch,
-                **common,
-            )
+            after = self._held_by(association, at, **common)
             step = Event(at.iso, "routed", "routing", {"association": association.id})
-            mails: tuple[MailIntent, ...] = (MailIntent(self.MAILS.new, association, attempt),)
+            mails: tuple[MailIntent, ...] = (MailIntent(self.MAILS.new, association, after.attempt),)
             load.append(LoadChange(association.id, 1, self.capacity_of(association)))
         else:
-            after = replace(self, status=Status.NEEDS_TRIAGE, association_id=None, association_name=None, **common)
+            after = replace(
+                self,
+                status=Status.NEEDS_TRIAGE,
+                association_id=None,
+                association_name=None,
+                updated_at=at.iso,
+                **common,
+            )
             step = Event(at.iso, "needs_triage", "routing", {"reason": decision.reason})
             mails = ()
         return Change(before or self, after, (*events, step), mails, tuple(load))
