@@ -26,6 +26,9 @@ class ConflictRule:
         self.lock = threading.Lock()
         self.conflicts = 0
         self.on: Counter = Counter()  # which items' partitions clashed
+        # True: another writer holds every item, so every transaction is cancelled (a
+        # contention that outlasts the retries of services/concurrency.py).
+        self.all_held = False
         client.transact_write_items = self
 
     @staticmethod
@@ -37,7 +40,7 @@ class ConflictRule:
     def __call__(self, **kwargs):
         keys = [self._key(item) for item in kwargs["TransactItems"]]
         with self.lock:
-            clash = [self.held[k] > 0 for k in keys]
+            clash = [self.all_held or self.held[k] > 0 for k in keys]
             if any(clash):
                 self.conflicts += 1
                 self.on.update(k[1].split("#")[0] for k, c in zip(keys, clash, strict=True) if c)

@@ -21,6 +21,7 @@ from ..domain.email_address import address_key
 from ..domain.models import Association
 from ..domain.routed_record import Change, RoutedRecord
 from .clock import Clock
+from .concurrency import commit_retrying_conflicts
 from .directory import DirectoryService
 from .ports import AnswerLinks, Assignment, InvalidLink, MailLogStore, OutboxStore, Refusal, Rejected, RoutedStore
 from .transitions import RenderMail, moment_now, record_change, retention_seconds
@@ -226,7 +227,7 @@ class AnswerFlow(Generic[Entity, View]):
     def _committed(self, change: Change[Entity]) -> bool:
         """Commit; False if the record moved on since it was read (another change won)."""
         try:
-            self._commit(change)
+            commit_retrying_conflicts(lambda: self._commit(change))
         except Rejected as refused:
             if refused.what is not Refusal.STALE:
                 raise

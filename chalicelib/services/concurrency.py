@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from .directory import DirectoryService, DirectorySnapshot
-from .ports import Refusal, Rejected
+from .ports import Refusal, Rejected, StorageUnavailable
 
 T = TypeVar("T")
 L = TypeVar("L")  # the load counts an attempt routes on
@@ -26,8 +26,11 @@ CONFLICT_WAIT = 0.005
 CONFLICT_WAIT_MAX = 0.2
 
 
-class ContentionExhausted(RuntimeError):
-    """Every attempt lost to another writer: the caller answers "try again"."""
+class ContentionExhausted(StorageUnavailable):
+    """Every attempt lost to another writer: storage kept refusing, so the caller answers
+    as for any storage that kept refusing (a 503 with `Retry-After`, the form kept as
+    typed: web/form_door.py, web/boundary.py). Nothing was written, so sending it again
+    with the same submission id or idempotency key stores it once."""
 
 
 def commit_with_retries(
@@ -38,6 +41,13 @@ def commit_with_retries(
     """Run `attempt` (route, build, commit) on the directory's snapshot until it commits;
     a contention retries on the load counts read again (`refresh_load`)."""
     return commit_on_load(directory.snapshot, attempt, retry_also, fresh=directory.refresh_load)
+
+
+def commit_retrying_conflicts(commit: Callable[[], T]) -> T:
+    """A commit that routes nothing (an answer, a reminder, an operator's close): a
+    conflict on a shared item retries the same change after the random wait, and one that
+    outlasts the retries is ContentionExhausted; any other refusal is the caller's."""
+    return commit_on_load(lambda: None, lambda _: commit())
 
 
 def commit_on_load(
