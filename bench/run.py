@@ -66,20 +66,48 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+# What a keep-alive connection the server has closed meanwhile raises (an idle one timed
+# out, or one dropped under load): the client opens a new one and sends again, as a
+# browser does. Sending again stores once: every post carries its submission id or
+# idempotency key.
+CLOSED = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
+RECONNECT_ATTEMPTS = 3
+
+
 class Client:
-    """One keep-alive connection, as a browser or an API client holds one."""
+    """One keep-alive connection, as a browser or an API client holds one; opened again
+    when the server closed it (`reconnects`, over every client of the run)."""
+
+    reconnects: Counter = Counter()
+    _lock = threading.Lock()
 
     def __init__(self, port: int, source: str | None = None):
-        self.conn = http.client.HTTPConnection(
-            "127.0.0.1", port, timeout=30, source_address=(source, 0) if source else None
+        self.port, self.source = port, source
+        self.conn = self._open()
+
+    def _open(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=30, source_address=(self.source, 0) if self.source else None
         )
 
     def call(self, method: str, path: str, body: bytes = b"", headers: dict | None = None) -> tuple[int, float]:
+        """(status, seconds), the reconnections' time included: a person waits for it too."""
         t = time.perf_counter()
+        for _ in range(RECONNECT_ATTEMPTS):
+            try:
+                return self._send(method, path, body, headers), time.perf_counter() - t
+            except CLOSED as closed:
+                self.conn.close()
+                self.conn = self._open()
+                with Client._lock:
+                    Client.reconnects[type(closed).__name__] += 1
+        return self._send(method, path, body, headers), time.perf_counter() - t
+
+    def _send(self, method: str, path: str, body: bytes, headers: dict | None) -> int:
         self.conn.request(method, path, body=body or None, headers=headers or {})
         r = self.conn.getresponse()
         r.read()
-        return r.status, time.perf_counter() - t
+        return r.status
 
 
 def serve(app, port: int):
@@ -273,6 +301,88 @@ def bench_intake(endpoint: str) -> dict:
         "backlog_s": backlog_s,
         "backlog_mails": backlog_mails,
     }
+
+
+REFERENT_MAIL = (
+    "From: Mme Dupont <cpe@ac-lille.example.fr>\r\nTo: {to}\r\nSubject: Demande de mentorat\r\n"
+    "Message-ID: <bench-fiche@ac-lille.example.fr>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    "Bonjour,\r\n\r\nJe vous écris pour Yanis, 14 ans, en 3ème, à Roubaix (59100). Il a besoin de soutien"
+    " scolaire.\r\n\r\nMme Dupont, CPE, 03 20 00 00 00\r\n"
+)
+
+
+def bench_transaction_items(endpoint: str) -> dict[str, tuple[int, int]]:
+    """The intake transaction as the store sends it (local/transaction_meter.py wraps the
+    client's TransactWriteItems): its items and write units, for one youth form, one API
+    post, one referent form and one mail. docs/storage.md states them for every
+    transaction, checked by tests/integration/test_transaction_costs.py."""
+    from app import app
+    from chalicelib.adapters.mail_reading import InProcessMailReader
+    from chalicelib.bootstrap import Services, set_services
+    from chalicelib.config import Settings
+    from local.dynamodb_local import free_port
+    from local.setup import prepare, seed_entries
+    from local.transaction_meter import TransactionMeter
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            table_name=f"bench-items-{uuid.uuid4().hex[:8]}",
+            dynamodb_endpoint=endpoint,
+            outbox_dir=tmp,
+            rate_limit_count=10**9,
+            admin_token="bench",
+            secret_key="bench-secret",
+        )
+        s = Services(settings, mail_reader=InProcessMailReader)
+        prepare(s, seed=False)
+        s.directory.replace(seed_entries())
+        meter = TransactionMeter(table_of(s).client)
+        set_services(s)
+        port = free_port()
+        server = serve(app, port)
+        body = youth_body(random.Random(5), 0)
+        referent = {k: v for k, v in body.items() if k not in {"email"}} | {
+            "age": 12,
+            "situation": "college",
+            "referent_name": "Mme Dupont",
+            "referent_email": "cpe@ac-lille.example.fr",
+            "referent_phone": "03 20 00 00 00",
+            "structure_name": "Collège Jean Macé",
+            "structure_type": "etablissement_scolaire",
+        }
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        doors = {
+            "youth form": lambda web: web.call("POST", "/demande", as_form(body, "items-form"), form),
+            "API": lambda web: web.call(
+                "POST",
+                "/api/v1/requests",
+                json.dumps(body).encode(),
+                {"Content-Type": "application/json", "Idempotency-Key": "items-api"},
+            ),
+            "referent form": lambda web: web.call("POST", "/orienter", as_form(referent, "items-referent"), form),
+            "mail": lambda web: (
+                s.mail_intake.ingest(
+                    REFERENT_MAIL.format(to=settings.intake_addresses[0]).encode(),
+                    "cpe@ac-lille.example.fr",
+                    [settings.intake_addresses[0]],
+                ).kind,
+                0.0,
+            ),
+        }
+        out = {}
+        try:
+            web = Client(port)
+            for door, send in doors.items():
+                before = len(meter.transactions)
+                outcome, _ = send(web)
+                assert outcome in {303, 201, "request"}, (door, outcome)
+                (written,) = meter.transactions[before:]  # one intake, one transaction
+                out[door] = (len(written), sum(w.write_units for w in written))
+        finally:
+            server.shutdown()
+            set_services(None)
+            table_of(s).client.delete_table(TableName=settings.table_name)
+    return out
 
 
 def random_directory(rng: random.Random, n: int):
@@ -814,6 +924,7 @@ def main() -> None:
     try:
         crowd = {rule: bench_contention(endpoint, dynamodb_rule=rule, one_association=False) for rule in (False, True)}
         intake = bench_intake(endpoint)
+        items = bench_transaction_items(endpoint)
         stats_page = bench_console_pages(endpoint, STATS_PAGES, seed=12)
         queue_page = bench_console_pages(endpoint, QUEUE_PAGES, seed=21)
     finally:
@@ -852,6 +963,10 @@ def main() -> None:
         + f"(goal 1 and 0: {verdict(round(writes, 2) == 1 and scans == 0)})"
     )
     print(
+        "  the intake transaction as the store sends it (TransactItems, write units): "
+        + ", ".join(f"{door} {n} items {wcu} WCU" for door, (n, wcu) in items.items())
+    )
+    print(
         f"  commit -> .eml written (the stream worker, after the answer), {N_PACED} intakes {PACE_SECONDS:g} s apart:"
         f" p50 {intake['delay_p50']:.0f} ms   p99 {intake['delay_p99']:.0f} ms over {intake['mails']} mails"
         + (f"; {intake['not_written']} NOT WRITTEN" if intake["not_written"] else "")
@@ -871,6 +986,11 @@ def main() -> None:
             f" for a conflict (retried) {c['on']}, p50 {c['p50']:.0f} ms, p99 {c['p99']:.0f} ms,"
             f" counted {c['counted']:.0f}"
         )
+    closed = Client.reconnects
+    print(
+        f"\nConnections the server closed under a client, opened again and the call sent again: {sum(closed.values())}"
+        + (f" ({', '.join(f'{name} {n}' for name, n in sorted(closed.items()))})" if closed else "")
+    )
     for title, figures_by_count in (
         ("Console statistics page (52 weeks)", stats_page),
         ("Console queue page (tab counts and a page of 25)", queue_page),

@@ -13,6 +13,13 @@ import threading
 from collections import Counter
 
 
+def item_key(item: dict) -> tuple[str, str, str]:
+    """(table, pk, sk) of one action of a TransactWriteItems."""
+    ((_, body),) = item.items()
+    key = body.get("Key") or {k: body["Item"][k] for k in ("pk", "sk")}
+    return body["TableName"], key["pk"]["S"], key["sk"]["S"]
+
+
 class ConflictRule:
     """DynamoDB cancels a transaction that touches an item another transaction is
     writing (TransactionConflict); DynamoDB Local runs them one at a time and never
@@ -31,14 +38,8 @@ class ConflictRule:
         self.all_held = False
         client.transact_write_items = self
 
-    @staticmethod
-    def _key(item: dict) -> tuple:
-        ((_, body),) = item.items()
-        key = body.get("Key") or {k: body["Item"][k] for k in ("pk", "sk")}
-        return body["TableName"], key["pk"]["S"], key["sk"]["S"]
-
     def __call__(self, **kwargs):
-        keys = [self._key(item) for item in kwargs["TransactItems"]]
+        keys = [item_key(item) for item in kwargs["TransactItems"]]
         with self.lock:
             clash = [self.all_held or self.held[k] > 0 for k in keys]
             if any(clash):
