@@ -44,7 +44,7 @@ def commit_with_retries(
 
 
 def commit_retrying_conflicts(commit: Callable[[], T]) -> T:
-    """A commit that routes nothing (an answer, a reminder, an operator's close): a
+    """A commit that routes nothing (an association's answer, a reminder): a
     conflict on a shared item retries the same change after the random wait, and one that
     outlasts the retries is ContentionExhausted; any other refusal is the caller's."""
     return commit_on_load(lambda: None, lambda _: commit())

@@ -17,7 +17,7 @@ from ..domain.request import CLOSE_REASONS, Change, Request
 from ..domain.routed_record import RoutedRecord
 from ..domain.routing import route_request
 from ..domain.vocabulary import Status
-from .concurrency import commit_retrying_conflicts, commit_with_retries
+from .concurrency import commit_with_retries
 from .console_common import ConsoleParts, ConsoleRefusal
 from .directory import DirectorySnapshot
 from .erasure import Erasure
@@ -193,9 +193,9 @@ class RequestActions(ConsoleParts):
 
     def _commit_once(self, change: Change[Request]) -> None:
         try:
-            commit_retrying_conflicts(lambda: self._commit(change))
+            self._commit(change)
         except Rejected as refused:
-            if refused.what is Refusal.STALE:
+            if refused.what in {Refusal.STALE, Refusal.CONFLICT}:
                 raise changed_meanwhile() from None
             raise
 
