@@ -43,6 +43,7 @@ from urllib.parse import urlencode
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamodb.table import DynamoTable
     from chalicelib.bootstrap import Services
+    from chalicelib.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -59,6 +60,22 @@ def table_of(s: Services) -> DynamoTable:
     """The table the bench's services run on (DynamoDB Local; the memory stores have none)."""
     assert s.table is not None, "the bench runs on DynamoDB"
     return s.table
+
+
+def bench_settings(prefix: str, endpoint: str, outbox_dir: str) -> Settings:
+    """A bench's own table on the DynamoDB Local at `endpoint`: no per-IP limit, the
+    directory cached for the run."""
+    from chalicelib.config import Settings
+
+    return Settings(
+        table_name=f"{prefix}-{uuid.uuid4().hex[:8]}",
+        dynamodb_endpoint=endpoint,
+        outbox_dir=outbox_dir,
+        rate_limit_count=10**9,
+        directory_cache_seconds=3600,
+        admin_token="bench",
+        secret_key="bench-secret",
+    )
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -155,21 +172,12 @@ def bench_intake(endpoint: str) -> dict:
     from chalicelib.adapters.dynamodb import ensure_table
     from chalicelib.adapters.mail import EmlOutbox
     from chalicelib.bootstrap import Services, set_services
-    from chalicelib.config import Settings
     from local.dynamodb_local import free_port
     from local.setup import prepare, seed_entries
     from local.stream_worker import StreamWorker
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            table_name=f"bench-{uuid.uuid4().hex[:8]}",
-            dynamodb_endpoint=endpoint,
-            outbox_dir=tmp,
-            rate_limit_count=10**9,
-            directory_cache_seconds=3600,
-            admin_token="bench",
-            secret_key="bench-secret",
-        )
+        settings = bench_settings("bench", endpoint, tmp)
         written: dict[str, float] = {}
 
         class TimedOutbox(EmlOutbox):
@@ -319,20 +327,12 @@ def bench_transaction_items(endpoint: str) -> dict[str, tuple[int, int]]:
     from app import app
     from chalicelib.adapters.mail_reading import InProcessMailReader
     from chalicelib.bootstrap import Services, set_services
-    from chalicelib.config import Settings
     from local.dynamodb_local import free_port
     from local.setup import prepare, seed_entries
     from local.transaction_meter import TransactionMeter
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            table_name=f"bench-items-{uuid.uuid4().hex[:8]}",
-            dynamodb_endpoint=endpoint,
-            outbox_dir=tmp,
-            rate_limit_count=10**9,
-            admin_token="bench",
-            secret_key="bench-secret",
-        )
+        settings = bench_settings("bench-items", endpoint, tmp)
         s = Services(settings, mail_reader=InProcessMailReader)
         prepare(s, seed=False)
         s.directory.replace(seed_entries())
@@ -734,7 +734,6 @@ def bench_console_pages(endpoint: str, pages: tuple[str, ...], seed: int) -> dic
     from app import app
     from chalicelib.adapters.clock import SettableClock
     from chalicelib.bootstrap import Services, set_services
-    from chalicelib.config import Settings
     from chalicelib.domain.models import NewRequest
     from chalicelib.domain.operators import Operator, Role
     from chalicelib.domain.submission import parse_submission
@@ -746,15 +745,7 @@ def bench_console_pages(endpoint: str, pages: tuple[str, ...], seed: int) -> dic
     rng = random.Random(seed)
     for n in CONSOLE_SIZES:
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(
-                table_name=f"bench-console-{uuid.uuid4().hex[:8]}",
-                dynamodb_endpoint=endpoint,
-                outbox_dir=tmp,
-                rate_limit_count=10**9,
-                directory_cache_seconds=3600,
-                admin_token="bench",
-                secret_key="bench-secret",
-            )
+            settings = bench_settings("bench-console", endpoint, tmp)
             clock = SettableClock(datetime.now(UTC) - timedelta(weeks=52))
             s = Services(settings, clock=clock)
             prepare(s)
@@ -816,21 +807,12 @@ def bench_contention(endpoint: str, dynamodb_rule: bool = True, one_association:
 
     from app import app
     from chalicelib.bootstrap import Services, set_services
-    from chalicelib.config import Settings
     from local.conflict_rule import ConflictRule
     from local.dynamodb_local import free_port
     from local.setup import prepare, seed_entries
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            table_name=f"bench-crowd-{uuid.uuid4().hex[:8]}",
-            dynamodb_endpoint=endpoint,
-            outbox_dir=tmp,
-            rate_limit_count=10**9,
-            directory_cache_seconds=3600,
-            admin_token="bench",
-            secret_key="bench-secret",
-        )
+        settings = bench_settings("bench-crowd", endpoint, tmp)
         s = Services(settings)
         prepare(s, seed=False)
         # No capacity; with `one_association`, the same place and need: one association
