@@ -24,7 +24,7 @@ from ..domain.models import Association
 from ..domain.routed_record import Change
 from ..domain.territory import resolve_place
 from ..domain.vocabulary import Status
-from .answering import AnswerFlow, AnswerPageState
+from .answering import AnswerFlow
 from .clock import Clock
 from .concurrency import commit_on_load
 from .intake import Idempotency, IntakeResult, Received, commit_submission, submission_write
@@ -36,17 +36,8 @@ from .transitions import RenderMail
 log = logging.getLogger(__name__)
 
 
-class MentorAnswerView(AnswerPageState):
-    """A sign-up's answer page."""
-
-    @property
-    def signup(self) -> dict[str, Any]:
-        return self.record
-
-
 @dataclass(eq=False, kw_only=True)
-class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
-    view_type = MentorAnswerView
+class MentorService(AnswerFlow[MentorSignup]):
     record_type = MentorSignup
     mentors: MentorStore
     mails: MentorMails

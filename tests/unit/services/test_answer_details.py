@@ -69,7 +69,7 @@ def test_the_accepted_view_holds_the_request_and_who_accepted(s):
     submit(s)
     view = s.answers.accept(link_for(s, "first-asso"))
     assert view.association.id == "first-asso" and view.assignment.association_id == "first-asso"
-    assert view.request["status"] == "accepted" and view.request["fields"]["email"] == "lea.martin@example.net"
+    assert view.record["status"] == "accepted" and view.record["fields"]["email"] == "lea.martin@example.net"
 
 
 def test_one_sweep_reminds_and_moves_on_every_request_due(s, settings, clock):

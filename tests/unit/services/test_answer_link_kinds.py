@@ -38,4 +38,4 @@ def test_a_requests_link_does_not_open_a_sign_up_and_the_reverse(s):
         s.mentors.accept(request_link)
     assert s.requests.get(request.reference)["status"] == "routed"
     view = s.mentors.view(signup_link)
-    assert view.signup["reference"] == signup.reference and view.association.id == "asso-a"
+    assert view.record["reference"] == signup.reference and view.association.id == "asso-a"
