@@ -46,20 +46,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Generic
 
+from ...domain.change import Event
 from ...domain.record_kind import RecordKind
 from ...domain.reference import is_reference
 from ...domain.statistics import change_counts
 from ...domain.vocabulary import Status
-from ...services.ports import (
-    Event,
-    NewRecord,
-    OutgoingMail,
-    QueuedRecord,
-    QueueQuery,
-    Record,
-    RecordChange,
-    StoredIdempotency,
-)
+from ...services.ports import NewRecord, OutgoingMail, QueuedRecord, QueueQuery, Record, RecordChange, StoredIdempotency
 from ..counters import counter_expiry
 from ..page_cursor import decode_cursor, encode_cursor, record_id
 from ..routed_record import counter_day, stored_body
