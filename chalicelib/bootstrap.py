@@ -191,7 +191,7 @@ class Services:
         )
         self.requests = RequestQueries(store=stores.requests, mail_log=stores.mail_log, clock=self.clock)
         self.answers = AnswerService(
-            requests=stores.requests,
+            store=stores.requests,
             outbox=stores.outbox,
             mail_log=stores.mail_log,
             directory=self.directory,
@@ -216,7 +216,7 @@ class Services:
             from .services.mentors import MentorService
 
             self._mentors = MentorService(
-                mentors=self.stores.mentors,
+                store=self.stores.mentors,
                 directory=self.directory,
                 mails=MentorMails(render_mail, self.settings, self.links.answer_url),
                 links=self.links,

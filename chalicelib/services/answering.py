@@ -22,8 +22,9 @@ from ..domain.models import Association
 from ..domain.routed_record import Change, RoutedRecord
 from .clock import Clock
 from .directory import DirectoryService
+from .mails import RecordMails
 from .ports import AnswerLinks, Assignment, InvalidLink, MailLogStore, OutboxStore, Refusal, Rejected, RoutedStore
-from .transitions import RenderMail, moment_now, record_change, retention_seconds
+from .transitions import moment_now, record_change, retention_seconds
 
 DECLINE_REASONS = (
     ("complet", "Nous n'avons plus de place pour le moment"),
@@ -73,18 +74,10 @@ class AnswerFlow(Generic[Entity]):
     settings: Settings
     outbox: OutboxStore  # a bounced mail's kind and record
     mail_log: MailLogStore  # the addresses whose mail bounced
+    store: RoutedStore[Entity]  # the kind's records
+    mails: RecordMails  # the kind's mails
 
     # -- what differs between requests and sign-ups --------------------------------------
-
-    @property
-    def store(self) -> RoutedStore[Entity]:
-        """The records' store (the kind's)."""
-        raise NotImplementedError
-
-    @property
-    def render(self) -> RenderMail:
-        """How the kind's mails are written."""
-        raise NotImplementedError
 
     def _after_accept(self, association: Association) -> None:
         """What follows a committed acceptance (the directory's cached load)."""
@@ -219,7 +212,7 @@ class AnswerFlow(Generic[Entity]):
     def _commit(self, change: Change[Entity]) -> None:
         """Commit the change in one conditional transaction of the kind's store: that is
         the outcome. The mails it stored leave through the table's stream (services/outbox.py)."""
-        self.store.commit_change(record_change(change, self.render, self.clock, self.settings))
+        self.store.commit_change(record_change(change, self.mails.render, self.clock, self.settings))
 
     def _committed(self, change: Change[Entity]) -> bool:
         """Commit; False if the record moved on since it was read (another change won)."""

@@ -19,9 +19,6 @@ from ..domain.routing import RoutingDecision, route_request
 from .answering import DECLINE_REASONS, AnswerFlow, InvalidAnswer, UnknownRequest
 from .concurrency import commit_with_retries
 from .directory import DirectorySnapshot
-from .mails import MailComposer
-from .ports import RequestStore
-from .transitions import RenderMail
 
 # The web's names for the answer page, where they have always been imported from.
 __all__ = ["DECLINE_REASONS", "AnswerService", "InvalidAnswer", "UnknownRequest"]
@@ -32,18 +29,8 @@ log = logging.getLogger(__name__)
 @dataclass(eq=False, kw_only=True)
 class AnswerService(AnswerFlow[Request]):
     record_type = Request
-    requests: RequestStore
-    mails: MailComposer
 
     # -- what a request's answer is made of (services/answering.py) ---------------------------
-
-    @property
-    def store(self) -> RequestStore:
-        return self.requests
-
-    @property
-    def render(self) -> RenderMail:
-        return self.mails.render
 
     def _after_accept(self, association: Association) -> None:
         self.directory.note_released(association.id)

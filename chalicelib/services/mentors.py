@@ -27,9 +27,7 @@ from ..domain.vocabulary import Status
 from .answering import AnswerFlow
 from .concurrency import commit_on_load
 from .intake import Idempotency, IntakeResult, Received, commit_submission, submission_write
-from .mentor_mails import MentorMails
-from .ports import MentorStore, NewRecord, Rejected
-from .transitions import RenderMail
+from .ports import NewRecord, Rejected
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +35,6 @@ log = logging.getLogger(__name__)
 @dataclass(eq=False, kw_only=True)
 class MentorService(AnswerFlow[MentorSignup]):
     record_type = MentorSignup
-    mentors: MentorStore
-    mails: MentorMails
 
     # -- signing up ------------------------------------------------------------------
 
@@ -75,11 +71,11 @@ class MentorService(AnswerFlow[MentorSignup]):
             decision = self._route(received.record, load, ())
             change = received.record.first_routing(decision, self._association(decision.association_id), at)
             write = self._write(change, at, idempotency, rate_key)
-            self.mentors.commit_new(write)
+            self.store.commit_new(write)
             return IntakeResult.of(write.record, tuple(m.id for m in write.mails))
 
         result = commit_submission(
-            lambda: self._with_retries(attempt, received.new_reference_if_taken), self.mentors, idempotency, at.epoch
+            lambda: self._with_retries(attempt, received.new_reference_if_taken), self.store, idempotency, at.epoch
         )
         if result.replayed:
             return result
@@ -104,17 +100,9 @@ class MentorService(AnswerFlow[MentorSignup]):
         """Route on the mentor load counters as read now, commit; a full association or a
         concurrent write refuses the commit (nothing written): read them again, route again
         (services/concurrency.py, requests' helper)."""
-        return commit_on_load(self.mentors.load_counts, attempt, retry_also)
+        return commit_on_load(self.store.load_counts, attempt, retry_also)
 
     # -- the association's answer: the same link and page as requests' (services/answering.py)
-
-    @property
-    def store(self) -> MentorStore:
-        return self.mentors
-
-    @property
-    def render(self) -> RenderMail:
-        return self.mails.render
 
     def _decide(
         self, entity: MentorSignup, load: dict[str, int], excluded: tuple[str, ...]
