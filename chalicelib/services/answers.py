@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(eq=False, kw_only=True)
 class AnswerService(AnswerFlow[Request]):
+    """A request's answer: routed onward under policy v1, on the directory's load counts."""
+
     record_type = Request
 
     # -- what a request's answer is made of (services/answering.py) ---------------------------

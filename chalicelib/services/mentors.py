@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(eq=False, kw_only=True)
 class MentorService(AnswerFlow[MentorSignup]):
+    """A sign-up: routed under mentor v1 on the mentor load counters, then answered as a
+    request is (services/answering.py)."""
+
     record_type = MentorSignup
 
     # -- signing up ------------------------------------------------------------------
