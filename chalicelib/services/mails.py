@@ -33,18 +33,33 @@ def structure_label(referent: dict[str, Any] | None) -> str | None:
     return StructureType(referent["structure_type"]).label
 
 
-def request_facts(request: dict[str, Any]) -> dict[str, Any]:
-    """What an association may know of a request before it accepts: no contact detail."""
-    f = request["fields"]
-    place = request.get("place") or {}
+def shown_facts(record: dict[str, Any], **own: Any) -> dict[str, Any]:
+    """What an association may know of a record before it accepts, no contact detail: its
+    age and place, the kind's `own` facts, its message with any contact redacted."""
+    f = record["fields"]
     return {
         "age": f.get("age"),
-        "commune": place.get("commune_name") or _departement_only(place),
+        "commune": (record.get("place") or {}).get("commune_name"),
         "postal_code": f.get("postal_code"),
-        "situation": Situation(f["situation"]).label if f.get("situation") else None,
-        "need": Need(f["need"]).label if f.get("need") else None,
-        "publics": [Public(p).label for p in f.get("publics") or []],
+        **own,
         "message": redact_contacts(f.get("message")),
+    }
+
+
+def request_facts(request: dict[str, Any]) -> dict[str, Any]:
+    """A request's shown facts: its situation, need and publics, and who asked."""
+    f = request["fields"]
+    facts = shown_facts(
+        request,
+        situation=Situation.label_of(f.get("situation")),
+        need=Need.label_of(f.get("need")),
+        publics=Public.labels_of(f.get("publics")),
+    )
+    # A request from mail intake may know only its département: shown then (a sign-up has
+    # always shown none, erased or not).
+    facts["commune"] = facts["commune"] or _departement_only(request.get("place") or {})
+    return {
+        **facts,
         "via_referent": request.get("referent") is not None,
         "structure_type": structure_label(request.get("referent")),
     }
