@@ -30,6 +30,7 @@ class RoutedMails:
     new: str  # to the association it is routed to, with the answer link
     reminder: str  # to that association, when it has not answered yet
     accepted: str  # to whoever submitted it, once an association takes it
+    acknowledgement: str  # to whoever submitted it, with its reference, when it is received
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,12 @@ class RecordKind:
 REQUEST = RecordKind(
     name="request",
     reference_prefix=REQUEST_PREFIX,
-    mails=RoutedMails(new="association_new_request", reminder="association_reminder", accepted="requester_accepted"),
+    mails=RoutedMails(
+        new="association_new_request",
+        reminder="association_reminder",
+        accepted="requester_accepted",
+        acknowledgement="acknowledgement",
+    ),
     capacity_field="capacity",
     retention_setting="retention_days",
     accepted_retention_setting=None,
@@ -111,7 +117,12 @@ REQUEST = RecordKind(
 VOLUNTEER = RecordKind(
     name="mentor",
     reference_prefix="BEN",  # bénévole
-    mails=RoutedMails(new="mentor_association_new_signup", reminder="mentor_reminder", accepted="mentor_accepted"),
+    mails=RoutedMails(
+        new="mentor_association_new_signup",
+        reminder="mentor_reminder",
+        accepted="mentor_accepted",
+        acknowledgement="mentor_acknowledgement",
+    ),
     capacity_field="mentor_capacity",
     # A sign-up nobody accepted goes after mentor_retention_days; an accepted one is kept
     # as long as a request is.

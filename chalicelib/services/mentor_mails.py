@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.mentor_vocabulary import MentorMode, Occupation, YouthAgeBand
+from ..domain.record_kind import VOLUNTEER
 from ..domain.vocabulary import Need
 from .mails import RecordMails, shown_facts
 from .ports import OutgoingMail
@@ -33,8 +34,7 @@ class MentorMails(RecordMails):
     """A sign-up's mails (services/mails.py renders every kind's alike): what is the
     volunteer's own is the profile and the acknowledgement."""
 
-    link_kind = "mentor"
-    acknowledgement_kind = "mentor_acknowledgement"
+    kind = VOLUNTEER
 
     def facts(self, record: dict[str, Any]) -> dict[str, Any]:
         return mentor_profile(record)
@@ -50,4 +50,4 @@ class MentorMails(RecordMails):
             "retention_days": self.settings.mentor_retention_days,
             "contact": self.settings.legal_publisher_contact,
         }
-        return self._mail(self.acknowledgement_kind, context, to, record)
+        return self._mail(self.kind.mails.acknowledgement, context, to, record)
