@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RoutedMails:
-    """The kinds of the mails a record's transitions ask for (services render them)."""
+    """The kinds of the mails a record's transitions ask for (services render them), in
+    the order the kinds below declare them."""
 
     new: str  # to the association it is routed to, with the answer link
     reminder: str  # to that association, when it has not answered yet
@@ -91,12 +92,7 @@ class RecordKind:
 REQUEST = RecordKind(
     name="request",
     reference_prefix=REQUEST_PREFIX,
-    mails=RoutedMails(
-        new="association_new_request",
-        reminder="association_reminder",
-        accepted="requester_accepted",
-        acknowledgement="acknowledgement",
-    ),
+    mails=RoutedMails("association_new_request", "association_reminder", "requester_accepted", "acknowledgement"),
     capacity_field="capacity",
     retention_setting="retention_days",
     accepted_retention_setting=None,
@@ -117,12 +113,7 @@ REQUEST = RecordKind(
 VOLUNTEER = RecordKind(
     name="mentor",
     reference_prefix="BEN",  # bénévole
-    mails=RoutedMails(
-        new="mentor_association_new_signup",
-        reminder="mentor_reminder",
-        accepted="mentor_accepted",
-        acknowledgement="mentor_acknowledgement",
-    ),
+    mails=RoutedMails("mentor_association_new_signup", "mentor_reminder", "mentor_accepted", "mentor_acknowledgement"),
     capacity_field="mentor_capacity",
     # A sign-up nobody accepted goes after mentor_retention_days; an accepted one is kept
     # as long as a request is.
