@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 import uuid
 
-from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll, sign_in, text_of, wait_for_mails
+from tests.browser.browsing import assert_accessible, assert_no_sideways_scroll, sign_in, text_of, wait_for_mails
 from local.setup import seed_entries
-from tests.conftest import youth
+from tests.builders import youth
 
 OPERATOR = "operatrice@reseau.example.org"
 

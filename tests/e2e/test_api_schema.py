@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import ADMIN, start_stack, stop_stack
+from tests.builders import ROOT
+from tests.e2e.stack import ADMIN, start_stack, stop_stack
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "50"))  # per operation and phase

@@ -11,8 +11,8 @@ from dataclasses import replace
 
 import pytest
 
-from tests.e2e.conftest import Stack, start_stack, stop_stack
-from tests.e2e.test_console_sign_in import OPERATOR, ask_link, csrf_of, sign_in
+from tests.e2e.stack import Stack, start_stack, stop_stack
+from tests.e2e.clients import OPERATOR, ask_link, csrf_of, sign_in
 
 ADMIN_EMAIL = "admin@reseau.example.org"
 

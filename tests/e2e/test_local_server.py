@@ -15,8 +15,8 @@ from typing import Any, Optional
 
 import pytest
 
-from tests.conftest import association, youth
-from tests.e2e.conftest import ADMIN, Reply, Stack, start_stack, stop_stack
+from tests.builders import association, youth
+from tests.e2e.stack import ADMIN, Reply, Stack, start_stack, stop_stack
 
 READ_TIMEOUT = 2.0
 

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.test_answer_links import answer_path, csrf_of, submit
-from tests.e2e.test_web_intake import form_fields, referent_fields, reference_from
+from tests.e2e.clients import answer_path, csrf_of
+from tests.e2e.clients import submit_form as submit
+from tests.e2e.clients import form_fields, referent_fields, reference_from
 
 PAGES = ["/", "/demande", "/orienter", "/mentions-legales", "/donnees-personnelles", "/accessibilite"]
 THANKS = ["/demande/merci?ref=MNT-ABCD-EFGH", "/orienter/merci?ref=MNT-ABCD-EFGH"]

@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.conftest import association, youth
-from tests.e2e.conftest import ADMIN, start_stack, stop_stack
-from tests.e2e.test_web_intake import form_fields, reference_from
+from tests.builders import association, youth
+from tests.e2e.stack import ADMIN, start_stack, stop_stack
+from tests.e2e.clients import form_fields, reference_from
 
 PARTNER = "https://partenaire.example.org"
 PARTNER_TOKEN = "partner-token-e2e"
@@ -168,7 +168,7 @@ def test_a_method_no_route_has_gets_405_with_allow(claims_stack):
 
 
 def test_a_blank_structure_type_on_the_referent_form_is_stored_as_autre(claims_stack):
-    from tests.e2e.test_web_intake import referent_fields
+    from tests.e2e.clients import referent_fields
 
     r = claims_stack.post_form("/orienter", referent_fields(structure_type=""), {"Authorization": f"Bearer {ADMIN}"})
     assert r.status == 303

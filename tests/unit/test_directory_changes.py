@@ -6,7 +6,7 @@ from chalicelib.domain import directory_changes as dc
 from chalicelib.domain.models import Association
 from chalicelib.domain.request import Request
 from chalicelib.domain.routing import DirectoryIndex
-from tests.conftest import association
+from tests.builders import association
 
 AT = "2026-11-20T10:00:00.000000Z"
 

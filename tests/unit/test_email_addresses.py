@@ -27,7 +27,7 @@ from tests.addresses import (
     non_ascii_local_addresses,
     oracle,
 )
-from tests.conftest import association
+from tests.builders import association
 
 SHAPES = [address for _, address in REAL_SHAPES]
 SHAPE_IDS = [name for name, _ in REAL_SHAPES]

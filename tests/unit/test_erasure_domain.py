@@ -12,8 +12,8 @@ from chalicelib.domain.mentor_routing import route_mentor
 from chalicelib.domain.models import Association
 from chalicelib.domain.request import InvalidTransition, LoadChange
 from chalicelib.domain.vocabulary import Status
-from tests.conftest import association
-from tests.unit.test_request_entity import AT, LATER, decide, new_request, routed
+from tests.builders import association
+from tests.builders import AT, LATER, decide, new_request, routed
 
 ADMIN = "admin@reseau.example.org"
 MENTORS = (

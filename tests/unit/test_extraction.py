@@ -18,7 +18,7 @@ from typing import Any, Optional
 import pytest
 
 from chalicelib.domain.extraction import ACCEPT, Extraction, Found, extract_request
-from tests.conftest import SHARED
+from tests.builders import SHARED
 
 CORPUS = SHARED / "corpus" / "fr"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))

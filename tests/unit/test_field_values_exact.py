@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.domain.phone import display_phone
 from chalicelib.domain.submission import InvalidSubmission, parse_submission
-from tests.conftest import youth
+from tests.builders import youth
 
 TOO_LONG = "Texte trop long : {} caractères au plus."
 BAD_CHARACTERS = "Caractères non autorisés (invisibles ou de contrôle) : retapez ce champ sans copier-coller."

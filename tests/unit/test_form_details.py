@@ -8,7 +8,7 @@ import pytest
 from chalicelib.domain.phone import display_phone, phone_uri
 from chalicelib.domain.submission import InvalidSubmission, parse_submission
 from chalicelib.web import forms
-from tests.conftest import youth
+from tests.builders import youth
 
 
 def _errors(data: dict) -> dict[str, str]:

@@ -20,7 +20,7 @@ from chalicelib.adapters.mail_reading import ChildProcessMailReader, InProcessMa
 from chalicelib.domain.inbound_mail import Limits, UnparseableMail
 from chalicelib.services.mail_intake import read_mail, warm_up
 from chalicelib.services.ports import MailOverBudget
-from tests.conftest import ROOT
+from tests.builders import ROOT
 from tests.corpus.documents import odt_with_malformed_content, pdf_with_page_inflating_to, pdf_with_stale_startxref
 
 LIMITS = Limits()

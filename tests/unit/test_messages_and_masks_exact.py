@@ -8,7 +8,7 @@ import pytest
 from chalicelib.domain.phone import phone_uri
 from chalicelib.domain.submission import InvalidSubmission, parse_submission
 from chalicelib.domain.text import redact_contacts
-from tests.conftest import youth
+from tests.builders import youth
 
 AGE_13_30 = (
     "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande."

@@ -8,7 +8,7 @@ import pytest
 from chalicelib.domain.erasure import age_band, scrub_event
 from chalicelib.domain.request import InvalidTransition, LoadChange, Request
 from chalicelib.domain.vocabulary import Status
-from tests.unit.test_request_entity import AT, LATER, A, B, decide, new_request, routed
+from tests.builders import AT, LATER, A, B, decide, new_request, routed
 
 OPERATOR = "operatrice@reseau.example.org"
 

@@ -4,57 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.models import Association
-from chalicelib.domain.request import InvalidTransition, LoadChange, Moment, Request
-from chalicelib.domain.routing import DirectoryIndex, RoutingWeights, route_request
+from chalicelib.domain.request import InvalidTransition, LoadChange, Request
 from chalicelib.domain.vocabulary import Status
-from tests.conftest import association
-
-AT = Moment(1_790_000_000, "2026-09-21T10:13:20.000000Z")
-LATER = Moment(1_790_086_400, "2026-09-22T10:13:20.000000Z")
-A = Association.model_validate(association("asso-a"))
-B = Association.model_validate(association("asso-b"))
-WEIGHTS = RoutingWeights()
-
-
-def new_request(**fields) -> Request:
-    return Request.from_record(
-        {
-            "id": "r1",
-            "reference": "MNT-TEST-0001",
-            "channel": "form",
-            "status": "needs_triage",
-            "created_at": AT.iso,
-            "expires_at": AT.epoch + 86400,
-            "fields": {
-                "age": 15,
-                "situation": "college",
-                "need": "scolaire",
-                "publics": [],
-                "email": "lea@example.net",
-                **fields,
-            },
-            "place": {
-                "postal_code": "59100",
-                "commune_code": "59512",
-                "commune_name": "Roubaix",
-                "departement": "59",
-                "region": "32",
-            },
-        }
-    )
-
-
-def decide(request: Request, directory=(A, B), declined=()):
-    index = DirectoryIndex(directory)
-    decision = route_request(request.routing_query(), index, {}, declined, WEIGHTS)
-    chosen = next((a for a in directory if a.id == decision.association_id), None)
-    return decision, chosen
-
-
-def routed() -> Request:
-    request = new_request()
-    return request.first_routing(*decide(request), AT).after
+from tests.builders import A, AT, B, LATER, decide, new_request, routed
 
 
 def test_a_new_request_is_received_then_routed_with_the_association_mailed():

@@ -14,8 +14,8 @@ from chalicelib.domain.erasure import age_band, scrub_event
 from chalicelib.domain.models import Association
 from chalicelib.domain.request import CLOSE_REASONS, InvalidTransition, LoadChange, Moment, Request
 from chalicelib.domain.vocabulary import Status
-from tests.conftest import association
-from tests.unit.test_request_entity import AT, LATER, A, B, decide, new_request, routed
+from tests.builders import association
+from tests.builders import AT, LATER, A, B, decide, new_request, routed
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN = "admin@reseau.example.org"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from chalicelib.domain.models import Association
 from chalicelib.domain.routing import DirectoryIndex, RoutingQuery, RoutingWeights, route_request
 from chalicelib.domain.vocabulary import Need, Public, Situation
-from tests.conftest import association
+from tests.builders import association
 
 RULES = ("active", "territory", "age", "situation", "need", "publics_required", "declined", "capacity")
 

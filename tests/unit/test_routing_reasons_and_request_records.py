@@ -13,7 +13,7 @@ from chalicelib.domain.request import LoadChange, Moment, Request
 from chalicelib.domain.routing import DirectoryIndex, RoutingQuery, RoutingWeights, route_request
 from chalicelib.domain.submission import parse_submission
 from chalicelib.domain.vocabulary import Channel, Need, Public, Situation
-from tests.conftest import association, youth
+from tests.builders import association, youth
 
 AT = Moment(1_790_000_000, "2026-09-21T10:13:20.000000Z")
 

@@ -18,8 +18,8 @@ from chalicelib.domain.submission_schema import postal_codes_pattern
 from hypothesis import given, settings, strategies as st
 
 from tests.addresses import REAL_SHAPES, addresses, email_format, non_ascii_local_addresses
-from tests.conftest import youth
-from tests.unit.web.test_mentor_http import volunteer
+from tests.builders import youth
+from tests.builders import volunteer
 
 
 def _label(c: str) -> str:

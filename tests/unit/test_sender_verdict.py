@@ -18,7 +18,7 @@ from chalicelib.domain.inbound_mail.sender_verdict import (
     Verification,
     verdict_from_headers,
 )
-from tests.conftest import SHARED
+from tests.builders import SHARED
 from tests.unicode_inputs import with_foreign
 
 TRUSTED = "lementorat.fr"

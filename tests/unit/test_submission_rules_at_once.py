@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.submission import InvalidSubmission, parse_submission
-from tests.conftest import youth
+from tests.builders import youth
 
 
 def errors_of(data: dict, json: bool) -> dict[str, str]:

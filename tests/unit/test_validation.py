@@ -10,7 +10,7 @@ from chalicelib.domain.reference import new_reference
 from chalicelib.domain.submission import InvalidSubmission, parse_submission
 from chalicelib.domain.text import redact_contacts
 from chalicelib.domain.vocabulary import Need, Public, Situation, StructureType
-from tests.conftest import youth
+from tests.builders import youth
 
 MISSING = object()  # an override that removes the field
 

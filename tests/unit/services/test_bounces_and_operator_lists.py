@@ -11,10 +11,12 @@ from datetime import datetime, timezone
 import pytest
 
 from chalicelib.domain.vocabulary import Channel
-from tests.conftest import make_memory_services as make_services
-from tests.conftest import request_of, youth
+from tests.builders import make_memory_services as make_services
+from tests.builders import request_of, youth
 from tests.integration.mail_stream import deliver_mails
-from tests.unit.services.test_answer_details import DIRECTORY, association_mail_id, submit
+from tests.builders import TWO_ASSOCIATIONS as DIRECTORY
+from tests.builders import association_mail_id
+from tests.builders import submit_youth as submit
 
 
 @pytest.fixture

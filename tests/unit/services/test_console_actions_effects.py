@@ -13,7 +13,7 @@ from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.console import ConsoleRefusal, ConsoleService, UnknownRequest
 from chalicelib.services.directory import DirectoryService
 from chalicelib.services.ports import Refusal, Rejected
-from tests.conftest import association, make_memory_services, request_of, youth
+from tests.builders import association, make_memory_services, request_of, youth
 
 OPERATOR = Operator("op@reseau.example.org", Role.OPERATOR)
 ADMIN = Operator("admin@reseau.example.org", Role.ADMIN)

@@ -18,7 +18,7 @@ from chalicelib.services.console import (
     QueueRow,
 )
 from chalicelib.services.console import needs_of
-from tests.conftest import association, make_memory_services, request_of, youth
+from tests.builders import association, make_memory_services, request_of, youth
 
 OPERATOR = Operator("op@reseau.example.org", Role.OPERATOR)
 DIRECTORY = [

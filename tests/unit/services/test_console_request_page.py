@@ -15,7 +15,7 @@ from chalicelib.domain.operators import Operator, Role
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.console import ConsoleService, UnknownRequest
 from chalicelib.services.console_request import routing_explanation, timeline_entry
-from tests.conftest import association, make_memory_services, request_of, youth
+from tests.builders import association, make_memory_services, request_of, youth
 
 OPERATOR = Operator("op@reseau.example.org", Role.OPERATOR)
 OTHER = Operator("other@reseau.example.org", Role.OPERATOR)

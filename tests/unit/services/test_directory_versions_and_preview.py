@@ -12,7 +12,7 @@ import pytest
 from chalicelib.domain.operators import Role
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.directory import DirectoryPreview, DirectoryService, InvalidDirectory, validate_entries
-from tests.conftest import association, make_memory_services, request_of, youth
+from tests.builders import association, make_memory_services, request_of, youth
 
 DIRECTORY = [
     association("first-asso", departements=[], communes=["59512"], needs=["scolaire"], capacity=1),

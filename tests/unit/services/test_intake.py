@@ -6,8 +6,8 @@ import pytest
 
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.intake import Idempotency, IdempotencyConflict, RateLimited
-from tests.conftest import make_memory_services as make_services
-from tests.conftest import request_of, youth
+from tests.builders import make_memory_services as make_services
+from tests.builders import request_of, youth
 from tests.integration.mail_stream import read_outbox
 
 

@@ -10,7 +10,7 @@ from chalicelib.domain.mentor import new_mentor_reference
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.reference import new_reference
 from chalicelib.domain.vocabulary import Channel
-from tests.conftest import association, make_memory_services, request_of, youth
+from tests.builders import association, make_memory_services, request_of, youth
 
 DIRECTORY = [association("asso-a", recruits_mentors=True)]
 
@@ -64,7 +64,7 @@ def test_a_request_whose_reference_is_taken_gets_another(s, monkeypatch):
 
 def test_a_sign_up_whose_reference_is_taken_gets_another(s, monkeypatch):
     import chalicelib.services.mentors as mentors_module
-    from tests.unit.services.test_mentor_mail_texts import volunteer
+    from tests.builders import retired_volunteer as volunteer
 
     first = s.mentors.sign_up(parse_mentor_submission(volunteer(), json=True), "api")
     drawing(monkeypatch, mentors_module, "new_mentor_reference", first.reference, new_mentor_reference)

@@ -14,8 +14,8 @@ from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.console_common import UnknownRequest
 from chalicelib.services.console_volunteers import VolunteerConsole
 from chalicelib.services.recount import RecountService
-from tests.conftest import association, make_memory_services, request_of, youth
-from tests.unit.web.test_mentor_http import volunteer
+from tests.builders import association, make_memory_services, request_of, youth
+from tests.builders import volunteer
 
 DIRECTORY = [
     association("first", recruits_mentors=True, communes=["59512"], departements=[], needs=["scolaire", "orientation"]),

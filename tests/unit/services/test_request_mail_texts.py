@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from chalicelib.domain.vocabulary import Channel
-from tests.conftest import association, make_memory_services, request_of, youth
+from tests.builders import association, make_memory_services, request_of, youth
 
 LINK = re.compile(r"http://127\.0\.0\.1:8000/reponse/([A-Za-z0-9_.\-]+)")
 REFERENT = {

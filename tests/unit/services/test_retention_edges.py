@@ -5,7 +5,7 @@ storage deletes it (issue 14: both edges of every time limit). In-memory stores.
 from __future__ import annotations
 
 from chalicelib.domain.vocabulary import Channel
-from tests.conftest import request_of, youth
+from tests.builders import request_of, youth
 
 
 def test_a_request_is_read_until_its_retention_ends_and_not_a_second_more(services, clock, settings):

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.vocabulary import Channel
-from tests.conftest import association, make_memory_services, request_of, youth
+from tests.builders import association, make_memory_services, request_of, youth
 
 LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
 DIRECTORY = [
@@ -29,7 +29,7 @@ def submit_request(s):
 
 
 def submit_signup(s):
-    from tests.unit.services.test_mentor_mail_texts import volunteer
+    from tests.builders import retired_volunteer as volunteer
 
     return s.mentors.sign_up(parse_mentor_submission(volunteer(), json=True), "api"), s.mentors, s.mentor_queries.get
 

@@ -1,12 +1,11 @@
-"""The time-limit tests of tests/integration/test_time_limits.py, on the in-memory stores:
-the same functions, collected here with `store_kind` set to memory (and this folder's
-settings, which start no DynamoDB Local)."""
+"""The time limits' tests of tests/time_limits.py, on the in-memory stores (and this
+level's settings, which start no DynamoDB Local)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_time_limits import *  # noqa: F401,F403 - the tests themselves
+from tests.time_limits import *  # noqa: F401,F403 - the tests themselves
 
 
 @pytest.fixture

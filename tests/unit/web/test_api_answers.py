@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served
+from tests.builders import in_process_settings, served
 
-from tests.conftest import association, make_memory_services, youth
+from tests.builders import association, make_memory_services, youth
 from tests.unicode_inputs import CRAFTED_CURSORS
 
 OURS = "http://127.0.0.1:8000"
@@ -24,18 +24,7 @@ API_HEADERS = {
     "Cache-Control": "no-store",
 }
 DIRECTORY = [association("first-asso"), association("lille-mentors", recruits_mentors=True)]
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(tmp_path, public_base_url=OURS)
-
-
-@pytest.fixture
-def wired(settings, clock):
-    s = make_memory_services(settings, clock, directory=DIRECTORY)
-    with served(s):
-        yield s
+SETTINGS = dict(public_base_url=OURS)
 
 
 def body(r):

@@ -13,37 +13,21 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served, signed_in
+from tests.builders import signed_in
 
-from tests.conftest import association, make_memory_services, youth
-from tests.unit.web.conftest import shown as text
-from tests.unit.web.conftest import title_of
+from tests.builders import association, youth
+from tests.builders import shown as text
+from tests.builders import title_of
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(tmp_path, rate_limit_count=1000, raw_mail_dir=str(tmp_path / "raw"))
-
-
-@pytest.fixture
-def wired(settings, clock):
-    from chalicelib.domain.operators import parse_operators
-
-    s = make_memory_services(
-        settings,
-        clock,
-        directory=[
-            association("nord-asso", name="Nord", needs=["scolaire"], capacity=5),
-            association("autre-asso", name="Autre", needs=["scolaire"], capacity=5),
-        ],
-    )
-    s.stores.console.replace_operators(parse_operators(f"{OPERATOR},{ADMIN_EMAIL}:admin"))
-    with served(s):
-        yield s
+SETTINGS = dict(rate_limit_count=1000, keep_raw_mail=True)
+DIRECTORY = [
+    association("nord-asso", name="Nord", needs=["scolaire"], capacity=5),
+    association("autre-asso", name="Autre", needs=["scolaire"], capacity=5),
+]
+OPERATORS = f"{OPERATOR},{ADMIN_EMAIL}:admin"
 
 
 @pytest.fixture

@@ -4,17 +4,18 @@ bounce flags cleared, and the guard on every page and action."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served, signed_in
+from tests.builders import signed_in
 
-from tests.conftest import association, make_memory_services, youth
-from tests.unit.web.conftest import body_text as text
+from tests.builders import association, youth
+from tests.builders import body_text as text
+from tests.builders import shown
+from tests.unit.web.console_directory_forms import edit_fields, get, post, submit, with_value
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_OPERATOR = "admin@reseau.example.org"
@@ -23,27 +24,8 @@ DIRECTORY = [
     association("first-asso", name="Première", needs=["scolaire"], capacity=5),
     association("second-asso", name="Seconde", needs=["scolaire"]),
 ]
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(tmp_path, rate_limit_count=100)
-
-
-def console_of(settings, clock, directory):
-    """Services on the in-memory stores with `directory`, an operator and an admin, served
-    to app.py's routes while the caller's fixture lasts."""
-    from chalicelib.domain.operators import Operator, Role
-
-    s = make_memory_services(settings, clock, directory=directory)
-    s.stores.console.replace_operators([Operator(OPERATOR, Role.OPERATOR), Operator(ADMIN_OPERATOR, Role.ADMIN)])
-    with served(s):
-        yield s
-
-
-@pytest.fixture
-def wired(settings, clock):
-    yield from console_of(settings, clock, DIRECTORY)
+SETTINGS = dict(rate_limit_count=100)
+OPERATORS = f"{OPERATOR},{ADMIN_OPERATOR}:admin"
 
 
 @pytest.fixture
@@ -56,56 +38,6 @@ def session(wired):
 def admin_session(wired):
     """(cookie header, csrf) of a signed-in admin."""
     return signed_in(wired, ADMIN_OPERATOR)
-
-
-def shown(r) -> str:
-    """The page's text as a person reads it (entities decoded)."""
-    return html.unescape(text(r))
-
-
-def get(http, session, path):
-    return http.get(path, headers=session[0])
-
-
-def post(http, session, path, fields, csrf=True):
-    data = dict(fields)
-    if csrf:
-        data["csrf"] = session[1]
-    body = urlencode(data, doseq=True).encode()
-    return http.post(path, body=body, headers={**session[0], "Content-Type": "application/x-www-form-urlencoded"})
-
-
-def edit_fields(http, session, association_id):
-    """The fields the edit form shows for `association_id`, as a browser would send them."""
-    page = text(get(http, session, f"/console/annuaire/{association_id}"))
-    fields: list[tuple[str, str]] = []
-    for tag in re.findall(r"<(?:input|textarea|select)[^>]*>", page):
-        name = re.search(r'name="([^"]+)"', tag)
-        if not name or name.group(1) in {"csrf", "action"}:
-            continue
-        kind = re.search(r'type="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        if kind and kind.group(1) == "checkbox":
-            if " checked" in tag:
-                fields.append((name.group(1), value.group(1)))
-        elif tag.startswith("<textarea"):
-            fields.append((name.group(1), re.search(r'id="emails"[^>]*>([^<]*)</textarea>', page).group(1)))
-        elif tag.startswith("<select"):
-            chosen = re.search(r'<select[^>]*name="first_need".*?<option value="([^"]+)" selected', page, re.S)
-            fields.append((name.group(1), chosen.group(1)))
-        else:
-            fields.append((name.group(1), value.group(1) if value else ""))
-    return fields
-
-
-def with_value(fields, name, value):
-    return [(k, v) for k, v in fields if k != name] + [(name, value)]
-
-
-def submit(http, session, path, fields, action):
-    data = [*fields, ("action", action), ("csrf", session[1])]
-    body = urlencode(data).encode()
-    return http.post(path, body=body, headers={**session[0], "Content-Type": "application/x-www-form-urlencoded"})
 
 
 def routed_request(wired, **overrides):

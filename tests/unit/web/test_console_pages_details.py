@@ -12,36 +12,20 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served, signed_in
+from tests.builders import signed_in
 
-from tests.conftest import association, make_memory_services, youth
+from tests.builders import association, youth
 from tests.unicode_inputs import CRAFTED_CURSORS
-from tests.unit.web.conftest import shown as text
-from tests.unit.web.conftest import title_of
+from tests.builders import shown as text
+from tests.builders import title_of
 
 OPERATOR = "operatrice@reseau.example.org"
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(tmp_path, rate_limit_count=1000)
-
-
-@pytest.fixture
-def wired(settings, clock):
-    from chalicelib.domain.operators import parse_operators
-
-    s = make_memory_services(
-        settings,
-        clock,
-        directory=[
-            association("zeta-asso", name="Zêta", needs=["scolaire"], capacity=3),
-            association("alpha-asso", name="alpha", needs=["scolaire"]),
-        ],
-    )
-    s.stores.console.replace_operators(parse_operators(OPERATOR))
-    with served(s):
-        yield s
+SETTINGS = dict(rate_limit_count=1000)
+DIRECTORY = [
+    association("zeta-asso", name="Zêta", needs=["scolaire"], capacity=3),
+    association("alpha-asso", name="alpha", needs=["scolaire"]),
+]
+OPERATORS = OPERATOR
 
 
 @pytest.fixture

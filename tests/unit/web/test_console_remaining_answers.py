@@ -10,13 +10,12 @@ import uuid
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-import pytest
 
-from tests.unit.web.conftest import in_process_settings, served, signed_in
+from tests.builders import served, signed_in
 
-from tests.conftest import association, make_memory_services, youth
-from tests.unit.web.conftest import shown as text
-from tests.unit.web.conftest import title_of
+from tests.builders import association, make_memory_services, youth
+from tests.builders import shown as text
+from tests.builders import title_of
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"
@@ -27,23 +26,9 @@ GOOD_MAIL = (
     b"Message-ID: <q1@college.example.fr>\r\n\r\nBonjour, un eleve de 15 ans a Roubaix (59100) au college "
     b"cherche du soutien scolaire.\r\n"
 )
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(
-        tmp_path, rate_limit_count=1000, raw_mail_dir=str(tmp_path / "raw"), intake_addresses=(INTAKE,)
-    )
-
-
-@pytest.fixture
-def wired(settings, clock):
-    from chalicelib.domain.operators import parse_operators
-
-    s = make_memory_services(settings, clock, directory=[association("nord-asso", name="Nord", needs=["scolaire"])])
-    s.stores.console.replace_operators(parse_operators(f"{OPERATOR},{ADMIN_EMAIL}:admin"))
-    with served(s):
-        yield s
+SETTINGS = dict(rate_limit_count=1000, keep_raw_mail=True, intake_addresses=(INTAKE,))
+DIRECTORY = [association("nord-asso", name="Nord", needs=["scolaire"])]
+OPERATORS = f"{OPERATOR},{ADMIN_EMAIL}:admin"
 
 
 def submit(http) -> str:
@@ -184,7 +169,7 @@ def test_each_chart_draws_the_reports_figures():
 def test_a_volunteer_sign_up_page_is_in_the_volunteers_section(http, settings, clock):
     from chalicelib.domain.operators import parse_operators
 
-    from tests.unit.web.test_mentor_http import volunteer
+    from tests.builders import volunteer
 
     s = make_memory_services(
         settings, clock, directory=[association("nord-asso", recruits_mentors=True, needs=["scolaire"])]

@@ -13,44 +13,19 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served, signed_in
+from tests.builders import in_process_settings, signed_in
 
-from tests.conftest import association, make_memory_services, youth
-from tests.unit.web.conftest import shown as text
-from tests.unit.web.conftest import title_of
+from tests.builders import association, make_memory_services, youth
+from tests.builders import shown as text
+from tests.builders import title_of
+from tests.builders import ADMIN_EMAIL, DESK, FORM, OPERATOR, mails_to
 
-OPERATOR = "operatrice@reseau.example.org"
-ADMIN_EMAIL = "admin@reseau.example.org"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 CROSS_SITE = {"Sec-Fetch-Site": "cross-site", "Origin": "https://ailleurs.example.com"}
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 SESSION_COOKIE_ATTRIBUTES = "Path=/console; Max-Age=43200; HttpOnly; SameSite=Strict"
-DESK = "operator-desk"  # who asks: the keyed hash of an IP address (web/security.client_key)
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(tmp_path, rate_limit_count=1000)
-
-
-@pytest.fixture
-def wired(settings, clock):
-    from chalicelib.domain.operators import parse_operators
-
-    s = make_memory_services(settings, clock, directory=[association("nord-asso", needs=["scolaire"])])
-    s.stores.console.replace_operators(parse_operators(f"{OPERATOR},{ADMIN_EMAIL}:admin"))
-    with served(s):
-        yield s
-
-
-def mails_to(services, address: str) -> list[str]:
-    """The texts of the mails waiting in the outbox for `address`."""
-    out = []
-    for key in services.stores.outbox.due_mails(10**12, 100):
-        mail = services.stores.outbox.mail_state(key)
-        if address in json.dumps(mail):
-            out.append(mail.get("text") or mail["body"]["text"])
-    return out
+SETTINGS = dict(rate_limit_count=1000)
+DIRECTORY = [association("nord-asso", needs=["scolaire"])]
+OPERATORS = f"{OPERATOR},{ADMIN_EMAIL}:admin"
 
 
 def link_token(services, address: str = OPERATOR) -> str:

@@ -12,35 +12,17 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served, signed_in
+from tests.builders import signed_in
 
-from tests.conftest import association, make_memory_services, youth
+from tests.builders import association, youth
 
 OPERATOR = "operatrice@reseau.example.org"
 DIRECTORY = [
     association("first-asso", name="Première; et fils", needs=["scolaire"]),
     association("second-asso", name="Seconde", needs=["orientation"]),
 ]
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(
-        tmp_path,
-        raw_mail_dir=str(tmp_path / "raw"),
-        rate_limit_count=100,
-        intake_addresses=("urgent@reseau.example.org",),
-    )
-
-
-@pytest.fixture
-def wired(settings, clock):
-    from chalicelib.domain.operators import Operator, Role
-
-    s = make_memory_services(settings, clock, directory=DIRECTORY)
-    s.stores.console.replace_operators([Operator(OPERATOR, Role.OPERATOR)])
-    with served(s):
-        yield s
+SETTINGS = dict(keep_raw_mail=True, rate_limit_count=100, intake_addresses=("urgent@reseau.example.org",))
+OPERATORS = OPERATOR
 
 
 @pytest.fixture

@@ -18,11 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings
 
 from tests.addresses import NON_ASCII_LOCAL, REAL_SHAPES, addresses, oracle
-from tests.conftest import association, make_memory_services, youth
+from tests.builders import association, youth
 from tests.integration.mail_stream import read_outbox
-from tests.unit.web.conftest import in_process_settings, served, shown, signed_in
-from tests.unit.web.test_http_in_process import DIRECTORY as REQUEST_DIRECTORY, form, post_form, post_json
-from tests.unit.web.test_mentor_http import DIRECTORY as MENTOR_DIRECTORY, form_of, volunteer
+from tests.builders import shown
+from tests.builders import VOLUNTEER_DIRECTORY, YOUTH_DIRECTORY, post_form, post_json
+from tests.builders import youth_form_with_id as form
+from tests.builders import form_of, volunteer
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 SHAPES = [address for _, address in REAL_SHAPES]
@@ -32,23 +33,14 @@ DOORS = ["youth form", "referent form", "API", "API with a referent", "volunteer
 MANY = hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(
-        tmp_path,
-        rate_limit_count=1_000_000,
-        ack_limit_per_hour=1_000_000,
-        mail_intake_limit_per_day=1_000_000,
-        raw_mail_dir=str(tmp_path / "raw"),
-        operators=("op@exämple.fr:admin",),
-    )
-
-
-@pytest.fixture
-def wired(settings, clock):
-    s = make_memory_services(settings, clock, directory=REQUEST_DIRECTORY + MENTOR_DIRECTORY)
-    with served(s):
-        yield s
+SETTINGS = dict(
+    rate_limit_count=1_000_000,
+    ack_limit_per_hour=1_000_000,
+    mail_intake_limit_per_day=1_000_000,
+    keep_raw_mail=True,
+    operators=("op@exämple.fr:admin",),
+)
+DIRECTORY = YOUTH_DIRECTORY + VOLUNTEER_DIRECTORY
 
 
 def _referent_form(address: str) -> dict:

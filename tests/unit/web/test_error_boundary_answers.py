@@ -13,28 +13,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served
 
-from tests.conftest import association, make_memory_services
-from tests.unit.web.conftest import shown as text
+from tests.builders import association
+from tests.builders import shown as text
 
 PARTNER = "https://partenaire.example.org"
 GENERIC_500 = (
     "Nous n'avons pas pu afficher cette page à cause d'une erreur de notre côté. Réessayez dans quelques minutes."
 )
 GENERIC_503 = "Nous n'avons pas pu traiter votre demande à cause d'une panne passagère. Réessayez dans une minute."
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(tmp_path, partner_origins=(PARTNER,))
-
-
-@pytest.fixture
-def wired(settings, clock):
-    s = make_memory_services(settings, clock, directory=[association("nord-asso", needs=["scolaire"])])
-    with served(s):
-        yield s
+SETTINGS = dict(partner_origins=(PARTNER,))
+DIRECTORY = [association("nord-asso", needs=["scolaire"])]
 
 
 def failing(exc: Exception):

@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from markupsafe import escape
 
-from tests.unit.web.conftest import in_process_settings, served
 
-from tests.conftest import association, make_memory_services, youth
+from tests.builders import association
 from tests.integration.mail_stream import read_outbox
-from tests.unit.web.conftest import body_text as text
+from tests.builders import body_text as text
+from tests.builders import referent_form, volunteer_form, youth_form
 
 OURS = "http://127.0.0.1:8000"
 PARTNER = "https://partenaire.example.org"
@@ -24,66 +24,12 @@ DIRECTORY = [
     association("first-asso", needs=["scolaire"]),
     association("lille-mentors", recruits_mentors=True, mentor_capacity=3),
 ]
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(
-        tmp_path, public_base_url=OURS, rate_limit_count=2, rate_limit_seconds=600, partner_origins=(PARTNER,)
-    )
-
-
-@pytest.fixture
-def wired(settings, clock):
-    s = make_memory_services(settings, clock, directory=DIRECTORY)
-    with served(s):
-        yield s
+SETTINGS = dict(public_base_url=OURS, rate_limit_count=2, rate_limit_seconds=600, partner_origins=(PARTNER,))
 
 
 def post(http, path, fields, headers=None):
     body = fields if isinstance(fields, bytes) else urlencode(fields, doseq=True).encode()
     return http.post(path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
-
-
-def youth_form(**overrides):
-    data = youth(**overrides)
-    fields = {k: v for k, v in data.items() if k not in {"consent", "parental_consent", "publics"} and v is not None}
-    fields.update(consent="on", website="")
-    return fields
-
-
-def referent_form(**overrides):
-    fields = youth_form(email="", phone="", last_name="", age=11, situation="primaire") | {
-        "referent_name": "Mme Dupont",
-        "referent_email": "cpe@ac-lille.example.fr",
-        "referent_phone": "03 20 00 00 00",
-        "structure_name": "Collège Jean Macé",
-        "structure_type": "etablissement_scolaire",
-    }
-    return fields | overrides
-
-
-def volunteer_form(**overrides):
-    fields = {
-        "first_name": "Paul",
-        "last_name": "Durand",
-        "email": "paul.durand@example.net",
-        "phone": "06 98 76 54 32",
-        "age": "42",
-        "postal_code": "59100",
-        "city": "Roubaix",
-        "occupation": "actif",
-        "modes": ["presentiel"],
-        "hours_per_month": "4",
-        "youth_ages": ["15-18"],
-        "needs": ["orientation"],
-        "sector": "Informatique",
-        "message": "Ingénieur.",
-        "commitment": "on",
-        "consent": "on",
-        "website": "",
-    }
-    return fields | overrides
 
 
 def ref_of(location: str) -> str:

@@ -7,22 +7,6 @@ import json
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served
-
-from tests.conftest import make_memory_services
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(tmp_path)
-
-
-@pytest.fixture
-def wired(settings, clock):
-    s = make_memory_services(settings, clock, directory=[])
-    with served(s):
-        yield s
-
 
 @pytest.fixture
 def document(http, wired):

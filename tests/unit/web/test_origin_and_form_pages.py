@@ -10,33 +10,21 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.unit.web.conftest import in_process_settings, served
 
-from tests.conftest import association, make_memory_services, youth
-from tests.unit.web.conftest import body_text as text
+from tests.builders import association, youth
+from tests.builders import body_text as text
 
 OURS = "http://127.0.0.1:8000"
 PARTNER = "https://partenaire.example.org"
 EVIL = "https://evil.example.com"
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(
-        tmp_path,
-        public_base_url=OURS,
-        partner_origins=(PARTNER,),
-        partner_tokens=("partner-token",),
-        rate_limit_count=1,
-        rate_limit_seconds=600,
-    )
-
-
-@pytest.fixture
-def wired(settings, clock):
-    s = make_memory_services(settings, clock, directory=[association("first-asso")])
-    with served(s):
-        yield s
+SETTINGS = dict(
+    public_base_url=OURS,
+    partner_origins=(PARTNER,),
+    partner_tokens=("partner-token",),
+    rate_limit_count=1,
+    rate_limit_seconds=600,
+)
+DIRECTORY = [association("first-asso")]
 
 
 def api_post(http, headers):
