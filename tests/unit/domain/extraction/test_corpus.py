@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 from typing import Any, Optional
 
 import pytest
 
 from chalicelib.domain.extraction import ACCEPT, Extraction, Found, extract_request
 from chalicelib.domain.inbound_mail import parse_inbound
+from tests.builders import ROOT
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = ROOT / "tests" / "corpus"
 TODAY = date(2026, 11, 16)
 FIELDS = ("age", "situation", "postal_code", "departement", "need")
 

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_inbound
+from tests.builders import SHARED
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = SHARED / "corpus"
 FR = CORPUS / "fr"
 REAL = CORPUS / "mail-real"
 SISIMAI = REAL / "sisimai" / "maildir"
