@@ -178,7 +178,7 @@ def test_mail_intake_takes_the_real_shapes_as_sender_and_reply_to(address):
 
 def test_mail_intake_keeps_a_sender_whose_local_part_needs_smtputf8():
     # Their mail came; their request is kept. Its acknowledgement cannot leave through SES
-    # (tests/unit/web/test_email_doors_in_process.py shows where it is given up).
+    # (tests/unit/web/test_email_doors.py shows where it is given up).
     assert parse_inbound(_from_header("zoé@exemple.fr"), None).from_address == "zoé@exemple.fr"
     assert parse_inbound(_from_header("zoé@exemple"), None).from_address is None
 

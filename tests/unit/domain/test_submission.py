@@ -11,6 +11,8 @@ from chalicelib.domain.submission import InvalidSubmission, parse_submission
 from chalicelib.domain.text import redact_contacts
 from chalicelib.domain.vocabulary import Need, Public, Situation, StructureType
 from tests.builders import youth
+from chalicelib.domain.phone import display_phone
+from chalicelib.domain.phone import phone_uri
 
 MISSING = object()  # an override that removes the field
 
@@ -370,3 +372,320 @@ def test_redact_contacts(text, gone, kept):
 )
 def test_redact_contacts_leaves_the_rest_alone(text):
     assert redact_contacts(text) == text
+
+
+# -- What a submission's texts become once read (trimmed, NFC, controls removed, the address's
+# domain lowercased, the number in one form), the exact refusal for each kind of bad text, and a
+# stored number as people read it. Pure: no I/O.
+
+
+TOO_LONG = "Texte trop long : {} caractères au plus."
+BAD_CHARACTERS = "Caractères non autorisés (invisibles ou de contrôle) : retapez ce champ sans copier-coller."
+INVALID_EMAIL = "Adresse e-mail invalide : vérifiez-la (exemple : prenom.nom@exemple.fr)."
+
+
+def json_errors_of(data: dict) -> dict[str, str]:
+    with pytest.raises(InvalidSubmission) as caught:
+        parse_submission(data, json=True)
+    return {e.field: e.message for e in caught.value.errors}
+
+
+def test_texts_are_trimmed_normalised_and_cleaned():
+    s = parse_submission(
+        youth(
+            first_name="  Le\u0301a  ",
+            last_name=" Martin ",
+            city=" Roubaix ",
+            message="  Bonjour\r\nça va\rmerci\x07\u202e\t!  ",
+            email="Lea.Martin@EXAMPLE.NET",
+            phone="+33 6 12 34 56 78",
+        ),
+        json=True,
+    )
+    assert (s.first_name, s.last_name, s.city, s.message, s.email, s.phone) == (
+        "Léa",
+        "Martin",
+        "Roubaix",
+        "Bonjour\nça va\nmerci\t!",
+        "Lea.Martin@example.net",
+        "0612345678",
+    )
+
+
+def test_blank_optional_texts_are_absent():
+    s = parse_submission(youth(email="  ", message="   ", city="\u3000"), json=True)
+    assert (s.email, s.message, s.city, s.phone) == (None, None, None, "0612345678")
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"first_name": "L" * 101}, {"first_name": TOO_LONG.format(100)}),
+        ({"last_name": "M" * 101}, {"last_name": TOO_LONG.format(100)}),
+        ({"city": "R" * 201}, {"city": TOO_LONG.format(200)}),
+        ({"message": "m" * 2001}, {"message": TOO_LONG.format(2000)}),
+        ({"first_name": "Lé\u200ba"}, {"first_name": BAD_CHARACTERS}),
+        ({"city": "Rou\x00baix"}, {"city": BAD_CHARACTERS}),
+        ({"email": "lea@"}, {"email": INVALID_EMAIL}),
+        ({"email": "a" * 250 + "@x.fr"}, {"email": INVALID_EMAIL}),
+        ({"email": 3}, {"email": "Texte attendu."}),
+        ({"first_name": 3}, {"first_name": "Texte attendu."}),
+        ({"message": 3}, {"message": "Texte attendu."}),
+        (
+            {"phone": "06 12 34 56 7"},
+            {"phone": "Numéro de téléphone invalide (exemple : 06 12 34 56 78 ou +33 6 12 34 56 78)."},
+        ),
+    ],
+)
+def test_the_refusal_of_each_bad_text(change, expected):
+    assert json_errors_of(youth(**change)) == expected
+
+
+def test_lengths_up_to_the_limit_are_accepted():
+    s = parse_submission(youth(first_name="L" * 100, city="R" * 200, message="m" * 2000), json=True)
+    assert (len(s.first_name), len(s.city), len(s.message)) == (100, 200, 2000)
+
+
+@pytest.mark.parametrize(
+    "stored, shown",
+    [
+        ("0612345678", "06 12 34 56 78"),
+        ("+33 6 12 34 56 78", "06 12 34 56 78"),
+        ("0033 6 12 34 56 78", "06 12 34 56 78"),
+        ("+33 (0)6 12 34 56 78", "06 12 34 56 78"),
+        ("+330612345678", "06 12 34 56 78"),
+        ("33612345678", "06 12 34 56 78"),
+        ("06.12.34.56.78", "06 12 34 56 78"),
+        ("+44 20 7946 0958", "+44 20 7946 0958"),
+        ("0012345678", "0012345678"),
+        (" 12 ", "12"),
+        ("", ""),
+        (None, None),
+    ],
+)
+def test_a_number_as_people_read_it(stored, shown):
+    assert display_phone(stored) == shown
+
+
+@pytest.mark.parametrize("blank", ["\u00a0", "\u2003", "\u3000", "\u202f", "   "])
+def test_a_name_of_spaces_only_is_missing(blank):
+    assert json_errors_of(youth(first_name=blank)) == {"first_name": "Champ obligatoire."}
+
+
+@pytest.mark.parametrize("control", [" \t ", "\u2028", "\u0085", "Lé\u00ada"])
+def test_a_name_with_control_or_invisible_characters_is_refused(control):
+    assert json_errors_of(youth(first_name=control)) == {"first_name": BAD_CHARACTERS}
+
+
+def test_a_name_keeps_its_inner_no_break_space():
+    assert parse_submission(youth(first_name="Jean\u00a0Paul"), json=True).first_name == "Jean\u00a0Paul"
+
+
+# -- Every problem of a submission at once: when a field fails to parse, the rules on who submits
+# (names, contact, age range, a parent's consent, consent) still run on the raw form values, with
+# their exact French messages. Form text ("14", "on") is read leniently; JSON exactly. Pure: no I/O.
+
+
+def all_errors_of(data: dict, json: bool) -> dict[str, str]:
+    try:
+        parse_submission(data, json=json)
+    except InvalidSubmission as refused:
+        return {e.field: e.message for e in refused.errors}
+    return {}
+
+
+def _without(data: dict, *keys: str) -> dict:
+    return {k: v for k, v in data.items() if k not in keys}
+
+
+def form(**changes) -> dict:
+    """The youth form's fields as a browser sends them: text, "on" for a ticked box."""
+    out = {}
+    for k, v in youth(**changes).items():
+        if v is False or v is None:
+            continue
+        out[k] = "on" if v is True else str(v) if isinstance(v, int) else v
+    return out
+
+
+REFERENT = {"email": "c@college.example.fr", "structure_name": "C"}
+C = {
+    "form valid": form(),
+    "form age 14 consent on": form(age=14, parental_consent="on"),
+    "form age 14 consent true": form(age=14, parental_consent="true"),
+    "form age 14 consent 1": form(age=14, parental_consent="1"),
+    "form age 14 consent yes": form(age=14, parental_consent="yes"),
+    "form age 14 consent non": form(age=14, parental_consent="non"),
+    "form age 14 no consent": form(age=14),
+    "form age 12": form(age=12),
+    "form age x + no last name": _without(form(age="x"), "last_name"),
+    "form age x + age-14-like": _without(form(age="abc", postal_code="99999"), "email", "phone"),
+    "form bad postal + age 14": form(age=14, postal_code="99999"),
+    "form bad postal + age 31": form(age=31, postal_code="99999"),
+    "form bad postal + age ' 14 '": form(age=" 14 ", postal_code="99999"),
+    "form bad postal + blank names": form(first_name=" ", last_name=" ", postal_code="99999"),
+    "form bad postal + consent off": _without(form(postal_code="99999"), "consent"),
+    "form bad postal + consent yes": form(postal_code="99999", consent="yes"),
+    "form bad postal + referent": {
+        **_without(form(age=5, postal_code="99999"), "last_name", "email", "phone"),
+        "referent": REFERENT,
+    },
+    "json bad postal + age True": youth(age=True, postal_code="99999"),
+}
+EXPECTED = [
+    ("form valid", {}),
+    ("form age 14 consent on", {}),
+    ("form age 14 consent true", {}),
+    ("form age 14 consent 1", {}),
+    ("form age 14 consent yes", {}),
+    ("form age 14 consent non", {"parental_consent": "Valeur invalide."}),
+    (
+        "form age 14 no consent",
+        {"parental_consent": "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire."},
+    ),
+    (
+        "form age 12",
+        {
+            "age": "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande."
+        },
+    ),
+    ("form age x + no last name", {"age": "Indiquez un nombre entier.", "last_name": "Champ obligatoire."}),
+    (
+        "form age x + age-14-like",
+        {
+            "age": "Indiquez un nombre entier.",
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "email": "Indiquez une adresse e-mail ou un numéro de téléphone.",
+        },
+    ),
+    (
+        "form bad postal + age 14",
+        {
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "parental_consent": "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire.",
+        },
+    ),
+    (
+        "form bad postal + age 31",
+        {
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "age": "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande.",
+        },
+    ),
+    (
+        "form bad postal + age ' 14 '",
+        {
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "parental_consent": "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire.",
+        },
+    ),
+    (
+        "form bad postal + blank names",
+        {
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "first_name": "Champ obligatoire.",
+            "last_name": "Champ obligatoire.",
+        },
+    ),
+    (
+        "form bad postal + consent off",
+        {
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "consent": "Votre accord est nécessaire pour transmettre la demande.",
+        },
+    ),
+    ("form bad postal + consent yes", {"postal_code": "Code postal invalide : 5 chiffres (exemple : 59100)."}),
+    (
+        "form bad postal + referent",
+        {
+            "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
+            "age": "L'âge doit être compris entre 6 et 30 ans.",
+        },
+    ),
+    (
+        "json bad postal + age True",
+        {"age": "Indiquez un nombre entier.", "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100)."},
+    ),
+]
+
+
+@pytest.mark.parametrize("case, expected", EXPECTED, ids=[e[0] for e in EXPECTED])
+def test_every_problem_at_once(case, expected):
+    assert all_errors_of(C[case], json=case.startswith("json")) == expected
+
+
+# -- The exact French messages a person reads when a field is refused, the call links of numbers,
+# and masking that sees through invisible control characters. Pure: no I/O.
+
+
+AGE_13_30 = (
+    "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande."
+)
+
+
+def messages_of(data: dict, json: bool = True) -> dict[str, str]:
+    with pytest.raises(InvalidSubmission) as caught:
+        parse_submission(data, json=json)
+    return {e.field: e.message for e in caught.value.errors}
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (youth(postal_code=None), {"postal_code": "Champ obligatoire."}),
+        (youth(postal_code="   "), {"postal_code": "Champ obligatoire."}),
+        (youth(postal_code=""), {"postal_code": "Champ obligatoire."}),
+        (youth(postal_code="5910"), {"postal_code": "Code postal invalide : 5 chiffres (exemple : 59100)."}),
+        (youth(consent="on"), {"consent": "Valeur invalide."}),
+        (youth(parental_consent=1), {"parental_consent": "Valeur invalide."}),
+        (youth(phone=612345678), {"phone": "Texte attendu."}),
+        (_without(youth(), "email", "phone"), {"email": "Indiquez une adresse e-mail ou un numéro de téléphone."}),
+        (youth(age=12), {"age": AGE_13_30}),
+        (youth(age=31), {"age": AGE_13_30}),
+        (
+            youth(age=14),
+            {"parental_consent": "Avant 15 ans, l'accord d'un parent ou responsable légal est nécessaire."},
+        ),
+        (youth(consent=False), {"consent": "Votre accord est nécessaire pour transmettre la demande."}),
+    ],
+)
+def test_the_message_shown_for_each_refusal(data, expected):
+    assert messages_of(data) == expected
+
+
+def test_with_a_referent_the_age_range_has_no_hint():
+    data = _without(youth(age=5), "last_name", "email", "phone")
+    data["referent"] = {"email": "c.durand@college.example.fr", "structure_name": "Collège Jean Macé"}
+    assert messages_of(data) == {"age": "L'âge doit être compris entre 6 et 30 ans."}
+
+
+@pytest.mark.parametrize(
+    "value, uri",
+    [
+        ("+33 6 12 34 56 78", "tel:+33612345678"),
+        ("06.12.34.56.78", "tel:+33612345678"),
+        ("+44 20 7946 0958", "tel:+442079460958"),
+        ("(+1) 212-555-0100", "tel:+12125550100"),
+        ("12", "tel:12"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_call_links(value, uri):
+    assert phone_uri(value) == uri
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("Appelle au 06\x0012\x0034\x0056\x0078 merci", "Appelle au [numéro masqué] merci"),
+        ("Appelle au 06\x0712\x0734\x0756\x0778 merci", "Appelle au [numéro masqué] merci"),
+        ("Appelle au 06\x1b12\x1b34\x1b56\x1b78 merci", "Appelle au [numéro masqué] merci"),
+        ("Appelle au 06\u200b12\u200b34\u200b56\u200b78 merci", "Appelle au [numéro masqué] merci"),
+        ("Appelle au +33/6/12/34/56/78 merci", "Appelle au [numéro masqué] merci"),
+        ("Appelle au +33 6/12/34/56/78.", "Appelle au [numéro masqué]."),
+        ("ligne 1\tligne 2\nligne 3", "ligne 1\tligne 2\nligne 3"),
+    ],
+)
+def test_masking_sees_through_controls_and_keeps_the_plus(text, masked):
+    assert redact_contacts(text) == masked

@@ -119,3 +119,20 @@ def test_failed_mails_are_listed_newest_first_with_when_each_was_given_up(settin
     assert all(m["state"] == "failed" and m["attempts"] == 1 for m in listed)
     newest = s.outbox.failed_mails(3)
     assert len(newest) == 3 and [m["request_id"] for m in newest[:2]] == [second.id] * 2
+
+
+# -- A request's personal data is kept `retention_days` from its creation: readable (by id, by
+# reference, in lists) until one second before, gone one second after, even before storage deletes
+# it (both edges of every time limit). In-memory stores.
+
+
+def test_a_request_is_read_until_its_retention_ends_and_not_a_second_more(services, clock, settings):
+    result = services.submit(request_of(youth(), Channel.FORM))
+    clock.advance(days=settings.retention_days, seconds=-1)
+    assert services.requests.get(result.id)["reference"] == result.reference
+    assert services.requests.get(result.reference)["id"] == result.id
+    assert [i["reference"] for i in services.requests.list(None, None, 50, None)[0]] == [result.reference]
+    clock.advance(seconds=2)
+    assert services.requests.get(result.id) is None
+    assert services.requests.get(result.reference) is None
+    assert services.requests.list(None, None, 50, None)[0] == []

@@ -9,6 +9,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -18,6 +19,7 @@ from tests.builders import association
 from tests.builders import shown as text
 
 PARTNER = "https://partenaire.example.org"
+THIS_FILE = Path(__file__).name  # where the frames of the logged error sit
 GENERIC_500 = (
     "Nous n'avons pas pu afficher cette page à cause d'une erreur de notre côté. Réessayez dans quelques minutes."
 )
@@ -203,9 +205,9 @@ def test_the_log_line_names_the_type_and_where_by_file_name_never_the_message(se
     assert (record.correlation_id, record.error, record.path) == ("rid-7", "ValueError", "/console/annuaire")
     parts = record.where.split(" < ")
     assert len(parts) == 4, "the last four frames, innermost first"
-    assert parts[0].startswith("test_error_boundary_answers.py:")  # __post_init__
+    assert parts[0].startswith(f"{THIS_FILE}:")  # __post_init__
     assert parts[1].startswith("<string>:")  # the dataclass's generated __init__
-    assert parts[2].startswith("test_error_boundary_answers.py:")  # build
+    assert parts[2].startswith(f"{THIS_FILE}:")  # build
     assert parts[3].startswith("boundary.py:")
     assert all(re.fullmatch(r"[^/]+:\d+", p) for p in parts), parts
     assert "refused" not in caplog.text
