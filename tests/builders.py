@@ -158,6 +158,37 @@ def association(id: str, **overrides):
     return entry
 
 
+# The youth form as the HTTP door module posts it, with its idempotency field.
+
+
+def youth_form_with_id(**overrides):
+    """youth_form with the form's idempotency field (`submission_id`, empty unless given)."""
+    data = youth(**overrides)
+    fields = {k: v for k, v in data.items() if k not in {"consent", "parental_consent", "publics"} and v is not None}
+    fields.update(consent="on", website="", submission_id=overrides.get("submission_id", ""))
+    return fields
+
+
+# A retired volunteer, as the mails' texts show them.
+
+
+ANSWER_URL = re.compile(r"http://127\.0\.0\.1:8000/reponse/([A-Za-z0-9_.\-]+)")
+
+
+RETIRED = {
+    "occupation": "retraite",
+    "modes": ["presentiel", "distance"],
+    "youth_ages": ["11-14", "15-18"],
+    "needs": ["scolaire", "orientation"],
+    "message": "Ingénieur, j'aimerais aider des lycéens.",
+}
+
+
+def retired_volunteer(**overrides):
+    """volunteer() retired, in person or at a distance, for younger youths and both needs."""
+    return volunteer(**{**RETIRED, **overrides})
+
+
 # Two directories the HTTP door's modules serve: requests' associations, and associations
 # that recruit volunteers (one of them does not: it never gets a volunteer).
 YOUTH_DIRECTORY = [
@@ -168,6 +199,11 @@ VOLUNTEER_DIRECTORY = [
     association("lille-mentors", recruits_mentors=True, mentor_capacity=3, communes=["59512"]),
     association("nord-mentors", recruits_mentors=True),
     association("youth-only"),  # recruits no mentor: never gets a volunteer
+]
+# Two associations for Roubaix's youth: the commune's first, the département's second.
+TWO_ASSOCIATIONS = [
+    association("first-asso", departements=[], communes=["59512"], needs=["scolaire"]),
+    association("second-asso", needs=["scolaire"]),
 ]
 # The console's operator and admin, as the modules put them on file (OPERATORS).
 OPERATOR = "operatrice@reseau.example.org"
@@ -252,6 +288,93 @@ def served_with_operators(settings, clock, directory: list[dict[str, Any]], oper
         yield s
 
 
+# Services wired over either storage family, as the tests that run on both take them.
+
+
+def wired_services(settings, clock, store_kind: str, directory=TWO_ASSOCIATIONS):
+    """The stack on DynamoDB (`store_kind` "dynamodb": a fresh table) or on the in-memory
+    stores ("memory"), with `directory`."""
+    if store_kind == "dynamodb":
+        return make_services(settings, clock, directory=directory)
+    from chalicelib.bootstrap import Services, Stores
+
+    s = Services(settings, clock=clock, stores=Stores.in_memory(settings.mail_grace_seconds))
+    s.directory.replace(directory)
+    return s
+
+
+# Senders that record, count or die, standing for SES and for a worker's crash.
+
+
+class Recorder:
+    """A sender that records each send (by mail id); it cannot tell an unknown outcome."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, mail, sender):
+        self.sent.append(mail.id)
+
+
+class Killed(BaseException):
+    """Stands for kill -9: nothing after it runs in the worker (no mark, no checkpoint)."""
+
+
+class CountingEml(EmlOutbox):
+    """The local outbox, counting its writes, and able to die right after one."""
+
+    def __init__(self, directory):
+        super().__init__(directory)
+        self.writes = Counter()
+        self.die_after = None
+
+    def send(self, mail, sender):
+        super().send(mail, sender)
+        self.writes[mail.id] += 1
+        if self.die_after is not None and sum(self.writes.values()) == self.die_after:
+            raise Killed()
+
+
+# Routed requests and their records, on a wired stack.
+
+
+# Policy v1 on this directory, for a 15-year-old collégien of Roubaix (59512, dép. 59,
+# région 32) asking for "scolaire" with the public qpv:
+#   commune-asso  commune 8 + qpv 10 + first need 2 = 20
+#   dep-asso      département 6 + qpv 10 + first need 2 = 18
+#   region-asso   région 3 + first need 2 = 5
+#   far-asso      covers 75 only: never a candidate
+ROUTING_DIRECTORY = [
+    association("commune-asso", departements=[], communes=["59512"], publics=["qpv"], needs=["scolaire"], capacity=3),
+    association("dep-asso", publics=["qpv"], needs=["scolaire", "orientation"], capacity=3),
+    association("region-asso", departements=[], regions=["32"], needs=["scolaire"], capacity=3),
+    association("far-asso", departements=["75"]),
+]
+
+
+def submit_qpv_youth(s, **overrides):
+    """A youth of the public qpv submits the form (ROUTING_DIRECTORY's scores are for them)."""
+    return s.submit(request_of(youth(publics=["qpv"], **overrides), Channel.FORM))
+
+
+def event_types(s, reference):
+    return [e["type"] for e in s.requests.get(reference)["events"]]
+
+
+def submit_youth(s, **overrides):
+    """A youth submits the form."""
+    return s.submit(request_of(youth(**overrides), Channel.FORM))
+
+
+def association_mail_id(s, association_id: str, subject_start: str = "") -> str:
+    mail = next(
+        m
+        for m in read_outbox(s)
+        if m["To"] == f"{association_id}@asso.example.org" and m["Subject"].startswith(subject_start)
+    )
+    return mail["Message-ID"].strip("<>").split(".")[0]
+
+
 # The console's operator.
 
 
@@ -264,6 +387,66 @@ def signed_in(services, email: str) -> tuple[dict[str, str], str]:
     operator = services.stores.console.operator(email) or Operator(email, Role.OPERATOR)
     session = services.console_auth.open_session(operator)
     return {"Cookie": f"mentorat_console={session.cookie}"}, session.csrf
+
+
+# The console's mails and sign-in.
+
+
+def mails_to(services, address: str) -> list[str]:
+    """The texts of the mails waiting in the outbox for `address`."""
+    out = []
+    for key in services.stores.outbox.due_mails(10**12, 100):
+        mail = services.stores.outbox.mail_state(key)
+        if address in json.dumps(mail):
+            out.append(mail.get("text") or mail["body"]["text"])
+    return out
+
+
+def cookie_of(services, email: str) -> dict[str, str]:
+    return signed_in(services, email)[0]
+
+
+def submit_request(http, **overrides) -> str:
+    """A youth's request through the API, as the console's pages then list it: its reference."""
+    r = http.post(
+        "/api/v1/requests",
+        body=json.dumps(youth(**overrides)).encode(),
+        headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert r.status_code == 201, body_text(r)
+    return json.loads(r.body)["reference"]
+
+
+# The console's pages an admin reads.
+
+
+# Every page of the console an operator may open besides a record's own (the directory's
+# entry: nord-asso's), with the queues' filters tests/integration/test_erasure_everywhere.py reads too.
+CONSOLE_PAGES = (
+    "/console",
+    "/console/demandes?onglet=a-trier",
+    "/console/demandes?onglet=en-attente",
+    "/console/demandes?onglet=acceptees",
+    "/console/demandes?onglet=closes",
+    "/console/demandes?onglet=toutes",
+    "/console/demandes?onglet=toutes&departement=59&besoin=scolaire&du=2026-11-01&au=2026-11-30",
+    "/console/annuaire",
+    "/console/annuaire/nord-asso",
+    "/console/annuaire/nouvelle",
+    "/console/annuaire/versions",
+    "/console/statistiques",
+    "/console/statistiques?periode=4",
+    "/console/statistiques/benevoles",
+    "/console/export/demandes?onglet=toutes",
+    "/console/export/statistiques",
+    "/console/quarantaine",
+    "/console/benevoles",
+    "/console/benevoles?onglet=a-trier",
+    "/console/benevoles?onglet=en-attente",
+    "/console/benevoles?onglet=acceptees",
+    "/console/benevoles?onglet=toutes",
+    "/console/benevoles?onglet=toutes&departement=59&besoin=orientation",
+)
 
 
 # Reading what the HTTP door answers, and posting to it.
@@ -363,206 +546,6 @@ def with_attachment(
     return m.as_bytes()
 
 
-# The Request entity, without storage (chalicelib/domain/request.py).
-
-
-AT = Moment(1_790_000_000, "2026-09-21T10:13:20.000000Z")
-LATER = Moment(1_790_086_400, "2026-09-22T10:13:20.000000Z")
-A = Association.model_validate(association("asso-a"))
-B = Association.model_validate(association("asso-b"))
-WEIGHTS = RoutingWeights()
-
-
-def new_request(**fields) -> Request:
-    return Request.from_record(
-        {
-            "id": "r1",
-            "reference": "MNT-TEST-0001",
-            "channel": "form",
-            "status": "needs_triage",
-            "created_at": AT.iso,
-            "expires_at": AT.epoch + 86400,
-            "fields": {
-                "age": 15,
-                "situation": "college",
-                "need": "scolaire",
-                "publics": [],
-                "email": "lea@example.net",
-                **fields,
-            },
-            "place": {
-                "postal_code": "59100",
-                "commune_code": "59512",
-                "commune_name": "Roubaix",
-                "departement": "59",
-                "region": "32",
-            },
-        }
-    )
-
-
-def decide(request: Request, directory=(A, B), declined=()):
-    index = DirectoryIndex(directory)
-    decision = route_request(request.routing_query(), index, {}, declined, WEIGHTS)
-    chosen = next((a for a in directory if a.id == decision.association_id), None)
-    return decision, chosen
-
-
-def routed() -> Request:
-    request = new_request()
-    return request.first_routing(*decide(request), AT).after
-
-
-# The youth form as the HTTP door module posts it, with its idempotency field.
-
-
-def youth_form_with_id(**overrides):
-    """youth_form with the form's idempotency field (`submission_id`, empty unless given)."""
-    data = youth(**overrides)
-    fields = {k: v for k, v in data.items() if k not in {"consent", "parental_consent", "publics"} and v is not None}
-    fields.update(consent="on", website="", submission_id=overrides.get("submission_id", ""))
-    return fields
-
-
-# The console's mails and sign-in.
-
-
-def mails_to(services, address: str) -> list[str]:
-    """The texts of the mails waiting in the outbox for `address`."""
-    out = []
-    for key in services.stores.outbox.due_mails(10**12, 100):
-        mail = services.stores.outbox.mail_state(key)
-        if address in json.dumps(mail):
-            out.append(mail.get("text") or mail["body"]["text"])
-    return out
-
-
-def cookie_of(services, email: str) -> dict[str, str]:
-    return signed_in(services, email)[0]
-
-
-def submit_request(http, **overrides) -> str:
-    """A youth's request through the API, as the console's pages then list it: its reference."""
-    r = http.post(
-        "/api/v1/requests",
-        body=json.dumps(youth(**overrides)).encode(),
-        headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
-    )
-    assert r.status_code == 201, body_text(r)
-    return json.loads(r.body)["reference"]
-
-
-# Senders that record, count or die, standing for SES and for a worker's crash.
-
-
-class Recorder:
-    """A sender that records each send (by mail id); it cannot tell an unknown outcome."""
-
-    def __init__(self):
-        self.sent = []
-
-    def send(self, mail, sender):
-        self.sent.append(mail.id)
-
-
-class Killed(BaseException):
-    """Stands for kill -9: nothing after it runs in the worker (no mark, no checkpoint)."""
-
-
-class CountingEml(EmlOutbox):
-    """The local outbox, counting its writes, and able to die right after one."""
-
-    def __init__(self, directory):
-        super().__init__(directory)
-        self.writes = Counter()
-        self.die_after = None
-
-    def send(self, mail, sender):
-        super().send(mail, sender)
-        self.writes[mail.id] += 1
-        if self.die_after is not None and sum(self.writes.values()) == self.die_after:
-            raise Killed()
-
-
-# Routed requests and their records, on a wired stack.
-
-
-# Policy v1 on this directory, for a 15-year-old collégien of Roubaix (59512, dép. 59,
-# région 32) asking for "scolaire" with the public qpv:
-#   commune-asso  commune 8 + qpv 10 + first need 2 = 20
-#   dep-asso      département 6 + qpv 10 + first need 2 = 18
-#   region-asso   région 3 + first need 2 = 5
-#   far-asso      covers 75 only: never a candidate
-ROUTING_DIRECTORY = [
-    association("commune-asso", departements=[], communes=["59512"], publics=["qpv"], needs=["scolaire"], capacity=3),
-    association("dep-asso", publics=["qpv"], needs=["scolaire", "orientation"], capacity=3),
-    association("region-asso", departements=[], regions=["32"], needs=["scolaire"], capacity=3),
-    association("far-asso", departements=["75"]),
-]
-
-
-def submit_qpv_youth(s, **overrides):
-    """A youth of the public qpv submits the form (ROUTING_DIRECTORY's scores are for them)."""
-    return s.submit(request_of(youth(publics=["qpv"], **overrides), Channel.FORM))
-
-
-def event_types(s, reference):
-    return [e["type"] for e in s.requests.get(reference)["events"]]
-
-
-# Two associations for Roubaix's youth: the commune's first, the département's second.
-TWO_ASSOCIATIONS = [
-    association("first-asso", departements=[], communes=["59512"], needs=["scolaire"]),
-    association("second-asso", needs=["scolaire"]),
-]
-
-
-def submit_youth(s, **overrides):
-    """A youth submits the form."""
-    return s.submit(request_of(youth(**overrides), Channel.FORM))
-
-
-def association_mail_id(s, association_id: str, subject_start: str = "") -> str:
-    mail = next(
-        m
-        for m in read_outbox(s)
-        if m["To"] == f"{association_id}@asso.example.org" and m["Subject"].startswith(subject_start)
-    )
-    return mail["Message-ID"].strip("<>").split(".")[0]
-
-
-# The console's pages an admin reads.
-
-
-# Every page of the console an operator may open besides a record's own (the directory's
-# entry: nord-asso's), with the queues' filters tests/integration/test_erasure_everywhere.py reads too.
-CONSOLE_PAGES = (
-    "/console",
-    "/console/demandes?onglet=a-trier",
-    "/console/demandes?onglet=en-attente",
-    "/console/demandes?onglet=acceptees",
-    "/console/demandes?onglet=closes",
-    "/console/demandes?onglet=toutes",
-    "/console/demandes?onglet=toutes&departement=59&besoin=scolaire&du=2026-11-01&au=2026-11-30",
-    "/console/annuaire",
-    "/console/annuaire/nord-asso",
-    "/console/annuaire/nouvelle",
-    "/console/annuaire/versions",
-    "/console/statistiques",
-    "/console/statistiques?periode=4",
-    "/console/statistiques/benevoles",
-    "/console/export/demandes?onglet=toutes",
-    "/console/export/statistiques",
-    "/console/quarantaine",
-    "/console/benevoles",
-    "/console/benevoles?onglet=a-trier",
-    "/console/benevoles?onglet=en-attente",
-    "/console/benevoles?onglet=acceptees",
-    "/console/benevoles?onglet=toutes",
-    "/console/benevoles?onglet=toutes&departement=59&besoin=orientation",
-)
-
-
 # Mails as they reach the intake address.
 
 
@@ -613,45 +596,51 @@ def corpus_mail(
     return fields.encode() + m.as_bytes()
 
 
-# A retired volunteer, as the mails' texts show them.
+# The Request entity, without storage (chalicelib/domain/request.py).
 
 
-ANSWER_URL = re.compile(r"http://127\.0\.0\.1:8000/reponse/([A-Za-z0-9_.\-]+)")
+AT = Moment(1_790_000_000, "2026-09-21T10:13:20.000000Z")
+LATER = Moment(1_790_086_400, "2026-09-22T10:13:20.000000Z")
+A = Association.model_validate(association("asso-a"))
+B = Association.model_validate(association("asso-b"))
+WEIGHTS = RoutingWeights()
 
 
-def retired_volunteer(**overrides):
-    data = {
-        "first_name": "Paul",
-        "last_name": "Durand",
-        "email": "paul.durand@example.net",
-        "phone": "06 98 76 54 32",
-        "age": 42,
-        "postal_code": "59100",
-        "city": "Roubaix",
-        "occupation": "retraite",
-        "modes": ["presentiel", "distance"],
-        "hours_per_month": 4,
-        "youth_ages": ["11-14", "15-18"],
-        "needs": ["scolaire", "orientation"],
-        "sector": "Informatique",
-        "message": "Ingénieur, j'aimerais aider des lycéens.",
-        "commitment": True,
-        "consent": True,
-    }
-    data.update(overrides)
-    return data
+def new_request(**fields) -> Request:
+    return Request.from_record(
+        {
+            "id": "r1",
+            "reference": "MNT-TEST-0001",
+            "channel": "form",
+            "status": "needs_triage",
+            "created_at": AT.iso,
+            "expires_at": AT.epoch + 86400,
+            "fields": {
+                "age": 15,
+                "situation": "college",
+                "need": "scolaire",
+                "publics": [],
+                "email": "lea@example.net",
+                **fields,
+            },
+            "place": {
+                "postal_code": "59100",
+                "commune_code": "59512",
+                "commune_name": "Roubaix",
+                "departement": "59",
+                "region": "32",
+            },
+        }
+    )
 
 
-# Services wired over either storage family, as the tests that run on both take them.
+def decide(request: Request, directory=(A, B), declined=()):
+    index = DirectoryIndex(directory)
+    decision = route_request(request.routing_query(), index, {}, declined, WEIGHTS)
+    chosen = next((a for a in directory if a.id == decision.association_id), None)
+    return decision, chosen
 
 
-def wired_services(settings, clock, store_kind: str, directory=TWO_ASSOCIATIONS):
-    """The stack on DynamoDB (`store_kind` "dynamodb": a fresh table) or on the in-memory
-    stores ("memory"), with `directory`."""
-    if store_kind == "dynamodb":
-        return make_services(settings, clock, directory=directory)
-    from chalicelib.bootstrap import Services, Stores
-
-    s = Services(settings, clock=clock, stores=Stores.in_memory(settings.mail_grace_seconds))
-    s.directory.replace(directory)
-    return s
+def routed() -> Request:
+    request = new_request()
+    return request.first_routing(*decide(request), AT).after

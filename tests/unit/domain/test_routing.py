@@ -17,10 +17,10 @@ from tests.builders import association
 from chalicelib.domain.mail_headers import UnsendableMail, ascii_address, sender_address
 from chalicelib.domain.models import NewRequest
 from chalicelib.domain.erasure import scrubbed_mail_body
-from chalicelib.domain.request import LoadChange, Moment, Request
+from chalicelib.domain.request import LoadChange, Moment
 from chalicelib.domain.submission import parse_submission
 from chalicelib.domain.vocabulary import Channel
-from tests.builders import youth
+from tests.builders import new_request, youth
 
 RULES = ("active", "territory", "age", "situation", "need", "publics_required", "declined", "capacity")
 
@@ -665,30 +665,7 @@ def test_a_required_public_the_request_has_lets_it_through():
 
 def test_routing_a_request_takes_a_place_counted_against_the_association_s_capacity():
     a = Association.model_validate(association("asso-a", capacity=7))
-    request = Request.from_record(
-        {
-            "id": "r1",
-            "reference": "MNT-TEST-0001",
-            "channel": "form",
-            "status": "needs_triage",
-            "created_at": AT.iso,
-            "expires_at": AT.epoch + 86400,
-            "fields": {
-                "age": 15,
-                "situation": "college",
-                "need": "scolaire",
-                "publics": [],
-                "email": "lea@example.net",
-            },
-            "place": {
-                "postal_code": "59100",
-                "commune_code": "59512",
-                "commune_name": "Roubaix",
-                "departement": "59",
-                "region": "32",
-            },
-        }
-    )
+    request = new_request()
     decision = route_request(request.routing_query(), DirectoryIndex([a]), {}, (), RoutingWeights())
     change = request.first_routing(decision, a, AT)
     assert change.load == (LoadChange("asso-a", 1, 7),)

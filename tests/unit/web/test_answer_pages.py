@@ -14,6 +14,7 @@ from markupsafe import escape
 
 from tests.builders import association, youth
 from tests.integration.mail_stream import read_outbox
+from tests import builders
 from tests.builders import body_text as text
 
 OURS = "http://127.0.0.1:8000"
@@ -312,25 +313,7 @@ def test_a_post_without_a_decision_is_not_understood(http, wired, settings, deci
 
 
 def volunteer(**overrides):
-    data = {
-        "first_name": "Paul",
-        "last_name": "Durand",
-        "email": "paul.durand@example.net",
-        "phone": "06 98 76 54 32",
-        "age": 42,
-        "postal_code": "59100",
-        "city": "Roubaix",
-        "occupation": "actif",
-        "modes": ["presentiel"],
-        "hours_per_month": 4,
-        "youth_ages": ["15-18"],
-        "needs": ["orientation"],
-        "sector": "Informatique",
-        "message": "Ingénieur.",
-        "commitment": True,
-        "consent": True,
-    }
-    return data | overrides
+    return builders.volunteer(**{"message": "Ingénieur.", **overrides})
 
 
 def test_the_sign_up_page_has_its_title_form_target_and_contact_once_accepted(http, wired, settings):
