@@ -12,7 +12,6 @@ import http.client
 import json
 import threading
 import time
-import uuid
 from collections import Counter
 from urllib.parse import parse_qs, urlencode, urlsplit
 

@@ -11,25 +11,17 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.builders import association, youth
-from tests.e2e.stack import ADMIN, start_stack, stop_stack
+from tests.e2e.stack import ADMIN
 from tests.e2e.clients import form_fields, reference_from
 
 PARTNER = "https://partenaire.example.org"
 PARTNER_TOKEN = "partner-token-e2e"
-SECRET_KEY = "e2e-secret"  # the stack's (tests/e2e/conftest.py), to mint links of a chosen age
+SECRET_KEY = "e2e-secret"  # the stack's (tests/e2e/stack.py), to mint links of a chosen age
 
 
 @pytest.fixture(scope="module")
-def claims_stack(dynamodb_endpoint, tmp_path_factory):
-    s = start_stack(
-        dynamodb_endpoint,
-        tmp_path_factory.mktemp("claims"),
-        RATE_LIMIT="2/600",
-        PARTNER_TOKENS=f"other-token,{PARTNER_TOKEN}",
-        PARTNER_ORIGINS=PARTNER,
-    )
-    yield s
-    stop_stack(s)
+def claims_stack(start):
+    return start("claims", RATE_LIMIT="2/600", PARTNER_TOKENS=f"other-token,{PARTNER_TOKEN}", PARTNER_ORIGINS=PARTNER)
 
 
 def pages_people_land_on(stack):

@@ -9,10 +9,8 @@ import re
 from email import policy
 from html.parser import HTMLParser
 
-import pytest
 
 from tests.builders import youth
-from tests.e2e.stack import start_stack, stop_stack
 from tests.e2e.clients import form_fields, reference_from, referent_fields
 
 
@@ -222,13 +220,6 @@ def test_openapi_document_describes_the_api(stack):
     assert "post" in doc["paths"]["/api/v1/requests"]
     assert "Submission" in doc["components"]["schemas"]
     assert "postal_code" in doc["components"]["schemas"]["Submission"]["properties"]
-
-
-@pytest.fixture(scope="module")
-def limited_stack(dynamodb_endpoint, tmp_path_factory):
-    s = start_stack(dynamodb_endpoint, tmp_path_factory.mktemp("limited"), RATE_LIMIT="3/600")
-    yield s
-    stop_stack(s)
 
 
 def test_anonymous_submissions_over_the_limit_get_429_but_admin_does_not(limited_stack):
