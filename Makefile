@@ -63,7 +63,7 @@ lint-infra: package install-infra
 	$(INFRA_VENV)/bin/cfn-lint $(PACKAGE_DIR)/sam.yaml
 	$(INFRA_VENV)/bin/checkov --quiet --compact --framework cloudformation -f $(PACKAGE_DIR)/sam.yaml
 
-# Needs AWS credentials; see README "Deploying to AWS". DOMAIN and CERTIFICATE_ARN are
+# Needs AWS credentials; see docs/deploy.md. DOMAIN and CERTIFICATE_ARN are
 # required, the rest has defaults (scripts/deploy.py --help).
 # Ireland unless told: SES receives mail there (not in every region), inside the EU.
 DEPLOY_REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),eu-west-1)
@@ -72,7 +72,7 @@ deploy: package
 		--domain "$(DOMAIN)" --certificate-arn "$(CERTIFICATE_ARN)" $(DEPLOY_ARGS)
 
 # Once after upgrading a deployment stored before the tab counts and statistics existed:
-# recount them from the stored requests (README "Operations"), with no intake running.
+# recount them from the stored requests (docs/operations.md), with no intake running.
 # STAGE=local: the DynamoDB Local of a running `make run`; else the stack mentorat-$(STAGE).
 recount: install
 ifeq ($(STAGE),local)

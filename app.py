@@ -146,7 +146,7 @@ def api_list_requests():
 
 @app.route("/api/v1/requests/{id_or_reference}", methods=["GET"])
 def api_get_request(id_or_reference):
-    return api().get_request(app.current_request, id_or_reference)
+    return api().get_record(app.current_request, id_or_reference)
 
 
 @app.route("/api/v1/admin/associations", methods=["PUT"], content_types=ANY)
@@ -198,7 +198,7 @@ def send_outbox(event):
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def unanswered_requests(event):
     """Reminds associations that have not answered, routes onward after longer silence:
-    requests, then volunteers' sign-ups (contract 11)."""
+    requests, then volunteers' sign-ups (docs/contract.md §11)."""
     services().answers.sweep_silence()
     services().mentors.sweep_silence()
 
@@ -215,7 +215,7 @@ def mail_bounced(event):
     services().ses_bounce(event.message)
 
 
-# -- the operators' console (contract section 10) -------------------------------------
+# -- the operators' console (docs/contract.md §10) -------------------------------------
 
 
 @app.route("/console", methods=PAGE)
@@ -285,7 +285,7 @@ def console_request_action(reference, action):
     return getattr(console_queue(), actions[action])(app.current_request, reference)
 
 
-# -- console: volunteers' sign-ups (issue 13) --------------------------------------------
+# -- console: volunteers' sign-ups (docs/volunteers.md) ----------------------------------
 
 
 def console_volunteers():
@@ -426,34 +426,34 @@ def console_directory_edit_post(association_id):
     return console_directory().edit_post(app.current_request, association_id)
 
 
-# -- volunteers who want to mentor (contract section 11) --------------------------------
+# -- volunteers who want to mentor (docs/contract.md §11) --------------------------------
 
 
 def mentor_pages():
-    from chalicelib.web import mentor_views
+    from chalicelib.web import views
 
-    return guarded(mentor_views.mentor_pages)
+    return guarded(views.mentor_pages)
 
 
 def mentor_api():
-    from chalicelib.web import mentor_views
+    from chalicelib.web import views
 
-    return guarded(mentor_views.mentor_api)
+    return guarded(views.mentor_api)
 
 
 @app.route("/devenir-mentor", methods=PAGE)
 def mentor_form():
-    return mentor_pages().form_page(app.current_request)
+    return mentor_pages().form_page("mentor", app.current_request)
 
 
 @app.route("/devenir-mentor", methods=["POST"], content_types=FORM)
 def mentor_form_post():
-    return mentor_pages().form_post(app.current_request)
+    return mentor_pages().form_post("mentor", app.current_request)
 
 
 @app.route("/devenir-mentor/merci", methods=PAGE)
 def mentor_thanks():
-    return mentor_pages().thanks_page(app.current_request)
+    return mentor_pages().thanks_page("mentor", app.current_request)
 
 
 @app.route("/api/v1/mentors", methods=["POST"], content_types=ANY)
@@ -463,4 +463,4 @@ def api_mentor_submit():
 
 @app.route("/api/v1/mentors/{id_or_reference}", methods=["GET"])
 def api_get_mentor(id_or_reference):
-    return mentor_api().get_signup(app.current_request, id_or_reference)
+    return mentor_api().get_record(app.current_request, id_or_reference)

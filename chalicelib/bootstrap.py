@@ -9,26 +9,35 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 
 if TYPE_CHECKING:  # types only: the ports import the domain, which app.py loads lazily
-    from .domain.models import NewRequest
-    from .services.intake import Idempotency, IntakeResult
     from .adapters.dynamodb import DynamoTable
+    from .adapters.mail_reading import ReadMail
+    from .domain.models import NewRequest
     from .services.clock import Clock
     from .services.console_auth import ConsoleAuth, ConsoleStore
+    from .services.intake import Idempotency, IntakeResult
     from .services.mentors import MentorQueries, MentorService
-    from .services.ports import DirectoryStore, MailLogStore, MailSender, OutboxStore, RawMailStore, RequestStore
-    from .services.ports import MentorStore, RecountStore
-    from .services.ports import StatsStore
-    from .services.ports import MailReader
-    from .adapters.mail_reading import ReadMail
+    from .services.ports import (
+        DirectoryStore,
+        MailLogStore,
+        MailReader,
+        MailSender,
+        MentorStore,
+        OutboxStore,
+        RawMailStore,
+        RecountStore,
+        RequestStore,
+        StatsStore,
+    )
 
-_services: Optional["Services"] = None
+_services: Services | None = None
 _lock = threading.Lock()
 
 
@@ -43,11 +52,11 @@ class Stores:
     mail_log: MailLogStore
     console: ConsoleStore
     stats: StatsStore  # the console's daily aggregates and export log
-    mentors: Optional["MentorStore"] = None  # volunteers' sign-ups (contract 11)
-    recount: Optional["RecountStore"] = None  # the offline recount of the counters (scripts/recount.py)
+    mentors: MentorStore | None = None  # volunteers' sign-ups (docs/contract.md §11)
+    recount: RecountStore | None = None  # the offline recount of the counters (scripts/recount.py)
 
     @staticmethod
-    def on_dynamodb(table: "DynamoTable", mail_grace_seconds: int) -> "Stores":
+    def on_dynamodb(table: DynamoTable, mail_grace_seconds: int) -> Stores:
         """Every port on the one table (one client)."""
         from .adapters.dynamodb import DynamoDirectoryStore, DynamoMailLogStore, DynamoOutboxStore, DynamoRequestStore
         from .adapters.dynamodb.console import DynamoConsoleStore
@@ -69,7 +78,7 @@ class Stores:
         )
 
     @staticmethod
-    def in_memory(mail_grace_seconds: int = 120) -> "Stores":
+    def in_memory(mail_grace_seconds: int = 120) -> Stores:
         """Every port in memory, sharing one state (tests: use cases in milliseconds)."""
         from .adapters.memory import (
             MemoryDirectoryStore,
@@ -97,7 +106,7 @@ class Stores:
         )
 
     @staticmethod
-    def _on(shared: Any, mail_grace_seconds: int, **store_classes: Any) -> "Stores":
+    def _on(shared: Any, mail_grace_seconds: int, **store_classes: Any) -> Stores:
         """Each port's store built on the one backing they share (a table, a memory state);
         the stores that write mails to send also take the sweeper's grace."""
         takes_grace = {"requests", "console", "mentors", "stats", "directory"}
@@ -113,12 +122,12 @@ class Services:
     def __init__(
         self,
         settings: Settings,
-        clock: Optional[Clock] = None,
-        sender: Optional[MailSender] = None,
+        clock: Clock | None = None,
+        sender: MailSender | None = None,
         boto_session: Any = None,
-        raw_store: Optional[RawMailStore] = None,
-        stores: Optional[Stores] = None,
-        mail_reader: Optional[Callable[["ReadMail"], "MailReader"]] = None,
+        raw_store: RawMailStore | None = None,
+        stores: Stores | None = None,
+        mail_reader: Callable[[ReadMail], MailReader] | None = None,
     ):
         """`stores`: the storage ports to use (tests pass in-memory ones); by default the
         DynamoDB table of `settings`. `mail_reader`: what makes the MailReader of the pure
@@ -127,20 +136,20 @@ class Services:
         from .adapters.clock import SystemClock
         from .adapters.links import SignedLinks
         from .adapters.mail import EmlOutbox, SesSender
+        from .adapters.templates import render_mail
         from .services.answers import AnswerService
         from .services.directory import DirectoryService
         from .services.intake import IntakeService
         from .services.mails import MailComposer
         from .services.outbox import OutboxService
         from .services.queries import RequestQueries
-        from .adapters.templates import render_mail
 
         self.settings = settings
         self.clock = clock or SystemClock()
         self._boto_session = boto_session
         # The table (its client: health, the local stream worker, set-up), None when the
         # stores are not DynamoDB's.
-        self.table: Optional[DynamoTable] = None
+        self.table: DynamoTable | None = None
         if stores is None:
             from .adapters.dynamodb import DynamoTable
 
@@ -186,20 +195,20 @@ class Services:
             clock=self.clock,
             settings=settings,
         )
-        self._mentors: Optional[MentorService] = None
-        self._mentor_queries: Optional[MentorQueries] = None
+        self._mentors: MentorService | None = None
+        self._mentor_queries: MentorQueries | None = None
         self._raw_store = raw_store
         self._mail_reader = mail_reader
         self._mail_intake = None
-        self._console_auth: Optional[ConsoleAuth] = None
+        self._console_auth: ConsoleAuth | None = None
 
     @property
-    def mentors(self) -> "MentorService":
-        """Volunteers' sign-ups (contract 11): built on first use."""
+    def mentors(self) -> MentorService:
+        """Volunteers' sign-ups (docs/contract.md §11): built on first use."""
         if self._mentors is None:
+            from .adapters.templates import render_mail
             from .services.mentor_mails import MentorMails
             from .services.mentors import MentorService
-            from .adapters.templates import render_mail
 
             self._mentors = MentorService(
                 mentors=self._mentor_store(),
@@ -214,7 +223,7 @@ class Services:
         return self._mentors
 
     @property
-    def mentor_queries(self) -> "MentorQueries":
+    def mentor_queries(self) -> MentorQueries:
         """Sign-ups for operators: one, a page, counts per status (admin API, console)."""
         if self._mentor_queries is None:
             from .services.mentors import MentorQueries
@@ -222,13 +231,13 @@ class Services:
             self._mentor_queries = MentorQueries(mentors=self._mentor_store(), clock=self.clock)
         return self._mentor_queries
 
-    def _mentor_store(self) -> "MentorStore":
+    def _mentor_store(self) -> MentorStore:
         if self.stores.mentors is None:
             raise RuntimeError("these stores have no mentor store")
         return self.stores.mentors
 
     @property
-    def console_auth(self) -> "ConsoleAuth":
+    def console_auth(self) -> ConsoleAuth:
         """Built on first use: only the console's pages need it."""
         if self._console_auth is None:
             from .services.console_auth import ConsoleAuth
@@ -271,7 +280,7 @@ class Services:
             )
         return self._mail_intake
 
-    def _child_process_reader(self, read: "ReadMail", warm: Callable[[], None]) -> "MailReader":
+    def _child_process_reader(self, read: ReadMail, warm: Callable[[], None]) -> MailReader:
         """Each mail read in a child process within the budget of the settings; `warm` runs
         before the first, so that children share the libraries and caches it loads."""
         from .adapters.mail_reading import ChildProcessMailReader
@@ -318,8 +327,8 @@ class Services:
         )
 
     def submit(
-        self, new: "NewRequest", idempotency: Optional["Idempotency"] = None, rate_key: Optional[str] = None
-    ) -> "IntakeResult":
+        self, new: NewRequest, idempotency: Idempotency | None = None, rate_key: str | None = None
+    ) -> IntakeResult:
         """`IntakeService.accept`, the one intake path (forms, API, mail call it directly):
         route and commit; that is the answer. Kept here for tests and tools.
 
@@ -351,7 +360,7 @@ class Services:
 
         return sum(self.association_mail_bounced(b.mail_id, b.address, b.reason) for b in bounces_from_ses(message))
 
-    def association_mail_bounced(self, mail_id: str, address: Optional[str], reason: str) -> bool:
+    def association_mail_bounced(self, mail_id: str, address: str | None, reason: str) -> bool:
         """A bounce of our mail to an association: a request's, else a sign-up's (each
         flow recognises its own mails by their kind in the outbox)."""
         if self.answers.association_mail_bounced(mail_id, address, reason):
@@ -382,7 +391,7 @@ def services() -> Services:
     return _services
 
 
-def set_services(value: Optional[Services]) -> None:
+def set_services(value: Services | None) -> None:
     """Tests and `make bench` install their own wiring (None: built again on next use)."""
     global _services
     _services = value

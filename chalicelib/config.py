@@ -1,4 +1,4 @@
-"""Configuration, read once from the environment (contract section 1).
+"""Configuration, read once from the environment (docs/contract.md §1).
 
 Local mode and AWS differ only here and in the adapters `bootstrap` picks from it.
 """
@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
 from .domain.routing import RoutingWeights
 
@@ -84,7 +85,7 @@ def read_secrets(path: str, max_age: int = SECRETS_MAX_AGE_SECONDS) -> dict[str,
 class Settings:
     stage: str = "local"  # "local": DynamoDB Local + .eml outbox; anything else: AWS
     table_name: str = "mentorat-local"
-    dynamodb_endpoint: Optional[str] = None
+    dynamodb_endpoint: str | None = None
     aws_region: str = "eu-west-3"
     outbox_dir: str = ".local/outbox"
     mail_from: str = "Réseau Mentorat <ne-pas-repondre@lementorat.fr>"
@@ -166,8 +167,8 @@ class Settings:
 
     @classmethod
     def from_env(
-        cls, env: Mapping[str, str] = os.environ, secrets: Optional[Callable[[str], Mapping[str, str]]] = None
-    ) -> "Settings":
+        cls, env: Mapping[str, str] = os.environ, secrets: Callable[[str], Mapping[str, str]] | None = None
+    ) -> Settings:
         """Settings of this process; outside `local`, secrets come from SECRETS_PATH and are checked."""
         stage = env.get("STAGE", "local")
         if stage != "local" and env.get("SECRETS_PATH"):
@@ -177,7 +178,7 @@ class Settings:
         return settings
 
     @classmethod
-    def _from_mapping(cls, env: Mapping[str, str]) -> "Settings":
+    def _from_mapping(cls, env: Mapping[str, str]) -> Settings:
         def csv(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
             raw = env.get(name)
             if raw is None:

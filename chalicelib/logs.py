@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
@@ -36,4 +35,4 @@ def configure_logging(local: bool) -> None:
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     root.propagate = False
-    root._configured = True  # type: ignore[attr-defined]
+    root._configured = True  # type: ignore[attr-defined]  # marks the logger itself: once per process, whoever asks

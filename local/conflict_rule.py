@@ -40,7 +40,7 @@ class ConflictRule:
             clash = [self.held[k] > 0 for k in keys]
             if any(clash):
                 self.conflicts += 1
-                self.on.update(k[1].split("#")[0] for k, c in zip(keys, clash) if c)
+                self.on.update(k[1].split("#")[0] for k, c in zip(keys, clash, strict=True) if c)
                 reasons = [{"Code": "TransactionConflict" if c else "None"} for c in clash]
                 raise self.client.exceptions.TransactionCanceledException(
                     {

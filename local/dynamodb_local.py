@@ -1,7 +1,7 @@
 """DynamoDB Local, the official engine: fetched once from npm, run with Java.
 
 The jar ships inside the npm package `amplify-dynamodb-simulator` (folder `emulator/`);
-`npm pack` downloads that one tarball and installs nothing (contract section 1).
+`npm pack` downloads that one tarball and installs nothing (docs/contract.md §1).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional
 
 PACKAGE = "amplify-dynamodb-simulator@2.9.30"
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +58,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float = 60.0, process: Optional[subprocess.Popen] = None) -> None:
+def wait_for_port(port: int, timeout: float = 60.0, process: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -75,20 +74,18 @@ def wait_for_port(port: int, timeout: float = 60.0, process: Optional[subprocess
 class DynamoDBLocal:
     """One DynamoDB Local process: persisted under `db_path`, or in memory when None."""
 
-    def __init__(
-        self, port: int, db_path: Optional[Path] = None, home: Path = DEFAULT_HOME, log_path: Optional[Path] = None
-    ):
+    def __init__(self, port: int, db_path: Path | None = None, home: Path = DEFAULT_HOME, log_path: Path | None = None):
         self.port = port
         self.db_path = db_path
         self.home = home
         self.log_path = log_path
-        self.process: Optional[subprocess.Popen] = None
+        self.process: subprocess.Popen | None = None
 
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "DynamoDBLocal":
+    def start(self) -> DynamoDBLocal:
         jar = fetch(self.home)
         storage = ["-inMemory"] if self.db_path is None else ["-dbPath", str(self.db_path)]
         if self.db_path is not None:

@@ -11,7 +11,6 @@ prefix.
 
 from __future__ import annotations
 
-from typing import List
 from urllib.parse import parse_qs, urlparse
 
 import chalice.local
@@ -24,7 +23,7 @@ def _is_greedy(route: str) -> bool:
 
 
 class GreedyRouteMatcher(RouteMatcher):
-    def __init__(self, route_urls: List[str]) -> None:
+    def __init__(self, route_urls: list[str]) -> None:
         super().__init__([r for r in route_urls if not _is_greedy(r)])
         # Longest prefix first: /api/{proxy+} before /{proxy+}.
         self.greedy = sorted((r for r in route_urls if _is_greedy(r)), key=len, reverse=True)
@@ -43,9 +42,9 @@ class GreedyRouteMatcher(RouteMatcher):
             if path.startswith(prefix + "/") and len(path) > len(prefix) + 1:
                 captured = {variable[1:-2]: path[len(prefix) + 1 :]}
                 return MatchResult(route, captured, parse_qs(parsed.query, keep_blank_values=True))
-        raise ValueError("No matching route found for: %s" % url)
+        raise ValueError(f"No matching route found for: {url}")
 
 
 def install() -> None:
     """LocalGateway builds its matcher from chalice.local's module name at each request."""
-    chalice.local.RouteMatcher = GreedyRouteMatcher  # type: ignore[misc]
+    chalice.local.RouteMatcher = GreedyRouteMatcher  # type: ignore[misc]  # replacing a class is the point here

@@ -29,7 +29,7 @@ import sys
 import time
 from functools import partial
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Optional
+from typing import Any
 
 from chalice.config import Config
 from chalice.local import (
@@ -57,7 +57,7 @@ class ClientAddressGateway(LocalGateway):
         super().__init__(app_object, config)
         self._source_ip = source_ip
 
-    def _generate_lambda_event(self, method: str, path: str, headers: Any, body: Optional[bytes]) -> Any:
+    def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
         event = super()._generate_lambda_event(method, path, headers, body)
         event["requestContext"]["identity"]["sourceIp"] = self._source_ip
         return event
@@ -178,7 +178,7 @@ class LocalRequestHandler(ChaliceRequestHandler):
     def _refuse(self, refused: BodyRefused) -> None:
         """Answers and closes the connection; the rest of the request is never read."""
         self.close_connection = True
-        body = ('{"message":"%s"}' % refused.message).encode()
+        body = f'{{"message":"{refused.message}"}}'.encode()
         try:
             self.connection.settimeout(1.0)
             self._send_http_response(refused.status, {"Content-Type": "application/json", "Connection": "close"}, body)
@@ -228,7 +228,7 @@ def read_timeout_from_env() -> float:
     return float(os.environ.get("LOCAL_READ_TIMEOUT") or DEFAULT_READ_TIMEOUT)
 
 
-def make_server(app: Any, host: str, port: int, read_timeout: Optional[float] = None) -> LocalDevServer:
+def make_server(app: Any, host: str, port: int, read_timeout: float | None = None) -> LocalDevServer:
     config = Config.create(chalice_stage="local", app_name=app.app_name, project_dir=".")
     # What chalice.local.create_local_server does to the app before serving it: a
     # thread-local `current_request`, needed with one thread per connection.

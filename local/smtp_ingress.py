@@ -1,4 +1,4 @@
-"""The local SMTP ingress: stands in for SES receiving (contract sections 1 and 8).
+"""The local SMTP ingress: stands in for SES receiving (docs/contract.md §1 and §8).
 
 Accepts mail for the intake addresses only (550 otherwise), refuses messages over the
 size limit (552), and hands the raw bytes to the same use case SES mail reaches in AWS.

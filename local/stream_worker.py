@@ -21,9 +21,10 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 log = logging.getLogger("stream_worker")
 
@@ -33,15 +34,15 @@ SHARD_REFRESH_SECONDS = 1.0
 
 @dataclass
 class _Shard:
-    parent: Optional[str]
-    after: Optional[str] = None  # last sequence number handled (the checkpoint)
+    parent: str | None
+    after: str | None = None  # last sequence number handled (the checkpoint)
     done: bool = False  # closed and read to its end
-    iterator: Optional[str] = None
+    iterator: str | None = None
 
 
 @dataclass
 class _Position:
-    stream_arn: Optional[str] = None
+    stream_arn: str | None = None
     shards: dict[str, _Shard] = field(default_factory=dict)
 
 
@@ -52,7 +53,7 @@ class StreamWorker:
         dynamodb: Any,
         streams: Any,
         table: str,
-        checkpoint: Optional[Path] = None,
+        checkpoint: Path | None = None,
         poll_seconds: float = 0.1,
         max_retries: int = 3,
     ):
@@ -66,11 +67,11 @@ class StreamWorker:
         self.position = self._load()
         self._retries: dict[str, int] = {}
         self._shards_read_at = 0.0
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
     @classmethod
-    def for_services(cls, services: Any, checkpoint: Optional[Path] = None, **kwargs: Any) -> "StreamWorker":
+    def for_services(cls, services: Any, checkpoint: Path | None = None, **kwargs: Any) -> StreamWorker:
         return cls(
             services.mail_stream_batch,
             services.table.client,
@@ -82,7 +83,7 @@ class StreamWorker:
 
     # -- running -----------------------------------------------------------------------
 
-    def start(self) -> "StreamWorker":
+    def start(self) -> StreamWorker:
         self._stop.clear()
         self._thread = threading.Thread(target=self.run, name="stream-worker", daemon=True)
         self._thread.start()
@@ -99,7 +100,7 @@ class StreamWorker:
             try:
                 handled = self.poll_once()
                 failures = 0
-            except Exception as exc:  # DynamoDB Local restarting, say: try again, slower
+            except Exception as exc:  # noqa: BLE001 - DynamoDB Local restarting, say: try again, slower
                 failures += 1
                 handled = 0
                 log.warning("stream read failed", extra={"error": type(exc).__name__})
@@ -141,7 +142,7 @@ class StreamWorker:
         self._shards_read_at = time.monotonic()
         if arn is None:
             return
-        listed: dict[str, Optional[str]] = {}
+        listed: dict[str, str | None] = {}
         kwargs: dict[str, Any] = {"StreamArn": arn}
         while True:
             description = self.streams.describe_stream(**kwargs)["StreamDescription"]
@@ -206,7 +207,7 @@ class StreamWorker:
         try:
             answer = self.handle_batch(event, None) or {}
             failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
-        except Exception as exc:  # every record failed (Powertools raises then)
+        except Exception as exc:  # noqa: BLE001 - every record failed (Powertools raises then)
             log.warning("stream batch failed", extra={"shard": shard_id, "error": type(exc).__name__})
             failed = {r["dynamodb"]["SequenceNumber"] for r in records}
         first_failed = next((r for r in records if r["dynamodb"]["SequenceNumber"] in failed), None)
@@ -241,11 +242,11 @@ class StreamWorker:
         self._shards_read_at = 0.0
 
     @staticmethod
-    def _as_lambda_record(record: dict) -> dict:
+    def _as_lambda_record(record: dict[str, Any]) -> dict[str, Any]:
         """What the Lambda event source delivers: the same record, times as epoch seconds."""
         out = dict(record)
         body = dict(record["dynamodb"])
-        created = body.get("ApproximateCreationDateTime")
+        created: Any = body.get("ApproximateCreationDateTime")  # a datetime, from boto3
         if hasattr(created, "timestamp"):
             body["ApproximateCreationDateTime"] = created.timestamp()
         out["dynamodb"] = body

@@ -53,6 +53,7 @@ import sys
 import tarfile
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 PACKAGE = "@etalab/decoupage-administratif"
 VERSION = "6.0.0"
@@ -79,7 +80,7 @@ def npm_pack(destination: Path) -> Path:
     return destination / json.loads(out)[0]["filename"]
 
 
-def read_package(tgz: Path) -> dict[str, object]:
+def read_package(tgz: Path) -> dict[str, Any]:
     """Read package.json and the three data files we need straight from the tarball."""
     wanted = {
         "package/package.json": "package",
@@ -87,30 +88,30 @@ def read_package(tgz: Path) -> dict[str, object]:
         "package/data/departements.json": "departements",
         "package/data/regions.json": "regions",
     }
-    found: dict[str, object] = {}
+    found: dict[str, Any] = {}
     with tarfile.open(tgz, "r:gz") as tar:
         for member in tar.getmembers():
             key = wanted.get(member.name)
-            if key and member.isfile():
-                found[key] = json.load(tar.extractfile(member))  # type: ignore[arg-type]
+            if key and member.isfile() and (stream := tar.extractfile(member)) is not None:
+                found[key] = json.load(stream)
     missing = set(wanted.values()) - set(found)
     if missing:
         sys.exit(f"{tgz}: missing {sorted(missing)} in the tarball")
     return found
 
 
-def build(raw: dict[str, object]) -> dict[str, object]:
+def build(raw: dict[str, Any]) -> dict[str, Any]:
     package = raw["package"]
-    if package["name"] != PACKAGE or package["version"] != VERSION:  # type: ignore[index]
-        sys.exit(f"expected {PACKAGE}@{VERSION}, got {package['name']}@{package['version']}")  # type: ignore[index]
+    if package["name"] != PACKAGE or package["version"] != VERSION:
+        sys.exit(f"expected {PACKAGE}@{VERSION}, got {package['name']}@{package['version']}")
 
-    regions = {r["code"]: r["nom"] for r in raw["regions"]}  # type: ignore[union-attr]
-    departements = {d["code"]: [d["nom"], d["region"]] for d in raw["departements"]}  # type: ignore[union-attr]
+    regions = {r["code"]: r["nom"] for r in raw["regions"]}
+    departements = {d["code"]: [d["nom"], d["region"]] for d in raw["departements"]}
 
     communes: dict[str, list[str]] = {}
     postal_codes: dict[str, set[str]] = defaultdict(set)
     other_postal_codes: dict[str, str] = {}  # postal code -> parent commune, for the checks
-    for c in raw["communes"]:  # type: ignore[union-attr]
+    for c in raw["communes"]:
         codes = c.get("codesPostaux") or []
         if c["type"] != "commune-actuelle":
             for pc in codes:

@@ -23,8 +23,9 @@ import hashlib
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -169,10 +170,10 @@ def seed_directory(dynamodb: Any, table: str) -> int:
     return directory.replace(seed_entries())
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", default="prod")
-    parser.add_argument("--region", required=True, help="a region with SES receiving (README)")
+    parser.add_argument("--region", required=True, help="a region with SES receiving (docs/deploy.md)")
     parser.add_argument("--template", default="build/package/sam.yaml", type=Path)
     parser.add_argument("--stack-name", help="default mentorat-<stage>")
     parser.add_argument("--artifact-bucket", help="default mentorat-artifacts-<account>-<region>")
@@ -218,7 +219,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     if activate_rule_set(session.client("ses"), outputs["ReceiptRuleSetName"]):
         print(f"receipt rule set {outputs['ReceiptRuleSetName']}: activated")
     seeded = seed_directory(session.client("dynamodb"), outputs["TableName"])
-    print(f"directory: {'seeded with %d associations' % seeded if seeded else 'kept as it is'}")
+    print(f"directory: {f'seeded with {seeded} associations' if seeded else 'kept as it is'}")
     print(f"point {args.domain} (CNAME) to {outputs['DomainTarget']}; the service is {outputs['PublicURL']}")
 
 

@@ -4,10 +4,10 @@ mutmut (3.x) changes the code one small edit at a time (a `<` made `<=`, a const
 changed, a call dropped...) and runs the tests that reach the changed function; a mutant
 the tests still pass on ("survived") is behaviour no test pins down.
 
-It runs on a copy of the last commit (or, with --worktree, of the working tree) under build/mutation/ (mutmut writes its `mutants/`
-folder and a `setup.cfg` beside the code: nothing of that belongs in the checkout), with
-the fast tests only (tests/unit: pure domain, web helpers and the use cases on the
-in-memory stores), each mutant under a timeout (`timeout_multiplier` x its tests' clean
+It runs on a copy of the last commit (or, with --worktree, of the working tree) under
+build/mutation/ (mutmut writes its `mutants/` folder and a `setup.cfg` beside the code: nothing
+of that belongs in the checkout), with the fast tests only (tests/unit: pure domain, web
+helpers and the use cases on the in-memory stores), each mutant under a timeout (`timeout_multiplier` x its tests' clean
 time + `timeout_constant` seconds). Lines that call the logger are not mutated (see
 prepare()).
 
@@ -163,7 +163,7 @@ def prepare(only: list[str], tests: list[str], packages: list[str], worktree: bo
         "    -x",
         "    -q",
         # A logger call's words are read by the team, not by the people the service is for;
-        # what the README promises of the logs (the correlation id, the operator's keyed hash,
+        # what docs/privacy-and-abuse.md promises of the logs (the correlation id, the operator's keyed hash,
         # no personal data) is pinned by tests/unit/web/test_log_claims.py instead. mutmut
         # leaves out the whole statement that starts on a matching line.
         "do_not_mutate_patterns =",

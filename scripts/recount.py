@@ -17,13 +17,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def recount(client: Any, table: str, since: Optional[str] = None, clock: Any = None) -> Any:
+def recount(client: Any, table: str, since: str | None = None, clock: Any = None) -> Any:
     """The recount on `table` through `client`; its RecountReport."""
     from chalicelib.adapters.clock import SystemClock
     from chalicelib.adapters.dynamodb import DynamoTable
@@ -40,7 +40,7 @@ def table_of_stack(session: Any, stack: str) -> str:
     return next(o["OutputValue"] for o in described.get("Outputs", []) if o["OutputKey"] == "TableName")
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--table", help="the table's name")

@@ -23,10 +23,11 @@ import inspect
 import pkgutil
 import re
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Iterator, Optional
+from typing import Any
 
 # name -> the unit repeated. The shapes of the issue ("no @", "@ repeated", "a@ repeated",
 # digits and separators), the characters mail headers, HTML and quotes are made of,
@@ -217,7 +218,7 @@ def growth(work: Callable[[object], object], small: object, large: object, limit
     return lowest
 
 
-def finds_all(pattern: object) -> Callable[[object], int]:
+def finds_all(pattern: re.Pattern[str]) -> Callable[[str], int]:
     """The costliest way a pattern is used: every match, from every position."""
     return lambda text: sum(1 for _ in pattern.finditer(text))
 
@@ -331,7 +332,7 @@ class Inline:
     function: str
     line: int
     source: str  # the call as written
-    pattern: Optional[object]  # compiled, when its text depends on module-level names only
+    pattern: object | None  # compiled, when its text depends on module-level names only
 
     @property
     def name(self) -> str:
@@ -361,7 +362,7 @@ def inline_patterns(package: str = "chalicelib") -> list[Inline]:
 
 
 def _calls_in_functions(tree: ast.AST) -> Iterator[tuple[str, ast.Call]]:
-    def visit(node: ast.AST, function: Optional[str]) -> Iterator[tuple[str, ast.Call]]:
+    def visit(node: ast.AST, function: str | None) -> Iterator[tuple[str, ast.Call]]:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and "__mutmut_" in child.name:
                 continue  # `make mutation`'s copies of a function (scripts/mutation.py): the function is there too
@@ -386,12 +387,12 @@ def _is_pattern_call(call: ast.Call) -> bool:
     return isinstance(f, ast.Name) and f.id in FACTORIES
 
 
-def _compiled(call: ast.Call, namespace: dict) -> Optional[object]:
-    def value(node: ast.AST) -> object:
-        return eval(compile(ast.Expression(node), "<pattern>", "eval"), dict(namespace))  # noqa: S307 - our own source
+def _compiled(call: ast.Call, namespace: dict) -> object | None:
+    def value(node: ast.expr) -> Any:
+        return eval(compile(ast.Expression(node), "<pattern>", "eval"), dict(namespace))
 
     try:
-        if isinstance(call.func, ast.Name):
+        if not isinstance(call.func, ast.Attribute):
             return value(call)  # a FACTORIES function: compiles what it is given
         position = _RE_API[call.func.attr]
         flags = [k.value for k in call.keywords if k.arg == "flags"] or call.args[position : position + 1]

@@ -15,17 +15,18 @@ import json
 import re
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 from chalicelib.adapters.mail import EmlOutbox
 from chalicelib.domain.models import Association
-from chalicelib.domain.vocabulary import Channel
 from chalicelib.domain.request import Moment, Request
 from chalicelib.domain.routing import DirectoryIndex, RoutingWeights, route_request
+from chalicelib.domain.vocabulary import Channel
 from tests.integration.mail_stream import read_outbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,7 @@ SHARED = ROOT.parent / "shared"
 
 
 def youth(**overrides):
-    """A valid youth-form submission (contract section 2), as the API takes it."""
+    """A valid youth-form submission (docs/contract.md §2), as the API takes it."""
     data = {
         "first_name": "Léa",
         "last_name": "Martin",
@@ -83,7 +84,7 @@ def referent_form(**overrides):
 
 
 def volunteer(**overrides):
-    """A valid sign-up as the API takes it (contract section 11)."""
+    """A valid sign-up as the API takes it (docs/contract.md §11)."""
     data = {
         "first_name": "Paul",
         "last_name": "Durand",

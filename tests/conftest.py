@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-3")
 
-from tests.builders import association, dynamodb_settings, make_services  # noqa: E402,F401  (after the path and region; tests/contract imports association from here)
+from tests.builders import association, dynamodb_settings, make_services  # noqa: F401  (after the path and region; tests/contract imports association from here)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -61,7 +61,7 @@ def settings(dynamodb_endpoint, tmp_path):
 def clock():
     from chalicelib.adapters.clock import SettableClock
 
-    return SettableClock(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc))
+    return SettableClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -17,9 +17,8 @@ import pytest
 from chalicelib.adapters.links import InvalidLink
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.intake import Idempotency, IdempotencyConflict, RateLimited
-from tests.builders import request_of, youth
+from tests.builders import LINK, request_of, wired_services, youth
 from tests.integration.mail_stream import deliver_mails
-from tests.builders import LINK, wired_services
 
 DAY = 86400
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ..services.clock import Now
 
 
 class SystemClock:
     def now(self) -> Now:
-        return Now.of(datetime.now(timezone.utc))
+        return Now.of(datetime.now(UTC))
 
 
 class SettableClock:

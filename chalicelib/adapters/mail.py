@@ -1,6 +1,6 @@
 """Sending mail: SES (sesv2) in AWS, one `.eml` file per message locally.
 
-Both send the same MIME message (contract section 7): From, To, Subject, Date,
+Both send the same MIME message (docs/contract.md §7): From, To, Subject, Date,
 Message-ID, UTF-8 text and HTML parts, Auto-Submitted on automatic mail.
 
 Every header value goes through `domain/mail_headers` (parsed, checked, re-serialised by
@@ -15,12 +15,13 @@ import email
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from email import policy
 from email.headerregistry import Address, HeaderRegistry, MessageIDHeader
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..domain.mail_headers import (
     AUTO_SUBMITTED,
@@ -34,13 +35,13 @@ from ..domain.mail_headers import (
 from ..services.ports import MailNotSent, MailOutcomeUnknown, OutgoingMail
 
 
-def _policy() -> policy.EmailPolicy:
+def _policy() -> policy.EmailPolicy[EmailMessage]:
     # In-Reply-To and References are unstructured text to the default registry: Python
     # decodes encoded-words in them and may refold a long id into encoded-words. As
     # msg-ids they are parsed as such and written back verbatim.
     registry = HeaderRegistry()
-    registry.map_to_type("in-reply-to", MessageIDHeader)
-    registry.map_to_type("references", MessageIDHeader)
+    for name in ("in-reply-to", "references"):
+        registry.map_to_type(name, MessageIDHeader)  # type: ignore[arg-type]  # a mixin: the registry adds BaseHeader
     return policy.SMTP.clone(header_factory=registry, raise_on_defect=True)
 
 
@@ -155,7 +156,7 @@ class SesSender:
     def __init__(self, client_factory: Callable[[], Any], configuration_set: str = ""):
         self._client_factory = client_factory
         self._configuration_set = configuration_set
-        self._client = None
+        self._client: Any = None  # a boto3 SES client, made on the first send
         self._lock = threading.Lock()
 
     def send(self, mail: OutgoingMail, sender: str) -> str:

@@ -39,17 +39,20 @@ import struct
 import threading
 import time
 import warnings
-from typing import Any, Callable, Iterator, Optional
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..domain.inbound_mail import UnparseableMail
 from ..services.ports import MailOverBudget, MailReading
 
-ReadMail = Callable[[bytes, Optional[str]], MailReading]
+ReadMail = Callable[[bytes, str | None], MailReading]
 
 _LENGTH = struct.Struct("!Q")  # the pickled answer's length, before it
 _FAILED = 70  # the child's exit status when it could not even answer (EX_SOFTWARE)
 # glibc's allocator, looked up here rather than in a child (the loader's lock may be held
 # by another thread when it is forked); None elsewhere (musl, macOS).
+_MALLOPT: Callable[[int, int], int] | None
+_MALLOC_TRIM: Callable[[int], int] | None
 try:
     _LIBC = ctypes.CDLL(None)
     _MALLOPT, _MALLOC_TRIM = _LIBC.mallopt, _LIBC.malloc_trim
@@ -65,7 +68,7 @@ class InProcessMailReader:
     def __init__(self, read: ReadMail):
         self._read = read
 
-    def read(self, raw: bytes, envelope_sender: Optional[str]) -> MailReading:
+    def read(self, raw: bytes, envelope_sender: str | None) -> MailReading:
         with _library_output_dropped():
             return self._read(raw, envelope_sender)
 
@@ -96,8 +99,8 @@ class ChildProcessMailReader:
         *,
         seconds: float,
         memory_bytes: int,
-        cpu_seconds: Optional[int] = None,
-        warm: Optional[Callable[[], Any]] = None,
+        cpu_seconds: int | None = None,
+        warm: Callable[[], Any] | None = None,
     ):
         self._read = read
         self.seconds = seconds
@@ -108,7 +111,7 @@ class ChildProcessMailReader:
         # The most memory the last child held (resident, shared pages included): make bench.
         self.last_peak_bytes = 0
 
-    def read(self, raw: bytes, envelope_sender: Optional[str]) -> MailReading:
+    def read(self, raw: bytes, envelope_sender: str | None) -> MailReading:
         self._warmed()
         deadline = time.monotonic() + self.seconds
         readable, writable = os.pipe()
@@ -186,7 +189,7 @@ class ChildProcessMailReader:
         )
 
 
-def _answer(readable: int, deadline: float) -> Optional[bytes]:
+def _answer(readable: int, deadline: float) -> bytes | None:
     """The child's pickled answer; b"" if it ended without one; None if `deadline` came first."""
     poller = select.poll()
     poller.register(readable, select.POLLIN)
@@ -208,7 +211,7 @@ def _answer(readable: int, deadline: float) -> Optional[bytes]:
 
 
 def _child(
-    writable: int, read: ReadMail, raw: bytes, envelope_sender: Optional[str], cpu_seconds: int, memory_bytes: int
+    writable: int, read: ReadMail, raw: bytes, envelope_sender: str | None, cpu_seconds: int, memory_bytes: int
 ) -> int:
     """In the child: confine, read, answer. Returns the exit status."""
     gc.freeze()  # the parent's objects: collections skip them, so their pages stay shared
@@ -253,7 +256,7 @@ def _python_output_to_devnull() -> None:
     a library printing must find them open, and empty."""
     import sys
 
-    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the child's to its end
+    sys.stdout = sys.stderr = open(os.devnull, "w")
 
 
 def _keep_only(writable: int) -> None:
@@ -290,7 +293,7 @@ def _lower(which: int, soft: int, hard: int) -> None:
     resource.setrlimit(which, (min(soft, hard), hard))
 
 
-def _address_space() -> Optional[int]:
+def _address_space() -> int | None:
     """This process's virtual size (Linux); None where /proc is not to be had."""
     try:
         with open("/proc/self/statm", "rb") as statm:

@@ -13,7 +13,8 @@ refused is no stream failure: it is `pending` again, with a backoff, for the swe
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable, Mapping
+from typing import Any
 
 # What the Lambda's filter lets through (infra/template.yaml, FilterCriteria): the same
 # rule as pending_mail_id, so that the function is not even invoked for other items.
@@ -23,7 +24,7 @@ FILTER_PATTERN = {
 }
 
 
-def pending_mail_id(record: dict[str, Any]) -> Optional[str]:
+def pending_mail_id(record: dict[str, Any]) -> str | None:
     """The id of the outbox mail this record inserted `pending`; None for anything else
     (requests, events, counters, and later changes of a mail: retries are the sweeper's)."""
     if record.get("eventName") != "INSERT":
@@ -37,7 +38,7 @@ def pending_mail_id(record: dict[str, Any]) -> Optional[str]:
     return pk[len("MAIL#") :]
 
 
-def process_stream_batch(event: dict[str, Any], context: Any, send: Callable[[str], Any]) -> dict:
+def process_stream_batch(event: dict[str, Any], context: Any, send: Callable[[str], Any]) -> Mapping[str, Any]:
     """Powertools' BatchProcessor: returns {"batchItemFailures": [...]} (sequence numbers)."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 

@@ -2,7 +2,7 @@
 
 The raw message is what an operator opens when parsing failed (quarantine) or when a
 request's extraction needs checking. It holds personal data: the bucket has a lifecycle
-rule (README) and the local folder lives under .local/.
+rule (docs/deploy.md) and the local folder lives under .local/.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import hashlib
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 class LocalRawMailStore:

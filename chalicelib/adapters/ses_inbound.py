@@ -14,8 +14,9 @@ nothing in the mail itself (an `Authentication-Results` header anyone can write)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
 from ..domain.inbound_mail.sender_verdict import SenderVerdict
 
@@ -29,9 +30,9 @@ SES_RESULTS = {"PASS": "pass", "FAIL": "fail", "GRAY": "none", "PROCESSING_FAILE
 class SesReceipt:
     bucket: str
     key: str
-    envelope_sender: Optional[str]
+    envelope_sender: str | None
     recipients: list[str]
-    ses_message_id: Optional[str]
+    ses_message_id: str | None
     verdict: SenderVerdict
 
 
@@ -55,12 +56,12 @@ def receipt_from_sqs_body(body: str) -> SesReceipt:
 def verdict_from_receipt(receipt: Mapping[str, Any]) -> SenderVerdict:
     """SES's SPF, DKIM and DMARC verdicts; a missing or unknown status is no result."""
 
-    def result(name: str) -> Optional[str]:
+    def result(name: str) -> str | None:
         verdict = receipt.get(name)
         status = verdict.get("status") if isinstance(verdict, Mapping) else None
         return SES_RESULTS.get(status.upper()) if isinstance(status, str) else None
 
-    return SenderVerdict.from_dict(
+    verdict = SenderVerdict.from_dict(
         {
             "spf": result("spfVerdict"),
             "dkim": result("dkimVerdict"),
@@ -68,11 +69,13 @@ def verdict_from_receipt(receipt: Mapping[str, Any]) -> SenderVerdict:
             "dmarc_policy": receipt.get("dmarcPolicy"),
         }
     )
+    assert verdict is not None, "from_dict reads any mapping"
+    return verdict
 
 
 def process_sqs_batch(
     event: dict[str, Any], context: Any, mail_intake: Any, read_raw: Callable[[str, str], bytes]
-) -> dict:
+) -> Mapping[str, Any]:
     """Powertools' BatchProcessor: returns {"batchItemFailures": [...]} for Lambda."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 from .reference import RECORD_REFERENCE_PATTERN
 
@@ -25,7 +24,7 @@ FINAL_RECIPIENT = re.compile(
 @dataclass(frozen=True)
 class Bounce:
     mail_id: str
-    address: Optional[str]
+    address: str | None
     reason: str
 
 
@@ -52,7 +51,7 @@ def bounces_from_ses(message: str) -> list[Bounce]:
     ]
 
 
-def bounce_from_report(text: str) -> Optional[Bounce]:
+def bounce_from_report(text: str) -> Bounce | None:
     """A delivery-status report that came back to the intake address (local stack)."""
     ours = OUR_MESSAGE_ID.search(text)
     if not ours:

@@ -6,7 +6,7 @@ share), domain/request.py and domain/mentor.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .models import Association
 
@@ -34,7 +34,7 @@ class MailIntent:
     """A mail a transition asks for; the service layer renders it (services/mails.py)."""
 
     kind: str  # "association_new_request", "association_reminder", "requester_accepted"
-    association: Optional[Association] = None
+    association: Association | None = None
     attempt: int = 0
     days_waiting: int = 0
 
@@ -45,7 +45,7 @@ class LoadChange:
 
     association_id: str
     delta: int
-    capacity: Optional[int] = None
+    capacity: int | None = None
 
 
 class InvalidTransition(Exception):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Optional
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 
@@ -28,7 +27,7 @@ def ascii_digits(text: object) -> bool:
     return isinstance(text, str) and _ASCII_DIGITS.fullmatch(text) is not None
 
 
-def whole_number(text: object, max_digits: int = MAX_DIGITS) -> Optional[int]:
+def whole_number(text: object, max_digits: int = MAX_DIGITS) -> int | None:
     """The whole number `text` writes with the digits 0 to 9 only (no sign, space,
     separator, nor any other script's digit), or None."""
     if not isinstance(text, str) or len(text) > max_digits or not ascii_digits(text):

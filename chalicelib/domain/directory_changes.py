@@ -1,6 +1,6 @@
 """What a change of the directory does: its readable diff, and its effect on routing.
 
-Pure functions over directory entries (the JSON shape of contract section 5) and
+Pure functions over directory entries (the JSON shape of docs/contract.md §5) and
 requests; no I/O. The console shows `diff` on each saved version ("capacité : 40 → 30"),
 and `simulate` before a change is saved ("Simuler"): the recent requests routed under
 the directory as it is and as it would be, with the same load counts, so that what the
@@ -10,8 +10,9 @@ operator sees is the effect of the change alone.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any
 
 from .request import Request
 from .routing import DirectoryIndex, RoutingWeights, route_request
@@ -90,7 +91,7 @@ def diff(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]
 def _same(name: str, a: Any, b: Any) -> bool:
     if isinstance(a, list) and isinstance(b, list) and name not in _ORDERED:
         return sorted(map(str, a)) == sorted(map(str, b))
-    return a == b
+    return bool(a == b)
 
 
 @dataclass(frozen=True)
@@ -180,9 +181,9 @@ class Move:
     for triage (then `reason` says why)."""
 
     reference: str
-    before: Optional[str]
-    after: Optional[str]
-    reason: Optional[str] = None
+    before: str | None
+    after: str | None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ class Simulation:
     gap_scope: str = "requests"  # "requests": départements the window's requests came from; "all"
     names: dict[str, str] = field(default_factory=dict)  # association id -> name, both directories
 
-    def name(self, association_id: Optional[str]) -> str:
+    def name(self, association_id: str | None) -> str:
         return self.names.get(association_id or "", association_id or "")
 
     @property
@@ -240,7 +241,7 @@ def simulate(
     load: Mapping[str, int],
     weights: RoutingWeights = RoutingWeights(),
     days: int = 30,
-    all_departements: Optional[Mapping[str, str]] = None,
+    all_departements: Mapping[str, str] | None = None,
 ) -> Simulation:
     """Route `requests` under `current` and under `proposed`, and compare.
 
@@ -341,7 +342,7 @@ def coverage_gaps(index: DirectoryIndex, departements: Mapping[str, str]) -> lis
     return gaps
 
 
-def commune_departement(code: str) -> Optional[str]:
+def commune_departement(code: str) -> str | None:
     """The département of an INSEE commune code, from the official data; None if unknown."""
     from .territory import _data
 

@@ -25,7 +25,6 @@ personal data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 EMAIL_MAX_LENGTH = 254  # RFC 5321's path limit less the angle brackets; checked before any parsing
 
@@ -36,7 +35,7 @@ class NotAnAddress(ValueError):
 
 @dataclass(frozen=True)
 class EmailAddress:
-    ascii: Optional[str]  # stored, shown, sent; None when the local part is not ASCII (SES has no SMTPUTF8)
+    ascii: str | None  # stored, shown, sent; None when the local part is not ASCII (SES has no SMTPUTF8)
     normalized: str  # email-validator's normal form: the domain in Unicode
 
     @property
@@ -71,7 +70,7 @@ def read_email(value: object) -> EmailAddress:
     return EmailAddress(found.ascii_email, found.normalized)
 
 
-def address_key(value: object) -> Optional[str]:
+def address_key(value: object) -> str | None:
     """`EmailAddress.key` of `value`, or None when it is not an address."""
     try:
         return read_email(value).key

@@ -9,8 +9,9 @@ the person: coded values, association ids, an age band, a département.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 AGE_BANDS = ((6, 10), (11, 14), (15, 18), (19, 25), (26, 30))
 
@@ -38,7 +39,7 @@ def age_band(age: int) -> str:
     return "autre"
 
 
-def erased_reason(reason: Optional[str]) -> Optional[str]:
+def erased_reason(reason: str | None) -> str | None:
     """A triage reason without what the erasure dropped (an age, a commune)."""
     if not reason:
         return reason
@@ -47,7 +48,7 @@ def erased_reason(reason: Optional[str]) -> Optional[str]:
     return reason
 
 
-def erased_routing(routing: Optional[Mapping[str, Any]]) -> Optional[dict[str, Any]]:
+def erased_routing(routing: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The stored routing explanation once erased: candidates and left-out associations
     name associations only; its reason loses what the erasure dropped."""
     if not routing:
@@ -79,7 +80,7 @@ class ErasedTriage:
 
     reason: str = ERASED_TRIAGE_REASON
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"policy": None, "association": None, "reason": self.reason, "candidates": [], "excluded": {}}
 
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from email.headerregistry import Address, HeaderRegistry
-from typing import Optional
+from email.headerregistry import Address, AddressHeader, HeaderRegistry
 
 from .email_address import NotAnAddress, read_email
 
@@ -40,7 +39,7 @@ class UnsendableMail(ValueError):
     never its value."""
 
 
-def clean_msg_id(value: object) -> Optional[str]:
+def clean_msg_id(value: object) -> str | None:
     """A msg-id as the email package parses and writes it back, or None to drop it."""
     if not isinstance(value, str):
         return None
@@ -71,7 +70,12 @@ def ascii_address(value: object, field: str = "address") -> str:
     # Re-serialised and parsed back by the email package: it must read the same one address.
     written = Address(username=local, domain=domain).addr_spec
     header = _registry("To", written)
-    if written != spec or header.defects or [a.addr_spec for a in header.addresses] != [spec]:
+    if (
+        written != spec
+        or header.defects
+        or not isinstance(header, AddressHeader)
+        or [a.addr_spec for a in header.addresses] != [spec]
+    ):
         raise UnsendableMail(f"{field}: does not parse as one address")
     return spec
 

@@ -1,4 +1,4 @@
-"""A volunteer's sign-up to mentor, and every way its status changes (contract section 11).
+"""A volunteer's sign-up to mentor, and every way its status changes (docs/contract.md §11).
 
 The twin of domain/request.py for volunteers, and routed the same way: its transitions
 (routed or sent to triage on arrival, accepted, declined, re-routed after silence,
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
-from typing import ClassVar, Optional
+from typing import ClassVar
 
 from .change import MailIntent, Moment
 from .mentor_routing import MentorQuery, MentorRoutingDecision
@@ -33,7 +33,7 @@ MENTOR_REFERENCE_PREFIX = "BEN"  # bénévole: told apart from a request's MNT- 
 
 
 def new_mentor_reference() -> str:
-    """BEN-XXXX-XXXX: the contract's reference shape, [A-Z0-9-]{6,24}."""
+    """BEN-XXXX-XXXX: docs/contract.md §2's reference shape, [A-Z0-9-]{6,24}."""
     chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(8)]
     return f"{MENTOR_REFERENCE_PREFIX}-{''.join(chars[:4])}-{''.join(chars[4:])}"
 
@@ -54,13 +54,13 @@ class MentorSignup(RoutedRecord):
     # no band to keep), occupation, hours, sector and message go with the contacts.
     KEPT_ON_ERASURE: ClassVar[tuple[str, ...]] = ("needs", "youth_ages", "modes")
 
-    def capacity_of(self, association: Association) -> Optional[int]:
+    def capacity_of(self, association: Association) -> int | None:
         return association.mentor_capacity
 
-    def volunteer_address(self) -> Optional[str]:
+    def volunteer_address(self) -> str | None:
         return self.fields.get("email")
 
-    def contact_address(self) -> Optional[str]:
+    def contact_address(self) -> str | None:
         return self.volunteer_address()
 
     # -- what routing reads ------------------------------------------------------------
@@ -76,7 +76,7 @@ class MentorSignup(RoutedRecord):
 
     # -- transitions of its own (the shared ones: domain/routed_record.py) ---------------
 
-    def first_routing(self, decision: MentorRoutingDecision, association: Optional[Association], at: Moment) -> Change:
+    def first_routing(self, decision: MentorRoutingDecision, association: Association | None, at: Moment) -> Change:
         """A new sign-up: received, then routed or sent to triage; the volunteer gets an
         acknowledgement with the reference either way."""
         change = super().first_routing(decision, association, at)

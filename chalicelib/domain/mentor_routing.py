@@ -1,8 +1,8 @@
-"""Routing policy "mentor v1" (contract section 11): which association gets a volunteer.
+"""Routing policy "mentor v1" (docs/contract.md §11): which association gets a volunteer.
 
 A pure function over the directory, as domain/routing.py is for requests. The directory
 holds a few hundred associations at most and a sign-up is far rarer than a request, so
-each rule is a plain test per association, in the contract's order: the first rule that
+each rule is a plain test per association, in docs/contract.md §11's order: the first rule that
 leaves an association out is the one the explanation names. What both policies share (the
 territory levels and their weights, the candidates' ranking, the stored explanation) is
 domain/routing_common.py.
@@ -10,9 +10,11 @@ domain/routing_common.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Any
 
+from . import routing_common
 from .mentor_vocabulary import MentorMode, YouthAgeBand
 from .routing_common import ScoredCandidate, TerritoryWeights, best_first, explanation, local_level
 from .vocabulary import Need
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 
 POLICY_VERSION = "mentor-v1"
 
-# In the contract's order; "capacity" last, the one rule that reads live load.
+# In docs/contract.md §11's order; "capacity" last, the one rule that reads live load.
 RULES = ("active", "recruits_mentors", "territory", "need", "age", "declined", "capacity")
 
 
@@ -40,9 +42,9 @@ class MentorQuery:
     needs: tuple[Need, ...]
     youth_ages: tuple[YouthAgeBand, ...]
     modes: tuple[MentorMode, ...]
-    commune: Optional[str]
-    departement: Optional[str]
-    region: Optional[str]
+    commune: str | None
+    departement: str | None
+    region: str | None
 
     @property
     def remote(self) -> bool:
@@ -53,24 +55,24 @@ class MentorQuery:
 class MentorCandidate(ScoredCandidate):
     needs: int
 
-    def parts(self) -> dict:
+    def parts(self) -> dict[str, Any]:
         return {"needs": self.needs, "territory": self.territory, "territory_level": self.territory_level}
 
 
 @dataclass(frozen=True)
 class MentorRoutingDecision:
-    association_id: Optional[str]
-    reason: Optional[str]  # why triage, when association_id is None
+    association_id: str | None
+    reason: str | None  # why triage, when association_id is None
     candidates: tuple[MentorCandidate, ...] = ()  # best first
     excluded: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # rule -> association ids
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The explanation stored with the sign-up, as requests store theirs."""
         excluded = {rule: list(ids) for rule, ids in self.excluded.items() if ids}
         return explanation(POLICY_VERSION, self.association_id, self.reason, self.candidates, excluded)
 
 
-def territory_level(a: Association, q: MentorQuery) -> Optional[str]:
+def territory_level(a: Association, q: MentorQuery) -> str | None:
     """The most specific way `a` covers the volunteer; national only for remote mentoring
     (a national association is no candidate for a volunteer who offers only presentiel)."""
     level = local_level(a.territory, q)
@@ -83,7 +85,7 @@ def _ages_overlap(a: Association, bands: Iterable[YouthAgeBand]) -> bool:
     return any(low <= a.ages.max and a.ages.min <= high for low, high in (b.bounds for b in bands))
 
 
-def _rule_failed(a: Association, q: MentorQuery, declined: set[str]) -> Optional[str]:
+def _rule_failed(a: Association, q: MentorQuery, declined: set[str]) -> str | None:
     """The first rule of mentor v1 that leaves `a` out, before capacity; None if none does."""
     if not a.active:
         return "active"
@@ -129,8 +131,8 @@ def route_mentor(
     weights: MentorWeights = MentorWeights(),
 ) -> MentorRoutingDecision:
     """Pick the association for a volunteer under mentor v1, with the explanation."""
-    if query.departement is None and query.commune is None:
-        return MentorRoutingDecision(None, "no usable postal code")
+    if routing_common.unplaced(query):
+        return MentorRoutingDecision(None, routing_common.NO_PLACE)
     left_out: dict[str, list[str]] = {rule: [] for rule in RULES}
     candidates: list[MentorCandidate] = []
     refused = set(declined)
@@ -139,7 +141,7 @@ def route_mentor(
         rule = _rule_failed(a, query, refused)
         if rule is None:
             in_use = load.get(a.id, 0)
-            if a.mentor_capacity is not None and in_use >= a.mentor_capacity:
+            if routing_common.at_capacity(in_use, a.mentor_capacity):
                 rule = "capacity"
             else:
                 candidates.append(_score(a, query, in_use, weights))
@@ -158,12 +160,12 @@ def _score(a: Association, q: MentorQuery, in_use: int, w: MentorWeights) -> Men
     shared = sum(1 for n in q.needs if n in a.needs)
     level = territory_level(a, q) or "national"
     territory = w.of_level(level)
-    share = in_use / a.mentor_capacity if a.mentor_capacity else 0.0
     return MentorCandidate(
         id=a.id,
         score=w.need * shared + territory,
         needs=w.need * shared,
         territory=territory,
         territory_level=level,
-        load_share=share,
+        # A capacity of 0 never gets here (at_capacity): the share is requests' alike.
+        load_share=routing_common.load_share(in_use, a.mentor_capacity),
     )

@@ -1,4 +1,4 @@
-"""A volunteer's sign-up, from the mentor form or the API, and its rules (contract 11).
+"""A volunteer's sign-up, from the mentor form or the API, and its rules (docs/contract.md §11).
 
 Pure validation, in the style of domain/submission.py: French messages, one per field,
 and the JSON types of the API taken exactly (an age is a number, a box a boolean) while
@@ -8,21 +8,17 @@ the OpenAPI document, so that a client learns them there rather than by trial.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from .mentor_vocabulary import MentorMode, Occupation, YouthAgeBand
-from .phone import phone_schema, phone_value
+from .phone import phone_schema
 from .submission import (
-    FieldError,
-    InvalidSubmission,
-    _field_name,
-    _french,
-    city_value,
+    PersonFields,
     distinct_texts,
-    postal_code_value,
+    parse_fields,
     required,
     required_email,
     strict_bool,
@@ -35,7 +31,6 @@ from .text_rules import (
     MESSAGE_MAX,
     NAME_MAX,
     email_schema,
-    message_value,
     text_schema,
     text_value,
 )
@@ -63,42 +58,34 @@ def _required_name(value: Any) -> str:
     return required(text_value(value, NAME_MAX))
 
 
-def _sector_value(value: Any) -> Optional[str]:
+def _sector_value(value: Any) -> str | None:
     return text_value(value, SECTOR_MAX)
 
 
-class MentorSubmission(BaseModel):
-    """A volunteer who wants to mentor (contract section 11)."""
+class MentorSubmission(PersonFields):
+    """A volunteer who wants to mentor (docs/contract.md §11)."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=lambda s: mentor_submission_schema(s))
 
     # Validated when absent too: their validators say "Champ obligatoire."
-    first_name: Optional[str] = Field(default=None, validate_default=True)
-    last_name: Optional[str] = Field(default=None, validate_default=True)
-    email: Optional[str] = Field(default=None, validate_default=True)
-    phone: Optional[str] = None
-    age: int
-    postal_code: str
-    city: Optional[str] = None
+    first_name: str | None = Field(default=None, validate_default=True)
+    last_name: str | None = Field(default=None, validate_default=True)
+    email: str | None = Field(default=None, validate_default=True)
     occupation: Occupation
     modes: list[MentorMode]
     hours_per_month: int
     youth_ages: list[YouthAgeBand]
     needs: list[Need]
-    sector: Optional[str] = None
-    message: Optional[str] = None
+    sector: str | None = None
+    message: str | None = None
     commitment: bool = Field(default=False, validate_default=True)
     consent: bool = Field(default=False, validate_default=True)
 
     _name = field_validator("first_name", "last_name", mode="before")(_required_name)
     _email = field_validator("email", mode="before")(required_email)
-    _phone = field_validator("phone", mode="before")(phone_value)
-    _message = field_validator("message", mode="before")(message_value)
-    _numbers = field_validator("age", "hours_per_month", mode="before")(whole_number_value)
+    _hours_number = field_validator("hours_per_month", mode="before")(whole_number_value)
     _lists = field_validator("modes", "youth_ages", "needs", mode="before")(distinct_texts)
     _non_empty = field_validator("modes", "youth_ages", "needs")(_at_least_one)
-
-    _city = field_validator("city", mode="before")(city_value)
     _sector = field_validator("sector", mode="before")(_sector_value)
 
     @field_validator("age")
@@ -120,8 +107,7 @@ class MentorSubmission(BaseModel):
             )
         return v
 
-    _postal_code = field_validator("postal_code", mode="before")(postal_code_value)
-    _box_type = field_validator("commitment", "consent", mode="before")(strict_bool)
+    _commitment_box = field_validator("commitment", mode="before")(strict_bool)
 
     @field_validator("commitment", "consent")
     @classmethod
@@ -132,16 +118,9 @@ class MentorSubmission(BaseModel):
 
 
 def parse_mentor_submission(data: dict[str, Any], json: bool = False) -> MentorSubmission:
-    """Validate a sign-up, raising InvalidSubmission with one French message per field.
-
-    `json`: the values come from a JSON body, whose types are exact."""
-    try:
-        return MentorSubmission.model_validate(data, context={"json": json})
-    except ValidationError as exc:
-        found: dict[str, str] = {}
-        for error in exc.errors():
-            found.setdefault(_field_name(error["loc"]), _french(error))
-        raise InvalidSubmission([FieldError(field=k, message=v) for k, v in found.items()]) from None
+    """Validate a sign-up (domain/submission.py's `parse_fields`): one French message per
+    field."""
+    return parse_fields(MentorSubmission, data, json)
 
 
 _NULL = {"type": "null"}

@@ -1,4 +1,4 @@
-"""The closed lists of a volunteer's sign-up (contract section 11), with their French labels.
+"""The closed lists of a volunteer's sign-up (docs/contract.md §11), with their French labels.
 
 Kept apart from vocabulary.py (the youth's lists): the mentor form, its mails and its
 validation read these.

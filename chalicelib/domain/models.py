@@ -1,13 +1,13 @@
 """The directory's associations, and a new request as every channel hands it to intake.
 
-Pure data and validation rules (contract sections 2 and 5); no I/O. The submission of the
+Pure data and validation rules (docs/contract.md §2 and §5); no I/O. The submission of the
 forms and the API, with its French messages, is domain/submission.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -65,7 +65,7 @@ class AgeRange(BaseModel):
     _ints = field_validator("min", "max", mode="before")(_exact_int)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "AgeRange":
+    def _ordered(self) -> AgeRange:
         if self.min > self.max:
             raise ValueError("ages.min must not exceed ages.max")
         return self
@@ -76,7 +76,7 @@ ASSOCIATION_NAME_MAX = 200
 
 
 class Association(BaseModel):
-    """One member association of the directory (contract section 5)."""
+    """One member association of the directory (docs/contract.md §5)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -93,11 +93,11 @@ class Association(BaseModel):
     needs: list[Need] = Field(min_length=1)
     publics: list[Public] = Field(default_factory=list)
     publics_required: list[Public] = Field(default_factory=list)
-    capacity: Optional[int] = Field(default=None, ge=0)
-    # Volunteer mentors (contract section 11): whether it takes sign-ups, and how many may
+    capacity: int | None = Field(default=None, ge=0)
+    # Volunteer mentors (docs/contract.md §11): whether it takes sign-ups, and how many may
     # wait on it at once (None: no limit). A load counter of their own, apart from requests'.
     recruits_mentors: bool = False
-    mentor_capacity: Optional[int] = Field(default=None, ge=0)
+    mentor_capacity: int | None = Field(default=None, ge=0)
 
     _active = field_validator("active", "recruits_mentors", mode="before")(_exact_bool)
     _capacity = field_validator("capacity", "mentor_capacity", mode="before")(_exact_int)
@@ -142,30 +142,30 @@ class NewRequest:
     """
 
     channel: Channel
-    age: Optional[int] = None
-    situation: Optional[Situation] = None
-    need: Optional[Need] = None
+    age: int | None = None
+    situation: Situation | None = None
+    need: Need | None = None
     publics: tuple[Public, ...] = ()
-    postal_code: Optional[str] = None
-    city: Optional[str] = None
-    departement: Optional[str] = None  # mail intake: the place, when only its département is known
-    first_name: Optional[str] = None
-    last_name: Optional[str] = None
-    email: Optional[str] = None
-    phone: Optional[str] = None
-    message: Optional[str] = None
+    postal_code: str | None = None
+    city: str | None = None
+    departement: str | None = None  # mail intake: the place, when only its département is known
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    message: str | None = None
     consent: bool = False
     parental_consent: bool = False
-    referent: Optional[dict[str, Any]] = None  # name, email, phone, structure_name, structure_type
-    extraction: Optional[dict[str, Any]] = None  # mail intake: what was found, and in which words
-    inbound: Optional[dict[str, Any]] = None  # mail intake: message id, subject, raw mail key
+    referent: dict[str, Any] | None = None  # name, email, phone, structure_name, structure_type
+    extraction: dict[str, Any] | None = None  # mail intake: what was found, and in which words
+    inbound: dict[str, Any] | None = None  # mail intake: message id, subject, raw mail key
     acknowledge: bool = True
-    triage_reason: Optional[str] = None  # known before routing: straight to triage, with this reason
+    triage_reason: str | None = None  # known before routing: straight to triage, with this reason
     # Timeline events the channel adds at intake, after routing's: (type, detail).
     notes: tuple[tuple[str, dict[str, Any]], ...] = ()
 
     @staticmethod
-    def from_submission(s: Submission, channel: Channel) -> "NewRequest":
+    def from_submission(s: Submission, channel: Channel) -> NewRequest:
         return NewRequest(
             channel=channel,
             age=s.age,
@@ -185,7 +185,7 @@ class NewRequest:
         )
 
     def fields(self) -> dict[str, Any]:
-        """The youth's fields as stored and shown by the admin API (contract section 2 names)."""
+        """The youth's fields as stored and shown by the admin API (docs/contract.md §2 names)."""
         return {
             "first_name": self.first_name,
             "last_name": self.last_name,

@@ -1,10 +1,10 @@
-"""The network's operators: who may open the console, and with which role (contract 10)."""
+"""The network's operators: who may open the console, and with which role (docs/contract.md §10)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Optional
 
 from .email_address import NotAnAddress, read_email
 
@@ -29,7 +29,7 @@ class Operator:
         return self.role is Role.ADMIN
 
 
-def operator_key(address: str) -> Optional[str]:
+def operator_key(address: str) -> str | None:
     """How an operator is known: their address under the one rule (domain/email_address.py),
     in its ASCII form and lower case, so that `Op@EXÄMPLE.fr` and `op@xn--exmple-cua.fr` are
     one operator; None when it is not an address a sign-in link can be mailed to."""
@@ -41,7 +41,7 @@ def operator_key(address: str) -> Optional[str]:
 
 
 def parse_operators(setting: str | Iterable[str]) -> list[Operator]:
-    """`OPERATORS`: comma separated `email` or `email:admin` (contract section 10)."""
+    """`OPERATORS`: comma separated `email` or `email:admin` (docs/contract.md §10)."""
     entries = setting.split(",") if isinstance(setting, str) else list(setting)
     found: dict[str, Operator] = {}
     for entry in entries:

@@ -9,7 +9,7 @@ that a Lambda without tzdata computes the same days and labels as a laptop with 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _MONTHS = (
@@ -36,20 +36,20 @@ def _last_sunday(year: int, month: int) -> date:
 def paris_offset_hours(moment: datetime) -> int:
     """The EU rule Paris follows: UTC+2 from the last Sunday of March 01:00 UTC to the
     last Sunday of October 01:00 UTC, UTC+1 otherwise."""
-    utc = moment.astimezone(timezone.utc)
-    start = datetime.combine(_last_sunday(utc.year, 3), datetime.min.time(), timezone.utc) + timedelta(hours=1)
-    end = datetime.combine(_last_sunday(utc.year, 10), datetime.min.time(), timezone.utc) + timedelta(hours=1)
+    utc = moment.astimezone(UTC)
+    start = datetime.combine(_last_sunday(utc.year, 3), datetime.min.time(), UTC) + timedelta(hours=1)
+    end = datetime.combine(_last_sunday(utc.year, 10), datetime.min.time(), UTC) + timedelta(hours=1)
     return 2 if start <= utc < end else 1
 
 
 def parse_iso(at: str) -> datetime:
     """The timeline's UTC ISO time ("...Z", with or without microseconds)."""
-    return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def paris_wall_clock(at: str | int) -> datetime:
     """The Paris wall-clock time (naive) of an ISO UTC time or epoch seconds."""
-    moment = datetime.fromtimestamp(at, timezone.utc) if isinstance(at, int) else parse_iso(at)
+    moment = datetime.fromtimestamp(at, UTC) if isinstance(at, int) else parse_iso(at)
     return (moment + timedelta(hours=paris_offset_hours(moment))).replace(tzinfo=None)
 
 
@@ -62,7 +62,7 @@ def paris_midnight_utc(day: date) -> str:
     """The UTC ISO time at which a Europe/Paris day starts (the lists' sort keys are UTC).
     Midnight in Paris is 22:00 or 23:00 UTC the day before, always before that night's
     01:00 UTC change of offset: the offset two hours before UTC midnight is the one."""
-    utc_midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    utc_midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
     start = utc_midnight - timedelta(hours=paris_offset_hours(utc_midnight - timedelta(hours=2)))
     return start.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Optional
+from typing import Any
 
 from pydantic_core import PydanticCustomError
 
@@ -26,7 +26,7 @@ PHONE_RE = re.compile(PHONE_PATTERN)
 INVALID_PHONE = "Numéro de téléphone invalide (exemple : 06 12 34 56 78 ou +33 6 12 34 56 78)."
 
 
-def phone_value(value: Any) -> Optional[str]:
+def phone_value(value: Any) -> str | None:
     """Blank is absent; otherwise a French number, stored as ten ASCII digits."""
     if value is None or is_blank(value):
         return None
@@ -42,7 +42,7 @@ def phone_schema() -> dict[str, Any]:
     return {"type": "string", "pattern": PHONE_PATTERN}
 
 
-def display_phone(value: Optional[str]) -> Optional[str]:
+def display_phone(value: str | None) -> str | None:
     """A French number as people read it, `06 12 34 56 78`, however it was typed or stored.
 
     `+33 6…`, `0033 6…`, `+33 (0)6…`, dots, dashes or no separator at all give the same
@@ -62,7 +62,7 @@ def display_phone(value: Optional[str]) -> Optional[str]:
     return value.strip()
 
 
-def phone_uri(value: Optional[str]) -> Optional[str]:
+def phone_uri(value: str | None) -> str | None:
     """`tel:+33612345678` for a French number, so that a tap calls it from any country."""
     shown = display_phone(value)
     if not shown:

@@ -21,7 +21,7 @@ REFERENCE_IN_TEXT = re.compile(rf"\b{REFERENCE_PATTERN}\b")
 # mail: a delivery report quoting our Message-ID, a quarantined mail naming either.
 RECORD_REFERENCE_PATTERN = f"(?:MNT|BEN)-{_BLOCK}-{_BLOCK}"
 RECORD_REFERENCE_IN_TEXT = re.compile(rf"\b{RECORD_REFERENCE_PATTERN}\b")
-# What the contract promises a reference looks like (section 2). Pages and the API take
+# What docs/contract.md §2 promises a reference looks like. Pages and the API take
 # any text of this shape as a reference; a request id (32 lowercase hex digits) never has it.
 _CONTRACT_SHAPE = re.compile(r"[A-Z0-9-]{6,24}")
 

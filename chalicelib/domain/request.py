@@ -1,4 +1,4 @@
-"""A request for a mentor, and every way its status changes (contract sections 6 to 10).
+"""A request for a mentor, and every way its status changes (docs/contract.md §6 to §10).
 
 A request's status changes in two files, and only there: domain/routed_record.py holds
 the transitions a request shares with a volunteer's sign-up (routed or sent to triage on
@@ -15,8 +15,9 @@ decision the service computed with `routing_query()` and the associations to lea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Mapping, Optional
+from typing import Any, ClassVar
 
 from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
 from .erasure import age_band
@@ -38,11 +39,11 @@ CLOSE_REASONS = {
 
 @dataclass(frozen=True, kw_only=True)
 class Request(RoutedRecord):
-    referent: Optional[Mapping[str, Any]] = None
-    extraction: Optional[Mapping[str, Any]] = None
-    inbound: Optional[Mapping[str, Any]] = None
+    referent: Mapping[str, Any] | None = None
+    extraction: Mapping[str, Any] | None = None
+    inbound: Mapping[str, Any] | None = None
     manual: bool = False  # an operator chose the association: automatic re-routing leaves it
-    closed_reason: Optional[str] = None
+    closed_reason: str | None = None
 
     MAILS: ClassVar[RoutedMails] = RoutedMails(
         new="association_new_request", reminder="association_reminder", accepted="requester_accepted"
@@ -71,7 +72,7 @@ class Request(RoutedRecord):
         return record
 
     def _erased_fields(self) -> dict[str, Any]:
-        """Its age as a band only (README: what an erased request keeps)."""
+        """Its age as a band only (docs/privacy-and-abuse.md: what an erased request keeps)."""
         kept = super()._erased_fields()
         if self.fields.get("age") is not None:
             kept["age_band"] = age_band(int(self.fields["age"]))
@@ -83,17 +84,17 @@ class Request(RoutedRecord):
         referent = {"structure_type": self.referent.get("structure_type")} if self.referent else None
         return dict(referent=referent, extraction=None, inbound=None)
 
-    def _own_raw_mail_keys(self) -> tuple[Optional[str], ...]:
+    def _own_raw_mail_keys(self) -> tuple[str | None, ...]:
         return ((self.inbound or {}).get("raw_key"),)
 
-    def capacity_of(self, association: Association) -> Optional[int]:
+    def capacity_of(self, association: Association) -> int | None:
         return association.capacity
 
-    def requester_address(self) -> Optional[str]:
+    def requester_address(self) -> str | None:
         """Who hears from us about it: the referent who asked, else the youth."""
         return (self.referent or {}).get("email") if self.referent else self.fields.get("email")
 
-    def contact_address(self) -> Optional[str]:
+    def contact_address(self) -> str | None:
         return self.requester_address()
 
     # -- what routing reads ------------------------------------------------------------
@@ -115,7 +116,7 @@ class Request(RoutedRecord):
         """The routed association takes it: contact details are its own from now on."""
         return self._accepted(association, at)
 
-    # -- the operators' console (contract section 10) -----------------------------------
+    # -- the operators' console (docs/contract.md §10) -----------------------------------
 
     def assign(
         self, association: Association, operator: str, reason: str, at: Moment, override_capacity: bool = False
@@ -160,10 +161,10 @@ class Request(RoutedRecord):
         after = replace(self, status=Status.CLOSED, closed_reason=reason, updated_at=at.iso)
         return Change(self, after, (Event(at.iso, "closed", operator, {"reason": reason}),), (), load)
 
-    # -- the console's request page (issue 12) ----------------------------------------
+    # -- the console's request page (docs/console.md) ---------------------------------
 
     def reroute_by_operator(
-        self, operator: str, decision: RoutingDecision, association: Optional[Association], at: Moment
+        self, operator: str, decision: RoutingDecision, association: Association | None, at: Moment
     ) -> Change:
         """An operator asks for policy v1 again ("Router à nouveau"): `decision` leaves out
         the associations that declined it, not the present one. A manual assignment is

@@ -1,5 +1,5 @@
 """A record routed to an association that answers it (a youth's request, a volunteer's
-sign-up), and the transitions both kinds share (contract sections 6 to 9 and 11).
+sign-up), and the transitions both kinds share (docs/contract.md §6 to §9 and §11).
 
 This is the one file where the answer path changes a status: a new record routed or sent
 to triage, the association's accept and decline, re-routing after silence or a bounce of
@@ -19,8 +19,9 @@ volunteer's acknowledgement, the kept-until of an accepted sign-up).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Mapping, Optional, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
 from .erasure import ErasedTriage, erased_reason, erased_routing, scrub_event
@@ -36,7 +37,7 @@ class Decision(Protocol):
     request, mentor_routing.MentorRoutingDecision for a sign-up)."""
 
     @property
-    def reason(self) -> Optional[str]: ...  # why triage, when no association was chosen
+    def reason(self) -> str | None: ...  # why triage, when no association was chosen
 
     def as_dict(self) -> dict: ...  # the explanation stored with the record
 
@@ -45,8 +46,8 @@ class Decision(Protocol):
 class Change:
     """What one transition does: committed whole, or not at all."""
 
-    before: "RoutedRecord"  # of the record's own kind: a Request, a MentorSignup
-    after: "RoutedRecord"
+    before: RoutedRecord  # of the record's own kind: a Request, a MentorSignup
+    after: RoutedRecord
     events: tuple[Event, ...]
     mails: tuple[MailIntent, ...] = ()
     load: tuple[LoadChange, ...] = ()
@@ -99,15 +100,15 @@ class RoutedRecord:
     updated_at: str
     fields: Mapping[str, Any]
     expires_at: int
-    place: Optional[Mapping[str, Any]] = None
-    association_id: Optional[str] = None
-    association_name: Optional[str] = None
-    routing: Optional[Mapping[str, Any]] = None
-    triage_reason: Optional[str] = None
+    place: Mapping[str, Any] | None = None
+    association_id: str | None = None
+    association_name: str | None = None
+    routing: Mapping[str, Any] | None = None
+    triage_reason: str | None = None
     attempt: int = 0  # how many times it was routed to an association
-    assigned_at: Optional[int] = None
-    reminded_at: Optional[int] = None
-    accepted_at: Optional[str] = None
+    assigned_at: int | None = None
+    reminded_at: int | None = None
+    accepted_at: str | None = None
     declined: tuple[str, ...] = ()  # associations that declined it, or let it go unanswered
     events: tuple[Mapping[str, Any], ...] = ()  # the stored timeline, oldest first
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -120,11 +121,11 @@ class RoutedRecord:
 
     # -- what differs between the kinds ---------------------------------------------------
 
-    def capacity_of(self, association: Association) -> Optional[int]:
+    def capacity_of(self, association: Association) -> int | None:
         """How many records of this kind `association` takes at once (None: no limit)."""
         raise NotImplementedError
 
-    def contact_address(self) -> Optional[str]:
+    def contact_address(self) -> str | None:
         """Who hears from us once an association takes it (None: nobody to tell)."""
         raise NotImplementedError
 
@@ -207,7 +208,7 @@ class RoutedRecord:
 
     # -- what routing reads ---------------------------------------------------------------
 
-    def _place_codes(self) -> dict[str, Optional[str]]:
+    def _place_codes(self) -> dict[str, str | None]:
         """Where it is, as routing reads it: the codes of its commune, département, région."""
         place = Place.from_stored(self.place) if self.place else None
         return dict(
@@ -230,7 +231,7 @@ class RoutedRecord:
             return "declined"
         return "elsewhere"
 
-    def answer_deadline(self, reroute_days: int) -> Optional[int]:
+    def answer_deadline(self, reroute_days: int) -> int | None:
         """The epoch after which silence sends it to another association: `reroute_days`
         after it was routed to the present one (the services' sweep of silence). None when
         no association holds it."""
@@ -240,13 +241,13 @@ class RoutedRecord:
 
     # -- transitions ----------------------------------------------------------------------
 
-    def first_routing(self, decision: Decision, association: Optional[Association], at: Moment) -> Change:
+    def first_routing(self, decision: Decision, association: Association | None, at: Moment) -> Change:
         """A new record: received, then routed or sent to triage."""
         received = Event(at.iso, "received", self.channel, {})
         return self._routed(decision, association, at, (received,), releasing=None)
 
     def decline(
-        self, reason: str, comment: str, decision: Decision, association: Optional[Association], at: Moment
+        self, reason: str, comment: str, decision: Decision, association: Association | None, at: Moment
     ) -> Change:
         """The routed association declines: the next candidate (`decision`), or triage.
         Once erased, its comment (free text, which may name the person) is not kept."""
@@ -255,14 +256,14 @@ class RoutedRecord:
         declined = Event(at.iso, "declined", self.association_id or "", {"reason": reason, "comment": comment})
         return self._onward((declined,), decision, association, at)
 
-    def reroute_for_silence(self, decision: Decision, association: Optional[Association], at: Moment) -> Change:
+    def reroute_for_silence(self, decision: Decision, association: Association | None, at: Moment) -> Change:
         """No answer after the delay: on as if declined."""
         self._require(Status.ROUTED)
         event = Event(at.iso, "rerouted", "system", {"association": self.association_id, "reason": "no answer"})
         return self._onward((event,), decision, association, at)
 
     def bounce(
-        self, address: str, reason: str, decision: Decision, association: Optional[Association], at: Moment
+        self, address: str, reason: str, decision: Decision, association: Association | None, at: Moment
     ) -> Change:
         """The association's mail could not be delivered: on at once, as if declined."""
         self._require(Status.ROUTED)
@@ -311,7 +312,7 @@ class RoutedRecord:
         keys = [*self._own_raw_mail_keys(), *((e.get("detail") or {}).get("raw_key") for e in self.events)]
         return tuple(dict.fromkeys(k for k in keys if k))
 
-    def _own_raw_mail_keys(self) -> tuple[Optional[str], ...]:
+    def _own_raw_mail_keys(self) -> tuple[str | None, ...]:
         """The raw mails the subclass's own fields point to (a request's inbound mail)."""
         return ()
 
@@ -347,7 +348,7 @@ class RoutedRecord:
             raise InvalidTransition(f"{self.reference} waits on {self.association_id}, not {association.id}")
 
     def _onward(
-        self, events: tuple[Event, ...], decision: Decision, association: Optional[Association], at: Moment
+        self, events: tuple[Event, ...], decision: Decision, association: Association | None, at: Moment
     ) -> Change:
         """The present association lets it go (declined, silent, its mail bounced): routed
         on to `association`, or to triage; an erased record, to triage whatever `decision`
@@ -361,11 +362,11 @@ class RoutedRecord:
     def _routed(
         self,
         decision: Decision,
-        association: Optional[Association],
+        association: Association | None,
         at: Moment,
         events: tuple[Event, ...],
-        releasing: Optional[str],
-        before: Optional["RoutedRecord"] = None,
+        releasing: str | None,
+        before: RoutedRecord | None = None,
     ) -> Change:
         """Routed to `association` as `decision` chose it (a place taken of its capacity,
         its mail with a new attempt's link), or to triage when `association` is None;

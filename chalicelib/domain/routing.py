@@ -1,4 +1,4 @@
-"""Routing policy v1 (contract section 6): which association gets a request, and why.
+"""Routing policy v1 (docs/contract.md §6): which association gets a request, and why.
 
 A pure function over the directory. The directory is compiled once into bit masks (one
 bit per association, Python ints as bit sets) so that each rule of the policy is one
@@ -10,9 +10,11 @@ the stored explanation) is domain/routing_common.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Any
 
+from . import routing_common
 from .routing_common import ScoredCandidate, TerritoryWeights, best_first, explanation, local_level
 from .vocabulary import Need, Public, Situation
 
@@ -21,14 +23,14 @@ if TYPE_CHECKING:  # the pydantic models are not needed to route, only to type
 
 POLICY_VERSION = "v1"
 
-# The rules in the order the contract lists them: an association left out is reported
+# The rules in the order docs/contract.md §6 lists them: an association left out is reported
 # with the first rule that left it out.
 RULES = ("active", "territory", "age", "situation", "need", "publics_required", "declined", "capacity")
 
 
 @dataclass(frozen=True)
 class RoutingWeights(TerritoryWeights):
-    """Score weights; configuration (ROUTING_WEIGHTS), defaults from the contract. The
+    """Score weights; configuration (ROUTING_WEIGHTS), defaults from docs/contract.md §6. The
     territory's (commune, departement, region, national) are routing_common's."""
 
     public: int = 10
@@ -39,13 +41,13 @@ class RoutingWeights(TerritoryWeights):
 class RoutingQuery:
     """What routing needs to know of a request; no contact details."""
 
-    age: Optional[int]
-    situation: Optional[Situation]
-    need: Optional[Need]
+    age: int | None
+    situation: Situation | None
+    need: Need | None
     publics: tuple[Public, ...]
-    commune: Optional[str]
-    departement: Optional[str]
-    region: Optional[str]
+    commune: str | None
+    departement: str | None
+    region: str | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,7 +55,7 @@ class Candidate(ScoredCandidate):
     publics: int
     first_need: int
 
-    def parts(self) -> dict:
+    def parts(self) -> dict[str, Any]:
         return {
             "publics": self.publics,
             "territory": self.territory,
@@ -64,17 +66,17 @@ class Candidate(ScoredCandidate):
 
 @dataclass(frozen=True)
 class RoutingDecision:
-    association_id: Optional[str]
-    reason: Optional[str]  # why triage, when association_id is None
+    association_id: str | None
+    reason: str | None  # why triage, when association_id is None
     candidates: tuple[Candidate, ...]  # best first
     excluded: Mapping[str, int] = field(repr=False)  # rule -> mask of associations
-    index: "DirectoryIndex" = field(repr=False, compare=False)
+    index: DirectoryIndex = field(repr=False, compare=False)
 
     def excluded_ids(self) -> dict[str, list[str]]:
         return {rule: self.index.ids(mask) for rule, mask in self.excluded.items() if mask}
 
-    def as_dict(self) -> dict:
-        """The explanation stored with the request (contract section 6, last line)."""
+    def as_dict(self) -> dict[str, Any]:
+        """The explanation stored with the request (docs/contract.md §6, last line)."""
         return explanation(POLICY_VERSION, self.association_id, self.reason, self.candidates, self.excluded_ids())
 
 
@@ -91,7 +93,7 @@ class DirectoryIndex:
         self.by_departement: dict[str, int] = {}
         self.by_commune: dict[str, int] = {}
         self.by_age = [0] * 121
-        self.by_situation: dict[Optional[str], int] = {}
+        self.by_situation: dict[str | None, int] = {}
         self.by_need: dict[str, int] = {}
         self.no_public_required = 0
         self.by_public_required: dict[str, int] = {}
@@ -177,8 +179,8 @@ def route_request(
     weights: RoutingWeights = RoutingWeights(),
 ) -> RoutingDecision:
     """Pick the association for a request under policy v1, with the explanation."""
-    if query.departement is None and query.commune is None:
-        return RoutingDecision(None, "no usable postal code", (), {}, index)
+    if routing_common.unplaced(query):
+        return RoutingDecision(None, routing_common.NO_PLACE, (), {}, index)
     if query.need is None:
         return RoutingDecision(None, "no need given", (), {}, index)
     if query.age is None:
@@ -219,7 +221,7 @@ def route_request(
     for pos in _bits(remaining):
         a = index.associations[pos]
         in_use = load.get(a.id, 0)
-        if a.capacity is not None and in_use >= a.capacity:
+        if routing_common.at_capacity(in_use, a.capacity):
             full |= 1 << pos
             continue
         candidates.append(_score(a, query, in_use, weights))
@@ -248,7 +250,6 @@ def _score(a: Association, q: RoutingQuery, in_use: int, w: RoutingWeights) -> C
     level = local_level(a.territory, q) or "national"  # past the territory rule: national covers it
     territory = w.of_level(level)
     first_need = w.first_need if a.needs[0] == q.need else 0
-    share = in_use / a.capacity if a.capacity else (1.0 if a.capacity == 0 else 0.0)
     return Candidate(
         id=a.id,
         score=publics + territory + first_need,
@@ -256,5 +257,5 @@ def _score(a: Association, q: RoutingQuery, in_use: int, w: RoutingWeights) -> C
         territory=territory,
         territory_level=level,
         first_need=first_need,
-        load_share=share,
+        load_share=routing_common.load_share(in_use, a.capacity),
     )

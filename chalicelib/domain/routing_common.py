@@ -9,8 +9,9 @@ each rule left out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from .models import Territory
@@ -19,14 +20,18 @@ if TYPE_CHECKING:
 class PlaceCodes(Protocol):
     """Where a request or a sign-up is, as routing reads it (a routing query)."""
 
-    commune: Optional[str]
-    departement: Optional[str]
-    region: Optional[str]
+    # Read-only, so that frozen dataclasses (the routing queries) match.
+    @property
+    def commune(self) -> str | None: ...
+    @property
+    def departement(self) -> str | None: ...
+    @property
+    def region(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
 class TerritoryWeights:
-    """How much nearness scores, by territory level; configuration, defaults from the contract."""
+    """How much nearness scores, by territory level; configuration, defaults from docs/contract.md §6."""
 
     commune: int = 8
     departement: int = 6
@@ -43,7 +48,7 @@ class TerritoryWeights:
         }[level]
 
 
-def local_level(territory: Territory, where: PlaceCodes) -> Optional[str]:
+def local_level(territory: Territory, where: PlaceCodes) -> str | None:
     """The most specific level at which `territory` lists the place: "commune",
     "departement" or "region"; None when it does not list it (a national association
     covers it or not: each policy says)."""
@@ -56,6 +61,25 @@ def local_level(territory: Territory, where: PlaceCodes) -> Optional[str]:
     return None
 
 
+NO_PLACE = "no usable postal code"  # the triage reason of a record routing cannot place
+
+
+def unplaced(where: PlaceCodes) -> bool:
+    """Neither commune nor département: no territory rule can read the record."""
+    return where.departement is None and where.commune is None
+
+
+def at_capacity(in_use: int, capacity: int | None) -> bool:
+    """Whether an association holds as many records of a kind as it takes (None: no limit)."""
+    return capacity is not None and in_use >= capacity
+
+
+def load_share(in_use: int, capacity: int | None) -> float:
+    """The share of its capacity in use, which breaks ties: none when it has no limit, all
+    of it when it takes none."""
+    return in_use / capacity if capacity else (1.0 if capacity == 0 else 0.0)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ScoredCandidate:
     """An association that passed every rule, with its score and what it is made of."""
@@ -66,27 +90,30 @@ class ScoredCandidate:
     territory_level: str
     load_share: float  # the share of its capacity in use: ties go to the less loaded
 
-    def parts(self) -> dict:
+    def parts(self) -> dict[str, Any]:
         """The parts of the score, as the stored explanation lists them."""
         raise NotImplementedError
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "score": self.score, "parts": self.parts(), "load_share": round(self.load_share, 4)}
 
 
-def best_first(candidates: Iterable[ScoredCandidate]) -> list:
+Candidate = TypeVar("Candidate", bound=ScoredCandidate)
+
+
+def best_first(candidates: Iterable[Candidate]) -> list[Candidate]:
     """Highest score first; ties: lower share of capacity in use, then smaller id."""
     return sorted(candidates, key=lambda c: (-c.score, c.load_share, c.id))
 
 
 def explanation(
     policy: str,
-    association_id: Optional[str],
-    reason: Optional[str],
+    association_id: str | None,
+    reason: str | None,
     candidates: Iterable[ScoredCandidate],
     excluded: Mapping[str, list[str]],
-) -> dict:
-    """The explanation stored with the record (contract section 6, last line)."""
+) -> dict[str, Any]:
+    """The explanation stored with the record (docs/contract.md §6, last line)."""
     return {
         "policy": policy,
         "association": association_id,

@@ -1,5 +1,5 @@
 """The console's statistics, as arithmetic only: what a change adds to the daily
-aggregates, and what a period's aggregates say (contract section 10, issue 12).
+aggregates, and what a period's aggregates say (docs/contract.md §10).
 
 Storage keeps, per Europe/Paris day, one item of network counters and one item per
 association (adapters/*/stats.py). Each intake and each transition adds its counts to
@@ -11,9 +11,10 @@ histogram (counts per bucket of hours), from which median and p90 are estimated.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any
 
 from .paris_time import paris_day, parse_iso
 
@@ -35,7 +36,7 @@ CHANNEL_LABELS = {
 }
 
 # Counters of a change, keyed (Paris day, association id or None for the network).
-Counts = dict[tuple[str, Optional[str]], dict[str, int]]
+Counts = dict[tuple[str, str | None], dict[str, int]]
 
 
 def week_start(day: str) -> str:
@@ -66,7 +67,7 @@ def answer_bucket(seconds: int) -> str:
 def change_counts(
     events: Sequence[Any],
     request: Mapping[str, Any],
-    assigned_before: Optional[int] = None,
+    assigned_before: int | None = None,
 ) -> Counts:
     """The counters one committed change adds, from its new timeline events.
 
@@ -140,8 +141,8 @@ def replay_counts(record: Mapping[str, Any], events: Sequence[Mapping[str, Any]]
         else:
             changes.append([e])
     total: Counts = {}
-    holder: Optional[str] = None
-    assigned: Optional[int] = None
+    holder: str | None = None
+    assigned: int | None = None
     for change in changes:
         context = {"channel": record.get("channel"), "association_id": holder}
         for key, counters in change_counts(change, context, assigned).items():
@@ -169,7 +170,7 @@ def add_counts(into: dict[str, int], more: Mapping[str, int]) -> None:
 # -- what a period says ----------------------------------------------------------------
 
 
-def quantile_hours(histogram: Mapping[str, int], q: float) -> Optional[float]:
+def quantile_hours(histogram: Mapping[str, int], q: float) -> float | None:
     """The q-quantile of a time-to-answer histogram, in hours, interpolated linearly
     inside its bucket; None with no sample. Past the last bucket: its lower bound."""
     bounds = [(f"h{u}", u) for u in ANSWER_BUCKETS] + [(f"h{OVER}", None)]
@@ -189,7 +190,7 @@ def quantile_hours(histogram: Mapping[str, int], q: float) -> Optional[float]:
     return float(lower)
 
 
-def rate(part: int, whole: int) -> Optional[float]:
+def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
@@ -201,15 +202,15 @@ class AssociationFigures:
     accepted: int
     declined: int
     unanswered: int  # let go in silence, or its mail bounced
-    median_hours: Optional[float]
-    p90_hours: Optional[float]
+    median_hours: float | None
+    p90_hours: float | None
 
     @property
     def concluded(self) -> int:
         return self.accepted + self.declined + self.unanswered
 
     @property
-    def acceptance(self) -> Optional[float]:
+    def acceptance(self) -> float | None:
         return rate(self.accepted, self.concluded)
 
 
@@ -230,15 +231,15 @@ class Report:
     associations: list[AssociationFigures] = field(default_factory=list)
 
     @property
-    def routed_rate(self) -> Optional[float]:
+    def routed_rate(self) -> float | None:
         return rate(self.first_routed, self.first_routed + self.first_triage)
 
     @property
-    def triage_rate(self) -> Optional[float]:
+    def triage_rate(self) -> float | None:
         return rate(self.first_triage, self.first_routed + self.first_triage)
 
     @property
-    def acceptance_rate(self) -> Optional[float]:
+    def acceptance_rate(self) -> float | None:
         return rate(self.accepted, self.concluded)
 
 
@@ -311,7 +312,7 @@ def build_report(
     )
 
 
-def hours_label(hours: Optional[float]) -> str:
+def hours_label(hours: float | None) -> str:
     """A duration for people: "—", "45 min", "5 h", "3,5 j"."""
     if hours is None:
         return "—"
@@ -322,5 +323,5 @@ def hours_label(hours: Optional[float]) -> str:
     return f"{hours / 24:.1f} j".replace(".", ",")
 
 
-def percent_label(value: Optional[float]) -> str:
+def percent_label(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f} %"

@@ -1,4 +1,4 @@
-"""A submission of the forms and the API, and its rules (contract sections 2 to 4).
+"""A submission of the forms and the API, and its rules (docs/contract.md §2 to §4).
 
 Pure validation; no I/O. Error messages are in French because they are shown, field by
 field, to the person who filled the form. The same rules, as JSON Schema, are in
@@ -8,7 +8,8 @@ domain/submission_schema.py.
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -74,15 +75,15 @@ def whole_number_value(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
-def _name(value: Any) -> Optional[str]:
+def _name(value: Any) -> str | None:
     return text_value(value, NAME_MAX)
 
 
-def city_value(value: Any) -> Optional[str]:
+def city_value(value: Any) -> str | None:
     return text_value(value, CITY_MAX)
 
 
-def required(value: Optional[str]) -> str:
+def required(value: str | None) -> str:
     if value is None:
         raise PydanticCustomError("missing", REQUIRED)
     return value
@@ -115,15 +116,15 @@ def distinct_texts(value: Any) -> Any:
 
 
 class Referent(BaseModel):
-    """The professional who submits for a youth (contract section 3)."""
+    """The professional who submits for a youth (docs/contract.md §3)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=lambda s: referent_schema(s))
 
-    name: Optional[str] = None
+    name: str | None = None
     # Validated when absent too: their validators say "Champ obligatoire."
-    email: Optional[str] = Field(default=None, validate_default=True)
-    phone: Optional[str] = None
-    structure_name: Optional[str] = Field(default=None, validate_default=True)
+    email: str | None = Field(default=None, validate_default=True)
+    phone: str | None = None
+    structure_name: str | None = Field(default=None, validate_default=True)
     structure_type: StructureType = StructureType.AUTRE
 
     _names = field_validator("name", "structure_name", mode="before")(_name)
@@ -137,8 +138,31 @@ class Referent(BaseModel):
         return StructureType.AUTRE if v is None or is_blank(v) else v
 
 
-class Submission(BaseModel):
-    """A request as the forms and the API take it (contract sections 2 to 4).
+class PersonFields(BaseModel):
+    """Who submits and where they live, the fields every submission begins with (the
+    youth's here, the volunteer's in domain/mentor_submission.py), with the checks of
+    those and of the message and consent every submission has. A subclass adds its own
+    fields after these, and may declare a name or the email again with its own default (a
+    field declared again keeps its place)."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    age: int
+    postal_code: str
+    city: str | None = None
+
+    _phone_ok = field_validator("phone", mode="before")(phone_value)
+    _message = field_validator("message", mode="before", check_fields=False)(message_value)
+    _postal_code_ok = field_validator("postal_code", mode="before")(postal_code_value)
+    _city = field_validator("city", mode="before")(city_value)
+    _age = field_validator("age", mode="before")(whole_number_value)
+    _consent = field_validator("consent", mode="before", check_fields=False)(strict_bool)
+
+
+class Submission(PersonFields):
+    """A request as the forms and the API take it (docs/contract.md §2 to §4).
 
     The rules differ when a referent submits: younger children allowed, the youth's own
     contact optional. They are checked together in `_channel_rules`.
@@ -146,33 +170,21 @@ class Submission(BaseModel):
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=lambda s: submission_schema(s))
 
-    first_name: Optional[str] = None
-    last_name: Optional[str] = None
-    email: Optional[str] = None
-    phone: Optional[str] = None
-    age: int
-    postal_code: str
-    city: Optional[str] = None
     situation: Situation
     need: Need
     publics: list[Public] = Field(default_factory=list)
-    message: Optional[str] = None
+    message: str | None = None
     consent: bool = False
     parental_consent: bool = False
-    referent: Optional[Referent] = None
+    referent: Referent | None = None
 
     _names = field_validator("first_name", "last_name", mode="before")(_name)
     _email_ok = field_validator("email", mode="before")(email_value)
-    _phone_ok = field_validator("phone", mode="before")(phone_value)
-    _message = field_validator("message", mode="before")(message_value)
-    _consents = field_validator("consent", "parental_consent", mode="before")(strict_bool)
-    _postal_code_ok = field_validator("postal_code", mode="before")(postal_code_value)
-    _city = field_validator("city", mode="before")(city_value)
+    _parental_consent = field_validator("parental_consent", mode="before")(strict_bool)
     _dedupe_publics = field_validator("publics", mode="before")(distinct_texts)
-    _age = field_validator("age", mode="before")(whole_number_value)
 
     @model_validator(mode="after")
-    def _channel_rules(self) -> "Submission":
+    def _channel_rules(self) -> Submission:
         errors = channel_rule_errors(self.model_dump())
         if errors:
             raise _Collected(errors)
@@ -258,24 +270,40 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def parse_submission(data: dict[str, Any], json: bool = False) -> Submission:
-    """Validate a submission, raising InvalidSubmission with one message per field.
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def parse_fields(
+    model: type[Model],
+    data: dict[str, Any],
+    json: bool = False,
+    rules: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
+) -> Model:
+    """Validate a submission of `model` (a request, a sign-up), raising InvalidSubmission
+    with one French message per field.
 
     `json`: the values come from a JSON body, whose types are exact (see `_json_input`).
+    `rules`: the model's rules across fields (its `_Collected` errors), run on the raw
+    values too when some field failed to parse, so that the person sees every problem at
+    once.
     """
     try:
-        return Submission.model_validate(data, context={"json": json})
+        return model.model_validate(data, context={"json": json})
     except ValidationError as exc:
         found: dict[str, str] = {}
-        rules: Optional[list[tuple[str, str]]] = None
+        collected_rules: list[tuple[str, str]] | None = None
         for error in exc.errors():
             collected = (error.get("ctx") or {}).get("error")
             if isinstance(collected, _Collected):
-                rules = collected.errors  # every field parsed: the rules saw clean values
+                collected_rules = collected.errors  # every field parsed: the rules saw clean values
                 continue
             found.setdefault(_field_name(error["loc"]), _french(error))
-        # Some field failed to parse: the rules still run on the raw values, so that the
-        # person sees every problem at once.
-        for name, message in rules if rules is not None else channel_rule_errors(data):
-            found.setdefault(name, message)
+        if rules is not None:
+            for name, message in collected_rules if collected_rules is not None else rules(data):
+                found.setdefault(name, message)
         raise InvalidSubmission([FieldError(field=k, message=v) for k, v in found.items()]) from None
+
+
+def parse_submission(data: dict[str, Any], json: bool = False) -> Submission:
+    """Validate a request's submission (`parse_fields`), its channel's rules included."""
+    return parse_fields(Submission, data, json, channel_rule_errors)

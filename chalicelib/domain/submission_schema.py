@@ -4,7 +4,8 @@ text patterns, the known postal codes, the rules that depend on who submits)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .phone import phone_schema
 from .text_rules import BLANK_PATTERN, CITY_MAX, MESSAGE_MAX, NAME_MAX, email_schema, text_schema
@@ -90,16 +91,16 @@ def submission_schema(schema: dict[str, Any]) -> None:
     for name in props.values():
         name.pop("title", None)
     schema["required"] = ["first_name", "age", "postal_code", "situation", "need", "consent"]
-    referent_absent = {"properties": {"referent": _NULL}}
-    youth = {
+    referent_absent: dict[str, Any] = {"properties": {"referent": _NULL}}
+    youth: dict[str, Any] = {
         "required": ["last_name"],
         "properties": {"last_name": text_schema(NAME_MAX, required=True)},
     }
-    contact = [
+    contact: list[dict[str, Any]] = [
         {"required": ["email"], "properties": {"email": email_schema()}},
         {"required": ["phone"], "properties": {"phone": phone_schema()}},
     ]
-    ages = [
+    ages: list[dict[str, Any]] = [
         {"properties": {"age": {"minimum": 15, "maximum": 30}}},
         {
             "required": ["parental_consent"],

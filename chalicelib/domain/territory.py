@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .digits import ascii_digits
 
@@ -33,7 +34,7 @@ class Place:
     region: str | None  # e.g. "32"; overseas collectivités carry their own code ("987")
 
     @classmethod
-    def from_stored(cls, stored: Mapping[str, Any]) -> "Place":
+    def from_stored(cls, stored: Mapping[str, Any]) -> Place:
         """A place as a record stores it. Any field may be missing: an erased request keeps
         only its département and région (domain/request.py, Request.erase), and a record
         written by another version may hold keys this one does not know (left out)."""
@@ -43,7 +44,8 @@ class Place:
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
     with DATA_FILE.open(encoding="utf-8") as f:
-        return json.load(f)
+        data: dict[str, Any] = json.load(f)
+    return data
 
 
 # --- Names -------------------------------------------------------------------------------
@@ -198,4 +200,5 @@ def departement_name(code: str) -> str | None:
 
 
 def region_name(code: str) -> str | None:
-    return _data()["regions"].get(code)
+    name: str | None = _data()["regions"].get(code)
+    return name

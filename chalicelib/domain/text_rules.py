@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from pydantic_core import PydanticCustomError
 
@@ -119,7 +120,7 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, str) and bool(_BLANK_RE.fullmatch(value))
 
 
-def text_value(value: Any, max_length: int) -> Optional[str]:
+def text_value(value: Any, max_length: int) -> str | None:
     """A name-like text: checked as sent (length, characters), then trimmed and NFC.
 
     Blank (only spaces) means absent: None. Lengths count what was sent, as a JSON Schema
@@ -136,7 +137,7 @@ def text_value(value: Any, max_length: int) -> Optional[str]:
     return unicodedata.normalize("NFC", value.strip())
 
 
-def message_value(value: Any) -> Optional[str]:
+def message_value(value: Any) -> str | None:
     """The free message: line breaks kept, invisible controls removed, None if empty."""
     if value is None:
         return None
@@ -147,7 +148,7 @@ def message_value(value: Any) -> Optional[str]:
     return cleaned or None
 
 
-def email_value(value: Any) -> Optional[str]:
+def email_value(value: Any) -> str | None:
     """Blank is absent; otherwise an address we can write to (domain/email_address.py), as
     stored: its ASCII form, the domain in punycode."""
     if value is None or is_blank(value):
@@ -162,7 +163,7 @@ def email_value(value: Any) -> Optional[str]:
     return address.ascii
 
 
-def email_refusal(value: str) -> Optional[str]:
+def email_refusal(value: str) -> str | None:
     """What `email_value` says of `value` in French (a form that checks addresses itself,
     web/directory_form.py), or None when it is an address we can write to."""
     try:

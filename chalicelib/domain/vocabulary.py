@@ -1,4 +1,4 @@
-"""The closed lists of the contract (sections 2 and 3), with the French labels people read.
+"""The closed lists of docs/contract.md §2 and §3, with the French labels people read.
 
 One place for both: the form templates, the mails and the validation all read these, so a
 value added here appears everywhere at once.
@@ -14,7 +14,9 @@ class Labelled(str, Enum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> "Labelled":
+    # `label` has a default only for type checkers: after the class is built, `Need("scolaire")`
+    # is Enum's lookup by value, which mypy reads as a call to this constructor.
+    def __new__(cls, value: str, label: str = "") -> Labelled:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

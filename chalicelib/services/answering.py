@@ -10,8 +10,9 @@ address): the next candidate at once, and the address is flagged. A change that 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Generic, Optional, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ..config import Settings
 from ..domain.change import Moment
@@ -47,15 +48,15 @@ class AnswerPageState:
 
     state: str  # "open", "accepted", "declined", "elsewhere"
     record: dict[str, Any]
-    association: Optional[Association]
+    association: Association | None
     assignment: Assignment
-    just_done: Optional[str] = None
+    just_done: str | None = None
 
 
 Entity = TypeVar("Entity")  # Request or MentorSignup
 View = TypeVar("View", bound=AnswerPageState)  # AnswerView or MentorAnswerView
 # A move away from the association: (record, routing decision, next association, when) -> change.
-Move = Callable[[Any, Any, Optional[Association], Moment], Any]
+Move = Callable[[Any, Any, Association | None, Moment], Any]
 
 
 @dataclass(eq=False, kw_only=True)
@@ -77,7 +78,7 @@ class AnswerFlow(Generic[Entity, View]):
     def _check_link(self, assignment: Assignment) -> None:
         """Refuse a link meant for another kind of record (InvalidLink)."""
 
-    def _read(self, record_id: str, now: int) -> Optional[dict[str, Any]]:
+    def _read(self, record_id: str, now: int) -> dict[str, Any] | None:
         raise NotImplementedError
 
     def _from_record(self, record: dict[str, Any]) -> Entity:
@@ -97,7 +98,7 @@ class AnswerFlow(Generic[Entity, View]):
         """Run `attempt` on fresh load counts until it commits (or is refused otherwise)."""
         raise NotImplementedError
 
-    def _decide(self, entity: Entity, load_source: Any, excluded: tuple[str, ...]) -> tuple[Any, Optional[Association]]:
+    def _decide(self, entity: Entity, load_source: Any, excluded: tuple[str, ...]) -> tuple[Any, Association | None]:
         """Route again without `excluded`: the decision and the association it names."""
         raise NotImplementedError
 
@@ -123,7 +124,7 @@ class AnswerFlow(Generic[Entity, View]):
         self._after_accept(association)
         return self._answer_view("accepted", change.after, association, assignment, "accepted")
 
-    def decline(self, token: str, reason: Optional[str], comment: Optional[str]) -> View:
+    def decline(self, token: str, reason: str | None, comment: str | None) -> View:
         if reason not in {value for value, _ in DECLINE_REASONS}:
             raise InvalidAnswer("reason", "Choisissez la raison du refus.")
         view, entity, association, assignment = self._open_to_answer(token)
@@ -135,7 +136,7 @@ class AnswerFlow(Generic[Entity, View]):
             return self.view(token)
         return self._answer_view("declined", after, association, assignment, "declined")
 
-    def _open(self, token: str) -> tuple[View, Entity, Optional[Association], Assignment, str]:
+    def _open(self, token: str) -> tuple[View, Entity, Association | None, Assignment, str]:
         assignment = self.links.read_answer_token(token)  # InvalidLink: tampered or expired
         self._check_link(assignment)
         entity = self._load(assignment.request_id)
@@ -143,14 +144,14 @@ class AnswerFlow(Generic[Entity, View]):
         state = entity.answer_state(assignment.association_id, assignment.attempt)  # type: ignore[attr-defined]
         return self._answer_view(state, entity, association, assignment), entity, association, assignment, state
 
-    def _open_to_answer(self, token: str) -> tuple[View, Optional[Entity], Optional[Association], Assignment]:
+    def _open_to_answer(self, token: str) -> tuple[View, Entity | None, Association | None, Assignment]:
         """The page, and the record if it still waits on this link's association."""
         view, entity, association, assignment, state = self._open(token)
         return view, (entity if state == "open" else None), association, assignment
 
     # -- a bounce of the association's mail ------------------------------------------------
 
-    def association_mail_bounced(self, mail_id: str, address: Optional[str], reason: str) -> bool:
+    def association_mail_bounced(self, mail_id: str, address: str | None, reason: str) -> bool:
         """Our mail `mail_id` (outbox) could not be delivered: if it is one of this kind's
         mails to the association the record waits on, route onward now; flag the address.
         False for another kind's mail, or an old one (the record has moved on)."""
@@ -200,7 +201,7 @@ class AnswerFlow(Generic[Entity, View]):
 
     # -- shared ---------------------------------------------------------------------------
 
-    def _route_onward(self, entity: Any, move: Move) -> Optional[Entity]:
+    def _route_onward(self, entity: Any, move: Move) -> Entity | None:
         """Route again without the association that lets it go, nor any that declined it,
         and apply `move` (decline, silence, bounce); None if another change of the record
         won meanwhile."""
@@ -236,13 +237,13 @@ class AnswerFlow(Generic[Entity, View]):
         self,
         state: str,
         entity: Any,
-        association: Optional[Association],
+        association: Association | None,
         assignment: Assignment,
-        just_done: Optional[str] = None,
+        just_done: str | None = None,
     ) -> View:
         return self.view_type(state, entity.to_record(), association, assignment, just_done)  # type: ignore[return-value]
 
-    def _association(self, association_id: Optional[str]) -> Optional[Association]:
+    def _association(self, association_id: str | None) -> Association | None:
         return self.directory.snapshot().get(association_id) if association_id else None
 
     def _load(self, record_id: str) -> Entity:

@@ -1,4 +1,4 @@
-"""Use case: the association answers (contract section 9), or does not.
+"""Use case: the association answers (docs/contract.md §9), or does not.
 
 Accept: the request is the association's, its contact details are shown, the requester is
 told. Decline: the request goes to the next candidate under policy v1, never back to an
@@ -10,8 +10,9 @@ once, and the address is flagged. Every change is one conditional transaction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from ..domain.change import Moment
 from ..domain.models import Association
@@ -47,7 +48,7 @@ class AnswerService(AnswerFlow[Request, AnswerView]):
 
     # -- what a request's answer is made of (services/answering.py) ---------------------------
 
-    def _read(self, record_id: str, now: int) -> Optional[dict[str, Any]]:
+    def _read(self, record_id: str, now: int) -> dict[str, Any] | None:
         return self.requests.get_request(record_id, now)
 
     def _from_record(self, record: dict[str, Any]) -> Request:
@@ -67,7 +68,7 @@ class AnswerService(AnswerFlow[Request, AnswerView]):
 
     def _decide(
         self, entity: Request, snapshot: DirectorySnapshot, excluded: tuple[str, ...]
-    ) -> tuple[RoutingDecision, Optional[Association]]:
+    ) -> tuple[RoutingDecision, Association | None]:
         """Policy v1 on the snapshot's load counts."""
         decision = route_request(
             entity.routing_query(), snapshot.index, snapshot.load, excluded, self.settings.routing_weights

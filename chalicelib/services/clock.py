@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -13,8 +13,8 @@ class Now:
     iso: str  # UTC, microseconds: sorts like time in DynamoDB keys
 
     @staticmethod
-    def of(moment: datetime) -> "Now":
-        moment = moment.astimezone(timezone.utc)
+    def of(moment: datetime) -> Now:
+        moment = moment.astimezone(UTC)
         return Now(int(moment.timestamp()), moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Callable, Optional, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from .directory import DirectoryService, DirectorySnapshot
 from .ports import Refusal, Rejected
@@ -43,7 +44,7 @@ def commit_on_load(
     read: Callable[[], L],
     attempt: Callable[[L], T],
     retry_also: Callable[[Rejected], bool] = lambda refused: False,
-    fresh: Optional[Callable[[], L]] = None,
+    fresh: Callable[[], L] | None = None,
 ) -> T:
     """Run `attempt` (route, build, commit) on the load counts `read` gives until it commits.
 

@@ -1,4 +1,4 @@
-"""Use cases of the console's queue and request page (contract section 10, issue 12).
+"""Use cases of the console's queue and request page (docs/contract.md §10).
 
 The queue (here): tabs with counts read from the status counters the transactions keep
 (never a Scan), pages newest first from the by_status / by_association / by_created
@@ -12,13 +12,14 @@ stay importable from here.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from ..domain.models import Association
-from ..domain.vocabulary import Channel, Need, Status
 from ..domain.paris_time import french_time, paris_midnight_utc
+from ..domain.vocabulary import Channel, Need, Status
 from .console_actions import RequestActions
 from .console_common import ConsoleRefusal, UnknownRequest
 from .console_request import RequestPage, RequestPageReads
@@ -55,7 +56,7 @@ MAX_READS_PER_PAGE = 4
 @dataclass(frozen=True)
 class Tab:
     slug: str
-    status: Optional[str]
+    status: str | None
     label: str
 
 
@@ -100,20 +101,20 @@ class QueueFilters:
     """The queue's GET form: a tab and the filters, validated (unknown values dropped)."""
 
     tab: Tab = TABS[0]
-    channel: Optional[str] = None
-    association: Optional[str] = None
-    departement: Optional[str] = None
-    need: Optional[str] = None
-    date_from: Optional[date] = None
-    date_to: Optional[date] = None
+    channel: str | None = None
+    association: str | None = None
+    departement: str | None = None
+    need: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
 
     @classmethod
-    def parse(cls, params: Mapping[str, str]) -> "QueueFilters":
-        def text(name: str, size: int) -> Optional[str]:
+    def parse(cls, params: Mapping[str, str]) -> QueueFilters:
+        def text(name: str, size: int) -> str | None:
             value = (params.get(name) or "").strip()
             return value[:size] if value else None
 
-        def day(name: str) -> Optional[date]:
+        def day(name: str) -> date | None:
             try:
                 return date.fromisoformat(text(name, 10) or "")
             except ValueError:
@@ -132,7 +133,7 @@ class QueueFilters:
             date_to=day("au"),
         )
 
-    def query(self, tab: Optional[Tab] = None, cursor: Optional[str] = None) -> dict[str, str]:
+    def query(self, tab: Tab | None = None, cursor: str | None = None) -> dict[str, str]:
         """The query string's fields (the tabs' links, the next page, the export)."""
         out = {"onglet": (tab or self.tab).slug}
         for name, value in (
@@ -174,12 +175,12 @@ class QueueRow:
     created: str  # "24/11/2026 10:05", Europe/Paris
     created_iso: str
     channel: str
-    age: Optional[int]
-    departement: Optional[str]
-    need: Optional[str]
-    association: Optional[str]
+    age: int | None
+    departement: str | None
+    need: str | None
+    association: str | None
     status: str
-    badge: Optional[str]
+    badge: str | None
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ class QueueView:
     filters: QueueFilters
     counts: list[tuple[Tab, int]]
     rows: list[QueueRow]
-    next_cursor: Optional[str]
+    next_cursor: str | None
     associations: list[Association]
 
 
@@ -207,7 +208,7 @@ class ConsoleService(RequestActions, RequestPageReads):
         counts["toutes"] = sum(counts.values())
         return counts
 
-    def queue(self, filters: QueueFilters, cursor: Optional[str] = None) -> QueueView:
+    def queue(self, filters: QueueFilters, cursor: str | None = None) -> QueueView:
         counts = self.counts()
         now = self.clock.now().epoch
         created_from = paris_midnight_utc(filters.date_from) if filters.date_from else None

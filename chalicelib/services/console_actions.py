@@ -1,4 +1,4 @@
-"""The console's actions on a request (contract section 10, issue 12).
+"""The console's actions on a request (docs/contract.md §10).
 
 Each is a Request transition committed as the other use cases commit theirs, a timeline
 event whose actor is the operator's address: "Attribuer" (sticky, capacity held unless an
@@ -9,7 +9,8 @@ and "Effacer les données personnelles" (admins, GDPR art. 17).
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..domain.change import InvalidTransition
 from ..domain.operators import Operator
@@ -57,8 +58,9 @@ class RequestActions(ConsoleParts):
                     + (", ou cochez « Dépasser la capacité »." if operator.is_admin else "."),
                     409,
                 )
+            # _transition calls the lambda at once, inside this iteration.
             change = self._transition(
-                lambda: request.assign(association, operator.email, reason, self._moment(), override_capacity)
+                lambda: request.assign(association, operator.email, reason, self._moment(), override_capacity)  # noqa: B023
             )
             try:
                 self._commit(change)

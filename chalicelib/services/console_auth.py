@@ -1,4 +1,4 @@
-"""Use case: an operator signs in to the console by a link sent by mail (contract 10).
+"""Use case: an operator signs in to the console by a link sent by mail (docs/contract.md §10).
 
 No password. The sign-in page answers the same whatever the address, so it tells nobody
 who the operators are. An operator's link is single use (a nonce consumed by a
@@ -26,7 +26,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Protocol
 
 from ..config import Settings
 from ..domain.operators import Operator, operator_key
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 SIGN_IN_MINUTES = 15
 SESSION_SECONDS = 12 * 3600
-# "An address may ask for at least 10 sign-in links an hour" (contract 10); more than
+# "An address may ask for at least 10 sign-in links an hour" (docs/contract.md §10); more than
 # that for one address from one sender in an hour is someone else pressing the button.
 SIGN_IN_LINKS_PER_HOUR = 12
 # The sign-in form's per-IP counters, apart from the intake's (services/rate_limit.py).
@@ -50,7 +50,7 @@ class ConsoleStore(Protocol):
     """Operators, their one-time sign-in nonces, the limits on asking for links, and the
     open sessions."""
 
-    def operator(self, email: str) -> Optional[Operator]: ...
+    def operator(self, email: str) -> Operator | None: ...
     def replace_operators(self, operators: list[Operator]) -> None:
         """The list as given; the sessions of the operators it leaves out are closed."""
         ...
@@ -75,12 +75,12 @@ class ConsoleStore(Protocol):
         Rejected(Refusal.RATE) when the budget is spent."""
         ...
 
-    def consume_sign_in(self, nonce: str, now: int) -> Optional[str]:
+    def consume_sign_in(self, nonce: str, now: int) -> str | None:
         """The nonce's address, once: None when unknown, used or expired."""
         ...
 
     def open_session(self, session_key: str, email: str, expires_at: int) -> None: ...
-    def session_email(self, session_key: str, now: int) -> Optional[str]:
+    def session_email(self, session_key: str, now: int) -> str | None:
         """The operator of an open session: None when closed, unknown or expired."""
         ...
 
@@ -183,7 +183,7 @@ class ConsoleAuth:
             operator, session_id, self.links.session_cookie(session_id), self.links.console_csrf(session_id)
         )
 
-    def session(self, cookie: Optional[str]) -> Optional[ConsoleSession]:
+    def session(self, cookie: str | None) -> ConsoleSession | None:
         """The session a request's cookie opens: genuine, still recorded and young enough,
         and its operator still on the list (with the role the list gives now)."""
         if not cookie:
@@ -198,7 +198,7 @@ class ConsoleAuth:
             return None
         return ConsoleSession(operator, session_id, cookie, self.links.console_csrf(session_id))
 
-    def form_ok(self, session: ConsoleSession, csrf: Optional[str]) -> bool:
+    def form_ok(self, session: ConsoleSession, csrf: str | None) -> bool:
         return self.links.console_csrf_ok(session.session_id, csrf or "")
 
     def sign_out(self, session: ConsoleSession) -> None:

@@ -3,7 +3,7 @@ refusals and the request they act on."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar
 
 from ..config import Settings
 from ..domain.change import Moment
@@ -41,10 +41,10 @@ class ConsoleParts:
         mails: MailComposer,
         clock: Clock,
         settings: Settings,
-        raw_mail: Optional[RawMailStore] = None,
-        outbox: Optional[OutboxStore] = None,
-        sent_mail: Optional[MailSender] = None,
-        quarantine: Optional[Any] = None,
+        raw_mail: RawMailStore | None = None,
+        outbox: OutboxStore | None = None,
+        sent_mail: MailSender | None = None,
+        quarantine: Any | None = None,
     ):
         """`raw_mail`: the inbound mail as received: replies are read from it in full,
         and an erasure deletes the record's mails from it; `outbox`: an erasure scrubs

@@ -1,19 +1,20 @@
-"""The console's request page (contract section 10, issue 12): its fields, the routing
+"""The console's request page (docs/contract.md §10): its fields, the routing
 explanation, the timeline; viewing a page with contact details is a `viewed` timeline
 event naming the operator. A reply received by mail is shown in full from its raw mail."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from ..domain.change import Event
 from ..domain.models import Association
 from ..domain.operators import Operator
+from ..domain.paris_time import french_time, parse_iso
 from ..domain.request import Request
 from ..domain.vocabulary import Status
-from ..domain.paris_time import french_time, parse_iso
 from .console_common import ConsoleParts
 
 log = logging.getLogger(f"{__package__}.console")  # one logger for the console's use cases
@@ -65,7 +66,7 @@ class TimelineEntry:
     label: str
     actor: str
     detail: dict[str, Any]
-    reply: Optional[dict[str, Any]] = None  # a reply received by mail: from, subject, text
+    reply: dict[str, Any] | None = None  # a reply received by mail: from, subject, text
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class RequestPage:
     candidates: list[dict[str, Any]]
     excluded: list[dict[str, Any]]
     associations: list[dict[str, Any]]  # the active ones, for "Attribuer": id, name, full
-    association: Optional[Association]
+    association: Association | None
     actions: dict[str, bool] = field(default_factory=dict)
 
 
@@ -145,7 +146,7 @@ class RequestPageReads(ConsoleParts):
                 entry.reply["text"] = full
         return entry
 
-    def _reply_text(self, key: str) -> Optional[str]:
+    def _reply_text(self, key: str) -> str | None:
         """A reply's own text (quoted history cut), read from the raw mail; None if it is
         gone (retention, erasure) or unreadable: the stored excerpt is shown then."""
         from ..domain.inbound_mail import Limits, UnparseableMail, parse_inbound

@@ -1,4 +1,4 @@
-"""The console's "Bénévoles" tab (contract section 11, issue 13): volunteers' sign-ups in
+"""The console's "Bénévoles" tab (docs/contract.md §11): volunteers' sign-ups in
 the requests' queue, on the sign-ups' store (MentorStore: its status counters, its queue
 pages), and a sign-up's page: its profile, the routing explanation, the timeline.
 
@@ -10,7 +10,7 @@ on the sign-ups' store ("Attribuer" and "Clore" are a request's transitions only
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar
 
 from ..domain.mentor import MentorSignup
 from ..domain.operators import Operator
@@ -42,8 +42,8 @@ class VolunteerConsole(ConsoleService):
     def signups(self) -> MentorStore:
         return self.queue_store  # type: ignore[return-value]  # built with the MentorStore as its queue
 
-    def signup_page(self, reference: str, operator: Optional[Operator] = None) -> RequestPage:
-        record: Optional[dict[str, Any]] = None
+    def signup_page(self, reference: str, operator: Operator | None = None) -> RequestPage:
+        record: dict[str, Any] | None = None
         if reference:
             record = self.signups.get_signup(reference, self.clock.now().epoch)
         if record is None:

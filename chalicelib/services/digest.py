@@ -1,4 +1,4 @@
-"""Use case: the operators' daily digest, so that nothing sits unseen (issue 12).
+"""Use case: the operators' daily digest, so that nothing sits unseen (docs/console.md).
 
 Once a day (a chalice schedule in AWS, a step of the local runner), each operator gets
 one mail listing what waits on the network: requests in triage for more than a day,
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Optional, Protocol
+from datetime import UTC
+from typing import Any, Protocol
 
 from ..config import Settings
 from ..domain.operators import Operator
@@ -47,7 +48,7 @@ class Digest:
     triage_total: int = 0
     replies: list[DigestLine] = field(default_factory=list)
     quarantined: int = 0
-    oldest_quarantined: Optional[str] = None
+    oldest_quarantined: str | None = None
     bounced: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -109,7 +110,7 @@ class DigestService:
         return len(mails) if stored else 0
 
     def _triage(self, digest: Digest, now: int) -> None:
-        cursor: Optional[str] = None
+        cursor: str | None = None
         read = 0
         waiting: list[DigestLine] = []
         while read < MAX_READ:
@@ -146,9 +147,9 @@ class DigestService:
 
 
 def _iso_days_before(now: int, days: int) -> str:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.fromtimestamp(now - days * 86400, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(now - days * 86400, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def digest_for(services: Any) -> DigestService:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -63,7 +64,7 @@ class DirectorySnapshot:
     load: dict[str, int]
     loaded_at: float
 
-    def get(self, association_id: str) -> Optional[Association]:
+    def get(self, association_id: str) -> Association | None:
         pos = self.index.position.get(association_id)
         return None if pos is None else self.index.associations[pos]
 
@@ -84,8 +85,8 @@ class DirectoryService:
         mail_log: MailLogStore,
         monotonic: Callable[[], float],
         ttl_seconds: float,
-        clock: Optional[Clock] = None,
-        mails: Optional[MailComposer] = None,
+        clock: Clock | None = None,
+        mails: MailComposer | None = None,
         mail_retention_days: int = 30,
     ):
         """`mails`: None only where no saved directory changes a kept association's
@@ -97,7 +98,7 @@ class DirectoryService:
         self._mail_log = mail_log
         self._monotonic = monotonic
         self._ttl = ttl_seconds
-        self._snapshot: Optional[DirectorySnapshot] = None
+        self._snapshot: DirectorySnapshot | None = None
         self._lock = threading.Lock()
 
     def snapshot(self) -> DirectorySnapshot:
@@ -137,7 +138,7 @@ class DirectoryService:
         return len(valid)
 
     def save(
-        self, associations: Sequence[Association], author: str, *, role: Role, restored_from: Optional[int] = None
+        self, associations: Sequence[Association], author: str, *, role: Role, restored_from: int | None = None
     ) -> DirectoryVersion:
         """Save `associations` as the directory, and as its next version by `author` of
         `role`. AddressChangeRefused when `role` may not change the addresses it changes."""
@@ -241,13 +242,13 @@ class DirectoryService:
         (association,) = validate_entries([entry])
         return [a for a in current if a.id != aid] + [association]
 
-    def versions(self, limit: int, before: Optional[int] = None) -> list[DirectoryVersion]:
+    def versions(self, limit: int, before: int | None = None) -> list[DirectoryVersion]:
         return self._store.versions(limit, before)
 
-    def version(self, number: int) -> Optional[DirectoryVersion]:
+    def version(self, number: int) -> DirectoryVersion | None:
         return self._store.version(number)
 
-    def restore(self, number: int, author: str, *, role: Role) -> Optional[DirectoryVersion]:
+    def restore(self, number: int, author: str, *, role: Role) -> DirectoryVersion | None:
         """The directory of version `number` saved again, as a new version; None if there
         is no such version."""
         old = self._store.version(number)
@@ -255,7 +256,7 @@ class DirectoryService:
             return None
         return self.save(validate_entries(list(old.entries or ())), author, role=role, restored_from=number)
 
-    def restoring(self, number: int) -> Optional[tuple[DirectoryVersion, list[dict[str, Any]], list[AddressChange]]]:
+    def restoring(self, number: int) -> tuple[DirectoryVersion, list[dict[str, Any]], list[AddressChange]] | None:
         """What restoring version `number` would do now: (the version, its diff from the
         directory in force, its address changes); None if there is no such version."""
         old = self._store.version(number)
@@ -265,7 +266,7 @@ class DirectoryService:
         entries = list(old.entries or ())
         return old, directory_changes.diff(current, entries), directory_changes.address_changes(current, entries)
 
-    def entry(self, association_id: str) -> Optional[Association]:
+    def entry(self, association_id: str) -> Association | None:
         associations, _ = self._store.load_directory()
         return next((a for a in associations if a.id == association_id), None)
 
@@ -280,7 +281,7 @@ class DirectoryService:
         return cleared
 
     def _now(self) -> Now:
-        return self._clock.now() if self._clock is not None else Now.of(datetime.now(timezone.utc))
+        return self._clock.now() if self._clock is not None else Now.of(datetime.now(UTC))
 
     def entries(self) -> list[dict[str, Any]]:
         associations, _ = self._store.load_directory()
@@ -337,9 +338,9 @@ class DirectoryPreview:
 
     def recent_requests(self) -> list[Request]:
         now = self.clock.now()
-        start = Now.of(datetime.fromtimestamp(now.epoch - self.days * 86400, timezone.utc)).iso
+        start = Now.of(datetime.fromtimestamp(now.epoch - self.days * 86400, UTC)).iso
         out: list[Request] = []
-        cursor: Optional[str] = None
+        cursor: str | None = None
         while len(out) < SIMULATION_MAX_REQUESTS:
             items, cursor = self.requests.list_requests(now.epoch, None, None, PAGE, cursor)
             for item in items:

@@ -20,7 +20,8 @@ scrubbed again (what an older version threaded onto the stub) and every copy swe
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ..domain.erasure import scrub_event
 from ..domain.routed_record import Change, RoutedRecord
@@ -39,10 +40,10 @@ class Erasure:
         as_transition: Callable[[Change], Any],
         timeline_expiry: Callable[[RoutedRecord], int],
         clock: Clock,
-        raw_mail: Optional[RawMailStore] = None,
-        outbox: Optional[OutboxStore] = None,
-        sent_mail: Optional[MailSender] = None,
-        quarantine: Optional[Any] = None,
+        raw_mail: RawMailStore | None = None,
+        outbox: OutboxStore | None = None,
+        sent_mail: MailSender | None = None,
+        quarantine: Any | None = None,
     ):
         """`store`: the record's kind's store; `as_transition`: its change as that store
         commits it (transitions.request_transition, signup_transition); `timeline_expiry`:

@@ -1,4 +1,4 @@
-"""Use case: the console's CSV exports (contract section 10): the queue as filtered, and
+"""Use case: the console's CSV exports (docs/contract.md §10): the queue as filtered, and
 the statistics of a period.
 
 A French spreadsheet opens them as they are: UTF-8 with a byte order mark, `;` between
@@ -15,9 +15,10 @@ import hashlib
 import hmac
 import io
 import logging
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any
 
 from ..config import Settings
 from ..domain.paris_time import french_time, paris_day
@@ -80,7 +81,7 @@ class QueueFilters:
     au: str = ""
 
     @staticmethod
-    def from_query(params: Optional[Mapping[str, Any]]) -> "QueueFilters":
+    def from_query(params: Mapping[str, Any] | None) -> QueueFilters:
         p = {k: str(v or "").strip()[:100] for k, v in (params or {}).items()}
         onglet = p.get("onglet") or "a-trier"
         return QueueFilters(
@@ -97,7 +98,7 @@ class QueueFilters:
         return {k: v for k, v in asdict(self).items() if v}
 
     @property
-    def status(self) -> Optional[str]:
+    def status(self) -> str | None:
         return TABS[self.onglet]
 
     def matches(self, r: Mapping[str, Any]) -> bool:
@@ -140,6 +141,7 @@ def queue_row(r: Mapping[str, Any]) -> list[Any]:
     fields = r.get("fields") or {}
     place = r.get("place") or {}
     need = fields.get("need")
+    need_label = Need(need).label if isinstance(need, str) and need in {n.value for n in Need} else ""
     return [
         r["reference"],
         french_time(r["created_at"]),
@@ -147,7 +149,7 @@ def queue_row(r: Mapping[str, Any]) -> list[Any]:
         STATUS_LABELS.get(r.get("status") or "", r.get("status")),
         (r.get("association") or {}).get("name") or "",
         place.get("departement") or "",
-        Need(need).label if need in {n.value for n in Need} else "",
+        need_label,
         fields.get("age") if fields.get("age") is not None else "",
         r.get("triage_reason") or "",
     ]
@@ -176,7 +178,7 @@ class ExportService:
         filters applied to each page."""
         now = self.clock.now().epoch
         rows: list[dict[str, Any]] = []
-        cursor: Optional[str] = None
+        cursor: str | None = None
         while len(rows) < MAX_QUEUE_ROWS:
             page, cursor = self.requests.list_requests(now, filters.status, filters.association or None, PAGE, cursor)
             rows += [r for r in page if filters.matches(r)]

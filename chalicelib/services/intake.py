@@ -11,17 +11,18 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Generic, Optional, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..config import Settings
 from ..domain.change import Event, MailIntent, Moment
 from ..domain.mentor import MentorChange, MentorSignup
 from ..domain.models import NewRequest
+from ..domain.reference import new_reference
 from ..domain.request import Change, Request
 from ..domain.routing import RoutingDecision, route_request
 from ..domain.territory import Place, departement_place, resolve_place
-from ..domain.reference import new_reference
 from ..domain.vocabulary import Status
 from .clock import Clock
 from .concurrency import commit_with_retries
@@ -47,16 +48,16 @@ class Idempotency:
     must_match_body: bool = False
 
     @staticmethod
-    def of_api(key: str, body: Any) -> "Idempotency":
+    def of_api(key: str, body: Any) -> Idempotency:
         canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return Idempotency(f"api:{key}", hashlib.sha256(canonical.encode()).hexdigest(), must_match_body=True)
 
     @staticmethod
-    def of_form(submission_id: str) -> "Idempotency":
+    def of_form(submission_id: str) -> Idempotency:
         return Idempotency(f"form:{submission_id}", "")
 
     @staticmethod
-    def of_mail(message_key: str) -> "Idempotency":
+    def of_mail(message_key: str) -> Idempotency:
         return Idempotency(f"mail:{message_key}", "")
 
 
@@ -65,12 +66,30 @@ class IntakeResult:
     id: str
     reference: str
     status: str
-    association: Optional[dict[str, str]]
+    association: dict[str, str] | None
     mail_ids: tuple[str, ...] = ()
     replayed: bool = False  # the same submission again: this is the first one's answer
 
+    @staticmethod
+    def of_record(record: dict[str, Any], mail_ids: tuple[str, ...] = ()) -> IntakeResult:
+        """The answer to a submission stored as `record` (a request, a sign-up)."""
+        return IntakeResult(record["id"], record["reference"], record["status"], record["association"], mail_ids)
+
     def as_response(self) -> dict[str, Any]:
         return {"id": self.id, "reference": self.reference, "status": self.status, "association": self.association}
+
+    def log_received(self, logger: logging.Logger, what: str, channel: str) -> None:
+        """`what` ("request received") with its reference, channel and outcome: enough to
+        follow a submission, nothing personal. On the use case's own logger."""
+        logger.info(
+            what,
+            extra={
+                "reference": self.reference,
+                "channel": channel,
+                "status": self.status,
+                "association": (self.association or {}).get("id"),
+            },
+        )
 
 
 Record = TypeVar("Record", Request, MentorSignup)
@@ -95,7 +114,7 @@ class Received(Generic[Record]):
 def commit_submission(
     commit: Callable[[], IntakeResult],
     store: RequestStore | MentorStore,
-    idempotency: Optional[Idempotency],
+    idempotency: Idempotency | None,
     now: int,
 ) -> IntakeResult:
     """Commit a submission (a request, a sign-up), answering its transaction's guards: a
@@ -124,8 +143,8 @@ def replay(store: RequestStore | MentorStore, idempotency: Idempotency, now: int
 
 def hold_guards(
     write: SubmissionGuards,
-    idempotency: Optional[Idempotency],
-    rate_key: Optional[str],
+    idempotency: Idempotency | None,
+    rate_key: str | None,
     response: dict[str, Any],
     at: int,
     settings: Settings,
@@ -142,7 +161,7 @@ def hold_guards(
         write.rate_key, write.rate_limit, write.rate_expires_at = window.key, window.limit, window.expires_at
 
 
-def capacity_taken(change: Change | MentorChange) -> Optional[tuple[str, Optional[int]]]:
+def capacity_taken(change: Change | MentorChange) -> tuple[str, int | None] | None:
     """The association a first routing gives a place to, with its capacity: the
     transaction's condition that it is not full."""
     taken = next((c for c in change.load if c.delta > 0), None)
@@ -160,15 +179,15 @@ class IntakeService:
     def accept(
         self,
         new: NewRequest,
-        idempotency: Optional[Idempotency] = None,
-        rate_key: Optional[str] = None,
+        idempotency: Idempotency | None = None,
+        rate_key: str | None = None,
     ) -> IntakeResult:
         """Route and store a request in one transaction; its mails wait in the outbox."""
         now = self.clock.now()
         at = Moment(now.epoch, now.iso)
         place = resolve_place(new.postal_code, new.city) if new.postal_code else None
         if place is None and new.departement:
-            place = departement_place(new.departement)  # routes on the département (contract 6)
+            place = departement_place(new.departement)  # routes on the département (docs/contract.md §6)
         received = Received(self._received(new, place, at), new_reference)
 
         def attempt(snapshot: DirectorySnapshot) -> IntakeResult:
@@ -189,19 +208,10 @@ class IntakeService:
             return result
         if result.association:
             self.directory.note_taken(result.association["id"])
-        # Reference, channel, outcome: enough to follow a request, nothing personal.
-        log.info(
-            "request received",
-            extra={
-                "reference": result.reference,
-                "channel": new.channel.value,
-                "status": result.status,
-                "association": (result.association or {}).get("id"),
-            },
-        )
+        result.log_received(log, "request received", new.channel.value)
         return result
 
-    def _received(self, s: NewRequest, place: Optional[Place], at: Moment) -> Request:
+    def _received(self, s: NewRequest, place: Place | None, at: Moment) -> Request:
         return Request(
             id=uuid.uuid4().hex,
             reference=new_reference(),
@@ -223,7 +233,7 @@ class IntakeService:
         return route_request(request.routing_query(), snapshot.index, snapshot.load, (), self.settings.routing_weights)
 
     def _write(
-        self, s: NewRequest, change: Change, at: Moment, idempotency: Optional[Idempotency], rate_key: Optional[str]
+        self, s: NewRequest, change: Change, at: Moment, idempotency: Idempotency | None, rate_key: str | None
     ) -> IntakeWrite:
         request = change.after
         mails = [self.mails.render(intent, request) for intent in change.mails]
@@ -242,5 +252,4 @@ class IntakeService:
         return write
 
     def _result(self, w: IntakeWrite) -> IntakeResult:
-        r = w.request
-        return IntakeResult(r["id"], r["reference"], r["status"], r["association"], tuple(m.id for m in w.mails))
+        return IntakeResult.of_record(w.request, tuple(m.id for m in w.mails))

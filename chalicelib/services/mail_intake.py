@@ -1,4 +1,4 @@
-"""Use case: ingest a mail sent to the urgent-request address (contract section 8).
+"""Use case: ingest a mail sent to the urgent-request address (docs/contract.md §8).
 
 SES receiving (through S3, SNS and SQS) and the local SMTP ingress both hand raw bytes
 here. A human's mail becomes a request through the same intake use case as the forms;
@@ -32,11 +32,12 @@ import hashlib
 import hmac
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
-from ..domain.bounces import bounce_from_report
 from ..config import Settings
+from ..domain.bounces import bounce_from_report
 from ..domain.extraction import ACCEPT, Extraction, extract_request
 from ..domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_inbound
 from ..domain.inbound_mail.attachments import load_document_readers
@@ -58,7 +59,7 @@ BOUNCE_REASON = re.compile(
 REPLY_EXCERPT_MAX = 1000
 SEVERAL_YOUTHS = "plusieurs jeunes dans un même mail"
 OVER_SENDER_LIMIT = "sender over daily limit"
-UNVERIFIED_SENDER = "unverified sender"  # the triage reason, word for word as the contract names it
+UNVERIFIED_SENDER = "unverified sender"  # the triage reason, word for word as docs/contract.md §8 names it
 OVER_UNVERIFIED_LIMIT = "unverified senders over daily limit"
 # The per-sender budgets' key for every mail from a failed sender: an address always
 # holds an "@", so no sender's own key can be this one.
@@ -73,9 +74,9 @@ SENDER_NO_VERDICT = "sender_no_verdict"
 class MailOutcome:
     # "request", "duplicate", "reply", "reply_to_erased", "automatic", "quarantined", "not_for_us"
     kind: str
-    reference: Optional[str] = None
-    status: Optional[str] = None
-    reason: Optional[str] = None
+    reference: str | None = None
+    status: str | None = None
+    reason: str | None = None
     acknowledged: bool = False
 
 
@@ -87,7 +88,7 @@ class MailIntakeService:
         requests: RequestStore,
         mail_log: MailLogStore,
         raw_store: RawMailStore,
-        on_bounce: Callable[[str, Optional[str], str], bool],
+        on_bounce: Callable[[str, str | None, str], bool],
         clock: Clock,
         settings: Settings,
         reader: MailReader,
@@ -107,12 +108,12 @@ class MailIntakeService:
     def ingest(
         self,
         raw: bytes,
-        envelope_sender: Optional[str],
+        envelope_sender: str | None,
         recipients: list[str],
-        raw_key: Optional[str] = None,
-        source_id: Optional[str] = None,
+        raw_key: str | None = None,
+        source_id: str | None = None,
         sender_limit: bool = True,
-        verdict: Optional[SenderVerdict] = None,
+        verdict: SenderVerdict | None = None,
     ) -> MailOutcome:
         """One inbound message. `raw_key`: where it is stored already (SES → S3).
         `sender_limit`: False when an operator reprocesses a quarantined mail.
@@ -164,9 +165,9 @@ class MailIntakeService:
             # routed and no association hears of it.
             over = OVER_UNVERIFIED_LIMIT if verdict.failed else OVER_SENDER_LIMIT
             return self._quarantine(raw_key, over, envelope_sender, verdict, raw=raw)
-        new = self._new_request(
-            mail, reading.extraction, raw_key, verdict
-        )  # read_mail extracts from every mail a person wrote
+        extraction = reading.extraction
+        assert extraction is not None, "read_mail extracts from every mail a person wrote"
+        new = self._new_request(mail, mail.from_address, extraction, raw_key, verdict)
         result = self.intake.accept(new, idempotency, None)
         if result.replayed:
             self._forget_duplicate(result.id, raw_key)
@@ -179,15 +180,15 @@ class MailIntakeService:
         self,
         raw_key: str,
         reason: str,
-        envelope_sender: Optional[str],
-        verdict: Optional[SenderVerdict],
+        envelope_sender: str | None,
+        verdict: SenderVerdict | None,
         raw: bytes = b"",
     ) -> MailOutcome:
         """Kept for an operator, with the verdict it was read with, if any (reprocessing hands
         it back: in AWS, SES's; the raw mail does not hold it), and the references `raw`
         names: the erasure of one of those records deletes it (Quarantine.erase_naming)."""
         now = self.clock.now()
-        record = {
+        record: dict[str, Any] = {
             "reason": reason,
             "raw_key": raw_key,
             "envelope_sender": envelope_sender or "",
@@ -200,7 +201,7 @@ class MailIntakeService:
         log.warning("inbound mail quarantined", extra={"why": reason.partition(":")[0]})
         return MailOutcome("quarantined", reason=reason)
 
-    def _as_reply(self, mail: InboundMail, raw_key: str, verdict: SenderVerdict) -> Optional[MailOutcome]:
+    def _as_reply(self, mail: InboundMail, raw_key: str, verdict: SenderVerdict) -> MailOutcome | None:
         """A reply carrying a reference, or answering one of our mails, joins that request."""
         references: list[str] = []
         for mid in (*mail.in_reply_to, *mail.references):
@@ -283,7 +284,9 @@ class MailIntakeService:
             self._sender_key(sender), day, self.settings.mail_intake_limit_per_day, (day + 1) * 86400
         )
 
-    def _new_request(self, mail: InboundMail, x: Extraction, raw_key: str, verdict: SenderVerdict) -> NewRequest:
+    def _new_request(
+        self, mail: InboundMail, sender: str, x: Extraction, raw_key: str, verdict: SenderVerdict
+    ) -> NewRequest:
         def accepted(found: Any) -> Any:
             return found.value if found is not None and found.confidence >= ACCEPT else None
 
@@ -318,7 +321,7 @@ class MailIntakeService:
             },
             # Never to a sender that failed verification: it would go to whoever was forged
             # (and it takes nothing from that address's budget).
-            acknowledge=not verdict.failed and self._ack_allowed(mail.from_address),
+            acknowledge=not verdict.failed and self._ack_allowed(sender),
             triage_reason=UNVERIFIED_SENDER if verdict.failed else SEVERAL_YOUTHS if x.several_youths else None,
             notes=_verdict_notes(verdict),
         )
@@ -337,7 +340,7 @@ def references_named(raw: bytes) -> list[str]:
     return sorted(set(RECORD_REFERENCE_IN_TEXT.findall(raw.decode("latin-1").upper())))
 
 
-def read_mail(raw: bytes, envelope_sender: Optional[str], limits: Limits, trusted_authserv_id: str = "") -> MailReading:
+def read_mail(raw: bytes, envelope_sender: str | None, limits: Limits, trusted_authserv_id: str = "") -> MailReading:
     """Everything intake reads from a mail's content, with no I/O: parsed (with its
     attached documents), the sender's verdict in the `Authentication-Results` header of
     `trusted_authserv_id`, then what a person's mail says of the youth, or the bounce a
@@ -375,7 +378,7 @@ def warm_up(limits: Limits) -> None:
     read_mail(WARM_UP_MAIL, None, limits)
 
 
-# -- the console's quarantine (issue 12) ---------------------------------------------------
+# -- the console's quarantine (docs/console.md) --------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -427,7 +430,7 @@ class Quarantine:
         items = self.store.list_quarantine(self.clock.now().epoch, QUARANTINE_PAGE)
         return [{**i, "key": quarantine_key(i)} for i in items]
 
-    def _record(self, key: str) -> Optional[dict[str, Any]]:
+    def _record(self, key: str) -> dict[str, Any] | None:
         try:
             sort_key = base64.urlsafe_b64decode(key[:200] + "=" * (-len(key[:200]) % 4)).decode()
         except (ValueError, UnicodeDecodeError):
@@ -435,9 +438,10 @@ class Quarantine:
         at, sep, qid = sort_key.rpartition("#")
         if not sep or not re.fullmatch(r"[0-9a-f]{32}", qid):
             return None
-        return self.store.quarantined(f"{at}#{qid}", self.clock.now().epoch)
+        found: dict[str, Any] | None = self.store.quarantined(f"{at}#{qid}", self.clock.now().epoch)
+        return found
 
-    def read(self, key: str) -> Optional[QuarantinedMail]:
+    def read(self, key: str) -> QuarantinedMail | None:
         record = self._record(key)
         if record is None:
             return None
@@ -457,7 +461,7 @@ class Quarantine:
             len(raw),
         )
 
-    def reprocess(self, key: str, operator: str) -> Optional[MailOutcome]:
+    def reprocess(self, key: str, operator: str) -> MailOutcome | None:
         """Ingest the raw mail again, past the per-sender limit: an operator vouches for
         it. The quarantine item goes (a new one is made if it fails again)."""
         record = self._record(key)
@@ -521,6 +525,6 @@ def _readable(raw: bytes) -> tuple[list[tuple[str, str]], str, bool]:
         text = part.get_content() if part is not None else ""
         if not isinstance(text, str):
             text = ""
-    except Exception:  # the mail is in quarantine because it is broken: show its start as text
+    except Exception:  # noqa: BLE001 - the mail is in quarantine because it is broken: show its start as text
         headers, text, is_html = [], raw[:SHOWN_TEXT_MAX].decode("utf-8", "replace"), False
     return headers, text[:SHOWN_TEXT_MAX], is_html and bool(text)

@@ -1,4 +1,4 @@
-"""The mails the service writes, composed from a stored request (contract sections 7, 9).
+"""The mails the service writes, composed from a stored request (docs/contract.md §7, §9).
 
 Rendered before the transaction that stores them in the outbox: what is committed is
 exactly what will be sent, however late the sweeper sends it.
@@ -7,12 +7,14 @@ exactly what will be sent, however late the sweeper sends it.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from ..config import Settings
 from ..domain.mail_headers import clean_msg_id, header_text
 from ..domain.models import Association
 from ..domain.request import MailIntent, Request
+from ..domain.routed_record import RoutedRecord
 from ..domain.text import redact_contacts
 from ..domain.vocabulary import Channel, Need, Public, Situation, StructureType
 from .ports import Assignment, OutgoingMail
@@ -20,12 +22,12 @@ from .ports import Assignment, OutgoingMail
 RenderMail = Callable[[str, dict[str, Any]], tuple[str, str, str]]
 
 
-def message_id_for(mail_id: str, reference: Optional[str], domain: str) -> str:
+def message_id_for(mail_id: str, reference: str | None, domain: str) -> str:
     """Our Message-IDs carry the reference: a reply's In-Reply-To finds its request."""
     return f"<{mail_id}.{reference}@{domain}>" if reference else f"<{mail_id}@{domain}>"
 
 
-def structure_label(referent: Optional[dict[str, Any]]) -> Optional[str]:
+def structure_label(referent: dict[str, Any] | None) -> str | None:
     if not referent or not referent.get("structure_type"):
         return None
     return StructureType(referent["structure_type"]).label
@@ -48,7 +50,7 @@ def request_facts(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _departement_only(place: dict[str, Any]) -> Optional[str]:
+def _departement_only(place: dict[str, Any]) -> str | None:
     """A place known only to its département (mail intake): "Seine-Saint-Denis (93)"."""
     from ..domain.territory import departement_name
 
@@ -56,10 +58,11 @@ def _departement_only(place: dict[str, Any]) -> Optional[str]:
     return f"{departement_name(code)} ({code})" if code and not place.get("postal_code") else None
 
 
-def requester_address(request: dict[str, Any]) -> Optional[str]:
+def requester_address(request: dict[str, Any]) -> str | None:
     """Who hears from us about a request: the referent who asked, else the youth."""
     referent = request.get("referent")
-    return referent.get("email") if referent else request["fields"].get("email")
+    address: str | None = referent.get("email") if referent else request["fields"].get("email")
+    return address
 
 
 def compose_mail(
@@ -68,11 +71,11 @@ def compose_mail(
     template: str,
     context: dict[str, Any],
     to: str,
-    record: Optional[dict[str, Any]],
+    record: dict[str, Any] | None,
     *,
     auto: str = "auto-generated",
-    reply_to: Optional[str] = None,
-    in_reply_to: Optional[str] = None,
+    reply_to: str | None = None,
+    in_reply_to: str | None = None,
 ) -> OutgoingMail:
     """One mail of the outbox, rendered now from `template` (subject, text and HTML), about
     `record` (a request or a sign-up: its reference in the Message-ID), or about none."""
@@ -96,69 +99,122 @@ def compose_mail(
     )
 
 
-class MailComposer:
+class RecordMails:
+    """The mails of one kind of routed record (a request, a volunteer's sign-up): to the
+    association it is routed to (with the answer link) and its reminder, the acceptance
+    and the acknowledgement to whoever submitted it. Rendered from the record's new state
+    when a transition asks (its kinds: the record's `MAILS`). A subclass holds what is the
+    kind's own: what an association may read before it accepts, the acknowledgement, and
+    what the acceptance adds."""
+
+    link_kind: ClassVar[str]  # the answer link's record kind (ports.Assignment)
+    acknowledgement_kind: ClassVar[str]
+
     def __init__(self, render_mail: RenderMail, settings: Settings, answer_url: Callable[[Assignment], str]):
         self.render_mail = render_mail
         self.settings = settings
         self.answer_url = answer_url
 
-    def _mail(
-        self,
-        template: str,
-        context: dict[str, Any],
-        to: str,
-        request: Optional[dict[str, Any]],
-        auto: str = "auto-generated",
-        reply_to: Optional[str] = None,
-        in_reply_to: Optional[str] = None,
-    ) -> OutgoingMail:
-        return compose_mail(
-            self.render_mail,
-            self.settings,
-            template,
-            context,
-            to,
-            request,
-            auto=auto,
-            reply_to=reply_to,
-            in_reply_to=in_reply_to,
-        )
+    # -- what each kind says ---------------------------------------------------------------
 
-    def render(self, intent: MailIntent, request: Request) -> OutgoingMail:
-        """The mail a transition asked for, rendered from the request's new state."""
-        record = request.to_record()
-        to = request.requester_address()
-        if intent.kind == "association_new_request" and intent.association:
-            return self.association_new_request(record, intent.association, intent.attempt)
-        if intent.kind == "association_reminder" and intent.association:
-            return self.association_reminder(record, intent.association, intent.attempt, intent.days_waiting)
-        if intent.kind == "requester_accepted" and intent.association and to:
-            return self.requester_accepted(record, intent.association, to)
-        if intent.kind == "acknowledgement" and to:
+    def facts(self, record: dict[str, Any]) -> dict[str, Any]:
+        """What an association may know of the record before it accepts: no contact detail."""
+        raise NotImplementedError
+
+    def acknowledgement(self, record: dict[str, Any], to: str) -> OutgoingMail:
+        raise NotImplementedError
+
+    def _accepted_context(self, record: dict[str, Any]) -> dict[str, Any]:
+        """What the acceptance says beyond the reference, the name and the association."""
+        return {}
+
+    def _reply_to(self) -> str | None:
+        """Where a reply to the acceptance goes (None: to no one in particular)."""
+        return None
+
+    # -- what every kind does alike --------------------------------------------------------
+
+    def _mail(
+        self, template: str, context: dict[str, Any], to: str, record: dict[str, Any] | None, **headers: Any
+    ) -> OutgoingMail:
+        """`headers`: compose_mail's `auto`, `reply_to` and `in_reply_to`."""
+        return compose_mail(self.render_mail, self.settings, template, context, to, record, **headers)
+
+    def render(self, intent: MailIntent, entity: RoutedRecord) -> OutgoingMail:
+        """The mail a transition asked for, rendered from the record's new state."""
+        record = entity.to_record()
+        to = entity.contact_address()
+        kinds, association = entity.MAILS, intent.association
+        if intent.kind == kinds.new and association:
+            return self._routed(kinds.new, record, association, intent.attempt)
+        if intent.kind == kinds.reminder and association:
+            return self._reminder(kinds.reminder, record, association, intent.attempt, intent.days_waiting)
+        if intent.kind == kinds.accepted and association and to:
+            return self._accepted(kinds.accepted, record, association, to)
+        if intent.kind == self.acknowledgement_kind and to:
             return self.acknowledgement(record, to)
         raise ValueError(f"no mail for {intent.kind}")
 
-    def association_new_request(self, request: dict[str, Any], association: Association, attempt: int) -> OutgoingMail:
-        # No contact detail of the youth or the referent: shown once the association accepts.
+    def _to_association(
+        self, template: str, record: dict[str, Any], association: Association, attempt: int, **context: Any
+    ) -> OutgoingMail:
+        """A mail to the association the record is routed to, with its answer link."""
+        context.update(
+            reference=record["reference"],
+            association_name=association.name,
+            answer_url=self.answer_url(Assignment(record["id"], association.id, attempt, kind=self.link_kind)),
+        )
+        return self._mail(template, context, association.emails[0], record)
+
+    def _routed(self, template: str, record: dict[str, Any], association: Association, attempt: int) -> OutgoingMail:
+        # No contact detail of whoever submitted: shown once the association accepts.
+        return self._to_association(template, record, association, attempt, **self.facts(record))
+
+    def _reminder(
+        self, template: str, record: dict[str, Any], association: Association, attempt: int, days_waiting: int
+    ) -> OutgoingMail:
+        reroute_in_days = max(self.settings.reroute_days - days_waiting, 1)
+        return self._to_association(
+            template, record, association, attempt, days_waiting=days_waiting, reroute_in_days=reroute_in_days
+        )
+
+    def _accepted(self, template: str, record: dict[str, Any], association: Association, to: str) -> OutgoingMail:
         context = {
-            **request_facts(request),
-            "reference": request["reference"],
+            **self._accepted_context(record),
+            "reference": record["reference"],
+            "first_name": record["fields"].get("first_name"),
             "association_name": association.name,
-            "answer_url": self.answer_url(Assignment(request["id"], association.id, attempt)),
+            "association_email": association.emails[0],
         }
-        return self._mail("association_new_request", context, association.emails[0], request)
+        return self._mail(template, context, to, record, reply_to=self._reply_to())
+
+
+class MailComposer(RecordMails):
+    """A request's mails, and the mails about no request (the console's, the directory's)."""
+
+    link_kind = "request"
+    acknowledgement_kind = "acknowledgement"
+
+    def facts(self, record: dict[str, Any]) -> dict[str, Any]:
+        return request_facts(record)
+
+    def _reply_to(self) -> str | None:
+        # Replies go to the intake address, where the reference in the subject threads them.
+        return self.settings.intake_addresses[0] if self.settings.intake_addresses else None
+
+    def _accepted_context(self, record: dict[str, Any]) -> dict[str, Any]:
+        return {"for_referent": record.get("referent") is not None}
+
+    def association_new_request(self, request: dict[str, Any], association: Association, attempt: int) -> OutgoingMail:
+        return self._routed(Request.MAILS.new, request, association, attempt)
 
     def association_reminder(
         self, request: dict[str, Any], association: Association, attempt: int, days_waiting: int
     ) -> OutgoingMail:
-        context = {
-            "reference": request["reference"],
-            "association_name": association.name,
-            "answer_url": self.answer_url(Assignment(request["id"], association.id, attempt)),
-            "days_waiting": days_waiting,
-            "reroute_in_days": max(self.settings.reroute_days - days_waiting, 1),
-        }
-        return self._mail("association_reminder", context, association.emails[0], request)
+        return self._reminder(Request.MAILS.reminder, request, association, attempt, days_waiting)
+
+    def requester_accepted(self, request: dict[str, Any], association: Association, to: str) -> OutgoingMail:
+        return self._accepted(Request.MAILS.accepted, request, association, to)
 
     def acknowledgement(self, request: dict[str, Any], to: str) -> OutgoingMail:
         referent = request.get("referent")
@@ -173,23 +229,18 @@ class MailComposer:
             else None,
             "routed": request.get("association") is not None,
         }
-        # Replies go to the intake address, where the reference in the subject threads them.
-        reply_to = self.settings.intake_addresses[0] if self.settings.intake_addresses else None
         inbound_id = (request.get("inbound") or {}).get("message_id")
         # An answer to a mail is "auto-replied" (RFC 3834) and threads under it.
         auto = "auto-replied" if request["channel"] == Channel.EMAIL.value else "auto-generated"
-        return self._mail("acknowledgement", context, to, request, auto, reply_to, inbound_id)
-
-    def requester_accepted(self, request: dict[str, Any], association: Association, to: str) -> OutgoingMail:
-        context = {
-            "reference": request["reference"],
-            "first_name": request["fields"].get("first_name"),
-            "for_referent": request.get("referent") is not None,
-            "association_name": association.name,
-            "association_email": association.emails[0],
-        }
-        reply_to = self.settings.intake_addresses[0] if self.settings.intake_addresses else None
-        return self._mail("requester_accepted", context, to, request, reply_to=reply_to)
+        return self._mail(
+            self.acknowledgement_kind,
+            context,
+            to,
+            request,
+            auto=auto,
+            reply_to=self._reply_to(),
+            in_reply_to=inbound_id,
+        )
 
     def console_sign_in(self, to: str, url: str, minutes: int) -> OutgoingMail:
         """An operator's one-time sign-in link: about no request."""

@@ -1,4 +1,4 @@
-"""Use cases of volunteer mentors (contract section 11), with the machinery of requests.
+"""Use cases of volunteer mentors (docs/contract.md §11), with the machinery of requests.
 
 - `MentorService.sign_up`: route under mentor v1, then ONE transaction (the sign-up, its
   reference, timeline, mails, idempotency record, per-IP counter and the association's
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Optional
+from typing import Any
 
 from ..domain.change import Moment
 from ..domain.mentor import MentorChange, MentorSignup, new_mentor_reference
@@ -55,8 +56,8 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         self,
         submission: MentorSubmission,
         channel: str,
-        idempotency: Optional[Idempotency] = None,
-        rate_key: Optional[str] = None,
+        idempotency: Idempotency | None = None,
+        rate_key: str | None = None,
     ) -> IntakeResult:
         """Route and store a sign-up in one transaction; its mails wait in the outbox."""
         if idempotency:
@@ -85,27 +86,18 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             change = received.record.first_routing(decision, self._association(decision.association_id), at)
             write = self._write(change, at, idempotency, rate_key)
             self.mentors.commit_signup(write)
-            return self._result(write.signup, tuple(m.id for m in write.mails))
+            return IntakeResult.of_record(write.signup, tuple(m.id for m in write.mails))
 
         result = commit_submission(
             lambda: self._with_retries(attempt, received.new_reference_if_taken), self.mentors, idempotency, at.epoch
         )
         if result.replayed:
             return result
-        # Reference and outcome only: nothing personal in the log.
-        log.info(
-            "mentor sign-up received",
-            extra={
-                "reference": result.reference,
-                "channel": channel,
-                "status": result.status,
-                "association": (result.association or {}).get("id"),
-            },
-        )
+        result.log_received(log, "mentor sign-up received", channel)
         return result
 
     def _write(
-        self, change: MentorChange, at: Moment, idempotency: Optional[Idempotency], rate_key: Optional[str]
+        self, change: MentorChange, at: Moment, idempotency: Idempotency | None, rate_key: str | None
     ) -> MentorWrite:
         signup = change.after
         write = MentorWrite(
@@ -118,12 +110,9 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             capacity_of=capacity_taken(change),
             at=at.epoch,
         )
-        hold_guards(write, idempotency, rate_key, self._result(write.signup).as_response(), at.epoch, self.settings)
+        response = IntakeResult.of_record(write.signup).as_response()
+        hold_guards(write, idempotency, rate_key, response, at.epoch, self.settings)
         return write
-
-    @staticmethod
-    def _result(record: dict[str, Any], mail_ids: tuple[str, ...] = ()) -> IntakeResult:
-        return IntakeResult(record["id"], record["reference"], record["status"], record["association"], mail_ids)
 
     # -- routing -----------------------------------------------------------------------
 
@@ -145,7 +134,7 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         if assignment.kind != "mentor":
             raise InvalidLink("invalid")
 
-    def _read(self, record_id: str, now: int) -> Optional[dict[str, Any]]:
+    def _read(self, record_id: str, now: int) -> dict[str, Any] | None:
         return self.mentors.get_signup(record_id, now)
 
     def _from_record(self, record: dict[str, Any]) -> MentorSignup:
@@ -160,7 +149,7 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
 
     def _decide(
         self, entity: MentorSignup, load: dict[str, int], excluded: tuple[str, ...]
-    ) -> tuple[MentorRoutingDecision, Optional[Association]]:
+    ) -> tuple[MentorRoutingDecision, Association | None]:
         """Mentor v1 on the mentor load counters."""
         decision = self._route(entity, load, excluded)
         return decision, self._association(decision.association_id)
@@ -196,17 +185,17 @@ class MentorQueries:
     mentors: MentorStore
     clock: Clock
 
-    def get(self, id_or_reference: str) -> Optional[dict[str, Any]]:
+    def get(self, id_or_reference: str) -> dict[str, Any] | None:
         stored = self.mentors.get_signup(id_or_reference.strip(), self.clock.now().epoch)
         return signup_view(stored) if stored else None
 
     def list(
         self,
-        status: Optional[str] = None,
-        association: Optional[str] = None,
+        status: str | None = None,
+        association: str | None = None,
         limit: int = 50,
-        cursor: Optional[str] = None,
-    ) -> tuple[list[dict[str, Any]], Optional[str]]:
+        cursor: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """A page, newest first, with the next page's cursor (None on the last)."""
         return read_page(
             lambda: self.mentors.list_signups(self.clock.now().epoch, status, association, limit, cursor), signup_view

@@ -28,8 +28,9 @@ and lists it for the operators (`GET /api/v1/admin/outbox?state=failed`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Any
 
 from ..domain.mail_headers import UnsendableMail
 from .clock import Clock
@@ -94,7 +95,7 @@ class OutboxService:
             except MailOutcomeUnknown as exc:
                 self._reconcile(mail, now, str(exc) or type(exc).__name__, report)
                 continue
-            except Exception as exc:  # MailNotSent, or any other failure before the mail left
+            except Exception as exc:  # noqa: BLE001 - MailNotSent, or any other failure before the mail left
                 self._retry_later(mail, now, exc)
                 report.failed += 1
                 continue
@@ -115,7 +116,7 @@ class OutboxService:
 
     def _reconcile(self, mail: OutgoingMail, now: int, why: str, report: SweepReport) -> None:
         """An attempt whose outcome is unknown: ask the sender; never send blindly again."""
-        delivered: Optional[bool] = None
+        delivered: bool | None = None
         ask = getattr(self.sender, "delivered", None)
         if ask is not None:
             delivered = ask(mail)
@@ -151,7 +152,7 @@ class OutboxService:
             if self.requests.append_event(request["id"], event, len(request["events"]), request["expires_at"]):
                 return
 
-    def failed_mails(self, limit: int = 100) -> list[dict]:
+    def failed_mails(self, limit: int = 100) -> list[dict[str, Any]]:
         """Mails given up, newest first, for an operator."""
         return self.store.failed_mails(self.clock.now().epoch, limit)
 

@@ -6,9 +6,10 @@ differ in the adapters `bootstrap` wires, never in the use cases.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Optional, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..domain.models import Association
 from ..domain.request import Event
@@ -47,11 +48,11 @@ class OutgoingMail:
     text: str
     html: str
     auto_submitted: str = "auto-generated"
-    request_id: Optional[str] = None
+    request_id: str | None = None
     kind: str = ""
     attempts: int = 0  # failed sends so far
-    reply_to: Optional[str] = None
-    in_reply_to: Optional[str] = None  # the inbound mail an acknowledgement answers
+    reply_to: str | None = None
+    in_reply_to: str | None = None  # the inbound mail an acknowledgement answers
 
 
 @dataclass(frozen=True)
@@ -93,25 +94,25 @@ class SubmissionGuards:
     transaction: the idempotency record (its key, what the key must come with again, the
     answer to replay) and the per-IP counter of the window (services.intake.hold_guards)."""
 
-    idempotency_key: Optional[str] = None
-    idempotency_fingerprint: Optional[str] = None
-    idempotency_response: Optional[dict[str, Any]] = None
+    idempotency_key: str | None = None
+    idempotency_fingerprint: str | None = None
+    idempotency_response: dict[str, Any] | None = None
     idempotency_expires_at: int = 0
-    rate_key: Optional[str] = None
+    rate_key: str | None = None
     rate_limit: int = 0
     rate_expires_at: int = 0
 
 
 @dataclass
 class IntakeWrite(SubmissionGuards):
-    """Everything one intake writes, committed in a single transaction (contract 7)."""
+    """Everything one intake writes, committed in a single transaction (docs/contract.md §7)."""
 
     request: dict[str, Any]  # id, reference, status, association_id, created_at, ...
     events: list[Event]
     mails: list[OutgoingMail]
     expires_at: int
     mail_expires_at: int
-    capacity_of: Optional[tuple[str, Optional[int]]] = None  # (association id, capacity)
+    capacity_of: tuple[str, int | None] | None = None  # (association id, capacity)
     # When it is written: an idempotency record expired by then (TTL deletion lags) no
     # longer holds its key, so the key makes a new request, as its retention promises.
     at: int = 0
@@ -128,11 +129,11 @@ class Transition:
     mails: list[OutgoingMail]
     expires_at: int
     mail_expires_at: int
-    load_changes: list[tuple[str, int, Optional[int]]] = field(default_factory=list)  # (association, +1/-1, capacity)
+    load_changes: list[tuple[str, int, int | None]] = field(default_factory=list)  # (association, +1/-1, capacity)
     event_seq: int = 0  # rank of the first new event in the timeline
     # When the association now answering was given the request (epoch): its time to answer
     # for the statistics, since a decline may route it again in the same change.
-    assigned_before: Optional[int] = None
+    assigned_before: int | None = None
 
 
 class Refusal(str, Enum):
@@ -170,11 +171,11 @@ class RequestStore(Protocol):
 
     def commit_intake(self, write: IntakeWrite) -> None: ...
     def commit_transition(self, transition: Transition) -> None: ...
-    def idempotency(self, key: str, now: int) -> Optional[StoredIdempotency]: ...
-    def get_request(self, id_or_reference: str, now: int) -> Optional[dict[str, Any]]: ...
+    def idempotency(self, key: str, now: int) -> StoredIdempotency | None: ...
+    def get_request(self, id_or_reference: str, now: int) -> dict[str, Any] | None: ...
     def list_requests(
-        self, now: int, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]
-    ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
+        self, now: int, status: str | None, association: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]: ...
     def routed_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]: ...
     def append_event(self, request_id: str, event: Event, seq: int, expires_at: int) -> bool: ...
 
@@ -216,10 +217,10 @@ class MailReading:
     bounce of one of our mails, that bounce, and what the trusted relay's
     `Authentication-Results` header says of the sender (None: no such header)."""
 
-    mail: "InboundMail"
-    extraction: Optional["Extraction"]
-    bounce: Optional["Bounce"] = None
-    verdict: Optional["SenderVerdict"] = None
+    mail: InboundMail
+    extraction: Extraction | None
+    bounce: Bounce | None = None
+    verdict: SenderVerdict | None = None
 
 
 class MailOverBudget(Exception):
@@ -237,7 +238,7 @@ class MailReader(Protocol):
     that cannot be used and MailOverBudget for mail whose reading was stopped; nothing the
     libraries print reaches this process's output."""
 
-    def read(self, raw: bytes, envelope_sender: Optional[str]) -> MailReading: ...
+    def read(self, raw: bytes, envelope_sender: str | None) -> MailReading: ...
 
 
 class AnswerLinks(Protocol):
@@ -260,26 +261,26 @@ class InvalidLink(Exception):
 class OutboxStore(Protocol):
     # pending -> sending (the attempt is recorded before the send) -> sent | pending (a
     # sure failure, with a later due time) | failed (given up, or outcome unknown).
-    def claim_mail(self, mail_id: str, now: int, lease_seconds: int) -> Optional[ClaimedMail]: ...
-    def mark_sent(self, mail_id: str, now: int, provider_message_id: Optional[str] = None) -> None: ...
+    def claim_mail(self, mail_id: str, now: int, lease_seconds: int) -> ClaimedMail | None: ...
+    def mark_sent(self, mail_id: str, now: int, provider_message_id: str | None = None) -> None: ...
     def mark_failed(self, mail_id: str, now: int, retry_at: int, error: str) -> None: ...
     def mark_failed_permanently(self, mail_id: str, now: int, error: str) -> None: ...
     def failed_mails(self, now: int, limit: int) -> list[dict[str, Any]]: ...
     def due_mails(self, now: int, limit: int) -> list[str]: ...
-    def mail_state(self, mail_id: str) -> Optional[dict[str, Any]]: ...
+    def mail_state(self, mail_id: str) -> dict[str, Any] | None: ...
     # Its record was erased (GDPR art. 17): the stored body scrubbed (domain.erasure.scrubbed_mail_body),
     # off the sweeper's and operators' lists, `cancelled` if not sent; the state it was in.
-    def erase_mail(self, mail_id: str, now: int) -> Optional[str]: ...
+    def erase_mail(self, mail_id: str, now: int) -> str | None: ...
 
 
 class MailSender(Protocol):
-    def send(self, mail: OutgoingMail, sender: str) -> Optional[str]:
+    def send(self, mail: OutgoingMail, sender: str) -> str | None:
         """Sends; returns the provider's message id, if any. Raises MailNotSent when the
         mail surely did not leave, MailOutcomeUnknown when it may have, UnsendableMail
         when it never can."""
         ...
 
-    def delivered(self, mail: OutgoingMail) -> Optional[bool]:
+    def delivered(self, mail: OutgoingMail) -> bool | None:
         """After an unknown outcome: True if it went out, False if it surely did not,
         None if this sender cannot tell (SES)."""
         ...
@@ -305,11 +306,11 @@ class DirectoryVersion:
     changes: tuple[dict[str, Any], ...]  # domain.directory_changes.diff against the directory it replaced
     changes_total: int  # `changes` keeps at most MAX_STORED_CHANGES of them
     count: int  # associations in it
-    restored_from: Optional[int] = None
-    entries: Optional[tuple[dict[str, Any], ...]] = None  # the whole directory; None in lists
+    restored_from: int | None = None
+    entries: tuple[dict[str, Any], ...] | None = None  # the whole directory; None in lists
     # The author's role when saved (domain.operators.Role's value; the admin token's and
     # the seed's: "admin"); None for versions saved before roles were recorded.
-    role: Optional[str] = None
+    role: str | None = None
 
 
 class DirectoryHistoryStore(Protocol):
@@ -325,8 +326,8 @@ class DirectoryHistoryStore(Protocol):
         mails: Sequence[OutgoingMail] = (),
         mail_expires_at: int = 0,
     ) -> None: ...
-    def versions(self, limit: int, before: Optional[int] = None) -> list[DirectoryVersion]: ...
-    def version(self, number: int) -> Optional[DirectoryVersion]: ...
+    def versions(self, limit: int, before: int | None = None) -> list[DirectoryVersion]: ...
+    def version(self, number: int) -> DirectoryVersion | None: ...
 
 
 class FlagClearing(Protocol):
@@ -335,7 +336,7 @@ class FlagClearing(Protocol):
     def clear_flag(self, association_id: str, address: str) -> bool: ...
 
 
-# -- the console's statistics, exports and quarantine (issue 12) ---------------------------
+# -- the console's statistics, exports and quarantine (docs/console.md) --------------------
 
 
 class StatsStore(Protocol):
@@ -351,7 +352,7 @@ class StatsStore(Protocol):
         ...
 
 
-# -- the console's queue and request page (issue 12) --------------------------------------
+# -- the console's queue and request page (docs/console.md) -------------------------------
 
 
 class ErasableStore(Protocol):
@@ -364,7 +365,7 @@ class ErasableStore(Protocol):
     StorageUnavailable). `scrub_timeline`: such events rewritten alone (a second erasure).
     `record_mail_ids`: the outbox mails written with the record's transactions."""
 
-    def get_record(self, id_or_reference: str, now: int) -> Optional[dict[str, Any]]: ...
+    def get_record(self, id_or_reference: str, now: int) -> dict[str, Any] | None: ...
     def erase_record(self, transition: Any, timeline: list[dict[str, Any]]) -> None: ...
     def scrub_timeline(self, record_id: str, timeline: list[dict[str, Any]], expires_at: int) -> None: ...
     def record_mail_ids(self, record_id: str, now: int) -> list[str]: ...
@@ -382,16 +383,16 @@ class QueueStore(ErasableStore, Protocol):
     def queue_page(
         self,
         now: int,
-        status: Optional[str],
-        association: Optional[str],
-        created_from: Optional[str],
-        created_to: Optional[str],
+        status: str | None,
+        association: str | None,
+        created_from: str | None,
+        created_to: str | None,
         limit: int,
-        cursor: Optional[str],
-    ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
+        cursor: str | None,
+    ) -> tuple[list[dict[str, Any]], str | None]: ...
 
 
-# -- volunteer mentors (contract section 11) ------------------------------------------------
+# -- volunteer mentors (docs/contract.md §11) ------------------------------------------------
 
 
 @dataclass
@@ -404,7 +405,7 @@ class MentorWrite(SubmissionGuards):
     expires_at: int  # the sign-up's personal data (MENTOR_RETENTION_DAYS unless accepted)
     keep_until: int  # its reference and timeline: the longest it may live once accepted
     mail_expires_at: int
-    capacity_of: Optional[tuple[str, Optional[int]]] = None  # (association id, mentor capacity)
+    capacity_of: tuple[str, int | None] | None = None  # (association id, mentor capacity)
     at: int = 0
 
 
@@ -420,12 +421,12 @@ class MentorTransition:
     expires_at: int  # the sign-up's (new) expiry: accepting moves it
     keep_until: int  # of the new timeline events
     mail_expires_at: int
-    load_changes: list[tuple[str, int, Optional[int]]] = field(default_factory=list)  # mentor load counters
+    load_changes: list[tuple[str, int, int | None]] = field(default_factory=list)  # mentor load counters
     event_seq: int = 0
-    from_expires_at: Optional[int] = None  # the expiry it was read with (its status counter's); None: unchanged
+    from_expires_at: int | None = None  # the expiry it was read with (its status counter's); None: unchanged
     # When the association now answering was given the sign-up (epoch): its time to answer
     # for the statistics, since a decline may route it again in the same change (Transition's).
-    assigned_before: Optional[int] = None
+    assigned_before: int | None = None
 
 
 class MentorStore(Protocol):
@@ -435,11 +436,11 @@ class MentorStore(Protocol):
 
     def commit_signup(self, write: MentorWrite) -> None: ...
     def commit_mentor_transition(self, transition: MentorTransition) -> None: ...
-    def idempotency(self, key: str, now: int) -> Optional[StoredIdempotency]: ...
-    def get_signup(self, id_or_reference: str, now: int) -> Optional[dict[str, Any]]: ...
+    def idempotency(self, key: str, now: int) -> StoredIdempotency | None: ...
+    def get_signup(self, id_or_reference: str, now: int) -> dict[str, Any] | None: ...
     def list_signups(
-        self, now: int, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]
-    ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
+        self, now: int, status: str | None, association: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]: ...
     def count_signups(self, now: int) -> dict[str, int]: ...
     def signups_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]: ...
     def mentor_load(self) -> dict[str, int]: ...
@@ -449,13 +450,13 @@ class MentorStore(Protocol):
     def queue_page(
         self,
         now: int,
-        status: Optional[str],
-        association: Optional[str],
-        created_from: Optional[str],
-        created_to: Optional[str],
+        status: str | None,
+        association: str | None,
+        created_from: str | None,
+        created_to: str | None,
         limit: int,
-        cursor: Optional[str],
-    ) -> tuple[list[dict[str, Any]], Optional[str]]: ...
+        cursor: str | None,
+    ) -> tuple[list[dict[str, Any]], str | None]: ...
     def daily_counts(self, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]: ...
     def association_counts(self, first_day: str, last_day: str) -> list[tuple[str, str, dict[str, int]]]: ...
 
@@ -464,7 +465,7 @@ class QuarantineStore(Protocol):
     """What the console reads and removes of the quarantine, and the replies the daily
     digest lists (MailLogStore's stores implement it)."""
 
-    def quarantined(self, key: str, now: int) -> Optional[dict[str, Any]]: ...
+    def quarantined(self, key: str, now: int) -> dict[str, Any] | None: ...
     def delete_quarantined(self, key: str) -> bool: ...
     # The quarantined mails whose headers or text name `reference` (their `references`),
     # expired ones too (TTL deletion lags): what an erasure of that record deletes.
@@ -483,5 +484,5 @@ class RecountStore(Protocol):
     def replace_status_counts(self, counts: dict[tuple[str, str], tuple[int, int]]) -> None: ...
     # The aggregates of the days in [first_day, last_day]; the other days are left as they are.
     def replace_aggregates(
-        self, first_day: str, last_day: str, counts: dict[tuple[str, Optional[str]], dict[str, int]]
+        self, first_day: str, last_day: str, counts: dict[tuple[str, str | None], dict[str, int]]
     ) -> None: ...

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .clock import Clock
 from .ports import MailLogStore, RequestStore
@@ -47,14 +49,14 @@ def request_view(stored: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def _place_view(place: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
-    """The stored place with the contract's names (section 6): commune, departement, region."""
+def _place_view(place: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored place with the names of docs/contract.md §6: commune, departement, region."""
     if not place:
         return None
     return {"commune": place.get("commune_code"), **place}
 
 
-Page = tuple[list[dict[str, Any]], Optional[str]]
+Page = tuple[list[dict[str, Any]], str | None]
 
 
 def read_page(read: Callable[[], Page], view: Callable[[dict[str, Any]], dict[str, Any]]) -> Page:
@@ -70,17 +72,17 @@ class RequestQueries:
     mail_log: MailLogStore
     clock: Clock
 
-    def get(self, id_or_reference: str) -> Optional[dict[str, Any]]:
+    def get(self, id_or_reference: str) -> dict[str, Any] | None:
         stored = self.requests.get_request(id_or_reference.strip(), self.clock.now().epoch)
         return request_view(stored) if stored else None
 
-    def list(self, status: Optional[str], association: Optional[str], limit: int, cursor: Optional[str]) -> Page:
+    def list(self, status: str | None, association: str | None, limit: int, cursor: str | None) -> Page:
         return read_page(
             lambda: self.requests.list_requests(self.clock.now().epoch, status, association, limit, cursor),
             request_view,
         )
 
-    def quarantined(self, limit: int) -> list[dict[str, Any]]:
+    def quarantined(self, limit: int) -> builtins.list[dict[str, Any]]:  # `list` here is the method above
         """Inbound mail that could not be parsed, newest first, with the reason and where
         the raw mail is kept."""
         return self.mail_log.list_quarantine(self.clock.now().epoch, limit)

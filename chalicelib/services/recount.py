@@ -18,7 +18,6 @@ are. The window starts at the oldest stored request's creation day unless told.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 from ..domain.paris_time import paris_day
 from ..domain.statistics import Counts, add_counts, replay_counts
@@ -30,8 +29,8 @@ from .ports import RecountStore
 class RecountReport:
     requests: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
-    first_day: Optional[str] = None  # the window of days whose aggregates were replaced
-    last_day: Optional[str] = None
+    first_day: str | None = None  # the window of days whose aggregates were replaced
+    last_day: str | None = None
     days: int = 0  # days with any aggregate in the window
 
 
@@ -40,7 +39,7 @@ class RecountService:
         self.store = store
         self.clock = clock
 
-    def recount(self, since: Optional[str] = None) -> RecountReport:
+    def recount(self, since: str | None = None) -> RecountReport:
         """`since`: the first Paris day (YYYY-MM-DD) whose aggregates are replaced;
         default: the oldest stored request's creation day."""
         now = self.clock.now().epoch

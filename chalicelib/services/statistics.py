@@ -1,4 +1,4 @@
-"""Use case: the console's statistics (contract section 10, issue 12).
+"""Use case: the console's statistics (docs/contract.md §10).
 
 Everything is read from the daily aggregates the requests' transactions keep
 (domain/statistics.py, StatsStore): two Queries of a range of days, whatever the number
@@ -7,7 +7,8 @@ of requests. The period is the last 4, 12 or 52 weeks, the current week included
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..domain.digits import whole_number
 from ..domain.paris_time import paris_day

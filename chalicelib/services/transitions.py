@@ -8,7 +8,8 @@ both kinds of record: when it happens, the record as stored, the transaction's f
 
 from __future__ import annotations
 
-from typing import Any, Callable, Union
+from collections.abc import Callable
+from typing import Any
 
 from ..config import Settings
 from ..domain.change import MailIntent, Moment
@@ -25,7 +26,7 @@ def moment_now(clock: Clock) -> Moment:
     return Moment(now.epoch, now.iso)
 
 
-def stored_record(entity: Union[Request, MentorSignup]) -> dict[str, Any]:
+def stored_record(entity: Request | MentorSignup) -> dict[str, Any]:
     """The record as the store writes it: its timeline and expiry are written apart."""
     record = entity.to_record()
     record.pop("events"), record.pop("expires_at")

@@ -3,20 +3,23 @@ accept or decline posted from it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
 from ..config import Settings
 from ..domain.paris_time import french_date, french_long_date
 from ..domain.request import Request as StoredRequest
+from ..domain.routed_record import RoutedRecord
 from ..domain.submission import FieldError
-from ..services.answers import DECLINE_REASONS, AnswerView, InvalidAnswer, UnknownRequest
+from ..services.answering import AnswerPageState
+from ..services.answers import DECLINE_REASONS, InvalidAnswer, UnknownRequest
 from ..services.mails import request_facts, structure_label
 from ..services.ports import AnswerLinks, InvalidLink
 from . import forms, security
-from .parsing import MAX_FORM_BYTES, BodyRefused
+from .parsing import MAX_FORM_BYTES, BodyRefused, body_bytes
 from .responses import error_page, page
 
 if TYPE_CHECKING:
@@ -62,13 +65,48 @@ def contact_details(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AnswerPageKind:
+    """What one kind of record's answer page shows of its own: its template and title,
+    what the association may read before it accepts (under the template's name
+    `facts_name`), the contact shown once it has accepted, and the record's class (its
+    answer deadline)."""
+
+    template: str
+    title: str  # before the reference: "Demande de mentorat SQ-..."
+    facts_name: str
+    facts: Callable[[dict[str, Any]], dict[str, Any]]
+    contact: Callable[[dict[str, Any]], dict[str, Any]]
+    record_type: type[RoutedRecord]
+
+
+REQUEST_ANSWER_PAGE = AnswerPageKind(
+    template="answer",
+    title="Demande de mentorat",
+    facts_name="request",
+    facts=request_facts,
+    contact=contact_details,
+    record_type=StoredRequest,
+)
+
+
+def answer_page_kind(kind: str) -> AnswerPageKind:
+    """The page of a link's record kind (ports.Assignment): a volunteer's sign-up's is
+    imported when first needed (web/mentor_answer_pages.py)."""
+    if kind == "mentor":
+        from .mentor_answer_pages import MENTOR_ANSWER_PAGE
+
+        return MENTOR_ANSWER_PAGE
+    return REQUEST_ANSWER_PAGE
+
+
+@dataclass(frozen=True, kw_only=True)
 class AnswerPages:
     settings: Settings
     answers: AnswerService
     links: AnswerLinks  # the CSRF token bound to each link
     # A link naming a volunteer's sign-up (its assignment's kind "mentor") is answered by
     # this use case, on its own page (web/mentor_answer_pages.py).
-    mentors: Optional[MentorService] = None
+    mentors: MentorService | None = None
 
     def _for(self, token: str) -> Any:
         """The use case a link's record belongs to. A link that does not read at all goes
@@ -79,28 +117,44 @@ class AnswerPages:
             return self.answers
         return self.mentors if kind == "mentor" and self.mentors is not None else self.answers
 
-    def _render(self, view: Any, token: str, errors: Optional[list[FieldError]] = None, status: int = 200) -> Response:
-        if isinstance(view, AnswerView):
-            return self._answer(view, token, errors, status)
-        from .mentor_answer_pages import mentor_answer_page
+    def _render(
+        self, view: AnswerPageState, token: str, errors: list[FieldError] | None = None, status: int = 200
+    ) -> Response:
+        kind = answer_page_kind(view.assignment.kind)
+        record = view.record
+        deadline = kind.record_type.from_record(record).answer_deadline(self.settings.reroute_days)
+        return page(
+            self.settings,
+            kind.template,
+            status,
+            page_title=("Erreur : " if errors else "") + f"{kind.title} {record['reference']}",
+            association_name=view.association.name if view.association else "votre association",
+            reference=record["reference"],
+            state=view.state,
+            just_done=view.just_done,
+            contact=kind.contact(record) if view.state == "accepted" else None,
+            action=f"/reponse/{token}",
+            csrf=self.links.csrf_for(token),
+            answer_by=french_long_date(deadline) if view.state == "open" and deadline is not None else None,
+            decline_reasons=list(DECLINE_REASONS),
+            errors=errors or [],
+            **{kind.facts_name: {**kind.facts(record), "received_at": french_date(record["created_at"])}},
+        )
 
-        return mentor_answer_page(self.settings, self.links, view, token, errors, status)
-
-    def _link_error(self, why: str) -> Response:
-        status, heading, message = LINK_ERRORS[why]
+    def _link_error(self, bad: InvalidLink | UnknownRequest) -> Response:
+        """A link that is not valid, has expired, or names a record no longer there."""
+        status, heading, message = LINK_ERRORS[bad.why if isinstance(bad, InvalidLink) else "unknown"]
         return error_page(self.settings, status, heading, message)
 
     def show(self, token: str, request: Request) -> Response:
         try:
             view = self._for(token).view(token)
-        except InvalidLink as bad:
-            return self._link_error(bad.why)
-        except UnknownRequest:
-            return self._link_error("unknown")
+        except (InvalidLink, UnknownRequest) as bad:
+            return self._link_error(bad)
         return self._render(view, token)
 
     def post(self, token: str, request: Request) -> Response:
-        raw = request.raw_body or b""
+        raw = body_bytes(request)
         if len(raw) > MAX_FORM_BYTES:
             return error_page(self.settings, 413, "Envoi trop long", "Le texte envoyé est trop long.")
         try:
@@ -136,37 +190,9 @@ class AnswerPages:
                 view = answers.decline(token, values.get("reason"), values.get("comment"))
             else:
                 return error_page(self.settings, 400, "Réponse incomprise", "Choisissez « Accepter » ou « Refuser ».")
-        except InvalidLink as bad:
-            return self._link_error(bad.why)
-        except UnknownRequest:
-            return self._link_error("unknown")
+        except (InvalidLink, UnknownRequest) as bad:
+            return self._link_error(bad)
         except InvalidAnswer as wrong:
             view = answers.view(token)
             return self._render(view, token, [FieldError(field=wrong.field, message=wrong.message)], 422)
         return self._render(view, token)
-
-    def _answer(
-        self, view: AnswerView, token: str, errors: Optional[list[FieldError]] = None, status: int = 200
-    ) -> Response:
-        request = view.request
-        facts = {**request_facts(request), "received_at": french_date(request["created_at"])}
-        contact = contact_details(request) if view.state == "accepted" else None
-        name = view.association.name if view.association else "votre association"
-        deadline = StoredRequest.from_record(request).answer_deadline(self.settings.reroute_days)
-        return page(
-            self.settings,
-            "answer",
-            status,
-            page_title=("Erreur : " if errors else "") + f"Demande de mentorat {request['reference']}",
-            association_name=name,
-            reference=request["reference"],
-            state=view.state,
-            just_done=view.just_done,
-            request=facts,
-            contact=contact,
-            action=f"/reponse/{token}",
-            csrf=self.links.csrf_for(token),
-            answer_by=french_long_date(deadline) if view.state == "open" and deadline is not None else None,
-            decline_reasons=list(DECLINE_REASONS),
-            errors=errors or [],
-        )

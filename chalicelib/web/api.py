@@ -1,31 +1,31 @@
-"""The JSON API (contract section 4): submissions from partners, and the operators' reads
+"""The JSON API (docs/contract.md §4): submissions from partners, and the operators' reads
 and directory (admin token)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
-from ..config import Settings
 from ..domain.digits import whole_number
 from ..domain.models import ASSOCIATION_ID_PATTERN, NewRequest
-from ..domain.submission import parse_submission
+from ..domain.submission import Submission, parse_submission
 from ..domain.vocabulary import Channel, Status
 from ..services.directory import API_AUTHOR, InvalidDirectory
 from ..services.ports import InvalidCursor
 from ..services.queries import DEFAULT_PAGE, MAX_PAGE
-from .json_door import admin_refusal, json_submission
-from .parsing import MAX_DIRECTORY_BYTES, BodyRefused, parse_json
+from .json_door import RecordApi, admin_refusal
+from .parsing import MAX_DIRECTORY_BYTES, BodyRefused, body_bytes, parse_json, query_of
 from .responses import api_error, json_response
 
 if TYPE_CHECKING:
     from chalice.app import Request
 
     from ..services.directory import DirectoryService
-    from ..services.intake import IntakeService
+    from ..services.intake import Idempotency, IntakeResult, IntakeService
     from ..services.outbox import OutboxService
     from ..services.queries import RequestQueries
 
@@ -33,41 +33,34 @@ LISTED_AT_MOST = 100  # quarantined and failed mails: the newest, for an operato
 
 
 @dataclass(frozen=True, kw_only=True)
-class Api:
-    settings: Settings
+class Api(RecordApi):
+    """A request's doors (web/json_door.py: `submit`, `get_record`), and the operators'."""
+
     intake: IntakeService
     requests: RequestQueries
     directory: DirectoryService
     outbox: OutboxService
     healthy: Callable[[], bool]  # storage answers (the composition root knows how to ask)
+    missing = "no such request"
 
-    def submit(self, request: Request) -> Response:
-        return json_submission(
-            request,
-            self.settings,
-            lambda body: parse_submission(body, json=True),
-            lambda submission, idempotency, rate_key: self.intake.accept(
-                NewRequest.from_submission(submission, Channel.API), idempotency, rate_key
-            ),
-        )
+    def _parse(self, body: dict[str, Any]) -> Submission:
+        return parse_submission(body, json=True)
+
+    def _store(self, submission: Submission, idempotency: Idempotency | None, rate_key: str | None) -> IntakeResult:
+        return self.intake.accept(NewRequest.from_submission(submission, Channel.API), idempotency, rate_key)
+
+    def _find(self, id_or_reference: str) -> dict[str, Any] | None:
+        return self.requests.get(id_or_reference)
 
     # -- the operators' reads and the directory (admin token) ----------------------------
 
-    def _admin_only(self, request: Request) -> Optional[Response]:
+    def _admin_only(self, request: Request) -> Response | None:
         return admin_refusal(request, self.settings)
-
-    def get_request(self, request: Request, id_or_reference: str) -> Response:
-        if (denied := self._admin_only(request)) is not None:
-            return denied
-        found = self.requests.get(id_or_reference)
-        if found is None:
-            return api_error("id", "no such request", 404)
-        return json_response(found)
 
     def list_requests(self, request: Request) -> Response:
         if (denied := self._admin_only(request)) is not None:
             return denied
-        q = request.query_params or {}
+        q = query_of(request)
         status = q.get("status")
         if status is not None and status not in {s.value for s in Status}:
             return api_error("status", f"one of {[s.value for s in Status]}", 422)
@@ -90,7 +83,7 @@ class Api:
         if (denied := self._admin_only(request)) is not None:
             return denied
         try:
-            body = parse_json(request.raw_body or b"", MAX_DIRECTORY_BYTES)
+            body = parse_json(body_bytes(request), MAX_DIRECTORY_BYTES)
         except BodyRefused as refused:
             return json_response(refused.api_errors(), refused.status)
         if not isinstance(body, dict) or "associations" not in body:
@@ -118,7 +111,7 @@ class Api:
         """Mails given up (`?state=failed`, the only state listed), newest first."""
         if (denied := self._admin_only(request)) is not None:
             return denied
-        if (request.query_params or {}).get("state", "failed") != "failed":
+        if query_of(request).get("state", "failed") != "failed":
             return api_error("state", "only 'failed' is listed", 422)
         return json_response({"items": self.outbox.failed_mails(LISTED_AT_MOST)})
 

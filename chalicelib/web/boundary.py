@@ -21,7 +21,8 @@ import logging
 import re
 import traceback
 import uuid
-from typing import Any, Callable, Optional, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from chalice import Response
 
@@ -56,7 +57,7 @@ def _where(exc: BaseException) -> str:
     return " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames[-4:]))
 
 
-def failure_response(exc: BaseException, request: Any, settings: Optional[Settings] = None) -> Response:
+def failure_response(exc: BaseException, request: Any, settings: Settings | None = None) -> Response:
     from ..services.ports import StorageUnavailable
 
     cid = correlation_id(request)
@@ -108,14 +109,14 @@ def failure_page(status: int, cid: str) -> str:
             back_label="Revenir à l'accueil",
             correlation_id=cid,
         )
-    except Exception:  # the templates themselves are what failed: plain French still
+    except Exception:  # noqa: BLE001 - the templates themselves are what failed: plain French still
         return (
             f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{heading}</title></head>'
             f"<body><main><h1>{heading}</h1><p>{message}</p><p>Code de suivi : {cid}</p></main></body></html>"
         )
 
 
-def _page_headers(settings: Optional[Settings]) -> dict[str, str]:
+def _page_headers(settings: Settings | None) -> dict[str, str]:
     """The pages' headers; the defaults' when the failure came before the settings."""
     from . import security
 
@@ -137,7 +138,7 @@ class GuardedViews:
 
     def __getattr__(self, name: str) -> Callable[..., Response]:
         def call(*args: Any, **kwargs: Any) -> Response:
-            settings: Optional[Settings] = None
+            settings: Settings | None = None
             try:
                 views = self._make_views()
                 settings = views.settings
@@ -146,7 +147,7 @@ class GuardedViews:
                 if any(_CONTROL.search(str(v)) for vs in headers.values() for v in _listed(vs)):
                     raise UnsafeHeader()
                 return response
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure becomes a French page or body, never a trace
                 return failure_response(exc, self._request, settings)
 
         return call

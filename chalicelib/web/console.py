@@ -16,10 +16,11 @@ mailed link gets.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any, Callable, Concatenate, Mapping, Optional, ParamSpec, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from chalice import Response
 
@@ -28,7 +29,7 @@ from ..services.console_auth import SESSION_SECONDS, ConsoleAuth, ConsoleSession
 from ..services.ports import InvalidLink
 from ..services.rate_limit import RateLimited
 from . import forms, security
-from .parsing import MAX_FORM_BYTES, BodyRefused
+from .parsing import MAX_FORM_BYTES, BodyRefused, body_bytes, query_of
 from .responses import error_page, not_found_page, page, too_many
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def console_headers(settings: Settings) -> dict[str, str]:
 
 
 def console_page(
-    settings: Settings, name: str, session: Optional[ConsoleSession], status: int = 200, **context: Any
+    settings: Settings, name: str, session: ConsoleSession | None, status: int = 200, **context: Any
 ) -> Response:
     response = page(settings, f"console/{name}", status, session=session, **context)
     response.headers.update(console_headers(settings))
@@ -73,7 +74,7 @@ def invalid_page_link(settings: Settings, first_page: str) -> Response:
     return response
 
 
-def read_cookie(headers: Mapping[str, str], name: str = COOKIE) -> Optional[str]:
+def read_cookie(headers: Mapping[str, str], name: str = COOKIE) -> str | None:
     """The value of the cookie `name` in the request's Cookie header, if any.
 
     Each pair is read on its own: http.cookies drops a whole header when one pair is not
@@ -91,8 +92,8 @@ def read_cookie(headers: Mapping[str, str], name: str = COOKIE) -> Optional[str]
     return None
 
 
-def redirect(location: str, cookie: Optional[str] = None) -> Response:
-    headers = {"Location": location, "Cache-Control": "no-store"}
+def redirect(location: str, cookie: str | None = None) -> Response:
+    headers: dict[str, str | list[str]] = {"Location": location, "Cache-Control": "no-store"}
     if cookie is not None:
         headers["Set-Cookie"] = cookie
     return Response(body="", status_code=303, headers=headers)
@@ -106,8 +107,8 @@ class ConsoleDoor:
     # -- the guard of every console page and action --------------------------------------
 
     def guard(
-        self, request: Request, admin: bool = False, form: Optional[Mapping[str, Any]] = None
-    ) -> Union[ConsoleSession, Response]:
+        self, request: Request, admin: bool = False, form: Mapping[str, Any] | None = None
+    ) -> ConsoleSession | Response:
         """The request's session, or the answer to send instead. `form`: a POST's parsed
         fields, whose anti-forgery field must match the session."""
         session = self.auth.session(read_cookie(request.headers))
@@ -136,9 +137,7 @@ class ConsoleDoor:
             )
         return session
 
-    def guard_post(
-        self, request: Request, admin: bool = False
-    ) -> Union[tuple[ConsoleSession, dict[str, Any]], Response]:
+    def guard_post(self, request: Request, admin: bool = False) -> tuple[ConsoleSession, dict[str, Any]] | Response:
         """(session, fields) of a console POST, or the answer refusing it: its body
         (form()), then the guard with its anti-forgery field."""
         values = self.form(request)
@@ -149,9 +148,9 @@ class ConsoleDoor:
             return session
         return session, values
 
-    def form(self, request: Request) -> Union[dict[str, Any], Response]:
+    def form(self, request: Request) -> dict[str, Any] | Response:
         """A console POST's fields, or the page refusing an oversized or malformed body."""
-        raw = request.raw_body or b""
+        raw = body_bytes(request)
         if len(raw) > MAX_FORM_BYTES:
             return error_page(self.settings, 413, "Envoi trop long", "Le formulaire envoyé est trop long.")
         try:
@@ -165,7 +164,7 @@ class ConsoleDoor:
         session = self.auth.session(read_cookie(request.headers))
         if session is not None:
             return redirect("/console")
-        ended = (request.query_params or {}).get("sessions") == "fermees"
+        ended = query_of(request).get("sessions") == "fermees"
         return console_page(self.settings, "sign_in", None, page_title="Connexion à la console", all_ended=ended)
 
     def sign_in_post(self, request: Request) -> Response:
@@ -266,8 +265,8 @@ Args = ParamSpec("Args")
 
 
 def guarded_page(
-    view: Callable[Concatenate[AnyRoom, "Request", ConsoleSession, Args], Response],
-) -> Callable[Concatenate[AnyRoom, "Request", Args], Response]:
+    view: Callable[Concatenate[AnyRoom, Request, ConsoleSession, Args], Response],
+) -> Callable[Concatenate[AnyRoom, Request, Args], Response]:
     """A console page (GET): the door's guard first, then the view, given the session."""
 
     @wraps(view)

@@ -19,7 +19,7 @@ is refused with 403 (services/directory.py: AddressChangeRefused), the form kept
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote
 
 from chalice import Response
@@ -42,6 +42,7 @@ from ..services.directory import (
 from ..services.ports import DirectoryVersion
 from .console import ConsoleRoom, console_page, guarded_page, invalid_page_link, redirect
 from .directory_form import CHOICES, FORM_LABELS, entry_from_form, form_values, model_errors
+from .parsing import body_bytes, query_of
 from .responses import error_page, not_found_page
 
 if TYPE_CHECKING:
@@ -56,7 +57,9 @@ VERSIONS_PAGE = 20
 _REASONS = {
     "no association covers département {}": "aucune association ne couvre le département {}",
     "no association covers commune {}": "aucune association ne couvre la commune {}",
-    "no association in the territory takes this age": "hors tranche d'âge : aucune association du territoire ne prend cet âge",
+    "no association in the territory takes this age": (
+        "hors tranche d'âge : aucune association du territoire ne prend cet âge"
+    ),
     "no association in the territory takes situation {}": "aucune association du territoire ne prend la situation {}",
     "no association in the territory offers need {}": "aucune association du territoire ne propose le besoin {}",
     "all candidates at capacity": "toutes les associations possibles sont à pleine capacité",
@@ -80,7 +83,7 @@ def _translated(part: str) -> str:
     return part
 
 
-def french_reason(reason: Optional[str]) -> str:
+def french_reason(reason: str | None) -> str:
     """A triage reason of domain/routing.py as operators read it; unknown ones as they are."""
     return " ; associations nationales : ".join(
         _translated(part) for part in (reason or "").split("; national associations: ")
@@ -142,7 +145,7 @@ class ConsoleDirectory(ConsoleRoom):
             **context,
         )
 
-    def _post(self, request: Request, admin: bool = False) -> Union[tuple[Any, dict[str, Any]], Response]:
+    def _post(self, request: Request, admin: bool = False) -> tuple[Any, dict[str, Any]] | Response:
         """(session, fields) of a console POST, or the answer refusing it. Repeated
         fields (checkboxes named `x[]`) are lists."""
         posted = self.door.guard_post(request, admin=admin)
@@ -150,7 +153,7 @@ class ConsoleDirectory(ConsoleRoom):
             return posted
         session, values = posted
         lists: dict[str, list[str]] = {}
-        raw = (request.raw_body or b"").decode("utf-8", errors="replace")
+        raw = body_bytes(request).decode("utf-8", errors="replace")
         for key, value in parse_qsl(raw, keep_blank_values=True, max_num_fields=1000):
             if key.endswith("[]"):
                 lists.setdefault(key, []).append(value)
@@ -175,7 +178,7 @@ class ConsoleDirectory(ConsoleRoom):
             for a in sorted(associations, key=lambda a: a.name.lower())
         ]
         names = {a.id: a.name for a in associations}
-        q = request.query_params or {}
+        q = query_of(request)
         cleared = q.get("signalement") == "efface"
         return self._page(
             "directory",
@@ -200,7 +203,7 @@ class ConsoleDirectory(ConsoleRoom):
     # -- one association's form ----------------------------------------------------------
 
     @guarded_page
-    def edit_page(self, request: Request, session: ConsoleSession, association_id: Optional[str]) -> Response:
+    def edit_page(self, request: Request, session: ConsoleSession, association_id: str | None) -> Response:
         if association_id is None:
             blank = {
                 "id": "",
@@ -219,7 +222,7 @@ class ConsoleDirectory(ConsoleRoom):
         return self._form(session, found, form_values(found.model_dump(mode="json")))
 
     def _form(
-        self, session: Any, found: Optional[Association], shown: dict[str, Any], status: int = 200, **context: Any
+        self, session: Any, found: Association | None, shown: dict[str, Any], status: int = 200, **context: Any
     ) -> Response:
         title = f"Modifier : {found.name}" if found else "Nouvelle association"
         return self._page(
@@ -236,7 +239,7 @@ class ConsoleDirectory(ConsoleRoom):
             **context,
         )
 
-    def edit_post(self, request: Request, association_id: Optional[str]) -> Response:
+    def edit_post(self, request: Request, association_id: str | None) -> Response:
         posted = self._post(request)
         if isinstance(posted, Response):
             return posted
@@ -248,7 +251,7 @@ class ConsoleDirectory(ConsoleRoom):
         base = found.model_dump(mode="json") if found else {}
         entry, shown, errors = entry_from_form(values, base, new)
         current, _ = self.directory.directory()
-        proposed: Optional[list[Association]] = None
+        proposed: list[Association] | None = None
         if not errors:
             try:
                 proposed = DirectoryService.with_entry(current, entry, new)
@@ -271,12 +274,14 @@ class ConsoleDirectory(ConsoleRoom):
                         {
                             "field": "emails",
                             "message": (
-                                "seul un administrateur peut ajouter une association : ses adresses recevraient des demandes. "
-                                "Rien n'a été enregistré ; demandez à un administrateur du réseau de l'ajouter"
+                                "seul un administrateur peut ajouter une association : ses adresses recevraient "
+                                "des demandes. Rien n'a été enregistré ; demandez à un administrateur du réseau de "
+                                "l'ajouter"
                                 if new
-                                else "seul un administrateur peut changer les adresses d'une association : elles reçoivent les "
-                                "demandes et leurs liens de réponse. Rien n'a été enregistré ; demandez ce changement à un "
-                                "administrateur du réseau, ou remettez les adresses d'origine pour enregistrer vos autres changements"
+                                else "seul un administrateur peut changer les adresses d'une association : "
+                                "elles reçoivent les demandes et leurs liens de réponse. Rien n'a été enregistré ; "
+                                "demandez ce changement à un administrateur du réseau, ou remettez les adresses "
+                                "d'origine pour enregistrer vos autres changements"
                             ),
                         }
                     ],
@@ -294,7 +299,7 @@ class ConsoleDirectory(ConsoleRoom):
 
     @guarded_page
     def versions_page(self, request: Request, session: ConsoleSession) -> Response:
-        q = request.query_params or {}
+        q = query_of(request)
         before = whole_number(q["avant"]) if q.get("avant") else None
         if q.get("avant") and before is None:
             return invalid_page_link(self.settings, "/console/annuaire/versions")
@@ -362,7 +367,8 @@ class ConsoleDirectory(ConsoleRoom):
                 self.settings,
                 422,
                 "Version non restaurable",
-                f"La version {version_number} ne respecte plus les règles de l'annuaire : elle ne peut pas être restaurée.",
+                f"La version {version_number} ne respecte plus les règles de l'annuaire : elle ne peut pas être "
+                "restaurée.",
                 "/console/annuaire/versions",
                 "Revenir aux versions",
             )

@@ -1,4 +1,4 @@
-"""The console's queue and request pages (contract section 10): HTTP in, use cases out.
+"""The console's queue and request pages (docs/contract.md §10): HTTP in, use cases out.
 
 Every page and action passes ConsoleDoor.guard first (no session: to /console/connexion;
 a POST without the session's anti-forgery field: 403; an admin action asked by an
@@ -7,8 +7,9 @@ operator: 403). The use cases are services/console.py's; nothing here reads stor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from chalice import Response

@@ -1,4 +1,4 @@
-"""The console's statistics, CSV exports and quarantine pages (contract section 10).
+"""The console's statistics, CSV exports and quarantine pages (docs/contract.md §10).
 
 Every page and action passes the console door's guard first (web/console.py): without a
 session, to /console/connexion; every POST carries the session's anti-forgery field. An
@@ -8,17 +8,18 @@ its answer is the file (`Content-Disposition: attachment`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from chalice import Response
 
 from ..config import Settings
-from ..domain.statistics import CHANNEL_LABELS, DECLINE_REASON_LABELS, Report, hours_label, percent_label
 from ..domain.paris_time import french_time
-from ..services.exports import Export, ExportService, QueueFilters
+from ..domain.statistics import CHANNEL_LABELS, DECLINE_REASON_LABELS, Report, hours_label, percent_label
 from ..services.console_auth import ConsoleSession
+from ..services.exports import Export, ExportService, QueueFilters
 from ..services.statistics import PERIODS, StatisticsService, period_of
 from . import svg_charts
 from .console import ConsoleRoom, console_headers, console_page, guarded_page, redirect
@@ -35,7 +36,7 @@ def _params(request: Request) -> dict[str, str]:
 
 
 def csv_response(settings: Settings, export: Export) -> Response:
-    headers = console_headers(settings)
+    headers: dict[str, str | list[str]] = {**console_headers(settings)}
     headers.update(
         {
             "Content-Type": "text/csv; charset=utf-8",
@@ -103,7 +104,7 @@ class ConsoleStats(ConsoleRoom):
     statistics: StatisticsService
     exports: ExportService
     quarantine: Quarantine
-    volunteer_statistics: Optional[StatisticsService] = None  # the sign-ups' (issue 13)
+    volunteer_statistics: StatisticsService | None = None  # the sign-ups' (docs/volunteers.md)
 
     # -- statistics ---------------------------------------------------------------------
 
@@ -142,7 +143,7 @@ class ConsoleStats(ConsoleRoom):
         title: str,
         noun: str,
         path: str,
-        exports: Optional[list[dict[str, Any]]],
+        exports: list[dict[str, Any]] | None,
     ) -> Response:
         """`noun`: what is counted ("demande", "candidature"); `exports`: the requests' only."""
         weeks = period_of(_params(request).get("periode"))
@@ -239,7 +240,7 @@ class ConsoleStats(ConsoleRoom):
             return posted
         session, _ = posted
         if action == "retraiter":
-            outcome: Optional[Any] = self.quarantine.reprocess(key, session.operator.email)
+            outcome: Any | None = self.quarantine.reprocess(key, session.operator.email)
             if outcome is None:
                 return not_found_page(self.settings)
             return redirect("/console/quarantaine?" + urlencode({"fait": f"retraite-{outcome.kind}"}))

@@ -7,7 +7,7 @@ web/console_directory.py serves the pages; nothing here reads storage.
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from ..domain import directory_changes
 from ..domain.digits import ascii_digits, has_other_digits, whole_number
@@ -43,7 +43,7 @@ FORM_LABELS = {
 
 
 def form_values(entry: dict[str, Any]) -> dict[str, Any]:
-    """An entry (contract section 5) as the form's fields."""
+    """An entry (docs/contract.md §5) as the form's fields."""
     t = entry.get("territory") or {}
     needs = list(entry.get("needs") or [])
     capacity = entry.get("capacity")
@@ -69,7 +69,7 @@ def form_values(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _whole(text: str) -> Optional[int]:
+def _whole(text: str) -> int | None:
     return whole_number(text.strip(), max_digits=6)
 
 
@@ -84,7 +84,7 @@ def entry_from_form(
     """(the entry, the form's values to show again, French errors by form field).
 
     `base`: the association as stored (fields this form does not show are kept)."""
-    shown = {
+    shown: dict[str, Any] = {
         "id": str(values.get("id", base.get("id", ""))).strip() if new else base.get("id", ""),
         "name": str(values.get("name", "")).strip(),
         "emails": str(values.get("emails", "")),
@@ -151,7 +151,7 @@ def entry_from_form(
     else:
         # The first need scores (+2): it leads, the others follow in the usual order.
         needs = [shown["first_need"]] + [n for n in needs if n != shown["first_need"]]
-    capacities: dict[str, Optional[int]] = {"capacity": None, "mentor_capacity": None}
+    capacities: dict[str, int | None] = {"capacity": None, "mentor_capacity": None}
     for name in capacities:
         if shown[name]:
             capacities[name] = _whole(shown[name])

@@ -6,14 +6,10 @@ from typing import Any
 
 from ..domain.vocabulary import Need, Public, Situation, StructureType
 
-YOUTH_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "age",
-    "postal_code",
-    "city",
+# Who fills a form and where they are: the first fields of every form (the volunteer's
+# too, web/mentor_pages.py).
+PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "age", "postal_code", "city")
+YOUTH_FIELDS = PERSON_FIELDS + (
     "situation",
     "need",
     "publics",
@@ -60,11 +56,18 @@ def _typed(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def submission_data(values: dict[str, Any], form_kind: str) -> dict[str, Any]:
-    """The form's flat fields as the nested submission of the API (contract section 4)."""
-    data = {k: _typed(values.get(k)) for k in YOUTH_FIELDS}
-    if isinstance(data["postal_code"], str):
+def typed_fields(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The named fields as typed, spaces around each left out; a postal code written
+    "59 100" is read 59100."""
+    data = {k: _typed(values.get(k)) for k in names}
+    if isinstance(data.get("postal_code"), str):
         data["postal_code"] = "".join(data["postal_code"].split())
+    return data
+
+
+def submission_data(values: dict[str, Any], form_kind: str) -> dict[str, Any]:
+    """The form's flat fields as the nested submission of the API (docs/contract.md §4)."""
+    data = typed_fields(values, YOUTH_FIELDS)
     data["consent"] = values.get("consent") == "on"
     data["parental_consent"] = values.get("parental_consent") == "on"
     if form_kind == "referent":

@@ -1,43 +1,36 @@
-"""The JSON API of volunteer mentors (contract section 11): `POST /api/v1/mentors` (the
+"""The JSON API of volunteer mentors (docs/contract.md §11): `POST /api/v1/mentors` (the
 same door as `POST /api/v1/requests`: body limits, cross-site check, Idempotency-Key,
 per-IP limit) and the admin read `GET /api/v1/mentors/{id_or_reference}`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from chalice import Response
-
-from ..config import Settings
-from ..domain.mentor_submission import parse_mentor_submission
-from .json_door import admin_refusal, json_submission
-from .responses import api_error, json_response
+from ..domain.mentor_submission import MentorSubmission, parse_mentor_submission
+from .json_door import RecordApi
 
 if TYPE_CHECKING:
-    from chalice.app import Request
-
+    from ..services.intake import Idempotency, IntakeResult
     from ..services.mentors import MentorQueries, MentorService
 
 
 @dataclass(frozen=True, kw_only=True)
-class MentorApi:
-    settings: Settings
+class MentorApi(RecordApi):
+    """A sign-up's doors (web/json_door.py serves both kinds): only its fields and use
+    cases are the volunteers' own."""
+
     mentors: MentorService
     queries: MentorQueries
+    missing = "no such sign-up"
 
-    def submit(self, request: Request) -> Response:
-        return json_submission(
-            request,
-            self.settings,
-            lambda body: parse_mentor_submission(body, json=True),
-            lambda submission, idempotency, rate_key: self.mentors.sign_up(submission, "api", idempotency, rate_key),
-        )
+    def _parse(self, body: dict[str, Any]) -> MentorSubmission:
+        return parse_mentor_submission(body, json=True)
 
-    def get_signup(self, request: Request, id_or_reference: str) -> Response:
-        if (denied := admin_refusal(request, self.settings)) is not None:
-            return denied
-        found = self.queries.get(id_or_reference)
-        if found is None:
-            return api_error("id", "no such sign-up", 404)
-        return json_response(found)
+    def _store(
+        self, submission: MentorSubmission, idempotency: Idempotency | None, rate_key: str | None
+    ) -> IntakeResult:
+        return self.mentors.sign_up(submission, "api", idempotency, rate_key)
+
+    def _find(self, id_or_reference: str) -> dict[str, Any] | None:
+        return self.queries.get(id_or_reference)

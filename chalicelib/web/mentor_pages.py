@@ -1,4 +1,4 @@
-"""The volunteer's pages: `/devenir-mentor`, its post and its thank-you page (contract 11).
+"""The volunteer's pages: `/devenir-mentor`, its post and its thank-you page (docs/contract.md §11).
 
 The same door as the youth's form (web/form_door.py serves both): body limits, the
 cross-site check, the honeypot, the submission id issued with the form, the per-IP limit,
@@ -8,61 +8,29 @@ cross-site check, the honeypot, the submission id issued with the form, the per-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from chalice import Response
-
-from ..config import Settings
 from ..domain.mentor import new_mentor_reference
-from ..domain.mentor_submission import parse_mentor_submission
+from ..domain.mentor_submission import MentorSubmission, parse_mentor_submission
 from ..domain.mentor_vocabulary import MentorMode, Occupation, YouthAgeBand
-from ..domain.submission import FieldError
 from ..domain.vocabulary import Need
-from . import forms, security
-from .form_door import form_page, post_form, thanks_page
+from . import forms
+from .form_door import AnonymousForm, FormRoom
 
 if TYPE_CHECKING:
-    from chalice.app import Request
-
+    from ..services.intake import Idempotency, IntakeResult
     from ..services.mentors import MentorService
 
 MENTOR_PATH = "/devenir-mentor"
 MENTOR_TITLE = "Devenir mentor"
-TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "age",
-    "postal_code",
-    "city",
-    "occupation",
-    "hours_per_month",
-    "sector",
-    "message",
-)
+TEXT_FIELDS = forms.PERSON_FIELDS + ("occupation", "hours_per_month", "sector", "message")
 LIST_FIELDS = ("modes", "youth_ages", "needs")
 BOXES = ("commitment", "consent")
-# Order of the fields on the page, for the error summary.
-PAGE_ORDER = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "age",
-    "postal_code",
-    "city",
-    "occupation",
-    "sector",
-    "modes",
-    "hours_per_month",
-    "youth_ages",
-    "needs",
-    "message",
-    "commitment",
-    "consent",
-)
+# Order of the fields on the page, for the error summary: what the volunteer offers
+# after who they are.
+OFFER = ("occupation", "sector", "modes", "hours_per_month", "youth_ages", "needs")
+PAGE_ORDER = forms.PERSON_FIELDS + OFFER + ("message",) + BOXES
 CHOICES = {
     "occupation": Occupation.choices(),
     "modes": MentorMode.choices(),
@@ -96,19 +64,9 @@ def form_values(raw: bytes) -> dict[str, Any]:
     return values
 
 
-def _typed(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
 def submission_data(values: dict[str, Any]) -> dict[str, Any]:
     """The form's fields as the API takes them: a box ticked is True, an empty field absent."""
-    data: dict[str, Any] = {}
-    for name in TEXT_FIELDS:
-        value = _typed(values.get(name))
-        if value not in (None, ""):
-            data[name] = value
-    if isinstance(data.get("postal_code"), str):
-        data["postal_code"] = "".join(data["postal_code"].split())
+    data = {name: value for name, value in forms.typed_fields(values, TEXT_FIELDS).items() if value not in (None, "")}
     for name in LIST_FIELDS:
         data[name] = list(values.get(name) or [])
     for name in BOXES:
@@ -116,54 +74,30 @@ def submission_data(values: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+MENTOR_FORM = AnonymousForm(
+    path=MENTOR_PATH,
+    title=MENTOR_TITLE,
+    template="mentor_form",
+    page_order=PAGE_ORDER,
+    empty={name: [] for name in LIST_FIELDS},
+    read=form_values,
+    parse=lambda values: parse_mentor_submission(submission_data(values)),
+    new_reference=new_mentor_reference,
+    too_long_title="Envoi trop long",
+    thanks_template="mentor_thanks",
+    thanks_title="Candidature enregistrée",
+    context={"choices": CHOICES, "field_labels": FIELD_LABELS},
+)
+
+
 @dataclass(frozen=True, kw_only=True)
-class MentorPages:
-    settings: Settings
+class MentorPages(FormRoom):
+    """The volunteer's form, served as the others are (web/form_door.py)."""
+
     mentors: MentorService
+    FORMS = {"mentor": MENTOR_FORM}
 
-    def form_page(self, request: Request) -> Response:
-        query = request.query_params or {}
-        return self._form(
-            {name: [] for name in LIST_FIELDS}, [], 200, security.safe_return_url(query.get("return_to"), self.settings)
-        )
-
-    def _form(
-        self,
-        values: dict[str, Any],
-        errors: list[FieldError],
-        status: int,
-        return_to: Optional[str],
-        unavailable: bool = False,
-    ) -> Response:
-        return form_page(
-            self.settings,
-            "mentor_form",
-            MENTOR_TITLE,
-            MENTOR_PATH,
-            PAGE_ORDER,
-            values,
-            errors,
-            status,
-            return_to,
-            unavailable,
-            choices=CHOICES,
-            field_labels=FIELD_LABELS,
-        )
-
-    def form_post(self, request: Request) -> Response:
-        return post_form(
-            self.settings,
-            request,
-            path=MENTOR_PATH,
-            too_long_title="Envoi trop long",
-            read=form_values,
-            parse=lambda values: parse_mentor_submission(submission_data(values)),
-            store=lambda submission, idempotency, rate_key: self.mentors.sign_up(
-                submission, "form", idempotency, rate_key
-            ),
-            new_reference=new_mentor_reference,
-            show_form=self._form,
-        )
-
-    def thanks_page(self, request: Request) -> Response:
-        return thanks_page(self.settings, request, MENTOR_PATH, "mentor_thanks", "Candidature enregistrée")
+    def _store(
+        self, kind: str, submission: MentorSubmission, idempotency: Idempotency | None, rate_key: str | None
+    ) -> IntakeResult:
+        return self.mentors.sign_up(submission, "form", idempotency, rate_key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -24,7 +24,7 @@ class IntakeResponse(BaseModel):
     id: str
     reference: str
     status: str
-    association: Optional[AssociationRef]
+    association: AssociationRef | None
 
 
 class Errors(BaseModel):
@@ -47,7 +47,7 @@ def _json_body(name: str) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": _ref(name)}}}
 
 
-def _answer(description: str, schema: Optional[str] = None) -> dict[str, Any]:
+def _answer(description: str, schema: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"description": description}
     if schema:
         out.update(_json_body(schema))
@@ -105,7 +105,7 @@ def openapi_document() -> dict[str, Any]:
         ],
         ref_template="#/components/schemas/{model}",
     )
-    admin = [{"bearer": []}]
+    admin: list[dict[str, list[str]]] = [{"bearer": []}]
     unauthorized = _answer(_UNAUTHORIZED, "Errors")
     bad_json = _answer(_BAD_JSON, "Errors")
     return {

@@ -4,34 +4,46 @@ pages, static files, and the French 404 of any other path."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING
 
 from chalice import Response
 
-from ..config import Settings
+from ..adapters.templates import static_file
 from ..domain.models import NewRequest
 from ..domain.reference import new_reference
-from ..domain.submission import FieldError, parse_submission
+from ..domain.submission import Submission, parse_submission
 from ..domain.vocabulary import Channel
-from . import forms, security
-from .form_door import form_page, post_form, thanks_page
-from ..adapters.templates import static_file
+from . import forms
+from .form_door import AnonymousForm, FormRoom
 from .responses import api_error, not_found_page, page
 
 if TYPE_CHECKING:
     from chalice.app import Request
 
-    from ..services.intake import IntakeService
+    from ..services.intake import Idempotency, IntakeResult, IntakeService
 
-FORM_KINDS = {
-    "youth": {"path": "/demande", "channel": Channel.FORM, "title": "Demander un mentor"},
-    "referent": {
-        "path": "/orienter",
-        "channel": Channel.REFERENT_FORM,
-        "title": "Orienter un ou une jeune vers un mentor",
-    },
-}
+
+def _request_form(kind: str, path: str, title: str) -> AnonymousForm:
+    """The youth's form (`/demande`) or the referent's (`/orienter`): one template."""
+    return AnonymousForm(
+        path=path,
+        title=title,
+        template="request_form",
+        page_order=forms.PAGE_ORDER[kind],
+        empty={"publics": []},
+        read=forms.parse_form_body,
+        parse=lambda values: parse_submission(forms.submission_data(values, kind)),
+        new_reference=new_reference,
+        too_long_title="Demande trop longue",
+        thanks_template="thanks",
+        thanks_title="Demande enregistrée",
+        field_of=forms.form_field,
+        context={"form_kind": kind, "choices": forms.choices_for(kind)},
+        thanks_context={"form_kind": kind},
+    )
+
+
+FORM_CHANNELS = {"youth": Channel.FORM, "referent": Channel.REFERENT_FORM}
 LEGAL_PAGES = {
     "legal_notice": "Mentions légales",
     "privacy": "Données personnelles",
@@ -41,9 +53,12 @@ STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
 @dataclass(frozen=True, kw_only=True)
-class Pages:
-    settings: Settings
+class Pages(FormRoom):
     intake: IntakeService
+    FORMS = {
+        "youth": _request_form("youth", "/demande", "Demander un mentor"),
+        "referent": _request_form("referent", "/orienter", "Orienter un ou une jeune vers un mentor"),
+    }
 
     def home(self) -> Response:
         return page(self.settings, "home", page_title="Trouver un mentor")
@@ -69,7 +84,7 @@ class Pages:
             body = static_file(name) if kind else None
         except FileNotFoundError:
             body = None
-        if body is None:
+        if kind is None or body is None:
             return not_found_page(self.settings)
         return Response(
             body=body.decode("utf-8"),
@@ -82,55 +97,9 @@ class Pages:
             },
         )
 
-    # -- the two forms -------------------------------------------------------------------
+    # -- the two forms (web/form_door.py serves them) -------------------------------------
 
-    def form_page(self, kind: str, request: Request) -> Response:
-        query = request.query_params or {}
-        return self._form(
-            kind, {"publics": []}, [], 200, security.safe_return_url(query.get("return_to"), self.settings)
-        )
-
-    def _form(
-        self,
-        kind: str,
-        values: dict[str, Any],
-        errors: list[FieldError],
-        status: int,
-        return_to: Optional[str],
-        unavailable: bool = False,
-    ) -> Response:
-        return form_page(
-            self.settings,
-            "request_form",
-            FORM_KINDS[kind]["title"],
-            FORM_KINDS[kind]["path"],
-            forms.PAGE_ORDER[kind],
-            values,
-            errors,
-            status,
-            return_to,
-            unavailable,
-            field_of=forms.form_field,
-            form_kind=kind,
-            choices=forms.choices_for(kind),
-        )
-
-    def form_post(self, kind: str, request: Request) -> Response:
-        return post_form(
-            self.settings,
-            request,
-            path=FORM_KINDS[kind]["path"],
-            too_long_title="Demande trop longue",
-            read=forms.parse_form_body,
-            parse=lambda values: parse_submission(forms.submission_data(values, kind)),
-            store=lambda submission, idempotency, rate_key: self.intake.accept(
-                NewRequest.from_submission(submission, FORM_KINDS[kind]["channel"]), idempotency, rate_key
-            ),
-            new_reference=new_reference,
-            show_form=partial(self._form, kind),
-        )
-
-    def thanks_page(self, kind: str, request: Request) -> Response:
-        return thanks_page(
-            self.settings, request, FORM_KINDS[kind]["path"], "thanks", "Demande enregistrée", form_kind=kind
-        )
+    def _store(
+        self, kind: str, submission: Submission, idempotency: Idempotency | None, rate_key: str | None
+    ) -> IntakeResult:
+        return self.intake.accept(NewRequest.from_submission(submission, FORM_CHANNELS[kind]), idempotency, rate_key)

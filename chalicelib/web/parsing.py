@@ -4,7 +4,7 @@ Every door that reads a body goes through here, so that a hostile body (deeply n
 JSON, thousands of form fields, megabytes of directory) gets a clear 400 or 413 instead of
 an exception deep inside a parser. Limits:
 
-- API submission: 64 KiB (contract section 4); the admin directory: 1 MiB;
+- API submission: 64 KiB (docs/contract.md §4); the admin directory: 1 MiB;
 - JSON nesting: 20 levels (a submission needs 3, the directory 4). Python's json module
   recurses once per level and a 2 KB body of brackets reaches its recursion limit;
 - JSON strings must be Unicode text: a lone surrogate escape (`"\\ud800"`) is refused,
@@ -16,14 +16,31 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
+
+if TYPE_CHECKING:
+    from chalice.app import Request
 
 MAX_API_BYTES = 64 * 1024
 MAX_DIRECTORY_BYTES = 1024 * 1024
 MAX_FORM_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 20
 MAX_FORM_FIELDS = 100
+
+
+def body_bytes(request: Request) -> bytes:
+    """The request's body. Chalice types `raw_body` as str or bytes but always gives bytes
+    (it decodes base64 and encodes text as UTF-8); a str would be encoded the same way."""
+    raw = request.raw_body or b""
+    return raw.encode("utf-8") if isinstance(raw, str) else raw
+
+
+def query_of(request: Request) -> Mapping[str, str]:
+    """The query string's parameters (the last value of each), empty when there are none."""
+    return request.query_params or {}
+
 
 # A JSON string (skipped whole, brackets inside it do not count) or a bracket.
 _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any
 
 from chalice import Response
 
+from ..adapters.templates import render_page
 from ..config import Settings
 from ..domain.submission import FieldError
-from ..adapters.templates import render_page
 from . import forms, security
 
 
-def json_response(body: Any, status: int = 200, headers: Optional[dict[str, str]] = None) -> Response:
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         body=json.dumps(body, ensure_ascii=False),
         status_code=status,
@@ -21,12 +21,12 @@ def json_response(body: Any, status: int = 200, headers: Optional[dict[str, str]
     )
 
 
-def api_error(field: str, message: str, status: int, headers: Optional[dict[str, str]] = None) -> Response:
-    """The API's one error shape (contract section 4): `{"errors": [{"field", "message"}]}`."""
+def api_error(field: str, message: str, status: int, headers: dict[str, str] | None = None) -> Response:
+    """The API's one error shape (docs/contract.md §4): `{"errors": [{"field", "message"}]}`."""
     return api_errors([FieldError(field=field, message=message)], status, headers)
 
 
-def api_errors(errors: list[FieldError], status: int = 422, headers: Optional[dict[str, str]] = None) -> Response:
+def api_errors(errors: list[FieldError], status: int = 422, headers: dict[str, str] | None = None) -> Response:
     return json_response({"errors": [e.model_dump() for e in errors]}, status, headers)
 
 
@@ -34,7 +34,7 @@ def page(settings: Settings, name: str, status: int = 200, **context: Any) -> Re
     # `site`: the footer's network name; `field_labels`: what the error summary names each
     # field (a page with fields of its own passes its own).
     body = render_page(name, **{"site": settings, "field_labels": forms.FIELD_LABELS, **context})
-    return Response(body=body, status_code=status, headers=security.page_headers(settings))
+    return Response(body=body, status_code=status, headers={**security.page_headers(settings)})
 
 
 def error_page(
@@ -42,8 +42,8 @@ def error_page(
     status: int,
     heading: str,
     message: str,
-    back_url: Optional[str] = None,
-    back_label: Optional[str] = None,
+    back_url: str | None = None,
+    back_label: str | None = None,
 ) -> Response:
     return page(
         settings,

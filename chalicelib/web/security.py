@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from typing import TYPE_CHECKING, Mapping, Optional
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..config import Settings
@@ -14,11 +15,11 @@ if TYPE_CHECKING:
     from chalice.app import Request
 
 
-def page_headers(settings: Settings, frame_ancestors: Optional[str] = None) -> dict[str, str]:
+def page_headers(settings: Settings, frame_ancestors: str | None = None) -> dict[str, str]:
     """Security headers of every HTML page: no script at all, our own stylesheet only.
 
     `frame_ancestors`: who may embed the page in a frame; by default the partners' origins
-    (contract section 2), and nobody when there are none."""
+    (docs/contract.md §2), and nobody when there are none."""
     partners = " ".join(settings.partner_origins)
     frame_ancestors = frame_ancestors or partners or "'none'"
     csp = (
@@ -100,7 +101,7 @@ RETURN_URL_MAX = 2000
 _URI_CHARACTERS = re.compile(r"[\x21-\x7e]+")
 
 
-def safe_return_url(url: Optional[str], settings: Settings) -> Optional[str]:
+def safe_return_url(url: str | None, settings: Settings) -> str | None:
     """A partner's thank-you page, only when its origin is configured (no open redirect)
     and it is a plain URI. urlsplit drops tabs and line breaks before reading the origin,
     so a URL holding them would pass as the partner's and then split our Location header:
@@ -112,7 +113,7 @@ def safe_return_url(url: Optional[str], settings: Settings) -> Optional[str]:
     return None
 
 
-def bearer_token(headers: Mapping[str, str]) -> Optional[str]:
+def bearer_token(headers: Mapping[str, str]) -> str | None:
     value = headers.get("authorization") or ""
     scheme, _, token = value.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -142,7 +143,7 @@ def source_ip(request: Request) -> str:
     return ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
 
 
-def rate_key(request: Request, settings: Settings) -> Optional[str]:
+def rate_key(request: Request, settings: Settings) -> str | None:
     """Whose per-IP counter an anonymous submission counts on; None for a trusted submitter."""
     if is_trusted_submitter(request.headers, settings):
         return None

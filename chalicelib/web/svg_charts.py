@@ -9,7 +9,7 @@ figures in a table beside it, which is the alternative people and tools read.
 from __future__ import annotations
 
 import itertools
-from typing import Optional, Sequence
+from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
@@ -30,7 +30,7 @@ def _text(x: float, y: float, content: str, size: int = 12, anchor: str = "start
     )
 
 
-def _open(width: int, height: int, title: str, description: str, key: Optional[str]) -> tuple[str, str]:
+def _open(width: int, height: int, title: str, description: str, key: str | None) -> tuple[str, str]:
     uid = key or f"chart{next(_ids)}"
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" viewBox="0 0 {width} {height}" '
@@ -45,8 +45,8 @@ def horizontal_bars(
     title: str,
     description: str,
     bars: Sequence[tuple[str, float, str]],
-    maximum: Optional[float] = None,
-    key: Optional[str] = None,
+    maximum: float | None = None,
+    key: str | None = None,
     color: str = PALETTE[0],
 ) -> Markup:
     """One bar per (label, value, shown value), left to right from zero to `maximum`."""
@@ -76,7 +76,7 @@ def stacked_columns(
     description: str,
     categories: Sequence[str],
     series: Sequence[tuple[str, Sequence[int]]],
-    key: Optional[str] = None,
+    key: str | None = None,
 ) -> Markup:
     """One column per category (a week), its series (channels) stacked, with a legend."""
     width, height = 640, 300
@@ -103,12 +103,14 @@ def stacked_columns(
             if h > 0:
                 y -= h
                 parts.append(
-                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{PALETTE[s % len(PALETTE)]}"/>'
+                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                    f'fill="{PALETTE[s % len(PALETTE)]}"/>'
                 )
         if i % every == 0:
             parts.append(_text(x + bar_w / 2, top + plot_h + 16, category, size=11, anchor="middle"))
     parts.append(
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{AXIS}" stroke-width="1"/>'
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{AXIS}" '
+        'stroke-width="1"/>'
     )
     lx = left
     for s, (name, _) in enumerate(series):

@@ -8,7 +8,8 @@ in web/: the views turn HTTP into calls of use cases, and their answers into HTT
 - answer_pages.py: the association's answer link;
 - api.py: the JSON API;
 - console.py: the operators' console door (sign-in, session, the guard of its pages);
-- console_queue.py, console_stats.py, console_directory.py: the console's rooms.
+- console_queue.py, console_stats.py, console_directory.py: the console's rooms;
+- mentor_pages.py, mentor_api.py: the volunteer's form and JSON door.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from .console_directory import ConsoleDirectory
     from .console_queue import ConsoleQueue
     from .console_stats import ConsoleStats
+    from .mentor_api import MentorApi
+    from .mentor_pages import MentorPages
     from .pages import Pages
 
 # Each room is imported when a request first needs it: a cold Lambda serving a form does
@@ -71,7 +74,7 @@ def console_stats(services: Services) -> ConsoleStats:
 
     statistics = StatisticsService(stats=services.stores.stats, directory=services.directory, clock=services.clock)
     volunteers = None
-    if services.stores.mentors is not None:  # the sign-ups' own aggregates (issue 13)
+    if services.stores.mentors is not None:  # the sign-ups' own aggregates (docs/volunteers.md)
         from ..services.console_volunteers import MENTOR_CHANNEL_LABELS
 
         volunteers = StatisticsService(
@@ -130,7 +133,7 @@ def console_queue(services: Services) -> ConsoleQueue:
 
 
 def console_volunteers(services: Services) -> ConsoleQueue:
-    """The volunteers' queue and one sign-up's page (issue 13): the requests' room on the
+    """The volunteers' queue and one sign-up's page (docs/volunteers.md): the requests' room on the
     sign-ups' store (services/console_volunteers.py)."""
     from ..services.console_volunteers import VolunteerConsole
     from .console_queue import ConsoleQueue
@@ -168,3 +171,15 @@ def console_directory(services: Services) -> ConsoleDirectory:
             days=services.settings.simulation_days,
         ),
     )
+
+
+def mentor_pages(services: Services) -> MentorPages:
+    from .mentor_pages import MentorPages
+
+    return MentorPages(settings=services.settings, mentors=services.mentors)
+
+
+def mentor_api(services: Services) -> MentorApi:
+    from .mentor_api import MentorApi
+
+    return MentorApi(settings=services.settings, mentors=services.mentors, queries=services.mentor_queries)

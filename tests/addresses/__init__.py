@@ -20,7 +20,6 @@ import json
 import string
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
 
 import idna
 from email_validator import EmailNotValidError, ValidatedEmail, validate_email
@@ -29,7 +28,7 @@ from hypothesis import strategies as st
 HERE = Path(__file__).resolve().parent
 
 
-def oracle(address: str, smtputf8: bool = False) -> Optional[ValidatedEmail]:
+def oracle(address: str, smtputf8: bool = False) -> ValidatedEmail | None:
     """email-validator's verdict (None: refused) with the product's options: no DNS, strict
     (RFC 5321's 64 octets before the `@`); `smtputf8`: a non-ASCII local part allowed,
     which the product refuses with its own message."""

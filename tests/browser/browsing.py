@@ -10,13 +10,12 @@ import subprocess
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from email import policy
 from pathlib import Path
-from typing import Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
 from tests.builders import ROOT, association
-
 
 # axe-core, fetched once.
 
@@ -71,7 +70,7 @@ def text_of(message) -> str:
     return message.get_body(("plain",)).get_content()
 
 
-def answer_link(stack, reference: str, to: Optional[str] = None) -> tuple[str, str]:
+def answer_link(stack, reference: str, to: str | None = None) -> tuple[str, str]:
     """(URL path of the answer link, recipient) of the association mail about `reference`."""
     found = wait_for_mails(
         stack, lambda m: reference in m["Subject"] and "/reponse/" in text_of(m) and (to is None or m["To"] == to)
@@ -88,7 +87,8 @@ def assert_accessible(page, what: str) -> None:
             const r = await axe.run(document, {resultTypes: ['violations']});
             return r.violations
               .filter(v => v.impact === 'serious' || v.impact === 'critical')
-              .map(v => `${v.impact} ${v.id}: ${v.help} -> ${v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}`);
+              .map(v => `${v.impact} ${v.id}: ${v.help} -> `
+                        + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '));
         }"""
     )
     assert result == [], f"{what}: {result}"

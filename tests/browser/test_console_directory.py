@@ -1,4 +1,4 @@
-"""The console's directory clicked through in Chromium (issue 12): sign in, edit an
+"""The console's directory clicked through in Chromium (docs/console.md): sign in, edit an
 association's capacity, "Simuler" shows the effect, "Enregistrer", then restore the
 previous version. axe-core on each directory page, a version's own page too."""
 
@@ -29,10 +29,9 @@ def test_edit_simulate_save_then_restore_the_previous_version(desktop_page, web)
     page.get_by_role("button", name="Simuler").click()
     simulation = page.get_by_role("region", name="Simulation : l'effet de ce changement")
     simulation.wait_for()
-    assert (
-        f"capacité : {before[target['id']]['capacity'] if before[target['id']]['capacity'] is not None else 'sans limite'} → 0"
-        in simulation.inner_text()
-    )
+    capacity = before[target["id"]]["capacity"]
+    shown = capacity if capacity is not None else "sans limite"
+    assert f"capacité : {shown} → 0" in simulation.inner_text()
     effects = page.get_by_role("table", name="Par association : demandes qui arriveraient et qui partiraient")
     row = effects.get_by_role("row").filter(has=page.get_by_role("rowheader", name=target["name"], exact=True))
     moving_in, moving_out = (int(c) for c in row.get_by_role("cell").all_inner_texts())

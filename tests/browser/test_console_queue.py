@@ -1,4 +1,4 @@
-"""The console's queue and request page, clicked through in Chromium (contract 10):
+"""The console's queue and request page, clicked through in Chromium (docs/contract.md §10):
 sign in with the link from the outbox, open "À trier", pick a request, "Attribuer" it
 (the association's mail goes out), close another request; axe-core on each page."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 import uuid
 
-from tests.browser.browsing import assert_accessible, assert_no_sideways_scroll, sign_in, text_of, wait_for_mails
 from local.setup import seed_entries
+from tests.browser.browsing import assert_accessible, assert_no_sideways_scroll, sign_in, text_of, wait_for_mails
 from tests.builders import youth
 
 OPERATOR = "operatrice@reseau.example.org"

@@ -1,4 +1,4 @@
-"""The console's sign-in, clicked through in Chromium (contract section 10), and an
+"""The console's sign-in, clicked through in Chromium (docs/contract.md §10), and an
 admin ending every session."""
 
 from __future__ import annotations

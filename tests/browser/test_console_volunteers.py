@@ -1,4 +1,4 @@
-"""The console's "Bénévoles" tab, clicked through in Chromium (issue 13): sign in, open
+"""The console's "Bénévoles" tab, clicked through in Chromium (docs/volunteers.md): sign in, open
 "Bénévoles", its tabs with their counts, a sign-up's page (profile, routing explanation,
 timeline, no contact detail), then the volunteers' statistics; an admin erases a sign-up
 from its page; axe-core on each page."""
@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from tests.browser.browsing import assert_accessible, assert_no_sideways_scroll, sign_in
-from tests.browser.browsing import MENTOR_DIRECTORY
+from tests.browser.browsing import MENTOR_DIRECTORY, assert_accessible, assert_no_sideways_scroll, sign_in
 from tests.builders import volunteer
 
 DIRECTORY = MENTOR_DIRECTORY  # the recruiting association, put on file by conftest.py's `directory`

@@ -1,4 +1,4 @@
-"""The journeys of the README, clicked through in Chromium, phone-sized and desktop.
+"""The journeys of docs/testing.md, clicked through in Chromium, phone-sized and desktop.
 
 Each test fills the forms by their labels as a person would, and checks what that person
 (and the association, through its mail) then sees.
@@ -9,16 +9,16 @@ from __future__ import annotations
 import re
 import uuid
 
-
 from tests.browser.browsing import (
+    JOURNEY_DIRECTORY,
     answer_link,
     assert_accessible,
     assert_no_sideways_scroll,
     mails,
+    reference_in,
     text_of,
     wait_for_mails,
 )
-from tests.browser.browsing import JOURNEY_DIRECTORY, reference_in
 
 DIRECTORY = JOURNEY_DIRECTORY  # put on file for this module by conftest.py's `directory`
 

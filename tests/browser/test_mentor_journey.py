@@ -7,9 +7,15 @@ from __future__ import annotations
 import re
 import uuid
 
-
-from tests.browser.browsing import answer_link, assert_accessible, assert_no_sideways_scroll, text_of, wait_for_mails
-from tests.browser.browsing import MENTOR_DIRECTORY, reference_in
+from tests.browser.browsing import (
+    MENTOR_DIRECTORY,
+    answer_link,
+    assert_accessible,
+    assert_no_sideways_scroll,
+    reference_in,
+    text_of,
+    wait_for_mails,
+)
 
 DIRECTORY = MENTOR_DIRECTORY  # put on file for this module by conftest.py's `directory`
 

@@ -5,19 +5,19 @@ per test). What passes on both is what a use case may rely on."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from chalicelib.services.ports import Event, IntakeWrite, OutgoingMail, Transition
 
-NOW = int(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc).timestamp())
+NOW = int(datetime(2026, 11, 24, 9, 0, tzinfo=UTC).timestamp())
 DAY = 86400
 
 
 def iso(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -43,7 +43,7 @@ def stores(request):
     return Stores.on_dynamodb(table, mail_grace_seconds=120)
 
 
-def mail(request_id: Optional[str] = None, **overrides: Any) -> OutgoingMail:
+def mail(request_id: str | None = None, **overrides: Any) -> OutgoingMail:
     fields: dict[str, Any] = dict(
         id=uuid.uuid4().hex,
         message_id=f"<{uuid.uuid4().hex}@lementorat.fr>",
@@ -59,7 +59,7 @@ def mail(request_id: Optional[str] = None, **overrides: Any) -> OutgoingMail:
 
 
 def record(
-    created: int = NOW, status: str = "routed", association: Optional[str] = "asso", attempt: int = 1, **extra: Any
+    created: int = NOW, status: str = "routed", association: str | None = "asso", attempt: int = 1, **extra: Any
 ) -> dict[str, Any]:
     """A request's record as the use cases hand it to storage (no events, no expiry)."""
     rid = uuid.uuid4().hex
@@ -86,7 +86,7 @@ def intake(
     created: int = NOW,
     mails: int = 1,
     retention: int = 30 * DAY,
-    capacity_of: Optional[tuple[str, Optional[int]]] = ("asso", None),
+    capacity_of: tuple[str, int | None] | None = ("asso", None),
     **request: Any,
 ) -> IntakeWrite:
     r = record(created, **request)

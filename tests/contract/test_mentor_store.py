@@ -5,7 +5,7 @@ TTL-aware reads, lists and counts, and a mentor load counter apart from requests
 from __future__ import annotations
 
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -14,7 +14,7 @@ from tests.contract.conftest import DAY, NOW, iso, mail
 
 
 def signup(
-    created: int = NOW, status: str = "routed", association: Optional[str] = "asso", **extra: Any
+    created: int = NOW, status: str = "routed", association: str | None = "asso", **extra: Any
 ) -> dict[str, Any]:
     sid = uuid.uuid4().hex
     record: dict[str, Any] = {
@@ -35,7 +35,7 @@ def signup(
     return record
 
 
-def write(created: int = NOW, capacity: Optional[int] = None, retention: int = 90 * DAY, **kwargs: Any) -> MentorWrite:
+def write(created: int = NOW, capacity: int | None = None, retention: int = 90 * DAY, **kwargs: Any) -> MentorWrite:
     s = signup(created, **kwargs)
     return MentorWrite(
         signup=s,

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 import zlib
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from pathlib import Path
 
 from tests.corpus.documents import docx_with, encrypted_pdf, odt_with, pdf_with_text
@@ -31,7 +31,7 @@ def mail(sender, subject, body, *, html=None, charset="utf-8", attachments=(), n
     m["From"] = sender
     m["To"] = "urgence@lementorat.fr"
     m["Subject"] = subject
-    m["Date"] = format_datetime(datetime(2026, 11, 16, 9, n % 60, tzinfo=timezone.utc))
+    m["Date"] = format_datetime(datetime(2026, 11, 16, 9, n % 60, tzinfo=UTC))
     m["Message-ID"] = f"<corpus-{zlib.crc32(subject.encode())}-{n}@{sender.split('@')[1].rstrip('>')}>"
     for k, v in (headers or {}).items():
         m[k] = v
@@ -81,7 +81,8 @@ TUNE = {
         mail(
             "Service ASE Val-de-Marne <ase.creteil@valdemarne.fr>",
             "Orientation d'une jeune accompagnée",
-            "Bonjour,\n\nNous accompagnons une jeune placée à l'ASE. Vous trouverez ses informations dans le document joint.\n\n"
+            "Bonjour,\n\nNous accompagnons une jeune placée à l'ASE. Vous trouverez ses informations dans le document "
+            "joint.\n\n"
             "Bien à vous,\nL'équipe ASE - Conseil départemental du Val-de-Marne",
             n=2,
             attachments=[
@@ -106,7 +107,8 @@ TUNE = {
         mail(
             "Julie Roche <j.roche@missionlocale-lyon.fr>",
             "Jeune femme à accompagner",
-            "Bonjour,\n\nCi-joint la fiche de synthèse d'une jeune que je suis.\n\nCordialement\nJulie Roche\nConseillère en insertion",
+            "Bonjour,\n\nCi-joint la fiche de synthèse d'une jeune que je suis.\n\nCordialement\nJulie "
+            "Roche\nConseillère en insertion",
             n=3,
             attachments=[
                 (
@@ -153,7 +155,8 @@ TUNE = {
             "M. Hamid <cpe@lycee-voltaire.fr>",
             "Soutien scolaire",
             "Bonjour,\n\nJe vous signale une élève de 15 ans, en 3e, dont la famille habite dans le 93. "
-            "Elle a besoin de soutien scolaire.\n\nCdt,\n\nM. Hamid, CPE\nLycée Voltaire\n101 avenue de la République, 75011 Paris",
+            "Elle a besoin de soutien scolaire.\n\nCdt,\n\nM. Hamid, CPE\nLycée Voltaire\n101 avenue de la République, "
+            "75011 Paris",
             n=5,
         ),
         {
@@ -170,8 +173,10 @@ TUNE = {
             "Claire Petit <claire.petit@ville-grenoble.fr>",
             "TR: demande d'aide",
             "Bonjour,\n\nJe vous transfère la demande d'une maman reçue à l'accueil.\n\nClaire\n\n"
-            "________________________________\nDe : Fatima A. <fatima.a@example.fr>\nEnvoyé : lundi 9 novembre 2026 18:02\n"
-            "À : Accueil Mairie\nObjet : demande d'aide\n\nBonjour,\nMon fils Adam a 13 ans, il est en 4ème au collège Fantin-Latour. "
+            "________________________________\nDe : Fatima A. <fatima.a@example.fr>\nEnvoyé : lundi 9 novembre 2026 "
+            "18:02\n"
+            "À : Accueil Mairie\nObjet : demande d'aide\n\nBonjour,\nMon fils Adam a 13 ans, il est en 4ème au collège "
+            "Fantin-Latour. "
             "Nous habitons 38100 Grenoble. Il a besoin d'aide aux devoirs.\nMerci",
             n=6,
         ),
@@ -229,7 +234,8 @@ TUNE = {
         mail(
             "Équipe MNA <mna@addap13.fr>",
             "Mineur non accompagné",
-            "Bonjour,\n\nNous suivons un mineur non accompagné de 16 ans, hébergé à Marseille (13003), scolarisé en UPE2A. "
+            "Bonjour,\n\nNous suivons un mineur non accompagné de 16 ans, hébergé à Marseille (13003), scolarisé en "
+            "UPE2A. "
             "Il a besoin de soutien scolaire en français.\n\nBien cordialement,\nL'équipe MNA",
             n=10,
         ),
@@ -240,7 +246,8 @@ TUNE = {
             "Directrice <ce.0380001x@ac-grenoble.fr>",
             "Élève de CM2",
             "Bonjour,\n\nJe dirige l'école élémentaire de Saint-Pierre-de-Chartreuse (38380), commune rurale. "
-            "Un élève de CM2, 10 ans, avec une notification MDPH, aurait besoin d'aide aux devoirs.\n\nCordialement,\nLa directrice",
+            "Un élève de CM2, 10 ans, avec une notification MDPH, aurait besoin d'aide aux "
+            "devoirs.\n\nCordialement,\nLa directrice",
             n=11,
         ),
         {
@@ -290,7 +297,8 @@ TUNE = {
         mail(
             "Mission locale Amiens <contact@ml-amiens.fr>",
             "Jeune en CAP",
-            "Bonjour,\n\nJeune né en 2010, en CAP électricité, domicilié 80000 Amiens, cherche un stage.\n\nCordialement",
+            "Bonjour,\n\nJeune né en 2010, en CAP électricité, domicilié 80000 Amiens, cherche un "
+            "stage.\n\nCordialement",
             charset="iso-8859-1",
             n=14,
         ),
@@ -303,7 +311,8 @@ HOLDOUT = {
         mail(
             "Vie scolaire <vie-scolaire.0930000a@ac-creteil.fr>",
             "Fiche élève",
-            "Bonjour,\n\nVoir la fiche jointe.\n\nCordialement,\n\nVie scolaire\nCollège Lucie Aubrac\n3 rue de Meaux, 93190 Livry-Gargan",
+            "Bonjour,\n\nVoir la fiche jointe.\n\nCordialement,\n\nVie scolaire\nCollège Lucie Aubrac\n3 rue de Meaux, "
+            "93190 Livry-Gargan",
             n=21,
             attachments=[
                 (
@@ -356,8 +365,10 @@ HOLDOUT = {
         mail(
             "Secrétariat Mairie <secretariat@mairie-dijon.fr>",
             "Fwd: Demande",
-            "Pour suite à donner.\n\n-------- Message transféré --------\nSujet : \tDemande\nDate : \tSun, 15 Nov 2026 20:11:00 +0100\n"
-            "De : \tM. Lefebvre <lefebvre@example.fr>\n\nBonjour, ma fille de 14 ans, collégienne en 3e, habite 21000 Dijon. "
+            "Pour suite à donner.\n\n-------- Message transféré --------\nSujet : \tDemande\nDate : \tSun, 15 Nov 2026 "
+            "20:11:00 +0100\n"
+            "De : \tM. Lefebvre <lefebvre@example.fr>\n\nBonjour, ma fille de 14 ans, collégienne en 3e, habite 21000 "
+            "Dijon. "
             "Elle aurait besoin de soutien scolaire.\n",
             n=23,
         ),
@@ -417,7 +428,8 @@ HOLDOUT = {
         mail(
             "AS scolaire <as@college-montreuil.fr>",
             "Demande",
-            "Bonjour,\n\nÉlève de 13 ans en 4e, habite à Montreuil (93), a besoin d'un accompagnement scolaire.\n\nCordialement",
+            "Bonjour,\n\nÉlève de 13 ans en 4e, habite à Montreuil (93), a besoin d'un accompagnement "
+            "scolaire.\n\nCordialement",
             n=27,
         ),
         {"age": 13, "situation": "college", "postal_code": "93100", "need": "scolaire", "publics": []},
@@ -426,7 +438,8 @@ HOLDOUT = {
         mail(
             "Prof principal <pp@lycee-quimper.fr>",
             "Parcoursup",
-            "Bonjour, élève de terminale STMG, 17 ans, domicilié 29000 Quimper, a besoin d'aide pour Parcoursup. Cordialement",
+            "Bonjour, élève de terminale STMG, 17 ans, domicilié 29000 Quimper, a besoin d'aide pour Parcoursup. "
+            "Cordialement",
             html="<html><body><div>Bonjour,</div><div>élève de terminale STMG, 17 ans, domicilié 29000 Quimper, "
             "a besoin d'aide pour Parcoursup.</div><div>Cordialement</div></body></html>",
             charset="windows-1252",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 
 
 def pdf_with_text(lines: list[str], pages: int = 1) -> bytes:
@@ -80,7 +81,7 @@ def encrypted_pdf(lines: list[str], password: str = "secret") -> bytes:
     return out.getvalue()
 
 
-def docx_with(paragraphs: list[str], table: list[tuple[str, str]] = ()) -> bytes:
+def docx_with(paragraphs: list[str], table: Sequence[tuple[str, str]] = ()) -> bytes:
     import docx
 
     document = docx.Document()

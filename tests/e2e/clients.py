@@ -15,7 +15,6 @@ from urllib.parse import parse_qs, urlsplit
 from tests.builders import youth
 from tests.e2e.stack import Stack
 
-
 # The forms.
 
 

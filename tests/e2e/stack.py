@@ -12,12 +12,11 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import urlencode
 
 from local.dynamodb_local import free_port
 from tests.builders import ROOT
-
 
 ADMIN = "e2e-admin-token"
 
@@ -42,16 +41,14 @@ class Stack:
     outbox: Path
     process: subprocess.Popen
     smtp_port: int = 0
-    log_path: Optional[Path] = None  # what the server printed (stdout and stderr)
+    log_path: Path | None = None  # what the server printed (stdout and stderr)
     endpoint: str = ""  # its DynamoDB Local
     table: str = ""
     # The loopback address calls come from ("127.0.0.2"...): the server sees another IP.
     # dataclasses.replace(stack, source_ip=...) is the same stack, called from there.
     source_ip: str = ""
 
-    def call(
-        self, method: str, path: str, body: Optional[bytes] = None, headers: Optional[dict[str, str]] = None
-    ) -> Reply:
+    def call(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> Reply:
         source = (self.source_ip, 0) if self.source_ip else None
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=source)
         try:
@@ -61,11 +58,11 @@ class Stack:
         finally:
             conn.close()
 
-    def post_form(self, path: str, fields: dict[str, Any], headers: Optional[dict[str, str]] = None) -> Reply:
+    def post_form(self, path: str, fields: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
         body = urlencode(fields, doseq=True).encode()
         return self.call("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
 
-    def post_json(self, path: str, data: Any, headers: Optional[dict[str, str]] = None) -> Reply:
+    def post_json(self, path: str, data: Any, headers: dict[str, str] | None = None) -> Reply:
         return self.call(
             "POST", path, json.dumps(data).encode(), {"Content-Type": "application/json", **(headers or {})}
         )

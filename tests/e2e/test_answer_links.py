@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from tests.e2e.clients import answer_path, csrf_of, mails
 from tests.e2e.clients import submit_form as submit
 

@@ -1,4 +1,4 @@
-"""The JSON API against its own OpenAPI document, with schemathesis (issue 8).
+"""The JSON API against its own OpenAPI document, with schemathesis (docs/privacy-and-abuse.md).
 
 Schemathesis reads the served document and sends what it allows (the server must accept
 it) and what it forbids (the server must refuse it), plus methods the document does not
@@ -25,8 +25,8 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "50"))  # per operation and phase
 SEED = os.environ.get("SCHEMATHESIS_SEED", "20261127")  # reproducible; set another to explore
 # 50 examples an operation keep this test near 90 s on 2 cores (100: about 3 minutes,
-# which `make test`'s 10-minute budget cannot spare; SCHEMATHESIS_EXAMPLES=500 explores more). The coverage phase (boundary values of
-# every keyword, ~1,500 more cases, about 3 more minutes) passes too:
+# which `make test`'s 10-minute budget cannot spare; SCHEMATHESIS_EXAMPLES=500 explores more).
+# The coverage phase (boundary values of every keyword, ~1,500 more cases, about 3 more minutes) passes too:
 # SCHEMATHESIS_PHASES=coverage,fuzzing.
 PHASES = os.environ.get("SCHEMATHESIS_PHASES", "fuzzing")
 

@@ -1,4 +1,4 @@
-"""The console's directory over HTTP on the served stack (contract 10): a directory PUT
+"""The console's directory over HTTP on the served stack (docs/contract.md §10): a directory PUT
 through the API is a version, listed with its author and diff, and any version restores;
 one that would change where an association's requests are mailed (here: bring back an
 association removed) only by an admin."""
@@ -8,9 +8,8 @@ from __future__ import annotations
 import html
 import re
 
+from tests.e2e.clients import ADMIN_EMAIL, csrf_of, sign_in
 from tests.e2e.stack import Stack
-from tests.e2e.clients import ADMIN_EMAIL
-from tests.e2e.clients import csrf_of, sign_in
 
 
 def page(stack: Stack, cookie: str, path: str) -> str:

@@ -1,4 +1,4 @@
-"""The console's locks over real HTTP, on the stack `make run` serves (contract 10):
+"""The console's locks over real HTTP, on the stack `make run` serves (docs/contract.md §10):
 no page or action without a session, sign-in links that serve once and for 15 minutes,
 no POST without the session's form field, admin-only erasure, and a sign-in page that
 answers the same for any address."""
@@ -6,15 +6,14 @@ answers the same for any address."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.builders import youth
-from tests.e2e.stack import Stack
-from tests.e2e.clients import OPERATOR, ask_link, csrf_of, sign_in_mails
+from tests.e2e.clients import ADMIN_EMAIL, OPERATOR, ask_link, csrf_of, sign_in_mails, state
 from tests.e2e.clients import SIGN_IN_LINK as LINK
-from tests.e2e.clients import ADMIN_EMAIL, state
+from tests.e2e.stack import Stack
 
 ACTIONS = ["attribuer", "router", "clore", "renvoyer", "effacer"]
 
@@ -148,7 +147,7 @@ def test_an_expired_sign_in_link_is_refused(stack):
     from chalicelib.config import Settings
 
     settings = Settings(stage="local", secret_key="e2e-secret", public_base_url=f"http://127.0.0.1:{stack.port}")
-    sixteen_minutes_ago = SettableClock(datetime.now(timezone.utc) - timedelta(minutes=16))
+    sixteen_minutes_ago = SettableClock(datetime.now(UTC) - timedelta(minutes=16))
     url = SignedLinks(settings, sixteen_minutes_ago).sign_in_url(OPERATOR, "some-nonce")
     path = url.split(f":{stack.port}", 1)[1]
     opened = stack.call("GET", path)
@@ -156,7 +155,7 @@ def test_an_expired_sign_in_link_is_refused(stack):
     assert r.status == 410 and "expiré" in r.text and "set-cookie" not in r.headers
     # Control: the same forgery signed now is genuine (the nonce, never issued, is refused
     # as used): what refused the first one is its age.
-    fresh = SignedLinks(settings, SettableClock(datetime.now(timezone.utc))).sign_in_url(OPERATOR, "some-nonce")
+    fresh = SignedLinks(settings, SettableClock(datetime.now(UTC))).sign_in_url(OPERATOR, "some-nonce")
     fresh_path = fresh.split(f":{stack.port}", 1)[1]
     refused = stack.post_form(fresh_path, {"csrf": csrf_of(stack.call("GET", fresh_path).text)})
     assert refused.status == 410 and "déjà servi" in refused.text

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-
-from tests.e2e.stack import Stack
 from tests.e2e.clients import OPERATOR, ask_link, csrf_of, sign_in
+from tests.e2e.stack import Stack
 
 ADMIN_EMAIL = "admin@reseau.example.org"
 

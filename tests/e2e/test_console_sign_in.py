@@ -1,7 +1,6 @@
-"""The console's door over HTTP: sign-in by emailed link, session cookie, guard (contract 10)."""
+"""The console's door over HTTP: sign-in by emailed link, session cookie, guard (docs/contract.md §10)."""
 
 from __future__ import annotations
-
 
 from tests.e2e.clients import OPERATOR, ask_and_read_link, ask_link, csrf_of, sign_in, sign_in_mails
 

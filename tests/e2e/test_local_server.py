@@ -11,7 +11,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -42,7 +42,7 @@ def post_from(stack: Stack, source_ip: str, data: Any) -> Reply:
 def all_requests(stack: Stack, query: str = "") -> list[dict[str, Any]]:
     """Every request the admin API lists, following `next` to the end."""
     items: list[dict[str, Any]] = []
-    cursor: Optional[str] = None
+    cursor: str | None = None
     while True:
         path = f"/api/v1/requests?limit=200{query}" + (f"&cursor={cursor}" if cursor else "")
         page = stack.admin("GET", path)
@@ -272,7 +272,7 @@ def test_a_body_trickled_byte_by_byte_is_cut_off_at_the_same_deadline(crowd_stac
                 sock.recv(65536)  # returns only once the server answers (408) or closes
                 closed = True
                 break
-            except socket.timeout:
+            except TimeoutError:
                 pass
             except OSError:
                 closed = True

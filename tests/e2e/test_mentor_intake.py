@@ -1,4 +1,4 @@
-"""Volunteer mentors over HTTP, on the stack `make run` serves (contract section 11): the
+"""Volunteer mentors over HTTP, on the stack `make run` serves (docs/contract.md §11): the
 form, the API with Idempotency-Key and its 422s, the admin read, and the association's mail
 and answer link through to the volunteer's mail."""
 
@@ -11,8 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.builders import association
-from tests.builders import form_of, volunteer
+from tests.builders import association, form_of, volunteer
 
 LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
 

@@ -1,4 +1,4 @@
-"""README claims about behaviour, each shown over HTTP on the served stack: the headers of
+"""Claims of the README and docs/ about behaviour, each shown over HTTP on the served stack: the headers of
 the pages people land on, the partner token's exemption from the per-IP limit, the access
 log without query strings, load counters kept across a directory replacement, and an
 expired answer link answered 410."""
@@ -6,13 +6,13 @@ expired answer link answered 410."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.builders import association, youth
-from tests.e2e.stack import ADMIN
 from tests.e2e.clients import form_fields, reference_from
+from tests.e2e.stack import ADMIN
 
 PARTNER = "https://partenaire.example.org"
 PARTNER_TOKEN = "partner-token-e2e"
@@ -98,7 +98,7 @@ def _links(days_ago: float):
     from chalicelib.adapters.links import SignedLinks
     from chalicelib.config import Settings
 
-    past = datetime.fromtimestamp(time.time() - days_ago * 86400, tz=timezone.utc)
+    past = datetime.fromtimestamp(time.time() - days_ago * 86400, tz=UTC)
     return SignedLinks(Settings(secret_key=SECRET_KEY), SettableClock(past))
 
 
@@ -128,7 +128,7 @@ def test_an_answer_link_opens_for_30_days_then_answers_410(claims_stack):
     assert claims_stack.admin("GET", f"/api/v1/requests/{request_id}").json()["status"] == "routed"
 
 
-# -- "Decisions where the contract is silent" and "Abuse and safety" ---------------------
+# -- README "Decisions where the contract is silent", docs/privacy-and-abuse.md -------------
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=201", "limit=ten", "limit=2.5", "status=lost"])

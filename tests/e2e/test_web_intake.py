@@ -9,7 +9,6 @@ import re
 from email import policy
 from html.parser import HTMLParser
 
-
 from tests.builders import youth
 from tests.e2e.clients import form_fields, reference_from, referent_fields
 

@@ -11,7 +11,7 @@ from moto import mock_aws
 from tests.builders import ROOT, make_services
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import deploy  # noqa: E402
+import deploy
 
 
 @pytest.fixture

@@ -208,7 +208,7 @@ def test_the_table_matches_the_code_and_keeps_its_data(template):
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["DeletionProtectionEnabled"] is True and table["DeletionPolicy"] == "Retain"
-    # The stream the mail consumer (issue 10) reads.
+    # The stream the mail consumer reads (docs/storage.md).
     assert props["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
 
 

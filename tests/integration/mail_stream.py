@@ -12,7 +12,7 @@ from pathlib import Path
 
 from local.stream_worker import StreamWorker
 
-_workers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_workers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def stream_worker(services) -> StreamWorker:

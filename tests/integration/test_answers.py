@@ -7,11 +7,9 @@ import threading
 
 import pytest
 
-from tests.builders import make_services
 from tests.builders import ROUTING_DIRECTORY as DIRECTORY
-from tests.builders import event_types
+from tests.builders import event_types, link_for, make_services
 from tests.builders import submit_qpv_youth as submit
-from tests.builders import link_for
 
 
 @pytest.fixture

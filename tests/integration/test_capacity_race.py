@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from chalicelib.services.ports import Event, IntakeWrite, Refusal, Rejected
 
-NOW = int(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc).timestamp())
+NOW = int(datetime(2026, 11, 24, 9, 0, tzinfo=UTC).timestamp())
 AT = "2026-11-24T09:00:00.000000Z"
 
 

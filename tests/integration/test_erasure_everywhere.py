@@ -1,4 +1,4 @@
-"""An admin's erasure reaches everything (README "Personal data"), on DynamoDB Local, the
+"""An admin's erasure reaches everything (docs/privacy-and-abuse.md), on DynamoDB Local, the
 raw-mail and outbox folders of the local stack, and the logs, through the console's doors.
 
 Requests in every state (to triage, waiting on an association, accepted, closed) and
@@ -17,27 +17,35 @@ from __future__ import annotations
 import email
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import replace
 from email import policy
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from chalice.test import Client
 
-from chalicelib.adapters.dynamodb.table import TRANSACTION_MAX, BATCH_MAX
+from chalicelib.adapters.dynamodb.table import BATCH_MAX, TRANSACTION_MAX
 from chalicelib.adapters.mail_reading import InProcessMailReader
 from chalicelib.domain.operators import Operator, Role, parse_operators
 from chalicelib.services.ports import Assignment, StorageUnavailable
 from chalicelib.web import views
-from tests.builders import association, make_services, youth
+from tests.builders import (
+    CONSOLE_PAGES,
+    LINK,
+    association,
+    body_text,
+    delivery_report,
+    human_mail,
+    make_services,
+    served,
+    signed_in,
+    volunteer,
+    youth,
+)
 from tests.integration.mail_stream import deliver_mails, read_outbox
-from tests.builders import delivery_report
-from tests.builders import human_mail
-from tests.builders import body_text, served, signed_in
-from tests.builders import CONSOLE_PAGES
-from tests.builders import LINK, volunteer
 
 INTAKE = "urgence@lementorat.fr"
 ADMIN = "admin@reseau.example.org"

@@ -1,4 +1,4 @@
-"""Issue 8, findings 2, 5 and 7: hostile input gets a clear error, never a crash, and the
+"""docs/input-rules.md: hostile input gets a clear error, never a crash, and the
 OpenAPI document holds exactly the rules the server checks. Pure: no I/O."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import unicodedata
 
 import jsonschema_rs
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic_core import PydanticCustomError
 
 from chalicelib.domain import phone, text_rules

@@ -2,9 +2,9 @@
 sends (a form's message, a mail's headers, body, HTML, quotes, a request's body and
 cookie), takes time linear in the length of the text: on each adversarial family of
 tests/adversarial.py, ten times the text costs at most MAX_GROWTH times the time (a ratio
-measured in this run, in CPU time, best of a few runs; never a duration). Quadratic work costs about 100 times: one quadratic
-pattern made a 190,000-letter mail take minutes, past the Lambda's time limit, and SQS
-retried it with the urgent mails behind it.
+measured in this run, in CPU time, best of a few runs; never a duration). Quadratic work
+costs about 100 times: one quadratic pattern made a 190,000-letter mail take minutes, past
+the Lambda's time limit, and SQS retried it with the urgent mails behind it.
 
 The patterns are not listed by hand, so that none can be forgotten: every pattern held at
 module level in chalicelib (`module_patterns`) and every one written in a function's body
@@ -16,12 +16,17 @@ reason, below; `make bench` prints the times for whole mails.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from chalicelib.domain.extraction import extract_request
+from chalicelib.domain import text
+from chalicelib.domain.extraction import age, departements, extract_request, place
 from chalicelib.domain.extraction.departements import _named
+from chalicelib.domain.extraction.reading import _left
 from chalicelib.domain.inbound_mail import html_to_text
 from chalicelib.domain.text import redact_contacts
 from chalicelib.web.console import COOKIE, read_cookie
@@ -45,12 +50,6 @@ from tests.adversarial import (
     parse,
     texts,
 )
-import re
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
-from chalicelib.domain import text
-from chalicelib.domain.extraction import age, departements, place
-from chalicelib.domain.extraction.reading import _left
 
 PATTERNS = module_patterns()
 INLINE = inline_patterns()
@@ -318,7 +317,7 @@ def spans(found) -> list[tuple[int, int]]:
 @example("lea.martin at example dot fr")
 def test_the_address_patterns_find_what_the_plain_ones_found(sample):
     assert spans(text.EMAIL_IN_TEXT.finditer(sample)) == spans(re.finditer(PLAIN_EMAIL_IN_TEXT, sample))
-    for rewritten, plain in zip(text._EMAIL_SPELLINGS, PLAIN_SPELLINGS):
+    for rewritten, plain in zip(text._EMAIL_SPELLINGS, PLAIN_SPELLINGS, strict=True):
         assert spans(rewritten.finditer(sample)) == spans(re.finditer(plain, sample, re.IGNORECASE)), plain
 
 

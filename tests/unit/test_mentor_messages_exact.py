@@ -45,7 +45,9 @@ def errors_of(data: dict, json: bool = True) -> dict[str, str]:
             volunteer(commitment=False),
             True,
             {
-                "commitment": "Le mentorat demande un engagement d'au moins 6 mois : cochez cette case si vous le pouvez."
+                "commitment": (
+                    "Le mentorat demande un engagement d'au moins 6 mois : cochez cette case si vous le pouvez."
+                )
             },
         ),
         (

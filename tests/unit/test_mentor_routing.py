@@ -1,4 +1,4 @@
-"""Policy mentor v1 (contract section 11): each rule, each part of the score, each tie."""
+"""Policy mentor v1 (docs/contract.md §11): each rule, each part of the score, each tie."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A volunteer's sign-up: the rules of contract section 11, with French messages, the
+"""A volunteer's sign-up: the rules of docs/contract.md §11, with French messages, the
 form's text read leniently and the API's JSON taken exactly; the OpenAPI schema says the same."""
 
 from __future__ import annotations

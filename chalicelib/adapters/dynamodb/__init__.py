@@ -1,4 +1,4 @@
-"""DynamoDB: the one table every record lives in (single-table design, see README).
+"""DynamoDB: the one table every record lives in (single-table design, see docs/storage.md).
 
 One module per port, each writing its own item shapes: requests.py (RequestStore),
 outbox.py (OutboxStore), directory.py (DirectoryStore), mail_log.py (MailLogStore),

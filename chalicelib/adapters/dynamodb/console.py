@@ -14,7 +14,8 @@ Every session is in one partition: ending them all, or an operator's, is a Query
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from ...domain.operators import Operator, Role
 from ...services.ports import OutgoingMail, Refusal, Rejected
@@ -30,7 +31,7 @@ class DynamoConsoleStore:
         self.table = table
         self.mail_grace_seconds = mail_grace_seconds
 
-    def operator(self, email: str) -> Optional[Operator]:
+    def operator(self, email: str) -> Operator | None:
         item = self.table.client.get_item(
             TableName=self.table.name, Key={"pk": _s(OPERATORS_PK), "sk": _s(email.lower())}, ConsistentRead=True
         ).get("Item")
@@ -102,7 +103,7 @@ class DynamoConsoleStore:
             ]
         )
 
-    def consume_sign_in(self, nonce: str, now: int) -> Optional[str]:
+    def consume_sign_in(self, nonce: str, now: int) -> str | None:
         client = self.table.client
         try:
             out = client.delete_item(
@@ -125,7 +126,7 @@ class DynamoConsoleStore:
             Item={"pk": _s(SESSIONS_PK), "sk": _s(session_key), "email": _s(email), "expires_at": _n(expires_at)},
         )
 
-    def session_email(self, session_key: str, now: int) -> Optional[str]:
+    def session_email(self, session_key: str, now: int) -> str | None:
         item = self.table.client.get_item(
             TableName=self.table.name,
             Key={"pk": _s(SESSIONS_PK), "sk": _s(session_key)},

@@ -1,6 +1,6 @@
 """DirectoryStore over the table: the directory, its load counters and its versions.
 
-  DIRECTORY         / ASSOC#<id>                 one association (contract section 5)
+  DIRECTORY         / ASSOC#<id>                 one association (docs/contract.md §5)
   DIRECTORY         / LOAD#<id>                  its load counter (requests waiting on it)
   DIRECTORY         / MENTOR_LOAD#<id>           its mentor load counter (sign-ups waiting on it)
   DIRECTORY_HISTORY / VERSION#<n:010d>           a saved directory's head: author (and role), time, summary, its
@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ...domain.models import Association
 from ...services.ports import DirectoryVersion, OutgoingMail, Refusal, Rejected
@@ -37,9 +38,7 @@ def load_key(association_id: str, prefix: str = LOAD_PREFIX) -> dict[str, Any]:
     return {"pk": _s(DIRECTORY_PK), "sk": _s(f"{prefix}{association_id}")}
 
 
-def take_capacity(
-    table: str, association_id: str, capacity: Optional[int], prefix: str = LOAD_PREFIX
-) -> dict[str, Any]:
+def take_capacity(table: str, association_id: str, capacity: int | None, prefix: str = LOAD_PREFIX) -> dict[str, Any]:
     """One more request (sign-up) waiting on the association, refused at its capacity."""
     update: dict[str, Any] = {
         "TableName": table,
@@ -191,7 +190,7 @@ class DynamoDirectoryStore:
         return items
 
     @staticmethod
-    def _head(item: dict[str, Any], entries: Optional[tuple[dict[str, Any], ...]] = None) -> DirectoryVersion:
+    def _head(item: dict[str, Any], entries: tuple[dict[str, Any], ...] | None = None) -> DirectoryVersion:
         return DirectoryVersion(
             number=int(item["number"]["N"]),
             at=item["at"]["S"],
@@ -205,7 +204,7 @@ class DynamoDirectoryStore:
             role=item["role"]["S"] if "role" in item else None,  # absent from versions saved before roles
         )
 
-    def versions(self, limit: int, before: Optional[int] = None) -> list[DirectoryVersion]:
+    def versions(self, limit: int, before: int | None = None) -> list[DirectoryVersion]:
         """Newest first, without their entries; `before`: only those numbered below it."""
         upper = f"VERSION#{before - 1:010d}" if before is not None else "VERSION#9999999999"
         out = self.table.client.query(
@@ -218,7 +217,7 @@ class DynamoDirectoryStore:
         )
         return [self._head(i) for i in out.get("Items", [])]
 
-    def version(self, number: int) -> Optional[DirectoryVersion]:
+    def version(self, number: int) -> DirectoryVersion | None:
         """One version with its entries."""
         head = self.table.client.get_item(
             TableName=self.table.name,

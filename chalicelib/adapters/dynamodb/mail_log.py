@@ -10,7 +10,7 @@ REPLIES         / <at>#<request id>       a reply joined a request (the daily di
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .directory import DIRECTORY_PK
 from .table import DynamoTable, _expired, _json, _n, _s, _unjson
@@ -81,9 +81,9 @@ class DynamoMailLogStore:
         )
         return "Attributes" in out
 
-    # -- the console: quarantine, replies for the digest (issue 12) ----------------------
+    # -- the console: quarantine, replies for the digest (docs/console.md) ---------------
 
-    def quarantined(self, key: str, now: int) -> Optional[dict[str, Any]]:
+    def quarantined(self, key: str, now: int) -> dict[str, Any] | None:
         """One quarantined mail by its sort key (<at>#<id>), unless expired."""
         item = self.table.client.get_item(
             TableName=self.table.name, Key={"pk": _s(QUARANTINE_PK), "sk": _s(key)}, ConsistentRead=True

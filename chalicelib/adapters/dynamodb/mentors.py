@@ -1,4 +1,4 @@
-"""MentorStore over the table: volunteers' sign-ups (contract section 11), stored as
+"""MentorStore over the table: volunteers' sign-ups (docs/contract.md §11), stored as
 routed records (routed.py) under prefixes of their own (MENTOR_KIND).
 
   MENTOR#<id>   / META                       the sign-up (status, association, routing, fields)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from ...domain.erasure import scrubbed_mail_body
 from ...services.ports import ClaimedMail, OutgoingMail
@@ -66,7 +66,7 @@ class DynamoOutboxStore:
     def __init__(self, table: DynamoTable):
         self.table = table
 
-    def claim_mail(self, mail_id: str, now: int, lease_seconds: int) -> Optional[ClaimedMail]:
+    def claim_mail(self, mail_id: str, now: int, lease_seconds: int) -> ClaimedMail | None:
         """Take a mail for sending: `pending` -> `sending`, the attempt recorded before any
         send. Also takes a mail left `sending` past its lease (an attempt cut off), marked
         `interrupted` for reconciliation. None if sent, given up, or held by another."""
@@ -116,7 +116,7 @@ class DynamoOutboxStore:
         )
         return ClaimedMail(mail, interrupted=old["state"]["S"] == "sending")
 
-    def mark_sent(self, mail_id: str, now: int, provider_message_id: Optional[str] = None) -> None:
+    def mark_sent(self, mail_id: str, now: int, provider_message_id: str | None = None) -> None:
         values = {":sent": _s("sent"), ":now": _n(now)}
         extra = ""
         if provider_message_id:
@@ -134,7 +134,7 @@ class DynamoOutboxStore:
         index, partition OUTBOX_FAILED), so that neither needs a Scan."""
         self._failed_attempt(mail_id, "failed", OUTBOX_FAILED_PK, now, error, failed_at=now)
 
-    def erase_mail(self, mail_id: str, now: int) -> Optional[str]:
+    def erase_mail(self, mail_id: str, now: int) -> str | None:
         """Its request was erased: the stored copy loses recipients, subject and text, and
         leaves the sweeper's and the operators' lists; one not sent yet (`pending`, or
         `sending` under a claim) becomes `cancelled`. The state it was in, None if absent."""
@@ -167,7 +167,7 @@ class DynamoOutboxStore:
         return None
 
     def _failed_attempt(
-        self, mail_id: str, state: str, queue_pk: str, queued_at: int, error: str, failed_at: Optional[int] = None
+        self, mail_id: str, state: str, queue_pk: str, queued_at: int, error: str, failed_at: int | None = None
     ) -> None:
         """One more attempt counted, its error kept, the lease let go, and the mail in its
         new state, queued at `queued_at` in partition `queue_pk` of the outbox_due index.
@@ -247,7 +247,7 @@ class DynamoOutboxStore:
         )
         return [i["pk"]["S"][5:] for i in out.get("Items", [])]
 
-    def mail_state(self, mail_id: str) -> Optional[dict[str, Any]]:
+    def mail_state(self, mail_id: str) -> dict[str, Any] | None:
         item = self.table.client.get_item(TableName=self.table.name, Key=mail_key(mail_id), ConsistentRead=True).get(
             "Item"
         )

@@ -15,7 +15,7 @@ mended by running it again, since each run writes the same items.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ..counters import counter_expiry
 from .requests import COUNTS_PK, REQUEST_KIND
@@ -76,7 +76,7 @@ class DynamoRecountStore:
         self._replace(puts, held)
 
     def replace_aggregates(
-        self, first_day: str, last_day: str, counts: dict[tuple[str, Optional[str]], dict[str, int]]
+        self, first_day: str, last_day: str, counts: dict[tuple[str, str | None], dict[str, int]]
     ) -> None:
         puts = []
         for (day, association), counters in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):

@@ -32,7 +32,7 @@ from ...services.ports import Event, IntakeWrite, Transition
 from ..counters import counter_expiry
 from . import stats
 from .directory import LOAD_PREFIX
-from .routed import Labelled, RecordKind, RoutedRecordStore, event_item, meta_key, meta_item
+from .routed import Labelled, RecordKind, RoutedRecordStore, event_item, meta_item, meta_key
 from .table import _n, _s, counter_shard
 
 FEED_PK = "REQUESTS"

@@ -25,8 +25,9 @@ event may be appended past (requests.py, append_event).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from ...domain.reference import is_reference
 from ...services.ports import Event, OutgoingMail, StoredIdempotency
@@ -167,7 +168,7 @@ class RoutedRecordStore:
         return labelled
 
     def _transition_items(
-        self, record: dict[str, Any], t: Any, keep_until: int, new_expiry: Optional[int] = None
+        self, record: dict[str, Any], t: Any, keep_until: int, new_expiry: int | None = None
     ) -> Labelled:
         """One change of a record, only from the status and attempt it was read in: two
         answers racing (two clicks, a click and the sweeper) end in one outcome, the second
@@ -260,7 +261,7 @@ class RoutedRecordStore:
 
     # -- reading -------------------------------------------------------------------
 
-    def idempotency(self, key: str, now: int) -> Optional[StoredIdempotency]:
+    def idempotency(self, key: str, now: int) -> StoredIdempotency | None:
         item = self.table.client.get_item(
             TableName=self.table.name, Key={"pk": _s(f"IDEM#{key}"), "sk": _s("IDEM")}, ConsistentRead=True
         ).get("Item")
@@ -268,7 +269,7 @@ class RoutedRecordStore:
             return None
         return StoredIdempotency(item["fingerprint"]["S"], _unjson(item))
 
-    def get_record(self, id_or_reference: str, now: int) -> Optional[dict[str, Any]]:
+    def get_record(self, id_or_reference: str, now: int) -> dict[str, Any] | None:
         """The record with its expiry and its timeline; None once expired, whatever TTL
         deletion has done yet."""
         kind, rid = self.KIND, id_or_reference
@@ -296,14 +297,14 @@ class RoutedRecordStore:
     def list_records(
         self,
         now: int,
-        status: Optional[str],
-        association: Optional[str],
+        status: str | None,
+        association: str | None,
         limit: int,
-        cursor: Optional[str],
-        created_from: Optional[str] = None,
-        created_to: Optional[str] = None,
+        cursor: str | None,
+        created_from: str | None = None,
+        created_to: str | None = None,
         with_last_event: bool = False,
-    ) -> tuple[list[dict[str, Any]], Optional[str]]:
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """One page, newest first: a status, an association (its index, the status
         filtered), or every record; creation times in [from, to] as a key condition.
         As a Query with a filter, `limit` counts the items read, expired ones included."""
@@ -360,13 +361,13 @@ class RoutedRecordStore:
     def queue_page(
         self,
         now: int,
-        status: Optional[str],
-        association: Optional[str],
-        created_from: Optional[str],
-        created_to: Optional[str],
+        status: str | None,
+        association: str | None,
+        created_from: str | None,
+        created_to: str | None,
         limit: int,
-        cursor: Optional[str],
-    ) -> tuple[list[dict[str, Any]], Optional[str]]:
+        cursor: str | None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of the console's queue (requests', or volunteers' sign-ups'), newest
         first: a status, an association (its index, the status filtered), or every record;
         creation times in [from, to) as a key condition. Each record has `last_event` (the

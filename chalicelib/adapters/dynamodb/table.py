@@ -20,8 +20,9 @@ import random
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from ...services.ports import Refusal, Rejected, StorageUnavailable
 
@@ -158,7 +159,7 @@ def _expired(item: dict[str, Any], now: int) -> bool:
 
 def iso(ts: int) -> str:
     """Sort keys carry times as fixed-width UTC text, so that they sort as they happened."""
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def rate_counter_key(key: str) -> tuple[str, str]:
@@ -210,7 +211,7 @@ class DynamoTable:
     def __init__(self, name: str, client_factory: Callable[[], Any], sleep: Callable[[float], None] = time.sleep):
         self.name = name
         self._client_factory = client_factory
-        self._client: Optional[_OutageAware] = None
+        self._client: _OutageAware | None = None
         self._lock = threading.Lock()
         self.sleep = sleep  # the pause between two sends of a batch's unprocessed writes
 

@@ -3,8 +3,6 @@ links (per-IP counters, hourly budgets) and the console's sessions."""
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ...domain.operators import Operator
 from ...services.ports import OutgoingMail, Refusal
 from . import outbox
@@ -19,7 +17,7 @@ class MemoryConsoleStore:
         self.nonces: dict[str, tuple[str, int]] = {}  # nonce -> (email, expires_at)
         self.sessions: dict[str, tuple[str, int]] = {}  # session key -> (email, expires_at)
 
-    def operator(self, email: str) -> Optional[Operator]:
+    def operator(self, email: str) -> Operator | None:
         with self.state.lock:
             return self.operators.get(email.lower())
 
@@ -59,7 +57,7 @@ class MemoryConsoleStore:
             count_within(tx, s.budgets, ("SIGNIN_BUDGET", budget_key), limit)
             tx.commit()
 
-    def consume_sign_in(self, nonce: str, now: int) -> Optional[str]:
+    def consume_sign_in(self, nonce: str, now: int) -> str | None:
         with self.state.lock:
             found = self.nonces.get(nonce)
             if found is None or found[1] <= now:
@@ -71,7 +69,7 @@ class MemoryConsoleStore:
         with self.state.lock:
             self.sessions[session_key] = (email, expires_at)
 
-    def session_email(self, session_key: str, now: int) -> Optional[str]:
+    def session_email(self, session_key: str, now: int) -> str | None:
         with self.state.lock:
             found = self.sessions.get(session_key)
         return found[0] if found and not expired(found[1], now) else None

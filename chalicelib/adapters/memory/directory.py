@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, replace
-from typing import Optional, Sequence
 
 from ...domain.models import Association
-from ...services.ports import DirectoryVersion, OutgoingMail, Refusal, Rejected
+from ...services.ports import DirectoryVersion, OutgoingMail, Refusal
 from . import outbox
 from .state import MemoryState, Transaction, dump
 
 
-def take_capacity(load: dict[str, int], tx: Transaction, association_id: str, capacity: Optional[int]) -> None:
+def take_capacity(load: dict[str, int], tx: Transaction, association_id: str, capacity: int | None) -> None:
     """One more request (sign-up) waiting on the association, refused at its capacity.
     `load`: the counters of that kind (MemoryState.load, or the sign-ups' own)."""
     in_use = load.get(association_id)
@@ -66,13 +66,13 @@ class MemoryDirectoryStore:
             tx.then(lambda: setattr(s, "associations", entries))
             tx.commit()
 
-    def versions(self, limit: int, before: Optional[int] = None) -> list[DirectoryVersion]:
+    def versions(self, limit: int, before: int | None = None) -> list[DirectoryVersion]:
         with self.state.lock:
             numbers = sorted((n for n in self.state.directory_versions if before is None or n < before), reverse=True)
             stored = [self.state.directory_versions[n] for n in numbers[:limit]]
         return [replace(_version(s), entries=None) for s in stored]
 
-    def version(self, number: int) -> Optional[DirectoryVersion]:
+    def version(self, number: int) -> DirectoryVersion | None:
         with self.state.lock:
             stored = self.state.directory_versions.get(number)
         return None if stored is None else _version(stored)

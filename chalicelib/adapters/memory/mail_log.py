@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any
 
 from .state import MemoryState, add_to_log, dump, expired, newest_in_log
 
@@ -46,9 +46,9 @@ class MemoryMailLogStore:
         with self.state.lock:
             return self.state.flags.pop(f"{association_id}#{address}", None) is not None
 
-    # -- the console: quarantine, replies for the digest (issue 12) ----------------------
+    # -- the console: quarantine, replies for the digest (docs/console.md) ---------------
 
-    def quarantined(self, key: str, now: int) -> Optional[dict[str, Any]]:
+    def quarantined(self, key: str, now: int) -> dict[str, Any] | None:
         with self.state.lock:
             found = self.state.quarantined.get(key)
         return None if found is None or expired(found[1], now) else json.loads(found[0])

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from ...domain.erasure import scrubbed_mail_body
 from ...services.ports import ClaimedMail, OutgoingMail, Refusal
@@ -34,7 +34,7 @@ def insert_mail(
 
 
 def _utc(ts: int) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class MemoryOutboxStore:
@@ -47,7 +47,7 @@ class MemoryOutboxStore:
             ids, self.state.inserted_mails = self.state.inserted_mails, []
         return ids
 
-    def claim_mail(self, mail_id: str, now: int, lease_seconds: int) -> Optional[ClaimedMail]:
+    def claim_mail(self, mail_id: str, now: int, lease_seconds: int) -> ClaimedMail | None:
         with self.state.lock:
             m = self.state.mails.get(mail_id)
             lease_over = m is not None and (m.lease_until is None or m.lease_until < now)
@@ -64,7 +64,7 @@ class MemoryOutboxStore:
         mail = OutgoingMail(**{**body, "to": tuple(body["to"]), "attempts": attempts})
         return ClaimedMail(mail, interrupted=interrupted)
 
-    def erase_mail(self, mail_id: str, now: int) -> Optional[str]:
+    def erase_mail(self, mail_id: str, now: int) -> str | None:
         """As DynamoOutboxStore.erase_mail: body scrubbed, off every list, `cancelled` if unsent."""
         with self.state.lock:
             m = self.state.mails.get(mail_id)
@@ -87,7 +87,7 @@ class MemoryOutboxStore:
                 setattr(m, name, value)
             m.attempts += 1 if failed_attempt else 0
 
-    def mark_sent(self, mail_id: str, now: int, provider_message_id: Optional[str] = None) -> None:
+    def mark_sent(self, mail_id: str, now: int, provider_message_id: str | None = None) -> None:
         changes: dict[str, Any] = {"state": "sent", "queue": None, "lease_until": None}
         if provider_message_id:
             changes["provider_message_id"] = provider_message_id
@@ -145,7 +145,7 @@ class MemoryOutboxStore:
         with self.state.lock:
             return [mail_id for at, mail_id, _ in self._queue("due") if at <= now][:limit]
 
-    def mail_state(self, mail_id: str) -> Optional[dict[str, Any]]:
+    def mail_state(self, mail_id: str) -> dict[str, Any] | None:
         with self.state.lock:
             m = self.state.mails.get(mail_id)
             if m is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any
 
 from ..counters import counter_expiry
 from .state import MemoryState, expired
@@ -35,7 +35,7 @@ class MemoryRecountStore:
             }
 
     def replace_aggregates(
-        self, first_day: str, last_day: str, counts: dict[tuple[str, Optional[str]], dict[str, int]]
+        self, first_day: str, last_day: str, counts: dict[tuple[str, str | None], dict[str, int]]
     ) -> None:
         with self.state.lock:
             stats = self.state.stats

@@ -8,10 +8,10 @@ An erasure is a change with its timeline rewritten scrubbed, as DynamoDB's.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any
 
-from ...services.ports import Event, Refusal, StoredIdempotency
 from ...domain.reference import is_reference
+from ...services.ports import Event, Refusal, StoredIdempotency
 from ..page_cursor import decode_cursor, encode_cursor
 from . import directory, outbox
 from .state import MemoryState, StoredRequest, Transaction, count_within, dump, expired
@@ -63,7 +63,7 @@ class MemoryRoutedStore:
         if mails:
             tx.then(lambda: self.state.record_mails.setdefault(record_id, []).extend(m.id for m in mails))
 
-    def _take(self, tx: Transaction, association_id: str, capacity: Optional[int]) -> None:
+    def _take(self, tx: Transaction, association_id: str, capacity: int | None) -> None:
         directory.take_capacity(self.load, tx, association_id, capacity)
 
     def _intake(self, tx: Transaction, stored: StoredRequest, record: dict[str, Any], w: Any, keep_until: int) -> None:
@@ -92,7 +92,7 @@ class MemoryRoutedStore:
             self._take(tx, *w.capacity_of)
 
     def _transition(
-        self, record: dict[str, Any], t: Any, keep_until: int, new_expiry: Optional[int] = None
+        self, record: dict[str, Any], t: Any, keep_until: int, new_expiry: int | None = None
     ) -> Transaction:
         """A change's conditions and writes, to commit under the state's lock: only from
         the status and attempt it was read in. `t` is the port's change (Transition,
@@ -151,7 +151,7 @@ class MemoryRoutedStore:
 
     # -- reading -------------------------------------------------------------------
 
-    def idempotency(self, key: str, now: int) -> Optional[StoredIdempotency]:
+    def idempotency(self, key: str, now: int) -> StoredIdempotency | None:
         with self.state.lock:
             found = self.state.idempotency.get(key)
         if found is None or expired(found[2], now):
@@ -162,10 +162,10 @@ class MemoryRoutedStore:
     def _record(stored: StoredRequest) -> dict[str, Any]:
         return {**json.loads(stored.body), "expires_at": stored.expires_at}
 
-    def get_record(self, id_or_reference: str, now: int) -> Optional[dict[str, Any]]:
+    def get_record(self, id_or_reference: str, now: int) -> dict[str, Any] | None:
         """The record with its expiry and its timeline; None once expired."""
         with self.state.lock:
-            rid: Optional[str] = id_or_reference
+            rid: str | None = id_or_reference
             if is_reference(id_or_reference):
                 ref = self.references.get(id_or_reference)
                 rid = ref[0] if ref and not expired(ref[1], now) else None
@@ -179,14 +179,14 @@ class MemoryRoutedStore:
     def list_records(
         self,
         now: int,
-        status: Optional[str],
-        association: Optional[str],
+        status: str | None,
+        association: str | None,
         limit: int,
-        cursor: Optional[str],
-        created_from: Optional[str] = None,
-        created_to: Optional[str] = None,
+        cursor: str | None,
+        created_from: str | None = None,
+        created_to: str | None = None,
         with_last_event: bool = False,
-    ) -> tuple[list[dict[str, Any]], Optional[str]]:
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """Newest first; creation times in [from, to]. Like a DynamoDB Query with a filter,
         `limit` counts the records read, expired ones included, and a full page always
         gives a cursor."""
@@ -216,13 +216,13 @@ class MemoryRoutedStore:
     def queue_page(
         self,
         now: int,
-        status: Optional[str],
-        association: Optional[str],
-        created_from: Optional[str],
-        created_to: Optional[str],
+        status: str | None,
+        association: str | None,
+        created_from: str | None,
+        created_to: str | None,
         limit: int,
-        cursor: Optional[str],
-    ) -> tuple[list[dict[str, Any]], Optional[str]]:
+        cursor: str | None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """The console queue's page (dynamodb/routed.py): `list_records` with `last_event`."""
         return self.list_records(
             now, status, association, limit, cursor, created_from, created_to, with_last_event=True

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 from ...services.ports import Refusal, Rejected
 
@@ -21,12 +22,12 @@ def dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def expired(expires_at: Optional[int], now: int) -> bool:
+def expired(expires_at: int | None, now: int) -> bool:
     return expires_at is not None and expires_at <= now
 
 
 def add_to_log(
-    state: "MemoryState", log: dict[str, tuple[str, int]], at: str, record: dict[str, Any], expires_at: int
+    state: MemoryState, log: dict[str, tuple[str, int]], at: str, record: dict[str, Any], expires_at: int
 ) -> str:
     """Put `record` (given an id and `at`) in a time-ordered log (<at>#<id> -> (record,
     expires): the quarantine, the exports), as DynamoTable.add_to_log; its id."""
@@ -36,7 +37,7 @@ def add_to_log(
     return entry_id
 
 
-def newest_in_log(state: "MemoryState", log: dict[str, tuple[str, int]], now: int, limit: int) -> list[dict[str, Any]]:
+def newest_in_log(state: MemoryState, log: dict[str, tuple[str, int]], now: int, limit: int) -> list[dict[str, Any]]:
     """Newest first; like a DynamoDB Query, `limit` counts before expired ones are skipped."""
     with state.lock:
         newest = [log[k] for k in sorted(log, reverse=True)[:limit]]
@@ -49,12 +50,12 @@ class StoredRequest:
     status: str
     expires_at: int
     list_sk: str  # <created_at>#<id>: lists sort on it, as DynamoDB's indexes do
-    association_id: Optional[str] = None
+    association_id: str | None = None
     # Set when routed and kept when the request leaves its association, as DynamoDB's
     # top-level attributes are: a transition's condition compares them.
-    attempt: Optional[int] = None
-    assigned_at: Optional[int] = None
-    last_event: Optional[str] = None  # the newest timeline event's type (the queue's badge)
+    attempt: int | None = None
+    assigned_at: int | None = None
+    last_event: str | None = None  # the newest timeline event's type (the queue's badge)
 
 
 @dataclass
@@ -63,14 +64,14 @@ class StoredMail:
     state: str  # pending, sending, sent, failed
     expires_at: int
     attempts: int = 0
-    queue: Optional[str] = None  # "due" (the sweeper's), "failed" (the operators'), None once sent
+    queue: str | None = None  # "due" (the sweeper's), "failed" (the operators'), None once sent
     queued_at: int = 0  # when it is due (queue "due"), or when it was given up ("failed")
-    lease_until: Optional[int] = None
-    attempt_at: Optional[int] = None
-    provider_message_id: Optional[str] = None
-    last_error: Optional[str] = None
-    failed_at: Optional[int] = None
-    erased_at: Optional[int] = None  # its request was erased: body scrubbed (outbox.erase_mail)
+    lease_until: int | None = None
+    attempt_at: int | None = None
+    provider_message_id: str | None = None
+    last_error: str | None = None
+    failed_at: int | None = None
+    erased_at: int | None = None  # its request was erased: body scrubbed (outbox.erase_mail)
 
 
 @dataclass
@@ -94,7 +95,7 @@ class MemoryState:
     directory_versions: dict[int, str] = field(default_factory=dict)  # number -> the version, JSON
     # The console's statistics (memory/stats.py): (Paris day, association or None) -> counters,
     # and the export log: <at>#<id> -> (record, expires).
-    stats: dict[tuple[str, Optional[str]], dict[str, int]] = field(default_factory=dict)
+    stats: dict[tuple[str, str | None], dict[str, int]] = field(default_factory=dict)
     exports: dict[str, tuple[str, int]] = field(default_factory=dict)
     replies: dict[str, tuple[str, int]] = field(default_factory=dict)  # <at>#<request> -> (note, expires)
     digests: set[str] = field(default_factory=set)  # days whose operators' digest was stored
@@ -108,7 +109,7 @@ class Transaction:
     Used under the state's lock."""
 
     def __init__(self) -> None:
-        self._refused: Optional[Refusal] = None
+        self._refused: Refusal | None = None
         self._writes: list[Callable[[], None]] = []
 
     def require(self, condition: bool, refusal: Refusal) -> None:

@@ -6,7 +6,7 @@ runs only if every condition holds: the counters move with the changes they coun
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ...domain.statistics import Counts
 from ...services.ports import OutgoingMail, Refusal, Rejected
@@ -14,7 +14,7 @@ from . import outbox
 from .state import MemoryState, Transaction, add_to_log, newest_in_log
 
 
-def add_counts(state: MemoryState, tx: Transaction, counts: Counts, aggregates: Optional[dict] = None) -> None:
+def add_counts(state: MemoryState, tx: Transaction, counts: Counts, aggregates: dict | None = None) -> None:
     """`aggregates`: whose (requests' by default, the shared state's; a sign-up's: its store's)."""
     into = state.stats if aggregates is None else aggregates
 
@@ -29,7 +29,7 @@ def add_counts(state: MemoryState, tx: Transaction, counts: Counts, aggregates: 
 
 
 class MemoryStatsStore:
-    def __init__(self, state: MemoryState, mail_grace_seconds: int = 120, aggregates: Optional[dict] = None):
+    def __init__(self, state: MemoryState, mail_grace_seconds: int = 120, aggregates: dict | None = None):
         self.state = state
         self.mail_grace_seconds = mail_grace_seconds
         self.aggregates = state.stats if aggregates is None else aggregates  # requests', or sign-ups'

@@ -2,10 +2,11 @@
 
 Pure: text in, `Extraction` out. One module per concern: `reading` (folding, parts, hits),
 `age`, `situation`, `need`, `publics`, `place` (postal codes and communes), `departements`,
-`several` (several young people in one mail); `model` holds what is returned. The only data read is the official territory file, through
-`territory` (lazily, on the first place lookup). Each value found carries the words it came
-from (`evidence`, as written in the mail) and a `confidence`: the caller routes only on
-values at or above `ACCEPT`; anything below is kept as a hint for the operators who triage.
+`several` (several young people in one mail); `model` holds what is returned. The only data
+read is the official territory file, through `territory` (lazily, on the first place lookup).
+Each value found carries the words it came from (`evidence`, as written in the mail) and a
+`confidence`: the caller routes only on values at or above `ACCEPT`; anything below is kept
+as a hint for the operators who triage.
 A wrong guess sends a child to the wrong association, so when the text is unclear a field
 stays empty (or a low-confidence hint) rather than a likely-looking value.
 
@@ -35,8 +36,8 @@ Unsure means below ACCEPT, with the value kept for the operators:
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable, Optional
 
 from .age import _ages, _pick_age
 from .model import ACCEPT, SEVERAL_CAP, Extraction, Found
@@ -56,7 +57,7 @@ def extract_request(
     own_text: str,
     forwarded_text: str = "",
     signature: str = "",
-    today: Optional[date] = None,
+    today: date | None = None,
     attachments: Iterable[tuple[str, str]] = (),
 ) -> Extraction:
     """What the mail says about the one youth it is about. See the module docstring.
@@ -92,7 +93,7 @@ def extract_request(
     return Extraction(age, situation, postal_code, city, need, publics, several, departement)
 
 
-def _capped(found: Optional[Found]) -> Optional[Found]:
+def _capped(found: Found | None) -> Found | None:
     if found is None:
         return None
     return Found(found.value, found.evidence, min(found.confidence, SEVERAL_CAP), found.source)

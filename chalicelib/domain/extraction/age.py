@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Optional
 
 from .model import ACCEPT, AGE_MAX, AGE_MIN, Found
-from .reading import _Hit, _Part, _found, _left, _rx
+from .reading import _found, _Hit, _left, _Part, _rx
 
 # --- Age ---------------------------------------------------------------------------------
 
@@ -93,7 +92,10 @@ _MONTHS = {
     "decembre": 12,
 }
 _MONTH_ALT = "|".join(_MONTHS)
-_BORN = r"(?:\bne(?:e|\(e\)|-e|\.e)?s?\s+(?:le\s+)?|date\s+de\s+naissance\s*:?\s*(?:le\s+)?|\bDDN\s*:?\s*|\bnaissance\s*:\s*)"
+_BORN = (
+    r"(?:\bne(?:e|\(e\)|-e|\.e)?s?\s+(?:le\s+)?|date\s+de\s+naissance\s*:?\s*(?:le\s+)?"
+    r"|\bDDN\s*:?\s*|\bnaissance\s*:\s*)"
+)
 _BIRTH_FULL = _rx(
     rf"{_BORN}(?:(\d{{1,2}})(?:er)?\s+({_MONTH_ALT})\s+(\d{{4}})"
     rf"|(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{4}}|\d{{2}})\b)"
@@ -145,9 +147,9 @@ def _ages(parts: list[_Part], today: date) -> list[_Hit]:
                 hits.append(_Hit(value, 0.95, part, m.start(), m.end(), "date"))
         for m in _BIRTH_YEAR.finditer(f):
             y = int(m.group(2))
-            mo = _MONTHS[m.group(1).lower()] if m.group(1) else None
-            if mo is not None and mo != today.month:
-                value = today.year - y - (today.month < mo)
+            month = _MONTHS[m.group(1).lower()] if m.group(1) else None
+            if month is not None and month != today.month:
+                value = today.year - y - (today.month < month)
                 if AGE_MIN <= value <= AGE_MAX:
                     hits.append(_Hit(value, 0.85, part, m.start(), m.end(), "month"))
                 continue
@@ -159,7 +161,7 @@ def _ages(parts: list[_Part], today: date) -> list[_Hit]:
     return hits
 
 
-def _pick_age(hits: list[_Hit], whole_folded: str) -> Optional[Found]:
+def _pick_age(hits: list[_Hit], whole_folded: str) -> Found | None:
     others = [h for h in hits if h.tag != "self"]
     if others or _PARENT_WRITES.search(whole_folded):
         hits = others  # "j'ai 42 ans, mon fils a 12 ans": the youth's age, not the writer's

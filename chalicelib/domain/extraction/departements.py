@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
 
 from .. import territory
-from .reading import _SENTENCE_STOPS, _Hit, _Part, _fold, _left, _rx
+from .reading import _SENTENCE_STOPS, _fold, _Hit, _left, _Part, _rx
 
 # Overseas départements are named after "à" or "à la" as well ("à Mayotte", "à la Réunion").
 _OVERSEAS = {"971", "972", "973", "974", "976"}
@@ -120,7 +119,7 @@ def _hit(part: _Part, code: str, start: int, end: int, confidence: float, reside
     return DepartementHit(_Hit(code, round(confidence, 2), part, start, end), residence)
 
 
-def departement_after(part: _Part, end: int) -> Optional[str]:
+def departement_after(part: _Part, end: int) -> str | None:
     """The département written right after a commune's name: "Saint-Denis (93)", "Saint-Denis 974",
     "Valence (Drôme)"; None when there is none."""
     window = part.folded[end : end + 40]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from ..vocabulary import Public
 
 ACCEPT = 0.6  # below this confidence a value is stored as a hint but not used to route
 
-# The contract's order of publics (vocabulary.Public), used to list what was found.
+# docs/contract.md §2's order of publics (vocabulary.Public), used to list what was found.
 PUBLICS = tuple(p.value for p in Public)
 
 AGE_MIN, AGE_MAX = 5, 30
@@ -37,17 +37,17 @@ class Found:
 
 @dataclass(frozen=True)
 class Extraction:
-    age: Optional[Found]
-    situation: Optional[Found]
-    postal_code: Optional[Found]
-    city: Optional[Found]
-    need: Optional[Found]
+    age: Found | None
+    situation: Found | None
+    postal_code: Found | None
+    city: Found | None
+    need: Found | None
     publics: tuple[Found, ...]
     several_youths: bool
-    departement: Optional[Found] = None  # the place when only the département is said
+    departement: Found | None = None  # the place when only the département is said
 
     def as_dict(self) -> dict[str, Any]:
-        def one(f: Optional[Found]) -> Optional[dict[str, Any]]:
+        def one(f: Found | None) -> dict[str, Any] | None:
             return f.as_dict() if f is not None else None
 
         return {

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from typing import Optional
 
 from ..vocabulary import Need as N
 from .model import CONFLICT_CAP, Found
-from .reading import _NEED_NEGATED_LEFT, _PART_ORDER, _Hit, _Part, _found, _left, _order, _rx
+from .reading import _NEED_NEGATED_LEFT, _PART_ORDER, _found, _Hit, _left, _order, _Part, _rx
 
 _SUBJECTS = (
     r"(?:maths?|mathematiques|francais|lecture|ecriture|anglais|sciences|physique|histoire|orthographe|calcul|langue)"
@@ -119,7 +118,7 @@ _SENDER_ROLE_LEFT = _rx(
 )
 
 
-def _pick_need(parts: list[_Part]) -> Optional[Found]:
+def _pick_need(parts: list[_Part]) -> Found | None:
     score: dict[str, float] = {}
     first: dict[str, _Hit] = {}
     for part in parts:

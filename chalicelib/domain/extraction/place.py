@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 from .. import territory
 from ..text import EMAIL_IN_TEXT, PHONE_IN_TEXT
 from .age import _MONTHS
 from .departements import DepartementHit, departement_after, departement_mentions
 from .model import ACCEPT, CONFLICT_CAP, Found
-from .reading import _SENTENCE_STOPS, _Hit, _Part, _found, _left, _order, _right, _rx
+from .reading import _SENTENCE_STOPS, _found, _Hit, _left, _order, _Part, _right, _rx
 
 _CODE = re.compile(r"(?<![\d#])(?<!\d[ .-])(\d{5}|\d{2} \d{3}(?=\s+[A-Z]))(?![\d#])(?![ .,-]\d)")
 _CODE_NOT_LEFT = _rx(
@@ -127,9 +126,9 @@ _LOCAL_STRUCTURE = _rx(
 @dataclass(frozen=True)
 class _Place:
     hit: _Hit  # value: postal code (str) or None
-    place: Optional[territory.Place]
-    city: Optional[str]
-    city_hit: Optional[_Hit]
+    place: territory.Place | None
+    city: str | None
+    city_hit: _Hit | None
     residence: bool
     options: tuple[territory.Place, ...] = ()  # homonym communes, when the name did not settle one
 
@@ -159,7 +158,7 @@ def _name_words(text: str, from_start: bool) -> list[str]:
     return [" ".join(words[-k:]) for k in range(len(words), 0, -1)]
 
 
-def _city_next_to(part: _Part, start: int, end: int, code: str) -> tuple[Optional[str], Optional[_Hit]]:
+def _city_next_to(part: _Part, start: int, end: int, code: str) -> tuple[str | None, _Hit | None]:
     """The commune a name written next to the code picks (needed when a code covers several)."""
     f = part.folded
     right = _NAME_AFTER_CODE.match(f[end : end + 60])
@@ -266,7 +265,7 @@ def _named_communes(part: _Part) -> list[_Place]:
                     arr = _ARRONDISSEMENT.match(f[span[1] : span[1] + 8])
                     prefix = _ARRONDISSEMENT_PREFIX.get(place.commune_code or "")
                     code = prefix + arr.group(1).zfill(5 - len(prefix)) if arr and prefix else ""
-                    if code and territory.is_known_postal_code(code):
+                    if arr and code and territory.is_known_postal_code(code):
                         place = territory.resolve_place(code) or place  # "Paris 19e" is 75019
                         span = (span[0], span[1] + arr.end())
                 else:
@@ -298,7 +297,7 @@ def _named_communes(part: _Part) -> list[_Place]:
     return out
 
 
-Picked = tuple[Optional[Found], Optional[Found], Optional[Found]]  # postal code, city, département
+Picked = tuple[Found | None, Found | None, Found | None]  # postal code, city, département
 
 
 def _pick_place(parts: list[_Part]) -> Picked:
@@ -370,7 +369,7 @@ def _departement_found(said: list[DepartementHit]) -> Picked:
     return None, None, _found(top.hit, None if cap is None else min(cap, top.hit.confidence))
 
 
-def _place_found(p: _Place, cap: Optional[float]) -> Picked:
+def _place_found(p: _Place, cap: float | None) -> Picked:
     confidence = p.hit.confidence if cap is None else min(cap, p.hit.confidence)
     code = _found(p.hit, confidence) if p.hit.value else None
     city = None

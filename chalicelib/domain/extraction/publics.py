@@ -6,7 +6,7 @@ import re
 
 from ..vocabulary import Public as P
 from .model import PUBLICS, Found
-from .reading import _Hit, _Part, _found, _negated, _rx
+from .reading import _found, _Hit, _negated, _Part, _rx
 
 # --- Publics -------------------------------------------------------------------------------
 
@@ -82,7 +82,7 @@ _PUBLIC_PATTERNS: list[tuple[re.Pattern[str], str, float]] = [
         P.FEMME,
         0.8,
     ),
-    # A young woman, named as such by a professional, is the public (issue 15); a girl
+    # A young woman, named as such by a professional, is the public (docs/mail.md); a girl
     # ("jeune fille", "collégienne", "lycéenne") is not, and stays a hint.
     (_rx(r"\bjeunes?\s+femmes?\b"), P.FEMME, 0.75),
     (_rx(r"\bjeune\s+fille\b|\b(?:lyceenne|collegienne|etudiante|apprentie|ecoliere|demandeuse)s?\b"), P.FEMME, 0.4),

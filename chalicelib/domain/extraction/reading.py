@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Optional
+from typing import Any
 
 from .model import Found
 
@@ -86,7 +86,7 @@ def _excerpt(text: str, start: int, end: int) -> str:
     return words if len(words) <= 80 else words[:77] + "..."
 
 
-def _found(hit: _Hit, confidence: Optional[float] = None, value: Any = None) -> Found:
+def _found(hit: _Hit, confidence: float | None = None, value: Any = None) -> Found:
     value = hit.value if value is None else value
     return Found(
         value.value if isinstance(value, Enum) else value,  # vocabulary members are stored as their code

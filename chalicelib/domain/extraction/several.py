@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .. import territory
-from .reading import _Part, _negated, _rx
+from .reading import _negated, _Part, _rx
 
 # --- Several young people -----------------------------------------------------------------
 

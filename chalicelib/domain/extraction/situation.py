@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from ..vocabulary import Situation as S
 from .age import _AGE_OTHER_PERSON
 from .model import ACCEPT, CONFLICT_CAP, Found
-from .reading import _Hit, _Part, _fold, _found, _left, _right, _rx
+from .reading import _fold, _found, _Hit, _left, _Part, _right, _rx
 
 # --- Situation ---------------------------------------------------------------------------
 
@@ -227,7 +226,7 @@ def _situations(parts: list[_Part], mentions_pupil: bool) -> list[_Hit]:
     return hits
 
 
-def _pick_situation(hits: list[_Hit]) -> Optional[Found]:
+def _pick_situation(hits: list[_Hit]) -> Found | None:
     if not hits:
         return None
     best: dict[str, _Hit] = {}
@@ -281,7 +280,7 @@ _CLASS_WORD = _rx(
 )
 
 
-def _age_from_class(situation: Optional[Found]) -> Optional[Found]:
+def _age_from_class(situation: Found | None) -> Found | None:
     """A hint only: the usual age of the class named ("élève de 4e" is about 13)."""
     if situation is None or situation.value not in (S.PRIMAIRE, S.COLLEGE, S.LYCEE, S.LYCEE_PRO):
         return None

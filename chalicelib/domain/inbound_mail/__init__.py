@@ -1,4 +1,4 @@
-"""Inbound mail, parsed without ever falling over (contract section 8).
+"""Inbound mail, parsed without ever falling over (docs/contract.md §8).
 
 `parse_inbound(raw)` turns the raw bytes of one message into an `InboundMail`: decoded
 headers, the readable text split into what the sender wrote (`own_text`), what they

@@ -27,7 +27,8 @@ from __future__ import annotations
 import io
 import time
 import zipfile
-from typing import IO, Any, Callable, Optional
+from collections.abc import Callable
+from typing import IO, Any
 
 from .charsets import _decode_bytes
 from .html_text import html_to_text
@@ -54,7 +55,7 @@ XML_CHUNK = 64 * 1024  # bytes inflated and parsed between two looks at the budg
 SPENT = "partly read: time budget spent"
 
 
-def document_kind(ctype: str, name: Optional[str]) -> Optional[str]:
+def document_kind(ctype: str, name: str | None) -> str | None:
     """Which reader an attachment needs, from its type or, for generic types, its name."""
     kind = _BY_TYPE.get(ctype)
     if kind is None and name and ctype in ("application/octet-stream", "application/download", "binary/octet-stream"):
@@ -109,7 +110,7 @@ def _read(doc: Document, limits: Limits, budget: _Budget) -> AttachmentText:
     return AttachmentText(doc.name, doc.kind, text.strip(), note)
 
 
-def _decoded(doc: Document, limits: Limits) -> tuple[str, Optional[str]]:
+def _decoded(doc: Document, limits: Limits) -> tuple[str, str | None]:
     text = _decode_bytes(doc.data[: limits.attachment_max_chars * 8], doc.charset)
     if doc.kind == HTML:
         text = html_to_text(text, max_chars=limits.attachment_max_chars * 8)
@@ -119,23 +120,24 @@ def _decoded(doc: Document, limits: Limits) -> tuple[str, Optional[str]]:
 # -- PDF ---------------------------------------------------------------------------------
 
 
-def _pdf(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, Optional[str]]:
+def _pdf(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, str | None]:
     from pypdf import PdfReader, apply_configuration  # imported on the first PDF only: cold starts stay light
 
     # The structure (cross-reference and object streams) inflates at most as much as a zip
     # container may; each page's streams at most one piece.
     whole = limits.attachment_max_unzipped_bytes
-    with apply_configuration(**_pdf_stream_limits(whole)):
+    with apply_configuration(None, **_pdf_stream_limits(whole)):
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:
-                opened = reader.decrypt("")
+                opened: int = reader.decrypt("")
             except Exception:  # noqa: BLE001 - unsupported cipher, broken encryption dictionary
                 opened = 0
             if not opened:
                 return "", "not read: encrypted PDF"
         try:  # the declared count first: counting pages walks the whole page tree
-            declared = int(reader.trailer["/Root"]["/Pages"]["/Count"])
+            trailer: Any = reader.trailer  # any shape at all: read inside this try
+            declared = int(trailer["/Root"]["/Pages"]["/Count"])
         except Exception:  # noqa: BLE001 - a broken tree: counted below
             declared = 0
         if declared > limits.attachment_max_pages:
@@ -185,7 +187,7 @@ def _pdf_stream_limits(most: int) -> dict[str, int]:
     }
 
 
-def _pdf_page(page: Any, number: int, limits: Limits, budget: _Budget, room: int) -> tuple[str, Optional[str]]:
+def _pdf_page(page: Any, number: int, limits: Limits, budget: _Budget, room: int) -> tuple[str, str | None]:
     """The text of one page, stopped inside it when the budget is spent or `room`
     characters are read (pypdf calls the visitors at every operator and text piece)."""
     from pypdf import apply_configuration
@@ -207,7 +209,7 @@ def _pdf_page(page: Any, number: int, limits: Limits, budget: _Budget, room: int
 
     limited = _pdf_stream_limits(limits.attachment_max_piece_bytes)
     try:
-        with apply_configuration(**limited):
+        with apply_configuration(None, **limited):
             return page.extract_text(visitor_operand_before=before_operator, visitor_text=on_text) or "", None
     except _Stop:
         return "".join(pieces), None if read >= room else f"{SPENT} at page {number}"
@@ -221,7 +223,7 @@ def _pdf_page(page: Any, number: int, limits: Limits, budget: _Budget, room: int
 # -- DOCX and ODT: zip containers of XML, read as a stream -------------------------------
 
 
-def _zip_checked(archive: zipfile.ZipFile, limits: Limits) -> Optional[str]:
+def _zip_checked(archive: zipfile.ZipFile, limits: Limits) -> str | None:
     """Why a zip container must not be opened (a bomb, too big), None when it may."""
     members = archive.infolist()
     if len(members) > MAX_ZIP_MEMBERS:
@@ -236,8 +238,8 @@ def _zip_checked(archive: zipfile.ZipFile, limits: Limits) -> Optional[str]:
 
 
 def _xml_lines(
-    member: IO[bytes], parser: Any, line_of: Callable[[Any], Optional[str]], limits: Limits, budget: _Budget
-) -> tuple[str, Optional[str]]:
+    member: IO[bytes], parser: Any, line_of: Callable[[Any], str | None], limits: Limits, budget: _Budget
+) -> tuple[str, str | None]:
     """The lines `line_of` makes of the elements lxml's pull `parser` reports, fed a chunk
     of the zip `member` at a time. Stops at the limits; what was read is kept."""
     from lxml.etree import XMLSyntaxError
@@ -286,7 +288,7 @@ def _pull_parser(tags: tuple[str, ...], lookup: Any = None) -> Any:
     return parser
 
 
-def _docx(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, Optional[str]]:
+def _docx(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, str | None]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         refused = _zip_checked(archive, limits)
         if refused:
@@ -299,15 +301,15 @@ def _docx(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, Optional[s
 
         body, paragraph, table, row = qn("w:body"), qn("w:p"), qn("w:tbl"), qn("w:tr")
 
-        def line_of(element: Any) -> Optional[str]:
+        def line_of(element: Any) -> str | None:
             parent = element.getparent()
             if element.tag == paragraph and parent.tag == body:
-                text = element.text
+                text: str | None = element.text
                 element.clear()  # read: its memory goes back
                 return text
             if element.tag == row and parent.tag == table and parent.getparent().tag == body:
                 cells: list[str] = []
-                for cell in _Row(element, Table(parent, None)).cells:
+                for cell in _Row(element, Table(parent, None)).cells:  # type: ignore[arg-type]  # no part when streaming
                     if cell.text not in cells:  # merged cells repeat their text
                         cells.append(cell.text)
                 return " : ".join(c.strip() for c in cells if c.strip())
@@ -337,7 +339,7 @@ def _docx_main_part(archive: zipfile.ZipFile) -> str:
 _ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 
 
-def _odt(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, Optional[str]]:
+def _odt(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, str | None]:
     """Paragraphs and headings in document order. odfpy is not used to read: it builds the
     whole document before anything can be checked, and prints it on malformed XML."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -346,7 +348,7 @@ def _odt(data: bytes, limits: Limits, budget: _Budget) -> tuple[str, Optional[st
             return "", refused
         paragraph, heading = f"{_ODF_TEXT}p", f"{_ODF_TEXT}h"
 
-        def line_of(element: Any) -> Optional[str]:
+        def line_of(element: Any) -> str | None:
             if next(element.iterancestors(paragraph, heading), None) is not None:
                 return None  # a note's or a frame's paragraph: part of the enclosing one
             text = _odf_text(element, limits.attachment_max_chars)
@@ -375,4 +377,4 @@ def _odf_text(element: Any, most: int) -> str:
     return "".join(parts)
 
 
-_READERS: dict[str, Callable[[bytes, Limits, _Budget], tuple[str, Optional[str]]]] = {PDF: _pdf, DOCX: _docx, ODT: _odt}
+_READERS: dict[str, Callable[[bytes, Limits, _Budget], tuple[str, str | None]]] = {PDF: _pdf, DOCX: _docx, ODT: _odt}

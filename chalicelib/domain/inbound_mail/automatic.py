@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from .body import _FWD_SUBJECT, _REPLY_SUBJECT
 from .charsets import _unescape_8bit
@@ -82,14 +81,14 @@ def _localpart(addr: str) -> str:
 
 def _classify(
     h: _Headers,
-    envelope_sender: Optional[str],
-    unixfrom: Optional[str],
+    envelope_sender: str | None,
+    unixfrom: str | None,
     from_localparts: list[str],
     subject: str,
-    report: Optional[str],
+    report: str | None,
     from_name: str,
     empty_from: bool = False,
-) -> Optional[str]:
+) -> str | None:
     """Why this message is automatic (no request, no answer), None for a human."""
     if envelope_sender is not None:
         env = str(envelope_sender).strip()
@@ -144,9 +143,9 @@ def _classify(
     if explicit_human:
         return None  # the sender said so; no weaker signal overrides it
     for header in ("x-mailer", "user-agent"):
-        value = h.text(header)
-        if value and _MAILER_VACATION.search(value[:300]):
-            return f"{header}: {value[:40].lower()}"
+        mailer = h.text(header)
+        if mailer and _MAILER_VACATION.search(mailer[:300]):
+            return f"{header}: {mailer[:40].lower()}"
     if subject and _AUTO_SUBJECT.match(subject[:300]):
         return f"subject: {subject[:40]}"
     name = "-".join(from_name.lower().split())
@@ -157,7 +156,7 @@ def _classify(
     return None
 
 
-def _forwarded_robot(subject: str, own_text: str) -> Optional[str]:
+def _forwarded_robot(subject: str, own_text: str) -> str | None:
     """A robot's message forwarded with no word of the sender's own is not a request.
 
     People forward bounces and out-of-office notices to whoever might care; with nothing

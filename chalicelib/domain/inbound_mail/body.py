@@ -4,7 +4,7 @@ messages and the signature."""
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .html_text import _MANY_BLANKS
 from .model import LONG_LINE

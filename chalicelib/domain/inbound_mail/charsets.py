@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import Optional
 
 # What these labels really carry in mail: Outlook and many others send windows-1252
 # (€ ’ “ ” œ …) under an ISO-8859-1 or US-ASCII label.
@@ -69,7 +68,7 @@ _REFUSED_CODECS = {"punycode", "idna", "unicode_escape", "raw_unicode_escape", "
 _CHARSET_CLEAN = re.compile(r"[^a-z0-9_.:+-]")
 
 
-def _codec(label: Optional[str]) -> Optional[str]:
+def _codec(label: str | None) -> str | None:
     """Python codec for a declared charset; "cp1252" for the latin-1 family; None if unknown."""
     name = _CHARSET_CLEAN.sub("", (label or "").strip().strip("\"'").lower())[:40]
     if name in _AS_CP1252:
@@ -84,7 +83,7 @@ def _codec(label: Optional[str]) -> Optional[str]:
     return info.name
 
 
-def _utf8(data: bytes) -> Optional[str]:
+def _utf8(data: bytes) -> str | None:
     """Strict UTF-8, tolerating a sequence cut at the very end (text capped by bytes)."""
     try:
         return data.decode("utf-8")
@@ -100,7 +99,7 @@ def _utf8(data: bytes) -> Optional[str]:
         return None
 
 
-def _decode_bytes(data: bytes, label: Optional[str]) -> str:
+def _decode_bytes(data: bytes, label: str | None) -> str:
     """Decode faithfully: the declared charset, else UTF-8, else windows-1252 (never fails)."""
     if not data:
         return ""

@@ -8,7 +8,6 @@ import email.utils
 import re
 import unicodedata
 from email.message import Message
-from typing import Optional
 
 from ..email_address import NotAnAddress, read_email
 from .charsets import _decode_bytes, _unescape_8bit
@@ -37,7 +36,7 @@ def _word_bytes(encoding: str, text: str) -> bytes:
     return binascii.a2b_qp(data, header=True)
 
 
-def _decode_header(value: Optional[str]) -> str:
+def _decode_header(value: str | None) -> str:
     """RFC 2047 words in any charset, raw 8-bit as UTF-8 or windows-1252; unfolded."""
     if not value:
         return ""
@@ -92,13 +91,13 @@ class _Headers:
     def all(self, name: str) -> list[str]:
         return [v for n, v in self.items if n == name]
 
-    def raw(self, name: str) -> Optional[str]:
+    def raw(self, name: str) -> str | None:
         for n, v in self.items:
             if n == name:
                 return v
         return None
 
-    def text(self, name: str) -> Optional[str]:
+    def text(self, name: str) -> str | None:
         """Decoded, unfolded, whitespace-collapsed value; None if absent."""
         value = self.raw(name)
         if value is None:
@@ -145,7 +144,7 @@ def _content_type(h: _Headers) -> str:
     return ctype
 
 
-def _param(h: _Headers, header: str, name: str) -> Optional[str]:
+def _param(h: _Headers, header: str, name: str) -> str | None:
     value = h.plain(header)
     if not value:
         return None
@@ -155,7 +154,7 @@ def _param(h: _Headers, header: str, name: str) -> Optional[str]:
     return (found.group(1) if found.group(1) is not None else found.group(2)).strip()
 
 
-def _filename(part: Message, h: _Headers) -> Optional[str]:
+def _filename(part: Message, h: _Headers) -> str | None:
     # Plain (often RFC 2047-encoded or raw 8-bit) parameters first, decoded here;
     # RFC 2231 forms (filename*=, filename*0*=) through the library.
     name = _param(h, "content-disposition", "filename") or _param(h, "content-type", "name")
@@ -172,7 +171,7 @@ def _filename(part: Message, h: _Headers) -> Optional[str]:
     return name[:255] or None
 
 
-def _addresses(value: Optional[str]) -> list[tuple[str, str]]:
+def _addresses(value: str | None) -> list[tuple[str, str]]:
     if not value:
         return []
     text = _unfold(value)[:4000]
@@ -194,7 +193,7 @@ def _addresses(value: Optional[str]) -> list[tuple[str, str]]:
 _ADDR_IN_TEXT = re.compile(r"[^\s<>()\[\]\\,;:\"@]{1,64}@[A-Za-z0-9.-]{1,255}")
 
 
-def _usable_address(addr: str) -> Optional[str]:
+def _usable_address(addr: str) -> str | None:
     """An address under the one rule (domain/email_address.py), in lower case; None if not one.
 
     A local part with non-ASCII letters is kept: the mail came, so the sender's system
@@ -227,7 +226,7 @@ def _valid_message_id(candidate: str) -> bool:
     )
 
 
-def _message_ids(value: Optional[str]) -> tuple[str, ...]:
+def _message_ids(value: str | None) -> tuple[str, ...]:
     """The valid msg-ids of an In-Reply-To / References field; the others are dropped."""
     if not value:
         return ()
@@ -242,7 +241,7 @@ def _message_ids(value: Optional[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _message_id(value: Optional[str]) -> Optional[str]:
+def _message_id(value: str | None) -> str | None:
     """The message's own id when it is one valid msg-id; None otherwise (treated as absent)."""
     if not value:
         return None

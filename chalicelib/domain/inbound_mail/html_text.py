@@ -111,7 +111,7 @@ class _HTMLText(HTMLParser):
         if line or force:
             self.lines.append("> " * min(self.quote, 10) + line if line else ("> " * min(self.quote, 10)).rstrip())
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:  # noqa: ARG002
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
             self.skip += 1
             return
@@ -130,7 +130,7 @@ class _HTMLText(HTMLParser):
         elif tag in ("td", "th"):
             self.current.append(" ")
 
-    def handle_startendtag(self, tag: str, attrs: list) -> None:
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
             return
         self.handle_starttag(tag, attrs)

@@ -4,7 +4,6 @@ parser's limits."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -14,7 +13,7 @@ class Document:
     name: str
     kind: str
     data: bytes
-    charset: Optional[str] = None
+    charset: str | None = None
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class AttachmentText:
     name: str
     kind: str
     text: str
-    note: Optional[str] = None  # why there is no (or only partial) text
+    note: str | None = None  # why there is no (or only partial) text
 
     def as_dict(self) -> dict[str, object]:
         return {"name": self.name, "kind": self.kind, "chars": len(self.text), "note": self.note}
@@ -61,15 +60,15 @@ class UnparseableMail(Exception):
 
 @dataclass(frozen=True)
 class InboundMail:
-    message_id: Optional[str]
+    message_id: str | None
     in_reply_to: tuple[str, ...]
     references: tuple[str, ...]
     subject: str
-    from_address: Optional[str]
-    from_name: Optional[str]
-    reply_to: Optional[str]
-    date: Optional[str]
-    automatic: Optional[str]
+    from_address: str | None
+    from_name: str | None
+    reply_to: str | None
+    date: str | None
+    automatic: str | None
     text: str
     own_text: str
     forwarded_text: str

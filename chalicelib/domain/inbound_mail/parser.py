@@ -9,31 +9,30 @@ import email.policy
 import re
 import unicodedata
 from email.message import Message
-from typing import Optional
 
-from .attachments import Document, document_kind, read_documents
+from .attachments import document_kind, read_documents
 from .automatic import _REPORT_TYPES, _classify, _forwarded_robot, _localpart
 from .body import _split_body, _unflow
 from .charsets import _decode_bytes, _unescape_8bit
 from .headers import (
     _NON_B64,
-    _Headers,
     _addresses,
     _clean_header_text,
     _content_type,
     _decode_header,
     _filename,
+    _Headers,
     _message_id,
     _message_ids,
     _param,
     _usable_address,
 )
 from .html_text import html_to_text
-from .model import MAX_ATTACHMENTS, MAX_HEADER_LINES, InboundMail, Limits, UnparseableMail
+from .model import MAX_ATTACHMENTS, MAX_HEADER_LINES, Document, InboundMail, Limits, UnparseableMail
 from .sender_verdict import AUTHENTICATION_RESULTS_MAX_HEADERS
 
 
-def parse_inbound(raw: bytes, envelope_sender: Optional[str] = "", limits: Limits = Limits()) -> InboundMail:
+def parse_inbound(raw: bytes, envelope_sender: str | None = "", limits: Limits = Limits()) -> InboundMail:
     """Never raises anything but UnparseableMail."""
     try:
         return _Parser(limits).parse(raw, envelope_sender)
@@ -69,13 +68,13 @@ class _Parser:
         self.parts = 0
         self.attachments: list[str] = []
         self.documents: list[Document] = []  # attachments whose text may be read
-        self.report: Optional[str] = None
+        self.report: str | None = None
         self.forwarded: list[str] = []  # text of attached messages (message/rfc822)
         self.text_chars = 0
 
     # -- entry ---------------------------------------------------------------------------
 
-    def parse(self, raw: bytes, envelope_sender: Optional[str]) -> InboundMail:
+    def parse(self, raw: bytes, envelope_sender: str | None) -> InboundMail:
         raw = self._bytes(raw)
         self._precheck(raw)
         msg = self._message(raw)
@@ -345,7 +344,7 @@ class _Parser:
             return payload.encode("utf-8", "surrogateescape")
         return b""
 
-    def _encoded_message(self, h: _Headers, inner: Message, depth: int) -> Optional[Message]:
+    def _encoded_message(self, h: _Headers, inner: Message, depth: int) -> Message | None:
         """A message/rfc822 sent base64 or quoted-printable (not allowed, but sent): the
         parser read the encoded text as a message without headers; decode and parse it."""
         cte = h.plain("content-transfer-encoding").lower()

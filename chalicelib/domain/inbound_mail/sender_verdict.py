@@ -24,9 +24,10 @@ verdict, never an exception.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from enum import Enum
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 
 import authres
 
@@ -57,10 +58,10 @@ class Verification(str, Enum):
 class SenderVerdict:
     """RFC 8601 result words (lower case), None where no result was given."""
 
-    spf: Optional[str] = None
-    dkim: Optional[str] = None
-    dmarc: Optional[str] = None
-    dmarc_policy: Optional[str] = None  # none, quarantine, reject: for the operator only
+    spf: str | None = None
+    dkim: str | None = None
+    dmarc: str | None = None
+    dmarc_policy: str | None = None  # none, quarantine, reject: for the operator only
 
     @property
     def verification(self) -> Verification:
@@ -83,11 +84,11 @@ class SenderVerdict:
         """Whether any result was given at all."""
         return any((self.spf, self.dkim, self.dmarc))
 
-    def as_dict(self) -> dict[str, Optional[str]]:
+    def as_dict(self) -> dict[str, str | None]:
         return asdict(self)
 
     @staticmethod
-    def from_dict(stored: Any) -> Optional["SenderVerdict"]:
+    def from_dict(stored: Any) -> SenderVerdict | None:
         """From `as_dict`'s keys (a quarantined mail's record, a door's results), each
         value a result word in any case or absent; None for anything but a mapping."""
         if not isinstance(stored, Mapping):
@@ -129,7 +130,7 @@ def _parsed(value: str) -> Any:
         return None
 
 
-def _authserv_id(value: str) -> Optional[str]:
+def _authserv_id(value: str) -> str | None:
     """The authserv-id of a header that does not read whole, read alone by authres;
     None if even that does not read."""
     header = _parsed(value[:AUTHENTICATION_RESULTS_MAX_CHARS].split(";", 1)[0] + "; none")
@@ -147,7 +148,7 @@ def _verdict(results: Iterable[Any]) -> SenderVerdict:
             if method == "dmarc" and policy is None:
                 policy = _word(getattr(result, "policy", None))
 
-    def one(method: str) -> Optional[str]:
+    def one(method: str) -> str | None:
         words = found.get(method) or []
         # Several DKIM signatures: one that verifies is enough (RFC 6376 section 6.1).
         return "pass" if "pass" in words else next(iter(words), None)
@@ -155,7 +156,7 @@ def _verdict(results: Iterable[Any]) -> SenderVerdict:
     return SenderVerdict(spf=one("spf"), dkim=one("dkim"), dmarc=one("dmarc"), dmarc_policy=policy)
 
 
-def _word(value: Any) -> Optional[str]:
+def _word(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     word = value.strip().lower()

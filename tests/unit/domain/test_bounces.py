@@ -127,7 +127,10 @@ def test_a_mail_that_is_not_ours_is_no_bounce():
 
 
 def test_a_delivery_report_names_our_mail_and_its_final_recipient():
-    text = f"Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; <gone@example.org>\nAction: failed\n\nMessage-ID: {OUR_MID}\n"
+    text = (
+        "Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; <gone@example.org>\n"
+        f"Action: failed\n\nMessage-ID: {OUR_MID}\n"
+    )
     assert bounce_from_report(text) == Bounce(MAIL_ID, "gone@example.org", "delivery-status report")
     assert bounce_from_report(f"Message-ID: {OUR_MID}\n") == Bounce(MAIL_ID, None, "delivery-status report")
     assert bounce_from_report("Final-Recipient: rfc822; gone@example.org\n") is None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chalicelib.domain import directory_changes as dc
 from chalicelib.domain.models import Association
 from chalicelib.domain.request import Request
-from chalicelib.domain.routing import DirectoryIndex
+from chalicelib.domain.routing import DirectoryIndex, RoutingWeights
 from tests.builders import association
-import pytest
-from chalicelib.domain.routing import RoutingWeights
 
 AT = "2026-11-20T10:00:00.000000Z"
 

@@ -8,7 +8,8 @@ and the shapes French people, schools and town halls have. Pure: no I/O."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from pydantic_core import PydanticCustomError
 
 from chalicelib.domain.email_address import NotAnAddress, address_key, read_email

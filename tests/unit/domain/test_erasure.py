@@ -12,8 +12,7 @@ from chalicelib.domain.mentor_routing import route_mentor
 from chalicelib.domain.models import Association
 from chalicelib.domain.request import InvalidTransition, LoadChange
 from chalicelib.domain.vocabulary import Status
-from tests.builders import association
-from tests.builders import AT, LATER, decide, new_request, routed
+from tests.builders import AT, LATER, association, decide, new_request, routed
 
 ADMIN = "admin@reseau.example.org"
 MENTORS = (
@@ -138,7 +137,8 @@ def test_policy_v1_never_writes_the_age_into_a_reason():
         ("no association covers commune 2A004", "no association covers this commune"),
         (
             "no association covers département 59; national associations: no association in the territory takes age 31",
-            "no association covers département 59; national associations: no association in the territory takes this age",
+            "no association covers département 59; national associations: no association in the territory takes this "
+            "age",
         ),
         ("no association in the territory takes this age", "no association in the territory takes this age"),
         ("all candidates at capacity", "all candidates at capacity"),

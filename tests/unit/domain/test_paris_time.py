@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 import os
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 import pytest
 
@@ -25,7 +25,7 @@ from chalicelib.domain.paris_time import (
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def epoch(at: str) -> int:

@@ -22,7 +22,7 @@ def test_a_request_id_is_never_taken_for_a_reference():
 
 
 def test_the_contract_shape_is_taken_as_a_reference_even_if_we_did_not_issue_it():
-    # A partner's thank-you page may show any reference of the contract's shape.
+    # A partner's thank-you page may show any reference of docs/contract.md §2's shape.
     assert is_reference("MNT-TEST-0001") and is_reference("ABC123")
     assert not is_reference("AB12") and not is_reference("A" * 25)
 

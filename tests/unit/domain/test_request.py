@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.request import InvalidTransition, LoadChange, Request
-from chalicelib.domain.vocabulary import Status
-from tests.builders import A, AT, B, LATER, decide, new_request, routed
 from chalicelib.domain.erasure import age_band, scrub_event
 from chalicelib.domain.models import Association
-from chalicelib.domain.request import CLOSE_REASONS, Moment
-from tests.builders import association
 from chalicelib.domain.paris_time import french_date, french_long_date
+from chalicelib.domain.request import CLOSE_REASONS, InvalidTransition, LoadChange, Moment, Request
+from chalicelib.domain.vocabulary import Status
+from tests.builders import AT, LATER, A, B, association, decide, new_request, routed
 
 
 def test_a_new_request_is_received_then_routed_with_the_association_mailed():
@@ -515,7 +513,7 @@ def test_routing_is_written_as_routings_with_the_association_or_the_triage_reaso
     assert (step.type, step.actor, step.detail) == ("needs_triage", "routing", {"reason": change.after.triage_reason})
 
 
-# -- The Request's console transitions: an operator's re-routing, a mail sent again, and
+# -- The Request's console transitions (docs/console.md): an operator's re-routing, a mail sent again, and
 # an admin's erasure with its scrubbed timeline.
 
 

@@ -1,4 +1,4 @@
-"""Routing policy v1 (contract section 6), table driven; pure, no I/O.
+"""Routing policy v1 (docs/contract.md §6), table driven; pure, no I/O.
 
 Directories are built with `Association.model_validate(association(...))`; places are given
 directly as INSEE codes (Roubaix: commune 59512, département 59, région 32).
@@ -10,17 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.models import Association
-from chalicelib.domain.routing import DirectoryIndex, RoutingQuery, RoutingWeights, route_request
-from chalicelib.domain.vocabulary import Need, Public, Situation
-from tests.builders import association
-from chalicelib.domain.mail_headers import UnsendableMail, ascii_address, sender_address
-from chalicelib.domain.models import NewRequest
 from chalicelib.domain.erasure import scrubbed_mail_body
+from chalicelib.domain.mail_headers import UnsendableMail, ascii_address, sender_address
+from chalicelib.domain.models import Association, NewRequest
 from chalicelib.domain.request import LoadChange, Moment
+from chalicelib.domain.routing import DirectoryIndex, RoutingQuery, RoutingWeights, route_request
 from chalicelib.domain.submission import parse_submission
-from chalicelib.domain.vocabulary import Channel
-from tests.builders import new_request, youth
+from chalicelib.domain.vocabulary import Channel, Need, Public, Situation
+from tests.builders import association, new_request, youth
 
 RULES = ("active", "territory", "age", "situation", "need", "publics_required", "declined", "capacity")
 
@@ -556,7 +553,7 @@ def test_property_choice_is_best_and_obeys_every_rule(
     entries, place, age, situation, need, publics, load_values, declined
 ):
     associations = {e["id"]: Association.model_validate(e) for e in entries}
-    load = dict(zip(IDS, load_values))
+    load = dict(zip(IDS, load_values, strict=True))
     q = query(age=age, situation=situation, need=need, publics=tuple(publics), **place)
     decision = route_request(q, DirectoryIndex(associations.values()), load, declined=declined)
 
@@ -569,7 +566,7 @@ def test_property_choice_is_best_and_obeys_every_rule(
     assert sorted(candidates + excluded_flat) == sorted(associations)
     assert set(excluded) <= set(RULES)
 
-    # Every candidate obeys every rule, with the contract's score; each left-out one is
+    # Every candidate obeys every rule, with docs/contract.md §6's score; each left-out one is
     # reported under the first rule that leaves it out.
     for c in decision.candidates:
         assert _first_failed_rule(associations[c.id], q, declined, load) is None

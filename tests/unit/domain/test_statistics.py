@@ -6,27 +6,26 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
+from datetime import UTC
 
 import pytest
 
-from chalicelib.domain.request import Event
 from chalicelib.domain.paris_time import paris_day
+from chalicelib.domain.request import Event
 from chalicelib.domain.statistics import (
+    AssociationFigures,
     answer_bucket,
     build_report,
     change_counts,
     hours_label,
+    percent_label,
     period_days,
     quantile_hours,
+    replay_counts,
     week_start,
 )
 from chalicelib.services.exports import QUEUE_HEADER, QueueFilters, queue_row, to_csv
 from chalicelib.web import svg_charts
-from chalicelib.domain.statistics import (
-    AssociationFigures,
-    percent_label,
-    replay_counts,
-)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -54,11 +53,11 @@ def test_paris_day_follows_the_eu_summer_time_rule(at, day):
 
 
 def test_the_rule_agrees_with_the_time_zone_database_over_a_year():
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     paris = ZoneInfo("Europe/Paris")
-    moment = datetime(2027, 1, 1, 0, 17, tzinfo=timezone.utc)
+    moment = datetime(2027, 1, 1, 0, 17, tzinfo=UTC)
     for _ in range(365 * 4):
         moment += timedelta(hours=6)
         assert paris_day(int(moment.timestamp())) == moment.astimezone(paris).date().isoformat()

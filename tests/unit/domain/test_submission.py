@@ -1,4 +1,4 @@
-"""Validation of submissions (contract sections 2 to 4) and the small text helpers; pure."""
+"""Validation of submissions (docs/contract.md §2 to §4) and the small text helpers; pure."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ import re
 
 import pytest
 
+from chalicelib.domain.phone import display_phone, phone_uri
 from chalicelib.domain.reference import new_reference
 from chalicelib.domain.submission import InvalidSubmission, parse_submission
 from chalicelib.domain.text import redact_contacts
 from chalicelib.domain.vocabulary import Need, Public, Situation, StructureType
 from tests.builders import youth
-from chalicelib.domain.phone import display_phone
-from chalicelib.domain.phone import phone_uri
 
 MISSING = object()  # an override that removes the field
 
@@ -546,7 +545,10 @@ EXPECTED = [
     (
         "form age 12",
         {
-            "age": "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande."
+            "age": (
+                "L'âge doit être compris entre 13 et 30 ans. "
+                "Pour un enfant plus jeune, un professionnel peut faire la demande."
+            )
         },
     ),
     ("form age x + no last name", {"age": "Indiquez un nombre entier.", "last_name": "Champ obligatoire."}),
@@ -569,7 +571,10 @@ EXPECTED = [
         "form bad postal + age 31",
         {
             "postal_code": "Code postal invalide : 5 chiffres (exemple : 59100).",
-            "age": "L'âge doit être compris entre 13 et 30 ans. Pour un enfant plus jeune, un professionnel peut faire la demande.",
+            "age": (
+                "L'âge doit être compris entre 13 et 30 ans. "
+                "Pour un enfant plus jeune, un professionnel peut faire la demande."
+            ),
         },
     ),
     (

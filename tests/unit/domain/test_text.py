@@ -1,6 +1,6 @@
 """Contact details never reach an association before it accepts, however they are spelled.
 
-The spellings of issue 8 (finding 3) as examples, a property over generated spellings of
+The spellings docs/mail.md ("Masking") lists as examples, a property over generated spellings of
 French mobile numbers, and ordinary text that must come out untouched.
 """
 
@@ -121,7 +121,7 @@ def spelled_mobile(draw):
     cuts = sorted(draw(st.sets(st.integers(1, len(body) - 1), max_size=8)))
     if draw(st.booleans()):
         cuts = [1, 3, 5, 7]
-    parts = [body[i:j] for i, j in zip([0, *cuts], [*cuts, len(body)])]
+    parts = [body[i:j] for i, j in zip([0, *cuts], [*cuts, len(body)], strict=True)]
     uniform = draw(st.booleans())
     sep = draw(st.sampled_from(SEPARATORS))
     spelled = parts[0]

@@ -9,12 +9,11 @@ import pytest
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.answers import InvalidAnswer
 from chalicelib.services.intake import Idempotency
-from tests.builders import request_of, youth
-from tests.builders import make_memory_services as make_services
-from tests.integration.mail_stream import read_outbox
 from tests.builders import TWO_ASSOCIATIONS as DIRECTORY
-from tests.builders import association_mail_id, link_for
+from tests.builders import association_mail_id, link_for, request_of, youth
+from tests.builders import make_memory_services as make_services
 from tests.builders import submit_youth as submit
+from tests.integration.mail_stream import read_outbox
 
 DAY = 86400
 

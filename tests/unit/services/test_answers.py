@@ -8,11 +8,11 @@ from dataclasses import replace
 import pytest
 
 from chalicelib.adapters.links import InvalidLink, SignedLinks
-from tests.builders import make_memory_services as make_services
-from tests.integration.mail_stream import read_outbox
 from tests.builders import ROUTING_DIRECTORY as DIRECTORY
 from tests.builders import delivery_report, event_types, link_for
+from tests.builders import make_memory_services as make_services
 from tests.builders import submit_qpv_youth as submit
+from tests.integration.mail_stream import read_outbox
 
 
 @pytest.fixture
@@ -207,7 +207,8 @@ def test_an_out_of_office_reply_from_the_association_does_not_move_the_request(s
     sent = _association_mail(s, "commune-asso")
     away = (
         "From: commune-asso@asso.example.org\r\nTo: urgence@lementorat.fr\r\nAuto-Submitted: auto-replied\r\n"
-        f"Subject: Absence du bureau\r\nIn-Reply-To: {sent['Message-ID']}\r\n\r\nJe suis absente jusqu'au 2 décembre.\r\n"
+        f"Subject: Absence du bureau\r\nIn-Reply-To: {sent['Message-ID']}\r\n\r\nJe suis absente jusqu'au 2 "
+        "décembre.\r\n"
     ).encode()
     assert s.mail_intake.ingest(away, "commune-asso@asso.example.org", ["urgence@lementorat.fr"]).kind == "automatic"
     assert s.requests.get(result.reference)["association"]["id"] == "commune-asso"

@@ -16,8 +16,8 @@ from chalicelib.services.console import (
     ConsoleService,
     QueueFilters,
     QueueRow,
+    needs_of,
 )
-from chalicelib.services.console import needs_of
 from tests.builders import association, make_memory_services, request_of, youth
 
 OPERATOR = Operator("op@reseau.example.org", Role.OPERATOR)

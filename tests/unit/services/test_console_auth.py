@@ -3,7 +3,6 @@ a session only while the address is on the operators' list, and no account revea
 
 from __future__ import annotations
 
-
 import pytest
 
 from chalicelib.domain.operators import Operator, Role, parse_operators

@@ -3,7 +3,6 @@ settable clock: what it lists, to whom, once a day, and nothing when nothing wai
 
 from __future__ import annotations
 
-
 from chalicelib.domain.operators import Operator, Role
 from chalicelib.services.digest import digest_for
 from chalicelib.services.ports import Event

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-
 from chalicelib.domain.mail_headers import UnsendableMail
 from chalicelib.domain.operators import Operator, Role
 from chalicelib.services import digest as digest_module

@@ -11,8 +11,8 @@ from chalicelib.domain.statistics import AssociationFigures, Report
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.exports import ExportService, QueueFilters, queue_row, statistics_rows, to_csv
 from chalicelib.services.statistics import StatisticsService
-from tests.builders import make_memory_services, request_of, youth
 from tests.builders import TWO_ASSOCIATIONS as DIRECTORY
+from tests.builders import make_memory_services, request_of, youth
 
 HEADER = "Référence;Reçue le;Canal;Statut;Association;Département;Besoin;Âge;Motif de tri\r\n"
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.vocabulary import Channel
-from chalicelib.services.intake import Idempotency, IdempotencyConflict, RateLimited
-from tests.builders import make_memory_services as make_services
-from tests.builders import request_of, youth
-from tests.integration.mail_stream import read_outbox
 from chalicelib.domain.mentor import new_mentor_reference
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.reference import new_reference
-from tests.builders import association, make_memory_services
+from chalicelib.domain.vocabulary import Channel
+from chalicelib.services.intake import Idempotency, IdempotencyConflict, RateLimited
+from tests.builders import association, make_memory_services, request_of, youth
+from tests.builders import make_memory_services as make_services
+from tests.integration.mail_stream import read_outbox
 
 
 def test_a_routed_request_is_stored_with_its_explanation_timeline_and_mails(services, settings):

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import ROOT, SHARED
+from tests.builders import ROOT, SHARED, human_mail, with_attachment
 from tests.builders import make_memory_services as make_services
 from tests.integration.mail_stream import read_outbox
-from tests.builders import human_mail, with_attachment
 
 FR = SHARED / "corpus" / "fr"
 EXPECTED = json.loads((FR / "expected.json").read_text())
@@ -140,7 +139,7 @@ def test_other_recipients_are_not_for_us(mail_services):
     )
 
 
-# --- Issue 15: what professionals actually send; issue 8: hostile identifiers, floods ----------
+# --- What professionals actually send; hostile identifiers, floods (docs/mail.md) ------------
 
 import base64  # noqa: E402
 import time  # noqa: E402

@@ -6,7 +6,7 @@ UTC midnight."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import pytest
@@ -202,7 +202,7 @@ def test_a_deleted_quarantined_mail_is_gone_with_its_raw_copy(s, quarantine):
 
 
 def test_the_per_sender_limit_starts_again_at_utc_midnight(s, settings, clock):
-    start = datetime(2026, 11, 24, 23, 50, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 24, 23, 50, tzinfo=UTC)
     clock.advance(seconds=int(start.timestamp()) - clock.now().epoch)
     assert clock.now().iso.startswith("2026-11-24T23:50")
     for i in range(settings.mail_intake_limit_per_day):

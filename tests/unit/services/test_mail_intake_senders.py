@@ -13,11 +13,22 @@ from chalicelib.domain.inbound_mail.sender_verdict import SenderVerdict
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.console_request import timeline_entry
 from chalicelib.services.mail_intake import Quarantine
-from tests.builders import association, make_memory_services, request_of, youth
-from tests.builders import CPE, FAILS_DMARC, corpus_mail, delivery_report
+from tests.builders import (
+    CPE,
+    FAILS_DMARC,
+    association,
+    corpus_mail,
+    delivery_report,
+    make_memory_services,
+    request_of,
+    youth,
+)
 
 INTAKE = ["urgence@lementorat.fr"]
-PASSES_DMARC = "lementorat.fr; spf=pass smtp.mailfrom=ac-lille.fr; dkim=pass header.d=ac-lille.fr; dmarc=pass header.from=ac-lille.fr"
+PASSES_DMARC = (
+    "lementorat.fr; spf=pass smtp.mailfrom=ac-lille.fr; dkim=pass header.d=ac-lille.fr; "
+    "dmarc=pass header.from=ac-lille.fr"
+)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ the same mail told again by its SES id, bad quarantine keys."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import pytest
@@ -47,7 +47,7 @@ def test_the_acknowledgement_of_a_mail_answers_in_its_thread(s):
 
 
 def test_acknowledgements_per_sender_start_again_each_hour(s, settings, clock):
-    start = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
     clock.advance(seconds=int(start.timestamp()) - clock.now().epoch - 60)  # 09:59
     for i in range(settings.ack_limit_per_hour):
         assert s.mail_intake.ingest(mail(message_id=f"<a{i}@x.fr>"), "x", INTAKE).acknowledged

@@ -4,14 +4,13 @@ reminder; each with its exact Subject, To and Reply-To (services/mentor_mails.py
 
 from __future__ import annotations
 
-
 import pytest
 
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.request import MailIntent
 from tests.builders import ANSWER_URL as LINK
-from tests.builders import retired_volunteer as volunteer
 from tests.builders import association, make_memory_services
+from tests.builders import retired_volunteer as volunteer
 
 DIRECTORY = [association("first", recruits_mentors=True), association("second", recruits_mentors=True)]
 

@@ -9,10 +9,8 @@ from chalicelib.domain.mentor import MentorSignup
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.request import InvalidTransition, Moment
 from chalicelib.domain.vocabulary import Status
-from tests.builders import association, make_memory_services
+from tests.builders import LINK, association, delivery_report, make_memory_services, volunteer
 from tests.integration.mail_stream import read_outbox
-from tests.builders import delivery_report
-from tests.builders import LINK, volunteer
 
 DAY = 86400
 DIRECTORY = [

@@ -14,10 +14,9 @@ from moto.ses.models import ses_backends
 from chalicelib.adapters.mail import SesSender
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.ports import StorageUnavailable
+from tests.builders import CountingEml, Recorder, request_of, youth
 from tests.builders import make_memory_services as make_services
-from tests.builders import request_of, youth
 from tests.integration.mail_stream import deliver_mails
-from tests.builders import CountingEml, Recorder
 
 
 @pytest.fixture
@@ -155,7 +154,7 @@ def test_a_cut_off_local_send_is_settled_by_its_eml(settings, clock):
 
 
 def test_a_mark_lost_after_an_ses_send_does_not_send_it_twice(settings, clock, ses):
-    """Issue 8: storage failed right after the send; the sweeper once sent such mails again."""
+    """At most once (docs/mail.md): storage failed right after the send; the sweeper once sent such mails again."""
     ses.create_email_identity(EmailIdentity="lementorat.fr")
     s = make_services(settings, clock, sender=SesSender(lambda: boto3.client("sesv2", region_name="eu-west-3")))
     result = s.intake.accept(request_of(youth(), Channel.FORM))
@@ -188,9 +187,9 @@ class AlwaysDown:
 
 def test_an_address_ses_cannot_take_fails_once_and_for_all(settings, clock):
     # A non-ASCII local part: SES has no SMTPUTF8, and an encoded-word in To is no address.
-    from chalicelib.adapters.mail import EmlOutbox
-
     from dataclasses import replace
+
+    from chalicelib.adapters.mail import EmlOutbox
 
     s = make_services(settings, clock, sender=EmlOutbox(settings.outbox_dir))
     # The forms refuse it now; a request stored before, or from another door, may hold it.

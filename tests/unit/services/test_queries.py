@@ -1,4 +1,4 @@
-"""What operators read after a bounce and in their lists (issue 14: mutation survivors):
+"""What operators read after a bounce and in their lists (docs/testing.md: mutation survivors):
 the bounce's timeline event, the flag of an address whose association left the
 directory, the quarantine and the failed mails listed newest first, cut at the limit,
 without what expired, with the time each mail was given up. In-memory stores."""
@@ -6,17 +6,16 @@ without what expired, with the time each mail was given up. In-memory stores."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from chalicelib.domain.vocabulary import Channel
-from tests.builders import make_memory_services as make_services
-from tests.builders import request_of, youth
-from tests.integration.mail_stream import deliver_mails
 from tests.builders import TWO_ASSOCIATIONS as DIRECTORY
-from tests.builders import association_mail_id
+from tests.builders import association_mail_id, request_of, youth
+from tests.builders import make_memory_services as make_services
 from tests.builders import submit_youth as submit
+from tests.integration.mail_stream import deliver_mails
 
 
 @pytest.fixture
@@ -102,7 +101,7 @@ class AlwaysDown:
 
 
 def utc(clock) -> str:
-    return datetime.fromtimestamp(clock.now().epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(clock.now().epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_failed_mails_are_listed_newest_first_with_when_each_was_given_up(settings, clock):

@@ -14,8 +14,7 @@ from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.console_common import UnknownRequest
 from chalicelib.services.console_volunteers import VolunteerConsole
 from chalicelib.services.recount import RecountService
-from tests.builders import association, make_memory_services, request_of, youth
-from tests.builders import volunteer
+from tests.builders import association, make_memory_services, request_of, volunteer, youth
 
 DIRECTORY = [
     association("first", recruits_mentors=True, communes=["59512"], departements=[], needs=["scolaire", "orientation"]),

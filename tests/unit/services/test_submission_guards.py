@@ -6,7 +6,7 @@ own keys; and how long the outbox keeps the mails a submission or a change store
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -61,7 +61,7 @@ def test_a_mails_id_delivered_twice_is_one_request_whatever_the_body(s):
 
 def test_the_per_ip_window_ends_on_its_boundary(settings, clock):
     s = make_memory_services(replace(settings, rate_limit_count=1, rate_limit_seconds=600), clock)
-    start = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)  # a multiple of 600 s
+    start = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a multiple of 600 s
     clock.advance(seconds=int(start.timestamp()) - clock.now().epoch - 1)  # 09:59:59
     s.submit(request_of(youth(), Channel.FORM), rate_key="ip-a")
     with pytest.raises(RateLimited):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.time_limits import *  # noqa: F401,F403 - the tests themselves
+from tests.time_limits import *  # noqa: F403 - the tests themselves
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The association's answer page (`/reponse/<token>`, contract section 9) as the association
+"""The association's answer page (`/reponse/<token>`, docs/contract.md §9) as the association
 reads it: its title, heading, the facts and contact details word for word, the forms'
 target, the refusal reasons, and each French error page of the link and of the post."""
 
@@ -11,11 +11,10 @@ from urllib.parse import urlencode
 import pytest
 from markupsafe import escape
 
-
-from tests.builders import association, youth
-from tests.integration.mail_stream import read_outbox
 from tests import builders
+from tests.builders import association, youth
 from tests.builders import body_text as text
+from tests.integration.mail_stream import read_outbox
 
 OURS = "http://127.0.0.1:8000"
 LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
@@ -343,7 +342,8 @@ def test_a_sign_up_refused_without_reason_has_an_error_title(http, wired, settin
     r = post_form(http, f"/reponse/{token}", {"decision": "decline", "csrf": csrf_of(page)})
     assert r.status_code == 422
     assert title_of(text(r)) == (
-        f"Erreur : le formulaire contient 1 erreur – Erreur : Candidature de mentor {made['reference']} – {settings.network_name}"
+        f"Erreur : le formulaire contient 1 erreur – Erreur : Candidature de mentor {made['reference']} – "
+        f"{settings.network_name}"
     )
 
 
@@ -355,7 +355,7 @@ def test_a_sign_up_whose_association_left_the_directory_says_votre_association(h
     assert "Le réseau propose ce profil de bénévole à votre association." in page
 
 
-# -- the answer page in each state an association can find it in (contract section 9): just
+# -- the answer page in each state an association can find it in (docs/contract.md §9): just
 # declined, reopened after a decline or an acceptance, and the volunteer's profile facts.
 
 

@@ -1,4 +1,4 @@
-"""The JSON API as a client reads it (contract section 4): each status with its exact error
+"""The JSON API as a client reads it (docs/contract.md §4): each status with its exact error
 body and headers, the health check, the admin reads' refusals and bounds, the outbox list,
 the directory's refusals; and the headers of pages and static files."""
 
@@ -10,9 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.builders import in_process_settings, served
-
-from tests.builders import association, make_memory_services, youth
+from tests.builders import association, in_process_settings, make_memory_services, served, youth
 from tests.unicode_inputs import CRAFTED_CURSORS
 
 OURS = "http://127.0.0.1:8000"

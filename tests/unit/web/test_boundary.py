@@ -14,7 +14,6 @@ from types import SimpleNamespace
 
 import pytest
 
-
 from tests.builders import association
 from tests.builders import shown as text
 
@@ -223,5 +222,6 @@ def test_when_the_templates_fail_the_page_is_plain_french(settings, monkeypatch)
     assert r.status_code == 500
     assert r.body == (
         '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Une erreur est survenue</title></head>'
-        f"<body><main><h1>Une erreur est survenue</h1><p>{GENERIC_500}</p><p>Code de suivi : r-1</p></main></body></html>"
+        f"<body><main><h1>Une erreur est survenue</h1><p>{GENERIC_500}</p><p>Code de suivi : "
+        "r-1</p></main></body></html>"
     )

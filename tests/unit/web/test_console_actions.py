@@ -13,11 +13,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.builders import signed_in
-
-from tests.builders import association, youth
+from tests.builders import association, signed_in, title_of, youth
 from tests.builders import shown as text
-from tests.builders import title_of
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"

@@ -19,11 +19,7 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib.services.ports import Assignment
-from tests.builders import association, youth
-from tests.builders import body_text, signed_in, title_of
-from tests.builders import referent_form
-from tests.builders import volunteer
-from tests.builders import CONSOLE_PAGES
+from tests.builders import CONSOLE_PAGES, association, body_text, referent_form, signed_in, title_of, volunteer, youth
 
 ADMIN_EMAIL = "admin@reseau.example.org"
 ADMIN_API = {"Authorization": "Bearer test-admin-token"}
@@ -72,7 +68,7 @@ def console_post(http, session, path, **fields):
 def erased(http, wired):
     """Six requests, each in its state, all erased; and a volunteer's sign-up."""
     session = signed_in(wired, ADMIN_EMAIL)
-    triage = api_request(http, postal_code="75001", city="Paris")
+    api_request(http, postal_code="75001", city="Paris")  # stays in triage
     routed = api_request(http)
     accepted = api_request(http)
     closed = api_request(http)
@@ -182,7 +178,7 @@ def test_the_answer_links_and_the_admin_api_read_erased_requests(http, wired, er
     for reference in erased["references"]:
         read_as_admin(http, erased, f"/api/v1/requests/{reference}")
     read_as_admin(http, erased, "/api/v1/requests?limit=2")
-    for signup, state in zip(erased["signups"][:2], ("open", "accepted")):
+    for signup, state in zip(erased["signups"][:2], ("open", "accepted"), strict=True):
         token = wired.links.answer_token(Assignment(signup["id"], "nord-asso", 1, kind="mentor"))
         page = http.get(f"/reponse/{token}")
         assert page.status_code == 200 and not any(s in body_text(page) for s in SECRETS)

@@ -10,11 +10,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.builders import signed_in
-
-from tests.builders import association, youth
+from tests.builders import association, shown, signed_in, youth
 from tests.builders import body_text as text
-from tests.builders import shown
 from tests.unit.web.console_directory_forms import edit_fields, get, post, submit, with_value
 
 OPERATOR = "operatrice@reseau.example.org"
@@ -41,8 +38,8 @@ def admin_session(wired):
 
 
 def routed_request(wired, **overrides):
-    from chalicelib.domain.submission import parse_submission
     from chalicelib.domain.models import NewRequest
+    from chalicelib.domain.submission import parse_submission
     from chalicelib.domain.vocabulary import Channel
 
     s = parse_submission(youth(need="scolaire", **overrides), json=True)

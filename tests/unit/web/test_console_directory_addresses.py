@@ -12,9 +12,8 @@ import re
 
 import pytest
 
-from tests.builders import association
+from tests.builders import association, shown, signed_in
 from tests.integration.mail_stream import read_outbox
-from tests.builders import shown, signed_in
 from tests.unit.web.console_directory_forms import edit_fields, get, post, submit, with_value
 
 AGENT = "operatrice@reseau.example.org"

@@ -12,12 +12,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.builders import signed_in
-
-from tests.builders import association, youth
-from tests.unicode_inputs import CRAFTED_CURSORS
+from tests.builders import association, signed_in, title_of, youth
 from tests.builders import shown as text
-from tests.builders import title_of
+from tests.unicode_inputs import CRAFTED_CURSORS
 
 OPERATOR = "operatrice@reseau.example.org"
 SETTINGS = dict(rate_limit_count=1000)

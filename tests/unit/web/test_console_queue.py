@@ -1,6 +1,6 @@
 """The console's queue and request page in process (chalice's test client, in-memory
 stores): tabs and their counts, filters, the request page, and each action with its
-timeline event naming the operator (contract section 10)."""
+timeline event naming the operator (docs/contract.md §10)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-
-from tests.builders import association
-from tests.integration.mail_stream import read_outbox
+from tests.builders import ADMIN_EMAIL, OPERATOR, association, cookie_of
 from tests.builders import body_text as text
-from tests.builders import ADMIN_EMAIL, OPERATOR, cookie_of
 from tests.builders import submit_request as submit
+from tests.integration.mail_stream import read_outbox
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 DIRECTORY = [

@@ -10,12 +10,8 @@ import uuid
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-
-from tests.builders import served, signed_in
-
-from tests.builders import association, make_memory_services, youth
+from tests.builders import association, make_memory_services, served, signed_in, title_of, youth
 from tests.builders import shown as text
-from tests.builders import title_of
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"
@@ -168,7 +164,6 @@ def test_each_chart_draws_the_reports_figures():
 
 def test_a_volunteer_sign_up_page_is_in_the_volunteers_section(http, settings, clock):
     from chalicelib.domain.operators import parse_operators
-
     from tests.builders import volunteer
 
     s = make_memory_services(

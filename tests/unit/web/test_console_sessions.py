@@ -15,10 +15,8 @@ import re
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-
-from tests.builders import title_of
+from tests.builders import ADMIN_EMAIL, FORM, OPERATOR, association, mails_to, title_of
 from tests.builders import shown as text
-from tests.builders import ADMIN_EMAIL, FORM, OPERATOR, association, mails_to
 
 STRANGER_IP = "203.0.113.7"
 OPERATOR_IP = "198.51.100.4"

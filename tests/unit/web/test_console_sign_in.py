@@ -13,12 +13,20 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.builders import in_process_settings, signed_in
-
-from tests.builders import association, make_memory_services, youth
+from tests.builders import (
+    ADMIN_EMAIL,
+    DESK,
+    FORM,
+    OPERATOR,
+    association,
+    in_process_settings,
+    mails_to,
+    make_memory_services,
+    signed_in,
+    title_of,
+    youth,
+)
 from tests.builders import shown as text
-from tests.builders import title_of
-from tests.builders import ADMIN_EMAIL, DESK, FORM, OPERATOR, mails_to
 
 CROSS_SITE = {"Sec-Fetch-Site": "cross-site", "Origin": "https://ailleurs.example.com"}
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}

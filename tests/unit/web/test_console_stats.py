@@ -12,9 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.builders import signed_in
-
-from tests.builders import association, youth
+from tests.builders import association, signed_in, youth
 
 OPERATOR = "operatrice@reseau.example.org"
 DIRECTORY = [

@@ -3,10 +3,7 @@ the results that failed it, or that there were none; a reply whose sender had no
 
 from __future__ import annotations
 
-
-from tests.builders import association
-from tests.builders import CPE, FAILS_DMARC, INTAKE, corpus_mail
-from tests.builders import signed_in
+from tests.builders import CPE, FAILS_DMARC, INTAKE, association, corpus_mail, signed_in
 from tests.builders import shown as text
 
 OPERATOR = "operatrice@reseau.example.org"

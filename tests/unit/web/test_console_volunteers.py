@@ -10,14 +10,9 @@ import re
 import uuid
 from urllib.parse import urlencode
 
-
-from tests.builders import association
-from tests.builders import signed_in
-from tests.builders import ADMIN_EMAIL, OPERATOR, cookie_of
+from tests.builders import ADMIN_EMAIL, OPERATOR, association, cookie_of, signed_in, volunteer
 from tests.builders import body_text as text
 from tests.builders import submit_request as submit
-from tests.builders import volunteer
-
 
 SETTINGS = dict(rate_limit_count=1000, rate_limit_seconds=600, keep_raw_mail=True)
 DIRECTORY = [

@@ -15,15 +15,23 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 
 from tests.addresses import NON_ASCII_LOCAL, REAL_SHAPES, addresses, oracle
-from tests.builders import association, youth
-from tests.integration.mail_stream import read_outbox
-from tests.builders import shown
-from tests.builders import VOLUNTEER_DIRECTORY, YOUTH_DIRECTORY, post_form, post_json
+from tests.builders import (
+    VOLUNTEER_DIRECTORY,
+    YOUTH_DIRECTORY,
+    association,
+    form_of,
+    post_form,
+    post_json,
+    shown,
+    volunteer,
+    youth,
+)
 from tests.builders import youth_form_with_id as form
-from tests.builders import form_of, volunteer
+from tests.integration.mail_stream import read_outbox
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 SHAPES = [address for _, address in REAL_SHAPES]

@@ -1,5 +1,5 @@
-"""The public forms' door as a youth, a referent or a volunteer meets it (contract sections 2,
-3 and 11): each refusal page word for word, the way back, the redirect to the thank-you
+"""The public forms' door as a youth, a referent or a volunteer meets it (docs/contract.md §2,
+§3 and §11): each refusal page word for word, the way back, the redirect to the thank-you
 page, the form kept as typed after a failure (with its submission id and partner page),
 the per-IP limit on each door, and what the form's fields become once stored."""
 
@@ -12,11 +12,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from markupsafe import escape
 
-
-from tests.builders import association
-from tests.integration.mail_stream import read_outbox
+from tests.builders import association, referent_form, volunteer_form, youth_form
 from tests.builders import body_text as text
-from tests.builders import referent_form, volunteer_form, youth_form
+from tests.integration.mail_stream import read_outbox
 
 OURS = "http://127.0.0.1:8000"
 PARTNER = "https://partenaire.example.org"

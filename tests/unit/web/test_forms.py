@@ -1,4 +1,4 @@
-"""Who may post (contract section 2: our pages, a partner's, or no browser at all), which
+"""Who may post (docs/contract.md §2: our pages, a partner's, or no browser at all), which
 partner pages a form returns to, which tokens skip the per-IP limit; and the form pages'
 titles, error summary order and the choices each form offers."""
 
@@ -9,11 +9,10 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+
 from chalicelib.domain.phone import display_phone, phone_uri
 from chalicelib.domain.submission import InvalidSubmission, parse_submission
 from chalicelib.web import forms
-
-
 from tests.builders import association, youth
 from tests.builders import body_text as text
 

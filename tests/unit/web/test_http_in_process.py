@@ -10,12 +10,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-
-from tests.builders import association, youth
-from tests.integration.mail_stream import read_outbox
+from tests.builders import YOUTH_DIRECTORY, association, youth
 from tests.builders import body_text as text
-from tests.builders import YOUTH_DIRECTORY
 from tests.builders import youth_form_with_id as form
+from tests.integration.mail_stream import read_outbox
 
 OURS = "http://127.0.0.1:8000"
 PARTNER = "https://partenaire.example.org"

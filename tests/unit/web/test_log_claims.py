@@ -1,4 +1,4 @@
-"""What the README says our logs hold, and what they never hold.
+"""What docs/privacy-and-abuse.md says our logs hold, and what they never hold.
 
 - An unhandled failure: the person sees a correlation id, and the log line holds the same
   id, the exception's type and where it was raised, never its message (it may quote input).
@@ -17,9 +17,7 @@ import re
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-
-from tests.builders import association, youth
-from tests.builders import signed_in
+from tests.builders import association, signed_in, youth
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN = "admin@reseau.example.org"

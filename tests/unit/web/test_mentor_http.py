@@ -10,11 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-
-from tests.integration.mail_stream import read_outbox
+from tests.builders import LINK, VOLUNTEER_DIRECTORY, form_of, post_form, post_json, volunteer
 from tests.builders import body_text as text
-from tests.builders import LINK, form_of, post_form, post_json, volunteer
-from tests.builders import VOLUNTEER_DIRECTORY
+from tests.integration.mail_stream import read_outbox
 
 OURS = "http://127.0.0.1:8000"
 ADMIN = {"Authorization": "Bearer test-admin-token"}

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import jsonschema_rs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from chalicelib.domain.mentor_submission import MentorSubmission, parse_mentor_submission
 from chalicelib.domain.submission import InvalidSubmission, Submission, parse_submission
 from chalicelib.domain.submission_schema import postal_codes_pattern
-from hypothesis import given, settings, strategies as st
 from tests.addresses import REAL_SHAPES, addresses, email_format, non_ascii_local_addresses
-from tests.builders import youth
-from tests.builders import volunteer
+from tests.builders import volunteer, youth
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import html
 
 import pytest
 
-from chalicelib.config import Settings
 from chalicelib.adapters.templates import render_page
+from chalicelib.config import Settings
 
 CUSTOM = {
     "NETWORK_NAME": "Mentorat Hauts-de-France",

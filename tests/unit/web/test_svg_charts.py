@@ -27,7 +27,7 @@ def texts(svg: ET.Element) -> list[tuple]:
 
 
 def lines(svg: ET.Element) -> list[tuple]:
-    return [(l.get("x1"), l.get("y1"), l.get("x2"), l.get("y2"), l.get("stroke")) for l in svg.iter(f"{NS}line")]
+    return [(ln.get("x1"), ln.get("y1"), ln.get("x2"), ln.get("y2"), ln.get("stroke")) for ln in svg.iter(f"{NS}line")]
 
 
 # -- horizontal bars ----------------------------------------------------------------------

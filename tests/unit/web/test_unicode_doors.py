@@ -19,12 +19,12 @@ import unicodedata
 from urllib.parse import quote, urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from tests.builders import association, youth
+from tests.builders import association, body_text, referent_form, signed_in, title_of, volunteer_form, youth, youth_form
 from tests.unicode_inputs import KNOWN_OTHER_NUMBERS, code_texts, cursors, numeric_texts, urls_with_foreign
-from tests.builders import body_text, signed_in, title_of
-from tests.builders import referent_form, volunteer_form, youth_form
 
 PARTNER = "https://partenaire.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"
@@ -446,5 +446,5 @@ def test_a_reference_in_any_characters_is_no_page(http, session, reference):
         r = http.get(path + quote(reference, safe=""), headers={**session[0], **ADMIN_API})
         assert r.status_code == 404
     thanks = http.get("/demande/merci?" + urlencode({"ref": reference}))
-    # The thank-you page shows any reference of the contract's shape, [A-Z0-9-]{6,24} (ASCII).
+    # The thank-you page shows any reference of docs/contract.md §2's shape, [A-Z0-9-]{6,24} (ASCII).
     assert thanks.status_code == (200 if re.fullmatch(r"[A-Z0-9-]{6,24}", reference, re.ASCII) else 404)

@@ -5,7 +5,7 @@ birthdays on the day, the 5 and 30 years limits, "à 14 ans" (an age at some mom
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -18,12 +18,12 @@ def read(text: str, today: date = TODAY, **kw: Any) -> Extraction:
     return extract_request("", text, today=today, **kw)
 
 
-def age_of(text: str, today: date = TODAY, **kw: Any) -> Optional[int]:
+def age_of(text: str, today: date = TODAY, **kw: Any) -> int | None:
     found = read(text, today, **kw).age
     return found.value if found is not None and found.confidence >= ACCEPT else None
 
 
-def found_age(text: str, today: date = TODAY, **kw: Any) -> Optional[Found]:
+def found_age(text: str, today: date = TODAY, **kw: Any) -> Found | None:
     return read(text, today, **kw).age
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -30,7 +30,7 @@ def _load(folder: str) -> dict[str, Any]:
     return json.loads((CORPUS / folder / "expected.json").read_text("utf-8"))
 
 
-def _read(folder: str, name: str) -> tuple[Any, Optional[Extraction]]:
+def _read(folder: str, name: str) -> tuple[Any, Extraction | None]:
     mail = parse_inbound((CORPUS / folder / f"{name}.eml").read_bytes(), "sender@example.fr")
     if mail.automatic:
         return mail, None
@@ -45,7 +45,7 @@ def _read(folder: str, name: str) -> tuple[Any, Optional[Extraction]]:
     return mail, x
 
 
-def _routable(found: Optional[Found]) -> Any:
+def _routable(found: Found | None) -> Any:
     return found.value if found is not None and found.confidence >= ACCEPT else None
 
 

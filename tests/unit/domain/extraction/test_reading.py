@@ -13,13 +13,13 @@ import json
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
 from chalicelib.domain.extraction import ACCEPT, Extraction, Found, extract_request
-from tests.builders import SHARED
 from chalicelib.domain.extraction.reading import _fold
+from tests.builders import SHARED
 
 CORPUS = SHARED / "corpus" / "fr"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -45,7 +45,7 @@ def _rough_text_of(path: Path) -> tuple[str, str]:
     return str(msg["subject"] or ""), text
 
 
-def accepted(found: Optional[Found]) -> Any:
+def accepted(found: Found | None) -> Any:
     return found.value if found is not None and found.confidence >= ACCEPT else None
 
 
@@ -110,7 +110,10 @@ def test_split_parts_give_the_same_reading_as_the_whole_text():
         "élève de 4e âgé de 14 ans, qui habite le quartier de l'Alma (QPV) à Roubaix, 59100.\n"
         "Un soutien scolaire régulier avec un mentor lui ferait beaucoup de bien."
     )
-    signature = "Sophie Lemaire\nConseillère principale d'éducation\nCollège Jean Macé - 12 rue de l'Alma - 59100 Roubaix\n03 20 00 00 00"
+    signature = (
+        "Sophie Lemaire\nConseillère principale d'éducation\n"
+        "Collège Jean Macé - 12 rue de l'Alma - 59100 Roubaix\n03 20 00 00 00"
+    )
     x = extract_request("Demande de mentorat pour un élève de 4e", own, "", signature, today=TODAY)
     assert (accepted(x.age), accepted(x.situation), accepted(x.postal_code), accepted(x.need)) == (
         14,
@@ -202,7 +205,7 @@ def test_age_from_birth_date(text, today, age, at_least):
 
 
 def test_a_birth_year_alone_is_never_turned_into_an_age():
-    # Issue 15: "né en 2011" is 14 or 15 depending on a date nobody wrote; do not guess.
+    # docs/mail.md: "né en 2011" is 14 or 15 depending on a date nobody wrote; do not guess.
     assert read("Élève née en 2011.", today=TODAY).age is None
     assert read("Élève née en 2011.", today=date(2026, 2, 1)).age is None
     assert read("Né en novembre 2011, suivi par le CMP.", today=TODAY).age is None  # this month: either

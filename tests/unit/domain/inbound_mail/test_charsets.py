@@ -42,9 +42,9 @@ def test_bytes_without_any_meaning_become_replacement_characters():
 @pytest.mark.parametrize(
     "data, text",
     [
-        (b"ab" + "😀".encode("utf-8")[:3], "ab"),
-        (b"ab" + "😀".encode("utf-8")[:2], "ab"),
-        ("àb".encode("utf-8") + "é".encode("utf-8")[:1], "àb"),
+        (b"ab" + "😀".encode()[:3], "ab"),
+        (b"ab" + "😀".encode()[:2], "ab"),
+        ("àb".encode() + "é".encode()[:1], "àb"),
     ],
 )
 def test_a_utf8_sequence_cut_at_the_very_end_is_dropped(data, text):
@@ -63,7 +63,7 @@ def test_a_broken_sequence_before_the_end_is_not_utf8():
 
 
 def test_header_text_from_the_bytes_parser_is_unescaped():
-    raw = "café".encode("utf-8").decode("ascii", "surrogateescape")
+    raw = "café".encode().decode("ascii", "surrogateescape")
     assert _unescape_8bit(raw) == "café"
     assert _unescape_8bit("caf\udce9 noir") == "café noir"  # latin-1 byte: windows-1252
     assert _unescape_8bit("a\ud800b") == "a?b"  # a lone surrogate no byte stands for

@@ -16,7 +16,8 @@ from chalicelib.domain.inbound_mail import html_to_text
         ("<ul><li>Nom : Léo</li><li>Âge : 15</li></ul>", "- Nom : Léo\n- Âge : 15"),
         ("<table><tr><th>Nom</th><th>Âge</th></tr><tr><td>Léo</td><td>15</td></tr></table>", "Nom  Âge\nLéo  15"),
         (
-            "<p>Merci</p><blockquote><p>Question ?</p><blockquote>Plus ancien</blockquote><p>Suite</p></blockquote><p>Fin</p>",
+            "<p>Merci</p><blockquote><p>Question ?</p><blockquote>Plus "
+            "ancien</blockquote><p>Suite</p></blockquote><p>Fin</p>",
             "Merci\n> Question ?\n> > Plus ancien\n> Suite\nFin",
         ),
         ("<blockquote>cité<br></blockquote>après", "> cité\nafter".replace("after", "après")),

@@ -1,4 +1,4 @@
-"""Inbound mail parsing (contract section 8): never falls over, decodes faithfully,
+"""Inbound mail parsing (docs/contract.md §8): never falls over, decodes faithfully,
 keeps the sender's own words apart, and recognises automatic mail.
 
 Real-world corpus: /work/shared/corpus (the French samples and 1,434 files collected by
@@ -8,6 +8,7 @@ test messages). Pure: no I/O but reading those files.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from pathlib import Path
@@ -16,10 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_inbound
+from chalicelib.domain.inbound_mail import InboundMail, Limits, UnparseableMail, html_to_text, parse_inbound
 from tests.builders import SHARED
-import base64
-from chalicelib.domain.inbound_mail import html_to_text
 
 CORPUS = SHARED / "corpus"
 FR = CORPUS / "fr"
@@ -388,7 +387,10 @@ def test_human_subjects_that_look_automatic(subject):
 
 
 def test_nul_bytes_in_content_type_parameter():
-    raw = b'From: a@ecole.fr\nSubject: x\nContent-Type: text/plain; charset="utf-8\x00"; name="a\x00b.txt"\n\nBonjour \xc3\xa9l\xc3\xa8ve\n'
+    raw = (
+        b'From: a@ecole.fr\nSubject: x\nContent-Type: text/plain; charset="utf-8\x00"; name="a\x00b.txt"\n\n'
+        b"Bonjour \xc3\xa9l\xc3\xa8ve\n"
+    )
     m = parse_inbound(raw, None)
     assert m.text == "Bonjour élève"
 
@@ -397,7 +399,8 @@ def test_nul_bytes_in_multipart_boundary_and_filename():
     raw = (
         b'From: a@ecole.fr\nSubject: x\nContent-Type: multipart/mixed; boundary="b\x00"\n\n'
         b"--b\x00\nContent-Type: text/plain\n\nhello\n"
-        b'--b\x00\nContent-Type: application/pdf; name="x\x00.pdf"\nContent-Disposition: attachment; filename="x\x00.pdf"\n\nAAAA\n'
+        b'--b\x00\nContent-Type: application/pdf; name="x\x00.pdf"\nContent-Disposition: attachment; '
+        b'filename="x\x00.pdf"\n\nAAAA\n'
         b"--b\x00--\n"
     )
     m = parse_inbound(raw, None)
@@ -474,7 +477,7 @@ def test_no_headers_is_unparseable(raw):
 
 def test_not_bytes_is_unparseable():
     with pytest.raises(UnparseableMail):
-        parse_inbound(12345, None)  # type: ignore[arg-type]
+        parse_inbound(12345, None)  # type: ignore[arg-type]  # the wrong type is what is tested
 
 
 def test_bad_multipart_is_read_as_text():
@@ -520,7 +523,10 @@ def test_iso_8859_1_label_with_0x92_decodes_as_windows_1252():
 
 
 def test_us_ascii_label_with_8bit_utf8():
-    raw = b"From: a@b.fr\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\n\xc5\x93uvre \xc3\xa9l\xc3\xa8ve\n"
+    raw = (
+        b"From: a@b.fr\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\n"
+        b"\xc5\x93uvre \xc3\xa9l\xc3\xa8ve\n"
+    )
     assert parse_inbound(raw, None).text == "œuvre élève"
 
 
@@ -540,7 +546,10 @@ def test_bogus_charset_labels(label):
 
 
 def test_quoted_printable_and_base64_bodies():
-    qp = b"From: a@b.fr\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nl=C3=A9g=\nende\n"
+    qp = (
+        b"From: a@b.fr\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+        b"l=C3=A9g=\nende\n"
+    )
     assert parse_inbound(qp, None).text == "légende"
     b64 = b"From: a@b.fr\nContent-Type: text/plain; charset=windows-1252\nContent-Transfer-Encoding: base64\n\nkuk=\n"
     assert parse_inbound(b64, None).text == "’é"
@@ -582,7 +591,8 @@ def test_folded_subject_is_unfolded():
 
 def test_message_ids():
     raw = (
-        b"From: a@b.fr\nMessage-ID:\n <abc.123@mail.example.fr> \nIn-Reply-To: <x.MNT-ABCD-EFGH@lementorat.fr> (comment)\n"
+        b"From: a@b.fr\nMessage-ID:\n <abc.123@mail.example.fr> \nIn-Reply-To: <x.MNT-ABCD-EFGH@lementorat.fr> "
+        b"(comment)\n"
         b"References: <r1@a.fr>\n <r2@b.fr> garbage <x.MNT-ABCD-EFGH@lementorat.fr>\n\nx\n"
     )
     m = parse_inbound(raw, None)
@@ -662,7 +672,8 @@ def test_outlook_html_reply_is_quoted():
         "<div class=WordSection1><p class=MsoNormal>Oui, toujours int&eacute;ress&eacute;e.<o:p></o:p></p>"
         "<p class=MsoNormal><o:p>&nbsp;</o:p></p><p class=MsoNormal>Bien cordialement,<o:p></o:p></p>"
         "<p class=MsoNormal>Sophie<o:p></o:p></p><div style='border-top:solid #E1E1E1 1.0pt'><p class=MsoNormal>"
-        "<b>De&nbsp;:</b> Le Mentorat &lt;urgence@lementorat.fr&gt;<br><b>Envoy&eacute;&nbsp;:</b> lundi 16 novembre 2026"
+        "<b>De&nbsp;:</b> Le Mentorat &lt;urgence@lementorat.fr&gt;<br><b>Envoy&eacute;&nbsp;:</b> lundi 16 novembre "
+        "2026"
         "<br><b>&Agrave;&nbsp;:</b> Sophie<br><b>Objet&nbsp;:</b> Votre demande MNT-ABCD-EFGH</p></div>"
         "<p class=MsoNormal>Votre demande est enregistr&eacute;e.</p></div>"
     )
@@ -684,7 +695,8 @@ def test_attachments_listed_with_decoded_names():
         '--m\nContent-Type: application/pdf; name="=?utf-8?q?fiche_=C3=A9l=C3=A8ve.pdf?="\n'
         'Content-Disposition: attachment; filename="=?utf-8?q?fiche_=C3=A9l=C3=A8ve.pdf?="\n'
         "Content-Transfer-Encoding: base64\n\nJVBERi0=\n"
-        "--m\nContent-Type: image/png\nContent-Disposition: attachment; filename*=utf-8''photo%20%C3%A9t%C3%A9.png\n\nAAAA\n"
+        "--m\nContent-Type: image/png\nContent-Disposition: attachment; "
+        "filename*=utf-8''photo%20%C3%A9t%C3%A9.png\n\nAAAA\n"
         "--m\nContent-Type: text/plain\nContent-Disposition: attachment; filename=notes.txt\n\nnot in the text\n--m--\n"
     )
     m = mail('Content-Type: multipart/mixed; boundary="m"\n', body)
@@ -741,7 +753,10 @@ def test_reply_with_french_attribution_and_quotes():
 
 
 def test_english_attribution_and_interleaved_reply():
-    body = "On Mon, Nov 16, 2026 at 9:12 AM Mentorat <x@y.fr> wrote:\n> Quel âge ?\n\n14 ans.\n\n> Quelle ville ?\n\nRoubaix.\n"
+    body = (
+        "On Mon, Nov 16, 2026 at 9:12 AM Mentorat <x@y.fr> wrote:\n"
+        "> Quel âge ?\n\n14 ans.\n\n> Quelle ville ?\n\nRoubaix.\n"
+    )
     m = mail("Subject: Re: question\n", body)
     assert m.own_text == "14 ans.\n\nRoubaix."
     assert "Quel âge ?" in m.quoted_text and "Quelle ville ?" in m.quoted_text
@@ -1007,7 +1022,7 @@ def test_property_random_bytes(raw):
 
 
 # ---------------------------------------------------------------------------------------
-# Attached documents (issue 15) and identifiers that are not msg-ids (issue 8)
+# Attached documents and identifiers that are not msg-ids (docs/mail.md)
 # ---------------------------------------------------------------------------------------
 
 from email.message import EmailMessage  # noqa: E402
@@ -1172,7 +1187,7 @@ def test_the_declared_charset_decodes_the_text():
 
 def test_latin1_and_ascii_labels_read_windows_1252_or_utf8():
     assert leaf("text/plain; charset=646", b"caf\xe9 \x80").text == "café €"  # 646: another name of ASCII
-    assert leaf("text/plain; charset=us-ascii", "café".encode("utf-8")).text == "café"
+    assert leaf("text/plain; charset=us-ascii", "café".encode()).text == "café"
     assert leaf("text/plain; charset=iso-8859-1", b"\x93oui\x94").text == "“oui”"
 
 

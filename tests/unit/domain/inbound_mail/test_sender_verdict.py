@@ -7,7 +7,8 @@ import email
 import email.policy
 
 import pytest
-from hypothesis import given, settings as hypothesis_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.inbound_mail import UnparseableMail, parse_inbound
