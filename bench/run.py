@@ -696,7 +696,7 @@ N_CROWD = 200  # concurrent intakes, each on its own connection
 CROWD_CLIENTS = 50
 
 
-def bench_contention(endpoint: str, dynamodb_rule: bool = True, one_association: bool = True) -> dict[str, float]:
+def bench_contention(endpoint: str, dynamodb_rule: bool = True, one_association: bool = True) -> dict[str, Any]:
     """Every intake ADDs to the same few counter items (the tabs' status counter of the
     day, the day's and the association's aggregates, the association's load): N_CROWD
     API posts from CROWD_CLIENTS threads released together, served as `make run` serves
@@ -763,7 +763,7 @@ def bench_contention(endpoint: str, dynamodb_rule: bool = True, one_association:
             with ThreadPoolExecutor(CROWD_CLIENTS) as pool:
                 outcomes = [o for part in pool.map(client, range(CROWD_CLIENTS)) for o in part]
             wall = time.perf_counter() - t
-            by_status = s.stores.requests.status_counts  # type: ignore[attr-defined]  # TEMPORARY: a QueueStore too
+            by_status = s.stores.requests.status_counts
             counts = by_status(s.clock.now().epoch)
         finally:
             server.shutdown()

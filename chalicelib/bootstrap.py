@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # types only: the ports import the domain, which app.py loads
     from .services.clock import Clock
     from .services.console_auth import ConsoleAuth, ConsoleStore
     from .services.intake import Idempotency, IntakeResult
+    from .services.mail_intake import MailIntakeService
     from .services.mentors import MentorQueries, MentorService
     from .services.ports import (
         DirectoryStore,
@@ -47,32 +48,30 @@ class Stores:
     client); the in-memory ones (adapters/memory, tests) share one lock."""
 
     requests: RequestStore
+    mentors: MentorStore  # volunteers' sign-ups: the same store, of their kind
     outbox: OutboxStore
     directory: DirectoryStore
     mail_log: MailLogStore
     console: ConsoleStore
     stats: StatsStore  # the console's daily aggregates and export log
-    mentors: MentorStore | None = None  # volunteers' sign-ups (docs/contract.md §11)
     recount: RecountStore | None = None  # the offline recount of the counters (scripts/recount.py)
 
     @staticmethod
     def on_dynamodb(table: DynamoTable, mail_grace_seconds: int) -> Stores:
         """Every port on the one table (one client)."""
-        from .adapters.dynamodb import DynamoDirectoryStore, DynamoMailLogStore, DynamoOutboxStore, DynamoRequestStore
+        from .adapters.dynamodb import DynamoDirectoryStore, DynamoMailLogStore, DynamoOutboxStore, DynamoRoutedStore
         from .adapters.dynamodb.console import DynamoConsoleStore
-        from .adapters.dynamodb.mentors import DynamoMentorStore
         from .adapters.dynamodb.recount import DynamoRecountStore
         from .adapters.dynamodb.stats import DynamoStatsStore
 
         return Stores._on(
             table,
             mail_grace_seconds,
-            requests=DynamoRequestStore,
+            routed=DynamoRoutedStore,
             outbox=DynamoOutboxStore,
             directory=DynamoDirectoryStore,
             mail_log=DynamoMailLogStore,
             console=DynamoConsoleStore,
-            mentors=DynamoMentorStore,
             stats=DynamoStatsStore,
             recount=DynamoRecountStore,
         )
@@ -84,37 +83,41 @@ class Stores:
             MemoryDirectoryStore,
             MemoryMailLogStore,
             MemoryOutboxStore,
-            MemoryRequestStore,
+            MemoryRoutedStore,
             MemoryState,
         )
         from .adapters.memory.console import MemoryConsoleStore
-        from .adapters.memory.mentors import MemoryMentorStore
         from .adapters.memory.recount import MemoryRecountStore
         from .adapters.memory.stats import MemoryStatsStore
 
         return Stores._on(
             MemoryState(),
             mail_grace_seconds,
-            requests=MemoryRequestStore,
+            routed=MemoryRoutedStore,
             outbox=MemoryOutboxStore,
             directory=MemoryDirectoryStore,
             mail_log=MemoryMailLogStore,
             console=MemoryConsoleStore,
-            mentors=MemoryMentorStore,
             stats=MemoryStatsStore,
             recount=MemoryRecountStore,
         )
 
     @staticmethod
-    def _on(shared: Any, mail_grace_seconds: int, **store_classes: Any) -> Stores:
-        """Each port's store built on the one backing they share (a table, a memory state);
-        the stores that write mails to send also take the sweeper's grace."""
-        takes_grace = {"requests", "console", "mentors", "stats", "directory"}
+    def _on(shared: Any, mail_grace_seconds: int, routed: Any, **store_classes: Any) -> Stores:
+        """Each port's store built on the one backing they share (a table, a memory state),
+        `routed` once per kind of routed record; the stores that write mails to send also
+        take the sweeper's grace."""
+        from .domain.mentor import MentorSignup
+        from .domain.request import Request
+
+        takes_grace = {"console", "stats", "directory"}
         return Stores(
+            requests=routed(shared, Request, mail_grace_seconds),
+            mentors=routed(shared, MentorSignup, mail_grace_seconds),
             **{
                 port: store(shared, mail_grace_seconds) if port in takes_grace else store(shared)
                 for port, store in store_classes.items()
-            }
+            },
         )
 
 
@@ -199,7 +202,7 @@ class Services:
         self._mentor_queries: MentorQueries | None = None
         self._raw_store = raw_store
         self._mail_reader = mail_reader
-        self._mail_intake = None
+        self._mail_intake: MailIntakeService | None = None
         self._console_auth: ConsoleAuth | None = None
 
     @property
@@ -211,7 +214,7 @@ class Services:
             from .services.mentors import MentorService
 
             self._mentors = MentorService(
-                mentors=self._mentor_store(),
+                mentors=self.stores.mentors,
                 directory=self.directory,
                 mails=MentorMails(render_mail, self.settings, self.links.answer_url),
                 links=self.links,
@@ -228,13 +231,8 @@ class Services:
         if self._mentor_queries is None:
             from .services.mentors import MentorQueries
 
-            self._mentor_queries = MentorQueries(mentors=self._mentor_store(), clock=self.clock)
+            self._mentor_queries = MentorQueries(mentors=self.stores.mentors, clock=self.clock)
         return self._mentor_queries
-
-    def _mentor_store(self) -> MentorStore:
-        if self.stores.mentors is None:
-            raise RuntimeError("these stores have no mentor store")
-        return self.stores.mentors
 
     @property
     def console_auth(self) -> ConsoleAuth:
@@ -336,7 +334,7 @@ class Services:
         request (`mail_stream_batch`; the sweeper behind it)."""
         return self.intake.accept(new, idempotency, rate_key)
 
-    def mail_stream_batch(self, event: dict, context: Any) -> dict:
+    def mail_stream_batch(self, event: dict[str, Any], context: Any) -> Mapping[str, Any]:
         """A batch of the table's stream (Lambda, or local/stream_worker.py): sends each
         mail inserted `pending`; answers {"batchItemFailures": [...]}."""
         from .adapters.mail_stream import process_stream_batch
@@ -346,7 +344,7 @@ class Services:
     def send_new_mail(self, mail_id: str) -> None:
         self.outbox.dispatch([mail_id])
 
-    def inbound_sqs_batch(self, event: dict, context: Any) -> dict:
+    def inbound_sqs_batch(self, event: dict[str, Any], context: Any) -> Mapping[str, Any]:
         from .adapters.ses_inbound import process_sqs_batch
 
         # The raw store's S3 client, made once per warm Lambda, not once per batch.
@@ -365,7 +363,7 @@ class Services:
         flow recognises its own mails by their kind in the outbox)."""
         if self.answers.association_mail_bounced(mail_id, address, reason):
             return True
-        return self.stores.mentors is not None and self.mentors.association_mail_bounced(mail_id, address, reason)
+        return self.mentors.association_mail_bounced(mail_id, address, reason)
 
     def healthy(self) -> bool:
         if self.table is None:
@@ -373,7 +371,7 @@ class Services:
         try:
             self.table.client.describe_table(TableName=self.settings.table_name)
             return True
-        except Exception as exc:  # unreachable, throttled, or the table is missing: not ready
+        except Exception as exc:  # noqa: BLE001 - unreachable, throttled, or the table is missing: not ready
             logging.getLogger(__name__).warning("health check failed", extra={"error": type(exc).__name__})
             return False
 

@@ -1,8 +1,9 @@
 """Bounces of the mail we sent, read from SES notifications (AWS) or delivery reports (local).
 
 Both lead to the same use case, `association_mail_bounced` (services/answering.py, for a
-request's mail and for a volunteer's sign-up's), with the id of our outbox mail: the `mail_id` tag SES events carry (AWS), or the Message-ID we write
-(`<mail-id.REF@domain>`), which SES does not keep but a delivery report quotes (local).
+request's mail and for a volunteer's sign-up's), with the id of our outbox mail: the
+`mail_id` tag SES events carry (AWS), or the Message-ID we write (`<mail-id.REF@domain>`),
+which SES does not keep but a delivery report quotes (local).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import json
 import re
 from dataclasses import dataclass
 
-from .reference import RECORD_REFERENCE_PATTERN
+from .record_kind import ANY_REFERENCE_PATTERN
 
-# <mail-id.REFERENCE@domain>: a request's reference (MNT-), or a sign-up's (BEN-).
-OUR_MESSAGE_ID = re.compile(rf"<([0-9a-f]{{32}})\.{RECORD_REFERENCE_PATTERN}@[^>\s]+>")
+# <mail-id.REFERENCE@domain>: the reference of a record of any kind (domain/record_kind.py).
+OUR_MESSAGE_ID = re.compile(rf"<([0-9a-f]{{32}})\.{ANY_REFERENCE_PATTERN}@[^>\s]+>")
 MAIL_ID = re.compile(r"[0-9a-f]{32}")
 FINAL_RECIPIENT = re.compile(
     r"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE

@@ -17,29 +17,21 @@ requests: what it keeps is KEPT_ON_ERASURE).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from .change import MailIntent, Moment
-from .mentor_routing import MentorQuery, MentorRoutingDecision
+from .mentor_routing import MentorQuery
 from .mentor_vocabulary import MentorMode, YouthAgeBand
 from .models import Association
-from .reference import REFERENCE_ALPHABET
-from .routed_record import Change, RoutedMails, RoutedRecord
+from .record_kind import VOLUNTEER, RecordKind, RoutedMails
+from .routed_record import Change, Decision, RoutedRecord
 from .vocabulary import Need
-
-MENTOR_REFERENCE_PREFIX = "BEN"  # bénévole: told apart from a request's MNT- at a glance
 
 
 def new_mentor_reference() -> str:
-    """BEN-XXXX-XXXX: docs/contract.md §2's reference shape, [A-Z0-9-]{6,24}."""
-    chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(8)]
-    return f"{MENTOR_REFERENCE_PREFIX}-{''.join(chars[:4])}-{''.join(chars[4:])}"
-
-
-# One change for both kinds of routed record: the name services and tests import.
-MentorChange = Change
+    """BEN-XXXX-XXXX (record_kind.VOLUNTEER): told apart from a request's MNT- at a glance."""
+    return VOLUNTEER.new_reference()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,15 +39,11 @@ class MentorSignup(RoutedRecord):
     """A volunteer's sign-up: the shared fields of a routed record (channel "form" or
     "api"), its own being the volunteer's answers in `fields`."""
 
-    MAILS: ClassVar[RoutedMails] = RoutedMails(
-        new="mentor_association_new_signup", reminder="mentor_reminder", accepted="mentor_accepted"
-    )
+    KIND: ClassVar[RecordKind] = VOLUNTEER
+    MAILS: ClassVar[RoutedMails] = VOLUNTEER.mails
     # What the queue's filters and the statistics read; the volunteer's age (an adult's:
     # no band to keep), occupation, hours, sector and message go with the contacts.
     KEPT_ON_ERASURE: ClassVar[tuple[str, ...]] = ("needs", "youth_ages", "modes")
-
-    def capacity_of(self, association: Association) -> int | None:
-        return association.mentor_capacity
 
     def volunteer_address(self) -> str | None:
         return self.fields.get("email")
@@ -76,14 +64,9 @@ class MentorSignup(RoutedRecord):
 
     # -- transitions of its own (the shared ones: domain/routed_record.py) ---------------
 
-    def first_routing(self, decision: MentorRoutingDecision, association: Association | None, at: Moment) -> Change:
+    def first_routing(self, decision: Decision, association: Association | None, at: Moment) -> Change[Self]:
         """A new sign-up: received, then routed or sent to triage; the volunteer gets an
         acknowledgement with the reference either way."""
         change = super().first_routing(decision, association, at)
         ack = (MailIntent("mentor_acknowledgement"),) if self.volunteer_address() else ()
         return replace(change, mails=(*change.mails, *ack))
-
-    def accept(self, association: Association, at: Moment, keep_until: int) -> Change:
-        """The routed association takes the volunteer: it sees the contact details from now
-        on, the volunteer is told who will call, and the sign-up is kept until `keep_until`."""
-        return self._accepted(association, at, expires_at=max(self.expires_at, keep_until))

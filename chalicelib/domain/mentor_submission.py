@@ -94,7 +94,8 @@ class MentorSubmission(PersonFields):
         if not AGE_MIN <= v <= AGE_MAX:
             raise PydanticCustomError(
                 "age_range",
-                f"Le mentorat bénévole est ouvert aux adultes : l'âge doit être compris entre {AGE_MIN} et {AGE_MAX} ans.",
+                "Le mentorat bénévole est ouvert aux adultes : "
+                f"l'âge doit être compris entre {AGE_MIN} et {AGE_MAX} ans.",
             )
         return v
 

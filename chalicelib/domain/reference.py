@@ -1,4 +1,5 @@
-"""A request's reference, MNT-XXXX-XXXX: the one name people use for it.
+"""A routed record's reference, MNT-XXXX-XXXX (a request) or BEN-XXXX-XXXX (a volunteer's
+sign-up; each kind's prefix: domain/record_kind.py): the one name people use for it.
 
 It is shown on the thank-you page, put in every mail's subject and Message-ID, read aloud
 on the phone and typed back from a paper note. Everything that makes, recognises or finds
@@ -13,23 +14,27 @@ import secrets
 # No 0/O, 1/I/L: a reference is read aloud on the phone and typed from a paper note.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _BLOCK = "[2-9A-HJ-NP-Z]{4}"  # one character of REFERENCE_ALPHABET, four times
-# A reference as we issue it, without anchors: to be found inside a subject, a mail's
-# text or one of our Message-IDs.
-REFERENCE_PATTERN = f"MNT-{_BLOCK}-{_BLOCK}"
+REQUEST_PREFIX = "MNT"
+
+
+def reference_pattern(prefix: str) -> str:
+    """A reference as we issue it with `prefix`, without anchors: to be found inside a
+    subject, a mail's text or one of our Message-IDs."""
+    return f"{prefix}-{_BLOCK}-{_BLOCK}"
+
+
+# A request's reference (any kind's: domain/record_kind.py ANY_REFERENCE_PATTERN).
+REFERENCE_PATTERN = reference_pattern(REQUEST_PREFIX)
 REFERENCE_IN_TEXT = re.compile(rf"\b{REFERENCE_PATTERN}\b")
-# A request's reference or a volunteer's sign-up's (BEN-, domain/mentor.py), as found in a
-# mail: a delivery report quoting our Message-ID, a quarantined mail naming either.
-RECORD_REFERENCE_PATTERN = f"(?:MNT|BEN)-{_BLOCK}-{_BLOCK}"
-RECORD_REFERENCE_IN_TEXT = re.compile(rf"\b{RECORD_REFERENCE_PATTERN}\b")
 # What docs/contract.md §2 promises a reference looks like. Pages and the API take
 # any text of this shape as a reference; a request id (32 lowercase hex digits) never has it.
 _CONTRACT_SHAPE = re.compile(r"[A-Z0-9-]{6,24}")
 
 
-def new_reference() -> str:
-    """MNT-XXXX-XXXX: matches [A-Z0-9-]{6,24}; 31^8 ≈ 8.5e11 values."""
+def new_reference(prefix: str = REQUEST_PREFIX) -> str:
+    """<prefix>-XXXX-XXXX: matches [A-Z0-9-]{6,24}; 31^8 ≈ 8.5e11 values."""
     chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(8)]
-    return f"MNT-{''.join(chars[:4])}-{''.join(chars[4:])}"
+    return f"{prefix}-{''.join(chars[:4])}-{''.join(chars[4:])}"
 
 
 def is_reference(text: str) -> bool:

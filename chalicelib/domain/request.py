@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
 from .erasure import age_band
 from .models import Association
-from .routed_record import Change, RoutedMails, RoutedRecord
+from .record_kind import REQUEST, RecordKind, RoutedMails
+from .routed_record import Change, RoutedRecord
 from .routing import RoutingDecision, RoutingQuery
 from .vocabulary import Need, Public, Situation, Status
 
@@ -45,9 +46,8 @@ class Request(RoutedRecord):
     manual: bool = False  # an operator chose the association: automatic re-routing leaves it
     closed_reason: str | None = None
 
-    MAILS: ClassVar[RoutedMails] = RoutedMails(
-        new="association_new_request", reminder="association_reminder", accepted="requester_accepted"
-    )
+    KIND: ClassVar[RecordKind] = REQUEST
+    MAILS: ClassVar[RoutedMails] = REQUEST.mails
     OWN_KEYS: ClassVar[frozenset[str]] = _OWN_KEYS
     KEPT_ON_ERASURE: ClassVar[tuple[str, ...]] = ("need", "situation", "publics")
 
@@ -87,9 +87,6 @@ class Request(RoutedRecord):
     def _own_raw_mail_keys(self) -> tuple[str | None, ...]:
         return ((self.inbound or {}).get("raw_key"),)
 
-    def capacity_of(self, association: Association) -> int | None:
-        return association.capacity
-
     def requester_address(self) -> str | None:
         """Who hears from us about it: the referent who asked, else the youth."""
         return (self.referent or {}).get("email") if self.referent else self.fields.get("email")
@@ -112,34 +109,18 @@ class Request(RoutedRecord):
 
     # -- transitions of its own (the shared ones: domain/routed_record.py) ---------------
 
-    def accept(self, association: Association, at: Moment) -> Change:
-        """The routed association takes it: contact details are its own from now on."""
-        return self._accepted(association, at)
-
     # -- the operators' console (docs/contract.md §10) -----------------------------------
 
     def assign(
         self, association: Association, operator: str, reason: str, at: Moment, override_capacity: bool = False
-    ) -> Change:
+    ) -> Change[Self]:
         """An operator routes it to `association` by hand: mailed as usual, and sticky
         (re-routing a directory leaves it where the operator put it). Capacity holds
         unless an admin overrides it."""
         if self.status not in {Status.NEEDS_TRIAGE, Status.ROUTED}:
             raise InvalidTransition(f"{self.reference} is {self.status.value}: it cannot be assigned")
         previous = self.association_id if self.status == Status.ROUTED else None
-        attempt = self.attempt + 1
-        after = replace(
-            self,
-            status=Status.ROUTED,
-            association_id=association.id,
-            association_name=association.name,
-            attempt=attempt,
-            assigned_at=at.epoch,
-            reminded_at=None,
-            manual=True,
-            triage_reason=None,
-            updated_at=at.iso,
-        )
+        after = self._held_by(association, at, reminded_at=None, manual=True, triage_reason=None)
         detail = {"association": association.id, "previous": previous, "reason": reason, "mode": "manual"}
         load = [LoadChange(previous, -1)] if previous else []
         load.append(LoadChange(association.id, 1, None if override_capacity else self.capacity_of(association)))
@@ -147,11 +128,11 @@ class Request(RoutedRecord):
             self,
             after,
             (Event(at.iso, "assigned", operator, detail),),
-            (MailIntent(self.MAILS.new, association, attempt),),
+            (MailIntent(self.MAILS.new, association, after.attempt),),
             tuple(load),
         )
 
-    def close(self, operator: str, reason: str, at: Moment) -> Change:
+    def close(self, operator: str, reason: str, at: Moment) -> Change[Self]:
         """An operator closes it (duplicate, unreachable, out of scope, other)."""
         if reason not in CLOSE_REASONS:
             raise InvalidTransition(f"unknown close reason {reason!r}")
@@ -165,7 +146,7 @@ class Request(RoutedRecord):
 
     def reroute_by_operator(
         self, operator: str, decision: RoutingDecision, association: Association | None, at: Moment
-    ) -> Change:
+    ) -> Change[Self]:
         """An operator asks for policy v1 again ("Router à nouveau"): `decision` leaves out
         the associations that declined it, not the present one. A manual assignment is
         no longer sticky once an operator re-routes it."""
@@ -176,7 +157,7 @@ class Request(RoutedRecord):
         fresh = replace(self, manual=False, reminded_at=None)
         return fresh._routed(decision, association, at, (event,), releasing=leaving, before=self)
 
-    def resend_mail(self, operator: str, association: Association, at: Moment) -> Change:
+    def resend_mail(self, operator: str, association: Association, at: Moment) -> Change[Self]:
         """ "Renvoyer l'e-mail": the association's mail again, for the same routing (its
         link stays the one of this attempt)."""
         self._require(Status.ROUTED)

@@ -10,22 +10,24 @@ counters to move. A service loads a record, calls one method, and commits the `C
 one conditional transaction, which storage refuses if the stored status or attempt moved
 meanwhile.
 
-What differs between the two kinds is said by each subclass: the mails it asks for
-(`MAILS`), which capacity of an association it takes a place of (`capacity_of`), who is
-told of an acceptance (`contact_address`), its own fields and record keys, and the
-transitions only it has (domain/request.py: the console's; domain/mentor.py: the
-volunteer's acknowledgement, the kept-until of an accepted sign-up).
+What differs between the two kinds is said by each subclass: its kind (`KIND`,
+domain/record_kind.py: the mails it asks for, which capacity of an association it takes
+a place of, its retention, routing policy and storage keys), who is told of an
+acceptance (`contact_address`), its own fields and record keys, and the transitions only
+it has (domain/request.py: the console's; domain/mentor.py: the volunteer's
+acknowledgement).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from .change import Event, InvalidTransition, LoadChange, MailIntent, Moment
 from .erasure import ErasedTriage, erased_reason, erased_routing, scrub_event
 from .models import Association
+from .record_kind import RecordKind, RoutedMails
 from .territory import Place
 from .vocabulary import Status
 
@@ -39,27 +41,18 @@ class Decision(Protocol):
     @property
     def reason(self) -> str | None: ...  # why triage, when no association was chosen
 
-    def as_dict(self) -> dict: ...  # the explanation stored with the record
+    def as_dict(self) -> dict[str, Any]: ...  # the explanation stored with the record
 
 
 @dataclass(frozen=True)
-class Change:
+class Change(Generic[Record]):
     """What one transition does: committed whole, or not at all."""
 
-    before: RoutedRecord  # of the record's own kind: a Request, a MentorSignup
-    after: RoutedRecord
+    before: Record  # of the record's own kind: a Request, a MentorSignup
+    after: Record
     events: tuple[Event, ...]
     mails: tuple[MailIntent, ...] = ()
     load: tuple[LoadChange, ...] = ()
-
-
-@dataclass(frozen=True)
-class RoutedMails:
-    """The kinds of the mails a record's transitions ask for (services render them)."""
-
-    new: str  # to the association it is routed to, with the answer link
-    reminder: str  # to that association, when it has not answered yet
-    accepted: str  # to whoever submitted it, once an association takes it
 
 
 # The record's keys every routed record knows; a subclass adds its own (`OWN_KEYS`). Any
@@ -113,7 +106,8 @@ class RoutedRecord:
     events: tuple[Mapping[str, Any], ...] = ()  # the stored timeline, oldest first
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    MAILS: ClassVar[RoutedMails]
+    KIND: ClassVar[RecordKind]  # its reference, mails, capacity, retention, routing, storage keys
+    MAILS: ClassVar[RoutedMails]  # KIND.mails
     OWN_KEYS: ClassVar[frozenset[str]] = frozenset()
     # The fields an erasure keeps: coded answers that statistics and the queues' filters
     # read, never a name, an address, a phone, an exact age or free text.
@@ -123,7 +117,7 @@ class RoutedRecord:
 
     def capacity_of(self, association: Association) -> int | None:
         """How many records of this kind `association` takes at once (None: no limit)."""
-        raise NotImplementedError
+        return self.KIND.capacity_of(association)
 
     def contact_address(self) -> str | None:
         """Who hears from us once an association takes it (None: nobody to tell)."""
@@ -241,14 +235,14 @@ class RoutedRecord:
 
     # -- transitions ----------------------------------------------------------------------
 
-    def first_routing(self, decision: Decision, association: Association | None, at: Moment) -> Change:
+    def first_routing(self, decision: Decision, association: Association | None, at: Moment) -> Change[Self]:
         """A new record: received, then routed or sent to triage."""
         received = Event(at.iso, "received", self.channel, {})
         return self._routed(decision, association, at, (received,), releasing=None)
 
     def decline(
         self, reason: str, comment: str, decision: Decision, association: Association | None, at: Moment
-    ) -> Change:
+    ) -> Change[Self]:
         """The routed association declines: the next candidate (`decision`), or triage.
         Once erased, its comment (free text, which may name the person) is not kept."""
         self._require(Status.ROUTED)
@@ -256,7 +250,7 @@ class RoutedRecord:
         declined = Event(at.iso, "declined", self.association_id or "", {"reason": reason, "comment": comment})
         return self._onward((declined,), decision, association, at)
 
-    def reroute_for_silence(self, decision: Decision, association: Association | None, at: Moment) -> Change:
+    def reroute_for_silence(self, decision: Decision, association: Association | None, at: Moment) -> Change[Self]:
         """No answer after the delay: on as if declined."""
         self._require(Status.ROUTED)
         event = Event(at.iso, "rerouted", "system", {"association": self.association_id, "reason": "no answer"})
@@ -264,7 +258,7 @@ class RoutedRecord:
 
     def bounce(
         self, address: str, reason: str, decision: Decision, association: Association | None, at: Moment
-    ) -> Change:
+    ) -> Change[Self]:
         """The association's mail could not be delivered: on at once, as if declined."""
         self._require(Status.ROUTED)
         event = Event(
@@ -272,7 +266,7 @@ class RoutedRecord:
         )
         return self._onward((event,), decision, association, at)
 
-    def remind(self, days_waiting: int, association: Association, at: Moment) -> Change:
+    def remind(self, days_waiting: int, association: Association, at: Moment) -> Change[Self]:
         """The association has not answered yet: one reminder, with the same link."""
         self._require(Status.ROUTED)
         after = replace(self, reminded_at=at.epoch, updated_at=at.iso)
@@ -281,12 +275,14 @@ class RoutedRecord:
             self, after, (event,), (MailIntent(self.MAILS.reminder, association, self.attempt, days_waiting),)
         )
 
-    def _accepted(self, association: Association, at: Moment, **also: Any) -> Change:
+    def accept(self, association: Association, at: Moment, keep_until: int | None = None) -> Change[Self]:
         """The routed association takes it: contact details are its own from now on, and
-        whoever submitted it is told. `also`: what the subclass changes besides."""
+        whoever submitted it is told. `keep_until`: for a kind whose acceptance keeps its
+        data longer (RecordKind.accepted_retention_setting, a sign-up's), until when."""
+        expires_at = self.expires_at if keep_until is None else max(self.expires_at, keep_until)
         self._require(Status.ROUTED)
         self._require_holder(association)
-        after = replace(self, status=Status.ACCEPTED, accepted_at=at.iso, updated_at=at.iso, **also)
+        after = replace(self, status=Status.ACCEPTED, accepted_at=at.iso, updated_at=at.iso, expires_at=expires_at)
         mails = (MailIntent(self.MAILS.accepted, association),) if self.contact_address() else ()
         return Change(
             self, after, (Event(at.iso, "accepted", association.id, {}),), mails, (LoadChange(association.id, -1),)
@@ -316,7 +312,7 @@ class RoutedRecord:
         """The raw mails the subclass's own fields point to (a request's inbound mail)."""
         return ()
 
-    def erase(self, admin: str, at: Moment) -> Change:
+    def erase(self, admin: str, at: Moment) -> Change[Self]:
         """An admin erases its personal data: names, addresses, phones, message, the
         commune and every free text are gone; what statistics count stays (status,
         channel, KEPT_ON_ERASURE, département and région, dates, routing without what its
@@ -347,9 +343,22 @@ class RoutedRecord:
         if association.id != self.association_id:
             raise InvalidTransition(f"{self.reference} waits on {self.association_id}, not {association.id}")
 
+    def _held_by(self, association: Association, at: Moment, **also: Any) -> Self:
+        """Routed to `association` now: a new attempt (its link), waiting from `at`."""
+        return replace(
+            self,
+            status=Status.ROUTED,
+            association_id=association.id,
+            association_name=association.name,
+            attempt=self.attempt + 1,
+            assigned_at=at.epoch,
+            updated_at=at.iso,
+            **also,
+        )
+
     def _onward(
         self, events: tuple[Event, ...], decision: Decision, association: Association | None, at: Moment
-    ) -> Change:
+    ) -> Change[Self]:
         """The present association lets it go (declined, silent, its mail bounced): routed
         on to `association`, or to triage; an erased record, to triage whatever `decision`
         says (ErasedTriage)."""
@@ -366,29 +375,27 @@ class RoutedRecord:
         at: Moment,
         events: tuple[Event, ...],
         releasing: str | None,
-        before: RoutedRecord | None = None,
-    ) -> Change:
+        before: Self | None = None,
+    ) -> Change[Self]:
         """Routed to `association` as `decision` chose it (a place taken of its capacity,
         its mail with a new attempt's link), or to triage when `association` is None;
         `releasing` gives back the place the previous association held."""
         load = [LoadChange(releasing, -1)] if releasing else []
-        common = dict(updated_at=at.iso, routing=decision.as_dict(), triage_reason=decision.reason)
+        common: dict[str, Any] = dict(routing=decision.as_dict(), triage_reason=decision.reason)
         if association is not None:
-            attempt = self.attempt + 1
-            after = replace(
-                self,
-                status=Status.ROUTED,
-                association_id=association.id,
-                association_name=association.name,
-                attempt=attempt,
-                assigned_at=at.epoch,
-                **common,
-            )
+            after = self._held_by(association, at, **common)
             step = Event(at.iso, "routed", "routing", {"association": association.id})
-            mails: tuple[MailIntent, ...] = (MailIntent(self.MAILS.new, association, attempt),)
+            mails: tuple[MailIntent, ...] = (MailIntent(self.MAILS.new, association, after.attempt),)
             load.append(LoadChange(association.id, 1, self.capacity_of(association)))
         else:
-            after = replace(self, status=Status.NEEDS_TRIAGE, association_id=None, association_name=None, **common)
+            after = replace(
+                self,
+                status=Status.NEEDS_TRIAGE,
+                association_id=None,
+                association_name=None,
+                updated_at=at.iso,
+                **common,
+            )
             step = Event(at.iso, "needs_triage", "routing", {"reason": decision.reason})
             mails = ()
         return Change(before or self, after, (*events, step), mails, tuple(load))

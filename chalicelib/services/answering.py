@@ -5,23 +5,25 @@ The link's page only reads (mail scanners open every link). Accept: one conditio
 transaction. Decline: routed onward, never back to an association that let it go.
 Silence: a reminder after REMINDER_DAYS, the next candidate after REROUTE_DAYS. A bounce
 of the association's mail (SES notification, or a delivery report reaching the intake
-address): the next candidate at once, and the address is flagged. A change that lost the race to another answer shows what happened instead.
+address): the next candidate at once, and the address is flagged. A change that lost the
+race to another answer shows what happened instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from ..config import Settings
 from ..domain.change import Moment
 from ..domain.email_address import address_key
 from ..domain.models import Association
+from ..domain.routed_record import Change, RoutedRecord
 from .clock import Clock
 from .directory import DirectoryService
-from .ports import AnswerLinks, Assignment, MailLogStore, OutboxStore, Refusal, Rejected
-from .transitions import moment_now
+from .ports import AnswerLinks, Assignment, InvalidLink, MailLogStore, OutboxStore, Refusal, Rejected, RoutedStore
+from .transitions import RenderMail, moment_now, record_change, retention_seconds
 
 DECLINE_REASONS = (
     ("complet", "Nous n'avons plus de place pour le moment"),
@@ -53,18 +55,19 @@ class AnswerPageState:
     just_done: str | None = None
 
 
-Entity = TypeVar("Entity")  # Request or MentorSignup
+Entity = TypeVar("Entity", bound=RoutedRecord)  # Request or MentorSignup
 View = TypeVar("View", bound=AnswerPageState)  # AnswerView or MentorAnswerView
 # A move away from the association: (record, routing decision, next association, when) -> change.
-Move = Callable[[Any, Any, Association | None, Moment], Any]
+Move = Callable[[Entity, Any, Association | None, Moment], Change[Entity]]
 
 
 @dataclass(eq=False, kw_only=True)
 class AnswerFlow(Generic[Entity, View]):
-    """The answer's use cases; a subclass says how its records are read, routed and committed."""
+    """The answer's use cases, for one kind of record (`record_type`, whose KIND names its
+    links, mails and store); a subclass says how its records are routed."""
 
     view_type: ClassVar[type[AnswerPageState]]  # the page's state as the subclass's web page reads it
-    record_type: ClassVar[type]  # Request or MentorSignup: the kinds of its mails (MAILS)
+    record_type: ClassVar[type[RoutedRecord]]  # Request or MentorSignup
 
     directory: DirectoryService
     links: AnswerLinks
@@ -75,26 +78,20 @@ class AnswerFlow(Generic[Entity, View]):
 
     # -- what differs between requests and sign-ups --------------------------------------
 
-    def _check_link(self, assignment: Assignment) -> None:
-        """Refuse a link meant for another kind of record (InvalidLink)."""
-
-    def _read(self, record_id: str, now: int) -> dict[str, Any] | None:
+    @property
+    def store(self) -> RoutedStore[Entity]:
+        """The records' store (the kind's)."""
         raise NotImplementedError
 
-    def _from_record(self, record: dict[str, Any]) -> Entity:
-        raise NotImplementedError
-
-    def _accepted(self, entity: Entity, association: Association, at: Moment) -> Any:
-        """The acceptance's change."""
+    @property
+    def render(self) -> RenderMail:
+        """How the kind's mails are written."""
         raise NotImplementedError
 
     def _after_accept(self, association: Association) -> None:
         """What follows a committed acceptance (the directory's cached load)."""
 
-    def _waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
-    def _with_retries(self, attempt: Callable[[Any], Any]) -> Any:
+    def _with_retries(self, attempt: Callable[[Any], Change[Entity]]) -> Change[Entity]:
         """Run `attempt` on fresh load counts until it commits (or is refused otherwise)."""
         raise NotImplementedError
 
@@ -102,11 +99,8 @@ class AnswerFlow(Generic[Entity, View]):
         """Route again without `excluded`: the decision and the association it names."""
         raise NotImplementedError
 
-    def _routed_onward(self, leaving: str, change: Any) -> None:
+    def _routed_onward(self, leaving: str, change: Change[Entity]) -> None:
         """What follows a committed move onward (the directory's cached load, the log)."""
-
-    def _commit(self, change: Any) -> None:
-        raise NotImplementedError
 
     # -- the association's page -----------------------------------------------------------
 
@@ -118,7 +112,9 @@ class AnswerFlow(Generic[Entity, View]):
         view, entity, association, assignment = self._open_to_answer(token)
         if entity is None or association is None:
             return view  # a second click, or an answer after another outcome: show what happened
-        change = self._accepted(entity, association, self._moment())
+        at = self._moment()
+        longer = self.record_type.KIND.accepted_retention_setting  # a sign-up is kept longer once accepted
+        change = entity.accept(association, at, at.epoch + retention_seconds(longer, self.settings) if longer else None)
         if not self._committed(change):
             return self.view(token)  # another answer won the race: show it
         self._after_accept(association)
@@ -138,10 +134,11 @@ class AnswerFlow(Generic[Entity, View]):
 
     def _open(self, token: str) -> tuple[View, Entity, Association | None, Assignment, str]:
         assignment = self.links.read_answer_token(token)  # InvalidLink: tampered or expired
-        self._check_link(assignment)
+        if assignment.kind != self.record_type.KIND.name:
+            raise InvalidLink("invalid")  # a link meant for another kind of record
         entity = self._load(assignment.request_id)
         association = self.directory.snapshot().get(assignment.association_id)
-        state = entity.answer_state(assignment.association_id, assignment.attempt)  # type: ignore[attr-defined]
+        state = entity.answer_state(assignment.association_id, assignment.attempt)
         return self._answer_view(state, entity, association, assignment), entity, association, assignment, state
 
     def _open_to_answer(self, token: str) -> tuple[View, Entity | None, Association | None, Assignment]:
@@ -156,7 +153,7 @@ class AnswerFlow(Generic[Entity, View]):
         mails to the association the record waits on, route onward now; flag the address.
         False for another kind's mail, or an old one (the record has moved on)."""
         mail = self.outbox.mail_state(mail_id)
-        mails = self.record_type.MAILS  # type: ignore[attr-defined]
+        mails = self.record_type.KIND.mails
         if mail is None or mail.get("kind") not in {mails.new, mails.reminder}:
             return False
         # A report without its recipient names the mail's; an erased request's mail has none.
@@ -164,10 +161,9 @@ class AnswerFlow(Generic[Entity, View]):
         if address is None:
             return False
         now = self.clock.now()
-        record = self._read(mail["request_id"], now.epoch)
-        if record is None:
+        entity = self.store.get(mail["request_id"], now.epoch)
+        if entity is None:
             return False
-        entity: Any = self._from_record(record)
         association = self.directory.snapshot().get(entity.association_id or "")
         self.mail_log.flag_address(association.id if association else "unknown", address, now.iso, reason)
         if entity.status.value != "routed" or association is None:
@@ -183,8 +179,7 @@ class AnswerFlow(Generic[Entity, View]):
         """Remind associations that have not answered; route onward those that still have not."""
         now = self.clock.now()
         reminded = rerouted = 0
-        for record in self._waiting_since(now.epoch - self.settings.reminder_days * 86400, now.epoch):
-            entity: Any = self._from_record(record)
+        for entity in self.store.waiting_since(now.epoch - self.settings.reminder_days * 86400, now.epoch):
             waited = now.epoch - int(entity.assigned_at or now.epoch)
             if waited >= self.settings.reroute_days * 86400:
                 rerouted += self._route_onward(entity, lambda e, d, a, at: e.reroute_for_silence(d, a, at)) is not None
@@ -193,7 +188,7 @@ class AnswerFlow(Generic[Entity, View]):
                 reminded += self._remind(entity, waited // 86400)
         return reminded, rerouted
 
-    def _remind(self, entity: Any, days_waiting: int) -> bool:
+    def _remind(self, entity: Entity, days_waiting: int) -> bool:
         association = self._association(entity.association_id)
         if association is None:
             return False
@@ -201,14 +196,14 @@ class AnswerFlow(Generic[Entity, View]):
 
     # -- shared ---------------------------------------------------------------------------
 
-    def _route_onward(self, entity: Any, move: Move) -> Entity | None:
+    def _route_onward(self, entity: Entity, move: Move[Entity]) -> RoutedRecord | None:
         """Route again without the association that lets it go, nor any that declined it,
         and apply `move` (decline, silence, bounce); None if another change of the record
         won meanwhile."""
         leaving = entity.association_id or ""
         excluded = entity.excluding(leaving)
 
-        def attempt(load_source: Any) -> Any:
+        def attempt(load_source: Any) -> Change[Entity]:
             decision, association = self._decide(entity, load_source, excluded)
             change = move(entity, decision, association, self._moment())
             self._commit(change)
@@ -223,7 +218,12 @@ class AnswerFlow(Generic[Entity, View]):
         self._routed_onward(leaving, change)
         return change.after
 
-    def _committed(self, change: Any) -> bool:
+    def _commit(self, change: Change[Entity]) -> None:
+        """Commit the change in one conditional transaction of the kind's store: that is
+        the outcome. The mails it stored leave through the table's stream (services/outbox.py)."""
+        self.store.commit_change(record_change(change, self.render, self.clock, self.settings))
+
+    def _committed(self, change: Change[Entity]) -> bool:
         """Commit; False if the record moved on since it was read (another change won)."""
         try:
             self._commit(change)
@@ -236,21 +236,21 @@ class AnswerFlow(Generic[Entity, View]):
     def _answer_view(
         self,
         state: str,
-        entity: Any,
+        entity: RoutedRecord,
         association: Association | None,
         assignment: Assignment,
         just_done: str | None = None,
     ) -> View:
-        return self.view_type(state, entity.to_record(), association, assignment, just_done)  # type: ignore[return-value]
+        return cast(View, self.view_type(state, entity.to_record(), association, assignment, just_done))
 
     def _association(self, association_id: str | None) -> Association | None:
         return self.directory.snapshot().get(association_id) if association_id else None
 
     def _load(self, record_id: str) -> Entity:
-        record = self._read(record_id, self.clock.now().epoch)
-        if record is None:
+        entity = self.store.get(record_id, self.clock.now().epoch)
+        if entity is None:
             raise UnknownRequest()
-        return self._from_record(record)
+        return entity
 
     def _moment(self) -> Moment:
         return moment_now(self.clock)

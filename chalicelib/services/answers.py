@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain.change import Moment
 from ..domain.models import Association
 from ..domain.request import Change, Request
 from ..domain.routing import RoutingDecision, route_request
@@ -23,7 +22,7 @@ from .concurrency import commit_with_retries
 from .directory import DirectorySnapshot
 from .mails import MailComposer
 from .ports import RequestStore
-from .transitions import request_transition
+from .transitions import RenderMail
 
 # The web's names for the answer page, where they have always been imported from.
 __all__ = ["DECLINE_REASONS", "AnswerService", "AnswerView", "InvalidAnswer", "UnknownRequest"]
@@ -48,22 +47,18 @@ class AnswerService(AnswerFlow[Request, AnswerView]):
 
     # -- what a request's answer is made of (services/answering.py) ---------------------------
 
-    def _read(self, record_id: str, now: int) -> dict[str, Any] | None:
-        return self.requests.get_request(record_id, now)
+    @property
+    def store(self) -> RequestStore:
+        return self.requests
 
-    def _from_record(self, record: dict[str, Any]) -> Request:
-        return Request.from_record(record)
-
-    def _accepted(self, entity: Request, association: Association, at: Moment) -> Change:
-        return entity.accept(association, at)
+    @property
+    def render(self) -> RenderMail:
+        return self.mails.render
 
     def _after_accept(self, association: Association) -> None:
         self.directory.note_released(association.id)
 
-    def _waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]:
-        return self.requests.routed_waiting_since(before_epoch, now)
-
-    def _with_retries(self, attempt: Callable[[DirectorySnapshot], Change]) -> Change:
+    def _with_retries(self, attempt: Callable[[DirectorySnapshot], Change[Request]]) -> Change[Request]:
         return commit_with_retries(self.directory, attempt)
 
     def _decide(
@@ -75,15 +70,10 @@ class AnswerService(AnswerFlow[Request, AnswerView]):
         )
         return decision, snapshot.get(decision.association_id) if decision.association_id else None
 
-    def _routed_onward(self, leaving: str, change: Change) -> None:
+    def _routed_onward(self, leaving: str, change: Change[Request]) -> None:
         self.directory.note_released(leaving)
         if change.after.association_id:
             self.directory.note_taken(change.after.association_id)
         log.info(
             "request routed onward", extra={"reference": change.after.reference, "status": change.after.status.value}
         )
-
-    def _commit(self, change: Change) -> None:
-        """Commit: that is the outcome. The mails it stored leave through the table's
-        stream, outside the request (services/outbox.py)."""
-        self.requests.commit_transition(request_transition(change, self.mails.render, self.clock, self.settings))

@@ -19,11 +19,13 @@ from typing import Any
 
 from ..domain.models import Association
 from ..domain.paris_time import french_time, paris_midnight_utc
+from ..domain.routed_record import RoutedRecord
 from ..domain.vocabulary import Channel, Need, Status
 from .console_actions import RequestActions
 from .console_common import ConsoleRefusal, UnknownRequest
 from .console_request import RequestPage, RequestPageReads
 from .directory import DirectorySnapshot
+from .ports import QueuedRecord
 
 # The console's names the web imports from here (web/console_queue.py, console_volunteers.py).
 __all__ = [
@@ -153,13 +155,13 @@ class QueueFilters:
     def filtered(self) -> bool:
         return any((self.channel, self.association, self.departement, self.need, self.date_from, self.date_to))
 
-    def matches(self, record: Mapping[str, Any]) -> bool:
+    def matches(self, record: RoutedRecord) -> bool:
         """What the indexes did not filter: channel, département, need."""
-        if self.channel and record.get("channel") != self.channel:
+        if self.channel and record.channel != self.channel:
             return False
-        if self.departement and (record.get("place") or {}).get("departement") != self.departement:
+        if self.departement and (record.place or {}).get("departement") != self.departement:
             return False
-        if self.need and self.need not in needs_of(record.get("fields") or {}):
+        if self.need and self.need not in needs_of(record.fields):
             return False
         return True
 
@@ -213,12 +215,12 @@ class ConsoleService(RequestActions, RequestPageReads):
         now = self.clock.now().epoch
         created_from = paris_midnight_utc(filters.date_from) if filters.date_from else None
         created_to = paris_midnight_utc(filters.date_to + timedelta(days=1)) if filters.date_to else None
-        records: list[dict[str, Any]] = []
+        records: list[QueuedRecord[Any]] = []
         for _ in range(MAX_READS_PER_PAGE):
             page, cursor = self.queue_store.queue_page(
                 now, filters.tab.status, filters.association, created_from, created_to, PAGE_SIZE - len(records), cursor
             )
-            records += [r for r in page if filters.matches(r)]
+            records += [q for q in page if filters.matches(q.record)]
             if cursor is None or len(records) >= PAGE_SIZE:
                 break
         snapshot = self.directory.snapshot()
@@ -230,19 +232,19 @@ class ConsoleService(RequestActions, RequestPageReads):
             list(snapshot.index.associations),
         )
 
-    def _row(self, record: Mapping[str, Any], snapshot: DirectorySnapshot) -> QueueRow:
-        f = record.get("fields") or {}
+    def _row(self, queued: QueuedRecord[Any], snapshot: DirectorySnapshot) -> QueueRow:
+        record = queued.record
+        f = record.fields
         needs = [Need(n).label for n in needs_of(f) if n in {n.value for n in Need}]
-        association = record.get("association") or {}
         return QueueRow(
-            reference=record["reference"],
-            created=french_time(record["created_at"]),
-            created_iso=record["created_at"],
-            channel=self.channel_labels.get(record.get("channel") or "", record.get("channel") or ""),
+            reference=record.reference,
+            created=french_time(record.created_at),
+            created_iso=record.created_at,
+            channel=self.channel_labels.get(record.channel or "", record.channel or ""),
             age=f.get("age"),
-            departement=(record.get("place") or {}).get("departement"),
+            departement=(record.place or {}).get("departement"),
             need=", ".join(needs) or None,
-            association=association.get("name"),
-            status=STATUS_LABELS.get(record.get("status") or "", record.get("status") or ""),
-            badge=ACTIVITY_BADGES.get(record.get("last_event") or ""),
+            association=record.association_name if record.association_id else None,
+            status=STATUS_LABELS.get(record.status.value, record.status.value),
+            badge=ACTIVITY_BADGES.get(queued.last_event or ""),
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from ..domain.change import InvalidTransition
 from ..domain.operators import Operator
@@ -23,7 +22,7 @@ from .console_common import ConsoleParts, ConsoleRefusal
 from .directory import DirectorySnapshot
 from .erasure import Erasure
 from .ports import Refusal, Rejected
-from .transitions import request_transition
+from .transitions import record_change
 
 log = logging.getLogger(f"{__package__}.console")  # one logger for the console's use cases
 
@@ -88,7 +87,7 @@ class RequestActions(ConsoleParts):
                 "Cette demande a été attribuée à la main : cochez « Confirmer » pour la router à nouveau.", 409
             )
 
-        def attempt(snapshot: DirectorySnapshot) -> Change:
+        def attempt(snapshot: DirectorySnapshot) -> Change[Request]:
             decision = route_request(
                 request.routing_query(), snapshot.index, snapshot.load, request.declined, self.settings.routing_weights
             )
@@ -153,21 +152,14 @@ class RequestActions(ConsoleParts):
     def _erasure(self) -> Erasure:
         return Erasure(
             store=self.queue_store,
-            as_transition=self._as_transition,
-            timeline_expiry=self._timeline_expiry,
+            render=self.mails.render,
             clock=self.clock,
+            settings=self.settings,
             raw_mail=self.raw_mail,
             outbox=self.outbox,
             sent_mail=self.sent_mail,
             quarantine=self.quarantine,
         )
-
-    def _as_transition(self, change: Change) -> Any:
-        """A change of this console's kind of record as its store commits it."""
-        return request_transition(change, self.mails.render, self.clock, self.settings)
-
-    def _timeline_expiry(self, record: RoutedRecord) -> int:
-        return record.expires_at
 
     # -- shared ---------------------------------------------------------------------
 
@@ -177,13 +169,13 @@ class RequestActions(ConsoleParts):
             raise ConsoleRefusal("Les données de cette demande ont été effacées : elle ne peut plus être routée.")
 
     @staticmethod
-    def _transition(make: Callable[[], Change]) -> Change:
+    def _transition(make: Callable[[], Change[Request]]) -> Change[Request]:
         try:
             return make()
         except InvalidTransition:
             raise ConsoleRefusal("Cette action n'est pas possible dans l'état actuel de la demande.") from None
 
-    def _moved(self, change: Change) -> None:
+    def _moved(self, change: Change[Request]) -> None:
         """The directory's cached load follows the association the request left or reached."""
         before, after = change.before, change.after
         if (
@@ -199,7 +191,7 @@ class RequestActions(ConsoleParts):
         ):
             self.directory.note_taken(after.association_id)
 
-    def _commit_once(self, change: Change) -> None:
+    def _commit_once(self, change: Change[Request]) -> None:
         try:
             self._commit(change)
         except Rejected as refused:
@@ -207,5 +199,5 @@ class RequestActions(ConsoleParts):
                 raise changed_meanwhile() from None
             raise
 
-    def _commit(self, change: Change) -> None:
-        self.requests.commit_transition(request_transition(change, self.mails.render, self.clock, self.settings))
+    def _commit(self, change: Change[Request]) -> None:
+        self.requests.commit_change(record_change(change, self.mails.render, self.clock, self.settings))

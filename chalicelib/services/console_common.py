@@ -3,7 +3,7 @@ refusals and the request they act on."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from ..config import Settings
 from ..domain.change import Moment
@@ -12,7 +12,7 @@ from ..domain.routed_record import RoutedRecord
 from .clock import Clock
 from .directory import DirectoryService
 from .mails import MailComposer
-from .ports import MailSender, OutboxStore, QueueStore, RawMailStore, RequestStore
+from .ports import MailSender, OutboxStore, RawMailStore, RequestStore, RoutedStore
 from .transitions import moment_now
 
 
@@ -36,7 +36,7 @@ class ConsoleParts:
         self,
         *,
         requests: RequestStore,
-        queue: QueueStore,
+        queue: RoutedStore[Any],
         directory: DirectoryService,
         mails: MailComposer,
         clock: Clock,
@@ -62,22 +62,18 @@ class ConsoleParts:
         self.clock = clock
         self.settings = settings
 
-    # The kind of record this console's queue lists (its `queue_store`'s): requests here,
-    # volunteers' sign-ups in services/console_volunteers.py.
-    record_type: ClassVar[type[RoutedRecord]] = Request
-
     def _load(self, reference: str) -> Request:
-        record = self.requests.get_request(reference, self.clock.now().epoch) if reference else None
-        if record is None:
+        request = self.requests.get(reference, self.clock.now().epoch) if reference else None
+        if request is None:
             raise UnknownRequest(reference)
-        return Request.from_record(record)
+        return request
 
     def _load_record(self, reference: str) -> RoutedRecord:
-        """A record of the queue's kind (`record_type`) by reference."""
-        record = self.queue_store.get_record(reference, self.clock.now().epoch) if reference else None
+        """A record of the queue's kind (its store's) by reference."""
+        record: RoutedRecord | None = self.queue_store.get(reference, self.clock.now().epoch) if reference else None
         if record is None:
             raise UnknownRequest(reference)
-        return self.record_type.from_record(record)
+        return record
 
     def _moment(self) -> Moment:
         return moment_now(self.clock)

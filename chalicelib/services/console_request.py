@@ -14,6 +14,7 @@ from ..domain.models import Association
 from ..domain.operators import Operator
 from ..domain.paris_time import french_time, parse_iso
 from ..domain.request import Request
+from ..domain.routed_record import RoutedRecord
 from ..domain.vocabulary import Status
 from .console_common import ConsoleParts
 
@@ -72,7 +73,7 @@ class TimelineEntry:
 @dataclass(frozen=True)
 class RequestPage:
     record: dict[str, Any]
-    request: Request
+    request: RoutedRecord  # a Request, or a sign-up (console_volunteers.py)
     timeline: list[TimelineEntry]
     candidates: list[dict[str, Any]]
     excluded: list[dict[str, Any]]
@@ -151,6 +152,8 @@ class RequestPageReads(ConsoleParts):
         gone (retention, erasure) or unreadable: the stored excerpt is shown then."""
         from ..domain.inbound_mail import Limits, UnparseableMail, parse_inbound
 
+        if self.raw_mail is None:
+            return None
         try:
             # Its own text only: its attached documents are not read on a page view (their
             # reading is bounded in time only in mail intake's child process).

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from ..config import Settings
 from ..domain.operators import Operator
 from ..domain.paris_time import french_time, paris_day, parse_iso
+from ..domain.vocabulary import Status
 from .clock import Clock
 from .mails import MailComposer
 from .ports import MailLogStore, RequestStore, StatsStore
@@ -114,12 +115,12 @@ class DigestService:
         read = 0
         waiting: list[DigestLine] = []
         while read < MAX_READ:
-            page, cursor = self.requests.list_requests(now, "needs_triage", None, PAGE, cursor)
+            page, cursor = self.requests.page(now, "needs_triage", None, PAGE, cursor)
             read += PAGE
             for r in page:
-                since = r.get("updated_at") or r["created_at"]
+                since = r.updated_at or r.created_at
                 if now - int(parse_iso(since).timestamp()) > TRIAGE_AFTER_SECONDS:
-                    waiting.append(DigestLine(r["reference"], since, r.get("triage_reason") or ""))
+                    waiting.append(DigestLine(r.reference, since, r.triage_reason or ""))
             if cursor is None:
                 break
         waiting.sort(key=lambda line: line.since)  # the longest waiting first
@@ -135,14 +136,14 @@ class DigestService:
             if note["request_id"] in seen or len(digest.replies) >= SHOWN:
                 continue
             seen.add(note["request_id"])
-            request = self.requests.get_request(note["request_id"], now)
-            if request is None or request.get("status") == "closed":
+            request = self.requests.get(note["request_id"], now)
+            if request is None or request.status == Status.CLOSED:
                 continue
-            events = request.get("events") or []
+            events = request.events
             last_reply = max((e["at"] for e in events if e.get("type") == "reply_received"), default=note["at"])
             if any("@" in (e.get("actor") or "") and e["at"] >= last_reply for e in events):
                 continue  # an operator acted since
-            digest.replies.append(DigestLine(request["reference"], last_reply))
+            digest.replies.append(DigestLine(request.reference, last_reply))
         digest.replies.sort(key=lambda line: line.since)
 
 

@@ -342,11 +342,11 @@ class DirectoryPreview:
         out: list[Request] = []
         cursor: str | None = None
         while len(out) < SIMULATION_MAX_REQUESTS:
-            items, cursor = self.requests.list_requests(now.epoch, None, None, PAGE, cursor)
-            for item in items:
-                if item["created_at"] < start:
+            requests, cursor = self.requests.page(now.epoch, None, None, PAGE, cursor)
+            for request in requests:
+                if request.created_at < start:
                     return out
-                out.append(Request.from_record(item))
+                out.append(request)
             if not cursor:
                 break
         return out

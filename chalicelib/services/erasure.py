@@ -3,7 +3,7 @@ volunteer's sign-up alike, everywhere the service keeps it.
 
 1. The record: `RoutedRecord.erase` (domain/routed_record.py) leaves a stub for
    statistics, committed with its stored timeline scrubbed (domain/erasure.py's
-   `scrub_event`) by the store's `erase_record`: one transaction while it fits, the rest
+   `scrub_event`) by the store's `erase`: one transaction while it fits, the rest
    of a long timeline in batches sent again until nothing is left. From then on the stub
    takes no reply (mail intake drops a reply to it) and no new free text.
 2. Then every other copy, each step on its own (a failure is logged without personal data
@@ -23,11 +23,12 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..config import Settings
 from ..domain.erasure import scrub_event
-from ..domain.routed_record import Change, RoutedRecord
+from ..domain.routed_record import RoutedRecord
 from .clock import Clock
-from .ports import ErasableStore, MailSender, OutboxStore, RawMailStore
-from .transitions import moment_now
+from .ports import MailSender, OutboxStore, RawMailStore, RoutedStore
+from .transitions import RenderMail, moment_now, record_change, timeline_expiry
 
 log = logging.getLogger(__name__)
 
@@ -36,22 +37,21 @@ class Erasure:
     def __init__(
         self,
         *,
-        store: ErasableStore,
-        as_transition: Callable[[Change], Any],
-        timeline_expiry: Callable[[RoutedRecord], int],
+        store: RoutedStore[Any],
+        render: RenderMail,
         clock: Clock,
+        settings: Settings,
         raw_mail: RawMailStore | None = None,
         outbox: OutboxStore | None = None,
         sent_mail: MailSender | None = None,
         quarantine: Any | None = None,
     ):
-        """`store`: the record's kind's store; `as_transition`: its change as that store
-        commits it (transitions.request_transition, signup_transition); `timeline_expiry`:
-        the expiry of its timeline's items; `quarantine`: services.mail_intake.Quarantine."""
+        """`store`: the record's kind's store; `render`: how its kind's mails are written
+        (an erasure sends none); `quarantine`: services.mail_intake.Quarantine."""
         self.store = store
-        self.as_transition = as_transition
-        self.timeline_expiry = timeline_expiry
+        self.render = render
         self.clock = clock
+        self.settings = settings
         self.raw_mail = raw_mail
         self.outbox = outbox
         self.sent_mail = sent_mail
@@ -64,11 +64,11 @@ class Erasure:
         scrubbed = [s for s, e in ((scrub_event(e), e) for e in record.events) if s != e]
         if record.erased:
             if scrubbed:
-                self.store.scrub_timeline(record.id, scrubbed, self.timeline_expiry(record))
+                self.store.scrub_timeline(record.id, scrubbed, timeline_expiry(record, self.settings))
             erased = record
         else:
             change = record.erase(admin, moment_now(self.clock))
-            self.store.erase_record(self.as_transition(change), scrubbed)
+            self.store.erase(record_change(change, self.render, self.clock, self.settings), scrubbed)
             erased = change.after
         self._delete_raw_mail(raw_keys)
         self._erase_mails(erased)

@@ -166,7 +166,7 @@ class Export:
 class ExportService:
     requests: RequestStore
     stats: StatsStore
-    statistics: StatisticsService
+    statistics: StatisticsService[StatsStore]
     clock: Clock
     settings: Settings
 
@@ -180,7 +180,8 @@ class ExportService:
         rows: list[dict[str, Any]] = []
         cursor: str | None = None
         while len(rows) < MAX_QUEUE_ROWS:
-            page, cursor = self.requests.list_requests(now, filters.status, filters.association or None, PAGE, cursor)
+            requests, cursor = self.requests.page(now, filters.status, filters.association or None, PAGE, cursor)
+            page = [r.to_record() for r in requests]  # the CSV's rows read the stored record
             rows += [r for r in page if filters.matches(r)]
             if filters.du and page and paris_day(page[-1]["created_at"]) < filters.du:
                 break  # newest first: every later page is older still

@@ -17,10 +17,11 @@ from typing import Any, Generic, TypeVar
 
 from ..config import Settings
 from ..domain.change import Event, MailIntent, Moment
-from ..domain.mentor import MentorChange, MentorSignup
+from ..domain.mentor import MentorSignup
 from ..domain.models import NewRequest
 from ..domain.reference import new_reference
 from ..domain.request import Change, Request
+from ..domain.routed_record import RoutedRecord
 from ..domain.routing import RoutingDecision, route_request
 from ..domain.territory import Place, departement_place, resolve_place
 from ..domain.vocabulary import Status
@@ -28,9 +29,9 @@ from .clock import Clock
 from .concurrency import commit_with_retries
 from .directory import DirectoryService, DirectorySnapshot
 from .mails import MailComposer
-from .ports import IntakeWrite, MentorStore, Refusal, Rejected, RequestStore, SubmissionGuards
+from .ports import NewRecord, OutgoingMail, Refusal, Rejected, RequestStore, RoutedStore, SubmissionGuards
 from .rate_limit import RateLimited, rate_window
-from .transitions import mail_expires_at, stored_record
+from .transitions import mail_expires_at, timeline_expiry
 
 log = logging.getLogger(__name__)
 
@@ -66,17 +67,18 @@ class IntakeResult:
     id: str
     reference: str
     status: str
-    association: dict[str, str] | None
+    association: dict[str, str | None] | None
     mail_ids: tuple[str, ...] = ()
     replayed: bool = False  # the same submission again: this is the first one's answer
 
-    @staticmethod
-    def of_record(record: dict[str, Any], mail_ids: tuple[str, ...] = ()) -> IntakeResult:
-        """The answer to a submission stored as `record` (a request, a sign-up)."""
-        return IntakeResult(record["id"], record["reference"], record["status"], record["association"], mail_ids)
-
     def as_response(self) -> dict[str, Any]:
         return {"id": self.id, "reference": self.reference, "status": self.status, "association": self.association}
+
+    @staticmethod
+    def of(record: RoutedRecord, mail_ids: tuple[str, ...] = ()) -> IntakeResult:
+        """The answer to a submission that made `record` (as routed)."""
+        association = {"id": record.association_id, "name": record.association_name} if record.association_id else None
+        return IntakeResult(record.id, record.reference, record.status.value, association, mail_ids)
 
     def log_received(self, logger: logging.Logger, what: str, channel: str) -> None:
         """`what` ("request received") with its reference, channel and outcome: enough to
@@ -113,7 +115,7 @@ class Received(Generic[Record]):
 
 def commit_submission(
     commit: Callable[[], IntakeResult],
-    store: RequestStore | MentorStore,
+    store: RoutedStore[Any],
     idempotency: Idempotency | None,
     now: int,
 ) -> IntakeResult:
@@ -129,7 +131,7 @@ def commit_submission(
         raise
 
 
-def replay(store: RequestStore | MentorStore, idempotency: Idempotency, now: int) -> IntakeResult:
+def replay(store: RoutedStore[Any], idempotency: Idempotency, now: int) -> IntakeResult:
     """The answer the first submission with this key got, stored with it; another body
     where the API's key must come with the same one is a conflict."""
     stored = store.idempotency(idempotency.key, now)
@@ -161,7 +163,32 @@ def hold_guards(
         write.rate_key, write.rate_limit, write.rate_expires_at = window.key, window.limit, window.expires_at
 
 
-def capacity_taken(change: Change | MentorChange) -> tuple[str, int | None] | None:
+def submission_write(
+    change: Change[Record],
+    mails: list[OutgoingMail],
+    events: list[Event],
+    at: Moment,
+    idempotency: Idempotency | None,
+    rate_key: str | None,
+    settings: Settings,
+) -> NewRecord[Record]:
+    """A submission's first commit (a request's, a sign-up's): the record as routed, its
+    timeline and mails, the place it takes of its association's capacity, and its guards."""
+    record = change.after
+    write = NewRecord(
+        record=record,
+        events=events,
+        mails=mails,
+        keep_until=timeline_expiry(record, settings),
+        mail_expires_at=mail_expires_at(at.epoch, settings),
+        capacity_of=capacity_taken(change),
+        at=at.epoch,
+    )
+    hold_guards(write, idempotency, rate_key, IntakeResult.of(record).as_response(), at.epoch, settings)
+    return write
+
+
+def capacity_taken(change: Change[Any]) -> tuple[str, int | None] | None:
     """The association a first routing gives a place to, with its capacity: the
     transaction's condition that it is not full."""
     taken = next((c for c in change.load if c.delta > 0), None)
@@ -195,8 +222,8 @@ class IntakeService:
             association = snapshot.get(decision.association_id) if decision.association_id else None
             change = received.record.first_routing(decision, association, at)
             write = self._write(new, change, at, idempotency, rate_key)
-            self.requests.commit_intake(write)
-            return self._result(write)
+            self.requests.commit_new(write)
+            return IntakeResult.of(write.record, tuple(m.id for m in write.mails))
 
         result = commit_submission(
             lambda: commit_with_retries(self.directory, attempt, received.new_reference_if_taken),
@@ -206,7 +233,7 @@ class IntakeService:
         )
         if result.replayed:
             return result
-        if result.association:
+        if result.association and result.association["id"]:
             self.directory.note_taken(result.association["id"])
         result.log_received(log, "request received", new.channel.value)
         return result
@@ -233,23 +260,11 @@ class IntakeService:
         return route_request(request.routing_query(), snapshot.index, snapshot.load, (), self.settings.routing_weights)
 
     def _write(
-        self, s: NewRequest, change: Change, at: Moment, idempotency: Idempotency | None, rate_key: str | None
-    ) -> IntakeWrite:
+        self, s: NewRequest, change: Change[Request], at: Moment, idempotency: Idempotency | None, rate_key: str | None
+    ) -> NewRecord[Request]:
         request = change.after
         mails = [self.mails.render(intent, request) for intent in change.mails]
         if s.acknowledge and request.requester_address():
             mails.append(self.mails.render(MailIntent("acknowledgement"), request))
-        write = IntakeWrite(
-            request=stored_record(request),
-            events=[*change.events, *(Event(at.iso, kind, s.channel.value, detail) for kind, detail in s.notes)],
-            mails=mails,
-            expires_at=request.expires_at,
-            mail_expires_at=mail_expires_at(at.epoch, self.settings),
-            capacity_of=capacity_taken(change),
-            at=at.epoch,
-        )
-        hold_guards(write, idempotency, rate_key, self._result(write).as_response(), at.epoch, self.settings)
-        return write
-
-    def _result(self, w: IntakeWrite) -> IntakeResult:
-        return IntakeResult.of_record(w.request, tuple(m.id for m in w.mails))
+        events = [*change.events, *(Event(at.iso, kind, s.channel.value, detail) for kind, detail in s.notes)]
+        return submission_write(change, mails, events, at, idempotency, rate_key, self.settings)

@@ -43,7 +43,8 @@ from ..domain.inbound_mail import InboundMail, Limits, UnparseableMail, parse_in
 from ..domain.inbound_mail.attachments import load_document_readers
 from ..domain.inbound_mail.sender_verdict import NO_VERDICT, SenderVerdict, Verification, verdict_from_headers
 from ..domain.models import NewRequest
-from ..domain.reference import RECORD_REFERENCE_IN_TEXT, REFERENCE_IN_TEXT, REFERENCE_PATTERN
+from ..domain.record_kind import ANY_REFERENCE_IN_TEXT
+from ..domain.reference import REFERENCE_IN_TEXT, REFERENCE_PATTERN
 from ..domain.text_rules import MESSAGE_MAX  # the request's `message`, as on the forms
 from ..domain.vocabulary import Channel, Need, Public, Situation
 from .clock import Clock
@@ -212,10 +213,10 @@ class MailIntakeService:
         now = self.clock.now()
         erased = None  # a reference of an erased request: the reply is dropped
         for reference in dict.fromkeys(references):
-            request = self.requests.get_request(reference, now.epoch)
+            request = self.requests.get(reference, now.epoch)
             if request is None:
                 continue
-            if request.get("erased_at"):
+            if request.erased:
                 erased = erased or reference
                 continue
             detail = {
@@ -227,11 +228,12 @@ class MailIntakeService:
                 "sender": verdict.verification.value,  # "unknown": shown as not verified
             }
             event = Event(now.iso, "reply_received", "email", detail)
-            if self.requests.append_event(request["id"], event, len(request["events"]), request["expires_at"]):
+            if self.requests.append_event(request.id, event, len(request.events), request.expires_at):
                 # The daily digest lists it until an operator acts on the request.
-                self.mail_log.note_reply(now.iso, request["id"], request["reference"], request["expires_at"])
-                return MailOutcome("reply", request["reference"], request["status"])
-            if (self.requests.get_request(reference, now.epoch) or {}).get("erased_at"):
+                self.mail_log.note_reply(now.iso, request.id, request.reference, request.expires_at)
+                return MailOutcome("reply", request.reference, request.status.value)
+            again = self.requests.get(reference, now.epoch)
+            if again is not None and again.erased:
                 erased = erased or reference  # erased between the read and the write
         return self._reply_to_erased(erased, raw_key) if erased else None
 
@@ -247,8 +249,8 @@ class MailIntakeService:
     def _forget_duplicate(self, request_id: str, raw_key: str) -> None:
         """A mail delivered again (SES, SMTP retries): its copy, unless it is the one the
         request keeps (the same key), is linked to nothing that an erasure reaches."""
-        stored = self.requests.get_request(request_id, self.clock.now().epoch)
-        if ((stored or {}).get("inbound") or {}).get("raw_key") != raw_key:
+        stored = self.requests.get(request_id, self.clock.now().epoch)
+        if ((stored.inbound if stored else None) or {}).get("raw_key") != raw_key:
             self._forget_raw(raw_key)
 
     def _forget_raw(self, raw_key: str) -> None:
@@ -337,7 +339,7 @@ def _verdict_notes(verdict: SenderVerdict) -> tuple[tuple[str, dict[str, Any]], 
 def references_named(raw: bytes) -> list[str]:
     """The references of requests and sign-ups a raw mail names anywhere (subject, our
     Message-IDs it answers, quoted text), as far as its bytes show them undecoded."""
-    return sorted(set(RECORD_REFERENCE_IN_TEXT.findall(raw.decode("latin-1").upper())))
+    return sorted(set(ANY_REFERENCE_IN_TEXT.findall(raw.decode("latin-1").upper())))
 
 
 def read_mail(raw: bytes, envelope_sender: str | None, limits: Limits, trusted_authserv_id: str = "") -> MailReading:

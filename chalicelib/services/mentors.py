@@ -17,20 +17,21 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..domain.change import Moment
-from ..domain.mentor import MentorChange, MentorSignup, new_mentor_reference
+from ..domain.mentor import MentorSignup, new_mentor_reference
 from ..domain.mentor_routing import MentorRoutingDecision, route_mentor
 from ..domain.mentor_submission import MentorSubmission
 from ..domain.models import Association
+from ..domain.routed_record import Change
 from ..domain.territory import resolve_place
 from ..domain.vocabulary import Status
 from .answering import AnswerFlow, AnswerPageState
 from .clock import Clock
 from .concurrency import commit_on_load
-from .intake import Idempotency, IntakeResult, Received, capacity_taken, commit_submission, hold_guards
+from .intake import Idempotency, IntakeResult, Received, commit_submission, submission_write
 from .mentor_mails import MentorMails
-from .ports import Assignment, InvalidLink, MentorStore, MentorWrite, Rejected
+from .ports import MentorStore, NewRecord, Rejected
 from .queries import read_page, record_view
-from .transitions import mail_expires_at, signup_keep_until, signup_transition, stored_record
+from .transitions import RenderMail
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,8 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             decision = self._route(received.record, load, ())
             change = received.record.first_routing(decision, self._association(decision.association_id), at)
             write = self._write(change, at, idempotency, rate_key)
-            self.mentors.commit_signup(write)
-            return IntakeResult.of_record(write.signup, tuple(m.id for m in write.mails))
+            self.mentors.commit_new(write)
+            return IntakeResult.of(write.record, tuple(m.id for m in write.mails))
 
         result = commit_submission(
             lambda: self._with_retries(attempt, received.new_reference_if_taken), self.mentors, idempotency, at.epoch
@@ -97,22 +98,10 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         return result
 
     def _write(
-        self, change: MentorChange, at: Moment, idempotency: Idempotency | None, rate_key: str | None
-    ) -> MentorWrite:
-        signup = change.after
-        write = MentorWrite(
-            signup=stored_record(signup),
-            events=list(change.events),
-            mails=[self.mails.render(intent, signup) for intent in change.mails],
-            expires_at=signup.expires_at,
-            keep_until=signup_keep_until(signup, self.settings),
-            mail_expires_at=mail_expires_at(at.epoch, self.settings),
-            capacity_of=capacity_taken(change),
-            at=at.epoch,
-        )
-        response = IntakeResult.of_record(write.signup).as_response()
-        hold_guards(write, idempotency, rate_key, response, at.epoch, self.settings)
-        return write
+        self, change: Change[MentorSignup], at: Moment, idempotency: Idempotency | None, rate_key: str | None
+    ) -> NewRecord[MentorSignup]:
+        mails = [self.mails.render(intent, change.after) for intent in change.mails]
+        return submission_write(change, mails, list(change.events), at, idempotency, rate_key, self.settings)
 
     # -- routing -----------------------------------------------------------------------
 
@@ -126,26 +115,17 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         """Route on the mentor load counters as read now, commit; a full association or a
         concurrent write refuses the commit (nothing written): read them again, route again
         (services/concurrency.py, requests' helper)."""
-        return commit_on_load(self.mentors.mentor_load, attempt, retry_also)
+        return commit_on_load(self.mentors.load_counts, attempt, retry_also)
 
     # -- the association's answer: the same link and page as requests' (services/answering.py)
 
-    def _check_link(self, assignment: Assignment) -> None:
-        if assignment.kind != "mentor":
-            raise InvalidLink("invalid")
+    @property
+    def store(self) -> MentorStore:
+        return self.mentors
 
-    def _read(self, record_id: str, now: int) -> dict[str, Any] | None:
-        return self.mentors.get_signup(record_id, now)
-
-    def _from_record(self, record: dict[str, Any]) -> MentorSignup:
-        return MentorSignup.from_record(record)
-
-    def _accepted(self, entity: MentorSignup, association: Association, at: Moment) -> MentorChange:
-        keep_until = at.epoch + self.settings.retention_days * 86400
-        return entity.accept(association, at, keep_until)
-
-    def _waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]:
-        return self.mentors.signups_waiting_since(before_epoch, now)
+    @property
+    def render(self) -> RenderMail:
+        return self.mails.render
 
     def _decide(
         self, entity: MentorSignup, load: dict[str, int], excluded: tuple[str, ...]
@@ -154,18 +134,16 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         decision = self._route(entity, load, excluded)
         return decision, self._association(decision.association_id)
 
-    def _routed_onward(self, leaving: str, change: MentorChange) -> None:
+    def _routed_onward(self, leaving: str, change: Change[MentorSignup]) -> None:
         log.info(
             "mentor sign-up routed onward",
             extra={"reference": change.after.reference, "status": change.after.status.value},
         )
 
-    def _commit(self, change: MentorChange) -> None:
-        self.mentors.commit_mentor_transition(signup_transition(change, self.mails.render, self.clock, self.settings))
 
-
-def signup_view(stored: dict[str, Any]) -> dict[str, Any]:
+def signup_view(signup: MentorSignup, with_timeline: bool = True) -> dict[str, Any]:
     """The admin API's shape of a sign-up: its fields at the top, then the rest (as requests')."""
+    stored = signup.to_record()
     return record_view(
         stored,
         {
@@ -175,6 +153,7 @@ def signup_view(stored: dict[str, Any]) -> dict[str, Any]:
             "routing": stored.get("routing"),
             "expires_at": stored.get("expires_at"),
         },
+        with_timeline,
     )
 
 
@@ -186,7 +165,7 @@ class MentorQueries:
     clock: Clock
 
     def get(self, id_or_reference: str) -> dict[str, Any] | None:
-        stored = self.mentors.get_signup(id_or_reference.strip(), self.clock.now().epoch)
+        stored = self.mentors.get(id_or_reference.strip(), self.clock.now().epoch)
         return signup_view(stored) if stored else None
 
     def list(
@@ -198,9 +177,10 @@ class MentorQueries:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """A page, newest first, with the next page's cursor (None on the last)."""
         return read_page(
-            lambda: self.mentors.list_signups(self.clock.now().epoch, status, association, limit, cursor), signup_view
+            lambda: self.mentors.page(self.clock.now().epoch, status, association, limit, cursor),
+            lambda signup: signup_view(signup, with_timeline=False),
         )
 
     def counts(self) -> dict[str, int]:
         """Sign-ups per status, past their retention left out."""
-        return self.mentors.count_signups(self.clock.now().epoch)
+        return self.mentors.count_by_status(self.clock.now().epoch)

@@ -143,13 +143,13 @@ class OutboxService:
             return
         at = self.clock.now().iso
         for _ in range(3):  # the timeline's rank may be taken by a concurrent event: read again
-            request = self.requests.get_request(mail.request_id, now)
-            if request is None or request.get("erased_at"):
+            request = self.requests.get(mail.request_id, now)
+            if request is None or request.erased:
                 # Its data expired, or was erased while this mail was in flight: an erased
                 # request's timeline takes no new event (the erasure scrubbed it whole).
                 return
             event = Event(at, "mail_failed", "system", {"mail_id": mail.id, "kind": mail.kind, "reason": reason})
-            if self.requests.append_event(request["id"], event, len(request["events"]), request["expires_at"]):
+            if self.requests.append_event(request.id, event, len(request.events), request.expires_at):
                 return
 
     def failed_mails(self, limit: int = 100) -> list[dict[str, Any]]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from ..domain.mentor import MentorSignup
 from ..domain.models import Association
-from ..domain.request import Event
+from ..domain.request import Event, Request
+from ..domain.routed_record import RoutedRecord
 
 if TYPE_CHECKING:  # the mail reader's types: the form-only Lambdas never load the mail parser
     from ..domain.bounces import Bounce
@@ -21,6 +23,8 @@ if TYPE_CHECKING:  # the mail reader's types: the form-only Lambdas never load t
     from ..domain.inbound_mail.sender_verdict import SenderVerdict
 
 __all__ = ["Event"]  # the timeline's event is the domain's; re-exported for the adapters
+
+Record = TypeVar("Record", bound=RoutedRecord)  # one kind of routed record: Request, MentorSignup
 
 
 class StorageUnavailable(Exception):
@@ -104,36 +108,46 @@ class SubmissionGuards:
 
 
 @dataclass
-class IntakeWrite(SubmissionGuards):
-    """Everything one intake writes, committed in a single transaction (docs/contract.md §7)."""
+class NewRecord(SubmissionGuards, Generic[Record]):
+    """Everything one new routed record (a request, a sign-up) writes, committed in a
+    single transaction: the record with its reference, timeline, mails, guards and the
+    place it takes of its association's capacity."""
 
-    request: dict[str, Any]  # id, reference, status, association_id, created_at, ...
+    record: Record  # as routed, with its expiry; its first timeline is `events`
     events: list[Event]
     mails: list[OutgoingMail]
-    expires_at: int
+    keep_until: int  # its reference and timeline (services/transitions.py timeline_expiry)
     mail_expires_at: int
     capacity_of: tuple[str, int | None] | None = None  # (association id, capacity)
     # When it is written: an idempotency record expired by then (TTL deletion lags) no
-    # longer holds its key, so the key makes a new request, as its retention promises.
+    # longer holds its key, so the key makes a new record, as its retention promises.
     at: int = 0
 
 
 @dataclass
-class Transition:
-    """One state change of a stored request (answer, re-routing), as one transaction."""
+class RecordChange(Generic[Record]):
+    """One state change of a stored routed record (answer, re-routing, the console, an
+    erasure), as one transaction: refused unless the stored status and attempt are still
+    `before`'s (another change won meanwhile)."""
 
-    request: dict[str, Any]  # the whole new state
-    from_status: str  # the state it was seen in: the write is refused if it changed
-    from_attempt: int
+    before: Record  # as it was read
+    after: Record  # the whole new state (its expiry may move: an accepted sign-up's)
     events: list[Event]
     mails: list[OutgoingMail]
-    expires_at: int
+    keep_until: int  # the new events' expiry (services/transitions.py timeline_expiry)
     mail_expires_at: int
     load_changes: list[tuple[str, int, int | None]] = field(default_factory=list)  # (association, +1/-1, capacity)
-    event_seq: int = 0  # rank of the first new event in the timeline
-    # When the association now answering was given the request (epoch): its time to answer
-    # for the statistics, since a decline may route it again in the same change.
-    assigned_before: int | None = None
+
+    @property
+    def event_seq(self) -> int:
+        """The rank of the first new event in the timeline."""
+        return len(self.before.events)
+
+    @property
+    def assigned_before(self) -> int | None:
+        """When the association now answering was given the record (epoch): its time to
+        answer for the statistics, since a decline may route it again in the same change."""
+        return self.before.assigned_at
 
 
 class Refusal(str, Enum):
@@ -166,38 +180,52 @@ class StoredIdempotency:
     response: dict[str, Any]
 
 
-class RequestStore(Protocol):
-    """Requests, their timeline, references, idempotency records and per-IP counters."""
+class RoutedStore(Protocol[Record]):
+    """One kind of routed record (RoutedRecord.KIND): the records, their timeline and
+    references, their status counters and statistics, and each association's load counter
+    of the kind. Idempotency records and per-IP counters are the same items for every kind.
+    A store takes and gives the kind's records (Request, MentorSignup).
 
-    def commit_intake(self, write: IntakeWrite) -> None: ...
-    def commit_transition(self, transition: Transition) -> None: ...
+    `get`: with its timeline; `page`: newest first, a status, an association (its status
+    filtered) or all, without timelines; `waiting_since`: routed before `before_epoch`
+    (the sweeper's); `append_event`: False if there is no such record, it was erased or
+    the rank is taken; `count_by_status`: every status, counted on the records' index
+    (the admin API's); `load_counts`: the associations' load counters of the kind;
+    `daily_counts`, `association_counts`: the console's statistics (StatsStore's)."""
+
+    def commit_new(self, write: NewRecord[Record]) -> None: ...
+    def commit_change(self, change: RecordChange[Record]) -> None: ...
     def idempotency(self, key: str, now: int) -> StoredIdempotency | None: ...
-    def get_request(self, id_or_reference: str, now: int) -> dict[str, Any] | None: ...
-    def list_requests(
+    def get(self, id_or_reference: str, now: int) -> Record | None: ...
+    def page(
         self, now: int, status: str | None, association: str | None, limit: int, cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]: ...
-    def routed_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]: ...
-    def append_event(self, request_id: str, event: Event, seq: int, expires_at: int) -> bool: ...
-
-
-class DirectoryStore(Protocol):
-    """The directory's entries and each association's load counter."""
-
-    def load_directory(self) -> tuple[list[Association], dict[str, int]]: ...
-    def replace_directory(self, associations: Sequence[Association]) -> None: ...
+    ) -> tuple[list[Record], str | None]: ...
+    def waiting_since(self, before_epoch: int, now: int) -> list[Record]: ...
+    def append_event(self, record_id: str, event: Event, seq: int, expires_at: int) -> bool: ...
+    def count_by_status(self, now: int) -> dict[str, int]: ...
     def load_counts(self) -> dict[str, int]: ...
+    def daily_counts(self, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]: ...
+    def association_counts(self, first_day: str, last_day: str) -> list[tuple[str, str, dict[str, int]]]: ...
+    # The console's queue (status counters moved by every transaction; `queue_page`:
+    # created in [created_from, created_to], ISO text) and an erasure (services/erasure.py).
+    def status_counts(self, now: int) -> dict[str, int]: ...
+    def queue_page(
+        self,
+        now: int,
+        status: str | None,
+        association: str | None,
+        created_from: str | None,
+        created_to: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[QueuedRecord[Record]], str | None]: ...
+    def erase(self, change: RecordChange[Record], timeline: list[dict[str, Any]]) -> None: ...
+    def scrub_timeline(self, record_id: str, timeline: list[dict[str, Any]], expires_at: int) -> None: ...
+    def record_mail_ids(self, record_id: str, now: int) -> list[str]: ...
 
 
-class MailLogStore(Protocol):
-    """What mail intake remembers besides requests: quarantine, per-sender budgets, and
-    the association addresses whose mail bounced."""
-
-    def quarantine(self, at: str, record: dict[str, Any], expires_at: int) -> str: ...
-    def list_quarantine(self, now: int, limit: int) -> list[dict[str, Any]]: ...
-    def take_ack_budget(self, sender_key: str, window: int, limit: int, expires_at: int) -> bool: ...
-    def take_sender_budget(self, sender_key: str, day: int, limit: int, expires_at: int) -> bool: ...
-    def flag_address(self, association_id: str, address: str, at: str, reason: str) -> None: ...
-    def address_flags(self) -> list[dict[str, Any]]: ...
+RequestStore = RoutedStore[Request]
+MentorStore = RoutedStore[MentorSignup]
 
 
 class RawMailStore(Protocol):
@@ -339,12 +367,17 @@ class FlagClearing(Protocol):
 # -- the console's statistics, exports and quarantine (docs/console.md) --------------------
 
 
-class StatsStore(Protocol):
-    """The daily aggregates the requests' transactions keep (domain/statistics.py), and
-    the log of CSV exports. Reads are one range of days: never a Scan of requests."""
+class DailyCounts(Protocol):
+    """The daily aggregates the transactions of one kind of record keep (domain/statistics.py):
+    reads are one range of days, never a Scan of records (StatsStore's, a RoutedStore's)."""
 
     def daily_counts(self, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]: ...
     def association_counts(self, first_day: str, last_day: str) -> list[tuple[str, str, dict[str, int]]]: ...
+
+
+class StatsStore(DailyCounts, Protocol):
+    """The requests' daily aggregates (DailyCounts), and the log of CSV exports."""
+
     def record_export(self, at: str, record: dict[str, Any], expires_at: int) -> str: ...
     def list_exports(self, now: int, limit: int) -> list[dict[str, Any]]: ...
     def store_digest(self, day: str, mails: list[OutgoingMail], created_at: str, expires_at: int) -> bool:
@@ -355,110 +388,13 @@ class StatsStore(Protocol):
 # -- the console's queue and request page (docs/console.md) -------------------------------
 
 
-class ErasableStore(Protocol):
-    """What an erasure (services/erasure.py) reads and writes of a routed record's store
-    (RequestStore's and MentorStore's stores, each for its kind).
+@dataclass(frozen=True)
+class QueuedRecord(Generic[Record]):
+    """A record of the console's queue with the type of its newest timeline event (the
+    activity badge), read with it from the record's item."""
 
-    `erase_record`: an erasure's change (a Transition, a MentorTransition), with stored
-    timeline events rewritten (each as stored, `at` and `seq` kept, its detail scrubbed):
-    in the same commit while they fit, the rest right after, nothing left unwritten (else
-    StorageUnavailable). `scrub_timeline`: such events rewritten alone (a second erasure).
-    `record_mail_ids`: the outbox mails written with the record's transactions."""
-
-    def get_record(self, id_or_reference: str, now: int) -> dict[str, Any] | None: ...
-    def erase_record(self, transition: Any, timeline: list[dict[str, Any]]) -> None: ...
-    def scrub_timeline(self, record_id: str, timeline: list[dict[str, Any]], expires_at: int) -> None: ...
-    def record_mail_ids(self, record_id: str, now: int) -> list[str]: ...
-
-
-class QueueStore(ErasableStore, Protocol):
-    """What the console's queue reads and its erasure writes (RequestStore, MentorStore).
-
-    `status_counts`: records per status, from counters the intake and every transition
-    move in their own transactions (one read of one partition, never a Scan).
-    `queue_page`: one page, newest first, of a status (or of an association, or all),
-    created in [created_from, created_to] (ISO text), each record with `last_event`."""
-
-    def status_counts(self, now: int) -> dict[str, int]: ...
-    def queue_page(
-        self,
-        now: int,
-        status: str | None,
-        association: str | None,
-        created_from: str | None,
-        created_to: str | None,
-        limit: int,
-        cursor: str | None,
-    ) -> tuple[list[dict[str, Any]], str | None]: ...
-
-
-# -- volunteer mentors (docs/contract.md §11) ------------------------------------------------
-
-
-@dataclass
-class MentorWrite(SubmissionGuards):
-    """Everything one sign-up writes, committed in a single transaction, as IntakeWrite."""
-
-    signup: dict[str, Any]  # the record, without events and expiry
-    events: list[Event]
-    mails: list[OutgoingMail]
-    expires_at: int  # the sign-up's personal data (MENTOR_RETENTION_DAYS unless accepted)
-    keep_until: int  # its reference and timeline: the longest it may live once accepted
-    mail_expires_at: int
-    capacity_of: tuple[str, int | None] | None = None  # (association id, mentor capacity)
-    at: int = 0
-
-
-@dataclass
-class MentorTransition:
-    """One state change of a stored sign-up, as one transaction, from the state it was seen in."""
-
-    signup: dict[str, Any]  # the whole new state
-    from_status: str
-    from_attempt: int
-    events: list[Event]
-    mails: list[OutgoingMail]
-    expires_at: int  # the sign-up's (new) expiry: accepting moves it
-    keep_until: int  # of the new timeline events
-    mail_expires_at: int
-    load_changes: list[tuple[str, int, int | None]] = field(default_factory=list)  # mentor load counters
-    event_seq: int = 0
-    from_expires_at: int | None = None  # the expiry it was read with (its status counter's); None: unchanged
-    # When the association now answering was given the sign-up (epoch): its time to answer
-    # for the statistics, since a decline may route it again in the same change (Transition's).
-    assigned_before: int | None = None
-
-
-class MentorStore(Protocol):
-    """Sign-ups, their timeline and references, and each association's mentor load
-    counter (apart from its requests'). Idempotency records and per-IP counters are the
-    same items as requests'."""
-
-    def commit_signup(self, write: MentorWrite) -> None: ...
-    def commit_mentor_transition(self, transition: MentorTransition) -> None: ...
-    def idempotency(self, key: str, now: int) -> StoredIdempotency | None: ...
-    def get_signup(self, id_or_reference: str, now: int) -> dict[str, Any] | None: ...
-    def list_signups(
-        self, now: int, status: str | None, association: str | None, limit: int, cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]: ...
-    def count_signups(self, now: int) -> dict[str, int]: ...
-    def signups_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]: ...
-    def mentor_load(self) -> dict[str, int]: ...
-    # The console's "Bénévoles" tabs and statistics, as QueueStore's and StatsStore's for
-    # requests: counters and daily aggregates the sign-ups' own transactions keep.
-    def status_counts(self, now: int) -> dict[str, int]: ...
-    def queue_page(
-        self,
-        now: int,
-        status: str | None,
-        association: str | None,
-        created_from: str | None,
-        created_to: str | None,
-        limit: int,
-        cursor: str | None,
-    ) -> tuple[list[dict[str, Any]], str | None]: ...
-    def daily_counts(self, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]: ...
-    def association_counts(self, first_day: str, last_day: str) -> list[tuple[str, str, dict[str, int]]]: ...
+    record: Record
+    last_event: str | None
 
 
 class QuarantineStore(Protocol):
@@ -472,6 +408,27 @@ class QuarantineStore(Protocol):
     def quarantine_naming(self, reference: str) -> list[dict[str, Any]]: ...
     def note_reply(self, at: str, request_id: str, reference: str, expires_at: int) -> None: ...
     def replies_since(self, since: str, now: int) -> list[dict[str, Any]]: ...
+
+
+class DirectoryStore(DirectoryHistoryStore, Protocol):
+    """The directory's entries and each association's load counter, with its versions."""
+
+    def load_directory(self) -> tuple[list[Association], dict[str, int]]: ...
+    def replace_directory(self, associations: Sequence[Association]) -> None: ...
+    def load_counts(self) -> dict[str, int]: ...
+
+
+class MailLogStore(FlagClearing, QuarantineStore, Protocol):
+    """What mail intake remembers besides requests: quarantine, per-sender budgets, and
+    the association addresses whose mail bounced (flags an operator clears), the quarantine
+    the console reads and the replies the digest lists."""
+
+    def quarantine(self, at: str, record: dict[str, Any], expires_at: int) -> str: ...
+    def list_quarantine(self, now: int, limit: int) -> list[dict[str, Any]]: ...
+    def take_ack_budget(self, sender_key: str, window: int, limit: int, expires_at: int) -> bool: ...
+    def take_sender_budget(self, sender_key: str, day: int, limit: int, expires_at: int) -> bool: ...
+    def flag_address(self, association_id: str, address: str, at: str, reason: str) -> None: ...
+    def address_flags(self) -> list[dict[str, Any]]: ...
 
 
 class RecountStore(Protocol):

@@ -7,16 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.request import Request
 from .clock import Clock
-from .ports import MailLogStore, RequestStore
+from .ports import MailLogStore, Record, RequestStore
 
 # A page of the request list: its size unless asked, and the most one may ask.
 DEFAULT_PAGE, MAX_PAGE = 50, 200
 
 
-def record_view(stored: dict[str, Any], rest: dict[str, Any]) -> dict[str, Any]:
-    """The admin API's shape of a request or a sign-up: its fields at the top, then `rest`,
-    then its timeline (when read with it) in order."""
+def record_view(stored: dict[str, Any], rest: dict[str, Any], with_timeline: bool = True) -> dict[str, Any]:
+    """The admin API's shape of a request or a sign-up (its stored record): its fields at
+    the top, then `rest`, then its timeline (when read with it: one record, not a list's
+    page) in order."""
     view = {
         "id": stored["id"],
         "reference": stored["reference"],
@@ -28,13 +30,14 @@ def record_view(stored: dict[str, Any], rest: dict[str, Any]) -> dict[str, Any]:
         "place": _place_view(stored.get("place")),
         **rest,
     }
-    if "events" in stored:
+    if with_timeline:
         view["events"] = sorted(stored["events"], key=lambda e: (e["at"], e.get("seq", 0)))
     return view
 
 
-def request_view(stored: dict[str, Any]) -> dict[str, Any]:
+def request_view(request: Request, with_timeline: bool = True) -> dict[str, Any]:
     """The admin API's shape of a request: its fields at the top, then the rest."""
+    stored = request.to_record()
     return record_view(
         stored,
         {
@@ -46,6 +49,7 @@ def request_view(stored: dict[str, Any]) -> dict[str, Any]:
             "extraction": stored.get("extraction"),  # mail intake: what was found, in which words
             "inbound": stored.get("inbound"),
         },
+        with_timeline,
     )
 
 
@@ -59,7 +63,7 @@ def _place_view(place: dict[str, Any] | None) -> dict[str, Any] | None:
 Page = tuple[list[dict[str, Any]], str | None]
 
 
-def read_page(read: Callable[[], Page], view: Callable[[dict[str, Any]], dict[str, Any]]) -> Page:
+def read_page(read: Callable[[], tuple[list[Record], str | None]], view: Callable[[Record], dict[str, Any]]) -> Page:
     """One page of a store's list in the admin API's shape, with the next page's cursor; a
     cursor that is not one of ours is the store's InvalidCursor (a ValueError)."""
     items, next_cursor = read()
@@ -73,13 +77,13 @@ class RequestQueries:
     clock: Clock
 
     def get(self, id_or_reference: str) -> dict[str, Any] | None:
-        stored = self.requests.get_request(id_or_reference.strip(), self.clock.now().epoch)
+        stored = self.requests.get(id_or_reference.strip(), self.clock.now().epoch)
         return request_view(stored) if stored else None
 
     def list(self, status: str | None, association: str | None, limit: int, cursor: str | None) -> Page:
         return read_page(
-            lambda: self.requests.list_requests(self.clock.now().epoch, status, association, limit, cursor),
-            request_view,
+            lambda: self.requests.page(self.clock.now().epoch, status, association, limit, cursor),
+            lambda request: request_view(request, with_timeline=False),
         )
 
     def quarantined(self, limit: int) -> builtins.list[dict[str, Any]]:  # `list` here is the method above

@@ -8,14 +8,14 @@ of requests. The period is the last 4, 12 or 52 weeks, the current week included
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ..domain.digits import whole_number
 from ..domain.paris_time import paris_day
 from ..domain.statistics import CHANNEL_LABELS, Report, build_report, period_days
 from .clock import Clock
 from .directory import DirectoryService
-from .ports import StatsStore
+from .ports import DailyCounts, StatsStore
 
 PERIODS = (4, 12, 52)  # weeks
 DEFAULT_PERIOD = 12
@@ -27,17 +27,20 @@ def period_of(value: Any) -> int:
     return weeks if weeks in PERIODS else DEFAULT_PERIOD
 
 
-class StatisticsService:
+Aggregates = TypeVar("Aggregates", bound=DailyCounts)  # StatsStore (requests'), or a RoutedStore
+
+
+class StatisticsService(Generic[Aggregates]):
     def __init__(
         self,
         *,
-        stats: StatsStore,
+        stats: Aggregates,
         directory: DirectoryService,
         clock: Clock,
         channel_labels: Mapping[str, str] = CHANNEL_LABELS,
         shown: Iterable[str] = ("form", "referent_form", "email"),
     ):
-        """`stats`: whose daily aggregates (requests' StatsStore, or the sign-ups' MentorStore);
+        """`stats`: whose daily aggregates (requests' StatsStore, or the sign-ups' store);
         `channel_labels`, `shown`: their channels (domain.statistics.build_report)."""
         self.stats = stats
         self.directory = directory
@@ -59,6 +62,7 @@ class StatisticsService:
             self.shown,
         )
 
-    def recent_exports(self, limit: int = 20) -> list[dict[str, Any]]:
-        """The last CSV exports (who, when, what, how many rows), newest first."""
+    def recent_exports(self: StatisticsService[StatsStore], limit: int = 20) -> list[dict[str, Any]]:
+        """The last CSV exports (who, when, what, how many rows), newest first: the
+        requests' StatsStore keeps their log."""
         return self.stats.list_exports(self.clock.now().epoch, limit)

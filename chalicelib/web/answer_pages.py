@@ -11,6 +11,7 @@ from chalice import Response
 
 from ..config import Settings
 from ..domain.paris_time import french_date, french_long_date
+from ..domain.record_kind import VOLUNTEER
 from ..domain.request import Request as StoredRequest
 from ..domain.routed_record import RoutedRecord
 from ..domain.submission import FieldError
@@ -104,9 +105,9 @@ class AnswerPages:
     settings: Settings
     answers: AnswerService
     links: AnswerLinks  # the CSRF token bound to each link
-    # A link naming a volunteer's sign-up (its assignment's kind "mentor") is answered by
-    # this use case, on its own page (web/mentor_answer_pages.py).
-    mentors: MentorService | None = None
+    # A link naming a volunteer's sign-up (its assignment's kind, VOLUNTEER.name) is
+    # answered by this use case, on its own page (web/mentor_answer_pages.py).
+    mentors: MentorService
 
     def _for(self, token: str) -> Any:
         """The use case a link's record belongs to. A link that does not read at all goes
@@ -115,7 +116,7 @@ class AnswerPages:
             kind = self.links.read_answer_token(token).kind
         except InvalidLink:
             return self.answers
-        return self.mentors if kind == "mentor" and self.mentors is not None else self.answers
+        return self.mentors if kind == VOLUNTEER.name else self.answers
 
     def _render(
         self, view: AnswerPageState, token: str, errors: list[FieldError] | None = None, status: int = 200

@@ -24,9 +24,11 @@ from ..services.console import (
     UnknownRequest,
 )
 from ..services.console_auth import ConsoleSession
+from ..services.console_volunteers import VolunteerConsole
 from ..services.mentor_mails import mentor_profile
 from ..services.ports import InvalidCursor
 from .console import ConsoleRoom, console_page, guarded_page, invalid_page_link, redirect
+from .parsing import query_of
 
 if TYPE_CHECKING:
     from chalice.app import Request
@@ -49,7 +51,7 @@ class ConsoleQueue(ConsoleRoom):
     path: str = "/console/demandes"
     title: str = "Demandes"
     noun: str = "demande"
-    signups: bool = False  # a record's page is a sign-up's (signup_page), not a request's
+    signups: bool = False  # its records are sign-ups (its service: a VolunteerConsole)
 
     # -- pages ------------------------------------------------------------------------
 
@@ -93,12 +95,12 @@ class ConsoleQueue(ConsoleRoom):
         return self._show(session, reference, done=self._done(request))
 
     def _done(self, request: Request) -> Any:
-        done = DONE.get((request.query_params or {}).get("fait") or "")
+        done = DONE.get(query_of(request).get("fait") or "")
         return done.format(noun=self.noun) if done else None
 
     def _show(self, session: ConsoleSession, reference: str, status: int = 200, **context: Any) -> Response:
-        if self.signups:
-            return self._show_signup(session, reference, status, **context)
+        if isinstance(self.service, VolunteerConsole):
+            return self._show_signup(self.service, session, reference, status, **context)
         try:
             page = self.service.request_page(reference, session.operator)
         except UnknownRequest:
@@ -126,9 +128,11 @@ class ConsoleQueue(ConsoleRoom):
             **context,
         )
 
-    def _show_signup(self, session: ConsoleSession, reference: str, status: int = 200, **context: Any) -> Response:
+    def _show_signup(
+        self, service: VolunteerConsole, session: ConsoleSession, reference: str, status: int = 200, **context: Any
+    ) -> Response:
         try:
-            page = self.service.signup_page(reference, session.operator)  # type: ignore[attr-defined]
+            page = service.signup_page(reference, session.operator)
         except UnknownRequest:
             return console_page(
                 self.settings,

@@ -20,6 +20,7 @@ from ..domain.paris_time import french_time
 from ..domain.statistics import CHANNEL_LABELS, DECLINE_REASON_LABELS, Report, hours_label, percent_label
 from ..services.console_auth import ConsoleSession
 from ..services.exports import Export, ExportService, QueueFilters
+from ..services.ports import StatsStore
 from ..services.statistics import PERIODS, StatisticsService, period_of
 from . import svg_charts
 from .console import ConsoleRoom, console_headers, console_page, guarded_page, redirect
@@ -101,10 +102,10 @@ def charts_of(report: Report, labels: Mapping[str, str] = CHANNEL_LABELS, noun: 
 
 @dataclass(frozen=True, kw_only=True)
 class ConsoleStats(ConsoleRoom):
-    statistics: StatisticsService
+    statistics: StatisticsService[StatsStore]
     exports: ExportService
     quarantine: Quarantine
-    volunteer_statistics: StatisticsService | None = None  # the sign-ups' (docs/volunteers.md)
+    volunteer_statistics: StatisticsService[Any] | None = None  # the sign-ups' (docs/volunteers.md)
 
     # -- statistics ---------------------------------------------------------------------
 
@@ -139,7 +140,7 @@ class ConsoleStats(ConsoleRoom):
         self,
         request: Request,
         session: ConsoleSession,
-        statistics: StatisticsService,
+        statistics: StatisticsService[Any],
         title: str,
         noun: str,
         path: str,

@@ -73,17 +73,15 @@ def console_stats(services: Services) -> ConsoleStats:
     from .console_stats import ConsoleStats
 
     statistics = StatisticsService(stats=services.stores.stats, directory=services.directory, clock=services.clock)
-    volunteers = None
-    if services.stores.mentors is not None:  # the sign-ups' own aggregates (docs/volunteers.md)
-        from ..services.console_volunteers import MENTOR_CHANNEL_LABELS
+    from ..services.console_volunteers import MENTOR_CHANNEL_LABELS
 
-        volunteers = StatisticsService(
-            stats=services.stores.mentors,
-            directory=services.directory,
-            clock=services.clock,  # type: ignore[arg-type]
-            channel_labels=MENTOR_CHANNEL_LABELS,
-            shown=MENTOR_CHANNEL_LABELS,
-        )
+    volunteers = StatisticsService(  # the sign-ups' own aggregates, from their store
+        stats=services.stores.mentors,
+        directory=services.directory,
+        clock=services.clock,
+        channel_labels=MENTOR_CHANNEL_LABELS,
+        shown=MENTOR_CHANNEL_LABELS,
+    )
     return ConsoleStats(
         settings=services.settings,
         door=console(services),
@@ -124,11 +122,7 @@ def console_queue(services: Services) -> ConsoleQueue:
     from .console_queue import ConsoleQueue
 
     store = services.stores.requests
-    service = ConsoleService(
-        requests=store,
-        queue=store,  # type: ignore[arg-type]  # both stores implement QueueStore
-        **_console_parts(services),
-    )
+    service = ConsoleService(requests=store, queue=store, **_console_parts(services))
     return ConsoleQueue(settings=services.settings, door=console(services), service=service)
 
 
@@ -140,7 +134,7 @@ def console_volunteers(services: Services) -> ConsoleQueue:
 
     service = VolunteerConsole(
         requests=services.stores.requests,
-        queue=services._mentor_store(),  # type: ignore[arg-type]
+        queue=services.stores.mentors,
         **_console_parts(services),
     )
     return ConsoleQueue(

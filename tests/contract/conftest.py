@@ -5,12 +5,17 @@ per test). What passes on both is what a use case may rely on."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from chalicelib.services.ports import Event, IntakeWrite, OutgoingMail, Transition
+from chalicelib.domain.mentor import MentorSignup
+from chalicelib.domain.request import Request
+from chalicelib.domain.routed_record import RoutedRecord
+from chalicelib.domain.vocabulary import Status
+from chalicelib.services.ports import Event, NewRecord, OutgoingMail, RecordChange
 
 NOW = int(datetime(2026, 11, 24, 9, 0, tzinfo=UTC).timestamp())
 DAY = 86400
@@ -18,6 +23,20 @@ DAY = 86400
 
 def iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# The kinds of routed record, each with its store's name in Stores: the twins' tests run on both.
+KINDS = {"request": (Request, "requests"), "mentor": (MentorSignup, "mentors")}
+
+
+@pytest.fixture(params=sorted(KINDS))
+def kind(request) -> type[RoutedRecord]:
+    return KINDS[request.param][0]
+
+
+def store_of(stores: Any, kind: type[RoutedRecord]) -> Any:
+    """The store of `kind`'s records."""
+    return getattr(stores, next(name for k, name in KINDS.values() if k is kind))
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -59,14 +78,21 @@ def mail(request_id: str | None = None, **overrides: Any) -> OutgoingMail:
 
 
 def record(
-    created: int = NOW, status: str = "routed", association: str | None = "asso", attempt: int = 1, **extra: Any
-) -> dict[str, Any]:
-    """A request's record as the use cases hand it to storage (no events, no expiry)."""
+    created: int = NOW,
+    status: str = "routed",
+    association: str | None = "asso",
+    attempt: int = 1,
+    retention: int = 30 * DAY,
+    kind: type[RoutedRecord] = Request,
+    **extra: Any,
+) -> Any:
+    """A record of `kind` (a request unless told) as the use cases hand it to storage: no
+    timeline yet, its data kept `retention` seconds."""
     rid = uuid.uuid4().hex
-    reference = "MNT-" + uuid.uuid4().hex[:4].upper() + "-" + uuid.uuid4().hex[:4].upper()
+    prefix = kind.KIND.reference_prefix
     r: dict[str, Any] = {
         "id": rid,
-        "reference": reference,
+        "reference": f"{prefix}-{uuid.uuid4().hex[:4].upper()}-{uuid.uuid4().hex[:4].upper()}",
         "channel": "form",
         "status": status,
         "created_at": iso(created),
@@ -75,11 +101,12 @@ def record(
         "association_id": association,
         "association": {"id": association, "name": association} if association else None,
         "declined": [],
+        "expires_at": created + retention,
         **extra,
     }
     if association:
         r.update(attempt=attempt, assigned_at=created)
-    return r
+    return kind.from_record(r)
 
 
 def intake(
@@ -87,32 +114,37 @@ def intake(
     mails: int = 1,
     retention: int = 30 * DAY,
     capacity_of: tuple[str, int | None] | None = ("asso", None),
+    kind: type[RoutedRecord] = Request,
+    keep: int = 0,
     **request: Any,
-) -> IntakeWrite:
-    r = record(created, **request)
-    if not r["association_id"]:
+) -> NewRecord[Any]:
+    """A new record's write (a request unless told), its reference and timeline kept
+    `keep` seconds past its data."""
+    r = record(created, retention=retention, kind=kind, **request)
+    if not r.association_id:
         capacity_of = None
-    return IntakeWrite(
-        request=r,
-        events=[Event(r["created_at"], "received", "form"), Event(r["created_at"], "routed", "routing")],
-        mails=[mail(r["id"]) for _ in range(mails)],
-        expires_at=created + retention,
+    return NewRecord(
+        record=r,
+        events=[Event(r.created_at, "received", "form"), Event(r.created_at, "routed", "routing")],
+        mails=[mail(r.id) for _ in range(mails)],
+        keep_until=r.expires_at + keep,
         mail_expires_at=created + 30 * DAY,
         capacity_of=capacity_of,
+        at=created,
     )
 
 
-def transition(stored: dict[str, Any], at: int, status: str, **changes: Any) -> Transition:
-    """A change of a stored request, from the state it was read in."""
-    after = {k: v for k, v in stored.items() if k not in {"events", "expires_at"}}
-    after.update(status=status, updated_at=iso(at), **changes)
-    return Transition(
-        request=after,
-        from_status=stored["status"],
-        from_attempt=stored.get("attempt", 0),
+def transition(stored: Any, at: int, status: str, keep: int = 0, **changes: Any) -> RecordChange[Any]:
+    """A change of a stored record (as read, or as its stored dict: a request's), from the
+    state it was read in (its timeline kept `keep` seconds past its data)."""
+    if isinstance(stored, dict):
+        stored = Request.from_record(stored)
+    after = replace(stored, status=Status(status), updated_at=iso(at), **changes)
+    return RecordChange(
+        before=stored,
+        after=after,
         events=[Event(iso(at), status, "association")],
         mails=[],
-        expires_at=stored["expires_at"],
+        keep_until=stored.expires_at + keep,
         mail_expires_at=at + 30 * DAY,
-        event_seq=len(stored["events"]),
     )

@@ -10,7 +10,8 @@ SAID = ("asso@example.org", "Nouvelle demande", "texte")
 
 
 def stored(stores, rid, now):
-    return stores.requests.get_request(rid, now)
+    """The request as stored (its record), with its timeline and expiry."""
+    return stores.requests.get(rid, now).to_record()
 
 
 def assert_scrubbed(state):
@@ -20,36 +21,36 @@ def assert_scrubbed(state):
 
 def test_the_mails_of_a_request_are_found_from_it_intake_and_transitions_alike(stores):
     w = intake(mails=2)
-    stores.requests.commit_intake(w)
+    stores.requests.commit_new(w)
     other = intake()
-    stores.requests.commit_intake(other)
-    seen = stored(stores, w.request["id"], NOW + 10)
+    stores.requests.commit_new(other)
+    seen = stored(stores, w.record.id, NOW + 10)
     t = transition(seen, NOW + 10, "routed")
-    t.mails = [mail(w.request["id"], kind="association_reminder")]
-    stores.requests.commit_transition(t)
-    found = stores.requests.record_mail_ids(w.request["id"], NOW + 20)
+    t.mails = [mail(w.record.id, kind="association_reminder")]
+    stores.requests.commit_change(t)
+    found = stores.requests.record_mail_ids(w.record.id, NOW + 20)
     assert sorted(found) == sorted([m.id for m in w.mails] + [t.mails[0].id])
     assert stores.requests.record_mail_ids("no-such-request", NOW) == []
     # The pointers are no part of the request as read.
-    assert [e["type"] for e in stored(stores, w.request["id"], NOW + 20)["events"]] == ["received", "routed", "routed"]
+    assert [e["type"] for e in stored(stores, w.record.id, NOW + 20)["events"]] == ["received", "routed", "routed"]
 
 
 def test_an_erased_sent_mail_keeps_what_it_was_and_loses_what_it_said(stores):
     w = intake()
-    stores.requests.commit_intake(w)
+    stores.requests.commit_new(w)
     m = w.mails[0]
     stores.outbox.claim_mail(m.id, NOW, LEASE)
     stores.outbox.mark_sent(m.id, NOW + 1, "ses-1")
     assert stores.outbox.erase_mail(m.id, NOW + 5) == "sent"
     state = stores.outbox.mail_state(m.id)
     assert state["state"] == "sent" and state["id"] == m.id and state["kind"] == m.kind
-    assert state["request_id"] == w.request["id"]
+    assert state["request_id"] == w.record.id
     assert_scrubbed(state)
 
 
 def test_an_erased_failed_mail_leaves_the_operators_list(stores):
     w = intake()
-    stores.requests.commit_intake(w)
+    stores.requests.commit_new(w)
     m = w.mails[0]
     stores.outbox.claim_mail(m.id, NOW, LEASE)
     # A sender's error text may name the recipient: it goes with the rest.
@@ -65,7 +66,7 @@ def test_an_erased_failed_mail_leaves_the_operators_list(stores):
 
 def test_an_erased_pending_mail_is_cancelled_never_sent(stores):
     w = intake()
-    stores.requests.commit_intake(w)
+    stores.requests.commit_new(w)
     m = w.mails[0]
     assert stores.outbox.erase_mail(m.id, NOW + 5) == "pending"
     state = stores.outbox.mail_state(m.id)
@@ -79,7 +80,7 @@ def test_an_erased_pending_mail_is_cancelled_never_sent(stores):
 
 def test_a_mail_erased_while_being_sent_is_never_tried_again(stores):
     w = intake(mails=2)
-    stores.requests.commit_intake(w)
+    stores.requests.commit_new(w)
     failing, sending = w.mails
     for m in w.mails:
         stores.outbox.claim_mail(m.id, NOW, LEASE)

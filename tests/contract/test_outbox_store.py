@@ -10,7 +10,7 @@ LEASE = 120
 
 def one_mail(stores, **kwargs):
     w = intake(**kwargs)
-    stores.requests.commit_intake(w)
+    stores.requests.commit_new(w)
     return w.mails[0]
 
 

@@ -20,21 +20,21 @@ LATER = NOW + 500
 def requests_at(stores, *offsets):
     writes = [intake(created=NOW + s) for s in offsets]
     for w in writes:
-        stores.requests.commit_intake(w)
-    return [w.request["id"] for w in writes]
+        stores.requests.commit_new(w)
+    return [w.record.id for w in writes]
 
 
 def every_list(stores):
     """Each list that takes a cursor, as (name, call with the cursor)."""
     return [
-        ("requests", lambda c: stores.requests.list_requests(LATER, None, None, 2, c)),
-        ("requests by status", lambda c: stores.requests.list_requests(LATER, "routed", None, 2, c)),
-        ("requests by association", lambda c: stores.requests.list_requests(LATER, None, "asso", 2, c)),
+        ("requests", lambda c: stores.requests.page(LATER, None, None, 2, c)),
+        ("requests by status", lambda c: stores.requests.page(LATER, "routed", None, 2, c)),
+        ("requests by association", lambda c: stores.requests.page(LATER, None, "asso", 2, c)),
         (
             "queue in a window",
             lambda c: stores.requests.queue_page(LATER, "routed", None, iso(NOW), iso(NOW + 300), 2, c),
         ),
-        ("sign-ups", lambda c: stores.mentors.list_signups(LATER, None, None, 2, c)),
+        ("sign-ups", lambda c: stores.mentors.page(LATER, None, None, 2, c)),
         ("sign-ups' queue", lambda c: stores.mentors.queue_page(LATER, None, "asso", None, None, 2, c)),
     ]
 
@@ -65,12 +65,12 @@ def test_a_cursor_is_a_position_in_the_list_whoever_wrote_it(stores):
     record once."""
     ids = requests_at(stores, 10, 20, 30, 40)
     between = base64.urlsafe_b64encode(f"{iso(NOW + 25)}#{'f' * 32}".encode()).decode()
-    items, _ = stores.requests.list_requests(LATER, None, None, 10, between)
-    assert [i["id"] for i in items] == [ids[1], ids[0]]
+    items, _ = stores.requests.page(LATER, None, None, 10, between)
+    assert [i.id for i in items] == [ids[1], ids[0]]
     seen, cursor = [], None
     while True:
-        items, cursor = stores.requests.list_requests(LATER, None, None, 3, cursor)
-        seen += [i["id"] for i in items]
+        items, cursor = stores.requests.page(LATER, None, None, 3, cursor)
+        seen += [i.id for i in items]
         if cursor is None:
             break
     assert seen == ids[::-1]
@@ -91,7 +91,7 @@ def test_a_cursor_outside_the_queues_window_is_refused(stores):
 def test_sign_ups_page_with_their_own_cursor(stores):
     writes = [signup_write(NOW + s) for s in (1, 2, 3)]
     for w in writes:
-        stores.mentors.commit_signup(w)
-    page, cursor = stores.mentors.list_signups(LATER, None, None, 2, None)
-    rest, last = stores.mentors.list_signups(LATER, None, None, 2, cursor)
-    assert [s["id"] for s in page + rest] == [w.signup["id"] for w in writes[::-1]] and last is None
+        stores.mentors.commit_new(w)
+    page, cursor = stores.mentors.page(LATER, None, None, 2, None)
+    rest, last = stores.mentors.page(LATER, None, None, 2, cursor)
+    assert [s.id for s in page + rest] == [w.record.id for w in writes[::-1]] and last is None

@@ -24,19 +24,16 @@ def seed(stores) -> None:
     """Two requests as the domain writes them: one routed then accepted the next day, one
     sent to triage."""
     routed = intake()
-    at = routed.request["created_at"]
+    at = routed.record.created_at
     routed.events[1] = Event(at, "routed", "routing", {"association": "asso"})
-    stores.requests.commit_intake(routed)
+    stores.requests.commit_new(routed)
     triaged = intake(status="needs_triage", association=None, created=NOW + 60)
-    triaged.events[1] = Event(
-        triaged.request["created_at"], "needs_triage", "routing", {"reason": "aucune association"}
-    )
-    stores.requests.commit_intake(triaged)
-    stored = stores.requests.get_request(routed.request["id"], NOW + DAY)
+    triaged.events[1] = Event(triaged.record.created_at, "needs_triage", "routing", {"reason": "aucune association"})
+    stores.requests.commit_new(triaged)
+    stored = stores.requests.get(routed.record.id, NOW + DAY)
     accepted = transition(stored, NOW + DAY, "accepted")
     accepted.events = [Event(iso(NOW + DAY), "accepted", "asso", {})]
-    accepted.assigned_before = NOW
-    stores.requests.commit_transition(accepted)
+    stores.requests.commit_change(accepted)
 
 
 def counted(stores):

@@ -23,13 +23,13 @@ def day_counts(stores, first=TODAY, last=TODAY):
 
 def triaged(**overrides):
     w = intake(status="needs_triage", association=None, **overrides)
-    w.events[1] = Event(w.request["created_at"], "needs_triage", "routing", {"reason": "aucune association"})
+    w.events[1] = Event(w.record.created_at, "needs_triage", "routing", {"reason": "aucune association"})
     return w
 
 
 def test_an_intake_adds_its_counts_in_its_own_transaction(stores):
-    stores.requests.commit_intake(intake())
-    stores.requests.commit_intake(triaged())
+    stores.requests.commit_new(intake())
+    stores.requests.commit_new(triaged())
     assert day_counts(stores) == {
         TODAY: {"received_form": 2, "routed": 1, "first_routed": 1, "triage": 1, "first_triage": 1}
     }
@@ -38,35 +38,35 @@ def test_an_intake_adds_its_counts_in_its_own_transaction(stores):
 
 def test_a_refused_intake_counts_nothing(stores):
     first = intake()
-    stores.requests.commit_intake(first)
+    stores.requests.commit_new(first)
     again = intake()
-    again.request["reference"] = first.request["reference"]
+    again.record = replace(again.record, reference=first.record.reference)
     with pytest.raises(Rejected):
-        stores.requests.commit_intake(again)
+        stores.requests.commit_new(again)
     full = intake(capacity_of=("asso", 1))
     with pytest.raises(Rejected) as caught:
-        stores.requests.commit_intake(full)
+        stores.requests.commit_new(full)
     assert caught.value.what is Refusal.CAPACITY
     assert day_counts(stores)[TODAY] == {"received_form": 1, "routed": 1, "first_routed": 1}
 
 
 def test_an_answer_counts_its_time_to_answer_and_a_stale_one_counts_nothing(stores):
     w = intake()
-    stores.requests.commit_intake(w)
-    stored = stores.requests.get_request(w.request["id"], NOW)
+    stores.requests.commit_new(w)
+    stored = stores.requests.get(w.record.id, NOW)
     at = NOW + 5 * 3600
     accepted = transition(stored, at, "accepted")
-    accepted = replace(accepted, events=[Event(iso(at), "accepted", "asso")], assigned_before=NOW)
-    stores.requests.commit_transition(accepted)
+    accepted = replace(accepted, events=[Event(iso(at), "accepted", "asso")])  # assigned at NOW
+    stores.requests.commit_change(accepted)
     with pytest.raises(Rejected):
-        stores.requests.commit_transition(accepted)  # seen in a status it has left
+        stores.requests.commit_change(accepted)  # seen in a status it has left
     assert day_counts(stores)[TODAY] == {"received_form": 1, "routed": 1, "first_routed": 1, "accepted": 1}
     assert stores.stats.association_counts(TODAY, TODAY) == [(TODAY, "asso", {"routed": 1, "accepted": 1, "h8": 1})]
 
 
 def test_a_period_reads_only_its_days_each_day_apart(stores):
     for created in (NOW - 2 * DAY, NOW - DAY, NOW, NOW + 40 * DAY):
-        stores.requests.commit_intake(intake(created=created, retention=90 * DAY))
+        stores.requests.commit_new(intake(created=created, retention=90 * DAY))
     got = stores.stats.daily_counts("2026-11-23", TODAY)
     assert [d for d, _ in got] == ["2026-11-23", TODAY]
     assert [d for d, _, _ in stores.stats.association_counts("2026-11-22", "2026-11-23")] == [

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.services.ports import Event, IntakeWrite, Refusal, Rejected
+from chalicelib.domain.request import Request
+from chalicelib.services.ports import Event, NewRecord, Refusal, Rejected
 
 NOW = int(datetime(2026, 11, 24, 9, 0, tzinfo=UTC).timestamp())
 AT = "2026-11-24T09:00:00.000000Z"
@@ -29,7 +30,7 @@ def stores(request):
     return make_services(request.getfixturevalue("settings"), directory=[]).stores
 
 
-def routed_intake(association_id: str, capacity: int) -> IntakeWrite:
+def routed_intake(association_id: str, capacity: int) -> NewRecord[Request]:
     """One intake routed to `association_id`, as the intake use case hands it to storage."""
     rid = uuid.uuid4().hex
     request = {
@@ -45,12 +46,13 @@ def routed_intake(association_id: str, capacity: int) -> IntakeWrite:
         "declined": [],
         "attempt": 1,
         "assigned_at": NOW,
+        "expires_at": NOW + 86400,
     }
-    return IntakeWrite(
-        request=request,
+    return NewRecord(
+        record=Request.from_record(request),
         events=[Event(AT, "received", "api"), Event(AT, "routed", "routing")],
         mails=[],
-        expires_at=NOW + 86400,
+        keep_until=NOW + 86400,
         mail_expires_at=NOW + 86400,
         capacity_of=(association_id, capacity),
     )
@@ -65,7 +67,7 @@ def race(stores, writers: int, capacity: int) -> tuple[int, int]:
         barrier.wait()
         while True:
             try:
-                stores.requests.commit_intake(intake)
+                stores.requests.commit_new(intake)
             except Rejected as refused:
                 if refused.what is Refusal.CONFLICT:
                     continue  # another transaction held the counter: nothing decided yet

@@ -69,11 +69,11 @@ def test_concurrent_intakes_are_all_counted_exactly_once(settings, clock):
     assert rule.conflicts > 0 and accepted > N // 2  # conflicts happened, and were retried
     stored, cursor = [], None
     while True:
-        page, cursor = s.stores.requests.list_requests(clock.now().epoch, None, None, 200, cursor)
+        page, cursor = s.stores.requests.page(clock.now().epoch, None, None, 200, cursor)
         stored += page
         if not cursor:
             break
-    assert len(stored) == accepted == len({r["reference"] for r in stored})
+    assert len(stored) == accepted == len({r.reference for r in stored})
     console = ConsoleService(
         requests=s.stores.requests,
         queue=s.stores.requests,

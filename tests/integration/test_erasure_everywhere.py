@@ -406,8 +406,8 @@ def test_an_erasure_leaves_nothing_of_anyone_in_the_table_the_folders_or_the_log
         assert s.mentor_queries.get(reference)["status"] == state
     assert holding({"table": " ".join(item_text(i)[0] for i in table_items(s))})
     assert holding(folders(s))
-    yanis = s.stores.requests.get_request(records["yanis"][0], clock.now().epoch)
-    assert len(yanis["events"]) > TRANSACTION_MAX + BATCH_MAX
+    yanis = s.stores.requests.get(records["yanis"][0], clock.now().epoch)
+    assert len(yanis.events) > TRANSACTION_MAX + BATCH_MAX
 
     handing_back = OneBatchHandedBack(s.table.client)
     monkeypatch.setattr(s.table, "_client", handing_back)
@@ -487,9 +487,9 @@ def test_storage_that_never_drains_a_batch_is_said_and_erasing_again_finishes(s,
     with pytest.raises(StorageUnavailable):
         console.erase(reference, admin)  # the web door answers 503: nothing is said done that is not
     assert never.batches > 1
-    half_done = s.stores.requests.get_request(reference, clock.now().epoch)
-    assert half_done["erased_at"] and YANIS["name"] in json.dumps(half_done["events"])  # the rest of the timeline
+    half_done = s.stores.requests.get(reference, clock.now().epoch)
+    assert half_done.erased and YANIS["name"] in json.dumps(half_done.events)  # the rest of the timeline
     monkeypatch.setattr(s.table, "_client", never.client)
     console.erase(reference, admin)
-    done = s.stores.requests.get_request(reference, clock.now().epoch)
+    done = s.stores.requests.get(reference, clock.now().epoch).to_record()
     assert YANIS["name"] not in json.dumps(done) and [e["type"] for e in done["events"]].count("erased") == 1

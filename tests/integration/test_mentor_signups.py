@@ -44,7 +44,7 @@ def test_exactly_mentor_capacity_sign_ups_of_many_take_the_association(settings,
     assert len(routed) == 3 and {r.association["id"] for r in routed} == {"small"}
     triaged = [s.mentor_queries.get(r.id) for r in results if not r.association]
     assert len(triaged) == 7 and {t["triage_reason"] for t in triaged} == {"all candidates at mentor capacity"}
-    assert s.stores.mentors.mentor_load() == {"small": 3}
+    assert s.stores.mentors.load_counts() == {"small": 3}
     assert s.stores.directory.load_counts().get("small", 0) == 0  # requests' counter untouched
 
 
@@ -60,7 +60,7 @@ def test_the_overflow_goes_to_the_next_candidate(settings, clock):
     results = sign_up_together(s, 8)
     by = [r.association["id"] for r in results]
     assert by.count("small") == 2 and by.count("large") == 6
-    assert s.stores.mentors.mentor_load() == {"small": 2, "large": 6}
+    assert s.stores.mentors.load_counts() == {"small": 2, "large": 6}
 
 
 def test_a_decline_routes_onward_and_moves_both_counters(settings, clock):
@@ -86,7 +86,7 @@ def test_a_decline_routes_onward_and_moves_both_counters(settings, clock):
     assert stored["status"] == "routed" and stored["association"]["id"] == "second" and stored["declined"] == ["first"]
     declined = [e for e in stored["events"] if e["type"] == "declined"][0]
     assert declined["actor"] == "first" and declined["detail"]["reason"] == "complet"
-    assert s.stores.mentors.mentor_load() == {"first": 0, "second": 1}
+    assert s.stores.mentors.load_counts() == {"first": 0, "second": 1}
     assert [m["To"] for m in read_outbox(s) if m["To"] == "second@asso.example.org"] == ["second@asso.example.org"]
     # The first link acts no more: a second answer changes nothing.
     assert s.mentors.accept(token).state == "declined"
@@ -95,8 +95,10 @@ def test_a_decline_routes_onward_and_moves_both_counters(settings, clock):
 
 def test_the_status_counters_are_sharded_and_summed_with_the_unsharded_ones_written_before(settings, clock):
     from chalicelib.adapters.counters import counter_expiry
-    from chalicelib.adapters.dynamodb.mentors import MENTOR_COUNTS_PK
     from chalicelib.adapters.dynamodb.table import COUNTER_SHARDS
+    from chalicelib.domain.record_kind import VOLUNTEER
+
+    MENTOR_COUNTS_PK = VOLUNTEER.keys.counts
 
     s = make_services(settings, clock, directory=[association("first", recruits_mentors=True)])
     made = [

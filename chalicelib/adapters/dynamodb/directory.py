@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...domain.models import Association
+from ...domain.record_kind import REQUEST
 from ...services.ports import DirectoryVersion, OutgoingMail, Refusal, Rejected
 from .outbox import mail_item
 from .table import DynamoTable, _json, _n, _s, _unjson, chunks
@@ -31,7 +32,7 @@ HISTORY_PK = "DIRECTORY_HISTORY"
 PART_BYTES = 350_000
 
 
-LOAD_PREFIX = "LOAD#"  # requests' counters; sign-ups' are MENTOR_LOAD# (mentors.py)
+LOAD_PREFIX = REQUEST.keys.load  # requests' counters; sign-ups' are VOLUNTEER.keys.load
 
 
 def load_key(association_id: str, prefix: str = LOAD_PREFIX) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """OutboxStore over the table: MAIL#<id> / MAIL items, the outbox_due sparse index.
 
-A mail is inserted by the transaction that stores its request or answer (requests.py
+A mail is inserted by the transaction that stores its request or answer (routed.py
 calls `mail_item`), state `pending`; the table's stream hands it to the sender, and it is
 due for the sweeper only `grace_seconds` later. Then:
 pending -> sending (claim, with a lease) -> sent | pending (sure failure, due again
@@ -150,7 +150,8 @@ class DynamoOutboxStore:
                     TableName=self.table.name,
                     Key=mail_key(mail_id),
                     # last_error too: a sender's error text may name the recipient.
-                    UpdateExpression="SET body = :body, #state = :state, erased_at = :now REMOVE due_pk, due_sk, lease_until, last_error",
+                    UpdateExpression="SET body = :body, #state = :state, erased_at = :now"
+                    " REMOVE due_pk, due_sk, lease_until, last_error",
                     ConditionExpression="#state = :seen",
                     ExpressionAttributeNames={"#state": "state"},
                     ExpressionAttributeValues={

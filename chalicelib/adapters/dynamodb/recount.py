@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...domain.record_kind import REQUEST
 from ..counters import counter_expiry
-from .requests import COUNTS_PK, REQUEST_KIND
 from .routed import _with_expiry
 from .stats import ASSOCIATION_PK, COUNTER, DAY_PK
 from .table import DynamoTable, _expired, _n, _s, _unjson
@@ -33,11 +33,15 @@ class DynamoRecountStore:
     def stored_requests(self, now: int) -> list[dict[str, Any]]:
         """Every unexpired request with its events (oldest first) and expiry."""
         metas: dict[str, dict[str, Any]] = {}
-        events: dict[str, list[dict[str, Any]]] = {}
+        events: dict[str, list[tuple[str, dict[str, Any]]]] = {}  # record pk -> (sort key, event)
         args: dict[str, Any] = {
             "TableName": self.table.name,
             "FilterExpression": "begins_with(pk, :req) AND (sk = :meta OR begins_with(sk, :event))",
-            "ExpressionAttributeValues": {":req": _s(REQUEST_KIND.record), ":meta": _s("META"), ":event": _s("EVENT#")},
+            "ExpressionAttributeValues": {
+                ":req": _s(REQUEST.keys.record),
+                ":meta": _s("META"),
+                ":event": _s("EVENT#"),
+            },
         }
         while True:
             out = self.table.client.scan(**args)
@@ -62,7 +66,7 @@ class DynamoRecountStore:
     def replace_status_counts(self, counts: dict[tuple[str, str], tuple[int, int]]) -> None:
         puts = [
             {
-                "pk": _s(COUNTS_PK),
+                "pk": _s(REQUEST.keys.counts),
                 "sk": _s(f"STATUS#{status}#{day}{KEPT_SHARD}"),
                 "n": _n(n),
                 "expires_at": _n(counter_expiry(until)),
@@ -71,7 +75,7 @@ class DynamoRecountStore:
         ]
         held = self.table.query_all(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :st)",
-            ExpressionAttributeValues={":pk": _s(COUNTS_PK), ":st": _s("STATUS#")},
+            ExpressionAttributeValues={":pk": _s(REQUEST.keys.counts), ":st": _s("STATUS#")},
         )
         self._replace(puts, held)
 

@@ -1,63 +1,80 @@
-"""What requests (requests.py) and volunteers' sign-ups (mentors.py) share: a routed
-record, stored, changed and read the same way, under key prefixes of its own (RecordKind).
+"""RoutedStore over the table: one store for every kind of routed record (a youth's
+request, a volunteer's sign-up), given its record class and so its kind
+(domain/record_kind.py): the same items, transactions and reads, under the kind's keys.
 
-  <record><id>    / META              the record (status, association, routing, fields)
-  <record><id>    / EVENT#<at>#<n>    its timeline
-  <record><id>    / MAIL#<mail id>    a mail written with the record (what an erasure scrubs)
-  <reference><ref> / REF              reference -> id, and the reference's uniqueness
-  IDEM#<key>      / IDEM              idempotency record (API key or form submission id)
-  RATE#<key>      / RATE              per-IP submission counter of one time window
+  <record><id>     / META                      the record (status, association, routing, fields)
+  <record><id>     / EVENT#<at>#<n>            its timeline
+  <record><id>     / MAIL#<mail id>            a mail written with the record (what an erasure scrubs)
+  <reference><ref> / REF                       reference -> id, and the reference's uniqueness
+  IDEM#<key>       / IDEM                      idempotency record (API key or form submission id)
+  RATE#<key>       / RATE                      per-IP submission counter of one time window
+  DIRECTORY        / <load><association>       records waiting on the association (directory.py)
+  <counts>         / STATUS#<status>#<day>#<shard>  how many records of that day are in that
+                                               status (n), moved in the same transactions, on
+                                               one shard of COUNTER_SHARDS drawn per write
+                                               (table.py), summed on read
+  <stats_day>, <stats_association>             the console's statistics (stats.py)
+
+  requests:  REQ#, REF#, STATUS#, ASSOC#, REQUESTS, LOAD#, COUNTS, STATS#DAY, STATS#ASSOC
+  sign-ups:  MENTOR#, MREF#, MENTOR_STATUS#, MENTOR_ASSOC#, MENTORS, MENTOR_LOAD#,
+             MENTOR_COUNTS, STATS#MENTOR_DAY, STATS#MENTOR_ASSOC
 
 The META item also carries the index keys (`status_pk` = <status><status>, `feed_pk` =
 <feed>, `association_pk` = <association><id>, `list_sk` = <created_at>#<id>), so that
-lists are Queries, never a Scan, and never mix one kind with the other. Each port's
-module names its prefixes (REQUEST_KIND, MENTOR_KIND) and writes what only it has.
+lists are Queries, never a Scan, and never mix one kind with the other, and `last_event`
+(the type of the newest timeline event) for the console queue's activity badge.
+
+Status counters: the console's tabs read them with one Query of the kind's counts
+partition, whatever the number of records. A record's day is its creation day, or, for a
+kind whose expiry moves (an accepted sign-up is kept longer), its expiry day; a counter
+item expires at the end of the day its records expire (adapters/counters.py), so a record
+stops being counted at most a day after its own deletion.
 
 A record's intake and every later change are each ONE transaction, which also holds the
-mails (outbox.mail_item) and the load counter moves (directory.take_capacity /
-release_capacity): those item shapes stay written by their own port's module.
+mails (outbox.mail_item), the load counter moves (directory.take_capacity /
+release_capacity), the status counters and the console's statistics
+(stats.aggregate_updates): each item shape stays written by its own port's module.
 
 An erasure (GDPR art. 17) is a change too, with its timeline rewritten scrubbed: in the
 same transaction while it fits, the rest of a long timeline in batches retried until
 nothing is left (table.write_all). Its META item then carries `erased_at`, which no later
-event may be appended past (requests.py, append_event).
+event may be appended past (append_event).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic
 
+from ...domain.record_kind import RecordKind
 from ...domain.reference import is_reference
-from ...services.ports import Event, OutgoingMail, StoredIdempotency
+from ...domain.statistics import change_counts
+from ...domain.vocabulary import Status
+from ...services.ports import Event, NewRecord, OutgoingMail, QueuedRecord, Record, RecordChange, StoredIdempotency
+from ..counters import counter_expiry
 from ..page_cursor import decode_cursor, encode_cursor, record_id
-from . import directory, outbox
-from .table import TRANSACTION_MAX, DynamoTable, _expired, _json, _n, _s, _unjson, rate_counter_key
+from ..routed_record import counter_day, stored_body
+from . import directory, outbox, stats
+from .table import (
+    TRANSACTION_MAX,
+    DynamoTable,
+    _expired,
+    _json,
+    _n,
+    _s,
+    _unjson,
+    counter_shard,
+    rate_counter_key,
+)
 
 Labelled = list[tuple[str, dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class RecordKind:
-    """The key prefixes that keep one kind of routed record apart in the one table."""
-
-    record: str  # pk of the record and of its timeline: "REQ#"
-    reference: str  # pk of its reference: "REF#"
-    status: str  # by_status partition: "STATUS#"
-    association: str  # by_association partition: "ASSOC#"
-    feed: str  # by_created partition, every record of the kind: "REQUESTS"
-    load: str  # sort key prefix of the association's load counter (directory.py): "LOAD#"
-    # Whether the record keeps the type of its newest event (`last_event`) on its META
-    # item: the console queues' activity badge (requests' and sign-ups' both have one).
-    tracks_last_event: bool = False
 
 
 def stored_event_item(kind: RecordKind, record_id: str, event: dict[str, Any], expires_at: int) -> dict[str, Any]:
     """A timeline event's item, from the event as stored (an erasure writes it again,
     scrubbed, at its own key)."""
     return {
-        "pk": _s(f"{kind.record}{record_id}"),
+        "pk": _s(f"{kind.keys.record}{record_id}"),
         # seq: the event's rank in the timeline, so that events written in the same
         # instant still read in the order they happened.
         "sk": _s(f"EVENT#{event['at']}#{int(event['seq']):04d}"),
@@ -75,18 +92,18 @@ def event_item(kind: RecordKind, record_id: str, e: Event, n: int, expires_at: i
 def mail_pointer(kind: RecordKind, record_id: str, mail_id: str, expires_at: int) -> dict[str, Any]:
     """One small item per mail in the record's partition, in the transaction that writes
     the mail: an erasure finds the record's mails with one Query (no Scan of MAIL#)."""
-    return {"pk": _s(f"{kind.record}{record_id}"), "sk": _s(f"MAIL#{mail_id}"), "expires_at": _n(expires_at)}
+    return {"pk": _s(f"{kind.keys.record}{record_id}"), "sk": _s(f"MAIL#{mail_id}"), "expires_at": _n(expires_at)}
 
 
 def meta_key(kind: RecordKind, record_id: str) -> dict[str, Any]:
-    return {"pk": _s(f"{kind.record}{record_id}"), "sk": _s("META")}
+    return {"pk": _s(f"{kind.keys.record}{record_id}"), "sk": _s("META")}
 
 
 def meta_item(
     kind: RecordKind, record: dict[str, Any], expires_at: int, events: Sequence[Event] = ()
 ) -> dict[str, Any]:
     """The record's META item as first written, with `events` (its first timeline): the
-    newest one's type when the kind tracks it. The port adds what only it keeps."""
+    newest one's type (the queue's activity badge). The port adds what only it keeps."""
     rid, created = record["id"], record["created_at"]
     meta = {
         **meta_key(kind, rid),
@@ -95,47 +112,55 @@ def meta_item(
         "created_at": _s(created),
         "body": _json(record),
         "expires_at": _n(expires_at),
-        "status_pk": _s(f"{kind.status}{record['status']}"),
-        "feed_pk": _s(kind.feed),
+        "status_pk": _s(f"{kind.keys.status}{record['status']}"),
+        "feed_pk": _s(kind.keys.feed),
         "list_sk": _s(f"{created}#{rid}"),
     }
     if record.get("association_id"):
-        meta["association_pk"] = _s(f"{kind.association}{record['association_id']}")
+        meta["association_pk"] = _s(f"{kind.keys.association}{record['association_id']}")
         # Top-level, for the conditions of the association's answer and the sweeper.
         meta["assigned_at"] = _n(record["assigned_at"])
-    if kind.tracks_last_event and events:
+    if events:
         meta["last_event"] = _s(events[-1].type)  # the queue's activity badge
     return meta
 
 
-class RoutedRecordStore:
-    """The writes and reads a routed record's store shares, for the kind it names. Each
-    port's store gives the reads its port's names (get_request = get_record, ...);
-    `idempotency` is the same for both."""
+class DynamoRoutedStore(Generic[Record]):
+    """RoutedStore of one kind: `record_type` (Request, MentorSignup) says which, and so
+    its keys (record_type.KIND)."""
 
-    KIND: RecordKind
-
-    def __init__(self, table: DynamoTable, mail_grace_seconds: int = 120):
+    def __init__(self, table: DynamoTable, record_type: type[Record], mail_grace_seconds: int = 120):
         self.table = table
+        self.record_type = record_type
+        self.kind = record_type.KIND
         self.mail_grace_seconds = mail_grace_seconds  # see outbox.mail_item
+        keys = self.kind.keys
+        # The console's statistics of the kind: read from its own partitions.
+        self.stats_pks = {"day_pk": keys.stats_day, "association_pk": keys.stats_association}
+        aggregates = stats.DynamoStatsStore(table, mail_grace_seconds, **self.stats_pks)
+        self.daily_counts, self.association_counts = aggregates.daily_counts, aggregates.association_counts
 
     # -- writing -------------------------------------------------------------------
 
-    def _intake_items(self, meta: dict[str, Any], record: dict[str, Any], w: Any, keep_until: int) -> Labelled:
-        """A new record's transaction: its META item (`meta`), reference, events, mails,
-        idempotency record, per-IP counter and load counter. `w` is the port's write
-        (IntakeWrite, MentorWrite); `keep_until`: the expiry of reference and timeline."""
-        kind, put = self.KIND, self.table.put
-        rid = record["id"]
+    def commit_new(self, w: NewRecord[Record]) -> None:
+        """A new record's transaction: its META item, reference, events, mails,
+        idempotency record, per-IP counter, load counter, status counter and statistics."""
+        kind, put = self.kind, self.table.put
+        new = w.record
+        record = stored_body(new)
+        meta = meta_item(kind, record, new.expires_at, w.events)
+        if record.get("association_id") or kind.keys.attempt_from_start:
+            meta["attempt"] = _n(new.attempt)
+        rid = new.id
         reference = {
-            "pk": _s(f"{kind.reference}{record['reference']}"),
+            "pk": _s(f"{kind.keys.reference}{new.reference}"),
             "sk": _s("REF"),
             "id": _s(rid),
-            "expires_at": _n(keep_until),
+            "expires_at": _n(w.keep_until),
         }
         labelled: Labelled = [("request", put(meta)), ("reference", put(reference))]
-        labelled += [("event", put(event_item(kind, rid, e, i, keep_until))) for i, e in enumerate(w.events)]
-        labelled += self._mail_items(rid, w.mails, record["created_at"], w.mail_expires_at)
+        labelled += [("event", put(event_item(kind, rid, e, i, w.keep_until))) for i, e in enumerate(w.events)]
+        labelled += self._mail_items(rid, w.mails, new.created_at, w.mail_expires_at)
         if w.idempotency_key:
             idempotency = put(
                 {
@@ -155,47 +180,64 @@ class RoutedRecordStore:
                 ("rate", self.table.counter(*rate_counter_key(w.rate_key), w.rate_limit, w.rate_expires_at))
             )
         if w.capacity_of:
-            labelled.append(("capacity", directory.take_capacity(self.table.name, *w.capacity_of, prefix=kind.load)))
-        return labelled
+            labelled.append(
+                ("capacity", directory.take_capacity(self.table.name, *w.capacity_of, prefix=kind.keys.load))
+            )
+        labelled.append(("count", self._count(new, 1)))
+        labelled += stats.aggregate_updates(self.table.name, change_counts(w.events, record), **self.stats_pks)
+        self.table.transact(labelled)
+
+    def commit_change(self, change: RecordChange[Record]) -> None:
+        """One change of a record, all or nothing, and only from the status and attempt it
+        was read in: two answers racing (two clicks, a click and the sweeper) end in one
+        outcome, the second is refused."""
+        self.table.transact(self._change_items(change))
+
+    def erase(self, change: RecordChange[Record], timeline: list[dict[str, Any]]) -> None:
+        """An erasure: its change (the anonymised record, its `erased` event), with the
+        timeline's events rewritten in place (`timeline`: each stored event, scrubbed)
+        while they fit; the rest of a long timeline right after, in batches sent again
+        until none is left."""
+        labelled = self._change_items(change)
+        items = [stored_event_item(self.kind, change.after.id, e, change.keep_until) for e in timeline]
+        room = max(0, TRANSACTION_MAX - len(labelled))
+        self.table.transact(labelled + [("rewrite", self.table.put(i, new_only=False)) for i in items[:room]])
+        self.table.put_all(items[room:])
 
     def _mail_items(self, record_id: str, mails: list[OutgoingMail], created: str, expires_at: int) -> Labelled:
         """The outbox's mails, each with its pointer in the record's partition."""
-        put, kind = self.table.put, self.KIND
+        put, kind = self.table.put, self.kind
         labelled: Labelled = []
         for m in mails:
             labelled.append(("mail", put(outbox.mail_item(m, created, expires_at, self.mail_grace_seconds))))
             labelled.append(("mail", put(mail_pointer(kind, record_id, m.id, expires_at))))
         return labelled
 
-    def _transition_items(
-        self, record: dict[str, Any], t: Any, keep_until: int, new_expiry: int | None = None
-    ) -> Labelled:
-        """One change of a record, only from the status and attempt it was read in: two
-        answers racing (two clicks, a click and the sweeper) end in one outcome, the second
-        is refused. `t` is the port's change (Transition, MentorTransition); `keep_until`:
-        the new events' expiry; `new_expiry`: the record's own, when the change moves it."""
-        kind, put = self.KIND, self.table.put
-        rid = record["id"]
+    def _change_items(self, t: RecordChange[Record]) -> Labelled:
+        kind, put = self.kind, self.table.put
+        before, after = t.before, t.after
+        record = stored_body(after)
+        rid = after.id
         values: dict[str, Any] = {
-            ":seen_status": _s(t.from_status),
-            ":seen_attempt": _n(t.from_attempt),
+            ":seen_status": _s(before.status.value),
+            ":seen_attempt": _n(before.attempt),
             ":status": _s(record["status"]),
-            ":status_pk": _s(f"{kind.status}{record['status']}"),
-            ":body": _json({k: v for k, v in record.items() if k not in {"events", "expires_at"}}),
+            ":status_pk": _s(f"{kind.keys.status}{record['status']}"),
+            ":body": _json(record),
         }
         sets = ["#status = :status", "status_pk = :status_pk", "body = :body"]
         removes = []
-        if new_expiry is not None:
-            values[":exp"] = _n(new_expiry)
+        if kind.expiry_moves:
+            values[":exp"] = _n(after.expires_at)
             sets.append("expires_at = :exp")
-        if kind.tracks_last_event and t.events:
+        if t.events:  # the queue's activity badge
             values[":last_event"] = _s(t.events[-1].type)
             sets.append("last_event = :last_event")
         if record.get("erased_at"):
             values[":erased_at"] = _s(record["erased_at"])  # top-level: append_event's condition
             sets.append("erased_at = :erased_at")
         if record.get("association_id"):
-            values[":assoc_pk"] = _s(f"{kind.association}{record['association_id']}")
+            values[":assoc_pk"] = _s(f"{kind.keys.association}{record['association_id']}")
             values[":attempt"] = _n(record["attempt"])
             values[":assigned_at"] = _n(record["assigned_at"])
             sets += ["association_pk = :assoc_pk", "attempt = :attempt", "assigned_at = :assigned_at"]
@@ -214,7 +256,7 @@ class RoutedRecordStore:
             "ConditionExpression": "#status = :seen_status AND "
             + (
                 "(attempt = :seen_attempt OR attribute_not_exists(attempt))"
-                if t.from_attempt == 0
+                if before.attempt == 0
                 else "attempt = :seen_attempt"
             ),
             "ExpressionAttributeNames": {"#status": "status"},
@@ -222,40 +264,83 @@ class RoutedRecordStore:
         }
         labelled: Labelled = [("request", {"Update": update})]
         labelled += [
-            ("event", put(event_item(kind, rid, e, t.event_seq + i, keep_until))) for i, e in enumerate(t.events)
+            ("event", put(event_item(kind, rid, e, t.event_seq + i, t.keep_until))) for i, e in enumerate(t.events)
         ]
-        labelled += self._mail_items(rid, t.mails, record["updated_at"], t.mail_expires_at)
+        labelled += self._mail_items(rid, t.mails, after.updated_at, t.mail_expires_at)
         for association_id, delta, capacity in t.load_changes:
             if delta > 0:
                 labelled.append(
-                    ("capacity", directory.take_capacity(self.table.name, association_id, capacity, prefix=kind.load))
+                    (
+                        "capacity",
+                        directory.take_capacity(self.table.name, association_id, capacity, prefix=kind.keys.load),
+                    )
                 )
             else:
                 labelled.append(
-                    ("release", directory.release_capacity(self.table.name, association_id, delta, prefix=kind.load))
+                    (
+                        "release",
+                        directory.release_capacity(self.table.name, association_id, delta, prefix=kind.keys.load),
+                    )
                 )
+        if (before.status, counter_day(kind, before)) != (after.status, counter_day(kind, after)):
+            labelled.append(("count", self._count(before, -1)))
+            labelled.append(("count", self._count(after, 1)))
+        labelled += stats.aggregate_updates(
+            self.table.name, change_counts(t.events, record, t.assigned_before), **self.stats_pks
+        )
         return labelled
 
-    def _erase(self, labelled: Labelled, record_id: str, timeline: list[dict[str, Any]], expires_at: int) -> None:
-        """An erasure: its change's transaction (`labelled`), with the timeline's events
-        rewritten in place (`timeline`: each stored event, scrubbed) while they fit; the
-        rest of a long timeline right after, in batches sent again until none is left."""
-        items = [stored_event_item(self.KIND, record_id, e, expires_at) for e in timeline]
-        room = max(0, TRANSACTION_MAX - len(labelled))
-        self.table.transact(labelled + [("rewrite", self.table.put(i, new_only=False)) for i in items[:room]])
-        self.table.put_all(items[room:])
+    def _count(self, record: Record, delta: int) -> dict[str, Any]:
+        """The Update moving the counter of (status, day) by `delta` (counter_day), on one
+        shard drawn for this write (table.counter_shard); the item lives until the end of
+        the day its records expire."""
+        day = counter_day(self.kind, record)
+        return {
+            "Update": {
+                "TableName": self.table.name,
+                "Key": {
+                    "pk": _s(self.kind.keys.counts),
+                    "sk": _s(f"STATUS#{record.status.value}#{day}{counter_shard()}"),
+                },
+                "UpdateExpression": "ADD n :d SET expires_at = :exp",
+                "ExpressionAttributeValues": {":d": _n(delta), ":exp": _n(counter_expiry(record.expires_at))},
+            }
+        }
+
+    def append_event(self, record_id: str, event: Event, seq: int, expires_at: int) -> bool:
+        """Add a timeline event to an existing record; False if there is no such record,
+        it was erased (its stub takes no reply, no note) or the rank is taken."""
+        client = self.table.client
+        # The record's newest event type moves with it (the queue's activity badge).
+        exists = {
+            "TableName": self.table.name,
+            "Key": meta_key(self.kind, record_id),
+            "UpdateExpression": "SET last_event = :t",
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(erased_at)",
+            "ExpressionAttributeValues": {":t": _s(event.type)},
+        }
+        try:
+            client.transact_write_items(
+                TransactItems=[
+                    {"Update": exists},
+                    self.table.put(event_item(self.kind, record_id, event, seq, expires_at)),
+                ]
+            )
+        except client.exceptions.TransactionCanceledException:
+            return False
+        return True
 
     def scrub_timeline(self, record_id: str, timeline: list[dict[str, Any]], expires_at: int) -> None:
         """Events of an erased record written again, scrubbed (`timeline`), in place: a
         second erasure's, for what reached the timeline after the first."""
-        self.table.put_all([stored_event_item(self.KIND, record_id, e, expires_at) for e in timeline])
+        self.table.put_all([stored_event_item(self.kind, record_id, e, expires_at) for e in timeline])
 
     def record_mail_ids(self, record_id: str, now: int) -> list[str]:
         """The mails written with the record, expired ones too (TTL deletion lags: their
         items may still hold what they said)."""
         items = self.table.query_all(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :mail)",
-            ExpressionAttributeValues={":pk": _s(f"{self.KIND.record}{record_id}"), ":mail": _s("MAIL#")},
+            ExpressionAttributeValues={":pk": _s(f"{self.kind.keys.record}{record_id}"), ":mail": _s("MAIL#")},
         )
         return [i["sk"]["S"][len("MAIL#") :] for i in items]
 
@@ -269,14 +354,13 @@ class RoutedRecordStore:
             return None
         return StoredIdempotency(item["fingerprint"]["S"], _unjson(item))
 
-    def get_record(self, id_or_reference: str, now: int) -> dict[str, Any] | None:
-        """The record with its expiry and its timeline; None once expired, whatever TTL
-        deletion has done yet."""
-        kind, rid = self.KIND, id_or_reference
+    def get(self, id_or_reference: str, now: int) -> Record | None:
+        """The record with its timeline; None once expired, whatever TTL deletion has done yet."""
+        kind, rid = self.kind, id_or_reference
         if is_reference(id_or_reference):
             ref = self.table.client.get_item(
                 TableName=self.table.name,
-                Key={"pk": _s(f"{kind.reference}{id_or_reference}"), "sk": _s("REF")},
+                Key={"pk": _s(f"{kind.keys.reference}{id_or_reference}"), "sk": _s("REF")},
                 ConsistentRead=True,
             ).get("Item")
             if not ref or _expired(ref, now):
@@ -284,7 +368,7 @@ class RoutedRecordStore:
             rid = ref["id"]["S"]
         items = self.table.query_all(
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": _s(f"{kind.record}{rid}")},
+            ExpressionAttributeValues={":pk": _s(f"{kind.keys.record}{rid}")},
             ConsistentRead=True,
         )
         meta = next((i for i in items if i["sk"]["S"] == "META"), None)
@@ -292,36 +376,59 @@ class RoutedRecordStore:
             return None
         record = _with_expiry(meta)
         record["events"] = [_unjson(i) for i in items if i["sk"]["S"].startswith("EVENT#") and not _expired(i, now)]
-        return record
+        return self.record_type.from_record(record)
 
-    def list_records(
+    def page(
+        self, now: int, status: str | None, association: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[Record], str | None]:
+        """One page, newest first: a status, an association (its index, the status
+        filtered), or every record. As a Query with a filter, `limit` counts the items
+        read, expired ones included."""
+        items, next_cursor = self._query_page(now, status, association, limit, cursor, None, None)
+        return [self.record_type.from_record(_with_expiry(i)) for i in items], next_cursor
+
+    def queue_page(
+        self,
+        now: int,
+        status: str | None,
+        association: str | None,
+        created_from: str | None,
+        created_to: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[QueuedRecord[Record]], str | None]:
+        """One page of the console's queue, as `page`, with creation times in [from, to]
+        as a key condition, each record with its `last_event` (the activity badge)."""
+        items, next_cursor = self._query_page(now, status, association, limit, cursor, created_from, created_to)
+        rows = [
+            QueuedRecord(self.record_type.from_record(_with_expiry(i)), i.get("last_event", {}).get("S")) for i in items
+        ]
+        return rows, next_cursor
+
+    def _query_page(
         self,
         now: int,
         status: str | None,
         association: str | None,
         limit: int,
         cursor: str | None,
-        created_from: str | None = None,
-        created_to: str | None = None,
-        with_last_event: bool = False,
+        created_from: str | None,
+        created_to: str | None,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page, newest first: a status, an association (its index, the status
-        filtered), or every record; creation times in [from, to] as a key condition.
-        As a Query with a filter, `limit` counts the items read, expired ones included."""
-        kind = self.KIND
+        kind = self.kind
         names: dict[str, str] = {"#exp": "expires_at"}
         values: dict[str, Any] = {":now": _n(now)}
         filters = ["#exp > :now"]
         if association:
-            index, key = "by_association", ("association_pk", f"{kind.association}{association}")
+            index, key = "by_association", ("association_pk", f"{kind.keys.association}{association}")
             if status:
                 names["#st"] = "status"
                 values[":st"] = _s(status)
                 filters.append("#st = :st")
         elif status:
-            index, key = "by_status", ("status_pk", f"{kind.status}{status}")
+            index, key = "by_status", ("status_pk", f"{kind.keys.status}{status}")
         else:
-            index, key = "by_created", ("feed_pk", kind.feed)
+            index, key = "by_created", ("feed_pk", kind.keys.feed)
         values[":k"] = _s(key[1])
         condition = f"{key[0]} = :k"
         low, high = created_from or "", created_to or "\uffff"
@@ -349,47 +456,62 @@ class RoutedRecordStore:
                 "list_sk": _s(list_sk),
             }
         out = self.table.client.query(**args)
-        rows = []
-        for item in out.get("Items", []):
-            record = _unjson(item)
-            if with_last_event:
-                record["last_event"] = item.get("last_event", {}).get("S")
-            rows.append(record)
         last = out.get("LastEvaluatedKey")
-        return rows, encode_cursor(last["list_sk"]["S"]) if last else None
+        return out.get("Items", []), encode_cursor(last["list_sk"]["S"]) if last else None
 
-    def queue_page(
-        self,
-        now: int,
-        status: str | None,
-        association: str | None,
-        created_from: str | None,
-        created_to: str | None,
-        limit: int,
-        cursor: str | None,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of the console's queue (requests', or volunteers' sign-ups'), newest
-        first: a status, an association (its index, the status filtered), or every record;
-        creation times in [from, to) as a key condition. Each record has `last_event` (the
-        activity badge). As a Query with a filter, `limit` counts the items read, expired
-        ones included."""
-        return self.list_records(
-            now, status, association, limit, cursor, created_from, created_to, with_last_event=True
-        )
-
-    def records_waiting_since(self, before_epoch: int, now: int) -> list[dict[str, Any]]:
+    def waiting_since(self, before_epoch: int, now: int) -> list[Record]:
         """Records waiting on an association since before `before_epoch` (the sweeper)."""
         items = self.table.query_all(
             IndexName="by_status",
             KeyConditionExpression="status_pk = :pk",
             FilterExpression="assigned_at <= :before AND expires_at > :now",
             ExpressionAttributeValues={
-                ":pk": _s(f"{self.KIND.status}routed"),
+                ":pk": _s(f"{self.kind.keys.status}routed"),
                 ":before": _n(before_epoch),
                 ":now": _n(now),
             },
         )
-        return [_with_expiry(i) for i in items]
+        return [self.record_type.from_record(_with_expiry(i)) for i in items]
+
+    def status_counts(self, now: int) -> dict[str, int]:
+        """Records per status from the counters: one Query of the counts partition, never a
+        Scan (its items are per status, day and shard, summed here; a shard alone may be
+        negative; items written before the shards, without one, count as well)."""
+        items = self.table.query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :st)",
+            FilterExpression="expires_at > :now",
+            ExpressionAttributeValues={":pk": _s(self.kind.keys.counts), ":st": _s("STATUS#"), ":now": _n(now)},
+        )
+        counts: dict[str, int] = {}
+        for item in items:
+            status = item["sk"]["S"].split("#")[1]
+            counts[status] = counts.get(status, 0) + int(item["n"]["N"])
+        return counts
+
+    def count_by_status(self, now: int) -> dict[str, int]:
+        """Records per status (unexpired): one COUNT Query per status of the by_status index."""
+        counts: dict[str, int] = {}
+        for status in Status:
+            args: dict[str, Any] = {
+                "TableName": self.table.name,
+                "IndexName": "by_status",
+                "KeyConditionExpression": "status_pk = :k",
+                "FilterExpression": "expires_at > :now",
+                "ExpressionAttributeValues": {":k": _s(f"{self.kind.keys.status}{status.value}"), ":now": _n(now)},
+                "Select": "COUNT",
+            }
+            total = 0
+            while True:
+                out = self.table.client.query(**args)
+                total += out.get("Count", 0)
+                if "LastEvaluatedKey" not in out:
+                    break
+                args["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+            counts[status.value] = total
+        return counts
+
+    def load_counts(self) -> dict[str, int]:
+        return directory.load_counters(self.table, self.kind.keys.load)
 
 
 def _with_expiry(item: dict[str, Any]) -> dict[str, Any]:

@@ -4,12 +4,12 @@
                                          one shard of COUNTER_SHARDS drawn per write (every
                                          intake adds to it: table.py), summed on read
   STATS#ASSOC  / <day>#<association>     one association's counters of that day
-  STATS#MENTOR_DAY, STATS#MENTOR_ASSOC   the same of volunteers' sign-ups (mentors.py)
+  STATS#MENTOR_DAY, STATS#MENTOR_ASSOC   the same of volunteers' sign-ups (routed.py)
   EXPORTS      / <at>#<id>               a CSV export: who, what, how many rows
   DIGEST       / <day>                   the operators' daily digest was stored that day
 
 The counters are numbers added (ADD) inside the intake's and every transition's own
-transaction (`aggregate_updates`, called by requests.py): they move with the changes
+transaction (`aggregate_updates`, called by routed.py): they move with the changes
 they count, never apart. A period is read with one Query per partition, a range of
 sort keys: at most one item per day (and association), whatever the number of requests.
 Counters hold no personal data and do not expire; an export's record names the operator
@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...domain.record_kind import REQUEST
 from ...domain.statistics import Counts
 from ...services.ports import OutgoingMail, Refusal, Rejected
 from .outbox import mail_item
 from .table import DynamoTable, _n, _s, counter_shard
 
-DAY_PK = "STATS#DAY"
-ASSOCIATION_PK = "STATS#ASSOC"
+DAY_PK = REQUEST.keys.stats_day
+ASSOCIATION_PK = REQUEST.keys.stats_association
 EXPORTS_PK = "EXPORTS"
 DIGEST_PK = "DIGEST"
 COUNTER = "c_"  # counters are stored as c_<name>: never a reserved word, never pk/sk

@@ -1,6 +1,6 @@
 """The one DynamoDB table every store shares: its definition, the client, the codecs.
 
-Each port's store (requests.py, outbox.py, directory.py, mail_log.py) writes its own
+Each port's store (routed.py, outbox.py, directory.py, mail_log.py) writes its own
 item shapes; what they have in common lives here: the lazily created client that turns
 "unreachable or throttled" into the service layer's StorageUnavailable, the attribute
 codecs, the TTL read filter, and the labelled transaction whose refused condition says
@@ -315,7 +315,8 @@ class DynamoTable:
             client.transact_write_items(TransactItems=[item for _, item in labelled])
         except client.exceptions.TransactionCanceledException as exc:
             reasons = exc.response.get("CancellationReasons", [])
-            for (label, _), reason in zip(labelled, reasons):
+            # One reason per item when DynamoDB gives them; none at all otherwise.
+            for (label, _), reason in zip(labelled, reasons, strict=False):
                 if reason.get("Code") == "ConditionalCheckFailed":
                     raise Rejected(_REFUSED_BY[label]) from None
             if any(r.get("Code") in _THROTTLED_REASONS for r in reasons):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .directory import MemoryDirectoryStore
 from .mail_log import MemoryMailLogStore
 from .outbox import MemoryOutboxStore
-from .requests import MemoryRequestStore
+from .routed import MemoryRoutedStore
 from .state import MemoryState
 
-__all__ = ["MemoryDirectoryStore", "MemoryMailLogStore", "MemoryOutboxStore", "MemoryRequestStore", "MemoryState"]
+__all__ = ["MemoryDirectoryStore", "MemoryMailLogStore", "MemoryOutboxStore", "MemoryRoutedStore", "MemoryState"]

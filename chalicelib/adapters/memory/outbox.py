@@ -1,6 +1,6 @@
 """OutboxStore in memory: pending -> sending (claim, lease) -> sent | pending | failed.
 
-Mails are inserted by the request transactions (requests.py calls `insert_mail`); each
+Mails are inserted by the request transactions (routed.py calls `insert_mail`); each
 insertion is also noted in `inserted_mails`, what the table's stream carries in DynamoDB,
 which `take_inserted` hands over (tests deliver mails as the stream consumer would).
 """

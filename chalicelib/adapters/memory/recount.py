@@ -30,9 +30,11 @@ class MemoryRecountStore:
 
     def replace_status_counts(self, counts: dict[tuple[str, str], tuple[int, int]]) -> None:
         with self.state.lock:
-            self.state.status_counts = {
-                f"{status}#{day}": (n, counter_expiry(until)) for (status, day), (n, until) in counts.items()
-            }
+            # In place: the requests' store holds this dict (state.MemoryState.kinds).
+            self.state.status_counts.clear()
+            self.state.status_counts.update(
+                {f"{status}#{day}": (n, counter_expiry(until)) for (status, day), (n, until) in counts.items()}
+            )
 
     def replace_aggregates(
         self, first_day: str, last_day: str, counts: dict[tuple[str, str | None], dict[str, int]]

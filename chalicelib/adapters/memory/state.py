@@ -75,6 +75,22 @@ class StoredMail:
 
 
 @dataclass
+class RoutedState:
+    """One kind's routed records (memory/routed.py), as the table keeps them under the
+    kind's keys (domain/record_kind.py)."""
+
+    records: dict[str, StoredRequest] = field(default_factory=dict)  # id -> the record
+    events: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)  # id -> <at>#<n> -> (event, expires)
+    references: dict[str, tuple[str, int]] = field(default_factory=dict)  # reference -> (id, expires)
+    load: dict[str, int] = field(default_factory=dict)  # association id -> records waiting on it
+    # <status>#<day> -> (records, expires): the console's tab counts, moved with the
+    # transactions as DynamoDB's counter items are.
+    status_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # The console's statistics (memory/stats.py): (Paris day, association or None) -> counters.
+    stats: dict[tuple[str, str | None], dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
 class MemoryState:
     lock: threading.RLock = field(default_factory=threading.RLock)
     requests: dict[str, StoredRequest] = field(default_factory=dict)
@@ -101,6 +117,20 @@ class MemoryState:
     digests: set[str] = field(default_factory=set)  # days whose operators' digest was stored
     # record id (a request's, a sign-up's) -> its mails' ids (an erasure's)
     record_mails: dict[str, list[str]] = field(default_factory=dict)
+    # Each kind's records by its name (RecordKind.name); the requests' are the fields above,
+    # which the directory (its load), the recount and the statistics read.
+    kinds: dict[str, RoutedState] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.kinds.setdefault(
+            "request",
+            RoutedState(self.requests, self.events, self.references, self.load, self.status_counts, self.stats),
+        )
+
+    def of_kind(self, name: str) -> RoutedState:
+        """The records of the kind named `name`."""
+        with self.lock:
+            return self.kinds.setdefault(name, RoutedState())
 
 
 class Transaction:

@@ -1,6 +1,6 @@
 """StatsStore in memory: the daily aggregates and the export log (see dynamodb/stats.py).
 
-`add_counts` is called inside the requests' transactions (requests.py), as a write that
+`add_counts` is called inside the requests' transactions (routed.py), as a write that
 runs only if every condition holds: the counters move with the changes they count.
 """
 

@@ -150,17 +150,20 @@ def test_a_row_shows_the_request_in_french(s, console):
 
 
 def test_a_row_of_a_sparse_record_shows_raw_values(s, console):
-    row = console._row(
+    from chalicelib.domain.request import Request
+    from chalicelib.services.ports import QueuedRecord
+
+    sparse = Request.from_record(
         {
+            "id": "0" * 32,
             "reference": "MNT-X",
             "created_at": "2026-07-01T22:30:00.000000Z",
             "channel": "fax",
-            "status": "weird",
-            "last_event": "declined",
+            "status": "needs_triage",  # a record's status is one of the vocabulary's (domain/vocabulary.py)
             "fields": {"needs": ["orientation", "x"]},
-        },
-        s.directory.snapshot(),
+        }
     )
+    row = console._row(QueuedRecord(sparse, "declined"), s.directory.snapshot())
     assert row == QueueRow(
         reference="MNT-X",
         created="02/07/2026 00:30",
@@ -170,11 +173,14 @@ def test_a_row_of_a_sparse_record_shows_raw_values(s, console):
         departement=None,
         need="Orientation (choisir une voie, un métier)",
         association=None,
-        status="weird",
+        status="À trier",
         badge="Refusée par une association",
     )
-    bare = console._row({"reference": "MNT-Y", "created_at": "2026-07-01T22:30:00.000000Z"}, s.directory.snapshot())
-    assert (bare.channel, bare.need, bare.status, bare.badge) == ("", None, "", None)
+    bare = Request.from_record(
+        {"id": "1" * 32, "reference": "MNT-Y", "channel": "", "status": "closed", "created_at": sparse.created_at}
+    )
+    row = console._row(QueuedRecord(bare, None), s.directory.snapshot())
+    assert (row.channel, row.need, row.status, row.badge) == ("", None, "Close", None)
 
 
 def test_the_tabs_count_the_requests_of_each_status(s, console):

@@ -143,7 +143,7 @@ class Refusing:
     def __init__(self, store, what):
         self.store, self.what, self.commits = store, what, 0
 
-    def commit_transition(self, transition):
+    def commit_change(self, transition):
         self.commits += 1
         raise Rejected(self.what)
 
@@ -268,7 +268,7 @@ def test_only_an_admin_may_erase(s, console):
 
 
 def mail_states(s, reference):
-    record = s.stores.requests.get_request(reference, s.clock.now().epoch)
+    record = s.stores.requests.get(reference, s.clock.now().epoch).to_record()
     ids = s.stores.requests.record_mail_ids(record["id"], s.clock.now().epoch)
     return [s.stores.outbox.mail_state(i) for i in ids]
 
@@ -300,7 +300,7 @@ class FailingOutbox:
 
 def test_one_mail_not_scrubbed_leaves_the_others_scrubbed(s):
     routed = submit(s)
-    record = s.stores.requests.get_request(routed.reference, s.clock.now().epoch)
+    record = s.stores.requests.get(routed.reference, s.clock.now().epoch).to_record()
     first, second = s.stores.requests.record_mail_ids(record["id"], s.clock.now().epoch)
     console_of(s, outbox=FailingOutbox(s.stores.outbox, {first})).erase(routed.reference, ADMIN)
     assert s.stores.outbox.mail_state(first)["state"] == "pending"
@@ -363,10 +363,10 @@ class BlankKeyRefusing:
     def __init__(self, store):
         self.store = store
 
-    def get_request(self, reference, now):
+    def get(self, reference, now):
         if not reference:
             raise ValueError("empty key")
-        return self.store.get_request(reference, now)
+        return self.store.get(reference, now)
 
     def __getattr__(self, name):
         return getattr(self.store, name)
@@ -418,7 +418,7 @@ class ErasingRefused:
     def __init__(self, store):
         self.store = store
 
-    def erase_record(self, transition, timeline):
+    def erase(self, transition, timeline):
         raise Rejected(Refusal.STALE)
 
     def __getattr__(self, name):
@@ -456,7 +456,7 @@ class RawMails:
 def add_reply(s, reference, raw_key):
     from chalicelib.domain.change import Event
 
-    record = s.stores.requests.get_request(reference, s.clock.now().epoch)
+    record = s.stores.requests.get(reference, s.clock.now().epoch).to_record()
     assert s.stores.requests.append_event(
         record["id"],
         Event(s.clock.now().iso, "reply_received", "mail", {"raw_key": raw_key, "excerpt": "ok"}),

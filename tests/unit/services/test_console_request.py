@@ -282,7 +282,7 @@ def test_an_erased_request_is_viewed_without_a_viewed_event(s, console):
 
 def add_event(s, reference, event):
     record = s.requests.get(reference)
-    stored = s.stores.requests.get_request(reference, s.clock.now().epoch)
+    stored = s.stores.requests.get(reference, s.clock.now().epoch).to_record()
     assert s.stores.requests.append_event(stored["id"], event, len(record["events"]), int(stored["expires_at"]))
 
 

@@ -34,7 +34,7 @@ def digest_mails(services):
 
 
 def reply(services, result, text="Merci, je rappelle demain."):
-    record = services.stores.requests.get_request(result.id, services.clock.now().epoch)
+    record = services.stores.requests.get(result.id, services.clock.now().epoch).to_record()
     now = services.clock.now()
     event = Event(now.iso, "reply_received", "email", {"from": "parent@example.net", "excerpt": text})
     services.stores.requests.append_event(result.id, event, len(record["events"]), record["expires_at"])
@@ -55,7 +55,7 @@ def test_the_digest_lists_old_triage_unanswered_replies_quarantine_and_bounces_t
     answered = submit(wired)
     reply(wired, answered)
     clock.advance(minutes=5)
-    record = wired.stores.requests.get_request(answered.id, clock.now().epoch)
+    record = wired.stores.requests.get(answered.id, clock.now().epoch).to_record()
     acted = Event(clock.now().iso, "viewed", "operatrice@reseau.example.org")
     wired.stores.requests.append_event(answered.id, acted, len(record["events"]), record["expires_at"])
     now = clock.now()

@@ -34,7 +34,7 @@ def in_paris(services):
 
 
 def record_of(services, result):
-    return services.stores.requests.get_request(result.id, services.clock.now().epoch)
+    return services.stores.requests.get(result.id, services.clock.now().epoch).to_record()
 
 
 def append(services, result, event):

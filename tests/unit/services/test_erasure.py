@@ -97,7 +97,7 @@ def test_a_second_erasure_is_harmless_and_cleans_what_an_older_version_threaded_
     )
     key = s.mail_intake.raw_store.put(raw)
     store = s.stores.requests
-    stub = store.get_request(reference, clock.now().epoch)
+    stub = store.get(reference, clock.now().epoch).to_record()
     with store.state.lock:
         tx = Transaction()
         store._add_events(

@@ -118,7 +118,7 @@ def s(settings, clock):
 
 
 def stored(s, result):
-    return s.stores.requests.get_request(result.id, s.clock.now().epoch)
+    return s.stores.requests.get(result.id, s.clock.now().epoch).to_record()
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ def s(settings, clock, tmp_path):
 
 
 def record(s, outcome):
-    return s.stores.requests.get_request(outcome.reference, s.clock.now().epoch)
+    return s.stores.requests.get(outcome.reference, s.clock.now().epoch).to_record()
 
 
 def test_a_mail_to_several_recipients_is_taken_when_one_is_ours(s):

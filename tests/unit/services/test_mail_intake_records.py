@@ -56,7 +56,7 @@ def mail(
 
 
 def stored(s, reference):
-    return s.stores.requests.get_request(reference, s.clock.now().epoch)
+    return s.stores.requests.get(reference, s.clock.now().epoch).to_record()
 
 
 def test_a_mail_makes_a_request_with_its_sender_as_referent_and_its_inbound_record(s):

@@ -80,7 +80,7 @@ def test_a_reply_with_a_lowercase_reference_in_its_subject(s, clock):
     reply = mail(subject=f"re: demande {first.reference.lower()}", body="x" * 1500, message_id="<m3@x.fr>")
     outcome = s.mail_intake.ingest(reply, "cpe@college.example.fr", INTAKE)
     assert (outcome.kind, outcome.reference) == ("reply", first.reference)
-    event = s.stores.requests.get_request(first.reference, clock.now().epoch)["events"][-1]
+    event = s.stores.requests.get(first.reference, clock.now().epoch).events[-1]
     assert event["detail"]["excerpt"] == "x" * 1000
 
 

@@ -269,9 +269,7 @@ def test_the_referent_told_of_an_acceptance_without_the_youths_first_name(s):
 
 
 def request_entity(s, result):
-    from chalicelib.domain.request import Request
-
-    return Request.from_record(s.stores.requests.get_request(result.id, s.clock.now().epoch))
+    return s.stores.requests.get(result.id, s.clock.now().epoch)
 
 
 @pytest.mark.parametrize(

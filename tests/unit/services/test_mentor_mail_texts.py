@@ -122,10 +122,8 @@ def test_the_accepted_volunteer_reads_the_associations_name_and_address(s):
     ["nothing_known", "requester_accepted", "mentor_accepted", "mentor_reminder", "mentor_association_new_signup"],
 )
 def test_a_mail_the_sign_up_cannot_have_is_refused(s, kind):
-    from chalicelib.domain.mentor import MentorSignup
-
     made = sign_up(s)
-    signup = MentorSignup.from_record(s.stores.mentors.get_signup(made.id, s.clock.now().epoch))
+    signup = s.stores.mentors.get(made.id, s.clock.now().epoch)
     with pytest.raises(ValueError, match=f"no mail for {kind}"):
         s.mentors.mails.render(MailIntent(kind), signup)  # no association given
 

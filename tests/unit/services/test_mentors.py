@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.mentor import MentorSignup
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.request import InvalidTransition, Moment
 from chalicelib.domain.vocabulary import Status
@@ -74,7 +73,7 @@ def test_an_accepted_volunteer_is_told_which_association_will_call(services):
     assert view.state == "accepted" and view.just_done == "accepted"
     told = [m for m in read_outbox(services) if "Association first" in m["Subject"]]
     assert len(told) == 1 and told[0]["To"] == "paul.durand@example.net" and made.reference in told[0]["Subject"]
-    assert services.stores.mentors.mentor_load()["first"] == 0  # the place is free again
+    assert services.stores.mentors.load_counts()["first"] == 0  # the place is free again
 
 
 def test_a_declined_or_unanswered_sign_up_is_gone_after_mentor_retention_days(services, clock, settings):
@@ -122,7 +121,7 @@ def test_a_sign_up_never_reaches_the_requests_queue(services):
 
 def test_transitions_refuse_a_status_that_does_not_allow_them(services, clock):
     made = sign_up(services, postal_code="75019", city=None)
-    triaged = MentorSignup.from_record(services.stores.mentors.get_signup(made.id, clock.now().epoch))
+    triaged = services.stores.mentors.get(made.id, clock.now().epoch)
     assert triaged.status == Status.NEEDS_TRIAGE
     from chalicelib.domain.models import Association
 
@@ -154,7 +153,7 @@ def test_a_bounce_of_the_associations_mail_routes_the_sign_up_onward_and_flags_t
     assert stored["association"]["id"] == "second" and stored["declined"] == ["first"]
     assert [e["type"] for e in stored["events"]][-2:] == ["bounced", "routed"]
     assert [f["address"] for f in services.stores.mail_log.address_flags()] == ["first@asso.example.org"]
-    assert services.stores.mentors.mentor_load() == {"first": 0, "second": 1}
+    assert services.stores.mentors.load_counts() == {"first": 0, "second": 1}
     # The same bounce again (SES may notify twice): the sign-up has moved on already.
     assert not services.association_mail_bounced(mail_id, "first@asso.example.org", "Permanent/NoEmail")
     assert services.mentor_queries.get(made.reference)["association"]["id"] == "second"
@@ -196,7 +195,7 @@ def test_a_sign_up_refused_by_a_conflict_waits_a_random_while_and_retries_on_fre
     from chalicelib.services.ports import Refusal, Rejected
 
     store, waits, reads = services.stores.mentors, [], []
-    commit, read = store.commit_signup, store.mentor_load
+    commit, read = store.commit_new, store.load_counts
     conflicts = iter([Rejected(Refusal.CONFLICT), Rejected(Refusal.CONFLICT)])
 
     def held_by_another(write):
@@ -205,8 +204,8 @@ def test_a_sign_up_refused_by_a_conflict_waits_a_random_while_and_retries_on_fre
             raise refused
         commit(write)
 
-    monkeypatch.setattr(store, "commit_signup", held_by_another)
-    monkeypatch.setattr(store, "mentor_load", lambda: reads.append(1) or read())
+    monkeypatch.setattr(store, "commit_new", held_by_another)
+    monkeypatch.setattr(store, "load_counts", lambda: reads.append(1) or read())
     monkeypatch.setattr(concurrency.time, "sleep", waits.append)
     made = sign_up(services)
     assert made.status == "routed" and len(reads) == 3

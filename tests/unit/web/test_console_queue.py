@@ -274,7 +274,7 @@ def test_a_bounce_a_reminder_or_a_mail_given_up_after_the_last_visit_shows_a_bad
     queue = text(http.get("/console/demandes?onglet=toutes", headers=cookie_of(wired, OPERATOR)))
     assert f'<span class="badge">{badge}</span>' not in queue
     stored = wired.requests.get(ref)
-    request = wired.stores.requests.get_request(stored["id"], wired.clock.now().epoch)
+    request = wired.stores.requests.get(stored["id"], wired.clock.now().epoch).to_record()
     event = Event(wired.clock.now().iso, kind, "system", {"association": request.get("association_id")})
     assert wired.stores.requests.append_event(request["id"], event, len(request["events"]), request["expires_at"])
     queue = text(http.get("/console/demandes?onglet=toutes", headers=cookie_of(wired, OPERATOR)))

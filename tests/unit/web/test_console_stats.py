@@ -203,8 +203,8 @@ def test_reprocess_makes_a_request_past_the_sender_limit_and_delete_removes_mail
     done = post(http, session, f"/console/quarantaine/{link}/retraiter")
     assert done.status_code == 303 and "retraite-request" in done.headers["Location"]
     assert wired.stores.mail_log.list_quarantine(wired.clock.now().epoch, 10) == []
-    feed, _ = wired.stores.requests.list_requests(wired.clock.now().epoch, None, None, 10, None)
-    assert [r["channel"] for r in feed] == ["email"]
+    feed, _ = wired.stores.requests.page(wired.clock.now().epoch, None, None, 10, None)
+    assert [r.channel for r in feed] == ["email"]
 
     raw_key = quarantine(wired)
     link = re.search(
