@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll, sign_in
-from tests.conftest import youth
+from tests.browser.browsing import assert_accessible, assert_no_sideways_scroll, sign_in
+from tests.builders import youth
 
 
 def test_edit_simulate_save_then_restore_the_previous_version(desktop_page, web):

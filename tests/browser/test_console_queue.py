@@ -8,8 +8,8 @@ import re
 import uuid
 
 from local.setup import seed_entries
-from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll, sign_in, text_of, wait_for_mails
-from tests.conftest import youth
+from tests.browser.browsing import assert_accessible, assert_no_sideways_scroll, sign_in, text_of, wait_for_mails
+from tests.builders import youth
 
 OPERATOR = "operatrice@reseau.example.org"
 

@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.submission import InvalidSubmission
-from tests.unit.web.test_mentor_http import volunteer
+from tests.builders import volunteer
 
 ADULTS = "Le mentorat bénévole est ouvert aux adultes : l'âge doit être compris entre 18 et 99 ans."
 HOURS = "Indiquez un nombre d'heures par mois entre 1 et 40."

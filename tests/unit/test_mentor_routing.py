@@ -8,7 +8,7 @@ from chalicelib.domain.mentor_routing import MentorQuery, MentorWeights, route_m
 from chalicelib.domain.mentor_vocabulary import MentorMode, YouthAgeBand
 from chalicelib.domain.models import Association
 from chalicelib.domain.vocabulary import Need
-from tests.conftest import association
+from tests.builders import association
 
 # Roubaix: commune 59512, département 59, région 32 (Hauts-de-France).
 ROUBAIX = dict(commune="59512", departement="59", region="32")

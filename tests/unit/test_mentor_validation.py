@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.domain.mentor_submission import MentorSubmission, parse_mentor_submission
 from chalicelib.domain.submission import InvalidSubmission
-from tests.unit.web.test_mentor_http import volunteer
+from tests.builders import volunteer
 
 
 def errors(data, json=True) -> dict[str, str]:

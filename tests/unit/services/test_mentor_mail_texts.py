@@ -4,39 +4,15 @@ reminder; each with its exact Subject, To and Reply-To (services/mentor_mails.py
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.request import MailIntent
-from tests.conftest import association, make_memory_services
+from tests.builders import ANSWER_URL as LINK
+from tests.builders import association, make_memory_services
+from tests.builders import retired_volunteer as volunteer
 
-LINK = re.compile(r"http://127\.0\.0\.1:8000/reponse/([A-Za-z0-9_.\-]+)")
 DIRECTORY = [association("first", recruits_mentors=True), association("second", recruits_mentors=True)]
-
-
-def volunteer(**overrides):
-    data = {
-        "first_name": "Paul",
-        "last_name": "Durand",
-        "email": "paul.durand@example.net",
-        "phone": "06 98 76 54 32",
-        "age": 42,
-        "postal_code": "59100",
-        "city": "Roubaix",
-        "occupation": "retraite",
-        "modes": ["presentiel", "distance"],
-        "hours_per_month": 4,
-        "youth_ages": ["11-14", "15-18"],
-        "needs": ["scolaire", "orientation"],
-        "sector": "Informatique",
-        "message": "Ingénieur, j'aimerais aider des lycéens.",
-        "commitment": True,
-        "consent": True,
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture
