@@ -12,6 +12,9 @@ from tests.browser.browsing import assert_accessible, assert_no_sideways_scroll,
 from tests.builders import youth
 
 OPERATOR = "operatrice@reseau.example.org"
+# The seed directory (afev-idf among them), put on file for this module by conftest.py's
+# `directory`: another module's directory may be on file before, whatever the order.
+DIRECTORY = seed_entries()
 
 
 def submit(web, **overrides) -> str:
