@@ -19,12 +19,13 @@ from .config import Settings
 if TYPE_CHECKING:  # types only: the ports import the domain, which app.py loads lazily
     from .adapters.dynamodb import DynamoTable
     from .adapters.mail_reading import ReadMail
+    from .domain.mentor import MentorSignup
     from .domain.models import NewRequest
     from .services.clock import Clock
     from .services.console_auth import ConsoleAuth, ConsoleStore
     from .services.intake import Idempotency, IntakeResult
     from .services.mail_intake import MailIntakeService
-    from .services.mentors import MentorQueries, MentorService
+    from .services.mentors import MentorService
     from .services.ports import (
         DirectoryStore,
         MailLogStore,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # types only: the ports import the domain, which app.py loads
         RequestStore,
         StatsStore,
     )
+    from .services.queries import RecordQueries
 
 _services: Services | None = None
 _lock = threading.Lock()
@@ -187,9 +189,9 @@ class Services:
             mail_from=settings.mail_from,
             max_attempts=settings.mail_max_attempts,
         )
-        self.requests = RequestQueries(requests=stores.requests, mail_log=stores.mail_log, clock=self.clock)
+        self.requests = RequestQueries(store=stores.requests, mail_log=stores.mail_log, clock=self.clock)
         self.answers = AnswerService(
-            requests=stores.requests,
+            store=stores.requests,
             outbox=stores.outbox,
             mail_log=stores.mail_log,
             directory=self.directory,
@@ -199,7 +201,7 @@ class Services:
             settings=settings,
         )
         self._mentors: MentorService | None = None
-        self._mentor_queries: MentorQueries | None = None
+        self._mentor_queries: RecordQueries[MentorSignup] | None = None
         self._raw_store = raw_store
         self._mail_reader = mail_reader
         self._mail_intake: MailIntakeService | None = None
@@ -214,7 +216,7 @@ class Services:
             from .services.mentors import MentorService
 
             self._mentors = MentorService(
-                mentors=self.stores.mentors,
+                store=self.stores.mentors,
                 directory=self.directory,
                 mails=MentorMails(render_mail, self.settings, self.links.answer_url),
                 links=self.links,
@@ -226,12 +228,12 @@ class Services:
         return self._mentors
 
     @property
-    def mentor_queries(self) -> MentorQueries:
+    def mentor_queries(self) -> RecordQueries[MentorSignup]:
         """Sign-ups for operators: one, a page, counts per status (admin API, console)."""
         if self._mentor_queries is None:
-            from .services.mentors import MentorQueries
+            from .services.queries import RecordQueries
 
-            self._mentor_queries = MentorQueries(mentors=self.stores.mentors, clock=self.clock)
+            self._mentor_queries = RecordQueries(store=self.stores.mentors, clock=self.clock)
         return self._mentor_queries
 
     @property

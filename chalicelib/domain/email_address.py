@@ -63,7 +63,7 @@ def read_email(value: object) -> EmailAddress:
         # allow_smtputf8 (the default) so that a non-ASCII local part is told apart from
         # an invalid address: accepted here with ascii_email None. Every address that
         # validate_email(allow_smtputf8=False) accepts has an ASCII form here, and only
-        # those (tests/unit/test_email_addresses.py checks both directions).
+        # those (tests/unit/domain/test_email_address.py checks both directions).
         found = validate_email(value, check_deliverability=False, strict=True)
     except EmailNotValidError:
         raise NotAnAddress("not an address") from None

@@ -45,11 +45,9 @@ class MentorSignup(RoutedRecord):
     # no band to keep), occupation, hours, sector and message go with the contacts.
     KEPT_ON_ERASURE: ClassVar[tuple[str, ...]] = ("needs", "youth_ages", "modes")
 
-    def volunteer_address(self) -> str | None:
-        return self.fields.get("email")
-
     def contact_address(self) -> str | None:
-        return self.volunteer_address()
+        """The volunteer's own address."""
+        return self.fields.get("email")
 
     # -- what routing reads ------------------------------------------------------------
 
@@ -68,5 +66,5 @@ class MentorSignup(RoutedRecord):
         """A new sign-up: received, then routed or sent to triage; the volunteer gets an
         acknowledgement with the reference either way."""
         change = super().first_routing(decision, association, at)
-        ack = (MailIntent("mentor_acknowledgement"),) if self.volunteer_address() else ()
+        ack = (MailIntent(self.MAILS.acknowledgement),) if self.contact_address() else ()
         return replace(change, mails=(*change.mails, *ack))

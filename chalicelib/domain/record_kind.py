@@ -25,11 +25,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RoutedMails:
-    """The kinds of the mails a record's transitions ask for (services render them)."""
+    """The kinds of the mails a record's transitions ask for (services render them), in
+    the order the kinds below declare them."""
 
     new: str  # to the association it is routed to, with the answer link
     reminder: str  # to that association, when it has not answered yet
     accepted: str  # to whoever submitted it, once an association takes it
+    acknowledgement: str  # to whoever submitted it, with its reference, when it is received
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ class RecordKind:
 REQUEST = RecordKind(
     name="request",
     reference_prefix=REQUEST_PREFIX,
-    mails=RoutedMails(new="association_new_request", reminder="association_reminder", accepted="requester_accepted"),
+    mails=RoutedMails("association_new_request", "association_reminder", "requester_accepted", "acknowledgement"),
     capacity_field="capacity",
     retention_setting="retention_days",
     accepted_retention_setting=None,
@@ -111,7 +113,7 @@ REQUEST = RecordKind(
 VOLUNTEER = RecordKind(
     name="mentor",
     reference_prefix="BEN",  # bénévole
-    mails=RoutedMails(new="mentor_association_new_signup", reminder="mentor_reminder", accepted="mentor_accepted"),
+    mails=RoutedMails("mentor_association_new_signup", "mentor_reminder", "mentor_accepted", "mentor_acknowledgement"),
     capacity_field="mentor_capacity",
     # A sign-up nobody accepted goes after mentor_retention_days; an accepted one is kept
     # as long as a request is.

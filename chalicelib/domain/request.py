@@ -87,12 +87,9 @@ class Request(RoutedRecord):
     def _own_raw_mail_keys(self) -> tuple[str | None, ...]:
         return ((self.inbound or {}).get("raw_key"),)
 
-    def requester_address(self) -> str | None:
+    def contact_address(self) -> str | None:
         """Who hears from us about it: the referent who asked, else the youth."""
         return (self.referent or {}).get("email") if self.referent else self.fields.get("email")
-
-    def contact_address(self) -> str | None:
-        return self.requester_address()
 
     # -- what routing reads ------------------------------------------------------------
 

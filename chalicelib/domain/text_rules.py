@@ -182,5 +182,5 @@ def text_schema(max_length: int, required: bool = False) -> dict[str, Any]:
 def email_schema() -> dict[str, Any]:
     """`format: email` is email-validator's rule here (domain/email_address.py), which no
     regular expression states: tests/e2e/schemathesis_hooks.py teaches it to schemathesis,
-    and tests/unit/test_schema_agrees_field_by_field.py checks it with the server's rule."""
+    and tests/unit/web/test_openapi.py checks it with the server's rule."""
     return {"type": "string", "maxLength": EMAIL_MAX_LENGTH, "format": "email", "description": EMAIL_DESCRIPTION}

@@ -6,6 +6,7 @@ value added here appears everywhere at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 
 
@@ -25,6 +26,16 @@ class Labelled(str, Enum):
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def label_of(cls, value: str | None) -> str | None:
+        """The label of a stored value; None for none."""
+        return cls(value).label if value else None
+
+    @classmethod
+    def labels_of(cls, values: Iterable[str] | None) -> list[str]:
+        """The labels of stored values, in their order."""
+        return [cls(v).label for v in values or []]
 
 
 class Situation(Labelled):

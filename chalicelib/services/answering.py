@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ..config import Settings
 from ..domain.change import Moment
@@ -23,8 +23,9 @@ from ..domain.routed_record import Change, RoutedRecord
 from .clock import Clock
 from .concurrency import commit_retrying_conflicts
 from .directory import DirectoryService
+from .mails import RecordMails
 from .ports import AnswerLinks, Assignment, InvalidLink, MailLogStore, OutboxStore, Refusal, Rejected, RoutedStore
-from .transitions import RenderMail, moment_now, record_change, retention_seconds
+from .transitions import moment_now, record_change, retention_seconds
 
 DECLINE_REASONS = (
     ("complet", "Nous n'avons plus de place pour le moment"),
@@ -57,17 +58,15 @@ class AnswerPageState:
 
 
 Entity = TypeVar("Entity", bound=RoutedRecord)  # Request or MentorSignup
-View = TypeVar("View", bound=AnswerPageState)  # AnswerView or MentorAnswerView
 # A move away from the association: (record, routing decision, next association, when) -> change.
 Move = Callable[[Entity, Any, Association | None, Moment], Change[Entity]]
 
 
 @dataclass(eq=False, kw_only=True)
-class AnswerFlow(Generic[Entity, View]):
+class AnswerFlow(Generic[Entity]):
     """The answer's use cases, for one kind of record (`record_type`, whose KIND names its
     links, mails and store); a subclass says how its records are routed."""
 
-    view_type: ClassVar[type[AnswerPageState]]  # the page's state as the subclass's web page reads it
     record_type: ClassVar[type[RoutedRecord]]  # Request or MentorSignup
 
     directory: DirectoryService
@@ -76,18 +75,10 @@ class AnswerFlow(Generic[Entity, View]):
     settings: Settings
     outbox: OutboxStore  # a bounced mail's kind and record
     mail_log: MailLogStore  # the addresses whose mail bounced
+    store: RoutedStore[Entity]  # the kind's records
+    mails: RecordMails  # the kind's mails
 
     # -- what differs between requests and sign-ups --------------------------------------
-
-    @property
-    def store(self) -> RoutedStore[Entity]:
-        """The records' store (the kind's)."""
-        raise NotImplementedError
-
-    @property
-    def render(self) -> RenderMail:
-        """How the kind's mails are written."""
-        raise NotImplementedError
 
     def _after_accept(self, association: Association) -> None:
         """What follows a committed acceptance (the directory's cached load)."""
@@ -105,11 +96,11 @@ class AnswerFlow(Generic[Entity, View]):
 
     # -- the association's page -----------------------------------------------------------
 
-    def view(self, token: str) -> View:
+    def view(self, token: str) -> AnswerPageState:
         """What the link shows. Reads only: mail scanners open every link."""
         return self._open(token)[0]
 
-    def accept(self, token: str) -> View:
+    def accept(self, token: str) -> AnswerPageState:
         view, entity, association, assignment = self._open_to_answer(token)
         if entity is None or association is None:
             return view  # a second click, or an answer after another outcome: show what happened
@@ -121,7 +112,7 @@ class AnswerFlow(Generic[Entity, View]):
         self._after_accept(association)
         return self._answer_view("accepted", change.after, association, assignment, "accepted")
 
-    def decline(self, token: str, reason: str | None, comment: str | None) -> View:
+    def decline(self, token: str, reason: str | None, comment: str | None) -> AnswerPageState:
         if reason not in {value for value, _ in DECLINE_REASONS}:
             raise InvalidAnswer("reason", "Choisissez la raison du refus.")
         view, entity, association, assignment = self._open_to_answer(token)
@@ -133,7 +124,7 @@ class AnswerFlow(Generic[Entity, View]):
             return self.view(token)
         return self._answer_view("declined", after, association, assignment, "declined")
 
-    def _open(self, token: str) -> tuple[View, Entity, Association | None, Assignment, str]:
+    def _open(self, token: str) -> tuple[AnswerPageState, Entity, Association | None, Assignment, str]:
         assignment = self.links.read_answer_token(token)  # InvalidLink: tampered or expired
         if assignment.kind != self.record_type.KIND.name:
             raise InvalidLink("invalid")  # a link meant for another kind of record
@@ -142,7 +133,7 @@ class AnswerFlow(Generic[Entity, View]):
         state = entity.answer_state(assignment.association_id, assignment.attempt)
         return self._answer_view(state, entity, association, assignment), entity, association, assignment, state
 
-    def _open_to_answer(self, token: str) -> tuple[View, Entity | None, Association | None, Assignment]:
+    def _open_to_answer(self, token: str) -> tuple[AnswerPageState, Entity | None, Association | None, Assignment]:
         """The page, and the record if it still waits on this link's association."""
         view, entity, association, assignment, state = self._open(token)
         return view, (entity if state == "open" else None), association, assignment
@@ -222,7 +213,7 @@ class AnswerFlow(Generic[Entity, View]):
     def _commit(self, change: Change[Entity]) -> None:
         """Commit the change in one conditional transaction of the kind's store: that is
         the outcome. The mails it stored leave through the table's stream (services/outbox.py)."""
-        self.store.commit_change(record_change(change, self.render, self.clock, self.settings))
+        self.store.commit_change(record_change(change, self.mails.render, self.clock, self.settings))
 
     def _committed(self, change: Change[Entity]) -> bool:
         """Commit; False if the record moved on since it was read (another change won)."""
@@ -241,8 +232,8 @@ class AnswerFlow(Generic[Entity, View]):
         association: Association | None,
         assignment: Assignment,
         just_done: str | None = None,
-    ) -> View:
-        return cast(View, self.view_type(state, entity.to_record(), association, assignment, just_done))
+    ) -> AnswerPageState:
+        return AnswerPageState(state, entity.to_record(), association, assignment, just_done)
 
     def _association(self, association_id: str | None) -> Association | None:
         return self.directory.snapshot().get(association_id) if association_id else None

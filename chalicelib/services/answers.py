@@ -12,48 +12,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from ..domain.models import Association
 from ..domain.request import Change, Request
 from ..domain.routing import RoutingDecision, route_request
-from .answering import DECLINE_REASONS, AnswerFlow, AnswerPageState, InvalidAnswer, UnknownRequest
+from .answering import DECLINE_REASONS, AnswerFlow, InvalidAnswer, UnknownRequest
 from .concurrency import commit_with_retries
 from .directory import DirectorySnapshot
-from .mails import MailComposer
-from .ports import RequestStore
-from .transitions import RenderMail
 
 # The web's names for the answer page, where they have always been imported from.
-__all__ = ["DECLINE_REASONS", "AnswerService", "AnswerView", "InvalidAnswer", "UnknownRequest"]
+__all__ = ["DECLINE_REASONS", "AnswerService", "InvalidAnswer", "UnknownRequest"]
 
 log = logging.getLogger(__name__)
 
 
-class AnswerView(AnswerPageState):
-    """A request's answer page."""
-
-    @property
-    def request(self) -> dict[str, Any]:
-        return self.record
-
-
 @dataclass(eq=False, kw_only=True)
-class AnswerService(AnswerFlow[Request, AnswerView]):
-    view_type = AnswerView
+class AnswerService(AnswerFlow[Request]):
+    """A request's answer: routed onward under policy v1, on the directory's load counts."""
+
     record_type = Request
-    requests: RequestStore
-    mails: MailComposer
 
     # -- what a request's answer is made of (services/answering.py) ---------------------------
-
-    @property
-    def store(self) -> RequestStore:
-        return self.requests
-
-    @property
-    def render(self) -> RenderMail:
-        return self.mails.render
 
     def _after_accept(self, association: Association) -> None:
         self.directory.note_released(association.id)

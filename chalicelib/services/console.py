@@ -25,7 +25,7 @@ from .console_actions import RequestActions
 from .console_common import ConsoleRefusal, UnknownRequest
 from .console_request import RequestPage, RequestPageReads
 from .directory import DirectorySnapshot
-from .ports import QueuedRecord
+from .ports import QueuedRecord, QueueQuery
 
 # The console's names the web imports from here (web/console_queue.py, console_volunteers.py).
 __all__ = [
@@ -213,13 +213,15 @@ class ConsoleService(RequestActions, RequestPageReads):
     def queue(self, filters: QueueFilters, cursor: str | None = None) -> QueueView:
         counts = self.counts()
         now = self.clock.now().epoch
-        created_from = paris_midnight_utc(filters.date_from) if filters.date_from else None
-        created_to = paris_midnight_utc(filters.date_to + timedelta(days=1)) if filters.date_to else None
+        query = QueueQuery(
+            filters.tab.status,
+            filters.association,
+            paris_midnight_utc(filters.date_from) if filters.date_from else None,
+            paris_midnight_utc(filters.date_to + timedelta(days=1)) if filters.date_to else None,
+        )
         records: list[QueuedRecord[Any]] = []
         for _ in range(MAX_READS_PER_PAGE):
-            page, cursor = self.queue_store.queue_page(
-                now, filters.tab.status, filters.association, created_from, created_to, PAGE_SIZE - len(records), cursor
-            )
+            page, cursor = self.queue_store.queue_page(now, query, PAGE_SIZE - len(records), cursor)
             records += [q for q in page if filters.matches(q.record)]
             if cursor is None or len(records) >= PAGE_SIZE:
                 break

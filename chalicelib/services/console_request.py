@@ -17,6 +17,7 @@ from ..domain.request import Request
 from ..domain.routed_record import RoutedRecord
 from ..domain.vocabulary import Status
 from .console_common import ConsoleParts
+from .directory import DirectorySnapshot
 
 log = logging.getLogger(f"{__package__}.console")  # one logger for the console's use cases
 
@@ -108,7 +109,6 @@ class RequestPageReads(ConsoleParts):
 
     def _page(self, request: Request, operator: Operator) -> RequestPage:
         snapshot = self.directory.snapshot()
-        candidates, excluded = routing_explanation(request.routing or {}, snapshot)
         active = [
             {
                 "id": a.id,
@@ -128,14 +128,26 @@ class RequestPageReads(ConsoleParts):
             "resend": request.status == Status.ROUTED and not request.erased,
             "erase": operator.is_admin and request.erasable,
         }
+        return self._record_page(request, snapshot, active, actions)
+
+    def _record_page(
+        self,
+        record: RoutedRecord,
+        snapshot: DirectorySnapshot,
+        associations: list[dict[str, Any]],
+        actions: dict[str, bool],
+    ) -> RequestPage:
+        """Any kind's page: the record, its timeline, the routing explanation, its
+        association; `associations` and `actions`, what it offers to do."""
+        candidates, excluded = routing_explanation(record.routing or {}, snapshot)
         return RequestPage(
-            record=request.to_record(),
-            request=request,
-            timeline=[self._entry(e) for e in request.events],
+            record=record.to_record(),
+            request=record,
+            timeline=[self._entry(e) for e in record.events],
             candidates=candidates,
             excluded=excluded,
-            associations=active,
-            association=snapshot.get(request.association_id or ""),
+            associations=associations,
+            association=snapshot.get(record.association_id or ""),
             actions=actions,
         )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..domain.operators import Operator
 from .console import ConsoleService, RequestPage
-from .console_request import EVENT_LABELS, routing_explanation
+from .console_request import EVENT_LABELS
 
 MENTOR_CHANNEL_LABELS = {"form": "Formulaire bénévole", "api": "API partenaire"}
 
@@ -31,15 +31,5 @@ class VolunteerConsole(ConsoleService):
 
     def signup_page(self, reference: str, operator: Operator | None = None) -> RequestPage:
         signup = self._load_record(reference)
-        snapshot = self.directory.snapshot()
-        candidates, excluded = routing_explanation(signup.routing or {}, snapshot)
-        return RequestPage(
-            record=signup.to_record(),
-            request=signup,
-            timeline=[self._entry(e) for e in signup.events],
-            candidates=candidates,
-            excluded=excluded,
-            associations=[],
-            association=snapshot.get(signup.association_id or ""),
-            actions={"erase": bool(operator and operator.is_admin) and signup.erasable},
-        )
+        erase = bool(operator and operator.is_admin) and signup.erasable
+        return self._record_page(signup, self.directory.snapshot(), [], {"erase": erase})

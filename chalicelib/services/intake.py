@@ -264,7 +264,7 @@ class IntakeService:
     ) -> NewRecord[Request]:
         request = change.after
         mails = [self.mails.render(intent, request) for intent in change.mails]
-        if s.acknowledge and request.requester_address():
-            mails.append(self.mails.render(MailIntent("acknowledgement"), request))
+        if s.acknowledge and request.contact_address():
+            mails.append(self.mails.render(MailIntent(request.MAILS.acknowledgement), request))
         events = [*change.events, *(Event(at.iso, kind, s.channel.value, detail) for kind, detail in s.notes)]
         return submission_write(change, mails, events, at, idempotency, rate_key, self.settings)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from ..config import Settings
 from ..domain.mail_headers import clean_msg_id, header_text
 from ..domain.models import Association
+from ..domain.record_kind import REQUEST, RecordKind
 from ..domain.request import MailIntent, Request
 from ..domain.routed_record import RoutedRecord
 from ..domain.text import redact_contacts
@@ -33,18 +34,33 @@ def structure_label(referent: dict[str, Any] | None) -> str | None:
     return StructureType(referent["structure_type"]).label
 
 
-def request_facts(request: dict[str, Any]) -> dict[str, Any]:
-    """What an association may know of a request before it accepts: no contact detail."""
-    f = request["fields"]
-    place = request.get("place") or {}
+def shown_facts(record: dict[str, Any], **own: Any) -> dict[str, Any]:
+    """What an association may know of a record before it accepts, no contact detail: its
+    age and place, the kind's `own` facts, its message with any contact redacted."""
+    f = record["fields"]
     return {
         "age": f.get("age"),
-        "commune": place.get("commune_name") or _departement_only(place),
+        "commune": (record.get("place") or {}).get("commune_name"),
         "postal_code": f.get("postal_code"),
-        "situation": Situation(f["situation"]).label if f.get("situation") else None,
-        "need": Need(f["need"]).label if f.get("need") else None,
-        "publics": [Public(p).label for p in f.get("publics") or []],
+        **own,
         "message": redact_contacts(f.get("message")),
+    }
+
+
+def request_facts(request: dict[str, Any]) -> dict[str, Any]:
+    """A request's shown facts: its situation, need and publics, and who asked."""
+    f = request["fields"]
+    facts = shown_facts(
+        request,
+        situation=Situation.label_of(f.get("situation")),
+        need=Need.label_of(f.get("need")),
+        publics=Public.labels_of(f.get("publics")),
+    )
+    # A request from mail intake may know only its département: shown then (a sign-up has
+    # always shown none, erased or not).
+    facts["commune"] = facts["commune"] or _departement_only(request.get("place") or {})
+    return {
+        **facts,
         "via_referent": request.get("referent") is not None,
         "structure_type": structure_label(request.get("referent")),
     }
@@ -107,8 +123,7 @@ class RecordMails:
     kind's own: what an association may read before it accepts, the acknowledgement, and
     what the acceptance adds."""
 
-    link_kind: ClassVar[str]  # the answer link's record kind (ports.Assignment)
-    acknowledgement_kind: ClassVar[str]
+    kind: ClassVar[RecordKind]  # its name is the answer link's (ports.Assignment)
 
     def __init__(self, render_mail: RenderMail, settings: Settings, answer_url: Callable[[Assignment], str]):
         self.render_mail = render_mail
@@ -151,7 +166,7 @@ class RecordMails:
             return self._reminder(kinds.reminder, record, association, intent.attempt, intent.days_waiting)
         if intent.kind == kinds.accepted and association and to:
             return self._accepted(kinds.accepted, record, association, to)
-        if intent.kind == self.acknowledgement_kind and to:
+        if intent.kind == kinds.acknowledgement and to:
             return self.acknowledgement(record, to)
         raise ValueError(f"no mail for {intent.kind}")
 
@@ -162,7 +177,7 @@ class RecordMails:
         context.update(
             reference=record["reference"],
             association_name=association.name,
-            answer_url=self.answer_url(Assignment(record["id"], association.id, attempt, kind=self.link_kind)),
+            answer_url=self.answer_url(Assignment(record["id"], association.id, attempt, kind=self.kind.name)),
         )
         return self._mail(template, context, association.emails[0], record)
 
@@ -192,8 +207,7 @@ class RecordMails:
 class MailComposer(RecordMails):
     """A request's mails, and the mails about no request (the console's, the directory's)."""
 
-    link_kind = "request"
-    acknowledgement_kind = "acknowledgement"
+    kind = REQUEST
 
     def facts(self, record: dict[str, Any]) -> dict[str, Any]:
         return request_facts(record)
@@ -233,7 +247,7 @@ class MailComposer(RecordMails):
         # An answer to a mail is "auto-replied" (RFC 3834) and threads under it.
         auto = "auto-replied" if request["channel"] == Channel.EMAIL.value else "auto-generated"
         return self._mail(
-            self.acknowledgement_kind,
+            self.kind.mails.acknowledgement,
             context,
             to,
             request,

@@ -10,36 +10,31 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.mentor_vocabulary import MentorMode, Occupation, YouthAgeBand
-from ..domain.text import redact_contacts
+from ..domain.record_kind import VOLUNTEER
 from ..domain.vocabulary import Need
-from .mails import RecordMails
+from .mails import RecordMails, shown_facts
 from .ports import OutgoingMail
 
 
 def mentor_profile(signup: dict[str, Any]) -> dict[str, Any]:
-    """What an association may know of a volunteer before it accepts: no contact detail."""
+    """A volunteer's shown facts (services/mails.py shown_facts): their profile."""
     f = signup["fields"]
-    place = signup.get("place") or {}
-    return {
-        "age": f.get("age"),
-        "commune": place.get("commune_name"),
-        "postal_code": f.get("postal_code"),
-        "occupation": Occupation(f["occupation"]).label if f.get("occupation") else None,
-        "modes": [MentorMode(m).label for m in f.get("modes") or []],
-        "hours_per_month": f.get("hours_per_month"),
-        "youth_ages": [YouthAgeBand(b).label for b in f.get("youth_ages") or []],
-        "needs": [Need(n).label for n in f.get("needs") or []],
-        "sector": f.get("sector"),
-        "message": redact_contacts(f.get("message")),
-    }
+    return shown_facts(
+        signup,
+        occupation=Occupation.label_of(f.get("occupation")),
+        modes=MentorMode.labels_of(f.get("modes")),
+        hours_per_month=f.get("hours_per_month"),
+        youth_ages=YouthAgeBand.labels_of(f.get("youth_ages")),
+        needs=Need.labels_of(f.get("needs")),
+        sector=f.get("sector"),
+    )
 
 
 class MentorMails(RecordMails):
     """A sign-up's mails (services/mails.py renders every kind's alike): what is the
     volunteer's own is the profile and the acknowledgement."""
 
-    link_kind = "mentor"
-    acknowledgement_kind = "mentor_acknowledgement"
+    kind = VOLUNTEER
 
     def facts(self, record: dict[str, Any]) -> dict[str, Any]:
         return mentor_profile(record)
@@ -55,4 +50,4 @@ class MentorMails(RecordMails):
             "retention_days": self.settings.mentor_retention_days,
             "contact": self.settings.legal_publisher_contact,
         }
-        return self._mail(self.acknowledgement_kind, context, to, record)
+        return self._mail(self.kind.mails.acknowledgement, context, to, record)

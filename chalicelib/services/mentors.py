@@ -5,7 +5,7 @@
   mentor load counter, refused at `mentor_capacity`);
 - the association's answer through the same signed link as requests' (its assignment's
   kind is "mentor"): `view`, `accept`, `decline`; silence: `sweep_silence`;
-- `MentorQueries`: one sign-up, lists and counts per status (admin API, the console).
+- their reads for operators: services/queries.py RecordQueries, as requests'.
 """
 
 from __future__ import annotations
@@ -24,32 +24,20 @@ from ..domain.models import Association
 from ..domain.routed_record import Change
 from ..domain.territory import resolve_place
 from ..domain.vocabulary import Status
-from .answering import AnswerFlow, AnswerPageState
-from .clock import Clock
+from .answering import AnswerFlow
 from .concurrency import commit_on_load
 from .intake import Idempotency, IntakeResult, Received, commit_submission, submission_write
-from .mentor_mails import MentorMails
-from .ports import MentorStore, NewRecord, Rejected
-from .queries import read_page, record_view
-from .transitions import RenderMail
+from .ports import NewRecord, Rejected
 
 log = logging.getLogger(__name__)
 
 
-class MentorAnswerView(AnswerPageState):
-    """A sign-up's answer page."""
-
-    @property
-    def signup(self) -> dict[str, Any]:
-        return self.record
-
-
 @dataclass(eq=False, kw_only=True)
-class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
-    view_type = MentorAnswerView
+class MentorService(AnswerFlow[MentorSignup]):
+    """A sign-up: routed under mentor v1 on the mentor load counters, then answered as a
+    request is (services/answering.py)."""
+
     record_type = MentorSignup
-    mentors: MentorStore
-    mails: MentorMails
 
     # -- signing up ------------------------------------------------------------------
 
@@ -86,11 +74,11 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             decision = self._route(received.record, load, ())
             change = received.record.first_routing(decision, self._association(decision.association_id), at)
             write = self._write(change, at, idempotency, rate_key)
-            self.mentors.commit_new(write)
+            self.store.commit_new(write)
             return IntakeResult.of(write.record, tuple(m.id for m in write.mails))
 
         result = commit_submission(
-            lambda: self._with_retries(attempt, received.new_reference_if_taken), self.mentors, idempotency, at.epoch
+            lambda: self._with_retries(attempt, received.new_reference_if_taken), self.store, idempotency, at.epoch
         )
         if result.replayed:
             return result
@@ -115,17 +103,9 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
         """Route on the mentor load counters as read now, commit; a full association or a
         concurrent write refuses the commit (nothing written): read them again, route again
         (services/concurrency.py, requests' helper)."""
-        return commit_on_load(self.mentors.load_counts, attempt, retry_also)
+        return commit_on_load(self.store.load_counts, attempt, retry_also)
 
     # -- the association's answer: the same link and page as requests' (services/answering.py)
-
-    @property
-    def store(self) -> MentorStore:
-        return self.mentors
-
-    @property
-    def render(self) -> RenderMail:
-        return self.mails.render
 
     def _decide(
         self, entity: MentorSignup, load: dict[str, int], excluded: tuple[str, ...]
@@ -139,48 +119,3 @@ class MentorService(AnswerFlow[MentorSignup, MentorAnswerView]):
             "mentor sign-up routed onward",
             extra={"reference": change.after.reference, "status": change.after.status.value},
         )
-
-
-def signup_view(signup: MentorSignup, with_timeline: bool = True) -> dict[str, Any]:
-    """The admin API's shape of a sign-up: its fields at the top, then the rest (as requests')."""
-    stored = signup.to_record()
-    return record_view(
-        stored,
-        {
-            "association": stored.get("association"),
-            "declined": stored.get("declined", []),
-            "triage_reason": stored.get("triage_reason"),
-            "routing": stored.get("routing"),
-            "expires_at": stored.get("expires_at"),
-        },
-        with_timeline,
-    )
-
-
-@dataclass(eq=False, kw_only=True)
-class MentorQueries:
-    """Reads for operators: the admin API and the console's volunteers tab and statistics."""
-
-    mentors: MentorStore
-    clock: Clock
-
-    def get(self, id_or_reference: str) -> dict[str, Any] | None:
-        stored = self.mentors.get(id_or_reference.strip(), self.clock.now().epoch)
-        return signup_view(stored) if stored else None
-
-    def list(
-        self,
-        status: str | None = None,
-        association: str | None = None,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """A page, newest first, with the next page's cursor (None on the last)."""
-        return read_page(
-            lambda: self.mentors.page(self.clock.now().epoch, status, association, limit, cursor),
-            lambda signup: signup_view(signup, with_timeline=False),
-        )
-
-    def counts(self) -> dict[str, int]:
-        """Sign-ups per status, past their retention left out."""
-        return self.mentors.count_by_status(self.clock.now().epoch)

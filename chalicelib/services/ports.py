@@ -206,18 +206,11 @@ class RoutedStore(Protocol[Record]):
     def load_counts(self) -> dict[str, int]: ...
     def daily_counts(self, first_day: str, last_day: str) -> list[tuple[str, dict[str, int]]]: ...
     def association_counts(self, first_day: str, last_day: str) -> list[tuple[str, str, dict[str, int]]]: ...
-    # The console's queue (status counters moved by every transaction; `queue_page`:
-    # created in [created_from, created_to], ISO text) and an erasure (services/erasure.py).
+    # The console's queue (status counters moved by every transaction; `queue_page`: the
+    # records a QueueQuery names) and an erasure (services/erasure.py).
     def status_counts(self, now: int) -> dict[str, int]: ...
     def queue_page(
-        self,
-        now: int,
-        status: str | None,
-        association: str | None,
-        created_from: str | None,
-        created_to: str | None,
-        limit: int,
-        cursor: str | None,
+        self, now: int, query: QueueQuery, limit: int, cursor: str | None
     ) -> tuple[list[QueuedRecord[Record]], str | None]: ...
     def erase(self, change: RecordChange[Record], timeline: list[dict[str, Any]]) -> None: ...
     def scrub_timeline(self, record_id: str, timeline: list[dict[str, Any]], expires_at: int) -> None: ...
@@ -386,6 +379,17 @@ class StatsStore(DailyCounts, Protocol):
 
 
 # -- the console's queue and request page (docs/console.md) -------------------------------
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """Which records a page of the console's queue lists: a status, an association (None:
+    any), created in [created_from, created_to] (ISO text; None: no bound)."""
+
+    status: str | None = None
+    association: str | None = None
+    created_from: str | None = None
+    created_to: str | None = None
 
 
 @dataclass(frozen=True)

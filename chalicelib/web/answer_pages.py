@@ -44,15 +44,20 @@ LINK_ERRORS = {
 }
 
 
+def person_contact(fields: dict[str, Any]) -> dict[str, Any]:
+    """A person's name, email and phone as a record's fields hold them."""
+    name = " ".join(p for p in (fields.get("first_name"), fields.get("last_name")) if p)
+    return {"name": name, "email": fields.get("email"), "phone": fields.get("phone")}
+
+
 def contact_details(request: dict[str, Any]) -> dict[str, Any]:
     """Shown to the association once it has accepted, and only then."""
-    f = request["fields"]
-    name = " ".join(p for p in (f.get("first_name"), f.get("last_name")) if p) or None
+    youth = person_contact(request["fields"])
     referent = request.get("referent")
     return {
-        "youth_name": name,
-        "youth_email": f.get("email"),
-        "youth_phone": f.get("phone"),
+        "youth_name": youth["name"] or None,
+        "youth_email": youth["email"],
+        "youth_phone": youth["phone"],
         "referent": None
         if not referent
         else {
@@ -65,39 +70,39 @@ def contact_details(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, kw_only=True)
+def volunteer_contact(signup: dict[str, Any]) -> dict[str, Any]:
+    """Shown to the association once it has accepted: the volunteer's own contact."""
+    return person_contact(signup["fields"])
+
+
+@dataclass(frozen=True)
 class AnswerPageKind:
-    """What one kind of record's answer page shows of its own: its template and title,
-    what the association may read before it accepts (under the template's name
-    `facts_name`), the contact shown once it has accepted, and the record's class (its
-    answer deadline)."""
+    """What one kind of record's answer page shows of its own: its template and title
+    (before the reference: "Demande de mentorat SQ-..."), what the association may read
+    before it accepts (under the template's name `facts_name`), the contact shown once it
+    has accepted, and the record's class (its answer deadline)."""
 
     template: str
-    title: str  # before the reference: "Demande de mentorat SQ-..."
+    title: str
     facts_name: str
     facts: Callable[[dict[str, Any]], dict[str, Any]]
     contact: Callable[[dict[str, Any]], dict[str, Any]]
     record_type: type[RoutedRecord]
 
 
-REQUEST_ANSWER_PAGE = AnswerPageKind(
-    template="answer",
-    title="Demande de mentorat",
-    facts_name="request",
-    facts=request_facts,
-    contact=contact_details,
-    record_type=StoredRequest,
-)
-
-
 def answer_page_kind(kind: str) -> AnswerPageKind:
-    """The page of a link's record kind (ports.Assignment): a volunteer's sign-up's is
-    imported when first needed (web/mentor_answer_pages.py)."""
-    if kind == "mentor":
-        from .mentor_answer_pages import MENTOR_ANSWER_PAGE
+    """The page of a link's record kind (ports.Assignment). A volunteer's sign-up's reads
+    the volunteers' modules, imported when first needed."""
+    if kind == VOLUNTEER.name:
+        from ..domain.mentor import MentorSignup
+        from ..services.mentor_mails import mentor_profile
 
-        return MENTOR_ANSWER_PAGE
-    return REQUEST_ANSWER_PAGE
+        # The association reads a volunteer's own name, email and phone once it accepts.
+        volunteer = lambda signup: person_contact(signup["fields"])  # noqa: E731 - one use, here
+        return AnswerPageKind(
+            "mentor_answer", "Candidature de mentor", "profile", mentor_profile, volunteer, MentorSignup
+        )
+    return AnswerPageKind("answer", "Demande de mentorat", "request", request_facts, contact_details, StoredRequest)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,7 +111,7 @@ class AnswerPages:
     answers: AnswerService
     links: AnswerLinks  # the CSRF token bound to each link
     # A link naming a volunteer's sign-up (its assignment's kind, VOLUNTEER.name) is
-    # answered by this use case, on its own page (web/mentor_answer_pages.py).
+    # answered by this use case, on its own page (answer_page_kind).
     mentors: MentorService
 
     def _for(self, token: str) -> Any:

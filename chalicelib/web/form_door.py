@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from chalice import Response
 
 from ..config import Settings
+from ..domain.record_kind import RecordKind
 from ..domain.reference import is_reference
 from ..domain.submission import FieldError, InvalidSubmission
 from ..services.intake import Idempotency, IntakeResult
@@ -28,6 +29,16 @@ from .responses import error_page, page, too_many
 
 if TYPE_CHECKING:
     from chalice.app import Request
+
+
+@dataclass(frozen=True)
+class ThanksPage:
+    """The page a form's sender lands on, with the reference: its template, title and what
+    else it reads."""
+
+    template: str
+    title: str
+    context: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,13 +54,11 @@ class AnonymousForm:
     empty: Mapping[str, Any]  # the values of the form before anything is typed
     read: Callable[[bytes], dict[str, Any]]  # parsing.BodyRefused over the limits
     parse: Callable[[dict[str, Any]], Any]
-    new_reference: Callable[[], str]
+    kind: RecordKind  # what it makes: a robot's thank-you page shows a fresh reference of it
     too_long_title: str
-    thanks_template: str
-    thanks_title: str
+    thanks: ThanksPage
     field_of: Callable[[str], str] = str  # the form's field an error names (the API's names may differ)
     context: Mapping[str, Any] = field(default_factory=dict)  # what the form's page also reads
-    thanks_context: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,7 +144,7 @@ class FormRoom:
         return_to = security.safe_return_url(values.get("return_to"), settings)
         if values.get("website"):
             # Honeypot filled: a robot. Look like success, store and send nothing.
-            return redirect_to_thanks(settings, form.path, form.new_reference(), return_to)
+            return redirect_to_thanks(settings, form.path, form.kind.new_reference(), return_to)
         try:
             submission = form.parse(values)
         except InvalidSubmission as exc:
@@ -163,7 +172,7 @@ class FormRoom:
                 self.settings, 404, "Référence inconnue", "Cette page de confirmation n'existe pas.", form.path
             )
         return page(
-            self.settings, form.thanks_template, page_title=form.thanks_title, reference=ref, **form.thanks_context
+            self.settings, form.thanks.template, page_title=form.thanks.title, reference=ref, **form.thanks.context
         )
 
 

@@ -11,8 +11,10 @@ from ..domain.mentor_submission import MentorSubmission, parse_mentor_submission
 from .json_door import RecordApi
 
 if TYPE_CHECKING:
+    from ..domain.mentor import MentorSignup
     from ..services.intake import Idempotency, IntakeResult
-    from ..services.mentors import MentorQueries, MentorService
+    from ..services.mentors import MentorService
+    from ..services.queries import RecordQueries
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,7 +23,7 @@ class MentorApi(RecordApi):
     cases are the volunteers' own."""
 
     mentors: MentorService
-    queries: MentorQueries
+    queries: RecordQueries[MentorSignup]
     missing = "no such sign-up"
 
     def _parse(self, body: dict[str, Any]) -> MentorSubmission:

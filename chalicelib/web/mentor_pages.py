@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from ..domain.mentor import new_mentor_reference
 from ..domain.mentor_submission import MentorSubmission, parse_mentor_submission
 from ..domain.mentor_vocabulary import MentorMode, Occupation, YouthAgeBand
+from ..domain.record_kind import VOLUNTEER
 from ..domain.vocabulary import Need
 from . import forms
-from .form_door import AnonymousForm, FormRoom
+from .form_door import AnonymousForm, FormRoom, ThanksPage
 
 if TYPE_CHECKING:
     from ..services.intake import Idempotency, IntakeResult
@@ -82,10 +82,9 @@ MENTOR_FORM = AnonymousForm(
     empty={name: [] for name in LIST_FIELDS},
     read=form_values,
     parse=lambda values: parse_mentor_submission(submission_data(values)),
-    new_reference=new_mentor_reference,
+    kind=VOLUNTEER,
     too_long_title="Envoi trop long",
-    thanks_template="mentor_thanks",
-    thanks_title="Candidature enregistrée",
+    thanks=ThanksPage("mentor_thanks", "Candidature enregistrée"),
     context={"choices": CHOICES, "field_labels": FIELD_LABELS},
 )
 

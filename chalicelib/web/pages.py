@@ -10,11 +10,11 @@ from chalice import Response
 
 from ..adapters.templates import static_file
 from ..domain.models import NewRequest
-from ..domain.reference import new_reference
+from ..domain.record_kind import REQUEST
 from ..domain.submission import Submission, parse_submission
 from ..domain.vocabulary import Channel
 from . import forms
-from .form_door import AnonymousForm, FormRoom
+from .form_door import AnonymousForm, FormRoom, ThanksPage
 from .responses import api_error, not_found_page, page
 
 if TYPE_CHECKING:
@@ -33,13 +33,11 @@ def _request_form(kind: str, path: str, title: str) -> AnonymousForm:
         empty={"publics": []},
         read=forms.parse_form_body,
         parse=lambda values: parse_submission(forms.submission_data(values, kind)),
-        new_reference=new_reference,
+        kind=REQUEST,
         too_long_title="Demande trop longue",
-        thanks_template="thanks",
-        thanks_title="Demande enregistrée",
+        thanks=ThanksPage("thanks", "Demande enregistrée", {"form_kind": kind}),
         field_of=forms.form_field,
         context={"form_kind": kind, "choices": forms.choices_for(kind)},
-        thanks_context={"form_kind": kind},
     )
 
 

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll, sign_in
-from tests.conftest import youth
+from local.setup import seed_entries
+from tests.browser.browsing import assert_accessible, assert_no_sideways_scroll, sign_in
+from tests.builders import youth
+
+# The seed directory, put on file for this module by conftest.py's `directory`: another
+# module's directory may be on file before, whatever the order.
+DIRECTORY = seed_entries()
 
 
 def test_edit_simulate_save_then_restore_the_previous_version(desktop_page, web):

@@ -8,10 +8,13 @@ import re
 import uuid
 
 from local.setup import seed_entries
-from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll, sign_in, text_of, wait_for_mails
-from tests.conftest import youth
+from tests.browser.browsing import assert_accessible, assert_no_sideways_scroll, sign_in, text_of, wait_for_mails
+from tests.builders import youth
 
 OPERATOR = "operatrice@reseau.example.org"
+# The seed directory (afev-idf among them), put on file for this module by conftest.py's
+# `directory`: another module's directory may be on file before, whatever the order.
+DIRECTORY = seed_entries()
 
 
 def submit(web, **overrides) -> str:

@@ -3,7 +3,7 @@ admin ending every session."""
 
 from __future__ import annotations
 
-from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll, sign_in
+from tests.browser.browsing import assert_accessible, assert_no_sideways_scroll, sign_in
 
 
 def test_an_operator_signs_in_with_the_link_from_the_outbox_and_out_again(desktop_page, web):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll, sign_in
-from tests.conftest import youth
+from tests.browser.browsing import assert_accessible, assert_no_sideways_scroll, sign_in
+from tests.builders import youth
 
 
 def test_statistics_page_then_the_queue_csv_downloaded_and_read(desktop_page, web):

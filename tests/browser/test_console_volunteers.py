@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 import uuid
 
-from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll, sign_in
-from tests.browser.test_mentor_journey import directory  # noqa: F401  # the recruiting association
-from tests.unit.web.test_mentor_http import volunteer
+from tests.browser.browsing import MENTOR_DIRECTORY, assert_accessible, assert_no_sideways_scroll, sign_in
+from tests.builders import volunteer
+
+DIRECTORY = MENTOR_DIRECTORY  # the recruiting association, put on file by conftest.py's `directory`
 
 
 def sign_up(web, **overrides) -> str:

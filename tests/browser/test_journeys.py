@@ -8,31 +8,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
-from tests.browser.conftest import (
+from tests.browser.browsing import (
+    JOURNEY_DIRECTORY,
     answer_link,
     assert_accessible,
     assert_no_sideways_scroll,
     mails,
+    reference_in,
     text_of,
     wait_for_mails,
 )
-from tests.conftest import association
 
-# Two associations that take everything in the Nord, no capacity limit: every journey
-# routes, and a decline always has somewhere to go.
-DIRECTORY = [
-    association("nord-a", name="Association Nord A", emails=["nord-a@asso.example.org"]),
-    association("nord-b", name="Association Nord B", emails=["nord-b@asso.example.org"]),
-]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def directory(web):
-    assert web.admin("PUT", "/api/v1/admin/associations", {"associations": DIRECTORY}).status == 200
+DIRECTORY = JOURNEY_DIRECTORY  # put on file for this module by conftest.py's `directory`
 
 
 def unique_email(who: str) -> str:
@@ -50,10 +38,6 @@ def fill_youth_form(page, email: str, age: str = "16", phone: str = "0612345678"
     page.get_by_label("Au lycée général ou technologique").check()
     page.get_by_label(re.compile(r"^Orientation")).check()
     page.get_by_label(re.compile(r"^J'accepte que ma demande")).check()
-
-
-def reference_in(url: str) -> str:
-    return parse_qs(urlsplit(url).query)["ref"][0]
 
 
 def submit_youth_form(page, base: str, email: str) -> str:

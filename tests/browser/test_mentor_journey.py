@@ -7,27 +7,17 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
+from tests.browser.browsing import (
+    MENTOR_DIRECTORY,
+    answer_link,
+    assert_accessible,
+    assert_no_sideways_scroll,
+    reference_in,
+    text_of,
+    wait_for_mails,
+)
 
-from tests.browser.conftest import answer_link, assert_accessible, assert_no_sideways_scroll, text_of, wait_for_mails
-from tests.browser.test_journeys import DIRECTORY, reference_in
-from tests.conftest import association
-
-MENTOR_DIRECTORY = DIRECTORY + [
-    association(
-        "mentors-roubaix",
-        name="Mentorat Roubaix",
-        emails=["mentors-roubaix@asso.example.org"],
-        recruits_mentors=True,
-        communes=["59512"],
-        departements=[],
-    ),
-]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def directory(web):
-    assert web.admin("PUT", "/api/v1/admin/associations", {"associations": MENTOR_DIRECTORY}).status == 200
+DIRECTORY = MENTOR_DIRECTORY  # put on file for this module by conftest.py's `directory`
 
 
 def fill_mentor_form(page, email: str, age: str = "45"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll
+from tests.browser.browsing import assert_accessible, assert_no_sideways_scroll
 
 PAGES = {
     "/": "home",

@@ -9,7 +9,7 @@ import base64
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from chalicelib.services.ports import InvalidCursor
+from chalicelib.services.ports import InvalidCursor, QueueQuery
 from tests.contract.conftest import NOW, intake, iso
 from tests.contract.test_mentor_store import write as signup_write
 from tests.unicode_inputs import CRAFTED_CURSORS, cursors
@@ -32,10 +32,12 @@ def every_list(stores):
         ("requests by association", lambda c: stores.requests.page(LATER, None, "asso", 2, c)),
         (
             "queue in a window",
-            lambda c: stores.requests.queue_page(LATER, "routed", None, iso(NOW), iso(NOW + 300), 2, c),
+            lambda c: stores.requests.queue_page(
+                LATER, QueueQuery("routed", created_from=iso(NOW), created_to=iso(NOW + 300)), 2, c
+            ),
         ),
         ("sign-ups", lambda c: stores.mentors.page(LATER, None, None, 2, c)),
-        ("sign-ups' queue", lambda c: stores.mentors.queue_page(LATER, None, "asso", None, None, 2, c)),
+        ("sign-ups' queue", lambda c: stores.mentors.queue_page(LATER, QueueQuery(association="asso"), 2, c)),
     ]
 
 
@@ -80,11 +82,17 @@ def test_a_cursor_outside_the_queues_window_is_refused(stores):
     """DynamoDB refuses to start a Query outside its key condition: a cursor of another
     window (a link kept while the dates changed) is no cursor of this list."""
     requests_at(stores, 10, 20, 400, 410)
-    _, cursor = stores.requests.queue_page(LATER, "routed", None, iso(NOW + 300), iso(NOW + 450), 1, None)
+    _, cursor = stores.requests.queue_page(
+        LATER, QueueQuery("routed", created_from=iso(NOW + 300), created_to=iso(NOW + 450)), 1, None
+    )
     assert cursor is not None
     with pytest.raises(InvalidCursor):
-        stores.requests.queue_page(LATER, "routed", None, iso(NOW), iso(NOW + 100), 1, cursor)
-    rest, _ = stores.requests.queue_page(LATER, "routed", None, iso(NOW + 300), iso(NOW + 450), 1, cursor)
+        stores.requests.queue_page(
+            LATER, QueueQuery("routed", created_from=iso(NOW), created_to=iso(NOW + 100)), 1, cursor
+        )
+    rest, _ = stores.requests.queue_page(
+        LATER, QueueQuery("routed", created_from=iso(NOW + 300), created_to=iso(NOW + 450)), 1, cursor
+    )
     assert len(rest) == 1
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.services.ports import Event, Rejected
+from chalicelib.services.ports import Event, QueueQuery, Rejected
 from tests.contract.conftest import DAY, NOW, intake, iso, transition
 
 
@@ -66,16 +66,18 @@ def test_queue_pages_are_newest_first_by_status_with_a_window_and_last_event(sto
         stores.requests.commit_new(w)
     triaged = intake(created=NOW + 400, status="needs_triage", association=None)
     stores.requests.commit_new(triaged)
-    page, cursor = stores.requests.queue_page(NOW + 500, "routed", None, None, None, 3, None)
+    page, cursor = stores.requests.queue_page(NOW + 500, QueueQuery("routed"), 3, None)
     assert [r.record.id for r in page] == [w.record.id for w in writes[4:1:-1]]
     assert all(r.last_event == "routed" for r in page)
-    rest, last = stores.requests.queue_page(NOW + 500, "routed", None, None, None, 3, cursor)
+    rest, last = stores.requests.queue_page(NOW + 500, QueueQuery("routed"), 3, cursor)
     assert [r.record.id for r in rest] == [writes[1].record.id, writes[0].record.id]
-    window, _ = stores.requests.queue_page(NOW + 500, None, None, iso(NOW + 60), iso(NOW + 150), 10, None)
+    window, _ = stores.requests.queue_page(
+        NOW + 500, QueueQuery(created_from=iso(NOW + 60), created_to=iso(NOW + 150)), 10, None
+    )
     assert [r.record.id for r in window] == [writes[2].record.id, writes[1].record.id]
-    by_association, _ = stores.requests.queue_page(NOW + 500, "routed", "asso", None, None, 10, None)
+    by_association, _ = stores.requests.queue_page(NOW + 500, QueueQuery("routed", "asso"), 10, None)
     assert len(by_association) == 5
-    everything, _ = stores.requests.queue_page(NOW + 500, None, None, None, None, 10, None)
+    everything, _ = stores.requests.queue_page(NOW + 500, QueueQuery(), 10, None)
     assert everything[0].record.id == triaged.record.id and everything[0].last_event == "routed"
 
 
@@ -85,7 +87,7 @@ def test_an_appended_event_becomes_the_last_event(stores):
     assert stores.requests.append_event(
         w.record.id, Event(iso(NOW + 5), "reply_received", "email"), 2, w.record.expires_at
     )
-    page, _ = stores.requests.queue_page(NOW + 10, "routed", None, None, None, 10, None)
+    page, _ = stores.requests.queue_page(NOW + 10, QueueQuery("routed"), 10, None)
     assert page[0].last_event == "reply_received"
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.domain.mentor import MentorSignup
 from chalicelib.domain.request import Request
-from chalicelib.services.ports import Event, Refusal, Rejected
+from chalicelib.services.ports import Event, QueueQuery, Refusal, Rejected
 from tests.contract.conftest import DAY, NOW, intake, iso, mail, store_of, transition
 
 
@@ -276,9 +276,9 @@ def test_the_queue_page_carries_the_newest_event_and_the_statistics_are_the_kind
     accept = transition(store.get(w.record.id, NOW), NOW + 60, "accepted")
     accept.events = [Event(iso(NOW + 60), "accepted", "asso")]  # the association's answer
     store.commit_change(accept)
-    page, _ = store.queue_page(NOW + 61, "accepted", None, None, None, 10, None)
+    page, _ = store.queue_page(NOW + 61, QueueQuery("accepted"), 10, None)
     assert [(r.record.id, r.last_event) for r in page] == [(w.record.id, "accepted")]
-    assert store.queue_page(NOW + 61, None, None, iso(NOW + 1), None, 10, None)[0] == []
+    assert store.queue_page(NOW + 61, QueueQuery(created_from=iso(NOW + 1)), 10, None)[0] == []
     day = iso(NOW)[:10]
     ((only_day, counters),) = store.daily_counts(day, day)
     assert only_day == day and counters["received_api"] == 1 and counters["first_routed"] == 1

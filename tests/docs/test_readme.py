@@ -71,3 +71,29 @@ def test_the_link_checker_sees_a_broken_link_and_a_wrong_heading(tmp_path):
     assert _anchors(tmp_path / "a.md") == {"une-page"}
     assert _anchor("6. Routing (policy v1)") == "6-routing-policy-v1"
     assert _anchor("The association's answer ([contract §9](contract.md))") == "the-associations-answer-contract-9"
+
+
+# A repo path written in code style (`chalicelib/services/queries.py`): what a reader opens
+# next. Generated outputs (build/, .local/) are not repo paths, and `...` marks a pattern.
+REPO_PATH = re.compile(r"`((?:chalicelib|tests|templates|docs|local|scripts|bench|infra|\.ci)/[\w./-]*)`")
+
+
+def _named_paths(page: Path) -> list[str]:
+    return [p for p in REPO_PATH.findall(page.read_text(encoding="utf-8")) if "..." not in p]
+
+
+@pytest.mark.parametrize(
+    "page", [README, *(p for p in PAGES if p.name != "mutation-report.md")], ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_every_repo_path_the_manual_names_exists(page):
+    # A file moved or folded leaves its old name in the manual: the reader finds nothing.
+    missing = sorted({p for p in _named_paths(page) if not (ROOT / p.rstrip("/")).exists()})
+    assert missing == [], f"{page.relative_to(ROOT)} names paths that do not exist: {missing}"
+
+
+def test_a_moved_file_named_by_the_manual_is_caught(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("See `chalicelib/services/mentor_queries.py` and `chalicelib/services/queries.py`.\n")
+    assert _named_paths(page) == ["chalicelib/services/mentor_queries.py", "chalicelib/services/queries.py"]
+    assert not (ROOT / "chalicelib/services/mentor_queries.py").exists()
+    assert (ROOT / "chalicelib/services/queries.py").exists()

@@ -12,7 +12,7 @@ instead: any number of dot-atoms, long hyphenated labels, IDNA labels and every 
 top-level domain, each accepted by email-validator. They are sent in their ASCII form (the
 domain in punycode), the form JSON Schema's `format: email` (RFC 5321) and schemathesis'
 own checks read; the same addresses with Unicode domains go through every door in
-tests/unit/web/test_email_doors_in_process.py.
+tests/unit/web/test_email_doors.py.
 """
 
 import schemathesis

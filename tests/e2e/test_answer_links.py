@@ -2,52 +2,8 @@
 
 from __future__ import annotations
 
-import email
-import re
-from email import policy
-from html.parser import HTMLParser
-
-from tests.e2e.test_web_intake import form_fields, reference_from
-
-LINK = re.compile(r"http://127\.0\.0\.1:\d+(/reponse/[A-Za-z0-9_.\-]+)")
-
-
-def mails(stack):
-    """Every mail sent so far, once the stream has sent what the answers stored."""
-    return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in stack.settle_mails()]
-
-
-def answer_path(stack, reference):
-    """The link of the newest association mail about this request."""
-    found = [
-        m for m in mails(stack) if reference in m["Subject"] and "/reponse/" in m.get_body(("plain",)).get_content()
-    ]
-    newest = sorted(found, key=lambda m: (m["Date"], m["Message-ID"]))[-1]
-    return LINK.search(newest.get_body(("plain",)).get_content()).group(1), newest["To"]
-
-
-class Hidden(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.csrf = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "input" and a.get("name") == "csrf":
-            self.csrf = a.get("value")
-
-
-def csrf_of(html: str) -> str:
-    p = Hidden()
-    p.feed(html)
-    assert p.csrf
-    return p.csrf
-
-
-def submit(stack, **overrides):
-    r = stack.post_form("/demande", form_fields(**overrides))
-    assert r.status == 303
-    return reference_from(r.headers["location"])
+from tests.e2e.clients import answer_path, csrf_of, mails
+from tests.e2e.clients import submit_form as submit
 
 
 def test_the_link_accepts_in_a_click_and_then_shows_the_contact(stack):

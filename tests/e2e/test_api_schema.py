@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import ADMIN, start_stack, stop_stack
+from tests.builders import ROOT
+from tests.e2e.stack import ADMIN
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "50"))  # per operation and phase
@@ -32,10 +32,8 @@ PHASES = os.environ.get("SCHEMATHESIS_PHASES", "fuzzing")
 
 
 @pytest.fixture(scope="module")
-def api_stack(dynamodb_endpoint, tmp_path_factory):
-    s = start_stack(dynamodb_endpoint, tmp_path_factory.mktemp("schema"), RATE_LIMIT="1000000/600")
-    yield s
-    stop_stack(s)
+def api_stack(start):
+    return start("schema", RATE_LIMIT="1000000/600")
 
 
 def test_the_api_keeps_its_openapi_document(api_stack, tmp_path):

@@ -8,9 +8,8 @@ from __future__ import annotations
 import html
 import re
 
-from tests.e2e.conftest import Stack
-from tests.e2e.test_console_security import ADMIN_EMAIL
-from tests.e2e.test_console_sign_in import csrf_of, sign_in
+from tests.e2e.clients import ADMIN_EMAIL, csrf_of, sign_in
+from tests.e2e.stack import Stack
 
 
 def page(stack: Stack, cookie: str, path: str) -> str:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import time
 from email.message import EmailMessage
 
-from tests.e2e.test_console_security import ADMIN_EMAIL, csrf_of, sign_in, state
-from tests.e2e.test_smtp_ingress import email_requests, send
+from tests.e2e.clients import ADMIN_EMAIL, csrf_of, email_requests, send, sign_in, state
 
 # What the person wrote, each unique to this test.
 NAME, PHONE, ADDRESS = "Yanis Belkacemi", "06 71 23 45 89", "claire.dupuis-e2e@college-erasure.example.fr"

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import youth
-from tests.e2e.conftest import Stack
-from tests.e2e.test_console_sign_in import LINK, OPERATOR, ask_link, csrf_of, sign_in_mails
+from tests.builders import youth
+from tests.e2e.clients import ADMIN_EMAIL, OPERATOR, ask_link, csrf_of, sign_in_mails, state
+from tests.e2e.clients import SIGN_IN_LINK as LINK
+from tests.e2e.stack import Stack
 
-ADMIN_EMAIL = "admin@reseau.example.org"
 ACTIONS = ["attribuer", "router", "clore", "renvoyer", "effacer"]
 
 
@@ -38,10 +38,6 @@ def submit(stack: Stack, **overrides) -> str:
     r = stack.post_json("/api/v1/requests", youth(**overrides), {"Idempotency-Key": uuid.uuid4().hex})
     assert r.status == 201, r.text
     return r.json()["reference"]
-
-
-def state(stack: Stack, reference: str) -> dict:
-    return stack.admin("GET", f"/api/v1/requests/{reference}").json()
 
 
 def leads_to_sign_in(r) -> bool:

@@ -9,19 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-
-from tests.e2e.conftest import Stack, start_stack, stop_stack
-from tests.e2e.test_console_sign_in import OPERATOR, ask_link, csrf_of, sign_in
+from tests.e2e.clients import OPERATOR, ask_link, csrf_of, sign_in
+from tests.e2e.stack import Stack
 
 ADMIN_EMAIL = "admin@reseau.example.org"
 
 
-@pytest.fixture(scope="module")
-def stack(dynamodb_endpoint, tmp_path_factory):
-    s = start_stack(dynamodb_endpoint, tmp_path_factory.mktemp("sessions"), RATE_LIMIT="20/600")
-    yield s
-    stop_stack(s)
+STACK_ENV = {"RATE_LIMIT": "20/600"}
 
 
 def opens_the_console(stack: Stack, cookie: str) -> bool:

@@ -2,69 +2,7 @@
 
 from __future__ import annotations
 
-import email
-import re
-from email import policy
-from html.parser import HTMLParser
-
-from tests.e2e.conftest import Stack
-
-OPERATOR = "operatrice@reseau.example.org"
-LINK = re.compile(r"https?://[^/\s]+(/console/lien/[A-Za-z0-9_.\-]+)")
-
-
-class Fields(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.csrf = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "input" and a.get("name") == "csrf":
-            self.csrf = a.get("value")
-
-
-def csrf_of(html: str) -> str:
-    parser = Fields()
-    parser.feed(html)
-    assert parser.csrf
-    return parser.csrf
-
-
-def sign_in_mails(stack: Stack, to: str) -> list:
-    found = []
-    for path in stack.settle_mails():
-        m = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        if m["To"] == to and "connexion" in m["Subject"]:
-            found.append(m)
-    return found
-
-
-def ask_link(stack: Stack, address: str):
-    return stack.post_form("/console/connexion", {"email": address})
-
-
-def link_path(stack: Stack, to: str, seen: frozenset = frozenset()) -> str:
-    """The link of the one sign-in mail to `to` not in `seen` (Message-IDs): two links
-    asked in the same second share their Date, so the newest cannot be told by it."""
-    fresh = [m for m in sign_in_mails(stack, to) if m["Message-ID"] not in seen]
-    assert len(fresh) == 1, [m["Message-ID"] for m in fresh]
-    return LINK.search(fresh[0].get_body(("plain",)).get_content()).group(1)
-
-
-def ask_and_read_link(stack: Stack, address: str = OPERATOR) -> str:
-    seen = frozenset(m["Message-ID"] for m in sign_in_mails(stack, address))
-    assert ask_link(stack, address).status == 200
-    return link_path(stack, address, seen)
-
-
-def sign_in(stack: Stack, address: str = OPERATOR) -> str:
-    """The session cookie, as a browser would keep it."""
-    path = ask_and_read_link(stack, address)
-    page = stack.call("GET", path)
-    done = stack.post_form(path, {"csrf": csrf_of(page.text)})
-    assert done.status == 303 and done.headers["location"] == "/console"
-    return done.headers["set-cookie"].split(";")[0]
+from tests.e2e.clients import OPERATOR, ask_and_read_link, ask_link, csrf_of, sign_in, sign_in_mails
 
 
 def test_the_sign_in_page_has_the_contract_words(stack):

@@ -10,8 +10,8 @@ import io
 
 import pytest
 
-from tests.conftest import youth
-from tests.e2e.test_console_sign_in import csrf_of, sign_in
+from tests.builders import youth
+from tests.e2e.clients import csrf_of, sign_in
 
 
 @pytest.fixture(scope="module")

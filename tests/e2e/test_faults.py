@@ -18,8 +18,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from local.dynamodb_local import DynamoDBLocal, free_port
-from tests.conftest import association, youth
-from tests.e2e.conftest import start_stack, stop_stack
+from tests.builders import association, youth
+from tests.e2e.stack import start_stack, stop_stack
 
 CLIENTS = 8
 PER_CLIENT = 12

@@ -18,7 +18,7 @@ from email import policy
 import idna
 import pytest
 
-from tests.conftest import youth
+from tests.builders import youth
 
 INTAKE = "urgence@lementorat.fr"
 ATTACKER = "attacker.example"

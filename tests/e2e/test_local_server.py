@@ -15,29 +15,15 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import association, youth
-from tests.e2e.conftest import Reply, Stack, start_stack, stop_stack
+from tests.builders import association, youth
+from tests.e2e.stack import Reply, Stack
 
 READ_TIMEOUT = 2.0
 
 
 @pytest.fixture(scope="module")
-def crowd_stack(dynamodb_endpoint, tmp_path_factory):
-    s = start_stack(
-        dynamodb_endpoint,
-        tmp_path_factory.mktemp("crowd"),
-        RATE_LIMIT="100000/600",
-        LOCAL_READ_TIMEOUT=str(READ_TIMEOUT),
-    )
-    yield s
-    stop_stack(s)
-
-
-@pytest.fixture(scope="module")
-def limited_stack(dynamodb_endpoint, tmp_path_factory):
-    s = start_stack(dynamodb_endpoint, tmp_path_factory.mktemp("per-ip"), RATE_LIMIT="3/600")
-    yield s
-    stop_stack(s)
+def crowd_stack(start):
+    return start("crowd", RATE_LIMIT="100000/600", LOCAL_READ_TIMEOUT=str(READ_TIMEOUT))
 
 
 def post_from(stack: Stack, source_ip: str, data: Any) -> Reply:

@@ -16,7 +16,7 @@ import pytest
 
 from local.dynamodb_local import free_port
 from local.smtp_ingress import start_ingress
-from tests.conftest import SHARED, make_services
+from tests.builders import SHARED, make_services
 from tests.integration.mail_stream import read_outbox
 
 REAL = SHARED / "corpus" / "mail-real"

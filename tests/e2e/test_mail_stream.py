@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import signal
 
-from tests.e2e.conftest import start_stack, stop_stack
-from tests.e2e.test_web_intake import form_fields, reference_from
+from tests.e2e.clients import form_fields, reference_from
+from tests.e2e.stack import start_stack, stop_stack
 
 
 def submit(stack, n: int) -> list[str]:

@@ -11,8 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import association
-from tests.unit.web.test_mentor_http import form_of, volunteer
+from tests.builders import association, form_of, volunteer
 
 LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
 

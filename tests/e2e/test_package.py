@@ -11,7 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.builders import ROOT
 
 RENDER_FROM_PACKAGE = r"""
 import sys

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.test_answer_links import answer_path, csrf_of, submit
-from tests.e2e.test_web_intake import form_fields, reference_from, referent_fields
+from tests.e2e.clients import answer_path, csrf_of, form_fields, reference_from, referent_fields
+from tests.e2e.clients import submit_form as submit
 
 PAGES = ["/", "/demande", "/orienter", "/mentions-legales", "/donnees-personnelles", "/accessibilite"]
 THANKS = ["/demande/merci?ref=MNT-ABCD-EFGH", "/orienter/merci?ref=MNT-ABCD-EFGH"]

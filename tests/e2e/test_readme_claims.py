@@ -10,26 +10,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import association, youth
-from tests.e2e.conftest import ADMIN, start_stack, stop_stack
-from tests.e2e.test_web_intake import form_fields, reference_from
+from tests.builders import association, youth
+from tests.e2e.clients import form_fields, reference_from
+from tests.e2e.stack import ADMIN
 
 PARTNER = "https://partenaire.example.org"
 PARTNER_TOKEN = "partner-token-e2e"
-SECRET_KEY = "e2e-secret"  # the stack's (tests/e2e/conftest.py), to mint links of a chosen age
+SECRET_KEY = "e2e-secret"  # the stack's (tests/e2e/stack.py), to mint links of a chosen age
 
 
 @pytest.fixture(scope="module")
-def claims_stack(dynamodb_endpoint, tmp_path_factory):
-    s = start_stack(
-        dynamodb_endpoint,
-        tmp_path_factory.mktemp("claims"),
-        RATE_LIMIT="2/600",
-        PARTNER_TOKENS=f"other-token,{PARTNER_TOKEN}",
-        PARTNER_ORIGINS=PARTNER,
-    )
-    yield s
-    stop_stack(s)
+def claims_stack(start):
+    return start("claims", RATE_LIMIT="2/600", PARTNER_TOKENS=f"other-token,{PARTNER_TOKEN}", PARTNER_ORIGINS=PARTNER)
 
 
 def pages_people_land_on(stack):
@@ -168,7 +160,7 @@ def test_a_method_no_route_has_gets_405_with_allow(claims_stack):
 
 
 def test_a_blank_structure_type_on_the_referent_form_is_stored_as_autre(claims_stack):
-    from tests.e2e.test_web_intake import referent_fields
+    from tests.e2e.clients import referent_fields
 
     r = claims_stack.post_form("/orienter", referent_fields(structure_type=""), {"Authorization": f"Bearer {ADMIN}"})
     assert r.status == 303

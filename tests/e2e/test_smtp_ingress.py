@@ -10,19 +10,10 @@ import uuid
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.builders import SHARED
+from tests.e2e.clients import INTAKE, email_requests, send
 
 FR = SHARED / "corpus" / "fr"
-INTAKE = "urgence@lementorat.fr"
-
-
-def send(stack, raw: bytes, sender="cpe@college.example.fr", to=INTAKE):
-    with smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=30) as smtp:
-        return smtp.sendmail(sender, [to], raw)
-
-
-def email_requests(stack):
-    return [i for i in stack.admin("GET", "/api/v1/requests?limit=200").json()["items"] if i["channel"] == "email"]
 
 
 def test_a_school_mail_becomes_a_routed_request_with_an_acknowledgement(stack):

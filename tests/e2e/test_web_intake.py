@@ -8,42 +8,9 @@ import json
 import re
 from email import policy
 from html.parser import HTMLParser
-from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
-from tests.conftest import youth
-from tests.e2e.conftest import start_stack, stop_stack
-
-
-def form_fields(**overrides):
-    """The youth form as a browser posts it."""
-    data = youth(**overrides)
-    fields = {k: v for k, v in data.items() if k not in {"consent", "parental_consent", "publics"} and v is not None}
-    fields["publics"] = data["publics"]
-    if data["consent"]:
-        fields["consent"] = "on"
-    if data["parental_consent"]:
-        fields["parental_consent"] = "on"
-    fields.update({"website": "", "submission_id": overrides.get("submission_id", "")})
-    return fields
-
-
-def referent_fields(**overrides):
-    fields = form_fields(email="", phone="", last_name="", age=11, situation="primaire")
-    fields.update(
-        referent_name="Mme Dupont",
-        referent_email="cpe.college@ac-lille.example.fr",
-        referent_phone="03 20 00 00 00",
-        structure_name="Collège Jean Macé",
-        structure_type="etablissement_scolaire",
-    )
-    fields.update(overrides)
-    return fields
-
-
-def reference_from(location: str) -> str:
-    return parse_qs(urlsplit(location).query)["ref"][0]
+from tests.builders import youth
+from tests.e2e.clients import form_fields, reference_from, referent_fields
 
 
 class Inputs(HTMLParser):
@@ -252,13 +219,6 @@ def test_openapi_document_describes_the_api(stack):
     assert "post" in doc["paths"]["/api/v1/requests"]
     assert "Submission" in doc["components"]["schemas"]
     assert "postal_code" in doc["components"]["schemas"]["Submission"]["properties"]
-
-
-@pytest.fixture(scope="module")
-def limited_stack(dynamodb_endpoint, tmp_path_factory):
-    s = start_stack(dynamodb_endpoint, tmp_path_factory.mktemp("limited"), RATE_LIMIT="3/600")
-    yield s
-    stop_stack(s)
 
 
 def test_anonymous_submissions_over_the_limit_get_429_but_admin_does_not(limited_stack):

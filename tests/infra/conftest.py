@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.builders import ROOT
 
 
 class CfnLoader(yaml.SafeLoader):

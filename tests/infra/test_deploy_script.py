@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.conftest import ROOT, make_services
+from tests.builders import ROOT, make_services
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import deploy
@@ -76,7 +76,7 @@ def test_the_seed_directory_fills_an_empty_directory_only(settings, dynamodb_end
     client = s.table.client
     assert deploy.seed_directory(client, settings.table_name) > 20
     assert len(s.directory.entries()) > 20
-    from tests.conftest import association
+    from tests.builders import association
 
     s.directory.replace([association("only-asso")])
     assert deploy.seed_directory(client, settings.table_name) == 0  # an operator's directory is kept

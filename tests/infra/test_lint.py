@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.conftest import ROOT
+from tests.builders import ROOT
 
 INFRA_BIN = ROOT / ".venv-infra" / "bin"
 

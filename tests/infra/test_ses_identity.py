@@ -15,7 +15,7 @@ from moto.ses.models import ses_backends
 
 from chalicelib.adapters.mail import SesSender
 from chalicelib.domain.vocabulary import Channel
-from tests.conftest import association, make_services, request_of, youth
+from tests.builders import association, make_services, request_of, youth
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from fnmatch import fnmatch
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.builders import ROOT
 
 # A `type: ignore` says which error it silences and, after it, why.
 _IGNORE = re.compile(r"#\s*type:\s*ignore(?P<codes>\[[^\]]*\])?(?P<after>.*)$")

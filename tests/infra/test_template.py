@@ -15,7 +15,7 @@ import pytest
 from chalicelib.adapters.dynamodb import table_definition
 from chalicelib.adapters.mail_stream import FILTER_PATTERN
 from chalicelib.config import PUBLIC_DEFAULT_SECRET_KEY, SECRET_NAMES
-from tests.conftest import ROOT
+from tests.builders import ROOT
 
 # Every data-plane call the store makes, as IAM actions.
 TABLE_WRITES = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"}

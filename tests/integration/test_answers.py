@@ -7,8 +7,9 @@ import threading
 
 import pytest
 
-from tests.conftest import make_services
-from tests.unit.services.test_answers import DIRECTORY, event_types, link_for, submit
+from tests.builders import ROUTING_DIRECTORY as DIRECTORY
+from tests.builders import event_types, link_for, make_services
+from tests.builders import submit_qpv_youth as submit
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def stores(request):
 
     if request.param == "memory":
         return Stores.in_memory()
-    from tests.conftest import make_services
+    from tests.builders import make_services
 
     return make_services(request.getfixturevalue("settings"), directory=[]).stores
 

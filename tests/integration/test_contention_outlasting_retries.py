@@ -14,15 +14,23 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import association, make_services, youth
-from tests.integration.mail_stream import read_outbox
-from tests.unit.web.conftest import body_text as text
-from tests.unit.web.conftest import served
-from tests.unit.web.test_form_door_answers import post, volunteer_form, youth_form
+from tests.builders import (
+    association,
+    body_text,
+    link_for,
+    make_services,
+    post_form,
+    post_json,
+    served,
+    volunteer_form,
+    youth,
+    youth_form,
+)
+from tests.unit.web import conftest as web_door
+
+http = web_door.http  # the HTTP door in process, over this module's `wired`
 
 DIRECTORY = [association("first-asso"), association("lille-mentors", recruits_mentors=True, mentor_capacity=3)]
-LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
-JSON = {"Content-Type": "application/json"}
 ANSWERS = {"accepted": "accept", "declined": "decline"}  # the timeline's event: the decision posted
 
 
@@ -38,16 +46,6 @@ def wired(settings, clock, monkeypatch):
     s.rule = ConflictRule(s.table.client)
     with served(s):
         yield s
-
-
-@pytest.fixture
-def http(wired):
-    from chalice.test import Client
-
-    from app import app
-
-    with Client(app) as client:
-        yield client.http
 
 
 def held(wired) -> int:
@@ -74,7 +72,7 @@ def signups_stored(wired) -> list[dict]:
 
 def assert_form_kept(r, what: str, button: str) -> None:
     assert r.status_code == 503 and r.headers["Retry-After"] == "30"
-    page = text(r)
+    page = body_text(r)
     assert f'<h2 id="unavailable-title">Votre {what} n\'a pas pu être envoyée</h2>' in page
     assert f"« {button} »" in page
     assert '<input type="hidden" name="submission_id" value="sid-contended">' in page
@@ -84,11 +82,11 @@ def assert_form_kept(r, what: str, button: str) -> None:
 def test_the_youth_form_answers_503_as_typed_then_stores_once(http, wired):
     before = held(wired)
     fields = youth_form(submission_id="sid-contended", first_name="Zoé")
-    assert_form_kept(post(http, "/demande", fields), "demande", "Envoyer la demande")
-    assert 'value="Zoé"' in text(post(http, "/demande", fields))
+    assert_form_kept(post_form(http, "/demande", fields), "demande", "Envoyer la demande")
+    assert 'value="Zoé"' in body_text(post_form(http, "/demande", fields))
     released(wired, before)
     assert requests_stored(wired) == []
-    sent = [post(http, "/demande", fields) for _ in range(2)]  # sent again, twice (a double click)
+    sent = [post_form(http, "/demande", fields) for _ in range(2)]  # sent again, twice (a double click)
     assert [r.status_code for r in sent] == [303, 303]
     refs = {parse_qs(urlsplit(r.headers["Location"]).query)["ref"][0] for r in sent}
     assert [r["reference"] for r in requests_stored(wired)] == list(refs)
@@ -97,17 +95,17 @@ def test_the_youth_form_answers_503_as_typed_then_stores_once(http, wired):
 def test_the_volunteer_form_answers_503_as_typed_then_stores_once(http, wired):
     before = held(wired)
     fields = volunteer_form(submission_id="sid-contended")
-    assert_form_kept(post(http, "/devenir-mentor", fields), "candidature", "Proposer mon aide")
+    assert_form_kept(post_form(http, "/devenir-mentor", fields), "candidature", "Proposer mon aide")
     released(wired, before)
     assert signups_stored(wired) == []
-    assert [post(http, "/devenir-mentor", fields).status_code for _ in range(2)] == [303, 303]
+    assert [post_form(http, "/devenir-mentor", fields).status_code for _ in range(2)] == [303, 303]
     assert len(signups_stored(wired)) == 1
 
 
 def test_the_api_answers_503_with_its_json_errors_then_stores_once(http, wired):
     before = held(wired)
-    headers = {**JSON, "Idempotency-Key": "key-contended"}
-    r = http.post("/api/v1/requests", body=json.dumps(youth()).encode(), headers=headers)
+    headers = {"Idempotency-Key": "key-contended"}
+    r = post_json(http, "/api/v1/requests", youth(), headers)
     assert r.status_code == 503 and r.headers["Retry-After"] == "30"
     assert r.headers["Content-Type"] == "application/json; charset=utf-8"
     cid = r.headers["X-Correlation-Id"]
@@ -115,7 +113,7 @@ def test_the_api_answers_503_with_its_json_errors_then_stores_once(http, wired):
         "errors": [{"field": "body", "message": f"service temporarily unavailable, retry later (correlation id {cid})"}]
     }
     released(wired, before)
-    again = [http.post("/api/v1/requests", body=json.dumps(youth()).encode(), headers=headers) for _ in range(2)]
+    again = [post_json(http, "/api/v1/requests", youth(), headers) for _ in range(2)]
     assert [a.status_code for a in again] == [201, 201]
     assert len({json.loads(a.body)["reference"] for a in again}) == 1
     assert len(requests_stored(wired)) == 1
@@ -123,21 +121,19 @@ def test_the_api_answers_503_with_its_json_errors_then_stores_once(http, wired):
 
 @pytest.mark.parametrize("answer", [{"decision": "accept"}, {"decision": "decline", "reason": "complet"}])
 def test_the_answer_link_answers_503_then_the_answer_is_taken_once(http, wired, answer):
-    r = http.post("/api/v1/requests", body=json.dumps(youth()).encode(), headers=JSON)
-    assert r.status_code == 201
-    (mail,) = [m for m in read_outbox(wired) if m["To"] == "first-asso@asso.example.org"]
-    token = LINK.search(mail.get_body(("plain",)).get_content()).group(1)
-    page = text(http.get(f"/reponse/{token}"))
+    assert post_json(http, "/api/v1/requests", youth()).status_code == 201
+    token = link_for(wired, "first-asso")
+    page = body_text(http.get(f"/reponse/{token}"))
     fields = {**answer, "csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1)}
     before = held(wired)
-    r = post(http, f"/reponse/{token}", fields)
+    r = post_form(http, f"/reponse/{token}", fields)
     assert r.status_code == 503 and r.headers["Retry-After"] == "30"
-    assert "<h1>Service momentanément indisponible</h1>" in text(r)
+    assert "<h1>Service momentanément indisponible</h1>" in body_text(r)
     released(wired, before)
     (still,) = requests_stored(wired)
     assert answered(wired, still) == []
-    assert post(http, f"/reponse/{token}", fields).status_code == 200
-    assert post(http, f"/reponse/{token}", fields).status_code == 200  # sent again: the page as answered
+    assert post_form(http, f"/reponse/{token}", fields).status_code == 200
+    assert post_form(http, f"/reponse/{token}", fields).status_code == 200  # sent again: the page as answered
     (after,) = requests_stored(wired)
     assert answered(wired, after) == [answer["decision"]]
 

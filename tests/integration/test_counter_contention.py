@@ -14,7 +14,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from tests.conftest import make_services, youth
+from tests.builders import make_services, youth
 
 N, CLIENTS = 200, 50
 

@@ -32,13 +32,20 @@ from chalicelib.adapters.mail_reading import InProcessMailReader
 from chalicelib.domain.operators import Operator, Role, parse_operators
 from chalicelib.services.ports import Assignment, StorageUnavailable
 from chalicelib.web import views
-from tests.conftest import association, make_services, youth
+from tests.builders import (
+    CONSOLE_PAGES,
+    LINK,
+    association,
+    body_text,
+    delivery_report,
+    human_mail,
+    make_services,
+    served,
+    signed_in,
+    volunteer,
+    youth,
+)
 from tests.integration.mail_stream import deliver_mails, read_outbox
-from tests.unit.services.test_answers import delivery_report
-from tests.unit.services.test_mail_intake import human_mail
-from tests.unit.web.conftest import body_text, served, signed_in
-from tests.unit.web.test_console_after_erasure import CONSOLE_PAGES
-from tests.unit.web.test_mentor_http import LINK, volunteer
 
 INTAKE = "urgence@lementorat.fr"
 ADMIN = "admin@reseau.example.org"

@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 
 from chalicelib.domain.vocabulary import Channel
-from tests.conftest import association, make_services, request_of, youth
+from tests.builders import association, make_services, request_of, youth
 
 
 def test_fifty_simultaneous_requests_never_exceed_capacity(settings, clock):

@@ -8,9 +8,8 @@ import threading
 import pytest
 
 from chalicelib.domain.mentor_submission import parse_mentor_submission
-from tests.conftest import association, make_services
+from tests.builders import LINK, association, make_services, volunteer
 from tests.integration.mail_stream import read_outbox
-from tests.unit.web.test_mentor_http import LINK, volunteer
 
 
 def sign_up_together(services, n: int) -> list:

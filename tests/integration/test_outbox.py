@@ -12,9 +12,8 @@ from pathlib import Path
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.ports import StorageUnavailable
 from local.stream_worker import StreamWorker
-from tests.conftest import make_services, request_of, youth
+from tests.builders import CountingEml, Killed, Recorder, make_services, request_of, youth
 from tests.integration.mail_stream import deliver_mails, stream_worker
-from tests.unit.services.test_outbox import CountingEml, Killed, Recorder
 
 
 def test_nothing_is_sent_in_the_request_the_stream_sends_each_mail_once(settings, clock):

@@ -13,8 +13,9 @@ from chalicelib.domain.operators import Operator, Role
 from chalicelib.services.console import ConsoleService
 from chalicelib.services.statistics import StatisticsService
 from scripts.recount import recount
-from tests.conftest import make_services
-from tests.unit.services.test_answers import DIRECTORY, link_for, submit
+from tests.builders import ROUTING_DIRECTORY as DIRECTORY
+from tests.builders import link_for, make_services
+from tests.builders import submit_qpv_youth as submit
 
 COUNTER_PKS = ("COUNTS", "STATS#DAY", "STATS#ASSOC")
 

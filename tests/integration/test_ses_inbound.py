@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.adapters.ses_inbound import receipt_from_sqs_body
-from tests.conftest import SHARED, make_services
+from tests.builders import SHARED, make_services
 from tests.integration.mail_stream import deliver_mails
 
 FR = SHARED / "corpus" / "fr"
@@ -108,8 +108,8 @@ def test_the_aws_wiring_reads_the_raw_mail_through_the_s3_raw_store(settings, cl
 
 def test_a_mail_over_its_reading_budget_is_quarantined_and_its_batch_is_not_retried(settings, clock, s3, tmp_path):
     from chalicelib.adapters.ses_inbound import process_sqs_batch
+    from tests.builders import with_attachment
     from tests.corpus.documents import pdf_made_to_be_slow
-    from tests.unit.services.test_mail_intake import with_attachment
 
     s = make_services(replace(settings, raw_mail_dir=str(tmp_path / "raw"), mail_read_seconds=1.0), clock)
     slow = with_attachment("Bonjour,\n\nci-joint la fiche de Léo.", "fiche.pdf", pdf_made_to_be_slow(), "pdf")

@@ -9,25 +9,34 @@ import json
 import re
 from collections import Counter
 from dataclasses import replace
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import association, make_services, youth
-from tests.integration.mail_stream import read_outbox
-from tests.unit.web.conftest import body_text as text
-from tests.unit.web.conftest import served
-from tests.unit.web.test_form_door_answers import post, referent_form, volunteer_form, youth_form
+from tests.builders import (
+    INTAKE,
+    association,
+    body_text,
+    intake_mail,
+    link_for,
+    make_services,
+    post_form,
+    post_json,
+    referent_form,
+    served,
+    volunteer_form,
+    youth,
+    youth_form,
+)
+from tests.unit.web import conftest as web_door
 
+http = web_door.http  # the HTTP door in process, over this module's `wired`
 STORAGE = Path(__file__).resolve().parents[2] / "docs" / "storage.md"
 DIRECTORY = [
     association("first-asso"),
     association("second-asso"),
     association("lille-mentors", recruits_mentors=True, mentor_capacity=3),
 ]
-LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
-JSON = {"Content-Type": "application/json"}
 OPERATOR = "operatrice@reseau.example.org"
 
 
@@ -42,30 +51,6 @@ def wired(settings, clock):
     s.meter = TransactionMeter(s.table.client)
     with served(s):
         yield s
-
-
-@pytest.fixture
-def http(wired):
-    from chalice.test import Client
-
-    from app import app
-
-    with Client(app) as client:
-        yield client.http
-
-
-def referent_mail(settings) -> bytes:
-    """A referent's mail that makes a request (docs/mail.md)."""
-    m = EmailMessage()
-    m["From"] = "Mme Dupont <cpe@ac-lille.example.fr>"
-    m["To"] = settings.intake_addresses[0]
-    m["Subject"] = "Demande de mentorat"
-    m["Message-ID"] = "<fiche-1@ac-lille.example.fr>"
-    m.set_content(
-        "Bonjour,\n\nJe vous écris pour Yanis, 14 ans, en 3ème, à Roubaix (59100). "
-        "Il a besoin de soutien scolaire.\n\nMme Dupont, CPE, 03 20 00 00 00\n"
-    )
-    return m.as_bytes()
 
 
 def measured(wired, act) -> list:
@@ -119,27 +104,26 @@ def created(r) -> str:
 
 def answer_token(http, wired) -> str:
     """A new request's answer link, from its association's mail."""
-    ref = created(http.post("/api/v1/requests", body=json.dumps(youth()).encode(), headers=JSON))
-    association_id = wired.requests.get(ref)["association"]["id"]
-    mail = [m for m in read_outbox(wired) if m["To"] == f"{association_id}@asso.example.org"][-1]
-    return LINK.search(mail.get_body(("plain",)).get_content()).group(1)
+    ref = created(post_json(http, "/api/v1/requests", youth()))
+    return link_for(wired, wired.requests.get(ref)["association"]["id"])
 
 
 def answered(http, token: str, decision: dict) -> None:
-    page = text(http.get(f"/reponse/{token}"))
-    r = post(http, f"/reponse/{token}", {**decision, "csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1)})
+    page = body_text(http.get(f"/reponse/{token}"))
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    r = post_form(http, f"/reponse/{token}", {**decision, "csrf": csrf})
     assert r.status_code == 200
 
 
-def test_the_storage_page_states_each_transaction_items_and_write_units(http, wired, settings):
+def test_the_storage_page_states_each_transaction_items_and_write_units(http, wired):
     from chalicelib.domain.operators import Operator, Role
     from chalicelib.services.console import ConsoleService
 
     def sent(path, fields):
-        assert post(http, path, fields).status_code == 303
+        assert post_form(http, path, fields).status_code == 303
 
     refs: list[str] = []
-    api = {**JSON, "Idempotency-Key": "costs-1"}
+    api = {"Idempotency-Key": "costs-1"}
     rows = {
         "intake, youth form": measured(wired, lambda: sent("/demande", youth_form(submission_id="costs-youth"))),
         "intake, referent form": measured(
@@ -147,13 +131,11 @@ def test_the_storage_page_states_each_transaction_items_and_write_units(http, wi
         ),
         "intake, API": measured(
             wired,
-            lambda: refs.append(created(http.post("/api/v1/requests", body=json.dumps(youth()).encode(), headers=api))),
+            lambda: refs.append(created(post_json(http, "/api/v1/requests", youth(), api))),
         ),
         "intake, mail": measured(
             wired,
-            lambda: wired.mail_intake.ingest(
-                referent_mail(settings), "cpe@ac-lille.example.fr", [settings.intake_addresses[0]]
-            ),
+            lambda: wired.mail_intake.ingest(intake_mail(), "cpe@college.example.fr", INTAKE),
         ),
         "volunteer sign-up": measured(
             wired, lambda: sent("/devenir-mentor", volunteer_form(submission_id="costs-volunteer"))

@@ -19,7 +19,7 @@ from chalicelib.domain.submission_schema import postal_codes_pattern
 from chalicelib.web.openapi import openapi_document
 from chalicelib.web.parsing import BodyRefused, parse_form, parse_json
 from tests.addresses import addresses, email_format, non_ascii_local_addresses, oracle
-from tests.conftest import youth
+from tests.builders import youth
 
 
 def errors_of(data: dict, json_body: bool = True) -> dict[str, str]:
@@ -285,7 +285,7 @@ def test_directory_types_are_exact_and_ages_ordered():
     from pydantic import ValidationError
 
     from chalicelib.domain.models import Association
-    from tests.conftest import association
+    from tests.builders import association
 
     assert Association.model_validate(association("a", ages={"min": 8.0, "max": 29.0})).ages.min == 8
     for bad in (

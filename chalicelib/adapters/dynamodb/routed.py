@@ -46,11 +46,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Generic
 
+from ...domain.change import Event
 from ...domain.record_kind import RecordKind
 from ...domain.reference import is_reference
 from ...domain.statistics import change_counts
 from ...domain.vocabulary import Status
-from ...services.ports import Event, NewRecord, OutgoingMail, QueuedRecord, Record, RecordChange, StoredIdempotency
+from ...services.ports import NewRecord, OutgoingMail, QueuedRecord, QueueQuery, Record, RecordChange, StoredIdempotency
 from ..counters import counter_expiry
 from ..page_cursor import decode_cursor, encode_cursor, record_id
 from ..routed_record import counter_day, stored_body
@@ -384,22 +385,15 @@ class DynamoRoutedStore(Generic[Record]):
         """One page, newest first: a status, an association (its index, the status
         filtered), or every record. As a Query with a filter, `limit` counts the items
         read, expired ones included."""
-        items, next_cursor = self._query_page(now, status, association, limit, cursor, None, None)
+        items, next_cursor = self._query_page(now, QueueQuery(status, association), limit, cursor)
         return [self.record_type.from_record(_with_expiry(i)) for i in items], next_cursor
 
     def queue_page(
-        self,
-        now: int,
-        status: str | None,
-        association: str | None,
-        created_from: str | None,
-        created_to: str | None,
-        limit: int,
-        cursor: str | None,
+        self, now: int, query: QueueQuery, limit: int, cursor: str | None
     ) -> tuple[list[QueuedRecord[Record]], str | None]:
         """One page of the console's queue, as `page`, with creation times in [from, to]
         as a key condition, each record with its `last_event` (the activity badge)."""
-        items, next_cursor = self._query_page(now, status, association, limit, cursor, created_from, created_to)
+        items, next_cursor = self._query_page(now, query, limit, cursor)
         rows = [
             QueuedRecord(self.record_type.from_record(_with_expiry(i)), i.get("last_event", {}).get("S")) for i in items
         ]
@@ -408,14 +402,12 @@ class DynamoRoutedStore(Generic[Record]):
     def _query_page(
         self,
         now: int,
-        status: str | None,
-        association: str | None,
+        query: QueueQuery,
         limit: int,
         cursor: str | None,
-        created_from: str | None,
-        created_to: str | None,
     ) -> tuple[list[dict[str, Any]], str | None]:
         kind = self.kind
+        status, association = query.status, query.association
         names: dict[str, str] = {"#exp": "expires_at"}
         values: dict[str, Any] = {":now": _n(now)}
         filters = ["#exp > :now"]
@@ -431,8 +423,8 @@ class DynamoRoutedStore(Generic[Record]):
             index, key = "by_created", ("feed_pk", kind.keys.feed)
         values[":k"] = _s(key[1])
         condition = f"{key[0]} = :k"
-        low, high = created_from or "", created_to or "\uffff"
-        if created_from or created_to:
+        low, high = query.created_from or "", query.created_to or "\uffff"
+        if query.created_from or query.created_to:
             values[":from"] = _s(low)
             values[":to"] = _s(high)
             condition += " AND list_sk BETWEEN :from AND :to"

@@ -17,7 +17,17 @@ from typing import Any, Generic
 from ...domain.reference import is_reference
 from ...domain.statistics import change_counts
 from ...domain.vocabulary import Status
-from ...services.ports import Event, NewRecord, QueuedRecord, Record, RecordChange, Refusal, Rejected, StoredIdempotency
+from ...services.ports import (
+    Event,
+    NewRecord,
+    QueuedRecord,
+    QueueQuery,
+    Record,
+    RecordChange,
+    Refusal,
+    Rejected,
+    StoredIdempotency,
+)
 from ..counters import counter_expiry
 from ..page_cursor import decode_cursor, encode_cursor
 from ..routed_record import counter_day, stored_body
@@ -229,29 +239,22 @@ class MemoryRoutedStore(Generic[Record]):
     ) -> tuple[list[Record], str | None]:
         """Newest first. Like a DynamoDB Query with a filter, `limit` counts the records
         read, expired ones included, and a full page always gives a cursor."""
-        rows, next_cursor = self.queue_page(now, status, association, None, None, limit, cursor)
+        rows, next_cursor = self.queue_page(now, QueueQuery(status, association), limit, cursor)
         return [r.record for r in rows], next_cursor
 
     def queue_page(
-        self,
-        now: int,
-        status: str | None,
-        association: str | None,
-        created_from: str | None,
-        created_to: str | None,
-        limit: int,
-        cursor: str | None,
+        self, now: int, query: QueueQuery, limit: int, cursor: str | None
     ) -> tuple[list[QueuedRecord[Record]], str | None]:
-        """`page` with creation times in [from, to], each record with `last_event` (the
-        queue's activity badge)."""
-        low, high = created_from or "", created_to or "\uffff"
+        """`page` of the records `query` names, each with `last_event` (the queue's
+        activity badge)."""
+        low, high = query.created_from or "", query.created_to or "\uffff"
         after = decode_cursor(cursor, low, high) if cursor else None
         with self.state.lock:
             listed = [
                 r
                 for r in self.records.values()
-                if (association is None or r.association_id == association)
-                and (status is None or r.status == status)
+                if (query.association is None or r.association_id == query.association)
+                and (query.status is None or r.status == query.status)
                 and low <= r.list_sk <= high
                 and (after is None or r.list_sk < after)
             ]

@@ -9,25 +9,18 @@ import pytest
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.answers import InvalidAnswer
 from chalicelib.services.intake import Idempotency
-from tests.conftest import association, request_of, youth
-from tests.conftest import make_memory_services as make_services
+from tests.builders import TWO_ASSOCIATIONS as DIRECTORY
+from tests.builders import association_mail_id, link_for, request_of, youth
+from tests.builders import make_memory_services as make_services
+from tests.builders import submit_youth as submit
 from tests.integration.mail_stream import read_outbox
-from tests.unit.services.test_answers import link_for
 
 DAY = 86400
-DIRECTORY = [
-    association("first-asso", departements=[], communes=["59512"], needs=["scolaire"]),
-    association("second-asso", needs=["scolaire"]),
-]
 
 
 @pytest.fixture
 def s(settings, clock):
     return make_services(settings, clock, directory=DIRECTORY)
-
-
-def submit(s, **overrides):
-    return s.submit(request_of(youth(**overrides), Channel.FORM))
 
 
 @pytest.mark.parametrize("reason", [None, "", "because"])
@@ -69,7 +62,7 @@ def test_the_accepted_view_holds_the_request_and_who_accepted(s):
     submit(s)
     view = s.answers.accept(link_for(s, "first-asso"))
     assert view.association.id == "first-asso" and view.assignment.association_id == "first-asso"
-    assert view.request["status"] == "accepted" and view.request["fields"]["email"] == "lea.martin@example.net"
+    assert view.record["status"] == "accepted" and view.record["fields"]["email"] == "lea.martin@example.net"
 
 
 def test_one_sweep_reminds_and_moves_on_every_request_due(s, settings, clock):
@@ -113,15 +106,6 @@ def test_silence_moving_a_request_on_says_so_in_its_timeline(s, settings, clock)
     rerouted = next(e for e in s.requests.get(result.reference)["events"] if e["type"] == "rerouted")
     assert rerouted["actor"] == "system"
     assert rerouted["detail"] == {"association": "first-asso", "reason": "no answer"}
-
-
-def association_mail_id(s, association_id: str, subject_start: str = "") -> str:
-    mail = next(
-        m
-        for m in read_outbox(s)
-        if m["To"] == f"{association_id}@asso.example.org" and m["Subject"].startswith(subject_start)
-    )
-    return mail["Message-ID"].strip("<>").split(".")[0]
 
 
 def test_a_bounced_reminder_moves_the_request_on_and_flags_the_address_with_its_reason_and_time(s, settings, clock):

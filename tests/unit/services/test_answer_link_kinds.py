@@ -10,8 +10,8 @@ import pytest
 from chalicelib.adapters.links import InvalidLink
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.vocabulary import Channel
-from tests.conftest import association, make_memory_services, request_of, youth
-from tests.unit.services.test_mentor_mail_texts import volunteer
+from tests.builders import association, make_memory_services, request_of, youth
+from tests.builders import retired_volunteer as volunteer
 
 LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
 
@@ -38,4 +38,4 @@ def test_a_requests_link_does_not_open_a_sign_up_and_the_reverse(s):
         s.mentors.accept(request_link)
     assert s.requests.get(request.reference)["status"] == "routed"
     view = s.mentors.view(signup_link)
-    assert view.signup["reference"] == signup.reference and view.association.id == "asso-a"
+    assert view.record["reference"] == signup.reference and view.association.id == "asso-a"

@@ -3,52 +3,21 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
 
 import pytest
 
 from chalicelib.adapters.links import InvalidLink, SignedLinks
-from chalicelib.domain.vocabulary import Channel
-from tests.conftest import association, request_of, youth
-from tests.conftest import make_memory_services as make_services
+from tests.builders import ROUTING_DIRECTORY as DIRECTORY
+from tests.builders import delivery_report, event_types, link_for
+from tests.builders import make_memory_services as make_services
+from tests.builders import submit_qpv_youth as submit
 from tests.integration.mail_stream import read_outbox
-
-LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
-
-# Policy v1 on this directory, for a 15-year-old collégien of Roubaix (59512, dép. 59,
-# région 32) asking for "scolaire" with the public qpv:
-#   commune-asso  commune 8 + qpv 10 + first need 2 = 20
-#   dep-asso      département 6 + qpv 10 + first need 2 = 18
-#   region-asso   région 3 + first need 2 = 5
-#   far-asso      covers 75 only: never a candidate
-DIRECTORY = [
-    association("commune-asso", departements=[], communes=["59512"], publics=["qpv"], needs=["scolaire"], capacity=3),
-    association("dep-asso", publics=["qpv"], needs=["scolaire", "orientation"], capacity=3),
-    association("region-asso", departements=[], regions=["32"], needs=["scolaire"], capacity=3),
-    association("far-asso", departements=["75"]),
-]
 
 
 @pytest.fixture
 def s(settings, clock):
     return make_services(settings, clock, directory=DIRECTORY)
-
-
-def submit(s, **overrides):
-    return s.submit(request_of(youth(publics=["qpv"], **overrides), Channel.FORM))
-
-
-def link_for(s, association_id: str) -> str:
-    """The token of the newest mail sent to this association."""
-    mails = [m for m in read_outbox(s) if m["To"] == f"{association_id}@asso.example.org"]
-    assert mails, f"no mail to {association_id}"
-    newest = sorted(mails, key=lambda m: m["Date"])[-1]
-    return LINK.search(newest.get_body(("plain",)).get_content()).group(1)
-
-
-def event_types(s, reference):
-    return [e["type"] for e in s.requests.get(reference)["events"]]
 
 
 def test_opening_the_link_changes_nothing(s):
@@ -202,21 +171,6 @@ def test_no_youth_contact_detail_in_any_association_mail_before_acceptance(s, se
 
 def _association_mail(s, association_id):
     return next(m for m in read_outbox(s) if m["To"] == f"{association_id}@asso.example.org")
-
-
-def delivery_report(message_id: str, recipient: str, quoted: str = "") -> bytes:
-    """A mail server's report that our mail `message_id` to `recipient` bounced, as it
-    reaches the intake address (RFC 3464): with its headers, or the whole mail `quoted`."""
-    returned = f"message/rfc822\r\n\r\n{quoted}" if quoted else f"text/rfc822-headers\r\n\r\nMessage-ID: {message_id}"
-    return (
-        "From: MAILER-DAEMON@mx.asso.example.org\r\nTo: urgence@lementorat.fr\r\n"
-        "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
-        "--b\r\nContent-Type: text/plain\r\n\r\nThe mail system: user unknown.\r\n"
-        "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.asso.example.org\r\n\r\n"
-        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-        f"--b\r\nContent-Type: {returned}\r\n--b--\r\n"
-    ).encode()
 
 
 def test_a_delivery_report_reaching_the_intake_address_routes_onward(s):

@@ -14,8 +14,7 @@ from chalicelib.domain.operators import Operator, Role
 from chalicelib.services.console_auth import SIGN_IN_LINKS_PER_HOUR
 from chalicelib.services.ports import InvalidLink
 from chalicelib.services.rate_limit import RateLimited
-from tests.conftest import make_memory_services
-from tests.unit.services.test_console_auth import DESK
+from tests.builders import DESK, make_memory_services
 
 ONE = "une@reseau.example.org"
 TWO = "deux@reseau.example.org"

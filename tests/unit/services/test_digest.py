@@ -3,22 +3,15 @@ settable clock: what it lists, to whom, once a day, and nothing when nothing wai
 
 from __future__ import annotations
 
-import pytest
-
 from chalicelib.domain.operators import Operator, Role
 from chalicelib.services.digest import digest_for
 from chalicelib.services.ports import Event
-from tests.conftest import association, make_memory_services, youth
+from tests.builders import association, youth
 
 OPERATORS = [Operator("operatrice@reseau.example.org", Role.OPERATOR), Operator("admin@reseau.example.org", Role.ADMIN)]
 
-
-@pytest.fixture
-def wired(settings, clock):
-    # One association, in the Nord: a request from Paris goes to triage.
-    services = make_memory_services(settings, clock, directory=[association("first-asso")])
-    services.stores.console.replace_operators(OPERATORS)
-    return services
+# One association, in the Nord: a request from Paris goes to triage.
+DIRECTORY = [association("first-asso")]
 
 
 def submit(services, **overrides):

@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from chalicelib.domain.mail_headers import UnsendableMail
 from chalicelib.domain.operators import Operator, Role
 from chalicelib.services import digest as digest_module
 from chalicelib.services.digest import digest_for
 from chalicelib.services.ports import Event
-from tests.conftest import association, make_memory_services, youth
+from tests.builders import association, youth
 
 OPERATOR = Operator("operatrice@reseau.example.org", Role.OPERATOR)
 
-
-@pytest.fixture
-def wired(settings, clock):
-    services = make_memory_services(settings, clock, directory=[association("first-asso")])
-    services.stores.console.replace_operators([OPERATOR])
-    return services
+OPERATORS = [OPERATOR]
+DIRECTORY = [association("first-asso")]
 
 
 def submit(services, **overrides):
@@ -85,7 +79,7 @@ def test_exactly_a_day_in_triage_is_not_yet_listed(wired, clock):
 
 
 def test_triage_time_counts_from_the_requests_last_change(wired, clock):
-    from tests.unit.services.test_answers import LINK
+    from tests.builders import LINK
 
     routed = submit(wired)  # to first-asso, the only association
     link = LINK.search(wired.stores.outbox.mail_state(routed.mail_ids[0])["text"]).group(1)

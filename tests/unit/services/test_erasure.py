@@ -17,11 +17,8 @@ from chalicelib.domain.change import Event
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.operators import Operator, Role
 from chalicelib.web import views
-from tests.conftest import association, make_memory_services
+from tests.builders import association, delivery_report, human_mail, make_memory_services, volunteer
 from tests.integration.mail_stream import deliver_mails, read_outbox
-from tests.unit.services.test_answers import delivery_report
-from tests.unit.services.test_mail_intake import human_mail
-from tests.unit.web.test_mentor_http import volunteer
 
 ADMIN = Operator("admin@reseau.example.org", Role.ADMIN)
 INTAKE = ["urgence@lementorat.fr"]

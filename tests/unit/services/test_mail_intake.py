@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SHARED
-from tests.conftest import make_memory_services as make_services
+from tests.builders import ROOT, SHARED, human_mail, with_attachment
+from tests.builders import make_memory_services as make_services
 from tests.integration.mail_stream import read_outbox
 
 FR = SHARED / "corpus" / "fr"
@@ -20,24 +19,6 @@ EXPECTED = json.loads((FR / "expected.json").read_text())
 @pytest.fixture
 def mail_services(settings, clock, tmp_path):
     return make_services(replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock)
-
-
-def human_mail(
-    subject="Demande de mentorat",
-    body="Bonjour, un élève de 4e, 14 ans, à Roubaix 59100, a besoin de soutien scolaire.",
-    sender="cpe@college.example.fr",
-    message_id="<m1@college.example.fr>",
-    **headers,
-) -> bytes:
-    m = EmailMessage()
-    m["From"] = f"Mme CPE <{sender}>"
-    m["To"] = "urgence@lementorat.fr"
-    m["Subject"] = subject
-    m["Message-ID"] = message_id
-    for k, v in headers.items():
-        m[k.replace("_", "-")] = v
-    m.set_content(body)
-    return m.as_bytes()
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -163,29 +144,11 @@ def test_other_recipients_are_not_for_us(mail_services):
 import base64  # noqa: E402
 import time  # noqa: E402
 
-from tests.conftest import association  # noqa: E402
+from tests.builders import association  # noqa: E402
 from tests.corpus.documents import encrypted_pdf, pdf_with_text, zip_bomb_docx  # noqa: E402
 
 OWN = ROOT / "tests" / "corpus"
 INTAKE = ["urgence@lementorat.fr"]
-
-
-def with_attachment(
-    body: str,
-    name: str,
-    data: bytes,
-    subtype: str,
-    sender="cpe@college.example.fr",
-    message_id="<att@college.example.fr>",
-) -> bytes:
-    m = EmailMessage()
-    m["From"] = f"Mme CPE <{sender}>"
-    m["To"] = "urgence@lementorat.fr"
-    m["Subject"] = "Fiche de liaison"
-    m["Message-ID"] = message_id
-    m.set_content(body)
-    m.add_attachment(data, maintype="application", subtype=subtype, filename=name)
-    return m.as_bytes()
 
 
 @pytest.mark.parametrize("folder", ["fr", "fr-holdout"])
@@ -331,7 +294,7 @@ import logging  # noqa: E402
 
 from chalicelib.bootstrap import Stores  # noqa: E402
 from chalicelib.services.mail_intake import MailOutcome  # noqa: E402
-from tests import conftest  # noqa: E402
+from tests import builders  # noqa: E402
 from tests.corpus.documents import pdf_made_to_be_slow  # noqa: E402
 
 
@@ -339,7 +302,7 @@ def test_a_mail_read_past_its_budget_is_quarantined_for_an_operator_never_raised
     # The stack's reader (a child process), its budget one second: the fiche's 30 pages
     # would take the documents' whole three seconds.
     budget = replace(settings, raw_mail_dir=str(tmp_path / "raw"), mail_read_seconds=1.0)
-    s = conftest.make_services(budget, clock, stores=Stores.in_memory(budget.mail_grace_seconds))
+    s = builders.make_services(budget, clock, stores=Stores.in_memory(budget.mail_grace_seconds))
     slow = with_attachment(
         "Bonjour,\n\nLéo Marchand, 14 ans, 59100 Roubaix : ci-joint sa fiche.",
         "fiche.pdf",

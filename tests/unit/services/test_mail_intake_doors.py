@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from tests.conftest import association, make_memory_services
-from tests.unit.services.test_mail_intake_threads import mail
+from tests.builders import association, make_memory_services
+from tests.builders import intake_mail as mail
 
 BODY = "Bonjour, un élève de 4e, 14 ans, à Roubaix 59100, a besoin de soutien scolaire."
 

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 import pytest
 
 from chalicelib.services.mail_intake import Quarantine
-from tests.conftest import association, make_memory_services
+from tests.builders import association, make_memory_services
 
 INTAKE = ["urgence@lementorat.fr"]
 

@@ -5,8 +5,6 @@ sender's budget. Real mails of the French corpus, with the header our relay woul
 
 from __future__ import annotations
 
-import email
-import email.policy
 from dataclasses import replace
 
 import pytest
@@ -15,15 +13,18 @@ from chalicelib.domain.inbound_mail.sender_verdict import SenderVerdict
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.console_request import timeline_entry
 from chalicelib.services.mail_intake import Quarantine
-from tests.conftest import SHARED, association, make_memory_services, request_of, youth
-from tests.unit.services.test_answers import delivery_report
-
-FR = SHARED / "corpus" / "fr"
-INTAKE = ["urgence@lementorat.fr"]
-CPE = "cpe.jean-mace@ac-lille.fr"  # fr-01's sender
-FAILS_DMARC = (
-    "lementorat.fr; spf=fail smtp.mailfrom=ac-lille.fr; dkim=none; dmarc=fail (p=reject) header.from=ac-lille.fr"
+from tests.builders import (
+    CPE,
+    FAILS_DMARC,
+    association,
+    corpus_mail,
+    delivery_report,
+    make_memory_services,
+    request_of,
+    youth,
 )
+
+INTAKE = ["urgence@lementorat.fr"]
 PASSES_DMARC = (
     "lementorat.fr; spf=pass smtp.mailfrom=ac-lille.fr; dkim=pass header.d=ac-lille.fr; "
     "dmarc=pass header.from=ac-lille.fr"
@@ -36,23 +37,6 @@ def s(settings, clock, tmp_path):
     return make_memory_services(
         replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock, directory=[association("asso-a", capacity=3)]
     )
-
-
-def corpus_mail(
-    *authentication_results: str,
-    sender: str = CPE,
-    message_id: str = "<fr-01@ac-lille.fr>",
-    subject: str = "",
-    name: str = "fr-01-cpe-college-roubaix",
-) -> bytes:
-    """A mail of the corpus as it reaches the ingress: the relay's header on top."""
-    m = email.message_from_bytes((FR / f"{name}.eml").read_bytes(), policy=email.policy.compat32)
-    for field, value in (("From", f"Sophie Lemaire <{sender}>"), ("Message-ID", message_id), ("Subject", subject)):
-        if value:
-            del m[field]
-            m[field] = value
-    fields = "".join(f"Authentication-Results: {v}\r\n" for v in authentication_results)
-    return fields.encode() + m.as_bytes()
 
 
 def acks(s):

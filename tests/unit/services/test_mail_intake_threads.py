@@ -12,10 +12,10 @@ from email.message import EmailMessage
 import pytest
 
 from chalicelib.services.mail_intake import Quarantine
-from tests.conftest import association, make_memory_services
+from tests.builders import association, make_memory_services
+from tests.builders import intake_mail as mail
 
 INTAKE = ["urgence@lementorat.fr"]
-BODY = "Bonjour, un élève de 4e, 14 ans, à Roubaix 59100, a besoin de soutien scolaire."
 
 
 @pytest.fixture
@@ -23,19 +23,6 @@ def s(settings, clock, tmp_path):
     return make_memory_services(
         replace(settings, raw_mail_dir=str(tmp_path / "raw")), clock, directory=[association("asso-a")]
     )
-
-
-def mail(body=BODY, subject="Demande de mentorat", message_id="<m1@college.example.fr>", **headers) -> bytes:
-    m = EmailMessage()
-    m["From"] = "Jean Dupont <cpe@college.example.fr>"
-    m["To"] = "urgence@lementorat.fr"
-    m["Subject"] = subject
-    if message_id:
-        m["Message-ID"] = message_id
-    for k, v in headers.items():
-        m[k.replace("_", "-")] = v
-    m.set_content(body)
-    return m.as_bytes()
 
 
 def acks(s):

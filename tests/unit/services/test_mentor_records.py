@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.mentor_submission import parse_mentor_submission
-from tests.conftest import association, make_memory_services
-from tests.unit.services.test_mentor_mail_texts import LINK, volunteer
+from tests.builders import ANSWER_URL as LINK
+from tests.builders import association, make_memory_services
+from tests.builders import retired_volunteer as volunteer
 
 DIRECTORY = [association("first", recruits_mentors=True)]
 

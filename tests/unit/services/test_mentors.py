@@ -8,10 +8,8 @@ import pytest
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.request import InvalidTransition, Moment
 from chalicelib.domain.vocabulary import Status
-from tests.conftest import association, make_memory_services
+from tests.builders import LINK, association, delivery_report, make_memory_services, volunteer
 from tests.integration.mail_stream import read_outbox
-from tests.unit.services.test_answers import delivery_report
-from tests.unit.web.test_mentor_http import LINK, volunteer
 
 DAY = 86400
 DIRECTORY = [

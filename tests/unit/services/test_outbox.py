@@ -4,7 +4,6 @@ keeps failing is given up and shown to operators."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import boto3
@@ -12,11 +11,11 @@ import pytest
 from moto import mock_aws
 from moto.ses.models import ses_backends
 
-from chalicelib.adapters.mail import EmlOutbox, SesSender
+from chalicelib.adapters.mail import SesSender
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.ports import StorageUnavailable
-from tests.conftest import make_memory_services as make_services
-from tests.conftest import request_of, youth
+from tests.builders import CountingEml, Recorder, request_of, youth
+from tests.builders import make_memory_services as make_services
 from tests.integration.mail_stream import deliver_mails
 
 
@@ -57,16 +56,6 @@ def test_ses_down_then_back_each_mail_is_sent_exactly_once(settings, clock, ses)
     assert sent_count() == 2
 
 
-class Recorder:
-    """A sender that records each send (by mail id); it cannot tell an unknown outcome."""
-
-    def __init__(self):
-        self.sent = []
-
-    def send(self, mail, sender):
-        self.sent.append(mail.id)
-
-
 def test_a_mail_being_sent_by_one_worker_is_neither_sent_nor_resent_by_another(settings, clock):
     recorder = Recorder()
     s = make_services(settings, clock, sender=recorder)
@@ -85,25 +74,6 @@ def test_a_mail_being_sent_by_one_worker_is_neither_sent_nor_resent_by_another(s
     state = s.stores.outbox.mail_state(first)
     assert state["state"] == "failed" and state["last_error"].startswith("outcome unknown")
     assert [m["id"] for m in s.outbox.failed_mails()] == [first]
-
-
-class Killed(BaseException):
-    """Stands for kill -9: nothing after it runs in the worker (no mark, no checkpoint)."""
-
-
-class CountingEml(EmlOutbox):
-    """The local outbox, counting its writes, and able to die right after one."""
-
-    def __init__(self, directory):
-        super().__init__(directory)
-        self.writes = Counter()
-        self.die_after = None
-
-    def send(self, mail, sender):
-        super().send(mail, sender)
-        self.writes[mail.id] += 1
-        if self.die_after is not None and sum(self.writes.values()) == self.die_after:
-            raise Killed()
 
 
 class FakeSes:

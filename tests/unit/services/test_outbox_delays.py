@@ -9,7 +9,7 @@ from pathlib import Path
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.outbox import BACKOFF_SECONDS, LEASE_SECONDS
 from chalicelib.services.ports import MailNotSent
-from tests.conftest import make_memory_services, request_of, youth
+from tests.builders import make_memory_services, request_of, youth
 
 
 def eml_count(s) -> int:

@@ -12,7 +12,7 @@ from chalicelib.domain.mail_headers import UnsendableMail
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.outbox import BACKOFF_SECONDS, LEASE_SECONDS
 from chalicelib.services.ports import MailNotSent, MailOutcomeUnknown
-from tests.conftest import make_memory_services, request_of, youth
+from tests.builders import make_memory_services, request_of, youth
 
 
 class Scripted:
@@ -34,7 +34,7 @@ class Scripted:
         return answer
 
 
-def wired(settings, clock, sender, **changes):
+def stack_sending_with(settings, clock, sender, **changes):
     return make_memory_services(replace(settings, **changes) if changes else settings, clock, sender=sender)
 
 
@@ -47,7 +47,7 @@ def mail_failed_events(s, result):
 
 
 def test_a_sent_mail_keeps_the_providers_message_id(settings, clock):
-    s = wired(settings, clock, Scripted(default="0100018c-abcdef-000000"))
+    s = stack_sending_with(settings, clock, Scripted(default="0100018c-abcdef-000000"))
     result = s.intake.accept(request_of(youth(), Channel.FORM))
     report = s.outbox.dispatch(result.mail_ids)
     assert (report.sent, report.failed, report.unknown) == (2, 0, 0)
@@ -56,7 +56,7 @@ def test_a_sent_mail_keeps_the_providers_message_id(settings, clock):
 
 
 def test_a_sender_that_returns_no_id_leaves_none(settings, clock):
-    s = wired(settings, clock, Scripted(default={"not": "an id"}))
+    s = stack_sending_with(settings, clock, Scripted(default={"not": "an id"}))
     result = s.intake.accept(request_of(youth(), Channel.FORM))
     assert s.outbox.dispatch(result.mail_ids).sent == 2
     for mail in by_kind(s, result).values():
@@ -65,7 +65,7 @@ def test_a_sender_that_returns_no_id_leaves_none(settings, clock):
 
 def test_an_unsendable_mail_is_given_up_at_once_and_the_next_one_still_goes(settings, clock):
     sender = Scripted({"association_new_request": UnsendableMail("To: no usable address")})
-    s = wired(settings, clock, sender)
+    s = stack_sending_with(settings, clock, sender)
     result = s.intake.accept(request_of(youth(), Channel.FORM))
     report = s.outbox.dispatch(result.mail_ids)
     assert (report.sent, report.failed, report.unknown) == (1, 1, 0)
@@ -90,7 +90,7 @@ def test_an_unsendable_mail_is_given_up_at_once_and_the_next_one_still_goes(sett
 
 
 def test_a_mail_about_no_request_given_up_touches_no_timeline(settings, clock):
-    s = wired(settings, clock, Scripted({"console_sign_in": UnsendableMail("To: refused")}))
+    s = stack_sending_with(settings, clock, Scripted({"console_sign_in": UnsendableMail("To: refused")}))
     mail = s.mails.console_sign_in("op@reseau.example.org", "http://127.0.0.1:8000/console/x", 15)
     assert s.stores.stats.store_digest("2026-11-24", [mail], clock.now().iso, clock.now().epoch + 86400)
     report = s.outbox.dispatch([mail.id])
@@ -100,7 +100,7 @@ def test_a_mail_about_no_request_given_up_touches_no_timeline(settings, clock):
 
 def test_each_failed_send_waits_the_next_backoff_then_the_last_one_repeats(settings, clock):
     sender = Scripted(default=MailNotSent("Throttling"))
-    s = wired(settings, clock, sender, mail_max_attempts=7)
+    s = stack_sending_with(settings, clock, sender, mail_max_attempts=7)
     result = s.intake.accept(request_of(youth(email=None, phone="0612345678"), Channel.API))  # one mail
     (mail_id,) = result.mail_ids
     report = s.outbox.dispatch([mail_id])
@@ -129,7 +129,7 @@ def test_each_failed_send_waits_the_next_backoff_then_the_last_one_repeats(setti
 
 def test_at_most_one_attempt_when_max_attempts_is_below_one(settings, clock):
     sender = Scripted(default=ConnectionError("down"))
-    s = wired(settings, clock, sender, mail_max_attempts=0)
+    s = stack_sending_with(settings, clock, sender, mail_max_attempts=0)
     result = s.intake.accept(request_of(youth(email=None, phone="0612345678"), Channel.API))
     s.outbox.dispatch(result.mail_ids)
     state = s.stores.outbox.mail_state(result.mail_ids[0])
@@ -145,7 +145,7 @@ def interrupted(s, clock, result):
 
 def test_an_interrupted_attempt_the_sender_says_went_out_counts_as_sent_once(settings, clock):
     sender = Scripted(delivered=True)
-    s = wired(settings, clock, sender)
+    s = stack_sending_with(settings, clock, sender)
     result = s.intake.accept(request_of(youth(), Channel.FORM))
     interrupted(s, clock, result)
     report = s.outbox.dispatch(result.mail_ids)
@@ -156,7 +156,7 @@ def test_an_interrupted_attempt_the_sender_says_went_out_counts_as_sent_once(set
 
 def test_an_interrupted_attempt_the_sender_says_never_left_is_retried_after_the_backoff(settings, clock):
     sender = Scripted(delivered=False)
-    s = wired(settings, clock, sender)
+    s = stack_sending_with(settings, clock, sender)
     result = s.intake.accept(request_of(youth(), Channel.FORM))
     interrupted(s, clock, result)
     report = s.outbox.dispatch(result.mail_ids)
@@ -170,7 +170,7 @@ def test_an_interrupted_attempt_the_sender_says_never_left_is_retried_after_the_
 
 def test_an_interrupted_attempt_nobody_can_settle_is_given_up_for_an_operator(settings, clock):
     sender = Scripted()  # as SES: cannot tell whether a mail went out
-    s = wired(settings, clock, sender)
+    s = stack_sending_with(settings, clock, sender)
     result = s.intake.accept(request_of(youth(), Channel.FORM))
     interrupted(s, clock, result)
     report = s.outbox.dispatch(result.mail_ids)
@@ -183,7 +183,7 @@ def test_an_interrupted_attempt_nobody_can_settle_is_given_up_for_an_operator(se
 
 def test_one_sweep_sends_every_due_mail_batch_after_batch(settings, clock):
     sender = Scripted()
-    s = wired(settings, clock, sender)
+    s = stack_sending_with(settings, clock, sender)
     results = [s.intake.accept(request_of(youth(), Channel.FORM)) for _ in range(3)]  # six mails
     clock.advance(seconds=settings.mail_grace_seconds)
     report = s.outbox.sweep(batch=1)
@@ -194,7 +194,7 @@ def test_one_sweep_sends_every_due_mail_batch_after_batch(settings, clock):
 
 def test_a_sweep_stops_at_a_batch_that_only_fails(settings, clock):
     sender = Scripted(default=MailNotSent("down"))
-    s = wired(settings, clock, sender)
+    s = stack_sending_with(settings, clock, sender)
     for _ in range(3):
         s.intake.accept(request_of(youth(), Channel.FORM))
     clock.advance(seconds=settings.mail_grace_seconds)
@@ -206,7 +206,7 @@ def test_a_sweep_stops_at_a_batch_that_only_fails(settings, clock):
 @pytest.mark.parametrize("batch", [1, 2])
 def test_a_sweep_goes_on_after_a_batch_of_unknown_outcomes(settings, clock, batch):
     sender = Scripted()
-    s = wired(settings, clock, sender)
+    s = stack_sending_with(settings, clock, sender)
     first = s.intake.accept(request_of(youth(), Channel.FORM))
     interrupted(s, clock, first)  # two mails cut off: unknown, given up
     clock.advance(seconds=1)
@@ -223,7 +223,7 @@ def test_a_sweep_goes_on_after_a_batch_of_unknown_outcomes(settings, clock, batc
 )
 def test_a_send_of_unknown_outcome_is_given_up_with_its_reason(settings, clock, error, reason):
     sender = Scripted(default=error)
-    s = wired(settings, clock, sender)
+    s = stack_sending_with(settings, clock, sender)
     result = s.intake.accept(request_of(youth(), Channel.FORM))
     report = s.outbox.dispatch(result.mail_ids)
     assert (report.sent, report.failed, report.unknown) == (0, 0, 2)
@@ -235,7 +235,7 @@ def test_a_send_of_unknown_outcome_is_given_up_with_its_reason(settings, clock, 
 
 def test_a_sender_that_can_tell_settles_an_unknown_outcome(settings, clock):
     sender = Scripted(default=MailOutcomeUnknown("read timeout"), delivered=True)
-    s = wired(settings, clock, sender)
+    s = stack_sending_with(settings, clock, sender)
     result = s.intake.accept(request_of(youth(), Channel.FORM))
     report = s.outbox.dispatch(result.mail_ids)
     assert (report.sent, report.failed, report.unknown) == (2, 0, 0)

@@ -14,7 +14,7 @@ from chalicelib.domain.mail_headers import UnsendableMail
 from chalicelib.domain.mentor_submission import parse_mentor_submission
 from chalicelib.domain.vocabulary import Channel
 from chalicelib.services.intake import Idempotency, RateLimited
-from tests.conftest import association, make_memory_services, request_of, youth
+from tests.builders import association, make_memory_services, request_of, youth
 
 DIRECTORY = [association("asso-a", recruits_mentors=True), association("asso-b", recruits_mentors=True)]
 
@@ -82,7 +82,7 @@ def test_a_per_ip_counter_is_kept_until_its_window_ends_and_no_longer(settings):
 
 
 def volunteer(**overrides):
-    from tests.unit.services.test_mentor_mail_texts import volunteer as v
+    from tests.builders import retired_volunteer as v
 
     return parse_mentor_submission(v(**overrides), json=True)
 

@@ -19,10 +19,7 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib.services.ports import Assignment
-from tests.conftest import association, youth
-from tests.unit.web.conftest import body_text, in_process_settings, served_with_operators, signed_in, title_of
-from tests.unit.web.test_form_door_answers import referent_form
-from tests.unit.web.test_mentor_http import volunteer
+from tests.builders import CONSOLE_PAGES, association, body_text, referent_form, signed_in, title_of, volunteer, youth
 
 ADMIN_EMAIL = "admin@reseau.example.org"
 ADMIN_API = {"Authorization": "Bearer test-admin-token"}
@@ -48,20 +45,9 @@ MAIL = (
     "Message-ID: <erase-1@ac-lille.example.fr>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
     "Bonjour, Yanis, 15 ans, au collège à Roubaix (59100) cherche du soutien scolaire.\r\n"
 ).encode()
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(
-        tmp_path, rate_limit_count=1000, raw_mail_dir=str(tmp_path / "raw"), intake_addresses=(INTAKE,)
-    )
-
-
-@pytest.fixture
-def wired(settings, clock):
-    directory = [association("nord-asso", name="Nord", recruits_mentors=True)]
-    with served_with_operators(settings, clock, directory, f"{ADMIN_EMAIL}:admin") as s:
-        yield s
+SETTINGS = dict(rate_limit_count=1000, keep_raw_mail=True, intake_addresses=(INTAKE,))
+DIRECTORY = [association("nord-asso", name="Nord", recruits_mentors=True)]
+OPERATORS = f"{ADMIN_EMAIL}:admin"
 
 
 def api_request(http, **fields) -> dict:
@@ -139,35 +125,6 @@ def read_as_admin(http, erased, path):
     assert r.status_code == 200, f"{path}: {r.status_code}"
     assert not any(s in body_text(r) for s in SECRETS), path
     return r
-
-
-# Every page of the console an operator may open besides a record's own (the directory's
-# entry: nord-asso's), with the queues' filters tests/integration/test_erasure_everywhere.py reads too.
-CONSOLE_PAGES = (
-    "/console",
-    "/console/demandes?onglet=a-trier",
-    "/console/demandes?onglet=en-attente",
-    "/console/demandes?onglet=acceptees",
-    "/console/demandes?onglet=closes",
-    "/console/demandes?onglet=toutes",
-    "/console/demandes?onglet=toutes&departement=59&besoin=scolaire&du=2026-11-01&au=2026-11-30",
-    "/console/annuaire",
-    "/console/annuaire/nord-asso",
-    "/console/annuaire/nouvelle",
-    "/console/annuaire/versions",
-    "/console/statistiques",
-    "/console/statistiques?periode=4",
-    "/console/statistiques/benevoles",
-    "/console/export/demandes?onglet=toutes",
-    "/console/export/statistiques",
-    "/console/quarantaine",
-    "/console/benevoles",
-    "/console/benevoles?onglet=a-trier",
-    "/console/benevoles?onglet=en-attente",
-    "/console/benevoles?onglet=acceptees",
-    "/console/benevoles?onglet=toutes",
-    "/console/benevoles?onglet=toutes&departement=59&besoin=orientation",
-)
 
 
 def test_every_console_page_answers_after_erasures_in_every_state(http, erased):

@@ -12,23 +12,12 @@ import re
 
 import pytest
 
-from tests.conftest import association
+from tests.builders import association, shown, signed_in
 from tests.integration.mail_stream import read_outbox
-from tests.unit.web.test_console_directory_in_process import ADMIN_OPERATOR as ADMIN
-from tests.unit.web.test_console_directory_in_process import OPERATOR as AGENT
-from tests.unit.web.test_console_directory_in_process import admin_session as admin  # noqa: F401
-from tests.unit.web.test_console_directory_in_process import (
-    console_of,
-    edit_fields,
-    get,
-    post,
-    settings,  # noqa: F401
-    shown,
-    submit,
-    with_value,
-)
-from tests.unit.web.test_console_directory_in_process import session as agent  # noqa: F401
+from tests.unit.web.console_directory_forms import edit_fields, get, post, submit, with_value
 
+AGENT = "operatrice@reseau.example.org"
+ADMIN = "admin@reseau.example.org"
 TOKEN = {"Authorization": "Bearer test-admin-token", "Content-Type": "application/json"}
 OLD = "first-asso@asso.example.org"
 PERSONAL = "quelqu.un@perso.example.net"
@@ -39,11 +28,25 @@ DIRECTORY = [
 ]
 
 
+SETTINGS = dict(rate_limit_count=100)
+OPERATORS = f"{AGENT},{ADMIN}:admin"
+
+
+@pytest.fixture(autouse=True)
+def _outbox_read(wired):
+    read_outbox(wired)  # nothing mailed by the seed; the folder starts empty
+
+
 @pytest.fixture
-def wired(settings, clock):
-    for s in console_of(settings, clock, DIRECTORY):
-        read_outbox(s)  # nothing mailed by the seed; the folder starts empty
-        yield s
+def agent(wired):
+    """(cookie header, csrf) of a signed-in operator (not an admin)."""
+    return signed_in(wired, AGENT)
+
+
+@pytest.fixture
+def admin(wired):
+    """(cookie header, csrf) of a signed-in admin."""
+    return signed_in(wired, ADMIN)
 
 
 def notices(wired):

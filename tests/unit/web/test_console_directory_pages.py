@@ -8,9 +8,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.conftest import association, make_memory_services, youth
-from tests.unit.web.conftest import in_process_settings, served, signed_in, title_of
-from tests.unit.web.conftest import shown as text
+from tests.builders import association, signed_in, title_of, youth
+from tests.builders import shown as text
 
 OPERATOR = "operatrice@reseau.example.org"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -26,21 +25,8 @@ FIELDS = [
     ("first_need", "scolaire"),
     ("capacity", "5"),
 ]
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(tmp_path, rate_limit_count=100)
-
-
-@pytest.fixture
-def wired(settings, clock):
-    from chalicelib.domain.operators import Operator, Role
-
-    s = make_memory_services(settings, clock, directory=DIRECTORY)
-    s.stores.console.replace_operators([Operator(OPERATOR, Role.OPERATOR)])
-    with served(s):
-        yield s
+SETTINGS = dict(rate_limit_count=100)
+OPERATORS = OPERATOR
 
 
 @pytest.fixture

@@ -6,65 +6,27 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from email.message import EmailMessage
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.conftest import association, make_memory_services, youth
+from tests.builders import ADMIN_EMAIL, OPERATOR, association, cookie_of
+from tests.builders import body_text as text
+from tests.builders import submit_request as submit
 from tests.integration.mail_stream import read_outbox
-from tests.unit.web.conftest import body_text as text
-from tests.unit.web.conftest import in_process_settings, served, signed_in
 
-OPERATOR = "operatrice@reseau.example.org"
-ADMIN_EMAIL = "admin@reseau.example.org"
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 DIRECTORY = [
     association("nord-asso", needs=["scolaire", "orientation"], capacity=5),
     association("petite-asso", needs=["scolaire"], capacity=1, departements=["59"]),
 ]
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(
-        tmp_path, rate_limit_count=1000, rate_limit_seconds=600, raw_mail_dir=str(tmp_path / "raw")
-    )
-
-
-@pytest.fixture
-def console_directory():
-    """The directory the stack starts with (a module importing `wired` may give its own)."""
-    return DIRECTORY
-
-
-@pytest.fixture
-def wired(settings, clock, console_directory):
-    from chalicelib.domain.operators import parse_operators
-
-    s = make_memory_services(settings, clock, directory=console_directory)
-    s.stores.console.replace_operators(parse_operators(f"{OPERATOR},{ADMIN_EMAIL}:admin"))
-    with served(s):
-        yield s
-
-
-def cookie_of(services, email: str) -> dict[str, str]:
-    return signed_in(services, email)[0]
+SETTINGS = dict(rate_limit_count=1000, rate_limit_seconds=600, keep_raw_mail=True)
+OPERATORS = f"{OPERATOR},{ADMIN_EMAIL}:admin"
 
 
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-def submit(http, **overrides) -> str:
-    r = http.post(
-        "/api/v1/requests",
-        body=json.dumps(youth(**overrides)).encode(),
-        headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
-    )
-    assert r.status_code == 201, text(r)
-    return json.loads(r.body)["reference"]
 
 
 def events_of(http, reference: str) -> list[dict]:

@@ -15,21 +15,17 @@ import re
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-import pytest
-
-from tests.unit.web.conftest import in_process_settings, title_of
-from tests.unit.web.conftest import shown as text
-from tests.unit.web.test_console_sign_in_door import ADMIN_EMAIL, FORM, OPERATOR, mails_to, wired  # noqa: F401
+from tests.builders import ADMIN_EMAIL, FORM, OPERATOR, association, mails_to, title_of
+from tests.builders import shown as text
 
 STRANGER_IP = "203.0.113.7"
 OPERATOR_IP = "198.51.100.4"
 SIGNED_OUT = "mentorat_console=; Path=/console; Max-Age=0; HttpOnly; SameSite=Strict"
 
 
-@pytest.fixture
-def settings(tmp_path):
-    """The door's stack (`wired`), with RATE_LIMIT as shipped: 20 posts an IP in 10 minutes."""
-    return in_process_settings(tmp_path)
+# The sign-in door's stack, with RATE_LIMIT as shipped: 20 posts an IP in 10 minutes.
+DIRECTORY = [association("nord-asso", needs=["scolaire"])]
+OPERATORS = f"{OPERATOR},{ADMIN_EMAIL}:admin"
 
 
 def csrf_of(page) -> str:

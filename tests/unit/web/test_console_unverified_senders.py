@@ -3,29 +3,12 @@ the results that failed it, or that there were none; a reply whose sender had no
 
 from __future__ import annotations
 
-import pytest
-
-from tests.conftest import association, make_memory_services
-from tests.unit.services.test_mail_intake_senders import CPE, FAILS_DMARC, INTAKE, corpus_mail
-from tests.unit.web.conftest import in_process_settings, served, signed_in
-from tests.unit.web.conftest import shown as text
+from tests.builders import CPE, FAILS_DMARC, INTAKE, association, corpus_mail, signed_in
+from tests.builders import shown as text
 
 OPERATOR = "operatrice@reseau.example.org"
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(tmp_path)
-
-
-@pytest.fixture
-def wired(settings, clock):
-    from chalicelib.domain.operators import parse_operators
-
-    s = make_memory_services(settings, clock, directory=[association("asso-a", capacity=3)])
-    s.stores.console.replace_operators(parse_operators(OPERATOR))
-    with served(s):
-        yield s
+DIRECTORY = [association("asso-a", capacity=3)]
+OPERATORS = OPERATOR
 
 
 def test_the_request_page_shows_a_failed_senders_results(http, wired):

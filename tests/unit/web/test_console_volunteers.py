@@ -10,20 +10,16 @@ import re
 import uuid
 from urllib.parse import urlencode
 
-import pytest
+from tests.builders import ADMIN_EMAIL, OPERATOR, association, cookie_of, signed_in, volunteer
+from tests.builders import body_text as text
+from tests.builders import submit_request as submit
 
-from tests.conftest import association
-from tests.unit.web.conftest import signed_in
-from tests.unit.web.test_console_queue import ADMIN_EMAIL, OPERATOR, cookie_of, settings, submit, text, wired  # noqa: F401
-from tests.unit.web.test_mentor_http import volunteer
-
-
-@pytest.fixture
-def console_directory():
-    return [
-        association("nord-asso", recruits_mentors=True, needs=["scolaire", "orientation"]),
-        association("jeunes-seulement", needs=["orientation"]),
-    ]
+SETTINGS = dict(rate_limit_count=1000, rate_limit_seconds=600, keep_raw_mail=True)
+DIRECTORY = [
+    association("nord-asso", recruits_mentors=True, needs=["scolaire", "orientation"]),
+    association("jeunes-seulement", needs=["orientation"]),
+]
+OPERATORS = f"{OPERATOR},{ADMIN_EMAIL}:admin"
 
 
 def sign_up(http, **overrides) -> str:
@@ -130,3 +126,9 @@ def test_only_an_admin_erases_a_sign_up_with_the_anti_forgery_field_and_again_ha
 def test_erasing_a_sign_up_that_does_not_exist_says_so(http, wired):
     r = erase(http, wired, "BEN-2345-6789", ADMIN_EMAIL)
     assert r.status_code == 404 and "Candidature introuvable" in text(r)
+
+
+def test_the_volunteers_queue_is_headed_and_titled_benevoles(http, wired):
+    page = text(http.get("/console/benevoles", headers=cookie_of(wired, OPERATOR)))
+    assert re.search(r"<h1>(.*?)</h1>", page).group(1) == "Bénévoles"
+    assert re.search(r"<title>(.*?)</title>", page, re.S).group(1).startswith("Bénévoles : À trier")

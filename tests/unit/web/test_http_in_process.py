@@ -10,38 +10,17 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.conftest import association, make_memory_services, youth
+from tests.builders import YOUTH_DIRECTORY, association, youth
+from tests.builders import body_text as text
+from tests.builders import youth_form_with_id as form
 from tests.integration.mail_stream import read_outbox
-from tests.unit.web.conftest import body_text as text
-from tests.unit.web.conftest import in_process_settings, served
 
 OURS = "http://127.0.0.1:8000"
 PARTNER = "https://partenaire.example.org"
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
-DIRECTORY = [association("first-asso", needs=["scolaire"], capacity=5), association("second-asso", needs=["scolaire"])]
-
-
-@pytest.fixture
-def settings(tmp_path):
-    """No DynamoDB endpoint: nothing starts DynamoDB Local."""
-    return in_process_settings(
-        tmp_path, public_base_url=OURS, rate_limit_count=3, rate_limit_seconds=600, partner_origins=(PARTNER,)
-    )
-
-
-@pytest.fixture
-def wired(settings, clock):
-    s = make_memory_services(settings, clock, directory=DIRECTORY)
-    with served(s):
-        yield s
-
-
-def form(**overrides):
-    data = youth(**overrides)
-    fields = {k: v for k, v in data.items() if k not in {"consent", "parental_consent", "publics"} and v is not None}
-    fields.update(consent="on", website="", submission_id=overrides.get("submission_id", ""))
-    return fields
+DIRECTORY = YOUTH_DIRECTORY
+SETTINGS = dict(public_base_url=OURS, rate_limit_count=3, rate_limit_seconds=600, partner_origins=(PARTNER,))
 
 
 def post_form(http, path, fields, headers=None):

@@ -17,14 +17,14 @@ import re
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-import pytest
-
-from tests.conftest import association, make_memory_services, youth
-from tests.unit.web.conftest import in_process_settings, served, signed_in
+from tests.builders import association, signed_in, youth
 
 OPERATOR = "operatrice@reseau.example.org"
 ADMIN = "admin@reseau.example.org"
 SECRET_INPUT = "lea.martin@example.org 06 12 34 56 78"
+SETTINGS = dict(rate_limit_count=100)
+DIRECTORY = [association("first-asso", needs=["scolaire"])]
+OPERATORS = f"{OPERATOR},{ADMIN}:admin"
 
 
 def records(caplog, logger_prefix: str) -> list[logging.LogRecord]:
@@ -71,17 +71,6 @@ def test_a_storage_outage_is_logged_as_such_with_the_id_given_to_the_api_client(
     assert "correlation id abc" in response.body
     [line] = records(caplog, "chalicelib.web.boundary")
     assert (line.getMessage(), line.correlation_id, line.error) == ("storage unavailable", "abc", "StorageUnavailable")
-
-
-@pytest.fixture
-def wired(tmp_path, clock):
-    from chalicelib.domain.operators import Operator, Role
-
-    settings = in_process_settings(tmp_path, rate_limit_count=100)
-    s = make_memory_services(settings, clock, directory=[association("first-asso", needs=["scolaire"])])
-    s.stores.console.replace_operators([Operator(OPERATOR, Role.OPERATOR), Operator(ADMIN, Role.ADMIN)])
-    with served(s):
-        yield s
 
 
 def _post(http, session, path, fields=None):

@@ -6,79 +6,18 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import association, make_memory_services
+from tests.builders import LINK, VOLUNTEER_DIRECTORY, form_of, post_form, post_json, volunteer
+from tests.builders import body_text as text
 from tests.integration.mail_stream import read_outbox
-from tests.unit.web.conftest import body_text as text
-from tests.unit.web.conftest import in_process_settings, served
 
 OURS = "http://127.0.0.1:8000"
 ADMIN = {"Authorization": "Bearer test-admin-token"}
-LINK = re.compile(r"/reponse/([A-Za-z0-9_.\-]+)")
-DIRECTORY = [
-    association("lille-mentors", recruits_mentors=True, mentor_capacity=3, communes=["59512"]),
-    association("nord-mentors", recruits_mentors=True),
-    association("youth-only"),  # recruits no mentor: never gets a volunteer
-]
-
-
-def volunteer(**overrides):
-    """A valid sign-up as the API takes it (docs/contract.md §11)."""
-    data = {
-        "first_name": "Paul",
-        "last_name": "Durand",
-        "email": "paul.durand@example.net",
-        "phone": "06 98 76 54 32",
-        "age": 42,
-        "postal_code": "59100",
-        "city": "Roubaix",
-        "occupation": "actif",
-        "modes": ["presentiel"],
-        "hours_per_month": 4,
-        "youth_ages": ["15-18"],
-        "needs": ["orientation"],
-        "sector": "Informatique",
-        "message": "Ingénieur, j'aimerais aider des lycéens à choisir leur voie.",
-        "commitment": True,
-        "consent": True,
-    }
-    data.update(overrides)
-    return data
-
-
-def form_of(data, **extra):
-    fields = {k: v for k, v in data.items() if k not in {"commitment", "consent"} and v is not None}
-    fields.update(commitment="on", consent="on", website="", **extra)
-    return fields
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(tmp_path, public_base_url=OURS)
-
-
-@pytest.fixture
-def wired(settings, clock):
-    s = make_memory_services(settings, clock, directory=DIRECTORY)
-    with served(s):
-        yield s
-
-
-def post_form(http, path, fields, headers=None):
-    return http.post(
-        path,
-        body=urlencode(fields, doseq=True).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
-    )
-
-
-def post_json(http, path, data, headers=None):
-    return http.post(
-        path, body=json.dumps(data).encode(), headers={"Content-Type": "application/json", **(headers or {})}
-    )
+DIRECTORY = VOLUNTEER_DIRECTORY
+SETTINGS = dict(public_base_url=OURS)
 
 
 def mails_to(wired, address):
@@ -176,7 +115,7 @@ def test_the_api_answers_201_and_the_same_key_replays_or_conflicts(http):
     other = post_json(http, "/api/v1/mentors", volunteer(age=43), key)
     assert other.status_code == 409
     # A request with the same key is another door: it is not answered by the sign-up.
-    from tests.conftest import youth
+    from tests.builders import youth
 
     assert json.loads(post_json(http, "/api/v1/requests", youth(), key).body)["reference"].startswith("MNT-")
 
@@ -289,7 +228,7 @@ def test_a_decline_routes_to_the_next_candidate_then_to_triage(http, wired):
 
 
 def test_a_request_link_still_opens_its_request_page(http, wired):
-    from tests.conftest import youth
+    from tests.builders import youth
 
     post_json(http, "/api/v1/requests", youth(need="scolaire"))
     token = answer_token(wired, "lille-mentors")

@@ -23,10 +23,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from tests.conftest import association, youth
+from tests.builders import association, body_text, referent_form, signed_in, title_of, volunteer_form, youth, youth_form
 from tests.unicode_inputs import KNOWN_OTHER_NUMBERS, code_texts, cursors, numeric_texts, urls_with_foreign
-from tests.unit.web.conftest import body_text, in_process_settings, served_with_operators, signed_in, title_of
-from tests.unit.web.test_form_door_answers import referent_form, volunteer_form, youth_form
 
 PARTNER = "https://partenaire.example.org"
 ADMIN_EMAIL = "admin@reseau.example.org"
@@ -48,18 +46,9 @@ HOURS = "Indiquez un nombre d'heures par mois entre 1 et 40."
 EXAMPLES = hypothesis_settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return in_process_settings(tmp_path, rate_limit_count=1_000_000, partner_origins=(PARTNER,))
-
-
-@pytest.fixture
-def wired(settings, clock):
-    directory = [association("nord-asso", name="Nord", recruits_mentors=True)]
-    with served_with_operators(settings, clock, directory, f"{ADMIN_EMAIL}:admin") as s:
-        yield s
+SETTINGS = dict(rate_limit_count=1_000_000, partner_origins=(PARTNER,))
+DIRECTORY = [association("nord-asso", name="Nord", recruits_mentors=True)]
+OPERATORS = f"{ADMIN_EMAIL}:admin"
 
 
 @pytest.fixture
