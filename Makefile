@@ -33,8 +33,12 @@ install-infra: $(INFRA_STAMP)
 run: install
 	$(PY) -m local.run
 
+# The tests run in parallel, one process a core (4 at most: each starts its own DynamoDB
+# Local and, for the browser journeys, its own Chromium), a test file to a process so that a
+# module's stack is started once. TEST_WORKERS=0 runs them in this process, one at a time.
+TEST_WORKERS ?= auto
 test: install install-infra
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
 
 bench: install
 	$(PY) -m bench.run

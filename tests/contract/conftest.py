@@ -134,6 +134,12 @@ def intake(
     )
 
 
+def signup_intake(created: int = NOW, retention: int = 90 * DAY, **kwargs: Any) -> Any:
+    """A volunteer's sign-up as `intake` writes it, with the sign-ups' retentions (90 days
+    unless accepted, 365 days kept once accepted)."""
+    return intake(created, retention=retention, kind=MentorSignup, keep=365 * DAY, **kwargs)
+
+
 def transition(stored: Any, at: int, status: str, keep: int = 0, **changes: Any) -> RecordChange[Any]:
     """A change of a stored record (as read, or as its stored dict: a request's), from the
     state it was read in (its timeline kept `keep` seconds past its data)."""

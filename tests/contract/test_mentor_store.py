@@ -5,12 +5,8 @@ tests/contract/test_routed_store.py's, run on sign-ups too."""
 
 from __future__ import annotations
 
-from chalicelib.domain.mentor import MentorSignup
-from tests.contract.conftest import DAY, NOW, intake, transition
-
-
-def write(created: int = NOW, retention: int = 90 * DAY, **kwargs):
-    return intake(created, retention=retention, kind=MentorSignup, keep=365 * DAY, **kwargs)
+from tests.contract.conftest import DAY, NOW, transition
+from tests.contract.conftest import signup_intake as write
 
 
 def test_the_mentor_load_is_apart_from_the_requests_load(stores):

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 
 from chalicelib.services.ports import InvalidCursor, QueueQuery
 from tests.contract.conftest import NOW, intake, iso
-from tests.contract.test_mentor_store import write as signup_write
+from tests.contract.conftest import signup_intake as signup_write
 from tests.unicode_inputs import CRAFTED_CURSORS, cursors
 
 LATER = NOW + 500
