@@ -27,6 +27,7 @@ from ..services.console_auth import ConsoleSession
 from ..services.console_volunteers import VolunteerConsole
 from ..services.mentor_mails import mentor_profile
 from ..services.ports import InvalidCursor
+from .boundary import RETRY_AFTER_SECONDS
 from .console import ConsoleRoom, console_page, guarded_page, invalid_page_link, redirect
 from .parsing import query_of
 
@@ -216,5 +217,8 @@ class ConsoleQueue(ConsoleRoom):
         except UnknownRequest:
             return self._show(session, reference)
         except ConsoleRefusal as refused:
-            return self._show(session, reference, refused.status, error=refused.message)
+            shown = self._show(session, reference, refused.status, error=refused.message)
+            if refused.status == 503:  # storage kept refusing: when to try again, as web/boundary.py says it
+                shown.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return shown
         return redirect(f"{self.path}/{quote(reference, safe='')}?fait={done}")

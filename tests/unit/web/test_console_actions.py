@@ -88,6 +88,22 @@ def test_a_refused_action_is_shown_on_the_requests_page(http, session):
     assert re.search(r'<div class="error-summary" role="alert"[^>]*>.*?<p>[^<]+</p>', page, re.S)
 
 
+def test_an_assignment_that_contention_keeps_refusing_asks_to_come_back_later(http, session, wired, monkeypatch):
+    from chalicelib.services.ports import Refusal, Rejected
+
+    ref = submit(http)
+
+    def always_contended(change):
+        raise Rejected(Refusal.CAPACITY)
+
+    monkeypatch.setattr(wired.stores.requests, "commit_change", always_contended)
+    r = act(http, session, f"/console/demandes/{ref}/attribuer", association="autre-asso", motif="plus proche")
+    assert r.status_code == 503
+    assert r.headers["Retry-After"] == "30"
+    assert "L'association est très sollicitée en ce moment : réessayez." in text(r)
+    assert title_of(r) == f"Demande {ref} – Réseau Mentorat"
+
+
 def test_a_request_that_does_not_exist_has_its_own_page(http, session):
     r = http.get("/console/demandes/MNT-ZZZZ-9999", headers=session[0])
     assert r.status_code == 404
