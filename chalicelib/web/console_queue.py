@@ -52,7 +52,6 @@ class ConsoleQueue(ConsoleRoom):
     path: str = "/console/demandes"
     title: str = "Demandes"
     noun: str = "demande"
-    signups: bool = False  # its records are sign-ups (its service: a VolunteerConsole)
 
     # -- pages ------------------------------------------------------------------------
 

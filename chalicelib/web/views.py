@@ -144,7 +144,6 @@ def console_volunteers(services: Services) -> ConsoleQueue:
         path="/console/benevoles",
         title="Bénévoles",
         noun="candidature",
-        signups=True,
     )
 
 
